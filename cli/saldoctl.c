@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <locale.h>
+#include <stdio.h>
+
+#include "saldo-dbus-generated.h"
+#include "saldoctl-output.h"
+
+/* saldoctl: the command line for people.  Every subcommand has a --json
+ * form printing exactly one JSON document on stdout; errors then go to
+ * stderr as {"error": {"name": ..., "message": ...}} with a non-zero exit. */
+
+typedef struct {
+  GDBusConnection    *connection;
+  GDBusObjectManager *object_manager;
+  SaldoDBusManager   *manager;
+} SaldoCtl;
+
+static void
+saldoctl_clear (SaldoCtl *ctl)
+{
+  g_clear_object (&ctl->manager);
+  g_clear_object (&ctl->object_manager);
+  g_clear_object (&ctl->connection);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SaldoCtl, saldoctl_clear)
+
+static gboolean
+saldoctl_connect (SaldoCtl  *ctl,
+                  GError   **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+
+  ctl->connection = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, error);
+  if (ctl->connection == NULL)
+    return FALSE;
+  /* A Ping starts saldod through D-Bus activation where an admin enabled it,
+   * and otherwise tells us plainly that it is not running. */
+  reply = g_dbus_connection_call_sync (ctl->connection, SALDO_BUS_NAME, SALDO_OBJECT_ROOT,
+                                       "org.freedesktop.DBus.Peer", "Ping", NULL, NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
+  if (reply == NULL) {
+    g_prefix_error (error, "saldod is not reachable: ");
+    return FALSE;
+  }
+  ctl->manager = saldo_dbus_manager_proxy_new_sync (ctl->connection,
+                                                    G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
+                                                    SALDO_BUS_NAME, SALDO_OBJECT_ROOT,
+                                                    NULL, error);
+  if (ctl->manager == NULL)
+    return FALSE;
+  ctl->object_manager =
+    saldo_dbus_object_manager_client_new_sync (ctl->connection,
+                                               G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
+                                               SALDO_BUS_NAME, SALDO_OBJECT_ROOT, NULL, error);
+  return ctl->object_manager != NULL;
+}
+
+static gint
+compare_line_ids (gconstpointer a,
+                  gconstpointer b)
+{
+  SaldoDBusLine *la = *(SaldoDBusLine **) a;
+  SaldoDBusLine *lb = *(SaldoDBusLine **) b;
+  const char *pa = g_dbus_proxy_get_object_path (G_DBUS_PROXY (la));
+  const char *pb = g_dbus_proxy_get_object_path (G_DBUS_PROXY (lb));
+  gint64 ia = g_ascii_strtoll (strrchr (pa, '/') + 1, NULL, 10);
+  gint64 ib = g_ascii_strtoll (strrchr (pb, '/') + 1, NULL, 10);
+
+  return (ia > ib) - (ia < ib);
+}
+
+static GPtrArray *
+saldoctl_get_lines (SaldoCtl *ctl)
+{
+  GPtrArray *lines = g_ptr_array_new_with_free_func (g_object_unref);
+  GList *objects = g_dbus_object_manager_get_objects (ctl->object_manager);
+
+  for (GList *l = objects; l != NULL; l = l->next) {
+    SaldoDBusLine *line = saldo_dbus_object_get_line (SALDO_DBUS_OBJECT (l->data));
+
+    if (line != NULL)
+      g_ptr_array_add (lines, line);
+  }
+  g_list_free_full (objects, g_object_unref);
+  g_ptr_array_sort (lines, compare_line_ids);
+  return lines;
+}
+
+static void
+line_to_json (JsonBuilder   *builder,
+              SaldoDBusLine *line)
+{
+  const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (line));
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "path");
+  json_builder_add_string_value (builder, path);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_int_value (builder, g_ascii_strtoll (strrchr (path, '/') + 1, NULL, 10));
+  json_builder_set_member_name (builder, "iccid");
+  json_builder_add_string_value (builder, saldo_dbus_line_get_iccid (line));
+  json_builder_set_member_name (builder, "imsi");
+  json_builder_add_string_value (builder, saldo_dbus_line_get_imsi (line));
+  json_builder_set_member_name (builder, "active");
+  json_builder_add_boolean_value (builder, saldo_dbus_line_get_active (line));
+  json_builder_set_member_name (builder, "modem");
+  json_builder_add_string_value (builder, saldo_dbus_line_get_modem (line));
+  json_builder_set_member_name (builder, "operator_code");
+  json_builder_add_string_value (builder, saldo_dbus_line_get_operator_code (line));
+  json_builder_set_member_name (builder, "operator_name");
+  json_builder_add_string_value (builder, saldo_dbus_line_get_operator_name (line));
+  json_builder_set_member_name (builder, "sim_type");
+  json_builder_add_string_value (builder, saldo_dbus_line_get_sim_type (line));
+  json_builder_end_object (builder);
+}
+
+static const char *
+or_dash (const char *value)
+{
+  return value != NULL && *value != '\0' ? value : "-";
+}
+
+static void
+print_lines_table (GPtrArray *lines)
+{
+  if (lines->len == 0) {
+    g_print ("no lines yet: saldod has not seen a SIM\n");
+    return;
+  }
+  g_print ("%-4s %-22s %-16s %-7s %-7s %-20s %s\n",
+           "LINE", "ICCID", "IMSI", "ACTIVE", "OPER", "NAME", "MODEM");
+  for (guint i = 0; i < lines->len; i++) {
+    SaldoDBusLine *line = lines->pdata[i];
+    const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (line));
+
+    g_print ("%-4s %-22s %-16s %-7s %-7s %-20s %s\n",
+             strrchr (path, '/') + 1,
+             or_dash (saldo_dbus_line_get_iccid (line)),
+             or_dash (saldo_dbus_line_get_imsi (line)),
+             saldo_dbus_line_get_active (line) ? "yes" : "no",
+             or_dash (saldo_dbus_line_get_operator_code (line)),
+             or_dash (saldo_dbus_line_get_operator_name (line)),
+             saldo_dbus_line_get_active (line) ? saldo_dbus_line_get_modem (line) : "-");
+  }
+}
+
+static int
+cmd_lines (SaldoCtl *ctl,
+           gboolean  json)
+{
+  g_autoptr(GPtrArray) lines = saldoctl_get_lines (ctl);
+
+  if (json) {
+    g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+    json_builder_begin_array (builder);
+    for (guint i = 0; i < lines->len; i++)
+      line_to_json (builder, lines->pdata[i]);
+    json_builder_end_array (builder);
+    saldoctl_print_json (builder);
+  } else {
+    print_lines_table (lines);
+  }
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_status (SaldoCtl *ctl,
+            gboolean  json)
+{
+  g_autoptr(GPtrArray) lines = saldoctl_get_lines (ctl);
+  guint active = 0;
+
+  for (guint i = 0; i < lines->len; i++)
+    active += saldo_dbus_line_get_active (lines->pdata[i]) ? 1 : 0;
+
+  if (json) {
+    g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+    json_builder_begin_object (builder);
+    json_builder_set_member_name (builder, "version");
+    json_builder_add_string_value (builder, saldo_dbus_manager_get_version (ctl->manager));
+    json_builder_set_member_name (builder, "modem_manager_running");
+    json_builder_add_boolean_value (builder, saldo_dbus_manager_get_modem_manager_running (ctl->manager));
+    json_builder_set_member_name (builder, "lines_total");
+    json_builder_add_int_value (builder, lines->len);
+    json_builder_set_member_name (builder, "lines_active");
+    json_builder_add_int_value (builder, active);
+    json_builder_set_member_name (builder, "lines");
+    json_builder_begin_array (builder);
+    for (guint i = 0; i < lines->len; i++)
+      line_to_json (builder, lines->pdata[i]);
+    json_builder_end_array (builder);
+    json_builder_end_object (builder);
+    saldoctl_print_json (builder);
+    return EXIT_SUCCESS;
+  }
+
+  g_print ("saldod %s\n", or_dash (saldo_dbus_manager_get_version (ctl->manager)));
+  g_print ("ModemManager: %s\n",
+           saldo_dbus_manager_get_modem_manager_running (ctl->manager) ? "running" : "not running");
+  g_print ("lines: %u known, %u active\n\n", lines->len, active);
+  print_lines_table (lines);
+  return EXIT_SUCCESS;
+}
+
+static const char *usage_text =
+  "Commands:\n"
+  "  status            daemon, ModemManager and every line\n"
+  "  lines             every line saldod knows\n";
+
+int
+main (int argc, char **argv)
+{
+  gboolean json = FALSE;
+  gboolean version = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(SaldoCtl) ctl = { NULL, NULL, NULL };
+  const char *command;
+
+  setlocale (LC_ALL, "");
+  context = g_option_context_new ("COMMAND");
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_description (context, usage_text);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return saldoctl_fail (json, error);
+  if (version) {
+    g_print ("saldoctl %s\n", SALDO_VERSION);
+    return EXIT_SUCCESS;
+  }
+  command = argc > 1 ? argv[1] : "status";
+  if (g_strcmp0 (command, "status") != 0 && g_strcmp0 (command, "lines") != 0) {
+    g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                 "unknown command '%s'; see saldoctl --help", command);
+    return saldoctl_fail (json, error);
+  }
+  if (argc > 2) {
+    g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                 "%s takes no arguments", command);
+    return saldoctl_fail (json, error);
+  }
+  if (!saldoctl_connect (&ctl, &error))
+    return saldoctl_fail (json, error);
+  if (g_strcmp0 (command, "lines") == 0)
+    return cmd_lines (&ctl, json);
+  return cmd_status (&ctl, json);
+}

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define G_LOG_DOMAIN "SaldoConfig"
+
+#include "config.h"
+
+#include "saldo-config.h"
+#include "saldo-error.h"
+
+struct _SaldoConfig {
+  GObject   parent_instance;
+  char     *path;
+  char     *config_dir;
+  GKeyFile *keyfile;
+  char     *state_dir;
+};
+
+G_DEFINE_TYPE (SaldoConfig, saldo_config, G_TYPE_OBJECT)
+
+static const char * const known_groups[] = { "Daemon", NULL };
+
+static gboolean
+saldo_config_validate (SaldoConfig  *self,
+                       GError      **error)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups (self->keyfile, NULL);
+
+  for (guint i = 0; groups[i] != NULL; i++) {
+    /* [Modem IMEI] groups carry per-modem overrides. */
+    if (g_str_has_prefix (groups[i], "Modem "))
+      continue;
+    if (!g_strv_contains (known_groups, groups[i]))
+      g_warning ("%s: unknown group [%s] ignored", self->path, groups[i]);
+  }
+
+  if (g_key_file_has_key (self->keyfile, "Daemon", "StateDirectory", NULL)) {
+    g_autofree char *dir = g_key_file_get_string (self->keyfile, "Daemon", "StateDirectory", error);
+
+    if (dir == NULL) {
+      g_prefix_error (error, "%s: ", self->path);
+      return FALSE;
+    }
+    if (!g_path_is_absolute (dir)) {
+      g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
+                   "%s: [Daemon] StateDirectory must be an absolute path, not '%s'",
+                   self->path, dir);
+      return FALSE;
+    }
+    g_free (self->state_dir);
+    self->state_dir = g_steal_pointer (&dir);
+  }
+  return TRUE;
+}
+
+/* A missing default file means "all defaults"; a file the admin named, or
+ * one that exists but does not parse, is an error: running with settings
+ * other than the ones written down would spend money the owner did not
+ * agree to. */
+SaldoConfig *
+saldo_config_load (const char  *path,
+                   gboolean     must_exist,
+                   GError     **error)
+{
+  g_autoptr(SaldoConfig) self = g_object_new (SALDO_TYPE_CONFIG, NULL);
+  g_autoptr(GError) local_error = NULL;
+
+  self->path = g_strdup (path);
+  self->config_dir = g_path_get_dirname (path);
+  if (!g_key_file_load_from_file (self->keyfile, path, G_KEY_FILE_KEEP_COMMENTS, &local_error)) {
+    if (!must_exist && g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+      g_debug ("no %s, using defaults", path);
+      return g_steal_pointer (&self);
+    }
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
+                 "cannot load %s: %s", path, local_error->message);
+    return NULL;
+  }
+  if (!saldo_config_validate (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+const char *
+saldo_config_get_path (SaldoConfig *self)
+{
+  return self->path;
+}
+
+const char *
+saldo_config_get_config_dir (SaldoConfig *self)
+{
+  return self->config_dir;
+}
+
+GKeyFile *
+saldo_config_get_keyfile (SaldoConfig *self)
+{
+  return self->keyfile;
+}
+
+const char *
+saldo_config_get_state_dir (SaldoConfig *self)
+{
+  return self->state_dir;
+}
+
+void
+saldo_config_set_state_dir (SaldoConfig *self,
+                            const char  *state_dir)
+{
+  g_free (self->state_dir);
+  self->state_dir = g_strdup (state_dir);
+}
+
+static void
+saldo_config_finalize (GObject *object)
+{
+  SaldoConfig *self = SALDO_CONFIG (object);
+
+  g_free (self->path);
+  g_free (self->config_dir);
+  g_key_file_unref (self->keyfile);
+  g_free (self->state_dir);
+  G_OBJECT_CLASS (saldo_config_parent_class)->finalize (object);
+}
+
+static void
+saldo_config_class_init (SaldoConfigClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = saldo_config_finalize;
+}
+
+static void
+saldo_config_init (SaldoConfig *self)
+{
+  self->keyfile = g_key_file_new ();
+  self->state_dir = g_strdup (SALDO_DEFAULT_STATE_DIR);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "saldo-dbus-generated.h"
+#include "saldo-store.h"
+
+G_BEGIN_DECLS
+
+#define SALDO_LINE_PATH_PREFIX SALDO_OBJECT_ROOT "/Line/"
+
+#define SALDO_TYPE_LINE (saldo_line_get_type ())
+G_DECLARE_FINAL_TYPE (SaldoLine, saldo_line, SALDO, LINE, GObject)
+
+SaldoLine              *saldo_line_new               (const SaldoLineRecord *record);
+gint64                  saldo_line_get_id            (SaldoLine  *self);
+const char             *saldo_line_get_iccid         (SaldoLine  *self);
+const char             *saldo_line_get_object_path   (SaldoLine  *self);
+const SaldoLineRecord  *saldo_line_get_record        (SaldoLine  *self);
+GDBusObjectSkeleton    *saldo_line_get_dbus_object   (SaldoLine  *self);
+SaldoDBusLine          *saldo_line_get_dbus_line     (SaldoLine  *self);
+const char             *saldo_line_get_modem         (SaldoLine  *self);
+gboolean                saldo_line_get_active        (SaldoLine  *self);
+
+void                    saldo_line_set_modem         (SaldoLine  *self,
+                                                      const char *modem_path);
+gboolean                saldo_line_update_identity   (SaldoLine  *self,
+                                                      const char *imsi,
+                                                      const char *operator_code,
+                                                      const char *operator_name,
+                                                      const char *sim_type);
+void                    saldo_line_touch             (SaldoLine  *self,
+                                                      gint64      now);
+
+G_END_DECLS

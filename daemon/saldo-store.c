@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define G_LOG_DOMAIN "SaldoStore"
+
+#include "config.h"
+
+#include <sqlite3.h>
+
+#include "saldo-error.h"
+#include "saldo-store.h"
+
+struct _SaldoStore {
+  GObject  parent_instance;
+  sqlite3 *db;
+  char    *path;
+  int      schema_version;
+};
+
+G_DEFINE_TYPE (SaldoStore, saldo_store, G_TYPE_OBJECT)
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+
+/* Migration N takes the schema from version N to N+1.  Append only: a shipped
+ * migration is never edited, so every database walks the same path. */
+static const char * const migrations[] = {
+  /* 0 → 1: lines.  AUTOINCREMENT guarantees an id is never handed out twice,
+   * even after the row with the highest id is deleted. */
+  "CREATE TABLE lines ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  iccid TEXT NOT NULL UNIQUE CHECK (length (iccid) BETWEEN 18 AND 22),"
+  "  imsi TEXT NOT NULL DEFAULT '',"
+  "  operator_code TEXT NOT NULL DEFAULT '',"
+  "  operator_name TEXT NOT NULL DEFAULT '',"
+  "  sim_type TEXT NOT NULL DEFAULT 'unknown',"
+  "  first_seen INTEGER NOT NULL,"
+  "  last_seen INTEGER NOT NULL"
+  ");",
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SALDO_STORE_SCHEMA_VERSION);
+
+SaldoLineRecord *
+saldo_line_record_new (void)
+{
+  SaldoLineRecord *record = g_new0 (SaldoLineRecord, 1);
+
+  record->imsi = g_strdup ("");
+  record->operator_code = g_strdup ("");
+  record->operator_name = g_strdup ("");
+  record->sim_type = g_strdup ("unknown");
+  return record;
+}
+
+SaldoLineRecord *
+saldo_line_record_copy (const SaldoLineRecord *record)
+{
+  SaldoLineRecord *copy = g_new0 (SaldoLineRecord, 1);
+
+  copy->id = record->id;
+  copy->iccid = g_strdup (record->iccid);
+  copy->imsi = g_strdup (record->imsi);
+  copy->operator_code = g_strdup (record->operator_code);
+  copy->operator_name = g_strdup (record->operator_name);
+  copy->sim_type = g_strdup (record->sim_type);
+  copy->first_seen = record->first_seen;
+  copy->last_seen = record->last_seen;
+  return copy;
+}
+
+void
+saldo_line_record_free (SaldoLineRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->iccid);
+  g_free (record->imsi);
+  g_free (record->operator_code);
+  g_free (record->operator_name);
+  g_free (record->sim_type);
+  g_free (record);
+}
+
+static gboolean
+saldo_store_fail (SaldoStore  *self,
+                  const char  *what,
+                  GError     **error)
+{
+  g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE,
+               "%s: %s failed: %s", self->path, what, sqlite3_errmsg (self->db));
+  return FALSE;
+}
+
+static gboolean
+saldo_store_exec (SaldoStore  *self,
+                  const char  *sql,
+                  GError     **error)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (self->db, sql, NULL, NULL, &message) != SQLITE_OK) {
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE,
+                 "%s: %s", self->path, message != NULL ? message : sqlite3_errmsg (self->db));
+    sqlite3_free (message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+saldo_store_query_text (SaldoStore  *self,
+                        const char  *sql,
+                        char       **value_out,
+                        GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    return saldo_store_fail (self, sql, error);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    return saldo_store_fail (self, sql, error);
+  *value_out = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  return TRUE;
+}
+
+static gboolean
+saldo_store_check_integrity (SaldoStore  *self,
+                             GError     **error)
+{
+  g_autofree char *verdict = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  /* The first read is where a file that is not a database, or a damaged one,
+   * shows.  It is reported and left in place: silently starting a new
+   * database would lose the ledger. */
+  if (!saldo_store_query_text (self, "PRAGMA quick_check", &verdict, &local_error)) {
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE,
+                 "%s is not a usable Saldo database (%s); it was left untouched: "
+                 "move it away or restore a backup",
+                 self->path, sqlite3_errmsg (self->db));
+    return FALSE;
+  }
+  if (g_strcmp0 (verdict, "ok") != 0) {
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE,
+                 "%s is corrupt (%s); it was left untouched: move it away or restore a backup",
+                 self->path, verdict);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+saldo_store_migrate (SaldoStore  *self,
+                     GError     **error)
+{
+  g_autofree char *version_text = NULL;
+  gint64 version;
+
+  if (!saldo_store_query_text (self, "PRAGMA user_version", &version_text, error))
+    return FALSE;
+  version = g_ascii_strtoll (version_text, NULL, 10);
+  if (version > SALDO_STORE_SCHEMA_VERSION) {
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE,
+                 "%s has schema version %" G_GINT64_FORMAT ", newer than this saldod "
+                 "understands (%d); refusing to touch it",
+                 self->path, version, SALDO_STORE_SCHEMA_VERSION);
+    return FALSE;
+  }
+  for (gint64 v = version; v < SALDO_STORE_SCHEMA_VERSION; v++) {
+    g_autofree char *bump = NULL;
+
+    /* Each step and its version bump commit together, so a crash leaves the
+     * database either before or after the step, never half-way. */
+    if (!saldo_store_exec (self, "BEGIN IMMEDIATE", error))
+      return FALSE;
+    bump = g_strdup_printf ("PRAGMA user_version = %" G_GINT64_FORMAT, v + 1);
+    if (!saldo_store_exec (self, migrations[v], error) ||
+        !saldo_store_exec (self, bump, error)) {
+      saldo_store_exec (self, "ROLLBACK", NULL);
+      g_prefix_error (error, "migrating schema %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT ": ",
+                      v, v + 1);
+      return FALSE;
+    }
+    if (!saldo_store_exec (self, "COMMIT", error))
+      return FALSE;
+    g_info ("database %s migrated to schema version %" G_GINT64_FORMAT, self->path, v + 1);
+  }
+  self->schema_version = SALDO_STORE_SCHEMA_VERSION;
+  return TRUE;
+}
+
+SaldoStore *
+saldo_store_open (const char  *path,
+                  GError     **error)
+{
+  g_autoptr(SaldoStore) self = g_object_new (SALDO_TYPE_STORE, NULL);
+  g_autofree char *journal_mode = NULL;
+  int rc;
+
+  self->path = g_strdup (path);
+  rc = sqlite3_open_v2 (path, &self->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL);
+  if (rc != SQLITE_OK) {
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE,
+                 "cannot open %s: %s", path,
+                 self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
+    return NULL;
+  }
+  sqlite3_extended_result_codes (self->db, 1);
+  sqlite3_busy_timeout (self->db, 5000);
+
+  if (!saldo_store_check_integrity (self, error))
+    return NULL;
+  /* WAL keeps readers (saldoctl via the daemon, sqlite3 by hand) from
+   * blocking writes; synchronous=FULL makes a commit durable before we act on
+   * it, which the top-up ledger relies on. */
+  if (!saldo_store_query_text (self, "PRAGMA journal_mode = WAL", &journal_mode, error))
+    return NULL;
+  if (g_ascii_strcasecmp (journal_mode, "wal") != 0) {
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE,
+                 "%s: cannot switch to WAL journal mode (got %s)", path, journal_mode);
+    return NULL;
+  }
+  if (!saldo_store_exec (self, "PRAGMA synchronous = FULL", error) ||
+      !saldo_store_exec (self, "PRAGMA foreign_keys = ON", error))
+    return NULL;
+  if (!saldo_store_migrate (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+int
+saldo_store_get_schema_version (SaldoStore *self)
+{
+  g_return_val_if_fail (SALDO_IS_STORE (self), 0);
+  return self->schema_version;
+}
+
+static char *
+column_dup (sqlite3_stmt *stmt,
+            int           column)
+{
+  const unsigned char *text = sqlite3_column_text (stmt, column);
+
+  return g_strdup (text != NULL ? (const char *) text : "");
+}
+
+gboolean
+saldo_store_load_lines (SaldoStore  *self,
+                        GPtrArray  **records_out,
+                        GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) saldo_line_record_free);
+  int rc;
+
+  g_return_val_if_fail (SALDO_IS_STORE (self), FALSE);
+
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT id, iccid, imsi, operator_code, operator_name, sim_type,"
+                          " first_seen, last_seen FROM lines ORDER BY id",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    return saldo_store_fail (self, "loading lines", error);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+    SaldoLineRecord *record = g_new0 (SaldoLineRecord, 1);
+
+    record->id = sqlite3_column_int64 (stmt, 0);
+    record->iccid = column_dup (stmt, 1);
+    record->imsi = column_dup (stmt, 2);
+    record->operator_code = column_dup (stmt, 3);
+    record->operator_name = column_dup (stmt, 4);
+    record->sim_type = column_dup (stmt, 5);
+    record->first_seen = sqlite3_column_int64 (stmt, 6);
+    record->last_seen = sqlite3_column_int64 (stmt, 7);
+    g_ptr_array_add (records, record);
+  }
+  if (rc != SQLITE_DONE)
+    return saldo_store_fail (self, "loading lines", error);
+  *records_out = g_steal_pointer (&records);
+  return TRUE;
+}
+
+/* Inserts the line when record->id is 0 (and sets it), updates it otherwise.
+ * A single statement is its own transaction in SQLite. */
+gboolean
+saldo_store_save_line (SaldoStore       *self,
+                       SaldoLineRecord  *record,
+                       GError          **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  const char *sql;
+
+  g_return_val_if_fail (SALDO_IS_STORE (self), FALSE);
+  g_return_val_if_fail (record->iccid != NULL, FALSE);
+
+  if (record->id == 0)
+    sql = "INSERT INTO lines (iccid, imsi, operator_code, operator_name, sim_type,"
+          " first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+  else
+    sql = "UPDATE lines SET iccid = ?1, imsi = ?2, operator_code = ?3, operator_name = ?4,"
+          " sim_type = ?5, first_seen = ?6, last_seen = ?7 WHERE id = ?8";
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    return saldo_store_fail (self, "saving a line", error);
+  sqlite3_bind_text (stmt, 1, record->iccid, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, record->imsi, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, record->operator_code, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, record->operator_name, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, record->sim_type, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 6, record->first_seen);
+  sqlite3_bind_int64 (stmt, 7, record->last_seen);
+  if (record->id != 0)
+    sqlite3_bind_int64 (stmt, 8, record->id);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return saldo_store_fail (self, "saving a line", error);
+  if (record->id == 0)
+    record->id = sqlite3_last_insert_rowid (self->db);
+  return TRUE;
+}
+
+static void
+saldo_store_finalize (GObject *object)
+{
+  SaldoStore *self = SALDO_STORE (object);
+
+  if (self->db != NULL)
+    sqlite3_close_v2 (self->db);
+  g_free (self->path);
+  G_OBJECT_CLASS (saldo_store_parent_class)->finalize (object);
+}
+
+static void
+saldo_store_class_init (SaldoStoreClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = saldo_store_finalize;
+}
+
+static void
+saldo_store_init (SaldoStore *self)
+{
+}
