@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "saldo-error.h"
+#include "saldo-store.h"
+
+typedef struct {
+  char *dir;
+  char *path;
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("saldo-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->path = g_build_filename (f->dir, "saldo.db", NULL);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  const char *suffixes[] = { "", "-wal", "-shm" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++) {
+    g_autofree char *p = g_strconcat (f->path, suffixes[i], NULL);
+    g_unlink (p);
+  }
+  g_rmdir (f->dir);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+static SaldoLineRecord *
+make_record (const char *iccid)
+{
+  SaldoLineRecord *record = saldo_line_record_new ();
+
+  record->iccid = g_strdup (iccid);
+  record->first_seen = 1000;
+  record->last_seen = 1000;
+  return record;
+}
+
+static void
+test_store_new_and_reopen (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(SaldoLineRecord) a = make_record ("8951100000000000011");
+  g_autoptr(SaldoLineRecord) b = make_record ("8951060000000000022");
+  SaldoLineRecord *loaded;
+
+  {
+    g_autoptr(SaldoStore) store = saldo_store_open (f->path, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (saldo_store_get_schema_version (store), ==, SALDO_STORE_SCHEMA_VERSION);
+    g_assert_true (saldo_store_save_line (store, a, &error));
+    g_assert_no_error (error);
+    g_assert_true (saldo_store_save_line (store, b, &error));
+    g_assert_cmpint (a->id, ==, 1);
+    g_assert_cmpint (b->id, ==, 2);
+
+    g_free (a->imsi);
+    a->imsi = g_strdup ("716100123456789");
+    a->last_seen = 2000;
+    g_assert_true (saldo_store_save_line (store, a, &error));
+    g_assert_cmpint (a->id, ==, 1);
+  }
+
+  {
+    g_autoptr(SaldoStore) store = saldo_store_open (f->path, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (saldo_store_load_lines (store, &records, &error));
+    g_assert_cmpuint (records->len, ==, 2);
+    loaded = records->pdata[0];
+    g_assert_cmpint (loaded->id, ==, 1);
+    g_assert_cmpstr (loaded->iccid, ==, "8951100000000000011");
+    g_assert_cmpstr (loaded->imsi, ==, "716100123456789");
+    g_assert_cmpint (loaded->last_seen, ==, 2000);
+    g_assert_cmpint (loaded->first_seen, ==, 1000);
+  }
+}
+
+static void
+test_store_duplicate_iccid (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SaldoStore) store = saldo_store_open (f->path, &error);
+  g_autoptr(SaldoLineRecord) a = make_record ("8951100000000000011");
+  g_autoptr(SaldoLineRecord) again = make_record ("8951100000000000011");
+
+  g_assert_true (saldo_store_save_line (store, a, &error));
+  g_assert_false (saldo_store_save_line (store, again, &error));
+  g_assert_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE);
+  g_assert_cmpint (again->id, ==, 0);
+}
+
+static void
+test_store_ids_never_reused (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SaldoStore) store = saldo_store_open (f->path, &error);
+  g_autoptr(SaldoLineRecord) a = make_record ("8951100000000000011");
+  g_autoptr(SaldoLineRecord) b = make_record ("8951100000000000029");
+  sqlite3 *db = NULL;
+
+  g_assert_true (saldo_store_save_line (store, a, &error));
+  /* Someone deletes the newest row by hand: its number must still not come back. */
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "DELETE FROM lines WHERE id = 1", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_assert_true (saldo_store_save_line (store, b, &error));
+  g_assert_cmpint (b->id, ==, 2);
+}
+
+static void
+test_store_rejects_garbage (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SaldoStore) store = NULL;
+  g_autofree char *contents = NULL;
+  const char *garbage = "this is not an SQLite database, but it holds the owner's ledger\n";
+  gsize len = 0;
+
+  g_assert_true (g_file_set_contents (f->path, garbage, -1, NULL));
+  store = saldo_store_open (f->path, &error);
+  g_assert_null (store);
+  g_assert_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE);
+  g_assert_nonnull (strstr (error->message, "left untouched"));
+  /* Never silently replaced. */
+  g_assert_true (g_file_get_contents (f->path, &contents, &len, NULL));
+  g_assert_cmpstr (contents, ==, garbage);
+}
+
+static void
+test_store_rejects_corrupt_pages (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  {
+    g_autoptr(SaldoStore) store = saldo_store_open (f->path, &error);
+    g_assert_no_error (error);
+    for (int i = 0; i < 200; i++) {
+      g_autofree char *iccid = g_strdup_printf ("89511000000000%05d", i);
+      g_autoptr(SaldoLineRecord) r = make_record (iccid);
+      g_assert_true (saldo_store_save_line (store, r, &error));
+    }
+  }
+  {
+    /* Checkpoint the WAL into the main file, then damage a b-tree page. */
+    sqlite3 *db = NULL;
+    g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+    sqlite3_exec (db, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;", NULL, NULL, NULL);
+    sqlite3_close (db);
+  }
+  g_assert_true (g_file_get_contents (f->path, &contents, &len, NULL));
+  g_assert_cmpuint (len, >, 8192);
+  memset (contents + 4096 + 8, 0xA5, 2048);
+  g_assert_true (g_file_set_contents (f->path, contents, len, NULL));
+  {
+    g_autoptr(SaldoStore) store = saldo_store_open (f->path, &error);
+    g_assert_null (store);
+    g_assert_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE);
+  }
+}
+
+static void
+test_store_rejects_newer_schema (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 999", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  {
+    g_autoptr(SaldoStore) store = saldo_store_open (f->path, &error);
+    g_assert_null (store);
+    g_assert_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE);
+    g_assert_nonnull (strstr (error->message, "newer"));
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/store/new-and-reopen", Fixture, NULL, fixture_setup, test_store_new_and_reopen, fixture_teardown);
+  g_test_add ("/store/duplicate-iccid", Fixture, NULL, fixture_setup, test_store_duplicate_iccid, fixture_teardown);
+  g_test_add ("/store/ids-never-reused", Fixture, NULL, fixture_setup, test_store_ids_never_reused, fixture_teardown);
+  g_test_add ("/store/rejects-garbage", Fixture, NULL, fixture_setup, test_store_rejects_garbage, fixture_teardown);
+  g_test_add ("/store/rejects-corrupt-pages", Fixture, NULL, fixture_setup, test_store_rejects_corrupt_pages, fixture_teardown);
+  g_test_add ("/store/rejects-newer-schema", Fixture, NULL, fixture_setup, test_store_rejects_newer_schema, fixture_teardown);
+  return g_test_run ();
+}
