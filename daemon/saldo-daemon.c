@@ -244,7 +244,8 @@ saldo_daemon_dispose (GObject *object)
   if (self->watcher != NULL)
     g_signal_handlers_disconnect_by_data (self->watcher, self);
   g_clear_object (&self->watcher);
-  if (self->manager_iface != NULL)
+  if (self->manager_iface != NULL &&
+      g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self->manager_iface)) != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->manager_iface));
   g_clear_object (&self->object_manager);
   G_OBJECT_CLASS (saldo_daemon_parent_class)->dispose (object);

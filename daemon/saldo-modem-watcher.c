@@ -30,6 +30,7 @@ struct _SaldoModemWatcher {
   MMManager       *manager;
   GHashTable      *modems;          /* path → ModemEntry */
   gboolean         manager_running;
+  gboolean         synced;          /* manager_running reflects a real look */
 };
 
 enum {
@@ -370,7 +371,8 @@ saldo_modem_watcher_sync (SaldoModemWatcher *self)
     g_list_free_full (objects, g_object_unref);
   }
 
-  if (running != self->manager_running) {
+  if (running != self->manager_running || !self->synced) {
+    self->synced = TRUE;
     self->manager_running = running;
     if (running)
       g_info ("ModemManager is running (%s)", owner);

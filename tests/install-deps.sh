@@ -1,0 +1,36 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Installs, from Debian 12's archive, whatever Saldo needs to build, test and
+# run the demo and is not installed yet.  Run as root.  Installs nothing (and
+# needs no network) when everything is already there.
+set -eu
+
+packages="
+  meson ninja-build pkg-config gcc clang libclang-rt-14-dev
+  libglib2.0-dev libglib2.0-dev-bin libglib2.0-bin
+  libmm-glib-dev modemmanager
+  libqmi-glib-dev libqmi-utils libmbim-glib-dev libmbim-utils
+  libjson-glib-dev libcurl4-openssl-dev libpolkit-gobject-1-dev
+  libsqlite3-dev sqlite3
+  dbus libxml2-utils systemd openssl valgrind
+  python3 python3-gi gir1.2-glib-2.0 python3-dbusmock
+"
+
+missing=""
+for p in $packages; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "installed" ] || missing="$missing $p"
+done
+
+if [ -z "$missing" ]; then
+  exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "missing packages:$missing — run this as root to install them" >&2
+  exit 1
+fi
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Base class for Saldo's integration tests: a Rig (private bus, real
+ModemManager, simulated modems) plus the saldod and saldoctl under test.
+
+meson passes the binaries in SALDOD and SALDOCTL; each test method is
+registered as its own meson test (see tests/meson.build)."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from saldo_rig import Rig, RigError  # noqa: E402
+
+from gi.repository import Gio, GLib  # noqa: E402
+
+BUS_NAME = 'io.github.saldo.Saldo1'
+ROOT = '/io/github/saldo/Saldo1'
+LINE_IFACE = 'io.github.saldo.Saldo1.Line'
+MANAGER_IFACE = 'io.github.saldo.Saldo1'
+
+# ICCIDs and IMSIs of the simulated Peruvian lines used across tests.
+CLARO = dict(iccid='8951100000000000011', imsi='716100000000011',
+             operator_code='71610', operator_name='Claro PE', imei='356938035640001')
+MOVISTAR = dict(iccid='8951060000000000022', imsi='716060000000022',
+                operator_code='71606', operator_name='Movistar PE', imei='356938035640002')
+
+
+class SaldoTestCase(unittest.TestCase):
+    saldod_binary = os.environ.get('SALDOD', 'saldod')
+    saldoctl_binary = os.environ.get('SALDOCTL', 'saldoctl')
+
+    def setUp(self):
+        self.rig = Rig()
+        self.rig.__enter__()
+        self.addCleanup(self._close_rig)
+        self.rig.start_bus()
+        self.state_dir = self.rig.path('state')
+        self.config_path = self.rig.path('saldo.conf')
+        with open(self.config_path, 'w') as f:
+            f.write('[Daemon]\n')
+        self._saldod_runs = 0
+
+    def _close_rig(self):
+        failed = any(err for _, err in getattr(self._outcome, 'errors', []) if err) \
+            if hasattr(self, '_outcome') else False
+        if failed:
+            self.rig.dump_logs()
+        self.rig.__exit__(None, None, None)
+
+    # ---- saldod ---------------------------------------------------------------
+
+    @property
+    def saldod_log(self):
+        return 'saldod-%d' % self._saldod_runs
+
+    def start_saldod(self, wait=True, extra_args=()):
+        self._saldod_runs += 1
+        env = dict(self.rig.env)
+        env.setdefault('G_MESSAGES_DEBUG', 'all')
+        self.saldod = self.rig.spawn(self.saldod_log, [
+            self.saldod_binary, '--verbose', '--config', self.config_path,
+            '--state-dir', self.state_dir] + list(extra_args), env=env)
+        if wait:
+            self.rig.wait_bus_name(BUS_NAME, 15.0, proc=self.saldod)
+        return self.saldod
+
+    def stop_saldod(self):
+        status = self.rig.stop(self.saldod_log)
+        self.assertEqual(status, 0, 'saldod did not exit cleanly on SIGTERM')
+        self.rig.wait_bus_name_gone(BUS_NAME)
+
+    def saldod_text(self):
+        return self.rig.log_text(self.saldod_log)
+
+    # ---- bus helpers ----------------------------------------------------------
+
+    def managed_objects(self):
+        return self.rig.call(BUS_NAME, ROOT, 'org.freedesktop.DBus.ObjectManager',
+                             'GetManagedObjects', None, '(a{oa{sa{sv}}})')[0]
+
+    def lines(self):
+        """{path: properties} of every line object."""
+        return {path: ifaces[LINE_IFACE] for path, ifaces in self.managed_objects().items()
+                if LINE_IFACE in ifaces}
+
+    def line_by_iccid(self, iccid):
+        for path, props in self.lines().items():
+            if props['Iccid'] == iccid:
+                return path, props
+        return None, None
+
+    def manager_property(self, name):
+        return self.rig.call(BUS_NAME, ROOT, 'org.freedesktop.DBus.Properties', 'Get',
+                             GLib.Variant('(ss)', (MANAGER_IFACE, name)), '(v)')[0]
+
+    def wait_line(self, iccid, timeout=20.0, **expected):
+        """Wait until the line with iccid exists and has the expected property
+        values; returns (path, properties)."""
+        def check():
+            path, props = self.line_by_iccid(iccid)
+            if path is None:
+                return None
+            if all(props.get(k) == v for k, v in expected.items()):
+                return path, props
+            return None
+        try:
+            return self.rig.wait_for(check, timeout, 'line %s with %s' % (iccid, expected))
+        except RigError:
+            self.fail('line %s never reached %s; lines now: %s' % (iccid, expected, self.lines()))
+
+    # ---- saldoctl -------------------------------------------------------------
+
+    def saldoctl(self, *args, check=True):
+        res = subprocess.run([self.saldoctl_binary] + list(args), env=self.rig.env,
+                             stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                             timeout=60)
+        if check:
+            self.assertEqual(res.returncode, 0, 'saldoctl %s: %s%s' % (args, res.stdout, res.stderr))
+        return res
+
+    def saldoctl_json(self, *args):
+        res = self.saldoctl('--json', *args)
+        return json.loads(res.stdout)
+
+    # ---- modems ---------------------------------------------------------------
+
+    def add_ready_modem(self, name, **kwargs):
+        sim = self.rig.add_modem(name, **kwargs)
+        self.rig.wait_modem_path(sim)
+        return sim
+
+
+def main():
+    unittest.main(verbosity=2)
