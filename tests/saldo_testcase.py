@@ -61,11 +61,12 @@ class SaldoTestCase(unittest.TestCase):
         self._saldod_runs += 1
         env = dict(self.rig.env)
         env.setdefault('G_MESSAGES_DEBUG', 'all')
-        self.saldod = self.rig.spawn(self.saldod_log, [
+        wrapper = os.environ.get('SALDO_TEST_WRAPPER', '').split()
+        self.saldod = self.rig.spawn(self.saldod_log, wrapper + [
             self.saldod_binary, '--verbose', '--config', self.config_path,
             '--state-dir', self.state_dir] + list(extra_args), env=env)
         if wait:
-            self.rig.wait_bus_name(BUS_NAME, 15.0, proc=self.saldod)
+            self.rig.wait_bus_name(BUS_NAME, 60.0 if wrapper else 15.0, proc=self.saldod)
         return self.saldod
 
     def stop_saldod(self):
