@@ -38,7 +38,8 @@ LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0" \
   meson test -C _build-asan --print-errorlogs --num-processes "$jobs" --suite unit --suite integration || status=1
 
 echo "== libFuzzer targets (clang), bounded time each"
-CC=clang setup _build-fuzz --werror -Dfuzzing=true -Dbuildtype=debugoptimized
+CC=clang setup _build-fuzz --werror -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false \
+  -Dbuildtype=debugoptimized
 ninja -C _build-fuzz
 meson test -C _build-fuzz --print-errorlogs --num-processes "$jobs" --suite fuzz || status=1
 
