@@ -18,6 +18,7 @@ static const GDBusErrorEntry saldo_error_entries[] = {
   { SALDO_ERROR_PROVIDER,          "io.github.saldo.Saldo1.Error.Provider" },
   { SALDO_ERROR_LIMIT_REACHED,     "io.github.saldo.Saldo1.Error.LimitReached" },
   { SALDO_ERROR_CANCELLED,         "io.github.saldo.Saldo1.Error.Cancelled" },
+  { SALDO_ERROR_ROAMING,           "io.github.saldo.Saldo1.Error.Roaming" },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (saldo_error_entries) == SALDO_ERROR_N_CODES);

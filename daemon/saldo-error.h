@@ -24,9 +24,10 @@ typedef enum {
   SALDO_ERROR_PROVIDER,
   SALDO_ERROR_LIMIT_REACHED,
   SALDO_ERROR_CANCELLED,
+  SALDO_ERROR_ROAMING,
 } SaldoError;
 
-#define SALDO_ERROR_N_CODES (SALDO_ERROR_CANCELLED + 1)
+#define SALDO_ERROR_N_CODES (SALDO_ERROR_ROAMING + 1)
 
 GQuark       saldo_error_quark     (void);
 const char  *saldo_error_to_name   (SaldoError code);

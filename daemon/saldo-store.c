@@ -34,6 +34,29 @@ static const char * const migrations[] = {
   "  first_seen INTEGER NOT NULL,"
   "  last_seen INTEGER NOT NULL"
   ");",
+
+  /* 1 → 2: the owner's per-line settings and every balance reading. */
+  "ALTER TABLE lines ADD COLUMN balance_code TEXT NOT NULL DEFAULT '';"
+  "ALTER TABLE lines ADD COLUMN balance_menu TEXT NOT NULL DEFAULT '';"
+  "ALTER TABLE lines ADD COLUMN refresh_interval INTEGER NOT NULL DEFAULT -1;"
+  "ALTER TABLE lines ADD COLUMN allow_roaming INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE lines ADD COLUMN own_number TEXT NOT NULL DEFAULT '';"
+  "ALTER TABLE lines ADD COLUMN sms_senders TEXT NOT NULL DEFAULT '';"
+  "CREATE TABLE readings ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  line_id INTEGER NOT NULL REFERENCES lines (id),"
+  "  time INTEGER NOT NULL,"
+  "  source TEXT NOT NULL CHECK (source IN ('ussd', 'sms')),"
+  "  kind TEXT NOT NULL,"
+  "  raw_text TEXT NOT NULL DEFAULT '',"
+  "  error TEXT NOT NULL DEFAULT '',"
+  "  carrier TEXT NOT NULL DEFAULT '',"
+  "  amount_minor INTEGER,"
+  "  currency TEXT,"
+  "  expiry INTEGER,"
+  "  data_bytes INTEGER"
+  ");"
+  "CREATE INDEX readings_by_line_time ON readings (line_id, time);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SALDO_STORE_SCHEMA_VERSION);
@@ -47,6 +70,11 @@ saldo_line_record_new (void)
   record->operator_code = g_strdup ("");
   record->operator_name = g_strdup ("");
   record->sim_type = g_strdup ("unknown");
+  record->balance_code = g_strdup ("");
+  record->balance_menu = g_strdup ("");
+  record->refresh_interval = -1;
+  record->own_number = g_strdup ("");
+  record->sms_senders = g_strdup ("");
   return record;
 }
 
@@ -63,6 +91,12 @@ saldo_line_record_copy (const SaldoLineRecord *record)
   copy->sim_type = g_strdup (record->sim_type);
   copy->first_seen = record->first_seen;
   copy->last_seen = record->last_seen;
+  copy->balance_code = g_strdup (record->balance_code);
+  copy->balance_menu = g_strdup (record->balance_menu);
+  copy->refresh_interval = record->refresh_interval;
+  copy->allow_roaming = record->allow_roaming;
+  copy->own_number = g_strdup (record->own_number);
+  copy->sms_senders = g_strdup (record->sms_senders);
   return copy;
 }
 
@@ -76,7 +110,31 @@ saldo_line_record_free (SaldoLineRecord *record)
   g_free (record->operator_code);
   g_free (record->operator_name);
   g_free (record->sim_type);
+  g_free (record->balance_code);
+  g_free (record->balance_menu);
+  g_free (record->own_number);
+  g_free (record->sms_senders);
   g_free (record);
+}
+
+SaldoReading *
+saldo_reading_new (void)
+{
+  return g_new0 (SaldoReading, 1);
+}
+
+void
+saldo_reading_free (SaldoReading *reading)
+{
+  if (reading == NULL)
+    return;
+  g_free (reading->source);
+  g_free (reading->kind);
+  g_free (reading->raw_text);
+  g_free (reading->error);
+  g_free (reading->carrier);
+  g_free (reading->currency);
+  g_free (reading);
 }
 
 static gboolean
@@ -259,7 +317,8 @@ saldo_store_load_lines (SaldoStore  *self,
 
   if (sqlite3_prepare_v2 (self->db,
                           "SELECT id, iccid, imsi, operator_code, operator_name, sim_type,"
-                          " first_seen, last_seen FROM lines ORDER BY id",
+                          " first_seen, last_seen, balance_code, balance_menu, refresh_interval,"
+                          " allow_roaming, own_number, sms_senders FROM lines ORDER BY id",
                           -1, &stmt, NULL) != SQLITE_OK)
     return saldo_store_fail (self, "loading lines", error);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
@@ -273,6 +332,12 @@ saldo_store_load_lines (SaldoStore  *self,
     record->sim_type = column_dup (stmt, 5);
     record->first_seen = sqlite3_column_int64 (stmt, 6);
     record->last_seen = sqlite3_column_int64 (stmt, 7);
+    record->balance_code = column_dup (stmt, 8);
+    record->balance_menu = column_dup (stmt, 9);
+    record->refresh_interval = sqlite3_column_int64 (stmt, 10);
+    record->allow_roaming = sqlite3_column_int (stmt, 11) != 0;
+    record->own_number = column_dup (stmt, 12);
+    record->sms_senders = column_dup (stmt, 13);
     g_ptr_array_add (records, record);
   }
   if (rc != SQLITE_DONE)
@@ -296,10 +361,14 @@ saldo_store_save_line (SaldoStore       *self,
 
   if (record->id == 0)
     sql = "INSERT INTO lines (iccid, imsi, operator_code, operator_name, sim_type,"
-          " first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+          " first_seen, last_seen, balance_code, balance_menu, refresh_interval,"
+          " allow_roaming, own_number, sms_senders)"
+          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?10, ?11, ?12, ?13, ?14)";
   else
     sql = "UPDATE lines SET iccid = ?1, imsi = ?2, operator_code = ?3, operator_name = ?4,"
-          " sim_type = ?5, first_seen = ?6, last_seen = ?7 WHERE id = ?8";
+          " sim_type = ?5, first_seen = ?6, last_seen = ?7, balance_code = ?9,"
+          " balance_menu = ?10, refresh_interval = ?11, allow_roaming = ?12,"
+          " own_number = ?13, sms_senders = ?14 WHERE id = ?8";
   if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
     return saldo_store_fail (self, "saving a line", error);
   sqlite3_bind_text (stmt, 1, record->iccid, -1, SQLITE_STATIC);
@@ -311,10 +380,149 @@ saldo_store_save_line (SaldoStore       *self,
   sqlite3_bind_int64 (stmt, 7, record->last_seen);
   if (record->id != 0)
     sqlite3_bind_int64 (stmt, 8, record->id);
+  sqlite3_bind_text (stmt, 9, record->balance_code != NULL ? record->balance_code : "", -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 10, record->balance_menu != NULL ? record->balance_menu : "", -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 11, record->refresh_interval);
+  sqlite3_bind_int (stmt, 12, record->allow_roaming ? 1 : 0);
+  sqlite3_bind_text (stmt, 13, record->own_number != NULL ? record->own_number : "", -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 14, record->sms_senders != NULL ? record->sms_senders : "", -1, SQLITE_STATIC);
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return saldo_store_fail (self, "saving a line", error);
   if (record->id == 0)
     record->id = sqlite3_last_insert_rowid (self->db);
+  return TRUE;
+}
+
+static void
+bind_optional_int64 (sqlite3_stmt *stmt,
+                     int           index,
+                     gboolean      present,
+                     gint64        value)
+{
+  if (present)
+    sqlite3_bind_int64 (stmt, index, value);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+gboolean
+saldo_store_add_reading (SaldoStore    *self,
+                         SaldoReading  *reading,
+                         GError       **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (SALDO_IS_STORE (self), FALSE);
+
+  if (sqlite3_prepare_v2 (self->db,
+                          "INSERT INTO readings (line_id, time, source, kind, raw_text, error,"
+                          " carrier, amount_minor, currency, expiry, data_bytes)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    return saldo_store_fail (self, "recording a reading", error);
+  sqlite3_bind_int64 (stmt, 1, reading->line_id);
+  sqlite3_bind_int64 (stmt, 2, reading->time);
+  sqlite3_bind_text (stmt, 3, reading->source, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, reading->kind, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, reading->raw_text != NULL ? reading->raw_text : "", -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, reading->error != NULL ? reading->error : "", -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 7, reading->carrier != NULL ? reading->carrier : "", -1, SQLITE_STATIC);
+  bind_optional_int64 (stmt, 8, reading->has_amount, reading->amount_minor);
+  if (reading->has_amount && reading->currency != NULL)
+    sqlite3_bind_text (stmt, 9, reading->currency, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null (stmt, 9);
+  bind_optional_int64 (stmt, 10, reading->has_expiry, reading->expiry);
+  bind_optional_int64 (stmt, 11, reading->has_data, reading->data_bytes);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return saldo_store_fail (self, "recording a reading", error);
+  reading->id = sqlite3_last_insert_rowid (self->db);
+  return TRUE;
+}
+
+static SaldoReading *
+reading_from_row (sqlite3_stmt *stmt)
+{
+  SaldoReading *reading = saldo_reading_new ();
+
+  reading->id = sqlite3_column_int64 (stmt, 0);
+  reading->line_id = sqlite3_column_int64 (stmt, 1);
+  reading->time = sqlite3_column_int64 (stmt, 2);
+  reading->source = column_dup (stmt, 3);
+  reading->kind = column_dup (stmt, 4);
+  reading->raw_text = column_dup (stmt, 5);
+  reading->error = column_dup (stmt, 6);
+  reading->carrier = column_dup (stmt, 7);
+  reading->has_amount = sqlite3_column_type (stmt, 8) != SQLITE_NULL;
+  reading->amount_minor = sqlite3_column_int64 (stmt, 8);
+  reading->currency = column_dup (stmt, 9);
+  reading->has_expiry = sqlite3_column_type (stmt, 10) != SQLITE_NULL;
+  reading->expiry = sqlite3_column_int64 (stmt, 10);
+  reading->has_data = sqlite3_column_type (stmt, 11) != SQLITE_NULL;
+  reading->data_bytes = sqlite3_column_int64 (stmt, 11);
+  return reading;
+}
+
+#define READING_COLUMNS "id, line_id, time, source, kind, raw_text, error, carrier," \
+                        " amount_minor, currency, expiry, data_bytes"
+
+/* Newest first.  line_id 0 lists every line. */
+gboolean
+saldo_store_list_readings (SaldoStore  *self,
+                           gint64       line_id,
+                           gint64       since,
+                           guint        limit,
+                           GPtrArray  **readings_out,
+                           GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) readings = g_ptr_array_new_with_free_func ((GDestroyNotify) saldo_reading_free);
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT " READING_COLUMNS " FROM readings"
+                          " WHERE (?1 = 0 OR line_id = ?1) AND time >= ?2"
+                          " ORDER BY time DESC, id DESC LIMIT ?3",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    return saldo_store_fail (self, "listing readings", error);
+  sqlite3_bind_int64 (stmt, 1, line_id);
+  sqlite3_bind_int64 (stmt, 2, since);
+  sqlite3_bind_int64 (stmt, 3, limit);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (readings, reading_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    return saldo_store_fail (self, "listing readings", error);
+  *readings_out = g_steal_pointer (&readings);
+  return TRUE;
+}
+
+/* *reading_out is NULL when the line has no such reading. */
+gboolean
+saldo_store_last_reading (SaldoStore    *self,
+                          gint64         line_id,
+                          gboolean       balance_only,
+                          SaldoReading **reading_out,
+                          GError       **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT " READING_COLUMNS " FROM readings"
+                          " WHERE line_id = ?1 AND (?2 = 0 OR kind = 'balance')"
+                          " ORDER BY time DESC, id DESC LIMIT 1",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    return saldo_store_fail (self, "reading the last balance", error);
+  sqlite3_bind_int64 (stmt, 1, line_id);
+  sqlite3_bind_int (stmt, 2, balance_only ? 1 : 0);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW) {
+    *reading_out = reading_from_row (stmt);
+    return TRUE;
+  }
+  if (rc != SQLITE_DONE)
+    return saldo_store_fail (self, "reading the last balance", error);
+  *reading_out = NULL;
   return TRUE;
 }
 

@@ -15,7 +15,37 @@ typedef struct {
   char   *sim_type;
   gint64  first_seen;       /* unix seconds */
   gint64  last_seen;
+  /* the owner's settings */
+  char   *balance_code;     /* "" = the carrier's */
+  char   *balance_menu;     /* answers separated by ';' */
+  gint64  refresh_interval; /* seconds; -1 = the daemon's default, 0 = never */
+  gboolean allow_roaming;
+  char   *own_number;
+  char   *sms_senders;      /* extra senders separated by ';' */
 } SaldoLineRecord;
+
+/* One balance check, good or bad, exactly as it happened. */
+typedef struct {
+  gint64    id;
+  gint64    line_id;
+  gint64    time;
+  char     *source;         /* ussd | sms */
+  char     *kind;           /* balance | menu | error | unknown | failed */
+  char     *raw_text;
+  char     *error;
+  char     *carrier;
+  gboolean  has_amount;
+  gint64    amount_minor;
+  char     *currency;
+  gboolean  has_expiry;
+  gint64    expiry;         /* unix seconds, 00:00 UTC of the day */
+  gboolean  has_data;
+  gint64    data_bytes;
+} SaldoReading;
+
+SaldoReading *saldo_reading_new  (void);
+void          saldo_reading_free (SaldoReading *reading);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaldoReading, saldo_reading_free)
 
 SaldoLineRecord *saldo_line_record_new  (void);
 SaldoLineRecord *saldo_line_record_copy (const SaldoLineRecord *record);
@@ -26,7 +56,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaldoLineRecord, saldo_line_record_free)
 G_DECLARE_FINAL_TYPE (SaldoStore, saldo_store, SALDO, STORE, GObject)
 
 /* The newest schema this build knows; a database from a newer Saldo is refused. */
-#define SALDO_STORE_SCHEMA_VERSION 1
+#define SALDO_STORE_SCHEMA_VERSION 2
 
 SaldoStore *saldo_store_open            (const char       *path,
                                          GError          **error);
@@ -36,6 +66,21 @@ gboolean    saldo_store_load_lines      (SaldoStore       *self,
                                          GError          **error);
 gboolean    saldo_store_save_line       (SaldoStore       *self,
                                          SaldoLineRecord  *record,
+                                         GError          **error);
+
+gboolean    saldo_store_add_reading     (SaldoStore       *self,
+                                         SaldoReading     *reading,
+                                         GError          **error);
+gboolean    saldo_store_list_readings   (SaldoStore       *self,
+                                         gint64            line_id,
+                                         gint64            since,
+                                         guint             limit,
+                                         GPtrArray       **readings_out,
+                                         GError          **error);
+gboolean    saldo_store_last_reading    (SaldoStore       *self,
+                                         gint64            line_id,
+                                         gboolean          balance_only,
+                                         SaldoReading    **reading_out,
                                          GError          **error);
 
 G_END_DECLS

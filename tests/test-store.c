@@ -191,6 +191,93 @@ test_store_rejects_newer_schema (Fixture *f, gconstpointer data)
   }
 }
 
+static void
+test_store_migrates_v1 (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  sqlite3 *db = NULL;
+
+  /* A database as schema 1 left it. */
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+    "CREATE TABLE lines (id INTEGER PRIMARY KEY AUTOINCREMENT, iccid TEXT NOT NULL UNIQUE,"
+    " imsi TEXT NOT NULL DEFAULT '', operator_code TEXT NOT NULL DEFAULT '',"
+    " operator_name TEXT NOT NULL DEFAULT '', sim_type TEXT NOT NULL DEFAULT 'unknown',"
+    " first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL);"
+    "INSERT INTO lines (iccid, imsi, first_seen, last_seen) VALUES ('8951100000000000011', '716100000000011', 5, 6);"
+    "PRAGMA user_version = 1;", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  {
+    g_autoptr(SaldoStore) store = saldo_store_open (f->path, &error);
+    SaldoLineRecord *r;
+
+    g_assert_no_error (error);
+    g_assert_cmpint (saldo_store_get_schema_version (store), ==, SALDO_STORE_SCHEMA_VERSION);
+    g_assert_true (saldo_store_load_lines (store, &records, &error));
+    g_assert_cmpuint (records->len, ==, 1);
+    r = records->pdata[0];
+    g_assert_cmpstr (r->imsi, ==, "716100000000011");
+    g_assert_cmpint (r->refresh_interval, ==, -1);
+    g_assert_cmpstr (r->balance_code, ==, "");
+  }
+}
+
+static void
+test_store_readings (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SaldoStore) store = saldo_store_open (f->path, &error);
+  g_autoptr(SaldoLineRecord) line = make_record ("8951100000000000011");
+  g_autoptr(GPtrArray) readings = NULL;
+  g_autoptr(SaldoReading) last = NULL;
+  g_autoptr(SaldoReading) last_any = NULL;
+  SaldoReading *r;
+
+  g_assert_true (saldo_store_save_line (store, line, &error));
+  for (int i = 0; i < 3; i++) {
+    g_autoptr(SaldoReading) reading = saldo_reading_new ();
+
+    reading->line_id = line->id;
+    reading->time = 100 + i;
+    reading->source = g_strdup (i == 1 ? "sms" : "ussd");
+    reading->kind = g_strdup (i == 2 ? "menu" : "balance");
+    reading->raw_text = g_strdup_printf ("Saldo S/ %d.00", i);
+    if (i < 2) {
+      reading->has_amount = TRUE;
+      reading->amount_minor = 100 * i;
+      reading->currency = g_strdup ("PEN");
+    } else {
+      reading->error = g_strdup ("reply is a menu");
+    }
+    reading->has_data = i == 1;
+    reading->data_bytes = 1610612736;
+    g_assert_true (saldo_store_add_reading (store, reading, &error));
+    g_assert_cmpint (reading->id, >, 0);
+  }
+  g_assert_true (saldo_store_list_readings (store, line->id, 0, 10, &readings, &error));
+  g_assert_cmpuint (readings->len, ==, 3);
+  r = readings->pdata[0];
+  g_assert_cmpstr (r->kind, ==, "menu");
+  g_assert_false (r->has_amount);
+  g_assert_cmpstr (r->error, ==, "reply is a menu");
+  r = readings->pdata[1];
+  g_assert_cmpstr (r->source, ==, "sms");
+  g_assert_true (r->has_data);
+  g_assert_cmpint (r->data_bytes, ==, 1610612736);
+
+  g_assert_true (saldo_store_last_reading (store, line->id, TRUE, &last, &error));
+  g_assert_nonnull (last);
+  g_assert_cmpint (last->amount_minor, ==, 100);
+  g_assert_cmpstr (last->currency, ==, "PEN");
+  g_assert_true (saldo_store_last_reading (store, line->id, FALSE, &last_any, &error));
+  g_assert_cmpstr (last_any->kind, ==, "menu");
+
+  g_clear_pointer (&readings, g_ptr_array_unref);
+  g_assert_true (saldo_store_list_readings (store, line->id, 102, 10, &readings, &error));
+  g_assert_cmpuint (readings->len, ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -201,5 +288,7 @@ main (int argc, char **argv)
   g_test_add ("/store/rejects-garbage", Fixture, NULL, fixture_setup, test_store_rejects_garbage, fixture_teardown);
   g_test_add ("/store/rejects-corrupt-pages", Fixture, NULL, fixture_setup, test_store_rejects_corrupt_pages, fixture_teardown);
   g_test_add ("/store/rejects-newer-schema", Fixture, NULL, fixture_setup, test_store_rejects_newer_schema, fixture_teardown);
+  g_test_add ("/store/migrates-v1", Fixture, NULL, fixture_setup, test_store_migrates_v1, fixture_teardown);
+  g_test_add ("/store/readings", Fixture, NULL, fixture_setup, test_store_readings, fixture_teardown);
   return g_test_run ();
 }
