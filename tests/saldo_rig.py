@@ -26,16 +26,28 @@ How it works
     methods skip polkit in this mode.
   * add_modem() starts a tests/simmodem.py SimModem in this process (served
     by background threads) and attaches it when ModemManager runs.
+    ModemManager leaves modems disabled until a client enables them:
+    enable_modem() does that, or let the code under test do it.
   * ModemManager cannot drop a virtual modem, so unplug/re-plug is done with
     restart_mm(modems=[...]): stop ModemManager, start it again and attach
-    only the listed simulators (they accept the new connection).
+    only the listed simulators, power-cycled (they accept the new
+    connection and keep their SIM data and stored SMS).
+  * Modems are found in ModemManager by their socket (mm_modem_path(),
+    mm_modem_index() for mmcli); mmcli() runs mmcli on the rig's bus.
   * spawn() runs any other process (saldod, a client) with the rig's env and
     its output in <tmp>/<name>.log; log_text(name) reads it back.
+  * dbus-daemon and ModemManager run through symlinks named saldo-rig-dbus
+    and saldo-rig-mm in the temp dir, so their process names differ: a
+    `killall ModemManager` or `pkill dbus-daemon` run by someone else on the
+    same machine (this killed the rig's bus mid-test while other jobs ran)
+    does not take the rig down.  When one of them exits anyway, the next
+    D-Bus call or wait raises RigError saying so.
   * On exit every process started here is terminated and reaped (SIGTERM,
     then SIGKILL), also when the block raises; on an exception all logs are
     printed to stderr first (dump_logs()).  SIGTERM (e.g. a meson test
     timeout) is turned into an exception while the rig is active so that the
-    cleanup still runs.
+    cleanup still runs.  started_pids lists every process spawned, so a
+    test can check that none outlived the rig.
 
 Waits poll with short intervals and always have a timeout; nothing sleeps
 for a fixed long time.  Requires /usr/bin/python3 with python3-gi.
@@ -95,8 +107,12 @@ class RigError(Exception):
     pass
 
 
-class _Terminated(BaseException):
-    """Raised from the SIGTERM handler so that `with Rig()` cleans up."""
+class _Terminated(SystemExit):
+    """Raised from the SIGTERM handler so that `with Rig()` cleans up (and
+    dumps the logs: a test killed for running too long wants them)."""
+
+    def __init__(self):
+        super().__init__(128 + signal.SIGTERM)
 
 
 class _Process:
@@ -131,12 +147,13 @@ class Rig:
         self.bus_address = None
         self._bus = None
         self._procs = {}          # name -> _Process, in start order
+        self.started_pids = []    # every pid spawned, for leak checks
         self._log_names = []
         self._sims = {}           # name -> SimModem
         self._sim_names = {}      # id(SimModem) -> name
         self._attached = []       # names attached to the running ModemManager
         self._mm = None
-        self._mm_generation = 0
+        self._bus_proc = None
         self._old_sigterm = None
         self._closed = False
 
@@ -150,7 +167,7 @@ class Rig:
         return self
 
     def _on_sigterm(self, signum, frame):
-        raise _Terminated('SIGTERM')
+        raise _Terminated()
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None and self.dump_on_error:
@@ -169,6 +186,8 @@ class Rig:
         # Newest first: clients, ModemManager, then the bus they talk to.
         for name in reversed(list(self._procs)):
             self._terminate(self._procs[name])
+        if self._bus_proc is not None and self._bus_proc.popen.stdout:
+            self._bus_proc.popen.stdout.close()
         for sim in self._sims.values():
             sim.close()
         if self._old_sigterm is not None:
@@ -201,6 +220,7 @@ class Rig:
         finally:
             log.close()
         proc = _Process(name, popen, log_path)
+        self.started_pids.append(popen.pid)
         self._procs.pop(name, None)
         self._procs[name] = proc
         if name not in self._log_names:
@@ -246,20 +266,36 @@ class Rig:
 
     # ---- bus ---------------------------------------------------------------------
 
+    def _private_binary(self, name, program):
+        """A symlink <tmp>/bin/name -> program: the kernel names the process
+        after the link, so broad kills by program name elsewhere miss it."""
+        target = shutil.which(program, path=os.environ.get('PATH', '') + ':/usr/sbin:/sbin')
+        if target is None:
+            raise RigError('%s not found' % program)
+        bindir = self.path('bin')
+        os.makedirs(bindir, exist_ok=True)
+        link = os.path.join(bindir, name)
+        if not os.path.exists(link):
+            os.symlink(target, link)
+        return link
+
     def start_bus(self, timeout=10.0):
         if self.bus_address:
             return self.bus_address
         conf = self.path('bus.conf')
         with open(conf, 'w') as f:
             f.write(BUS_CONFIG.format(socket=self.path('bus.sock')))
-        proc = self.spawn('dbus-daemon', ['dbus-daemon', '--config-file=' + conf,
+        binary = self._private_binary('saldo-rig-dbus', 'dbus-daemon')
+        proc = self.spawn('dbus-daemon', [binary, '--config-file=' + conf,
                                           '--print-address', '--nofork'],
                           stdout=subprocess.PIPE)
         address = self._read_line(proc, timeout)
         if not address:
             raise RigError('dbus-daemon printed no address')
-        proc.popen.stdout.close()
+        # The pipe stays open until close(): a write to a closed pipe would
+        # kill dbus-daemon with SIGPIPE.
         self.bus_address = address
+        self._bus_proc = proc
         self.env['DBUS_SESSION_BUS_ADDRESS'] = address
         self.env['DBUS_SYSTEM_BUS_ADDRESS'] = address
         self._bus = Gio.DBusConnection.new_for_address_sync(
@@ -290,13 +326,25 @@ class Rig:
     def bus(self):
         if self._bus is None:
             raise RigError('start_bus() first')
+        if self._bus_proc.poll() is not None:
+            raise RigError('dbus-daemon exited unexpectedly (status %s)' % self._bus_proc.poll())
         return self._bus
 
     def call(self, dest, path, iface, method, args=None, reply_type=None, timeout=10.0):
         """Synchronous D-Bus call on the rig's bus; returns the unpacked reply."""
-        res = self.bus.call_sync(dest, path, iface, method, args,
-                                 GLib.VariantType.new(reply_type) if reply_type else None,
-                                 Gio.DBusCallFlags.NONE, int(timeout * 1000), None)
+        bus = self.bus
+        try:
+            res = bus.call_sync(dest, path, iface, method, args,
+                                GLib.VariantType.new(reply_type) if reply_type else None,
+                                Gio.DBusCallFlags.NONE, int(timeout * 1000), None)
+        except GLib.Error as e:
+            # Say so when the failure is a dead bus or ModemManager.
+            if self._bus_proc.poll() is not None:
+                raise RigError('dbus-daemon exited unexpectedly (status %s)' %
+                               self._bus_proc.poll()) from e
+            if dest == MM_BUS_NAME:
+                self._check_mm()
+            raise
         return res.unpack() if res is not None else None
 
     def name_has_owner(self, name):
@@ -336,9 +384,11 @@ class Rig:
         if self.mm_running:
             raise RigError('ModemManager already running')
         self.start_bus()
-        self._mm_generation += 1
+        binary = self.mm_binary
+        if os.path.basename(binary) == 'ModemManager':
+            binary = self._private_binary('saldo-rig-mm', binary)
         self._mm = self.spawn('ModemManager', [
-            self.mm_binary, '--test-session', '--test-enable', '--no-auto-scan',
+            binary, '--test-session', '--test-enable', '--no-auto-scan',
             '--test-no-udev', '--test-no-suspend-resume', '--debug'])
         self.wait_bus_name(MM_BUS_NAME, timeout, proc=self._mm)
         self._attached = []
@@ -454,7 +504,7 @@ class Rig:
 
     def _check_mm(self):
         if self._mm is not None and self._mm.poll() is not None:
-            raise RigError('ModemManager exited with status %s' % self._mm.poll())
+            raise RigError('ModemManager exited unexpectedly (status %s)' % self._mm.poll())
 
     def modem_state(self, sim):
         props = self.modem_props(sim)

@@ -8,10 +8,11 @@ probe, enable and register the modem, export its SIM, run USSD sessions
 and receive SMS.  ModemManager attaches to the socket through its Test
 interface (SetProfile); see saldo_rig.py.
 
-One connection is served at a time; when it closes (ModemManager stopped)
-the simulator waits for the next one and starts it with a freshly reset
-modem (echo on, charset IRA, unsolicited codes off), keeping what a real
-SIM keeps: identity and stored SMS.
+One connection is served at a time; when it closes (ModemManager closes
+the port between probing and enabling, or stops) the simulator waits for
+the next one.  Settings survive a reconnection as on a real modem;
+power_cycle() resets them (echo on, charset IRA, unsolicited codes off) and
+keeps what the SIM keeps: identity and stored SMS.
 
 Tests script it while it runs: set_ussd(), network_notification(),
 inject_sms(), set_registration(), set_operator().  Every command is
@@ -251,14 +252,21 @@ class _UssdScript:
         self.fail_with = fail_with
         self.dcs = dcs
         self.attempts = 0
+        self.failed_at = None
 
 
 class SimModem:
     """A simulated AT modem served on a unix socket in background threads."""
 
-    # Seconds to wait for a +CMGR of an announced message before the next
-    # +CMTI is sent anyway.
-    CMTI_READ_TIMEOUT = 3.0
+    # Seconds to wait for the +CMGR of an announced message before it is
+    # announced again, and how often; after that the next one goes out.
+    CMTI_READ_TIMEOUT = 1.0
+    CMTI_ANNOUNCE_TRIES = 3
+    # Seconds between a +CMGR of one message and the +CMTI of the next.
+    CMTI_GAP = 0.2
+    # Seconds within which a repeated USSD request after an ERROR counts as
+    # ModemManager's own retry of the same attempt.
+    USSD_RETRY_WINDOW = 1.0
 
     def __init__(self, socket_path, imei='356938035643809',
                  iccid='8951100000000000001', imsi='716100000000001',
@@ -306,6 +314,8 @@ class SimModem:
         self._cmti_queue = []
         self._cmti_waiting = None
         self._cmti_timer = None
+        self._cmti_token = 0
+        self._reg_timer = None
         self._conn = None
         self._closed = False
         self._reset_modem_state()
@@ -345,6 +355,7 @@ class SimModem:
         self.cnmi = None
         self.mem = ['SM', 'SM', 'SM']
         self.cfun = 1
+        self.ws46 = 25
         self._session = None
         self._cancel_timers()
 
@@ -354,9 +365,10 @@ class SimModem:
                 return
             self._closed = True
             self._cancel_timers()
-            if self._cmti_timer is not None:
-                self._cmti_timer.cancel()
-                self._cmti_timer = None
+            for timer in (self._cmti_timer, self._reg_timer):
+                if timer is not None:
+                    timer.cancel()
+            self._cmti_timer = self._reg_timer = None
             conn, self._conn = self._conn, None
         try:
             self._listener.shutdown(socket.SHUT_RDWR)
@@ -390,10 +402,12 @@ class SimModem:
         return self._conn is not None
 
     def wait_connected(self, timeout=10.0, count=1):
-        """Wait until at least `count` connections have been accepted."""
+        """Wait until at least `count` connections have been accepted (the
+        last one may already be closed again: ModemManager closes the port
+        between probing and enabling)."""
         deadline = time.monotonic() + timeout
         with self._cond:
-            while self.connections < count or self._conn is None:
+            while self.connections < count:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -581,7 +595,7 @@ class SimModem:
         lines = []
         after = []
         for part in self._split_chain(body):
-            if part.startswith('+') or part.startswith('%') or part.startswith('$') or part.startswith('^'):
+            if part[0] in '+%$^*':
                 res = self._extended(part, after)
             else:
                 res = self._basic(part)
@@ -654,9 +668,10 @@ class SimModem:
             op, arg = '', ''
         else:
             return 'ERROR'
-        handler = getattr(self, '_cmd_' + name[1:].replace('%', 'pct_'), None)
-        if name.startswith('%'):
-            handler = getattr(self, '_cmd_pct_' + name[1:], None)
+        # Only standard (+) and the %IPSYS-style (%) prefixes are served;
+        # vendor commands ($, ^, *) get ERROR like on a plain 3GPP modem.
+        prefix = {'+': '_cmd_', '%': '_cmd_pct_'}.get(name[0])
+        handler = getattr(self, prefix + name[1:], None) if prefix and len(name) > 1 else None
         if handler is None:
             return 'ERROR'
         with self._lock:
@@ -831,6 +846,24 @@ class SimModem:
                     (self.operator_name, self.operator_name[:8], self.operator_code, COPS_ACT_LTE)]
         return 'ERROR'
 
+    def _cmd_WS46(self, op, arg, after):
+        # 12 GSM, 22 UMTS, 28 LTE, 25 any of them: makes the modem LTE-capable
+        # so that ModemManager also tracks +CEREG.
+        if op == '=?':
+            return ['+WS46: (12,22,25,28)']
+        if op == '?':
+            return ['+WS46: %d' % self.ws46]
+        if op == '=':
+            try:
+                value = int(arg.strip())
+            except ValueError:
+                return 'ERROR'
+            if value not in (12, 22, 25, 28):
+                return self._cme(CME_NOT_SUPPORTED)
+            self.ws46 = value
+            return []
+        return 'ERROR'
+
     def _cmd_CSQ(self, op, arg, after):
         if op == '=?':
             return ['+CSQ: (0-31,99),(0-7,99)']
@@ -996,11 +1029,21 @@ class SimModem:
             record['ended'] = 'unsupported'
             after.append(lambda c: self.unsolicited('+CUSD: 4'))
             return []
+        # ModemManager repeats a request that got ERROR at once, unencoded;
+        # that retry belongs to the same attempt and fails the same way.
+        now = time.monotonic()
+        if script.failed_at is not None and now - script.failed_at < self.USSD_RETRY_WINDOW:
+            script.failed_at = None
+            record['attempt'] = script.attempts
+            record['ended'] = 'error'
+            return 'ERROR'
+        script.failed_at = None
         script.attempts += 1
         record['attempt'] = script.attempts
         if script.attempts <= script.fail_times:
             if script.fail_with == 'error':
                 record['ended'] = 'error'
+                script.failed_at = now
                 return 'ERROR'
             self._session = session
             return []
@@ -1118,7 +1161,7 @@ class SimModem:
         if entry[0] == 0:
             entry[0] = 1
         if self._cmti_waiting == (self.mem[0], idx):
-            after.append(lambda c: self._cmti_next())
+            after.append(lambda c: self._cmti_read())
         return lines
 
     def _cmd_CMGL(self, op, arg, after):
@@ -1169,32 +1212,71 @@ class SimModem:
                 store[idx] = [0, pdu.hex().upper(), tpdu_len]
                 indexes.append(idx)
             self._cmti_queue.extend((storage, idx) for idx in indexes)
-            if self._cmti_waiting is None:
+            if not self._cmti_busy():
                 self._cmti_next()
         return indexes
 
-    def _cmti_next(self):
-        """Announce the next queued message; move on when the client has
-        read it, or after a while if it never does."""
-        with self._lock:
-            if self._cmti_timer is not None:
-                self._cmti_timer.cancel()
+    def _cmti_set_timer(self, delay, func, *args):
+        """(Re)arm the one +CMTI timer; a callback from a timer that was
+        replaced or cancelled meanwhile finds a newer token and does nothing."""
+        self._cmti_token += 1
+        token = self._cmti_token
+        if self._cmti_timer is not None:
+            self._cmti_timer.cancel()
+
+        def fire():
+            with self._lock:
+                if token != self._cmti_token or self._closed:
+                    return
                 self._cmti_timer = None
-            if not self._cmti_queue:
-                self._cmti_waiting = None
-                return
-            storage, idx = self._cmti_waiting = self._cmti_queue.pop(0)
-            self._cmti_timer = threading.Timer(self.CMTI_READ_TIMEOUT, self._cmti_next)
-            self._cmti_timer.daemon = True
-            self._cmti_timer.start()
-            self.unsolicited('+CMTI: "%s",%d' % (storage, idx))
+                func(*args)
+        self._cmti_timer = threading.Timer(delay, fire)
+        self._cmti_timer.daemon = True
+        self._cmti_timer.start()
+
+    def _cmti_cancel_timer(self):
+        self._cmti_token += 1
+        if self._cmti_timer is not None:
+            self._cmti_timer.cancel()
+            self._cmti_timer = None
+
+    def _cmti_busy(self):
+        return self._cmti_waiting is not None or self._cmti_timer is not None
+
+    def _cmti_read(self):
+        """The announced message was read: announce the next one shortly
+        (ModemManager still holds its storage lock for a moment)."""
+        with self._lock:
+            self._cmti_waiting = None
+            self._cmti_cancel_timer()
+            if self._cmti_queue:
+                self._cmti_set_timer(self.CMTI_GAP, self._cmti_next)
+
+    def _cmti_next(self):
+        if not self._cmti_queue:
+            return
+        storage, idx = self._cmti_queue.pop(0)
+        self._cmti_waiting = (storage, idx)
+        self._cmti_announce(storage, idx, self.CMTI_ANNOUNCE_TRIES)
+
+    def _cmti_announce(self, storage, idx, tries):
+        """Send +CMTI; while the message stays unread, announce it again
+        (an indication that reached ModemManager during its storage lock is
+        dropped), then give up on it and go on with the next one."""
+        if tries == 0:
+            self._cmti_waiting = None
+            self._log('**', 'message %s/%d never read' % (storage, idx))
+            self._cmti_next()
+            return
+        self._cmti_set_timer(self.CMTI_READ_TIMEOUT, self._cmti_announce, storage, idx, tries - 1)
+        self.unsolicited('+CMTI: "%s",%d' % (storage, idx))
 
     def wait_sms_read(self, timeout=10.0):
         """Wait until every injected message has been announced and read."""
         deadline = time.monotonic() + timeout
         while True:
             with self._lock:
-                if self._cmti_waiting is None and not self._cmti_queue:
+                if not self._cmti_busy() and not self._cmti_queue:
                     return True
             if time.monotonic() > deadline:
                 return False
@@ -1220,19 +1302,24 @@ class SimModem:
             self.registration = registration
             self._emit_registration()
 
-    def set_operator(self, operator_code, operator_name):
-        """Change the serving operator.  ModemManager only reloads operator
-        code/name on registration changes, so the current registration is
-        re-announced (searching, then the current state)."""
+    def set_operator(self, operator_code, operator_name, reannounce_after=0.5):
+        """Change the serving operator.  ModemManager reloads operator code
+        and name only when the modem registers, so a registered modem drops
+        to searching and registers again reannounce_after seconds later (a
+        flip within the same read is not noticed by ModemManager)."""
         with self._lock:
             self.operator_code = operator_code
             self.operator_name = operator_name
             current = self.registration
-            if current in ('home', 'roaming'):
-                self.registration = 'searching'
-                self._emit_registration()
-                self.registration = current
+            if current not in ('home', 'roaming'):
+                return
+            self.registration = 'searching'
             self._emit_registration()
+            if self._reg_timer is not None:
+                self._reg_timer.cancel()
+            self._reg_timer = threading.Timer(reannounce_after, self.set_registration, (current,))
+            self._reg_timer.daemon = True
+            self._reg_timer.start()
 
 
 def _main(argv=None):

@@ -1,0 +1,430 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define G_LOG_DOMAIN "SaldoProvider"
+
+#include "saldo-provider.h"
+
+#include <string.h>
+
+#include "saldo-amount.h"
+
+G_DEFINE_QUARK (saldo-provider-error-quark, saldo_provider_error)
+
+const char *
+saldo_top_up_status_to_string (SaldoTopUpStatus status)
+{
+  switch (status)
+    {
+    case SALDO_TOP_UP_STATUS_SUCCEEDED:
+      return "succeeded";
+    case SALDO_TOP_UP_STATUS_PENDING:
+      return "pending";
+    case SALDO_TOP_UP_STATUS_FAILED:
+      return "failed";
+    case SALDO_TOP_UP_STATUS_UNKNOWN:
+      return "unknown";
+    default:
+      return "invalid";
+    }
+}
+
+/* ---- SaldoTopUpRequest ---- */
+
+G_DEFINE_BOXED_TYPE (SaldoTopUpRequest, saldo_top_up_request,
+                     saldo_top_up_request_copy, saldo_top_up_request_free)
+
+SaldoTopUpRequest *
+saldo_top_up_request_new (void)
+{
+  return g_new0 (SaldoTopUpRequest, 1);
+}
+
+SaldoTopUpRequest *
+saldo_top_up_request_copy (const SaldoTopUpRequest *req)
+{
+  SaldoTopUpRequest *copy = g_new0 (SaldoTopUpRequest, 1);
+
+  copy->reference = g_strdup (req->reference);
+  copy->iccid = g_strdup (req->iccid);
+  copy->phone = g_strdup (req->phone);
+  copy->country = g_strdup (req->country);
+  copy->operator_id = g_strdup (req->operator_id);
+  copy->amount = req->amount;
+  copy->currency = g_strdup (req->currency);
+  copy->ussd_template = g_strdup (req->ussd_template);
+  return copy;
+}
+
+void
+saldo_top_up_request_free (SaldoTopUpRequest *req)
+{
+  if (req == NULL)
+    return;
+  g_free (req->reference);
+  g_free (req->iccid);
+  g_free (req->phone);
+  g_free (req->country);
+  g_free (req->operator_id);
+  g_free (req->currency);
+  g_free (req->ussd_template);
+  g_free (req);
+}
+
+gboolean
+saldo_reference_is_valid (const char *reference)
+{
+  gsize len;
+
+  if (reference == NULL)
+    return FALSE;
+  len = strlen (reference);
+  if (len == 0 || len > SALDO_REFERENCE_MAX_LEN)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    {
+      if (!g_ascii_isalnum (reference[i]) && reference[i] != '-')
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+all_digits (const char *s, gsize min_len, gsize max_len)
+{
+  gsize len = strlen (s);
+
+  if (len < min_len || len > max_len)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    {
+      if (!g_ascii_isdigit (s[i]))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+invalid_request (GError **error, const char *what)
+{
+  g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_REQUEST,
+               "Invalid top-up request: %s", what);
+  return FALSE;
+}
+
+/* Checked once here so every provider can rely on well-formed fields when it
+ * builds URLs, JSON and environment variables from them. */
+gboolean
+saldo_top_up_request_validate (const SaldoTopUpRequest *req, GError **error)
+{
+  if (!saldo_reference_is_valid (req->reference))
+    return invalid_request (error, "the reference must be 1–64 characters of A–Z, a–z, 0–9 and ‘-’");
+  if (req->iccid == NULL || !all_digits (req->iccid, 18, 22))
+    return invalid_request (error, "the ICCID must be 18–22 digits");
+  if (req->phone != NULL &&
+      (req->phone[0] != '+' || !all_digits (req->phone + 1, 6, 15)))
+    return invalid_request (error, "the phone number must be in E.164 form (+ and 6–15 digits)");
+  if (req->country != NULL &&
+      (strlen (req->country) != 2 ||
+       !g_ascii_isupper (req->country[0]) || !g_ascii_isupper (req->country[1])))
+    return invalid_request (error, "the country must be an ISO 3166 two-letter code");
+  if (req->operator_id != NULL && !all_digits (req->operator_id, 5, 6))
+    return invalid_request (error, "the operator must be MCC+MNC (5 or 6 digits)");
+  if (!saldo_currency_is_valid (req->currency))
+    return invalid_request (error, "the currency must be an ISO 4217 code");
+  if (req->amount <= 0)
+    return invalid_request (error, "the amount must be positive");
+  return TRUE;
+}
+
+/* ---- SaldoTopUpResult ---- */
+
+G_DEFINE_BOXED_TYPE (SaldoTopUpResult, saldo_top_up_result,
+                     saldo_top_up_result_copy, saldo_top_up_result_free)
+
+SaldoTopUpResult *
+saldo_top_up_result_new (SaldoTopUpStatus status, const char *reference)
+{
+  SaldoTopUpResult *result = g_new0 (SaldoTopUpResult, 1);
+
+  result->status = status;
+  result->reference = g_strdup (reference);
+  result->delivered_amount = -1;
+  return result;
+}
+
+SaldoTopUpResult *
+saldo_top_up_result_new_unknown (const char *reference, const GError *reason)
+{
+  SaldoTopUpResult *result = saldo_top_up_result_new (SALDO_TOP_UP_STATUS_UNKNOWN,
+                                                      reference);
+  if (reason != NULL)
+    result->error = g_error_copy (reason);
+  return result;
+}
+
+SaldoTopUpResult *
+saldo_top_up_result_copy (const SaldoTopUpResult *result)
+{
+  SaldoTopUpResult *copy = g_new0 (SaldoTopUpResult, 1);
+
+  copy->status = result->status;
+  copy->reference = g_strdup (result->reference);
+  copy->transaction_id = g_strdup (result->transaction_id);
+  copy->delivered_amount = result->delivered_amount;
+  copy->delivered_currency = g_strdup (result->delivered_currency);
+  copy->requested_amount = result->requested_amount;
+  copy->requested_currency = g_strdup (result->requested_currency);
+  copy->message = g_strdup (result->message);
+  copy->error_code = g_strdup (result->error_code);
+  copy->error = result->error != NULL ? g_error_copy (result->error) : NULL;
+  return copy;
+}
+
+void
+saldo_top_up_result_free (SaldoTopUpResult *result)
+{
+  if (result == NULL)
+    return;
+  g_free (result->reference);
+  g_free (result->transaction_id);
+  g_free (result->delivered_currency);
+  g_free (result->requested_currency);
+  g_free (result->message);
+  g_free (result->error_code);
+  g_clear_error (&result->error);
+  g_free (result);
+}
+
+/* ---- SaldoProvider ---- */
+
+typedef struct {
+  char *id;
+  gboolean configured;
+} SaldoProviderPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (SaldoProvider, saldo_provider, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_ID,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
+
+static void
+saldo_provider_finalize (GObject *object)
+{
+  SaldoProvider *self = SALDO_PROVIDER (object);
+  SaldoProviderPrivate *priv = saldo_provider_get_instance_private (self);
+
+  g_free (priv->id);
+  G_OBJECT_CLASS (saldo_provider_parent_class)->finalize (object);
+}
+
+static void
+saldo_provider_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  SaldoProvider *self = SALDO_PROVIDER (object);
+  SaldoProviderPrivate *priv = saldo_provider_get_instance_private (self);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_value_set_string (value, priv->id);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+saldo_provider_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  SaldoProvider *self = SALDO_PROVIDER (object);
+  SaldoProviderPrivate *priv = saldo_provider_get_instance_private (self);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_free (priv->id);
+      priv->id = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static char *
+saldo_provider_real_describe (SaldoProvider *self)
+{
+  return g_strdup_printf ("%s provider “%s”",
+                          saldo_provider_get_type_name (self),
+                          saldo_provider_get_id (self));
+}
+
+static void
+saldo_provider_class_init (SaldoProviderClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = saldo_provider_finalize;
+  object_class->get_property = saldo_provider_get_property;
+  object_class->set_property = saldo_provider_set_property;
+  klass->describe = saldo_provider_real_describe;
+
+  props[PROP_ID] =
+    g_param_spec_string ("id", "Id", "Provider instance id (the providers.d file name)",
+                         "unnamed",
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+}
+
+static void
+saldo_provider_init (SaldoProvider *self)
+{
+}
+
+const char *
+saldo_provider_get_id (SaldoProvider *self)
+{
+  SaldoProviderPrivate *priv = saldo_provider_get_instance_private (self);
+
+  g_return_val_if_fail (SALDO_IS_PROVIDER (self), NULL);
+  return priv->id;
+}
+
+const char *
+saldo_provider_get_type_name (SaldoProvider *self)
+{
+  g_return_val_if_fail (SALDO_IS_PROVIDER (self), NULL);
+  return SALDO_PROVIDER_GET_CLASS (self)->type_name;
+}
+
+gboolean
+saldo_provider_is_configured (SaldoProvider *self)
+{
+  SaldoProviderPrivate *priv = saldo_provider_get_instance_private (self);
+
+  g_return_val_if_fail (SALDO_IS_PROVIDER (self), FALSE);
+  return priv->configured;
+}
+
+gboolean
+saldo_provider_configure (SaldoProvider  *self,
+                          GKeyFile       *kf,
+                          const char     *config_dir,
+                          GError        **error)
+{
+  SaldoProviderPrivate *priv = saldo_provider_get_instance_private (self);
+  SaldoProviderClass *klass;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (SALDO_IS_PROVIDER (self), FALSE);
+  g_return_val_if_fail (kf != NULL, FALSE);
+
+  klass = SALDO_PROVIDER_GET_CLASS (self);
+  if (!g_key_file_has_group (kf, SALDO_PROVIDER_GROUP))
+    {
+      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
+                   "Provider “%s”: missing [%s] group", priv->id, SALDO_PROVIDER_GROUP);
+      return FALSE;
+    }
+  if (klass->configure != NULL && !klass->configure (self, kf, config_dir, &local_error))
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  "Provider “%s”: ", priv->id);
+      return FALSE;
+    }
+  priv->configured = TRUE;
+  return TRUE;
+}
+
+static gboolean
+check_ready (SaldoProvider *self, GError **error)
+{
+  SaldoProviderPrivate *priv = saldo_provider_get_instance_private (self);
+
+  if (!priv->configured)
+    {
+      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
+                   "Provider “%s” is not configured", priv->id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+saldo_provider_top_up_async (SaldoProvider           *self,
+                             const SaldoTopUpRequest *req,
+                             GCancellable            *cancellable,
+                             GAsyncReadyCallback      callback,
+                             gpointer                 user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SaldoTopUpRequest) copy = NULL;
+
+  g_return_if_fail (SALDO_IS_PROVIDER (self));
+  g_return_if_fail (req != NULL);
+
+  if (!check_ready (self, &error) || !saldo_top_up_request_validate (req, &error))
+    {
+      g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+      g_task_set_source_tag (task, saldo_provider_top_up_async);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* Providers get their own copy so callers may free theirs at once. */
+  copy = saldo_top_up_request_copy (req);
+  SALDO_PROVIDER_GET_CLASS (self)->top_up_async (self, copy, cancellable, callback, user_data);
+}
+
+SaldoTopUpResult *
+saldo_provider_top_up_finish (SaldoProvider *self, GAsyncResult *res, GError **error)
+{
+  g_return_val_if_fail (SALDO_IS_PROVIDER (self), NULL);
+
+  if (g_async_result_is_tagged (res, saldo_provider_top_up_async))
+    return g_task_propagate_pointer (G_TASK (res), error);
+  return SALDO_PROVIDER_GET_CLASS (self)->top_up_finish (self, res, error);
+}
+
+void
+saldo_provider_lookup_async (SaldoProvider       *self,
+                             const char          *reference,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (SALDO_IS_PROVIDER (self));
+
+  if (check_ready (self, &error) && !saldo_reference_is_valid (reference))
+    g_set_error_literal (&error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_REQUEST,
+                         "Invalid top-up reference");
+  if (error != NULL)
+    {
+      g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+      g_task_set_source_tag (task, saldo_provider_lookup_async);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  SALDO_PROVIDER_GET_CLASS (self)->lookup_async (self, reference, cancellable, callback, user_data);
+}
+
+SaldoTopUpResult *
+saldo_provider_lookup_finish (SaldoProvider *self, GAsyncResult *res, GError **error)
+{
+  g_return_val_if_fail (SALDO_IS_PROVIDER (self), NULL);
+
+  if (g_async_result_is_tagged (res, saldo_provider_lookup_async))
+    return g_task_propagate_pointer (G_TASK (res), error);
+  return SALDO_PROVIDER_GET_CLASS (self)->lookup_finish (self, res, error);
+}
+
+char *
+saldo_provider_describe (SaldoProvider *self)
+{
+  g_return_val_if_fail (SALDO_IS_PROVIDER (self), NULL);
+  return SALDO_PROVIDER_GET_CLASS (self)->describe (self);
+}

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* Bump the major on any change to SaldoProviderClass, the request/result
+ * structs or the error codes' meaning; bump the minor when only adding
+ * functions. A plugin loads when its major matches and its minor is not
+ * newer than the daemon's. */
+#define SALDO_PROVIDER_ABI_MAJOR 1
+#define SALDO_PROVIDER_ABI_MINOR 0
+#define SALDO_PROVIDER_ABI_VERSION \
+  ((guint32) ((SALDO_PROVIDER_ABI_MAJOR << 16) | SALDO_PROVIDER_ABI_MINOR))
+
+/* Every plugin module defines exactly these two symbols:
+ *   const guint32 saldo_provider_abi_version = SALDO_PROVIDER_ABI_VERSION;
+ *   GType saldo_provider_plugin_get_type (void);
+ */
+#define SALDO_PROVIDER_PLUGIN_ABI_SYMBOL "saldo_provider_abi_version"
+#define SALDO_PROVIDER_PLUGIN_TYPE_SYMBOL "saldo_provider_plugin_get_type"
+
+#define SALDO_PROVIDER_GROUP "Provider"
+#define SALDO_REFERENCE_MAX_LEN 64
+
+#define SALDO_PROVIDER_ERROR (saldo_provider_error_quark ())
+GQuark saldo_provider_error_quark (void);
+
+typedef enum {
+  SALDO_PROVIDER_ERROR_INVALID_CONFIG,
+  SALDO_PROVIDER_ERROR_INVALID_REQUEST,
+  SALDO_PROVIDER_ERROR_AUTH_FAILED,
+  SALDO_PROVIDER_ERROR_INSUFFICIENT_FUNDS,
+  SALDO_PROVIDER_ERROR_RECENTLY_RECHARGED,
+  SALDO_PROVIDER_ERROR_INVALID_AMOUNT,
+  SALDO_PROVIDER_ERROR_NO_NUMBER,
+  SALDO_PROVIDER_ERROR_NO_OPERATOR,
+  SALDO_PROVIDER_ERROR_NOT_FOUND,
+  SALDO_PROVIDER_ERROR_TRANSPORT,
+  SALDO_PROVIDER_ERROR_PROTOCOL,
+  SALDO_PROVIDER_ERROR_DUPLICATE_REFERENCE,
+  SALDO_PROVIDER_ERROR_REJECTED,
+  SALDO_PROVIDER_ERROR_TIMEOUT,
+  SALDO_PROVIDER_ERROR_UNKNOWN_TYPE,
+  SALDO_PROVIDER_ERROR_ABI_MISMATCH,
+} SaldoProviderError;
+
+/* The one distinction that matters for money:
+ *   FAILED  - the provider stated nothing was charged; after a lookup that
+ *             agrees, the same reference may be retried.
+ *   UNKNOWN - we cannot tell (timeout, reset or garbage after the request
+ *             left). Never retry blindly: reconcile with lookup.
+ * A top_up_finish() that returns NULL with a GError means the request never
+ * reached the provider in a chargeable form, so nothing was charged. */
+typedef enum {
+  SALDO_TOP_UP_STATUS_SUCCEEDED,
+  SALDO_TOP_UP_STATUS_PENDING,
+  SALDO_TOP_UP_STATUS_FAILED,
+  SALDO_TOP_UP_STATUS_UNKNOWN,
+} SaldoTopUpStatus;
+
+const char *saldo_top_up_status_to_string (SaldoTopUpStatus status);
+
+typedef struct {
+  char   *reference;      /* ledger idempotency key, [A-Za-z0-9-]{1,64} */
+  char   *iccid;
+  char   *phone;          /* E.164 with leading '+', or NULL */
+  char   *country;        /* ISO 3166-1 alpha-2 */
+  char   *operator_id;    /* MCC+MNC, or NULL */
+  gint64  amount;         /* minor units */
+  char   *currency;       /* ISO 4217 */
+  char   *ussd_template;  /* carrier voucher USSD template, or NULL */
+} SaldoTopUpRequest;
+
+#define SALDO_TYPE_TOP_UP_REQUEST (saldo_top_up_request_get_type ())
+GType              saldo_top_up_request_get_type (void) G_GNUC_CONST;
+SaldoTopUpRequest *saldo_top_up_request_new      (void);
+SaldoTopUpRequest *saldo_top_up_request_copy     (const SaldoTopUpRequest *req);
+void               saldo_top_up_request_free     (SaldoTopUpRequest *req);
+gboolean           saldo_top_up_request_validate (const SaldoTopUpRequest *req,
+                                                  GError                 **error);
+gboolean           saldo_reference_is_valid      (const char *reference);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaldoTopUpRequest, saldo_top_up_request_free)
+
+typedef struct {
+  SaldoTopUpStatus  status;
+  char             *reference;
+  char             *transaction_id;     /* provider's id, or NULL */
+  gint64            delivered_amount;   /* minor units, -1 if not reported */
+  char             *delivered_currency;
+  gint64            requested_amount;   /* minor units */
+  char             *requested_currency;
+  char             *message;            /* provider's own text, or NULL */
+  char             *error_code;         /* provider's raw code, or NULL */
+  GError           *error;              /* mapped reason for FAILED/UNKNOWN */
+} SaldoTopUpResult;
+
+#define SALDO_TYPE_TOP_UP_RESULT (saldo_top_up_result_get_type ())
+GType             saldo_top_up_result_get_type (void) G_GNUC_CONST;
+SaldoTopUpResult *saldo_top_up_result_new      (SaldoTopUpStatus status,
+                                                const char      *reference);
+SaldoTopUpResult *saldo_top_up_result_new_unknown (const char *reference,
+                                                   const GError *reason);
+SaldoTopUpResult *saldo_top_up_result_copy     (const SaldoTopUpResult *result);
+void              saldo_top_up_result_free     (SaldoTopUpResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaldoTopUpResult, saldo_top_up_result_free)
+
+#define SALDO_TYPE_PROVIDER (saldo_provider_get_type ())
+G_DECLARE_DERIVABLE_TYPE (SaldoProvider, saldo_provider, SALDO, PROVIDER, GObject)
+
+struct _SaldoProviderClass
+{
+  GObjectClass parent_class;
+
+  /* The Type= value this class implements, e.g. "reloadly". */
+  const char *type_name;
+
+  gboolean           (*configure)     (SaldoProvider        *self,
+                                       GKeyFile             *kf,
+                                       const char           *config_dir,
+                                       GError              **error);
+  void               (*top_up_async)  (SaldoProvider        *self,
+                                       SaldoTopUpRequest    *req,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+  SaldoTopUpResult  *(*top_up_finish) (SaldoProvider        *self,
+                                       GAsyncResult         *res,
+                                       GError              **error);
+  void               (*lookup_async)  (SaldoProvider        *self,
+                                       const char           *reference,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+  SaldoTopUpResult  *(*lookup_finish) (SaldoProvider        *self,
+                                       GAsyncResult         *res,
+                                       GError              **error);
+  char              *(*describe)      (SaldoProvider        *self);
+
+  gpointer padding[8];
+};
+
+const char       *saldo_provider_get_id        (SaldoProvider        *self);
+const char       *saldo_provider_get_type_name (SaldoProvider        *self);
+gboolean          saldo_provider_is_configured (SaldoProvider        *self);
+gboolean          saldo_provider_configure     (SaldoProvider        *self,
+                                                GKeyFile             *kf,
+                                                const char           *config_dir,
+                                                GError              **error);
+void              saldo_provider_top_up_async  (SaldoProvider        *self,
+                                                const SaldoTopUpRequest *req,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+SaldoTopUpResult *saldo_provider_top_up_finish (SaldoProvider        *self,
+                                                GAsyncResult         *res,
+                                                GError              **error);
+void              saldo_provider_lookup_async  (SaldoProvider        *self,
+                                                const char           *reference,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+SaldoTopUpResult *saldo_provider_lookup_finish (SaldoProvider        *self,
+                                                GAsyncResult         *res,
+                                                GError              **error);
+char             *saldo_provider_describe      (SaldoProvider        *self);
+
+G_END_DECLS

@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "saldo-rule.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK (saldo-rule-error-quark, saldo_rule_error)
+
+typedef struct {
+  int         value;
+  const char *name;
+} SaldoEnumName;
+
+/* these strings are part of the D-Bus contract: never rename them */
+static const SaldoEnumName kind_names[] = {
+  { SALDO_RULE_KIND_THRESHOLD,  "threshold" },
+  { SALDO_RULE_KIND_DATA,       "data" },
+  { SALDO_RULE_KIND_KEEP_ALIVE, "keep-alive" },
+  { SALDO_RULE_KIND_SCHEDULE,   "schedule" },
+};
+
+static const SaldoEnumName mode_names[] = {
+  { SALDO_RULE_MODE_ENABLED,  "enabled" },
+  { SALDO_RULE_MODE_DISABLED, "disabled" },
+  { SALDO_RULE_MODE_CONFIRM,  "confirm" },
+};
+
+static const SaldoEnumName state_names[] = {
+  { SALDO_LEDGER_STATE_PLANNED,   "planned" },
+  { SALDO_LEDGER_STATE_INTENT,    "intent" },
+  { SALDO_LEDGER_STATE_SENT,      "sent" },
+  { SALDO_LEDGER_STATE_SUCCEEDED, "succeeded" },
+  { SALDO_LEDGER_STATE_FAILED,    "failed" },
+  { SALDO_LEDGER_STATE_UNKNOWN,   "unknown" },
+  { SALDO_LEDGER_STATE_VERIFIED,  "verified" },
+  { SALDO_LEDGER_STATE_DISPUTED,  "disputed" },
+};
+
+static const SaldoEnumName limit_names[] = {
+  { SALDO_LIMIT_NONE,                 "none" },
+  { SALDO_LIMIT_MAX_PER_TOPUP,        "max-per-topup" },
+  { SALDO_LIMIT_MAX_PER_DAY,          "max-per-day" },
+  { SALDO_LIMIT_MAX_PER_MONTH,        "max-per-month" },
+  { SALDO_LIMIT_MAX_ATTEMPTS_24H,     "max-attempts-24h" },
+  { SALDO_LIMIT_COOLDOWN,             "cooldown" },
+  { SALDO_LIMIT_GLOBAL_MONTHLY_CAP,   "global-monthly-cap" },
+  { SALDO_LIMIT_CIRCUIT_BREAKER,      "circuit-breaker" },
+  { SALDO_LIMIT_IN_FLIGHT,            "in-flight" },
+  { SALDO_LIMIT_CURRENCY_MISMATCH,    "currency-mismatch" },
+  { SALDO_LIMIT_INVALID_RULE,         "invalid-rule" },
+  { SALDO_LIMIT_CONSECUTIVE_FAILURES, "consecutive-failures" },
+};
+
+static const char *
+enum_to_string (const SaldoEnumName *names, gsize n, int value)
+{
+  for (gsize i = 0; i < n; i++)
+    if (names[i].value == value)
+      return names[i].name;
+  return NULL;
+}
+
+static gboolean
+enum_from_string (const SaldoEnumName *names, gsize n, const char *str, int *value)
+{
+  if (str == NULL)
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    {
+      if (g_strcmp0 (names[i].name, str) == 0)
+        {
+          *value = names[i].value;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+const char *
+saldo_rule_kind_to_string (SaldoRuleKind kind)
+{
+  return enum_to_string (kind_names, G_N_ELEMENTS (kind_names), kind);
+}
+
+gboolean
+saldo_rule_kind_from_string (const char *str, SaldoRuleKind *kind)
+{
+  int v;
+
+  if (!enum_from_string (kind_names, G_N_ELEMENTS (kind_names), str, &v))
+    return FALSE;
+  *kind = (SaldoRuleKind) v;
+  return TRUE;
+}
+
+const char *
+saldo_rule_mode_to_string (SaldoRuleMode mode)
+{
+  return enum_to_string (mode_names, G_N_ELEMENTS (mode_names), mode);
+}
+
+gboolean
+saldo_rule_mode_from_string (const char *str, SaldoRuleMode *mode)
+{
+  int v;
+
+  if (!enum_from_string (mode_names, G_N_ELEMENTS (mode_names), str, &v))
+    return FALSE;
+  *mode = (SaldoRuleMode) v;
+  return TRUE;
+}
+
+const char *
+saldo_ledger_state_to_string (SaldoLedgerState state)
+{
+  return enum_to_string (state_names, G_N_ELEMENTS (state_names), state);
+}
+
+gboolean
+saldo_ledger_state_from_string (const char *str, SaldoLedgerState *state)
+{
+  int v;
+
+  if (!enum_from_string (state_names, G_N_ELEMENTS (state_names), str, &v))
+    return FALSE;
+  *state = (SaldoLedgerState) v;
+  return TRUE;
+}
+
+const char *
+saldo_limit_to_string (SaldoLimit limit)
+{
+  return enum_to_string (limit_names, G_N_ELEMENTS (limit_names), limit);
+}
+
+gboolean
+saldo_limit_from_string (const char *str, SaldoLimit *limit)
+{
+  int v;
+
+  if (!enum_from_string (limit_names, G_N_ELEMENTS (limit_names), str, &v))
+    return FALSE;
+  *limit = (SaldoLimit) v;
+  return TRUE;
+}
+
+gboolean
+saldo_rule_day_from_string (const char *str, gint *day)
+{
+  guint64 v;
+
+  if (str == NULL)
+    return FALSE;
+  if (g_strcmp0 (str, "last") == 0)
+    {
+      *day = SALDO_RULE_DAY_LAST;
+      return TRUE;
+    }
+  if (!g_ascii_string_to_unsigned (str, 10, 1, 28, &v, NULL))
+    return FALSE;
+  *day = (gint) v;
+  return TRUE;
+}
+
+char *
+saldo_rule_day_to_string (gint day)
+{
+  if (day == SALDO_RULE_DAY_LAST)
+    return g_strdup ("last");
+  return g_strdup_printf ("%d", day);
+}
+
+gboolean
+saldo_ledger_state_is_charging (SaldoLedgerState state)
+{
+  switch (state)
+    {
+    case SALDO_LEDGER_STATE_INTENT:
+    case SALDO_LEDGER_STATE_SENT:
+    case SALDO_LEDGER_STATE_SUCCEEDED:
+    case SALDO_LEDGER_STATE_UNKNOWN:
+    case SALDO_LEDGER_STATE_VERIFIED:
+    case SALDO_LEDGER_STATE_DISPUTED:
+      return TRUE;
+    case SALDO_LEDGER_STATE_PLANNED:
+    case SALDO_LEDGER_STATE_FAILED:
+      return FALSE;
+    default:
+      /* a state we do not know may have charged: count it */
+      return TRUE;
+    }
+}
+
+gboolean
+saldo_ledger_state_is_in_flight (SaldoLedgerState state)
+{
+  return state == SALDO_LEDGER_STATE_INTENT ||
+         state == SALDO_LEDGER_STATE_SENT ||
+         state == SALDO_LEDGER_STATE_UNKNOWN;
+}
+
+gboolean
+saldo_ledger_state_is_attempt (SaldoLedgerState state)
+{
+  return state != SALDO_LEDGER_STATE_PLANNED;
+}
+
+void
+saldo_line_limits_init_defaults (SaldoLineLimits *limits)
+{
+  memset (limits, 0, sizeof (*limits));
+  limits->cooldown = SALDO_DEFAULT_COOLDOWN;
+  limits->max_attempts_24h = SALDO_DEFAULT_MAX_ATTEMPTS_24H;
+}
+
+void
+saldo_global_limits_init_defaults (SaldoGlobalLimits *limits)
+{
+  memset (limits, 0, sizeof (*limits));
+  limits->breaker_window = SALDO_DEFAULT_BREAKER_WINDOW;
+  limits->contradiction_window = SALDO_DEFAULT_CONTRADICTION_WINDOW;
+  limits->contradiction_percent = SALDO_DEFAULT_CONTRADICTION_PERCENT;
+  limits->contradiction_pause = SALDO_DEFAULT_CONTRADICTION_PAUSE;
+  limits->max_consecutive_failures = SALDO_DEFAULT_MAX_CONSECUTIVE_FAILURES;
+}
+
+gboolean
+saldo_currency_is_valid (const char *currency)
+{
+  if (currency == NULL || strlen (currency) != 3)
+    return FALSE;
+  for (int i = 0; i < 3; i++)
+    if (!g_ascii_isupper (currency[i]))
+      return FALSE;
+  return TRUE;
+}
+
+static guint
+currency_exponent (const char *currency)
+{
+  static const char *const zero[] = {
+    "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG",
+    "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF",
+  };
+  static const char *const three[] = {
+    "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND",
+  };
+
+  if (currency == NULL)
+    return 2;
+  for (gsize i = 0; i < G_N_ELEMENTS (zero); i++)
+    if (strcmp (zero[i], currency) == 0)
+      return 0;
+  for (gsize i = 0; i < G_N_ELEMENTS (three); i++)
+    if (strcmp (three[i], currency) == 0)
+      return 3;
+  return 2;
+}
+
+char *
+saldo_format_money (gint64 amount, const char *currency)
+{
+  guint exp = currency_exponent (currency);
+  guint64 mag;
+  guint64 div = 1;
+  const char *sign = amount < 0 ? "-" : "";
+  const char *cur = currency != NULL ? currency : "???";
+
+  /* negate in unsigned space so G_MININT64 does not overflow */
+  mag = amount < 0 ? (guint64) 0 - (guint64) amount : (guint64) amount;
+  for (guint i = 0; i < exp; i++)
+    div *= 10;
+  if (exp == 0)
+    return g_strdup_printf ("%s %s%" G_GUINT64_FORMAT, cur, sign, mag);
+  return g_strdup_printf ("%s %s%" G_GUINT64_FORMAT ".%0*" G_GUINT64_FORMAT,
+                          cur, sign, mag / div, (int) exp, mag % div);
+}
+
+static gboolean
+invalid (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+invalid (GError **error, const char *format, ...)
+{
+  va_list args;
+  g_autofree char *msg = NULL;
+
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error_literal (error, SALDO_RULE_ERROR, SALDO_RULE_ERROR_INVALID_ARGUMENT, msg);
+  return FALSE;
+}
+
+gboolean
+saldo_rule_validate (const SaldoRule *rule, const char *line_currency, GError **error)
+{
+  if (rule == NULL)
+    return invalid (error, "rule: missing");
+  if (rule->id <= 0)
+    return invalid (error, "id: must be greater than zero");
+  if (rule->iccid == NULL || rule->iccid[0] == '\0')
+    return invalid (error, "iccid: must not be empty");
+  if (rule->provider == NULL || rule->provider[0] == '\0')
+    return invalid (error, "provider: must not be empty");
+  if (saldo_rule_kind_to_string (rule->kind) == NULL)
+    return invalid (error, "kind: unknown kind %d", (int) rule->kind);
+  if (saldo_rule_mode_to_string (rule->mode) == NULL)
+    return invalid (error, "mode: unknown mode %d", (int) rule->mode);
+  if (rule->amount <= 0)
+    return invalid (error, "amount: must be greater than zero");
+  if (!saldo_currency_is_valid (rule->currency))
+    return invalid (error, "currency: \"%s\" is not a three-letter ISO 4217 code",
+                    rule->currency != NULL ? rule->currency : "");
+  if (line_currency != NULL && strcmp (rule->currency, line_currency) != 0)
+    return invalid (error, "currency: %s does not match the line currency %s",
+                    rule->currency, line_currency);
+  if (rule->created < 0)
+    return invalid (error, "created: must not be negative");
+  if (rule->rearmed_at < 0)
+    return invalid (error, "rearmed-at: must not be negative");
+
+  switch (rule->kind)
+    {
+    case SALDO_RULE_KIND_THRESHOLD:
+      if (rule->threshold <= 0)
+        return invalid (error, "threshold: must be greater than zero");
+      break;
+    case SALDO_RULE_KIND_DATA:
+      if (rule->threshold <= 0)
+        return invalid (error, "threshold: must be greater than zero bytes");
+      break;
+    case SALDO_RULE_KIND_KEEP_ALIVE:
+      if (rule->days_before < 1 || rule->days_before > 90)
+        return invalid (error, "days-before: must be between 1 and 90, got %u",
+                        rule->days_before);
+      break;
+    case SALDO_RULE_KIND_SCHEDULE:
+      if (rule->day != SALDO_RULE_DAY_LAST && (rule->day < 1 || rule->day > 28))
+        return invalid (error, "day: must be between 1 and 28 or \"last\", got %d",
+                        rule->day);
+      if (rule->hour > 23)
+        return invalid (error, "hour: must be between 0 and 23, got %u", rule->hour);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  return TRUE;
+}
+
+gboolean
+saldo_line_limits_validate (const SaldoLineLimits *limits, GError **error)
+{
+  if (limits->max_per_topup < 0)
+    return invalid (error, "max-per-topup: must not be negative");
+  if (limits->max_per_day < 0)
+    return invalid (error, "max-per-day: must not be negative");
+  if (limits->max_per_month < 0)
+    return invalid (error, "max-per-month: must not be negative");
+  if (limits->cooldown < 0)
+    return invalid (error, "cooldown: must not be negative");
+  return TRUE;
+}
+
+gboolean
+saldo_global_limits_validate (const SaldoGlobalLimits *limits, GError **error)
+{
+  if (limits->monthly_cap < 0)
+    return invalid (error, "global-monthly-cap: must not be negative");
+  if (limits->monthly_cap > 0 && !saldo_currency_is_valid (limits->currency))
+    return invalid (error, "global-currency: a monthly cap needs a three-letter ISO 4217 code");
+  if (limits->breaker_window <= 0)
+    return invalid (error, "breaker-window: must be greater than zero");
+  if (limits->contradiction_window < 0)
+    return invalid (error, "contradiction-window: must not be negative");
+  if (limits->contradiction_percent < 1 || limits->contradiction_percent > 99)
+    return invalid (error, "contradiction-percent: must be between 1 and 99, got %u",
+                    limits->contradiction_percent);
+  if (limits->contradiction_pause < 0)
+    return invalid (error, "contradiction-pause: must not be negative");
+  if (limits->max_consecutive_failures < 1)
+    return invalid (error, "max-consecutive-failures: must be at least 1");
+  return TRUE;
+}
+
+static gboolean
+check_cap (const char *field, gint64 cap, const SaldoRule *rule, GError **error)
+{
+  g_autofree char *cap_str = NULL;
+  g_autofree char *amount_str = NULL;
+
+  if (cap <= 0 || cap >= rule->amount)
+    return TRUE;
+  cap_str = saldo_format_money (cap, rule->currency);
+  amount_str = saldo_format_money (rule->amount, rule->currency);
+  return invalid (error, "%s: %s is below the top-up amount %s", field, cap_str, amount_str);
+}
+
+gboolean
+saldo_rule_check_limits (const SaldoRule         *rule,
+                         const SaldoLineLimits   *limits,
+                         const SaldoGlobalLimits *global,
+                         GError                 **error)
+{
+  if (limits != NULL)
+    {
+      if (!check_cap ("max-per-topup", limits->max_per_topup, rule, error) ||
+          !check_cap ("max-per-day", limits->max_per_day, rule, error) ||
+          !check_cap ("max-per-month", limits->max_per_month, rule, error))
+        return FALSE;
+    }
+  if (global != NULL && global->monthly_cap > 0)
+    {
+      if (g_strcmp0 (global->currency, rule->currency) != 0)
+        return invalid (error, "global-monthly-cap: the cap is in %s but the rule tops up in %s",
+                        global->currency != NULL ? global->currency : "(none)",
+                        rule->currency != NULL ? rule->currency : "(none)");
+      if (!check_cap ("global-monthly-cap", global->monthly_cap, rule, error))
+        return FALSE;
+    }
+  return TRUE;
+}

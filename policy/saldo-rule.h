@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * Value types of the top-up policy: rules, limits, ledger rows and the
+ * string forms that travel over D-Bus.  Everything here is plain data;
+ * string members are borrowed (owned by the caller).
+ *
+ * Money is always an integer number of minor units (céntimos for PEN) in
+ * the line's currency; times are unix seconds (0 = unknown / never).
+ */
+
+#define SALDO_RULE_ERROR (saldo_rule_error_quark ())
+GQuark saldo_rule_error_quark (void);
+
+typedef enum {
+  SALDO_RULE_ERROR_INVALID_ARGUMENT,
+} SaldoRuleError;
+
+typedef enum {
+  SALDO_RULE_KIND_THRESHOLD,   /* "threshold": balance below X → top up */
+  SALDO_RULE_KIND_DATA,        /* "data": data left below N bytes → top up */
+  SALDO_RULE_KIND_KEEP_ALIVE,  /* "keep-alive": N days before expiry/deactivation */
+  SALDO_RULE_KIND_SCHEDULE,    /* "schedule": every month on day D */
+} SaldoRuleKind;
+
+typedef enum {
+  SALDO_RULE_MODE_ENABLED,     /* "enabled" */
+  SALDO_RULE_MODE_DISABLED,    /* "disabled" */
+  SALDO_RULE_MODE_CONFIRM,     /* "confirm": ask the owner before spending */
+} SaldoRuleMode;
+
+typedef enum {
+  SALDO_LEDGER_STATE_PLANNED,    /* decided (e.g. awaiting confirmation), nothing sent */
+  SALDO_LEDGER_STATE_INTENT,     /* reference committed, request may be on the wire */
+  SALDO_LEDGER_STATE_SENT,       /* request sent, no answer yet */
+  SALDO_LEDGER_STATE_SUCCEEDED,  /* provider says done */
+  SALDO_LEDGER_STATE_FAILED,     /* provider confirmed that nothing was debited */
+  SALDO_LEDGER_STATE_UNKNOWN,    /* outcome unknown: must be reconciled, counts as spent */
+  SALDO_LEDGER_STATE_VERIFIED,   /* done, and the balance was seen to rise */
+  SALDO_LEDGER_STATE_DISPUTED,   /* charged but contested (e.g. balance never rose) */
+} SaldoLedgerState;
+
+typedef enum {
+  SALDO_LIMIT_NONE,
+  SALDO_LIMIT_MAX_PER_TOPUP,         /* "max-per-topup" */
+  SALDO_LIMIT_MAX_PER_DAY,           /* "max-per-day" (local calendar day) */
+  SALDO_LIMIT_MAX_PER_MONTH,         /* "max-per-month" (local calendar month) */
+  SALDO_LIMIT_MAX_ATTEMPTS_24H,      /* "max-attempts-24h" (rolling, failures count) */
+  SALDO_LIMIT_COOLDOWN,              /* "cooldown" */
+  SALDO_LIMIT_GLOBAL_MONTHLY_CAP,    /* "global-monthly-cap" */
+  SALDO_LIMIT_CIRCUIT_BREAKER,       /* "circuit-breaker" */
+  SALDO_LIMIT_IN_FLIGHT,             /* "in-flight" */
+  SALDO_LIMIT_CURRENCY_MISMATCH,     /* "currency-mismatch" */
+  SALDO_LIMIT_INVALID_RULE,          /* "invalid-rule" */
+  SALDO_LIMIT_CONSECUTIVE_FAILURES,  /* "consecutive-failures" (with DISABLE_RULE) */
+} SaldoLimit;
+
+/* schedule rules: "last" day of the month */
+#define SALDO_RULE_DAY_LAST (-1)
+
+typedef struct {
+  gint64         id;           /* > 0; ledger rows refer to it */
+  const char    *iccid;        /* the line this rule belongs to */
+  const char    *provider;     /* top-up provider id */
+  SaldoRuleKind  kind;
+  SaldoRuleMode  mode;
+  gint64         amount;       /* minor units, > 0 */
+  const char    *currency;     /* ISO 4217, must be the line's currency */
+  gint64         threshold;    /* threshold: minor units; data: bytes; both > 0 */
+  guint          days_before;  /* keep-alive: 1..90 */
+  gint           day;          /* schedule: 1..28 or SALDO_RULE_DAY_LAST */
+  guint          hour;         /* schedule: local hour of day, 0..23 */
+  gint64         created;      /* schedule occurrences before this are not owed */
+  gint64         rearmed_at;   /* failures and breaker evidence before this are ignored */
+} SaldoRule;
+
+typedef struct {
+  gint64            rule_id;   /* 0 for top-ups not made by a rule */
+  const char       *iccid;
+  gint64            amount;    /* minor units */
+  const char       *currency;
+  SaldoLedgerState  state;
+  gint64            created;
+  gint64            finished;  /* 0 while not finished */
+} SaldoLedgerRow;
+
+/* Per-line limits; a money limit of 0 means "no limit". */
+typedef struct {
+  gint64 max_per_topup;
+  gint64 max_per_day;
+  gint64 max_per_month;
+  guint  max_attempts_24h;   /* 0 = no limit */
+  gint64 cooldown;           /* seconds between top-ups of the line */
+} SaldoLineLimits;
+
+typedef struct {
+  gint64      monthly_cap;            /* across all lines, 0 = no cap */
+  const char *currency;               /* currency of monthly_cap; required with a cap */
+  gint64      breaker_window;         /* seconds for the balance to rise after a top-up */
+  gint64      contradiction_window;   /* readings closer than this are compared */
+  guint       contradiction_percent;  /* ... and contradict when they differ by more */
+  gint64      contradiction_pause;    /* how long a contradiction pauses the rules */
+  guint       max_consecutive_failures;
+} SaldoGlobalLimits;
+
+#define SALDO_DEFAULT_COOLDOWN                 (5 * 60)
+#define SALDO_DEFAULT_BREAKER_WINDOW           (30 * 60)
+#define SALDO_DEFAULT_CONTRADICTION_WINDOW     (10 * 60)
+#define SALDO_DEFAULT_CONTRADICTION_PERCENT    50
+#define SALDO_DEFAULT_CONTRADICTION_PAUSE      (30 * 60)
+#define SALDO_DEFAULT_MAX_CONSECUTIVE_FAILURES 3
+#define SALDO_DEFAULT_MAX_ATTEMPTS_24H         5
+
+void         saldo_line_limits_init_defaults   (SaldoLineLimits   *limits);
+void         saldo_global_limits_init_defaults (SaldoGlobalLimits *limits);
+
+gboolean     saldo_rule_validate               (const SaldoRule   *rule,
+                                                const char        *line_currency,
+                                                GError           **error);
+gboolean     saldo_line_limits_validate        (const SaldoLineLimits *limits,
+                                                GError               **error);
+gboolean     saldo_global_limits_validate      (const SaldoGlobalLimits *limits,
+                                                GError                 **error);
+/* a rule whose amount is above a cap could never fire: refuse it up front */
+gboolean     saldo_rule_check_limits           (const SaldoRule         *rule,
+                                                const SaldoLineLimits   *limits,
+                                                const SaldoGlobalLimits *global,
+                                                GError                 **error);
+
+gboolean     saldo_currency_is_valid           (const char *currency);
+/* "PEN 12.50"; uses the ISO 4217 minor-unit exponent of the currency */
+char        *saldo_format_money                (gint64      amount,
+                                                const char *currency);
+
+const char  *saldo_rule_kind_to_string         (SaldoRuleKind kind);
+gboolean     saldo_rule_kind_from_string       (const char    *str,
+                                                SaldoRuleKind *kind);
+const char  *saldo_rule_mode_to_string         (SaldoRuleMode mode);
+gboolean     saldo_rule_mode_from_string       (const char    *str,
+                                                SaldoRuleMode *mode);
+const char  *saldo_ledger_state_to_string      (SaldoLedgerState state);
+gboolean     saldo_ledger_state_from_string    (const char       *str,
+                                                SaldoLedgerState *state);
+const char  *saldo_limit_to_string             (SaldoLimit limit);
+gboolean     saldo_limit_from_string           (const char *str,
+                                                SaldoLimit *limit);
+/* "1".."28" or "last" */
+gboolean     saldo_rule_day_from_string        (const char *str,
+                                                gint       *day);
+char        *saldo_rule_day_to_string          (gint        day);
+
+/* rows that may have taken the owner's money (everything but planned and failed) */
+gboolean     saldo_ledger_state_is_charging    (SaldoLedgerState state);
+/* rows whose outcome is still open: intent, sent, unknown */
+gboolean     saldo_ledger_state_is_in_flight   (SaldoLedgerState state);
+/* rows that were an attempt at the provider (everything but planned) */
+gboolean     saldo_ledger_state_is_attempt     (SaldoLedgerState state);
+
+G_END_DECLS

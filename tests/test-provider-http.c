@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <string.h>
+
+#include "http/saldo-provider-http.h"
+#include "saldo-test-fake.h"
+
+#define SECRET "hook-Secret-value-71ac"
+
+typedef struct {
+  SaldoFake     *fake;
+  char          *dir;
+  SaldoProvider *provider;
+} Fixture;
+
+static void
+fixture_setup (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *config = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fx->fake = saldo_fake_start ();
+  saldo_fake_fault (fx->fake, "{\"op\": \"config\", \"hmac_secret\": \"" SECRET "\"}");
+  fx->dir = saldo_test_make_dir ();
+  g_free (saldo_test_write_file (fx->dir, "hook.secret", SECRET "\n", 0600));
+  config = g_strdup_printf ("[Provider]\nType=http\nUrl=https://127.0.0.1:%u/hook/topup\n"
+                            "StatusUrl=https://localhost:%u/hook/status/{reference}\n"
+                            "SecretFile=hook.secret\nCaFile=%s\nTimeoutSec=%s\n",
+                            fx->fake->port, fx->fake->port, fx->fake->ca,
+                            data != NULL ? (const char *) data : "5");
+  fx->provider = saldo_test_new_provider (SALDO_TYPE_PROVIDER_HTTP, "bank", config, fx->dir, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_teardown (Fixture *fx, gconstpointer data)
+{
+  g_clear_object (&fx->provider);
+  saldo_fake_stop (fx->fake);
+  saldo_test_remove_dir (fx->dir);
+  g_free (fx->dir);
+}
+
+static SaldoTopUpRequest *
+new_request (gint64 amount, const char *currency)
+{
+  SaldoTopUpRequest *req = saldo_top_up_request_new ();
+
+  req->reference = saldo_test_new_reference ();
+  req->iccid = g_strdup ("8934071234567890123");
+  req->phone = g_strdup ("+34600111222");
+  req->country = g_strdup ("ES");
+  req->amount = amount;
+  req->currency = g_strdup (currency);
+  return req;
+}
+
+static SaldoTopUpResult *
+top_up (Fixture *fx, const SaldoTopUpRequest *req, GError **error)
+{
+  SaldoTopUpResult *result = saldo_test_top_up (fx->provider, req, error);
+
+  if (error != NULL)
+    saldo_test_assert_secret_free (*error, SECRET);
+  if (result != NULL)
+    saldo_test_assert_secret_free (result->error, SECRET);
+  return result;
+}
+
+static void
+test_success (Fixture *fx, gconstpointer data)
+{
+  const struct {
+    gint64 amount;
+    const char *currency;
+  } cases[] = {
+    { 1500, "EUR" },
+    { 5, "EUR" },
+    { 2000, "JPY" },
+    { 12345, "KWD" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(SaldoTopUpRequest) req = new_request (cases[i].amount, cases[i].currency);
+      g_autoptr(SaldoTopUpResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+
+      result = top_up (fx, req, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_SUCCEEDED);
+      g_assert_true (g_str_has_prefix (result->transaction_id, "hook-"));
+      /* The server echoes the decimal it got: the minor units round-trip. */
+      g_assert_cmpint (result->delivered_amount, ==, cases[i].amount);
+      g_assert_cmpstr (result->delivered_currency, ==, cases[i].currency);
+      g_assert_cmpuint (saldo_fake_charges (fx->fake, req->reference), ==, 1);
+    }
+  g_assert_cmpint (saldo_fake_counter (fx->fake, "hmac_failures"), ==, 0);
+}
+
+static void
+test_same_reference_charges_once (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(SaldoTopUpRequest) req = new_request (1000, "EUR");
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(SaldoTopUpResult) result = top_up (fx, req, NULL);
+      g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_SUCCEEDED);
+    }
+  g_assert_cmpint (saldo_fake_counter (fx->fake, "hook_posts"), ==, 3);
+  g_assert_cmpuint (saldo_fake_charges (fx->fake, req->reference), ==, 1);
+}
+
+static void
+test_bad_signature (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(SaldoTopUpRequest) req = new_request (1000, "EUR");
+  g_autoptr(SaldoTopUpResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  saldo_fake_fault (fx->fake, "{\"op\": \"config\", \"hmac_secret\": \"another-secret\"}");
+  result = top_up (fx, req, &error);
+  g_assert_null (result);
+  g_assert_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_AUTH_FAILED);
+  g_assert_cmpint (saldo_fake_counter (fx->fake, "hmac_failures"), ==, 1);
+  g_assert_cmpuint (saldo_fake_charges (fx->fake, NULL), ==, 0);
+}
+
+static void
+test_failures (Fixture *fx, gconstpointer data)
+{
+  const struct {
+    const char *error_code;
+    SaldoTopUpStatus status;
+    SaldoProviderError expected;
+  } cases[] = {
+    { "insufficient_funds", SALDO_TOP_UP_STATUS_FAILED, SALDO_PROVIDER_ERROR_INSUFFICIENT_FUNDS },
+    { "recently_recharged", SALDO_TOP_UP_STATUS_FAILED, SALDO_PROVIDER_ERROR_RECENTLY_RECHARGED },
+    { "invalid_amount", SALDO_TOP_UP_STATUS_FAILED, SALDO_PROVIDER_ERROR_INVALID_AMOUNT },
+    { "card_declined", SALDO_TOP_UP_STATUS_FAILED, SALDO_PROVIDER_ERROR_REJECTED },
+    { "duplicate_reference", SALDO_TOP_UP_STATUS_UNKNOWN, SALDO_PROVIDER_ERROR_DUPLICATE_REFERENCE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(SaldoTopUpRequest) req = new_request (1000, "EUR");
+      g_autoptr(SaldoTopUpResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *fault = g_strdup_printf ("{\"op\": \"fault\", \"path\": \"/hook/topup\", "
+                                                "\"action\": \"failed\", \"error_code\": \"%s\"}",
+                                                cases[i].error_code);
+
+      saldo_fake_fault (fx->fake, fault);
+      result = top_up (fx, req, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (result->status, ==, cases[i].status);
+      g_assert_error (result->error, SALDO_PROVIDER_ERROR, (gint) cases[i].expected);
+      g_assert_cmpstr (result->error_code, ==, cases[i].error_code);
+      g_assert_cmpuint (saldo_fake_charges (fx->fake, req->reference), ==, 0);
+    }
+}
+
+/* Runs with TimeoutSec=1. */
+static void
+test_unknown_outcomes (Fixture *fx, gconstpointer data)
+{
+  const struct {
+    const char *fault;
+    SaldoProviderError expected;
+    guint charges;
+  } cases[] = {
+    { "\"action\": \"malformed_after_charge\"", SALDO_PROVIDER_ERROR_PROTOCOL, 1 },
+    { "\"action\": \"hang_after_charge\", \"seconds\": 5", SALDO_PROVIDER_ERROR_TIMEOUT, 1 },
+    { "\"action\": \"status\", \"http\": 500, \"body\": {\"status\": \"failed\"}",
+      SALDO_PROVIDER_ERROR_PROTOCOL, 0 },
+    { "\"action\": \"status\", \"http\": 200, \"body\": {\"status\": \"maybe\"}",
+      SALDO_PROVIDER_ERROR_PROTOCOL, 0 },
+    { "\"action\": \"status\", \"http\": 409, \"body\": \"conflict\"",
+      SALDO_PROVIDER_ERROR_DUPLICATE_REFERENCE, 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(SaldoTopUpRequest) req = new_request (1000, "EUR");
+      g_autoptr(SaldoTopUpResult) result = NULL;
+      g_autoptr(SaldoTopUpResult) looked_up = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *fault = g_strdup_printf ("{\"op\": \"fault\", \"path\": \"/hook/topup\", %s}",
+                                                cases[i].fault);
+
+      saldo_fake_fault (fx->fake, fault);
+      result = top_up (fx, req, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_UNKNOWN);
+      g_assert_error (result->error, SALDO_PROVIDER_ERROR, (gint) cases[i].expected);
+      g_assert_cmpuint (saldo_fake_charges (fx->fake, req->reference), ==, cases[i].charges);
+
+      looked_up = saldo_test_lookup (fx->provider, req->reference, &error);
+      if (cases[i].charges > 0)
+        {
+          g_assert_no_error (error);
+          g_assert_cmpint (looked_up->status, ==, SALDO_TOP_UP_STATUS_SUCCEEDED);
+        }
+      else
+        {
+          g_assert_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND);
+        }
+    }
+}
+
+static void
+test_pending_and_lookup (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(SaldoTopUpRequest) req = new_request (1000, "EUR");
+  g_autoptr(SaldoTopUpResult) result = NULL;
+  g_autoptr(SaldoTopUpResult) looked_up = NULL;
+  g_autoptr(GError) error = NULL;
+
+  saldo_fake_fault (fx->fake, "{\"op\": \"fault\", \"path\": \"/hook/topup\", \"action\": \"pending\"}");
+  result = top_up (fx, req, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_PENDING);
+
+  looked_up = saldo_test_lookup (fx->provider, req->reference, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (looked_up->status, ==, SALDO_TOP_UP_STATUS_PENDING);
+  g_assert_cmpstr (looked_up->transaction_id, ==, result->transaction_id);
+
+  g_clear_pointer (&looked_up, saldo_top_up_result_free);
+  looked_up = saldo_test_lookup (fx->provider, "unknown-reference", &error);
+  g_assert_null (looked_up);
+  g_assert_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND);
+  /* Lookups are signed too. */
+  g_assert_cmpint (saldo_fake_counter (fx->fake, "hmac_failures"), ==, 0);
+}
+
+static void
+test_config_errors (Fixture *fx, gconstpointer data)
+{
+  g_free (saldo_test_write_file (fx->dir, "loose", SECRET, 0604));
+  const struct {
+    const char *keyfile;
+    const char *message_part;
+  } cases[] = {
+    { "[Provider]\nType=http\nSecretFile=hook.secret\n", "Url=" },
+    { "[Provider]\nType=http\nUrl=http://192.0.2.1/topup\nSecretFile=hook.secret\n", "plain http" },
+    { "[Provider]\nType=http\nUrl=http://[2001:db8::1]/topup\nSecretFile=hook.secret\n", "plain http" },
+    { "[Provider]\nType=http\nUrl=https://example.com/topup\nSecretFile=hook.secret\n"
+      "StatusUrl=https://example.com/status\n", "{reference}" },
+    { "[Provider]\nType=http\nUrl=https://example.com/topup\nSecretFile=hook.secret\n"
+      "StatusUrl=http://example.com/status/{reference}\n", "plain http" },
+    { "[Provider]\nType=http\nUrl=https://example.com/topup\nSecretFile=loose\n", "chmod 600" },
+    { "[Provider]\nType=http\nUrl=https://example.com/topup\nSecretFile=hook.secret\n"
+      "CaFile=/nonexistent/ca.pem\n", "CaFile" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(SaldoProvider) provider = NULL;
+      g_autoptr(GError) error = NULL;
+
+      provider = saldo_test_new_provider (SALDO_TYPE_PROVIDER_HTTP, "bad", cases[i].keyfile,
+                                          fx->dir, &error);
+      g_assert_null (provider);
+      g_assert_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG);
+      g_assert_nonnull (strstr (error->message, cases[i].message_part));
+      saldo_test_assert_secret_free (error, SECRET);
+    }
+}
+
+static void
+test_signature_format (void)
+{
+  /* RFC 4231 test case 2. */
+  g_autofree char *sig = saldo_provider_http_sign ("Jefe", "what do ya want for nothing?", 28);
+
+  g_assert_cmpstr (sig, ==, "X-Saldo-Signature: sha256="
+                   "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_setenv ("no_proxy", "127.0.0.1,localhost", TRUE);
+  g_setenv ("NO_PROXY", "127.0.0.1,localhost", TRUE);
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/provider/http/signature-format", test_signature_format);
+#define ADD(path, func, extra) \
+  g_test_add ("/provider/http/" path, Fixture, extra, fixture_setup, func, fixture_teardown)
+  ADD ("success", test_success, NULL);
+  ADD ("same-reference-charges-once", test_same_reference_charges_once, NULL);
+  ADD ("bad-signature", test_bad_signature, NULL);
+  ADD ("failures", test_failures, NULL);
+  ADD ("unknown-outcomes", test_unknown_outcomes, "1");
+  ADD ("pending-and-lookup", test_pending_and_lookup, NULL);
+  ADD ("config-errors", test_config_errors, NULL);
+#undef ADD
+  return g_test_run ();
+}
