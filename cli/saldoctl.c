@@ -5,18 +5,13 @@
 #include <locale.h>
 #include <stdio.h>
 
-#include "saldo-dbus-generated.h"
+#include "saldo-balance-parser.h"
+#include "saldoctl.h"
 #include "saldoctl-output.h"
 
 /* saldoctl: the command line for people.  Every subcommand has a --json
  * form printing exactly one JSON document on stdout; errors then go to
  * stderr as {"error": {"name": ..., "message": ...}} with a non-zero exit. */
-
-typedef struct {
-  GDBusConnection    *connection;
-  GDBusObjectManager *object_manager;
-  SaldoDBusManager   *manager;
-} SaldoCtl;
 
 static void
 saldoctl_clear (SaldoCtl *ctl)
@@ -27,7 +22,7 @@ saldoctl_clear (SaldoCtl *ctl)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SaldoCtl, saldoctl_clear)
 
-static gboolean
+gboolean
 saldoctl_connect (SaldoCtl  *ctl,
                   GError   **error)
 {
@@ -72,7 +67,7 @@ compare_line_ids (gconstpointer a,
   return (ia > ib) - (ia < ib);
 }
 
-static GPtrArray *
+GPtrArray *
 saldoctl_get_lines (SaldoCtl *ctl)
 {
   GPtrArray *lines = g_ptr_array_new_with_free_func (g_object_unref);
@@ -87,6 +82,67 @@ saldoctl_get_lines (SaldoCtl *ctl)
   g_list_free_full (objects, g_object_unref);
   g_ptr_array_sort (lines, compare_line_ids);
   return lines;
+}
+
+gint64
+saldoctl_line_number (SaldoDBusLine *line)
+{
+  const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (line));
+
+  return g_ascii_strtoll (strrchr (path, '/') + 1, NULL, 10);
+}
+
+/* A line is named by its number, its object path, its ICCID or the last
+ * digits of it (at least 4, and unambiguous). */
+SaldoDBusLine *
+saldoctl_find_line (SaldoCtl    *ctl,
+                    const char  *selector,
+                    GError     **error)
+{
+  g_autoptr(GPtrArray) lines = saldoctl_get_lines (ctl);
+  SaldoDBusLine *found = NULL;
+  gsize len = strlen (selector);
+
+  for (guint i = 0; i < lines->len; i++) {
+    SaldoDBusLine *line = lines->pdata[i];
+    const char *iccid = saldo_dbus_line_get_iccid (line);
+    g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, saldoctl_line_number (line));
+    gboolean match = g_str_equal (selector, number) ||
+                     g_str_equal (selector, g_dbus_proxy_get_object_path (G_DBUS_PROXY (line))) ||
+                     g_strcmp0 (selector, iccid) == 0 ||
+                     (len >= 4 && iccid != NULL && g_str_has_suffix (iccid, selector));
+
+    if (!match)
+      continue;
+    if (found != NULL) {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "'%s' matches more than one line; give more digits", selector);
+      g_object_unref (found);
+      return NULL;
+    }
+    found = g_object_ref (line);
+  }
+  if (found == NULL)
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                 "no line '%s' (see saldoctl lines)", selector);
+  return found;
+}
+
+char *
+saldoctl_format_money (gint64      minor,
+                       const char *currency)
+{
+  int digits = saldo_currency_minor_digits (currency);
+
+  return saldo_format_minor_units (minor, digits >= 0 ? (guint) digits : 2);
+}
+
+char *
+saldoctl_format_date (guint64 unix_seconds)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc ((gint64) MIN (unix_seconds, (guint64) G_MAXINT64));
+
+  return dt != NULL ? g_date_time_format (dt, "%Y-%m-%d") : g_strdup ("");
 }
 
 static void
@@ -209,48 +265,86 @@ cmd_status (SaldoCtl *ctl,
 
 static const char *usage_text =
   "Commands:\n"
-  "  status            daemon, ModemManager and every line\n"
-  "  lines             every line saldod knows\n";
+  "  status                         daemon, ModemManager and every line\n"
+  "  lines                          every line saldod knows\n"
+  "  balance [--refresh] [LINE]     balances (read now with --refresh)\n"
+  "  history --balance [LINE]       every balance reading, good or bad\n"
+  "  line set LINE KEY=VALUE...     change a line's settings\n"
+  "  parse [--country CC] [--carrier ID] [--currency ISO] [--explain] TEXT|-\n"
+  "                                 run the reply parser offline\n"
+  "\n"
+  "LINE is a line number, an ICCID or its last digits.\n"
+  "Settings: balance-code, balance-menu, refresh-interval, allow-roaming,\n"
+  "own-number, sms-senders.\n";
+
+typedef int (*SaldoCtlCommand) (SaldoCtl *ctl, int argc, char **argv, GError **error);
+
+static const struct {
+  const char      *name;
+  gboolean         needs_daemon;
+  SaldoCtlCommand  run;
+} commands[] = {
+  { "balance", TRUE, saldoctl_cmd_balance },
+  { "history", TRUE, saldoctl_cmd_history },
+  { "line", TRUE, saldoctl_cmd_line },
+  { "parse", FALSE, saldoctl_cmd_parse },
+};
 
 int
 main (int argc, char **argv)
 {
-  gboolean json = FALSE;
-  gboolean version = FALSE;
-  const GOptionEntry entries[] = {
-    { "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
-    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
-    { NULL }
-  };
-  g_autoptr(GOptionContext) context = NULL;
+  g_auto(SaldoCtl) ctl = { NULL, NULL, NULL, FALSE };
   g_autoptr(GError) error = NULL;
-  g_auto(SaldoCtl) ctl = { NULL, NULL, NULL };
-  const char *command;
+  g_autoptr(GPtrArray) rest = g_ptr_array_new ();
+  const char *command = NULL;
 
   setlocale (LC_ALL, "");
-  context = g_option_context_new ("COMMAND");
-  g_option_context_add_main_entries (context, entries, NULL);
-  g_option_context_set_description (context, usage_text);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    return saldoctl_fail (json, error);
-  if (version) {
-    g_print ("saldoctl %s\n", SALDO_VERSION);
-    return EXIT_SUCCESS;
+  /* Global options may come anywhere; everything else is the command's. */
+  for (int i = 1; i < argc; i++) {
+    if (g_str_equal (argv[i], "--json") || g_str_equal (argv[i], "-j")) {
+      ctl.json = TRUE;
+    } else if (g_str_equal (argv[i], "--version")) {
+      g_print ("saldoctl %s\n", SALDO_VERSION);
+      return EXIT_SUCCESS;
+    } else if (g_str_equal (argv[i], "--help") || g_str_equal (argv[i], "-h")) {
+      g_print ("Usage: saldoctl [--json] COMMAND [ARGS]\n\n%s", usage_text);
+      return EXIT_SUCCESS;
+    } else if (command == NULL && argv[i][0] != '-') {
+      command = argv[i];
+    } else {
+      g_ptr_array_add (rest, argv[i]);
+    }
   }
-  command = argc > 1 ? argv[1] : "status";
-  if (g_strcmp0 (command, "status") != 0 && g_strcmp0 (command, "lines") != 0) {
+  g_ptr_array_add (rest, NULL);
+  if (command == NULL)
+    command = "status";
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++) {
+    int status;
+
+    if (!g_str_equal (command, commands[i].name))
+      continue;
+    if (commands[i].needs_daemon && !saldoctl_connect (&ctl, &error))
+      return saldoctl_fail (ctl.json, error);
+    status = commands[i].run (&ctl, (int) rest->len - 1, (char **) rest->pdata, &error);
+    if (error != NULL)
+      return saldoctl_fail (ctl.json, error);
+    return status;
+  }
+
+  if (!g_str_equal (command, "status") && !g_str_equal (command, "lines")) {
     g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
                  "unknown command '%s'; see saldoctl --help", command);
-    return saldoctl_fail (json, error);
+    return saldoctl_fail (ctl.json, error);
   }
-  if (argc > 2) {
+  if (rest->len > 1) {
     g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
                  "%s takes no arguments", command);
-    return saldoctl_fail (json, error);
+    return saldoctl_fail (ctl.json, error);
   }
   if (!saldoctl_connect (&ctl, &error))
-    return saldoctl_fail (json, error);
-  if (g_strcmp0 (command, "lines") == 0)
-    return cmd_lines (&ctl, json);
-  return cmd_status (&ctl, json);
+    return saldoctl_fail (ctl.json, error);
+  if (g_str_equal (command, "lines"))
+    return cmd_lines (&ctl, ctl.json);
+  return cmd_status (&ctl, ctl.json);
 }

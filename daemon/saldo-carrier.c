@@ -1178,3 +1178,35 @@ saldo_carrier_render_voucher_ussd (SaldoCarrier *self,
   g_string_append (ussd, placeholder + strlen (PIN_PLACEHOLDER));
   return g_string_free (ussd, FALSE);
 }
+
+/* The parser's hints from a carrier definition; the generic definition
+ * gives none, so the parser decides from the text alone. */
+void
+saldo_carrier_fill_balance_hints (SaldoCarrier      *self,
+                                  SaldoBalanceHints *hints)
+{
+  if (saldo_carrier_is_generic (self))
+    return;
+  hints->country = saldo_carrier_get_country (self);
+  hints->default_currency = saldo_carrier_get_currency (self);
+  if (saldo_carrier_decimal_comma_is_set (self))
+    hints->decimal_mark = saldo_carrier_get_decimal_comma (self) ?
+                          SALDO_BALANCE_DECIMAL_COMMA : SALDO_BALANCE_DECIMAL_POINT;
+  switch (saldo_carrier_get_date_order (self)) {
+  case SALDO_DATE_ORDER_DMY:
+    hints->date_order = SALDO_BALANCE_DATE_DMY;
+    break;
+  case SALDO_DATE_ORDER_MDY:
+    hints->date_order = SALDO_BALANCE_DATE_MDY;
+    break;
+  case SALDO_DATE_ORDER_YMD:
+    hints->date_order = SALDO_BALANCE_DATE_YMD;
+    break;
+  case SALDO_DATE_ORDER_AUTO:
+  default:
+    hints->date_order = SALDO_BALANCE_DATE_AUTO;
+    break;
+  }
+  if (saldo_carrier_get_patterns (self)->len > 0)
+    hints->patterns = saldo_carrier_get_patterns (self);
+}

@@ -3,6 +3,8 @@
 
 #include <glib-object.h>
 
+#include "saldo-balance-parser.h"
+
 G_BEGIN_DECLS
 
 /* The group every carrier file keeps its keys in. */
@@ -100,5 +102,10 @@ gboolean            saldo_carrier_matches_sender (SaldoCarrier *self,
 char               *saldo_carrier_render_voucher_ussd (SaldoCarrier *self,
                                                        const char   *pin,
                                                        GError      **error);
+
+/* Fills the reply parser's hints (country, currency, conventions,
+ * patterns) from this definition; hints must be initialised first. */
+void saldo_carrier_fill_balance_hints (SaldoCarrier      *self,
+                                       SaldoBalanceHints *hints);
 
 G_END_DECLS

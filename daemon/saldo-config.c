@@ -12,11 +12,41 @@ struct _SaldoConfig {
   char     *config_dir;
   GKeyFile *keyfile;
   char     *state_dir;
+  SaldoDaemonSettings settings;
 };
 
 G_DEFINE_TYPE (SaldoConfig, saldo_config, G_TYPE_OBJECT)
 
 static const char * const known_groups[] = { "Daemon", NULL };
+static const char * const known_daemon_keys[] = {
+  "StateDirectory", "RefreshInterval", "UssdTimeout", "UssdAttempts", "UssdRetryDelay",
+  "AuthorizationTimeout", "RefreshOnRegistration", "RegistrationRefreshMinInterval",
+  "CarrierDataDirectory", NULL
+};
+
+/* Reads an optional number of seconds (fractions allowed) in [min, max]. */
+static gboolean
+read_seconds (SaldoConfig  *self,
+              const char   *key,
+              double        min,
+              double        max,
+              double       *value,
+              GError      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  double v;
+
+  if (!g_key_file_has_key (self->keyfile, "Daemon", key, NULL))
+    return TRUE;
+  v = g_key_file_get_double (self->keyfile, "Daemon", key, &local_error);
+  if (local_error != NULL || v < min || v > max || v != v) {
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
+                 "%s: [Daemon] %s must be a number from %g to %g", self->path, key, min, max);
+    return FALSE;
+  }
+  *value = v;
+  return TRUE;
+}
 
 static gboolean
 saldo_config_validate (SaldoConfig  *self,
@@ -30,6 +60,64 @@ saldo_config_validate (SaldoConfig  *self,
       continue;
     if (!g_strv_contains (known_groups, groups[i]))
       g_warning ("%s: unknown group [%s] ignored", self->path, groups[i]);
+  }
+
+  {
+    g_auto(GStrv) keys = g_key_file_get_keys (self->keyfile, "Daemon", NULL, NULL);
+
+    for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
+      if (!g_strv_contains (known_daemon_keys, keys[i]))
+        g_warning ("%s: unknown key [Daemon] %s ignored", self->path, keys[i]);
+  }
+  {
+    double refresh = self->settings.refresh_interval;
+    double timeout = self->settings.ussd_timeout;
+    double attempts = self->settings.ussd_attempts;
+    double retry = self->settings.ussd_retry_delay_ms / 1000.0;
+    double auth = self->settings.authorization_timeout_ms / 1000.0;
+    double min_interval = self->settings.registration_refresh_min_interval;
+    g_autoptr(GError) bool_error = NULL;
+
+    if (!read_seconds (self, "RefreshInterval", 0, 30 * 86400, &refresh, error) ||
+        !read_seconds (self, "UssdTimeout", 1, 600, &timeout, error) ||
+        !read_seconds (self, "UssdAttempts", 1, 10, &attempts, error) ||
+        !read_seconds (self, "UssdRetryDelay", 0.05, 3600, &retry, error) ||
+        !read_seconds (self, "AuthorizationTimeout", 0.1, 300, &auth, error) ||
+        !read_seconds (self, "RegistrationRefreshMinInterval", 0, 86400, &min_interval, error))
+      return FALSE;
+    if (refresh != 0 && refresh < 600) {
+      g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
+                   "%s: [Daemon] RefreshInterval must be 0 (never) or at least 600 seconds",
+                   self->path);
+      return FALSE;
+    }
+    self->settings.refresh_interval = (guint) refresh;
+    self->settings.ussd_timeout = (guint) timeout;
+    self->settings.ussd_attempts = (guint) attempts;
+    self->settings.ussd_retry_delay_ms = (guint) (retry * 1000);
+    self->settings.authorization_timeout_ms = (guint) (auth * 1000);
+    self->settings.registration_refresh_min_interval = (guint) min_interval;
+    if (g_key_file_has_key (self->keyfile, "Daemon", "RefreshOnRegistration", NULL)) {
+      self->settings.refresh_on_registration =
+        g_key_file_get_boolean (self->keyfile, "Daemon", "RefreshOnRegistration", &bool_error);
+      if (bool_error != NULL) {
+        g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
+                     "%s: [Daemon] RefreshOnRegistration must be true or false", self->path);
+        return FALSE;
+      }
+    }
+    if (g_key_file_has_key (self->keyfile, "Daemon", "CarrierDataDirectory", NULL)) {
+      g_autofree char *dir = g_key_file_get_string (self->keyfile, "Daemon",
+                                                    "CarrierDataDirectory", NULL);
+
+      if (dir == NULL || !g_path_is_absolute (dir)) {
+        g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
+                     "%s: [Daemon] CarrierDataDirectory must be an absolute path", self->path);
+        return FALSE;
+      }
+      g_free (self->settings.carrier_data_dir);
+      self->settings.carrier_data_dir = g_steal_pointer (&dir);
+    }
   }
 
   if (g_key_file_has_key (self->keyfile, "Daemon", "StateDirectory", NULL)) {
@@ -111,6 +199,12 @@ saldo_config_set_state_dir (SaldoConfig *self,
   self->state_dir = g_strdup (state_dir);
 }
 
+const SaldoDaemonSettings *
+saldo_config_get_daemon_settings (SaldoConfig *self)
+{
+  return &self->settings;
+}
+
 static void
 saldo_config_finalize (GObject *object)
 {
@@ -120,6 +214,7 @@ saldo_config_finalize (GObject *object)
   g_free (self->config_dir);
   g_key_file_unref (self->keyfile);
   g_free (self->state_dir);
+  g_free (self->settings.carrier_data_dir);
   G_OBJECT_CLASS (saldo_config_parent_class)->finalize (object);
 }
 
@@ -134,4 +229,12 @@ saldo_config_init (SaldoConfig *self)
 {
   self->keyfile = g_key_file_new ();
   self->state_dir = g_strdup (SALDO_DEFAULT_STATE_DIR);
+  self->settings.refresh_interval = 6 * 3600;
+  self->settings.ussd_timeout = 30;
+  self->settings.ussd_attempts = 3;
+  self->settings.ussd_retry_delay_ms = 10000;
+  self->settings.authorization_timeout_ms = 10000;
+  self->settings.refresh_on_registration = TRUE;
+  self->settings.registration_refresh_min_interval = 600;
+  self->settings.carrier_data_dir = g_strdup (SALDO_CARRIERS_DIR);
 }

@@ -21,4 +21,18 @@ const char  *saldo_config_get_state_dir    (SaldoConfig  *self);
 void         saldo_config_set_state_dir    (SaldoConfig  *self,
                                             const char   *state_dir);
 
+/* [Daemon] settings, validated at load (see dbus/saldo.conf). */
+typedef struct {
+  guint     refresh_interval;          /* s, 0 = no schedule */
+  guint     ussd_timeout;              /* s */
+  guint     ussd_attempts;
+  guint     ussd_retry_delay_ms;
+  guint     authorization_timeout_ms;
+  gboolean  refresh_on_registration;
+  guint     registration_refresh_min_interval; /* s */
+  char     *carrier_data_dir;
+} SaldoDaemonSettings;
+
+const SaldoDaemonSettings *saldo_config_get_daemon_settings (SaldoConfig *self);
+
 G_END_DECLS

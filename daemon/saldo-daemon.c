@@ -5,13 +5,18 @@
 
 #include <glib/gstdio.h>
 
+#include "saldo-authority.h"
+#include "saldo-balance-checker.h"
+#include "saldo-carrier-db.h"
 #include "saldo-daemon.h"
 #include "saldo-dbus-generated.h"
 #include "saldo-error.h"
 #include "saldo-line.h"
 #include "saldo-log.h"
 #include "saldo-modem-watcher.h"
+#include "saldo-sms-watcher.h"
 #include "saldo-store.h"
+#include "saldo-ussd-client.h"
 
 /* The daemon object: the only holder of mutable state.  It owns the store,
  * the lines, the ModemManager watcher and the bus objects, and maps what
@@ -27,9 +32,25 @@ struct _SaldoDaemon {
   GHashTable               *lines_by_iccid;    /* iccid → SaldoLine */
   GPtrArray                *lines;             /* SaldoLine, by id */
   GHashTable               *modem_iccid;       /* modem path → iccid it presents */
+  GHashTable               *modem_info;        /* modem path → SaldoSimInfo last reported */
+  GHashTable               *ussd_clients;      /* modem path → SaldoUssdClient */
+  GHashTable               *sms_watchers;      /* modem path → SaldoSmsWatcher */
+  GHashTable               *refresh_waiters;   /* SaldoLine → GPtrArray of invocations */
+  GHashTable               *last_attempt;      /* SaldoLine → gint64* unix time */
+  SaldoCarrierDb           *carriers;
+  SaldoBalanceChecker      *checker;
+  SaldoAuthority           *authority;
+  const SaldoDaemonSettings *settings;
+  guint                     schedule_id;
 };
 
 G_DEFINE_TYPE (SaldoDaemon, saldo_daemon, G_TYPE_OBJECT)
+
+static void saldo_daemon_reschedule   (SaldoDaemon           *self);
+static void saldo_daemon_refresh_line (SaldoDaemon           *self,
+                                       SaldoLine             *line,
+                                       gboolean               allow_roaming,
+                                       GDBusMethodInvocation *invocation);
 
 static void
 saldo_daemon_sync_lines_property (SaldoDaemon *self)
@@ -42,10 +63,240 @@ saldo_daemon_sync_lines_property (SaldoDaemon *self)
   saldo_dbus_manager_set_lines (self->manager_iface, (const char * const *) paths->pdata);
 }
 
+
+typedef struct {
+  SaldoDaemon           *self;
+  SaldoLine             *line;
+  GDBusMethodInvocation *invocation;
+  GVariant              *args;
+} MethodCall;
+
+static MethodCall *
+method_call_new (SaldoDaemon           *self,
+                 SaldoLine             *line,
+                 GDBusMethodInvocation *invocation,
+                 GVariant              *args)
+{
+  MethodCall *call = g_new0 (MethodCall, 1);
+
+  call->self = g_object_ref (self);
+  call->line = g_object_ref (line);
+  call->invocation = g_object_ref (invocation);
+  call->args = g_variant_ref (args);
+  return call;
+}
+
+static void
+method_call_free (MethodCall *call)
+{
+  g_object_unref (call->self);
+  g_object_unref (call->line);
+  g_object_unref (call->invocation);
+  g_variant_unref (call->args);
+  g_free (call);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MethodCall, method_call_free)
+
+static void
+return_error (GDBusMethodInvocation *invocation,
+              GError                *error)
+{
+  saldo_error_to_dbus (&error);
+  g_dbus_method_invocation_return_gerror (invocation, error);
+  g_error_free (error);
+}
+
+static void
+on_refresh_authorized (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(MethodCall) call = user_data;
+  GError *error = NULL;
+  gboolean allow_roaming = FALSE;
+  g_autoptr(GVariant) roaming = NULL;
+
+  if (!saldo_authority_check_finish (SALDO_AUTHORITY (source), result, &error)) {
+    return_error (call->invocation, error);
+    return;
+  }
+  roaming = g_variant_lookup_value (call->args, "allow-roaming", NULL);
+  if (roaming != NULL) {
+    if (!g_variant_is_of_type (roaming, G_VARIANT_TYPE_BOOLEAN)) {
+      return_error (call->invocation,
+                    g_error_new_literal (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
+                                         "allow-roaming: must be a boolean (b)"));
+      return;
+    }
+    allow_roaming = g_variant_get_boolean (roaming);
+  }
+  saldo_daemon_refresh_line (call->self, call->line, allow_roaming,
+                             g_object_ref (call->invocation));
+}
+
+static gboolean
+check_option_keys (GVariant            *options,
+                   const char * const  *known,
+                   GDBusMethodInvocation *invocation)
+{
+  gsize n = g_variant_n_children (options);
+
+  for (gsize i = 0; i < n; i++) {
+    g_autoptr(GVariant) value = NULL;
+    const char *key;
+
+    g_variant_get_child (options, i, "{&sv}", &key, &value);
+    if (!g_strv_contains (known, key)) {
+      g_autofree char *list = g_strjoinv (", ", (char **) known);
+
+      return_error (invocation, g_error_new (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
+                                             "%s: unknown option (known: %s)", key, list));
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+on_handle_refresh (SaldoDBusLine         *iface,
+                   GDBusMethodInvocation *invocation,
+                   GVariant              *options,
+                   gpointer               user_data)
+{
+  SaldoLine *line = user_data;
+  SaldoDaemon *self = g_object_get_data (G_OBJECT (line), "saldo-daemon");
+  static const char * const known[] = { "allow-roaming", NULL };
+
+  if (!check_option_keys (options, known, invocation))
+    return TRUE;
+  saldo_authority_check_async (self->authority, invocation, SALDO_ACTION_REFRESH,
+                               on_refresh_authorized,
+                               method_call_new (self, line, invocation, options));
+  return TRUE;
+}
+
+static GVariant *
+reading_to_variant (const SaldoReading *reading)
+{
+  GVariantDict dict;
+
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "time", "t", (guint64) MAX (reading->time, 0));
+  g_variant_dict_insert (&dict, "source", "s", reading->source);
+  g_variant_dict_insert (&dict, "kind", "s", reading->kind);
+  g_variant_dict_insert (&dict, "text", "s", reading->raw_text);
+  g_variant_dict_insert (&dict, "error", "s", reading->error);
+  g_variant_dict_insert (&dict, "carrier", "s", reading->carrier);
+  if (reading->has_amount) {
+    g_variant_dict_insert (&dict, "amount", "x", reading->amount_minor);
+    g_variant_dict_insert (&dict, "currency", "s", reading->currency);
+  }
+  if (reading->has_expiry)
+    g_variant_dict_insert (&dict, "expiry", "t", (guint64) MAX (reading->expiry, 0));
+  if (reading->has_data)
+    g_variant_dict_insert (&dict, "data", "t", (guint64) MAX (reading->data_bytes, 0));
+  return g_variant_dict_end (&dict);
+}
+
+static gboolean
+on_handle_get_balance_history (SaldoDBusLine         *iface,
+                               GDBusMethodInvocation *invocation,
+                               GVariant              *options,
+                               gpointer               user_data)
+{
+  SaldoLine *line = user_data;
+  SaldoDaemon *self = g_object_get_data (G_OBJECT (line), "saldo-daemon");
+  static const char * const known[] = { "limit", "since", NULL };
+  g_autoptr(GPtrArray) readings = NULL;
+  GError *error = NULL;
+  GVariantBuilder builder;
+  guint32 limit = 100;
+  guint64 since = 0;
+
+  if (!check_option_keys (options, known, invocation))
+    return TRUE;
+  if (g_variant_lookup_value (options, "limit", NULL) != NULL &&
+      !g_variant_lookup (options, "limit", "u", &limit)) {
+    return_error (invocation, g_error_new_literal (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
+                                                   "limit: must be an unsigned integer (u)"));
+    return TRUE;
+  }
+  if (g_variant_lookup_value (options, "since", NULL) != NULL &&
+      !g_variant_lookup (options, "since", "t", &since)) {
+    return_error (invocation, g_error_new_literal (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
+                                                   "since: must be unix seconds (t)"));
+    return TRUE;
+  }
+  if (!saldo_store_list_readings (self->store, saldo_line_get_id (line),
+                                  (gint64) MIN (since, (guint64) G_MAXINT64),
+                                  MIN (limit, 100000), &readings, &error)) {
+    return_error (invocation, error);
+    return TRUE;
+  }
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < readings->len; i++)
+    g_variant_builder_add_value (&builder, reading_to_variant (readings->pdata[i]));
+  saldo_dbus_line_complete_get_balance_history (iface, invocation, g_variant_builder_end (&builder));
+  return TRUE;
+}
+
+static void
+on_configure_authorized (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(MethodCall) call = user_data;
+  GError *error = NULL;
+  gboolean changed = FALSE;
+
+  if (!saldo_authority_check_finish (SALDO_AUTHORITY (source), result, &error)) {
+    return_error (call->invocation, error);
+    return;
+  }
+  if (!saldo_line_update_settings (call->line, call->args, &changed, &error)) {
+    return_error (call->invocation, error);
+    return;
+  }
+  if (changed) {
+    g_autoptr(SaldoLineRecord) record = saldo_line_record_copy (saldo_line_get_record (call->line));
+
+    if (!saldo_store_save_line (call->self->store, record, &error)) {
+      return_error (call->invocation, error);
+      return;
+    }
+    g_info ("line %s: settings changed", saldo_line_get_object_path (call->line));
+    g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (saldo_line_get_dbus_line (call->line)));
+    saldo_daemon_reschedule (call->self);
+  }
+  saldo_dbus_line_complete_configure (saldo_line_get_dbus_line (call->line), call->invocation);
+}
+
+static gboolean
+on_handle_configure (SaldoDBusLine         *iface,
+                     GDBusMethodInvocation *invocation,
+                     GVariant              *settings,
+                     gpointer               user_data)
+{
+  SaldoLine *line = user_data;
+  SaldoDaemon *self = g_object_get_data (G_OBJECT (line), "saldo-daemon");
+
+  saldo_authority_check_async (self->authority, invocation, SALDO_ACTION_CONFIGURE,
+                               on_configure_authorized,
+                               method_call_new (self, line, invocation, settings));
+  return TRUE;
+}
+
 static void
 saldo_daemon_add_line (SaldoDaemon *self,
                        SaldoLine   *line)
 {
+  SaldoDBusLine *iface = saldo_line_get_dbus_line (line);
+
+  g_object_set_data (G_OBJECT (line), "saldo-daemon", self);
+  g_signal_connect_object (iface, "handle-refresh", G_CALLBACK (on_handle_refresh), line, 0);
+  g_signal_connect_object (iface, "handle-get-balance-history",
+                           G_CALLBACK (on_handle_get_balance_history), line, 0);
+  g_signal_connect_object (iface, "handle-configure", G_CALLBACK (on_handle_configure), line, 0);
   g_hash_table_insert (self->lines_by_iccid, g_strdup (saldo_line_get_iccid (line)), g_object_ref (line));
   g_ptr_array_add (self->lines, g_object_ref (line));
   if (self->object_manager != NULL)
@@ -114,6 +365,366 @@ saldo_daemon_release_modem (SaldoDaemon *self,
   saldo_daemon_save_line (self, line);
 }
 
+
+static gint64
+now_seconds (void)
+{
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+static SaldoLine *
+saldo_daemon_line_for_modem (SaldoDaemon *self,
+                             const char  *modem_path)
+{
+  const char *iccid = g_hash_table_lookup (self->modem_iccid, modem_path);
+
+  return iccid != NULL ? g_hash_table_lookup (self->lines_by_iccid, iccid) : NULL;
+}
+
+static SaldoCarrier *
+saldo_daemon_carrier_for_line (SaldoDaemon *self,
+                               SaldoLine   *line)
+{
+  const SaldoLineRecord *record = saldo_line_get_record (line);
+  SaldoCarrier *carrier = saldo_carrier_db_lookup (self->carriers, record->operator_code,
+                                                   record->iccid, record->operator_name);
+
+  /* The db keeps its carriers; callers get their own reference. */
+  return carrier != NULL ? g_object_ref (carrier) : NULL;
+}
+
+static void
+saldo_daemon_record_reading (SaldoDaemon  *self,
+                             SaldoLine    *line,
+                             SaldoReading *reading,
+                             gboolean      apply)
+{
+  g_autoptr(GError) error = NULL;
+
+  reading->line_id = saldo_line_get_id (line);
+  /* The reading is kept even when it cannot be saved: the owner still sees
+   * it on the bus, and the failure is logged loudly. */
+  if (!saldo_store_add_reading (self->store, reading, &error))
+    g_warning ("line %" G_GINT64_FORMAT ": cannot record a reading: %s",
+               saldo_line_get_id (line), error->message);
+  if (apply)
+    saldo_line_apply_reading (line, reading);
+}
+
+static gint64
+saldo_daemon_last_attempt (SaldoDaemon *self,
+                           SaldoLine   *line)
+{
+  gint64 *attempt = g_hash_table_lookup (self->last_attempt, line);
+
+  return MAX (attempt != NULL ? *attempt : 0, saldo_line_get_last_check (line));
+}
+
+typedef struct {
+  SaldoDaemon *self;
+  SaldoLine   *line;
+} CheckContext;
+
+static void
+saldo_daemon_finish_refresh (SaldoDaemon  *self,
+                             SaldoLine    *line,
+                             const GError *error)
+{
+  g_autoptr(GPtrArray) waiters = NULL;
+
+  g_hash_table_steal_extended (self->refresh_waiters, line, NULL, (gpointer *) &waiters);
+  saldo_line_set_refreshing (line, FALSE);
+  /* Skeletons announce property changes from an idle; flush them so a
+   * caller sees the new balance as soon as its call returns. */
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (saldo_line_get_dbus_line (line)));
+  for (guint i = 0; waiters != NULL && i < waiters->len; i++) {
+    GDBusMethodInvocation *invocation = waiters->pdata[i];
+
+    if (error == NULL) {
+      saldo_dbus_line_complete_refresh (saldo_line_get_dbus_line (line), invocation);
+    } else {
+      g_autoptr(GError) copy = g_error_copy (error);
+
+      saldo_error_to_dbus (&copy);
+      g_dbus_method_invocation_return_gerror (invocation, copy);
+    }
+  }
+  saldo_daemon_reschedule (self);
+}
+
+static void
+on_check_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  CheckContext *ctx = user_data;
+  g_autoptr(SaldoDaemon) self = ctx->self;
+  g_autoptr(SaldoLine) line = ctx->line;
+  g_autoptr(SaldoReading) reading = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_free (ctx);
+  saldo_balance_checker_check_finish (SALDO_BALANCE_CHECKER (source), result, &reading, &error);
+  if (reading != NULL)
+    saldo_daemon_record_reading (self, line, reading, TRUE);
+  else if (error != NULL)
+    saldo_dbus_line_set_last_error (saldo_line_get_dbus_line (line), error->message);
+  if (error != NULL)
+    g_info ("line %s: balance check failed: %s", saldo_line_get_object_path (line), error->message);
+  else
+    g_info ("line %s: balance %s %" G_GINT64_FORMAT " (minor units)",
+            saldo_line_get_object_path (line), reading->currency, reading->amount_minor);
+  saldo_daemon_finish_refresh (self, line, error);
+}
+
+static gboolean
+registration_allows (const SaldoSimInfo *info,
+                     gboolean            allow_roaming,
+                     GError            **error)
+{
+  const char *registration = info != NULL ? info->registration : NULL;
+
+  if (g_strcmp0 (registration, "home") == 0)
+    return TRUE;
+  if (g_strcmp0 (registration, "roaming") == 0) {
+    if (allow_roaming)
+      return TRUE;
+    g_set_error_literal (error, SALDO_ERROR, SALDO_ERROR_ROAMING,
+                         "the line is roaming and USSD abroad can cost money; allow it with "
+                         "saldoctl line set LINE allow-roaming=true (or the allow-roaming option)");
+    return FALSE;
+  }
+  g_set_error (error, SALDO_ERROR, SALDO_ERROR_MODEM_UNAVAILABLE,
+               "the modem is not registered on a network (%s)",
+               registration != NULL ? registration : "unknown");
+  return FALSE;
+}
+
+static SaldoUssdClient *
+saldo_daemon_ensure_ussd_client (SaldoDaemon *self,
+                                 const char  *modem_path,
+                                 GError     **error)
+{
+  MMObject *object = saldo_modem_watcher_lookup_modem (self->watcher, modem_path);
+  g_autoptr(MMModem3gppUssd) ussd = NULL;
+  SaldoUssdClient *client;
+
+  if (object == NULL) {
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_MODEM_UNAVAILABLE,
+                 "modem %s is gone", modem_path);
+    return NULL;
+  }
+  ussd = mm_object_get_modem_3gpp_ussd (object);
+  if (ussd == NULL) {
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_NOT_SUPPORTED,
+                 "modem %s offers no USSD (not enabled yet, or not supported)", modem_path);
+    return NULL;
+  }
+  client = g_hash_table_lookup (self->ussd_clients, modem_path);
+  if (client != NULL && saldo_ussd_client_get_ussd (client) == ussd)
+    return client;
+  client = saldo_ussd_client_new (ussd);
+  g_hash_table_insert (self->ussd_clients, g_strdup (modem_path), client);
+  return client;
+}
+
+/* Starts a balance check of line, or joins the one running.  invocation may
+ * be NULL (scheduled checks). */
+static void
+saldo_daemon_refresh_line (SaldoDaemon           *self,
+                           SaldoLine             *line,
+                           gboolean               allow_roaming,
+                           GDBusMethodInvocation *invocation)
+{
+  g_autoptr(SaldoCarrier) carrier = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *waiters;
+  SaldoUssdClient *client = NULL;
+  CheckContext *ctx;
+  const char *modem_path = saldo_line_get_modem (line);
+  gint64 *attempt;
+
+  waiters = g_hash_table_lookup (self->refresh_waiters, line);
+  if (waiters != NULL) {
+    if (invocation != NULL)
+      g_ptr_array_add (waiters, invocation);
+    return;
+  }
+
+  if (!saldo_line_get_active (line)) {
+    g_set_error_literal (&error, SALDO_ERROR, SALDO_ERROR_MODEM_UNAVAILABLE,
+                         "the line's SIM is not in any modem");
+  } else if (registration_allows (g_hash_table_lookup (self->modem_info, modem_path),
+                                  allow_roaming || saldo_line_get_record (line)->allow_roaming,
+                                  &error)) {
+    client = saldo_daemon_ensure_ussd_client (self, modem_path, &error);
+    if (client != NULL) {
+      carrier = saldo_daemon_carrier_for_line (self, line);
+      if (carrier == NULL)
+        g_set_error_literal (&error, SALDO_ERROR, SALDO_ERROR_NOT_SUPPORTED,
+                             "no carrier definition matches the line, not even the generic one");
+    }
+  }
+  attempt = g_new (gint64, 1);
+  *attempt = now_seconds ();
+  g_hash_table_insert (self->last_attempt, g_object_ref (line), attempt);
+
+  if (error != NULL) {
+    saldo_dbus_line_set_last_error (saldo_line_get_dbus_line (line), error->message);
+    if (invocation != NULL) {
+      saldo_error_to_dbus (&error);
+      g_dbus_method_invocation_return_gerror (invocation, error);
+    } else {
+      g_info ("line %s: scheduled check skipped: %s", saldo_line_get_object_path (line),
+              error->message);
+    }
+    saldo_daemon_reschedule (self);
+    return;
+  }
+
+  waiters = g_ptr_array_new ();
+  if (invocation != NULL)
+    g_ptr_array_add (waiters, invocation);
+  g_hash_table_insert (self->refresh_waiters, line, waiters);
+  saldo_line_set_refreshing (line, TRUE);
+  g_info ("line %s: checking the balance", saldo_line_get_object_path (line));
+
+  ctx = g_new0 (CheckContext, 1);
+  ctx->self = g_object_ref (self);
+  ctx->line = g_object_ref (line);
+  saldo_balance_checker_check_async (self->checker, client, saldo_line_get_record (line), carrier,
+                                     NULL, on_check_done, ctx);
+}
+
+/* A per-line offset of up to a tenth of the interval, stable for a given
+ * last check, so lines do not all dial at the same second. */
+static gint64
+schedule_jitter (SaldoLine *line,
+                 gint64     last,
+                 gint64     interval)
+{
+  guint32 h = (guint32) (saldo_line_get_id (line) * 2654435761u) ^ (guint32) last;
+
+  return interval >= 10 ? (gint64) (h % (guint32) (interval / 10 + 1)) : 0;
+}
+
+static gint64
+saldo_daemon_next_due (SaldoDaemon *self,
+                       SaldoLine   *line)
+{
+  gint64 interval = saldo_line_get_refresh_interval (line, self->settings->refresh_interval);
+  gint64 last;
+  const SaldoSimInfo *info;
+
+  if (interval <= 0 || !saldo_line_get_active (line))
+    return G_MAXINT64;
+  info = g_hash_table_lookup (self->modem_info, saldo_line_get_modem (line));
+  if (!registration_allows (info, saldo_line_get_record (line)->allow_roaming, NULL))
+    return G_MAXINT64;
+  last = saldo_daemon_last_attempt (self, line);
+  return last + interval + schedule_jitter (line, last, interval);
+}
+
+static gboolean
+on_schedule (gpointer user_data)
+{
+  SaldoDaemon *self = user_data;
+  gint64 now = now_seconds ();
+
+  self->schedule_id = 0;
+  for (guint i = 0; i < self->lines->len; i++) {
+    SaldoLine *line = self->lines->pdata[i];
+
+    if (saldo_daemon_next_due (self, line) <= now)
+      saldo_daemon_refresh_line (self, line, FALSE, NULL);
+  }
+  saldo_daemon_reschedule (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* One timer for all lines, armed for the earliest due check: nothing wakes
+ * up while nothing is due. */
+static void
+saldo_daemon_reschedule (SaldoDaemon *self)
+{
+  gint64 next = G_MAXINT64;
+  gint64 now = now_seconds ();
+
+  g_clear_handle_id (&self->schedule_id, g_source_remove);
+  for (guint i = 0; i < self->lines->len; i++) {
+    SaldoLine *line = self->lines->pdata[i];
+
+    if (g_hash_table_contains (self->refresh_waiters, line))
+      continue;
+    next = MIN (next, saldo_daemon_next_due (self, line));
+  }
+  if (next == G_MAXINT64)
+    return;
+  self->schedule_id = g_timeout_add_seconds ((guint) CLAMP (next - now, 1, G_MAXUINT32 / 1000),
+                                             on_schedule, self);
+}
+
+static void
+on_sms (SaldoSmsWatcher *watcher,
+        const char      *sender,
+        const char      *text,
+        const char      *timestamp,
+        gpointer         user_data)
+{
+  SaldoDaemon *self = user_data;
+  const char *modem_path = g_object_get_data (G_OBJECT (watcher), "saldo-modem-path");
+  SaldoLine *line = saldo_daemon_line_for_modem (self, modem_path);
+  g_autoptr(SaldoCarrier) carrier = NULL;
+  g_autoptr(SaldoReading) reading = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) extra = NULL;
+  gboolean listed;
+
+  if (line == NULL || sender == NULL || text == NULL)
+    return;
+  carrier = saldo_daemon_carrier_for_line (self, line);
+  listed = carrier != NULL && saldo_carrier_matches_sender (carrier, sender);
+  extra = g_strsplit (saldo_line_get_record (line)->sms_senders, ";", -1);
+  for (guint i = 0; !listed && extra[i] != NULL; i++)
+    listed = *g_strstrip (extra[i]) != '\0' && g_ascii_strcasecmp (extra[i], sender) == 0;
+  if (!listed) {
+    g_debug ("SMS on %s from a sender not listed for the line; ignored", modem_path);
+    return;
+  }
+  reading = saldo_balance_checker_parse (carrier, text, "sms", now_seconds (), &error);
+  /* A carrier's promotion is not a failed check: only balances touch the line. */
+  saldo_daemon_record_reading (self, line, reading, error == NULL);
+  if (error == NULL) {
+    g_info ("line %s: balance from an SMS by %s", saldo_line_get_object_path (line), sender);
+    saldo_daemon_reschedule (self);
+  }
+}
+
+static void
+saldo_daemon_ensure_sms_watcher (SaldoDaemon *self,
+                                 const char  *modem_path)
+{
+  MMObject *object;
+  SaldoSmsWatcher *watcher;
+
+  if (g_hash_table_contains (self->sms_watchers, modem_path))
+    return;
+  object = saldo_modem_watcher_lookup_modem (self->watcher, modem_path);
+  if (object == NULL)
+    return;
+  watcher = saldo_sms_watcher_new (object);
+  g_object_set_data_full (G_OBJECT (watcher), "saldo-modem-path", g_strdup (modem_path), g_free);
+  g_signal_connect (watcher, "message-received", G_CALLBACK (on_sms), self);
+  g_hash_table_insert (self->sms_watchers, g_strdup (modem_path), watcher);
+}
+
+static gboolean
+is_registered (const SaldoSimInfo *info)
+{
+  return info != NULL && (g_strcmp0 (info->registration, "home") == 0 ||
+                          g_strcmp0 (info->registration, "roaming") == 0);
+}
+
 static void
 on_sim_present (SaldoModemWatcher  *watcher,
                 const char         *modem_path,
@@ -137,10 +748,33 @@ on_sim_present (SaldoModemWatcher  *watcher,
   }
   saldo_line_update_identity (line, info->imsi, info->operator_code,
                               info->operator_name, info->sim_type);
-  saldo_line_touch (line, g_get_real_time () / G_USEC_PER_SEC);
+  saldo_line_set_sim_own_number (line, info->own_number);
+  {
+    g_autoptr(SaldoCarrier) carrier = saldo_daemon_carrier_for_line (self, line);
+
+    saldo_line_set_carrier (line, carrier != NULL ? saldo_carrier_get_id (carrier) : "");
+  }
+  saldo_line_touch (line, now_seconds ());
   saldo_line_set_modem (line, modem_path);
   g_hash_table_insert (self->modem_iccid, g_strdup (modem_path), g_strdup (info->iccid));
   saldo_daemon_save_line (self, line);
+  saldo_daemon_ensure_sms_watcher (self, modem_path);
+
+  {
+    const SaldoSimInfo *previous_info = g_hash_table_lookup (self->modem_info, modem_path);
+    gboolean registered_now = is_registered (info) && !is_registered (previous_info);
+
+    g_hash_table_insert (self->modem_info, g_strdup (modem_path), saldo_sim_info_copy (info));
+    /* A modem that just registered is the moment to learn the balance, but
+     * not more often than the configured minimum: registration can flap. */
+    if (registered_now && self->settings->refresh_on_registration &&
+        now_seconds () - saldo_daemon_last_attempt (self, line) >=
+          (gint64) self->settings->registration_refresh_min_interval &&
+        registration_allows (info, saldo_line_get_record (line)->allow_roaming, NULL))
+      saldo_daemon_refresh_line (self, line, FALSE, NULL);
+    else
+      saldo_daemon_reschedule (self);
+  }
 }
 
 static void
@@ -150,6 +784,10 @@ on_sim_absent (SaldoModemWatcher *watcher,
                SaldoDaemon       *self)
 {
   saldo_daemon_release_modem (self, modem_path);
+  g_hash_table_remove (self->modem_info, modem_path);
+  g_hash_table_remove (self->ussd_clients, modem_path);
+  g_hash_table_remove (self->sms_watchers, modem_path);
+  saldo_daemon_reschedule (self);
 }
 
 static void
@@ -185,7 +823,21 @@ saldo_daemon_open_store (SaldoDaemon  *self,
     return FALSE;
   for (guint i = 0; i < records->len; i++) {
     g_autoptr(SaldoLine) line = saldo_line_new (records->pdata[i]);
+    g_autoptr(SaldoReading) last_good = NULL;
+    g_autoptr(SaldoReading) last_any = NULL;
+    g_autoptr(SaldoCarrier) carrier = NULL;
 
+    /* The last good balance first, then the newest reading on top of it for
+     * LastReply/LastError: a restart shows exactly what was shown before. */
+    if (!saldo_store_last_reading (self->store, saldo_line_get_id (line), TRUE, &last_good, error) ||
+        !saldo_store_last_reading (self->store, saldo_line_get_id (line), FALSE, &last_any, error))
+      return FALSE;
+    if (last_good != NULL)
+      saldo_line_apply_reading (line, last_good);
+    if (last_any != NULL && (last_good == NULL || last_any->id != last_good->id))
+      saldo_line_apply_reading (line, last_any);
+    carrier = saldo_daemon_carrier_for_line (self, line);
+    saldo_line_set_carrier (line, carrier != NULL ? saldo_carrier_get_id (carrier) : "");
     saldo_daemon_add_line (self, line);
   }
   g_info ("state in %s: %u known line(s)", db_path, records->len);
@@ -201,6 +853,29 @@ saldo_daemon_new (GDBusConnection  *connection,
 
   self->connection = g_object_ref (connection);
   self->config = g_object_ref (config);
+  self->settings = saldo_config_get_daemon_settings (config);
+  {
+    g_autofree char *admin_dir = g_build_filename (saldo_config_get_config_dir (config),
+                                                   "carriers.d", NULL);
+    const char *dirs[] = { self->settings->carrier_data_dir, admin_dir, NULL };
+    GPtrArray *errors;
+    const char * const *warnings;
+    SaldoBalanceCheckConfig check_config = {
+      .ussd_timeout_ms = self->settings->ussd_timeout * 1000,
+      .attempts = self->settings->ussd_attempts,
+      .retry_delay_ms = self->settings->ussd_retry_delay_ms,
+    };
+
+    self->carriers = saldo_carrier_db_new_from_dirs (dirs);
+    errors = saldo_carrier_db_get_errors (self->carriers);
+    for (guint i = 0; errors != NULL && i < errors->len; i++)
+      g_warning ("carrier definitions: %s", ((GError *) errors->pdata[i])->message);
+    warnings = saldo_carrier_db_get_warnings (self->carriers);
+    for (guint i = 0; warnings != NULL && warnings[i] != NULL; i++)
+      g_info ("carrier definitions: %s", warnings[i]);
+    self->checker = saldo_balance_checker_new (&check_config);
+    self->authority = saldo_authority_new (self->settings->authorization_timeout_ms);
+  }
   self->manager_iface = saldo_dbus_manager_skeleton_new ();
   saldo_dbus_manager_set_version (self->manager_iface, SALDO_VERSION);
   saldo_dbus_manager_set_modem_manager_running (self->manager_iface, FALSE);
@@ -241,8 +916,11 @@ saldo_daemon_dispose (GObject *object)
 {
   SaldoDaemon *self = SALDO_DAEMON (object);
 
+  g_clear_handle_id (&self->schedule_id, g_source_remove);
   if (self->watcher != NULL)
     g_signal_handlers_disconnect_by_data (self->watcher, self);
+  g_hash_table_remove_all (self->sms_watchers);
+  g_hash_table_remove_all (self->ussd_clients);
   g_clear_object (&self->watcher);
   if (self->manager_iface != NULL &&
       g_dbus_interface_skeleton_get_connection (G_DBUS_INTERFACE_SKELETON (self->manager_iface)) != NULL)
@@ -258,6 +936,14 @@ saldo_daemon_finalize (GObject *object)
 
   g_hash_table_unref (self->lines_by_iccid);
   g_hash_table_unref (self->modem_iccid);
+  g_hash_table_unref (self->modem_info);
+  g_hash_table_unref (self->ussd_clients);
+  g_hash_table_unref (self->sms_watchers);
+  g_hash_table_unref (self->refresh_waiters);
+  g_hash_table_unref (self->last_attempt);
+  g_clear_object (&self->carriers);
+  g_clear_object (&self->checker);
+  g_clear_object (&self->authority);
   g_ptr_array_unref (self->lines);
   g_clear_object (&self->manager_iface);
   g_clear_object (&self->store);
@@ -280,5 +966,12 @@ saldo_daemon_init (SaldoDaemon *self)
 {
   self->lines_by_iccid = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->modem_iccid = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->modem_info = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) saldo_sim_info_free);
+  self->ussd_clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->sms_watchers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->refresh_waiters = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                                 (GDestroyNotify) g_ptr_array_unref);
+  self->last_attempt = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, g_free);
   self->lines = g_ptr_array_new_with_free_func (g_object_unref);
 }

@@ -56,7 +56,7 @@ saldo_error_to_dbus (GError **error)
   if (error == NULL || *error == NULL)
     return;
   e = *error;
-  if (e->domain == SALDO_ERROR || e->domain == G_DBUS_ERROR)
+  if (e->domain == SALDO_ERROR || e->domain == G_DBUS_ERROR || g_dbus_error_is_remote_error (e))
     return;
   if (g_error_matches (e, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
     e->domain = SALDO_ERROR;

@@ -33,4 +33,22 @@ gboolean                saldo_line_update_identity   (SaldoLine  *self,
 void                    saldo_line_touch             (SaldoLine  *self,
                                                       gint64      now);
 
+void                    saldo_line_set_sim_own_number (SaldoLine *self,
+                                                      const char *number);
+const char             *saldo_line_get_own_number    (SaldoLine  *self);
+void                    saldo_line_set_carrier       (SaldoLine  *self,
+                                                      const char *carrier_id);
+void                    saldo_line_set_refreshing    (SaldoLine  *self,
+                                                      gboolean    refreshing);
+gboolean                saldo_line_get_refreshing    (SaldoLine  *self);
+void                    saldo_line_apply_reading     (SaldoLine          *self,
+                                                      const SaldoReading *reading);
+gint64                  saldo_line_get_last_check    (SaldoLine  *self);
+gint64                  saldo_line_get_refresh_interval (SaldoLine *self,
+                                                      gint64      default_interval);
+gboolean                saldo_line_update_settings   (SaldoLine  *self,
+                                                      GVariant   *settings,
+                                                      gboolean   *changed,
+                                                      GError    **error);
+
 G_END_DECLS

@@ -112,6 +112,34 @@ sim_type_to_string (MMSimType type)
   }
 }
 
+static const char *
+registration_to_string (MMModem3gpp *modem_3gpp)
+{
+  if (modem_3gpp == NULL)
+    return "unknown";
+  switch (mm_modem_3gpp_get_registration_state (modem_3gpp)) {
+  case MM_MODEM_3GPP_REGISTRATION_STATE_HOME:
+  case MM_MODEM_3GPP_REGISTRATION_STATE_HOME_SMS_ONLY:
+  case MM_MODEM_3GPP_REGISTRATION_STATE_HOME_CSFB_NOT_PREFERRED:
+    return "home";
+  case MM_MODEM_3GPP_REGISTRATION_STATE_ROAMING:
+  case MM_MODEM_3GPP_REGISTRATION_STATE_ROAMING_SMS_ONLY:
+  case MM_MODEM_3GPP_REGISTRATION_STATE_ROAMING_CSFB_NOT_PREFERRED:
+    return "roaming";
+  case MM_MODEM_3GPP_REGISTRATION_STATE_SEARCHING:
+    return "searching";
+  case MM_MODEM_3GPP_REGISTRATION_STATE_DENIED:
+    return "denied";
+  case MM_MODEM_3GPP_REGISTRATION_STATE_IDLE:
+    return "idle";
+  case MM_MODEM_3GPP_REGISTRATION_STATE_UNKNOWN:
+  case MM_MODEM_3GPP_REGISTRATION_STATE_EMERGENCY_ONLY:
+  case MM_MODEM_3GPP_REGISTRATION_STATE_ATTACHED_RLOS:
+  default:
+    return "unknown";
+  }
+}
+
 static void
 on_property_changed (GObject    *object,
                      GParamSpec *pspec,
@@ -181,6 +209,9 @@ modem_entry_evaluate (ModemEntry *entry)
   info->operator_name = g_strdup (operator_name);
   info->sim_type = g_strdup (sim_type_to_string (mm_sim_get_sim_type (entry->sim)));
   info->eid = g_strdup (mm_sim_get_eid (entry->sim));
+  info->registration = g_strdup (registration_to_string (entry->modem_3gpp));
+  if (mm_modem_get_own_numbers (entry->modem) != NULL)
+    info->own_number = g_strdup (mm_modem_get_own_numbers (entry->modem)[0]);
 
   if (saldo_sim_info_equal (info, entry->reported))
     return;
@@ -307,6 +338,7 @@ saldo_modem_watcher_add_object (SaldoModemWatcher *self,
   g_signal_connect (modem, "notify::sim", G_CALLBACK (on_sim_path_changed), entry);
   g_signal_connect (modem, "notify::state", G_CALLBACK (on_property_changed), entry);
   g_signal_connect (modem, "notify::unlock-required", G_CALLBACK (on_property_changed), entry);
+  g_signal_connect (modem, "notify::own-numbers", G_CALLBACK (on_property_changed), entry);
   g_signal_connect (object, "interface-added", G_CALLBACK (on_interfaces_changed), entry);
   g_signal_connect (object, "interface-removed", G_CALLBACK (on_interfaces_changed), entry);
   modem_entry_bind_3gpp (entry);

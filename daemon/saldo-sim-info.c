@@ -23,7 +23,27 @@ saldo_sim_info_free (SaldoSimInfo *info)
   g_free (info->operator_name);
   g_free (info->sim_type);
   g_free (info->eid);
+  g_free (info->own_number);
+  g_free (info->registration);
   g_free (info);
+}
+
+SaldoSimInfo *
+saldo_sim_info_copy (const SaldoSimInfo *info)
+{
+  SaldoSimInfo *copy = saldo_sim_info_new ();
+
+  copy->modem_path = g_strdup (info->modem_path);
+  copy->equipment_id = g_strdup (info->equipment_id);
+  copy->iccid = g_strdup (info->iccid);
+  copy->imsi = g_strdup (info->imsi);
+  copy->operator_code = g_strdup (info->operator_code);
+  copy->operator_name = g_strdup (info->operator_name);
+  copy->sim_type = g_strdup (info->sim_type);
+  copy->eid = g_strdup (info->eid);
+  copy->own_number = g_strdup (info->own_number);
+  copy->registration = g_strdup (info->registration);
+  return copy;
 }
 
 gboolean
@@ -39,7 +59,9 @@ saldo_sim_info_equal (const SaldoSimInfo *a,
          g_strcmp0 (a->operator_code, b->operator_code) == 0 &&
          g_strcmp0 (a->operator_name, b->operator_name) == 0 &&
          g_strcmp0 (a->sim_type, b->sim_type) == 0 &&
-         g_strcmp0 (a->eid, b->eid) == 0;
+         g_strcmp0 (a->eid, b->eid) == 0 &&
+         g_strcmp0 (a->own_number, b->own_number) == 0 &&
+         g_strcmp0 (a->registration, b->registration) == 0;
 }
 
 /* ITU-T E.118: an ICCID is "89" (telecom), then country, issuer and serial,

@@ -15,10 +15,13 @@ typedef struct {
   char *operator_name;
   char *sim_type;         /* physical | esim | unknown */
   char *eid;
+  char *own_number;       /* first of ModemManager's OwnNumbers, or NULL */
+  char *registration;     /* home | roaming | searching | denied | idle | unknown */
 } SaldoSimInfo;
 
 SaldoSimInfo *saldo_sim_info_new     (void);
 void          saldo_sim_info_free    (SaldoSimInfo       *info);
+SaldoSimInfo *saldo_sim_info_copy    (const SaldoSimInfo *info);
 gboolean      saldo_sim_info_equal   (const SaldoSimInfo *a,
                                       const SaldoSimInfo *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaldoSimInfo, saldo_sim_info_free)

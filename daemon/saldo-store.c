@@ -57,6 +57,69 @@ static const char * const migrations[] = {
   "  data_bytes INTEGER"
   ");"
   "CREATE INDEX readings_by_line_time ON readings (line_id, time);",
+
+  /* 2 → 3: the top-up ledger (daemon/saldo-ledger.c).  A row is never
+   * deleted and its reference never changes once the intent is recorded:
+   * the provider knows the top-up by it.  Events are append-only. */
+  "CREATE TABLE topups ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  reference TEXT UNIQUE CHECK (reference IS NULL OR length (reference) BETWEEN 1 AND 64),"
+  "  line_id INTEGER NOT NULL REFERENCES lines (id),"
+  "  rule_id INTEGER CHECK (rule_id IS NULL OR rule_id > 0),"
+  "  origin TEXT NOT NULL CHECK (origin IN ('rule', 'manual')),"
+  "  provider TEXT NOT NULL,"
+  "  amount INTEGER NOT NULL CHECK (amount > 0),"
+  "  currency TEXT NOT NULL CHECK (length (currency) = 3),"
+  "  phone TEXT,"
+  "  country TEXT,"
+  "  operator_id TEXT,"
+  "  ussd_template TEXT,"
+  "  state TEXT NOT NULL CHECK (state IN ('planned', 'intent', 'sent', 'succeeded', 'failed',"
+  "                                       'unknown', 'verified', 'disputed')),"
+  "  created INTEGER NOT NULL,"
+  "  updated INTEGER NOT NULL,"
+  "  finished INTEGER NOT NULL DEFAULT 0,"
+  "  provider_transaction_id TEXT,"
+  "  delivered_amount INTEGER,"
+  "  delivered_currency TEXT,"
+  "  requested_amount INTEGER,"
+  "  requested_currency TEXT,"
+  "  balance_before INTEGER,"
+  "  balance_after INTEGER,"
+  "  message TEXT NOT NULL DEFAULT '',"
+  "  error TEXT NOT NULL DEFAULT '',"
+  "  attempts INTEGER NOT NULL DEFAULT 0,"
+  "  lookups INTEGER NOT NULL DEFAULT 0,"
+  "  next_check INTEGER NOT NULL DEFAULT 0,"
+  "  CHECK (state != 'planned' OR reference IS NULL),"
+  "  CHECK (state IN ('planned', 'failed') OR reference IS NOT NULL)"
+  ");"
+  "CREATE INDEX topups_by_line ON topups (line_id, id);"
+  "CREATE INDEX topups_by_state ON topups (state);"
+  "CREATE TRIGGER topups_keep_rows BEFORE DELETE ON topups"
+  " BEGIN SELECT RAISE (ABORT, 'top-up rows are never deleted'); END;"
+  "CREATE TRIGGER topups_keep_reference BEFORE UPDATE OF reference ON topups"
+  " WHEN OLD.reference IS NOT NULL AND NEW.reference IS NOT OLD.reference"
+  " BEGIN SELECT RAISE (ABORT, 'a top-up reference never changes'); END;"
+  "CREATE TABLE topup_events ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  topup_id INTEGER NOT NULL REFERENCES topups (id),"
+  "  time INTEGER NOT NULL,"
+  "  kind TEXT NOT NULL,"
+  "  from_state TEXT,"
+  "  to_state TEXT NOT NULL,"
+  "  detail TEXT NOT NULL DEFAULT ''"
+  ");"
+  "CREATE INDEX topup_events_by_topup ON topup_events (topup_id, id);"
+  "CREATE TRIGGER topup_events_no_update BEFORE UPDATE ON topup_events"
+  " BEGIN SELECT RAISE (ABORT, 'top-up events are append-only'); END;"
+  "CREATE TRIGGER topup_events_no_delete BEFORE DELETE ON topup_events"
+  " BEGIN SELECT RAISE (ABORT, 'top-up events are append-only'); END;"
+  "CREATE TABLE used_vouchers ("
+  "  pin_sha256 TEXT PRIMARY KEY CHECK (length (pin_sha256) = 64),"
+  "  topup_id INTEGER NOT NULL REFERENCES topups (id),"
+  "  time INTEGER NOT NULL"
+  ");",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SALDO_STORE_SCHEMA_VERSION);
@@ -293,6 +356,15 @@ saldo_store_get_schema_version (SaldoStore *self)
 {
   g_return_val_if_fail (SALDO_IS_STORE (self), 0);
   return self->schema_version;
+}
+
+/* For modules that keep their own tables in this database (the top-up
+ * ledger): the connection stays owned by the store. */
+sqlite3 *
+saldo_store_get_handle (SaldoStore *self)
+{
+  g_return_val_if_fail (SALDO_IS_STORE (self), NULL);
+  return self->db;
 }
 
 static char *

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib-object.h>
+#include <sqlite3.h>
 
 G_BEGIN_DECLS
 
@@ -56,11 +57,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaldoLineRecord, saldo_line_record_free)
 G_DECLARE_FINAL_TYPE (SaldoStore, saldo_store, SALDO, STORE, GObject)
 
 /* The newest schema this build knows; a database from a newer Saldo is refused. */
-#define SALDO_STORE_SCHEMA_VERSION 2
+#define SALDO_STORE_SCHEMA_VERSION 3
 
 SaldoStore *saldo_store_open            (const char       *path,
                                          GError          **error);
 int         saldo_store_get_schema_version (SaldoStore    *self);
+sqlite3    *saldo_store_get_handle      (SaldoStore       *self);
 gboolean    saldo_store_load_lines      (SaldoStore       *self,
                                          GPtrArray       **records_out,
                                          GError          **error);

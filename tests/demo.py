@@ -19,15 +19,22 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from saldo_rig import Rig  # noqa: E402
 from saldo_testcase import BUS_NAME, CLARO, MOVISTAR  # noqa: E402
 
+from gi.repository import GLib  # noqa: E402
+
+
+CARRIERS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        'plugin', 'carriers')
+
 
 def say(text):
     print('\n\033[1m== %s\033[0m' % text, flush=True)
 
 
 def run(rig, argv):
-    print('$ ' + ' '.join(os.path.basename(a) if i == 0 else a for i, a in enumerate(argv)),
-          flush=True)
-    subprocess.run(argv, env=rig.env, check=False)
+    shown = [os.path.basename(a) if i == 0 else (repr(a) if ' ' in a else a)
+             for i, a in enumerate(argv)]
+    print('$ ' + ' '.join(shown), flush=True)
+    subprocess.run(argv, env=dict(rig.env, SALDO_CARRIERS_DIR=CARRIERS), check=False)
 
 
 def main():
@@ -59,13 +66,43 @@ def main():
 
         say('saldod starts on the (private) system bus')
         state = rig.path('state')
+        source_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         with open(rig.path('saldo.conf'), 'w') as f:
-            f.write('[Daemon]\n')
+            f.write('[Daemon]\nRefreshOnRegistration=false\nCarrierDataDirectory=%s\n'
+                    % os.path.join(source_root, 'plugin', 'carriers'))
+        # polkitd cannot run on a private bus: python-dbusmock's polkitd
+        # template stands in for it, allowing Saldo's actions.
+        polkit = rig.spawn('polkitd-mock', ['/usr/bin/python3', '-m', 'dbusmock', '--system',
+                                            '--template', 'polkitd'])
+        rig.wait_bus_name('org.freedesktop.PolicyKit1', 15, proc=polkit)
+        rig.call('org.freedesktop.PolicyKit1', '/org/freedesktop/PolicyKit1/Authority',
+                 'org.freedesktop.DBus.Mock', 'SetAllowed',
+                 GLib.Variant('(as)', (['io.github.saldo.Saldo1.refresh',
+                                        'io.github.saldo.Saldo1.configure'],)))
         proc = rig.spawn('saldod', [saldod, '--verbose', '--state-dir', state,
                                     '--config', rig.path('saldo.conf')])
         rig.wait_bus_name(BUS_NAME, 15, proc=proc)
         rig.wait_for(lambda: active_lines() == 2, 20, 'two active lines')
         run(rig, [saldoctl, 'status'])
+        time.sleep(args.pause)
+
+        say('read both balances by USSD (Claro *777#, Movistar *515#) through ModemManager')
+        claro.set_ussd('*777#', 'Claro: Tu plan de S/ 29.90 se renueva el 05/01. '
+                       'Saldo: S/ 12.50, vence el 30/12/2026. Datos: 1.5 GB')
+        movistar.set_ussd('*515#', 'Movistar: Su saldo es S/. 4.20 hasta el 15/01/2027')
+        run(rig, [saldoctl, 'balance', '--refresh'])
+        time.sleep(args.pause)
+
+        say('Movistar texts a new balance from 515 (an SMS from anyone else is ignored)')
+        movistar.inject_sms('+51999888777', 'Tu saldo es S/ 99.00')
+        movistar.inject_sms('515', 'Movistar: Recarga exitosa. Tu saldo es S/ 24.20')
+        rig.wait_for(lambda: '24.20' in subprocess.run(
+            [saldoctl, 'balance', '2'], env=rig.env, capture_output=True, text=True).stdout,
+            30, 'the SMS balance')
+        run(rig, [saldoctl, 'balance', '2'])
+        run(rig, [saldoctl, 'history', '--balance'])
+        run(rig, [saldoctl, 'parse', '--carrier', 'claro-pe', '--explain',
+                  'Tu plan de S/ 29.90 se renueva el 05/01. Saldo: S/ 12.50'])
         time.sleep(args.pause)
 
         say('unplug the Claro modem (ModemManager restarts without it)')

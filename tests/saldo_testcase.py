@@ -17,6 +17,8 @@ from saldo_rig import Rig, RigError  # noqa: E402
 
 from gi.repository import Gio, GLib  # noqa: E402
 
+SOURCE_ROOT = os.environ.get('SALDO_SOURCE_ROOT',
+                             os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUS_NAME = 'io.github.saldo.Saldo1'
 ROOT = '/io/github/saldo/Saldo1'
 LINE_IFACE = 'io.github.saldo.Saldo1.Line'
@@ -40,9 +42,46 @@ class SaldoTestCase(unittest.TestCase):
         self.rig.start_bus()
         self.state_dir = self.rig.path('state')
         self.config_path = self.rig.path('saldo.conf')
+        self.write_config()
+        self._saldod_runs = 0
+        self.polkit = None
+
+    # Short timeouts keep failure cases fast; checks on registration are off
+    # unless a test turns them on, so every USSD session is the test's own.
+    CONFIG_DEFAULTS = {
+        'UssdTimeout': '3',
+        'UssdAttempts': '2',
+        'UssdRetryDelay': '0.2',
+        'AuthorizationTimeout': '2',
+        'RefreshOnRegistration': 'false',
+        'CarrierDataDirectory': os.path.join(SOURCE_ROOT, 'plugin', 'carriers'),
+    }
+
+    def write_config(self, **overrides):
+        settings = dict(self.CONFIG_DEFAULTS, **overrides)
         with open(self.config_path, 'w') as f:
             f.write('[Daemon]\n')
-        self._saldod_runs = 0
+            for key, value in settings.items():
+                if value is not None:
+                    f.write('%s=%s\n' % (key, value))
+
+    def start_polkit(self, allowed=('io.github.saldo.Saldo1.refresh',
+                                    'io.github.saldo.Saldo1.configure',
+                                    'io.github.saldo.Saldo1.top-up',
+                                    'io.github.saldo.Saldo1.manage-rules')):
+        """python-dbusmock's polkitd template on the rig's bus (the only mock:
+        nothing real can run polkitd here)."""
+        self.polkit = self.rig.spawn('polkitd-mock', [
+            '/usr/bin/python3', '-m', 'dbusmock', '--system', '--template', 'polkitd'])
+        self.rig.wait_bus_name('org.freedesktop.PolicyKit1', 15, proc=self.polkit)
+        self.polkit_allow(allowed)
+
+    def polkit_call(self, method, args=None):
+        return self.rig.call('org.freedesktop.PolicyKit1', '/org/freedesktop/PolicyKit1/Authority',
+                             'org.freedesktop.DBus.Mock', method, args)
+
+    def polkit_allow(self, actions):
+        self.polkit_call('SetAllowed', GLib.Variant('(as)', (list(actions),)))
 
     def _close_rig(self):
         failed = any(err for _, err in getattr(self._outcome, 'errors', []) if err) \
@@ -112,6 +151,33 @@ class SaldoTestCase(unittest.TestCase):
             return self.rig.wait_for(check, timeout, 'line %s with %s' % (iccid, expected))
         except RigError:
             self.fail('line %s never reached %s; lines now: %s' % (iccid, expected, self.lines()))
+
+    def line_call(self, path, method, args=None, reply_type=None, timeout=60.0):
+        return self.rig.call(BUS_NAME, path, LINE_IFACE, method, args, reply_type, timeout)
+
+    def refresh(self, path, **options):
+        opts = {k.replace('_', '-'): GLib.Variant('b', v) for k, v in options.items()}
+        return self.line_call(path, 'Refresh', GLib.Variant('(a{sv})', (opts,)))
+
+    def configure(self, path, **settings):
+        def wrap(v):
+            if isinstance(v, bool):
+                return GLib.Variant('b', v)
+            if isinstance(v, int):
+                return GLib.Variant('u', v)
+            return GLib.Variant('s', v)
+        opts = {k.replace('_', '-'): wrap(v) for k, v in settings.items()}
+        return self.line_call(path, 'Configure', GLib.Variant('(a{sv})', (opts,)))
+
+    def history(self, path, **options):
+        return self.line_call(path, 'GetBalanceHistory', GLib.Variant('(a{sv})', ({},)),
+                              '(aa{sv})')[0]
+
+    def assert_dbus_error(self, name, func, *args, **kwargs):
+        with self.assertRaises(GLib.Error) as ctx:
+            func(*args, **kwargs)
+        self.assertIn('GDBus.Error:' + name, ctx.exception.message)
+        return ctx.exception.message
 
     # ---- saldoctl -------------------------------------------------------------
 

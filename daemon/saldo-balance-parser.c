@@ -1,0 +1,2730 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+/*
+ * Balance-reply parser.  One hand-written pass splits the text into tokens
+ * (words, numbers, currency symbols) kept in a fixed array on the stack;
+ * words are case- and accent-folded and looked up by binary search in one
+ * sorted static table.  Later passes only look at tokens, so a reply costs
+ * a few hundred nanoseconds and allocates nothing (see the header for the
+ * decisions about what the text means).
+ *
+ * Why not regular expressions: carrier texts mix decimal marks, scripts and
+ * word orders, and the traps (renewal prices first, menus of offers, short
+ * codes) need the position of keywords relative to amounts, which a single
+ * pattern cannot express and a pattern per shape would make slow and hard
+ * to keep consistent.
+ */
+
+#include <string.h>
+
+#include "saldo-balance-parser.h"
+
+G_DEFINE_QUARK (saldo-balance-parser-error-quark, saldo_balance_parser_error)
+
+/* Replies are at most a few SMS long; tokens past this are not looked at. */
+#define MAX_TOKENS 384
+#define MAX_FOLD 48       /* bytes of a folded word; longer words match nothing */
+#define MAX_CANDIDATES 32
+#define BEFORE_WINDOW 6   /* words a keyword may precede its amount by */
+#define AFTER_WINDOW 4    /* words a keyword may follow its amount by */
+
+/* Word flags */
+enum {
+  W_BALANCE    = 1 << 0,
+  W_PRICE      = 1 << 1,
+  W_EXPIRY     = 1 << 2,
+  W_PRIMARY    = 1 << 3,
+  W_ERROR      = 1 << 4,
+  W_MENU       = 1 << 5,
+  W_PHRASE     = 1 << 6,  /* first word of an entry in phrases[] */
+  W_FILLER     = 1 << 7,  /* may stand inside a written date */
+  W_CUR_PREFIX = 1 << 8,  /* a currency written only before the number */
+  W_NEGATE     = 1 << 9,  /* makes the next balance keyword a service name:
+                           * "Pasa Saldo", "consulta saldo" */
+};
+
+typedef struct {
+  const char *word;       /* folded: lower case, no accents, see fold_word() */
+  guint16     flags;
+  guint8      month;      /* 1..12 for a month name */
+  guint8      unit_shift; /* 10, 20, 30, 40 for KB..TB */
+  const char *currency;   /* ISO 4217, or a marker resolved by the country */
+} SaldoWord;
+
+/* Markers in SaldoWord.currency and symbol tables resolved with the country. */
+#define CUR_DOLLAR "$"
+#define CUR_PESO   "PESO"
+#define CUR_BS     "BS"
+#define CUR_KR     "KR"
+#define CUR_YEN    "YEN"
+#define CUR_CDOLLAR "C$"
+
+typedef struct {
+  const char *code;
+  guint8      digits;
+} SaldoIsoCurrency;
+
+/* ISO 4217 minor units; sorted by code. */
+static const SaldoIsoCurrency iso_currencies[] = {
+  { "AED", 2 }, { "ARS", 2 }, { "AUD", 2 }, { "BDT", 2 }, { "BHD", 3 },
+  { "BOB", 2 }, { "BRL", 2 }, { "BZD", 2 }, { "CAD", 2 }, { "CHF", 2 },
+  { "CLF", 4 }, { "CLP", 0 }, { "CNY", 2 }, { "COP", 2 }, { "CRC", 2 },
+  { "CUP", 2 }, { "CZK", 2 }, { "DKK", 2 }, { "DOP", 2 }, { "EGP", 2 },
+  { "EUR", 2 }, { "GBP", 2 }, { "GHS", 2 }, { "GTQ", 2 }, { "HKD", 2 },
+  { "HNL", 2 }, { "HUF", 2 }, { "IDR", 2 }, { "ILS", 2 }, { "INR", 2 },
+  { "IQD", 3 }, { "ISK", 0 }, { "JOD", 3 }, { "JPY", 0 }, { "KES", 2 },
+  { "KRW", 0 }, { "KWD", 3 }, { "LYD", 3 }, { "MAD", 2 }, { "MXN", 2 },
+  { "MYR", 2 }, { "NGN", 2 }, { "NIO", 2 }, { "NOK", 2 }, { "NZD", 2 },
+  { "OMR", 3 }, { "PAB", 2 }, { "PEN", 2 }, { "PHP", 2 }, { "PKR", 2 },
+  { "PLN", 2 }, { "PYG", 0 }, { "QAR", 2 }, { "RON", 2 }, { "RUB", 2 },
+  { "SAR", 2 }, { "SEK", 2 }, { "SGD", 2 }, { "THB", 2 }, { "TND", 3 },
+  { "TRY", 2 }, { "TZS", 2 }, { "UAH", 2 }, { "UGX", 0 }, { "USD", 2 },
+  { "UYU", 2 }, { "UYW", 4 }, { "VES", 2 }, { "VND", 0 }, { "XAF", 0 },
+  { "XOF", 0 }, { "ZAR", 2 },
+};
+
+typedef struct {
+  const char *country;
+  const char *currency;
+} SaldoCountryCurrency;
+
+/* The currency a country's carriers bill in; sorted by country. */
+static const SaldoCountryCurrency country_currencies[] = {
+  { "AE", "AED" }, { "AR", "ARS" }, { "AT", "EUR" }, { "AU", "AUD" },
+  { "BD", "BDT" }, { "BE", "EUR" }, { "BH", "BHD" }, { "BO", "BOB" },
+  { "BR", "BRL" }, { "CA", "CAD" }, { "CH", "CHF" }, { "CL", "CLP" },
+  { "CN", "CNY" }, { "CO", "COP" }, { "CR", "CRC" }, { "CZ", "CZK" },
+  { "DE", "EUR" }, { "DK", "DKK" }, { "DO", "DOP" }, { "EC", "USD" },
+  { "EG", "EGP" }, { "ES", "EUR" }, { "FI", "EUR" }, { "FR", "EUR" },
+  { "GB", "GBP" }, { "GH", "GHS" }, { "GR", "EUR" }, { "GT", "GTQ" },
+  { "HN", "HNL" }, { "HU", "HUF" }, { "ID", "IDR" }, { "IE", "EUR" },
+  { "IN", "INR" }, { "IT", "EUR" }, { "JO", "JOD" }, { "JP", "JPY" },
+  { "KE", "KES" }, { "KR", "KRW" }, { "KW", "KWD" }, { "MX", "MXN" },
+  { "MY", "MYR" }, { "NG", "NGN" }, { "NI", "NIO" }, { "NL", "EUR" },
+  { "NO", "NOK" }, { "NZ", "NZD" }, { "OM", "OMR" }, { "PA", "USD" },
+  { "PE", "PEN" }, { "PH", "PHP" }, { "PK", "PKR" }, { "PL", "PLN" },
+  { "PT", "EUR" }, { "PY", "PYG" }, { "RO", "RON" }, { "RU", "RUB" },
+  { "SA", "SAR" }, { "SE", "SEK" }, { "SV", "USD" }, { "TH", "THB" },
+  { "TN", "TND" }, { "TR", "TRY" }, { "TZ", "TZS" }, { "UA", "UAH" },
+  { "UG", "UGX" }, { "US", "USD" }, { "UY", "UYU" }, { "VE", "VES" },
+  { "VN", "VND" }, { "ZA", "ZAR" },
+};
+
+/* What a bare "$" means; sorted by country.  Peru's carriers quote
+ * dollars with "$" while their own currency is "S/". */
+static const SaldoCountryCurrency dollar_currencies[] = {
+  { "AR", "ARS" }, { "AU", "AUD" }, { "CA", "CAD" }, { "CL", "CLP" },
+  { "CO", "COP" }, { "DO", "DOP" }, { "EC", "USD" }, { "MX", "MXN" },
+  { "NZ", "NZD" }, { "PA", "USD" }, { "PE", "USD" }, { "SV", "USD" },
+  { "US", "USD" }, { "UY", "UYU" },
+};
+
+/* What "peso(s)" means; sorted by country. */
+static const SaldoCountryCurrency peso_currencies[] = {
+  { "AR", "ARS" }, { "CL", "CLP" }, { "CO", "COP" }, { "CU", "CUP" },
+  { "DO", "DOP" }, { "MX", "MXN" }, { "PH", "PHP" }, { "UY", "UYU" },
+};
+
+/* The other ambiguous markers, decided by the country, else the first. */
+typedef struct {
+  const char *marker;
+  const char *fallback;
+  SaldoCountryCurrency by_country[3];
+} SaldoAmbiguousCurrency;
+
+static const SaldoAmbiguousCurrency ambiguous_currencies[] = {
+  { CUR_BS, "BOB", { { "BO", "BOB" }, { "VE", "VES" }, { NULL, NULL } } },
+  { CUR_KR, "SEK", { { "DK", "DKK" }, { "NO", "NOK" }, { "IS", "ISK" } } },
+  { CUR_YEN, "JPY", { { "CN", "CNY" }, { "JP", "JPY" }, { NULL, NULL } } },
+  { CUR_CDOLLAR, "CAD", { { "NI", "NIO" }, { "CA", "CAD" }, { NULL, NULL } } },
+};
+
+/* Letters glued to a "$": "US$", "R$"...; sorted by prefix. */
+static const SaldoCountryCurrency dollar_prefixes[] = {
+  { "a", "AUD" }, { "ar", "ARS" }, { "au", "AUD" }, { "bz", "BZD" },
+  { "c", CUR_CDOLLAR }, { "ca", "CAD" }, { "cl", "CLP" }, { "col", "COP" },
+  { "hk", "HKD" }, { "mx", "MXN" }, { "nz", "NZD" }, { "r", "BRL" },
+  { "rd", "DOP" }, { "s", "SGD" }, { "us", "USD" },
+};
+
+typedef struct {
+  gunichar    c;
+  const char *currency;
+  gboolean    prefix_only;
+} SaldoCurrencySymbol;
+
+/* Sorted by code point. */
+static const SaldoCurrencySymbol currency_symbols[] = {
+  { 0x0024, CUR_DOLLAR, TRUE },  /* $ */
+  { 0x00A3, "GBP", TRUE },       /* £ */
+  { 0x00A5, CUR_YEN, TRUE },     /* ¥ */
+  { 0x20A6, "NGN", TRUE },       /* ₦ */
+  { 0x20A9, "KRW", TRUE },       /* ₩ */
+  { 0x20AA, "ILS", FALSE },      /* ₪ */
+  { 0x20AB, "VND", FALSE },      /* ₫ */
+  { 0x20AC, "EUR", FALSE },      /* € */
+  { 0x20B1, "PHP", TRUE },       /* ₱ */
+  { 0x20B4, "UAH", FALSE },      /* ₴ */
+  { 0x20B9, "INR", TRUE },       /* ₹ */
+  { 0x20BA, "TRY", FALSE },      /* ₺ */
+  { 0x20BD, "RUB", FALSE },      /* ₽ */
+};
+
+/* Folded words; sorted by strcmp() (byte order of UTF-8). */
+static const SaldoWord words[] = {
+  { "a", 0, 0, 0, NULL },
+  { "ablauf", W_EXPIRY, 0, 0, NULL },
+  { "abono", W_PRICE, 0, 0, NULL },
+  { "abr", 0, 4, 0, NULL },
+  { "abril", 0, 4, 0, NULL },
+  { "again", 0, 0, 0, NULL },
+  { "ago", 0, 8, 0, NULL },
+  { "agosto", 0, 8, 0, NULL },
+  { "aout", 0, 8, 0, NULL },
+  { "application", 0, 0, 0, NULL },
+  { "apr", 0, 4, 0, NULL },
+  { "april", 0, 4, 0, NULL },
+  { "ate", W_EXPIRY, 0, 0, NULL },
+  { "atras", W_MENU, 0, 0, NULL },
+  { "aug", 0, 8, 0, NULL },
+  { "august", 0, 8, 0, NULL },
+  { "available", 0, 0, 0, NULL },
+  { "avr", 0, 4, 0, NULL },
+  { "avril", 0, 4, 0, NULL },
+  { "back", W_MENU, 0, 0, NULL },
+  { "bal", W_BALANCE, 0, 0, NULL },
+  { "balance", W_BALANCE, 0, 0, NULL },
+  { "balans", W_BALANCE, 0, 0, NULL },
+  { "bd", 0, 0, 0, "BHD" },
+  { "berlaku", W_EXPIRY, 0, 0, NULL },
+  { "bis", W_EXPIRY, 0, 0, NULL },
+  { "bs", 0, 0, 0, "BS" },
+  { "busy", W_ERROR, 0, 0, NULL },
+  { "buy", W_PRICE, 0, 0, NULL },
+  { "cargo", W_PRICE, 0, 0, NULL },
+  { "cena", W_PRICE, 0, 0, NULL },
+  { "check", W_NEGATE, 0, 0, NULL },
+  { "chf", 0, 0, 0, "CHF" },
+  { "choose", W_MENU, 0, 0, NULL },
+  { "coba", W_PHRASE, 0, 0, NULL },
+  { "cobro", W_PRICE, 0, 0, NULL },
+  { "codigo", W_PHRASE, 0, 0, NULL },
+  { "compartir", W_NEGATE, 0, 0, NULL },
+  { "compra", W_PRICE, 0, 0, NULL },
+  { "comprar", W_PRICE, 0, 0, NULL },
+  { "comprobar", W_NEGATE, 0, 0, NULL },
+  { "con", 0, 0, 0, NULL },
+  { "consulta", W_NEGATE, 0, 0, NULL },
+  { "consultar", W_NEGATE, 0, 0, NULL },
+  { "consultas", W_NEGATE, 0, 0, NULL },
+  { "cost", W_PRICE, 0, 0, NULL },
+  { "costo", W_PRICE, 0, 0, NULL },
+  { "costs", W_PRICE, 0, 0, NULL },
+  { "coute", W_PRICE, 0, 0, NULL },
+  { "credit", W_BALANCE, 0, 0, NULL },
+  { "credito", W_BALANCE, 0, 0, NULL },
+  { "creditos", W_BALANCE, 0, 0, NULL },
+  { "cuenta", 0, 0, 0, NULL },
+  { "cuentas", 0, 0, 0, NULL },
+  { "cuesta", W_PRICE, 0, 0, NULL },
+  { "dalej", W_MENU, 0, 0, NULL },
+  { "de", W_FILLER, 0, 0, NULL },
+  { "dec", 0, 12, 0, NULL },
+  { "december", 0, 12, 0, NULL },
+  { "decembre", 0, 12, 0, NULL },
+  { "del", W_FILLER, 0, 0, NULL },
+  { "dez", 0, 12, 0, NULL },
+  { "dezember", 0, 12, 0, NULL },
+  { "dezembro", 0, 12, 0, NULL },
+  { "dic", 0, 12, 0, NULL },
+  { "diciembre", 0, 12, 0, NULL },
+  { "dinars", 0, 0, 0, "KWD" },
+  { "disponible", 0, 0, 0, NULL },
+  { "disponivel", 0, 0, 0, NULL },
+  { "do", W_EXPIRY, 0, 0, NULL },
+  { "dolar", 0, 0, 0, "$" },
+  { "dolares", 0, 0, 0, "$" },
+  { "dollar", 0, 0, 0, "$" },
+  { "dollars", 0, 0, 0, "$" },
+  { "egyenleg", W_BALANCE, 0, 0, NULL },
+  { "egyenlege", W_BALANCE, 0, 0, NULL },
+  { "elige", W_MENU, 0, 0, NULL },
+  { "encuentra", 0, 0, 0, NULL },
+  { "ene", 0, 1, 0, NULL },
+  { "enero", 0, 1, 0, NULL },
+  { "envia", W_NEGATE, 0, 0, NULL },
+  { "enviar", W_NEGATE, 0, 0, NULL },
+  { "er", W_FILLER, 0, 0, NULL },
+  { "erneut", 0, 0, 0, NULL },
+  { "error", W_ERROR, 0, 0, NULL },
+  { "ervenyes", W_EXPIRY, 0, 0, NULL },
+  { "esta", 0, 0, 0, NULL },
+  { "eur", 0, 0, 0, "EUR" },
+  { "euro", 0, 0, 0, "EUR" },
+  { "euros", 0, 0, 0, "EUR" },
+  { "exit", W_MENU, 0, 0, NULL },
+  { "expira", W_EXPIRY, 0, 0, NULL },
+  { "expiracion", W_EXPIRY, 0, 0, NULL },
+  { "expiran", W_EXPIRY, 0, 0, NULL },
+  { "expiration", W_EXPIRY, 0, 0, NULL },
+  { "expire", W_EXPIRY, 0, 0, NULL },
+  { "expires", W_EXPIRY, 0, 0, NULL },
+  { "expiring", W_EXPIRY, 0, 0, NULL },
+  { "expiry", W_EXPIRY, 0, 0, NULL },
+  { "failed", W_ERROR, 0, 0, NULL },
+  { "falla", W_ERROR, 0, 0, NULL },
+  { "fallo", W_ERROR, 0, 0, NULL },
+  { "feb", 0, 2, 0, NULL },
+  { "febrero", 0, 2, 0, NULL },
+  { "februar", 0, 2, 0, NULL },
+  { "february", 0, 2, 0, NULL },
+  { "fee", W_PRICE, 0, 0, NULL },
+  { "fev", 0, 2, 0, NULL },
+  { "fevereiro", 0, 2, 0, NULL },
+  { "fevr", 0, 2, 0, NULL },
+  { "fevrier", 0, 2, 0, NULL },
+  { "forint", 0, 0, 0, "HUF" },
+  { "fr", 0, 0, 0, "CHF" },
+  { "ft", 0, 0, 0, "HUF" },
+  { "gb", 0, 0, 30, NULL },
+  { "gib", 0, 0, 30, NULL },
+  { "giga", 0, 0, 30, NULL },
+  { "gigabyte", 0, 0, 30, NULL },
+  { "gigabytes", 0, 0, 30, NULL },
+  { "gigas", 0, 0, 30, NULL },
+  { "glowne", W_PRIMARY, 0, 0, NULL },
+  { "go", 0, 0, 30, NULL },
+  { "gs", 0, 0, 0, "PYG" },
+  { "gultig", W_EXPIRY, 0, 0, NULL },
+  { "guthaben", W_BALANCE, 0, 0, NULL },
+  { "harga", W_PRICE, 0, 0, NULL },
+  { "hasta", W_EXPIRY, 0, 0, NULL },
+  { "hauptguthaben", W_BALANCE | W_PRIMARY, 0, 0, NULL },
+  { "have", W_PHRASE, 0, 0, NULL },
+  { "hingga", W_EXPIRY, 0, 0, NULL },
+  { "incorrecta", 0, 0, 0, NULL },
+  { "incorrecto", 0, 0, 0, NULL },
+  { "indisponible", W_ERROR, 0, 0, NULL },
+  { "intenta", W_PHRASE, 0, 0, NULL },
+  { "intentar", 0, 0, 0, NULL },
+  { "intente", W_PHRASE, 0, 0, NULL },
+  { "intentelo", W_PHRASE, 0, 0, NULL },
+  { "invalid", W_PHRASE, 0, 0, NULL },
+  { "invalida", 0, 0, 0, NULL },
+  { "invalido", 0, 0, 0, NULL },
+  { "jan", 0, 1, 0, NULL },
+  { "janeiro", 0, 1, 0, NULL },
+  { "januar", 0, 1, 0, NULL },
+  { "january", 0, 1, 0, NULL },
+  { "janv", 0, 1, 0, NULL },
+  { "janvier", 0, 1, 0, NULL },
+  { "juil", 0, 7, 0, NULL },
+  { "juillet", 0, 7, 0, NULL },
+  { "juin", 0, 6, 0, NULL },
+  { "jul", 0, 7, 0, NULL },
+  { "julho", 0, 7, 0, NULL },
+  { "juli", 0, 7, 0, NULL },
+  { "julio", 0, 7, 0, NULL },
+  { "july", 0, 7, 0, NULL },
+  { "jun", 0, 6, 0, NULL },
+  { "june", 0, 6, 0, NULL },
+  { "junho", 0, 6, 0, NULL },
+  { "juni", 0, 6, 0, NULL },
+  { "junio", 0, 6, 0, NULL },
+  { "jusqu", W_EXPIRY, 0, 0, NULL },
+  { "kb", 0, 0, 10, NULL },
+  { "kc", 0, 0, 0, "CZK" },
+  { "kd", 0, 0, 0, "KWD" },
+  { "kein", W_PHRASE, 0, 0, NULL },
+  { "kembali", W_MENU, 0, 0, NULL },
+  { "kesobb", W_PHRASE, 0, 0, NULL },
+  { "kib", 0, 0, 10, NULL },
+  { "ko", 0, 0, 10, NULL },
+  { "korun", 0, 0, 0, "CZK" },
+  { "kostet", W_PRICE, 0, 0, NULL },
+  { "kr", 0, 0, 0, "KR" },
+  { "kredit", W_BALANCE, 0, 0, NULL },
+  { "kredyt", W_BALANCE, 0, 0, NULL },
+  { "ksh", W_CUR_PREFIX, 0, 0, "KES" },
+  { "lagi", 0, 0, 0, NULL },
+  { "lanjut", W_MENU, 0, 0, NULL },
+  { "last", W_PRICE, 0, 0, NULL },
+  { "later", 0, 0, 0, NULL },
+  { "lei", 0, 0, 0, "RON" },
+  { "luego", 0, 0, 0, NULL },
+  { "mai", 0, 5, 0, NULL },
+  { "main", W_PRIMARY, 0, 0, NULL },
+  { "maintenance", W_ERROR, 0, 0, NULL },
+  { "maio", 0, 5, 0, NULL },
+  { "mais", 0, 0, 0, NULL },
+  { "mantenimiento", W_ERROR, 0, 0, NULL },
+  { "manutencao", W_ERROR, 0, 0, NULL },
+  { "mar", 0, 3, 0, NULL },
+  { "march", 0, 3, 0, NULL },
+  { "marco", 0, 3, 0, NULL },
+  { "mars", 0, 3, 0, NULL },
+  { "marz", 0, 3, 0, NULL },
+  { "marzo", 0, 3, 0, NULL },
+  { "mas", W_MENU, 0, 0, NULL },
+  { "may", 0, 5, 0, NULL },
+  { "mayo", 0, 5, 0, NULL },
+  { "mb", 0, 0, 20, NULL },
+  { "mega", 0, 0, 20, NULL },
+  { "megabyte", 0, 0, 20, NULL },
+  { "megabytes", 0, 0, 20, NULL },
+  { "megas", 0, 0, 20, NULL },
+  { "menu", W_MENU, 0, 0, NULL },
+  { "mib", 0, 0, 20, NULL },
+  { "mmi", 0, 0, 0, NULL },
+  { "mo", 0, 0, 20, NULL },
+  { "more", W_MENU, 0, 0, NULL },
+  { "mrz", 0, 3, 0, NULL },
+  { "nao", W_PHRASE, 0, 0, NULL },
+  { "nd", W_FILLER, 0, 0, NULL },
+  { "next", W_MENU, 0, 0, NULL },
+  { "nicht", W_PHRASE, 0, 0, NULL },
+  { "no", W_PHRASE, 0, 0, NULL },
+  { "not", W_PHRASE, 0, 0, NULL },
+  { "nov", 0, 11, 0, NULL },
+  { "november", 0, 11, 0, NULL },
+  { "novembre", 0, 11, 0, NULL },
+  { "novembro", 0, 11, 0, NULL },
+  { "noviembre", 0, 11, 0, NULL },
+  { "nuevamente", 0, 0, 0, NULL },
+  { "oct", 0, 10, 0, NULL },
+  { "octatok", W_BALANCE, 0, 0, NULL },
+  { "october", 0, 10, 0, NULL },
+  { "octobre", 0, 10, 0, NULL },
+  { "octubre", 0, 10, 0, NULL },
+  { "of", W_FILLER, 0, 0, NULL },
+  { "okt", 0, 10, 0, NULL },
+  { "oktober", 0, 10, 0, NULL },
+  { "opcion", W_MENU | W_PHRASE, 0, 0, NULL },
+  { "opciones", W_MENU, 0, 0, NULL },
+  { "option", W_MENU, 0, 0, NULL },
+  { "options", W_MENU, 0, 0, NULL },
+  { "out", 0, 10, 0, NULL },
+  { "outubro", 0, 10, 0, NULL },
+  { "paga", W_PRICE, 0, 0, NULL },
+  { "pagar", W_PRICE, 0, 0, NULL },
+  { "pago", W_PRICE, 0, 0, NULL },
+  { "pague", W_PRICE, 0, 0, NULL },
+  { "pas", W_PHRASE, 0, 0, NULL },
+  { "pasa", W_NEGATE, 0, 0, NULL },
+  { "pasar", W_NEGATE, 0, 0, NULL },
+  { "pase", W_NEGATE, 0, 0, NULL },
+  { "peso", 0, 0, 0, "PESO" },
+  { "pesos", 0, 0, 0, "PESO" },
+  { "plan", W_PRICE, 0, 0, NULL },
+  { "plati", W_EXPIRY, 0, 0, NULL },
+  { "platnost", W_EXPIRY, 0, 0, NULL },
+  { "platny", W_EXPIRY, 0, 0, NULL },
+  { "please", W_PHRASE, 0, 0, NULL },
+  { "plus", W_PHRASE, 0, 0, NULL },
+  { "pound", 0, 0, 0, "GBP" },
+  { "pounds", 0, 0, 0, "GBP" },
+  { "pozdeji", W_PHRASE, 0, 0, NULL },
+  { "pozniej", 0, 0, 0, NULL },
+  { "precio", W_PRICE, 0, 0, NULL },
+  { "preis", W_PRICE, 0, 0, NULL },
+  { "price", W_PRICE, 0, 0, NULL },
+  { "primary", W_PRIMARY, 0, 0, NULL },
+  { "principal", W_PRIMARY, 0, 0, NULL },
+  { "principale", W_PRIMARY, 0, 0, NULL },
+  { "prix", W_PRICE, 0, 0, NULL },
+  { "probeer", W_PHRASE, 0, 0, NULL },
+  { "pulsa", W_BALANCE, 0, 0, NULL },
+  { "r", W_CUR_PREFIX, 0, 0, "ZAR" },
+  { "rand", 0, 0, 0, "ZAR" },
+  { "rd", W_FILLER, 0, 0, NULL },
+  { "reais", 0, 0, 0, "BRL" },
+  { "real", 0, 0, 0, "BRL" },
+  { "recargaste", W_PRICE, 0, 0, NULL },
+  { "recharged", W_PRICE, 0, 0, NULL },
+  { "regresar", W_MENU, 0, 0, NULL },
+  { "renew", W_PRICE, 0, 0, NULL },
+  { "renewal", W_PRICE, 0, 0, NULL },
+  { "renews", W_PRICE, 0, 0, NULL },
+  { "renovacion", W_PRICE, 0, 0, NULL },
+  { "renovara", W_PRICE, 0, 0, NULL },
+  { "renueva", W_PRICE, 0, 0, NULL },
+  { "renuevan", W_PRICE, 0, 0, NULL },
+  { "reply", W_MENU, 0, 0, NULL },
+  { "responde", W_MENU, 0, 0, NULL },
+  { "retour", W_MENU, 0, 0, NULL },
+  { "ron", 0, 0, 0, "RON" },
+  { "rp", W_CUR_PREFIX, 0, 0, "IDR" },
+  { "rupees", 0, 0, 0, "INR" },
+  { "rupiah", 0, 0, 0, "IDR" },
+  { "saldo", W_BALANCE, 0, 0, NULL },
+  { "saldos", W_BALANCE, 0, 0, NULL },
+  { "salir", W_MENU, 0, 0, NULL },
+  { "sampai", W_EXPIRY, 0, 0, NULL },
+  { "se", 0, 0, 0, NULL },
+  { "selecciona", W_MENU, 0, 0, NULL },
+  { "select", W_MENU, 0, 0, NULL },
+  { "sep", 0, 9, 0, NULL },
+  { "sept", 0, 9, 0, NULL },
+  { "september", 0, 9, 0, NULL },
+  { "septembre", 0, 9, 0, NULL },
+  { "septiembre", 0, 9, 0, NULL },
+  { "set", 0, 9, 0, NULL },
+  { "setembro", 0, 9, 0, NULL },
+  { "setiembre", 0, 9, 0, NULL },
+  { "share", W_NEGATE, 0, 0, NULL },
+  { "sibuk", W_ERROR, 0, 0, NULL },
+  { "siguiente", W_MENU, 0, 0, NULL },
+  { "sin", W_PHRASE, 0, 0, NULL },
+  { "sisa", W_BALANCE, 0, 0, NULL },
+  { "sol", 0, 0, 0, "PEN" },
+  { "solde", W_BALANCE, 0, 0, NULL },
+  { "soles", 0, 0, 0, "PEN" },
+  { "spater", W_PHRASE, 0, 0, NULL },
+  { "sprobuj", W_PHRASE, 0, 0, NULL },
+  { "st", W_FILLER, 0, 0, NULL },
+  { "suivant", W_MENU, 0, 0, NULL },
+  { "system", W_PHRASE, 0, 0, NULL },
+  { "tard", 0, 0, 0, NULL },
+  { "tarde", 0, 0, 0, NULL },
+  { "tarifa", W_PRICE, 0, 0, NULL },
+  { "tb", 0, 0, 40, NULL },
+  { "tegoed", W_BALANCE, 0, 0, NULL },
+  { "tem", 0, 0, 0, NULL },
+  { "tente", W_PHRASE, 0, 0, NULL },
+  { "th", W_FILLER, 0, 0, NULL },
+  { "tib", 0, 0, 40, NULL },
+  { "tiene", 0, 0, 0, NULL },
+  { "tienes", 0, 0, 0, NULL },
+  { "till", W_EXPIRY, 0, 0, NULL },
+  { "timeout", W_ERROR, 0, 0, NULL },
+  { "transfer", W_NEGATE, 0, 0, NULL },
+  { "transferencia", W_NEGATE, 0, 0, NULL },
+  { "transferir", W_NEGATE, 0, 0, NULL },
+  { "transfiere", W_NEGATE, 0, 0, NULL },
+  { "try", W_PHRASE, 0, 0, NULL },
+  { "ultima", W_PRICE, 0, 0, NULL },
+  { "unavailable", W_ERROR, 0, 0, NULL },
+  { "unknown", W_PHRASE, 0, 0, NULL },
+  { "until", W_EXPIRY, 0, 0, NULL },
+  { "ush", W_CUR_PREFIX, 0, 0, "UGX" },
+  { "utama", W_PRIMARY, 0, 0, NULL },
+  { "valable", W_EXPIRY, 0, 0, NULL },
+  { "valid", W_EXPIRY, 0, 0, NULL },
+  { "valida", W_EXPIRY, 0, 0, NULL },
+  { "validade", W_EXPIRY, 0, 0, NULL },
+  { "validas", W_EXPIRY, 0, 0, NULL },
+  { "valido", W_EXPIRY, 0, 0, NULL },
+  { "validos", W_EXPIRY, 0, 0, NULL },
+  { "vence", W_EXPIRY, 0, 0, NULL },
+  { "vencen", W_EXPIRY, 0, 0, NULL },
+  { "vencimiento", W_EXPIRY, 0, 0, NULL },
+  { "verfugbar", 0, 0, 0, NULL },
+  { "vigencia", W_EXPIRY, 0, 0, NULL },
+  { "vigente", W_EXPIRY, 0, 0, NULL },
+  { "vissza", W_MENU, 0, 0, NULL },
+  { "volver", W_MENU, 0, 0, NULL },
+  { "vuelva", W_PHRASE, 0, 0, NULL },
+  { "wartung", W_ERROR, 0, 0, NULL },
+  { "wazne", W_EXPIRY, 0, 0, NULL },
+  { "waznosc", W_EXPIRY, 0, 0, NULL },
+  { "weiter", W_MENU, 0, 0, NULL },
+  { "won", 0, 0, 0, "KRW" },
+  { "wroc", W_MENU, 0, 0, NULL },
+  { "yen", 0, 0, 0, "JPY" },
+  { "zero", W_PHRASE, 0, 0, NULL },
+  { "zl", 0, 0, 0, "PLN" },
+  { "zloty", 0, 0, 0, "PLN" },
+  { "zlotych", 0, 0, 0, "PLN" },
+  { "zpet", W_MENU, 0, 0, NULL },
+  { "zuruck", W_MENU, 0, 0, NULL },
+  { "zustatek", W_BALANCE, 0, 0, NULL },
+  { "августа", 0, 8, 0, NULL },
+  { "апреля", 0, 4, 0, NULL },
+  { "баланс", W_BALANCE, 0, 0, NULL },
+  { "выход", W_MENU, 0, 0, NULL },
+  { "гб", 0, 0, 30, NULL },
+  { "грн", 0, 0, 0, "UAH" },
+  { "далее", W_MENU, 0, 0, NULL },
+  { "действителен", W_EXPIRY, 0, 0, NULL },
+  { "действует", W_EXPIRY, 0, 0, NULL },
+  { "декабря", 0, 12, 0, NULL },
+  { "до", W_EXPIRY, 0, 0, NULL },
+  { "истекает", W_EXPIRY, 0, 0, NULL },
+  { "июля", 0, 7, 0, NULL },
+  { "июня", 0, 6, 0, NULL },
+  { "кб", 0, 0, 10, NULL },
+  { "марта", 0, 3, 0, NULL },
+  { "мая", 0, 5, 0, NULL },
+  { "мб", 0, 0, 20, NULL },
+  { "назад", W_MENU, 0, 0, NULL },
+  { "недоступен", W_ERROR, 0, 0, NULL },
+  { "недоступна", W_ERROR, 0, 0, NULL },
+  { "ноября", 0, 11, 0, NULL },
+  { "октября", 0, 10, 0, NULL },
+  { "основной", W_PRIMARY, 0, 0, NULL },
+  { "основном", W_PRIMARY, 0, 0, NULL },
+  { "остаток", W_BALANCE, 0, 0, NULL },
+  { "повторите", W_PHRASE, 0, 0, NULL },
+  { "позже", 0, 0, 0, NULL },
+  { "попробуйте", W_PHRASE, 0, 0, NULL },
+  { "р", 0, 0, 0, "RUB" },
+  { "руб", 0, 0, 0, "RUB" },
+  { "рублей", 0, 0, 0, "RUB" },
+  { "рубль", 0, 0, 0, "RUB" },
+  { "рубля", 0, 0, 0, "RUB" },
+  { "сентября", 0, 9, 0, NULL },
+  { "стоимость", W_PRICE, 0, 0, NULL },
+  { "тб", 0, 0, 40, NULL },
+  { "февраля", 0, 2, 0, NULL },
+  { "цена", W_PRICE, 0, 0, NULL },
+  { "шиллинг", 0, 0, 0, "UGX" },
+  { "января", 0, 1, 0, NULL },
+  { "円", 0, 0, 0, "JPY" },
+  { "원", 0, 0, 0, "KRW" },
+};
+
+/* words_by_byte[b] is the first entry of words[] whose first byte is >= b,
+ * so a lookup only bisects the entries sharing the word's first byte. */
+static const guint16 words_by_byte[257] = {
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 19, 29, 55, 74, 99, 114, 125, 130, 140, 160, 174, 180, 207, 219,
+  233, 262, 262, 284, 312, 330, 336, 352, 358, 358, 359, 366, 366, 366, 366, 366,
+  366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366,
+  366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366,
+  366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366,
+  366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366,
+  366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366,
+  366, 395, 407, 407, 407, 407, 407, 407, 407, 407, 407, 407, 407, 407, 407, 407,
+  407, 407, 407, 407, 407, 407, 408, 408, 408, 408, 408, 408, 408, 409, 409, 409,
+  409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409,
+  409,
+};
+
+typedef enum {
+  SALDO_PHRASE_ERROR,
+  SALDO_PHRASE_ZERO,
+} SaldoPhraseKind;
+
+#define MAX_PHRASE_WORDS 4
+
+typedef struct {
+  SaldoPhraseKind kind;
+  const char     *words[MAX_PHRASE_WORDS];
+} SaldoPhrase;
+
+/* Consecutive folded words; the first one carries W_PHRASE in words[]. */
+static const SaldoPhrase phrases[] = {
+  { SALDO_PHRASE_ERROR, { "no", "disponible" } },
+  { SALDO_PHRASE_ERROR, { "no", "esta", "disponible" } },
+  { SALDO_PHRASE_ERROR, { "no", "se", "encuentra", "disponible" } },
+  { SALDO_PHRASE_ERROR, { "intente", "mas", "tarde" } },
+  { SALDO_PHRASE_ERROR, { "intentelo", "mas", "tarde" } },
+  { SALDO_PHRASE_ERROR, { "intenta", "mas", "tarde" } },
+  { SALDO_PHRASE_ERROR, { "intente", "nuevamente" } },
+  { SALDO_PHRASE_ERROR, { "intente", "luego" } },
+  { SALDO_PHRASE_ERROR, { "vuelva", "a", "intentar" } },
+  { SALDO_PHRASE_ERROR, { "try", "again", "later" } },
+  { SALDO_PHRASE_ERROR, { "try", "later" } },
+  { SALDO_PHRASE_ERROR, { "please", "try", "again" } },
+  { SALDO_PHRASE_ERROR, { "system", "busy" } },
+  { SALDO_PHRASE_ERROR, { "unknown", "application" } },
+  { SALDO_PHRASE_ERROR, { "not", "available" } },
+  { SALDO_PHRASE_ERROR, { "invalid", "mmi" } },
+  { SALDO_PHRASE_ERROR, { "codigo", "invalido" } },
+  { SALDO_PHRASE_ERROR, { "codigo", "incorrecto" } },
+  { SALDO_PHRASE_ERROR, { "opcion", "invalida" } },
+  { SALDO_PHRASE_ERROR, { "opcion", "incorrecta" } },
+  { SALDO_PHRASE_ERROR, { "invalid", "option" } },
+  { SALDO_PHRASE_ERROR, { "nicht", "verfugbar" } },
+  { SALDO_PHRASE_ERROR, { "spater", "erneut" } },
+  { SALDO_PHRASE_ERROR, { "plus", "tard" } },
+  { SALDO_PHRASE_ERROR, { "попробуйте", "позже" } },
+  { SALDO_PHRASE_ERROR, { "повторите", "позже" } },
+  { SALDO_PHRASE_ERROR, { "coba", "lagi" } },
+  { SALDO_PHRASE_ERROR, { "sprobuj", "pozniej" } },
+  { SALDO_PHRASE_ERROR, { "nao", "disponivel" } },
+  { SALDO_PHRASE_ERROR, { "tente", "mais", "tarde" } },
+  { SALDO_PHRASE_ERROR, { "probeer", "later" } },
+  { SALDO_PHRASE_ERROR, { "kesobb" } },
+  { SALDO_PHRASE_ERROR, { "pozdeji" } },
+  { SALDO_PHRASE_ZERO, { "no", "tiene", "saldo" } },
+  { SALDO_PHRASE_ZERO, { "no", "tienes", "saldo" } },
+  { SALDO_PHRASE_ZERO, { "no", "cuenta", "con", "saldo" } },
+  { SALDO_PHRASE_ZERO, { "no", "cuentas", "con", "saldo" } },
+  { SALDO_PHRASE_ZERO, { "sin", "saldo" } },
+  { SALDO_PHRASE_ZERO, { "no", "credit" } },
+  { SALDO_PHRASE_ZERO, { "no", "balance" } },
+  { SALDO_PHRASE_ZERO, { "zero", "balance" } },
+  { SALDO_PHRASE_ZERO, { "have", "no", "credit" } },
+  { SALDO_PHRASE_ZERO, { "kein", "guthaben" } },
+  { SALDO_PHRASE_ZERO, { "nao", "tem", "saldo" } },
+  { SALDO_PHRASE_ZERO, { "pas", "de", "credit" } },
+};
+
+/* ASCII base letter of U+00C0..U+017F, '.' where there is none. */
+static const char latin_fold[] =
+  "aaaaaa.ceeeeiiii.nooooo.ouuuuy..aaaaaa.ceeeeiiii"
+  ".nooooo.ouuuuy.yaaaaaaccccccccddddeeeeeeeeeegggg"
+  "gggghhhhiiiiiiiiii..jjkk.llllll..llnnnnnn...oooo"
+  "oo..rrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+
+/* Latin letters that look like Cyrillic ones (lower case): carriers and
+ * spammers mix them inside one word, so a keyword is matched in the script
+ * most of its letters unambiguously belong to. */
+static const struct {
+  char     latin;
+  gunichar cyrillic;
+} homoglyphs[] = {
+  { 'a', 0x0430 }, { 'b', 0x0432 }, { 'c', 0x0441 }, { 'e', 0x0435 },
+  { 'h', 0x043D }, { 'i', 0x0456 }, { 'j', 0x0458 }, { 'k', 0x043A },
+  { 'm', 0x043C }, { 'o', 0x043E }, { 'p', 0x0440 }, { 's', 0x0455 },
+  { 't', 0x0442 }, { 'x', 0x0445 }, { 'y', 0x0443 },
+};
+
+typedef enum {
+  TOK_WORD,
+  TOK_NUMBER,
+  TOK_CURRENCY,
+} SaldoTokenType;
+
+/* Token flags */
+enum {
+  T_LINE_START = 1 << 0,   /* first token on its line */
+  T_SENTENCE   = 1 << 1,   /* a sentence ended just before */
+  T_COLON      = 1 << 2,   /* ':' or '=' just before */
+  T_ADJACENT   = 1 << 3,   /* only spaces (or nothing) since the previous token */
+  T_UPPER      = 1 << 4,   /* word written in ASCII capitals */
+  T_PHONE      = 1 << 5,   /* "+51 999 888 777" */
+  T_CODE       = 1 << 6,   /* "*515#" */
+  T_OPTION     = 1 << 7,   /* "1." starting a menu option */
+  T_NEGATIVE   = 1 << 8,   /* '-' glued before the number */
+  T_USED       = 1 << 9,   /* part of a date */
+  T_IN_OPTION  = 1 << 10,  /* inside a menu option (set only for menus) */
+  T_PREFIX     = 1 << 11,  /* currency written only before its number */
+  T_AMOUNT     = 1 << 12,  /* part of a money amount */
+  T_CLAIMED    = 1 << 13,  /* balance keyword already tied to an amount after it */
+};
+
+/* Separators seen inside a number */
+enum {
+  SEP_DOT   = 1 << 0,
+  SEP_COMMA = 1 << 1,
+  SEP_SPACE = 1 << 2,
+  SEP_APOS  = 1 << 3,
+  SEP_SLASH = 1 << 4,
+  SEP_DASH  = 1 << 5,
+  SEP_COLON = 1 << 6,
+};
+
+typedef struct {
+  guint8      type;
+  guint8      seps;
+  guint8      groups;
+  guint16     flags;
+  gint16      word;       /* index in words[], or -1 */
+  const char *currency;   /* currency words and symbols */
+  gsize       start;
+  gsize       end;
+} SaldoToken;
+
+typedef struct {
+  const char              *text;
+  gsize                    len;
+  const SaldoBalanceHints *hints;
+  SaldoBalanceResult      *result;
+  SaldoToken               tok[MAX_TOKENS];
+  guint                    n_tok;
+  gboolean                 truncated;
+} SaldoScan;
+
+static inline gboolean
+is_digit (char c)
+{
+  return c >= '0' && c <= '9';
+}
+
+static inline gboolean
+is_ascii_alpha (char c)
+{
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* The text was validated as UTF-8 within len, so a lead byte is always
+ * followed by its continuation bytes inside the buffer. */
+static inline gunichar
+decode (const char *text,
+        gsize       i,
+        gsize      *next)
+{
+  const guint8 *p = (const guint8 *) text + i;
+
+  if (p[0] < 0x80) {
+    *next = i + 1;
+    return p[0];
+  }
+  if (p[0] < 0xE0) {
+    *next = i + 2;
+    return ((gunichar) (p[0] & 0x1F) << 6) | (p[1] & 0x3F);
+  }
+  if (p[0] < 0xF0) {
+    *next = i + 3;
+    return ((gunichar) (p[0] & 0x0F) << 12) | ((gunichar) (p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+  }
+  *next = i + 4;
+  return ((gunichar) (p[0] & 0x07) << 18) | ((gunichar) (p[1] & 0x3F) << 12) |
+         ((gunichar) (p[2] & 0x3F) << 6) | (p[3] & 0x3F);
+}
+
+static inline gboolean
+is_combining (gunichar c)
+{
+  return c >= 0x0300 && c <= 0x036F;
+}
+
+static gboolean
+is_letter (gunichar c)
+{
+  if (c < 0x80)
+    return is_ascii_alpha ((char) c);
+  if (c == 0x00D7 || c == 0x00F7)
+    return FALSE;
+  if ((c >= 0x00C0 && c < 0x0250) || (c >= 0x0370 && c < 0x0530) || is_combining (c))
+    return TRUE;
+  if (c < 0x00C0)
+    return FALSE;
+  return g_unichar_isalpha (c);
+}
+
+/* Horizontal space: ' ', tab, NBSP, thin and narrow no-break spaces.
+ * Returns its length in bytes, 0 if there is none at i. */
+static inline gsize
+space_len (const char *text,
+           gsize       len,
+           gsize       i)
+{
+  const guint8 *p = (const guint8 *) text;
+
+  if (p[i] == ' ' || p[i] == '\t')
+    return 1;
+  if (p[i] == 0xC2 && i + 1 < len && p[i + 1] == 0xA0)
+    return 2;
+  if (p[i] == 0xE2 && i + 2 < len && p[i + 1] == 0x80 &&
+      (p[i + 2] == 0xAF || p[i + 2] == 0x89))
+    return 3;
+  return 0;
+}
+
+static gunichar
+fold_char (gunichar c)
+{
+  if (c < 0x80)
+    return (gunichar) g_ascii_tolower ((char) c);
+  if (c >= 0x00C0 && c < 0x0180)
+    return latin_fold[c - 0x00C0] != '.' ? (gunichar) latin_fold[c - 0x00C0] : g_unichar_tolower (c);
+  if (c >= 0x0410 && c <= 0x042F)
+    return c + 0x20;
+  if (c == 0x0401 || c == 0x0451)  /* Ё ё read as е */
+    return 0x0435;
+  if (c >= 0x0400 && c <= 0x040F)
+    return c + 0x50;
+  return g_unichar_tolower (c);
+}
+
+static gboolean
+is_cyrillic (gunichar c)
+{
+  return c >= 0x0400 && c < 0x0530;
+}
+
+static int
+homoglyph_index (gunichar c)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (homoglyphs); i++) {
+    if ((gunichar) homoglyphs[i].latin == c || homoglyphs[i].cyrillic == c)
+      return (int) i;
+  }
+  return -1;
+}
+
+/* Lower case, accents off, homoglyphs moved to the word's main script.
+ * Returns FALSE for words too long to be in any table. */
+static gboolean
+fold_word (const char *text,
+           gsize       start,
+           gsize       end,
+           char       *buf,
+           gsize      *out_len)
+{
+  gunichar cps[MAX_FOLD / 2];
+  guint n = 0;
+  int latin = 0, cyrillic = 0;
+  gsize i = start;
+  gsize o = 0;
+  gboolean ascii = TRUE;
+
+  /* Most words are plain ASCII: no script to decide. */
+  for (gsize k = start; k < end; k++) {
+    if ((guint8) text[k] >= 0x80) {
+      ascii = FALSE;
+      break;
+    }
+  }
+  if (ascii) {
+    if (end - start >= MAX_FOLD)
+      return FALSE;
+    for (gsize k = start; k < end; k++)
+      buf[o++] = (text[k] >= 'A' && text[k] <= 'Z') ? (char) (text[k] + ('a' - 'A')) : text[k];
+    buf[o] = '\0';
+    *out_len = o;
+    return TRUE;
+  }
+
+  while (i < end) {
+    gsize next;
+    gunichar c = decode (text, i, &next);
+
+    i = next;
+    if (is_combining (c))
+      continue;
+    if (n == G_N_ELEMENTS (cps))
+      return FALSE;
+    c = fold_char (c);
+    cps[n++] = c;
+    if (homoglyph_index (c) < 0) {
+      if (is_cyrillic (c))
+        cyrillic++;
+      else if (c < 0x0250)
+        latin++;
+    }
+  }
+
+  for (guint k = 0; k < n; k++) {
+    gunichar c = cps[k];
+    int h = latin != cyrillic ? homoglyph_index (c) : -1;
+
+    if (h >= 0)
+      c = cyrillic > latin ? homoglyphs[h].cyrillic : (gunichar) homoglyphs[h].latin;
+    if (o + 6 >= MAX_FOLD)
+      return FALSE;
+    o += (gsize) g_unichar_to_utf8 (c, buf + o);
+  }
+  buf[o] = '\0';
+  *out_len = o;
+  return TRUE;
+}
+
+static int
+lookup_word (const char *folded)
+{
+  guint8 first = (guint8) folded[0];
+  gsize lo = words_by_byte[first], hi = words_by_byte[first + 1];
+
+  while (lo < hi) {
+    gsize mid = (lo + hi) / 2;
+    int cmp = strcmp (folded, words[mid].word);
+
+    if (cmp == 0)
+      return (int) mid;
+    if (cmp < 0)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return -1;
+}
+
+static const char *
+lookup_country (const SaldoCountryCurrency *table,
+                gsize                       n,
+                const char                 *key)
+{
+  gsize lo = 0, hi = n;
+
+  if (key == NULL)
+    return NULL;
+  while (lo < hi) {
+    gsize mid = (lo + hi) / 2;
+    int cmp = g_ascii_strcasecmp (key, table[mid].country);
+
+    if (cmp == 0)
+      return table[mid].currency;
+    if (cmp < 0)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return NULL;
+}
+
+static const SaldoIsoCurrency *
+lookup_iso (const char *code,
+            gsize       len)
+{
+  gsize lo = 0, hi = G_N_ELEMENTS (iso_currencies);
+
+  if (len != 3)
+    return NULL;
+  while (lo < hi) {
+    gsize mid = (lo + hi) / 2;
+    int cmp = strncmp (code, iso_currencies[mid].code, 3);
+
+    if (cmp == 0)
+      return &iso_currencies[mid];
+    if (cmp < 0)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return NULL;
+}
+
+static const char *
+lookup_symbol (gunichar  c,
+               gboolean *prefix_only)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (currency_symbols); i++) {
+    if (currency_symbols[i].c == c) {
+      *prefix_only = currency_symbols[i].prefix_only;
+      return currency_symbols[i].currency;
+    }
+  }
+  return NULL;
+}
+
+static const char *
+country_currency (const SaldoBalanceHints *hints)
+{
+  return lookup_country (country_currencies, G_N_ELEMENTS (country_currencies), hints->country);
+}
+
+/* The hinted currency for amounts written without one. */
+static const char *
+hinted_currency (const SaldoBalanceHints *hints)
+{
+  if (hints->default_currency != NULL && lookup_iso (hints->default_currency,
+                                                     strlen (hints->default_currency)) != NULL)
+    return hints->default_currency;
+  return country_currency (hints);
+}
+
+/* Turns a marker from the tables into an ISO code, or NULL. */
+static const char *
+resolve_currency (const char              *marker,
+                  const SaldoBalanceHints *hints)
+{
+  const char *iso;
+
+  if (marker == NULL)
+    return NULL;
+  if (strcmp (marker, CUR_DOLLAR) == 0) {
+    iso = lookup_country (dollar_currencies, G_N_ELEMENTS (dollar_currencies), hints->country);
+    return iso != NULL ? iso : "USD";
+  }
+  if (strcmp (marker, CUR_PESO) == 0) {
+    iso = lookup_country (peso_currencies, G_N_ELEMENTS (peso_currencies), hints->country);
+    return iso != NULL ? iso : "MXN";
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (ambiguous_currencies); i++) {
+    const SaldoAmbiguousCurrency *a = &ambiguous_currencies[i];
+
+    if (strcmp (marker, a->marker) != 0)
+      continue;
+    for (guint k = 0; k < G_N_ELEMENTS (a->by_country); k++) {
+      if (a->by_country[k].country != NULL && hints->country != NULL &&
+          g_ascii_strcasecmp (hints->country, a->by_country[k].country) == 0)
+        return a->by_country[k].currency;
+    }
+    return a->fallback;
+  }
+  return marker;
+}
+
+static gsize
+skip_digits (const char *text,
+             gsize       len,
+             gsize       i)
+{
+  while (i < len && is_digit (text[i]))
+    i++;
+  return i;
+}
+
+static guint8
+sep_bit (char c)
+{
+  switch (c) {
+  case '.': return SEP_DOT;
+  case ',': return SEP_COMMA;
+  case '\'': return SEP_APOS;
+  case '/': return SEP_SLASH;
+  case '-': return SEP_DASH;
+  case ':': return SEP_COLON;
+  default: return 0;
+  }
+}
+
+/* Scans a number starting at a digit: digit groups joined by one
+ * separator each.  A space joins only groups of exactly three digits
+ * ("1 234,56"), so "S/ 5 10" stays two numbers. */
+static gsize
+scan_number (const char *text,
+             gsize       len,
+             gsize       i,
+             SaldoToken *tok)
+{
+  gsize j = skip_digits (text, len, i);
+  gsize last = j - i;
+
+  tok->groups = 1;
+  tok->seps = 0;
+  while (j < len && tok->groups < 255) {
+    guint8 bit = sep_bit (text[j]);
+    gsize sl;
+
+    if (bit != 0 && j + 1 < len && is_digit (text[j + 1])) {
+      gsize k = skip_digits (text, len, j + 1);
+
+      tok->seps |= bit;
+      tok->groups++;
+      last = k - (j + 1);
+      j = k;
+      continue;
+    }
+    sl = space_len (text, len, j);
+    if (sl != 0 && (tok->seps & ~SEP_SPACE) == 0 && last <= 3 &&
+        (tok->groups == 1 || last == 3)) {
+      gsize k = j + sl;
+      gsize e = skip_digits (text, len, k);
+
+      if (e - k == 3) {
+        tok->seps |= SEP_SPACE;
+        tok->groups++;
+        last = 3;
+        j = e;
+        continue;
+      }
+    }
+    break;
+  }
+  return j;
+}
+
+/* "+51 999 888 777", "+1 (555) 123-4567" */
+static gsize
+scan_phone (const char *text,
+            gsize       len,
+            gsize       i)
+{
+  gsize j = i;
+
+  while (j < len) {
+    if (is_digit (text[j])) {
+      j++;
+    } else if ((text[j] == ' ' || text[j] == '-' || text[j] == '(' || text[j] == ')') &&
+               j + 1 < len && (is_digit (text[j + 1]) || text[j + 1] == '(')) {
+      j++;
+    } else {
+      break;
+    }
+  }
+  return j;
+}
+
+static gboolean
+is_word_byte_start (const char *text,
+                    gsize       i,
+                    gunichar   *c,
+                    gsize      *next)
+{
+  *c = decode (text, i, next);
+  return is_letter (*c);
+}
+
+static void
+classify_word (SaldoScan  *scan,
+               SaldoToken *tok,
+               gsize       end)
+{
+  char buf[MAX_FOLD];
+  gsize flen = 0;
+  gboolean upper = TRUE;
+
+  tok->type = TOK_WORD;
+  tok->word = -1;
+  tok->end = end;
+  for (gsize k = tok->start; k < end; k++) {
+    if (!(scan->text[k] >= 'A' && scan->text[k] <= 'Z'))
+      upper = FALSE;
+  }
+  if (upper)
+    tok->flags |= T_UPPER;
+  if (!fold_word (scan->text, tok->start, end, buf, &flen))
+    return;
+
+  /* "S/" and "S/." are Peru's sol whatever follows. */
+  if (flen == 1 && buf[0] == 's' && end < scan->len && scan->text[end] == '/') {
+    tok->type = TOK_CURRENCY;
+    tok->currency = "PEN";
+    tok->flags |= T_PREFIX;
+    tok->end = end + 1;
+    if (tok->end < scan->len && scan->text[tok->end] == '.')
+      tok->end++;
+    return;
+  }
+  if (end < scan->len && scan->text[end] == '$') {
+    const char *cur = NULL;
+
+    for (guint i = 0; i < G_N_ELEMENTS (dollar_prefixes); i++) {
+      if (strcmp (buf, dollar_prefixes[i].country) == 0)
+        cur = dollar_prefixes[i].currency;
+    }
+    if (cur != NULL) {
+      tok->type = TOK_CURRENCY;
+      tok->currency = cur;
+      tok->flags |= T_PREFIX;
+      tok->end = end + 1;
+      return;
+    }
+  }
+  tok->word = (gint16) lookup_word (buf);
+  if (tok->word >= 0 && words[tok->word].currency != NULL) {
+    tok->currency = words[tok->word].currency;
+    if (words[tok->word].flags & W_CUR_PREFIX)
+      tok->flags |= T_PREFIX;
+  } else if (upper && flen == 3) {
+    /* ISO codes count only in capitals: "PEN" but not "pen". */
+    const SaldoIsoCurrency *iso = lookup_iso (scan->text + tok->start, 3);
+
+    if (iso != NULL)
+      tok->currency = iso->code;
+  }
+}
+
+static void
+mark_number (SaldoScan  *scan,
+             SaldoToken *tok,
+             gboolean    line_start)
+{
+  const char *t = scan->text;
+  gsize s = tok->start, e = tok->end;
+
+  if (s > 0 && (t[s - 1] == '*' || t[s - 1] == '#'))
+    tok->flags |= T_CODE;
+  if (e < scan->len && (t[e] == '#' || t[e] == '*'))
+    tok->flags |= T_CODE;
+  if (s > 0 && t[s - 1] == '-' && (s == 1 || !g_ascii_isalnum (t[s - 2])))
+    tok->flags |= T_NEGATIVE;
+
+  /* Option markers: "1. ", "2) ", "3 -", "0 Salir" at a line start, or a
+   * glued "1)Saldo" / "2:Bonos" inside a one-line menu. */
+  if (tok->groups == 1 && e - s <= 2 && e < scan->len && !(tok->flags & T_CODE)) {
+    char c = t[e];
+    gboolean letter_after = e + 1 < scan->len &&
+                            (is_ascii_alpha (t[e + 1]) || (guint8) t[e + 1] >= 0x80);
+
+    if (line_start && (c == '.' || c == ')' || c == '-' || c == ':' || c == ' ' || c == '\t'))
+      tok->flags |= T_OPTION;
+    else if (c == ')' || ((c == ':' || c == '.' || c == '-') && letter_after))
+      tok->flags |= T_OPTION;
+  }
+}
+
+static void
+tokenize (SaldoScan *scan)
+{
+  const char *t = scan->text;
+  gsize len = scan->len;
+  gsize i = 0;
+  guint16 pending = T_LINE_START | T_ADJACENT;
+  gboolean line_start = TRUE;
+
+  while (i < len) {
+    SaldoToken *tok;
+    gunichar c;
+    gsize next;
+    gsize sl;
+    gboolean prefix_only = FALSE;
+    const char *sym;
+
+    if (t[i] == '\n' || t[i] == '\r') {
+      /* A line break does not end a sentence: "Saldo:\nS/ 8.40". */
+      pending |= T_LINE_START;
+      pending &= ~T_ADJACENT;
+      line_start = TRUE;
+      i++;
+      continue;
+    }
+    sl = space_len (t, len, i);
+    if (sl != 0) {
+      i += sl;
+      continue;
+    }
+    if (scan->n_tok == MAX_TOKENS) {
+      scan->truncated = TRUE;
+      return;
+    }
+    tok = &scan->tok[scan->n_tok];
+    tok->flags = pending;
+    tok->start = i;
+    tok->currency = NULL;
+    tok->word = -1;
+    tok->seps = 0;
+    tok->groups = 0;
+
+    if (is_digit (t[i])) {
+      tok->type = TOK_NUMBER;
+      if (i > 0 && t[i - 1] == '+') {
+        tok->end = scan_phone (t, len, i);
+        tok->flags |= T_PHONE;
+      } else {
+        tok->end = scan_number (t, len, i, tok);
+      }
+      mark_number (scan, tok, line_start);
+      i = tok->end;
+    } else if (is_word_byte_start (t, i, &c, &next)) {
+      gsize e = next;
+
+      while (e < len) {
+        gsize n2;
+        gunichar c2 = decode (t, e, &n2);
+
+        if (!is_letter (c2))
+          break;
+        e = n2;
+      }
+      classify_word (scan, tok, e);
+      i = tok->end;
+    } else if ((c >= 0x80 || c == '$') && (sym = lookup_symbol (c, &prefix_only)) != NULL) {
+      tok->type = TOK_CURRENCY;
+      tok->currency = sym;
+      if (prefix_only)
+        tok->flags |= T_PREFIX;
+      tok->end = next;
+      i = next;
+    } else {
+      /* Punctuation and other symbols separate tokens. */
+      if ((c == '.' || c == '!' || c == '?' || c == ';') &&
+          (next >= len || space_len (t, len, next) != 0 || t[next] == '\n' || t[next] == '\r'))
+        pending |= T_SENTENCE;
+      if (c == ':' || c == '=')
+        pending |= T_COLON;
+      pending &= ~T_ADJACENT;
+      line_start = FALSE;
+      i = next;
+      continue;
+    }
+    scan->n_tok++;
+    pending = T_ADJACENT;
+    line_start = FALSE;
+  }
+}
+
+#define MAX_GROUPS 8
+#define MAX_INT_DIGITS 14  /* so that 10^14 * 10^4 fits in a gint64 */
+
+typedef struct {
+  guint64 ip;                 /* integer part */
+  char    frac[MAX_INT_DIGITS + 1];
+  guint   n_frac;
+} SaldoNumber;
+
+static gboolean
+decimal_allowed (char                    sep,
+                 SaldoBalanceDecimalMark mark)
+{
+  if (mark == SALDO_BALANCE_DECIMAL_POINT)
+    return sep == '.';
+  if (mark == SALDO_BALANCE_DECIMAL_COMMA)
+    return sep == ',';
+  return sep == '.' || sep == ',';
+}
+
+/* Reads a TOK_NUMBER as integer part and decimal digits, deciding which
+ * separators are thousands and which one is decimal (see the header).
+ * three_decimals: the currency has 3 minor digits, so "1.234" may be 1.234. */
+static gboolean
+read_number (const char              *text,
+             const SaldoToken        *tok,
+             SaldoBalanceDecimalMark  mark,
+             gboolean                 three_decimals,
+             SaldoNumber             *num)
+{
+  gsize gs[MAX_GROUPS], gl[MAX_GROUPS];
+  char sep[MAX_GROUPS];
+  guint n = 0;
+  gsize i = tok->start;
+  guint int_groups;
+  char dec = 0;
+  guint int_digits = 0;
+
+  if (tok->seps & (SEP_SLASH | SEP_DASH | SEP_COLON) || (tok->flags & (T_PHONE | T_CODE)))
+    return FALSE;
+  if (tok->groups > MAX_GROUPS)
+    return FALSE;
+
+  while (i < tok->end) {
+    gsize e = skip_digits (text, tok->end, i);
+
+    gs[n] = i;
+    gl[n] = e - i;
+    n++;
+    if (e >= tok->end)
+      break;
+    sep[n] = (text[e] == '.' || text[e] == ',' || text[e] == '\'') ? text[e] : ' ';
+    i = e + space_len (text, tok->end, e);
+    if (sep[n] != ' ')
+      i = e + 1;
+  }
+  sep[0] = 0;
+
+  int_groups = n;
+  if (n >= 2 && (sep[n - 1] == '.' || sep[n - 1] == ',')) {
+    char last = sep[n - 1];
+    gboolean mixed = FALSE;
+    gboolean can_be_thousands = gl[n - 1] == 3 && gl[0] <= 3 &&
+                                !(gl[0] == 1 && text[gs[0]] == '0');
+
+    for (guint k = 1; k + 1 < n; k++) {
+      if (sep[k] != last)
+        mixed = TRUE;
+    }
+    if (mixed) {
+      dec = last;
+    } else if (n == 2) {
+      if (!can_be_thousands)
+        dec = last;
+      else if (three_decimals && decimal_allowed (last, mark))
+        dec = last;
+    }
+    /* A decimal mark the hints rule out can still be a thousands
+     * separator; otherwise the number is not one we can read. */
+    if (dec != 0 && !decimal_allowed (dec, mark)) {
+      if (mixed || !can_be_thousands)
+        return FALSE;
+      dec = 0;
+    }
+    if (dec != 0)
+      int_groups = n - 1;
+  }
+
+  /* Thousands groups: the first has 1..3 digits, the others exactly 3,
+   * all with one and the same separator. */
+  if (int_groups > 1) {
+    if (gl[0] > 3)
+      return FALSE;
+    for (guint k = 1; k < int_groups; k++) {
+      if (gl[k] != 3 || sep[k] != sep[1])
+        return FALSE;
+    }
+  }
+
+  num->ip = 0;
+  for (guint k = 0; k < int_groups; k++) {
+    for (gsize d = 0; d < gl[k]; d++) {
+      if (++int_digits > MAX_INT_DIGITS)
+        return FALSE;
+      num->ip = num->ip * 10 + (guint64) (text[gs[k] + d] - '0');
+    }
+  }
+  num->n_frac = 0;
+  if (dec != 0) {
+    if (gl[n - 1] > MAX_INT_DIGITS)
+      return FALSE;
+    memcpy (num->frac, text + gs[n - 1], gl[n - 1]);
+    num->n_frac = (guint) gl[n - 1];
+  }
+  num->frac[num->n_frac] = '\0';
+  return TRUE;
+}
+
+static const guint64 powers_of_ten[] = {
+  1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000,
+};
+
+/* Exact minor units, or FALSE when the number has more (non-zero)
+ * decimals than the currency. */
+static gboolean
+number_to_minor (const SaldoNumber *num,
+                 guint              digits,
+                 gint64            *out)
+{
+  guint n = num->n_frac;
+  guint64 frac = 0;
+
+  while (n > digits && num->frac[n - 1] == '0')
+    n--;
+  if (n > digits)
+    return FALSE;
+  for (guint k = 0; k < n; k++)
+    frac = frac * 10 + (guint64) (num->frac[k] - '0');
+  frac *= powers_of_ten[digits - n];
+  *out = (gint64) (num->ip * powers_of_ten[digits] + frac);
+  return TRUE;
+}
+
+/* Bytes of "1,5 GB"; decimals past the byte are dropped. */
+static gboolean
+number_to_bytes (const SaldoNumber *num,
+                 guint              shift,
+                 guint64           *out)
+{
+  guint64 unit = G_GUINT64_CONSTANT (1) << shift;
+  guint n = MIN (num->n_frac, 6);
+  guint64 frac = 0;
+
+  if (num->ip > G_MAXUINT64 / unit)
+    return FALSE;
+  for (guint k = 0; k < n; k++)
+    frac = frac * 10 + (guint64) (num->frac[k] - '0');
+  /* frac < 10^6 < 2^20 and unit <= 2^40, so this cannot overflow. */
+  *out = num->ip * unit + frac * unit / powers_of_ten[n];
+  return *out >= num->ip * unit;
+}
+
+/* Dates */
+
+#define MAX_DATES 16
+
+typedef struct {
+  guint   first;  /* token indices, inclusive */
+  guint   last;
+  guint16 year;
+  guint8  month;
+  guint8  day;
+} SaldoDate;
+
+static gboolean
+is_leap (guint y)
+{
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static guint
+days_in_month (guint y,
+               guint m)
+{
+  static const guint8 days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+  return m == 2 && is_leap (y) ? 29 : days[m - 1];
+}
+
+/* Gregorian date of a count of days since 1970-01-01 (era arithmetic on
+ * 400-year cycles, starting the year in March so leap days come last). */
+static void
+civil_from_days (gint64  z,
+                 guint  *y,
+                 guint  *m,
+                 guint  *d)
+{
+  gint64 era, doe, yoe, doy, mp, year;
+
+  z += 719468;
+  era = (z >= 0 ? z : z - 146096) / 146097;
+  doe = z - era * 146097;
+  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  year = yoe + era * 400;
+  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  mp = (5 * doy + 2) / 153;
+  *d = (guint) (doy - (153 * mp + 2) / 5 + 1);
+  *m = (guint) (mp < 10 ? mp + 3 : mp - 9);
+  *y = (guint) (year + (*m <= 2 ? 1 : 0));
+}
+
+/* Gregorian year from what the text says, 0 if it cannot be one. */
+static guint
+normalize_year (guint                    value,
+                gsize                    n_digits,
+                const SaldoBalanceHints *hints)
+{
+  if (n_digits == 2)
+    return 2000 + value;
+  if (n_digits != 4)
+    return 0;
+  if (value >= 2533 && value <= 2643 && hints->country != NULL &&
+      g_ascii_strcasecmp (hints->country, "TH") == 0)
+    value -= 543;
+  return value >= 1990 && value <= 2100 ? value : 0;
+}
+
+/* Validates a date; year 0 means "the next such day from hints->now". */
+static gboolean
+complete_date (const SaldoBalanceHints *hints,
+               guint                    y,
+               guint                    m,
+               guint                    d,
+               SaldoDate               *out)
+{
+  if (m < 1 || m > 12 || d < 1)
+    return FALSE;
+  if (y == 0) {
+    guint ty, tm, td;
+
+    if (hints->now == 0)
+      return FALSE;
+    civil_from_days (hints->now >= 0 ? hints->now / 86400 : (hints->now - 86399) / 86400,
+                     &ty, &tm, &td);
+    y = ty;
+    if (m < tm || (m == tm && d < td))
+      y++;
+    if (y < 1990 || y > 2100)
+      return FALSE;
+  }
+  if (d > days_in_month (y, m))
+    return FALSE;
+  out->year = (guint16) y;
+  out->month = (guint8) m;
+  out->day = (guint8) d;
+  return TRUE;
+}
+
+static SaldoBalanceDateOrder
+date_order (const SaldoBalanceHints *hints)
+{
+  if (hints->date_order != SALDO_BALANCE_DATE_AUTO)
+    return hints->date_order;
+  if (hints->country != NULL && g_ascii_strcasecmp (hints->country, "US") == 0)
+    return SALDO_BALANCE_DATE_MDY;
+  return SALDO_BALANCE_DATE_DMY;
+}
+
+/* "30/12/2026", "30.12.2026", "30-12-26", "2026-12-30", "05/01" */
+static gboolean
+numeric_date (const SaldoScan  *scan,
+              const SaldoToken *tok,
+              SaldoDate        *out)
+{
+  guint v[3];
+  gsize l[3];
+  guint n = 0;
+  gsize i = tok->start;
+  guint y, m, d;
+  SaldoBalanceDateOrder order = date_order (scan->hints);
+
+  if (tok->seps != SEP_SLASH && tok->seps != SEP_DASH && tok->seps != SEP_DOT)
+    return FALSE;
+  if (tok->groups < 2 || tok->groups > 3 || (tok->groups == 2 && tok->seps == SEP_DOT))
+    return FALSE;
+  while (i < tok->end && n < 3) {
+    gsize e = skip_digits (scan->text, tok->end, i);
+
+    if (e - i > 4)
+      return FALSE;
+    v[n] = 0;
+    for (gsize k = i; k < e; k++)
+      v[n] = v[n] * 10 + (guint) (scan->text[k] - '0');
+    l[n++] = e - i;
+    i = e + 1;
+  }
+
+  if (n == 2) {
+    if (l[0] > 2 || l[1] > 2)
+      return FALSE;
+    if (order == SALDO_BALANCE_DATE_DMY)
+      return complete_date (scan->hints, 0, v[1], v[0], out);
+    return complete_date (scan->hints, 0, v[0], v[1], out);
+  }
+
+  if (l[0] == 4 || order == SALDO_BALANCE_DATE_YMD) {
+    y = normalize_year (v[0], l[0], scan->hints);
+    m = v[1];
+    d = v[2];
+    if (l[1] > 2 || l[2] > 2)
+      return FALSE;
+  } else {
+    y = normalize_year (v[2], l[2], scan->hints);
+    if (l[0] > 2 || l[1] > 2)
+      return FALSE;
+    m = order == SALDO_BALANCE_DATE_MDY ? v[0] : v[1];
+    d = order == SALDO_BALANCE_DATE_MDY ? v[1] : v[0];
+  }
+  if (y == 0)
+    return FALSE;
+  return complete_date (scan->hints, y, m, d, out);
+}
+
+static gboolean
+is_filler (const SaldoScan *scan,
+           guint            i)
+{
+  return i < scan->n_tok && scan->tok[i].type == TOK_WORD && scan->tok[i].word >= 0 &&
+         (words[scan->tok[i].word].flags & W_FILLER);
+}
+
+static guint
+month_of (const SaldoScan *scan,
+          guint            i)
+{
+  if (i >= scan->n_tok || scan->tok[i].type != TOK_WORD || scan->tok[i].word < 0)
+    return 0;
+  return words[scan->tok[i].word].month;
+}
+
+/* A plain 1..2 (day) or 4 (year) digit number, else 0. */
+static guint
+small_number (const SaldoScan *scan,
+              guint            i,
+              gsize            n_digits)
+{
+  const SaldoToken *tok;
+  guint v = 0;
+
+  if (i >= scan->n_tok)
+    return 0;
+  tok = &scan->tok[i];
+  if (tok->type != TOK_NUMBER || tok->groups != 1 || (tok->flags & (T_USED | T_PHONE | T_CODE)))
+    return 0;
+  if (n_digits == 4 ? tok->end - tok->start != 4 : tok->end - tok->start > 2)
+    return 0;
+  for (gsize k = tok->start; k < tok->end; k++)
+    v = v * 10 + (guint) (scan->text[k] - '0');
+  return v;
+}
+
+static guint
+skip_fillers (const SaldoScan *scan,
+              guint            i,
+              guint            max)
+{
+  for (guint k = 0; k < max && is_filler (scan, i); k++)
+    i++;
+  return i;
+}
+
+/* "30 de diciembre de 2026", "30. Dezember 2026", "Dec 30, 2026", "30 Dec" */
+static gboolean
+written_date (const SaldoScan *scan,
+              guint            i,
+              SaldoDate       *out)
+{
+  guint day, month, year = 0;
+  guint j, k;
+
+  day = small_number (scan, i, 2);
+  if (day != 0) {
+    j = skip_fillers (scan, i + 1, 2);
+    month = month_of (scan, j);
+    if (month == 0)
+      return FALSE;
+  } else {
+    month = month_of (scan, i);
+    if (month == 0)
+      return FALSE;
+    j = i + 1;
+    day = small_number (scan, j, 2);
+    if (day == 0)
+      return FALSE;
+  }
+  out->last = j;
+  k = skip_fillers (scan, j + 1, 2);
+  if (small_number (scan, k, 4) != 0) {
+    year = normalize_year (small_number (scan, k, 4), 4, scan->hints);
+    if (year == 0)
+      return FALSE;
+    out->last = k;
+  }
+  out->first = i;
+  return complete_date (scan->hints, year, month, day, out);
+}
+
+static guint
+find_dates (SaldoScan *scan,
+            SaldoDate *dates)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < scan->n_tok && n < MAX_DATES; i++) {
+    SaldoToken *tok = &scan->tok[i];
+
+    if (tok->flags & T_USED)
+      continue;
+    if (tok->type == TOK_NUMBER && tok->groups >= 2) {
+      if (numeric_date (scan, tok, &dates[n])) {
+        dates[n].first = dates[n].last = i;
+        tok->flags |= T_USED;
+        n++;
+      }
+    } else if (written_date (scan, i, &dates[n])) {
+      for (guint k = dates[n].first; k <= dates[n].last; k++)
+        scan->tok[k].flags |= T_USED;
+      i = dates[n].last;
+      n++;
+    }
+  }
+  return n;
+}
+
+/* Keywords, menus, phrases */
+
+static guint16
+word_flags (const SaldoScan *scan,
+            guint            i)
+{
+  const SaldoToken *tok = &scan->tok[i];
+  guint16 flags;
+
+  if (tok->type != TOK_WORD || tok->word < 0)
+    return 0;
+  flags = words[tok->word].flags;
+  if ((flags & W_BALANCE) && i > 0 && scan->tok[i - 1].type == TOK_WORD &&
+      scan->tok[i - 1].word >= 0 && (words[scan->tok[i - 1].word].flags & W_NEGATE))
+    flags &= ~W_BALANCE;
+  return flags;
+}
+
+static void G_GNUC_PRINTF (2, 3)
+note (SaldoScan  *scan,
+      const char *format,
+      ...)
+{
+  va_list args;
+
+  if (scan->result->explanation == NULL)
+    return;
+  va_start (args, format);
+  g_ptr_array_add (scan->result->explanation, g_strdup_vprintf (format, args));
+  va_end (args);
+}
+
+/* Nearest word with one of flags before token first, within the sentence
+ * and without crossing another amount; distance in words, or -1. */
+static int
+keyword_before (const SaldoScan *scan,
+                guint            first,
+                guint16          flags,
+                guint            window,
+                guint           *at)
+{
+  guint dist = 0;
+
+  for (guint k = first; k > 0; k--) {
+    const SaldoToken *prev = &scan->tok[k - 1];
+
+    if (scan->tok[k].flags & T_SENTENCE)
+      break;
+    if (prev->flags & T_AMOUNT)
+      break;
+    if (prev->type == TOK_CURRENCY)
+      continue;
+    if (++dist > window)
+      break;
+    if (word_flags (scan, k - 1) & flags) {
+      *at = k - 1;
+      return (int) dist;
+    }
+  }
+  return -1;
+}
+
+/* The same after token last; skips keywords that introduce another amount. */
+static int
+keyword_after (const SaldoScan *scan,
+               guint            last,
+               guint16          flags,
+               guint            window)
+{
+  guint dist = 0;
+
+  for (guint k = last + 1; k < scan->n_tok; k++) {
+    const SaldoToken *tok = &scan->tok[k];
+
+    if ((tok->flags & T_SENTENCE) || (tok->flags & T_AMOUNT))
+      break;
+    if (tok->type == TOK_CURRENCY)
+      continue;
+    if (++dist > window)
+      break;
+    if ((word_flags (scan, k) & flags) && !(tok->flags & T_CLAIMED))
+      return (int) dist;
+  }
+  return -1;
+}
+
+/* Before-keywords count as they are; after-keywords ("S/ 5 de saldo")
+ * are weaker, so a keyword on each side goes to the one before. */
+static int
+keyword_score (int before,
+               int after)
+{
+  int best = before >= 0 ? before : G_MAXINT;
+
+  if (after >= 0 && after + 2 < best)
+    best = after + 2;
+  return best;
+}
+
+static gboolean
+phrase_at (const SaldoScan   *scan,
+           guint              i,
+           const SaldoPhrase *phrase,
+           guint             *last)
+{
+  for (guint w = 0; w < MAX_PHRASE_WORDS && phrase->words[w] != NULL; w++) {
+    const SaldoToken *tok;
+
+    if (i + w >= scan->n_tok)
+      return FALSE;
+    tok = &scan->tok[i + w];
+    if (tok->type != TOK_WORD || tok->word < 0 || strcmp (words[tok->word].word, phrase->words[w]) != 0)
+      return FALSE;
+    *last = i + w;
+  }
+  return TRUE;
+}
+
+typedef struct {
+  gboolean      error;
+  gboolean      zero;
+  SaldoTextSpan error_span;
+  SaldoTextSpan zero_span;
+  guint         options;
+  gboolean      menu_word;
+} SaldoSignals;
+
+static void
+find_signals (SaldoScan    *scan,
+              SaldoSignals *sig)
+{
+  memset (sig, 0, sizeof (*sig));
+  for (guint i = 0; i < scan->n_tok; i++) {
+    guint16 flags = word_flags (scan, i);
+
+    if (scan->tok[i].flags & T_OPTION)
+      sig->options++;
+    if (flags & W_MENU)
+      sig->menu_word = TRUE;
+    if ((flags & W_ERROR) && !sig->error) {
+      sig->error = TRUE;
+      sig->error_span.start = scan->tok[i].start;
+      sig->error_span.end = scan->tok[i].end;
+    }
+    if (!(flags & W_PHRASE))
+      continue;
+    for (guint p = 0; p < G_N_ELEMENTS (phrases); p++) {
+      guint last = i;
+      gboolean *found = phrases[p].kind == SALDO_PHRASE_ERROR ? &sig->error : &sig->zero;
+      SaldoTextSpan *span = phrases[p].kind == SALDO_PHRASE_ERROR ? &sig->error_span : &sig->zero_span;
+
+      if (*found || !phrase_at (scan, i, &phrases[p], &last))
+        continue;
+      *found = TRUE;
+      span->start = scan->tok[i].start;
+      span->end = scan->tok[last].end;
+    }
+  }
+}
+
+/* Tokens from each option marker to the end of its line or the next
+ * marker are offers, not balances. */
+static void
+mark_options (SaldoScan *scan)
+{
+  gboolean inside = FALSE;
+
+  for (guint i = 0; i < scan->n_tok; i++) {
+    SaldoToken *tok = &scan->tok[i];
+
+    if (tok->flags & T_OPTION)
+      inside = TRUE;
+    else if (tok->flags & T_LINE_START)
+      inside = FALSE;
+    if (inside)
+      tok->flags |= T_IN_OPTION;
+  }
+}
+
+/* Amounts and data */
+
+typedef struct {
+  guint       num;        /* token of the number */
+  int         cur;        /* token of the currency, -1 when hinted */
+  guint       first;
+  guint       last;
+  gint64      minor;
+  const char *iso;        /* NULL when unknown */
+  gboolean    anchored;   /* tied to a balance keyword */
+  gboolean    priced;     /* tied to a price keyword */
+  gboolean    primary;
+} SaldoAmount;
+
+typedef struct {
+  guint   num;
+  guint   unit;
+  guint64 bytes;
+} SaldoData;
+
+static gboolean
+has_currency (const SaldoScan *scan,
+              guint            i)
+{
+  return scan->tok[i].currency != NULL &&
+         (scan->tok[i].type == TOK_CURRENCY || scan->tok[i].type == TOK_WORD);
+}
+
+static int
+iso_digits (const char *iso)
+{
+  int digits = iso != NULL ? saldo_currency_minor_digits (iso) : -1;
+
+  /* An unknown currency is read like most: two decimals. */
+  return digits >= 0 ? digits : 2;
+}
+
+/* Reads the amount of number token i with the given currency token. */
+static gboolean
+read_amount (SaldoScan   *scan,
+             guint        i,
+             int          cur,
+             const char  *iso,
+             SaldoAmount *out)
+{
+  const SaldoToken *tok = &scan->tok[i];
+  int digits = iso_digits (iso);
+  SaldoNumber num;
+  gboolean negative = (tok->flags & T_NEGATIVE) != 0;
+
+  if (!read_number (scan->text, tok, scan->hints->decimal_mark, digits == 3, &num) ||
+      !number_to_minor (&num, (guint) digits, &out->minor)) {
+    note (scan, "'%.*s' is not an exact %s amount", (int) (tok->end - tok->start),
+          scan->text + tok->start, iso != NULL ? iso : "money");
+    return FALSE;
+  }
+  if (cur >= 0 && (guint) cur < i) {
+    gsize cs = scan->tok[cur].start;
+
+    if (cs > 0 && scan->text[cs - 1] == '-' && (cs == 1 || !g_ascii_isalnum (scan->text[cs - 2])))
+      negative = TRUE;
+  }
+  if (negative)
+    out->minor = -out->minor;
+  out->num = i;
+  out->cur = cur;
+  out->first = cur >= 0 ? MIN ((guint) cur, i) : i;
+  out->last = cur >= 0 ? MAX ((guint) cur, i) : i;
+  out->iso = iso;
+  out->anchored = out->priced = out->primary = FALSE;
+  return TRUE;
+}
+
+static gboolean
+unit_after (const SaldoScan *scan,
+            guint            i,
+            guint           *shift)
+{
+  const SaldoToken *next;
+
+  if (i + 1 >= scan->n_tok)
+    return FALSE;
+  next = &scan->tok[i + 1];
+  if (next->type != TOK_WORD || next->word < 0 || words[next->word].unit_shift == 0 ||
+      !(next->flags & T_ADJACENT))
+    return FALSE;
+  *shift = words[next->word].unit_shift;
+  return TRUE;
+}
+
+static void
+find_amounts (SaldoScan   *scan,
+              SaldoAmount *amounts,
+              guint       *n_amounts,
+              SaldoData   *data,
+              guint       *n_data)
+{
+  *n_amounts = *n_data = 0;
+  for (guint i = 0; i < scan->n_tok; i++) {
+    SaldoToken *tok = &scan->tok[i];
+    guint shift;
+    int cur = -1;
+    const char *iso;
+    guint kw;
+
+    if (tok->type != TOK_NUMBER || (tok->flags & (T_USED | T_PHONE | T_CODE | T_IN_OPTION)))
+      continue;
+    if (unit_after (scan, i, &shift)) {
+      SaldoNumber num;
+
+      if (*n_data < MAX_CANDIDATES &&
+          read_number (scan->text, tok, SALDO_BALANCE_DECIMAL_AUTO, FALSE, &num) &&
+          number_to_bytes (&num, shift, &data[*n_data].bytes)) {
+        data[*n_data].num = i;
+        data[*n_data].unit = i + 1;
+        (*n_data)++;
+      }
+      i++;
+      continue;
+    }
+    if (*n_amounts == MAX_CANDIDATES)
+      continue;
+
+    if (i > 0 && (tok->flags & T_ADJACENT) && has_currency (scan, i - 1))
+      cur = (int) i - 1;
+    else if (i + 1 < scan->n_tok && has_currency (scan, i + 1) &&
+             (scan->tok[i + 1].flags & T_ADJACENT) && !(scan->tok[i + 1].flags & T_PREFIX))
+      cur = (int) i + 1;
+
+    if (cur >= 0) {
+      iso = resolve_currency (scan->tok[cur].currency, scan->hints);
+    } else {
+      /* A number without currency is money only right after a balance
+       * keyword: "Saldo: 8.40", not "llama al 123" or "marca 1". */
+      if (keyword_before (scan, i, W_BALANCE, 3, &kw) < 0)
+        continue;
+      if (!(tok->flags & T_COLON) && !(tok->seps & (SEP_DOT | SEP_COMMA)))
+        continue;
+      iso = hinted_currency (scan->hints);
+    }
+    if (read_amount (scan, i, cur, iso, &amounts[*n_amounts])) {
+      SaldoAmount *a = &amounts[*n_amounts];
+
+      for (guint k = a->first; k <= a->last; k++)
+        scan->tok[k].flags |= T_AMOUNT;
+      (*n_amounts)++;
+      if (cur == (int) i + 1)
+        i++;
+    }
+  }
+}
+
+static void
+associate (SaldoScan   *scan,
+           SaldoAmount *amounts,
+           guint        n_amounts,
+           int         *bal_before,
+           int         *price_before)
+{
+  for (guint a = 0; a < n_amounts; a++) {
+    guint kw = 0;
+
+    bal_before[a] = keyword_before (scan, amounts[a].first, W_BALANCE, BEFORE_WINDOW, &kw);
+    if (bal_before[a] >= 0)
+      scan->tok[kw].flags |= T_CLAIMED;
+    price_before[a] = keyword_before (scan, amounts[a].first, W_PRICE, BEFORE_WINDOW, &kw);
+  }
+  for (guint a = 0; a < n_amounts; a++) {
+    SaldoAmount *am = &amounts[a];
+    int bal_after = keyword_after (scan, am->last, W_BALANCE, AFTER_WINDOW);
+    int price_after = keyword_after (scan, am->last, W_PRICE, AFTER_WINDOW);
+    int bal = keyword_score (bal_before[a], bal_after);
+    int price = keyword_score (price_before[a], price_after);
+    guint kw;
+
+    am->anchored = bal != G_MAXINT && bal < price;
+    am->priced = !am->anchored && price != G_MAXINT;
+    if (am->anchored) {
+      if (bal_before[a] >= 0)
+        am->primary = keyword_before (scan, am->first, W_PRIMARY, (guint) bal_before[a] + 1, &kw) >= 0;
+      else
+        am->primary = keyword_after (scan, am->last, W_PRIMARY, (guint) bal_after + 1) >= 0;
+    }
+    note (scan, "amount '%.*s' %s: %s", (int) (scan->tok[am->last].end - scan->tok[am->first].start),
+          scan->text + scan->tok[am->first].start, am->iso != NULL ? am->iso : "(no currency)",
+          am->anchored ? "tied to a balance keyword" :
+          am->priced ? "a price, not the balance" : "no keyword");
+  }
+}
+
+/* Data left: the first data amount no price word stands before. */
+static const SaldoData *
+choose_data (SaldoScan       *scan,
+             const SaldoData *data,
+             guint            n_data)
+{
+  for (guint d = 0; d < n_data; d++) {
+    guint kw;
+    int price = keyword_before (scan, data[d].num, W_PRICE, 4, &kw);
+    int bal = keyword_before (scan, data[d].num, W_BALANCE, 4, &kw);
+
+    if (price >= 0 && (bal < 0 || bal > price)) {
+      note (scan, "data '%.*s' is an offer", (int) (scan->tok[data[d].unit].end - scan->tok[data[d].num].start),
+            scan->text + scan->tok[data[d].num].start);
+      continue;
+    }
+    return &data[d];
+  }
+  return NULL;
+}
+
+static const SaldoDate *
+choose_expiry (SaldoScan       *scan,
+               const SaldoDate *dates,
+               guint            n_dates)
+{
+  for (guint d = 0; d < n_dates; d++) {
+    guint kw;
+
+    if (keyword_before (scan, dates[d].first, W_EXPIRY, BEFORE_WINDOW, &kw) >= 0)
+      return &dates[d];
+  }
+  if (n_dates > 0)
+    note (scan, "%u date(s) without an expiry word, ignored", n_dates);
+  return NULL;
+}
+
+/* Result */
+
+static void
+set_span (SaldoTextSpan *span,
+          gsize          start,
+          gsize          end,
+          gsize          offset)
+{
+  span->start = start + offset;
+  span->end = end + offset;
+}
+
+static void
+set_currency (SaldoBalanceResult *result,
+              const char         *iso)
+{
+  g_strlcpy (result->currency, iso != NULL ? iso : "", sizeof (result->currency));
+}
+
+static void
+fill_amount (SaldoScan         *scan,
+             const SaldoAmount *am,
+             gsize              offset)
+{
+  SaldoBalanceResult *result = scan->result;
+  const SaldoToken *num = &scan->tok[am->num];
+
+  result->has_amount = TRUE;
+  result->amount_minor = am->minor;
+  set_currency (result, am->iso);
+  set_span (&result->amount_span, num->start, num->end, offset);
+  if (am->cur >= 0)
+    set_span (&result->currency_span, scan->tok[am->cur].start, scan->tok[am->cur].end, offset);
+  else
+    set_span (&result->currency_span, num->start, num->start, offset);
+}
+
+static void
+fill_data (SaldoScan       *scan,
+           const SaldoData *data,
+           gsize            offset)
+{
+  scan->result->has_data = TRUE;
+  scan->result->data_bytes = data->bytes;
+  set_span (&scan->result->data_span, scan->tok[data->num].start,
+            scan->tok[data->unit].end, offset);
+}
+
+static void
+fill_expiry (SaldoScan       *scan,
+             const SaldoDate *date,
+             gsize            offset)
+{
+  scan->result->has_expiry = TRUE;
+  scan->result->expiry_year = date->year;
+  scan->result->expiry_month = date->month;
+  scan->result->expiry_day = date->day;
+  set_span (&scan->result->expiry_span, scan->tok[date->first].start,
+            scan->tok[date->last].end, offset);
+}
+
+static void
+fill_sub_balances (SaldoScan         *scan,
+                   const SaldoAmount *amounts,
+                   guint              n_amounts)
+{
+  SaldoBalanceResult *result = scan->result;
+  int primary = -1;
+
+  for (guint a = 0; a < n_amounts; a++) {
+    SaldoSubBalance *sub;
+
+    if (!amounts[a].anchored || result->n_sub_balances == SALDO_BALANCE_MAX_SUB_BALANCES)
+      continue;
+    sub = &result->sub_balances[result->n_sub_balances++];
+    sub->amount_minor = amounts[a].minor;
+    g_strlcpy (sub->currency, amounts[a].iso != NULL ? amounts[a].iso : "", sizeof (sub->currency));
+    sub->span.start = scan->tok[amounts[a].first].start;
+    sub->span.end = scan->tok[amounts[a].last].end;
+    if (primary < 0 && amounts[a].primary)
+      primary = (int) result->n_sub_balances - 1;
+  }
+  if (primary < 0)
+    primary = 0;
+  result->sub_balances[primary].primary = TRUE;
+  for (guint a = 0; a < n_amounts; a++) {
+    if (amounts[a].anchored && scan->tok[amounts[a].first].start ==
+        result->sub_balances[primary].span.start) {
+      fill_amount (scan, &amounts[a], 0);
+      break;
+    }
+  }
+}
+
+static void
+scan_text (SaldoScan *scan)
+{
+  SaldoBalanceResult *result = scan->result;
+  SaldoDate dates[MAX_DATES];
+  SaldoAmount amounts[MAX_CANDIDATES];
+  SaldoData data[MAX_CANDIDATES];
+  int bal_before[MAX_CANDIDATES], price_before[MAX_CANDIDATES];
+  guint n_dates, n_amounts, n_data;
+  SaldoSignals sig;
+  gboolean menu;
+  guint anchored = 0;
+  const SaldoAmount *loose = NULL;
+  const SaldoData *left;
+  const SaldoDate *expiry;
+
+  tokenize (scan);
+  if (scan->truncated)
+    note (scan, "only the first %u tokens were read", MAX_TOKENS);
+  n_dates = find_dates (scan, dates);
+  find_signals (scan, &sig);
+  menu = sig.options >= 2 || (sig.options == 1 && sig.menu_word);
+  if (menu)
+    mark_options (scan);
+  find_amounts (scan, amounts, &n_amounts, data, &n_data);
+  associate (scan, amounts, n_amounts, bal_before, price_before);
+
+  for (guint a = 0; a < n_amounts; a++) {
+    if (amounts[a].anchored)
+      anchored++;
+    else if (!amounts[a].priced && loose == NULL)
+      loose = &amounts[a];
+  }
+
+  /* Precedence, from the header: a keyword-anchored amount, then a
+   * zero-balance phrase, an error phrase, a menu, a loose amount, data. */
+  left = choose_data (scan, data, n_data);
+  if (anchored > 0) {
+    result->kind = SALDO_REPLY_KIND_BALANCE;
+    fill_sub_balances (scan, amounts, n_amounts);
+  } else if (sig.zero) {
+    const char *iso = hinted_currency (scan->hints);
+
+    note (scan, "zero-balance phrase '%.*s'", (int) (sig.zero_span.end - sig.zero_span.start),
+          scan->text + sig.zero_span.start);
+    result->kind = SALDO_REPLY_KIND_BALANCE;
+    result->has_amount = TRUE;
+    result->amount_minor = 0;
+    set_currency (result, iso);
+    result->amount_span = sig.zero_span;
+    result->currency_span.start = result->currency_span.end = sig.zero_span.start;
+  } else if (sig.error) {
+    note (scan, "error phrase '%.*s'", (int) (sig.error_span.end - sig.error_span.start),
+          scan->text + sig.error_span.start);
+    result->kind = SALDO_REPLY_KIND_ERROR;
+  } else if (menu) {
+    note (scan, "menu with %u option(s)", sig.options);
+    result->kind = SALDO_REPLY_KIND_MENU;
+  } else if (loose != NULL) {
+    result->kind = SALDO_REPLY_KIND_BALANCE;
+    fill_amount (scan, loose, 0);
+  } else if (left != NULL) {
+    result->kind = SALDO_REPLY_KIND_BALANCE;
+  } else {
+    result->kind = SALDO_REPLY_KIND_UNKNOWN;
+    return;
+  }
+  if (result->kind != SALDO_REPLY_KIND_BALANCE)
+    return;
+
+  if (left != NULL)
+    fill_data (scan, left, 0);
+  expiry = choose_expiry (scan, dates, n_dates);
+  if (expiry != NULL)
+    fill_expiry (scan, expiry, 0);
+}
+
+/* Carrier patterns */
+
+static void
+scan_init (SaldoScan               *scan,
+           const char              *text,
+           gsize                    len,
+           const SaldoBalanceHints *hints,
+           SaldoBalanceResult      *result)
+{
+  scan->text = text;
+  scan->len = len;
+  scan->hints = hints;
+  scan->result = result;
+  scan->n_tok = 0;
+  scan->truncated = FALSE;
+}
+
+static gboolean
+group_span (GMatchInfo *info,
+            const char *name,
+            gsize      *start,
+            gsize      *end)
+{
+  int s = -1, e = -1;
+
+  if (!g_match_info_fetch_named_pos (info, name, &s, &e) || s < 0 || e <= s)
+    return FALSE;
+  *start = (gsize) s;
+  *end = (gsize) e;
+  return TRUE;
+}
+
+/* Reads one named group of a carrier pattern with the generic scanner
+ * limited to the group's text. */
+static gboolean
+read_pattern_group (SaldoScan  *scan,
+                    GMatchInfo *info,
+                    const char *name,
+                    const char *currency_iso,
+                    int         currency_tok)
+{
+  SaldoScan sub;
+  gsize s, e;
+
+  if (!group_span (info, name, &s, &e))
+    return FALSE;
+  scan_init (&sub, scan->text + s, e - s, scan->hints, scan->result);
+  tokenize (&sub);
+
+  if (strcmp (name, "expiry") == 0) {
+    SaldoDate dates[MAX_DATES];
+
+    if (find_dates (&sub, dates) == 0)
+      return FALSE;
+    fill_expiry (&sub, &dates[0], s);
+    return TRUE;
+  }
+  for (guint i = 0; i < sub.n_tok; i++) {
+    guint shift;
+    SaldoNumber num;
+    SaldoAmount am;
+    int cur = currency_tok;
+    const char *iso = currency_iso;
+
+    if (sub.tok[i].type != TOK_NUMBER)
+      continue;
+    if (strcmp (name, "data") == 0) {
+      SaldoData data = { i, i + 1, 0 };
+
+      if (!unit_after (&sub, i, &shift) ||
+          !read_number (sub.text, &sub.tok[i], SALDO_BALANCE_DECIMAL_AUTO, FALSE, &num) ||
+          !number_to_bytes (&num, shift, &data.bytes))
+        return FALSE;
+      fill_data (&sub, &data, s);
+      return TRUE;
+    }
+    /* A currency inside the amount group beats the hints. */
+    if (currency_iso == NULL) {
+      for (guint k = 0; k < sub.n_tok; k++) {
+        if (has_currency (&sub, k)) {
+          iso = resolve_currency (sub.tok[k].currency, scan->hints);
+          cur = (int) k;
+          break;
+        }
+      }
+      if (iso == NULL)
+        iso = hinted_currency (scan->hints);
+    }
+    if (!read_amount (&sub, i, -1, iso, &am))
+      return FALSE;
+    fill_amount (&sub, &am, s);
+    if (cur >= 0 && currency_iso == NULL)
+      set_span (&scan->result->currency_span, sub.tok[cur].start, sub.tok[cur].end, s);
+    return TRUE;
+  }
+  return FALSE;
+}
+
+static gboolean
+apply_pattern (SaldoScan *scan,
+               GRegex    *regex,
+               guint      index)
+{
+  g_autoptr(GMatchInfo) info = NULL;
+  SaldoBalanceResult *result = scan->result;
+  const char *iso = NULL;
+  SaldoTextSpan cur_span = { 0, 0 };
+  gsize s, e;
+  gboolean amount, data;
+
+  if (!g_regex_match_full (regex, scan->text, (gssize) scan->len, 0, 0, &info, NULL))
+    return FALSE;
+
+  if (group_span (info, "currency", &s, &e)) {
+    SaldoScan sub;
+
+    scan_init (&sub, scan->text + s, e - s, scan->hints, result);
+    tokenize (&sub);
+    for (guint k = 0; k < sub.n_tok && iso == NULL; k++) {
+      if (has_currency (&sub, k)) {
+        iso = resolve_currency (sub.tok[k].currency, scan->hints);
+        set_span (&cur_span, sub.tok[k].start, sub.tok[k].end, s);
+      }
+    }
+  }
+  amount = read_pattern_group (scan, info, "amount", iso, -1);
+  if (amount && iso != NULL)
+    result->currency_span = cur_span;
+  data = read_pattern_group (scan, info, "data", NULL, -1);
+  if (!amount && !data) {
+    memset (result, 0, G_STRUCT_OFFSET (SaldoBalanceResult, explanation));
+    return FALSE;
+  }
+  read_pattern_group (scan, info, "expiry", NULL, -1);
+  result->kind = SALDO_REPLY_KIND_BALANCE;
+  if (amount) {
+    result->n_sub_balances = 1;
+    result->sub_balances[0].amount_minor = result->amount_minor;
+    memcpy (result->sub_balances[0].currency, result->currency, sizeof (result->currency));
+    result->sub_balances[0].primary = TRUE;
+    result->sub_balances[0].span.start = MIN (result->amount_span.start, result->currency_span.start);
+    result->sub_balances[0].span.end = MAX (result->amount_span.end, result->currency_span.end);
+  }
+  note (scan, "carrier pattern %u matched", index);
+  return TRUE;
+}
+
+/* Public API */
+
+void
+saldo_balance_hints_init (SaldoBalanceHints *hints)
+{
+  g_return_if_fail (hints != NULL);
+
+  memset (hints, 0, sizeof (*hints));
+}
+
+gboolean
+saldo_balance_parse (const char              *text,
+                     gssize                   len,
+                     const SaldoBalanceHints *hints,
+                     SaldoBalanceResult      *result,
+                     GError                 **error)
+{
+  SaldoBalanceHints defaults;
+  SaldoScan scan;
+
+  g_return_val_if_fail (result != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  memset (result, 0, sizeof (*result));
+  if (hints == NULL) {
+    saldo_balance_hints_init (&defaults);
+    hints = &defaults;
+  }
+  if (text == NULL) {
+    g_set_error_literal (error, SALDO_BALANCE_PARSER_ERROR,
+                         SALDO_BALANCE_PARSER_ERROR_INVALID_INPUT, "No reply text");
+    return FALSE;
+  }
+  if (len < 0)
+    len = (gssize) strlen (text);
+  /* g_utf8_validate_len() also refuses NUL bytes inside the text. */
+  if (!g_utf8_validate_len (text, (gsize) len, NULL)) {
+    g_set_error_literal (error, SALDO_BALANCE_PARSER_ERROR,
+                         SALDO_BALANCE_PARSER_ERROR_INVALID_INPUT, "Reply text is not valid UTF-8");
+    return FALSE;
+  }
+  if (hints->explain)
+    result->explanation = g_ptr_array_new_with_free_func (g_free);
+
+  scan_init (&scan, text, (gsize) len, hints, result);
+  if (hints->patterns != NULL) {
+    for (guint i = 0; i < hints->patterns->len; i++) {
+      GRegex *regex = g_ptr_array_index (hints->patterns, i);
+
+      if (regex != NULL && apply_pattern (&scan, regex, i))
+        return TRUE;
+    }
+  }
+  scan_text (&scan);
+  return TRUE;
+}
+
+void
+saldo_balance_result_clear (SaldoBalanceResult *result)
+{
+  g_return_if_fail (result != NULL);
+
+  g_clear_pointer (&result->explanation, g_ptr_array_unref);
+  memset (result, 0, sizeof (*result));
+}
+
+static const char * const kind_names[] = {
+  [SALDO_REPLY_KIND_UNKNOWN] = "unknown",
+  [SALDO_REPLY_KIND_BALANCE] = "balance",
+  [SALDO_REPLY_KIND_MENU] = "menu",
+  [SALDO_REPLY_KIND_ERROR] = "error",
+};
+
+const char *
+saldo_reply_kind_to_string (SaldoReplyKind kind)
+{
+  if ((guint) kind >= G_N_ELEMENTS (kind_names))
+    return NULL;
+  return kind_names[kind];
+}
+
+gboolean
+saldo_reply_kind_from_string (const char     *str,
+                              SaldoReplyKind *out_kind)
+{
+  g_return_val_if_fail (out_kind != NULL, FALSE);
+
+  if (str == NULL)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (kind_names); i++) {
+    if (strcmp (str, kind_names[i]) == 0) {
+      *out_kind = (SaldoReplyKind) i;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+int
+saldo_currency_minor_digits (const char *iso)
+{
+  const SaldoIsoCurrency *c;
+
+  if (iso == NULL)
+    return -1;
+  c = lookup_iso (iso, strlen (iso));
+  return c != NULL ? c->digits : -1;
+}
+
+char *
+saldo_format_minor_units (gint64 amount_minor,
+                          guint  minor_digits)
+{
+  /* Through guint64 so that G_MININT64 has a magnitude too. */
+  guint64 mag = amount_minor < 0 ? (guint64) 0 - (guint64) amount_minor : (guint64) amount_minor;
+  const char *sign = amount_minor < 0 ? "-" : "";
+
+  g_return_val_if_fail (minor_digits < G_N_ELEMENTS (powers_of_ten), NULL);
+
+  if (minor_digits == 0)
+    return g_strdup_printf ("%s%" G_GUINT64_FORMAT, sign, mag);
+  return g_strdup_printf ("%s%" G_GUINT64_FORMAT ".%0*" G_GUINT64_FORMAT, sign,
+                          mag / powers_of_ten[minor_digits], (int) minor_digits,
+                          mag % powers_of_ten[minor_digits]);
+}
+
+char *
+saldo_balance_result_dup_expiry (const SaldoBalanceResult *result)
+{
+  g_return_val_if_fail (result != NULL, NULL);
+
+  if (!result->has_expiry)
+    return NULL;
+  return g_strdup_printf ("%04u-%02u-%02u", result->expiry_year,
+                          result->expiry_month, result->expiry_day);
+}
+
+/* Table checks */
+
+static gboolean
+check_country_table (const SaldoCountryCurrency *table,
+                     gsize                       n,
+                     const char                 *name,
+                     GError                    **error)
+{
+  for (gsize i = 0; i < n; i++) {
+    if (i > 0 && strcmp (table[i - 1].country, table[i].country) >= 0) {
+      g_set_error (error, SALDO_BALANCE_PARSER_ERROR, SALDO_BALANCE_PARSER_ERROR_INVALID_INPUT,
+                   "%s: '%s' is out of order", name, table[i].country);
+      return FALSE;
+    }
+    if (strcmp (table[i].currency, CUR_CDOLLAR) != 0 &&
+        saldo_currency_minor_digits (table[i].currency) < 0) {
+      g_set_error (error, SALDO_BALANCE_PARSER_ERROR, SALDO_BALANCE_PARSER_ERROR_INVALID_INPUT,
+                   "%s: unknown currency '%s'", name, table[i].currency);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean G_GNUC_PRINTF (2, 3)
+table_error (GError    **error,
+             const char *format,
+             ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error_literal (error, SALDO_BALANCE_PARSER_ERROR,
+                       SALDO_BALANCE_PARSER_ERROR_INVALID_INPUT, message);
+  return FALSE;
+}
+
+gboolean
+saldo_balance_parser_check_tables (GError **error)
+{
+  SaldoBalanceHints none;
+
+  saldo_balance_hints_init (&none);
+
+  for (gsize i = 1; i < G_N_ELEMENTS (iso_currencies); i++) {
+    if (strcmp (iso_currencies[i - 1].code, iso_currencies[i].code) >= 0)
+      return table_error (error, "ISO table: '%s' is out of order", iso_currencies[i].code);
+  }
+  if (!check_country_table (country_currencies, G_N_ELEMENTS (country_currencies), "countries", error) ||
+      !check_country_table (dollar_currencies, G_N_ELEMENTS (dollar_currencies), "dollars", error) ||
+      !check_country_table (peso_currencies, G_N_ELEMENTS (peso_currencies), "pesos", error) ||
+      !check_country_table (dollar_prefixes, G_N_ELEMENTS (dollar_prefixes), "dollar prefixes", error))
+    return FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS (ambiguous_currencies); i++) {
+    if (saldo_currency_minor_digits (ambiguous_currencies[i].fallback) < 0)
+      return table_error (error, "unknown fallback currency '%s'", ambiguous_currencies[i].fallback);
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS (currency_symbols); i++) {
+    if (i > 0 && currency_symbols[i - 1].c >= currency_symbols[i].c)
+      return table_error (error, "symbol table: '%s' is out of order", currency_symbols[i].currency);
+    if (saldo_currency_minor_digits (resolve_currency (currency_symbols[i].currency, &none)) < 0)
+      return table_error (error, "symbol table: unknown currency '%s'", currency_symbols[i].currency);
+  }
+
+  for (guint b = 0; b < 256; b++) {
+    guint16 want = 0;
+
+    while (want < G_N_ELEMENTS (words) && (guint8) words[want].word[0] < b)
+      want++;
+    if (words_by_byte[b] != want)
+      return table_error (error, "word index: byte %u starts at %u, not %u", b, words_by_byte[b], want);
+  }
+  if (words_by_byte[256] != G_N_ELEMENTS (words))
+    return table_error (error, "word index: does not end at %u", (guint) G_N_ELEMENTS (words));
+
+  for (gsize i = 0; i < G_N_ELEMENTS (words); i++) {
+    const SaldoWord *w = &words[i];
+    char buf[MAX_FOLD];
+    gsize flen;
+
+    if (i > 0 && strcmp (words[i - 1].word, w->word) >= 0)
+      return table_error (error, "word table: '%s' is out of order", w->word);
+    if (!fold_word (w->word, 0, strlen (w->word), buf, &flen) || strcmp (buf, w->word) != 0)
+      return table_error (error, "word table: '%s' is not folded", w->word);
+    if (w->month > 12)
+      return table_error (error, "word table: '%s' has a bad month", w->word);
+    if (w->unit_shift != 0 && w->unit_shift != 10 && w->unit_shift != 20 &&
+        w->unit_shift != 30 && w->unit_shift != 40)
+      return table_error (error, "word table: '%s' has a bad unit", w->word);
+    if (w->currency != NULL &&
+        saldo_currency_minor_digits (resolve_currency (w->currency, &none)) < 0)
+      return table_error (error, "word table: '%s' has an unknown currency", w->word);
+  }
+
+  for (gsize p = 0; p < G_N_ELEMENTS (phrases); p++) {
+    for (guint k = 0; k < MAX_PHRASE_WORDS && phrases[p].words[k] != NULL; k++) {
+      int w = lookup_word (phrases[p].words[k]);
+
+      if (w < 0)
+        return table_error (error, "phrase word '%s' is not in the word table", phrases[p].words[k]);
+      if (k == 0 && !(words[w].flags & W_PHRASE))
+        return table_error (error, "phrase head '%s' lacks W_PHRASE", phrases[p].words[k]);
+    }
+  }
+  return TRUE;
+}
