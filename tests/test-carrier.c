@@ -466,51 +466,57 @@ test_lookup_shipped (void)
 
 typedef struct {
   const char *text;
-  const char *group;
-  const char *expected;
+  const char *amount;      /* major units as the parser formats them, or NULL */
+  guint64     data_bytes;  /* 0: none expected */
 } ReplyCase;
 
-/* formats seen in Peruvian carrier and regulator texts */
+/* Formats seen in Peruvian carrier and regulator texts, read with the hints
+ * each shipped Peruvian definition gives the reply parser. */
 static const ReplyCase peru_replies[] = {
-  { "Tu saldo es S/ 3.00 vence 12/12/2025", "amount", "3.00" },
-  { "Saldo S/.5", "amount", "5" },
-  { "Saldo: S/. 4.99", "amount", "4.99" },
-  { "Saldo: S/. 4.99", "currency", "S/." },
-  { "Te quedan 100 MB", "data", "100 MB" },
-  { "Bono 2GB", "data", "2GB" },
+  { "Tu saldo es S/ 3.00 vence 12/12/2025", "3.00", 0 },
+  { "Saldo S/.5", "5.00", 0 },
+  { "Saldo: S/. 4.99", "4.99", 0 },
+  { "Tu plan de S/ 29.90 se renueva el 05/01. Saldo: S/ 8.40", "8.40", 0 },
+  { "Te quedan 100 MB", NULL, 104857600 },
+  { "Bono 2GB", NULL, 2147483648u },
 };
 
 static void
-test_shipped_peru_patterns (void)
+test_shipped_peru_hints (void)
 {
-  const char * const ids[] = { "movistar-pe", "claro-pe", "entel-pe", "bitel-pe" };
   g_autoptr(SaldoCarrierDb) db = db_from_dirs (shipped_dir, NULL);
+  const char *ids[] = { "claro-pe", "movistar-pe", "entel-pe", "bitel-pe" };
 
-  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
-    {
-      SaldoCarrier *carrier = saldo_carrier_db_get (db, ids[i]);
-      GPtrArray *patterns;
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++) {
+    SaldoCarrier *carrier = saldo_carrier_db_get (db, ids[i]);
 
-      g_assert_nonnull (carrier);
-      patterns = saldo_carrier_get_patterns (carrier);
-      for (guint j = 0; j < G_N_ELEMENTS (peru_replies); j++)
-        {
-          const ReplyCase *c = &peru_replies[j];
-          g_autofree char *value = NULL;
+    g_assert_nonnull (carrier);
+    for (guint j = 0; j < G_N_ELEMENTS (peru_replies); j++) {
+      const ReplyCase *c = &peru_replies[j];
+      SaldoBalanceHints hints;
+      SaldoBalanceResult result = { 0 };
+      g_autoptr(GError) error = NULL;
 
-          g_test_message ("%s: %s", ids[i], c->text);
-          for (guint k = 0; k < patterns->len && value == NULL; k++)
-            {
-              g_autoptr(GMatchInfo) match = NULL;
+      saldo_balance_hints_init (&hints);
+      saldo_carrier_fill_balance_hints (carrier, &hints);
+      g_assert_cmpstr (hints.country, ==, "PE");
+      g_assert_true (saldo_balance_parse (c->text, -1, &hints, &result, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (result.kind, ==, SALDO_REPLY_KIND_BALANCE);
+      if (c->amount != NULL) {
+        g_autofree char *amount = saldo_format_minor_units (result.amount_minor, 2);
 
-              if (g_regex_match (g_ptr_array_index (patterns, k), c->text, 0, &match))
-                value = g_match_info_fetch_named (match, c->group);
-              if (value != NULL && *value == '\0')
-                g_clear_pointer (&value, g_free);
-            }
-          g_assert_cmpstr (value, ==, c->expected);
-        }
+        g_assert_true (result.has_amount);
+        g_assert_cmpstr (result.currency, ==, "PEN");
+        g_assert_cmpstr (amount, ==, c->amount);
+      }
+      if (c->data_bytes != 0) {
+        g_assert_true (result.has_data);
+        g_assert_cmpuint (result.data_bytes, ==, c->data_bytes);
+      }
+      saldo_balance_result_clear (&result);
     }
+  }
 }
 
 static const LookupCase mvno_cases[] = {
@@ -694,7 +700,7 @@ main (int    argc,
   g_test_add_func ("/carrier/date-order", test_date_order);
   g_test_add_func ("/carrier/shipped/validate", test_shipped_files_validate);
   g_test_add_func ("/carrier/shipped/lookup", test_lookup_shipped);
-  g_test_add_func ("/carrier/shipped/peru-patterns", test_shipped_peru_patterns);
+  g_test_add_func ("/carrier/shipped/peru-hints", test_shipped_peru_hints);
   g_test_add_func ("/carrier/db/specificity", test_lookup_specificity);
   g_test_add_func ("/carrier/db/admin-override", test_admin_override);
   g_test_add_func ("/carrier/db/admin-broken", test_admin_broken);
