@@ -1,0 +1,918 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+/*
+ * Balance-reply parser tests: every entry of tests/data/balance-corpus.txt
+ * as its own case, then one test per trap and per API helper.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "saldo-balance-parser.h"
+
+typedef struct {
+  guint  line;
+  char  *source;
+  char  *country;
+  char  *currency;
+  char  *now;
+  char  *text;
+  char  *expect;
+} CorpusEntry;
+
+static void
+corpus_entry_free (CorpusEntry *entry)
+{
+  g_free (entry->source);
+  g_free (entry->country);
+  g_free (entry->currency);
+  g_free (entry->now);
+  g_free (entry->text);
+  g_free (entry->expect);
+  g_free (entry);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CorpusEntry, corpus_entry_free)
+
+/* Only \n and \\ are escapes in the corpus; everything else is literal. */
+static char *
+unescape (const char *s)
+{
+  GString *out = g_string_new (NULL);
+
+  for (; *s != '\0'; s++) {
+    if (s[0] == '\\' && s[1] == 'n') {
+      g_string_append_c (out, '\n');
+      s++;
+    } else if (s[0] == '\\' && s[1] == '\\') {
+      g_string_append_c (out, '\\');
+      s++;
+    } else {
+      g_string_append_c (out, *s);
+    }
+  }
+  return g_string_free (out, FALSE);
+}
+
+static gint64
+unix_time_of (const char *ymd)
+{
+  g_autoptr(GDateTime) dt = NULL;
+  int y, m, d;
+
+  g_assert_cmpint (sscanf (ymd, "%d-%d-%d", &y, &m, &d), ==, 3);
+  dt = g_date_time_new_utc (y, m, d, 12, 0, 0);
+  g_assert_nonnull (dt);
+  return g_date_time_to_unix (dt);
+}
+
+static GPtrArray *
+load_corpus (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) corpus_entry_free);
+  g_autoptr(CorpusEntry) cur = NULL;
+
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++) {
+    const char *line = lines[i];
+    const char *colon;
+    g_autofree char *key = NULL;
+    const char *value;
+
+    if (line[0] == '#')
+      continue;
+    if (line[0] == '\0') {
+      if (cur != NULL) {
+        g_assert_nonnull (cur->text);
+        g_assert_nonnull (cur->expect);
+        g_ptr_array_add (entries, g_steal_pointer (&cur));
+      }
+      continue;
+    }
+    colon = strchr (line, ':');
+    g_assert_nonnull (colon);
+    key = g_strndup (line, (gsize) (colon - line));
+    /* One space after the colon is syntax; the rest belongs to the value. */
+    value = colon[1] == ' ' ? colon + 2 : colon + 1;
+    if (cur == NULL) {
+      cur = g_new0 (CorpusEntry, 1);
+      cur->line = i + 1;
+    }
+    if (g_str_equal (key, "source"))
+      cur->source = g_strdup (value);
+    else if (g_str_equal (key, "country"))
+      cur->country = g_strdup (value);
+    else if (g_str_equal (key, "currency"))
+      cur->currency = g_strdup (value);
+    else if (g_str_equal (key, "now"))
+      cur->now = g_strdup (value);
+    else if (g_str_equal (key, "text"))
+      cur->text = unescape (value);
+    else if (g_str_equal (key, "expect"))
+      cur->expect = g_strdup (value);
+    else
+      g_assert_cmpstr (key, ==, "a known key");
+  }
+  if (cur != NULL)
+    g_ptr_array_add (entries, g_steal_pointer (&cur));
+  return g_steal_pointer (&entries);
+}
+
+static void
+assert_span_inside (const SaldoTextSpan *span,
+                    gsize                len)
+{
+  g_assert_cmpuint (span->start, <=, span->end);
+  g_assert_cmpuint (span->end, <=, len);
+}
+
+/* Parses text from a heap copy of exactly len bytes, without a NUL, so
+ * that AddressSanitizer catches any read past the reply. */
+static gboolean
+parse_exact (const char              *text,
+             gsize                    len,
+             const SaldoBalanceHints *hints,
+             SaldoBalanceResult      *result,
+             GError                 **error)
+{
+  g_autofree char *copy = g_malloc (MAX (len, 1));
+  gboolean ok;
+
+  memcpy (copy, text, len);
+  ok = saldo_balance_parse (copy, (gssize) len, hints, result, error);
+  if (ok) {
+    assert_span_inside (&result->amount_span, len);
+    assert_span_inside (&result->currency_span, len);
+    assert_span_inside (&result->expiry_span, len);
+    assert_span_inside (&result->data_span, len);
+    for (guint i = 0; i < result->n_sub_balances; i++)
+      assert_span_inside (&result->sub_balances[i].span, len);
+  }
+  return ok;
+}
+
+static char *
+format_amount (const SaldoBalanceResult *result)
+{
+  int digits = saldo_currency_minor_digits (result->currency);
+
+  return saldo_format_minor_units (result->amount_minor, digits >= 0 ? (guint) digits : 2);
+}
+
+static void
+test_corpus_entry (gconstpointer data)
+{
+  const CorpusEntry *entry = data;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) expect = g_strsplit (entry->expect, " ", -1);
+  SaldoBalanceHints hints;
+  SaldoBalanceResult result;
+  const char *want_amount = NULL, *want_currency = NULL, *want_expiry = NULL, *want_data = NULL;
+  const char *want_subs = NULL;
+  SaldoReplyKind want_kind = SALDO_REPLY_KIND_UNKNOWN;
+  gboolean have_kind = FALSE;
+
+  g_test_message ("line %u (%s): %s", entry->line, entry->source, entry->text);
+  saldo_balance_hints_init (&hints);
+  hints.country = entry->country;
+  hints.default_currency = entry->currency;
+  hints.now = entry->now != NULL ? unix_time_of (entry->now) : 0;
+
+  for (guint i = 0; expect[i] != NULL; i++) {
+    const char *kv = expect[i];
+
+    if (*kv == '\0')
+      continue;
+    if (g_str_has_prefix (kv, "kind="))
+      have_kind = saldo_reply_kind_from_string (kv + 5, &want_kind);
+    else if (g_str_has_prefix (kv, "amount="))
+      want_amount = kv + 7;
+    else if (g_str_has_prefix (kv, "currency="))
+      want_currency = kv + 9;
+    else if (g_str_has_prefix (kv, "expiry="))
+      want_expiry = kv + 7;
+    else if (g_str_has_prefix (kv, "data="))
+      want_data = kv + 5;
+    else if (g_str_has_prefix (kv, "subs="))
+      want_subs = kv + 5;
+    else
+      g_assert_cmpstr (kv, ==, "a known expectation");
+  }
+  g_assert_true (have_kind);
+
+  g_assert_true (parse_exact (entry->text, strlen (entry->text), &hints, &result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (saldo_reply_kind_to_string (result.kind), ==,
+                   saldo_reply_kind_to_string (want_kind));
+
+  g_assert_cmpint (result.has_amount, ==, want_amount != NULL);
+  if (want_amount != NULL) {
+    g_autofree char *got = format_amount (&result);
+
+    g_assert_cmpstr (got, ==, want_amount);
+  }
+  if (want_currency != NULL)
+    g_assert_cmpstr (result.currency, ==, want_currency);
+
+  g_assert_cmpint (result.has_expiry, ==, want_expiry != NULL);
+  if (want_expiry != NULL) {
+    g_autofree char *got = saldo_balance_result_dup_expiry (&result);
+
+    g_assert_cmpstr (got, ==, want_expiry);
+  }
+
+  g_assert_cmpint (result.has_data, ==, want_data != NULL);
+  if (want_data != NULL)
+    g_assert_cmpuint (result.data_bytes, ==, g_ascii_strtoull (want_data, NULL, 10));
+
+  if (want_subs != NULL)
+    g_assert_cmpuint (result.n_sub_balances, ==, g_ascii_strtoull (want_subs, NULL, 10));
+  if (result.kind != SALDO_REPLY_KIND_BALANCE) {
+    g_assert_false (result.has_amount);
+    g_assert_cmpuint (result.n_sub_balances, ==, 0);
+  }
+  g_assert_null (result.explanation);
+  saldo_balance_result_clear (&result);
+}
+
+/* Focused tests */
+
+typedef struct {
+  const char     *text;
+  const char     *country;
+  SaldoReplyKind  kind;
+  const char     *amount;     /* NULL: no amount */
+  const char     *currency;
+  guint           n_subs;
+} TrapCase;
+
+static void
+check_trap (const TrapCase *c)
+{
+  g_autoptr(GError) error = NULL;
+  SaldoBalanceHints hints;
+  SaldoBalanceResult result;
+
+  g_test_message ("%s", c->text);
+  saldo_balance_hints_init (&hints);
+  hints.country = c->country;
+  g_assert_true (parse_exact (c->text, strlen (c->text), &hints, &result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (result.kind, ==, c->kind);
+  g_assert_cmpint (result.has_amount, ==, c->amount != NULL);
+  if (c->amount != NULL) {
+    g_autofree char *got = format_amount (&result);
+
+    g_assert_cmpstr (got, ==, c->amount);
+    g_assert_cmpstr (result.currency, ==, c->currency);
+  }
+  g_assert_cmpuint (result.n_sub_balances, ==, c->n_subs);
+  saldo_balance_result_clear (&result);
+}
+
+static void
+test_trap_first_amount_is_price (void)
+{
+  static const TrapCase cases[] = {
+    { "Tu plan de S/ 29.90 se renueva el 05/01. Saldo: S/ 8.40", "PE", SALDO_REPLY_KIND_BALANCE, "8.40", "PEN", 1 },
+    { "Precio del paquete S/ 5.00. Tu saldo es S/ 1.10", "PE", SALDO_REPLY_KIND_BALANCE, "1.10", "PEN", 1 },
+    { "Your plan costs $30.00 and renews on 05/01. Balance $2.10", "US", SALDO_REPLY_KIND_BALANCE, "2.10", "USD", 1 },
+    { "S/ 29.90 se renueva el 05/01. Saldo S/ 8.40", "PE", SALDO_REPLY_KIND_BALANCE, "8.40", "PEN", 1 },
+    /* Only a price: no balance to report. */
+    { "Tu plan de S/ 29.90 se renueva el 05/01", "PE", SALDO_REPLY_KIND_UNKNOWN, NULL, NULL, 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    check_trap (&cases[i]);
+}
+
+static void
+test_trap_numbers_not_amounts (void)
+{
+  static const TrapCase cases[] = {
+    { "llama al 123", "PE", SALDO_REPLY_KIND_UNKNOWN, NULL, NULL, 0 },
+    { "*515#", "PE", SALDO_REPLY_KIND_UNKNOWN, NULL, NULL, 0 },
+    { "Consulta tu saldo marcando *515*1#", "PE", SALDO_REPLY_KIND_UNKNOWN, NULL, NULL, 0 },
+    { "Para ver tu saldo marca 1", "PE", SALDO_REPLY_KIND_UNKNOWN, NULL, NULL, 0 },
+    { "Saldo: llama al +51 999 888 777", "PE", SALDO_REPLY_KIND_UNKNOWN, NULL, NULL, 0 },
+    { "Saldo S/ 4.00. Ayuda: +51 999 888 777 o *515#", "PE", SALDO_REPLY_KIND_BALANCE, "4.00", "PEN", 1 },
+    { "Saldo al 12/05/2026: S/ 8.40", "PE", SALDO_REPLY_KIND_BALANCE, "8.40", "PEN", 1 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    check_trap (&cases[i]);
+}
+
+static void
+test_trap_menus (void)
+{
+  static const TrapCase cases[] = {
+    { "1. 1GB S/5\n2. 3GB S/10\n0. Salir", "PE", SALDO_REPLY_KIND_MENU, NULL, NULL, 0 },
+    { "Elige:\n1 Saldo S/ 5.00\n2 Salir", "PE", SALDO_REPLY_KIND_MENU, NULL, NULL, 0 },
+    { "1:Saldo 2:Bonos 3:Salir", "PE", SALDO_REPLY_KIND_MENU, NULL, NULL, 0 },
+    /* A keyword-anchored amount outside the options wins over the menu. */
+    { "Saldo: S/ 5.00\n1. Recargar\n2. Salir", "PE", SALDO_REPLY_KIND_BALANCE, "5.00", "PEN", 1 },
+    /* A single line starting with a number is not a menu. */
+    { "15 soles de saldo", "PE", SALDO_REPLY_KIND_BALANCE, "15.00", "PEN", 1 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    check_trap (&cases[i]);
+}
+
+static void
+test_trap_errors (void)
+{
+  static const TrapCase cases[] = {
+    { "Servicio no disponible, intente más tarde", "PE", SALDO_REPLY_KIND_ERROR, NULL, NULL, 0 },
+    { "system busy", NULL, SALDO_REPLY_KIND_ERROR, NULL, NULL, 0 },
+    { "UNKNOWN APPLICATION", NULL, SALDO_REPLY_KIND_ERROR, NULL, NULL, 0 },
+    { "Please try again later", NULL, SALDO_REPLY_KIND_ERROR, NULL, NULL, 0 },
+    { "Plataforma en mantenimiento", "PE", SALDO_REPLY_KIND_ERROR, NULL, NULL, 0 },
+    /* Errors win over menus... */
+    { "Opcion invalida\n1. Saldo\n2. Salir", "PE", SALDO_REPLY_KIND_ERROR, NULL, NULL, 0 },
+    /* ...but not over an anchored balance. */
+    { "Saldo S/ 2.00. Bonos no disponibles, intente mas tarde", "PE", SALDO_REPLY_KIND_BALANCE, "2.00", "PEN", 1 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    check_trap (&cases[i]);
+}
+
+static void
+test_trap_empty (void)
+{
+  static const TrapCase cases[] = {
+    { "", "PE", SALDO_REPLY_KIND_UNKNOWN, NULL, NULL, 0 },
+    { " \n\t ", "PE", SALDO_REPLY_KIND_UNKNOWN, NULL, NULL, 0 },
+    { "...", "PE", SALDO_REPLY_KIND_UNKNOWN, NULL, NULL, 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    check_trap (&cases[i]);
+}
+
+static void
+test_trap_sub_balances (void)
+{
+  g_autoptr(GError) error = NULL;
+  const char *text = "Saldo principal S/ 3.00, saldo promocional S/ 2.50";
+  SaldoBalanceHints hints;
+  SaldoBalanceResult result;
+
+  saldo_balance_hints_init (&hints);
+  hints.country = "PE";
+  g_assert_true (parse_exact (text, strlen (text), &hints, &result, &error));
+  g_assert_cmpint (result.kind, ==, SALDO_REPLY_KIND_BALANCE);
+  g_assert_cmpint (result.amount_minor, ==, 300);
+  g_assert_cmpuint (result.n_sub_balances, ==, 2);
+  g_assert_cmpint (result.sub_balances[0].amount_minor, ==, 300);
+  g_assert_true (result.sub_balances[0].primary);
+  g_assert_cmpint (result.sub_balances[1].amount_minor, ==, 250);
+  g_assert_false (result.sub_balances[1].primary);
+  g_assert_cmpstr (result.sub_balances[1].currency, ==, "PEN");
+  g_assert_cmpmem (text + result.sub_balances[1].span.start,
+                   result.sub_balances[1].span.end - result.sub_balances[1].span.start,
+                   "S/ 2.50", 7);
+  saldo_balance_result_clear (&result);
+}
+
+static void
+test_trap_many_sub_balances (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  SaldoBalanceHints hints;
+  SaldoBalanceResult result;
+
+  for (guint i = 1; i <= 12; i++)
+    g_string_append_printf (text, "Saldo %u: S/ %u.00. ", i, i);
+  saldo_balance_hints_init (&hints);
+  g_assert_true (parse_exact (text->str, text->len, &hints, &result, &error));
+  g_assert_cmpuint (result.n_sub_balances, ==, SALDO_BALANCE_MAX_SUB_BALANCES);
+  g_assert_cmpint (result.amount_minor, ==, 100);
+  g_assert_cmpint (result.sub_balances[SALDO_BALANCE_MAX_SUB_BALANCES - 1].amount_minor, ==, 800);
+  saldo_balance_result_clear (&result);
+}
+
+static void
+test_trap_homoglyphs (void)
+{
+  static const TrapCase cases[] = {
+    /* Latin 'a' inside Cyrillic "Баланс". */
+    { "\xd0\x91" "a" "\xd0\xbb" "a" "\xd0\xbd\xd1\x81: 310,55\xd1\x80", "RU", SALDO_REPLY_KIND_BALANCE, "310.55", "RUB", 1 },
+    /* Cyrillic 'а' and 'о' inside Latin "Saldo". */
+    { "S\xd0\xb0ld\xd0\xbe: S/ 2.00", "PE", SALDO_REPLY_KIND_BALANCE, "2.00", "PEN", 1 },
+    /* A lone Cyrillic "р" stays the rouble sign. */
+    { "Баланс 5р", "RU", SALDO_REPLY_KIND_BALANCE, "5.00", "RUB", 1 },
+    /* Decomposed accent: "Kc" + combining caron. */
+    { "Zustatek 120 Kc\xcc\x8c", "CZ", SALDO_REPLY_KIND_BALANCE, "120.00", "CZK", 1 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    check_trap (&cases[i]);
+}
+
+static void
+test_trap_zero_balance (void)
+{
+  g_autoptr(GError) error = NULL;
+  const char *text = "Usted no tiene saldo en sus cuentas";
+  SaldoBalanceHints hints;
+  SaldoBalanceResult result;
+
+  saldo_balance_hints_init (&hints);
+  hints.country = "PE";
+  g_assert_true (parse_exact (text, strlen (text), &hints, &result, &error));
+  g_assert_cmpint (result.kind, ==, SALDO_REPLY_KIND_BALANCE);
+  g_assert_true (result.has_amount);
+  g_assert_cmpint (result.amount_minor, ==, 0);
+  g_assert_cmpstr (result.currency, ==, "PEN");
+  g_assert_cmpuint (result.currency_span.start, ==, result.currency_span.end);
+  saldo_balance_result_clear (&result);
+
+  /* The default currency beats the country. */
+  hints.default_currency = "USD";
+  g_assert_true (parse_exact (text, strlen (text), &hints, &result, &error));
+  g_assert_cmpstr (result.currency, ==, "USD");
+  saldo_balance_result_clear (&result);
+
+  /* Nothing to tell the currency: amount 0, currency unknown. */
+  saldo_balance_hints_init (&hints);
+  g_assert_true (parse_exact (text, strlen (text), &hints, &result, &error));
+  g_assert_true (result.has_amount);
+  g_assert_cmpstr (result.currency, ==, "");
+  saldo_balance_result_clear (&result);
+}
+
+static void
+test_dollar_by_country (void)
+{
+  static const struct {
+    const char *country;
+    const char *currency;
+    const char *amount;
+  } cases[] = {
+    { "PE", "USD", "1200.00" }, { "MX", "MXN", "1200.00" }, { "US", "USD", "1200.00" },
+    { "AR", "ARS", "1200.00" }, { "CL", "CLP", "1200" }, { "CO", "COP", "1200.00" },
+    { NULL, "USD", "1200.00" }, { "DE", "USD", "1200.00" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    TrapCase c = { "Saldo $1.200", cases[i].country, SALDO_REPLY_KIND_BALANCE,
+                   cases[i].amount, cases[i].currency, 1 };
+
+    check_trap (&c);
+  }
+}
+
+static void
+test_invalid_input (void)
+{
+  static const struct {
+    const char *text;
+    gsize       len;
+  } cases[] = {
+    { "\xff", 1 },
+    { "Saldo S/ 5\xc3", 11 },          /* truncated sequence */
+    { "Saldo\0S/ 5.00", 14 },          /* NUL inside the given length */
+    { "\xed\xa0\x80", 3 },             /* UTF-16 surrogate */
+    { "\xc0\xaf", 2 },                 /* overlong */
+  };
+  SaldoBalanceResult result;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (parse_exact (cases[i].text, cases[i].len, NULL, &result, &error));
+    g_assert_error (error, SALDO_BALANCE_PARSER_ERROR, SALDO_BALANCE_PARSER_ERROR_INVALID_INPUT);
+    g_assert_cmpint (result.kind, ==, SALDO_REPLY_KIND_UNKNOWN);
+    g_assert_null (result.explanation);
+  }
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (saldo_balance_parse (NULL, 0, NULL, &result, &error));
+    g_assert_error (error, SALDO_BALANCE_PARSER_ERROR, SALDO_BALANCE_PARSER_ERROR_INVALID_INPUT);
+  }
+}
+
+static void
+test_length_limits_text (void)
+{
+  g_autoptr(GError) error = NULL;
+  const char *text = "Saldo S/ 8.40 99 soles";
+  SaldoBalanceResult result;
+
+  /* Only the first 13 bytes count: "Saldo S/ 8.40". */
+  g_assert_true (parse_exact (text, 13, NULL, &result, &error));
+  g_assert_cmpint (result.amount_minor, ==, 840);
+  g_assert_cmpuint (result.amount_span.end, ==, 13);
+  /* Cut inside the number: "Saldo S/ 8.4" is still exact. */
+  g_assert_true (parse_exact (text, 12, NULL, &result, &error));
+  g_assert_cmpint (result.amount_minor, ==, 840);
+  /* Cut after the separator: "Saldo S/ 8." reads 8. */
+  g_assert_true (parse_exact (text, 11, NULL, &result, &error));
+  g_assert_cmpint (result.amount_minor, ==, 800);
+  /* -1 means NUL-terminated. */
+  g_assert_true (saldo_balance_parse (text, -1, NULL, &result, &error));
+  g_assert_cmpint (result.amount_minor, ==, 840);
+}
+
+static void
+assert_span_text (const char          *text,
+                  const SaldoTextSpan *span,
+                  const char          *want)
+{
+  g_assert_cmpmem (text + span->start, span->end - span->start, want, strlen (want));
+}
+
+static void
+test_spans (void)
+{
+  g_autoptr(GError) error = NULL;
+  const char *text = "Saldo: S/ 8.40, datos 1,5 GB, vence el 30 de diciembre de 2026";
+  SaldoBalanceHints hints;
+  SaldoBalanceResult result;
+
+  saldo_balance_hints_init (&hints);
+  hints.country = "PE";
+  g_assert_true (parse_exact (text, strlen (text), &hints, &result, &error));
+  assert_span_text (text, &result.amount_span, "8.40");
+  assert_span_text (text, &result.currency_span, "S/");
+  assert_span_text (text, &result.data_span, "1,5 GB");
+  assert_span_text (text, &result.expiry_span, "30 de diciembre de 2026");
+  assert_span_text (text, &result.sub_balances[0].span, "S/ 8.40");
+  g_assert_cmpuint (result.data_bytes, ==, G_GUINT64_CONSTANT (1610612736));
+}
+
+static void
+test_decimal_marks (void)
+{
+  static const struct {
+    const char              *text;
+    SaldoBalanceDecimalMark  mark;
+    gboolean                 has_amount;
+    gint64                   minor;
+  } cases[] = {
+    { "Saldo 8,40 EUR", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 840 },
+    { "Saldo 8.40 EUR", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 840 },
+    { "Saldo 8,40 EUR", SALDO_BALANCE_DECIMAL_POINT, FALSE, 0 },
+    { "Saldo 8.40 EUR", SALDO_BALANCE_DECIMAL_COMMA, FALSE, 0 },
+    { "Saldo 1,234 EUR", SALDO_BALANCE_DECIMAL_POINT, TRUE, 123400 },
+    { "Saldo 1.234 EUR", SALDO_BALANCE_DECIMAL_COMMA, TRUE, 123400 },
+    { "Saldo 1.234,56 EUR", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 123456 },
+    { "Saldo 1,234.56 EUR", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 123456 },
+    { "Saldo 1 234,56 EUR", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 123456 },
+    { "Saldo 1\xc2\xa0" "234,56 EUR", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 123456 },
+    { "Saldo 1'234.50 CHF", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 123450 },
+    { "Saldo 1.234.567,00 EUR", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 123456700 },
+    { "Saldo 1.23.456 EUR", SALDO_BALANCE_DECIMAL_AUTO, FALSE, 0 },
+    { "Saldo 8.405 EUR", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 840500 },  /* thousands */
+    { "Saldo 8.4050 EUR", SALDO_BALANCE_DECIMAL_AUTO, FALSE, 0 },     /* too exact */
+    { "Saldo 8.4000 EUR", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 840 },    /* zeros only */
+    { "Saldo 1.250 BHD", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 1250 },
+    { "Saldo 1.250 BHD", SALDO_BALANCE_DECIMAL_COMMA, TRUE, 1250000 },
+    { "Saldo 99999999999999 EUR", SALDO_BALANCE_DECIMAL_AUTO, TRUE, G_GINT64_CONSTANT (9999999999999900) },
+    { "Saldo 999999999999999 EUR", SALDO_BALANCE_DECIMAL_AUTO, FALSE, 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(GError) error = NULL;
+    SaldoBalanceHints hints;
+    SaldoBalanceResult result;
+
+    g_test_message ("%s", cases[i].text);
+    saldo_balance_hints_init (&hints);
+    hints.decimal_mark = cases[i].mark;
+    g_assert_true (parse_exact (cases[i].text, strlen (cases[i].text), &hints, &result, &error));
+    g_assert_cmpint (result.has_amount, ==, cases[i].has_amount);
+    if (cases[i].has_amount)
+      g_assert_cmpint (result.amount_minor, ==, cases[i].minor);
+  }
+}
+
+static void
+test_dates (void)
+{
+  static const struct {
+    const char            *text;
+    const char            *country;
+    SaldoBalanceDateOrder  order;
+    const char            *now;
+    const char            *expiry;  /* NULL: none */
+  } cases[] = {
+    { "Saldo S/ 1.00 vence 30/12/2026", "PE", SALDO_BALANCE_DATE_AUTO, NULL, "2026-12-30" },
+    { "Saldo S/ 1.00 vence 30.12.2026", "PE", SALDO_BALANCE_DATE_AUTO, NULL, "2026-12-30" },
+    { "Saldo S/ 1.00 vence 30-12-26", "PE", SALDO_BALANCE_DATE_AUTO, NULL, "2026-12-30" },
+    { "Saldo S/ 1.00 vence 2026-12-30", "PE", SALDO_BALANCE_DATE_AUTO, NULL, "2026-12-30" },
+    { "Balance $1.00 expires 12/30/2026", "US", SALDO_BALANCE_DATE_AUTO, NULL, "2026-12-30" },
+    { "Balance $1.00 expires 12/30/2026", "PE", SALDO_BALANCE_DATE_MDY, NULL, "2026-12-30" },
+    { "Balance $1.00 expires 12/30/2026", "PE", SALDO_BALANCE_DATE_DMY, NULL, NULL },
+    { "Balance $1.00 expires 26/12/30", NULL, SALDO_BALANCE_DATE_YMD, NULL, "2026-12-30" },
+    { "Saldo S/ 1.00 vence el 30 de diciembre de 2026", "PE", SALDO_BALANCE_DATE_AUTO, NULL, "2026-12-30" },
+    { "Balance $1.00 expires Dec 30, 2026", "US", SALDO_BALANCE_DATE_AUTO, NULL, "2026-12-30" },
+    { "Balance $1.00 expires 30th of December 2026", "GB", SALDO_BALANCE_DATE_AUTO, NULL, "2026-12-30" },
+    { "Saldo R$ 1,00 validade 30 dezembro 2026", "BR", SALDO_BALANCE_DATE_AUTO, NULL, "2026-12-30" },
+    { "Solde 1,00 € valable jusqu'au 30 décembre 2026", "FR", SALDO_BALANCE_DATE_AUTO, NULL, "2026-12-30" },
+    { "Guthaben 1,00 € gültig bis 30. Dezember 2026", "DE", SALDO_BALANCE_DATE_AUTO, NULL, "2026-12-30" },
+    { "Баланс 1,00 ₽ до 30 декабря 2026", "RU", SALDO_BALANCE_DATE_AUTO, NULL, "2026-12-30" },
+    /* Invalid days, years out of range, non-Gregorian years. */
+    { "Saldo S/ 1.00 vence 29/02/2027", "PE", SALDO_BALANCE_DATE_AUTO, NULL, NULL },
+    { "Saldo S/ 1.00 vence 29/02/2028", "PE", SALDO_BALANCE_DATE_AUTO, NULL, "2028-02-29" },
+    { "Saldo S/ 1.00 vence 31/04/2026", "PE", SALDO_BALANCE_DATE_AUTO, NULL, NULL },
+    { "Saldo S/ 1.00 vence 30/12/1989", "PE", SALDO_BALANCE_DATE_AUTO, NULL, NULL },
+    { "Saldo S/ 1.00 vence 30/12/2101", "PE", SALDO_BALANCE_DATE_AUTO, NULL, NULL },
+    { "Saldo S/ 1.00 vence 1405/10/09", "PE", SALDO_BALANCE_DATE_AUTO, NULL, NULL },
+    { "Balance 1.00 THB expire 30/12/2569", "TH", SALDO_BALANCE_DATE_AUTO, NULL, "2026-12-30" },
+    { "Balance 1.00 THB expire 30/12/2569", "PE", SALDO_BALANCE_DATE_AUTO, NULL, NULL },
+    /* Dates without a year need now. */
+    { "Saldo S/ 1.00 vence 05/01", "PE", SALDO_BALANCE_DATE_AUTO, NULL, NULL },
+    { "Saldo S/ 1.00 vence 05/01", "PE", SALDO_BALANCE_DATE_AUTO, "2026-01-05", "2026-01-05" },
+    { "Saldo S/ 1.00 vence 05/01", "PE", SALDO_BALANCE_DATE_AUTO, "2026-01-06", "2027-01-05" },
+    { "Saldo S/ 1.00 vence el 30 de diciembre", "PE", SALDO_BALANCE_DATE_AUTO, "2026-06-01", "2026-12-30" },
+    /* A date without an expiry word is not an expiry. */
+    { "Saldo al 30/12/2026: S/ 1.00", "PE", SALDO_BALANCE_DATE_AUTO, NULL, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *got = NULL;
+    SaldoBalanceHints hints;
+    SaldoBalanceResult result;
+
+    g_test_message ("%s", cases[i].text);
+    saldo_balance_hints_init (&hints);
+    hints.country = cases[i].country;
+    hints.date_order = cases[i].order;
+    hints.now = cases[i].now != NULL ? unix_time_of (cases[i].now) : 0;
+    g_assert_true (parse_exact (cases[i].text, strlen (cases[i].text), &hints, &result, &error));
+    g_assert_cmpint (result.kind, ==, SALDO_REPLY_KIND_BALANCE);
+    got = saldo_balance_result_dup_expiry (&result);
+    g_assert_cmpstr (got, ==, cases[i].expiry);
+  }
+}
+
+static void
+test_data_units (void)
+{
+  static const struct {
+    const char *text;
+    guint64     bytes;
+  } cases[] = {
+    { "Te quedan 512 KB", 524288 },
+    { "Te quedan 100 MB", 104857600 },
+    { "Te quedan 100MB", 104857600 },
+    { "Te quedan 1,5 GB", 1610612736 },
+    { "Te quedan 1.5GB", 1610612736 },
+    { "Te quedan 2 TB", G_GUINT64_CONSTANT (2199023255552) },
+    { "Te quedan 1.024 MB", 1073741824 },
+    { "Te quedan 0,1 MB", 104857 },
+    { "Осталось 300 МБ", 314572800 },
+    { "Il reste 2 Go", 2147483648 },
+    { "Te quedan 20 megas", 20971520 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(GError) error = NULL;
+    SaldoBalanceResult result;
+
+    g_test_message ("%s", cases[i].text);
+    g_assert_true (parse_exact (cases[i].text, strlen (cases[i].text), NULL, &result, &error));
+    g_assert_cmpint (result.kind, ==, SALDO_REPLY_KIND_BALANCE);
+    g_assert_false (result.has_amount);
+    g_assert_true (result.has_data);
+    g_assert_cmpuint (result.data_bytes, ==, cases[i].bytes);
+  }
+}
+
+static void
+test_explain (void)
+{
+  g_autoptr(GError) error = NULL;
+  const char *text = "Tu plan de S/ 29.90 se renueva el 05/01. Saldo: S/ 8.40";
+  SaldoBalanceHints hints;
+  SaldoBalanceResult result;
+  gboolean price_noted = FALSE;
+
+  saldo_balance_hints_init (&hints);
+  hints.explain = TRUE;
+  g_assert_true (parse_exact (text, strlen (text), &hints, &result, &error));
+  g_assert_nonnull (result.explanation);
+  for (guint i = 0; i < result.explanation->len; i++) {
+    const char *line = g_ptr_array_index (result.explanation, i);
+
+    if (strstr (line, "29.90") != NULL && strstr (line, "price") != NULL)
+      price_noted = TRUE;
+  }
+  g_assert_true (price_noted);
+  saldo_balance_result_clear (&result);
+  g_assert_null (result.explanation);
+  g_assert_cmpint (result.kind, ==, SALDO_REPLY_KIND_UNKNOWN);
+
+  hints.explain = FALSE;
+  g_assert_true (parse_exact (text, strlen (text), &hints, &result, &error));
+  g_assert_null (result.explanation);
+}
+
+static void
+test_patterns (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) patterns = g_ptr_array_new_with_free_func ((GDestroyNotify) g_regex_unref);
+  const char *text = "BAL=12.50 PEN; EXP 2026-12-30; DAT 300MB";
+  const char *other = "Saldo S/ 3.00";
+  SaldoBalanceHints hints;
+  SaldoBalanceResult result;
+
+  /* The first pattern never matches; the second does. */
+  g_ptr_array_add (patterns, g_regex_new ("^NEVER(?<amount>\\d+)", 0, 0, &error));
+  g_assert_no_error (error);
+  g_ptr_array_add (patterns, g_regex_new ("BAL=(?<amount>[0-9.]+) (?<currency>[A-Z]{3}); "
+                                          "EXP (?<expiry>[0-9-]+); DAT (?<data>\\d+MB)",
+                                          0, 0, &error));
+  g_assert_no_error (error);
+  saldo_balance_hints_init (&hints);
+  hints.patterns = patterns;
+  hints.explain = TRUE;
+
+  g_assert_true (parse_exact (text, strlen (text), &hints, &result, &error));
+  g_assert_cmpint (result.kind, ==, SALDO_REPLY_KIND_BALANCE);
+  g_assert_cmpint (result.amount_minor, ==, 1250);
+  g_assert_cmpstr (result.currency, ==, "PEN");
+  assert_span_text (text, &result.amount_span, "12.50");
+  assert_span_text (text, &result.currency_span, "PEN");
+  assert_span_text (text, &result.expiry_span, "2026-12-30");
+  assert_span_text (text, &result.data_span, "300MB");
+  g_assert_cmpuint (result.data_bytes, ==, 314572800);
+  g_assert_cmpuint (result.n_sub_balances, ==, 1);
+  g_assert_cmpuint (result.explanation->len, >, 0);
+  saldo_balance_result_clear (&result);
+
+  /* No pattern matches: the generic scanner runs. */
+  g_assert_true (parse_exact (other, strlen (other), &hints, &result, &error));
+  g_assert_cmpint (result.amount_minor, ==, 300);
+  g_assert_cmpstr (result.currency, ==, "PEN");
+  saldo_balance_result_clear (&result);
+}
+
+static void
+test_long_input (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) text = g_string_new ("Saldo S/ 5.00.");
+  SaldoBalanceResult result;
+
+  for (guint i = 0; i < 2000; i++)
+    g_string_append (text, " bla 1");
+  g_assert_true (parse_exact (text->str, text->len, NULL, &result, &error));
+  g_assert_cmpint (result.kind, ==, SALDO_REPLY_KIND_BALANCE);
+  g_assert_cmpint (result.amount_minor, ==, 500);
+}
+
+static void
+test_kind_strings (void)
+{
+  static const SaldoReplyKind kinds[] = {
+    SALDO_REPLY_KIND_UNKNOWN, SALDO_REPLY_KIND_BALANCE, SALDO_REPLY_KIND_MENU, SALDO_REPLY_KIND_ERROR,
+  };
+  SaldoReplyKind kind = SALDO_REPLY_KIND_MENU;
+
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++) {
+    SaldoReplyKind back;
+
+    g_assert_true (saldo_reply_kind_from_string (saldo_reply_kind_to_string (kinds[i]), &back));
+    g_assert_cmpint (back, ==, kinds[i]);
+  }
+  g_assert_cmpstr (saldo_reply_kind_to_string (SALDO_REPLY_KIND_BALANCE), ==, "balance");
+  g_assert_null (saldo_reply_kind_to_string ((SaldoReplyKind) 42));
+  g_assert_false (saldo_reply_kind_from_string ("Balance", &kind));
+  g_assert_false (saldo_reply_kind_from_string (NULL, &kind));
+  g_assert_cmpint (kind, ==, SALDO_REPLY_KIND_MENU);
+}
+
+static void
+test_minor_digits (void)
+{
+  static const struct {
+    const char *iso;
+    int         digits;
+  } cases[] = {
+    { "PEN", 2 }, { "USD", 2 }, { "EUR", 2 }, { "GBP", 2 }, { "ZAR", 2 }, { "IDR", 2 },
+    { "PLN", 2 }, { "HUF", 2 }, { "RUB", 2 }, { "CHF", 2 }, { "UGX", 0 }, { "CZK", 2 },
+    { "MXN", 2 }, { "ARS", 2 }, { "CLP", 0 }, { "COP", 2 }, { "BRL", 2 }, { "KRW", 0 },
+    { "JPY", 0 }, { "BHD", 3 }, { "KWD", 3 }, { "CLF", 4 }, { "pen", -1 }, { "XXX", -1 },
+    { "PE", -1 }, { "PENN", -1 }, { "", -1 }, { NULL, -1 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_assert_cmpint (saldo_currency_minor_digits (cases[i].iso), ==, cases[i].digits);
+}
+
+static void
+test_format_minor_units (void)
+{
+  static const struct {
+    gint64      minor;
+    guint       digits;
+    const char *want;
+  } cases[] = {
+    { 1250, 2, "12.50" }, { -5, 2, "-0.05" }, { 2500, 0, "2500" }, { 0, 2, "0.00" },
+    { 1250, 3, "1.250" }, { 7, 4, "0.0007" }, { -2500, 0, "-2500" },
+    { G_MAXINT64, 2, "92233720368547758.07" }, { G_MININT64, 2, "-92233720368547758.08" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree char *got = saldo_format_minor_units (cases[i].minor, cases[i].digits);
+
+    g_assert_cmpstr (got, ==, cases[i].want);
+  }
+}
+
+static void
+test_result_helpers (void)
+{
+  SaldoBalanceHints hints;
+  SaldoBalanceResult result;
+  g_autofree char *expiry = NULL;
+
+  memset (&hints, 0xAA, sizeof (hints));
+  saldo_balance_hints_init (&hints);
+  g_assert_null (hints.country);
+  g_assert_null (hints.default_currency);
+  g_assert_null (hints.patterns);
+  g_assert_cmpint (hints.decimal_mark, ==, SALDO_BALANCE_DECIMAL_AUTO);
+  g_assert_cmpint (hints.date_order, ==, SALDO_BALANCE_DATE_AUTO);
+  g_assert_cmpint (hints.now, ==, 0);
+  g_assert_false (hints.explain);
+
+  memset (&result, 0, sizeof (result));
+  g_assert_null (saldo_balance_result_dup_expiry (&result));
+  result.has_expiry = TRUE;
+  result.expiry_year = 2026;
+  result.expiry_month = 1;
+  result.expiry_day = 5;
+  expiry = saldo_balance_result_dup_expiry (&result);
+  g_assert_cmpstr (expiry, ==, "2026-01-05");
+}
+
+static void
+test_tables (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (saldo_balance_parser_check_tables (&error));
+  g_assert_no_error (error);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GPtrArray) corpus = NULL;
+  g_autofree char *path = NULL;
+
+  g_test_init (&argc, &argv, NULL);
+
+  path = g_test_build_filename (G_TEST_DIST, "data", "balance-corpus.txt", NULL);
+  corpus = load_corpus (path);
+  g_assert_cmpuint (corpus->len, >=, 80);
+  for (guint i = 0; i < corpus->len; i++) {
+    const CorpusEntry *entry = g_ptr_array_index (corpus, i);
+    g_autofree char *name = g_strdup_printf ("/balance-parser/corpus/%03u-line-%u", i + 1, entry->line);
+
+    g_test_add_data_func (name, entry, test_corpus_entry);
+  }
+
+  g_test_add_func ("/balance-parser/trap/first-amount-is-price", test_trap_first_amount_is_price);
+  g_test_add_func ("/balance-parser/trap/numbers-not-amounts", test_trap_numbers_not_amounts);
+  g_test_add_func ("/balance-parser/trap/menus", test_trap_menus);
+  g_test_add_func ("/balance-parser/trap/errors", test_trap_errors);
+  g_test_add_func ("/balance-parser/trap/empty", test_trap_empty);
+  g_test_add_func ("/balance-parser/trap/sub-balances", test_trap_sub_balances);
+  g_test_add_func ("/balance-parser/trap/many-sub-balances", test_trap_many_sub_balances);
+  g_test_add_func ("/balance-parser/trap/homoglyphs", test_trap_homoglyphs);
+  g_test_add_func ("/balance-parser/trap/zero-balance", test_trap_zero_balance);
+  g_test_add_func ("/balance-parser/currency/dollar-by-country", test_dollar_by_country);
+  g_test_add_func ("/balance-parser/input/invalid", test_invalid_input);
+  g_test_add_func ("/balance-parser/input/length-limits-text", test_length_limits_text);
+  g_test_add_func ("/balance-parser/input/long", test_long_input);
+  g_test_add_func ("/balance-parser/spans", test_spans);
+  g_test_add_func ("/balance-parser/decimal-marks", test_decimal_marks);
+  g_test_add_func ("/balance-parser/dates", test_dates);
+  g_test_add_func ("/balance-parser/data-units", test_data_units);
+  g_test_add_func ("/balance-parser/explain", test_explain);
+  g_test_add_func ("/balance-parser/patterns", test_patterns);
+  g_test_add_func ("/balance-parser/api/kind-strings", test_kind_strings);
+  g_test_add_func ("/balance-parser/api/minor-digits", test_minor_digits);
+  g_test_add_func ("/balance-parser/api/format-minor-units", test_format_minor_units);
+  g_test_add_func ("/balance-parser/api/result-helpers", test_result_helpers);
+  g_test_add_func ("/balance-parser/api/tables", test_tables);
+
+  return g_test_run ();
+}
