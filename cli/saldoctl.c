@@ -270,6 +270,7 @@ static const char *usage_text =
   "  balance [--refresh] [LINE]     balances (read now with --refresh)\n"
   "  history --balance [LINE]       every balance reading, good or bad\n"
   "  line set LINE KEY=VALUE...     change a line's settings\n"
+  "  profiles                       eSIM profiles on every eUICC\n"
   "  parse [--country CC] [--carrier ID] [--currency ISO] [--explain] TEXT|-\n"
   "                                 run the reply parser offline\n"
   "\n"
@@ -288,6 +289,7 @@ static const struct {
   { "history", TRUE, saldoctl_cmd_history },
   { "line", TRUE, saldoctl_cmd_line },
   { "parse", FALSE, saldoctl_cmd_parse },
+  { "profiles", TRUE, saldoctl_cmd_profiles },
 };
 
 int

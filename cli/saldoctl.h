@@ -29,5 +29,6 @@ int saldoctl_cmd_balance (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_history (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_line    (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_parse   (SaldoCtl *ctl, int argc, char **argv, GError **error);
+int saldoctl_cmd_profiles (SaldoCtl *ctl, int argc, char **argv, GError **error);
 
 G_END_DECLS

@@ -56,8 +56,22 @@ saldo_config_validate (SaldoConfig  *self,
 
   for (guint i = 0; groups[i] != NULL; i++) {
     /* [Modem IMEI] groups carry per-modem overrides. */
-    if (g_str_has_prefix (groups[i], "Modem "))
+    if (g_str_has_prefix (groups[i], "Modem ")) {
+      g_autofree char *port = g_key_file_get_string (self->keyfile, groups[i], "ControlPort", NULL);
+      g_autofree char *protocol = g_key_file_get_string (self->keyfile, groups[i], "ControlProtocol", NULL);
+
+      if (port == NULL || !g_path_is_absolute (port)) {
+        g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
+                     "%s: [%s] ControlPort must be an absolute path", self->path, groups[i]);
+        return FALSE;
+      }
+      if (g_strcmp0 (protocol, "qmi") != 0 && g_strcmp0 (protocol, "mbim") != 0) {
+        g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
+                     "%s: [%s] ControlProtocol must be qmi or mbim", self->path, groups[i]);
+        return FALSE;
+      }
       continue;
+    }
     if (!g_strv_contains (known_groups, groups[i]))
       g_warning ("%s: unknown group [%s] ignored", self->path, groups[i]);
   }
@@ -203,6 +217,24 @@ const SaldoDaemonSettings *
 saldo_config_get_daemon_settings (SaldoConfig *self)
 {
   return &self->settings;
+}
+
+gboolean
+saldo_config_get_modem_control_port (SaldoConfig  *self,
+                                     const char   *imei,
+                                     char        **port_out,
+                                     char        **protocol_out)
+{
+  g_autofree char *group = NULL;
+
+  if (imei == NULL)
+    return FALSE;
+  group = g_strdup_printf ("Modem %s", imei);
+  if (!g_key_file_has_group (self->keyfile, group))
+    return FALSE;
+  *port_out = g_key_file_get_string (self->keyfile, group, "ControlPort", NULL);
+  *protocol_out = g_key_file_get_string (self->keyfile, group, "ControlProtocol", NULL);
+  return *port_out != NULL && *protocol_out != NULL;
 }
 
 static void

@@ -35,4 +35,12 @@ typedef struct {
 
 const SaldoDaemonSettings *saldo_config_get_daemon_settings (SaldoConfig *self);
 
+/* [Modem IMEI] ControlPort=/dev/cdc-wdm0 ControlProtocol=qmi|mbim: for
+ * modems whose control port ModemManager does not report (and the tests).
+ * protocol_out is "qmi" or "mbim". */
+gboolean saldo_config_get_modem_control_port (SaldoConfig  *self,
+                                              const char   *imei,
+                                              char        **port_out,
+                                              char        **protocol_out);
+
 G_END_DECLS

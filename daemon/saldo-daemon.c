@@ -11,6 +11,9 @@
 #include "saldo-daemon.h"
 #include "saldo-dbus-generated.h"
 #include "saldo-error.h"
+#include "saldo-es10c.h"
+#include "saldo-euicc.h"
+#include "saldo-euicc-monitor.h"
 #include "saldo-line.h"
 #include "saldo-log.h"
 #include "saldo-modem-watcher.h"
@@ -37,6 +40,8 @@ struct _SaldoDaemon {
   GHashTable               *sms_watchers;      /* modem path → SaldoSmsWatcher */
   GHashTable               *refresh_waiters;   /* SaldoLine → GPtrArray of invocations */
   GHashTable               *last_attempt;      /* SaldoLine → gint64* unix time */
+  GHashTable               *euicc_monitors;    /* modem path → SaldoEuiccMonitor */
+  GHashTable               *euiccs;            /* key → SaldoEuicc */
   SaldoCarrierDb           *carriers;
   SaldoBalanceChecker      *checker;
   SaldoAuthority           *authority;
@@ -316,8 +321,9 @@ saldo_daemon_save_line (SaldoDaemon *self,
 }
 
 static SaldoLine *
-saldo_daemon_ensure_line (SaldoDaemon        *self,
-                          const SaldoSimInfo *info)
+saldo_daemon_ensure_line (SaldoDaemon *self,
+                          const char  *iccid,
+                          const char  *origin)
 {
   g_autoptr(SaldoLineRecord) record = NULL;
   g_autoptr(GError) error = NULL;
@@ -326,22 +332,22 @@ saldo_daemon_ensure_line (SaldoDaemon        *self,
   SaldoLine *existing;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
 
-  existing = g_hash_table_lookup (self->lines_by_iccid, info->iccid);
+  existing = g_hash_table_lookup (self->lines_by_iccid, iccid);
   if (existing != NULL)
     return existing;
 
   record = saldo_line_record_new ();
-  record->iccid = g_strdup (info->iccid);
+  record->iccid = g_strdup (iccid);
   record->first_seen = now;
   record->last_seen = now;
   /* The row must exist before the object does: a line number is only ever
    * handed out by the database, so it survives restarts and is never reused. */
   if (!saldo_store_save_line (self->store, record, &error)) {
-    g_warning ("cannot record the new line of modem %s: %s", info->modem_path, error->message);
+    g_warning ("cannot record the new line of %s: %s", origin, error->message);
     return NULL;
   }
   line = saldo_line_new (record);
-  redacted = saldo_redact_iccid (info->iccid);
+  redacted = saldo_redact_iccid (iccid);
   g_info ("new line %s for ICCID %s", saldo_line_get_object_path (line), redacted);
   saldo_daemon_add_line (self, line);
   return line;
@@ -725,6 +731,149 @@ is_registered (const SaldoSimInfo *info)
                           g_strcmp0 (info->registration, "roaming") == 0);
 }
 
+
+static const char *
+profile_class_name (const SaldoEuiccProfile *profile)
+{
+  return profile->has_class ? saldo_profile_class_to_string (profile->profile_class) : NULL;
+}
+
+static SaldoEuicc *
+saldo_daemon_ensure_euicc (SaldoDaemon *self,
+                           const char  *key)
+{
+  g_autoptr(GError) error = NULL;
+  SaldoEuicc *euicc = g_hash_table_lookup (self->euiccs, key);
+  gint64 id;
+
+  if (euicc != NULL)
+    return euicc;
+  if (!saldo_store_ensure_euicc (self->store, key, &id, &error)) {
+    g_warning ("cannot record an eUICC: %s", error->message);
+    return NULL;
+  }
+  euicc = saldo_euicc_new (id, key);
+  g_hash_table_insert (self->euiccs, g_strdup (key), euicc);
+  g_dbus_object_manager_server_export (self->object_manager, saldo_euicc_get_dbus_object (euicc));
+  g_info ("eUICC %s", saldo_euicc_get_object_path (euicc));
+  return euicc;
+}
+
+/* Every profile gets a line — disabled ones too, so the owner can set rules
+ * before switching — and the lines follow the ICCID, never the slot. */
+static void
+on_euicc_report (SaldoEuiccMonitor      *monitor,
+                 const SaldoEuiccReport *report,
+                 gpointer                user_data)
+{
+  SaldoDaemon *self = user_data;
+  SaldoEuicc *euicc = saldo_daemon_ensure_euicc (self, report->key);
+  SaldoDBusEuicc *iface;
+  g_autoptr(GPtrArray) paths = NULL;
+  g_autoptr(GHashTable) listed = NULL;
+
+  if (euicc == NULL)
+    return;
+  iface = saldo_euicc_get_dbus_euicc (euicc);
+  saldo_dbus_euicc_set_modem (iface, report->modem_path);
+  saldo_dbus_euicc_set_slot (iface, report->slot);
+  if (report->eid != NULL)
+    saldo_dbus_euicc_set_eid (iface, report->eid);
+  if (report->error != NULL) {
+    /* The lines we knew stay as they were: a refused read proves nothing. */
+    saldo_dbus_euicc_set_last_error (iface, report->error->message);
+    return;
+  }
+  saldo_dbus_euicc_set_last_error (iface, "");
+  saldo_dbus_euicc_set_last_read (iface, (guint64) now_seconds ());
+
+  paths = g_ptr_array_new ();
+  listed = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < report->profiles->len; i++) {
+    const SaldoEuiccProfile *profile = report->profiles->pdata[i];
+    SaldoLine *line = saldo_daemon_ensure_line (self, profile->iccid, saldo_euicc_get_object_path (euicc));
+
+    if (line == NULL)
+      continue;
+    g_hash_table_add (listed, profile->iccid);
+    if (saldo_line_update_profile (line, report->eid, profile->profile_name, profile->nickname,
+                                   profile->service_provider,
+                                   profile->has_state ? saldo_profile_state_to_string (profile->state) : "",
+                                   profile_class_name (profile))) {
+      g_autoptr(SaldoCarrier) carrier = saldo_daemon_carrier_for_line (self, line);
+
+      saldo_line_set_carrier (line, carrier != NULL ? saldo_carrier_get_id (carrier) : "");
+      saldo_daemon_save_line (self, line);
+    }
+    g_ptr_array_add (paths, (gpointer) saldo_line_get_object_path (line));
+  }
+  /* Profiles this eUICC no longer lists keep their lines, marked absent. */
+  for (guint i = 0; report->eid != NULL && i < self->lines->len; i++) {
+    SaldoLine *line = self->lines->pdata[i];
+    const SaldoLineRecord *record = saldo_line_get_record (line);
+
+    if (g_strcmp0 (record->eid, report->eid) != 0 || g_hash_table_contains (listed, record->iccid))
+      continue;
+    if (saldo_line_update_profile (line, record->eid, record->profile_name, record->profile_nickname,
+                                   record->service_provider, "absent", record->profile_class))
+      saldo_daemon_save_line (self, line);
+  }
+  g_ptr_array_add (paths, NULL);
+  saldo_dbus_euicc_set_lines (iface, (const char * const *) paths->pdata);
+}
+
+static void
+on_modem_added (SaldoModemWatcher *watcher,
+                const char        *modem_path,
+                MMObject          *object,
+                SaldoDaemon       *self)
+{
+  g_autoptr(MMModem) modem = mm_object_get_modem (object);
+  g_autofree char *port = NULL;
+  g_autofree char *protocol = NULL;
+  SaldoEuiccMonitor *monitor;
+  const char *imei = modem != NULL ? mm_modem_get_equipment_identifier (modem) : NULL;
+
+  if (!saldo_config_get_modem_control_port (self->config, imei, &port, &protocol) && modem != NULL) {
+    MMModemPortInfo *ports = NULL;
+    guint n_ports = 0;
+
+    if (mm_modem_get_ports (modem, &ports, &n_ports)) {
+      for (guint i = 0; i < n_ports && port == NULL; i++) {
+        if (ports[i].type == MM_MODEM_PORT_TYPE_QMI || ports[i].type == MM_MODEM_PORT_TYPE_MBIM) {
+          port = g_strdup_printf ("/dev/%s", ports[i].name);
+          protocol = g_strdup (ports[i].type == MM_MODEM_PORT_TYPE_QMI ? "qmi" : "mbim");
+        }
+      }
+      mm_modem_port_info_array_free (ports, n_ports);
+    }
+  }
+  if (port == NULL) {
+    g_debug ("modem %s has no QMI or MBIM control port: no eUICC to read", modem_path);
+    return;
+  }
+  monitor = saldo_euicc_monitor_new (modem_path, imei, port,
+                                     g_str_equal (protocol, "mbim") ? SALDO_CONTROL_PROTOCOL_MBIM
+                                                                    : SALDO_CONTROL_PROTOCOL_QMI);
+  g_signal_connect (monitor, "report", G_CALLBACK (on_euicc_report), self);
+  g_hash_table_insert (self->euicc_monitors, g_strdup (modem_path), monitor);
+}
+
+static void
+on_modem_removed (SaldoModemWatcher *watcher,
+                  const char        *modem_path,
+                  SaldoDaemon       *self)
+{
+  GHashTableIter iter;
+  SaldoEuicc *euicc;
+
+  g_hash_table_remove (self->euicc_monitors, modem_path);
+  g_hash_table_iter_init (&iter, self->euiccs);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &euicc))
+    if (g_strcmp0 (saldo_euicc_get_modem (euicc), modem_path) == 0)
+      saldo_dbus_euicc_set_modem (saldo_euicc_get_dbus_euicc (euicc), "/");
+}
+
 static void
 on_sim_present (SaldoModemWatcher  *watcher,
                 const char         *modem_path,
@@ -734,10 +883,16 @@ on_sim_present (SaldoModemWatcher  *watcher,
   const char *previous = g_hash_table_lookup (self->modem_iccid, modem_path);
   SaldoLine *line;
 
-  if (previous != NULL && g_strcmp0 (previous, info->iccid) != 0)
-    saldo_daemon_release_modem (self, modem_path);
+  if (previous != NULL && g_strcmp0 (previous, info->iccid) != 0) {
+    SaldoEuiccMonitor *monitor = g_hash_table_lookup (self->euicc_monitors, modem_path);
 
-  line = saldo_daemon_ensure_line (self, info);
+    saldo_daemon_release_modem (self, modem_path);
+    /* A new ICCID on the same modem: a profile switch, most likely. */
+    if (monitor != NULL)
+      saldo_euicc_monitor_refresh (monitor);
+  }
+
+  line = saldo_daemon_ensure_line (self, info->iccid, modem_path);
   if (line == NULL)
     return;
 
@@ -907,6 +1062,8 @@ saldo_daemon_start (SaldoDaemon *self)
   self->watcher = saldo_modem_watcher_new (self->connection);
   g_signal_connect (self->watcher, "sim-present", G_CALLBACK (on_sim_present), self);
   g_signal_connect (self->watcher, "sim-absent", G_CALLBACK (on_sim_absent), self);
+  g_signal_connect (self->watcher, "modem-added", G_CALLBACK (on_modem_added), self);
+  g_signal_connect (self->watcher, "modem-removed", G_CALLBACK (on_modem_removed), self);
   g_signal_connect (self->watcher, "notify::manager-running", G_CALLBACK (on_manager_running), self);
   saldo_modem_watcher_start (self->watcher);
 }
@@ -920,6 +1077,7 @@ saldo_daemon_dispose (GObject *object)
   if (self->watcher != NULL)
     g_signal_handlers_disconnect_by_data (self->watcher, self);
   g_hash_table_remove_all (self->sms_watchers);
+  g_hash_table_remove_all (self->euicc_monitors);
   g_hash_table_remove_all (self->ussd_clients);
   g_clear_object (&self->watcher);
   if (self->manager_iface != NULL &&
@@ -939,6 +1097,8 @@ saldo_daemon_finalize (GObject *object)
   g_hash_table_unref (self->modem_info);
   g_hash_table_unref (self->ussd_clients);
   g_hash_table_unref (self->sms_watchers);
+  g_hash_table_unref (self->euicc_monitors);
+  g_hash_table_unref (self->euiccs);
   g_hash_table_unref (self->refresh_waiters);
   g_hash_table_unref (self->last_attempt);
   g_clear_object (&self->carriers);
@@ -970,6 +1130,8 @@ saldo_daemon_init (SaldoDaemon *self)
                                             (GDestroyNotify) saldo_sim_info_free);
   self->ussd_clients = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->sms_watchers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->euicc_monitors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->euiccs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->refresh_waiters = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                                  (GDestroyNotify) g_ptr_array_unref);
   self->last_attempt = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, g_free);

@@ -35,6 +35,17 @@ saldo_line_sync_identity (SaldoLine *self)
 }
 
 static void
+saldo_line_sync_profile (SaldoLine *self)
+{
+  saldo_dbus_line_set_eid (self->iface, self->record->eid);
+  saldo_dbus_line_set_profile_name (self->iface, self->record->profile_name);
+  saldo_dbus_line_set_profile_nickname (self->iface, self->record->profile_nickname);
+  saldo_dbus_line_set_service_provider (self->iface, self->record->service_provider);
+  saldo_dbus_line_set_profile_state (self->iface, self->record->profile_state);
+  saldo_dbus_line_set_profile_class (self->iface, self->record->profile_class);
+}
+
+static void
 saldo_line_sync_settings (SaldoLine *self)
 {
   saldo_dbus_line_set_balance_code (self->iface, self->record->balance_code);
@@ -60,6 +71,7 @@ saldo_line_new (const SaldoLineRecord *record)
   self->iface = saldo_dbus_line_skeleton_new ();
   saldo_line_sync_identity (self);
   saldo_line_sync_settings (self);
+  saldo_line_sync_profile (self);
   saldo_dbus_line_set_active (self->iface, FALSE);
   saldo_dbus_line_set_modem (self->iface, "/");
   saldo_dbus_object_skeleton_set_line (self->object, self->iface);
@@ -158,6 +170,48 @@ saldo_line_update_identity (SaldoLine  *self,
     changed |= replace_if_known (&self->record->sim_type, sim_type);
   if (changed)
     saldo_line_sync_identity (self);
+  return changed;
+}
+
+static gboolean
+replace_always (char       **field,
+                const char  *value)
+{
+  if (value == NULL)
+    value = "";
+  if (g_strcmp0 (*field, value) == 0)
+    return FALSE;
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+/* What the eUICC says about the profile.  Unlike the modem's view, an empty
+ * nickname here is a fact (the owner cleared it), so it replaces the old one. */
+gboolean
+saldo_line_update_profile (SaldoLine  *self,
+                           const char *eid,
+                           const char *name,
+                           const char *nickname,
+                           const char *service_provider,
+                           const char *state,
+                           const char *profile_class)
+{
+  gboolean changed = FALSE;
+
+  changed |= replace_always (&self->record->eid, eid);
+  changed |= replace_always (&self->record->profile_name, name);
+  changed |= replace_always (&self->record->profile_nickname, nickname);
+  changed |= replace_always (&self->record->service_provider, service_provider);
+  changed |= replace_always (&self->record->profile_state, state);
+  if (profile_class != NULL)
+    changed |= replace_always (&self->record->profile_class, profile_class);
+  if (g_strcmp0 (self->record->sim_type, "esim") != 0) {
+    changed |= replace_always (&self->record->sim_type, "esim");
+    saldo_dbus_line_set_sim_type (self->iface, "esim");
+  }
+  if (changed)
+    saldo_line_sync_profile (self);
   return changed;
 }
 

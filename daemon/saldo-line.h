@@ -46,6 +46,13 @@ void                    saldo_line_apply_reading     (SaldoLine          *self,
 gint64                  saldo_line_get_last_check    (SaldoLine  *self);
 gint64                  saldo_line_get_refresh_interval (SaldoLine *self,
                                                       gint64      default_interval);
+gboolean                saldo_line_update_profile    (SaldoLine  *self,
+                                                      const char *eid,
+                                                      const char *name,
+                                                      const char *nickname,
+                                                      const char *service_provider,
+                                                      const char *state,
+                                                      const char *profile_class);
 gboolean                saldo_line_update_settings   (SaldoLine  *self,
                                                       GVariant   *settings,
                                                       gboolean   *changed,

@@ -42,6 +42,8 @@ enum {
 enum {
   SIGNAL_SIM_PRESENT,
   SIGNAL_SIM_ABSENT,
+  SIGNAL_MODEM_ADDED,
+  SIGNAL_MODEM_REMOVED,
   N_SIGNALS
 };
 
@@ -342,6 +344,7 @@ saldo_modem_watcher_add_object (SaldoModemWatcher *self,
   g_signal_connect (object, "interface-added", G_CALLBACK (on_interfaces_changed), entry);
   g_signal_connect (object, "interface-removed", G_CALLBACK (on_interfaces_changed), entry);
   modem_entry_bind_3gpp (entry);
+  g_signal_emit (self, signals[SIGNAL_MODEM_ADDED], 0, entry->path, entry->object);
   modem_entry_load_sim (entry);
 }
 
@@ -357,6 +360,7 @@ saldo_modem_watcher_remove_path (SaldoModemWatcher *self,
   g_info ("modem %s went away (%s)", path, reason);
   if (entry->reported != NULL || entry->absent_reason == NULL)
     g_signal_emit (self, signals[SIGNAL_SIM_ABSENT], 0, entry->path, reason);
+  g_signal_emit (self, signals[SIGNAL_MODEM_REMOVED], 0, entry->path);
   g_hash_table_remove (self->modems, path);
 }
 
@@ -543,6 +547,12 @@ saldo_modem_watcher_class_init (SaldoModemWatcherClass *klass)
   signals[SIGNAL_SIM_PRESENT] =
     g_signal_new ("sim-present", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_POINTER);
+  signals[SIGNAL_MODEM_ADDED] =
+    g_signal_new ("modem-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, MM_TYPE_OBJECT);
+  signals[SIGNAL_MODEM_REMOVED] =
+    g_signal_new ("modem-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   signals[SIGNAL_SIM_ABSENT] =
     g_signal_new ("sim-absent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);

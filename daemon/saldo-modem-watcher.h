@@ -17,6 +17,8 @@ G_DECLARE_FINAL_TYPE (SaldoModemWatcher, saldo_modem_watcher, SALDO, MODEM_WATCH
  *  "sim-absent"  (const char *modem_path, const char *reason)
  *      the modem presents no usable SIM any more (removed, unplugged, locked,
  *      ModemManager gone);
+ *  "modem-added"   (const char *modem_path, MMObject *object)
+ *  "modem-removed" (const char *modem_path)
  *  "notify::manager-running".
  */
 SaldoModemWatcher *saldo_modem_watcher_new                (GDBusConnection   *connection);

@@ -120,6 +120,19 @@ static const char * const migrations[] = {
   "  topup_id INTEGER NOT NULL REFERENCES topups (id),"
   "  time INTEGER NOT NULL"
   ");",
+
+  /* 3 → 4: eSIM profiles on lines, and eUICCs. */
+  "ALTER TABLE lines ADD COLUMN eid TEXT NOT NULL DEFAULT '';"
+  "ALTER TABLE lines ADD COLUMN profile_name TEXT NOT NULL DEFAULT '';"
+  "ALTER TABLE lines ADD COLUMN profile_nickname TEXT NOT NULL DEFAULT '';"
+  "ALTER TABLE lines ADD COLUMN service_provider TEXT NOT NULL DEFAULT '';"
+  "ALTER TABLE lines ADD COLUMN profile_state TEXT NOT NULL DEFAULT '';"
+  "ALTER TABLE lines ADD COLUMN profile_class TEXT NOT NULL DEFAULT '';"
+  "CREATE TABLE euiccs ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  key TEXT NOT NULL UNIQUE,"
+  "  first_seen INTEGER NOT NULL"
+  ");",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SALDO_STORE_SCHEMA_VERSION);
@@ -138,6 +151,12 @@ saldo_line_record_new (void)
   record->refresh_interval = -1;
   record->own_number = g_strdup ("");
   record->sms_senders = g_strdup ("");
+  record->eid = g_strdup ("");
+  record->profile_name = g_strdup ("");
+  record->profile_nickname = g_strdup ("");
+  record->service_provider = g_strdup ("");
+  record->profile_state = g_strdup ("");
+  record->profile_class = g_strdup ("");
   return record;
 }
 
@@ -160,6 +179,12 @@ saldo_line_record_copy (const SaldoLineRecord *record)
   copy->allow_roaming = record->allow_roaming;
   copy->own_number = g_strdup (record->own_number);
   copy->sms_senders = g_strdup (record->sms_senders);
+  copy->eid = g_strdup (record->eid);
+  copy->profile_name = g_strdup (record->profile_name);
+  copy->profile_nickname = g_strdup (record->profile_nickname);
+  copy->service_provider = g_strdup (record->service_provider);
+  copy->profile_state = g_strdup (record->profile_state);
+  copy->profile_class = g_strdup (record->profile_class);
   return copy;
 }
 
@@ -177,6 +202,12 @@ saldo_line_record_free (SaldoLineRecord *record)
   g_free (record->balance_menu);
   g_free (record->own_number);
   g_free (record->sms_senders);
+  g_free (record->eid);
+  g_free (record->profile_name);
+  g_free (record->profile_nickname);
+  g_free (record->service_provider);
+  g_free (record->profile_state);
+  g_free (record->profile_class);
   g_free (record);
 }
 
@@ -390,7 +421,9 @@ saldo_store_load_lines (SaldoStore  *self,
   if (sqlite3_prepare_v2 (self->db,
                           "SELECT id, iccid, imsi, operator_code, operator_name, sim_type,"
                           " first_seen, last_seen, balance_code, balance_menu, refresh_interval,"
-                          " allow_roaming, own_number, sms_senders FROM lines ORDER BY id",
+                          " allow_roaming, own_number, sms_senders, eid, profile_name,"
+                          " profile_nickname, service_provider, profile_state, profile_class"
+                          " FROM lines ORDER BY id",
                           -1, &stmt, NULL) != SQLITE_OK)
     return saldo_store_fail (self, "loading lines", error);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
@@ -410,6 +443,12 @@ saldo_store_load_lines (SaldoStore  *self,
     record->allow_roaming = sqlite3_column_int (stmt, 11) != 0;
     record->own_number = column_dup (stmt, 12);
     record->sms_senders = column_dup (stmt, 13);
+    record->eid = column_dup (stmt, 14);
+    record->profile_name = column_dup (stmt, 15);
+    record->profile_nickname = column_dup (stmt, 16);
+    record->service_provider = column_dup (stmt, 17);
+    record->profile_state = column_dup (stmt, 18);
+    record->profile_class = column_dup (stmt, 19);
     g_ptr_array_add (records, record);
   }
   if (rc != SQLITE_DONE)
@@ -434,13 +473,17 @@ saldo_store_save_line (SaldoStore       *self,
   if (record->id == 0)
     sql = "INSERT INTO lines (iccid, imsi, operator_code, operator_name, sim_type,"
           " first_seen, last_seen, balance_code, balance_menu, refresh_interval,"
-          " allow_roaming, own_number, sms_senders)"
-          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?10, ?11, ?12, ?13, ?14)";
+          " allow_roaming, own_number, sms_senders, eid, profile_name, profile_nickname,"
+          " service_provider, profile_state, profile_class)"
+          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?10, ?11, ?12, ?13, ?14,"
+          " ?15, ?16, ?17, ?18, ?19, ?20)";
   else
     sql = "UPDATE lines SET iccid = ?1, imsi = ?2, operator_code = ?3, operator_name = ?4,"
           " sim_type = ?5, first_seen = ?6, last_seen = ?7, balance_code = ?9,"
           " balance_menu = ?10, refresh_interval = ?11, allow_roaming = ?12,"
-          " own_number = ?13, sms_senders = ?14 WHERE id = ?8";
+          " own_number = ?13, sms_senders = ?14, eid = ?15, profile_name = ?16,"
+          " profile_nickname = ?17, service_provider = ?18, profile_state = ?19,"
+          " profile_class = ?20 WHERE id = ?8";
   if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
     return saldo_store_fail (self, "saving a line", error);
   sqlite3_bind_text (stmt, 1, record->iccid, -1, SQLITE_STATIC);
@@ -458,10 +501,42 @@ saldo_store_save_line (SaldoStore       *self,
   sqlite3_bind_int (stmt, 12, record->allow_roaming ? 1 : 0);
   sqlite3_bind_text (stmt, 13, record->own_number != NULL ? record->own_number : "", -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 14, record->sms_senders != NULL ? record->sms_senders : "", -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 15, record->eid != NULL ? record->eid : "", -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 16, record->profile_name != NULL ? record->profile_name : "", -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 17, record->profile_nickname != NULL ? record->profile_nickname : "", -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 18, record->service_provider != NULL ? record->service_provider : "", -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 19, record->profile_state != NULL ? record->profile_state : "", -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 20, record->profile_class != NULL ? record->profile_class : "", -1, SQLITE_STATIC);
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return saldo_store_fail (self, "saving a line", error);
   if (record->id == 0)
     record->id = sqlite3_last_insert_rowid (self->db);
+  return TRUE;
+}
+
+gboolean
+saldo_store_ensure_euicc (SaldoStore  *self,
+                          const char  *key,
+                          gint64      *id_out,
+                          GError     **error)
+{
+  g_autoptr(sqlite3_stmt) insert = NULL;
+  g_autoptr(sqlite3_stmt) select = NULL;
+
+  if (sqlite3_prepare_v2 (self->db,
+                          "INSERT INTO euiccs (key, first_seen) VALUES (?1, ?2)"
+                          " ON CONFLICT (key) DO NOTHING", -1, &insert, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (self->db, "SELECT id FROM euiccs WHERE key = ?1", -1, &select,
+                          NULL) != SQLITE_OK)
+    return saldo_store_fail (self, "recording an eUICC", error);
+  sqlite3_bind_text (insert, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (insert, 2, g_get_real_time () / G_USEC_PER_SEC);
+  if (sqlite3_step (insert) != SQLITE_DONE)
+    return saldo_store_fail (self, "recording an eUICC", error);
+  sqlite3_bind_text (select, 1, key, -1, SQLITE_STATIC);
+  if (sqlite3_step (select) != SQLITE_ROW)
+    return saldo_store_fail (self, "recording an eUICC", error);
+  *id_out = sqlite3_column_int64 (select, 0);
   return TRUE;
 }
 

@@ -23,6 +23,13 @@ typedef struct {
   gboolean allow_roaming;
   char   *own_number;
   char   *sms_senders;      /* extra senders separated by ';' */
+  /* eSIM profile, from the eUICC ("" for physical SIMs) */
+  char   *eid;
+  char   *profile_name;
+  char   *profile_nickname;
+  char   *service_provider;
+  char   *profile_state;
+  char   *profile_class;
 } SaldoLineRecord;
 
 /* One balance check, good or bad, exactly as it happened. */
@@ -57,7 +64,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaldoLineRecord, saldo_line_record_free)
 G_DECLARE_FINAL_TYPE (SaldoStore, saldo_store, SALDO, STORE, GObject)
 
 /* The newest schema this build knows; a database from a newer Saldo is refused. */
-#define SALDO_STORE_SCHEMA_VERSION 3
+#define SALDO_STORE_SCHEMA_VERSION 4
 
 SaldoStore *saldo_store_open            (const char       *path,
                                          GError          **error);
@@ -83,6 +90,13 @@ gboolean    saldo_store_last_reading    (SaldoStore       *self,
                                          gint64            line_id,
                                          gboolean          balance_only,
                                          SaldoReading    **reading_out,
+                                         GError          **error);
+
+/* eUICCs get a stable number the first time their key (the EID, or
+ * modem:IMEI:slot when the card will not tell it) is seen. */
+gboolean    saldo_store_ensure_euicc    (SaldoStore       *self,
+                                         const char       *key,
+                                         gint64           *id_out,
                                          GError          **error);
 
 G_END_DECLS
