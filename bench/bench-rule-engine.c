@@ -25,7 +25,7 @@ typedef struct {
   char           iccid[24];
   SaldoLineState state;
   SaldoRule      rules[RULES_PER_LINE];
-  SaldoReading   readings[READINGS_PER_LINE];
+  SaldoBalancePoint   readings[READINGS_PER_LINE];
   gsize          first_row;     /* this line's rows in the shared history */
 } BenchLine;
 
@@ -84,7 +84,7 @@ bench_init (Bench *b, guint n_lines)
       line->state.last_recharge = b->now - g_rand_int_range (rand, 0, 60) * (gint64) DAY;
       line->state.deactivation_days = 90;
       for (guint i = 0; i < READINGS_PER_LINE; i++)
-        line->readings[i] = (SaldoReading) {
+        line->readings[i] = (SaldoBalancePoint) {
           b->now - (READINGS_PER_LINE - i) * 3600, line->state.balance + g_rand_int_range (rand, 0, 200)
         };
       line->state.readings = line->readings;

@@ -89,8 +89,8 @@ typedef struct {
   const SaldoLedgerRow *last_disputed;
   /* contradiction: the newest contradicting pair of readings, if any */
   gboolean              contradiction;
-  SaldoReading          contra_a;
-  SaldoReading          contra_b;
+  SaldoBalancePoint          contra_a;
+  SaldoBalancePoint          contra_b;
 } LineStats;
 
 typedef struct {
@@ -105,7 +105,7 @@ typedef struct {
   gint64                  now;
   gint64                  day_start;
   gint64                  month_start;
-  SaldoReading           *readings;    /* sorted by time */
+  SaldoBalancePoint           *readings;    /* sorted by time */
   gsize                   n_readings;
 } Ctx;
 
@@ -309,8 +309,8 @@ find_contradiction (const Ctx *ctx, LineStats *ls)
   ls->contradiction = FALSE;
   for (gsize i = 1; i < ctx->n_readings; i++)
     {
-      const SaldoReading *a = &ctx->readings[i - 1];
-      const SaldoReading *b = &ctx->readings[i];
+      const SaldoBalancePoint *a = &ctx->readings[i - 1];
+      const SaldoBalancePoint *b = &ctx->readings[i];
       gint64 hi = MAX (a->balance, b->balance);
       gint64 diff = sat_sub (hi, MIN (a->balance, b->balance));
 
@@ -707,7 +707,7 @@ topup_confirmed (const Ctx *ctx, const SaldoLedgerRow *row)
     }
   for (gsize i = 0; i < ctx->n_readings; i++)
     {
-      const SaldoReading *r = &ctx->readings[i];
+      const SaldoBalancePoint *r = &ctx->readings[i];
       if (r->time <= row->created)
         continue;
       if (have_base ? r->balance > base : r->balance >= row->amount)
@@ -916,8 +916,8 @@ compare_candidates (gconstpointer pa, gconstpointer pb)
 static gint
 compare_readings (gconstpointer pa, gconstpointer pb)
 {
-  const SaldoReading *a = pa;
-  const SaldoReading *b = pb;
+  const SaldoBalancePoint *a = pa;
+  const SaldoBalancePoint *b = pb;
 
   /* a total order, so the caller's listing order never matters */
   if (a->time != b->time)
@@ -1026,7 +1026,7 @@ saldo_rule_engine_decide_with (const SaldoEngineInput *in,
                                GError                **error)
 {
   g_autoptr(GTimeZone) utc = NULL;
-  g_autofree SaldoReading *readings = NULL;
+  g_autofree SaldoBalancePoint *readings = NULL;
   g_autofree RuleStats *rule_stats = NULL;
   g_autofree Outcome *outcomes = NULL;
   g_autofree Outcome **candidates = NULL;
@@ -1064,10 +1064,10 @@ saldo_rule_engine_decide_with (const SaldoEngineInput *in,
   if (!setup_calendar (&ctx, error))
     return FALSE;
 
-  readings = g_new (SaldoReading, MAX (in->line.n_readings, 1));
+  readings = g_new (SaldoBalancePoint, MAX (in->line.n_readings, 1));
   if (in->line.n_readings > 0)
-    memcpy (readings, in->line.readings, sizeof (SaldoReading) * in->line.n_readings);
-  qsort (readings, in->line.n_readings, sizeof (SaldoReading), compare_readings);
+    memcpy (readings, in->line.readings, sizeof (SaldoBalancePoint) * in->line.n_readings);
+  qsort (readings, in->line.n_readings, sizeof (SaldoBalancePoint), compare_readings);
   ctx.readings = readings;
   ctx.n_readings = in->line.n_readings;
 

@@ -91,7 +91,7 @@ typedef enum {
 typedef struct {
   gint64 time;
   gint64 balance;   /* minor units of the line currency */
-} SaldoReading;
+} SaldoBalancePoint;
 
 typedef struct {
   const char         *iccid;
@@ -104,7 +104,7 @@ typedef struct {
   gboolean            data_known;
   gint64              last_recharge;      /* 0 = unknown */
   guint               deactivation_days;  /* 0 = carrier does not deactivate / unknown */
-  const SaldoReading *readings;           /* last few balance readings, any order */
+  const SaldoBalancePoint *readings;           /* last few balance readings, any order */
   gsize               n_readings;
 } SaldoLineState;
 

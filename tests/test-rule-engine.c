@@ -16,7 +16,7 @@ typedef struct {
   SaldoEngineInput in;
   SaldoRule        rules[4];
   SaldoLedgerRow   rows[16];
-  SaldoReading     readings[8];
+  SaldoBalancePoint     readings[8];
   GTimeZone       *tz;
 } Fixture;
 
@@ -87,7 +87,7 @@ static void
 add_reading (Fixture *f, gint64 time, gint64 balance)
 {
   g_assert_cmpuint (f->in.line.n_readings, <, G_N_ELEMENTS (f->readings));
-  f->readings[f->in.line.n_readings++] = (SaldoReading) { time, balance };
+  f->readings[f->in.line.n_readings++] = (SaldoBalancePoint) { time, balance };
 }
 
 static void

@@ -29,7 +29,7 @@ typedef struct {
   SaldoLineLimits limits;
   SaldoRule       rules[MAX_RULES];
   gsize           n_rules;
-  SaldoReading    readings[6];
+  SaldoBalancePoint    readings[6];
   gint64          true_balance;   /* what the modem would say without misreads */
   gint64          confirmed;      /* rule confirmed by the simulated owner */
 } SimLine;
@@ -188,10 +188,10 @@ push_reading (SimLine *line, gint64 time, gint64 balance)
 
   if (line->state.n_readings == cap)
     {
-      memmove (&line->readings[0], &line->readings[1], sizeof (SaldoReading) * (cap - 1));
+      memmove (&line->readings[0], &line->readings[1], sizeof (SaldoBalancePoint) * (cap - 1));
       line->state.n_readings--;
     }
-  line->readings[line->state.n_readings++] = (SaldoReading) { time, balance };
+  line->readings[line->state.n_readings++] = (SaldoBalancePoint) { time, balance };
   line->state.balance = balance;
 }
 
