@@ -17,6 +17,10 @@
 #include "saldo-line.h"
 #include "saldo-log.h"
 #include "saldo-modem-watcher.h"
+#include "saldo-provider-builtin.h"
+#include "saldo-provider-loader.h"
+#include "saldo-rule-object.h"
+#include "saldo-rule-store.h"
 #include "saldo-sms-watcher.h"
 #include "saldo-store.h"
 #include "saldo-ussd-client.h"
@@ -43,6 +47,9 @@ struct _SaldoDaemon {
   GHashTable               *euicc_monitors;    /* modem path → SaldoEuiccMonitor */
   GHashTable               *euiccs;            /* key → SaldoEuicc */
   SaldoCarrierDb           *carriers;
+  SaldoProviderLoader      *provider_loader;
+  GPtrArray                *providers;         /* SaldoProvider */
+  GPtrArray                *rules;             /* SaldoRuleObject, by id */
   SaldoBalanceChecker      *checker;
   SaldoAuthority           *authority;
   const SaldoDaemonSettings *settings;
@@ -999,6 +1006,36 @@ saldo_daemon_open_store (SaldoDaemon  *self,
   return TRUE;
 }
 
+/* providers.d/NAME.conf beside the configuration file; a broken file is
+ * reported and skipped, the others load.  Secrets stay in their own
+ * root-only files and never reach the bus or the logs. */
+static void
+saldo_daemon_load_providers (SaldoDaemon *self)
+{
+  g_autoptr(GPtrArray) errors = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+
+  self->provider_loader = saldo_provider_loader_new (SALDO_PROVIDER_PLUGIN_DIR);
+  saldo_provider_loader_add_builtins (self->provider_loader);
+  self->providers = saldo_provider_loader_load_dir (self->provider_loader,
+                                                    saldo_config_get_config_dir (self->config),
+                                                    &errors, &error);
+  if (self->providers == NULL) {
+    g_warning ("top-up providers: %s", error->message);
+    self->providers = g_ptr_array_new_with_free_func (g_object_unref);
+  }
+  for (guint i = 0; errors != NULL && i < errors->len; i++)
+    g_warning ("top-up providers: %s", ((GError *) errors->pdata[i])->message);
+  for (guint i = 0; i < self->providers->len; i++) {
+    g_ptr_array_add (ids, (gpointer) saldo_provider_get_id (self->providers->pdata[i]));
+    g_info ("top-up provider %s (%s)", saldo_provider_get_id (self->providers->pdata[i]),
+            saldo_provider_get_type_name (self->providers->pdata[i]));
+  }
+  g_ptr_array_add (ids, NULL);
+  saldo_dbus_manager_set_providers (self->manager_iface, (const char * const *) ids->pdata);
+}
+
 SaldoDaemon *
 saldo_daemon_new (GDBusConnection  *connection,
                   SaldoConfig      *config,
@@ -1009,6 +1046,7 @@ saldo_daemon_new (GDBusConnection  *connection,
   self->connection = g_object_ref (connection);
   self->config = g_object_ref (config);
   self->settings = saldo_config_get_daemon_settings (config);
+  self->manager_iface = saldo_dbus_manager_skeleton_new ();
   {
     g_autofree char *admin_dir = g_build_filename (saldo_config_get_config_dir (config),
                                                    "carriers.d", NULL);
@@ -1029,9 +1067,9 @@ saldo_daemon_new (GDBusConnection  *connection,
     for (guint i = 0; warnings != NULL && warnings[i] != NULL; i++)
       g_info ("carrier definitions: %s", warnings[i]);
     self->checker = saldo_balance_checker_new (&check_config);
+    saldo_daemon_load_providers (self);
     self->authority = saldo_authority_new (self->settings->authorization_timeout_ms);
   }
-  self->manager_iface = saldo_dbus_manager_skeleton_new ();
   saldo_dbus_manager_set_version (self->manager_iface, SALDO_VERSION);
   saldo_dbus_manager_set_modem_manager_running (self->manager_iface, FALSE);
   if (!saldo_daemon_open_store (self, error))
@@ -1102,6 +1140,9 @@ saldo_daemon_finalize (GObject *object)
   g_hash_table_unref (self->refresh_waiters);
   g_hash_table_unref (self->last_attempt);
   g_clear_object (&self->carriers);
+  g_clear_pointer (&self->providers, g_ptr_array_unref);
+  g_clear_pointer (&self->rules, g_ptr_array_unref);
+  g_clear_object (&self->provider_loader);
   g_clear_object (&self->checker);
   g_clear_object (&self->authority);
   g_ptr_array_unref (self->lines);

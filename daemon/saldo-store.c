@@ -133,6 +133,32 @@ static const char * const migrations[] = {
   "  key TEXT NOT NULL UNIQUE,"
   "  first_seen INTEGER NOT NULL"
   ");",
+
+  /* 4 → 5: top-up rules.  Removed rules stay (removed = 1) so the ledger's
+   * rule ids keep pointing somewhere. */
+  "CREATE TABLE rules ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  line_id INTEGER NOT NULL REFERENCES lines (id),"
+  "  kind TEXT NOT NULL CHECK (kind IN ('threshold', 'data', 'keep-alive', 'schedule')),"
+  "  enabled INTEGER NOT NULL,"
+  "  confirm INTEGER NOT NULL,"
+  "  provider TEXT NOT NULL,"
+  "  amount INTEGER NOT NULL CHECK (amount > 0),"
+  "  currency TEXT NOT NULL,"
+  "  below INTEGER NOT NULL DEFAULT 0,"
+  "  days_before INTEGER NOT NULL DEFAULT 0,"
+  "  day INTEGER NOT NULL DEFAULT 0,"
+  "  hour INTEGER NOT NULL DEFAULT 0,"
+  "  max_per_topup INTEGER NOT NULL DEFAULT 0,"
+  "  max_per_day INTEGER NOT NULL DEFAULT 0,"
+  "  max_per_month INTEGER NOT NULL DEFAULT 0,"
+  "  max_attempts_24h INTEGER NOT NULL DEFAULT 0,"
+  "  cooldown INTEGER NOT NULL DEFAULT 300,"
+  "  created INTEGER NOT NULL,"
+  "  rearmed_at INTEGER NOT NULL DEFAULT 0,"
+  "  disabled_reason TEXT NOT NULL DEFAULT '',"
+  "  removed INTEGER NOT NULL DEFAULT 0"
+  ");",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SALDO_STORE_SCHEMA_VERSION);

@@ -966,7 +966,7 @@ check_input (const SaldoEngineInput *in, GError **error)
                            "line.iccid: must not be empty");
       return FALSE;
     }
-  if (!saldo_currency_is_valid (in->line.currency))
+  if (!saldo_rule_currency_is_valid (in->line.currency))
     {
       g_set_error_literal (error, SALDO_RULE_ERROR, SALDO_RULE_ERROR_INVALID_ARGUMENT,
                            "line.currency: must be a three-letter ISO 4217 code");

@@ -224,7 +224,7 @@ saldo_global_limits_init_defaults (SaldoGlobalLimits *limits)
 }
 
 gboolean
-saldo_currency_is_valid (const char *currency)
+saldo_rule_currency_is_valid (const char *currency)
 {
   if (currency == NULL || strlen (currency) != 3)
     return FALSE;
@@ -308,7 +308,7 @@ saldo_rule_validate (const SaldoRule *rule, const char *line_currency, GError **
     return invalid (error, "mode: unknown mode %d", (int) rule->mode);
   if (rule->amount <= 0)
     return invalid (error, "amount: must be greater than zero");
-  if (!saldo_currency_is_valid (rule->currency))
+  if (!saldo_rule_currency_is_valid (rule->currency))
     return invalid (error, "currency: \"%s\" is not a three-letter ISO 4217 code",
                     rule->currency != NULL ? rule->currency : "");
   if (line_currency != NULL && strcmp (rule->currency, line_currency) != 0)
@@ -366,7 +366,7 @@ saldo_global_limits_validate (const SaldoGlobalLimits *limits, GError **error)
 {
   if (limits->monthly_cap < 0)
     return invalid (error, "global-monthly-cap: must not be negative");
-  if (limits->monthly_cap > 0 && !saldo_currency_is_valid (limits->currency))
+  if (limits->monthly_cap > 0 && !saldo_rule_currency_is_valid (limits->currency))
     return invalid (error, "global-currency: a monthly cap needs a three-letter ISO 4217 code");
   if (limits->breaker_window <= 0)
     return invalid (error, "breaker-window: must be greater than zero");

@@ -132,7 +132,7 @@ gboolean     saldo_rule_check_limits           (const SaldoRule         *rule,
                                                 const SaldoGlobalLimits *global,
                                                 GError                 **error);
 
-gboolean     saldo_currency_is_valid           (const char *currency);
+gboolean     saldo_rule_currency_is_valid           (const char *currency);
 /* "PEN 12.50"; uses the ISO 4217 minor-unit exponent of the currency */
 char        *saldo_format_money                (gint64      amount,
                                                 const char *currency);
