@@ -21,7 +21,7 @@ static const char * const known_groups[] = { "Daemon", NULL };
 static const char * const known_daemon_keys[] = {
   "StateDirectory", "RefreshInterval", "UssdTimeout", "UssdAttempts", "UssdRetryDelay",
   "AuthorizationTimeout", "RefreshOnRegistration", "RegistrationRefreshMinInterval",
-  "CarrierDataDirectory", NULL
+  "CarrierDataDirectory", "VerifyDelay", "GlobalMonthlyCap", "GlobalCapCurrency", NULL
 };
 
 /* Reads an optional number of seconds (fractions allowed) in [min, max]. */
@@ -90,6 +90,8 @@ saldo_config_validate (SaldoConfig  *self,
     double retry = self->settings.ussd_retry_delay_ms / 1000.0;
     double auth = self->settings.authorization_timeout_ms / 1000.0;
     double min_interval = self->settings.registration_refresh_min_interval;
+    double verify = self->settings.verify_delay;
+    double cap = 0;
     g_autoptr(GError) bool_error = NULL;
 
     if (!read_seconds (self, "RefreshInterval", 0, 30 * 86400, &refresh, error) ||
@@ -97,8 +99,26 @@ saldo_config_validate (SaldoConfig  *self,
         !read_seconds (self, "UssdAttempts", 1, 10, &attempts, error) ||
         !read_seconds (self, "UssdRetryDelay", 0.05, 3600, &retry, error) ||
         !read_seconds (self, "AuthorizationTimeout", 0.1, 300, &auth, error) ||
-        !read_seconds (self, "RegistrationRefreshMinInterval", 0, 86400, &min_interval, error))
+        !read_seconds (self, "RegistrationRefreshMinInterval", 0, 86400, &min_interval, error) ||
+        !read_seconds (self, "VerifyDelay", 1, 86400, &verify, error) ||
+        !read_seconds (self, "GlobalMonthlyCap", 0, 1e15, &cap, error))
       return FALSE;
+    self->settings.verify_delay = (guint) verify;
+    self->settings.global_monthly_cap = (gint64) cap;
+    if (cap > 0) {
+      g_autofree char *currency = g_key_file_get_string (self->keyfile, "Daemon",
+                                                         "GlobalCapCurrency", NULL);
+
+      if (currency == NULL || strlen (currency) != 3 || !g_ascii_isupper (currency[0]) ||
+          !g_ascii_isupper (currency[1]) || !g_ascii_isupper (currency[2])) {
+        g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
+                     "%s: [Daemon] GlobalMonthlyCap needs GlobalCapCurrency (ISO 4217, e.g. PEN)",
+                     self->path);
+        return FALSE;
+      }
+      g_free (self->settings.global_cap_currency);
+      self->settings.global_cap_currency = g_steal_pointer (&currency);
+    }
     if (refresh != 0 && refresh < 600) {
       g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
                    "%s: [Daemon] RefreshInterval must be 0 (never) or at least 600 seconds",
@@ -247,6 +267,7 @@ saldo_config_finalize (GObject *object)
   g_key_file_unref (self->keyfile);
   g_free (self->state_dir);
   g_free (self->settings.carrier_data_dir);
+  g_free (self->settings.global_cap_currency);
   G_OBJECT_CLASS (saldo_config_parent_class)->finalize (object);
 }
 
@@ -269,4 +290,5 @@ saldo_config_init (SaldoConfig *self)
   self->settings.refresh_on_registration = TRUE;
   self->settings.registration_refresh_min_interval = 600;
   self->settings.carrier_data_dir = g_strdup (SALDO_CARRIERS_DIR);
+  self->settings.verify_delay = 120;
 }

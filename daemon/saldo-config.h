@@ -31,6 +31,9 @@ typedef struct {
   gboolean  refresh_on_registration;
   guint     registration_refresh_min_interval; /* s */
   char     *carrier_data_dir;
+  guint     verify_delay;              /* s after a top-up before re-reading the balance */
+  gint64    global_monthly_cap;        /* minor units across all lines, 0 = none */
+  char     *global_cap_currency;
 } SaldoDaemonSettings;
 
 const SaldoDaemonSettings *saldo_config_get_daemon_settings (SaldoConfig *self);

@@ -8,8 +8,7 @@
 #include "saldo-authority.h"
 #include "saldo-balance-checker.h"
 #include "saldo-carrier-db.h"
-#include "saldo-daemon.h"
-#include "saldo-dbus-generated.h"
+#include "saldo-daemon-private.h"
 #include "saldo-error.h"
 #include "saldo-es10c.h"
 #include "saldo-euicc.h"
@@ -25,44 +24,9 @@
 #include "saldo-store.h"
 #include "saldo-ussd-client.h"
 
-/* The daemon object: the only holder of mutable state.  It owns the store,
- * the lines, the ModemManager watcher and the bus objects, and maps what
- * the watcher reports onto lines. */
-struct _SaldoDaemon {
-  GObject                   parent_instance;
-  GDBusConnection          *connection;
-  SaldoConfig              *config;
-  SaldoStore               *store;
-  GDBusObjectManagerServer *object_manager;
-  SaldoDBusManager         *manager_iface;
-  SaldoModemWatcher        *watcher;
-  GHashTable               *lines_by_iccid;    /* iccid → SaldoLine */
-  GPtrArray                *lines;             /* SaldoLine, by id */
-  GHashTable               *modem_iccid;       /* modem path → iccid it presents */
-  GHashTable               *modem_info;        /* modem path → SaldoSimInfo last reported */
-  GHashTable               *ussd_clients;      /* modem path → SaldoUssdClient */
-  GHashTable               *sms_watchers;      /* modem path → SaldoSmsWatcher */
-  GHashTable               *refresh_waiters;   /* SaldoLine → GPtrArray of invocations */
-  GHashTable               *last_attempt;      /* SaldoLine → gint64* unix time */
-  GHashTable               *euicc_monitors;    /* modem path → SaldoEuiccMonitor */
-  GHashTable               *euiccs;            /* key → SaldoEuicc */
-  SaldoCarrierDb           *carriers;
-  SaldoProviderLoader      *provider_loader;
-  GPtrArray                *providers;         /* SaldoProvider */
-  GPtrArray                *rules;             /* SaldoRuleObject, by id */
-  SaldoBalanceChecker      *checker;
-  SaldoAuthority           *authority;
-  const SaldoDaemonSettings *settings;
-  guint                     schedule_id;
-};
-
 G_DEFINE_TYPE (SaldoDaemon, saldo_daemon, G_TYPE_OBJECT)
 
 static void saldo_daemon_reschedule   (SaldoDaemon           *self);
-static void saldo_daemon_refresh_line (SaldoDaemon           *self,
-                                       SaldoLine             *line,
-                                       gboolean               allow_roaming,
-                                       GDBusMethodInvocation *invocation);
 
 static void
 saldo_daemon_sync_lines_property (SaldoDaemon *self)
@@ -76,15 +40,8 @@ saldo_daemon_sync_lines_property (SaldoDaemon *self)
 }
 
 
-typedef struct {
-  SaldoDaemon           *self;
-  SaldoLine             *line;
-  GDBusMethodInvocation *invocation;
-  GVariant              *args;
-} MethodCall;
-
-static MethodCall *
-method_call_new (SaldoDaemon           *self,
+MethodCall *
+saldo_method_call_new (SaldoDaemon           *self,
                  SaldoLine             *line,
                  GDBusMethodInvocation *invocation,
                  GVariant              *args)
@@ -98,20 +55,20 @@ method_call_new (SaldoDaemon           *self,
   return call;
 }
 
-static void
-method_call_free (MethodCall *call)
+void
+saldo_method_call_free (MethodCall *call)
 {
   g_object_unref (call->self);
   g_object_unref (call->line);
   g_object_unref (call->invocation);
   g_variant_unref (call->args);
+  g_clear_object (&call->object);
   g_free (call);
 }
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (MethodCall, method_call_free)
 
-static void
-return_error (GDBusMethodInvocation *invocation,
-              GError                *error)
+void
+saldo_daemon_return_error (GDBusMethodInvocation *invocation,
+                           GError                *error)
 {
   saldo_error_to_dbus (&error);
   g_dbus_method_invocation_return_gerror (invocation, error);
@@ -129,13 +86,13 @@ on_refresh_authorized (GObject      *source,
   g_autoptr(GVariant) roaming = NULL;
 
   if (!saldo_authority_check_finish (SALDO_AUTHORITY (source), result, &error)) {
-    return_error (call->invocation, error);
+    saldo_daemon_return_error (call->invocation, error);
     return;
   }
   roaming = g_variant_lookup_value (call->args, "allow-roaming", NULL);
   if (roaming != NULL) {
     if (!g_variant_is_of_type (roaming, G_VARIANT_TYPE_BOOLEAN)) {
-      return_error (call->invocation,
+      saldo_daemon_return_error (call->invocation,
                     g_error_new_literal (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
                                          "allow-roaming: must be a boolean (b)"));
       return;
@@ -146,10 +103,10 @@ on_refresh_authorized (GObject      *source,
                              g_object_ref (call->invocation));
 }
 
-static gboolean
-check_option_keys (GVariant            *options,
-                   const char * const  *known,
-                   GDBusMethodInvocation *invocation)
+gboolean
+saldo_daemon_check_option_keys (GVariant              *options,
+                                const char * const    *known,
+                                GDBusMethodInvocation *invocation)
 {
   gsize n = g_variant_n_children (options);
 
@@ -161,7 +118,7 @@ check_option_keys (GVariant            *options,
     if (!g_strv_contains (known, key)) {
       g_autofree char *list = g_strjoinv (", ", (char **) known);
 
-      return_error (invocation, g_error_new (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
+      saldo_daemon_return_error (invocation, g_error_new (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
                                              "%s: unknown option (known: %s)", key, list));
       return FALSE;
     }
@@ -179,11 +136,11 @@ on_handle_refresh (SaldoDBusLine         *iface,
   SaldoDaemon *self = g_object_get_data (G_OBJECT (line), "saldo-daemon");
   static const char * const known[] = { "allow-roaming", NULL };
 
-  if (!check_option_keys (options, known, invocation))
+  if (!saldo_daemon_check_option_keys (options, known, invocation))
     return TRUE;
   saldo_authority_check_async (self->authority, invocation, SALDO_ACTION_REFRESH,
                                on_refresh_authorized,
-                               method_call_new (self, line, invocation, options));
+                               saldo_method_call_new (self, line, invocation, options));
   return TRUE;
 }
 
@@ -225,24 +182,24 @@ on_handle_get_balance_history (SaldoDBusLine         *iface,
   guint32 limit = 100;
   guint64 since = 0;
 
-  if (!check_option_keys (options, known, invocation))
+  if (!saldo_daemon_check_option_keys (options, known, invocation))
     return TRUE;
   if (g_variant_lookup_value (options, "limit", NULL) != NULL &&
       !g_variant_lookup (options, "limit", "u", &limit)) {
-    return_error (invocation, g_error_new_literal (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
+    saldo_daemon_return_error (invocation, g_error_new_literal (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
                                                    "limit: must be an unsigned integer (u)"));
     return TRUE;
   }
   if (g_variant_lookup_value (options, "since", NULL) != NULL &&
       !g_variant_lookup (options, "since", "t", &since)) {
-    return_error (invocation, g_error_new_literal (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
+    saldo_daemon_return_error (invocation, g_error_new_literal (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
                                                    "since: must be unix seconds (t)"));
     return TRUE;
   }
   if (!saldo_store_list_readings (self->store, saldo_line_get_id (line),
                                   (gint64) MIN (since, (guint64) G_MAXINT64),
                                   MIN (limit, 100000), &readings, &error)) {
-    return_error (invocation, error);
+    saldo_daemon_return_error (invocation, error);
     return TRUE;
   }
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
@@ -262,18 +219,18 @@ on_configure_authorized (GObject      *source,
   gboolean changed = FALSE;
 
   if (!saldo_authority_check_finish (SALDO_AUTHORITY (source), result, &error)) {
-    return_error (call->invocation, error);
+    saldo_daemon_return_error (call->invocation, error);
     return;
   }
   if (!saldo_line_update_settings (call->line, call->args, &changed, &error)) {
-    return_error (call->invocation, error);
+    saldo_daemon_return_error (call->invocation, error);
     return;
   }
   if (changed) {
     g_autoptr(SaldoLineRecord) record = saldo_line_record_copy (saldo_line_get_record (call->line));
 
     if (!saldo_store_save_line (call->self->store, record, &error)) {
-      return_error (call->invocation, error);
+      saldo_daemon_return_error (call->invocation, error);
       return;
     }
     g_info ("line %s: settings changed", saldo_line_get_object_path (call->line));
@@ -294,7 +251,7 @@ on_handle_configure (SaldoDBusLine         *iface,
 
   saldo_authority_check_async (self->authority, invocation, SALDO_ACTION_CONFIGURE,
                                on_configure_authorized,
-                               method_call_new (self, line, invocation, settings));
+                               saldo_method_call_new (self, line, invocation, settings));
   return TRUE;
 }
 
@@ -309,6 +266,7 @@ saldo_daemon_add_line (SaldoDaemon *self,
   g_signal_connect_object (iface, "handle-get-balance-history",
                            G_CALLBACK (on_handle_get_balance_history), line, 0);
   g_signal_connect_object (iface, "handle-configure", G_CALLBACK (on_handle_configure), line, 0);
+  saldo_daemon_topup_add_line (self, line);
   g_hash_table_insert (self->lines_by_iccid, g_strdup (saldo_line_get_iccid (line)), g_object_ref (line));
   g_ptr_array_add (self->lines, g_object_ref (line));
   if (self->object_manager != NULL)
@@ -379,11 +337,6 @@ saldo_daemon_release_modem (SaldoDaemon *self,
 }
 
 
-static gint64
-now_seconds (void)
-{
-  return g_get_real_time () / G_USEC_PER_SEC;
-}
 
 static SaldoLine *
 saldo_daemon_line_for_modem (SaldoDaemon *self,
@@ -394,7 +347,27 @@ saldo_daemon_line_for_modem (SaldoDaemon *self,
   return iccid != NULL ? g_hash_table_lookup (self->lines_by_iccid, iccid) : NULL;
 }
 
-static SaldoCarrier *
+SaldoLine *
+saldo_daemon_line_by_path (SaldoDaemon *self,
+                           const char  *path)
+{
+  for (guint i = 0; i < self->lines->len; i++)
+    if (g_strcmp0 (saldo_line_get_object_path (self->lines->pdata[i]), path) == 0)
+      return self->lines->pdata[i];
+  return NULL;
+}
+
+SaldoLine *
+saldo_daemon_line_by_id (SaldoDaemon *self,
+                         gint64       id)
+{
+  for (guint i = 0; i < self->lines->len; i++)
+    if (saldo_line_get_id (self->lines->pdata[i]) == id)
+      return self->lines->pdata[i];
+  return NULL;
+}
+
+SaldoCarrier *
 saldo_daemon_carrier_for_line (SaldoDaemon *self,
                                SaldoLine   *line)
 {
@@ -482,6 +455,8 @@ on_check_done (GObject      *source,
     saldo_daemon_record_reading (self, line, reading, TRUE);
   else if (error != NULL)
     saldo_dbus_line_set_last_error (saldo_line_get_dbus_line (line), error->message);
+  if (reading != NULL && error == NULL)
+    saldo_daemon_topup_balance_read (self, line, reading);
   if (error != NULL)
     g_info ("line %s: balance check failed: %s", saldo_line_get_object_path (line), error->message);
   else
@@ -543,7 +518,7 @@ saldo_daemon_ensure_ussd_client (SaldoDaemon *self,
 
 /* Starts a balance check of line, or joins the one running.  invocation may
  * be NULL (scheduled checks). */
-static void
+void
 saldo_daemon_refresh_line (SaldoDaemon           *self,
                            SaldoLine             *line,
                            gboolean               allow_roaming,
@@ -579,7 +554,7 @@ saldo_daemon_refresh_line (SaldoDaemon           *self,
     }
   }
   attempt = g_new (gint64, 1);
-  *attempt = now_seconds ();
+  *attempt = saldo_daemon_now ();
   g_hash_table_insert (self->last_attempt, g_object_ref (line), attempt);
 
   if (error != NULL) {
@@ -642,7 +617,7 @@ static gboolean
 on_schedule (gpointer user_data)
 {
   SaldoDaemon *self = user_data;
-  gint64 now = now_seconds ();
+  gint64 now = saldo_daemon_now ();
 
   self->schedule_id = 0;
   for (guint i = 0; i < self->lines->len; i++) {
@@ -661,7 +636,7 @@ static void
 saldo_daemon_reschedule (SaldoDaemon *self)
 {
   gint64 next = G_MAXINT64;
-  gint64 now = now_seconds ();
+  gint64 now = saldo_daemon_now ();
 
   g_clear_handle_id (&self->schedule_id, g_source_remove);
   for (guint i = 0; i < self->lines->len; i++) {
@@ -704,11 +679,12 @@ on_sms (SaldoSmsWatcher *watcher,
     g_debug ("SMS on %s from a sender not listed for the line; ignored", modem_path);
     return;
   }
-  reading = saldo_balance_checker_parse (carrier, text, "sms", now_seconds (), &error);
+  reading = saldo_balance_checker_parse (carrier, text, "sms", saldo_daemon_now (), &error);
   /* A carrier's promotion is not a failed check: only balances touch the line. */
   saldo_daemon_record_reading (self, line, reading, error == NULL);
   if (error == NULL) {
     g_info ("line %s: balance from an SMS by %s", saldo_line_get_object_path (line), sender);
+    saldo_daemon_topup_balance_read (self, line, reading);
     saldo_daemon_reschedule (self);
   }
 }
@@ -792,7 +768,7 @@ on_euicc_report (SaldoEuiccMonitor      *monitor,
     return;
   }
   saldo_dbus_euicc_set_last_error (iface, "");
-  saldo_dbus_euicc_set_last_read (iface, (guint64) now_seconds ());
+  saldo_dbus_euicc_set_last_read (iface, (guint64) saldo_daemon_now ());
 
   paths = g_ptr_array_new ();
   listed = g_hash_table_new (g_str_hash, g_str_equal);
@@ -916,7 +892,7 @@ on_sim_present (SaldoModemWatcher  *watcher,
 
     saldo_line_set_carrier (line, carrier != NULL ? saldo_carrier_get_id (carrier) : "");
   }
-  saldo_line_touch (line, now_seconds ());
+  saldo_line_touch (line, saldo_daemon_now ());
   saldo_line_set_modem (line, modem_path);
   g_hash_table_insert (self->modem_iccid, g_strdup (modem_path), g_strdup (info->iccid));
   saldo_daemon_save_line (self, line);
@@ -930,7 +906,7 @@ on_sim_present (SaldoModemWatcher  *watcher,
     /* A modem that just registered is the moment to learn the balance, but
      * not more often than the configured minimum: registration can flap. */
     if (registered_now && self->settings->refresh_on_registration &&
-        now_seconds () - saldo_daemon_last_attempt (self, line) >=
+        saldo_daemon_now () - saldo_daemon_last_attempt (self, line) >=
           (gint64) self->settings->registration_refresh_min_interval &&
         registration_allows (info, saldo_line_get_record (line)->allow_roaming, NULL))
       saldo_daemon_refresh_line (self, line, FALSE, NULL);
@@ -1003,7 +979,8 @@ saldo_daemon_open_store (SaldoDaemon  *self,
     saldo_daemon_add_line (self, line);
   }
   g_info ("state in %s: %u known line(s)", db_path, records->len);
-  return TRUE;
+  saldo_daemon_topup_init (self);
+  return saldo_daemon_topup_load_rules (self, error);
 }
 
 /* providers.d/NAME.conf beside the configuration file; a broken file is
@@ -1090,6 +1067,7 @@ saldo_daemon_export (SaldoDaemon  *self,
   for (guint i = 0; i < self->lines->len; i++)
     g_dbus_object_manager_server_export (self->object_manager,
                                          saldo_line_get_dbus_object (self->lines->pdata[i]));
+  saldo_daemon_topup_export (self);
   g_dbus_object_manager_server_set_connection (self->object_manager, self->connection);
   return TRUE;
 }
@@ -1104,6 +1082,7 @@ saldo_daemon_start (SaldoDaemon *self)
   g_signal_connect (self->watcher, "modem-removed", G_CALLBACK (on_modem_removed), self);
   g_signal_connect (self->watcher, "notify::manager-running", G_CALLBACK (on_manager_running), self);
   saldo_modem_watcher_start (self->watcher);
+  saldo_daemon_topup_start (self);
 }
 
 static void
@@ -1112,6 +1091,7 @@ saldo_daemon_dispose (GObject *object)
   SaldoDaemon *self = SALDO_DAEMON (object);
 
   g_clear_handle_id (&self->schedule_id, g_source_remove);
+  saldo_daemon_topup_dispose (self);
   if (self->watcher != NULL)
     g_signal_handlers_disconnect_by_data (self->watcher, self);
   g_hash_table_remove_all (self->sms_watchers);

@@ -11,6 +11,8 @@
  * the reply to land in NetworkNotification instead: some networks send an
  * interim release before the real answer. */
 #define SALDO_USSD_LATE_REPLY_MS 5000
+/* How long a session state left "active" by someone else may take to settle. */
+#define SALDO_USSD_SETTLE_MS 300
 
 struct _SaldoUssdClient {
   GObject          parent_instance;
@@ -29,6 +31,7 @@ typedef struct {
   GCancellable  *call_cancellable;   /* cancels the ModemManager call in flight */
   guint          timeout_id;
   guint          late_reply_id;
+  guint          settle_id;
   gulong         notification_id;
   gulong         request_id;
   gulong         caller_cancel_id;
@@ -47,6 +50,7 @@ run_data_disconnect (RunData         *data,
 {
   g_clear_handle_id (&data->timeout_id, g_source_remove);
   g_clear_handle_id (&data->late_reply_id, g_source_remove);
+  g_clear_handle_id (&data->settle_id, g_source_remove);
   g_clear_signal_handler (&data->notification_id, ussd);
   g_clear_signal_handler (&data->request_id, ussd);
   if (data->caller_cancellable != NULL && data->caller_cancel_id != 0)
@@ -114,7 +118,11 @@ run_complete (GTask  *task,
   else
     g_task_return_pointer (task, reply, g_free);
 
-  if (release || session_is_open (self->ussd)) {
+  /* After a final reply ModemManager announces the idle state only after
+   * returning the text: a lagging "active" is not an open session, and a
+   * Cancel then could abort another client's.  USER_RESPONSE is open. */
+  if (release ||
+      mm_modem_3gpp_ussd_get_state (self->ussd) == MM_MODEM_3GPP_USSD_SESSION_STATE_USER_RESPONSE) {
     mm_modem_3gpp_ussd_cancel (self->ussd, NULL, on_release_done, g_object_ref (self));
   } else {
     self->busy = FALSE;
@@ -320,6 +328,23 @@ on_caller_cancelled (GCancellable *cancellable,
                    g_object_ref (user_data), g_object_unref);
 }
 
+static gboolean
+on_settled (gpointer user_data)
+{
+  GTask *task = user_data;
+  SaldoUssdClient *self = g_task_get_source_object (task);
+  RunData *data = g_task_get_task_data (task);
+
+  data->settle_id = 0;
+  if (session_is_open (self->ussd)) {
+    g_info ("USSD %s: cancelling a stale session first", data->code);
+    mm_modem_3gpp_ussd_cancel (self->ussd, NULL, on_stale_cancelled, g_object_ref (task));
+  } else {
+    run_initiate (task);
+  }
+  return G_SOURCE_REMOVE;
+}
+
 static void
 saldo_ussd_client_start (SaldoUssdClient *self,
                          GTask           *task)
@@ -336,8 +361,8 @@ saldo_ussd_client_start (SaldoUssdClient *self,
     data->caller_cancel_id = g_cancellable_connect (data->caller_cancellable,
                                                     G_CALLBACK (on_caller_cancelled), task, NULL);
   if (session_is_open (self->ussd)) {
-    g_info ("USSD %s: cancelling a stale session first", data->code);
-    mm_modem_3gpp_ussd_cancel (self->ussd, NULL, on_stale_cancelled, g_object_ref (task));
+    /* Give a lagging state a moment to settle before calling it stale. */
+    data->settle_id = g_timeout_add (SALDO_USSD_SETTLE_MS, on_settled, task);
     return;
   }
   run_initiate (task);

@@ -54,6 +54,8 @@ class SaldoTestCase(unittest.TestCase):
         'UssdRetryDelay': '0.2',
         'AuthorizationTimeout': '2',
         'RefreshOnRegistration': 'false',
+        'RefreshInterval': '0',
+        'VerifyDelay': '1',
         'CarrierDataDirectory': os.path.join(SOURCE_ROOT, 'plugin', 'carriers'),
     }
 

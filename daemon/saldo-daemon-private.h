@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* The daemon's state, shared by its own files (saldo-daemon.c: lines and
+ * balances; saldo-daemon-topup.c: rules and top-ups).  Nothing outside the
+ * daemon object includes this. */
+
+#include "saldo-authority.h"
+#include "saldo-balance-checker.h"
+#include "saldo-carrier-db.h"
+#include "saldo-config.h"
+#include "saldo-daemon.h"
+#include "saldo-dbus-generated.h"
+#include "saldo-ledger.h"
+#include "saldo-line.h"
+#include "saldo-modem-watcher.h"
+#include "saldo-provider-loader.h"
+#include "saldo-store.h"
+#include "saldo-topup-runner.h"
+
+G_BEGIN_DECLS
+
+/* The daemon object: the only holder of mutable state.  It owns the store,
+ * the lines, the ModemManager watcher and the bus objects, and maps what
+ * the watcher reports onto lines. */
+struct _SaldoDaemon {
+  GObject                   parent_instance;
+  GDBusConnection          *connection;
+  SaldoConfig              *config;
+  SaldoStore               *store;
+  GDBusObjectManagerServer *object_manager;
+  SaldoDBusManager         *manager_iface;
+  SaldoModemWatcher        *watcher;
+  GHashTable               *lines_by_iccid;    /* iccid → SaldoLine */
+  GPtrArray                *lines;             /* SaldoLine, by id */
+  GHashTable               *modem_iccid;       /* modem path → iccid it presents */
+  GHashTable               *modem_info;        /* modem path → SaldoSimInfo last reported */
+  GHashTable               *ussd_clients;      /* modem path → SaldoUssdClient */
+  GHashTable               *sms_watchers;      /* modem path → SaldoSmsWatcher */
+  GHashTable               *refresh_waiters;   /* SaldoLine → GPtrArray of invocations */
+  GHashTable               *last_attempt;      /* SaldoLine → gint64* unix time */
+  GHashTable               *euicc_monitors;    /* modem path → SaldoEuiccMonitor */
+  GHashTable               *euiccs;            /* key → SaldoEuicc */
+  SaldoCarrierDb           *carriers;
+  SaldoLedger              *ledger;
+  SaldoTopupRunner         *runner;
+  GHashTable               *topups_running;    /* topup id (gint64*) → line */
+  guint                     evaluate_id;       /* earliest WAIT to look at again */
+  guint                     reconcile_id;
+  SaldoProviderLoader      *provider_loader;
+  GPtrArray                *providers;         /* SaldoProvider */
+  GPtrArray                *rules;             /* SaldoRuleObject, by id */
+  SaldoBalanceChecker      *checker;
+  SaldoAuthority           *authority;
+  const SaldoDaemonSettings *settings;
+  guint                     schedule_id;
+};
+
+
+static inline gint64
+saldo_daemon_now (void)
+{
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+typedef struct {
+  SaldoDaemon           *self;
+  SaldoLine             *line;
+  GDBusMethodInvocation *invocation;
+  GVariant              *args;
+  gpointer               object;    /* the rule, when the call is on one */
+} MethodCall;
+
+MethodCall   *saldo_method_call_new          (SaldoDaemon           *self,
+                                              SaldoLine             *line,
+                                              GDBusMethodInvocation *invocation,
+                                              GVariant              *args);
+void          saldo_method_call_free         (MethodCall            *call);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MethodCall, saldo_method_call_free)
+void          saldo_daemon_return_error      (GDBusMethodInvocation *invocation,
+                                              GError                *error);
+gboolean      saldo_daemon_check_option_keys (GVariant              *options,
+                                              const char * const    *known,
+                                              GDBusMethodInvocation *invocation);
+SaldoCarrier *saldo_daemon_carrier_for_line  (SaldoDaemon           *self,
+                                              SaldoLine             *line);
+SaldoLine    *saldo_daemon_line_by_path      (SaldoDaemon           *self,
+                                              const char            *path);
+SaldoLine    *saldo_daemon_line_by_id        (SaldoDaemon           *self,
+                                              gint64                 id);
+
+void          saldo_daemon_refresh_line      (SaldoDaemon           *self,
+                                              SaldoLine             *line,
+                                              gboolean               allow_roaming,
+                                              GDBusMethodInvocation *invocation);
+
+/* saldo-daemon-topup.c */
+void          saldo_daemon_topup_init        (SaldoDaemon           *self);
+void          saldo_daemon_topup_start       (SaldoDaemon           *self);
+void          saldo_daemon_topup_dispose     (SaldoDaemon           *self);
+gboolean      saldo_daemon_topup_load_rules  (SaldoDaemon           *self,
+                                              GError               **error);
+void          saldo_daemon_topup_export      (SaldoDaemon           *self);
+void          saldo_daemon_topup_add_line    (SaldoDaemon           *self,
+                                              SaldoLine             *line);
+/* After every good balance reading of a line. */
+void          saldo_daemon_topup_balance_read (SaldoDaemon          *self,
+                                               SaldoLine            *line,
+                                               const SaldoReading   *reading);
+
+G_END_DECLS
