@@ -305,6 +305,8 @@ build_engine_input (SaldoDaemon         *self,
   scratch->rules = g_array_new (FALSE, TRUE, sizeof (SaldoRule));
   saldo_line_limits_init_defaults (&in->line_limits);
   in->line_limits.max_attempts_24h = 0;
+  /* The rules' limits apply, enabled or not; without rules, the defaults. */
+  in->line_limits.cooldown = 0;
   for (guint i = 0; i < self->rules->len; i++) {
     const SaldoRuleRecord *r = saldo_rule_object_get_record (self->rules->pdata[i]);
     SaldoRule rule;
@@ -317,6 +319,8 @@ build_engine_input (SaldoDaemon         *self,
   }
   if (in->line_limits.max_attempts_24h == 0)
     in->line_limits.max_attempts_24h = SALDO_DEFAULT_MAX_ATTEMPTS_24H;
+  if (scratch->rules->len == 0)
+    in->line_limits.cooldown = SALDO_DEFAULT_COOLDOWN;
   if (extra_rule != NULL)
     g_array_append_val (scratch->rules, *extra_rule);
 
@@ -953,7 +957,7 @@ on_topup_authorized (GObject      *source,
   manual.mode = SALDO_RULE_MODE_ENABLED;
   manual.amount = amount;
   manual.currency = currency;
-  manual.threshold = G_MAXINT64;
+  manual.threshold = amount + 1;
   if (!build_engine_input (self, call->line, &manual, &scratch, &in, &error)) {
     saldo_daemon_return_error (call->invocation, error);
     return;
@@ -961,6 +965,10 @@ on_topup_authorized (GObject      *source,
   /* Only the manual rule decides; the line's own rules only lend their caps. */
   in.rules = &g_array_index (scratch.rules, SaldoRule, scratch.rules->len - 1);
   in.n_rules = 1;
+  /* The owner's explicit top-up re-arms: the circuit breaker (which guards
+   * the automatic rules against misread balances) does not hold it back;
+   * the money limits, the cooldown and a top-up in flight still can. */
+  g_array_index (scratch.rules, SaldoRule, scratch.rules->len - 1).rearmed_at = in.now + 1;
   in.line.balance_known = TRUE;
   in.line.balance = 0;
   in.line.balance_currency = NULL;

@@ -49,7 +49,7 @@ saldo_method_call_new (SaldoDaemon           *self,
   MethodCall *call = g_new0 (MethodCall, 1);
 
   call->self = g_object_ref (self);
-  call->line = g_object_ref (line);
+  call->line = line != NULL ? g_object_ref (line) : NULL;
   call->invocation = g_object_ref (invocation);
   call->args = g_variant_ref (args);
   return call;
@@ -59,7 +59,7 @@ void
 saldo_method_call_free (MethodCall *call)
 {
   g_object_unref (call->self);
-  g_object_unref (call->line);
+  g_clear_object (&call->line);
   g_object_unref (call->invocation);
   g_variant_unref (call->args);
   g_clear_object (&call->object);

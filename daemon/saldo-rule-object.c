@@ -130,6 +130,7 @@ saldo_rule_record_fold_limits (const SaldoRuleRecord *r,
   limits->max_per_month = strictest (limits->max_per_month, r->max_per_month);
   if (r->max_attempts_24h > 0)
     limits->max_attempts_24h = (guint) strictest (limits->max_attempts_24h, r->max_attempts_24h);
+  /* Cooldowns: the longest any rule of the line asks for. */
   limits->cooldown = MAX (limits->cooldown, (gint64) r->cooldown);
 }
 
@@ -264,7 +265,10 @@ saldo_rule_record_apply (SaldoRuleRecord     *record,
                          "currency: the line's balance was never read; give the currency");
     return FALSE;
   }
-  saldo_rule_record_to_engine (next, "", &rule);
+  saldo_rule_record_to_engine (next, "validating", &rule);
+  /* A new rule has no id yet; validation only needs one. */
+  if (rule.id <= 0)
+    rule.id = 1;
   saldo_line_limits_init_defaults (&limits);
   limits.max_attempts_24h = 0;
   saldo_rule_record_fold_limits (next, &limits);

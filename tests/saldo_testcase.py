@@ -98,9 +98,9 @@ class SaldoTestCase(unittest.TestCase):
     def saldod_log(self):
         return 'saldod-%d' % self._saldod_runs
 
-    def start_saldod(self, wait=True, extra_args=()):
+    def start_saldod(self, wait=True, extra_args=(), extra_env=None):
         self._saldod_runs += 1
-        env = dict(self.rig.env)
+        env = dict(self.rig.env, **(extra_env or {}))
         env.setdefault('G_MESSAGES_DEBUG', 'all')
         wrapper = os.environ.get('SALDO_TEST_WRAPPER', '').split()
         self.saldod = self.rig.spawn(self.saldod_log, wrapper + [
