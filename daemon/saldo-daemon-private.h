@@ -94,6 +94,8 @@ void          saldo_daemon_refresh_line      (SaldoDaemon           *self,
                                               gboolean               allow_roaming,
                                               GDBusMethodInvocation *invocation);
 
+void          saldo_daemon_attach_providers  (SaldoDaemon           *self);
+
 /* saldo-daemon-topup.c */
 void          saldo_daemon_topup_init        (SaldoDaemon           *self);
 void          saldo_daemon_topup_start       (SaldoDaemon           *self);

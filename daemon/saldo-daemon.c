@@ -18,6 +18,7 @@
 #include "saldo-modem-watcher.h"
 #include "saldo-provider-builtin.h"
 #include "saldo-provider-loader.h"
+#include "saldo-provider-ussd-voucher.h"
 #include "saldo-rule-object.h"
 #include "saldo-rule-store.h"
 #include "saldo-sms-watcher.h"
@@ -980,6 +981,7 @@ saldo_daemon_open_store (SaldoDaemon  *self,
   }
   g_info ("state in %s: %u known line(s)", db_path, records->len);
   saldo_daemon_topup_init (self);
+  saldo_daemon_attach_providers (self);
   return saldo_daemon_topup_load_rules (self, error);
 }
 
@@ -995,6 +997,7 @@ saldo_daemon_load_providers (SaldoDaemon *self)
 
   self->provider_loader = saldo_provider_loader_new (SALDO_PROVIDER_PLUGIN_DIR);
   saldo_provider_loader_add_builtins (self->provider_loader);
+  saldo_provider_loader_add_builtin (self->provider_loader, SALDO_TYPE_PROVIDER_USSD_VOUCHER);
   self->providers = saldo_provider_loader_load_dir (self->provider_loader,
                                                     saldo_config_get_config_dir (self->config),
                                                     &errors, &error);
@@ -1011,6 +1014,71 @@ saldo_daemon_load_providers (SaldoDaemon *self)
   }
   g_ptr_array_add (ids, NULL);
   saldo_dbus_manager_set_providers (self->manager_iface, (const char * const *) ids->pdata);
+}
+
+/* The ussd-voucher provider dials through the line's own modem, queued
+ * with the balance checks so two sessions never overlap. */
+static void
+on_voucher_dialled (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  char *reply = saldo_ussd_client_run_finish (SALDO_USSD_CLIENT (source), result, &error);
+
+  if (reply == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, reply, g_free);
+}
+
+static void
+voucher_dial_async (gpointer             data,
+                    const char          *iccid,
+                    const char          *code,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  SaldoDaemon *self = data;
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  SaldoLine *line = g_hash_table_lookup (self->lines_by_iccid, iccid);
+  SaldoUssdClient *client;
+  GError *error = NULL;
+
+  if (line == NULL || !saldo_line_get_active (line)) {
+    g_task_return_new_error (task, SALDO_ERROR, SALDO_ERROR_MODEM_UNAVAILABLE,
+                             "the line's SIM is not in any modem");
+    g_object_unref (task);
+    return;
+  }
+  client = saldo_daemon_ensure_ussd_client (self, saldo_line_get_modem (line), &error);
+  if (client == NULL) {
+    g_task_return_error (task, error);
+    g_object_unref (task);
+    return;
+  }
+  saldo_ussd_client_run_async (client, code, NULL, self->settings->ussd_timeout * 1000,
+                               cancellable, on_voucher_dialled, task);
+}
+
+static char *
+voucher_dial_finish (gpointer       data,
+                     GAsyncResult  *result,
+                     GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+saldo_daemon_attach_providers (SaldoDaemon *self)
+{
+  static const SaldoVoucherDialer dialer = { voucher_dial_async, voucher_dial_finish };
+
+  for (guint i = 0; i < self->providers->len; i++)
+    if (SALDO_IS_PROVIDER_USSD_VOUCHER (self->providers->pdata[i]))
+      saldo_provider_ussd_voucher_set_context (self->providers->pdata[i], self->ledger, &dialer, self);
 }
 
 SaldoDaemon *

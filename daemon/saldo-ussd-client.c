@@ -25,6 +25,7 @@ G_DEFINE_TYPE (SaldoUssdClient, saldo_ussd_client, G_TYPE_OBJECT)
 
 typedef struct {
   char          *code;
+  char          *shown;              /* code for logs and errors: PINs masked */
   GStrv          responses;
   guint          next_response;
   guint          timeout_ms;
@@ -61,7 +62,10 @@ run_data_disconnect (RunData         *data,
 static void
 run_data_free (RunData *data)
 {
+  if (data->code != NULL)
+    memset (data->code, 0, strlen (data->code));
   g_free (data->code);
+  g_free (data->shown);
   g_strfreev (data->responses);
   g_clear_object (&data->call_cancellable);
   g_clear_object (&data->caller_cancellable);
@@ -155,7 +159,7 @@ run_deliver (GTask      *task,
   RunData *data = g_task_get_task_data (task);
   g_autofree char *reply = saldo_ussd_text_maybe_decode (raw_reply != NULL ? raw_reply : "");
 
-  g_debug ("USSD %s: reply '%s'", data->code, reply);
+  g_debug ("USSD %s: reply '%s'", data->shown, reply);
   run_complete (task, g_steal_pointer (&reply), NULL, FALSE);
 }
 
@@ -171,7 +175,7 @@ run_respond_or_finish (GTask *task,
   if (data->responses != NULL && data->responses[data->next_response] != NULL) {
     const char *answer = data->responses[data->next_response++];
 
-    g_debug ("USSD %s: menu step %u, answering '%s'", data->code, data->next_response, answer);
+    g_debug ("USSD %s: menu step %u, answering '%s'", data->shown, data->next_response, answer);
     mm_modem_3gpp_ussd_respond (self->ussd, answer, data->call_cancellable,
                                 on_reply, g_object_ref (task));
     g_free (reply);
@@ -195,7 +199,7 @@ on_network_text (MMModem3gppUssd *ussd,
          mm_modem_3gpp_ussd_get_network_notification (ussd);
   if (text == NULL || *text == '\0' || data->finished)
     return;
-  g_debug ("USSD %s: reply arrived as %s", data->code, pspec->name);
+  g_debug ("USSD %s: reply arrived as %s", data->shown, pspec->name);
   run_respond_or_finish (task, g_strdup (text));
 }
 
@@ -209,7 +213,7 @@ on_late_reply_timeout (gpointer user_data)
   run_complete (task, NULL,
                 g_error_new (SALDO_ERROR, SALDO_ERROR_NETWORK_REJECTED,
                              "USSD %s: the network released the session without an answer",
-                             data->code),
+                             data->shown),
                 FALSE);
   return G_SOURCE_REMOVE;
 }
@@ -269,18 +273,18 @@ on_reply (GObject      *source,
   if (is_network_release (error)) {
     /* The text of a release is dropped by ModemManager; the real answer
      * may still come as a network notification. */
-    g_debug ("USSD %s: released by the network; waiting for a late reply", data->code);
+    g_debug ("USSD %s: released by the network; waiting for a late reply", data->shown);
     data->late_reply_id = g_timeout_add (MIN (SALDO_USSD_LATE_REPLY_MS, data->timeout_ms),
                                          on_late_reply_timeout, task);
     return;
   }
   if (is_session_busy (error) && !data->retried_busy) {
     data->retried_busy = TRUE;
-    g_info ("USSD %s: a session was still open; cancelling it first", data->code);
+    g_info ("USSD %s: a session was still open; cancelling it first", data->shown);
     mm_modem_3gpp_ussd_cancel (self->ussd, NULL, on_stale_cancelled, g_object_ref (task));
     return;
   }
-  run_complete (task, NULL, convert_mm_error (error, data->code), TRUE);
+  run_complete (task, NULL, convert_mm_error (error, data->shown), TRUE);
 }
 
 static void
@@ -289,7 +293,7 @@ run_initiate (GTask *task)
   SaldoUssdClient *self = g_task_get_source_object (task);
   RunData *data = g_task_get_task_data (task);
 
-  g_debug ("USSD %s: initiating", data->code);
+  g_debug ("USSD %s: initiating", data->shown);
   mm_modem_3gpp_ussd_initiate (self->ussd, data->code, data->call_cancellable,
                                on_reply, g_object_ref (task));
 }
@@ -303,7 +307,7 @@ on_run_timeout (gpointer user_data)
   data->timeout_id = 0;
   run_complete (task, NULL,
                 g_error_new (SALDO_ERROR, SALDO_ERROR_TIMED_OUT,
-                             "USSD %s: no reply within %u s", data->code, data->timeout_ms / 1000),
+                             "USSD %s: no reply within %u s", data->shown, data->timeout_ms / 1000),
                 TRUE);
   return G_SOURCE_REMOVE;
 }
@@ -337,7 +341,7 @@ on_settled (gpointer user_data)
 
   data->settle_id = 0;
   if (session_is_open (self->ussd)) {
-    g_info ("USSD %s: cancelling a stale session first", data->code);
+    g_info ("USSD %s: cancelling a stale session first", data->shown);
     mm_modem_3gpp_ussd_cancel (self->ussd, NULL, on_stale_cancelled, g_object_ref (task));
   } else {
     run_initiate (task);
@@ -380,6 +384,32 @@ saldo_ussd_client_next (SaldoUssdClient *self)
     saldo_ussd_client_start (self, task);
 }
 
+/* Voucher codes carry a PIN: any run of 6 or more digits is masked before
+ * a code reaches a log line or an error message. */
+static char *
+mask_code (const char *code)
+{
+  GString *shown = g_string_new (NULL);
+  const char *p = code;
+
+  while (*p != '\0') {
+    gsize run = 0;
+
+    while (g_ascii_isdigit (p[run]))
+      run++;
+    if (run >= 6) {
+      g_string_append (shown, "…");
+      p += run;
+    } else if (run > 0) {
+      g_string_append_len (shown, p, (gssize) run);
+      p += run;
+    } else {
+      g_string_append_c (shown, *p++);
+    }
+  }
+  return g_string_free (shown, FALSE);
+}
+
 void
 saldo_ussd_client_run_async (SaldoUssdClient     *self,
                              const char          *code,
@@ -399,6 +429,7 @@ saldo_ussd_client_run_async (SaldoUssdClient     *self,
   g_task_set_source_tag (task, saldo_ussd_client_run_async);
   data = g_new0 (RunData, 1);
   data->code = g_strdup (code);
+  data->shown = mask_code (code);
   data->responses = g_strdupv ((char **) responses);
   data->timeout_ms = MAX (timeout_ms, 1000);
   data->call_cancellable = g_cancellable_new ();

@@ -237,6 +237,37 @@ class TopUpTest(SaldoTestCase):
             self.stop_saldod()
         self.assertEqual(len(self.fake.charges()), 4)
 
+    def test_ussd_voucher_dialled_once(self):
+        providers = os.path.join(os.path.dirname(self.config_path), 'providers.d')
+        vouchers = os.path.join(providers, 'vouchers')
+        with open(os.open(vouchers, os.O_WRONLY | os.O_CREAT, 0o600), 'w') as f:
+            f.write('# PIN AMOUNT\n12345678901234 10.00\n99999999999999 20.00\n')
+        with open(os.path.join(providers, 'voucher.conf'), 'w') as f:
+            f.write('[Provider]\nType=ussd-voucher\nVoucherFile=vouchers\nTemplate=*123*{pin}#\n')
+        self.sim.set_ussd('*123*12345678901234#', 'Recarga exitosa. Tu saldo es S/ 15.00')
+        self.start_saldod()
+        path = self.ready_line('Saldo: S/ 5.00')
+        self.add_rule(line=path, kind='threshold', below=1, amount=100, provider='pay',
+                      enabled=False, cooldown=0)
+        self.top_up(path, 1000, provider='voucher')
+        rows = self.wait_state('succeeded')
+        self.assertEqual(rows[0]['provider'], 'voucher')
+        self.assertIn('exitosa', rows[0]['message'])
+        dialled = [s for s in self.sim.ussd_sessions_seen if s['code'].startswith('*123*')]
+        self.assertEqual(len(dialled), 1)
+        # The only S/ 10.00 voucher is used: another top-up of 10.00 dials nothing.
+        self.top_up(path, 1000, provider='voucher')
+        self.rig.wait_for(lambda: len([t for t in self.topups() if t['state'] == 'failed']) == 1,
+                          20, 'second voucher top-up refused')
+        failed = [t for t in self.topups() if t['state'] == 'failed'][0]
+        self.assertIn('no unused voucher', failed['error'])
+        dialled = [s for s in self.sim.ussd_sessions_seen if s['code'].startswith('*123*')]
+        self.assertEqual(len(dialled), 1)
+        # The PIN is never in the logs or the ledger's texts.
+        self.assertNotIn('12345678901234', self.saldod_text())
+        self.assertNotIn('12345678901234', json.dumps([{k: str(v) for k, v in t.items()}
+                                                      for t in self.topups()]))
+
     def test_secrets_never_leak(self):
         self.start_saldod()
         path = self.ready_line('Saldo: S/ 30.00')

@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#define G_LOG_DOMAIN "SaldoProviderUssdVoucher"
+
+#include "config.h"
+
+#include "saldo-amount.h"
+#include "saldo-provider-ussd-voucher.h"
+#include "saldo-secret.h"
+
+/* Tops a line up by dialling the carrier's voucher USSD with a PIN from a
+ * root-only voucher file.  A PIN is claimed in the ledger (durably, by its
+ * SHA-256) before it is dialled, so no crash or retry ever dials it twice.
+ * Lives in the daemon, not in plugin/, because it needs the line's modem. */
+
+/* Default reply patterns; carriers word these differently, so both can be
+ * set per provider (SuccessPattern=, FailurePattern=).  Refusals are looked
+ * for first: "recarga no exitosa" must not read as a success. */
+#define DEFAULT_FAILURE "(?i)(no\\s+(fue\\s+)?exitos|inv[aá]lid|incorrect|ya\\s+(fue\\s+)?(usad|utilizad)|" \
+                        "already\\s+used|expirad|expired|fall[oó]|failed|rechazad|rejected|no\\s+v[aá]lid)"
+#define DEFAULT_SUCCESS "(?i)(exitos|[eé]xito|realizad|successful|success|accepted|aceptad|abonad|credited)"
+
+struct _SaldoProviderUssdVoucher {
+  SaldoProvider     parent_instance;
+  char             *voucher_file;
+  char             *template_override;
+  GRegex           *success;
+  GRegex           *failure;
+  SaldoLedger      *ledger;
+  SaldoVoucherDialer dialer;
+  gpointer          dialer_data;
+};
+
+G_DEFINE_TYPE (SaldoProviderUssdVoucher, saldo_provider_ussd_voucher, SALDO_TYPE_PROVIDER)
+
+void
+saldo_provider_ussd_voucher_set_context (SaldoProviderUssdVoucher *self,
+                                         SaldoLedger              *ledger,
+                                         const SaldoVoucherDialer *dialer,
+                                         gpointer                  dialer_data)
+{
+  g_set_object (&self->ledger, ledger);
+  self->dialer = *dialer;
+  self->dialer_data = dialer_data;
+}
+
+static GRegex *
+compile_pattern (GKeyFile    *kf,
+                 const char  *key,
+                 const char  *fallback,
+                 GError     **error)
+{
+  g_autofree char *pattern = g_key_file_get_string (kf, SALDO_PROVIDER_GROUP, key, NULL);
+  g_autoptr(GError) local_error = NULL;
+  GRegex *regex;
+
+  regex = g_regex_new (pattern != NULL ? pattern : fallback, G_REGEX_OPTIMIZE, 0, &local_error);
+  if (regex == NULL)
+    g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
+                 "%s: %s", key, local_error->message);
+  return regex;
+}
+
+static gboolean
+valid_template (const char *template)
+{
+  const char *pin = strstr (template, "{pin}");
+
+  if (pin == NULL || strstr (pin + 1, "{pin}") != NULL || strlen (template) > 160)
+    return FALSE;
+  for (const char *p = template; *p != '\0'; p++) {
+    if (p == pin) {
+      p += strlen ("{pin}") - 1;
+      continue;
+    }
+    if (!g_ascii_isdigit (*p) && *p != '*' && *p != '#' && *p != '+')
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+saldo_provider_ussd_voucher_configure (SaldoProvider  *provider,
+                                       GKeyFile       *kf,
+                                       const char     *config_dir,
+                                       GError        **error)
+{
+  SaldoProviderUssdVoucher *self = SALDO_PROVIDER_USSD_VOUCHER (provider);
+  g_autofree char *file = g_key_file_get_string (kf, SALDO_PROVIDER_GROUP, "VoucherFile", NULL);
+  g_autofree char *template = g_key_file_get_string (kf, SALDO_PROVIDER_GROUP, "Template", NULL);
+
+  if (file == NULL) {
+    g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
+                         "VoucherFile= is required (a root-only file, one \"PIN AMOUNT\" per line)");
+    return FALSE;
+  }
+  if (template != NULL && !valid_template (template)) {
+    g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
+                         "Template= must hold {pin} once and otherwise only digits, *, # and +");
+    return FALSE;
+  }
+  self->voucher_file = g_path_is_absolute (file) ? g_steal_pointer (&file)
+                                                 : g_build_filename (config_dir, file, NULL);
+  self->template_override = g_steal_pointer (&template);
+  self->success = compile_pattern (kf, "SuccessPattern", DEFAULT_SUCCESS, error);
+  if (self->success == NULL)
+    return FALSE;
+  self->failure = compile_pattern (kf, "FailurePattern", DEFAULT_FAILURE, error);
+  return self->failure != NULL;
+}
+
+/* Picks an unused voucher of exactly the amount; the PIN never appears in
+ * an error message or a log line. */
+static char *
+pick_voucher (SaldoProviderUssdVoucher *self,
+              gint64                    amount,
+              const char               *currency,
+              GError                  **error)
+{
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  contents = saldo_secret_read_file (self->voucher_file, TRUE, error);
+  if (contents == NULL)
+    return NULL;
+  lines = g_strsplit (contents, "\n", -1);
+  saldo_secret_free (g_steal_pointer (&contents));
+  for (guint i = 0; lines[i] != NULL; i++) {
+    g_auto(GStrv) fields = NULL;
+    gint64 value;
+    gboolean used = TRUE;
+
+    g_strstrip (lines[i]);
+    if (*lines[i] == '\0' || *lines[i] == '#')
+      continue;
+    fields = g_strsplit_set (lines[i], " \t", -1);
+    if (g_strv_length (fields) < 2 || !saldo_amount_from_decimal (fields[g_strv_length (fields) - 1],
+                                                                 currency, &value, NULL))
+      continue;
+    for (const char *p = fields[0]; *p != '\0'; p++)
+      if (!g_ascii_isdigit (*p))
+        value = -1;
+    if (value != amount || strlen (fields[0]) < 4 || strlen (fields[0]) > 32)
+      continue;
+    if (!saldo_ledger_voucher_is_used (self->ledger, fields[0], &used, error))
+      return NULL;
+    if (!used)
+      return g_strdup (fields[0]);
+  }
+  g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_AMOUNT,
+               "no unused voucher of that amount is left in %s", self->voucher_file);
+  return NULL;
+}
+
+static void
+on_dialled (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SaldoProviderUssdVoucher *self = g_task_get_source_object (task);
+  SaldoTopUpRequest *req = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = self->dialer.dial_finish (self->dialer_data, result, &error);
+  SaldoTopUpResult *res;
+
+  if (reply == NULL) {
+    /* The code left the machine: whether the carrier took the PIN is not
+     * known.  The PIN stays claimed; the balance will tell. */
+    g_task_return_pointer (task, saldo_top_up_result_new_unknown (req->reference, error),
+                           (GDestroyNotify) saldo_top_up_result_free);
+    return;
+  }
+  if (g_regex_match (self->failure, reply, 0, NULL)) {
+    res = saldo_top_up_result_new (SALDO_TOP_UP_STATUS_FAILED, req->reference);
+    res->error = g_error_new (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_REJECTED,
+                              "the carrier refused the voucher: %s", reply);
+  } else if (g_regex_match (self->success, reply, 0, NULL)) {
+    res = saldo_top_up_result_new (SALDO_TOP_UP_STATUS_SUCCEEDED, req->reference);
+    res->delivered_amount = req->amount;
+    res->delivered_currency = g_strdup (req->currency);
+  } else {
+    g_autoptr(GError) unclear = g_error_new (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
+                                             "the carrier's reply neither confirms nor refuses");
+
+    res = saldo_top_up_result_new_unknown (req->reference, unclear);
+  }
+  res->message = g_steal_pointer (&reply);
+  res->requested_amount = req->amount;
+  res->requested_currency = g_strdup (req->currency);
+  g_task_return_pointer (task, res, (GDestroyNotify) saldo_top_up_result_free);
+}
+
+static void
+saldo_provider_ussd_voucher_top_up_async (SaldoProvider       *provider,
+                                          SaldoTopUpRequest   *req,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  SaldoProviderUssdVoucher *self = SALDO_PROVIDER_USSD_VOUCHER (provider);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(SaldoTopupRecord) record = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) code = NULL;
+  g_autofree char *pin = NULL;
+  const char *template = self->template_override != NULL ? self->template_override : req->ussd_template;
+
+  g_task_set_task_data (task, saldo_top_up_request_copy (req), (GDestroyNotify) saldo_top_up_request_free);
+  if (self->ledger == NULL || self->dialer.dial_async == NULL) {
+    g_task_return_new_error (task, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
+                             "ussd-voucher works only inside saldod");
+    return;
+  }
+  if (template == NULL || !valid_template (template)) {
+    g_task_return_new_error (task, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
+                             "no voucher USSD template: set VoucherUssd= in the carrier definition "
+                             "or Template= for this provider");
+    return;
+  }
+  /* A reference seen before means a re-send: its PIN was claimed (and may
+   * have been dialled); a voucher is never dialled twice. */
+  if (!saldo_ledger_get_by_reference (self->ledger, req->reference, &record, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  pin = pick_voucher (self, req->amount, req->currency, &error);
+  if (pin == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+  if (!saldo_ledger_claim_voucher (self->ledger, record->id, pin, &error)) {
+    g_task_return_new_error (task, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_DUPLICATE_REFERENCE,
+                             "cannot claim a voucher for this top-up: %s", error->message);
+    return;
+  }
+  code = g_string_new (template);
+  g_string_replace (code, "{pin}", pin, 1);
+  saldo_secret_free (g_steal_pointer (&pin));
+  self->dialer.dial_async (self->dialer_data, req->iccid, code->str, cancellable, on_dialled,
+                           g_steal_pointer (&task));
+  memset (code->str, 0, code->len);
+}
+
+static SaldoTopUpResult *
+saldo_provider_ussd_voucher_top_up_finish (SaldoProvider  *provider,
+                                           GAsyncResult   *res,
+                                           GError        **error)
+{
+  return g_task_propagate_pointer (G_TASK (res), error);
+}
+
+/* A USSD voucher leaves no record that can be asked about later. */
+static void
+saldo_provider_ussd_voucher_lookup_async (SaldoProvider       *provider,
+                                          const char          *reference,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
+
+  g_task_return_new_error (task, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
+                           "a voucher top-up cannot be looked up; the line's balance tells "
+                           "whether it arrived");
+}
+
+static SaldoTopUpResult *
+saldo_provider_ussd_voucher_lookup_finish (SaldoProvider  *provider,
+                                           GAsyncResult   *res,
+                                           GError        **error)
+{
+  return g_task_propagate_pointer (G_TASK (res), error);
+}
+
+static char *
+saldo_provider_ussd_voucher_describe (SaldoProvider *provider)
+{
+  SaldoProviderUssdVoucher *self = SALDO_PROVIDER_USSD_VOUCHER (provider);
+
+  return g_strdup_printf ("ussd-voucher (%s)", self->voucher_file != NULL ? self->voucher_file : "?");
+}
+
+static void
+saldo_provider_ussd_voucher_finalize (GObject *object)
+{
+  SaldoProviderUssdVoucher *self = SALDO_PROVIDER_USSD_VOUCHER (object);
+
+  g_free (self->voucher_file);
+  g_free (self->template_override);
+  g_clear_pointer (&self->success, g_regex_unref);
+  g_clear_pointer (&self->failure, g_regex_unref);
+  g_clear_object (&self->ledger);
+  G_OBJECT_CLASS (saldo_provider_ussd_voucher_parent_class)->finalize (object);
+}
+
+static void
+saldo_provider_ussd_voucher_class_init (SaldoProviderUssdVoucherClass *klass)
+{
+  SaldoProviderClass *provider_class = SALDO_PROVIDER_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = saldo_provider_ussd_voucher_finalize;
+  provider_class->type_name = "ussd-voucher";
+  provider_class->configure = saldo_provider_ussd_voucher_configure;
+  provider_class->top_up_async = saldo_provider_ussd_voucher_top_up_async;
+  provider_class->top_up_finish = saldo_provider_ussd_voucher_top_up_finish;
+  provider_class->lookup_async = saldo_provider_ussd_voucher_lookup_async;
+  provider_class->lookup_finish = saldo_provider_ussd_voucher_lookup_finish;
+  provider_class->describe = saldo_provider_ussd_voucher_describe;
+}
+
+static void
+saldo_provider_ussd_voucher_init (SaldoProviderUssdVoucher *self)
+{
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include "saldo-ledger.h"
+#include "saldo-provider.h"
+
+G_BEGIN_DECLS
+
+/* How the provider reaches a line's modem: saldod supplies it. */
+typedef struct {
+  void  (*dial_async)  (gpointer             data,
+                        const char          *iccid,
+                        const char          *code,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data);
+  char *(*dial_finish) (gpointer             data,
+                        GAsyncResult        *result,
+                        GError             **error);
+} SaldoVoucherDialer;
+
+#define SALDO_TYPE_PROVIDER_USSD_VOUCHER (saldo_provider_ussd_voucher_get_type ())
+G_DECLARE_FINAL_TYPE (SaldoProviderUssdVoucher, saldo_provider_ussd_voucher,
+                      SALDO, PROVIDER_USSD_VOUCHER, SaldoProvider)
+
+void saldo_provider_ussd_voucher_set_context (SaldoProviderUssdVoucher *self,
+                                              SaldoLedger              *ledger,
+                                              const SaldoVoucherDialer *dialer,
+                                              gpointer                  dialer_data);
+
+G_END_DECLS
