@@ -268,6 +268,55 @@ class TopUpTest(SaldoTestCase):
         self.assertNotIn('12345678901234', json.dumps([{k: str(v) for k, v in t.items()}
                                                       for t in self.topups()]))
 
+    def collect_signals(self):
+        seen = []
+        self.rig.bus.signal_subscribe(BUS_NAME, MANAGER_IFACE, None, ROOT, None, 0,
+                                      lambda c, snd, p, i, member, params:
+                                      seen.append((member, params.unpack())))
+        return seen
+
+    def pump(self, predicate, what, timeout=30):
+        ctx = GLib.MainContext.default()
+
+        def check():
+            while ctx.iteration(False):
+                pass
+            return predicate()
+        return self.rig.wait_for(check, timeout, what)
+
+    def test_rule_disables_itself_after_failures(self):
+        self.start_saldod()
+        seen = self.collect_signals()
+        path = self.ready_line('Saldo: S/ 1.00')
+        # The payment backend declines every request (nothing is charged).
+        self.fake.command({'op': 'fault', 'path': '/hook/topup', 'action': 'failed',
+                           'count': 10})
+        rule = self.add_rule(line=path, kind='threshold', below=500, amount=1000,
+                             provider='pay', cooldown=0)
+        for attempt in range(4):
+            self.pump(lambda: len([m for m, _ in seen if m == 'TopUpFinished']) >= attempt + 1 or
+                      any(m == 'RuleDisabled' for m, _ in seen), 'top-up %d' % attempt)
+            if any(m == 'RuleDisabled' for m, _ in seen):
+                break
+            self.refresh(path)
+        self.pump(lambda: any(m == 'RuleDisabled' for m, _ in seen), 'RuleDisabled')
+        disabled = [p for m, p in seen if m == 'RuleDisabled'][0]
+        self.assertEqual(disabled[0], rule)
+        self.assertIn('fail', disabled[1])
+        self.assertTrue(any(m == 'LowBalance' for m, _ in seen))
+        self.assertTrue(any(m == 'TopUpStarted' for m, _ in seen))
+        props = self.rig.call(BUS_NAME, rule, 'org.freedesktop.DBus.Properties', 'GetAll',
+                              GLib.Variant('(s)', ('io.github.saldo.Saldo1.Rule',)), '(a{sv})')[0]
+        self.assertFalse(props['Enabled'])
+        self.assertNotEqual(props['DisabledReason'], '')
+        self.assertEqual(self.fake.charges(), [])
+        failed = [t for t in self.topups() if t['state'] == 'failed']
+        self.assertEqual(len(failed), 3)
+        # No more attempts once disabled.
+        self.refresh(path)
+        time.sleep(1)
+        self.assertEqual(len(self.topups()), 3)
+
     def test_secrets_never_leak(self):
         self.start_saldod()
         path = self.ready_line('Saldo: S/ 30.00')
