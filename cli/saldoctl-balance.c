@@ -11,7 +11,7 @@
 
 /* A person at a terminal can answer a polkit password prompt; a script
  * cannot, and should get a clear refusal instead of a hang. */
-static GDBusCallFlags
+GDBusCallFlags
 saldoctl_call_flags (void)
 {
   return isatty (STDIN_FILENO) ? G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION
@@ -173,11 +173,12 @@ lookup_string (GVariant   *dict,
   return value != NULL ? value : "";
 }
 
+/* history --balance; saldoctl_cmd_history (saldoctl-topup.c) routes here. */
 int
-saldoctl_cmd_history (SaldoCtl  *ctl,
-                      int        argc,
-                      char     **argv,
-                      GError   **error)
+saldoctl_cmd_balance_history (SaldoCtl  *ctl,
+                              int        argc,
+                              char     **argv,
+                              GError   **error)
 {
   g_autoptr(GPtrArray) lines = NULL;
   g_autoptr(JsonBuilder) b = json_builder_new ();

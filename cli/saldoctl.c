@@ -269,12 +269,29 @@ static const char *usage_text =
   "  lines                          every line saldod knows\n"
   "  balance [--refresh] [LINE]     balances (read now with --refresh)\n"
   "  history --balance [LINE]       every balance reading, good or bad\n"
+  "  history [LINE] [--csv] [--limit N]\n"
+  "                                 top-up receipts (CSV for spreadsheets)\n"
+  "  topup LINE AMOUNT [--provider ID]\n"
+  "                                 top up now; prints the top-up id\n"
+  "  topup confirm|reject ID        answer a top-up waiting for confirmation\n"
+  "  rules [list] [LINE]            top-up rules\n"
+  "  rules add LINE --amount X [--kind threshold|data|keep-alive|schedule]\n"
+  "            [--below X] [--data-below SIZE] [--provider ID] [--confirm]\n"
+  "            [--disabled] [--max-per-topup X] [--max-per-day X]\n"
+  "            [--max-per-month X] [--max-attempts N] [--cooldown SECONDS]\n"
+  "            [--days-before N] [--day 1..28|last] [--hour H]\n"
+  "  rules update RULE [same options, --no-confirm, --enabled]\n"
+  "  rules remove|enable|disable RULE\n"
+  "  rules test LINE [--balance X] [--data SIZE]\n"
+  "                                 what the rules would do now; spends nothing\n"
   "  line set LINE KEY=VALUE...     change a line's settings\n"
   "  profiles                       eSIM profiles on every eUICC\n"
   "  parse [--country CC] [--carrier ID] [--currency ISO] [--explain] TEXT|-\n"
   "                                 run the reply parser offline\n"
   "\n"
-  "LINE is a line number, an ICCID or its last digits.\n"
+  "LINE is a line number, an ICCID or its last digits; RULE a rule number.\n"
+  "Amounts are in the line's currency as written (20, 20.50); data sizes\n"
+  "in bytes or with KB, MB, GB (binary: 1 MB = 1048576 bytes).\n"
   "Settings: balance-code, balance-menu, refresh-interval, allow-roaming,\n"
   "own-number, sms-senders.\n";
 
@@ -290,6 +307,8 @@ static const struct {
   { "line", TRUE, saldoctl_cmd_line },
   { "parse", FALSE, saldoctl_cmd_parse },
   { "profiles", TRUE, saldoctl_cmd_profiles },
+  { "rules", TRUE, saldoctl_cmd_rules },
+  { "topup", TRUE, saldoctl_cmd_topup },
 };
 
 int

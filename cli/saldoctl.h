@@ -24,11 +24,28 @@ gint64         saldoctl_line_number  (SaldoDBusLine *line);
 char          *saldoctl_format_money (gint64       minor,
                                       const char  *currency);
 char          *saldoctl_format_date  (guint64      unix_seconds);
+GDBusCallFlags saldoctl_call_flags   (void);
+
+/* Money and data sizes as people type them (saldoctl-topup.c). */
+const char    *saldoctl_line_currency (SaldoDBusLine *line,
+                                       GError       **error);
+gboolean       saldoctl_parse_money  (const char  *text,
+                                      const char  *currency,
+                                      gint64      *out_minor,
+                                      GError     **error);
+gboolean       saldoctl_parse_bytes  (const char  *text,
+                                      guint64     *out_bytes,
+                                      GError     **error);
+char          *saldoctl_format_bytes (guint64      bytes);
+char          *saldoctl_csv_field    (const char  *value);
 
 int saldoctl_cmd_balance (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_history (SaldoCtl *ctl, int argc, char **argv, GError **error);
+int saldoctl_cmd_balance_history (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_line    (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_parse   (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_profiles (SaldoCtl *ctl, int argc, char **argv, GError **error);
+int saldoctl_cmd_rules   (SaldoCtl *ctl, int argc, char **argv, GError **error);
+int saldoctl_cmd_topup   (SaldoCtl *ctl, int argc, char **argv, GError **error);
 
 G_END_DECLS

@@ -119,6 +119,7 @@ topup_id_string (gint64 id)
 /* ---- running a top-up ------------------------------------------------- */
 
 static void evaluate_line (SaldoDaemon *self, SaldoLine *line, gint64 confirmed_rule_id);
+static void attach_rule (SaldoDaemon *self, SaldoRuleObject *rule);
 static void schedule_reconcile (SaldoDaemon *self, gint64 due);
 
 typedef struct {
@@ -689,6 +690,7 @@ on_add_rule_authorized (GObject      *source,
   }
   rule = saldo_rule_object_new (record, saldo_line_get_object_path (line));
   g_ptr_array_add (self->rules, g_object_ref (rule));
+  attach_rule (self, rule);
   g_dbus_object_manager_server_export (self->object_manager, saldo_rule_object_get_dbus_object (rule));
   sync_rules_property (self);
   g_info ("rule %s added for line %s", saldo_rule_object_get_path (rule), line_path);
