@@ -20,6 +20,7 @@ from saldo_rig import Rig  # noqa: E402
 from saldo_testcase import BUS_NAME, CLARO, MOVISTAR  # noqa: E402
 
 from gi.repository import GLib  # noqa: E402
+from test_topup import HOOK_SECRET, FakeProvider  # noqa: E402
 
 
 CARRIERS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -68,8 +69,19 @@ def main():
         state = rig.path('state')
         source_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         with open(rig.path('saldo.conf'), 'w') as f:
-            f.write('[Daemon]\nRefreshOnRegistration=false\nCarrierDataDirectory=%s\n'
-                    % os.path.join(source_root, 'plugin', 'carriers'))
+            f.write('[Daemon]\nRefreshOnRegistration=false\nVerifyDelay=2\n'
+                    'CarrierDataDirectory=%s\n' % os.path.join(source_root, 'plugin', 'carriers'))
+        # The owner's payment backend: a real HTTPS server on loopback
+        # (tests/fakeprovider.py) with a CA made for this run.
+        pay = FakeProvider(rig)
+        os.makedirs(rig.path('providers.d'))
+        secret = rig.path('providers.d', 'demo-pay.secret')
+        with open(os.open(secret, os.O_WRONLY | os.O_CREAT, 0o600), 'w') as f:
+            f.write(HOOK_SECRET + '\n')
+        with open(rig.path('providers.d', 'demo-pay.conf'), 'w') as f:
+            f.write('[Provider]\nType=http\nUrl=https://127.0.0.1:%d/hook/topup\n'
+                    'StatusUrl=https://127.0.0.1:%d/hook/status/{reference}\n'
+                    'SecretFile=demo-pay.secret\nCaFile=%s\n' % (pay.port, pay.port, pay.ca))
         # polkitd cannot run on a private bus: python-dbusmock's polkitd
         # template stands in for it, allowing Saldo's actions.
         polkit = rig.spawn('polkitd-mock', ['/usr/bin/python3', '-m', 'dbusmock', '--system',
@@ -78,7 +90,9 @@ def main():
         rig.call('org.freedesktop.PolicyKit1', '/org/freedesktop/PolicyKit1/Authority',
                  'org.freedesktop.DBus.Mock', 'SetAllowed',
                  GLib.Variant('(as)', (['io.github.saldo.Saldo1.refresh',
-                                        'io.github.saldo.Saldo1.configure'],)))
+                                        'io.github.saldo.Saldo1.configure',
+                                        'io.github.saldo.Saldo1.top-up',
+                                        'io.github.saldo.Saldo1.manage-rules'],)))
         proc = rig.spawn('saldod', [saldod, '--verbose', '--state-dir', state,
                                     '--config', rig.path('saldo.conf')])
         rig.wait_bus_name(BUS_NAME, 15, proc=proc)
@@ -105,6 +119,20 @@ def main():
                   'Tu plan de S/ 29.90 se renueva el 05/01. Saldo: S/ 12.50'])
         time.sleep(args.pause)
 
+        say('the owner\'s rule: below S/ 15, top up S/ 20, at most S/ 100 a month')
+        run(rig, [saldoctl, 'rules', 'add', '1', '--kind', 'threshold', '--below', '15',
+                  '--amount', '20', '--provider', 'demo-pay', '--max-per-month', '100'])
+        claro.set_ussd('*777#', 'Claro: Saldo: S/ 32.50, vence el 30/01/2027.')
+        say('Claro\'s S/ 12.50 is below S/ 15: one top-up, then the balance is read again')
+        rig.wait_for(lambda: '"verified"' in subprocess.run(
+            [saldoctl, '--json', 'history'], env=rig.env, capture_output=True, text=True).stdout,
+            60, 'the top-up verified')
+        run(rig, [saldoctl, 'history'])
+        run(rig, [saldoctl, 'balance', '1'])
+        print('payment backend saw %d charge(s)' % len(pay.charges()), flush=True)
+        run(rig, [saldoctl, 'rules', 'test', '1', '--balance', '3'])
+        time.sleep(args.pause)
+
         say('unplug the Claro modem (ModemManager restarts without it)')
         rig.restart_mm(modems=['movistar'])
         rig.wait_for(lambda: active_lines() == 1, 20, 'Claro inactive')
@@ -121,6 +149,7 @@ def main():
         run(rig, ['busctl', '--address', rig.env['DBUS_SYSTEM_BUS_ADDRESS'], 'get-property',
                   BUS_NAME, '/io/github/saldo/Saldo1/Line/1', 'io.github.saldo.Saldo1.Line',
                   'Iccid', 'OperatorCode', 'Active'])
+        pay.close()
         say('demo over; everything is shut down and removed')
     return 0
 
