@@ -289,7 +289,8 @@ saldo_euicc_monitor_new (const char           *modem_path,
   self->slot = 1;
   g_info ("modem %s: watching its eUICC through %s (%s)", modem_path, port,
           protocol == SALDO_CONTROL_PROTOCOL_MBIM ? "mbim-proxy" : "qmi-proxy");
-  saldo_euicc_monitor_refresh (self);
+  /* A new modem is read at once; only later triggers are coalesced. */
+  saldo_euicc_monitor_schedule (self, 0);
   return self;
 }
 
