@@ -387,30 +387,13 @@ carrier_get_days (const char *id,
                   guint      *out,
                   GError    **error)
 {
-  g_autoptr(GError) local_error = NULL;
   g_autofree char *value = NULL;
   guint64 days = 0;
 
-  value = g_key_file_get_string (kf, SALDO_CARRIER_GROUP, key, &local_error);
-  if (value == NULL)
-    {
-      if (g_error_matches (local_error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND))
-        {
-          *out = 0;
-          return TRUE;
-        }
-      carrier_set_error (error, SALDO_CARRIER_ERROR_INVALID_VALUE, id, key,
-                         "%s", local_error->message);
-      return FALSE;
-    }
-
-  g_strstrip (value);
-  if (*value == '\0')
-    {
-      *out = 0;
-      return TRUE;
-    }
-  if (!g_ascii_string_to_unsigned (value, 10, 1, DAYS_MAX, &days, NULL))
+  /* absent or empty: 0, "no such period" */
+  if (!carrier_get_string (id, kf, key, FALSE, &value, error))
+    return FALSE;
+  if (value != NULL && !g_ascii_string_to_unsigned (value, 10, 1, DAYS_MAX, &days, NULL))
     {
       carrier_set_error (error, SALDO_CARRIER_ERROR_INVALID_VALUE, id, key,
                          "“%s” is not a number of days (1 to %u)", value, (guint) DAYS_MAX);

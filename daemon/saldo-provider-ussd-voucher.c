@@ -241,14 +241,6 @@ saldo_provider_ussd_voucher_top_up_async (SaldoProvider       *provider,
   memset (code->str, 0, code->len);
 }
 
-static SaldoTopUpResult *
-saldo_provider_ussd_voucher_top_up_finish (SaldoProvider  *provider,
-                                           GAsyncResult   *res,
-                                           GError        **error)
-{
-  return g_task_propagate_pointer (G_TASK (res), error);
-}
-
 /* A USSD voucher leaves no record that can be asked about later. */
 static void
 saldo_provider_ussd_voucher_lookup_async (SaldoProvider       *provider,
@@ -262,14 +254,6 @@ saldo_provider_ussd_voucher_lookup_async (SaldoProvider       *provider,
   g_task_return_new_error (task, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
                            "a voucher top-up cannot be looked up; the line's balance tells "
                            "whether it arrived");
-}
-
-static SaldoTopUpResult *
-saldo_provider_ussd_voucher_lookup_finish (SaldoProvider  *provider,
-                                           GAsyncResult   *res,
-                                           GError        **error)
-{
-  return g_task_propagate_pointer (G_TASK (res), error);
 }
 
 static char *
@@ -302,9 +286,7 @@ saldo_provider_ussd_voucher_class_init (SaldoProviderUssdVoucherClass *klass)
   provider_class->type_name = "ussd-voucher";
   provider_class->configure = saldo_provider_ussd_voucher_configure;
   provider_class->top_up_async = saldo_provider_ussd_voucher_top_up_async;
-  provider_class->top_up_finish = saldo_provider_ussd_voucher_top_up_finish;
   provider_class->lookup_async = saldo_provider_ussd_voucher_lookup_async;
-  provider_class->lookup_finish = saldo_provider_ussd_voucher_lookup_finish;
   provider_class->describe = saldo_provider_ussd_voucher_describe;
 }
 

@@ -247,27 +247,6 @@ slot_status_indication_cb (QmiClientUim                     *client,
 
 #if !QMI_CHECK_VERSION (1, 36, 0)
 
-static QmiMessage *
-uim_request_new (SaldoQmiUim *self,
-                 guint16      message_id)
-{
-  QmiClient *client = QMI_CLIENT (self->client);
-
-  return qmi_message_new (QMI_SERVICE_UIM,
-                          qmi_client_get_cid (client),
-                          qmi_client_get_next_transaction_id (client),
-                          message_id);
-}
-
-static gboolean
-tlv_add_guint8 (QmiMessage *message,
-                guint8      type,
-                guint8      value,
-                GError    **error)
-{
-  return qmi_message_add_raw_tlv (message, type, &value, 1, error);
-}
-
 /* TLV 0x02: u16 status (0 success), u16 QMI protocol error code. */
 static gboolean
 reply_check_result (QmiMessage *reply,
@@ -297,18 +276,67 @@ reply_check_result (QmiMessage *reply,
   return FALSE;
 }
 
-static QmiMessage *
-command_finish (SaldoQmiUim  *self,
-                GAsyncResult *res,
-                GError      **error)
-{
-  g_autoptr(QmiMessage) reply = NULL;
+/* One raw TLV of a request */
+typedef struct {
+  guint8        type;
+  const guint8 *data;
+  gsize         len;
+} SaldoQmiUimTlv;
 
-  reply = qmi_device_command_full_finish (self->device, res, error);
-  if (reply == NULL)
+/* Builds the @message_id request from @tlvs and sends it for @task; a
+ * request that couldn't be built fails @task with @context. */
+static void
+command_send (SaldoQmiUim          *self,
+              guint16               message_id,
+              const SaldoQmiUimTlv *tlvs,
+              guint                 n_tlvs,
+              guint                 timeout,
+              const gchar          *context,
+              GTask                *task,
+              GAsyncReadyCallback   ready)
+{
+  QmiClient *client = QMI_CLIENT (self->client);
+  g_autoptr(QmiMessage) request = NULL;
+  g_autoptr(GError) error = NULL;
+
+  request = qmi_message_new (QMI_SERVICE_UIM, qmi_client_get_cid (client),
+                             qmi_client_get_next_transaction_id (client), message_id);
+  for (guint i = 0; i < n_tlvs; i++) {
+    if (!qmi_message_add_raw_tlv (request, tlvs[i].type, tlvs[i].data, tlvs[i].len, &error)) {
+      task_return_qmi_error (task, g_steal_pointer (&error), context);
+      return;
+    }
+  }
+  qmi_device_command_full (self->device, request, NULL, timeout,
+                           g_task_get_cancellable (task),
+                           ready, g_object_ref (task));
+}
+
+/* The checked reply of a command_send(), or NULL once @task has failed
+ * with @context.  @card_result_tlv (0: none) names the TLV that carries
+ * the card's SW1 SW2 on a failure, for the error message. */
+static QmiMessage *
+command_finish (GTask        *task,
+                GAsyncResult *res,
+                guint8        card_result_tlv,
+                const gchar  *context)
+{
+  SaldoQmiUim *self = g_task_get_source_object (task);
+  g_autoptr(QmiMessage) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  const guint8 *raw;
+  guint16 len = 0;
+
+  reply = qmi_device_command_full_finish (self->device, res, &error);
+  if (reply != NULL && !reply_check_result (reply, &error) && card_result_tlv != 0) {
+    raw = qmi_message_get_raw_tlv (reply, card_result_tlv, &len);
+    if (raw != NULL && len == 2)
+      g_prefix_error (&error, "card status %02X%02X: ", raw[0], raw[1]);
+  }
+  if (error != NULL) {
+    task_return_qmi_error (task, g_steal_pointer (&error), context);
     return NULL;
-  if (!reply_check_result (reply, error))
-    return NULL;
+  }
   return g_steal_pointer (&reply);
 }
 
@@ -375,23 +403,14 @@ open_channel_ready (GObject      *source,
                     gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  SaldoQmiUim *self = g_task_get_source_object (task);
   g_autoptr(QmiMessage) reply = NULL;
-  g_autoptr(GError) error = NULL;
   const guint8 *raw;
   guint16 len = 0;
 
-  reply = qmi_device_command_full_finish (self->device, res, &error);
-  if (reply != NULL && !reply_check_result (reply, &error)) {
-    /* TLV 0x11 carries SW1 SW2 of the card's SELECT, when it got that far */
-    raw = qmi_message_get_raw_tlv (reply, 0x11, &len);
-    if (raw != NULL && len == 2)
-      g_prefix_error (&error, "card status %02X%02X: ", raw[0], raw[1]);
-  }
-  if (error != NULL) {
-    task_return_qmi_error (task, g_steal_pointer (&error), "Couldn't open logical channel");
+  /* TLV 0x11 carries SW1 SW2 of the card's SELECT, when it got that far */
+  reply = command_finish (task, res, 0x11, "Couldn't open logical channel");
+  if (reply == NULL)
     return;
-  }
 
   raw = qmi_message_get_raw_tlv (reply, 0x10, &len);
   if (raw == NULL || len != 1) {
@@ -408,9 +427,7 @@ open_channel_send (SaldoQmiUim *self,
                    GBytes      *aid,
                    GTask       *task)
 {
-  g_autoptr(QmiMessage) request = NULL;
   g_autoptr(GByteArray) aid_tlv = g_byte_array_new ();
-  g_autoptr(GError) error = NULL;
   gsize aid_len = 0;
   const guint8 *aid_data = g_bytes_get_data (aid, &aid_len);
   guint8 prefix = (guint8) aid_len;
@@ -418,15 +435,13 @@ open_channel_send (SaldoQmiUim *self,
   /* TLV 0x01 slot; TLV 0x10 AID with a one-byte length */
   g_byte_array_append (aid_tlv, &prefix, 1);
   g_byte_array_append (aid_tlv, aid_data, (guint) aid_len);
-  request = uim_request_new (self, SALDO_QMI_UIM_MSG_OPEN_LOGICAL_CHANNEL);
-  if (!tlv_add_guint8 (request, 0x01, slot, &error) ||
-      !qmi_message_add_raw_tlv (request, 0x10, aid_tlv->data, aid_tlv->len, &error)) {
-    task_return_qmi_error (task, g_steal_pointer (&error), "Couldn't build open channel request");
-    return;
-  }
-  qmi_device_command_full (self->device, request, NULL, SALDO_QMI_UIM_COMMAND_TIMEOUT,
-                           g_task_get_cancellable (task),
-                           open_channel_ready, g_object_ref (task));
+  command_send (self, SALDO_QMI_UIM_MSG_OPEN_LOGICAL_CHANNEL,
+                (const SaldoQmiUimTlv[]) {
+                  { 0x01, &slot, 1 },
+                  { 0x10, aid_tlv->data, aid_tlv->len },
+                }, 2,
+                SALDO_QMI_UIM_COMMAND_TIMEOUT, "Couldn't build open channel request",
+                task, open_channel_ready);
 }
 
 #endif
@@ -540,18 +555,14 @@ send_apdu_ready (GObject      *source,
                  gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  SaldoQmiUim *self = g_task_get_source_object (task);
   g_autoptr(QmiMessage) reply = NULL;
-  g_autoptr(GError) error = NULL;
   const guint8 *raw;
   guint16 len = 0;
   guint16 data_len;
 
-  reply = command_finish (self, res, &error);
-  if (reply == NULL) {
-    task_return_qmi_error (task, g_steal_pointer (&error), "Couldn't send APDU");
+  reply = command_finish (task, res, 0, "Couldn't send APDU");
+  if (reply == NULL)
     return;
-  }
 
   /* TLV 0x10: u16 LE length, then the response data ending in SW1 SW2 */
   raw = qmi_message_get_raw_tlv (reply, 0x10, &len);
@@ -577,9 +588,7 @@ send_apdu_send (SaldoQmiUim *self,
                 GBytes      *apdu,
                 GTask       *task)
 {
-  g_autoptr(QmiMessage) request = NULL;
   g_autoptr(GByteArray) apdu_tlv = g_byte_array_new ();
-  g_autoptr(GError) error = NULL;
   gsize apdu_len = 0;
   const guint8 *apdu_data = g_bytes_get_data (apdu, &apdu_len);
   guint8 prefix[2] = { apdu_len & 0xFF, (apdu_len >> 8) & 0xFF };
@@ -587,16 +596,14 @@ send_apdu_send (SaldoQmiUim *self,
   /* TLV 0x01 slot; TLV 0x02 APDU with a u16 LE length; TLV 0x10 channel */
   g_byte_array_append (apdu_tlv, prefix, 2);
   g_byte_array_append (apdu_tlv, apdu_data, (guint) apdu_len);
-  request = uim_request_new (self, SALDO_QMI_UIM_MSG_SEND_APDU);
-  if (!tlv_add_guint8 (request, 0x01, slot, &error) ||
-      !qmi_message_add_raw_tlv (request, 0x02, apdu_tlv->data, apdu_tlv->len, &error) ||
-      !tlv_add_guint8 (request, 0x10, channel, &error)) {
-    task_return_qmi_error (task, g_steal_pointer (&error), "Couldn't build APDU request");
-    return;
-  }
-  qmi_device_command_full (self->device, request, NULL, SALDO_QMI_UIM_APDU_TIMEOUT,
-                           g_task_get_cancellable (task),
-                           send_apdu_ready, g_object_ref (task));
+  command_send (self, SALDO_QMI_UIM_MSG_SEND_APDU,
+                (const SaldoQmiUimTlv[]) {
+                  { 0x01, &slot, 1 },
+                  { 0x02, apdu_tlv->data, apdu_tlv->len },
+                  { 0x10, &channel, 1 },
+                }, 3,
+                SALDO_QMI_UIM_APDU_TIMEOUT, "Couldn't build APDU request",
+                task, send_apdu_ready);
 }
 
 #endif
@@ -688,15 +695,11 @@ close_channel_ready (GObject      *source,
                      gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  SaldoQmiUim *self = g_task_get_source_object (task);
   g_autoptr(QmiMessage) reply = NULL;
-  g_autoptr(GError) error = NULL;
 
-  reply = command_finish (self, res, &error);
-  if (reply == NULL) {
-    task_return_qmi_error (task, g_steal_pointer (&error), "Couldn't close logical channel");
+  reply = command_finish (task, res, 0, "Couldn't close logical channel");
+  if (reply == NULL)
     return;
-  }
   g_task_return_boolean (task, TRUE);
 }
 
@@ -706,19 +709,14 @@ close_channel_send (SaldoQmiUim *self,
                     guint8       channel,
                     GTask       *task)
 {
-  g_autoptr(QmiMessage) request = NULL;
-  g_autoptr(GError) error = NULL;
-
   /* TLV 0x01 slot; TLV 0x11 channel id (its presence makes this a close) */
-  request = uim_request_new (self, SALDO_QMI_UIM_MSG_LOGICAL_CHANNEL);
-  if (!tlv_add_guint8 (request, 0x01, slot, &error) ||
-      !tlv_add_guint8 (request, 0x11, channel, &error)) {
-    task_return_qmi_error (task, g_steal_pointer (&error), "Couldn't build close channel request");
-    return;
-  }
-  qmi_device_command_full (self->device, request, NULL, SALDO_QMI_UIM_COMMAND_TIMEOUT,
-                           g_task_get_cancellable (task),
-                           close_channel_ready, g_object_ref (task));
+  command_send (self, SALDO_QMI_UIM_MSG_LOGICAL_CHANNEL,
+                (const SaldoQmiUimTlv[]) {
+                  { 0x01, &slot, 1 },
+                  { 0x11, &channel, 1 },
+                }, 2,
+                SALDO_QMI_UIM_COMMAND_TIMEOUT, "Couldn't build close channel request",
+                task, close_channel_ready);
 }
 
 #endif

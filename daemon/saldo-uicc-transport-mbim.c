@@ -461,20 +461,6 @@ saldo_uicc_transport_mbim_open_channel_async (SaldoUiccTransport  *transport,
                 saldo_uicc_transport_mbim_open_channel_async);
 }
 
-static gboolean
-saldo_uicc_transport_mbim_open_channel_finish (SaldoUiccTransport  *transport,
-                                               GAsyncResult        *res,
-                                               guint8              *out_channel,
-                                               GError             **error)
-{
-  gssize channel = g_task_propagate_int (G_TASK (res), error);
-
-  if (channel < 0)
-    return FALSE;
-  *out_channel = (guint8) channel;
-  return TRUE;
-}
-
 static void
 saldo_uicc_transport_mbim_transmit_async (SaldoUiccTransport  *transport,
                                           guint8               channel,
@@ -491,14 +477,6 @@ saldo_uicc_transport_mbim_transmit_async (SaldoUiccTransport  *transport,
                 saldo_uicc_transport_mbim_transmit_async);
 }
 
-static GBytes *
-saldo_uicc_transport_mbim_transmit_finish (SaldoUiccTransport  *transport,
-                                           GAsyncResult        *res,
-                                           GError             **error)
-{
-  return g_task_propagate_pointer (G_TASK (res), error);
-}
-
 static void
 saldo_uicc_transport_mbim_close_channel_async (SaldoUiccTransport  *transport,
                                                guint8               channel,
@@ -512,14 +490,6 @@ saldo_uicc_transport_mbim_close_channel_async (SaldoUiccTransport  *transport,
   command_send (SALDO_UICC_TRANSPORT_MBIM (transport), COMMAND_CLOSE_CHANNEL, request, error,
                 SALDO_UICC_MBIM_COMMAND_TIMEOUT, cancellable, callback, user_data,
                 saldo_uicc_transport_mbim_close_channel_async);
-}
-
-static gboolean
-saldo_uicc_transport_mbim_close_channel_finish (SaldoUiccTransport  *transport,
-                                                GAsyncResult        *res,
-                                                GError             **error)
-{
-  return g_task_propagate_boolean (G_TASK (res), error);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -701,11 +671,8 @@ saldo_uicc_transport_mbim_class_init (SaldoUiccTransportMbimClass *klass)
   object_class->dispose = saldo_uicc_transport_mbim_dispose;
 
   transport_class->open_channel_async = saldo_uicc_transport_mbim_open_channel_async;
-  transport_class->open_channel_finish = saldo_uicc_transport_mbim_open_channel_finish;
   transport_class->transmit_async = saldo_uicc_transport_mbim_transmit_async;
-  transport_class->transmit_finish = saldo_uicc_transport_mbim_transmit_finish;
   transport_class->close_channel_async = saldo_uicc_transport_mbim_close_channel_async;
-  transport_class->close_channel_finish = saldo_uicc_transport_mbim_close_channel_finish;
 }
 
 static void

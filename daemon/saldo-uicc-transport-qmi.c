@@ -100,20 +100,6 @@ saldo_uicc_transport_qmi_open_channel_async (SaldoUiccTransport  *transport,
                                     open_channel_ready, task);
 }
 
-static gboolean
-saldo_uicc_transport_qmi_open_channel_finish (SaldoUiccTransport  *transport,
-                                              GAsyncResult        *res,
-                                              guint8              *out_channel,
-                                              GError             **error)
-{
-  gssize channel = g_task_propagate_int (G_TASK (res), error);
-
-  if (channel < 0)
-    return FALSE;
-  *out_channel = (guint8) channel;
-  return TRUE;
-}
-
 static void
 transmit_ready (GObject      *source,
                 GAsyncResult *res,
@@ -148,14 +134,6 @@ saldo_uicc_transport_qmi_transmit_async (SaldoUiccTransport  *transport,
                                  transmit_ready, task);
 }
 
-static GBytes *
-saldo_uicc_transport_qmi_transmit_finish (SaldoUiccTransport  *transport,
-                                          GAsyncResult        *res,
-                                          GError             **error)
-{
-  return g_task_propagate_pointer (G_TASK (res), error);
-}
-
 static void
 close_channel_ready (GObject      *source,
                      GAsyncResult *res,
@@ -185,14 +163,6 @@ saldo_uicc_transport_qmi_close_channel_async (SaldoUiccTransport  *transport,
   g_task_set_source_tag (task, saldo_uicc_transport_qmi_close_channel_async);
   saldo_qmi_uim_close_channel_async (self->uim, qmi_slot (self), channel, cancellable,
                                      close_channel_ready, task);
-}
-
-static gboolean
-saldo_uicc_transport_qmi_close_channel_finish (SaldoUiccTransport  *transport,
-                                               GAsyncResult        *res,
-                                               GError             **error)
-{
-  return g_task_propagate_boolean (G_TASK (res), error);
 }
 
 SaldoUiccTransport *
@@ -235,11 +205,8 @@ saldo_uicc_transport_qmi_class_init (SaldoUiccTransportQmiClass *klass)
   object_class->dispose = saldo_uicc_transport_qmi_dispose;
 
   transport_class->open_channel_async = saldo_uicc_transport_qmi_open_channel_async;
-  transport_class->open_channel_finish = saldo_uicc_transport_qmi_open_channel_finish;
   transport_class->transmit_async = saldo_uicc_transport_qmi_transmit_async;
-  transport_class->transmit_finish = saldo_uicc_transport_qmi_transmit_finish;
   transport_class->close_channel_async = saldo_uicc_transport_qmi_close_channel_async;
-  transport_class->close_channel_finish = saldo_uicc_transport_qmi_close_channel_finish;
 }
 
 static void

@@ -202,6 +202,38 @@ saldo_uicc_transport_set_property (GObject      *object,
   }
 }
 
+/* The *_finish defaults, for subclasses that return on a GTask: the
+ * channel as an int, the R-APDU as a GBytes, the close as a boolean. */
+static gboolean
+saldo_uicc_transport_real_open_channel_finish (SaldoUiccTransport  *self,
+                                               GAsyncResult        *res,
+                                               guint8              *out_channel,
+                                               GError             **error)
+{
+  gssize channel = g_task_propagate_int (G_TASK (res), error);
+
+  if (channel < 0)
+    return FALSE;
+  *out_channel = (guint8) channel;
+  return TRUE;
+}
+
+static GBytes *
+saldo_uicc_transport_real_transmit_finish (SaldoUiccTransport  *self,
+                                           GAsyncResult        *res,
+                                           GError             **error)
+{
+  return g_task_propagate_pointer (G_TASK (res), error);
+}
+
+static gboolean
+saldo_uicc_transport_real_close_channel_finish (SaldoUiccTransport  *self,
+                                                GAsyncResult        *res,
+                                                GError             **error)
+{
+  return g_task_propagate_boolean (G_TASK (res), error);
+}
+
 static void
 saldo_uicc_transport_class_init (SaldoUiccTransportClass *klass)
 {
@@ -209,6 +241,9 @@ saldo_uicc_transport_class_init (SaldoUiccTransportClass *klass)
 
   object_class->get_property = saldo_uicc_transport_get_property;
   object_class->set_property = saldo_uicc_transport_set_property;
+  klass->open_channel_finish = saldo_uicc_transport_real_open_channel_finish;
+  klass->transmit_finish = saldo_uicc_transport_real_transmit_finish;
+  klass->close_channel_finish = saldo_uicc_transport_real_close_channel_finish;
 
   props[PROP_SLOT] =
     g_param_spec_uint ("slot", NULL, NULL, 0, G_MAXUINT8, 0,

@@ -34,6 +34,8 @@ GQuark saldo_uicc_transport_error_quark (void);
 #define SALDO_TYPE_UICC_TRANSPORT (saldo_uicc_transport_get_type ())
 G_DECLARE_DERIVABLE_TYPE (SaldoUiccTransport, saldo_uicc_transport, SALDO, UICC_TRANSPORT, GObject)
 
+/* The *_finish vfuncs default to propagating a GTask's int (the channel),
+ * pointer (the R-APDU GBytes) and boolean. */
 struct _SaldoUiccTransportClass {
   GObjectClass parent_class;
 

@@ -262,6 +262,14 @@ saldo_provider_real_describe (SaldoProvider *self)
                           saldo_provider_get_id (self));
 }
 
+/* Most providers return their result on a GTask. */
+static SaldoTopUpResult *
+saldo_provider_real_finish (SaldoProvider *self, GAsyncResult *res, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (res, self), NULL);
+  return g_task_propagate_pointer (G_TASK (res), error);
+}
+
 static void
 saldo_provider_class_init (SaldoProviderClass *klass)
 {
@@ -270,6 +278,8 @@ saldo_provider_class_init (SaldoProviderClass *klass)
   object_class->finalize = saldo_provider_finalize;
   object_class->get_property = saldo_provider_get_property;
   object_class->set_property = saldo_provider_set_property;
+  klass->top_up_finish = saldo_provider_real_finish;
+  klass->lookup_finish = saldo_provider_real_finish;
   klass->describe = saldo_provider_real_describe;
 
   props[PROP_ID] =
@@ -427,4 +437,90 @@ saldo_provider_describe (SaldoProvider *self)
 {
   g_return_val_if_fail (SALDO_IS_PROVIDER (self), NULL);
   return SALDO_PROVIDER_GET_CLASS (self)->describe (self);
+}
+
+/* ---- Blocking providers ---- */
+
+typedef struct {
+  SaldoProviderTopUpFunc   top_up;
+  SaldoProviderLookupFunc  lookup;
+  SaldoTopUpRequest       *req;
+  char                    *reference;
+} ThreadJob;
+
+static void
+thread_job_free (ThreadJob *job)
+{
+  saldo_top_up_request_free (job->req);
+  g_free (job->reference);
+  g_free (job);
+}
+
+static void
+thread_job_run (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  ThreadJob *job = task_data;
+  GError *error = NULL;
+  SaldoTopUpResult *result;
+
+  if (job->top_up != NULL)
+    result = job->top_up (source, job->req, cancellable, &error);
+  else
+    result = job->lookup (source, job->reference, cancellable, &error);
+  if (result == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, result, (GDestroyNotify) saldo_top_up_result_free);
+}
+
+/* Takes @job. */
+static void
+thread_job_start (SaldoProvider       *self,
+                  ThreadJob           *job,
+                  gpointer             source_tag,
+                  GCancellable        *cancellable,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  if (job->top_up != NULL)
+    {
+      /* Cancelling must not hide a possible charge: the thread reports it. */
+      g_task_set_return_on_cancel (task, FALSE);
+      g_task_set_check_cancellable (task, FALSE);
+    }
+  g_task_set_task_data (task, job, (GDestroyNotify) thread_job_free);
+  g_task_run_in_thread (task, thread_job_run);
+}
+
+void
+saldo_provider_top_up_in_thread (SaldoProvider           *self,
+                                 const SaldoTopUpRequest *req,
+                                 SaldoProviderTopUpFunc   func,
+                                 GCancellable            *cancellable,
+                                 GAsyncReadyCallback      callback,
+                                 gpointer                 user_data)
+{
+  ThreadJob *job = g_new0 (ThreadJob, 1);
+
+  job->top_up = func;
+  job->req = saldo_top_up_request_copy (req);
+  thread_job_start (self, job, saldo_provider_top_up_in_thread, cancellable, callback, user_data);
+}
+
+void
+saldo_provider_lookup_in_thread (SaldoProvider           *self,
+                                 const char              *reference,
+                                 SaldoProviderLookupFunc  func,
+                                 GCancellable            *cancellable,
+                                 GAsyncReadyCallback      callback,
+                                 gpointer                 user_data)
+{
+  ThreadJob *job = g_new0 (ThreadJob, 1);
+
+  job->lookup = func;
+  job->reference = g_strdup (reference);
+  thread_job_start (self, job, saldo_provider_lookup_in_thread, cancellable, callback, user_data);
 }

@@ -125,6 +125,8 @@ struct _SaldoProviderClass
                                        GCancellable         *cancellable,
                                        GAsyncReadyCallback   callback,
                                        gpointer              user_data);
+  /* top_up_finish and lookup_finish default to the result of a GTask
+   * whose source object is @self. */
   SaldoTopUpResult  *(*top_up_finish) (SaldoProvider        *self,
                                        GAsyncResult         *res,
                                        GError              **error);
@@ -165,5 +167,30 @@ SaldoTopUpResult *saldo_provider_lookup_finish (SaldoProvider        *self,
                                                 GAsyncResult         *res,
                                                 GError              **error);
 char             *saldo_provider_describe      (SaldoProvider        *self);
+
+/* For providers whose work is one blocking call (an HTTP exchange): run
+ * it in a thread, as top_up_async()/lookup_async().  The result goes to
+ * the default top_up_finish()/lookup_finish().  A cancelled top-up still
+ * runs to its end, as only @func can tell whether something was charged. */
+typedef SaldoTopUpResult *(*SaldoProviderTopUpFunc)  (SaldoProvider            *self,
+                                                      const SaldoTopUpRequest  *req,
+                                                      GCancellable             *cancellable,
+                                                      GError                  **error);
+typedef SaldoTopUpResult *(*SaldoProviderLookupFunc) (SaldoProvider            *self,
+                                                      const char               *reference,
+                                                      GCancellable             *cancellable,
+                                                      GError                  **error);
+void saldo_provider_top_up_in_thread (SaldoProvider           *self,
+                                      const SaldoTopUpRequest *req,
+                                      SaldoProviderTopUpFunc   func,
+                                      GCancellable            *cancellable,
+                                      GAsyncReadyCallback      callback,
+                                      gpointer                 user_data);
+void saldo_provider_lookup_in_thread (SaldoProvider           *self,
+                                      const char              *reference,
+                                      SaldoProviderLookupFunc  func,
+                                      GCancellable            *cancellable,
+                                      GAsyncReadyCallback      callback,
+                                      gpointer                 user_data);
 
 G_END_DECLS

@@ -267,13 +267,6 @@ saldo_provider_command_lookup_async (SaldoProvider       *provider,
          saldo_provider_command_lookup_async);
 }
 
-static SaldoTopUpResult *
-saldo_provider_command_finish (SaldoProvider *provider, GAsyncResult *res, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (res, provider), NULL);
-  return g_task_propagate_pointer (G_TASK (res), error);
-}
-
 static gboolean
 saldo_provider_command_configure (SaldoProvider  *provider,
                                   GKeyFile       *kf,
@@ -361,9 +354,7 @@ saldo_provider_command_class_init (SaldoProviderCommandClass *klass)
   provider_class->type_name = "command";
   provider_class->configure = saldo_provider_command_configure;
   provider_class->top_up_async = saldo_provider_command_top_up_async;
-  provider_class->top_up_finish = saldo_provider_command_finish;
   provider_class->lookup_async = saldo_provider_command_lookup_async;
-  provider_class->lookup_finish = saldo_provider_command_finish;
   provider_class->describe = saldo_provider_command_describe;
 }
 

@@ -448,11 +448,12 @@ unknown_result (const SaldoTopUpRequest *req, GError *reason)
 }
 
 static SaldoTopUpResult *
-do_top_up (SaldoProviderReloadly    *self,
+do_top_up (SaldoProvider            *provider,
            const SaldoTopUpRequest  *req,
            GCancellable             *cancellable,
            GError                  **error)
 {
+  SaldoProviderReloadly *self = SALDO_PROVIDER_RELOADLY (provider);
   g_autoptr(SaldoHttpResponse) response = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local_error = NULL;
@@ -562,11 +563,12 @@ do_top_up (SaldoProviderReloadly    *self,
 }
 
 static SaldoTopUpResult *
-do_lookup (SaldoProviderReloadly  *self,
+do_lookup (SaldoProvider          *provider,
            const char             *reference,
            GCancellable           *cancellable,
            GError                **error)
 {
+  SaldoProviderReloadly *self = SALDO_PROVIDER_RELOADLY (provider);
   g_autofree char *path = g_strdup_printf ("/topups/reports/transactions?customIdentifier=%s",
                                            reference);
   g_autoptr(SaldoHttpResponse) response = NULL;
@@ -618,52 +620,13 @@ do_lookup (SaldoProviderReloadly  *self,
 /* ---- SaldoProvider vfuncs ---- */
 
 static void
-top_up_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  GError *error = NULL;
-  SaldoTopUpResult *result = do_top_up (source, task_data, cancellable, &error);
-
-  if (result == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, result, (GDestroyNotify) saldo_top_up_result_free);
-}
-
-static void
 saldo_provider_reloadly_top_up_async (SaldoProvider       *provider,
                                       SaldoTopUpRequest   *req,
                                       GCancellable        *cancellable,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, saldo_provider_reloadly_top_up_async);
-  /* The thread must finish even when cancelled: its outcome may be a charge. */
-  g_task_set_return_on_cancel (task, FALSE);
-  g_task_set_check_cancellable (task, FALSE);
-  g_task_set_task_data (task, saldo_top_up_request_copy (req),
-                        (GDestroyNotify) saldo_top_up_request_free);
-  g_task_run_in_thread (task, top_up_thread);
-}
-
-static SaldoTopUpResult *
-saldo_provider_reloadly_finish (SaldoProvider *provider, GAsyncResult *res, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (res, provider), NULL);
-  return g_task_propagate_pointer (G_TASK (res), error);
-}
-
-static void
-lookup_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  GError *error = NULL;
-  SaldoTopUpResult *result = do_lookup (source, task_data, cancellable, &error);
-
-  if (result == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, result, (GDestroyNotify) saldo_top_up_result_free);
+  saldo_provider_top_up_in_thread (provider, req, do_top_up, cancellable, callback, user_data);
 }
 
 static void
@@ -673,11 +636,7 @@ saldo_provider_reloadly_lookup_async (SaldoProvider       *provider,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, saldo_provider_reloadly_lookup_async);
-  g_task_set_task_data (task, g_strdup (reference), g_free);
-  g_task_run_in_thread (task, lookup_thread);
+  saldo_provider_lookup_in_thread (provider, reference, do_lookup, cancellable, callback, user_data);
 }
 
 static gboolean
@@ -780,9 +739,7 @@ saldo_provider_reloadly_class_init (SaldoProviderReloadlyClass *klass)
   provider_class->type_name = "reloadly";
   provider_class->configure = saldo_provider_reloadly_configure;
   provider_class->top_up_async = saldo_provider_reloadly_top_up_async;
-  provider_class->top_up_finish = saldo_provider_reloadly_finish;
   provider_class->lookup_async = saldo_provider_reloadly_lookup_async;
-  provider_class->lookup_finish = saldo_provider_reloadly_finish;
   provider_class->describe = saldo_provider_reloadly_describe;
 }
 
