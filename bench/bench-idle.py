@@ -79,7 +79,9 @@ def main():
             ['busctl', '--address', rig.env['DBUS_SYSTEM_BUS_ADDRESS'], '--list', 'tree',
              BUS_NAME], capture_output=True, text=True).stdout.split('/Line/')) > args.lines,
             30, 'lines on the bus')
-        time.sleep(2)  # let start-up settle
+        # Let start-up settle: a worker GLib's thread pool spawned during
+        # start-up retires after 15 s idle (one exit, not a timer).
+        time.sleep(17)
 
         mm_pid = rig._mm.pid
         print('measuring %d s of idle with %d lines ...' % (args.seconds, args.lines), flush=True)

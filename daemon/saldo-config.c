@@ -21,7 +21,8 @@ static const char * const known_groups[] = { "Daemon", NULL };
 static const char * const known_daemon_keys[] = {
   "StateDirectory", "RefreshInterval", "UssdTimeout", "UssdAttempts", "UssdRetryDelay",
   "AuthorizationTimeout", "RefreshOnRegistration", "RegistrationRefreshMinInterval",
-  "CarrierDataDirectory", "VerifyDelay", "GlobalMonthlyCap", "GlobalCapCurrency", NULL
+  "CarrierDataDirectory", "VerifyDelay", "GlobalMonthlyCap", "GlobalCapCurrency",
+  "ProviderPluginDirectory", NULL
 };
 
 /* Reads an optional number of seconds (fractions allowed) in [min, max]. */
@@ -154,6 +155,19 @@ saldo_config_validate (SaldoConfig  *self,
     }
   }
 
+  if (g_key_file_has_key (self->keyfile, "Daemon", "ProviderPluginDirectory", NULL)) {
+    g_autofree char *dir = g_key_file_get_string (self->keyfile, "Daemon",
+                                                  "ProviderPluginDirectory", NULL);
+
+    if (dir == NULL || !g_path_is_absolute (dir)) {
+      g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
+                   "%s: [Daemon] ProviderPluginDirectory must be an absolute path", self->path);
+      return FALSE;
+    }
+    g_free (self->settings.provider_plugin_dir);
+    self->settings.provider_plugin_dir = g_steal_pointer (&dir);
+  }
+
   if (g_key_file_has_key (self->keyfile, "Daemon", "StateDirectory", NULL)) {
     g_autofree char *dir = g_key_file_get_string (self->keyfile, "Daemon", "StateDirectory", error);
 
@@ -268,6 +282,7 @@ saldo_config_finalize (GObject *object)
   g_free (self->state_dir);
   g_free (self->settings.carrier_data_dir);
   g_free (self->settings.global_cap_currency);
+  g_free (self->settings.provider_plugin_dir);
   G_OBJECT_CLASS (saldo_config_parent_class)->finalize (object);
 }
 
@@ -291,4 +306,5 @@ saldo_config_init (SaldoConfig *self)
   self->settings.registration_refresh_min_interval = 600;
   self->settings.carrier_data_dir = g_strdup (SALDO_CARRIERS_DIR);
   self->settings.verify_delay = 120;
+  self->settings.provider_plugin_dir = g_strdup (SALDO_PROVIDER_PLUGIN_DIR);
 }

@@ -34,6 +34,7 @@ typedef struct {
   guint     verify_delay;              /* s after a top-up before re-reading the balance */
   gint64    global_monthly_cap;        /* minor units across all lines, 0 = none */
   char     *global_cap_currency;
+  char     *provider_plugin_dir;       /* saldo-provider-TYPE.so modules */
 } SaldoDaemonSettings;
 
 const SaldoDaemonSettings *saldo_config_get_daemon_settings (SaldoConfig *self);

@@ -995,8 +995,10 @@ saldo_daemon_load_providers (SaldoDaemon *self)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) ids = g_ptr_array_new ();
 
-  self->provider_loader = saldo_provider_loader_new (SALDO_PROVIDER_PLUGIN_DIR);
+  self->provider_loader = saldo_provider_loader_new (self->settings->provider_plugin_dir);
+#if SALDO_BUILTIN_PROVIDERS
   saldo_provider_loader_add_builtins (self->provider_loader);
+#endif
   saldo_provider_loader_add_builtin (self->provider_loader, SALDO_TYPE_PROVIDER_USSD_VOUCHER);
   self->providers = saldo_provider_loader_load_dir (self->provider_loader,
                                                     saldo_config_get_config_dir (self->config),

@@ -70,7 +70,9 @@ def main():
         source_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         with open(rig.path('saldo.conf'), 'w') as f:
             f.write('[Daemon]\nRefreshOnRegistration=false\nVerifyDelay=2\n'
-                    'CarrierDataDirectory=%s\n' % os.path.join(source_root, 'plugin', 'carriers'))
+                    'CarrierDataDirectory=%s\nProviderPluginDirectory=%s\n'
+                    % (os.path.join(source_root, 'plugin', 'carriers'),
+                       os.path.join(os.path.abspath(args.build), 'plugin')))
         # The owner's payment backend: a real HTTPS server on loopback
         # (tests/fakeprovider.py) with a CA made for this run.
         pay = FakeProvider(rig)

@@ -57,6 +57,8 @@ class SaldoTestCase(unittest.TestCase):
         'RefreshInterval': '0',
         'VerifyDelay': '1',
         'CarrierDataDirectory': os.path.join(SOURCE_ROOT, 'plugin', 'carriers'),
+        # The provider modules as built, not as installed.
+        'ProviderPluginDirectory': os.environ.get('SALDO_PROVIDER_PLUGIN_DIR'),
     }
 
     def write_config(self, **overrides):
