@@ -61,8 +61,8 @@ on_check_done (GObject      *source,
                                "action %s not authorized", data->action_id);
     else
       g_task_return_new_error (task, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
-                               "cannot check authorization for %s: %s", data->action_id,
-                               error->message);
+                               "cannot check authorization for %s with the authorization "
+                               "service (polkit): %s", data->action_id, error->message);
     return;
   }
   if (polkit_authorization_result_get_is_authorized (auth)) {

@@ -240,6 +240,18 @@ class BalanceTest(SaldoTestCase):
         self.assertLess(time.monotonic() - start, 15)
         self.assertEqual(len(self.lines()), 1, 'reads keep working')
 
+    def test_absent_polkit_gives_clear_error(self):
+        self.line_up('claro', CLARO)
+        self.start_saldod()
+        path = self.active_line(CLARO)
+        self.rig.stop('polkitd-mock')
+        self.rig.wait_bus_name_gone('org.freedesktop.PolicyKit1')
+        start = time.monotonic()
+        msg = self.assert_dbus_error('org.freedesktop.DBus.Error.AccessDenied', self.refresh, path)
+        self.assertIn('polkit', msg)
+        self.assertLess(time.monotonic() - start, 15)
+        self.assertEqual(len(self.lines()), 1, 'reads keep working')
+
     def test_configure_validates(self):
         self.line_up('claro', CLARO)
         self.start_saldod()

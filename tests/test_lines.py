@@ -200,6 +200,33 @@ class LinesTest(SaldoTestCase):
         with open(db, 'rb') as f:
             self.assertEqual(f.read(), garbage)
 
+    def test_replace_and_bad_configuration(self):
+        first = self.start_saldod()
+        # A second saldod without --replace leaves the running one alone.
+        second = self.start_saldod(wait=False)
+        self.assertEqual(second.wait(timeout=15), 1)
+        self.assertIn('--replace', self.saldod_text())
+        self.assertIsNone(first.poll())
+        # With --replace it takes over; the first one exits cleanly.
+        self.start_saldod(extra_args=['--replace'])
+        self.assertEqual(first.wait(timeout=15), 0)
+        self.stop_saldod()
+
+        # A configuration named with --config must exist and be valid; the
+        # error names the key.
+        os.remove(self.config_path)
+        proc = self.start_saldod(wait=False)
+        self.assertEqual(proc.wait(timeout=15), 1)
+        self.assertIn('cannot load', self.saldod_text())
+        for bad, key in (('RefreshInterval=5', 'RefreshInterval'),
+                         ('UssdTimeout=soon', 'UssdTimeout'),
+                         ('StateDirectory=relative/dir', 'StateDirectory')):
+            with open(self.config_path, 'w') as f:
+                f.write('[Daemon]\n%s\n' % bad)
+            proc = self.start_saldod(wait=False)
+            self.assertEqual(proc.wait(timeout=15), 1, bad)
+            self.assertIn(key, self.saldod_text())
+
     def test_announcements(self):
         """A new line is announced with InterfacesAdded, a state change with
         PropertiesChanged — what an applet listens to."""
