@@ -979,6 +979,29 @@ saldo_daemon_open_store (SaldoDaemon  *self,
     saldo_line_set_carrier (line, carrier != NULL ? saldo_carrier_get_id (carrier) : "");
     saldo_daemon_add_line (self, line);
   }
+  {
+    g_autoptr(GArray) euicc_ids = NULL;
+    g_autoptr(GPtrArray) euicc_keys = NULL;
+
+    /* eUICCs read before come back with their profiles' lines, detached
+     * ("/" modem) until their modem shows up again. */
+    if (!saldo_store_load_euiccs (self->store, &euicc_ids, &euicc_keys, error))
+      return FALSE;
+    for (guint i = 0; i < euicc_keys->len; i++) {
+      const char *key = euicc_keys->pdata[i];
+      SaldoEuicc *euicc = saldo_euicc_new (g_array_index (euicc_ids, gint64, i), key);
+      g_autoptr(GPtrArray) paths = g_ptr_array_new ();
+
+      for (guint j = 0; j < self->lines->len; j++)
+        if (g_strcmp0 (saldo_line_get_record (self->lines->pdata[j])->eid, key) == 0)
+          g_ptr_array_add (paths, (gpointer) saldo_line_get_object_path (self->lines->pdata[j]));
+      g_ptr_array_add (paths, NULL);
+      if (!g_str_has_prefix (key, "modem:"))
+        saldo_dbus_euicc_set_eid (saldo_euicc_get_dbus_euicc (euicc), key);
+      saldo_dbus_euicc_set_lines (saldo_euicc_get_dbus_euicc (euicc), (const char * const *) paths->pdata);
+      g_hash_table_insert (self->euiccs, g_strdup (key), euicc);
+    }
+  }
   g_info ("state in %s: %u known line(s)", db_path, records->len);
   saldo_daemon_topup_init (self);
   saldo_daemon_attach_providers (self);
@@ -1137,6 +1160,14 @@ saldo_daemon_export (SaldoDaemon  *self,
   for (guint i = 0; i < self->lines->len; i++)
     g_dbus_object_manager_server_export (self->object_manager,
                                          saldo_line_get_dbus_object (self->lines->pdata[i]));
+  {
+    GHashTableIter iter;
+    SaldoEuicc *euicc;
+
+    g_hash_table_iter_init (&iter, self->euiccs);
+    while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &euicc))
+      g_dbus_object_manager_server_export (self->object_manager, saldo_euicc_get_dbus_object (euicc));
+  }
   saldo_daemon_topup_export (self);
   g_dbus_object_manager_server_set_connection (self->object_manager, self->connection);
   return TRUE;

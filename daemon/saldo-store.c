@@ -566,6 +566,33 @@ saldo_store_ensure_euicc (SaldoStore  *self,
   return TRUE;
 }
 
+gboolean
+saldo_store_load_euiccs (SaldoStore  *self,
+                         GArray     **ids_out,
+                         GPtrArray  **keys_out,
+                         GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, "SELECT id, key FROM euiccs ORDER BY id", -1, &stmt,
+                          NULL) != SQLITE_OK)
+    return saldo_store_fail (self, "loading eUICCs", error);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+    gint64 id = sqlite3_column_int64 (stmt, 0);
+
+    g_array_append_val (ids, id);
+    g_ptr_array_add (keys, column_dup (stmt, 1));
+  }
+  if (rc != SQLITE_DONE)
+    return saldo_store_fail (self, "loading eUICCs", error);
+  *ids_out = g_steal_pointer (&ids);
+  *keys_out = g_steal_pointer (&keys);
+  return TRUE;
+}
+
 static void
 bind_optional_int64 (sqlite3_stmt *stmt,
                      int           index,

@@ -99,4 +99,10 @@ gboolean    saldo_store_ensure_euicc    (SaldoStore       *self,
                                          gint64           *id_out,
                                          GError          **error);
 
+/* Every eUICC ever read: ids and keys, parallel arrays. */
+gboolean    saldo_store_load_euiccs     (SaldoStore       *self,
+                                         GArray          **ids_out,
+                                         GPtrArray       **keys_out,
+                                         GError          **error);
+
 G_END_DECLS

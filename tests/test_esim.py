@@ -105,6 +105,22 @@ class EsimTest(SaldoTestCase):
         counters = self.qmi.get_counters()
         self.assertEqual(counters['channels_opened'], counters['channels_closed'])
 
+    def test_euicc_survives_restart(self):
+        self.start_saldod()
+        path, _ = self.wait_euicc(lambda p: len(p['Lines']) == 2, 'eUICC with two lines')
+        self.stop_saldod()
+        self.rig.stop_mm()
+        self.start_saldod()
+        again, euicc = self.wait_euicc(lambda p: len(p['Lines']) == 2, 'eUICC restored')
+        self.assertEqual(again, path)
+        self.assertEqual(euicc['Modem'], '/')
+        self.assertEqual(euicc['Eid'], EID)
+        _, travel = self.wait_line(TRAVEL, ProfileState='disabled')
+        self.assertEqual(travel['ProfileNickname'], 'Travel')
+        self.rig.start_mm()
+        self.wait_euicc(lambda p: p['Modem'] != '/', 'eUICC back on its modem')
+        self.assertEqual(len(self.euiccs()), 1)
+
     def test_refused_channel_is_last_error(self):
         self.qmi.set_refuse_channel('access-denied')
         self.start_saldod()
