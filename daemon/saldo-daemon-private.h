@@ -41,6 +41,7 @@ struct _SaldoDaemon {
   GHashTable               *last_attempt;      /* SaldoLine → gint64* unix time */
   GHashTable               *euicc_monitors;    /* modem path → SaldoEuiccMonitor */
   GHashTable               *euiccs;            /* key → SaldoEuicc */
+  GHashTable               *mbim_pending;      /* modem path → SaldoEuiccMonitor not started */
   SaldoCarrierDb           *carriers;
   SaldoLedger              *ledger;
   SaldoTopupRunner         *runner;

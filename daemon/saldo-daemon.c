@@ -841,6 +841,14 @@ on_modem_added (SaldoModemWatcher *watcher,
                                                                     : SALDO_CONTROL_PROTOCOL_QMI);
   g_signal_connect (monitor, "report", G_CALLBACK (on_euicc_report), self);
   g_hash_table_insert (self->euicc_monitors, g_strdup (modem_path), monitor);
+  /* QMI says in its slot status whether the card is an eUICC.  MBIM has no
+   * such query here: ModemManager's SimType decides (a physical SIM has no
+   * ISD-R to ask), and an eUICC without an enabled profile, which leaves
+   * ModemManager no ICCID, is read too. */
+  if (saldo_euicc_monitor_get_protocol (monitor) == SALDO_CONTROL_PROTOCOL_QMI)
+    saldo_euicc_monitor_refresh (monitor);
+  else
+    g_hash_table_add (self->mbim_pending, g_strdup (modem_path));
 }
 
 static void
@@ -852,6 +860,7 @@ on_modem_removed (SaldoModemWatcher *watcher,
   SaldoEuicc *euicc;
 
   g_hash_table_remove (self->euicc_monitors, modem_path);
+  g_hash_table_remove (self->mbim_pending, modem_path);
   g_hash_table_iter_init (&iter, self->euiccs);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &euicc))
     if (g_strcmp0 (saldo_euicc_get_modem (euicc), modem_path) == 0)
@@ -898,6 +907,16 @@ on_sim_present (SaldoModemWatcher  *watcher,
   g_hash_table_insert (self->modem_iccid, g_strdup (modem_path), g_strdup (info->iccid));
   saldo_daemon_save_line (self, line);
   saldo_daemon_ensure_sms_watcher (self, modem_path);
+  if (g_hash_table_remove (self->mbim_pending, modem_path)) {
+    SaldoEuiccMonitor *monitor = g_hash_table_lookup (self->euicc_monitors, modem_path);
+
+    if (g_strcmp0 (info->sim_type, "physical") == 0) {
+      g_debug ("modem %s holds a physical SIM: no eUICC to read", modem_path);
+      g_hash_table_remove (self->euicc_monitors, modem_path);
+    } else if (monitor != NULL) {
+      saldo_euicc_monitor_refresh (monitor);
+    }
+  }
 
   {
     const SaldoSimInfo *previous_info = g_hash_table_lookup (self->modem_info, modem_path);
@@ -922,6 +941,15 @@ on_sim_absent (SaldoModemWatcher *watcher,
                const char        *reason,
                SaldoDaemon       *self)
 {
+  gboolean modem_gone = g_str_equal (reason, "modem removed") ||
+                        g_str_equal (reason, "ModemManager stopped");
+
+  if (!modem_gone && g_hash_table_remove (self->mbim_pending, modem_path)) {
+    SaldoEuiccMonitor *monitor = g_hash_table_lookup (self->euicc_monitors, modem_path);
+
+    if (monitor != NULL)
+      saldo_euicc_monitor_refresh (monitor);
+  }
   saldo_daemon_release_modem (self, modem_path);
   g_hash_table_remove (self->modem_info, modem_path);
   g_hash_table_remove (self->ussd_clients, modem_path);
@@ -1218,6 +1246,7 @@ saldo_daemon_finalize (GObject *object)
   g_hash_table_unref (self->sms_watchers);
   g_hash_table_unref (self->euicc_monitors);
   g_hash_table_unref (self->euiccs);
+  g_hash_table_unref (self->mbim_pending);
   g_hash_table_unref (self->refresh_waiters);
   g_hash_table_unref (self->last_attempt);
   g_clear_object (&self->carriers);
@@ -1254,6 +1283,7 @@ saldo_daemon_init (SaldoDaemon *self)
   self->sms_watchers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->euicc_monitors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->euiccs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->mbim_pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->refresh_waiters = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
                                                  (GDestroyNotify) g_ptr_array_unref);
   self->last_attempt = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, g_free);

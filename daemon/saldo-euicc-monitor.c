@@ -30,6 +30,7 @@ struct _SaldoEuiccMonitor {
   guint                 retry_delay;
   gboolean              reading;
   gboolean              read_again;
+  gboolean              started;
   guint                 slot;
 };
 
@@ -266,6 +267,12 @@ saldo_euicc_monitor_schedule (SaldoEuiccMonitor *self,
 void
 saldo_euicc_monitor_refresh (SaldoEuiccMonitor *self)
 {
+  /* The first read comes at once; only later triggers are coalesced. */
+  if (self->retry_delay == 0 && self->read_id == 0 && !self->reading && !self->started) {
+    self->started = TRUE;
+    saldo_euicc_monitor_schedule (self, 0);
+    return;
+  }
   if (self->reading) {
     self->read_again = TRUE;
     return;
@@ -289,9 +296,13 @@ saldo_euicc_monitor_new (const char           *modem_path,
   self->slot = 1;
   g_info ("modem %s: watching its eUICC through %s (%s)", modem_path, port,
           protocol == SALDO_CONTROL_PROTOCOL_MBIM ? "mbim-proxy" : "qmi-proxy");
-  /* A new modem is read at once; only later triggers are coalesced. */
-  saldo_euicc_monitor_schedule (self, 0);
   return self;
+}
+
+SaldoControlProtocol
+saldo_euicc_monitor_get_protocol (SaldoEuiccMonitor *self)
+{
+  return self->protocol;
 }
 
 static void

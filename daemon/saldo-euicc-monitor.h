@@ -28,12 +28,14 @@ G_DECLARE_FINAL_TYPE (SaldoEuiccMonitor, saldo_euicc_monitor, SALDO, EUICC_MONIT
 
 /* Reads the eUICC behind a modem's control port — always through qmi-proxy
  * or mbim-proxy, shared with ModemManager — and again on every refresh and
- * QMI slot status indication.  Emits "report" (const SaldoEuiccReport *);
+ * QMI slot status indication; nothing is read before the first
+ * saldo_euicc_monitor_refresh ().  Emits "report" (const SaldoEuiccReport *);
  * nothing is emitted for a modem whose active slot holds no eUICC. */
 SaldoEuiccMonitor *saldo_euicc_monitor_new     (const char           *modem_path,
                                                 const char           *imei,
                                                 const char           *port,
                                                 SaldoControlProtocol  protocol);
+SaldoControlProtocol saldo_euicc_monitor_get_protocol (SaldoEuiccMonitor *self);
 void               saldo_euicc_monitor_refresh (SaldoEuiccMonitor    *self);
 
 G_END_DECLS

@@ -137,5 +137,37 @@ class EsimTest(SaldoTestCase):
         self.assertIsNone(self.saldod.poll())
 
 
+class EsimMbimTest(EsimTest):
+    """The same eUICC behind an MBIM control port, through the real mbim-proxy
+    (libmbim accepts a pty; tests/simmbim.py answers MBIM and the ISD-R)."""
+
+    def setUp(self):
+        SaldoTestCase.setUp(self)
+        from simmbim import SimMbim
+        self.qmi = SimMbim(profiles=PROFILES, eid=EID, chunk=64, link=self.rig.path('cdc-wdm0'))
+        self.qmi.start()
+        self.addCleanup(self.qmi.close)
+        with open(self.config_path, 'a') as f:
+            f.write('\n[Modem %s]\nControlPort=%s\nControlProtocol=mbim\n'
+                    % (IMEI, self.qmi.path))
+        self.rig.start_mm()
+        self.modem = self.add_ready_modem('esim', iccid=CLARO_ESIM, imsi='716100000000055',
+                                          operator_code='71610', operator_name='Claro PE',
+                                          imei=IMEI)
+
+    def test_every_profile_is_a_line_over_mbim(self):
+        self.start_saldod()
+        path, euicc = self.wait_euicc(lambda p: len(p['Lines']) == 2, 'eUICC with two lines')
+        self.assertEqual(euicc['Eid'], EID)
+        self.assertEqual(euicc['LastError'], '')
+        _, enabled = self.wait_line(CLARO_ESIM, Active=True, ProfileState='enabled')
+        self.assertEqual(enabled['ProfileNickname'], 'Claro prepago')
+        _, disabled = self.wait_line(TRAVEL, ProfileState='disabled')
+        self.assertFalse(disabled['Active'])
+        counters = self.qmi.get_counters()
+        self.assertEqual(counters['channels_opened'], counters['channels_closed'])
+        self.assertEqual(counters['es10_get_eid'], counters['channels_opened'])
+
+
 if __name__ == '__main__':
     main()
