@@ -205,8 +205,13 @@ execute_topup (SaldoDaemon  *self,
   gint64 *key;
 
   if (provider == NULL) {
+    g_autoptr(GError) cancel_error = NULL;
+
     g_set_error (error, SALDO_ERROR, SALDO_ERROR_PROVIDER,
                  "provider '%s' is not configured", provider_id);
+    /* Nothing was sent: close the planned row rather than leave it open. */
+    if (!saldo_ledger_cancel (self->ledger, topup_id, (*error)->message, &cancel_error))
+      g_warning ("top-up %s: %s", id, cancel_error->message);
     return FALSE;
   }
   key = g_new (gint64, 1);
