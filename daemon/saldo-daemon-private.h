@@ -80,6 +80,9 @@ void          saldo_method_call_free         (MethodCall            *call);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MethodCall, saldo_method_call_free)
 void          saldo_daemon_return_error      (GDBusMethodInvocation *invocation,
                                               GError                *error);
+void          saldo_daemon_return_invalid    (GDBusMethodInvocation *invocation,
+                                              const char            *format,
+                                              ...) G_GNUC_PRINTF (2, 3);
 gboolean      saldo_daemon_check_option_keys (GVariant              *options,
                                               const char * const    *known,
                                               GDBusMethodInvocation *invocation);

@@ -666,22 +666,16 @@ on_add_rule_authorized (GObject      *source,
     return;
   }
   if (!g_variant_lookup (call->args, "line", "&o", &line_path)) {
-    saldo_daemon_return_error (call->invocation,
-                               g_error_new_literal (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                                                    "line: required (o, a line object path)"));
+    saldo_daemon_return_invalid (call->invocation, "line: required (o, a line object path)");
     return;
   }
   line = saldo_daemon_line_by_path (self, line_path);
   if (line == NULL) {
-    saldo_daemon_return_error (call->invocation,
-                               g_error_new (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                                            "line: unknown line %s", line_path));
+    saldo_daemon_return_invalid (call->invocation, "line: unknown line %s", line_path);
     return;
   }
   if (!g_variant_lookup_value (call->args, "amount", NULL)) {
-    saldo_daemon_return_error (call->invocation,
-                               g_error_new_literal (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                                                    "amount: required (x, minor units)"));
+    saldo_daemon_return_invalid (call->invocation, "amount: required (x, minor units)");
     return;
   }
   currency = line_currency (self, line);
@@ -737,9 +731,7 @@ on_rule_update_authorized (GObject      *source,
     return;
   }
   if (g_variant_lookup_value (call->args, "line", NULL) != NULL) {
-    saldo_daemon_return_error (call->invocation,
-                               g_error_new_literal (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                                                    "line: a rule cannot move to another line"));
+    saldo_daemon_return_invalid (call->invocation, "line: a rule cannot move to another line");
     return;
   }
   currency = line != NULL ? line_currency (self, line) : NULL;
@@ -867,8 +859,7 @@ on_handle_simulate (SaldoDBusManager      *iface,
     return TRUE;
   if (!g_variant_lookup (options, "line", "&o", &line_path) ||
       (line = saldo_daemon_line_by_path (self, line_path)) == NULL) {
-    saldo_daemon_return_error (invocation, g_error_new_literal (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                                                               "line: required, a known line (o)"));
+    saldo_daemon_return_invalid (invocation, "line: required, a known line (o)");
     return TRUE;
   }
   if (!build_engine_input (self, line, NULL, &scratch, &in, &error)) {
@@ -927,30 +918,26 @@ on_topup_authorized (GObject      *source,
 
     if (g_variant_lookup_value (options, "provider", NULL) != NULL &&
         !g_variant_lookup (options, "provider", "&s", &provider_id)) {
-      saldo_daemon_return_error (call->invocation, g_error_new_literal (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                                                                       "provider: must be a string (s)"));
+      saldo_daemon_return_invalid (call->invocation, "provider: must be a string (s)");
       return;
     }
   }
   if (amount <= 0) {
-    saldo_daemon_return_error (call->invocation, g_error_new_literal (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                                                                     "amount: must be greater than zero"));
+    saldo_daemon_return_invalid (call->invocation, "amount: must be greater than zero");
     return;
   }
   if (provider_id == NULL && self->providers->len == 1)
     provider_id = saldo_provider_get_id (self->providers->pdata[0]);
   if (provider_id == NULL || find_provider (self, provider_id) == NULL) {
-    saldo_daemon_return_error (call->invocation,
-                               g_error_new (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                                            "provider: %s", provider_id == NULL ?
-                                            "required when several (or no) providers are configured" :
-                                            "unknown provider"));
+    saldo_daemon_return_invalid (call->invocation, "provider: %s",
+                                 provider_id == NULL ?
+                                 "required when several (or no) providers are configured" :
+                                 "unknown provider");
     return;
   }
   currency = line_currency (self, call->line);
   if (currency == NULL) {
-    saldo_daemon_return_error (call->invocation, g_error_new_literal (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                                                                     "currency: the line's currency is not known yet; read its balance first"));
+    saldo_daemon_return_invalid (call->invocation, "currency: the line's currency is not known yet; read its balance first");
     return;
   }
 
@@ -1059,10 +1046,7 @@ on_answer_authorized (GObject      *source,
     return;
   }
   if (record->state != SALDO_LEDGER_STATE_PLANNED) {
-    saldo_daemon_return_error (call->invocation,
-                               g_error_new (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                                            "id: top-up %s is %s, not waiting for confirmation",
-                                            id_text, saldo_ledger_state_name (record->state)));
+    saldo_daemon_return_invalid (call->invocation, "id: top-up %s is %s, not waiting for confirmation", id_text, saldo_ledger_state_name (record->state));
     return;
   }
   line = saldo_daemon_line_by_id (self, record->line_id);
@@ -1171,8 +1155,7 @@ on_handle_get_top_ups (SaldoDBusManager      *iface,
     SaldoLine *line = saldo_daemon_line_by_path (self, line_path);
 
     if (line == NULL) {
-      saldo_daemon_return_error (invocation, g_error_new (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                                                          "line: unknown line %s", line_path));
+      saldo_daemon_return_invalid (invocation, "line: unknown line %s", line_path);
       return TRUE;
     }
     query.line_id = saldo_line_get_id (line);

@@ -104,6 +104,22 @@ on_refresh_authorized (GObject      *source,
                              g_object_ref (call->invocation));
 }
 
+/* Bad input from a caller: InvalidArgument, the message naming the key. */
+void
+saldo_daemon_return_invalid (GDBusMethodInvocation *invocation,
+                             const char            *format,
+                             ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_dbus_method_invocation_return_error_literal (invocation, SALDO_ERROR,
+                                                 SALDO_ERROR_INVALID_ARGUMENT, message);
+}
+
 gboolean
 saldo_daemon_check_option_keys (GVariant              *options,
                                 const char * const    *known,
