@@ -937,7 +937,8 @@ on_topup_authorized (GObject      *source,
   }
   currency = line_currency (self, call->line);
   if (currency == NULL) {
-    saldo_daemon_return_invalid (call->invocation, "currency: the line's currency is not known yet; read its balance first");
+    saldo_daemon_return_invalid (call->invocation,
+                                 "currency: the line's currency is not known yet; read its balance first");
     return;
   }
 
@@ -974,11 +975,13 @@ on_topup_authorized (GObject      *source,
     return;
   }
   if (decision.kind != SALDO_DECISION_TOP_UP) {
+    gboolean named = decision.limit != SALDO_LIMIT_NONE;
+
+    /* The limit's name first, so scripts can tell "cooldown" from a cap. */
     saldo_daemon_return_error (call->invocation,
                                g_error_new (SALDO_ERROR, SALDO_ERROR_LIMIT_REACHED, "%s%s%s",
-                                            decision.limit != SALDO_LIMIT_NONE ? saldo_limit_to_string (decision.limit) : "",
-                                            decision.limit != SALDO_LIMIT_NONE ? ": " : "",
-                                            decision.reason));
+                                            named ? saldo_limit_to_string (decision.limit) : "",
+                                            named ? ": " : "", decision.reason));
     return;
   }
   if (!plan_topup (self, call->line, 0, provider_id, amount, currency, &id, &error) ||
@@ -1046,7 +1049,8 @@ on_answer_authorized (GObject      *source,
     return;
   }
   if (record->state != SALDO_LEDGER_STATE_PLANNED) {
-    saldo_daemon_return_invalid (call->invocation, "id: top-up %s is %s, not waiting for confirmation", id_text, saldo_ledger_state_name (record->state));
+    saldo_daemon_return_invalid (call->invocation, "id: top-up %s is %s, not waiting for confirmation",
+                                 id_text, saldo_ledger_state_name (record->state));
     return;
   }
   line = saldo_daemon_line_by_id (self, record->line_id);
