@@ -657,24 +657,26 @@ carrier_load_patterns (SaldoCarrier *self,
   return TRUE;
 }
 
-static gboolean
-carrier_validate_voucher_template (const char *id,
-                                   const char *template,
-                                   GError    **error)
+/* A voucher USSD template: {pin} exactly once, otherwise USSD characters
+ * only, and room for a PIN within one USSD string.  Shared by carrier
+ * definitions (VoucherUssd=) and the ussd-voucher provider (Template=). */
+gboolean
+saldo_voucher_template_validate (const char  *template,
+                                 GError     **error)
 {
   const char *placeholder = strstr (template, PIN_PLACEHOLDER);
   gsize fixed_len;
 
   if (placeholder == NULL)
     {
-      carrier_set_error (error, SALDO_CARRIER_ERROR_INVALID_VALUE, id, "VoucherUssd",
-                         "“%s” does not contain " PIN_PLACEHOLDER, template);
+      g_set_error (error, SALDO_CARRIER_ERROR, SALDO_CARRIER_ERROR_INVALID_VALUE,
+                   "“%s” does not contain " PIN_PLACEHOLDER, template);
       return FALSE;
     }
   if (strstr (placeholder + strlen (PIN_PLACEHOLDER), PIN_PLACEHOLDER) != NULL)
     {
-      carrier_set_error (error, SALDO_CARRIER_ERROR_INVALID_VALUE, id, "VoucherUssd",
-                         "“%s” contains " PIN_PLACEHOLDER " more than once", template);
+      g_set_error (error, SALDO_CARRIER_ERROR, SALDO_CARRIER_ERROR_INVALID_VALUE,
+                   "“%s” contains " PIN_PLACEHOLDER " more than once", template);
       return FALSE;
     }
 
@@ -687,9 +689,9 @@ carrier_validate_voucher_template (const char *id,
         }
       if (!char_is_ussd (*p))
         {
-          carrier_set_error (error, SALDO_CARRIER_ERROR_INVALID_VALUE, id, "VoucherUssd",
-                             "“%s” contains characters other than 0-9 * # + and " PIN_PLACEHOLDER,
-                             template);
+          g_set_error (error, SALDO_CARRIER_ERROR, SALDO_CARRIER_ERROR_INVALID_VALUE,
+                       "“%s” contains characters other than 0-9 * # + and " PIN_PLACEHOLDER,
+                       template);
           return FALSE;
         }
     }
@@ -697,13 +699,27 @@ carrier_validate_voucher_template (const char *id,
   fixed_len = strlen (template) - strlen (PIN_PLACEHOLDER);
   if (fixed_len == 0 || fixed_len + SALDO_CARRIER_VOUCHER_PIN_MIN_LEN > SALDO_CARRIER_USSD_MAX_LEN)
     {
-      carrier_set_error (error, SALDO_CARRIER_ERROR_INVALID_VALUE, id, "VoucherUssd",
-                         "“%s” cannot form a USSD string of 1 to %u characters",
-                         template, (guint) SALDO_CARRIER_USSD_MAX_LEN);
+      g_set_error (error, SALDO_CARRIER_ERROR, SALDO_CARRIER_ERROR_INVALID_VALUE,
+                   "“%s” cannot form a USSD string of 1 to %u characters",
+                   template, (guint) SALDO_CARRIER_USSD_MAX_LEN);
       return FALSE;
     }
 
   return TRUE;
+}
+
+static gboolean
+carrier_validate_voucher_template (const char *id,
+                                   const char *template,
+                                   GError    **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (saldo_voucher_template_validate (template, &local_error))
+    return TRUE;
+  carrier_set_error (error, SALDO_CARRIER_ERROR_INVALID_VALUE, id, "VoucherUssd",
+                     "%s", local_error->message);
+  return FALSE;
 }
 
 static gboolean
@@ -1111,26 +1127,21 @@ saldo_carrier_matches_sender (SaldoCarrier *self,
   return FALSE;
 }
 
+/* Fills a validated template with a PIN.  The PIN is never echoed in an
+ * error: it is money and error messages end up in logs. */
 char *
-saldo_carrier_render_voucher_ussd (SaldoCarrier *self,
-                                   const char   *pin,
-                                   GError      **error)
+saldo_voucher_template_render (const char  *template,
+                               const char  *pin,
+                               GError     **error)
 {
   const char *placeholder;
   gsize pin_len;
   GString *ussd;
 
-  g_return_val_if_fail (SALDO_IS_CARRIER (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (self->voucher_template == NULL)
-    {
-      g_set_error (error, SALDO_CARRIER_ERROR, SALDO_CARRIER_ERROR_NOT_SUPPORTED,
-                   "carrier “%s” has no VoucherUssd template", self->id);
-      return NULL;
-    }
-
-  /* never echo the PIN in errors: it is money and ends up in logs */
+  if (!saldo_voucher_template_validate (template, error))
+    return NULL;
   if (!str_is_digits (pin))
     {
       g_set_error (error, SALDO_CARRIER_ERROR, SALDO_CARRIER_ERROR_INVALID_PIN,
@@ -1146,7 +1157,7 @@ saldo_carrier_render_voucher_ussd (SaldoCarrier *self,
                    (guint) SALDO_CARRIER_VOUCHER_PIN_MAX_LEN, pin_len);
       return NULL;
     }
-  if (strlen (self->voucher_template) - strlen (PIN_PLACEHOLDER) + pin_len > SALDO_CARRIER_USSD_MAX_LEN)
+  if (strlen (template) - strlen (PIN_PLACEHOLDER) + pin_len > SALDO_CARRIER_USSD_MAX_LEN)
     {
       g_set_error (error, SALDO_CARRIER_ERROR, SALDO_CARRIER_ERROR_INVALID_PIN,
                    "voucher PIN makes the USSD string longer than %u characters",
@@ -1154,12 +1165,28 @@ saldo_carrier_render_voucher_ussd (SaldoCarrier *self,
       return NULL;
     }
 
-  /* the template was validated at load: exactly one placeholder */
-  placeholder = strstr (self->voucher_template, PIN_PLACEHOLDER);
-  ussd = g_string_new_len (self->voucher_template, placeholder - self->voucher_template);
+  placeholder = strstr (template, PIN_PLACEHOLDER);
+  ussd = g_string_new_len (template, placeholder - template);
   g_string_append (ussd, pin);
   g_string_append (ussd, placeholder + strlen (PIN_PLACEHOLDER));
   return g_string_free (ussd, FALSE);
+}
+
+char *
+saldo_carrier_render_voucher_ussd (SaldoCarrier *self,
+                                   const char   *pin,
+                                   GError      **error)
+{
+  g_return_val_if_fail (SALDO_IS_CARRIER (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (self->voucher_template == NULL)
+    {
+      g_set_error (error, SALDO_CARRIER_ERROR, SALDO_CARRIER_ERROR_NOT_SUPPORTED,
+                   "carrier “%s” has no VoucherUssd template", self->id);
+      return NULL;
+    }
+  return saldo_voucher_template_render (self->voucher_template, pin, error);
 }
 
 /* The parser's hints from a carrier definition; the generic definition

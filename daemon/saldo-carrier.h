@@ -103,6 +103,13 @@ char               *saldo_carrier_render_voucher_ussd (SaldoCarrier *self,
                                                        const char   *pin,
                                                        GError      **error);
 
+/* Voucher USSD templates ("*123*{pin}#"), with or without a carrier. */
+gboolean saldo_voucher_template_validate (const char  *template,
+                                          GError     **error);
+char    *saldo_voucher_template_render   (const char  *template,
+                                          const char  *pin,
+                                          GError     **error);
+
 /* Fills the reply parser's hints (country, currency, conventions,
  * patterns) from this definition; hints must be initialised first. */
 void saldo_carrier_fill_balance_hints (SaldoCarrier      *self,

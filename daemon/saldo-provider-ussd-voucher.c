@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "saldo-amount.h"
+#include "saldo-carrier.h"
 #include "saldo-provider-ussd-voucher.h"
 #include "saldo-secret.h"
 
@@ -61,24 +62,6 @@ compile_pattern (GKeyFile    *kf,
 }
 
 static gboolean
-valid_template (const char *template)
-{
-  const char *pin = strstr (template, "{pin}");
-
-  if (pin == NULL || strstr (pin + 1, "{pin}") != NULL || strlen (template) > 160)
-    return FALSE;
-  for (const char *p = template; *p != '\0'; p++) {
-    if (p == pin) {
-      p += strlen ("{pin}") - 1;
-      continue;
-    }
-    if (!g_ascii_isdigit (*p) && *p != '*' && *p != '#' && *p != '+')
-      return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
 saldo_provider_ussd_voucher_configure (SaldoProvider  *provider,
                                        GKeyFile       *kf,
                                        const char     *config_dir,
@@ -93,10 +76,14 @@ saldo_provider_ussd_voucher_configure (SaldoProvider  *provider,
                          "VoucherFile= is required (a root-only file, one \"PIN AMOUNT\" per line)");
     return FALSE;
   }
-  if (template != NULL && !valid_template (template)) {
-    g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
-                         "Template= must hold {pin} once and otherwise only digits, *, # and +");
-    return FALSE;
+  if (template != NULL) {
+    g_autoptr(GError) local_error = NULL;
+
+    if (!saldo_voucher_template_validate (template, &local_error)) {
+      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
+                   "Template=: %s", local_error->message);
+      return FALSE;
+    }
   }
   self->voucher_file = g_path_is_absolute (file) ? g_steal_pointer (&file)
                                                  : g_build_filename (config_dir, file, NULL);
@@ -139,7 +126,8 @@ pick_voucher (SaldoProviderUssdVoucher *self,
     for (const char *p = fields[0]; *p != '\0'; p++)
       if (!g_ascii_isdigit (*p))
         value = -1;
-    if (value != amount || strlen (fields[0]) < 4 || strlen (fields[0]) > 32)
+    if (value != amount || strlen (fields[0]) < SALDO_CARRIER_VOUCHER_PIN_MIN_LEN ||
+        strlen (fields[0]) > SALDO_CARRIER_VOUCHER_PIN_MAX_LEN)
       continue;
     if (!saldo_ledger_voucher_is_used (self->ledger, fields[0], &used, error))
       return NULL;
@@ -201,7 +189,7 @@ saldo_provider_ussd_voucher_top_up_async (SaldoProvider       *provider,
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr(SaldoTopupRecord) record = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GString) code = NULL;
+  g_autofree char *code = NULL;
   g_autofree char *pin = NULL;
   const char *template = self->template_override != NULL ? self->template_override : req->ussd_template;
 
@@ -211,10 +199,10 @@ saldo_provider_ussd_voucher_top_up_async (SaldoProvider       *provider,
                              "ussd-voucher works only inside saldod");
     return;
   }
-  if (template == NULL || !valid_template (template)) {
+  if (template == NULL || !saldo_voucher_template_validate (template, NULL)) {
     g_task_return_new_error (task, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
-                             "no voucher USSD template: set VoucherUssd= in the carrier definition "
-                             "or Template= for this provider");
+                             "no usable voucher USSD template: set VoucherUssd= in the carrier "
+                             "definition or Template= for this provider");
     return;
   }
   /* A reference seen before means a re-send: its PIN was claimed (and may
@@ -233,12 +221,16 @@ saldo_provider_ussd_voucher_top_up_async (SaldoProvider       *provider,
                              "cannot claim a voucher for this top-up: %s", error->message);
     return;
   }
-  code = g_string_new (template);
-  g_string_replace (code, "{pin}", pin, 1);
+  code = saldo_voucher_template_render (template, pin, &error);
   saldo_secret_free (g_steal_pointer (&pin));
-  self->dialer.dial_async (self->dialer_data, req->iccid, code->str, cancellable, on_dialled,
+  if (code == NULL) {
+    g_task_return_new_error (task, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
+                             "voucher USSD: %s", error->message);
+    return;
+  }
+  self->dialer.dial_async (self->dialer_data, req->iccid, code, cancellable, on_dialled,
                            g_steal_pointer (&task));
-  memset (code->str, 0, code->len);
+  memset (code, 0, strlen (code));
 }
 
 /* A USSD voucher leaves no record that can be asked about later. */
