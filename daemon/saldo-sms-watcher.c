@@ -48,40 +48,45 @@ on_sms_state (MMSms      *sms,
 }
 
 static void
-on_list_ready (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+saldo_sms_watcher_take (SaldoSmsWatcher *self,
+                        MMSms           *sms)
+{
+  const char *path = mm_sms_get_path (sms);
+
+  if (mm_sms_get_pdu_type (sms) != MM_SMS_PDU_TYPE_DELIVER &&
+      mm_sms_get_pdu_type (sms) != MM_SMS_PDU_TYPE_CDMA_DELIVER)
+    return;
+  if (g_hash_table_contains (self->reported, path) || g_hash_table_contains (self->pending, path))
+    return;
+  if (mm_sms_get_state (sms) == MM_SMS_STATE_RECEIVED) {
+    saldo_sms_watcher_report (self, sms);
+  } else if (mm_sms_get_state (sms) == MM_SMS_STATE_RECEIVING) {
+    /* Multipart: wait for the last part. */
+    g_hash_table_insert (self->pending, g_strdup (path), g_object_ref (sms));
+    g_signal_connect_object (sms, "notify::state", G_CALLBACK (on_sms_state), self, 0);
+  }
+}
+
+static void
+on_sms_ready (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
 {
   g_autoptr(SaldoSmsWatcher) self = user_data;
   g_autoptr(GError) error = NULL;
-  GList *messages;
+  g_autoptr(GObject) sms = NULL;
 
-  messages = mm_modem_messaging_list_finish (MM_MODEM_MESSAGING (source), result, &error);
-  if (error != NULL) {
+  sms = g_async_initable_new_finish (G_ASYNC_INITABLE (source), result, &error);
+  if (sms == NULL) {
     if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      g_warning ("cannot list SMS: %s", error->message);
+      g_warning ("cannot read a new SMS: %s", error->message);
     return;
   }
-  for (GList *l = messages; l != NULL; l = l->next) {
-    MMSms *sms = l->data;
-    const char *path = mm_sms_get_path (sms);
-
-    if (mm_sms_get_pdu_type (sms) != MM_SMS_PDU_TYPE_DELIVER &&
-        mm_sms_get_pdu_type (sms) != MM_SMS_PDU_TYPE_CDMA_DELIVER)
-      continue;
-    if (g_hash_table_contains (self->reported, path) || g_hash_table_contains (self->pending, path))
-      continue;
-    if (mm_sms_get_state (sms) == MM_SMS_STATE_RECEIVED) {
-      saldo_sms_watcher_report (self, sms);
-    } else if (mm_sms_get_state (sms) == MM_SMS_STATE_RECEIVING) {
-      /* Multipart: wait for the last part. */
-      g_hash_table_insert (self->pending, g_strdup (path), g_object_ref (sms));
-      g_signal_connect_object (sms, "notify::state", G_CALLBACK (on_sms_state), self, 0);
-    }
-  }
-  g_list_free_full (messages, g_object_unref);
+  saldo_sms_watcher_take (self, MM_SMS (sms));
 }
 
+/* Only the new message is fetched: listing every stored message again for
+ * each arrival would cost one round trip per message on the SIM. */
 static void
 on_added (MMModemMessaging *messaging,
           const char       *path,
@@ -90,9 +95,16 @@ on_added (MMModemMessaging *messaging,
 {
   SaldoSmsWatcher *self = user_data;
 
-  if (!received)
+  if (!received || g_hash_table_contains (self->reported, path))
     return;
-  mm_modem_messaging_list (messaging, self->cancellable, on_list_ready, g_object_ref (self));
+  g_async_initable_new_async (MM_TYPE_SMS, G_PRIORITY_DEFAULT, self->cancellable,
+                              on_sms_ready, g_object_ref (self),
+                              "g-connection", g_dbus_proxy_get_connection (G_DBUS_PROXY (messaging)),
+                              "g-name", g_dbus_proxy_get_name (G_DBUS_PROXY (messaging)),
+                              "g-flags", G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
+                              "g-object-path", path,
+                              "g-interface-name", "org.freedesktop.ModemManager1.Sms",
+                              NULL);
 }
 
 static void
