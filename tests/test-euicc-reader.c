@@ -18,6 +18,7 @@
 #include "saldo-euicc-reader.h"
 #include "saldo-uicc-transport-mbim.h"
 #include "saldo-uicc-transport-qmi.h"
+#include "saldo-test-sim.h"
 
 #define TEST_EID "89049032123451234512345678901235"
 #define ICCID_WORK "8944100000000000017"
@@ -696,57 +697,10 @@ static const gchar *backend_names[] = { "qmi", "mbim" };
 
 typedef struct {
   Backend             backend;
-  GSubprocess        *sim;
-  GOutputStream      *sim_in;
-  GDataInputStream   *sim_out;
-  gchar              *tmpdir;
-  gchar              *port_path;
+  SaldoTestSim        sim;
   SaldoQmiUim        *uim;
   SaldoUiccTransport *transport;
 } Fixture;
-
-static gchar *
-sim_command (Fixture     *fx,
-             const gchar *command)
-{
-  g_autofree gchar *line = g_strdup_printf ("%s\n", command);
-  g_autoptr(GError) error = NULL;
-  gchar *reply;
-
-  g_output_stream_write_all (fx->sim_in, line, strlen (line), NULL, NULL, &error);
-  g_assert_no_error (error);
-  reply = g_data_input_stream_read_line (fx->sim_out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (reply);
-  return reply;
-}
-
-static void
-sim_command_ok (Fixture     *fx,
-                const gchar *command)
-{
-  g_autofree gchar *reply = sim_command (fx, command);
-
-  g_assert_cmpstr (reply, ==, "OK");
-}
-
-static guint
-sim_counter (Fixture     *fx,
-             const gchar *name)
-{
-  g_autofree gchar *reply = sim_command (fx, "counters");
-  g_auto(GStrv) words = NULL;
-  gsize name_len = strlen (name);
-
-  g_assert_true (g_str_has_prefix (reply, "OK "));
-  words = g_strsplit (reply + 3, " ", -1);
-  for (guint i = 0; words[i] != NULL; i++) {
-    if (strncmp (words[i], name, name_len) == 0 && words[i][name_len] == '=')
-      return (guint) g_ascii_strtoull (words[i] + name_len + 1, NULL, 10);
-  }
-  g_test_fail_printf ("simulator has no counter %s", name);
-  return G_MAXUINT;
-}
 
 static void
 fixture_set_up (Fixture       *fx,
@@ -754,33 +708,13 @@ fixture_set_up (Fixture       *fx,
 {
   Backend backend = GPOINTER_TO_UINT (user_data) & 0xFF;
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *script = NULL;
-  g_autofree gchar *ready = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GFile) port = NULL;
   g_autoptr(GAsyncResult) res = NULL;
+  const char *args[] = { "--chunk", "64", "--profiles", THREE_PROFILES, NULL };
 
   fx->backend = backend;
-  fx->tmpdir = g_dir_make_tmp ("saldo-euicc-reader-XXXXXX", &error);
-  g_assert_no_error (error);
-  fx->port_path = g_build_filename (fx->tmpdir, "cdc-wdm0", NULL);
-
-  script = g_test_build_filename (G_TEST_DIST, backend == BACKEND_QMI ? "simqmi.py" : "simmbim.py", NULL);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  fx->sim = g_subprocess_launcher_spawn (launcher, &error, "/usr/bin/python3", script,
-                                         "--link", fx->port_path, "--chunk", "64",
-                                         "--profiles", THREE_PROFILES, NULL);
-  g_assert_no_error (error);
-  fx->sim_in = g_object_ref (g_subprocess_get_stdin_pipe (fx->sim));
-  fx->sim_out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (fx->sim));
-  ready = g_data_input_stream_read_line (fx->sim_out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (ready);
-  g_assert_true (g_str_has_prefix (ready, "READY "));
-  g_assert_cmpstr (ready + strlen ("READY "), ==, fx->port_path);
-
-  port = g_file_new_for_path (fx->port_path);
+  saldo_test_sim_start (&fx->sim, backend == BACKEND_QMI ? "simqmi.py" : "simmbim.py", args);
+  port = g_file_new_for_path (fx->sim.port_path);
   if (backend == BACKEND_QMI) {
     g_autoptr(GAsyncResult) slots_res = NULL;
     g_autoptr(GPtrArray) slots = NULL;
@@ -826,27 +760,17 @@ fixture_tear_down (Fixture       *fx,
   g_clear_object (&fx->transport);
   g_clear_object (&fx->uim);
 
-  g_output_stream_close (fx->sim_in, NULL, &error);
-  g_assert_no_error (error);
-  g_subprocess_wait_check (fx->sim, NULL, &error);
-  g_assert_no_error (error);
-  g_clear_object (&fx->sim_in);
-  g_clear_object (&fx->sim_out);
-  g_clear_object (&fx->sim);
-  g_assert_false (g_file_test (fx->port_path, G_FILE_TEST_EXISTS));
-  g_assert_cmpint (g_rmdir (fx->tmpdir), ==, 0);
-  g_clear_pointer (&fx->port_path, g_free);
-  g_clear_pointer (&fx->tmpdir, g_free);
+  saldo_test_sim_stop (&fx->sim);
 }
 
 static void
 assert_channels_balanced (Fixture *fx,
                           guint    opened)
 {
-  g_assert_cmpuint (sim_counter (fx, "channels_opened"), ==, opened);
-  g_assert_cmpuint (sim_counter (fx, "channels_closed"), ==, opened);
-  g_assert_cmpuint (sim_counter (fx, "channels_open"), ==, 0);
-  g_assert_cmpuint (sim_counter (fx, "channels_reclaimed"), ==, 0);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "channels_opened"), ==, opened);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "channels_closed"), ==, opened);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "channels_open"), ==, 0);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "channels_reclaimed"), ==, 0);
 }
 
 typedef struct {
@@ -874,7 +798,7 @@ test_full_read (Fixture       *fx,
   guint get_responses;
 
   if (!chunked)
-    sim_command_ok (fx, "chunk 255");
+    saldo_test_sim_command_ok (&fx->sim, "chunk 255");
   info = read_sync (fx->transport, NULL, &error);
   g_assert_no_error (error);
 
@@ -901,11 +825,11 @@ test_full_read (Fixture       *fx,
   g_assert_cmpuint (info->channels_closed, ==, 1);
   g_assert_null (info->close_error);
   assert_channels_balanced (fx, 1);
-  get_responses = sim_counter (fx, "apdu_get_response");
-  g_assert_cmpuint (sim_counter (fx, "apdu_total"), ==, info->apdu_count);
-  g_assert_cmpuint (sim_counter (fx, "apdu_store_data"), ==, 2);
-  g_assert_cmpuint (sim_counter (fx, "es10_get_eid"), ==, 1);
-  g_assert_cmpuint (sim_counter (fx, "es10_get_profiles_info"), ==, 1);
+  get_responses = saldo_test_sim_counter (&fx->sim, "apdu_get_response");
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "apdu_total"), ==, info->apdu_count);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "apdu_store_data"), ==, 2);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "es10_get_eid"), ==, 1);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "es10_get_profiles_info"), ==, 1);
   g_assert_cmpuint (info->apdu_count, ==, 2 + get_responses);
   if (chunked)
     g_assert_cmpuint (get_responses, >, 0);
@@ -936,7 +860,7 @@ test_refused (Fixture       *fx,
   g_autoptr(SaldoEuiccInfo) info = NULL;
   g_autoptr(GError) error = NULL;
 
-  sim_command_ok (fx, command);
+  saldo_test_sim_command_ok (&fx->sim, command);
   info = read_sync (fx->transport, NULL, &error);
   g_assert_null (info);
   g_assert_error (error, SALDO_EUICC_ERROR, SALDO_EUICC_ERROR_CHANNEL_REFUSED);
@@ -944,9 +868,9 @@ test_refused (Fixture       *fx,
   g_assert_true (g_str_has_prefix (error->message, "Opening the ISD-R channel (slot "));
   g_assert_nonnull (strstr (error->message, fx->backend == BACKEND_QMI ? t->qmi_text : t->mbim_text));
   g_assert_true (saldo_euicc_error_is_permanent (error));
-  g_assert_cmpuint (sim_counter (fx, "channels_refused"), ==, 1);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "channels_refused"), ==, 1);
   assert_channels_balanced (fx, 0);
-  g_assert_cmpuint (sim_counter (fx, "apdu_total"), ==, 0);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "apdu_total"), ==, 0);
 }
 
 static const gchar *sw_errors[] = { "6A82", "6985" };
@@ -962,7 +886,7 @@ test_sw_error (Fixture       *fx,
   g_autoptr(SaldoEuiccInfo) again = NULL;
   g_autoptr(GError) error = NULL;
 
-  sim_command_ok (fx, command);
+  saldo_test_sim_command_ok (&fx->sim, command);
   info = read_sync (fx->transport, NULL, &error);
   g_assert_null (info);
   g_assert_error (error, SALDO_EUICC_ERROR, SALDO_EUICC_ERROR_CARD_ERROR);
@@ -971,8 +895,8 @@ test_sw_error (Fixture       *fx,
   g_assert_nonnull (strstr (error->message, sw_text));
   g_assert_true (saldo_euicc_error_is_permanent (error));
   assert_channels_balanced (fx, 1);
-  g_assert_cmpuint (sim_counter (fx, "apdu_sw_error"), ==, 1);
-  g_assert_cmpuint (sim_counter (fx, "apdu_total"), ==, 1);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "apdu_sw_error"), ==, 1);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "apdu_total"), ==, 1);
 
   /* Nothing was left behind: the next read starts clean */
   g_clear_error (&error);
@@ -994,7 +918,7 @@ test_profile_switch (Fixture       *fx,
   g_assert_no_error (error);
   g_assert_cmpstr (saldo_euicc_info_get_enabled_profile (before)->iccid, ==, ICCID_WORK);
 
-  sim_command_ok (fx, "switch-profile " ICCID_TRAVEL);
+  saldo_test_sim_command_ok (&fx->sim, "switch-profile " ICCID_TRAVEL);
 
   after = read_sync (fx->transport, NULL, &error);
   g_assert_no_error (error);
@@ -1007,8 +931,8 @@ test_profile_switch (Fixture       *fx,
   }
   assert_channels_balanced (fx, 2);
   /* Read-only: only GetEID and GetProfilesInfo ever reached the ISD-R */
-  g_assert_cmpuint (sim_counter (fx, "es10_other"), ==, 0);
-  g_assert_cmpuint (sim_counter (fx, "apdu_other"), ==, 0);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "es10_other"), ==, 0);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "apdu_other"), ==, 0);
 }
 
 /* libqmi warns that a pty is neither qmi_wwan nor cdc-wdm in sysfs; that is

@@ -10,6 +10,7 @@
 #include <libqmi-glib.h>
 
 #include "saldo-qmi-uim.h"
+#include "saldo-test-sim.h"
 
 #define ISDR_AID "A0000005591010FFFFFFFF8900000100"
 #define TEST_EID "89049032123451234512345678901235"
@@ -23,11 +24,7 @@
 #define PROFILES_DER "BF2D819EA0819BE34C5A0A984401000000000010F74F10A0000005591010FFFFFFFF89000010009F7001019004576F726B910A4F70657261746F72204192134F70657261746F72204120427573696E657373950102E34B5A0A981062802822020000904F10A0000005591010FFFFFFFF89000011009F700100900654726176656C910B526F616D204D6F62696C65920F526F616D20476C6F62616C20354742950102"
 
 typedef struct {
-  GSubprocess      *sim;
-  GOutputStream    *sim_in;
-  GDataInputStream *sim_out;
-  gchar            *tmpdir;
-  gchar            *port_path;
+  SaldoTestSim      sim;
   SaldoQmiUim      *uim;
 } Fixture;
 
@@ -81,49 +78,6 @@ wait_result (GAsyncResult **res)
   while (*res == NULL)
     g_main_context_iteration (NULL, TRUE);
   return *res;
-}
-
-static gchar *
-sim_command (Fixture     *fx,
-             const gchar *command)
-{
-  g_autofree gchar *line = g_strdup_printf ("%s\n", command);
-  g_autoptr(GError) error = NULL;
-  gchar *reply;
-
-  g_output_stream_write_all (fx->sim_in, line, strlen (line), NULL, NULL, &error);
-  g_assert_no_error (error);
-  reply = g_data_input_stream_read_line (fx->sim_out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (reply);
-  return reply;
-}
-
-static void
-sim_command_ok (Fixture     *fx,
-                const gchar *command)
-{
-  g_autofree gchar *reply = sim_command (fx, command);
-
-  g_assert_cmpstr (reply, ==, "OK");
-}
-
-static guint
-sim_counter (Fixture     *fx,
-             const gchar *name)
-{
-  g_autofree gchar *reply = sim_command (fx, "counters");
-  g_auto(GStrv) words = NULL;
-  gsize name_len = strlen (name);
-
-  g_assert_true (g_str_has_prefix (reply, "OK "));
-  words = g_strsplit (reply + 3, " ", -1);
-  for (guint i = 0; words[i] != NULL; i++) {
-    if (strncmp (words[i], name, name_len) == 0 && words[i][name_len] == '=')
-      return (guint) g_ascii_strtoull (words[i] + name_len + 1, NULL, 10);
-  }
-  g_test_fail_printf ("simulator has no counter %s", name);
-  return G_MAXUINT;
 }
 
 static SaldoQmiUim *
@@ -222,30 +176,10 @@ fixture_set_up (Fixture       *fx,
                 gconstpointer  user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree gchar *script = NULL;
-  g_autofree gchar *ready = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  const char *args[] = { "--chunk", "64", NULL };
 
-  fx->tmpdir = g_dir_make_tmp ("saldo-qmi-uim-XXXXXX", &error);
-  g_assert_no_error (error);
-  fx->port_path = g_build_filename (fx->tmpdir, "cdc-wdm0", NULL);
-
-  script = g_test_build_filename (G_TEST_DIST, "simqmi.py", NULL);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  fx->sim = g_subprocess_launcher_spawn (launcher, &error, "/usr/bin/python3", script,
-                                         "--link", fx->port_path, "--chunk", "64", NULL);
-  g_assert_no_error (error);
-  fx->sim_in = g_object_ref (g_subprocess_get_stdin_pipe (fx->sim));
-  fx->sim_out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (fx->sim));
-
-  ready = g_data_input_stream_read_line (fx->sim_out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (ready);
-  g_assert_true (g_str_has_prefix (ready, "READY "));
-  g_assert_cmpstr (ready + strlen ("READY "), ==, fx->port_path);
-
-  fx->uim = uim_new_sync (fx->port_path, &error);
+  saldo_test_sim_start (&fx->sim, "simqmi.py", args);
+  fx->uim = uim_new_sync (fx->sim.port_path, &error);
   g_assert_no_error (error);
   g_assert_nonnull (fx->uim);
 }
@@ -260,19 +194,7 @@ fixture_tear_down (Fixture       *fx,
     uim_close_sync (fx->uim);
     g_clear_object (&fx->uim);
   }
-  /* End of stdin makes the simulator remove its link and exit */
-  g_output_stream_close (fx->sim_in, NULL, &error);
-  g_assert_no_error (error);
-  g_subprocess_wait_check (fx->sim, NULL, &error);
-  g_assert_no_error (error);
-  g_clear_object (&fx->sim_in);
-  g_clear_object (&fx->sim_out);
-  g_clear_object (&fx->sim);
-
-  g_assert_false (g_file_test (fx->port_path, G_FILE_TEST_EXISTS));
-  g_assert_cmpint (g_rmdir (fx->tmpdir), ==, 0);
-  g_clear_pointer (&fx->port_path, g_free);
-  g_clear_pointer (&fx->tmpdir, g_free);
+  saldo_test_sim_stop (&fx->sim);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -341,7 +263,7 @@ test_apdu_exchange (Fixture       *fx,
 
   channel = open_isdr (fx);
   g_assert_cmpuint (channel, ==, 1);
-  g_assert_cmpuint (sim_counter (fx, "channels_open"), ==, 1);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "channels_open"), ==, 1);
 
   for (guint i = 0; i < G_N_ELEMENTS (exchanges); i++) {
     g_autofree gchar *response = uim_apdu_sync (fx->uim, channel, exchanges[i].apdu);
@@ -357,14 +279,14 @@ test_apdu_exchange (Fixture       *fx,
   g_assert_true (uim_close_channel_sync (fx->uim, 1, channel, &error));
   g_assert_no_error (error);
 
-  g_assert_cmpuint (sim_counter (fx, "channels_opened"), ==, 1);
-  g_assert_cmpuint (sim_counter (fx, "channels_closed"), ==, 1);
-  g_assert_cmpuint (sim_counter (fx, "channels_open"), ==, 0);
-  g_assert_cmpuint (sim_counter (fx, "apdu_total"), ==, G_N_ELEMENTS (exchanges));
-  g_assert_cmpuint (sim_counter (fx, "apdu_store_data"), ==, 4);
-  g_assert_cmpuint (sim_counter (fx, "apdu_get_response"), ==, 4);
-  g_assert_cmpuint (sim_counter (fx, "es10_get_eid"), ==, 1);
-  g_assert_cmpuint (sim_counter (fx, "es10_get_profiles_info"), ==, 2);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "channels_opened"), ==, 1);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "channels_closed"), ==, 1);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "channels_open"), ==, 0);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "apdu_total"), ==, G_N_ELEMENTS (exchanges));
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "apdu_store_data"), ==, 4);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "apdu_get_response"), ==, 4);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "es10_get_eid"), ==, 1);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "es10_get_profiles_info"), ==, 2);
 }
 
 typedef struct {
@@ -393,20 +315,20 @@ test_open_failure (Fixture       *fx,
   g_autofree gchar *refusal = g_strdup_printf ("refuse-channel %s", t->sim_refusal);
   guint8 channel = 0xFF;
 
-  sim_command_ok (fx, refusal);
+  saldo_test_sim_command_ok (&fx->sim, refusal);
   g_assert_false (uim_open_channel_sync (fx->uim, t->slot, t->aid, &channel, &error));
   g_assert_error (error, SALDO_QMI_UIM_ERROR, (gint) t->code);
   g_test_message ("%s: %s", t->name, error->message);
   g_assert_nonnull (strstr (error->message, t->message_part));
   g_assert_cmpuint (channel, ==, 0xFF);
-  g_assert_cmpuint (sim_counter (fx, "channels_opened"), ==, 0);
-  g_assert_cmpuint (sim_counter (fx, "channels_open"), ==, 0);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "channels_opened"), ==, 0);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "channels_open"), ==, 0);
 
   /* The transport keeps working once the card accepts again */
-  sim_command_ok (fx, "refuse-channel none");
+  saldo_test_sim_command_ok (&fx->sim, "refuse-channel none");
   channel = open_isdr (fx);
   g_assert_true (uim_close_channel_sync (fx->uim, 1, channel, NULL));
-  g_assert_cmpuint (sim_counter (fx, "channels_opened"), ==, sim_counter (fx, "channels_closed"));
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "channels_opened"), ==, saldo_test_sim_counter (&fx->sim, "channels_closed"));
 }
 
 static const gchar *sw_errors[] = { "6A82", "6985", "6A88" };
@@ -422,14 +344,14 @@ test_sw_error (Fixture       *fx,
   guint8 channel;
 
   channel = open_isdr (fx);
-  sim_command_ok (fx, command);
+  saldo_test_sim_command_ok (&fx->sim, command);
   /* A card error is data for the caller, not a transport error */
   failed = uim_apdu_sync (fx->uim, channel, "81E2910006BF3E035C015A");
   g_assert_cmpstr (failed, ==, sw);
   ok = uim_apdu_sync (fx->uim, channel, "81E2910006BF3E035C015A");
   g_assert_cmpstr (ok, ==, "BF3E125A1089049032123451234512345678901235" "9000");
   g_assert_true (uim_close_channel_sync (fx->uim, 1, channel, NULL));
-  g_assert_cmpuint (sim_counter (fx, "apdu_sw_error"), ==, 1);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "apdu_sw_error"), ==, 1);
 }
 
 static void
@@ -453,9 +375,9 @@ test_slot_status_indication (Fixture       *fx,
   SaldoQmiUimSlot *slot;
 
   g_signal_connect (fx->uim, "slot-status-changed", G_CALLBACK (slot_status_changed_cb), &indicated);
-  g_assert_cmpuint (sim_counter (fx, "indications_sent"), ==, 0);
-  sim_command_ok (fx, "switch-profile " ICCID_TRAVEL);
-  g_assert_cmpuint (sim_counter (fx, "indications_sent"), ==, 1);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "indications_sent"), ==, 0);
+  saldo_test_sim_command_ok (&fx->sim, "switch-profile " ICCID_TRAVEL);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "indications_sent"), ==, 1);
 
   while (indicated == NULL)
     g_main_context_iteration (NULL, TRUE);
@@ -486,10 +408,10 @@ test_misuse_and_close (Fixture       *fx,
   g_assert_error (error, SALDO_QMI_UIM_ERROR, SALDO_QMI_UIM_ERROR_PROTOCOL);
   g_clear_error (&error);
 
-  g_assert_cmpuint (sim_counter (fx, "uim_clients"), ==, 1);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "uim_clients"), ==, 1);
   uim_close_sync (fx->uim);
   /* Releasing the client reached the modem */
-  g_assert_cmpuint (sim_counter (fx, "uim_clients"), ==, 0);
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "uim_clients"), ==, 0);
 
   g_assert_false (uim_open_channel_sync (fx->uim, 1, ISDR_AID, &channel, &error));
   g_assert_error (error, SALDO_QMI_UIM_ERROR, SALDO_QMI_UIM_ERROR_TRANSPORT);
