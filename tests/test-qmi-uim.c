@@ -188,8 +188,6 @@ static void
 fixture_tear_down (Fixture       *fx,
                    gconstpointer  user_data)
 {
-  g_autoptr(GError) error = NULL;
-
   if (fx->uim != NULL) {
     uim_close_sync (fx->uim);
     g_clear_object (&fx->uim);
