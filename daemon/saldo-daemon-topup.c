@@ -99,11 +99,11 @@ static char *
 line_currency (SaldoDaemon *self,
                SaldoLine   *line)
 {
-  SaldoDBusLine *iface = saldo_line_get_dbus_line (line);
+  const char *read_currency = saldo_dbus_line_get_currency (saldo_line_get_dbus_line (line));
   g_autoptr(SaldoCarrier) carrier = NULL;
 
-  if (*saldo_dbus_line_get_currency (iface) != '\0')
-    return g_strdup (saldo_dbus_line_get_currency (iface));
+  if (read_currency != NULL && *read_currency != '\0')
+    return g_strdup (read_currency);
   carrier = saldo_daemon_carrier_for_line (self, line);
   if (carrier != NULL && !saldo_carrier_is_generic (carrier))
     return g_strdup (saldo_carrier_get_currency (carrier));

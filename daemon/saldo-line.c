@@ -72,6 +72,13 @@ saldo_line_new (const SaldoLineRecord *record)
   saldo_line_sync_identity (self);
   saldo_line_sync_settings (self);
   saldo_line_sync_profile (self);
+  /* A line seen a second ago has no reading: its balance strings are empty
+   * (never NULL), so every reader sees one defined "not read yet" state. */
+  saldo_dbus_line_set_currency (self->iface, "");
+  saldo_dbus_line_set_last_reply (self->iface, "");
+  saldo_dbus_line_set_last_error (self->iface, "");
+  saldo_dbus_line_set_carrier (self->iface, "");
+  saldo_dbus_line_set_balance_source (self->iface, "");
   saldo_dbus_line_set_active (self->iface, FALSE);
   saldo_dbus_line_set_modem (self->iface, "/");
   saldo_dbus_object_skeleton_set_line (self->object, self->iface);

@@ -194,6 +194,32 @@ class TopUpTest(SaldoTestCase):
         self.assert_dbus_error('io.github.saldo.Saldo1.Error.InvalidArgument', self.manager_call,
                                'ConfirmTopUp', GLib.Variant('(s)', (planned[0]['id'],)))
 
+    def test_methods_on_a_line_never_read(self):
+        """A SIM plugged in a moment ago has no reading: every money method
+        answers with a result or a clear error, and saldod stays up."""
+        self.start_saldod()
+        path = self.wait_line(CLARO['iccid'], Active=True)[0]
+        self.assertEqual(self.lines()[path]['Currency'], '')
+        out = self.manager_call('Simulate', GLib.Variant('(a{sv})', ({
+            'line': GLib.Variant('o', path)},)), '(a{sv})')[0]
+        self.assertEqual(out['decision'], 'nothing')
+        # Claro's carrier file names the currency, so a rule can be added
+        # before the first reading; a currency that differs is refused.
+        rule = self.add_rule(line=path, kind='threshold', below=500, amount=1000,
+                             provider='pay', enabled=False)
+        self.assertTrue(rule.startswith(ROOT + '/Rule/'))
+        self.assert_dbus_error('io.github.saldo.Saldo1.Error.InvalidArgument', self.add_rule,
+                               line=path, kind='threshold', below=500, amount=1000,
+                               provider='pay', currency='USD')
+        out = self.manager_call('Simulate', GLib.Variant('(a{sv})', ({
+            'line': GLib.Variant('o', path), 'balance': GLib.Variant('x', 100)},)),
+            '(a{sv})')[0]
+        self.assertIn(out['decision'], ('nothing', 'wait', 'blocked'))
+        self.top_up(path, 100)
+        self.wait_state('succeeded')
+        self.assertEqual(self.topups()[0]['currency'], 'PEN')
+        self.assertIsNone(self.saldod.poll(), 'saldod died')
+
     def test_simulate_spends_nothing(self):
         self.start_saldod()
         path = self.ready_line('Saldo: S/ 50.00')
