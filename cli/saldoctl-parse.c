@@ -5,6 +5,7 @@
 
 #include "saldo-balance-parser.h"
 #include "saldo-carrier-db.h"
+#include "saldo-money.h"
 #include "saldoctl.h"
 #include "saldoctl-output.h"
 
@@ -132,11 +133,8 @@ saldoctl_cmd_parse (SaldoCtl  *ctl,
   if (!saldo_balance_parse (text, -1, &hints, &result, error))
     return EXIT_FAILURE;
 
-  if (result.kind == SALDO_REPLY_KIND_BALANCE && result.has_amount && result.currency[0] != '\0') {
-    int digits = saldo_currency_minor_digits (result.currency);
-
-    amount = saldo_format_minor_units (result.amount_minor, digits >= 0 ? (guint) digits : 2);
-  }
+  if (result.kind == SALDO_REPLY_KIND_BALANCE && result.has_amount)
+    amount = saldo_money_to_decimal (result.amount_minor, result.currency);
   expiry = saldo_balance_result_dup_expiry (&result);
 
   if (ctl->json) {

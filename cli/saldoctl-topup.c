@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "saldo-balance-parser.h"
+#include "saldo-money.h"
 #include "saldoctl.h"
 #include "saldoctl-output.h"
 
@@ -29,70 +29,25 @@ saldoctl_line_currency (SaldoDBusLine  *line,
   return currency;
 }
 
+/* No thousands separators and no decimal comma: "1.000" and "1,000" mean
+ * different things in different countries. */
 gboolean
 saldoctl_parse_money (const char  *text,
                       const char  *currency,
                       gint64      *out_minor,
                       GError     **error)
 {
-  int digits = saldo_currency_minor_digits (currency);
-  const char *p = text;
-  gboolean dot = FALSE;
-  gboolean too_large = FALSE;
-  guint n_int = 0, n_frac = 0;
-  guint64 value = 0;
+  g_autoptr(GError) local = NULL;
 
-  if (digits < 0) {
-    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 "unknown currency '%s'", currency != NULL ? currency : "");
-    return FALSE;
-  }
-  if (*p == '-') {
+  if (*text == '-') {
     g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                  "'%s': an amount cannot be negative", text);
     return FALSE;
   }
-  for (; g_ascii_isdigit (*p); p++)
-    n_int++;
-  if (*p == '.') {
-    dot = TRUE;
-    for (p++; g_ascii_isdigit (*p); p++)
-      n_frac++;
-  }
-  /* No thousands separators and no decimal comma: "1.000" and "1,000"
-   * mean different things in different countries. */
-  if (*p != '\0' || n_int == 0 || (dot && n_frac == 0)) {
-    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 "'%s' is not an amount; write it like 20 or 20.50", text);
+  if (!saldo_money_parse_decimal (text, currency, out_minor, &local)) {
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, local->message);
     return FALSE;
   }
-  if (n_frac > (guint) digits) {
-    if (digits == 0)
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "'%s': %s amounts have no decimals", text, currency);
-    else
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "'%s': %s amounts have at most %d decimal%s", text, currency,
-                   digits, digits == 1 ? "" : "s");
-    return FALSE;
-  }
-  /* The digits without the point, then scaled up to the minor unit. */
-  for (p = text; *p != '\0' && !too_large; p++) {
-    if (*p == '.')
-      continue;
-    too_large = value > ((guint64) G_MAXINT64 - 9) / 10;
-    value = value * 10 + (guint64) (*p - '0');
-  }
-  for (guint i = n_frac; i < (guint) digits && !too_large; i++) {
-    too_large = value > (guint64) G_MAXINT64 / 10;
-    value *= 10;
-  }
-  if (too_large) {
-    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 "'%s': amount too large", text);
-    return FALSE;
-  }
-  *out_minor = (gint64) value;
   return TRUE;
 }
 

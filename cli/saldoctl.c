@@ -5,7 +5,7 @@
 #include <locale.h>
 #include <stdio.h>
 
-#include "saldo-balance-parser.h"
+#include "saldo-money.h"
 #include "saldoctl.h"
 #include "saldoctl-output.h"
 
@@ -128,13 +128,15 @@ saldoctl_find_line (SaldoCtl    *ctl,
   return found;
 }
 
+/* "12.50" for PEN; without a known currency the exponent is unknown, so
+ * the count of minor units is shown as what it is rather than guessed. */
 char *
 saldoctl_format_money (gint64      minor,
                        const char *currency)
 {
-  int digits = saldo_currency_minor_digits (currency);
+  char *decimal = saldo_money_to_decimal (minor, currency);
 
-  return saldo_format_minor_units (minor, digits >= 0 ? (guint) digits : 2);
+  return decimal != NULL ? decimal : g_strdup_printf ("%" G_GINT64_FORMAT " minor units", minor);
 }
 
 char *

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "saldo-balance-parser.h"
+#include "saldo-money.h"
 
 G_DEFINE_QUARK (saldo-balance-parser-error-quark, saldo_balance_parser_error)
 
@@ -58,30 +59,6 @@ typedef struct {
 #define CUR_KR     "KR"
 #define CUR_YEN    "YEN"
 #define CUR_CDOLLAR "C$"
-
-typedef struct {
-  const char *code;
-  guint8      digits;
-} SaldoIsoCurrency;
-
-/* ISO 4217 minor units; sorted by code. */
-static const SaldoIsoCurrency iso_currencies[] = {
-  { "AED", 2 }, { "ARS", 2 }, { "AUD", 2 }, { "BDT", 2 }, { "BHD", 3 },
-  { "BOB", 2 }, { "BRL", 2 }, { "BZD", 2 }, { "CAD", 2 }, { "CHF", 2 },
-  { "CLF", 4 }, { "CLP", 0 }, { "CNY", 2 }, { "COP", 2 }, { "CRC", 2 },
-  { "CUP", 2 }, { "CZK", 2 }, { "DKK", 2 }, { "DOP", 2 }, { "EGP", 2 },
-  { "EUR", 2 }, { "GBP", 2 }, { "GHS", 2 }, { "GTQ", 2 }, { "HKD", 2 },
-  { "HNL", 2 }, { "HUF", 2 }, { "IDR", 2 }, { "ILS", 2 }, { "INR", 2 },
-  { "IQD", 3 }, { "ISK", 0 }, { "JOD", 3 }, { "JPY", 0 }, { "KES", 2 },
-  { "KRW", 0 }, { "KWD", 3 }, { "LYD", 3 }, { "MAD", 2 }, { "MXN", 2 },
-  { "MYR", 2 }, { "NGN", 2 }, { "NIO", 2 }, { "NOK", 2 }, { "NZD", 2 },
-  { "OMR", 3 }, { "PAB", 2 }, { "PEN", 2 }, { "PHP", 2 }, { "PKR", 2 },
-  { "PLN", 2 }, { "PYG", 0 }, { "QAR", 2 }, { "RON", 2 }, { "RUB", 2 },
-  { "SAR", 2 }, { "SEK", 2 }, { "SGD", 2 }, { "THB", 2 }, { "TND", 3 },
-  { "TRY", 2 }, { "TZS", 2 }, { "UAH", 2 }, { "UGX", 0 }, { "USD", 2 },
-  { "UYU", 2 }, { "UYW", 4 }, { "VES", 2 }, { "VND", 0 }, { "XAF", 0 },
-  { "XOF", 0 }, { "ZAR", 2 },
-};
 
 typedef struct {
   const char *country;
@@ -961,28 +938,6 @@ lookup_country (const SaldoCountryCurrency *table,
   return NULL;
 }
 
-static const SaldoIsoCurrency *
-lookup_iso (const char *code,
-            gsize       len)
-{
-  gsize lo = 0, hi = G_N_ELEMENTS (iso_currencies);
-
-  if (len != 3)
-    return NULL;
-  while (lo < hi) {
-    gsize mid = (lo + hi) / 2;
-    int cmp = strncmp (code, iso_currencies[mid].code, 3);
-
-    if (cmp == 0)
-      return &iso_currencies[mid];
-    if (cmp < 0)
-      hi = mid;
-    else
-      lo = mid + 1;
-  }
-  return NULL;
-}
-
 static const char *
 lookup_symbol (gunichar  c,
                gboolean *prefix_only)
@@ -1006,8 +961,7 @@ country_currency (const SaldoBalanceHints *hints)
 static const char *
 hinted_currency (const SaldoBalanceHints *hints)
 {
-  if (hints->default_currency != NULL && lookup_iso (hints->default_currency,
-                                                     strlen (hints->default_currency)) != NULL)
+  if (saldo_currency_is_valid (hints->default_currency))
     return hints->default_currency;
   return country_currency (hints);
 }
@@ -1198,10 +1152,7 @@ classify_word (SaldoScan  *scan,
       tok->flags |= T_PREFIX;
   } else if (upper && flen == 3) {
     /* ISO codes count only in capitals: "PEN" but not "pen". */
-    const SaldoIsoCurrency *iso = lookup_iso (scan->text + tok->start, 3);
-
-    if (iso != NULL)
-      tok->currency = iso->code;
+    tok->currency = saldo_currency_lookup (scan->text + tok->start, 3);
   }
 }
 
@@ -1445,27 +1396,6 @@ read_number (const char              *text,
 static const guint64 powers_of_ten[] = {
   1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000,
 };
-
-/* Exact minor units, or FALSE when the number has more (non-zero)
- * decimals than the currency. */
-static gboolean
-number_to_minor (const SaldoNumber *num,
-                 guint              digits,
-                 gint64            *out)
-{
-  guint n = num->n_frac;
-  guint64 frac = 0;
-
-  while (n > digits && num->frac[n - 1] == '0')
-    n--;
-  if (n > digits)
-    return FALSE;
-  for (guint k = 0; k < n; k++)
-    frac = frac * 10 + (guint64) (num->frac[k] - '0');
-  frac *= powers_of_ten[digits - n];
-  *out = (gint64) (num->ip * powers_of_ten[digits] + frac);
-  return TRUE;
-}
 
 /* Bytes of "1,5 GB"; decimals past the byte are dropped. */
 static gboolean
@@ -1965,15 +1895,6 @@ has_currency (const SaldoScan *scan,
          (scan->tok[i].type == TOK_CURRENCY || scan->tok[i].type == TOK_WORD);
 }
 
-static int
-iso_digits (const char *iso)
-{
-  int digits = iso != NULL ? saldo_currency_minor_digits (iso) : -1;
-
-  /* An unknown currency is read like most: two decimals. */
-  return digits >= 0 ? digits : 2;
-}
-
 /* Reads the amount of number token i with the given currency token. */
 static gboolean
 read_amount (SaldoScan   *scan,
@@ -1983,14 +1904,13 @@ read_amount (SaldoScan   *scan,
              SaldoAmount *out)
 {
   const SaldoToken *tok = &scan->tok[i];
-  int digits = iso_digits (iso);
+  int digits = saldo_currency_minor_digits (iso);
   SaldoNumber num;
   gboolean negative = (tok->flags & T_NEGATIVE) != 0;
 
-  if (!read_number (scan->text, tok, scan->hints->decimal_mark, digits == 3, &num) ||
-      !number_to_minor (&num, (guint) digits, &out->minor)) {
-    note (scan, "'%.*s' is not an exact %s amount", (int) (tok->end - tok->start),
-          scan->text + tok->start, iso != NULL ? iso : "money");
+  if (digits < 0) {
+    note (scan, "'%.*s' has no known currency", (int) (tok->end - tok->start),
+          scan->text + tok->start);
     return FALSE;
   }
   if (cur >= 0 && (guint) cur < i) {
@@ -1999,8 +1919,12 @@ read_amount (SaldoScan   *scan,
     if (cs > 0 && scan->text[cs - 1] == '-' && (cs == 1 || !g_ascii_isalnum (scan->text[cs - 2])))
       negative = TRUE;
   }
-  if (negative)
-    out->minor = -out->minor;
+  if (!read_number (scan->text, tok, scan->hints->decimal_mark, digits == 3, &num) ||
+      !saldo_money_from_parts (num.ip, num.frac, num.n_frac, negative, iso, &out->minor, NULL)) {
+    note (scan, "'%.*s' is not an exact %s amount", (int) (tok->end - tok->start),
+          scan->text + tok->start, iso);
+    return FALSE;
+  }
   out->num = i;
   out->cur = cur;
   out->first = cur >= 0 ? MIN ((guint) cur, i) : i;
@@ -2580,34 +2504,6 @@ saldo_reply_kind_from_string (const char     *str,
   return FALSE;
 }
 
-int
-saldo_currency_minor_digits (const char *iso)
-{
-  const SaldoIsoCurrency *c;
-
-  if (iso == NULL)
-    return -1;
-  c = lookup_iso (iso, strlen (iso));
-  return c != NULL ? c->digits : -1;
-}
-
-char *
-saldo_format_minor_units (gint64 amount_minor,
-                          guint  minor_digits)
-{
-  /* Through guint64 so that G_MININT64 has a magnitude too. */
-  guint64 mag = amount_minor < 0 ? (guint64) 0 - (guint64) amount_minor : (guint64) amount_minor;
-  const char *sign = amount_minor < 0 ? "-" : "";
-
-  g_return_val_if_fail (minor_digits < G_N_ELEMENTS (powers_of_ten), NULL);
-
-  if (minor_digits == 0)
-    return g_strdup_printf ("%s%" G_GUINT64_FORMAT, sign, mag);
-  return g_strdup_printf ("%s%" G_GUINT64_FORMAT ".%0*" G_GUINT64_FORMAT, sign,
-                          mag / powers_of_ten[minor_digits], (int) minor_digits,
-                          mag % powers_of_ten[minor_digits]);
-}
-
 char *
 saldo_balance_result_dup_expiry (const SaldoBalanceResult *result)
 {
@@ -2666,10 +2562,6 @@ saldo_balance_parser_check_tables (GError **error)
 
   saldo_balance_hints_init (&none);
 
-  for (gsize i = 1; i < G_N_ELEMENTS (iso_currencies); i++) {
-    if (strcmp (iso_currencies[i - 1].code, iso_currencies[i].code) >= 0)
-      return table_error (error, "ISO table: '%s' is out of order", iso_currencies[i].code);
-  }
   if (!check_country_table (country_currencies, G_N_ELEMENTS (country_currencies), "countries", error) ||
       !check_country_table (dollar_currencies, G_N_ELEMENTS (dollar_currencies), "dollars", error) ||
       !check_country_table (peso_currencies, G_N_ELEMENTS (peso_currencies), "pesos", error) ||

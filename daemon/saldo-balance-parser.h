@@ -145,13 +145,6 @@ const char  *saldo_reply_kind_to_string   (SaldoReplyKind           kind);
 gboolean     saldo_reply_kind_from_string (const char              *str,
                                            SaldoReplyKind          *out_kind);
 
-/* ISO 4217 minor unit digits (0, 2, 3 or 4), or -1 for an unknown code. */
-int          saldo_currency_minor_digits  (const char              *iso);
-
-/* 1250, 2 -> "12.50"; -5, 2 -> "-0.05"; 2500, 0 -> "2500". */
-char        *saldo_format_minor_units     (gint64                   amount_minor,
-                                           guint                    minor_digits);
-
 /* "YYYY-MM-DD" of the expiry, or NULL when there is none. */
 char        *saldo_balance_result_dup_expiry (const SaldoBalanceResult *result);
 

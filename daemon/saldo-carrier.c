@@ -6,6 +6,7 @@
  */
 
 #include "saldo-carrier.h"
+#include "saldo-money.h"
 
 #include <string.h>
 
@@ -857,11 +858,12 @@ saldo_carrier_new_from_keyfile (const char *id,
 
   if (!carrier_get_string (id, kf, "Currency", TRUE, &self->currency, error))
     return NULL;
-  if (!str_is_upper_alpha (self->currency, 3))
+  /* XXX is ISO 4217's "no currency": the generic carrier's, where the
+   * line's own settings bring the real one. */
+  if (!saldo_currency_is_valid (self->currency) && strcmp (self->currency, "XXX") != 0)
     {
       carrier_set_error (error, SALDO_CARRIER_ERROR_INVALID_VALUE, id, "Currency",
-                         "“%s” is not an ISO 4217 code (three upper-case letters)",
-                         self->currency);
+                         "“%s” is not a current ISO 4217 currency code", self->currency);
       return NULL;
     }
 

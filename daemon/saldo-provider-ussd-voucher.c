@@ -3,7 +3,7 @@
 
 #include "config.h"
 
-#include "saldo-amount.h"
+#include "saldo-money.h"
 #include "saldo-carrier.h"
 #include "saldo-provider-ussd-voucher.h"
 #include "saldo-secret.h"
@@ -120,7 +120,7 @@ pick_voucher (SaldoProviderUssdVoucher *self,
     if (*lines[i] == '\0' || *lines[i] == '#')
       continue;
     fields = g_strsplit_set (lines[i], " \t", -1);
-    if (g_strv_length (fields) < 2 || !saldo_amount_from_decimal (fields[g_strv_length (fields) - 1],
+    if (g_strv_length (fields) < 2 || !saldo_money_parse_decimal (fields[g_strv_length (fields) - 1],
                                                                  currency, &value, NULL))
       continue;
     for (const char *p = fields[0]; *p != '\0'; p++)

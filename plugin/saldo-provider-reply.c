@@ -5,7 +5,7 @@
 
 #include <json-glib/json-glib.h>
 
-#include "saldo-amount.h"
+#include "saldo-money.h"
 
 /* The reply schema shared by the http webhook and the command provider:
  *   {"status": "succeeded"|"pending"|"failed"|"not_found",
@@ -49,7 +49,9 @@ parse_amount (JsonObject *obj, const char *currency, gint64 *out, GError **error
   JsonNode *node = json_object_get_member (obj, "delivered_amount");
   GType type;
 
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+  /* Without a currency (a lookup whose reply names none) the amount
+   * cannot be read exactly: it stays unknown rather than guessed. */
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node) || currency == NULL)
     {
       *out = -1;
       return TRUE;
@@ -62,10 +64,18 @@ parse_amount (JsonObject *obj, const char *currency, gint64 *out, GError **error
     }
   type = json_node_get_value_type (node);
   if (type == G_TYPE_STRING)
-    return saldo_amount_from_decimal (json_node_get_string (node), currency, out, error);
+    {
+      g_autoptr(GError) money_error = NULL;
+
+      if (saldo_money_parse_decimal (json_node_get_string (node), currency, out, &money_error))
+        return TRUE;
+      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
+                   "delivered_amount: %s", money_error->message);
+      return FALSE;
+    }
   if (type == G_TYPE_INT64 || type == G_TYPE_DOUBLE)
     {
-      if (saldo_amount_from_double (json_node_get_double (node), currency, out))
+      if (saldo_money_from_double (json_node_get_double (node), currency, out))
         return TRUE;
     }
   g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "saldo-amount.h"
+#include "saldo-money.h"
 
 G_DEFINE_QUARK (saldo-provider-error-quark, saldo_provider_error)
 

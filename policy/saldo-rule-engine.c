@@ -521,7 +521,7 @@ trigger_threshold (const Ctx *ctx, const SaldoRule *rule, const char *label, Out
 {
   const SaldoLineState *line = ctx->line;
   g_autofree char *bal = NULL;
-  g_autofree char *thr = saldo_format_money (rule->threshold, line->currency);
+  g_autofree char *thr = saldo_money_format (rule->threshold, line->currency);
 
   if (!line->balance_known)
     {
@@ -536,7 +536,7 @@ trigger_threshold (const Ctx *ctx, const SaldoRule *rule, const char *label, Out
                                    label, line->balance_currency, line->currency, thr);
       return TRIGGER_CANT;
     }
-  bal = saldo_format_money (line->balance, line->currency);
+  bal = saldo_money_format (line->balance, line->currency);
   if (line->balance >= rule->threshold)
     {
       o->reason = g_strdup_printf ("%s: the balance %s is not below %s", label, bal, thr);
@@ -727,14 +727,14 @@ check_candidate (const Ctx *ctx, const LineStats *ls, const SaldoRule *rule,
   const SaldoGlobalLimits *g = &in->global_limits;
   const char *cur = ctx->line->currency;
   g_autofree char *want = o->reason;
-  g_autofree char *amount = saldo_format_money (rule->amount, cur);
+  g_autofree char *amount = saldo_money_format (rule->amount, cur);
 
   o->reason = NULL;
 
   if (ls->in_flight != NULL)
     {
       g_autofree char *when = format_time (ctx, ls->in_flight->created);
-      g_autofree char *amt = saldo_format_money (ls->in_flight->amount, ls->in_flight->currency);
+      g_autofree char *amt = saldo_money_format (ls->in_flight->amount, ls->in_flight->currency);
       outcome_set (o, SALDO_DECISION_BLOCKED, SALDO_LIMIT_IN_FLIGHT, 0,
                    g_strdup_printf ("%s, but a top-up of %s started at %s is still %s; "
                                     "it must be reconciled before another one",
@@ -761,7 +761,7 @@ check_candidate (const Ctx *ctx, const LineStats *ls, const SaldoRule *rule,
       const SaldoLedgerRow *row = ls->last_completed;
       gint64 done = row->finished > 0 ? row->finished : row->created;
       gint64 window_end = sat_add (done, g->breaker_window);
-      g_autofree char *amt = saldo_format_money (row->amount, row->currency);
+      g_autofree char *amt = saldo_money_format (row->amount, row->currency);
       g_autofree char *when = format_time (ctx, row->created);
       g_autofree char *end = format_time (ctx, window_end);
 
@@ -783,8 +783,8 @@ check_candidate (const Ctx *ctx, const LineStats *ls, const SaldoRule *rule,
       ctx->now < sat_add (ls->contra_b.time, g->contradiction_pause))
     {
       gint64 until = sat_add (ls->contra_b.time, g->contradiction_pause);
-      g_autofree char *a = saldo_format_money (ls->contra_a.balance, cur);
-      g_autofree char *b = saldo_format_money (ls->contra_b.balance, cur);
+      g_autofree char *a = saldo_money_format (ls->contra_a.balance, cur);
+      g_autofree char *b = saldo_money_format (ls->contra_b.balance, cur);
       g_autofree char *ta = format_time (ctx, ls->contra_a.time);
       g_autofree char *tb = format_time (ctx, ls->contra_b.time);
       g_autofree char *tu = format_time (ctx, until);
@@ -810,7 +810,7 @@ check_candidate (const Ctx *ctx, const LineStats *ls, const SaldoRule *rule,
 
   if (lim->max_per_topup > 0 && rule->amount > lim->max_per_topup)
     {
-      g_autofree char *cap = saldo_format_money (lim->max_per_topup, cur);
+      g_autofree char *cap = saldo_money_format (lim->max_per_topup, cur);
       outcome_set (o, SALDO_DECISION_BLOCKED, SALDO_LIMIT_MAX_PER_TOPUP, 0,
                    g_strdup_printf ("%s, but its amount %s is above max-per-topup %s",
                                     want, amount, cap));
@@ -841,8 +841,8 @@ check_candidate (const Ctx *ctx, const LineStats *ls, const SaldoRule *rule,
   if (lim->max_per_day > 0 &&
       (ls->spent_day > lim->max_per_day || rule->amount > lim->max_per_day - ls->spent_day))
     {
-      g_autofree char *cap = saldo_format_money (lim->max_per_day, cur);
-      g_autofree char *spent = saldo_format_money (ls->spent_day, cur);
+      g_autofree char *cap = saldo_money_format (lim->max_per_day, cur);
+      g_autofree char *spent = saldo_money_format (ls->spent_day, cur);
       outcome_set (o, SALDO_DECISION_BLOCKED, SALDO_LIMIT_MAX_PER_DAY, 0,
                    g_strdup_printf ("%s, but %s was already spent today and %s more would "
                                     "exceed max-per-day %s", want, spent, amount, cap));
@@ -852,8 +852,8 @@ check_candidate (const Ctx *ctx, const LineStats *ls, const SaldoRule *rule,
   if (lim->max_per_month > 0 &&
       (ls->spent_month > lim->max_per_month || rule->amount > lim->max_per_month - ls->spent_month))
     {
-      g_autofree char *cap = saldo_format_money (lim->max_per_month, cur);
-      g_autofree char *spent = saldo_format_money (ls->spent_month, cur);
+      g_autofree char *cap = saldo_money_format (lim->max_per_month, cur);
+      g_autofree char *spent = saldo_money_format (ls->spent_month, cur);
       outcome_set (o, SALDO_DECISION_BLOCKED, SALDO_LIMIT_MAX_PER_MONTH, 0,
                    g_strdup_printf ("%s, but %s was already spent this month and %s more would "
                                     "exceed max-per-month %s", want, spent, amount, cap));
@@ -863,7 +863,7 @@ check_candidate (const Ctx *ctx, const LineStats *ls, const SaldoRule *rule,
   if (g->monthly_cap > 0)
     {
       gint64 spent = sat_add (ls->global_spent_month, MAX (in->month_spent_other_lines, 0));
-      g_autofree char *cap = saldo_format_money (g->monthly_cap, g->currency);
+      g_autofree char *cap = saldo_money_format (g->monthly_cap, g->currency);
 
       if (g_strcmp0 (g->currency, cur) != 0)
         {
@@ -874,7 +874,7 @@ check_candidate (const Ctx *ctx, const LineStats *ls, const SaldoRule *rule,
         }
       if (spent > g->monthly_cap || rule->amount > g->monthly_cap - spent)
         {
-          g_autofree char *spent_str = saldo_format_money (spent, cur);
+          g_autofree char *spent_str = saldo_money_format (spent, cur);
           outcome_set (o, SALDO_DECISION_BLOCKED, SALDO_LIMIT_GLOBAL_MONTHLY_CAP, 0,
                        g_strdup_printf ("%s, but %s was already spent this month on all lines "
                                         "and %s more would exceed global-monthly-cap %s",
@@ -966,7 +966,7 @@ check_input (const SaldoEngineInput *in, GError **error)
                            "line.iccid: must not be empty");
       return FALSE;
     }
-  if (!saldo_rule_currency_is_valid (in->line.currency))
+  if (!saldo_currency_is_valid (in->line.currency))
     {
       g_set_error_literal (error, SALDO_RULE_ERROR, SALDO_RULE_ERROR_INVALID_ARGUMENT,
                            "line.currency: must be a three-letter ISO 4217 code");

@@ -223,58 +223,6 @@ saldo_global_limits_init_defaults (SaldoGlobalLimits *limits)
   limits->max_consecutive_failures = SALDO_DEFAULT_MAX_CONSECUTIVE_FAILURES;
 }
 
-gboolean
-saldo_rule_currency_is_valid (const char *currency)
-{
-  if (currency == NULL || strlen (currency) != 3)
-    return FALSE;
-  for (int i = 0; i < 3; i++)
-    if (!g_ascii_isupper (currency[i]))
-      return FALSE;
-  return TRUE;
-}
-
-static guint
-currency_exponent (const char *currency)
-{
-  static const char *const zero[] = {
-    "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG",
-    "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF",
-  };
-  static const char *const three[] = {
-    "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND",
-  };
-
-  if (currency == NULL)
-    return 2;
-  for (gsize i = 0; i < G_N_ELEMENTS (zero); i++)
-    if (strcmp (zero[i], currency) == 0)
-      return 0;
-  for (gsize i = 0; i < G_N_ELEMENTS (three); i++)
-    if (strcmp (three[i], currency) == 0)
-      return 3;
-  return 2;
-}
-
-char *
-saldo_format_money (gint64 amount, const char *currency)
-{
-  guint exp = currency_exponent (currency);
-  guint64 mag;
-  guint64 div = 1;
-  const char *sign = amount < 0 ? "-" : "";
-  const char *cur = currency != NULL ? currency : "???";
-
-  /* negate in unsigned space so G_MININT64 does not overflow */
-  mag = amount < 0 ? (guint64) 0 - (guint64) amount : (guint64) amount;
-  for (guint i = 0; i < exp; i++)
-    div *= 10;
-  if (exp == 0)
-    return g_strdup_printf ("%s %s%" G_GUINT64_FORMAT, cur, sign, mag);
-  return g_strdup_printf ("%s %s%" G_GUINT64_FORMAT ".%0*" G_GUINT64_FORMAT,
-                          cur, sign, mag / div, (int) exp, mag % div);
-}
-
 static gboolean
 invalid (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
@@ -308,8 +256,8 @@ saldo_rule_validate (const SaldoRule *rule, const char *line_currency, GError **
     return invalid (error, "mode: unknown mode %d", (int) rule->mode);
   if (rule->amount <= 0)
     return invalid (error, "amount: must be greater than zero");
-  if (!saldo_rule_currency_is_valid (rule->currency))
-    return invalid (error, "currency: \"%s\" is not a three-letter ISO 4217 code",
+  if (!saldo_currency_is_valid (rule->currency))
+    return invalid (error, "currency: \"%s\" is not an ISO 4217 currency code",
                     rule->currency != NULL ? rule->currency : "");
   if (line_currency != NULL && strcmp (rule->currency, line_currency) != 0)
     return invalid (error, "currency: %s does not match the line currency %s",
@@ -366,8 +314,8 @@ saldo_global_limits_validate (const SaldoGlobalLimits *limits, GError **error)
 {
   if (limits->monthly_cap < 0)
     return invalid (error, "global-monthly-cap: must not be negative");
-  if (limits->monthly_cap > 0 && !saldo_rule_currency_is_valid (limits->currency))
-    return invalid (error, "global-currency: a monthly cap needs a three-letter ISO 4217 code");
+  if (limits->monthly_cap > 0 && !saldo_currency_is_valid (limits->currency))
+    return invalid (error, "global-currency: a monthly cap needs an ISO 4217 currency code");
   if (limits->breaker_window <= 0)
     return invalid (error, "breaker-window: must be greater than zero");
   if (limits->contradiction_window < 0)
@@ -390,8 +338,8 @@ check_cap (const char *field, gint64 cap, const SaldoRule *rule, GError **error)
 
   if (cap <= 0 || cap >= rule->amount)
     return TRUE;
-  cap_str = saldo_format_money (cap, rule->currency);
-  amount_str = saldo_format_money (rule->amount, rule->currency);
+  cap_str = saldo_money_format (cap, rule->currency);
+  amount_str = saldo_money_format (rule->amount, rule->currency);
   return invalid (error, "%s: %s is below the top-up amount %s", field, cap_str, amount_str);
 }
 

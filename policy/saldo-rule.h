@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include "saldo-money.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -131,11 +133,6 @@ gboolean     saldo_rule_check_limits           (const SaldoRule         *rule,
                                                 const SaldoLineLimits   *limits,
                                                 const SaldoGlobalLimits *global,
                                                 GError                 **error);
-
-gboolean     saldo_rule_currency_is_valid           (const char *currency);
-/* "PEN 12.50"; uses the ISO 4217 minor-unit exponent of the currency */
-char        *saldo_format_money                (gint64      amount,
-                                                const char *currency);
 
 const char  *saldo_rule_kind_to_string         (SaldoRuleKind kind);
 gboolean     saldo_rule_kind_from_string       (const char    *str,

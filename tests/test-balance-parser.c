@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "saldo-balance-parser.h"
+#include "saldo-money.h"
 
 typedef struct {
   guint  line;
@@ -159,9 +160,10 @@ parse_exact (const char              *text,
 static char *
 format_amount (const SaldoBalanceResult *result)
 {
-  int digits = saldo_currency_minor_digits (result->currency);
+  char *text = saldo_money_to_decimal (result->amount_minor, result->currency);
 
-  return saldo_format_minor_units (result->amount_minor, digits >= 0 ? (guint) digits : 2);
+  /* An amount without a currency is only a count of minor units. */
+  return text != NULL ? text : g_strdup_printf ("%" G_GINT64_FORMAT, result->amount_minor);
 }
 
 static void
@@ -797,44 +799,6 @@ test_kind_strings (void)
 }
 
 static void
-test_minor_digits (void)
-{
-  static const struct {
-    const char *iso;
-    int         digits;
-  } cases[] = {
-    { "PEN", 2 }, { "USD", 2 }, { "EUR", 2 }, { "GBP", 2 }, { "ZAR", 2 }, { "IDR", 2 },
-    { "PLN", 2 }, { "HUF", 2 }, { "RUB", 2 }, { "CHF", 2 }, { "UGX", 0 }, { "CZK", 2 },
-    { "MXN", 2 }, { "ARS", 2 }, { "CLP", 0 }, { "COP", 2 }, { "BRL", 2 }, { "KRW", 0 },
-    { "JPY", 0 }, { "BHD", 3 }, { "KWD", 3 }, { "CLF", 4 }, { "pen", -1 }, { "XXX", -1 },
-    { "PE", -1 }, { "PENN", -1 }, { "", -1 }, { NULL, -1 },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    g_assert_cmpint (saldo_currency_minor_digits (cases[i].iso), ==, cases[i].digits);
-}
-
-static void
-test_format_minor_units (void)
-{
-  static const struct {
-    gint64      minor;
-    guint       digits;
-    const char *want;
-  } cases[] = {
-    { 1250, 2, "12.50" }, { -5, 2, "-0.05" }, { 2500, 0, "2500" }, { 0, 2, "0.00" },
-    { 1250, 3, "1.250" }, { 7, 4, "0.0007" }, { -2500, 0, "-2500" },
-    { G_MAXINT64, 2, "92233720368547758.07" }, { G_MININT64, 2, "-92233720368547758.08" },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_autofree char *got = saldo_format_minor_units (cases[i].minor, cases[i].digits);
-
-    g_assert_cmpstr (got, ==, cases[i].want);
-  }
-}
-
-static void
 test_result_helpers (void)
 {
   SaldoBalanceHints hints;
@@ -909,8 +873,6 @@ main (int   argc,
   g_test_add_func ("/balance-parser/explain", test_explain);
   g_test_add_func ("/balance-parser/patterns", test_patterns);
   g_test_add_func ("/balance-parser/api/kind-strings", test_kind_strings);
-  g_test_add_func ("/balance-parser/api/minor-digits", test_minor_digits);
-  g_test_add_func ("/balance-parser/api/format-minor-units", test_format_minor_units);
   g_test_add_func ("/balance-parser/api/result-helpers", test_result_helpers);
   g_test_add_func ("/balance-parser/api/tables", test_tables);
 

@@ -8,6 +8,7 @@
 
 #include "saldo-carrier.h"
 #include "saldo-carrier-db.h"
+#include "saldo-money.h"
 
 #include <string.h>
 
@@ -199,6 +200,7 @@ static const InvalidCase invalid_cases[] = {
   { "t", "[Carrier]\nName=T\nCountry=PER\nCurrency=PEN\n", FALSE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“Country”" },
   { "t", "[Carrier]\nName=T\nCountry=PE\nCurrency=pen\n", FALSE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“Currency”" },
   { "t", "[Carrier]\nName=T\nCountry=PE\nCurrency=S/.\n", FALSE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“Currency”" },
+  { "t", "[Carrier]\nName=T\nCountry=PE\nCurrency=PNE\n", FALSE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“Currency”" },
   { "t", "[Carrier]\nName=T\nCountry=PE\nCurrency=PENN\n", FALSE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“Currency”" },
   { "t", "MccMnc=7161\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“MccMnc”" },
   { "t", "MccMnc=7161000\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“MccMnc”" },
@@ -504,7 +506,7 @@ test_shipped_peru_hints (void)
       g_assert_no_error (error);
       g_assert_cmpint (result.kind, ==, SALDO_REPLY_KIND_BALANCE);
       if (c->amount != NULL) {
-        g_autofree char *amount = saldo_format_minor_units (result.amount_minor, 2);
+        g_autofree char *amount = saldo_money_to_decimal (result.amount_minor, "PEN");
 
         g_assert_true (result.has_amount);
         g_assert_cmpstr (result.currency, ==, "PEN");

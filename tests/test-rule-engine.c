@@ -1010,7 +1010,7 @@ static const ValidationCase validation_cases[] = {
   { "mode", break_mode, "mode: unknown mode 42" },
   { "amount-zero", break_amount_zero, "amount: must be greater than zero" },
   { "amount-negative", break_amount_negative, "amount: must be greater than zero" },
-  { "currency-form", break_currency_form, "currency: \"pen\" is not a three-letter ISO 4217 code" },
+  { "currency-form", break_currency_form, "currency: \"pen\" is not an ISO 4217 currency code" },
   { "currency-line", break_currency_line, "currency: USD does not match the line currency PEN" },
   { "threshold", break_threshold, "threshold: must be greater than zero" },
   { "data-threshold", break_data_threshold, "threshold: must be greater than zero bytes" },
@@ -1234,7 +1234,7 @@ test_money (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *s = saldo_format_money (cases[i].amount, cases[i].cur);
+      g_autofree char *s = saldo_money_format (cases[i].amount, cases[i].cur);
       g_assert_cmpstr (s, ==, cases[i].text);
     }
 }

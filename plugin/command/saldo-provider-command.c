@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "saldo-amount.h"
+#include "saldo-money.h"
 #include "saldo-provider-reply.h"
 
 /* Runs Program= with the request in SALDO_* environment variables and reads
@@ -203,7 +203,7 @@ start (SaldoProviderCommand *self,
   set_env (launcher, "SALDO_PROVIDER", saldo_provider_get_id (SALDO_PROVIDER (self)));
   if (run->req != NULL)
     {
-      g_autofree char *amount = saldo_amount_to_decimal (run->req->amount, run->req->currency);
+      g_autofree char *amount = saldo_money_to_decimal (run->req->amount, run->req->currency);
       g_autofree char *minor = g_strdup_printf ("%" G_GINT64_FORMAT, run->req->amount);
 
       set_env (launcher, "SALDO_AMOUNT", amount);

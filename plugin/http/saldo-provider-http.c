@@ -6,7 +6,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "saldo-amount.h"
+#include "saldo-money.h"
 #include "saldo-http.h"
 #include "saldo-provider-reply.h"
 #include "saldo-secret.h"
@@ -43,7 +43,7 @@ build_body (const SaldoTopUpRequest *req)
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
-  g_autofree char *amount = saldo_amount_to_decimal (req->amount, req->currency);
+  g_autofree char *amount = saldo_money_to_decimal (req->amount, req->currency);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "reference");

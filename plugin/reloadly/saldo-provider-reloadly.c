@@ -6,7 +6,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "saldo-amount.h"
+#include "saldo-money.h"
 #include "saldo-http.h"
 #include "saldo-secret.h"
 
@@ -388,13 +388,13 @@ fill_amounts (SaldoTopUpResult *result, JsonObject *obj)
   double v;
 
   if (saldo_currency_is_valid (delivered_cur) && get_number (obj, "deliveredAmount", &v) &&
-      saldo_amount_from_double (v, delivered_cur, &result->delivered_amount))
+      saldo_money_from_double (v, delivered_cur, &result->delivered_amount))
     {
       g_free (result->delivered_currency);
       result->delivered_currency = g_strdup (delivered_cur);
     }
   if (saldo_currency_is_valid (requested_cur) && get_number (obj, "requestedAmount", &v) &&
-      saldo_amount_from_double (v, requested_cur, &result->requested_amount))
+      saldo_money_from_double (v, requested_cur, &result->requested_amount))
     {
       g_free (result->requested_currency);
       result->requested_currency = g_strdup (requested_cur);
@@ -500,7 +500,7 @@ do_top_up (SaldoProvider            *provider,
   /* Written by hand rather than with JsonBuilder: the amount must go out as
    * the exact decimal, which a double cannot guarantee. Every field was
    * validated to a safe character set by saldo_top_up_request_validate(). */
-  amount = saldo_amount_to_decimal (req->amount, req->currency);
+  amount = saldo_money_to_decimal (req->amount, req->currency);
   body = g_strdup_printf ("{\"operatorId\":%" G_GINT64_FORMAT ",\"amount\":%s,"
                           "\"useLocalAmount\":%s,\"customIdentifier\":\"%s\","
                           "\"recipientPhone\":{\"countryCode\":\"%s\",\"number\":\"%s\"}}",
