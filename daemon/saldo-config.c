@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "saldo-config.h"
 #include "saldo-error.h"
 
@@ -22,8 +24,30 @@ static const char * const known_daemon_keys[] = {
   "StateDirectory", "RefreshInterval", "UssdTimeout", "UssdAttempts", "UssdRetryDelay",
   "AuthorizationTimeout", "RefreshOnRegistration", "RegistrationRefreshMinInterval",
   "CarrierDataDirectory", "VerifyDelay", "GlobalMonthlyCap", "GlobalCapCurrency",
-  "ProviderPluginDirectory", NULL
+  "ProviderPluginDirectory", "ConfirmationTimeout", "UnknownSettleDelay", "UnknownSettleWindow",
+  "DefaultMaxPerTopup", "DefaultMaxPerDay", "DefaultCapCurrency", NULL
 };
+
+/* Reads the ISO 4217 code in `key`, required because `because` is set. */
+static gboolean
+read_currency (SaldoConfig  *self,
+               const char   *key,
+               const char   *because,
+               char        **currency_out,
+               GError      **error)
+{
+  g_autofree char *currency = g_key_file_get_string (self->keyfile, "Daemon", key, NULL);
+
+  if (currency == NULL || strlen (currency) != 3 || !g_ascii_isupper (currency[0]) ||
+      !g_ascii_isupper (currency[1]) || !g_ascii_isupper (currency[2])) {
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
+                 "%s: [Daemon] %s needs %s (ISO 4217, e.g. PEN)", self->path, because, key);
+    return FALSE;
+  }
+  g_free (*currency_out);
+  *currency_out = g_steal_pointer (&currency);
+  return TRUE;
+}
 
 /* Reads an optional number of seconds (fractions allowed) in [min, max]. */
 static gboolean
@@ -93,6 +117,11 @@ saldo_config_validate (SaldoConfig  *self,
     double min_interval = self->settings.registration_refresh_min_interval;
     double verify = self->settings.verify_delay;
     double cap = 0;
+    double confirm = self->settings.confirmation_timeout;
+    double settle_delay = self->settings.unknown_settle_delay;
+    double settle_window = self->settings.unknown_settle_window;
+    double default_topup = 0;
+    double default_day = 0;
     g_autoptr(GError) bool_error = NULL;
 
     if (!read_seconds (self, "RefreshInterval", 0, 30 * 86400, &refresh, error) ||
@@ -102,24 +131,28 @@ saldo_config_validate (SaldoConfig  *self,
         !read_seconds (self, "AuthorizationTimeout", 0.1, 300, &auth, error) ||
         !read_seconds (self, "RegistrationRefreshMinInterval", 0, 86400, &min_interval, error) ||
         !read_seconds (self, "VerifyDelay", 1, 86400, &verify, error) ||
-        !read_seconds (self, "GlobalMonthlyCap", 0, 1e15, &cap, error))
+        !read_seconds (self, "GlobalMonthlyCap", 0, 1e15, &cap, error) ||
+        !read_seconds (self, "ConfirmationTimeout", 1, 30 * 86400, &confirm, error) ||
+        !read_seconds (self, "UnknownSettleDelay", 1, 30 * 86400, &settle_delay, error) ||
+        !read_seconds (self, "UnknownSettleWindow", 1, 30 * 86400, &settle_window, error) ||
+        !read_seconds (self, "DefaultMaxPerTopup", 0, 1e15, &default_topup, error) ||
+        !read_seconds (self, "DefaultMaxPerDay", 0, 1e15, &default_day, error))
       return FALSE;
     self->settings.verify_delay = (guint) verify;
     self->settings.global_monthly_cap = (gint64) cap;
-    if (cap > 0) {
-      g_autofree char *currency = g_key_file_get_string (self->keyfile, "Daemon",
-                                                         "GlobalCapCurrency", NULL);
-
-      if (currency == NULL || strlen (currency) != 3 || !g_ascii_isupper (currency[0]) ||
-          !g_ascii_isupper (currency[1]) || !g_ascii_isupper (currency[2])) {
-        g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
-                     "%s: [Daemon] GlobalMonthlyCap needs GlobalCapCurrency (ISO 4217, e.g. PEN)",
-                     self->path);
-        return FALSE;
-      }
-      g_free (self->settings.global_cap_currency);
-      self->settings.global_cap_currency = g_steal_pointer (&currency);
-    }
+    self->settings.confirmation_timeout = (gint64) confirm;
+    self->settings.unknown_settle_delay = (gint64) settle_delay;
+    self->settings.unknown_settle_window = (gint64) settle_window;
+    self->settings.default_max_per_topup = (gint64) default_topup;
+    self->settings.default_max_per_day = (gint64) default_day;
+    if (cap > 0 &&
+        !read_currency (self, "GlobalCapCurrency", "GlobalMonthlyCap",
+                        &self->settings.global_cap_currency, error))
+      return FALSE;
+    if ((default_topup > 0 || default_day > 0) &&
+        !read_currency (self, "DefaultCapCurrency", "DefaultMaxPerTopup or DefaultMaxPerDay",
+                        &self->settings.default_cap_currency, error))
+      return FALSE;
     if (refresh != 0 && refresh < 600) {
       g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
                    "%s: [Daemon] RefreshInterval must be 0 (never) or at least 600 seconds",
@@ -282,6 +315,7 @@ saldo_config_finalize (GObject *object)
   g_free (self->state_dir);
   g_free (self->settings.carrier_data_dir);
   g_free (self->settings.global_cap_currency);
+  g_free (self->settings.default_cap_currency);
   g_free (self->settings.provider_plugin_dir);
   G_OBJECT_CLASS (saldo_config_parent_class)->finalize (object);
 }
@@ -306,5 +340,8 @@ saldo_config_init (SaldoConfig *self)
   self->settings.registration_refresh_min_interval = 600;
   self->settings.carrier_data_dir = g_strdup (SALDO_CARRIERS_DIR);
   self->settings.verify_delay = 120;
+  self->settings.confirmation_timeout = 86400;
+  self->settings.unknown_settle_delay = 1800;
+  self->settings.unknown_settle_window = 86400;
   self->settings.provider_plugin_dir = g_strdup (SALDO_PROVIDER_PLUGIN_DIR);
 }

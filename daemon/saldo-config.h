@@ -35,6 +35,12 @@ typedef struct {
   gint64    global_monthly_cap;        /* minor units across all lines, 0 = none */
   char     *global_cap_currency;
   char     *provider_plugin_dir;       /* saldo-provider-TYPE.so modules */
+  gint64    confirmation_timeout;      /* s a planned top-up waits for the owner */
+  gint64    unknown_settle_delay;      /* s after an unclear request before the balance decides */
+  gint64    unknown_settle_window;     /* s more the balance has to rise before it is failed */
+  gint64    default_max_per_topup;     /* caps where a line's rules set none, */
+  gint64    default_max_per_day;       /*   minor units of default_cap_currency; 0 = none */
+  char     *default_cap_currency;
 } SaldoDaemonSettings;
 
 const SaldoDaemonSettings *saldo_config_get_daemon_settings (SaldoConfig *self);

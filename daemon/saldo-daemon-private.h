@@ -48,6 +48,7 @@ struct _SaldoDaemon {
   GHashTable               *topups_running;    /* topup id (gint64*) → line */
   guint                     evaluate_id;       /* earliest WAIT to look at again */
   guint                     reconcile_id;
+  guint                     expiry_id;         /* the next planned top-up to expire */
   SaldoProviderLoader      *provider_loader;
   GPtrArray                *providers;         /* SaldoProvider */
   GPtrArray                *rules;             /* SaldoRuleObject, by id */

@@ -262,7 +262,61 @@ plan_topup (SaldoDaemon  *self,
                        saldo_carrier_get_voucher_template (carrier) : NULL;
   plan.has_balance_before = saldo_dbus_line_get_last_updated (iface) != 0;
   plan.balance_before = saldo_dbus_line_get_balance (iface);
+  /* Only rows awaiting confirmation stay planned for long; any planned row
+   * left behind (a crash before it was sent) expires all the same. */
+  plan.expires = saldo_daemon_now () + self->settings->confirmation_timeout;
   return saldo_ledger_create_planned (self->ledger, &plan, id_out, error);
+}
+
+/* ---- planned rows that nobody confirmed ------------------------------- */
+
+static void expire_planned (SaldoDaemon *self);
+
+static gboolean
+on_expiry_timer (gpointer user_data)
+{
+  SaldoDaemon *self = user_data;
+
+  self->expiry_id = 0;
+  expire_planned (self);
+  return G_SOURCE_REMOVE;
+}
+
+static const char *
+line_path_or_root (SaldoLine *line)
+{
+  return line != NULL ? saldo_line_get_object_path (line) : "/";
+}
+
+/* A planned row whose time ran out becomes "expired": nothing was sent, its
+ * reserved amount is free again, and the owner hears about it. */
+static void
+expire_planned (SaldoDaemon *self)
+{
+  g_autoptr(GPtrArray) expired = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 next = 0;
+
+  g_clear_handle_id (&self->expiry_id, g_source_remove);
+  if (!saldo_ledger_expire_planned (self->ledger, &expired, &next, &error)) {
+    g_warning ("cannot expire planned top-ups: %s", error->message);
+    next = saldo_daemon_now () + 300;
+  }
+  for (guint i = 0; expired != NULL && i < expired->len; i++) {
+    const SaldoTopupRecord *row = expired->pdata[i];
+    SaldoLine *line = saldo_daemon_line_by_id (self, row->line_id);
+    g_autofree char *id = topup_id_string (row->id);
+
+    journal_event (SALDO_MESSAGE_TOPUP_FINISHED, line,
+                   "top-up %s of line %s: expired: nobody confirmed it within %" G_GINT64_FORMAT
+                   " s; nothing was sent", id, line_path_or_root (line),
+                   self->settings->confirmation_timeout);
+    saldo_dbus_manager_emit_top_up_finished (self->manager_iface, id, line_path_or_root (line),
+                                             saldo_ledger_state_name (row->state), row->amount);
+  }
+  if (next > 0)
+    self->expiry_id = g_timeout_add_seconds ((guint) CLAMP (next - saldo_daemon_now (), 1, 86400),
+                                             on_expiry_timer, self);
 }
 
 /* ---- the engine ------------------------------------------------------- */
@@ -495,6 +549,7 @@ evaluate_line (SaldoDaemon *self,
       break;
     }
     id_text = topup_id_string (id);
+    expire_planned (self);
     journal_event (SALDO_MESSAGE_CONFIRMATION, line, "top-up %s needs confirmation: %s", id_text,
                    decision.reason);
     saldo_dbus_manager_emit_confirmation_required (self->manager_iface, id_text,
@@ -1027,6 +1082,94 @@ parse_topup_id (const char  *text,
   return TRUE;
 }
 
+/* Closes a planned row the owner can no longer confirm (as expired: it was
+ * not their no), telling why. */
+static void
+withdraw_planned (SaldoDaemon            *self,
+                  SaldoLine              *line,
+                  const SaldoTopupRecord *record,
+                  const char             *reason)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = topup_id_string (record->id);
+
+  if (!saldo_ledger_withdraw (self->ledger, record->id, reason, &error)) {
+    g_warning ("top-up %s: %s", id, error->message);
+    return;
+  }
+  journal_event (SALDO_MESSAGE_TOPUP_FINISHED, line, "top-up %s of line %s: expired: %s; "
+                 "nothing was sent", id, line_path_or_root (line), reason);
+  saldo_dbus_manager_emit_top_up_finished (self->manager_iface, id, line_path_or_root (line),
+                                           "expired", record->amount);
+}
+
+/* A confirmation is the owner's yes to this amount, not to any limit: the
+ * engine decides again, now, with the rule's caps, cooldown, the top-up in
+ * flight and the global cap, as if the rule had just fired.  Returns TRUE
+ * when the row may be sent. */
+static gboolean
+confirm_decides (SaldoDaemon             *self,
+                 SaldoLine               *line,
+                 const SaldoTopupRecord  *record,
+                 GError                 **error)
+{
+  g_auto(EngineScratch) scratch = { 0 };
+  g_auto(SaldoDecision) decision = SALDO_DECISION_INIT;
+  g_autofree char *reason = NULL;
+  SaldoRuleObject *rule = record->rule_id > 0 ? find_rule (self, record->rule_id) : NULL;
+  SaldoEngineInput in;
+  SaldoRule *engine_rule = NULL;
+
+  if (rule == NULL || !saldo_rule_object_get_record (rule)->confirm) {
+    reason = g_strdup_printf ("withdrawn: %s", rule == NULL ? "its rule was removed"
+                                                            : "its rule no longer asks for confirmation");
+    withdraw_planned (self, line, record, reason);
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_CANCELLED, "top-up %" G_GINT64_FORMAT " %s",
+                 record->id, reason);
+    return FALSE;
+  }
+  if (!build_engine_input (self, line, NULL, &scratch, &in, error))
+    return FALSE;
+  for (guint i = 0; i < scratch.rules->len; i++)
+    if (g_array_index (scratch.rules, SaldoRule, i).id == record->rule_id)
+      engine_rule = &g_array_index (scratch.rules, SaldoRule, i);
+  g_assert (engine_rule != NULL);
+  /* Exactly what the owner was asked about, even if the rule changed since. */
+  engine_rule->amount = record->amount;
+  engine_rule->provider = record->provider;
+  in.rules = engine_rule;
+  in.n_rules = 1;
+  in.confirmed_rule_id = record->rule_id;
+  if (!saldo_rule_engine_decide (&in, &decision, error))
+    return FALSE;
+  saldo_dbus_rule_set_last_decision (saldo_rule_object_get_dbus_rule (rule), decision.reason);
+  switch (decision.kind) {
+  case SALDO_DECISION_TOP_UP:
+    return TRUE;
+  case SALDO_DECISION_BLOCKED:
+  case SALDO_DECISION_WAIT:
+    if (decision.limit != SALDO_LIMIT_NONE) {
+      /* Still planned: it can be confirmed once the limit allows it. */
+      g_set_error (error, SALDO_ERROR, SALDO_ERROR_LIMIT_REACHED, "%s: %s",
+                   saldo_limit_to_string (decision.limit), decision.reason);
+      return FALSE;
+    }
+    break;
+  case SALDO_DECISION_DISABLE_RULE:
+    disable_rule (self, rule, line, decision.reason);
+    break;
+  case SALDO_DECISION_NOTHING:
+  case SALDO_DECISION_NEEDS_CONFIRMATION:
+  default:
+    break;
+  }
+  reason = g_strdup_printf ("withdrawn: the rule no longer wants it: %s", decision.reason);
+  withdraw_planned (self, line, record, reason);
+  g_set_error (error, SALDO_ERROR, SALDO_ERROR_CANCELLED, "top-up %" G_GINT64_FORMAT " %s",
+               record->id, reason);
+  return FALSE;
+}
+
 static void
 on_answer_authorized (GObject      *source,
                       GAsyncResult *result,
@@ -1043,8 +1186,13 @@ on_answer_authorized (GObject      *source,
 
   g_variant_get_child (call->args, 0, "&s", &id_text);
   if (!saldo_authority_check_finish (SALDO_AUTHORITY (source), result, &error) ||
-      !parse_topup_id (id_text, &id, &error) ||
-      !saldo_ledger_get (self->ledger, id, &record, &error)) {
+      !parse_topup_id (id_text, &id, &error)) {
+    saldo_daemon_return_error (call->invocation, error);
+    return;
+  }
+  /* A row past its time is answered as expired, whatever the timer says. */
+  expire_planned (self);
+  if (!saldo_ledger_get (self->ledger, id, &record, &error)) {
     saldo_daemon_return_error (call->invocation, error);
     return;
   }
@@ -1066,10 +1214,14 @@ on_answer_authorized (GObject      *source,
     saldo_dbus_manager_complete_reject_top_up (self->manager_iface, call->invocation);
     return;
   }
-  if (line == NULL ||
+  if (line == NULL) {
+    saldo_daemon_return_error (call->invocation,
+                               g_error_new_literal (SALDO_ERROR, SALDO_ERROR_NOT_FOUND,
+                                                    "the top-up's line is gone"));
+    return;
+  }
+  if (!confirm_decides (self, line, record, &error) ||
       !execute_topup (self, line, id, record->provider, record->amount, record->currency, &error)) {
-    if (error == NULL)
-      error = g_error_new_literal (SALDO_ERROR, SALDO_ERROR_NOT_FOUND, "the top-up's line is gone");
     saldo_daemon_return_error (call->invocation, error);
     return;
   }
@@ -1233,9 +1385,36 @@ saldo_daemon_topup_add_line (SaldoDaemon *self,
                            G_CALLBACK (on_handle_top_up), line, 0);
 }
 
+/* A row planned for immediate sending (a manual top-up, a rule that does
+ * not ask) and still planned at start-up was never sent: saldod stopped in
+ * between.  It is closed, not sent late behind the owner's back. */
+static void
+close_stale_planned (SaldoDaemon *self)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
+  SaldoLedgerQuery query = { .state_mask = SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_PLANNED) };
+
+  if (!saldo_ledger_list (self->ledger, &query, &rows, &error)) {
+    g_warning ("cannot list planned top-ups: %s", error->message);
+    return;
+  }
+  for (guint i = 0; i < rows->len; i++) {
+    const SaldoTopupRecord *row = rows->pdata[i];
+    SaldoRuleObject *rule = row->rule_id > 0 ? find_rule (self, row->rule_id) : NULL;
+
+    if (rule != NULL && saldo_rule_object_get_record (rule)->confirm)
+      continue;
+    withdraw_planned (self, saldo_daemon_line_by_id (self, row->line_id), row,
+                      "withdrawn: saldod stopped before sending it");
+  }
+}
+
 void
 saldo_daemon_topup_start (SaldoDaemon *self)
 {
+  close_stale_planned (self);
+  expire_planned (self);
   /* A crash or a restart may have left requests whose outcome we do not
    * know: settle them before anything else is spent. */
   reconcile_all (self, TRUE);
@@ -1246,6 +1425,7 @@ saldo_daemon_topup_dispose (SaldoDaemon *self)
 {
   g_clear_handle_id (&self->evaluate_id, g_source_remove);
   g_clear_handle_id (&self->reconcile_id, g_source_remove);
+  g_clear_handle_id (&self->expiry_id, g_source_remove);
   g_clear_pointer (&self->topups_running, g_hash_table_unref);
   g_clear_object (&self->runner);
   g_clear_object (&self->ledger);

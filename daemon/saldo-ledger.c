@@ -11,10 +11,12 @@
 #include "saldo-ledger.h"
 
 struct _SaldoLedger {
-  GObject     parent_instance;
-  SaldoStore *store;
-  sqlite3    *db;
-  int         last_step_rc;  /* extended code of the last failed update */
+  GObject          parent_instance;
+  SaldoStore      *store;
+  sqlite3         *db;
+  int              last_step_rc;  /* extended code of the last failed update */
+  SaldoLedgerClock clock;
+  gpointer         clock_data;
 };
 
 G_DEFINE_TYPE (SaldoLedger, saldo_ledger, G_TYPE_OBJECT)
@@ -27,9 +29,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 /* Index = SaldoLedgerState; these strings are what the database holds. */
 static const char * const state_names[] = {
   "planned", "intent", "sent", "succeeded", "failed", "unknown", "verified", "disputed",
+  "expired",
 };
 
-G_STATIC_ASSERT (G_N_ELEMENTS (state_names) == SALDO_LEDGER_STATE_DISPUTED + 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (state_names) == SALDO_LEDGER_STATE_EXPIRED + 1);
 
 const char *
 saldo_ledger_state_name (SaldoLedgerState state)
@@ -66,7 +69,8 @@ transition_is_legal (SaldoLedgerState from,
 {
   switch (from) {
   case SALDO_LEDGER_STATE_PLANNED:
-    return to == SALDO_LEDGER_STATE_INTENT || to == SALDO_LEDGER_STATE_FAILED;
+    return to == SALDO_LEDGER_STATE_INTENT || to == SALDO_LEDGER_STATE_FAILED ||
+           to == SALDO_LEDGER_STATE_EXPIRED;
   case SALDO_LEDGER_STATE_INTENT:
   case SALDO_LEDGER_STATE_SENT:
     return to == SALDO_LEDGER_STATE_SENT || to == SALDO_LEDGER_STATE_SUCCEEDED ||
@@ -80,15 +84,35 @@ transition_is_legal (SaldoLedgerState from,
     return to == SALDO_LEDGER_STATE_VERIFIED;
   case SALDO_LEDGER_STATE_FAILED:
   case SALDO_LEDGER_STATE_VERIFIED:
+  case SALDO_LEDGER_STATE_EXPIRED:
   default:
     return FALSE;
   }
 }
 
 static gint64
-ledger_now (void)
+ledger_now (SaldoLedger *self)
 {
+  if (self->clock != NULL)
+    return self->clock (self->clock_data);
   return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+void
+saldo_ledger_set_clock (SaldoLedger      *self,
+                        SaldoLedgerClock  clock,
+                        gpointer          data)
+{
+  g_return_if_fail (SALDO_IS_LEDGER (self));
+  self->clock = clock;
+  self->clock_data = data;
+}
+
+gint64
+saldo_ledger_now (SaldoLedger *self)
+{
+  g_return_val_if_fail (SALDO_IS_LEDGER (self), 0);
+  return ledger_now (self);
 }
 
 /* ---- records ---- */
@@ -279,6 +303,39 @@ column_dup (sqlite3_stmt *stmt,
   return g_strdup (text != NULL ? (const char *) text : "");
 }
 
+/* actor_uid: the uid of the person who caused the event, or -1 (saldod) */
+static gboolean
+append_event_by (SaldoLedger  *self,
+                 gint64        topup_id,
+                 gint64        now,
+                 const char   *kind,
+                 const char   *from_state,
+                 const char   *to_state,
+                 const char   *detail,
+                 gint64        actor_uid,
+                 GError      **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  if (!ledger_prepare (self,
+                       "INSERT INTO topup_events (topup_id, time, kind, from_state, to_state, detail,"
+                       " actor_uid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &stmt, error))
+    return FALSE;
+  if (actor_uid >= 0)
+    sqlite3_bind_int64 (stmt, 7, actor_uid);
+  else
+    sqlite3_bind_null (stmt, 7);
+  sqlite3_bind_int64 (stmt, 1, topup_id);
+  sqlite3_bind_int64 (stmt, 2, now);
+  sqlite3_bind_text (stmt, 3, kind, -1, SQLITE_STATIC);
+  bind_text_or_null (stmt, 4, from_state);
+  sqlite3_bind_text (stmt, 5, to_state, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, detail != NULL ? detail : "", -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return ledger_fail (self, "recording a top-up event", error);
+  return TRUE;
+}
+
 static gboolean
 append_event (SaldoLedger  *self,
               gint64        topup_id,
@@ -289,21 +346,7 @@ append_event (SaldoLedger  *self,
               const char   *detail,
               GError      **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-
-  if (!ledger_prepare (self,
-                       "INSERT INTO topup_events (topup_id, time, kind, from_state, to_state, detail)"
-                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &stmt, error))
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, topup_id);
-  sqlite3_bind_int64 (stmt, 2, now);
-  sqlite3_bind_text (stmt, 3, kind, -1, SQLITE_STATIC);
-  bind_text_or_null (stmt, 4, from_state);
-  sqlite3_bind_text (stmt, 5, to_state, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 6, detail != NULL ? detail : "", -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return ledger_fail (self, "recording a top-up event", error);
-  return TRUE;
+  return append_event_by (self, topup_id, now, kind, from_state, to_state, detail, -1, error);
 }
 
 /* Reads the row's state inside the caller's transaction. */
@@ -348,6 +391,8 @@ typedef struct {
   gconstpointer bind_data;
   const char   *kind;
   const char   *detail;
+  gint64        actor_uid;      /* 0 or more: the person who asked for it */
+  gboolean      by_person;
 } Transition;
 
 /* One transaction: check the row's current state, update it conditionally on
@@ -363,7 +408,7 @@ ledger_transition (SaldoLedger       *self,
   g_autofree char *sql = NULL;
   SaldoLedgerState from;
   SaldoLedgerState to;
-  gint64 now = ledger_now ();
+  gint64 now = ledger_now (self);
 
   sql = g_strdup_printf ("UPDATE topups SET state = ?3, updated = ?4%s"
                          " WHERE id = ?1 AND state = ?2",
@@ -405,8 +450,9 @@ ledger_transition (SaldoLedger       *self,
                  "top-up %" G_GINT64_FORMAT " changed under us", id);
     return FALSE;
   }
-  if (!append_event (self, id, now, t->kind, saldo_ledger_state_name (from),
-                     saldo_ledger_state_name (to), t->detail, error)) {
+  if (!append_event_by (self, id, now, t->kind, saldo_ledger_state_name (from),
+                        saldo_ledger_state_name (to), t->detail,
+                        t->by_person ? t->actor_uid : -1, error)) {
     ledger_rollback (self);
     return FALSE;
   }
@@ -451,7 +497,7 @@ saldo_ledger_create_planned (SaldoLedger           *self,
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(sqlite3_stmt) line = NULL;
-  gint64 now = ledger_now ();
+  gint64 now = ledger_now (self);
   gint64 id;
   int rc;
 
@@ -459,6 +505,8 @@ saldo_ledger_create_planned (SaldoLedger           *self,
 
   if (plan->amount <= 0)
     return invalid (error, "the amount must be positive");
+  if (!saldo_amount_is_valid (plan->amount))
+    return invalid (error, "the amount is too large");
   if (!currency_is_valid (plan->currency))
     return invalid (error, "the currency must be an ISO 4217 code");
   if (plan->provider == NULL || *plan->provider == '\0')
@@ -470,8 +518,9 @@ saldo_ledger_create_planned (SaldoLedger           *self,
       !ledger_prepare (self,
                        "INSERT INTO topups (line_id, rule_id, origin, provider, amount, currency,"
                        " phone, country, operator_id, ussd_template, state, created, updated,"
-                       " balance_before)"
-                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'planned', ?11, ?11, ?12)",
+                       " balance_before, expires)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'planned', ?11, ?11, ?12,"
+                       " ?13)",
                        &stmt, error))
     return FALSE;
   sqlite3_bind_int64 (line, 1, plan->line_id);
@@ -502,6 +551,7 @@ saldo_ledger_create_planned (SaldoLedger           *self,
     sqlite3_bind_int64 (stmt, 12, plan->balance_before);
   else
     sqlite3_bind_null (stmt, 12);
+  sqlite3_bind_int64 (stmt, 13, plan->expires > 0 ? plan->expires : 0);
 
   if (!ledger_begin (self, error))
     return FALSE;
@@ -640,7 +690,7 @@ saldo_ledger_mark_sent (SaldoLedger       *self,
   Transition t = {
     .expected_mask = SALDO_LEDGER_STATE_BIT (expected),
     .to = SALDO_LEDGER_STATE_SENT,
-    .set_sql = ", attempts = attempts + 1, next_check = 0",
+    .set_sql = ", attempts = attempts + 1, next_check = 0, sent_at = ?4, provider_pending = 0",
     .kind = expected == SALDO_LEDGER_STATE_INTENT ? "sent" : "resent",
     .detail = detail,
   };
@@ -663,6 +713,7 @@ bind_receipt (sqlite3_stmt  *stmt,
   bind_text_or_null (stmt, 10, receipt->message);
   bind_text_or_null (stmt, 11, receipt->error);
   sqlite3_bind_int64 (stmt, 12, receipt->next_check);
+  sqlite3_bind_int (stmt, 13, receipt->pending ? 1 : 0);
 }
 
 gboolean
@@ -689,7 +740,7 @@ saldo_ledger_mark_result (SaldoLedger              *self,
                " requested_currency = COALESCE (?9, requested_currency),"
                " message = COALESCE (?10, message),"
                " error = COALESCE (?11, CASE WHEN ?3 = 'succeeded' THEN '' ELSE error END),"
-               " next_check = ?12",
+               " next_check = ?12, provider_pending = ?13",
     .bind = bind_receipt,
     .kind = "result",
     .detail = detail,
@@ -716,11 +767,19 @@ saldo_ledger_mark_result (SaldoLedger              *self,
   return ledger_transition (self, id, &t, error);
 }
 
+typedef struct {
+  gint64   next_check;
+  gboolean pending;
+} LookupNote;
+
 static void
-bind_next_check (sqlite3_stmt  *stmt,
-                 gconstpointer  data)
+bind_lookup_note (sqlite3_stmt  *stmt,
+                  gconstpointer  data)
 {
-  sqlite3_bind_int64 (stmt, 5, *(const gint64 *) data);
+  const LookupNote *note = data;
+
+  sqlite3_bind_int64 (stmt, 5, note->next_check);
+  sqlite3_bind_int (stmt, 6, note->pending ? 1 : 0);
 }
 
 gboolean
@@ -728,15 +787,20 @@ saldo_ledger_note_lookup (SaldoLedger       *self,
                           gint64             id,
                           SaldoLedgerState   expected,
                           gint64             next_check,
+                          gboolean           provider_pending,
                           const char        *detail,
                           GError           **error)
 {
+  LookupNote note = { next_check, provider_pending };
+  /* "Still processing" is sticky: a later lookup that fails to reach the
+   * provider does not make it forget that it has the top-up. */
   Transition t = {
     .expected_mask = SALDO_LEDGER_STATE_BIT (expected),
     .to = SAME_STATE,
-    .set_sql = ", lookups = lookups + 1, next_check = ?5",
-    .bind = bind_next_check,
-    .bind_data = &next_check,
+    .set_sql = ", lookups = lookups + 1, next_check = ?5,"
+               " provider_pending = MAX (provider_pending, ?6)",
+    .bind = bind_lookup_note,
+    .bind_data = &note,
     .kind = "lookup",
     .detail = detail,
   };
@@ -814,6 +878,153 @@ saldo_ledger_mark_disputed (SaldoLedger  *self,
   return ledger_transition (self, id, &t, error);
 }
 
+static void
+bind_resolution (sqlite3_stmt  *stmt,
+                 gconstpointer  data)
+{
+  sqlite3_bind_text (stmt, 5, data, -1, SQLITE_STATIC);
+}
+
+gboolean
+saldo_ledger_resolve (SaldoLedger       *self,
+                      gint64             id,
+                      SaldoLedgerState   state,
+                      guint32            actor_uid,
+                      const char        *note,
+                      GError           **error)
+{
+  g_autofree char *detail = NULL;
+  /* Only rows whose outcome is open; a reference stays as it was. */
+  Transition t = {
+    .expected_mask = SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_INTENT) |
+                     SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_SENT) |
+                     SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_UNKNOWN),
+    .to = state,
+    .set_sql = ", finished = CASE WHEN finished = 0 THEN ?4 ELSE finished END,"
+               " error = CASE WHEN ?3 = 'failed' THEN ?5 ELSE '' END,"
+               " next_check = 0, provider_pending = 0",
+    .bind = bind_resolution,
+    .kind = "resolved",
+    .actor_uid = actor_uid,
+    .by_person = TRUE,
+  };
+
+  g_return_val_if_fail (SALDO_IS_LEDGER (self), FALSE);
+  if (state != SALDO_LEDGER_STATE_SUCCEEDED && state != SALDO_LEDGER_STATE_FAILED)
+    return invalid (error, "a top-up is resolved as succeeded or failed");
+  detail = g_strdup_printf ("resolved as %s by uid %u%s%s", saldo_ledger_state_name (state),
+                            actor_uid, note != NULL && *note != '\0' ? ": " : "",
+                            note != NULL ? note : "");
+  t.bind_data = detail;
+  t.detail = detail;
+  return ledger_transition (self, id, &t, error);
+}
+
+gboolean
+saldo_ledger_settle (SaldoLedger       *self,
+                     gint64             id,
+                     SaldoLedgerState   state,
+                     const char        *reason,
+                     GError           **error)
+{
+  Transition t = {
+    .expected_mask = SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_UNKNOWN),
+    .to = state,
+    .set_sql = ", finished = CASE WHEN finished = 0 THEN ?4 ELSE finished END,"
+               " error = CASE WHEN ?3 = 'failed' THEN ?5 ELSE '' END, next_check = 0",
+    .bind = bind_resolution,
+    .bind_data = reason,
+    .kind = "settled",
+    .detail = reason,
+  };
+
+  g_return_val_if_fail (SALDO_IS_LEDGER (self), FALSE);
+  if (state != SALDO_LEDGER_STATE_SUCCEEDED && state != SALDO_LEDGER_STATE_FAILED)
+    return invalid (error, "an unknown top-up settles as succeeded or failed");
+  if (reason == NULL)
+    return invalid (error, "a settled top-up needs its reason");
+  return ledger_transition (self, id, &t, error);
+}
+
+/* planned → expired: closed unsent, without the owner's no */
+static gboolean
+close_planned (SaldoLedger  *self,
+               gint64        id,
+               const char   *kind,
+               const char   *reason,
+               GError      **error)
+{
+  Transition t = {
+    .expected_mask = SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_PLANNED),
+    .to = SALDO_LEDGER_STATE_EXPIRED,
+    .set_sql = ", finished = ?4, error = ?5",
+    .bind = bind_resolution,
+    .bind_data = reason,
+    .kind = kind,
+    .detail = reason,
+  };
+
+  return ledger_transition (self, id, &t, error);
+}
+
+gboolean
+saldo_ledger_withdraw (SaldoLedger  *self,
+                       gint64        id,
+                       const char   *reason,
+                       GError      **error)
+{
+  g_return_val_if_fail (SALDO_IS_LEDGER (self), FALSE);
+  if (reason == NULL)
+    return invalid (error, "a withdrawn top-up needs its reason");
+  return close_planned (self, id, "withdrawn", reason, error);
+}
+
+gboolean
+saldo_ledger_expire_planned (SaldoLedger  *self,
+                             GPtrArray   **expired_out,
+                             gint64       *next_expiry_out,
+                             GError      **error)
+{
+  g_autoptr(GPtrArray) planned = NULL;
+  g_autoptr(GPtrArray) expired = g_ptr_array_new_with_free_func ((GDestroyNotify) saldo_topup_record_free);
+  SaldoLedgerQuery query = { .state_mask = SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_PLANNED) };
+  gint64 now = ledger_now (self);
+  gint64 next = 0;
+
+  g_return_val_if_fail (SALDO_IS_LEDGER (self), FALSE);
+  if (!saldo_ledger_list (self, &query, &planned, error))
+    return FALSE;
+  for (guint i = 0; i < planned->len; i++) {
+    SaldoTopupRecord *row = planned->pdata[i];
+    g_autoptr(GError) local_error = NULL;
+    const char *reason = "not confirmed in time";
+
+    if (row->expires <= 0)
+      continue;
+    if (row->expires > now) {
+      next = next == 0 ? row->expires : MIN (next, row->expires);
+      continue;
+    }
+    /* Confirmed or rejected meanwhile: that answer stands. */
+    if (!close_planned (self, row->id, "expired", reason, &local_error)) {
+      if (g_error_matches (local_error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT))
+        continue;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+    row->state = SALDO_LEDGER_STATE_EXPIRED;
+    row->finished = now;
+    g_free (row->error);
+    row->error = g_strdup (reason);
+    g_ptr_array_add (expired, saldo_topup_record_copy (row));
+  }
+  if (expired_out != NULL)
+    *expired_out = g_steal_pointer (&expired);
+  if (next_expiry_out != NULL)
+    *next_expiry_out = next;
+  return TRUE;
+}
+
 /* ---- reading ---- */
 
 #define RECORD_COLUMNS \
@@ -821,7 +1032,8 @@ saldo_ledger_mark_disputed (SaldoLedger  *self,
   " t.currency, t.phone, t.country, t.operator_id, t.ussd_template, t.state, t.created," \
   " t.updated, t.finished, t.provider_transaction_id, t.delivered_amount," \
   " t.delivered_currency, t.requested_amount, t.requested_currency, t.balance_before," \
-  " t.balance_after, t.message, t.error, t.attempts, t.lookups, t.next_check" \
+  " t.balance_after, t.message, t.error, t.attempts, t.lookups, t.next_check, t.expires," \
+  " t.sent_at, t.provider_pending" \
   " FROM topups t JOIN lines l ON l.id = t.line_id"
 
 static SaldoTopupRecord *
@@ -868,6 +1080,9 @@ record_from_row (sqlite3_stmt *stmt)
   record->attempts = (guint) sqlite3_column_int64 (stmt, c++);
   record->lookups = (guint) sqlite3_column_int64 (stmt, c++);
   record->next_check = sqlite3_column_int64 (stmt, c++);
+  record->expires = sqlite3_column_int64 (stmt, c++);
+  record->sent_at = sqlite3_column_int64 (stmt, c++);
+  record->provider_pending = sqlite3_column_int64 (stmt, c++) != 0;
   return record;
 }
 
@@ -983,7 +1198,7 @@ saldo_ledger_list_events (SaldoLedger  *self,
   g_return_val_if_fail (SALDO_IS_LEDGER (self), FALSE);
 
   if (!ledger_prepare (self,
-                       "SELECT id, topup_id, time, kind, from_state, to_state, detail"
+                       "SELECT id, topup_id, time, kind, from_state, to_state, detail, actor_uid"
                        " FROM topup_events WHERE topup_id = ?1 ORDER BY id", &stmt, error))
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, topup_id);
@@ -997,6 +1212,8 @@ saldo_ledger_list_events (SaldoLedger  *self,
     event->from_state = column_dup_nullable (stmt, 4);
     event->to_state = column_dup (stmt, 5);
     event->detail = column_dup (stmt, 6);
+    event->actor_uid = sqlite3_column_type (stmt, 7) != SQLITE_NULL
+                       ? sqlite3_column_int64 (stmt, 7) : -1;
     g_ptr_array_add (events, event);
   }
   if (rc != SQLITE_DONE)
@@ -1060,7 +1277,7 @@ saldo_ledger_claim_voucher (SaldoLedger  *self,
   g_autoptr(sqlite3_stmt) insert = NULL;
   g_autofree char *hash = NULL;
   SaldoLedgerState state;
-  gint64 now = ledger_now ();
+  gint64 now = ledger_now (self);
   int rc;
 
   g_return_val_if_fail (SALDO_IS_LEDGER (self), FALSE);

@@ -17,7 +17,15 @@ G_BEGIN_DECLS
  *   unknown / sent / intent → sent (re-sent with the same reference after
  *                                   the provider confirmed it has no record)
  *   intent / unknown → succeeded | failed | unknown (a lookup found it)
- *   planned → failed (cancelled before anything was sent)
+ *   unknown → succeeded | failed ("settled": the line's balance told)
+ *   intent / sent / unknown → succeeded | failed ("resolved": the owner
+ *                             said so, with their uid in the event)
+ *   planned → failed (cancelled before anything was sent: rejected by the
+ *                     owner, or the request could not be built)
+ *   planned → expired (closed unsent without the owner's no: nobody
+ *                      confirmed it before `expires`, or it was withdrawn
+ *                      because it was no longer wanted when confirmed, its
+ *                      rule went, or saldod restarted before sending it)
  *
  * Every transition is one transaction that checks the row is still in the
  * state the caller saw and appends a topup_events row; a mismatch is an
@@ -45,6 +53,7 @@ typedef struct {
   const char       *ussd_template;  /* or NULL */
   gboolean          has_balance_before;
   gint64            balance_before;
+  gint64            expires;        /* planned rows expire then (0 = never) */
 } SaldoTopupPlan;
 
 typedef struct {
@@ -79,6 +88,9 @@ typedef struct {
   guint             attempts;       /* requests sent to the provider */
   guint             lookups;        /* lookups that left the outcome open */
   gint64            next_check;     /* reconcile not before this (0 = any time) */
+  gint64            expires;        /* planned: expires then (0 = never) */
+  gint64            sent_at;        /* the last request left then (0 = never sent) */
+  gboolean          provider_pending; /* the provider said it is still processing it */
 } SaldoTopupRecord;
 
 SaldoTopupRecord *saldo_topup_record_copy (const SaldoTopupRecord *record);
@@ -97,6 +109,7 @@ typedef struct {
   char   *from_state;  /* NULL for "created" */
   char   *to_state;
   char   *detail;
+  gint64  actor_uid;   /* the person who caused it, -1 = saldod */
 } SaldoTopupEvent;
 
 void saldo_topup_event_free (SaldoTopupEvent *event);
@@ -112,6 +125,7 @@ typedef struct {
   const char *message;
   const char *error;
   gint64      next_check;           /* unknown only: reconcile not before; 0 = any time */
+  gboolean    pending;              /* unknown only: the provider has it and is processing it */
 } SaldoTopupReceipt;
 
 void saldo_topup_receipt_init (SaldoTopupReceipt *receipt);
@@ -141,6 +155,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaldoLedgerRows, saldo_ledger_rows_free)
 G_DECLARE_FINAL_TYPE (SaldoLedger, saldo_ledger, SALDO, LEDGER, GObject)
 
 SaldoLedger *saldo_ledger_new              (SaldoStore             *store);
+
+/* Where "now" comes from (unix seconds); NULL = the real clock.  For tests
+ * that move time. */
+typedef gint64 (*SaldoLedgerClock) (gpointer data);
+void         saldo_ledger_set_clock        (SaldoLedger            *self,
+                                            SaldoLedgerClock        clock,
+                                            gpointer                data);
+gint64       saldo_ledger_now              (SaldoLedger            *self);
 
 gboolean     saldo_ledger_create_planned   (SaldoLedger            *self,
                                             const SaldoTopupPlan   *plan,
@@ -176,6 +198,7 @@ gboolean     saldo_ledger_note_lookup      (SaldoLedger            *self,
                                             gint64                  id,
                                             SaldoLedgerState        expected,
                                             gint64                  next_check,
+                                            gboolean                provider_pending,
                                             const char             *detail,
                                             GError                **error);
 gboolean     saldo_ledger_mark_verified    (SaldoLedger            *self,
@@ -187,6 +210,33 @@ gboolean     saldo_ledger_mark_disputed    (SaldoLedger            *self,
                                             gboolean                has_balance_after,
                                             gint64                  balance_after,
                                             const char             *reason,
+                                            GError                **error);
+
+/* intent/sent/unknown → succeeded | failed on the owner's word; the event
+ * records their uid and note */
+gboolean     saldo_ledger_resolve          (SaldoLedger            *self,
+                                            gint64                  id,
+                                            SaldoLedgerState        state,
+                                            guint32                 actor_uid,
+                                            const char             *note,
+                                            GError                **error);
+/* unknown → succeeded | failed on the evidence of the balance */
+gboolean     saldo_ledger_settle           (SaldoLedger            *self,
+                                            gint64                  id,
+                                            SaldoLedgerState        state,
+                                            const char             *reason,
+                                            GError                **error);
+/* planned → expired, event "withdrawn" with the reason */
+gboolean     saldo_ledger_withdraw         (SaldoLedger            *self,
+                                            gint64                  id,
+                                            const char             *reason,
+                                            GError                **error);
+/* Every planned row whose `expires` has passed → expired.  expired_out (may
+ * be NULL) gets the rows that just expired, next_expiry_out the earliest
+ * expiry still ahead (0 = none). */
+gboolean     saldo_ledger_expire_planned   (SaldoLedger            *self,
+                                            GPtrArray             **expired_out,
+                                            gint64                 *next_expiry_out,
                                             GError                **error);
 
 gboolean     saldo_ledger_get              (SaldoLedger            *self,

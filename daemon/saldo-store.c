@@ -159,6 +159,76 @@ static const char * const migrations[] = {
   "  disabled_reason TEXT NOT NULL DEFAULT '',"
   "  removed INTEGER NOT NULL DEFAULT 0"
   ");",
+
+  /* 5 → 6: top-ups that settle (issue 9).  A planned row expires when
+   * nobody confirms it in time (expires; rows planned before this schema get
+   * a day from their creation); sent_at is the time of the last request
+   * (from the events, for rows sent before); provider_pending marks a row
+   * whose provider said it is still processing it.  SQLite cannot change a
+   * CHECK constraint in place, so the table is rebuilt (foreign keys are off
+   * for this step, see saldo_store_migrate); its triggers and indexes are
+   * recreated as they were.  Events gain the uid of the person who caused
+   * them (NULL: saldod itself). */
+  "CREATE TABLE topups_v6 ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  reference TEXT UNIQUE CHECK (reference IS NULL OR length (reference) BETWEEN 1 AND 64),"
+  "  line_id INTEGER NOT NULL REFERENCES lines (id),"
+  "  rule_id INTEGER CHECK (rule_id IS NULL OR rule_id > 0),"
+  "  origin TEXT NOT NULL CHECK (origin IN ('rule', 'manual')),"
+  "  provider TEXT NOT NULL,"
+  "  amount INTEGER NOT NULL CHECK (amount > 0),"
+  "  currency TEXT NOT NULL CHECK (length (currency) = 3),"
+  "  phone TEXT,"
+  "  country TEXT,"
+  "  operator_id TEXT,"
+  "  ussd_template TEXT,"
+  "  state TEXT NOT NULL CHECK (state IN ('planned', 'intent', 'sent', 'succeeded', 'failed',"
+  "                                       'unknown', 'verified', 'disputed', 'expired')),"
+  "  created INTEGER NOT NULL,"
+  "  updated INTEGER NOT NULL,"
+  "  finished INTEGER NOT NULL DEFAULT 0,"
+  "  provider_transaction_id TEXT,"
+  "  delivered_amount INTEGER,"
+  "  delivered_currency TEXT,"
+  "  requested_amount INTEGER,"
+  "  requested_currency TEXT,"
+  "  balance_before INTEGER,"
+  "  balance_after INTEGER,"
+  "  message TEXT NOT NULL DEFAULT '',"
+  "  error TEXT NOT NULL DEFAULT '',"
+  "  attempts INTEGER NOT NULL DEFAULT 0,"
+  "  lookups INTEGER NOT NULL DEFAULT 0,"
+  "  next_check INTEGER NOT NULL DEFAULT 0,"
+  "  expires INTEGER NOT NULL DEFAULT 0,"
+  "  sent_at INTEGER NOT NULL DEFAULT 0,"
+  "  provider_pending INTEGER NOT NULL DEFAULT 0 CHECK (provider_pending IN (0, 1)),"
+  "  CHECK (state NOT IN ('planned', 'expired') OR reference IS NULL),"
+  "  CHECK (state IN ('planned', 'failed', 'expired') OR reference IS NOT NULL)"
+  ");"
+  "INSERT INTO topups_v6 (id, reference, line_id, rule_id, origin, provider, amount, currency,"
+  " phone, country, operator_id, ussd_template, state, created, updated, finished,"
+  " provider_transaction_id, delivered_amount, delivered_currency, requested_amount,"
+  " requested_currency, balance_before, balance_after, message, error, attempts, lookups,"
+  " next_check, expires, sent_at)"
+  " SELECT t.id, t.reference, t.line_id, t.rule_id, t.origin, t.provider, t.amount, t.currency,"
+  " t.phone, t.country, t.operator_id, t.ussd_template, t.state, t.created, t.updated,"
+  " t.finished, t.provider_transaction_id, t.delivered_amount, t.delivered_currency,"
+  " t.requested_amount, t.requested_currency, t.balance_before, t.balance_after, t.message,"
+  " t.error, t.attempts, t.lookups, t.next_check,"
+  " CASE WHEN t.state = 'planned' THEN t.created + 86400 ELSE 0 END,"
+  " COALESCE ((SELECT MAX (e.time) FROM topup_events e"
+  "            WHERE e.topup_id = t.id AND e.kind IN ('sent', 'resent')), 0)"
+  " FROM topups t;"
+  "DROP TABLE topups;"
+  "ALTER TABLE topups_v6 RENAME TO topups;"
+  "CREATE INDEX topups_by_line ON topups (line_id, id);"
+  "CREATE INDEX topups_by_state ON topups (state);"
+  "CREATE TRIGGER topups_keep_rows BEFORE DELETE ON topups"
+  " BEGIN SELECT RAISE (ABORT, 'top-up rows are never deleted'); END;"
+  "CREATE TRIGGER topups_keep_reference BEFORE UPDATE OF reference ON topups"
+  " WHEN OLD.reference IS NOT NULL AND NEW.reference IS NOT OLD.reference"
+  " BEGIN SELECT RAISE (ABORT, 'a top-up reference never changes'); END;"
+  "ALTER TABLE topup_events ADD COLUMN actor_uid INTEGER CHECK (actor_uid IS NULL OR actor_uid >= 0);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SALDO_STORE_SCHEMA_VERSION);
@@ -327,6 +397,29 @@ saldo_store_check_integrity (SaldoStore  *self,
   return TRUE;
 }
 
+/* Inside a migration: every foreign key still points at a row. */
+static gboolean
+saldo_store_check_foreign_keys (SaldoStore  *self,
+                                GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, "PRAGMA foreign_key_check", -1, &stmt, NULL) != SQLITE_OK)
+    return saldo_store_fail (self, "checking foreign keys", error);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW) {
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE,
+                 "%s: table %s has a row whose reference to %s points nowhere", self->path,
+                 (const char *) sqlite3_column_text (stmt, 0),
+                 (const char *) sqlite3_column_text (stmt, 2));
+    return FALSE;
+  }
+  if (rc != SQLITE_DONE)
+    return saldo_store_fail (self, "checking foreign keys", error);
+  return TRUE;
+}
+
 static gboolean
 saldo_store_migrate (SaldoStore  *self,
                      GError     **error)
@@ -344,6 +437,13 @@ saldo_store_migrate (SaldoStore  *self,
                  self->path, version, SALDO_STORE_SCHEMA_VERSION);
     return FALSE;
   }
+  /* A step that rebuilds a table drops the old one, which foreign keys
+   * pointing at it would refuse; SQLite's documented way is to switch them
+   * off (outside a transaction) and check every reference before the step
+   * commits. */
+  if (version < SALDO_STORE_SCHEMA_VERSION &&
+      !saldo_store_exec (self, "PRAGMA foreign_keys = OFF", error))
+    return FALSE;
   for (gint64 v = version; v < SALDO_STORE_SCHEMA_VERSION; v++) {
     g_autofree char *bump = NULL;
 
@@ -353,6 +453,7 @@ saldo_store_migrate (SaldoStore  *self,
       return FALSE;
     bump = g_strdup_printf ("PRAGMA user_version = %" G_GINT64_FORMAT, v + 1);
     if (!saldo_store_exec (self, migrations[v], error) ||
+        !saldo_store_check_foreign_keys (self, error) ||
         !saldo_store_exec (self, bump, error)) {
       saldo_store_exec (self, "ROLLBACK", NULL);
       g_prefix_error (error, "migrating schema %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT ": ",
@@ -363,6 +464,8 @@ saldo_store_migrate (SaldoStore  *self,
       return FALSE;
     g_info ("database %s migrated to schema version %" G_GINT64_FORMAT, self->path, v + 1);
   }
+  if (!saldo_store_exec (self, "PRAGMA foreign_keys = ON", error))
+    return FALSE;
   self->schema_version = SALDO_STORE_SCHEMA_VERSION;
   return TRUE;
 }

@@ -231,8 +231,10 @@ send_top_up_done (GObject      *source,
   } else {
     receipt_from_result (result, &receipt);
     state = state_for_status (result->status);
-    if (state == SALDO_LEDGER_STATE_UNKNOWN)
+    if (state == SALDO_LEDGER_STATE_UNKNOWN) {
       receipt.next_check = runner_now () + saldo_topup_backoff (data->record->lookups);
+      receipt.pending = result->status == SALDO_TOP_UP_STATUS_PENDING;
+    }
     detail = describe_result ("provider", result);
   }
   if (!saldo_ledger_mark_result (data->ledger, data->record->id, SALDO_LEDGER_STATE_SENT, state,
@@ -549,9 +551,10 @@ reconcile_lookup_done (GObject      *source,
   }
 
   if (result == NULL) {
-    /* Could not ask (network, auth, no StatusUrl=): the outcome stays open. */
+    /* Could not ask (network, auth, no StatusUrl=, a voucher): the outcome
+     * stays open, as unknown, where the line's balance can settle it. */
     detail = g_strdup_printf ("lookup failed, outcome still unknown: %s", lookup_error->message);
-    if (row->state == SALDO_LEDGER_STATE_SENT) {
+    if (row->state != SALDO_LEDGER_STATE_UNKNOWN) {
       SaldoTopupReceipt receipt;
 
       saldo_topup_receipt_init (&receipt);
@@ -560,7 +563,8 @@ reconcile_lookup_done (GObject      *source,
       saldo_ledger_mark_result (data->ledger, row->id, row->state, SALDO_LEDGER_STATE_UNKNOWN,
                                 &receipt, detail, &error);
     } else {
-      saldo_ledger_note_lookup (data->ledger, row->id, row->state, next_check, detail, &error);
+      saldo_ledger_note_lookup (data->ledger, row->id, row->state, next_check, FALSE, detail,
+                                &error);
     }
     note_open (data, next_check);
     reconcile_row_done (task, error);
@@ -575,10 +579,14 @@ reconcile_lookup_done (GObject      *source,
     receipt_from_result (result, &receipt);
     if (state == SALDO_LEDGER_STATE_UNKNOWN) {
       /* Still processing at the provider: look again later. */
+      gboolean pending = result->status == SALDO_TOP_UP_STATUS_PENDING;
+
       if (row->state == SALDO_LEDGER_STATE_UNKNOWN) {
-        saldo_ledger_note_lookup (data->ledger, row->id, row->state, next_check, detail, &error);
+        saldo_ledger_note_lookup (data->ledger, row->id, row->state, next_check, pending, detail,
+                                  &error);
       } else {
         receipt.next_check = next_check;
+        receipt.pending = pending;
         saldo_ledger_mark_result (data->ledger, row->id, row->state, state, &receipt, detail,
                                   &error);
       }

@@ -96,6 +96,11 @@ typedef struct {
 typedef struct {
   gint64 last_spent_created;  /* newest spent row of the rule, 0 = none */
   guint  failures;            /* failed rows after that and after rearmed_at */
+  /* the rule's own planned rows, which are the same top-up it wants again
+   * (or the one being confirmed), so they do not reserve against it */
+  gint64 own_reserved_day;
+  gint64 own_reserved_month;
+  gint64 own_reserved_global;
 } RuleStats;
 
 typedef struct {
@@ -136,15 +141,23 @@ rule_is_line (const Ctx *ctx, const SaldoRule *rule)
 
 /* ---- the reference aggregation: one full scan per question ---- */
 
+/* spent, or reserved by a planned row of another rule */
+static gboolean
+row_counts_against (const SaldoLedgerRow *row, const SaldoRule *rule)
+{
+  return saldo_ledger_state_is_charging (row->state) ||
+         (saldo_ledger_state_is_reserved (row->state) && row->rule_id != rule->id);
+}
+
 static gint64
-scan_spent_since (const Ctx *ctx, gint64 since)
+scan_spent_since (const Ctx *ctx, const SaldoRule *rule, gint64 since)
 {
   gint64 sum = 0;
 
   for (gsize i = 0; i < ctx->in->n_history; i++)
     {
       const SaldoLedgerRow *row = &ctx->in->history[i];
-      if (row_is_line (ctx, row) && saldo_ledger_state_is_charging (row->state) &&
+      if (row_is_line (ctx, row) && row_counts_against (row, rule) &&
           g_strcmp0 (row->currency, ctx->line->currency) == 0 && row->created >= since)
         sum = sat_add (sum, row_amount (row));
     }
@@ -152,7 +165,7 @@ scan_spent_since (const Ctx *ctx, gint64 since)
 }
 
 static gint64
-scan_global_spent_since (const Ctx *ctx, gint64 since)
+scan_global_spent_since (const Ctx *ctx, const SaldoRule *rule, gint64 since)
 {
   const char *cap_currency = ctx->in->global_limits.currency;
   gint64 sum = 0;
@@ -162,7 +175,7 @@ scan_global_spent_since (const Ctx *ctx, gint64 since)
   for (gsize i = 0; i < ctx->in->n_history; i++)
     {
       const SaldoLedgerRow *row = &ctx->in->history[i];
-      if (saldo_ledger_state_is_charging (row->state) &&
+      if (row_counts_against (row, rule) &&
           g_strcmp0 (row->currency, cap_currency) == 0 && row->created >= since)
         sum = sat_add (sum, row_amount (row));
     }
@@ -341,9 +354,9 @@ static void
 stats_scan_per_rule (const Ctx *ctx, const SaldoRule *rule, LineStats *ls, RuleStats *rs)
 {
   memset (ls, 0, sizeof (*ls));
-  ls->spent_day = scan_spent_since (ctx, ctx->day_start);
-  ls->spent_month = scan_spent_since (ctx, ctx->month_start);
-  ls->global_spent_month = scan_global_spent_since (ctx, ctx->month_start);
+  ls->spent_day = scan_spent_since (ctx, rule, ctx->day_start);
+  ls->spent_month = scan_spent_since (ctx, rule, ctx->month_start);
+  ls->global_spent_month = scan_global_spent_since (ctx, rule, ctx->month_start);
   ls->attempts_24h = scan_attempts_since (ctx, ctx->now - DAY);
   ls->last_attempt = scan_last_attempt (ctx);
   ls->last_spent_created = scan_last_spent_created (ctx);
@@ -353,6 +366,7 @@ stats_scan_per_rule (const Ctx *ctx, const SaldoRule *rule, LineStats *ls, RuleS
   ls->last_disputed = scan_newest (ctx, SALDO_LEDGER_STATE_DISPUTED, SALDO_LEDGER_STATE_DISPUTED);
   find_contradiction (ctx, ls);
 
+  memset (rs, 0, sizeof (*rs));
   rs->last_spent_created = scan_rule_last_spent (ctx, rule);
   rs->failures = scan_rule_failures_after (ctx, rule, rs->last_spent_created);
 }
@@ -373,13 +387,42 @@ stats_scan_once (const Ctx *ctx, LineStats *ls, RuleStats *rs)
     {
       const SaldoLedgerRow *row = &in->history[i];
       gboolean spent = saldo_ledger_state_is_charging (row->state);
+      gboolean reserved = saldo_ledger_state_is_reserved (row->state);
+      gboolean in_global = cap_currency != NULL && row->created >= ctx->month_start &&
+                           g_strcmp0 (row->currency, cap_currency) == 0;
 
-      if (spent && cap_currency != NULL && row->created >= ctx->month_start &&
-          g_strcmp0 (row->currency, cap_currency) == 0)
+      if ((spent || reserved) && in_global)
         ls->global_spent_month = sat_add (ls->global_spent_month, row_amount (row));
 
       if (!row_is_line (ctx, row))
-        continue;
+        {
+          /* another line's planned row never belongs to one of these rules */
+          continue;
+        }
+
+      if (reserved)
+        {
+          gboolean same_currency = g_strcmp0 (row->currency, ctx->line->currency) == 0;
+          gboolean today = same_currency && row->created >= ctx->day_start;
+          gboolean this_month = same_currency && row->created >= ctx->month_start;
+
+          if (today)
+            ls->spent_day = sat_add (ls->spent_day, row_amount (row));
+          if (this_month)
+            ls->spent_month = sat_add (ls->spent_month, row_amount (row));
+          for (gsize r = 0; r < in->n_rules; r++)
+            {
+              if (in->rules[r].id != row->rule_id)
+                continue;
+              if (today)
+                rs[r].own_reserved_day = sat_add (rs[r].own_reserved_day, row_amount (row));
+              if (this_month)
+                rs[r].own_reserved_month = sat_add (rs[r].own_reserved_month, row_amount (row));
+              if (in_global)
+                rs[r].own_reserved_global = sat_add (rs[r].own_reserved_global, row_amount (row));
+            }
+          continue;
+        }
 
       if (saldo_ledger_state_is_in_flight (row->state) && ls->in_flight == NULL)
         ls->in_flight = row;
@@ -719,8 +762,8 @@ topup_confirmed (const Ctx *ctx, const SaldoLedgerRow *row)
 /* Checks every limit for a rule that wants a top-up.  On success leaves o
  * as TOP_UP or NEEDS_CONFIRMATION, otherwise as BLOCKED or WAIT. */
 static void
-check_candidate (const Ctx *ctx, const LineStats *ls, const SaldoRule *rule,
-                 const char *label, Outcome *o)
+check_candidate (const Ctx *ctx, const LineStats *ls, const RuleStats *rs,
+                 const SaldoRule *rule, const char *label, Outcome *o)
 {
   const SaldoEngineInput *in = ctx->in;
   const SaldoLineLimits *lim = &in->line_limits;
@@ -728,6 +771,8 @@ check_candidate (const Ctx *ctx, const LineStats *ls, const SaldoRule *rule,
   const char *cur = ctx->line->currency;
   g_autofree char *want = o->reason;
   g_autofree char *amount = saldo_money_format (rule->amount, cur);
+  gint64 spent_day = sat_sub (ls->spent_day, rs->own_reserved_day);
+  gint64 spent_month = sat_sub (ls->spent_month, rs->own_reserved_month);
 
   o->reason = NULL;
 
@@ -839,30 +884,31 @@ check_candidate (const Ctx *ctx, const LineStats *ls, const SaldoRule *rule,
     }
 
   if (lim->max_per_day > 0 &&
-      (ls->spent_day > lim->max_per_day || rule->amount > lim->max_per_day - ls->spent_day))
+      (spent_day > lim->max_per_day || rule->amount > lim->max_per_day - spent_day))
     {
       g_autofree char *cap = saldo_money_format (lim->max_per_day, cur);
-      g_autofree char *spent = saldo_money_format (ls->spent_day, cur);
+      g_autofree char *spent = saldo_money_format (spent_day, cur);
       outcome_set (o, SALDO_DECISION_BLOCKED, SALDO_LIMIT_MAX_PER_DAY, 0,
-                   g_strdup_printf ("%s, but %s was already spent today and %s more would "
-                                    "exceed max-per-day %s", want, spent, amount, cap));
+                   g_strdup_printf ("%s, but %s was already spent or reserved today and %s more "
+                                    "would exceed max-per-day %s", want, spent, amount, cap));
       return;
     }
 
   if (lim->max_per_month > 0 &&
-      (ls->spent_month > lim->max_per_month || rule->amount > lim->max_per_month - ls->spent_month))
+      (spent_month > lim->max_per_month || rule->amount > lim->max_per_month - spent_month))
     {
       g_autofree char *cap = saldo_money_format (lim->max_per_month, cur);
-      g_autofree char *spent = saldo_money_format (ls->spent_month, cur);
+      g_autofree char *spent = saldo_money_format (spent_month, cur);
       outcome_set (o, SALDO_DECISION_BLOCKED, SALDO_LIMIT_MAX_PER_MONTH, 0,
-                   g_strdup_printf ("%s, but %s was already spent this month and %s more would "
-                                    "exceed max-per-month %s", want, spent, amount, cap));
+                   g_strdup_printf ("%s, but %s was already spent or reserved this month and %s "
+                                    "more would exceed max-per-month %s", want, spent, amount, cap));
       return;
     }
 
   if (g->monthly_cap > 0)
     {
-      gint64 spent = sat_add (ls->global_spent_month, MAX (in->month_spent_other_lines, 0));
+      gint64 spent = sat_add (sat_sub (ls->global_spent_month, rs->own_reserved_global),
+                              MAX (in->month_spent_other_lines, 0));
       g_autofree char *cap = saldo_money_format (g->monthly_cap, g->currency);
 
       if (g_strcmp0 (g->currency, cur) != 0)
@@ -876,8 +922,8 @@ check_candidate (const Ctx *ctx, const LineStats *ls, const SaldoRule *rule,
         {
           g_autofree char *spent_str = saldo_money_format (spent, cur);
           outcome_set (o, SALDO_DECISION_BLOCKED, SALDO_LIMIT_GLOBAL_MONTHLY_CAP, 0,
-                       g_strdup_printf ("%s, but %s was already spent this month on all lines "
-                                        "and %s more would exceed global-monthly-cap %s",
+                       g_strdup_printf ("%s, but %s was already spent or reserved this month on "
+                                        "all lines and %s more would exceed global-monthly-cap %s",
                                         want, spent_str, amount, cap));
           return;
         }
@@ -1170,7 +1216,7 @@ saldo_rule_engine_decide_with (const SaldoEngineInput *in,
           break;
         case TRIGGER_WANT:
           o->wanted = TRUE;
-          check_candidate (&ctx, ls, rule, label, o);
+          check_candidate (&ctx, ls, rs, rule, label, o);
           break;
         default:
           g_assert_not_reached ();

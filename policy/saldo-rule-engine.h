@@ -17,11 +17,17 @@ G_BEGIN_DECLS
  * Ledger rows
  *  - spent:     intent, sent, succeeded, unknown, verified, disputed.
  *               An unknown outcome is never treated as a refund.
- *               planned (a decision nobody sent, e.g. awaiting confirmation)
- *               and failed (the provider confirmed no debit) are not spent.
+ *               failed (the provider confirmed no debit) and expired (a
+ *               planned row never confirmed) are not spent.
+ *  - reserved:  planned (a decision nobody sent yet, awaiting the owner's
+ *               confirmation): counts like spent money in max-per-day,
+ *               max-per-month and the global cap for every candidate but
+ *               the rule that planned it (whose own planned row is the very
+ *               top-up it wants, or the one being confirmed).  It is not an
+ *               attempt, not in flight and not a recharge.
  *  - in flight: intent, sent, unknown; one in flight blocks the whole line
  *               ("in-flight") until it is reconciled.
- *  - attempts:  every row but planned (failures count).
+ *  - attempts:  every row but planned and expired (failures count).
  *  - rows with created in the future (clock skew) count in every window.
  *  - a spent row of this line in another currency inside the current month
  *    blocks the line ("currency-mismatch"): it cannot be put against the caps.
@@ -33,10 +39,10 @@ G_BEGIN_DECLS
  *  again exactly `cooldown` s later); max-per-topup (amount > max);
  *  max-attempts-24h (attempts created in (now-24h, now] + 1 > max);
  *  currency-mismatch (a spent row this month in another currency);
- *  max-per-day and max-per-month (spent in the local calendar day/month +
- *  amount > max); global-monthly-cap (its currency must be the line's;
- *  spent this local month on every line in `history`, in the cap currency,
- *  plus month_spent_other_lines, + amount > cap).  An amount that would
+ *  max-per-day and max-per-month (spent or reserved in the local calendar
+ *  day/month + amount > max); global-monthly-cap (its currency must be the
+ *  line's; spent or reserved this local month on every line in `history`,
+ *  in the cap currency, plus month_spent_other_lines, + amount > cap).  An amount that would
  *  exceed a cap is never shrunk: the decision is BLOCKED naming the cap.
  *  Only then does a confirm rule ask (NEEDS_CONFIRMATION), so the owner is
  *  never asked to approve something a limit would refuse.

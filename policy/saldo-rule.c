@@ -33,6 +33,7 @@ static const SaldoEnumName state_names[] = {
   { SALDO_LEDGER_STATE_UNKNOWN,   "unknown" },
   { SALDO_LEDGER_STATE_VERIFIED,  "verified" },
   { SALDO_LEDGER_STATE_DISPUTED,  "disputed" },
+  { SALDO_LEDGER_STATE_EXPIRED,   "expired" },
 };
 
 static const SaldoEnumName limit_names[] = {
@@ -183,6 +184,7 @@ saldo_ledger_state_is_charging (SaldoLedgerState state)
       return TRUE;
     case SALDO_LEDGER_STATE_PLANNED:
     case SALDO_LEDGER_STATE_FAILED:
+    case SALDO_LEDGER_STATE_EXPIRED:
       return FALSE;
     default:
       /* a state we do not know may have charged: count it */
@@ -201,7 +203,51 @@ saldo_ledger_state_is_in_flight (SaldoLedgerState state)
 gboolean
 saldo_ledger_state_is_attempt (SaldoLedgerState state)
 {
-  return state != SALDO_LEDGER_STATE_PLANNED;
+  return state != SALDO_LEDGER_STATE_PLANNED && state != SALDO_LEDGER_STATE_EXPIRED;
+}
+
+gboolean
+saldo_ledger_state_is_reserved (SaldoLedgerState state)
+{
+  return state == SALDO_LEDGER_STATE_PLANNED;
+}
+
+gboolean
+saldo_amount_is_valid (gint64 amount)
+{
+  return amount > 0 && amount <= SALDO_AMOUNT_MAX;
+}
+
+void
+saldo_line_limits_fill_defaults (SaldoLineLimits        *limits,
+                                 const char             *currency,
+                                 const SaldoCapDefaults *defaults,
+                                 gsize                   n_defaults,
+                                 int                    *topup_from,
+                                 int                    *day_from)
+{
+  int topup = -1;
+  int day = -1;
+
+  for (gsize i = 0; i < n_defaults; i++)
+    {
+      const SaldoCapDefaults *d = &defaults[i];
+
+      if (currency == NULL || g_strcmp0 (d->currency, currency) != 0)
+        continue;
+      if (limits->max_per_topup == 0 && topup < 0 && d->max_per_topup > 0)
+        topup = (int) i;
+      if (limits->max_per_day == 0 && day < 0 && d->max_per_day > 0)
+        day = (int) i;
+    }
+  if (topup >= 0)
+    limits->max_per_topup = defaults[topup].max_per_topup;
+  if (day >= 0)
+    limits->max_per_day = defaults[day].max_per_day;
+  if (topup_from != NULL)
+    *topup_from = topup;
+  if (day_from != NULL)
+    *day_from = day;
 }
 
 void
@@ -256,6 +302,9 @@ saldo_rule_validate (const SaldoRule *rule, const char *line_currency, GError **
     return invalid (error, "mode: unknown mode %d", (int) rule->mode);
   if (rule->amount <= 0)
     return invalid (error, "amount: must be greater than zero");
+  if (rule->amount > SALDO_AMOUNT_MAX)
+    return invalid (error, "amount: must be at most %" G_GINT64_FORMAT " minor units",
+                    SALDO_AMOUNT_MAX);
   if (!saldo_currency_is_valid (rule->currency))
     return invalid (error, "currency: \"%s\" is not an ISO 4217 currency code",
                     rule->currency != NULL ? rule->currency : "");
@@ -272,6 +321,9 @@ saldo_rule_validate (const SaldoRule *rule, const char *line_currency, GError **
     case SALDO_RULE_KIND_THRESHOLD:
       if (rule->threshold <= 0)
         return invalid (error, "threshold: must be greater than zero");
+      if (rule->threshold > SALDO_AMOUNT_MAX)
+        return invalid (error, "threshold: must be at most %" G_GINT64_FORMAT " minor units",
+                        SALDO_AMOUNT_MAX);
       break;
     case SALDO_RULE_KIND_DATA:
       if (rule->threshold <= 0)

@@ -45,6 +45,7 @@ typedef enum {
   SALDO_LEDGER_STATE_UNKNOWN,    /* outcome unknown: must be reconciled, counts as spent */
   SALDO_LEDGER_STATE_VERIFIED,   /* done, and the balance was seen to rise */
   SALDO_LEDGER_STATE_DISPUTED,   /* charged but contested (e.g. balance never rose) */
+  SALDO_LEDGER_STATE_EXPIRED,    /* planned, never confirmed in time: nothing sent */
 } SaldoLedgerState;
 
 typedef enum {
@@ -61,6 +62,11 @@ typedef enum {
   SALDO_LIMIT_INVALID_RULE,          /* "invalid-rule" */
   SALDO_LIMIT_CONSECUTIVE_FAILURES,  /* "consecutive-failures" (with DISABLE_RULE) */
 } SaldoLimit;
+
+/* The largest amount (and cap) Saldo handles, in minor units: far above any
+ * real top-up, and low enough that sums of thousands of rows and percentages
+ * of it never overflow a gint64.  Anything above is refused, not clamped. */
+#define SALDO_AMOUNT_MAX ((gint64) 1000000000000000)  /* 10^15 */
 
 /* schedule rules: "last" day of the month */
 #define SALDO_RULE_DAY_LAST (-1)
@@ -151,11 +157,37 @@ gboolean     saldo_rule_day_from_string        (const char *str,
                                                 gint       *day);
 char        *saldo_rule_day_to_string          (gint        day);
 
-/* rows that may have taken the owner's money (everything but planned and failed) */
+/* rows that may have taken the owner's money (everything but planned,
+ * expired and failed) */
 gboolean     saldo_ledger_state_is_charging    (SaldoLedgerState state);
 /* rows whose outcome is still open: intent, sent, unknown */
 gboolean     saldo_ledger_state_is_in_flight   (SaldoLedgerState state);
-/* rows that were an attempt at the provider (everything but planned) */
+/* rows that were an attempt at the provider (everything but planned and expired) */
 gboolean     saldo_ledger_state_is_attempt     (SaldoLedgerState state);
+/* rows whose money is reserved though nothing was sent: planned (awaiting
+ * the owner's confirmation) */
+gboolean     saldo_ledger_state_is_reserved    (SaldoLedgerState state);
+
+/* 0 < amount <= SALDO_AMOUNT_MAX */
+gboolean     saldo_amount_is_valid             (gint64 amount);
+
+/* Caps that apply where a line's rules set none (0): per top-up and per
+ * day, in the line's currency; 0 = no default. */
+typedef struct {
+  gint64      max_per_topup;
+  gint64      max_per_day;
+  const char *currency;     /* the defaults apply to lines in this currency */
+} SaldoCapDefaults;
+
+/* Fills the per-top-up and per-day caps left at 0 from the first of
+ * `defaults` (in order) whose currency is `currency` and which sets that cap.
+ * Returns, for each cap, the index of the defaults entry it came from, or -1
+ * when it was set already or no entry has it. */
+void         saldo_line_limits_fill_defaults   (SaldoLineLimits        *limits,
+                                                const char             *currency,
+                                                const SaldoCapDefaults *defaults,
+                                                gsize                   n_defaults,
+                                                int                    *topup_from,
+                                                int                    *day_from);
 
 G_END_DECLS

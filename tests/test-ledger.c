@@ -143,12 +143,16 @@ typedef enum {
   OP_LOOKUP,        /* note_lookup */
   OP_VERIFIED,
   OP_DISPUTED,
+  OP_WITHDRAW,      /* planned → expired */
+  OP_RESOLVE,       /* the owner says it succeeded */
+  OP_SETTLE,        /* the balance says it failed */
   N_OPS,
   OP_END = -1,
 } Op;
 
 static const char * const op_names[] = {
   "intent", "cancel", "send", "succeeded", "failed", "unknown", "lookup", "verified", "disputed",
+  "withdraw", "resolve", "settle",
 };
 
 static gboolean
@@ -184,11 +188,19 @@ apply (Fixture *fx, gint64 id, Op op, GError **error)
     return saldo_ledger_mark_result (fx->ledger, id, current, SALDO_LEDGER_STATE_UNKNOWN,
                                      &receipt, "?", error);
   case OP_LOOKUP:
-    return saldo_ledger_note_lookup (fx->ledger, id, current, 5678, "still processing", error);
+    return saldo_ledger_note_lookup (fx->ledger, id, current, 5678, TRUE, "still processing", error);
   case OP_VERIFIED:
     return saldo_ledger_mark_verified (fx->ledger, id, 1500, error);
   case OP_DISPUTED:
     return saldo_ledger_mark_disputed (fx->ledger, id, TRUE, 500, "balance did not rise", error);
+  case OP_WITHDRAW:
+    return saldo_ledger_withdraw (fx->ledger, id, "no longer wanted", error);
+  case OP_RESOLVE:
+    return saldo_ledger_resolve (fx->ledger, id, SALDO_LEDGER_STATE_SUCCEEDED, 1000,
+                                 "the shop says it went through", error);
+  case OP_SETTLE:
+    return saldo_ledger_settle (fx->ledger, id, SALDO_LEDGER_STATE_FAILED,
+                                "the balance did not rise", error);
   case N_OPS:
   case OP_END:
   default:
@@ -210,7 +222,7 @@ static void
 test_state_names (void)
 {
   /* The ledger's stored names are the policy's names. */
-  for (int s = SALDO_LEDGER_STATE_PLANNED; s <= SALDO_LEDGER_STATE_DISPUTED; s++) {
+  for (int s = SALDO_LEDGER_STATE_PLANNED; s <= SALDO_LEDGER_STATE_EXPIRED; s++) {
     SaldoLedgerState parsed;
 
     g_assert_cmpstr (saldo_ledger_state_name (s), ==, saldo_ledger_state_to_string (s));
@@ -260,6 +272,10 @@ test_legal_paths (Fixture *fx, gconstpointer data)
       SALDO_LEDGER_STATE_UNKNOWN, FALSE, "created,intent,sent,resent,result", 2 },
     { { OP_INTENT, OP_LOOKUP, OP_SEND, OP_SUCCEEDED, OP_DISPUTED, OP_END },
       SALDO_LEDGER_STATE_DISPUTED, TRUE, "created,intent,lookup,sent,result,disputed", 1 },
+    { { OP_INTENT, OP_SEND, OP_UNKNOWN, OP_SETTLE, OP_END },
+      SALDO_LEDGER_STATE_FAILED, TRUE, "created,intent,sent,result,settled", 1 },
+    { { OP_INTENT, OP_SEND, OP_UNKNOWN, OP_RESOLVE, OP_VERIFIED, OP_END },
+      SALDO_LEDGER_STATE_VERIFIED, TRUE, "created,intent,sent,result,resolved,verified", 1 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -277,7 +293,7 @@ test_legal_paths (Fixture *fx, gconstpointer data)
     g_assert_cmpint (record->finished > 0, ==, cases[i].finished);
     g_assert_cmpuint (record->attempts, ==, cases[i].attempts);
     g_assert_true ((record->reference == NULL) ==
-                   (cases[i].ops[0] == OP_CANCEL));
+                   (cases[i].ops[0] == OP_CANCEL || cases[i].ops[0] == OP_WITHDRAW));
 
     g_assert_true (saldo_ledger_list_events (fx->ledger, id, &events, &error));
     g_assert_no_error (error);
@@ -305,25 +321,27 @@ static const Op reach[][6] = {
   [SALDO_LEDGER_STATE_UNKNOWN]   = { OP_INTENT, OP_SEND, OP_UNKNOWN, OP_END },
   [SALDO_LEDGER_STATE_VERIFIED]  = { OP_INTENT, OP_SEND, OP_SUCCEEDED, OP_VERIFIED, OP_END },
   [SALDO_LEDGER_STATE_DISPUTED]  = { OP_INTENT, OP_SEND, OP_SUCCEEDED, OP_DISPUTED, OP_END },
+  [SALDO_LEDGER_STATE_EXPIRED]   = { OP_WITHDRAW, OP_END },
 };
 
 /* legal[state][op], written out independently of the ledger's own table:
- *                      intent cancel send succ fail unkn lookup verif disp */
+ *              intent cancel send succ fail unkn lookup verif disp withdr resolve settle */
 static const gboolean legal[][N_OPS] = {
-  [SALDO_LEDGER_STATE_PLANNED]   = { 1, 1, 0, 0, 0, 0, 0, 0, 0 },
-  [SALDO_LEDGER_STATE_INTENT]    = { 0, 0, 1, 1, 1, 1, 1, 0, 0 },
-  [SALDO_LEDGER_STATE_SENT]      = { 0, 0, 1, 1, 1, 1, 1, 0, 0 },
-  [SALDO_LEDGER_STATE_SUCCEEDED] = { 0, 0, 0, 0, 0, 0, 0, 1, 1 },
-  [SALDO_LEDGER_STATE_FAILED]    = { 0, 0, 0, 0, 0, 0, 0, 0, 0 },
-  [SALDO_LEDGER_STATE_UNKNOWN]   = { 0, 0, 1, 1, 1, 0, 1, 0, 0 },
-  [SALDO_LEDGER_STATE_VERIFIED]  = { 0, 0, 0, 0, 0, 0, 0, 0, 0 },
-  [SALDO_LEDGER_STATE_DISPUTED]  = { 0, 0, 0, 0, 0, 0, 0, 1, 0 },
+  [SALDO_LEDGER_STATE_PLANNED]   = { 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0 },
+  [SALDO_LEDGER_STATE_INTENT]    = { 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0 },
+  [SALDO_LEDGER_STATE_SENT]      = { 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0 },
+  [SALDO_LEDGER_STATE_SUCCEEDED] = { 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0 },
+  [SALDO_LEDGER_STATE_FAILED]    = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+  [SALDO_LEDGER_STATE_UNKNOWN]   = { 0, 0, 1, 1, 1, 0, 1, 0, 0, 0, 1, 1 },
+  [SALDO_LEDGER_STATE_VERIFIED]  = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+  [SALDO_LEDGER_STATE_DISPUTED]  = { 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0 },
+  [SALDO_LEDGER_STATE_EXPIRED]   = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
 };
 
 static void
 test_transition_matrix (Fixture *fx, gconstpointer data)
 {
-  for (int s = SALDO_LEDGER_STATE_PLANNED; s <= SALDO_LEDGER_STATE_DISPUTED; s++) {
+  for (int s = SALDO_LEDGER_STATE_PLANNED; s <= SALDO_LEDGER_STATE_EXPIRED; s++) {
     for (int op = 0; op < N_OPS; op++) {
       gint64 id = plan (fx, fx->line_a, 0, 1000);
       g_autoptr(SaldoTopupRecord) before = NULL;
@@ -848,6 +866,110 @@ test_reopen_keeps_everything (Fixture *fx, gconstpointer data)
   apply_ok (fx, a, OP_SUCCEEDED);
 }
 
+static gint64
+fake_clock (gpointer data)
+{
+  return *(gint64 *) data;
+}
+
+static gint64
+plan_expiring (Fixture *fx, gint64 rule_id, gint64 expires)
+{
+  SaldoTopupPlan p = {
+    .line_id = fx->line_a, .rule_id = rule_id, .origin = SALDO_TOPUP_ORIGIN_RULE,
+    .provider = "rl", .amount = 1000, .currency = "PEN", .expires = expires,
+  };
+  g_autoptr(GError) error = NULL;
+  gint64 id = 0;
+
+  g_assert_true (saldo_ledger_create_planned (fx->ledger, &p, &id, &error));
+  g_assert_no_error (error);
+  return id;
+}
+
+/* A planned row nobody confirms expires, once, at its time; a confirmed
+ * one is not touched. */
+static void
+test_planned_rows_expire (Fixture *fx, gconstpointer data)
+{
+  gint64 now = 1700000000;
+  g_autoptr(GPtrArray) expired = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SaldoTopupRecord) record = NULL;
+  gint64 soon, later, confirmed, forever, next = -1;
+
+  saldo_ledger_set_clock (fx->ledger, fake_clock, &now);
+  soon = plan_expiring (fx, 1, now + 60);
+  later = plan_expiring (fx, 2, now + 3600);
+  confirmed = plan_expiring (fx, 3, now + 60);
+  forever = plan_expiring (fx, 4, 0);
+  apply_ok (fx, confirmed, OP_INTENT);
+
+  g_assert_true (saldo_ledger_expire_planned (fx->ledger, &expired, &next, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (expired->len, ==, 0);
+  g_assert_cmpint (next, ==, now + 60);
+  g_clear_pointer (&expired, g_ptr_array_unref);
+
+  now += 60;
+  g_assert_true (saldo_ledger_expire_planned (fx->ledger, &expired, &next, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (expired->len, ==, 1);
+  g_assert_cmpint (((SaldoTopupRecord *) expired->pdata[0])->id, ==, soon);
+  g_assert_cmpint (next, ==, now - 60 + 3600);
+  g_assert_cmpint (state_of (fx, soon), ==, SALDO_LEDGER_STATE_EXPIRED);
+  g_assert_cmpint (state_of (fx, later), ==, SALDO_LEDGER_STATE_PLANNED);
+  g_assert_cmpint (state_of (fx, confirmed), ==, SALDO_LEDGER_STATE_INTENT);
+  g_assert_cmpint (state_of (fx, forever), ==, SALDO_LEDGER_STATE_PLANNED);
+  record = get (fx, soon);
+  g_assert_cmpint (record->finished, ==, now);
+  g_assert_null (record->reference);
+  g_assert_true (saldo_ledger_list_events (fx->ledger, soon, &events, &error));
+  g_assert_cmpstr (((SaldoTopupEvent *) events->pdata[events->len - 1])->kind, ==, "expired");
+  g_clear_pointer (&expired, g_ptr_array_unref);
+  /* Nothing expires twice. */
+  g_assert_true (saldo_ledger_expire_planned (fx->ledger, &expired, NULL, &error));
+  g_assert_cmpuint (expired->len, ==, 0);
+  /* An expired row cannot be sent any more. */
+  g_assert_false (saldo_ledger_record_intent (fx->ledger, soon, NULL, &error));
+  g_assert_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT);
+}
+
+/* The owner's resolution names them; saldod's own events name nobody. */
+static void
+test_resolution_records_uid (Fixture *fx, gconstpointer data)
+{
+  gint64 id = plan (fx, fx->line_a, 0, 1000);
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SaldoTopupRecord) record = NULL;
+  SaldoTopupEvent *last;
+
+  apply_ok (fx, id, OP_INTENT);
+  apply_ok (fx, id, OP_SEND);
+  record = get (fx, id);
+  g_assert_cmpint (record->sent_at, >, 0);
+  apply_ok (fx, id, OP_UNKNOWN);
+  g_assert_false (saldo_ledger_resolve (fx->ledger, id, SALDO_LEDGER_STATE_VERIFIED, 1000, NULL,
+                                        &error));
+  g_assert_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_true (saldo_ledger_resolve (fx->ledger, id, SALDO_LEDGER_STATE_FAILED, 1000,
+                                       "the provider refunded it", &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&record, saldo_topup_record_free);
+  record = get (fx, id);
+  g_assert_cmpint (record->state, ==, SALDO_LEDGER_STATE_FAILED);
+  g_assert_nonnull (strstr (record->error, "uid 1000"));
+  g_assert_true (saldo_ledger_list_events (fx->ledger, id, &events, &error));
+  last = events->pdata[events->len - 1];
+  g_assert_cmpstr (last->kind, ==, "resolved");
+  g_assert_cmpint (last->actor_uid, ==, 1000);
+  g_assert_nonnull (strstr (last->detail, "refunded"));
+  g_assert_cmpint (((SaldoTopupEvent *) events->pdata[0])->actor_uid, ==, -1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -869,6 +991,8 @@ main (int argc, char **argv)
   ADD ("invalid-plans", test_invalid_plans);
   ADD ("receipts-csv", test_receipts_csv);
   ADD ("reopen-keeps-everything", test_reopen_keeps_everything);
+  ADD ("planned-rows-expire", test_planned_rows_expire);
+  ADD ("resolution-records-uid", test_resolution_records_uid);
 #undef ADD
   return g_test_run ();
 }

@@ -208,6 +208,14 @@ setup_global_state (Fixture *f, gint64 param)
   f->in.global_limits.currency = "PEN";
 }
 
+/* PEN 30.00 planned today by rule `param` (0: not a rule), awaiting confirmation */
+static void
+setup_reserved (Fixture *f, gint64 param)
+{
+  add_row (f, param, 3000, SALDO_LEDGER_STATE_PLANNED, f->in.now - HOUR);
+  f->in.line_limits.max_per_day = 4999;
+}
+
 static void
 setup_attempts (Fixture *f, gint64 param)
 {
@@ -560,7 +568,7 @@ static const EngineCase engine_cases[] = {
     "its amount PEN 20.00 is above max-per-topup PEN 19.99" },
   { "max-per-day/at", setup_max_per_day, 5000, SALDO_DECISION_TOP_UP, SALDO_LIMIT_NONE, 0, 0, NULL },
   { "max-per-day/below", setup_max_per_day, 4999, SALDO_DECISION_BLOCKED, SALDO_LIMIT_MAX_PER_DAY, 0,
-    G_MININT64, "PEN 30.00 was already spent today and PEN 20.00 more would exceed max-per-day PEN 49.99" },
+    G_MININT64, "PEN 30.00 was already spent or reserved today and PEN 20.00 more would exceed max-per-day PEN 49.99" },
   { "max-per-month/at", setup_max_per_month, 5000, SALDO_DECISION_TOP_UP, SALDO_LIMIT_NONE, 0, 0, NULL },
   { "max-per-month/below", setup_max_per_month, 4999, SALDO_DECISION_BLOCKED,
     SALDO_LIMIT_MAX_PER_MONTH, 0, G_MININT64, "max-per-month PEN 49.99" },
@@ -571,8 +579,16 @@ static const EngineCase engine_cases[] = {
     SALDO_LIMIT_NONE, 0, 0, NULL },
   { "global-cap/other-lines-below", setup_global_cap_other, 4999, SALDO_DECISION_BLOCKED,
     SALDO_LIMIT_GLOBAL_MONTHLY_CAP, 0, G_MININT64, NULL },
-  { "spent/planned", setup_global_state, SALDO_LEDGER_STATE_PLANNED, SALDO_DECISION_TOP_UP,
+  /* a top-up awaiting confirmation reserves its amount */
+  { "spent/planned", setup_global_state, SALDO_LEDGER_STATE_PLANNED, SALDO_DECISION_BLOCKED,
+    SALDO_LIMIT_GLOBAL_MONTHLY_CAP, 0, G_MININT64, "spent or reserved this month on all lines" },
+  { "spent/expired", setup_global_state, SALDO_LEDGER_STATE_EXPIRED, SALDO_DECISION_TOP_UP,
     SALDO_LIMIT_NONE, 0, 0, NULL },
+  { "reserved/other-rule", setup_reserved, 2, SALDO_DECISION_BLOCKED, SALDO_LIMIT_MAX_PER_DAY, 0,
+    G_MININT64, "PEN 30.00 was already spent or reserved today" },
+  { "reserved/manual", setup_reserved, 0, SALDO_DECISION_BLOCKED, SALDO_LIMIT_MAX_PER_DAY, 0,
+    G_MININT64, NULL },
+  { "reserved/own", setup_reserved, 1, SALDO_DECISION_TOP_UP, SALDO_LIMIT_NONE, 0, 0, NULL },
   { "spent/failed", setup_global_state, SALDO_LEDGER_STATE_FAILED, SALDO_DECISION_TOP_UP,
     SALDO_LIMIT_NONE, 0, 0, NULL },
   { "spent/intent", setup_global_state, SALDO_LEDGER_STATE_INTENT, SALDO_DECISION_BLOCKED,
@@ -1141,7 +1157,7 @@ test_strings (void)
   const char *kinds[] = { "threshold", "data", "keep-alive", "schedule" };
   const char *modes[] = { "enabled", "disabled", "confirm" };
   const char *states[] = { "planned", "intent", "sent", "succeeded", "failed", "unknown",
-                           "verified", "disputed" };
+                           "verified", "disputed", "expired" };
   const char *limits[] = { "none", "max-per-topup", "max-per-day", "max-per-month",
                            "max-attempts-24h", "cooldown", "global-monthly-cap",
                            "circuit-breaker", "in-flight", "currency-mismatch",
@@ -1251,6 +1267,7 @@ test_state_classes (void)
     { SALDO_LEDGER_STATE_UNKNOWN,   TRUE,  TRUE,  TRUE },
     { SALDO_LEDGER_STATE_VERIFIED,  TRUE,  FALSE, TRUE },
     { SALDO_LEDGER_STATE_DISPUTED,  TRUE,  FALSE, TRUE },
+    { SALDO_LEDGER_STATE_EXPIRED,   FALSE, FALSE, FALSE },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)

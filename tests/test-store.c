@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "saldo-error.h"
+#include "saldo-ledger.h"
 #include "saldo-store.h"
 
 typedef struct {
@@ -223,6 +224,87 @@ test_store_migrates_v1 (Fixture *f, gconstpointer data)
   }
 }
 
+static gint64
+query_int (sqlite3 *db, const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+/* A database exactly as schema 5 left it (tests/data/saldo-schema-5.sql)
+ * upgrades in place: every row and event kept, the new columns filled from
+ * what the rows say, the rules that protect the ledger still there. */
+static void
+test_store_migrates_v5 (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sql_path = g_test_build_filename (G_TEST_DIST, "data", "saldo-schema-5.sql", NULL);
+  g_autofree char *sql = NULL;
+  g_autoptr(SaldoStore) store = NULL;
+  g_autoptr(SaldoLedger) ledger = NULL;
+  g_autoptr(SaldoTopupRecord) planned = NULL;
+  g_autoptr(SaldoTopupRecord) unknown = NULL;
+  g_autoptr(SaldoTopupRecord) verified = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_true (g_file_get_contents (sql_path, &sql, NULL, &error));
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (query_int (db, "PRAGMA user_version"), ==, 5);
+  sqlite3_close (db);
+
+  store = saldo_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (saldo_store_get_schema_version (store), ==, 6);
+  db = saldo_store_get_handle (store);
+  g_assert_cmpint (query_int (db, "PRAGMA foreign_keys"), ==, 1);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM topups"), ==, 3);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM topup_events"), ==, 8);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM topup_events WHERE actor_uid IS NOT NULL"), ==, 0);
+
+  ledger = saldo_ledger_new (store);
+  g_assert_true (saldo_ledger_get (ledger, 1, &planned, &error));
+  g_assert_cmpint (planned->state, ==, SALDO_LEDGER_STATE_PLANNED);
+  g_assert_cmpint (planned->expires, ==, planned->created + 86400);
+  g_assert_cmpint (planned->balance_before, ==, 200);
+  g_assert_true (saldo_ledger_get (ledger, 2, &unknown, &error));
+  g_assert_cmpint (unknown->state, ==, SALDO_LEDGER_STATE_UNKNOWN);
+  g_assert_cmpstr (unknown->reference, ==, "saldo-AAAAAAAAAAAAAAAAAAAA");
+  g_assert_cmpint (unknown->sent_at, ==, 1700000202);
+  g_assert_cmpint (unknown->expires, ==, 0);
+  g_assert_cmpint (unknown->next_check, ==, 1700000320);
+  g_assert_cmpstr (unknown->error, ==, "no reply");
+  g_assert_true (saldo_ledger_get (ledger, 3, &verified, &error));
+  g_assert_cmpint (verified->state, ==, SALDO_LEDGER_STATE_VERIFIED);
+  g_assert_cmpint (verified->sent_at, ==, 1700000307);
+  g_assert_cmpint (verified->balance_after, ==, 700);
+  g_assert_true (saldo_ledger_list_events (ledger, 2, &events, &error));
+  g_assert_cmpuint (events->len, ==, 4);
+
+  /* The guards are back on the rebuilt table. */
+  g_assert_cmpint (sqlite3_exec (db, "DELETE FROM topups WHERE id = 3", NULL, NULL, NULL), !=, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE topups SET reference = 'x' WHERE id = 2", NULL, NULL, NULL),
+                   !=, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO topup_events (topup_id, time, kind, to_state)"
+                                 " VALUES (99, 1, 'x', 'planned')", NULL, NULL, NULL), !=, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE topups SET state = 'refunded' WHERE id = 2", NULL, NULL, NULL),
+                   !=, SQLITE_OK);
+  /* The new state is accepted, the new transitions work, the used PIN stays. */
+  g_assert_true (saldo_ledger_withdraw (ledger, 1, "test", &error));
+  g_assert_no_error (error);
+  g_assert_true (saldo_ledger_settle (ledger, 2, SALDO_LEDGER_STATE_FAILED, "test", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM used_vouchers WHERE topup_id = 2"), ==, 1);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM topups WHERE state = 'expired'"), ==, 1);
+}
+
 static void
 test_store_readings (Fixture *f, gconstpointer data)
 {
@@ -289,6 +371,7 @@ main (int argc, char **argv)
   g_test_add ("/store/rejects-corrupt-pages", Fixture, NULL, fixture_setup, test_store_rejects_corrupt_pages, fixture_teardown);
   g_test_add ("/store/rejects-newer-schema", Fixture, NULL, fixture_setup, test_store_rejects_newer_schema, fixture_teardown);
   g_test_add ("/store/migrates-v1", Fixture, NULL, fixture_setup, test_store_migrates_v1, fixture_teardown);
+  g_test_add ("/store/migrates-v5", Fixture, NULL, fixture_setup, test_store_migrates_v5, fixture_teardown);
   g_test_add ("/store/readings", Fixture, NULL, fixture_setup, test_store_readings, fixture_teardown);
   return g_test_run ();
 }

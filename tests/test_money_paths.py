@@ -1,0 +1,90 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The money paths tried as an unlucky owner and as a hostile sender would:
+confirmations that must decide again, rows that must settle, replies and
+messages that must not move money.  Same rig as test_topup.py: a real
+ModemManager with a simulated modem, saldod, and a real HTTPS provider on
+loopback (tests/fakeprovider.py)."""
+
+import time
+
+from saldo_testcase import BUS_NAME, MANAGER_IFACE, ROOT, main
+from gi.repository import GLib
+from test_topup import TopUpTest
+
+
+class MoneyPathsTest(TopUpTest):
+
+    def collect_signals(self):
+        seen = []
+        self.rig.bus.signal_subscribe(BUS_NAME, MANAGER_IFACE, None, ROOT, None, 0,
+                                      lambda c, snd, p, i, member, params:
+                                      seen.append((member, params.unpack())))
+        return seen
+
+    def confirm(self, topup_id):
+        return self.manager_call('ConfirmTopUp', GLib.Variant('(s)', (topup_id,)))
+
+    def test_confirm_decides_again(self):
+        """Two confirm-mode rules with max-per-day S/ 10 on one line: the
+        owner says yes to everything, and S/ 10 is all that is spent."""
+        self.start_saldod()
+        path = self.ready_line('Saldo: S/ 1.00')
+        self.add_rule(line=path, kind='threshold', below=500, amount=1000, provider='pay',
+                      confirm=True, max_per_day=1000, cooldown=0)
+        self.add_rule(line=path, kind='threshold', below=600, amount=1000, provider='pay',
+                      confirm=True, max_per_day=1000, cooldown=0)
+        self.refresh(path)
+        time.sleep(0.5)
+        # The provider credits the line: the next reading shows it.
+        self.sim.set_ussd('*777#', 'Saldo: S/ 11.00')
+        for row in [t for t in self.topups() if t['state'] == 'planned']:
+            try:
+                self.confirm(row['id'])
+            except GLib.Error as e:
+                self.assertIn('LimitReached', e.message)
+        self.wait_state('verified')
+        time.sleep(1)
+        self.assertEqual(len(self.fake.charges()), 1)
+        # The first top-up is spent now; the next one waits for tomorrow.
+        out = self.manager_call('Simulate', GLib.Variant('(a{sv})', ({
+            'line': GLib.Variant('o', path), 'balance': GLib.Variant('x', 100)},)),
+            '(a{sv})')[0]
+        self.assertEqual(out['decision'], 'blocked')
+        self.assertEqual(out['limit'], 'max-per-day')
+
+    def test_confirm_respects_cooldown_and_unconfirmed_rows_expire(self):
+        self.write_config(ConfirmationTimeout='4')
+        self.start_saldod()
+        seen = self.collect_signals()
+        path = self.ready_line('Saldo: S/ 1.00')
+        self.add_rule(line=path, kind='threshold', below=1000, amount=1000, provider='pay',
+                      confirm=True, max_per_day=1500, cooldown=600)
+        planned = self.wait_state('planned')[0]
+        # The planned S/ 10 is reserved: a manual S/ 10 would pass max-per-day
+        # S/ 15 only by ignoring it.
+        msg = self.assert_dbus_error('io.github.saldo.Saldo1.Error.LimitReached',
+                                     self.top_up, path, 1000)
+        self.assertTrue(msg.split('LimitReached: ')[1].startswith('max-per-day'), msg)
+        self.sim.set_ussd('*777#', 'Saldo: S/ 6.00')
+        self.top_up(path, 500)
+        self.wait_state('verified')
+        # Confirming now would skip the rule's cooldown after that top-up.
+        msg = self.assert_dbus_error('io.github.saldo.Saldo1.Error.LimitReached',
+                                     self.confirm, planned['id'])
+        self.assertIn('cooldown', msg)
+        self.assertEqual(len(self.fake.charges()), 1)
+        # Nobody confirms: the row expires, is announced, and stays unsent.
+        expired = self.wait_state('expired', timeout=15)[0]
+        self.assertEqual(expired['id'], planned['id'])
+        self.pump(lambda: any(m == 'TopUpFinished' and p[0] == planned['id'] and
+                              p[2] == 'expired' for m, p in seen), 'TopUpFinished expired')
+        self.assertIn('expired', self.saldod_text())
+        msg = self.assert_dbus_error('io.github.saldo.Saldo1.Error.InvalidArgument',
+                                     self.confirm, planned['id'])
+        self.assertIn('expired', msg)
+        self.assertEqual(len(self.fake.charges()), 1)
+
+
+if __name__ == '__main__':
+    main()
