@@ -50,6 +50,70 @@ add_span (JsonBuilder         *b,
   json_builder_end_array (b);
 }
 
+static char *
+bucket_expiry (const SaldoBucket *b)
+{
+  return b->has_expiry ? g_strdup_printf ("%04u-%02u-%02u", b->expiry_year, b->expiry_month,
+                                          b->expiry_day) : NULL;
+}
+
+static void
+add_buckets (JsonBuilder              *b,
+             const SaldoBalanceResult *result)
+{
+  json_builder_set_member_name (b, "buckets");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < result->n_buckets; i++) {
+    const SaldoBucket *bucket = &result->buckets[i];
+    g_autofree char *expiry = bucket_expiry (bucket);
+
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "label");
+    json_builder_add_string_value (b, saldo_bucket_label_to_string (bucket->label));
+    json_builder_set_member_name (b, "main");
+    json_builder_add_boolean_value (b, (int) i == result->main_bucket);
+    if (bucket->label == SALDO_BUCKET_DATA) {
+      json_builder_set_member_name (b, "data_bytes");
+      json_builder_add_int_value (b, (gint64) MIN (bucket->data_bytes, (guint64) G_MAXINT64));
+    } else {
+      g_autofree char *amount = saldo_money_to_decimal (bucket->amount_minor, bucket->currency);
+
+      json_builder_set_member_name (b, "amount");
+      json_builder_add_string_value (b, amount);
+      json_builder_set_member_name (b, "currency");
+      json_builder_add_string_value (b, bucket->currency);
+    }
+    json_builder_set_member_name (b, "expiry");
+    if (expiry != NULL)
+      json_builder_add_string_value (b, expiry);
+    else
+      json_builder_add_null_value (b);
+    add_span (b, "span", TRUE, &bucket->span);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+}
+
+static void
+print_buckets (const SaldoBalanceResult *result,
+               const char               *text)
+{
+  for (guint i = 0; i < result->n_buckets; i++) {
+    const SaldoBucket *bucket = &result->buckets[i];
+    g_autofree char *expiry = bucket_expiry (bucket);
+    g_autofree char *value = NULL;
+
+    if (bucket->label == SALDO_BUCKET_DATA)
+      value = g_strdup_printf ("%" G_GUINT64_FORMAT " bytes", bucket->data_bytes);
+    else
+      value = saldo_money_format (bucket->amount_minor, bucket->currency);
+    g_print ("  %s %-9s %s%s%s  “%.*s”\n", (int) i == result->main_bucket ? "*" : " ",
+             saldo_bucket_label_to_string (bucket->label), value,
+             expiry != NULL ? ", expires " : "", expiry != NULL ? expiry : "",
+             (int) (bucket->span.end - bucket->span.start), text + bucket->span.start);
+  }
+}
+
 int
 saldoctl_cmd_parse (SaldoCtl  *ctl,
                     int        argc,
@@ -163,6 +227,12 @@ saldoctl_cmd_parse (SaldoCtl  *ctl,
       json_builder_add_int_value (b, (gint64) MIN (result.data_bytes, (guint64) G_MAXINT64));
     else
       json_builder_add_null_value (b);
+    json_builder_set_member_name (b, "ambiguity");
+    if (result.ambiguity != NULL)
+      json_builder_add_string_value (b, result.ambiguity);
+    else
+      json_builder_add_null_value (b);
+    add_buckets (b, &result);
     if (explain) {
       json_builder_set_member_name (b, "spans");
       json_builder_begin_object (b);
@@ -181,6 +251,8 @@ saldoctl_cmd_parse (SaldoCtl  *ctl,
     saldoctl_print_json (b);
   } else {
     g_print ("kind:     %s\n", saldo_reply_kind_to_string (result.kind));
+    if (result.ambiguity != NULL)
+      g_print ("why:      %s\n", result.ambiguity);
     if (amount != NULL)
       g_print ("amount:   %s %s\n", amount, result.currency);
     if (expiry != NULL)
@@ -188,6 +260,9 @@ saldoctl_cmd_parse (SaldoCtl  *ctl,
     if (result.has_data)
       g_print ("data:     %" G_GUINT64_FORMAT " bytes\n", result.data_bytes);
     if (explain) {
+      if (result.n_buckets > 0)
+        g_print ("buckets:  (* the main one)\n");
+      print_buckets (&result, text);
       if (result.has_amount)
         g_print ("from:     “%.*s”\n", (int) (result.amount_span.end - result.amount_span.start),
                  text + result.amount_span.start);

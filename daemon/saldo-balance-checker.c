@@ -6,6 +6,7 @@
 #include "saldo-balance-checker.h"
 #include "saldo-balance-parser.h"
 #include "saldo-error.h"
+#include "saldo-money.h"
 
 struct _SaldoBalanceChecker {
   GObject                 parent_instance;
@@ -13,6 +14,31 @@ struct _SaldoBalanceChecker {
 };
 
 G_DEFINE_TYPE (SaldoBalanceChecker, saldo_balance_checker, G_TYPE_OBJECT)
+
+/* LastError of an ambiguous reply: why, and the amounts that compete, so
+ * the owner can set a carrier pattern or a balance code that answers with
+ * one balance. */
+static char *
+describe_ambiguity (const SaldoBalanceResult *result)
+{
+  GString *text = g_string_new ("ambiguous reply, the balance is left as it was: ");
+  guint shown = 0;
+
+  g_string_append (text, result->ambiguity);
+  for (guint i = 0; i < result->n_buckets; i++) {
+    const SaldoBucket *b = &result->buckets[i];
+    g_autofree char *money = NULL;
+
+    if (b->label == SALDO_BUCKET_DATA)
+      continue;
+    money = saldo_money_format (b->amount_minor, b->currency);
+    g_string_append_printf (text, "%s%s %s", shown++ == 0 ? " (" : ", ",
+                            saldo_bucket_label_to_string (b->label), money);
+  }
+  if (shown > 0)
+    g_string_append_c (text, ')');
+  return g_string_free (text, FALSE);
+}
 
 SaldoReading *
 saldo_balance_checker_parse (SaldoCarrier  *carrier,
@@ -43,6 +69,8 @@ saldo_balance_checker_parse (SaldoCarrier  *carrier,
   }
 
   reading->kind = g_strdup (saldo_reply_kind_to_string (result.kind));
+  if (result.kind == SALDO_REPLY_KIND_AMBIGUOUS)
+    reading->error = describe_ambiguity (&result);
   if (result.kind == SALDO_REPLY_KIND_BALANCE) {
     reading->has_amount = result.has_amount && result.currency[0] != '\0';
     reading->amount_minor = result.amount_minor;
@@ -64,12 +92,13 @@ saldo_balance_checker_parse (SaldoCarrier  *carrier,
   saldo_balance_result_clear (&result);
 
   if (g_strcmp0 (reading->kind, "balance") != 0) {
-    if (g_strcmp0 (reading->kind, "menu") == 0)
+    /* An ambiguous reply already says why. */
+    if (reading->error == NULL && g_strcmp0 (reading->kind, "menu") == 0)
       reading->error = g_strdup ("the reply is a menu, not a balance: the carrier's code or "
                                  "menu path needs updating");
-    else if (g_strcmp0 (reading->kind, "error") == 0)
+    else if (reading->error == NULL && g_strcmp0 (reading->kind, "error") == 0)
       reading->error = g_strdup ("the carrier answered with an error");
-    else
+    else if (reading->error == NULL)
       reading->error = g_strdup ("no balance found in the reply");
     g_set_error (error, SALDO_ERROR,
                  g_strcmp0 (reading->kind, "error") == 0 ? SALDO_ERROR_NETWORK_REJECTED

@@ -42,11 +42,19 @@ enum {
   W_CUR_PREFIX = 1 << 8,  /* a currency written only before the number */
   W_NEGATE     = 1 << 9,  /* makes the next balance keyword a service name:
                            * "Pasa Saldo", "consulta saldo" */
+  W_BONUS      = 1 << 10, /* bucket labels, see SaldoBucketLabel */
+  W_PROMO      = 1 << 11,
+  W_LOAN       = 1 << 12,
+  W_TOTAL      = 1 << 13,
+  W_SPENDABLE  = 1 << 14, /* "available": the credit named is all spendable */
+  W_OF         = 1 << 15, /* "500 MB of 2 GB" */
 };
+
+#define W_LABEL (W_PRIMARY | W_BONUS | W_PROMO | W_LOAN | W_TOTAL)
 
 typedef struct {
   const char *word;       /* folded: lower case, no accents, see fold_word() */
-  guint16     flags;
+  guint32     flags;
   guint8      month;      /* 1..12 for a month name */
   guint8      unit_shift; /* 10, 20, 30, 40 for KB..TB */
   const char *currency;   /* ISO 4217, or a marker resolved by the country */
@@ -154,9 +162,12 @@ static const SaldoWord words[] = {
   { "abono", W_PRICE, 0, 0, NULL },
   { "abr", 0, 4, 0, NULL },
   { "abril", 0, 4, 0, NULL },
+  { "adelanto", W_LOAN, 0, 0, NULL },
+  { "advance", W_LOAN, 0, 0, NULL },
   { "again", 0, 0, 0, NULL },
   { "ago", 0, 8, 0, NULL },
   { "agosto", 0, 8, 0, NULL },
+  { "aktionsguthaben", W_BALANCE | W_PROMO, 0, 0, NULL },
   { "aout", 0, 8, 0, NULL },
   { "application", 0, 0, 0, NULL },
   { "apr", 0, 4, 0, NULL },
@@ -165,7 +176,7 @@ static const SaldoWord words[] = {
   { "atras", W_MENU, 0, 0, NULL },
   { "aug", 0, 8, 0, NULL },
   { "august", 0, 8, 0, NULL },
-  { "available", 0, 0, 0, NULL },
+  { "available", W_SPENDABLE, 0, 0, NULL },
   { "avr", 0, 4, 0, NULL },
   { "avril", 0, 4, 0, NULL },
   { "back", W_MENU, 0, 0, NULL },
@@ -175,10 +186,20 @@ static const SaldoWord words[] = {
   { "bd", 0, 0, 0, "BHD" },
   { "berlaku", W_EXPIRY, 0, 0, NULL },
   { "bis", W_EXPIRY, 0, 0, NULL },
+  { "bonificacion", W_BONUS, 0, 0, NULL },
+  { "bonificaciones", W_BONUS, 0, 0, NULL },
+  { "bono", W_BALANCE | W_BONUS, 0, 0, NULL },
+  { "bonos", W_BALANCE | W_BONUS, 0, 0, NULL },
+  { "bonus", W_BALANCE | W_BONUS, 0, 0, NULL },
+  { "bonusguthaben", W_BALANCE | W_BONUS, 0, 0, NULL },
+  { "bonusowe", W_BALANCE | W_BONUS, 0, 0, NULL },
+  { "bonusowy", W_BONUS, 0, 0, NULL },
+  { "bonusu", W_BALANCE | W_BONUS, 0, 0, NULL },
   { "bs", 0, 0, 0, "BS" },
   { "busy", W_ERROR, 0, 0, NULL },
   { "buy", W_PRICE, 0, 0, NULL },
   { "cargo", W_PRICE, 0, 0, NULL },
+  { "celkem", W_TOTAL, 0, 0, NULL },
   { "cena", W_PRICE, 0, 0, NULL },
   { "check", W_NEGATE, 0, 0, NULL },
   { "chf", 0, 0, 0, "CHF" },
@@ -205,32 +226,42 @@ static const SaldoWord words[] = {
   { "cuentas", 0, 0, 0, NULL },
   { "cuesta", W_PRICE, 0, 0, NULL },
   { "dalej", W_MENU, 0, 0, NULL },
-  { "de", W_FILLER, 0, 0, NULL },
+  { "dari", W_OF, 0, 0, NULL },
+  { "de", W_FILLER | W_OF, 0, 0, NULL },
+  { "debt", W_LOAN, 0, 0, NULL },
   { "dec", 0, 12, 0, NULL },
   { "december", 0, 12, 0, NULL },
   { "decembre", 0, 12, 0, NULL },
   { "del", W_FILLER, 0, 0, NULL },
+  { "deuda", W_LOAN, 0, 0, NULL },
   { "dez", 0, 12, 0, NULL },
   { "dezember", 0, 12, 0, NULL },
   { "dezembro", 0, 12, 0, NULL },
+  { "di", W_OF, 0, 0, NULL },
   { "dic", 0, 12, 0, NULL },
   { "diciembre", 0, 12, 0, NULL },
   { "dinars", 0, 0, 0, "KWD" },
-  { "disponible", 0, 0, 0, NULL },
-  { "disponivel", 0, 0, 0, NULL },
+  { "disponible", W_SPENDABLE, 0, 0, NULL },
+  { "disponibles", W_SPENDABLE, 0, 0, NULL },
+  { "disponivel", W_SPENDABLE, 0, 0, NULL },
   { "do", W_EXPIRY, 0, 0, NULL },
   { "dolar", 0, 0, 0, "$" },
   { "dolares", 0, 0, 0, "$" },
   { "dollar", 0, 0, 0, "$" },
   { "dollars", 0, 0, 0, "$" },
+  { "dostepne", W_SPENDABLE, 0, 0, NULL },
+  { "dostepnych", W_SPENDABLE, 0, 0, NULL },
+  { "dostupny", W_SPENDABLE, 0, 0, NULL },
   { "egyenleg", W_BALANCE, 0, 0, NULL },
   { "egyenlege", W_BALANCE, 0, 0, NULL },
   { "elige", W_MENU, 0, 0, NULL },
+  { "emprestimo", W_LOAN, 0, 0, NULL },
   { "encuentra", 0, 0, 0, NULL },
   { "ene", 0, 1, 0, NULL },
   { "enero", 0, 1, 0, NULL },
   { "envia", W_NEGATE, 0, 0, NULL },
   { "enviar", W_NEGATE, 0, 0, NULL },
+  { "enviaste", W_PRICE, 0, 0, NULL },
   { "er", W_FILLER, 0, 0, NULL },
   { "erneut", 0, 0, 0, NULL },
   { "error", W_ERROR, 0, 0, NULL },
@@ -264,12 +295,16 @@ static const SaldoWord words[] = {
   { "fr", 0, 0, 0, "CHF" },
   { "ft", 0, 0, 0, "HUF" },
   { "gb", 0, 0, 30, NULL },
+  { "gesamt", W_TOTAL, 0, 0, NULL },
+  { "gesamtguthaben", W_BALANCE | W_TOTAL, 0, 0, NULL },
   { "gib", 0, 0, 30, NULL },
   { "giga", 0, 0, 30, NULL },
   { "gigabyte", 0, 0, 30, NULL },
   { "gigabytes", 0, 0, 30, NULL },
   { "gigas", 0, 0, 30, NULL },
   { "glowne", W_PRIMARY, 0, 0, NULL },
+  { "glownego", W_PRIMARY, 0, 0, NULL },
+  { "glownym", W_PRIMARY, 0, 0, NULL },
   { "go", 0, 0, 30, NULL },
   { "gs", 0, 0, 0, "PYG" },
   { "gultig", W_EXPIRY, 0, 0, NULL },
@@ -279,9 +314,11 @@ static const SaldoWord words[] = {
   { "hauptguthaben", W_BALANCE | W_PRIMARY, 0, 0, NULL },
   { "have", W_PHRASE, 0, 0, NULL },
   { "hingga", W_EXPIRY, 0, 0, NULL },
+  { "hlavni", W_PRIMARY, 0, 0, NULL },
   { "incorrecta", 0, 0, 0, NULL },
   { "incorrecto", 0, 0, 0, NULL },
   { "indisponible", W_ERROR, 0, 0, NULL },
+  { "insgesamt", W_TOTAL, 0, 0, NULL },
   { "intenta", W_PHRASE, 0, 0, NULL },
   { "intentar", 0, 0, 0, NULL },
   { "intente", W_PHRASE, 0, 0, NULL },
@@ -303,6 +340,7 @@ static const SaldoWord words[] = {
   { "juli", 0, 7, 0, NULL },
   { "julio", 0, 7, 0, NULL },
   { "july", 0, 7, 0, NULL },
+  { "jumlah", W_TOTAL, 0, 0, NULL },
   { "jun", 0, 6, 0, NULL },
   { "june", 0, 6, 0, NULL },
   { "junho", 0, 6, 0, NULL },
@@ -328,6 +366,8 @@ static const SaldoWord words[] = {
   { "last", W_PRICE, 0, 0, NULL },
   { "later", 0, 0, 0, NULL },
   { "lei", 0, 0, 0, "RON" },
+  { "loan", W_LOAN, 0, 0, NULL },
+  { "loans", W_LOAN, 0, 0, NULL },
   { "luego", 0, 0, 0, NULL },
   { "mai", 0, 5, 0, NULL },
   { "main", W_PRIMARY, 0, 0, NULL },
@@ -373,7 +413,7 @@ static const SaldoWord words[] = {
   { "october", 0, 10, 0, NULL },
   { "octobre", 0, 10, 0, NULL },
   { "octubre", 0, 10, 0, NULL },
-  { "of", W_FILLER, 0, 0, NULL },
+  { "of", W_FILLER | W_OF, 0, 0, NULL },
   { "okt", 0, 10, 0, NULL },
   { "oktober", 0, 10, 0, NULL },
   { "opcion", W_MENU | W_PHRASE, 0, 0, NULL },
@@ -382,6 +422,8 @@ static const SaldoWord words[] = {
   { "options", W_MENU, 0, 0, NULL },
   { "out", 0, 10, 0, NULL },
   { "outubro", 0, 10, 0, NULL },
+  { "owe", W_LOAN, 0, 0, NULL },
+  { "owed", W_LOAN, 0, 0, NULL },
   { "paga", W_PRICE, 0, 0, NULL },
   { "pagar", W_PRICE, 0, 0, NULL },
   { "pago", W_PRICE, 0, 0, NULL },
@@ -392,6 +434,7 @@ static const SaldoWord words[] = {
   { "pase", W_NEGATE, 0, 0, NULL },
   { "peso", 0, 0, 0, "PESO" },
   { "pesos", 0, 0, 0, "PESO" },
+  { "pinjaman", W_LOAN, 0, 0, NULL },
   { "plan", W_PRICE, 0, 0, NULL },
   { "plati", W_EXPIRY, 0, 0, NULL },
   { "platnost", W_EXPIRY, 0, 0, NULL },
@@ -404,15 +447,24 @@ static const SaldoWord words[] = {
   { "pozniej", 0, 0, 0, NULL },
   { "precio", W_PRICE, 0, 0, NULL },
   { "preis", W_PRICE, 0, 0, NULL },
+  { "prestado", W_LOAN, 0, 0, NULL },
+  { "prestamo", W_LOAN, 0, 0, NULL },
   { "price", W_PRICE, 0, 0, NULL },
   { "primary", W_PRIMARY, 0, 0, NULL },
   { "principal", W_PRIMARY, 0, 0, NULL },
   { "principale", W_PRIMARY, 0, 0, NULL },
   { "prix", W_PRICE, 0, 0, NULL },
   { "probeer", W_PHRASE, 0, 0, NULL },
+  { "promo", W_PROMO, 0, 0, NULL },
+  { "promocion", W_PROMO, 0, 0, NULL },
+  { "promocional", W_PROMO, 0, 0, NULL },
+  { "promocionales", W_PROMO, 0, 0, NULL },
+  { "promotion", W_PROMO, 0, 0, NULL },
+  { "promotional", W_PROMO, 0, 0, NULL },
   { "pulsa", W_BALANCE, 0, 0, NULL },
   { "r", W_CUR_PREFIX, 0, 0, "ZAR" },
   { "rand", 0, 0, 0, "ZAR" },
+  { "razem", W_TOTAL, 0, 0, NULL },
   { "rd", W_FILLER, 0, 0, NULL },
   { "reais", 0, 0, 0, "BRL" },
   { "real", 0, 0, 0, "BRL" },
@@ -440,6 +492,7 @@ static const SaldoWord words[] = {
   { "se", 0, 0, 0, NULL },
   { "selecciona", W_MENU, 0, 0, NULL },
   { "select", W_MENU, 0, 0, NULL },
+  { "sent", W_PRICE, 0, 0, NULL },
   { "sep", 0, 9, 0, NULL },
   { "sept", 0, 9, 0, NULL },
   { "september", 0, 9, 0, NULL },
@@ -457,9 +510,11 @@ static const SaldoWord words[] = {
   { "solde", W_BALANCE, 0, 0, NULL },
   { "soles", 0, 0, 0, "PEN" },
   { "spater", W_PHRASE, 0, 0, NULL },
+  { "spendable", W_SPENDABLE, 0, 0, NULL },
   { "sprobuj", W_PHRASE, 0, 0, NULL },
   { "st", W_FILLER, 0, 0, NULL },
   { "suivant", W_MENU, 0, 0, NULL },
+  { "sur", W_OF, 0, 0, NULL },
   { "system", W_PHRASE, 0, 0, NULL },
   { "tard", 0, 0, 0, NULL },
   { "tarde", 0, 0, 0, NULL },
@@ -468,23 +523,32 @@ static const SaldoWord words[] = {
   { "tegoed", W_BALANCE, 0, 0, NULL },
   { "tem", 0, 0, 0, NULL },
   { "tente", W_PHRASE, 0, 0, NULL },
+  { "tersedia", W_SPENDABLE, 0, 0, NULL },
   { "th", W_FILLER, 0, 0, NULL },
   { "tib", 0, 0, 40, NULL },
   { "tiene", 0, 0, 0, NULL },
   { "tienes", 0, 0, 0, NULL },
   { "till", W_EXPIRY, 0, 0, NULL },
   { "timeout", W_ERROR, 0, 0, NULL },
+  { "totaal", W_TOTAL, 0, 0, NULL },
+  { "total", W_TOTAL, 0, 0, NULL },
+  { "totale", W_TOTAL, 0, 0, NULL },
   { "transfer", W_NEGATE, 0, 0, NULL },
   { "transferencia", W_NEGATE, 0, 0, NULL },
+  { "transferido", W_PRICE, 0, 0, NULL },
   { "transferir", W_NEGATE, 0, 0, NULL },
+  { "transferiste", W_PRICE, 0, 0, NULL },
+  { "transferred", W_PRICE, 0, 0, NULL },
   { "transfiere", W_NEGATE, 0, 0, NULL },
   { "try", W_PHRASE, 0, 0, NULL },
   { "ultima", W_PRICE, 0, 0, NULL },
   { "unavailable", W_ERROR, 0, 0, NULL },
   { "unknown", W_PHRASE, 0, 0, NULL },
   { "until", W_EXPIRY, 0, 0, NULL },
+  { "usable", W_SPENDABLE, 0, 0, NULL },
   { "ush", W_CUR_PREFIX, 0, 0, "UGX" },
   { "utama", W_PRIMARY, 0, 0, NULL },
+  { "utilisable", W_SPENDABLE, 0, 0, NULL },
   { "valable", W_EXPIRY, 0, 0, NULL },
   { "valid", W_EXPIRY, 0, 0, NULL },
   { "valida", W_EXPIRY, 0, 0, NULL },
@@ -492,14 +556,19 @@ static const SaldoWord words[] = {
   { "validas", W_EXPIRY, 0, 0, NULL },
   { "valido", W_EXPIRY, 0, 0, NULL },
   { "validos", W_EXPIRY, 0, 0, NULL },
+  { "van", W_OF, 0, 0, NULL },
   { "vence", W_EXPIRY, 0, 0, NULL },
   { "vencen", W_EXPIRY, 0, 0, NULL },
   { "vencimiento", W_EXPIRY, 0, 0, NULL },
-  { "verfugbar", 0, 0, 0, NULL },
+  { "verfugbar", W_SPENDABLE, 0, 0, NULL },
+  { "verfugbare", W_SPENDABLE, 0, 0, NULL },
+  { "verfugbarer", W_SPENDABLE, 0, 0, NULL },
+  { "verfugbares", W_SPENDABLE, 0, 0, NULL },
   { "vigencia", W_EXPIRY, 0, 0, NULL },
   { "vigente", W_EXPIRY, 0, 0, NULL },
   { "vissza", W_MENU, 0, 0, NULL },
   { "volver", W_MENU, 0, 0, NULL },
+  { "von", W_OF, 0, 0, NULL },
   { "vuelva", W_PHRASE, 0, 0, NULL },
   { "wartung", W_ERROR, 0, 0, NULL },
   { "wazne", W_EXPIRY, 0, 0, NULL },
@@ -508,6 +577,8 @@ static const SaldoWord words[] = {
   { "won", 0, 0, 0, "KRW" },
   { "wroc", W_MENU, 0, 0, NULL },
   { "yen", 0, 0, 0, "JPY" },
+  { "z", W_OF, 0, 0, NULL },
+  { "ze", W_OF, 0, 0, NULL },
   { "zero", W_PHRASE, 0, 0, NULL },
   { "zl", 0, 0, 0, "PLN" },
   { "zloty", 0, 0, 0, "PLN" },
@@ -518,6 +589,11 @@ static const SaldoWord words[] = {
   { "августа", 0, 8, 0, NULL },
   { "апреля", 0, 4, 0, NULL },
   { "баланс", W_BALANCE, 0, 0, NULL },
+  { "бонус", W_BALANCE | W_BONUS, 0, 0, NULL },
+  { "бонусного", W_BALANCE | W_BONUS, 0, 0, NULL },
+  { "бонусный", W_BALANCE | W_BONUS, 0, 0, NULL },
+  { "бонусов", W_BALANCE | W_BONUS, 0, 0, NULL },
+  { "бонусы", W_BALANCE | W_BONUS, 0, 0, NULL },
   { "выход", W_MENU, 0, 0, NULL },
   { "гб", 0, 0, 30, NULL },
   { "грн", 0, 0, 0, "UAH" },
@@ -526,7 +602,14 @@ static const SaldoWord words[] = {
   { "действует", W_EXPIRY, 0, 0, NULL },
   { "декабря", 0, 12, 0, NULL },
   { "до", W_EXPIRY, 0, 0, NULL },
+  { "долг", W_LOAN, 0, 0, NULL },
+  { "доступно", W_SPENDABLE, 0, 0, NULL },
+  { "доступный", W_SPENDABLE, 0, 0, NULL },
+  { "доступных", W_SPENDABLE, 0, 0, NULL },
+  { "задолженность", W_LOAN, 0, 0, NULL },
+  { "из", W_OF, 0, 0, NULL },
   { "истекает", W_EXPIRY, 0, 0, NULL },
+  { "итого", W_TOTAL, 0, 0, NULL },
   { "июля", 0, 7, 0, NULL },
   { "июня", 0, 6, 0, NULL },
   { "кб", 0, 0, 10, NULL },
@@ -537,9 +620,12 @@ static const SaldoWord words[] = {
   { "недоступен", W_ERROR, 0, 0, NULL },
   { "недоступна", W_ERROR, 0, 0, NULL },
   { "ноября", 0, 11, 0, NULL },
+  { "общий", W_TOTAL, 0, 0, NULL },
   { "октября", 0, 10, 0, NULL },
+  { "основного", W_PRIMARY, 0, 0, NULL },
   { "основной", W_PRIMARY, 0, 0, NULL },
   { "основном", W_PRIMARY, 0, 0, NULL },
+  { "основному", W_PRIMARY, 0, 0, NULL },
   { "остаток", W_BALANCE, 0, 0, NULL },
   { "повторите", W_PHRASE, 0, 0, NULL },
   { "позже", 0, 0, 0, NULL },
@@ -569,17 +655,17 @@ static const guint16 words_by_byte[257] = {
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 19, 29, 55, 74, 99, 114, 125, 130, 140, 160, 174, 180, 207, 219,
-  233, 262, 262, 284, 312, 330, 336, 352, 358, 358, 359, 366, 366, 366, 366, 366,
-  366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366,
-  366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366,
-  366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366,
-  366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366,
-  366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366, 366,
-  366, 395, 407, 407, 407, 407, 407, 407, 407, 407, 407, 407, 407, 407, 407, 407,
-  407, 407, 407, 407, 407, 407, 408, 408, 408, 408, 408, 408, 408, 409, 409, 409,
-  409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409, 409,
-  409,
+  0, 0, 22, 41, 68, 95, 122, 137, 152, 158, 169, 190, 204, 212, 239, 251,
+  267, 305, 305, 328, 359, 384, 392, 413, 419, 419, 420, 429, 429, 429, 429, 429,
+  429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429,
+  429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429,
+  429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429,
+  429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429,
+  429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429,
+  429, 473, 485, 485, 485, 485, 485, 485, 485, 485, 485, 485, 485, 485, 485, 485,
+  485, 485, 485, 485, 485, 485, 486, 486, 486, 486, 486, 486, 486, 487, 487, 487,
+  487, 487, 487, 487, 487, 487, 487, 487, 487, 487, 487, 487, 487, 487, 487, 487,
+  487,
 };
 
 typedef enum {
@@ -685,6 +771,7 @@ enum {
   T_PREFIX     = 1 << 11,  /* currency written only before its number */
   T_AMOUNT     = 1 << 12,  /* part of a money amount */
   T_CLAIMED    = 1 << 13,  /* balance keyword already tied to an amount after it */
+  T_CLAUSE     = 1 << 14,  /* ',' or ';' just before */
 };
 
 /* Separators seen inside a number */
@@ -717,6 +804,7 @@ typedef struct {
   SaldoToken               tok[MAX_TOKENS];
   guint                    n_tok;
   gboolean                 truncated;
+  gboolean                 spendable;  /* "available balance", "verfügbares Guthaben" */
 } SaldoScan;
 
 static inline gboolean
@@ -911,6 +999,24 @@ lookup_word (const char *folded)
       hi = mid;
     else
       lo = mid + 1;
+  }
+  return -1;
+}
+
+/* German and Dutch build balance words by compounding: "Aufladeguthaben",
+ * "Bonusguthaben" (when not listed), "beltegoed".  The head word, last,
+ * gives the meaning. */
+static const char * const compound_heads[] = { "guthaben", "tegoed" };
+
+static int
+lookup_compound (const char *folded,
+                 gsize       len)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (compound_heads); i++) {
+    gsize hl = strlen (compound_heads[i]);
+
+    if (len > hl + 2 && memcmp (folded + len - hl, compound_heads[i], hl) == 0)
+      return lookup_word (compound_heads[i]);
   }
   return -1;
 }
@@ -1146,6 +1252,8 @@ classify_word (SaldoScan  *scan,
     }
   }
   tok->word = (gint16) lookup_word (buf);
+  if (tok->word < 0)
+    tok->word = (gint16) lookup_compound (buf, flen);
   if (tok->word >= 0 && words[tok->word].currency != NULL) {
     tok->currency = words[tok->word].currency;
     if (words[tok->word].flags & W_CUR_PREFIX)
@@ -1264,6 +1372,8 @@ tokenize (SaldoScan *scan)
         pending |= T_SENTENCE;
       if (c == ':' || c == '=')
         pending |= T_COLON;
+      if (c == ',' || c == ';')
+        pending |= T_CLAUSE;
       pending &= ~T_ADJACENT;
       line_start = FALSE;
       i = next;
@@ -1690,12 +1800,12 @@ find_dates (SaldoScan *scan,
 
 /* Keywords, menus, phrases */
 
-static guint16
+static guint32
 word_flags (const SaldoScan *scan,
             guint            i)
 {
   const SaldoToken *tok = &scan->tok[i];
-  guint16 flags;
+  guint32 flags;
 
   if (tok->type != TOK_WORD || tok->word < 0)
     return 0;
@@ -1725,7 +1835,7 @@ note (SaldoScan  *scan,
 static int
 keyword_before (const SaldoScan *scan,
                 guint            first,
-                guint16          flags,
+                guint32          flags,
                 guint            window,
                 guint           *at)
 {
@@ -1734,7 +1844,7 @@ keyword_before (const SaldoScan *scan,
   for (guint k = first; k > 0; k--) {
     const SaldoToken *prev = &scan->tok[k - 1];
 
-    if (scan->tok[k].flags & T_SENTENCE)
+    if (scan->tok[k].flags & (T_SENTENCE | T_CLAUSE))
       break;
     if (prev->flags & T_AMOUNT)
       break;
@@ -1750,11 +1860,12 @@ keyword_before (const SaldoScan *scan,
   return -1;
 }
 
-/* The same after token last; skips keywords that introduce another amount. */
+/* The same after token last, within its line; skips keywords that
+ * introduce another amount. */
 static int
 keyword_after (const SaldoScan *scan,
                guint            last,
-               guint16          flags,
+               guint32          flags,
                guint            window)
 {
   guint dist = 0;
@@ -1762,7 +1873,7 @@ keyword_after (const SaldoScan *scan,
   for (guint k = last + 1; k < scan->n_tok; k++) {
     const SaldoToken *tok = &scan->tok[k];
 
-    if ((tok->flags & T_SENTENCE) || (tok->flags & T_AMOUNT))
+    if (tok->flags & (T_SENTENCE | T_AMOUNT | T_LINE_START))
       break;
     if (tok->type == TOK_CURRENCY)
       continue;
@@ -1813,6 +1924,7 @@ typedef struct {
   SaldoTextSpan zero_span;
   guint         options;
   gboolean      menu_word;
+  gboolean      spendable;
 } SaldoSignals;
 
 static void
@@ -1821,12 +1933,17 @@ find_signals (SaldoScan    *scan,
 {
   memset (sig, 0, sizeof (*sig));
   for (guint i = 0; i < scan->n_tok; i++) {
-    guint16 flags = word_flags (scan, i);
+    guint32 flags = word_flags (scan, i);
 
     if (scan->tok[i].flags & T_OPTION)
       sig->options++;
     if (flags & W_MENU)
       sig->menu_word = TRUE;
+    /* "verfügbares Guthaben", "saldo disponible", "available balance" */
+    if ((flags & W_SPENDABLE) &&
+        ((i > 0 && (word_flags (scan, i - 1) & W_BALANCE)) ||
+         (i + 1 < scan->n_tok && (word_flags (scan, i + 1) & W_BALANCE))))
+      sig->spendable = TRUE;
     if ((flags & W_ERROR) && !sig->error) {
       sig->error = TRUE;
       sig->error_span.start = scan->tok[i].start;
@@ -1878,7 +1995,9 @@ typedef struct {
   const char *iso;        /* NULL when unknown */
   gboolean    anchored;   /* tied to a balance keyword */
   gboolean    priced;     /* tied to a price keyword */
-  gboolean    primary;
+  gboolean    contested;  /* a price that a balance keyword stands near too */
+  gboolean    part;       /* named after it, under a heading keyword before it */
+  SaldoBucketLabel label;
 } SaldoAmount;
 
 typedef struct {
@@ -1930,7 +2049,8 @@ read_amount (SaldoScan   *scan,
   out->first = cur >= 0 ? MIN ((guint) cur, i) : i;
   out->last = cur >= 0 ? MAX ((guint) cur, i) : i;
   out->iso = iso;
-  out->anchored = out->priced = out->primary = FALSE;
+  out->anchored = out->priced = out->contested = out->part = FALSE;
+  out->label = SALDO_BUCKET_OTHER;
   return TRUE;
 }
 
@@ -2013,6 +2133,54 @@ find_amounts (SaldoScan   *scan,
   }
 }
 
+/* Labels: the nearest label word before an amount, up to just past its
+ * balance keyword ("saldo principal", "main balance", "Bonus:"), names
+ * it.  Without one, a word right after it in the same clause does
+ * ("S/ 2.50 de saldo promocional", "3,00 EUR Aufladeguthaben"); when such
+ * an amount also has a balance keyword before it, that keyword heads a
+ * list of parts ("Guthaben: 3,00 EUR Aufladeguthaben, 2,00 EUR Bonus"). */
+static SaldoBucketLabel
+label_of (guint32 flags)
+{
+  if (flags & W_PRIMARY)
+    return SALDO_BUCKET_MAIN;
+  if (flags & W_TOTAL)
+    return SALDO_BUCKET_TOTAL;
+  if (flags & W_LOAN)
+    return SALDO_BUCKET_LOAN;
+  if (flags & W_PROMO)
+    return SALDO_BUCKET_PROMOTION;
+  if (flags & W_BONUS)
+    return SALDO_BUCKET_BONUS;
+  return SALDO_BUCKET_BALANCE;
+}
+
+/* An unclaimed balance or label word within two words after the amount,
+ * in its clause; its flags, or 0. */
+static guint32
+name_after (const SaldoScan   *scan,
+            const SaldoAmount *am)
+{
+  guint dist = 0;
+
+  for (guint k = am->last + 1; k < scan->n_tok && dist < 2; k++) {
+    const SaldoToken *tok = &scan->tok[k];
+    guint32 flags;
+
+    if (tok->flags & (T_SENTENCE | T_CLAUSE | T_AMOUNT | T_LINE_START | T_CLAIMED))
+      break;
+    if (tok->type == TOK_CURRENCY)
+      continue;
+    dist++;
+    flags = word_flags (scan, k);
+    if (flags & (W_BALANCE | W_LABEL))
+      return flags;
+    if (flags & (W_PRICE | W_EXPIRY))
+      break;
+  }
+  return 0;
+}
+
 static void
 associate (SaldoScan   *scan,
            SaldoAmount *amounts,
@@ -2020,13 +2188,23 @@ associate (SaldoScan   *scan,
            int         *bal_before,
            int         *price_before)
 {
+  int label_at[MAX_CANDIDATES];
+
+  /* Words before an amount are its own: claim them first, so that no
+   * amount takes the words that name the next one. */
   for (guint a = 0; a < n_amounts; a++) {
-    guint kw = 0;
+    guint kw = 0, window;
 
     bal_before[a] = keyword_before (scan, amounts[a].first, W_BALANCE, BEFORE_WINDOW, &kw);
     if (bal_before[a] >= 0)
       scan->tok[kw].flags |= T_CLAIMED;
     price_before[a] = keyword_before (scan, amounts[a].first, W_PRICE, BEFORE_WINDOW, &kw);
+    window = bal_before[a] >= 0 ? (guint) bal_before[a] + 1 : BEFORE_WINDOW;
+    label_at[a] = -1;
+    if (keyword_before (scan, amounts[a].first, W_LABEL, window, &kw) >= 0) {
+      label_at[a] = (int) kw;
+      scan->tok[kw].flags |= T_CLAIMED;
+    }
   }
   for (guint a = 0; a < n_amounts; a++) {
     SaldoAmount *am = &amounts[a];
@@ -2034,58 +2212,59 @@ associate (SaldoScan   *scan,
     int price_after = keyword_after (scan, am->last, W_PRICE, AFTER_WINDOW);
     int bal = keyword_score (bal_before[a], bal_after);
     int price = keyword_score (price_before[a], price_after);
-    guint kw;
+    guint32 after = label_at[a] < 0 ? name_after (scan, am) : 0;
 
-    am->anchored = bal != G_MAXINT && bal < price;
+    /* A tie goes to a balance keyword before the amount. */
+    am->anchored = bal != G_MAXINT && (bal < price || (bal == price && bal == bal_before[a]));
     am->priced = !am->anchored && price != G_MAXINT;
-    if (am->anchored) {
-      if (bal_before[a] >= 0)
-        am->primary = keyword_before (scan, am->first, W_PRIMARY, (guint) bal_before[a] + 1, &kw) >= 0;
-      else
-        am->primary = keyword_after (scan, am->last, W_PRIMARY, (guint) bal_after + 1) >= 0;
-    }
-    note (scan, "amount '%.*s' %s: %s", (int) (scan->tok[am->last].end - scan->tok[am->first].start),
-          scan->text + scan->tok[am->first].start, am->iso != NULL ? am->iso : "(no currency)",
-          am->anchored ? "tied to a balance keyword" :
-          am->priced ? "a price, not the balance" : "no keyword");
+    am->contested = am->priced && bal != G_MAXINT;
+    if (label_at[a] >= 0)
+      am->label = label_of (word_flags (scan, (guint) label_at[a]));
+    else if (after != 0 && (am->anchored || (after & W_LABEL)))
+      am->label = label_of (after);
+    else
+      am->label = am->anchored ? SALDO_BUCKET_BALANCE : SALDO_BUCKET_OTHER;
+    am->part = am->anchored && after != 0 && bal_before[a] >= 0;
+    note (scan, "amount '%.*s' %s: %s%s", (int) (scan->tok[am->last].end - scan->tok[am->first].start),
+          scan->text + scan->tok[am->first].start, am->iso,
+          am->priced ? "a price, not a balance" : saldo_bucket_label_to_string (am->label),
+          am->part ? ", one part of a credit listed in parts" : "");
   }
 }
 
-/* Data left: the first data amount no price word stands before. */
-static const SaldoData *
-choose_data (SaldoScan       *scan,
-             const SaldoData *data,
-             guint            n_data)
+/* Data left, in "1 GB", "500 MB de 2 GB" (the second is the plan, not
+ * more data) and offers ("1GB por S/ 5") are told apart here. */
+static gboolean
+data_is_offer (SaldoScan       *scan,
+               const SaldoData *data,
+               const SaldoData *previous)
 {
-  for (guint d = 0; d < n_data; d++) {
-    guint kw;
-    int price = keyword_before (scan, data[d].num, W_PRICE, 4, &kw);
-    int bal = keyword_before (scan, data[d].num, W_BALANCE, 4, &kw);
+  guint kw;
+  int price = keyword_before (scan, data->num, W_PRICE, 4, &kw);
+  int bal = keyword_before (scan, data->num, W_BALANCE, 4, &kw);
 
-    if (price >= 0 && (bal < 0 || bal > price)) {
-      note (scan, "data '%.*s' is an offer", (int) (scan->tok[data[d].unit].end - scan->tok[data[d].num].start),
-            scan->text + scan->tok[data[d].num].start);
-      continue;
-    }
-    return &data[d];
+  if (price >= 0 && (bal < 0 || bal > price)) {
+    note (scan, "data '%.*s' is an offer", (int) (scan->tok[data->unit].end - scan->tok[data->num].start),
+          scan->text + scan->tok[data->num].start);
+    return TRUE;
   }
-  return NULL;
+  if (previous != NULL && data->num == previous->unit + 2 &&
+      (word_flags (scan, previous->unit + 1) & W_OF)) {
+    note (scan, "data '%.*s' is the size of the plan", (int) (scan->tok[data->unit].end - scan->tok[data->num].start),
+          scan->text + scan->tok[data->num].start);
+    return TRUE;
+  }
+  return FALSE;
 }
 
-static const SaldoDate *
-choose_expiry (SaldoScan       *scan,
-               const SaldoDate *dates,
-               guint            n_dates)
+/* Expiry dates: the first date an expiry word stands shortly before. */
+static gboolean
+is_expiry_date (SaldoScan       *scan,
+                const SaldoDate *date)
 {
-  for (guint d = 0; d < n_dates; d++) {
-    guint kw;
+  guint kw;
 
-    if (keyword_before (scan, dates[d].first, W_EXPIRY, BEFORE_WINDOW, &kw) >= 0)
-      return &dates[d];
-  }
-  if (n_dates > 0)
-    note (scan, "%u date(s) without an expiry word, ignored", n_dates);
-  return NULL;
+  return keyword_before (scan, date->first, W_EXPIRY, BEFORE_WINDOW, &kw) >= 0;
 }
 
 /* Result */
@@ -2126,17 +2305,6 @@ fill_amount (SaldoScan         *scan,
 }
 
 static void
-fill_data (SaldoScan       *scan,
-           const SaldoData *data,
-           gsize            offset)
-{
-  scan->result->has_data = TRUE;
-  scan->result->data_bytes = data->bytes;
-  set_span (&scan->result->data_span, scan->tok[data->num].start,
-            scan->tok[data->unit].end, offset);
-}
-
-static void
 fill_expiry (SaldoScan       *scan,
              const SaldoDate *date,
              gsize            offset)
@@ -2149,37 +2317,192 @@ fill_expiry (SaldoScan       *scan,
             scan->tok[date->last].end, offset);
 }
 
-static void
-fill_sub_balances (SaldoScan         *scan,
-                   const SaldoAmount *amounts,
-                   guint              n_amounts)
+static SaldoBucket *
+add_bucket (SaldoBalanceResult *result,
+            SaldoBucketLabel    label,
+            gsize               start,
+            gsize               end)
 {
-  SaldoBalanceResult *result = scan->result;
-  int primary = -1;
+  SaldoBucket *b;
 
-  for (guint a = 0; a < n_amounts; a++) {
-    SaldoSubBalance *sub;
+  if (result->n_buckets == SALDO_BALANCE_MAX_BUCKETS)
+    return NULL;
+  b = &result->buckets[result->n_buckets++];
+  memset (b, 0, sizeof (*b));
+  b->label = label;
+  b->span.start = start;
+  b->span.end = end;
+  return b;
+}
 
-    if (!amounts[a].anchored || result->n_sub_balances == SALDO_BALANCE_MAX_SUB_BALANCES)
-      continue;
-    sub = &result->sub_balances[result->n_sub_balances++];
-    sub->amount_minor = amounts[a].minor;
-    g_strlcpy (sub->currency, amounts[a].iso != NULL ? amounts[a].iso : "", sizeof (sub->currency));
-    sub->span.start = scan->tok[amounts[a].first].start;
-    sub->span.end = scan->tok[amounts[a].last].end;
-    if (primary < 0 && amounts[a].primary)
-      primary = (int) result->n_sub_balances - 1;
+static void
+bucket_set_expiry (SaldoBucket     *b,
+                   const SaldoDate *date)
+{
+  b->has_expiry = TRUE;
+  b->expiry_year = date->year;
+  b->expiry_month = date->month;
+  b->expiry_day = date->day;
+}
+
+/* The expiry date that follows token last before the next bucket does. */
+static const SaldoDate *
+own_expiry (SaldoScan       *scan,
+            guint            last,
+            guint            next,
+            const SaldoDate *dates,
+            guint            n_dates)
+{
+  for (guint d = 0; d < n_dates; d++) {
+    if (dates[d].first > last && dates[d].first < next && is_expiry_date (scan, &dates[d]))
+      return &dates[d];
   }
-  if (primary < 0)
-    primary = 0;
-  result->sub_balances[primary].primary = TRUE;
-  for (guint a = 0; a < n_amounts; a++) {
-    if (amounts[a].anchored && scan->tok[amounts[a].first].start ==
-        result->sub_balances[primary].span.start) {
-      fill_amount (scan, &amounts[a], 0);
-      break;
+  return NULL;
+}
+
+typedef struct {
+  SaldoAmount *amounts;     /* money candidates that are not prices, text order */
+  guint        n_amounts;
+  guint        anchored;    /* how many are tied to a keyword */
+  gboolean     contested;   /* a price had a balance keyword near it too */
+  gboolean     parts;       /* a credit listed in named parts */
+} SaldoMoney;
+
+static gboolean
+same_money (const SaldoAmount *a,
+            const SaldoAmount *b)
+{
+  return a->minor == b->minor && strcmp (a->iso, b->iso) == 0;
+}
+
+/* Picks the main money bucket, or says why there is none beyond doubt
+ * (see the header for the order).  Returns the index in amounts, -1. */
+static int
+choose_main (SaldoScan        *scan,
+             const SaldoMoney *money,
+             const char      **why,
+             gboolean         *sum)
+{
+  /* per label: the first amount, how many, and whether all say the same */
+  int first[SALDO_BUCKET_OTHER + 1];
+  guint count[SALDO_BUCKET_OTHER + 1] = { 0 };
+  gboolean agree[SALDO_BUCKET_OTHER + 1];
+  gboolean same_currency = TRUE;
+  guint n_labelled;
+
+  *why = NULL;
+  *sum = FALSE;
+  for (guint l = 0; l <= SALDO_BUCKET_OTHER; l++) {
+    first[l] = -1;
+    agree[l] = TRUE;
+  }
+  for (guint a = 0; a < money->n_amounts; a++) {
+    const SaldoAmount *am = &money->amounts[a];
+    SaldoBucketLabel l = am->label;
+
+    if (strcmp (am->iso, money->amounts[0].iso) != 0)
+      same_currency = FALSE;
+    if (count[l]++ == 0)
+      first[l] = (int) a;
+    else if (!same_money (am, &money->amounts[first[l]]))
+      agree[l] = FALSE;
+  }
+  n_labelled = count[SALDO_BUCKET_BONUS] + count[SALDO_BUCKET_PROMOTION] + count[SALDO_BUCKET_LOAN];
+
+  if (count[SALDO_BUCKET_MAIN] > 0) {
+    if (!agree[SALDO_BUCKET_MAIN])
+      *why = "several amounts are each named the main balance";
+    return *why != NULL ? -1 : first[SALDO_BUCKET_MAIN];
+  }
+  if (money->parts && money->anchored >= 2 && count[SALDO_BUCKET_TOTAL] == 0) {
+    if (count[SALDO_BUCKET_LOAN] == 0 && same_currency && scan->spendable) {
+      *sum = TRUE;
+      return -1;
     }
+    *why = "the credit is stated in parts and the text does not say all of it can be spent";
+    return -1;
   }
+  if (count[SALDO_BUCKET_TOTAL] > 0) {
+    if (!agree[SALDO_BUCKET_TOTAL])
+      *why = "several amounts are each named the total";
+    else if (count[SALDO_BUCKET_BALANCE] > 0)
+      *why = "both a balance and a total are stated and none is named the main one";
+    return *why != NULL ? -1 : first[SALDO_BUCKET_TOTAL];
+  }
+  if (count[SALDO_BUCKET_BALANCE] > 0 && agree[SALDO_BUCKET_BALANCE])
+    return first[SALDO_BUCKET_BALANCE];
+  /* Parts of one credit with nothing named main or total: their sum,
+   * only when the text says all of it can be spent. */
+  if (money->anchored >= 2 && count[SALDO_BUCKET_LOAN] == 0 && same_currency &&
+      money->anchored == count[SALDO_BUCKET_BALANCE] + n_labelled && scan->spendable) {
+    *sum = TRUE;
+    return -1;
+  }
+  if (count[SALDO_BUCKET_BALANCE] > 0) {
+    *why = "several balances are stated and none is named the main one";
+    return -1;
+  }
+  if (count[SALDO_BUCKET_OTHER] == 0) {
+    *why = "only a bonus, promotion or loan balance is stated, not the main balance";
+    return -1;
+  }
+  if (!agree[SALDO_BUCKET_OTHER]) {
+    *why = "several amounts are stated and none is named the balance";
+    return -1;
+  }
+  /* A bare amount is the balance only when no amount read as a price
+   * could have been the balance instead. */
+  if (money->contested) {
+    *why = "the only amount without a keyword competes with one named both price and balance";
+    return -1;
+  }
+  return first[SALDO_BUCKET_OTHER];
+}
+
+static void
+add_money_bucket (SaldoScan         *scan,
+                  const SaldoAmount *am,
+                  const SaldoAmount *next,
+                  const SaldoDate   *dates,
+                  guint              n_dates)
+{
+  SaldoBucket *b = add_bucket (scan->result, am->label, scan->tok[am->first].start,
+                               scan->tok[am->last].end);
+  const SaldoDate *date;
+
+  if (b == NULL)
+    return;
+  b->amount_minor = am->minor;
+  g_strlcpy (b->currency, am->iso, sizeof (b->currency));
+  date = own_expiry (scan, am->last, next != NULL ? next->first : scan->n_tok, dates, n_dates);
+  if (date != NULL)
+    bucket_set_expiry (b, date);
+}
+
+/* The line's expiry: the main bucket's own, else the first expiry date
+ * that no other money bucket owns. */
+static const SaldoDate *
+line_expiry (SaldoScan        *scan,
+             const SaldoMoney *money,
+             int               main_at,
+             const SaldoDate  *dates,
+             guint             n_dates)
+{
+  for (guint d = 0; d < n_dates; d++) {
+    int owner = -1;
+
+    if (!is_expiry_date (scan, &dates[d]))
+      continue;
+    for (guint a = 0; a < money->n_amounts; a++) {
+      if (money->amounts[a].last < dates[d].first)
+        owner = (int) a;
+    }
+    if (owner < 0 || owner == main_at)
+      return &dates[d];
+  }
+  if (n_dates > 0)
+    note (scan, "no expiry date of the main balance among %u date(s)", n_dates);
+  return NULL;
 }
 
 static void
@@ -2192,10 +2515,13 @@ scan_text (SaldoScan *scan)
   int bal_before[MAX_CANDIDATES], price_before[MAX_CANDIDATES];
   guint n_dates, n_amounts, n_data;
   SaldoSignals sig;
-  gboolean menu;
-  guint anchored = 0;
-  const SaldoAmount *loose = NULL;
-  const SaldoData *left;
+  gboolean menu, sum = FALSE;
+  SaldoMoney money = { amounts, 0, 0, FALSE, FALSE };
+  const SaldoData *previous = NULL;
+  guint64 bytes = 0;
+  gboolean have_data = FALSE;
+  int main_at = -1;
+  const char *why = NULL;
   const SaldoDate *expiry;
 
   tokenize (scan);
@@ -2203,27 +2529,55 @@ scan_text (SaldoScan *scan)
     note (scan, "only the first %u tokens were read", MAX_TOKENS);
   n_dates = find_dates (scan, dates);
   find_signals (scan, &sig);
+  scan->spendable = sig.spendable;
   menu = sig.options >= 2 || (sig.options == 1 && sig.menu_word);
   if (menu)
     mark_options (scan);
   find_amounts (scan, amounts, &n_amounts, data, &n_data);
   associate (scan, amounts, n_amounts, bal_before, price_before);
 
+  /* Prices and offers are not buckets; the rest keep text order. */
   for (guint a = 0; a < n_amounts; a++) {
+    money.contested |= amounts[a].contested;
+    if (amounts[a].priced)
+      continue;
+    money.parts |= amounts[a].part;
     if (amounts[a].anchored)
-      anchored++;
-    else if (!amounts[a].priced && loose == NULL)
-      loose = &amounts[a];
+      money.anchored++;
+    amounts[money.n_amounts++] = amounts[a];
+  }
+  /* An amount named the balance outranks any bare one; one named only a
+   * bonus does not ("Tienes S/ 5.00 y S/ 3.00 de bono"). */
+  for (guint a = 0; a < money.n_amounts; a++) {
+    if (amounts[a].label == SALDO_BUCKET_MAIN || amounts[a].label == SALDO_BUCKET_TOTAL ||
+        amounts[a].label == SALDO_BUCKET_BALANCE) {
+      guint kept = 0;
+
+      for (guint k = 0; k < money.n_amounts; k++) {
+        if (amounts[k].label != SALDO_BUCKET_OTHER)
+          amounts[kept++] = amounts[k];
+      }
+      money.n_amounts = kept;
+      break;
+    }
   }
 
-  /* Precedence, from the header: a keyword-anchored amount, then a
-   * zero-balance phrase, an error phrase, a menu, a loose amount, data. */
-  left = choose_data (scan, data, n_data);
-  if (anchored > 0) {
+  /* Precedence, from the header: keyword-anchored money, then a
+   * zero-balance phrase, an error phrase, a menu, bare money, data. */
+  for (guint d = 0; d < n_data; d++) {
+    if (data_is_offer (scan, &data[d], previous)) {
+      previous = &data[d];
+      continue;
+    }
+    previous = &data[d];
+    have_data = TRUE;
+    bytes = bytes > G_MAXUINT64 - data[d].bytes ? G_MAXUINT64 : bytes + data[d].bytes;
+  }
+  if (money.anchored > 0) {
     result->kind = SALDO_REPLY_KIND_BALANCE;
-    fill_sub_balances (scan, amounts, n_amounts);
   } else if (sig.zero) {
     const char *iso = hinted_currency (scan->hints);
+    SaldoBucket *b;
 
     note (scan, "zero-balance phrase '%.*s'", (int) (sig.zero_span.end - sig.zero_span.start),
           scan->text + sig.zero_span.start);
@@ -2233,28 +2587,106 @@ scan_text (SaldoScan *scan)
     set_currency (result, iso);
     result->amount_span = sig.zero_span;
     result->currency_span.start = result->currency_span.end = sig.zero_span.start;
+    b = add_bucket (result, SALDO_BUCKET_BALANCE, sig.zero_span.start, sig.zero_span.end);
+    if (b != NULL) {
+      g_strlcpy (b->currency, result->currency, sizeof (b->currency));
+      result->main_bucket = 0;
+    }
+    money.n_amounts = 0;
   } else if (sig.error) {
     note (scan, "error phrase '%.*s'", (int) (sig.error_span.end - sig.error_span.start),
           scan->text + sig.error_span.start);
     result->kind = SALDO_REPLY_KIND_ERROR;
+    return;
   } else if (menu) {
     note (scan, "menu with %u option(s)", sig.options);
     result->kind = SALDO_REPLY_KIND_MENU;
-  } else if (loose != NULL) {
-    result->kind = SALDO_REPLY_KIND_BALANCE;
-    fill_amount (scan, loose, 0);
-  } else if (left != NULL) {
+    return;
+  } else if (money.n_amounts > 0 || have_data) {
     result->kind = SALDO_REPLY_KIND_BALANCE;
   } else {
     result->kind = SALDO_REPLY_KIND_UNKNOWN;
     return;
   }
-  if (result->kind != SALDO_REPLY_KIND_BALANCE)
-    return;
 
-  if (left != NULL)
-    fill_data (scan, left, 0);
-  expiry = choose_expiry (scan, dates, n_dates);
+  if (money.n_amounts > 0) {
+    main_at = choose_main (scan, &money, &why, &sum);
+    for (guint a = 0; a < money.n_amounts; a++)
+      add_money_bucket (scan, &amounts[a], a + 1 < money.n_amounts ? &amounts[a + 1] : NULL,
+                        dates, n_dates);
+    if (main_at >= 0) {
+      fill_amount (scan, &amounts[main_at], 0);
+      result->main_bucket = main_at < (int) result->n_buckets ? main_at : -1;
+    } else if (sum) {
+      SaldoBucket *b = add_bucket (result, SALDO_BUCKET_TOTAL, scan->tok[amounts[0].first].start,
+                                   scan->tok[amounts[money.n_amounts - 1].last].end);
+      gint64 total = 0;
+      gboolean overflow = FALSE;
+
+      for (guint a = 0; a < money.n_amounts; a++) {
+        overflow |= amounts[a].minor < 0 || total > G_MAXINT64 - amounts[a].minor;
+        if (!overflow)
+          total += amounts[a].minor;
+      }
+      if (b == NULL || overflow) {
+        why = "the parts of the credit cannot be added up";
+      } else {
+        note (scan, "%u parts of a credit the text calls spendable: their sum", money.n_amounts);
+        b->amount_minor = total;
+        g_strlcpy (b->currency, amounts[0].iso, sizeof (b->currency));
+        result->main_bucket = (int) result->n_buckets - 1;
+        result->has_amount = TRUE;
+        result->amount_minor = total;
+        set_currency (result, amounts[0].iso);
+        result->amount_span = b->span;
+        result->currency_span.start = result->currency_span.end = b->span.start;
+      }
+    }
+    if (why != NULL) {
+      note (scan, "ambiguous: %s", why);
+      result->kind = SALDO_REPLY_KIND_AMBIGUOUS;
+      result->ambiguity = why;
+    }
+  }
+
+  previous = NULL;
+  for (guint d = 0; d < n_data; d++) {
+    SaldoBucket *b;
+
+    if (data_is_offer (scan, &data[d], previous)) {
+      previous = &data[d];
+      continue;
+    }
+    previous = &data[d];
+    b = add_bucket (result, SALDO_BUCKET_DATA, scan->tok[data[d].num].start, scan->tok[data[d].unit].end);
+    if (b != NULL) {
+      const SaldoDate *date = own_expiry (scan, data[d].unit, d + 1 < n_data ? data[d + 1].num : scan->n_tok,
+                                          dates, n_dates);
+
+      b->data_bytes = data[d].bytes;
+      if (date != NULL)
+        bucket_set_expiry (b, date);
+    }
+    if (!result->has_data) {
+      result->has_data = TRUE;
+      set_span (&result->data_span, scan->tok[data[d].num].start, scan->tok[data[d].unit].end, 0);
+    } else {
+      result->data_span.end = scan->tok[data[d].unit].end;
+    }
+    result->data_bytes = bytes;
+  }
+
+  if (result->kind != SALDO_REPLY_KIND_BALANCE) {
+    result->has_amount = result->has_data = FALSE;
+    result->amount_minor = 0;
+    result->data_bytes = 0;
+    memset (&result->amount_span, 0, sizeof (result->amount_span));
+    memset (&result->currency_span, 0, sizeof (result->currency_span));
+    memset (&result->data_span, 0, sizeof (result->data_span));
+    result->currency[0] = '\0';
+    return;
+  }
+  expiry = line_expiry (scan, &money, main_at, dates, n_dates);
   if (expiry != NULL)
     fill_expiry (scan, expiry, 0);
 }
@@ -2274,6 +2706,7 @@ scan_init (SaldoScan               *scan,
   scan->result = result;
   scan->n_tok = 0;
   scan->truncated = FALSE;
+  scan->spendable = FALSE;
 }
 
 static gboolean
@@ -2332,7 +2765,9 @@ read_pattern_group (SaldoScan  *scan,
           !read_number (sub.text, &sub.tok[i], SALDO_BALANCE_DECIMAL_AUTO, FALSE, &num) ||
           !number_to_bytes (&num, shift, &data.bytes))
         return FALSE;
-      fill_data (&sub, &data, s);
+      scan->result->has_data = TRUE;
+      scan->result->data_bytes = data.bytes;
+      set_span (&scan->result->data_span, sub.tok[data.num].start, sub.tok[data.unit].end, s);
       return TRUE;
     }
     /* A currency inside the amount group beats the hints. */
@@ -2390,17 +2825,32 @@ apply_pattern (SaldoScan *scan,
   data = read_pattern_group (scan, info, "data", NULL, -1);
   if (!amount && !data) {
     memset (result, 0, G_STRUCT_OFFSET (SaldoBalanceResult, explanation));
+    result->main_bucket = -1;
     return FALSE;
   }
   read_pattern_group (scan, info, "expiry", NULL, -1);
   result->kind = SALDO_REPLY_KIND_BALANCE;
+  /* A carrier pattern names the main balance beyond doubt. */
   if (amount) {
-    result->n_sub_balances = 1;
-    result->sub_balances[0].amount_minor = result->amount_minor;
-    memcpy (result->sub_balances[0].currency, result->currency, sizeof (result->currency));
-    result->sub_balances[0].primary = TRUE;
-    result->sub_balances[0].span.start = MIN (result->amount_span.start, result->currency_span.start);
-    result->sub_balances[0].span.end = MAX (result->amount_span.end, result->currency_span.end);
+    SaldoBucket *b = add_bucket (result, SALDO_BUCKET_MAIN,
+                                 MIN (result->amount_span.start, result->currency_span.start),
+                                 MAX (result->amount_span.end, result->currency_span.end));
+
+    if (b != NULL) {
+      b->amount_minor = result->amount_minor;
+      memcpy (b->currency, result->currency, sizeof (result->currency));
+      b->has_expiry = result->has_expiry;
+      b->expiry_year = result->expiry_year;
+      b->expiry_month = result->expiry_month;
+      b->expiry_day = result->expiry_day;
+      result->main_bucket = 0;
+    }
+  }
+  if (data) {
+    SaldoBucket *b = add_bucket (result, SALDO_BUCKET_DATA, result->data_span.start, result->data_span.end);
+
+    if (b != NULL)
+      b->data_bytes = result->data_bytes;
   }
   note (scan, "carrier pattern %u matched", index);
   return TRUE;
@@ -2430,6 +2880,7 @@ saldo_balance_parse (const char              *text,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   memset (result, 0, sizeof (*result));
+  result->main_bucket = -1;
   if (hints == NULL) {
     saldo_balance_hints_init (&defaults);
     hints = &defaults;
@@ -2470,6 +2921,7 @@ saldo_balance_result_clear (SaldoBalanceResult *result)
 
   g_clear_pointer (&result->explanation, g_ptr_array_unref);
   memset (result, 0, sizeof (*result));
+  result->main_bucket = -1;
 }
 
 static const char * const kind_names[] = {
@@ -2477,7 +2929,27 @@ static const char * const kind_names[] = {
   [SALDO_REPLY_KIND_BALANCE] = "balance",
   [SALDO_REPLY_KIND_MENU] = "menu",
   [SALDO_REPLY_KIND_ERROR] = "error",
+  [SALDO_REPLY_KIND_AMBIGUOUS] = "ambiguous",
 };
+
+static const char * const label_names[] = {
+  [SALDO_BUCKET_MAIN] = "main",
+  [SALDO_BUCKET_BALANCE] = "balance",
+  [SALDO_BUCKET_BONUS] = "bonus",
+  [SALDO_BUCKET_PROMOTION] = "promotion",
+  [SALDO_BUCKET_LOAN] = "loan",
+  [SALDO_BUCKET_TOTAL] = "total",
+  [SALDO_BUCKET_DATA] = "data",
+  [SALDO_BUCKET_OTHER] = "other",
+};
+
+const char *
+saldo_bucket_label_to_string (SaldoBucketLabel label)
+{
+  if ((guint) label >= G_N_ELEMENTS (label_names))
+    return NULL;
+  return label_names[label];
+}
 
 const char *
 saldo_reply_kind_to_string (SaldoReplyKind kind)

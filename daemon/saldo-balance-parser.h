@@ -28,7 +28,22 @@ G_BEGIN_DECLS
  *   years (e.g. Solar Hijri 1405) reject the date.  Two-digit years are 20yy.
  *   A date without a year takes its year from hints->now (the next
  *   occurrence on or after that day); with now == 0 such dates are ignored.
- * - An amount anchored by a balance keyword wins over menus and error
+ * - Every money amount and data amount that is not a price or an offer is
+ *   a bucket, labelled by the words around it (main, balance, bonus,
+ *   promotion, loan, total, data, other).  The reply's amount is the main
+ *   bucket, and there is one only beyond doubt: a carrier pattern; else
+ *   the one bucket named main ("saldo principal"); else the one named the
+ *   total when none is named just "balance"; else the one named just
+ *   "balance" (or several saying the same) while the others are named
+ *   bonus, promotion or loan; else the only bare amount with a currency,
+ *   unless an amount read as a price was also near a balance keyword.
+ *   A credit listed in named parts ("Guthaben: 3,00 EUR Aufladeguthaben,
+ *   2,00 EUR Bonus") is their sum only when the text says all of it is
+ *   spendable ("verfügbares Guthaben", "available balance") and none is
+ *   a loan.  Anything else is AMBIGUOUS: the buckets are reported with a
+ *   reason, and no amount.  A bucket named bonus, promotion or loan is
+ *   never the main balance.
+ * - A bucket anchored by a balance keyword wins over menus and error
  *   phrases; otherwise error phrases win over menus, menus over bare
  *   currency amounts.  Amounts inside numbered option lines of a menu are
  *   offers, never balances.
@@ -60,6 +75,7 @@ typedef enum {
   SALDO_REPLY_KIND_BALANCE,
   SALDO_REPLY_KIND_MENU,
   SALDO_REPLY_KIND_ERROR,
+  SALDO_REPLY_KIND_AMBIGUOUS,  /* money buckets, but none is the main one beyond doubt */
 } SaldoReplyKind;
 
 typedef enum {
@@ -93,19 +109,35 @@ typedef struct {
   gsize end;
 } SaldoTextSpan;
 
-typedef struct {
-  gint64        amount_minor;
-  char          currency[4];
-  gboolean      primary;
-  SaldoTextSpan span;          /* amount with its currency */
-} SaldoSubBalance;
+typedef enum {
+  SALDO_BUCKET_MAIN,       /* "main": named the main one ("saldo principal") */
+  SALDO_BUCKET_BALANCE,    /* "balance": named only by a balance keyword */
+  SALDO_BUCKET_BONUS,      /* "bonus" */
+  SALDO_BUCKET_PROMOTION,  /* "promotion" */
+  SALDO_BUCKET_LOAN,       /* "loan": credit advanced by the carrier, owed */
+  SALDO_BUCKET_TOTAL,      /* "total": named the total, or the sum of spendable parts */
+  SALDO_BUCKET_DATA,       /* "data": bytes, not money */
+  SALDO_BUCKET_OTHER,      /* "other": an amount with a currency and no keyword */
+} SaldoBucketLabel;
 
-#define SALDO_BALANCE_MAX_SUB_BALANCES 8
+typedef struct {
+  SaldoBucketLabel label;
+  gint64           amount_minor;   /* money buckets */
+  char             currency[4];    /* money buckets; "" for data */
+  guint64          data_bytes;     /* SALDO_BUCKET_DATA */
+  gboolean         has_expiry;
+  guint16          expiry_year;
+  guint8           expiry_month;
+  guint8           expiry_day;
+  SaldoTextSpan    span;           /* the amount with its currency or unit */
+} SaldoBucket;
+
+#define SALDO_BALANCE_MAX_BUCKETS 12
 
 typedef struct {
   SaldoReplyKind  kind;
 
-  gboolean        has_amount;
+  gboolean        has_amount;     /* the main bucket's, when kind is BALANCE */
   gint64          amount_minor;
   char            currency[4];    /* "" when unknown */
   SaldoTextSpan   amount_span;    /* the number */
@@ -121,9 +153,13 @@ typedef struct {
   guint64         data_bytes;
   SaldoTextSpan   data_span;
 
-  /* every money amount tied to a balance keyword, in text order */
-  guint           n_sub_balances;
-  SaldoSubBalance sub_balances[SALDO_BALANCE_MAX_SUB_BALANCES];
+  /* every bucket, in text order (a sum of parts comes last); main_bucket
+   * is the index of the main one, -1 when there is none */
+  guint           n_buckets;
+  SaldoBucket     buckets[SALDO_BALANCE_MAX_BUCKETS];
+  int             main_bucket;
+  /* why kind is AMBIGUOUS (static English text), else NULL */
+  const char     *ambiguity;
 
   /* human-readable notes, only when hints->explain; else NULL */
   GPtrArray      *explanation;
@@ -141,6 +177,7 @@ gboolean     saldo_balance_parse          (const char              *text,
                                            GError                 **error);
 void         saldo_balance_result_clear   (SaldoBalanceResult      *result);
 
+const char  *saldo_bucket_label_to_string (SaldoBucketLabel         label);
 const char  *saldo_reply_kind_to_string   (SaldoReplyKind           kind);
 gboolean     saldo_reply_kind_from_string (const char              *str,
                                            SaldoReplyKind          *out_kind);

@@ -697,8 +697,10 @@ on_sms (SaldoSmsWatcher *watcher,
     return;
   }
   reading = saldo_balance_checker_parse (carrier, text, "sms", saldo_daemon_now (), &error);
-  /* A carrier's promotion is not a failed check: only balances touch the line. */
-  saldo_daemon_record_reading (self, line, reading, error == NULL);
+  /* A carrier's promotion is not a failed check: only balances touch the
+   * line, and ambiguous ones, whose LastError says why none was taken. */
+  saldo_daemon_record_reading (self, line, reading,
+                               error == NULL || g_strcmp0 (reading->kind, "ambiguous") == 0);
   if (error == NULL) {
     g_info ("line %s: balance from an SMS by %s", saldo_line_get_object_path (line), sender);
     saldo_daemon_topup_balance_read (self, line, reading);

@@ -38,7 +38,7 @@ typedef struct {
   gint64    line_id;
   gint64    time;
   char     *source;         /* ussd | sms */
-  char     *kind;           /* balance | menu | error | unknown | failed */
+  char     *kind;           /* balance | ambiguous | menu | error | unknown | failed */
   char     *raw_text;
   char     *error;
   char     *carrier;

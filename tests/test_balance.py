@@ -307,8 +307,27 @@ class BalanceTest(SaldoTestCase):
         out = self.saldoctl_json('parse', '--country', 'PE',
                                  'Tu plan de S/ 29.90 se renueva el 05/01. Saldo: S/ 12.50, '
                                  'vence el 30/12/2026. Datos: 1,5 GB')
+        buckets = out.pop('buckets')
         self.assertEqual(out, {'kind': 'balance', 'amount': '12.50', 'currency': 'PEN',
-                               'expiry': '2026-12-30', 'data_bytes': 1610612736})
+                               'expiry': '2026-12-30', 'data_bytes': 1610612736,
+                               'ambiguity': None})
+        self.assertEqual([(b['label'], b['main']) for b in buckets],
+                         [('balance', True), ('data', False)])
+        self.assertEqual((buckets[0]['amount'], buckets[0]['currency'], buckets[0]['expiry']),
+                         ('12.50', 'PEN', '2026-12-30'))
+        self.assertEqual(buckets[1]['data_bytes'], 1610612736)
+        # Two balances and none named main: no amount, the buckets and why.
+        out = self.saldoctl_json('parse', '--country', 'DE',
+                                 'Guthaben: 3,00 EUR Aufladeguthaben, 2,00 EUR Bonusguthaben')
+        self.assertEqual(out['kind'], 'ambiguous')
+        self.assertIsNone(out['amount'])
+        self.assertIn('parts', out['ambiguity'])
+        self.assertEqual([(b['label'], b['amount']) for b in out['buckets']],
+                         [('balance', '3.00'), ('bonus', '2.00')])
+        text = self.saldoctl('parse', '--country', 'PE', '--explain',
+                             'Saldo principal S/ 3.00, saldo promocional S/ 2.50').stdout
+        self.assertIn('* main      PEN 3.00', text)
+        self.assertIn('promotion PEN 2.50', text)
         out = self.saldoctl_json('parse', '--carrier', 'movistar-pe', '--explain',
                                  'Usted no tiene saldo en sus cuentas')
         self.assertEqual(out['amount'], '0.00')

@@ -98,6 +98,23 @@ class TopUpTest(SaldoTestCase):
                                  if len([t for t in self.topups() if t['state'] == state]) >= count
                                  else None, timeout, 'a top-up in state %s' % state)
 
+    def test_ambiguous_reply_keeps_balance_and_moves_no_rule(self):
+        self.start_saldod()
+        path = self.ready_line('Saldo: S/ 20.00')
+        self.add_rule(line=path, kind='threshold', below=500, amount=2000, provider='pay')
+        # Two balances, neither named the main one: S/ 2.00 must not be read.
+        self.sim.set_ussd('*777#', 'Saldo S/ 2.00. Saldo S/ 40.00')
+        self.assert_dbus_error('io.github.saldo.Saldo1.Error.ParseFailed', self.refresh, path)
+        _, props = self.line_by_iccid(CLARO['iccid'])
+        self.assertEqual(props['Balance'], 2000)
+        self.assertIn('ambiguous', props['LastError'])
+        self.assertIn('PEN 2.00', props['LastError'])
+        self.assertEqual(props['LastReply'], 'Saldo S/ 2.00. Saldo S/ 40.00')
+        self.assertEqual([r['kind'] for r in self.history(path)][0], 'ambiguous')
+        time.sleep(1)
+        self.assertEqual(self.topups(), [])
+        self.assertEqual(self.fake.charges(), [])
+
     def test_low_balance_rule_tops_up_once_and_verifies(self):
         self.start_saldod()
         path = self.ready_line('Saldo: S/ 2.00')

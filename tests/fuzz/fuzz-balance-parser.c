@@ -66,9 +66,17 @@ check_result (const SaldoBalanceResult *r,
   check_span (&r->currency_span, len);
   check_span (&r->expiry_span, len);
   check_span (&r->data_span, len);
-  g_assert_cmpuint (r->n_sub_balances, <=, SALDO_BALANCE_MAX_SUB_BALANCES);
-  for (guint i = 0; i < r->n_sub_balances; i++)
-    check_span (&r->sub_balances[i].span, len);
+  g_assert_cmpuint (r->n_buckets, <=, SALDO_BALANCE_MAX_BUCKETS);
+  for (guint i = 0; i < r->n_buckets; i++) {
+    check_span (&r->buckets[i].span, len);
+    g_assert_nonnull (saldo_bucket_label_to_string (r->buckets[i].label));
+    /* "" only for a zero-balance phrase with no currency to tell */
+    if (r->buckets[i].label != SALDO_BUCKET_DATA && r->buckets[i].currency[0] != '\0')
+      g_assert_true (saldo_currency_is_valid (r->buckets[i].currency));
+  }
+  g_assert_cmpint (r->main_bucket, >=, -1);
+  g_assert_cmpint (r->main_bucket, <, (int) r->n_buckets);
+  g_assert_true ((r->kind == SALDO_REPLY_KIND_AMBIGUOUS) == (r->ambiguity != NULL));
   if (r->kind != SALDO_REPLY_KIND_BALANCE) {
     g_assert_false (r->has_amount);
     g_assert_false (r->has_data);
