@@ -48,7 +48,12 @@ enum {
   W_TOTAL      = 1 << 13,
   W_SPENDABLE  = 1 << 14, /* "available": the credit named is all spendable */
   W_OF         = 1 << 15, /* "500 MB of 2 GB" */
+  W_DAY        = 1 << 16, /* periods: "válido por 30 días", "€10 per month" */
+  W_WEEK       = 1 << 17,
+  W_MONTHS     = 1 << 18,
 };
+
+#define W_PERIOD (W_DAY | W_WEEK | W_MONTHS)
 
 #define W_LABEL (W_PRIMARY | W_BONUS | W_PROMO | W_LOAN | W_TOTAL)
 
@@ -63,36 +68,67 @@ typedef struct {
 /* Markers in SaldoWord.currency and symbol tables resolved with the country. */
 #define CUR_DOLLAR "$"
 #define CUR_PESO   "PESO"
-#define CUR_BS     "BS"
-#define CUR_KR     "KR"
-#define CUR_YEN    "YEN"
 #define CUR_CDOLLAR "C$"
+#define CUR_TOMAN  "TOMAN"   /* Iran: ten rials */
 
 typedef struct {
   const char *country;
   const char *currency;
 } SaldoCountryCurrency;
 
-/* The currency a country's carriers bill in; sorted by country. */
+/* The currency a country's carriers bill in (ISO 4217's list of
+ * countries, one currency each); sorted by country. */
 static const SaldoCountryCurrency country_currencies[] = {
-  { "AE", "AED" }, { "AR", "ARS" }, { "AT", "EUR" }, { "AU", "AUD" },
-  { "BD", "BDT" }, { "BE", "EUR" }, { "BH", "BHD" }, { "BO", "BOB" },
-  { "BR", "BRL" }, { "CA", "CAD" }, { "CH", "CHF" }, { "CL", "CLP" },
-  { "CN", "CNY" }, { "CO", "COP" }, { "CR", "CRC" }, { "CZ", "CZK" },
-  { "DE", "EUR" }, { "DK", "DKK" }, { "DO", "DOP" }, { "EC", "USD" },
-  { "EG", "EGP" }, { "ES", "EUR" }, { "FI", "EUR" }, { "FR", "EUR" },
-  { "GB", "GBP" }, { "GH", "GHS" }, { "GR", "EUR" }, { "GT", "GTQ" },
-  { "HN", "HNL" }, { "HU", "HUF" }, { "ID", "IDR" }, { "IE", "EUR" },
-  { "IN", "INR" }, { "IT", "EUR" }, { "JO", "JOD" }, { "JP", "JPY" },
-  { "KE", "KES" }, { "KR", "KRW" }, { "KW", "KWD" }, { "MX", "MXN" },
-  { "MY", "MYR" }, { "NG", "NGN" }, { "NI", "NIO" }, { "NL", "EUR" },
-  { "NO", "NOK" }, { "NZ", "NZD" }, { "OM", "OMR" }, { "PA", "USD" },
-  { "PE", "PEN" }, { "PH", "PHP" }, { "PK", "PKR" }, { "PL", "PLN" },
-  { "PT", "EUR" }, { "PY", "PYG" }, { "RO", "RON" }, { "RU", "RUB" },
-  { "SA", "SAR" }, { "SE", "SEK" }, { "SV", "USD" }, { "TH", "THB" },
-  { "TN", "TND" }, { "TR", "TRY" }, { "TZ", "TZS" }, { "UA", "UAH" },
-  { "UG", "UGX" }, { "US", "USD" }, { "UY", "UYU" }, { "VE", "VES" },
-  { "VN", "VND" }, { "ZA", "ZAR" },
+  { "AD", "EUR" }, { "AE", "AED" }, { "AF", "AFN" }, { "AG", "XCD" }, { "AI", "XCD" },
+  { "AL", "ALL" }, { "AM", "AMD" }, { "AO", "AOA" }, { "AR", "ARS" }, { "AS", "USD" },
+  { "AT", "EUR" }, { "AU", "AUD" }, { "AW", "AWG" }, { "AX", "EUR" }, { "AZ", "AZN" },
+  { "BA", "BAM" }, { "BB", "BBD" }, { "BD", "BDT" }, { "BE", "EUR" }, { "BF", "XOF" },
+  { "BG", "BGN" }, { "BH", "BHD" }, { "BI", "BIF" }, { "BJ", "XOF" }, { "BL", "EUR" },
+  { "BM", "BMD" }, { "BN", "BND" }, { "BO", "BOB" }, { "BQ", "USD" }, { "BR", "BRL" },
+  { "BS", "BSD" }, { "BT", "BTN" }, { "BV", "NOK" }, { "BW", "BWP" }, { "BY", "BYN" },
+  { "BZ", "BZD" }, { "CA", "CAD" }, { "CC", "AUD" }, { "CD", "CDF" }, { "CF", "XAF" },
+  { "CG", "XAF" }, { "CH", "CHF" }, { "CI", "XOF" }, { "CK", "NZD" }, { "CL", "CLP" },
+  { "CM", "XAF" }, { "CN", "CNY" }, { "CO", "COP" }, { "CR", "CRC" }, { "CU", "CUP" },
+  { "CV", "CVE" }, { "CW", "XCG" }, { "CX", "AUD" }, { "CY", "EUR" }, { "CZ", "CZK" },
+  { "DE", "EUR" }, { "DJ", "DJF" }, { "DK", "DKK" }, { "DM", "XCD" }, { "DO", "DOP" },
+  { "DZ", "DZD" }, { "EC", "USD" }, { "EE", "EUR" }, { "EG", "EGP" }, { "EH", "MAD" },
+  { "ER", "ERN" }, { "ES", "EUR" }, { "ET", "ETB" }, { "FI", "EUR" }, { "FJ", "FJD" },
+  { "FK", "FKP" }, { "FM", "USD" }, { "FO", "DKK" }, { "FR", "EUR" }, { "GA", "XAF" },
+  { "GB", "GBP" }, { "GD", "XCD" }, { "GE", "GEL" }, { "GF", "EUR" }, { "GG", "GBP" },
+  { "GH", "GHS" }, { "GI", "GIP" }, { "GL", "DKK" }, { "GM", "GMD" }, { "GN", "GNF" },
+  { "GP", "EUR" }, { "GQ", "XAF" }, { "GR", "EUR" }, { "GT", "GTQ" }, { "GU", "USD" },
+  { "GW", "XOF" }, { "GY", "GYD" }, { "HK", "HKD" }, { "HM", "AUD" }, { "HN", "HNL" },
+  { "HR", "EUR" }, { "HT", "HTG" }, { "HU", "HUF" }, { "ID", "IDR" }, { "IE", "EUR" },
+  { "IL", "ILS" }, { "IM", "GBP" }, { "IN", "INR" }, { "IO", "USD" }, { "IQ", "IQD" },
+  { "IR", "IRR" }, { "IS", "ISK" }, { "IT", "EUR" }, { "JE", "GBP" }, { "JM", "JMD" },
+  { "JO", "JOD" }, { "JP", "JPY" }, { "KE", "KES" }, { "KG", "KGS" }, { "KH", "KHR" },
+  { "KI", "AUD" }, { "KM", "KMF" }, { "KN", "XCD" }, { "KP", "KPW" }, { "KR", "KRW" },
+  { "KW", "KWD" }, { "KY", "KYD" }, { "KZ", "KZT" }, { "LA", "LAK" }, { "LB", "LBP" },
+  { "LC", "XCD" }, { "LI", "CHF" }, { "LK", "LKR" }, { "LR", "LRD" }, { "LS", "LSL" },
+  { "LT", "EUR" }, { "LU", "EUR" }, { "LV", "EUR" }, { "LY", "LYD" }, { "MA", "MAD" },
+  { "MC", "EUR" }, { "MD", "MDL" }, { "ME", "EUR" }, { "MF", "EUR" }, { "MG", "MGA" },
+  { "MH", "USD" }, { "MK", "MKD" }, { "ML", "XOF" }, { "MM", "MMK" }, { "MN", "MNT" },
+  { "MO", "MOP" }, { "MP", "USD" }, { "MQ", "EUR" }, { "MR", "MRU" }, { "MS", "XCD" },
+  { "MT", "EUR" }, { "MU", "MUR" }, { "MV", "MVR" }, { "MW", "MWK" }, { "MX", "MXN" },
+  { "MY", "MYR" }, { "MZ", "MZN" }, { "NA", "NAD" }, { "NC", "XPF" }, { "NE", "XOF" },
+  { "NF", "AUD" }, { "NG", "NGN" }, { "NI", "NIO" }, { "NL", "EUR" }, { "NO", "NOK" },
+  { "NP", "NPR" }, { "NR", "AUD" }, { "NU", "NZD" }, { "NZ", "NZD" }, { "OM", "OMR" },
+  { "PA", "USD" }, { "PE", "PEN" }, { "PF", "XPF" }, { "PG", "PGK" }, { "PH", "PHP" },
+  { "PK", "PKR" }, { "PL", "PLN" }, { "PM", "EUR" }, { "PN", "NZD" }, { "PR", "USD" },
+  { "PS", "ILS" }, { "PT", "EUR" }, { "PW", "USD" }, { "PY", "PYG" }, { "QA", "QAR" },
+  { "RE", "EUR" }, { "RO", "RON" }, { "RS", "RSD" }, { "RU", "RUB" }, { "RW", "RWF" },
+  { "SA", "SAR" }, { "SB", "SBD" }, { "SC", "SCR" }, { "SD", "SDG" }, { "SE", "SEK" },
+  { "SG", "SGD" }, { "SH", "SHP" }, { "SI", "EUR" }, { "SJ", "NOK" }, { "SK", "EUR" },
+  { "SL", "SLE" }, { "SM", "EUR" }, { "SN", "XOF" }, { "SO", "SOS" }, { "SR", "SRD" },
+  { "SS", "SSP" }, { "ST", "STN" }, { "SV", "USD" }, { "SX", "XCG" }, { "SY", "SYP" },
+  { "SZ", "SZL" }, { "TC", "USD" }, { "TD", "XAF" }, { "TF", "EUR" }, { "TG", "XOF" },
+  { "TH", "THB" }, { "TJ", "TJS" }, { "TK", "NZD" }, { "TL", "USD" }, { "TM", "TMT" },
+  { "TN", "TND" }, { "TO", "TOP" }, { "TR", "TRY" }, { "TT", "TTD" }, { "TV", "AUD" },
+  { "TW", "TWD" }, { "TZ", "TZS" }, { "UA", "UAH" }, { "UG", "UGX" }, { "UM", "USD" },
+  { "US", "USD" }, { "UY", "UYU" }, { "UZ", "UZS" }, { "VA", "EUR" }, { "VC", "XCD" },
+  { "VE", "VES" }, { "VG", "USD" }, { "VI", "USD" }, { "VN", "VND" }, { "VU", "VUV" },
+  { "WF", "XPF" }, { "WS", "WST" }, { "XK", "EUR" }, { "YE", "YER" }, { "YT", "EUR" },
+  { "ZA", "ZAR" }, { "ZM", "ZMW" }, { "ZW", "ZWG" },
 };
 
 /* What a bare "$" means; sorted by country.  Peru's carriers quote
@@ -110,18 +146,40 @@ static const SaldoCountryCurrency peso_currencies[] = {
   { "DO", "DOP" }, { "MX", "MXN" }, { "PH", "PHP" }, { "UY", "UYU" },
 };
 
-/* The other ambiguous markers, decided by the country, else the first. */
+/* Words and symbols several currencies share ("francs", "Rs", "kr"):
+ * the country decides, then the hinted default currency when it is one
+ * of them, then the fallback, which is NULL where guessing could read
+ * a 100x wrong amount ("francs" of Switzerland or of Mali).  by_country
+ * is a run of 5-character records: country, then ISO 4217 code. */
 typedef struct {
   const char *marker;
   const char *fallback;
-  SaldoCountryCurrency by_country[3];
-} SaldoAmbiguousCurrency;
+  const char *by_country;
+} SaldoSharedCurrency;
 
-static const SaldoAmbiguousCurrency ambiguous_currencies[] = {
-  { CUR_BS, "BOB", { { "BO", "BOB" }, { "VE", "VES" }, { NULL, NULL } } },
-  { CUR_KR, "SEK", { { "DK", "DKK" }, { "NO", "NOK" }, { "IS", "ISK" } } },
-  { CUR_YEN, "JPY", { { "CN", "CNY" }, { "JP", "JPY" }, { NULL, NULL } } },
-  { CUR_CDOLLAR, "CAD", { { "NI", "NIO" }, { "CA", "CAD" }, { NULL, NULL } } },
+static const SaldoSharedCurrency shared_currencies[] = {
+  { "BS", "BOB", "BOBOBVEVES" },
+  { "KR", "SEK", "DKDKKFODKKGLDKKISISKNONOKSESEK" },
+  { "YEN", "JPY", "CNCNYJPJPY" },
+  { CUR_CDOLLAR, "CAD", "CACADNINIO" },
+  { "FRANC", NULL, "BFXOFBIBIFBJXOFCDCDFCFXAFCGXAFCHCHFCIXOFCMXAFDJDJFGAXAFGNGNFGQXAFGWXOF"
+                   "KMKMFLICHFMLXOFNCXPFNEXOFPFXPFRWRWFSNXOFTDXAFTGXOFWFXPF" },
+  { "CFA", NULL, "BFXOFBJXOFCFXAFCGXAFCIXOFCMXAFGAXAFGQXAFGWXOFMLXOFNEXOFSNXOFTDXAFTGXOF" },
+  { "SHILLING", NULL, "KEKESSOSOSTZTZSUGUGX" },
+  { "RUPEE", NULL, "ININRLKLKRMUMURNPNPRPKPKRSCSCR" },
+  { "RIAL", NULL, "IRIRROMOMRQAQARSASARYEYER" },
+  { "DINAR", NULL, "BHBHDDZDZDIQIQDJOJODKWKWDLYLYDMKMKDRSRSDTNTND" },
+  { "DIRHAM", NULL, "AEAEDMAMAD" },
+  { "POUND", "GBP", "EGEGPFKFKPGBGBPGIGIPLBLBPSDSDGSHSHPSSSSPSYSYP" },
+  { "R", NULL, "RURUBZAZAR" },
+  { "SOM", NULL, "KGKGSUZUZS" },
+  { "LEI", "RON", "MDMDLRORON" },
+  { "KWACHA", NULL, "MWMWKZMZMW" },
+  { "MANAT", NULL, "AZAZNTMTMT" },
+  { "N", NULL, "NGNGN" },
+  { "Q", NULL, "GTGTQ" },
+  { "L", NULL, "HNHNL" },
+  { CUR_TOMAN, "IRR", "IRIRR" },
 };
 
 /* Letters glued to a "$": "US$", "R$"...; sorted by prefix. */
@@ -142,7 +200,7 @@ typedef struct {
 static const SaldoCurrencySymbol currency_symbols[] = {
   { 0x0024, CUR_DOLLAR, TRUE },  /* $ */
   { 0x00A3, "GBP", TRUE },       /* £ */
-  { 0x00A5, CUR_YEN, TRUE },     /* ¥ */
+  { 0x00A5, "YEN", TRUE },       /* ¥ */
   { 0x20A6, "NGN", TRUE },       /* ₦ */
   { 0x20A9, "KRW", TRUE },       /* ₩ */
   { 0x20AA, "ILS", FALSE },      /* ₪ */
@@ -166,26 +224,53 @@ static const SaldoWord words[] = {
   { "advance", W_LOAN, 0, 0, NULL },
   { "again", 0, 0, 0, NULL },
   { "ago", 0, 8, 0, NULL },
+  { "agosti", 0, 8, 0, NULL },
   { "agosto", 0, 8, 0, NULL },
+  { "agt", 0, 8, 0, NULL },
+  { "agustos", 0, 8, 0, NULL },
+  { "agustus", 0, 8, 0, NULL },
+  { "airtime", W_BALANCE, 0, 0, NULL },
   { "aktionsguthaben", W_BALANCE | W_PROMO, 0, 0, NULL },
+  { "am", W_FILLER, 0, 0, NULL },
   { "aout", 0, 8, 0, NULL },
   { "application", 0, 0, 0, NULL },
   { "apr", 0, 4, 0, NULL },
   { "april", 0, 4, 0, NULL },
+  { "aprile", 0, 4, 0, NULL },
+  { "aprili", 0, 4, 0, NULL },
+  { "aprilie", 0, 4, 0, NULL },
+  { "aprilis", 0, 4, 0, NULL },
+  { "aralik", 0, 12, 0, NULL },
+  { "ariary", 0, 0, 0, "MGA" },
   { "ate", W_EXPIRY, 0, 0, NULL },
   { "atras", W_MENU, 0, 0, NULL },
+  { "au", W_FILLER, 0, 0, NULL },
+  { "aufgeladen", W_PRICE, 0, 0, NULL },
   { "aug", 0, 8, 0, NULL },
   { "august", 0, 8, 0, NULL },
+  { "augusti", 0, 8, 0, NULL },
+  { "augustus", 0, 8, 0, NULL },
+  { "augusztus", 0, 8, 0, NULL },
   { "available", W_SPENDABLE, 0, 0, NULL },
   { "avr", 0, 4, 0, NULL },
   { "avril", 0, 4, 0, NULL },
   { "back", W_MENU, 0, 0, NULL },
+  { "baht", 0, 0, 0, "THB" },
+  { "bakiye", W_BALANCE, 0, 0, NULL },
+  { "bakiyeniz", W_BALANCE, 0, 0, NULL },
   { "bal", W_BALANCE, 0, 0, NULL },
   { "balance", W_BALANCE, 0, 0, NULL },
   { "balans", W_BALANCE, 0, 0, NULL },
+  { "balansi", W_BALANCE, 0, 0, NULL },
   { "bd", 0, 0, 0, "BHD" },
+  { "beberapa", 0, 0, 0, NULL },
+  { "before", W_EXPIRY, 0, 0, NULL },
+  { "beltegoed", W_BALANCE, 0, 0, NULL },
   { "berlaku", W_EXPIRY, 0, 0, NULL },
+  { "birr", 0, 0, 0, "ETB" },
   { "bis", W_EXPIRY, 0, 0, NULL },
+  { "bolivares", 0, 0, 0, "VES" },
+  { "bolivianos", 0, 0, 0, "BOB" },
   { "bonificacion", W_BONUS, 0, 0, NULL },
   { "bonificaciones", W_BONUS, 0, 0, NULL },
   { "bono", W_BALANCE | W_BONUS, 0, 0, NULL },
@@ -195,18 +280,32 @@ static const SaldoWord words[] = {
   { "bonusowe", W_BALANCE | W_BONUS, 0, 0, NULL },
   { "bonusowy", W_BONUS, 0, 0, NULL },
   { "bonusu", W_BALANCE | W_BONUS, 0, 0, NULL },
+  { "brezen", 0, 3, 0, NULL },
+  { "brezna", 0, 3, 0, NULL },
   { "bs", 0, 0, 0, "BS" },
+  { "bulan", W_MONTHS, 0, 0, NULL },
   { "busy", W_ERROR, 0, 0, NULL },
   { "buy", W_PRICE, 0, 0, NULL },
+  { "caduca", W_EXPIRY, 0, 0, NULL },
+  { "caducidad", W_EXPIRY, 0, 0, NULL },
   { "cargo", W_PRICE, 0, 0, NULL },
+  { "cedi", 0, 0, 0, "GHS" },
+  { "cedis", 0, 0, 0, "GHS" },
   { "celkem", W_TOTAL, 0, 0, NULL },
   { "cena", W_PRICE, 0, 0, NULL },
+  { "cerven", 0, 6, 0, NULL },
+  { "cervence", 0, 7, 0, NULL },
+  { "cervenec", 0, 7, 0, NULL },
+  { "cervna", 0, 6, 0, NULL },
+  { "cfa", 0, 0, 0, "CFA" },
   { "check", W_NEGATE, 0, 0, NULL },
   { "chf", 0, 0, 0, "CHF" },
   { "choose", W_MENU, 0, 0, NULL },
   { "coba", W_PHRASE, 0, 0, NULL },
   { "cobro", W_PRICE, 0, 0, NULL },
   { "codigo", W_PHRASE, 0, 0, NULL },
+  { "colon", 0, 0, 0, "CRC" },
+  { "colones", 0, 0, 0, "CRC" },
   { "compartir", W_NEGATE, 0, 0, NULL },
   { "compra", W_PRICE, 0, 0, NULL },
   { "comprar", W_PRICE, 0, 0, NULL },
@@ -215,6 +314,7 @@ static const SaldoWord words[] = {
   { "consulta", W_NEGATE, 0, 0, NULL },
   { "consultar", W_NEGATE, 0, 0, NULL },
   { "consultas", W_NEGATE, 0, 0, NULL },
+  { "cordobas", 0, 0, 0, "NIO" },
   { "cost", W_PRICE, 0, 0, NULL },
   { "costo", W_PRICE, 0, 0, NULL },
   { "costs", W_PRICE, 0, 0, NULL },
@@ -225,36 +325,71 @@ static const SaldoWord words[] = {
   { "cuenta", 0, 0, 0, NULL },
   { "cuentas", 0, 0, 0, NULL },
   { "cuesta", W_PRICE, 0, 0, NULL },
+  { "cze", 0, 6, 0, NULL },
+  { "czerwca", 0, 6, 0, NULL },
+  { "czerwiec", 0, 6, 0, NULL },
+  { "dagar", W_DAY, 0, 0, NULL },
+  { "dagen", W_DAY, 0, 0, NULL },
+  { "dager", W_DAY, 0, 0, NULL },
+  { "dalasi", 0, 0, 0, "GMD" },
   { "dalej", W_MENU, 0, 0, NULL },
+  { "dapat", 0, 0, 0, NULL },
   { "dari", W_OF, 0, 0, NULL },
+  { "day", W_DAY, 0, 0, NULL },
+  { "days", W_DAY, 0, 0, NULL },
   { "de", W_FILLER | W_OF, 0, 0, NULL },
   { "debt", W_LOAN, 0, 0, NULL },
   { "dec", 0, 12, 0, NULL },
   { "december", 0, 12, 0, NULL },
   { "decembre", 0, 12, 0, NULL },
+  { "decembrie", 0, 12, 0, NULL },
   { "del", W_FILLER, 0, 0, NULL },
+  { "den", W_FILLER, 0, 0, NULL },
+  { "desemba", 0, 12, 0, NULL },
+  { "desember", 0, 12, 0, NULL },
   { "deuda", W_LOAN, 0, 0, NULL },
   { "dez", 0, 12, 0, NULL },
   { "dezember", 0, 12, 0, NULL },
   { "dezembro", 0, 12, 0, NULL },
   { "di", W_OF, 0, 0, NULL },
+  { "dia", W_DAY, 0, 0, NULL },
+  { "dias", W_DAY, 0, 0, NULL },
   { "dic", 0, 12, 0, NULL },
+  { "dicembre", 0, 12, 0, NULL },
   { "diciembre", 0, 12, 0, NULL },
-  { "dinars", 0, 0, 0, "KWD" },
+  { "dinar", 0, 0, 0, "DINAR" },
+  { "dinars", 0, 0, 0, "DINAR" },
+  { "dirham", 0, 0, 0, "DIRHAM" },
+  { "dirhams", 0, 0, 0, "DIRHAM" },
+  { "disember", 0, 12, 0, NULL },
   { "disponible", W_SPENDABLE, 0, 0, NULL },
   { "disponibles", W_SPENDABLE, 0, 0, NULL },
   { "disponivel", W_SPENDABLE, 0, 0, NULL },
+  { "dni", W_DAY, 0, 0, NULL },
+  { "dnia", W_FILLER, 0, 0, NULL },
+  { "dnu", W_DAY, 0, 0, NULL },
+  { "dny", W_DAY, 0, 0, NULL },
   { "do", W_EXPIRY, 0, 0, NULL },
+  { "doladowania", W_PRICE, 0, 0, NULL },
+  { "doladowanie", W_PRICE, 0, 0, NULL },
   { "dolar", 0, 0, 0, "$" },
   { "dolares", 0, 0, 0, "$" },
   { "dollar", 0, 0, 0, "$" },
   { "dollars", 0, 0, 0, "$" },
+  { "dong", 0, 0, 0, "VND" },
   { "dostepne", W_SPENDABLE, 0, 0, NULL },
   { "dostepnych", W_SPENDABLE, 0, 0, NULL },
   { "dostupny", W_SPENDABLE, 0, 0, NULL },
+  { "dram", 0, 0, 0, "AMD" },
+  { "duben", 0, 4, 0, NULL },
+  { "dubna", 0, 4, 0, NULL },
   { "egyenleg", W_BALANCE, 0, 0, NULL },
   { "egyenlege", W_BALANCE, 0, 0, NULL },
+  { "egyenlegem", W_BALANCE, 0, 0, NULL },
+  { "ekim", 0, 10, 0, NULL },
+  { "el", W_FILLER, 0, 0, NULL },
   { "elige", W_MENU, 0, 0, NULL },
+  { "elokuuta", 0, 8, 0, NULL },
   { "emprestimo", W_LOAN, 0, 0, NULL },
   { "encuentra", 0, 0, 0, NULL },
   { "ene", 0, 1, 0, NULL },
@@ -276,45 +411,83 @@ static const SaldoWord words[] = {
   { "expiran", W_EXPIRY, 0, 0, NULL },
   { "expiration", W_EXPIRY, 0, 0, NULL },
   { "expire", W_EXPIRY, 0, 0, NULL },
+  { "expired", W_EXPIRY, 0, 0, NULL },
   { "expires", W_EXPIRY, 0, 0, NULL },
   { "expiring", W_EXPIRY, 0, 0, NULL },
   { "expiry", W_EXPIRY, 0, 0, NULL },
+  { "eylul", 0, 9, 0, NULL },
   { "failed", W_ERROR, 0, 0, NULL },
   { "falla", W_ERROR, 0, 0, NULL },
   { "fallo", W_ERROR, 0, 0, NULL },
+  { "fbu", 0, 0, 0, "BIF" },
+  { "fcfa", 0, 0, 0, "CFA" },
   { "feb", 0, 2, 0, NULL },
+  { "febbraio", 0, 2, 0, NULL },
+  { "febr", 0, 2, 0, NULL },
   { "febrero", 0, 2, 0, NULL },
   { "februar", 0, 2, 0, NULL },
+  { "februari", 0, 2, 0, NULL },
+  { "februarie", 0, 2, 0, NULL },
   { "february", 0, 2, 0, NULL },
   { "fee", W_PRICE, 0, 0, NULL },
   { "fev", 0, 2, 0, NULL },
   { "fevereiro", 0, 2, 0, NULL },
   { "fevr", 0, 2, 0, NULL },
   { "fevrier", 0, 2, 0, NULL },
+  { "fg", 0, 0, 0, "GNF" },
+  { "fino", W_EXPIRY, 0, 0, NULL },
   { "forint", 0, 0, 0, "HUF" },
-  { "fr", 0, 0, 0, "CHF" },
+  { "fr", 0, 0, 0, "FRANC" },
+  { "franc", 0, 0, 0, "FRANC" },
+  { "francs", 0, 0, 0, "FRANC" },
+  { "frw", 0, 0, 0, "RWF" },
   { "ft", 0, 0, 0, "HUF" },
   { "gb", 0, 0, 30, NULL },
+  { "gecerli", W_EXPIRY, 0, 0, NULL },
+  { "geldig", W_EXPIRY, 0, 0, NULL },
+  { "gen", 0, 1, 0, NULL },
+  { "gennaio", 0, 1, 0, NULL },
   { "gesamt", W_TOTAL, 0, 0, NULL },
   { "gesamtguthaben", W_BALANCE | W_TOTAL, 0, 0, NULL },
+  { "ghc", 0, 0, 0, "GHS" },
+  { "ghs", 0, 0, 0, "GHS" },
   { "gib", 0, 0, 30, NULL },
   { "giga", 0, 0, 30, NULL },
   { "gigabyte", 0, 0, 30, NULL },
   { "gigabytes", 0, 0, 30, NULL },
   { "gigas", 0, 0, 30, NULL },
+  { "giltig", W_EXPIRY, 0, 0, NULL },
+  { "giorni", W_DAY, 0, 0, NULL },
+  { "giu", 0, 6, 0, NULL },
+  { "giugno", 0, 6, 0, NULL },
   { "glowne", W_PRIMARY, 0, 0, NULL },
   { "glownego", W_PRIMARY, 0, 0, NULL },
   { "glownym", W_PRIMARY, 0, 0, NULL },
   { "go", 0, 0, 30, NULL },
+  { "grn", 0, 0, 0, "UAH" },
+  { "gru", 0, 12, 0, NULL },
+  { "grudnia", 0, 12, 0, NULL },
+  { "grudzien", 0, 12, 0, NULL },
   { "gs", 0, 0, 0, "PYG" },
+  { "guaranies", 0, 0, 0, "PYG" },
   { "gultig", W_EXPIRY, 0, 0, NULL },
+  { "gun", W_DAY, 0, 0, NULL },
   { "guthaben", W_BALANCE, 0, 0, NULL },
+  { "gyldig", W_EXPIRY, 0, 0, NULL },
+  { "hadi", W_EXPIRY, 0, 0, NULL },
   { "harga", W_PRICE, 0, 0, NULL },
+  { "hari", W_DAY, 0, 0, NULL },
   { "hasta", W_EXPIRY, 0, 0, NULL },
   { "hauptguthaben", W_BALANCE | W_PRIMARY, 0, 0, NULL },
   { "have", W_PHRASE, 0, 0, NULL },
+  { "haziran", 0, 6, 0, NULL },
+  { "heinakuuta", 0, 7, 0, NULL },
+  { "helmikuuta", 0, 2, 0, NULL },
   { "hingga", W_EXPIRY, 0, 0, NULL },
   { "hlavni", W_PRIMARY, 0, 0, NULL },
+  { "hrn", 0, 0, 0, "UAH" },
+  { "huhtikuuta", 0, 4, 0, NULL },
+  { "ianuarie", 0, 1, 0, NULL },
   { "incorrecta", 0, 0, 0, NULL },
   { "incorrecto", 0, 0, 0, NULL },
   { "indisponible", W_ERROR, 0, 0, NULL },
@@ -326,19 +499,28 @@ static const SaldoWord words[] = {
   { "invalid", W_PHRASE, 0, 0, NULL },
   { "invalida", 0, 0, 0, NULL },
   { "invalido", 0, 0, 0, NULL },
+  { "iulie", 0, 7, 0, NULL },
+  { "iunie", 0, 6, 0, NULL },
   { "jan", 0, 1, 0, NULL },
   { "janeiro", 0, 1, 0, NULL },
   { "januar", 0, 1, 0, NULL },
+  { "januari", 0, 1, 0, NULL },
   { "january", 0, 1, 0, NULL },
   { "janv", 0, 1, 0, NULL },
   { "janvier", 0, 1, 0, NULL },
+  { "joulukuuta", 0, 12, 0, NULL },
+  { "jour", W_DAY, 0, 0, NULL },
+  { "jours", W_DAY, 0, 0, NULL },
+  { "jt", 0, 0, 6, NULL },
   { "juil", 0, 7, 0, NULL },
   { "juillet", 0, 7, 0, NULL },
   { "juin", 0, 6, 0, NULL },
   { "jul", 0, 7, 0, NULL },
+  { "julai", 0, 7, 0, NULL },
   { "julho", 0, 7, 0, NULL },
   { "juli", 0, 7, 0, NULL },
   { "julio", 0, 7, 0, NULL },
+  { "julius", 0, 7, 0, NULL },
   { "july", 0, 7, 0, NULL },
   { "jumlah", W_TOTAL, 0, 0, NULL },
   { "jun", 0, 6, 0, NULL },
@@ -346,80 +528,177 @@ static const SaldoWord words[] = {
   { "junho", 0, 6, 0, NULL },
   { "juni", 0, 6, 0, NULL },
   { "junio", 0, 6, 0, NULL },
+  { "junius", 0, 6, 0, NULL },
   { "jusqu", W_EXPIRY, 0, 0, NULL },
+  { "juta", 0, 0, 6, NULL },
+  { "kadar", W_EXPIRY, 0, 0, NULL },
+  { "kasim", 0, 11, 0, NULL },
   { "kb", 0, 0, 10, NULL },
   { "kc", 0, 0, 0, "CZK" },
+  { "kcs", 0, 0, 0, "CZK" },
   { "kd", 0, 0, 0, "KWD" },
   { "kein", W_PHRASE, 0, 0, NULL },
   { "kembali", W_MENU, 0, 0, NULL },
+  { "kesakuuta", 0, 6, 0, NULL },
   { "kesobb", W_PHRASE, 0, 0, NULL },
   { "kib", 0, 0, 10, NULL },
+  { "kip", 0, 0, 0, "LAK" },
   { "ko", 0, 0, 10, NULL },
+  { "konta", 0, 0, 0, NULL },
   { "korun", 0, 0, 0, "CZK" },
+  { "koruna", 0, 0, 0, "CZK" },
+  { "korunas", 0, 0, 0, "CZK" },
   { "kostet", W_PRICE, 0, 0, NULL },
   { "kr", 0, 0, 0, "KR" },
   { "kredit", W_BALANCE, 0, 0, NULL },
+  { "kreditu", W_BALANCE, 0, 0, NULL },
   { "kredyt", W_BALANCE, 0, 0, NULL },
-  { "ksh", W_CUR_PREFIX, 0, 0, "KES" },
+  { "ksh", 0, 0, 0, "KES" },
+  { "kshs", 0, 0, 0, "KES" },
+  { "kveten", 0, 5, 0, NULL },
+  { "kvetna", 0, 5, 0, NULL },
+  { "kwacha", 0, 0, 0, "KWACHA" },
+  { "kwanza", 0, 0, 0, "AOA" },
+  { "kwanzas", 0, 0, 0, "AOA" },
+  { "kwi", 0, 4, 0, NULL },
+  { "kwiecien", 0, 4, 0, NULL },
+  { "kwietnia", 0, 4, 0, NULL },
+  { "kyat", 0, 0, 0, "MMK" },
+  { "kyats", 0, 0, 0, "MMK" },
+  { "l", W_CUR_PREFIX, 0, 0, "L" },
   { "lagi", 0, 0, 0, NULL },
   { "lanjut", W_MENU, 0, 0, NULL },
+  { "lari", 0, 0, 0, "GEL" },
   { "last", W_PRICE, 0, 0, NULL },
   { "later", 0, 0, 0, NULL },
-  { "lei", 0, 0, 0, "RON" },
+  { "le", W_FILLER, 0, 0, NULL },
+  { "leden", 0, 1, 0, NULL },
+  { "ledna", 0, 1, 0, NULL },
+  { "lei", 0, 0, 0, "LEI" },
+  { "lejar", W_EXPIRY, 0, 0, NULL },
+  { "lempiras", 0, 0, 0, "HNL" },
+  { "leone", 0, 0, 0, "SLE" },
+  { "leones", 0, 0, 0, "SLE" },
+  { "leu", 0, 0, 0, "LEI" },
+  { "leva", 0, 0, 0, "BGN" },
+  { "lip", 0, 7, 0, NULL },
+  { "lipca", 0, 7, 0, NULL },
+  { "lipiec", 0, 7, 0, NULL },
+  { "lira", 0, 0, 0, "TRY" },
+  { "listopad", 0, 11, 0, NULL },
+  { "listopada", 0, 11, 0, NULL },
+  { "listopadu", 0, 11, 0, NULL },
   { "loan", W_LOAN, 0, 0, NULL },
   { "loans", W_LOAN, 0, 0, NULL },
+  { "lokakuuta", 0, 10, 0, NULL },
   { "luego", 0, 0, 0, NULL },
+  { "lug", 0, 7, 0, NULL },
+  { "luglio", 0, 7, 0, NULL },
+  { "lut", 0, 2, 0, NULL },
+  { "lutego", 0, 2, 0, NULL },
+  { "luty", 0, 2, 0, NULL },
+  { "maaliskuuta", 0, 3, 0, NULL },
+  { "maart", 0, 3, 0, NULL },
+  { "mac", 0, 3, 0, NULL },
+  { "machi", 0, 3, 0, NULL },
+  { "mag", 0, 5, 0, NULL },
+  { "maggio", 0, 5, 0, NULL },
   { "mai", 0, 5, 0, NULL },
   { "main", W_PRIMARY, 0, 0, NULL },
   { "maintenance", W_ERROR, 0, 0, NULL },
   { "maio", 0, 5, 0, NULL },
   { "mais", 0, 0, 0, NULL },
+  { "maj", 0, 5, 0, NULL },
+  { "maja", 0, 5, 0, NULL },
+  { "majus", 0, 5, 0, NULL },
+  { "manat", 0, 0, 0, "MANAT" },
   { "mantenimiento", W_ERROR, 0, 0, NULL },
   { "manutencao", W_ERROR, 0, 0, NULL },
   { "mar", 0, 3, 0, NULL },
+  { "marca", 0, 3, 0, NULL },
   { "march", 0, 3, 0, NULL },
+  { "marcius", 0, 3, 0, NULL },
   { "marco", 0, 3, 0, NULL },
+  { "maret", 0, 3, 0, NULL },
+  { "marraskuuta", 0, 11, 0, NULL },
   { "mars", 0, 3, 0, NULL },
+  { "mart", 0, 3, 0, NULL },
+  { "martie", 0, 3, 0, NULL },
   { "marz", 0, 3, 0, NULL },
+  { "marzec", 0, 3, 0, NULL },
   { "marzo", 0, 3, 0, NULL },
   { "mas", W_MENU, 0, 0, NULL },
   { "may", 0, 5, 0, NULL },
+  { "mayis", 0, 5, 0, NULL },
   { "mayo", 0, 5, 0, NULL },
   { "mb", 0, 0, 20, NULL },
   { "mega", 0, 0, 20, NULL },
   { "megabyte", 0, 0, 20, NULL },
   { "megabytes", 0, 0, 20, NULL },
   { "megas", 0, 0, 20, NULL },
+  { "mei", 0, 5, 0, NULL },
   { "menu", W_MENU, 0, 0, NULL },
+  { "mes", W_MONTHS, 0, 0, NULL },
+  { "mese", W_MONTHS, 0, 0, NULL },
+  { "meses", W_MONTHS, 0, 0, NULL },
+  { "mesi", W_MONTHS, 0, 0, NULL },
+  { "meticais", 0, 0, 0, "MZN" },
+  { "metical", 0, 0, 0, "MZN" },
   { "mib", 0, 0, 20, NULL },
+  { "milhoes", 0, 0, 6, NULL },
+  { "million", 0, 0, 6, NULL },
+  { "millon", 0, 0, 6, NULL },
+  { "millones", 0, 0, 6, NULL },
+  { "mln", 0, 0, 6, NULL },
   { "mmi", 0, 0, 0, NULL },
   { "mo", 0, 0, 20, NULL },
+  { "mois", W_MONTHS, 0, 0, NULL },
+  { "monat", W_MONTHS, 0, 0, NULL },
+  { "monate", W_MONTHS, 0, 0, NULL },
+  { "month", W_MONTHS, 0, 0, NULL },
+  { "months", W_MONTHS, 0, 0, NULL },
   { "more", W_MENU, 0, 0, NULL },
+  { "mpaka", W_EXPIRY, 0, 0, NULL },
   { "mrz", 0, 3, 0, NULL },
+  { "n", W_CUR_PREFIX, 0, 0, "N" },
+  { "naira", 0, 0, 0, "NGN" },
   { "nao", W_PHRASE, 0, 0, NULL },
+  { "nap", W_DAY, 0, 0, NULL },
+  { "napig", W_DAY, 0, 0, NULL },
   { "nd", W_FILLER, 0, 0, NULL },
   { "next", W_MENU, 0, 0, NULL },
+  { "ngay", W_FILLER, 0, 0, NULL },
   { "nicht", W_PHRASE, 0, 0, NULL },
+  { "nisan", 0, 4, 0, NULL },
   { "no", W_PHRASE, 0, 0, NULL },
+  { "noiembrie", 0, 11, 0, NULL },
   { "not", W_PHRASE, 0, 0, NULL },
   { "nov", 0, 11, 0, NULL },
+  { "novemba", 0, 11, 0, NULL },
   { "november", 0, 11, 0, NULL },
   { "novembre", 0, 11, 0, NULL },
   { "novembro", 0, 11, 0, NULL },
   { "noviembre", 0, 11, 0, NULL },
   { "nuevamente", 0, 0, 0, NULL },
+  { "ocak", 0, 1, 0, NULL },
   { "oct", 0, 10, 0, NULL },
   { "octatok", W_BALANCE, 0, 0, NULL },
   { "october", 0, 10, 0, NULL },
   { "octobre", 0, 10, 0, NULL },
+  { "octombrie", 0, 10, 0, NULL },
   { "octubre", 0, 10, 0, NULL },
   { "of", W_FILLER | W_OF, 0, 0, NULL },
+  { "ogos", 0, 8, 0, NULL },
   { "okt", 0, 10, 0, NULL },
+  { "oktoba", 0, 10, 0, NULL },
   { "oktober", 0, 10, 0, NULL },
+  { "on", W_FILLER, 0, 0, NULL },
   { "opcion", W_MENU | W_PHRASE, 0, 0, NULL },
   { "opciones", W_MENU, 0, 0, NULL },
   { "option", W_MENU, 0, 0, NULL },
   { "options", W_MENU, 0, 0, NULL },
+  { "ott", 0, 10, 0, NULL },
+  { "ottobre", 0, 10, 0, NULL },
   { "out", 0, 10, 0, NULL },
   { "outubro", 0, 10, 0, NULL },
   { "owe", W_LOAN, 0, 0, NULL },
@@ -428,10 +707,15 @@ static const SaldoWord words[] = {
   { "pagar", W_PRICE, 0, 0, NULL },
   { "pago", W_PRICE, 0, 0, NULL },
   { "pague", W_PRICE, 0, 0, NULL },
+  { "pana", W_EXPIRY, 0, 0, NULL },
   { "pas", W_PHRASE, 0, 0, NULL },
   { "pasa", W_NEGATE, 0, 0, NULL },
   { "pasar", W_NEGATE, 0, 0, NULL },
   { "pase", W_NEGATE, 0, 0, NULL },
+  { "paz", 0, 10, 0, NULL },
+  { "pazdziernik", 0, 10, 0, NULL },
+  { "pazdziernika", 0, 10, 0, NULL },
+  { "pembelian", W_PRICE, 0, 0, NULL },
   { "peso", 0, 0, 0, "PESO" },
   { "pesos", 0, 0, 0, "PESO" },
   { "pinjaman", W_LOAN, 0, 0, NULL },
@@ -441,10 +725,11 @@ static const SaldoWord words[] = {
   { "platny", W_EXPIRY, 0, 0, NULL },
   { "please", W_PHRASE, 0, 0, NULL },
   { "plus", W_PHRASE, 0, 0, NULL },
-  { "pound", 0, 0, 0, "GBP" },
-  { "pounds", 0, 0, 0, "GBP" },
+  { "pound", 0, 0, 0, "POUND" },
+  { "pounds", 0, 0, 0, "POUND" },
   { "pozdeji", W_PHRASE, 0, 0, NULL },
   { "pozniej", 0, 0, 0, NULL },
+  { "pozostalo", W_BALANCE, 0, 0, NULL },
   { "precio", W_PRICE, 0, 0, NULL },
   { "preis", W_PRICE, 0, 0, NULL },
   { "prestado", W_LOAN, 0, 0, NULL },
@@ -459,16 +744,33 @@ static const SaldoWord words[] = {
   { "promocion", W_PROMO, 0, 0, NULL },
   { "promocional", W_PROMO, 0, 0, NULL },
   { "promocionales", W_PROMO, 0, 0, NULL },
+  { "promocyjne", W_PROMO, 0, 0, NULL },
+  { "promocyjny", W_PROMO, 0, 0, NULL },
+  { "promocyjnych", W_PROMO, 0, 0, NULL },
   { "promotion", W_PROMO, 0, 0, NULL },
   { "promotional", W_PROMO, 0, 0, NULL },
+  { "proses", 0, 0, 0, NULL },
+  { "prosince", 0, 12, 0, NULL },
+  { "prosinec", 0, 12, 0, NULL },
+  { "pula", 0, 0, 0, "BWP" },
   { "pulsa", W_BALANCE, 0, 0, NULL },
-  { "r", W_CUR_PREFIX, 0, 0, "ZAR" },
+  { "q", W_CUR_PREFIX, 0, 0, "Q" },
+  { "quetzales", 0, 0, 0, "GTQ" },
+  { "r", 0, 0, 0, "R" },
   { "rand", 0, 0, 0, "ZAR" },
   { "razem", W_TOTAL, 0, 0, NULL },
+  { "rb", 0, 0, 3, NULL },
   { "rd", W_FILLER, 0, 0, NULL },
   { "reais", 0, 0, 0, "BRL" },
   { "real", 0, 0, 0, "BRL" },
+  { "recarga", W_PRICE, 0, 0, NULL },
+  { "recargado", W_PRICE, 0, 0, NULL },
+  { "recargas", W_PRICE, 0, 0, NULL },
   { "recargaste", W_PRICE, 0, 0, NULL },
+  { "recargo", W_PRICE, 0, 0, NULL },
+  { "recarregado", W_PRICE, 0, 0, NULL },
+  { "recarregou", W_PRICE, 0, 0, NULL },
+  { "recharge", W_PRICE, 0, 0, NULL },
   { "recharged", W_PRICE, 0, 0, NULL },
   { "regresar", W_MENU, 0, 0, NULL },
   { "renew", W_PRICE, 0, 0, NULL },
@@ -481,58 +783,133 @@ static const SaldoWord words[] = {
   { "reply", W_MENU, 0, 0, NULL },
   { "responde", W_MENU, 0, 0, NULL },
   { "retour", W_MENU, 0, 0, NULL },
+  { "rial", 0, 0, 0, "RIAL" },
+  { "rials", 0, 0, 0, "RIAL" },
+  { "ribu", 0, 0, 3, NULL },
+  { "riel", 0, 0, 0, "KHR" },
+  { "rijen", 0, 10, 0, NULL },
+  { "rijna", 0, 10, 0, NULL },
+  { "ringgit", 0, 0, 0, "MYR" },
+  { "riyal", 0, 0, 0, "RIAL" },
+  { "riyals", 0, 0, 0, "RIAL" },
+  { "rm", W_CUR_PREFIX, 0, 0, "MYR" },
+  { "rmb", 0, 0, 0, "CNY" },
   { "ron", 0, 0, 0, "RON" },
   { "rp", W_CUR_PREFIX, 0, 0, "IDR" },
-  { "rupees", 0, 0, 0, "INR" },
+  { "rs", 0, 0, 0, "RUPEE" },
+  { "rub", 0, 0, 0, "RUB" },
+  { "rubl", 0, 0, 0, "RUB" },
+  { "rublei", 0, 0, 0, "RUB" },
+  { "rublej", 0, 0, 0, "RUB" },
+  { "rubley", 0, 0, 0, "RUB" },
+  { "rupee", 0, 0, 0, "RUPEE" },
+  { "rupees", 0, 0, 0, "RUPEE" },
   { "rupiah", 0, 0, 0, "IDR" },
+  { "s.d", W_EXPIRY, 0, 0, NULL },
+  { "s/d", W_EXPIRY, 0, 0, NULL },
+  { "saat", 0, 0, 0, NULL },
   { "saldo", W_BALANCE, 0, 0, NULL },
+  { "saldoa", W_BALANCE, 0, 0, NULL },
+  { "saldon", W_BALANCE, 0, 0, NULL },
   { "saldos", W_BALANCE, 0, 0, NULL },
   { "salir", W_MENU, 0, 0, NULL },
   { "sampai", W_EXPIRY, 0, 0, NULL },
+  { "scade", W_EXPIRY, 0, 0, NULL },
+  { "scadenza", W_EXPIRY, 0, 0, NULL },
+  { "sd", W_EXPIRY, 0, 0, NULL },
   { "se", 0, 0, 0, NULL },
+  { "sebesar", 0, 0, 0, NULL },
   { "selecciona", W_MENU, 0, 0, NULL },
   { "select", W_MENU, 0, 0, NULL },
+  { "semaine", W_WEEK, 0, 0, NULL },
+  { "semaines", W_WEEK, 0, 0, NULL },
+  { "semana", W_WEEK, 0, 0, NULL },
+  { "semanas", W_WEEK, 0, 0, NULL },
   { "sent", W_PRICE, 0, 0, NULL },
   { "sep", 0, 9, 0, NULL },
   { "sept", 0, 9, 0, NULL },
+  { "septemba", 0, 9, 0, NULL },
   { "september", 0, 9, 0, NULL },
   { "septembre", 0, 9, 0, NULL },
+  { "septembrie", 0, 9, 0, NULL },
   { "septiembre", 0, 9, 0, NULL },
   { "set", 0, 9, 0, NULL },
   { "setembro", 0, 9, 0, NULL },
   { "setiembre", 0, 9, 0, NULL },
+  { "settembre", 0, 9, 0, NULL },
+  { "sh", 0, 0, 0, "SHILLING" },
   { "share", W_NEGATE, 0, 0, NULL },
+  { "shilling", 0, 0, 0, "SHILLING" },
+  { "shillings", 0, 0, 0, "SHILLING" },
+  { "shs", 0, 0, 0, "SHILLING" },
   { "sibuk", W_ERROR, 0, 0, NULL },
+  { "sierpien", 0, 8, 0, NULL },
+  { "sierpnia", 0, 8, 0, NULL },
   { "siguiente", W_MENU, 0, 0, NULL },
+  { "siku", W_DAY, 0, 0, NULL },
   { "sin", W_PHRASE, 0, 0, NULL },
   { "sisa", W_BALANCE, 0, 0, NULL },
   { "sol", 0, 0, 0, "PEN" },
   { "solde", W_BALANCE, 0, 0, NULL },
+  { "soldul", W_BALANCE, 0, 0, NULL },
   { "soles", 0, 0, 0, "PEN" },
+  { "som", 0, 0, 0, "SOM" },
+  { "somoni", 0, 0, 0, "TJS" },
   { "spater", W_PHRASE, 0, 0, NULL },
   { "spendable", W_SPENDABLE, 0, 0, NULL },
   { "sprobuj", W_PHRASE, 0, 0, NULL },
+  { "srodki", W_BALANCE, 0, 0, NULL },
+  { "srodkow", W_BALANCE, 0, 0, NULL },
+  { "srpen", 0, 8, 0, NULL },
+  { "srpna", 0, 8, 0, NULL },
   { "st", W_FILLER, 0, 0, NULL },
+  { "stan", W_BALANCE, 0, 0, NULL },
+  { "sty", 0, 1, 0, NULL },
+  { "styczen", 0, 1, 0, NULL },
+  { "stycznia", 0, 1, 0, NULL },
+  { "subat", 0, 2, 0, NULL },
   { "suivant", W_MENU, 0, 0, NULL },
   { "sur", W_OF, 0, 0, NULL },
   { "system", W_PHRASE, 0, 0, NULL },
+  { "syyskuuta", 0, 9, 0, NULL },
+  { "szept", 0, 9, 0, NULL },
+  { "szeptember", 0, 9, 0, NULL },
+  { "tag", W_DAY, 0, 0, NULL },
+  { "tage", W_DAY, 0, 0, NULL },
+  { "tagen", W_DAY, 0, 0, NULL },
+  { "taka", 0, 0, 0, "BDT" },
+  { "tammikuuta", 0, 1, 0, NULL },
+  { "tanggal", W_FILLER, 0, 0, NULL },
   { "tard", 0, 0, 0, NULL },
   { "tarde", 0, 0, 0, NULL },
   { "tarifa", W_PRICE, 0, 0, NULL },
   { "tb", 0, 0, 40, NULL },
   { "tegoed", W_BALANCE, 0, 0, NULL },
   { "tem", 0, 0, 0, NULL },
+  { "temmuz", 0, 7, 0, NULL },
+  { "tenge", 0, 0, 0, "KZT" },
   { "tente", W_PHRASE, 0, 0, NULL },
   { "tersedia", W_SPENDABLE, 0, 0, NULL },
+  { "tgl", W_FILLER, 0, 0, NULL },
   { "th", W_FILLER, 0, 0, NULL },
   { "tib", 0, 0, 40, NULL },
+  { "tidak", W_PHRASE, 0, 0, NULL },
   { "tiene", 0, 0, 0, NULL },
   { "tienes", 0, 0, 0, NULL },
+  { "til", W_EXPIRY, 0, 0, NULL },
   { "till", W_EXPIRY, 0, 0, NULL },
   { "timeout", W_ERROR, 0, 0, NULL },
+  { "tk", 0, 0, 0, "BDT" },
+  { "tl", 0, 0, 0, "TRY" },
+  { "toman", 0, 0, 0, "TOMAN" },
+  { "tomans", 0, 0, 0, "TOMAN" },
+  { "topped", W_PRICE, 0, 0, NULL },
+  { "topup", W_PRICE, 0, 0, NULL },
+  { "tot", W_EXPIRY, 0, 0, NULL },
   { "totaal", W_TOTAL, 0, 0, NULL },
   { "total", W_TOTAL, 0, 0, NULL },
   { "totale", W_TOTAL, 0, 0, NULL },
+  { "toukokuuta", 0, 5, 0, NULL },
   { "transfer", W_NEGATE, 0, 0, NULL },
   { "transferencia", W_NEGATE, 0, 0, NULL },
   { "transferido", W_PRICE, 0, 0, NULL },
@@ -541,24 +918,37 @@ static const SaldoWord words[] = {
   { "transferred", W_PRICE, 0, 0, NULL },
   { "transfiere", W_NEGATE, 0, 0, NULL },
   { "try", W_PHRASE, 0, 0, NULL },
+  { "tsh", 0, 0, 0, "TZS" },
+  { "tshs", 0, 0, 0, "TZS" },
+  { "ugshs", 0, 0, 0, "UGX" },
+  { "ulang", W_PRICE, 0, 0, NULL },
   { "ultima", W_PRICE, 0, 0, NULL },
   { "unavailable", W_ERROR, 0, 0, NULL },
   { "unknown", W_PHRASE, 0, 0, NULL },
+  { "unor", 0, 2, 0, NULL },
+  { "unora", 0, 2, 0, NULL },
   { "until", W_EXPIRY, 0, 0, NULL },
   { "usable", W_SPENDABLE, 0, 0, NULL },
-  { "ush", W_CUR_PREFIX, 0, 0, "UGX" },
+  { "usd", 0, 0, 0, "USD" },
+  { "ush", 0, 0, 0, "UGX" },
+  { "ushs", 0, 0, 0, "UGX" },
   { "utama", W_PRIMARY, 0, 0, NULL },
   { "utilisable", W_SPENDABLE, 0, 0, NULL },
+  { "valabil", W_EXPIRY, 0, 0, NULL },
   { "valable", W_EXPIRY, 0, 0, NULL },
   { "valid", W_EXPIRY, 0, 0, NULL },
   { "valida", W_EXPIRY, 0, 0, NULL },
   { "validade", W_EXPIRY, 0, 0, NULL },
   { "validas", W_EXPIRY, 0, 0, NULL },
+  { "validez", W_EXPIRY, 0, 0, NULL },
+  { "validity", W_EXPIRY, 0, 0, NULL },
   { "valido", W_EXPIRY, 0, 0, NULL },
   { "validos", W_EXPIRY, 0, 0, NULL },
   { "van", W_OF, 0, 0, NULL },
   { "vence", W_EXPIRY, 0, 0, NULL },
   { "vencen", W_EXPIRY, 0, 0, NULL },
+  { "vencera", W_EXPIRY, 0, 0, NULL },
+  { "vencimento", W_EXPIRY, 0, 0, NULL },
   { "vencimiento", W_EXPIRY, 0, 0, NULL },
   { "verfugbar", W_SPENDABLE, 0, 0, NULL },
   { "verfugbare", W_SPENDABLE, 0, 0, NULL },
@@ -566,61 +956,119 @@ static const SaldoWord words[] = {
   { "verfugbares", W_SPENDABLE, 0, 0, NULL },
   { "vigencia", W_EXPIRY, 0, 0, NULL },
   { "vigente", W_EXPIRY, 0, 0, NULL },
+  { "vigentes", W_EXPIRY, 0, 0, NULL },
   { "vissza", W_MENU, 0, 0, NULL },
+  { "voimassa", W_EXPIRY, 0, 0, NULL },
   { "volver", W_MENU, 0, 0, NULL },
   { "von", W_OF, 0, 0, NULL },
   { "vuelva", W_PHRASE, 0, 0, NULL },
   { "wartung", W_ERROR, 0, 0, NULL },
   { "wazne", W_EXPIRY, 0, 0, NULL },
   { "waznosc", W_EXPIRY, 0, 0, NULL },
+  { "week", W_WEEK, 0, 0, NULL },
+  { "weeks", W_WEEK, 0, 0, NULL },
   { "weiter", W_MENU, 0, 0, NULL },
+  { "woche", W_WEEK, 0, 0, NULL },
+  { "wochen", W_WEEK, 0, 0, NULL },
   { "won", 0, 0, 0, "KRW" },
   { "wroc", W_MENU, 0, 0, NULL },
+  { "wrz", 0, 9, 0, NULL },
+  { "wrzesien", 0, 9, 0, NULL },
+  { "wrzesnia", 0, 9, 0, NULL },
+  { "xof", 0, 0, 0, "XOF" },
   { "yen", 0, 0, 0, "JPY" },
+  { "yuan", 0, 0, 0, "CNY" },
   { "z", W_OF, 0, 0, NULL },
+  { "zari", 0, 9, 0, NULL },
+  { "zbyva", W_BALANCE, 0, 0, NULL },
   { "ze", W_OF, 0, 0, NULL },
   { "zero", W_PHRASE, 0, 0, NULL },
+  { "zile", W_DAY, 0, 0, NULL },
   { "zl", 0, 0, 0, "PLN" },
+  { "zlote", 0, 0, 0, "PLN" },
   { "zloty", 0, 0, 0, "PLN" },
   { "zlotych", 0, 0, 0, "PLN" },
   { "zpet", W_MENU, 0, 0, NULL },
   { "zuruck", W_MENU, 0, 0, NULL },
   { "zustatek", W_BALANCE, 0, 0, NULL },
+  { "авг", 0, 8, 0, NULL },
+  { "август", 0, 8, 0, NULL },
   { "августа", 0, 8, 0, NULL },
+  { "апр", 0, 4, 0, NULL },
+  { "апрель", 0, 4, 0, NULL },
   { "апреля", 0, 4, 0, NULL },
   { "баланс", W_BALANCE, 0, 0, NULL },
+  { "балансе", W_BALANCE, 0, 0, NULL },
+  { "березня", 0, 3, 0, NULL },
   { "бонус", W_BALANCE | W_BONUS, 0, 0, NULL },
   { "бонусного", W_BALANCE | W_BONUS, 0, 0, NULL },
   { "бонусный", W_BALANCE | W_BONUS, 0, 0, NULL },
   { "бонусов", W_BALANCE | W_BONUS, 0, 0, NULL },
   { "бонусы", W_BALANCE | W_BONUS, 0, 0, NULL },
+  { "вересня", 0, 9, 0, NULL },
   { "выход", W_MENU, 0, 0, NULL },
   { "гб", 0, 0, 30, NULL },
+  { "гривень", 0, 0, 0, "UAH" },
+  { "гривні", 0, 0, 0, "UAH" },
   { "грн", 0, 0, 0, "UAH" },
+  { "грудня", 0, 12, 0, NULL },
   { "далее", W_MENU, 0, 0, NULL },
+  { "деиствует", W_EXPIRY, 0, 0, NULL },
   { "действителен", W_EXPIRY, 0, 0, NULL },
   { "действует", W_EXPIRY, 0, 0, NULL },
+  { "дек", 0, 12, 0, NULL },
+  { "декабрь", 0, 12, 0, NULL },
   { "декабря", 0, 12, 0, NULL },
+  { "ден", 0, 0, 0, "MKD" },
+  { "день", W_DAY, 0, 0, NULL },
+  { "дин", 0, 0, 0, "RSD" },
+  { "днеи", W_DAY, 0, 0, NULL },
+  { "дня", W_DAY, 0, 0, NULL },
+  { "дні", W_DAY, 0, 0, NULL },
+  { "днів", W_DAY, 0, 0, NULL },
   { "до", W_EXPIRY, 0, 0, NULL },
   { "долг", W_LOAN, 0, 0, NULL },
   { "доступно", W_SPENDABLE, 0, 0, NULL },
   { "доступный", W_SPENDABLE, 0, 0, NULL },
   { "доступных", W_SPENDABLE, 0, 0, NULL },
+  { "драм", 0, 0, 0, "AMD" },
+  { "діиснии", W_EXPIRY, 0, 0, NULL },
+  { "діє", W_EXPIRY, 0, 0, NULL },
+  { "жовтня", 0, 10, 0, NULL },
   { "задолженность", W_LOAN, 0, 0, NULL },
   { "из", W_OF, 0, 0, NULL },
   { "истекает", W_EXPIRY, 0, 0, NULL },
   { "итого", W_TOTAL, 0, 0, NULL },
+  { "июль", 0, 7, 0, NULL },
   { "июля", 0, 7, 0, NULL },
+  { "июнь", 0, 6, 0, NULL },
   { "июня", 0, 6, 0, NULL },
   { "кб", 0, 0, 10, NULL },
+  { "квітня", 0, 4, 0, NULL },
+  { "лари", 0, 0, 0, "GEL" },
+  { "лв", 0, 0, 0, "BGN" },
+  { "липня", 0, 7, 0, NULL },
+  { "листопада", 0, 11, 0, NULL },
+  { "лютого", 0, 2, 0, NULL },
+  { "маи", 0, 5, 0, NULL },
+  { "мар", 0, 3, 0, NULL },
+  { "март", 0, 3, 0, NULL },
   { "марта", 0, 3, 0, NULL },
   { "мая", 0, 5, 0, NULL },
   { "мб", 0, 0, 20, NULL },
+  { "месяц", W_MONTHS, 0, 0, NULL },
+  { "месяца", W_MONTHS, 0, 0, NULL },
+  { "месяцев", W_MONTHS, 0, 0, NULL },
+  { "млн", 0, 0, 6, NULL },
   { "назад", W_MENU, 0, 0, NULL },
   { "недоступен", W_ERROR, 0, 0, NULL },
   { "недоступна", W_ERROR, 0, 0, NULL },
+  { "ноя", 0, 11, 0, NULL },
+  { "ноябрь", 0, 11, 0, NULL },
   { "ноября", 0, 11, 0, NULL },
   { "общий", W_TOTAL, 0, 0, NULL },
+  { "окт", 0, 10, 0, NULL },
+  { "октябрь", 0, 10, 0, NULL },
   { "октября", 0, 10, 0, NULL },
   { "основного", W_PRIMARY, 0, 0, NULL },
   { "основной", W_PRIMARY, 0, 0, NULL },
@@ -629,20 +1077,103 @@ static const SaldoWord words[] = {
   { "остаток", W_BALANCE, 0, 0, NULL },
   { "повторите", W_PHRASE, 0, 0, NULL },
   { "позже", 0, 0, 0, NULL },
+  { "поповнення", W_PRICE, 0, 0, NULL },
+  { "пополнение", W_PRICE, 0, 0, NULL },
+  { "пополнили", W_PRICE, 0, 0, NULL },
   { "попробуйте", W_PHRASE, 0, 0, NULL },
   { "р", 0, 0, 0, "RUB" },
+  { "рахунку", W_BALANCE, 0, 0, NULL },
   { "руб", 0, 0, 0, "RUB" },
+  { "рублеи", 0, 0, 0, "RUB" },
   { "рублей", 0, 0, 0, "RUB" },
   { "рубль", 0, 0, 0, "RUB" },
   { "рубля", 0, 0, 0, "RUB" },
+  { "сен", 0, 9, 0, NULL },
+  { "сентябрь", 0, 9, 0, NULL },
   { "сентября", 0, 9, 0, NULL },
+  { "серпня", 0, 8, 0, NULL },
+  { "смн", 0, 0, 0, "TJS" },
+  { "сом", 0, 0, 0, "SOM" },
+  { "сомони", 0, 0, 0, "TJS" },
+  { "срок", W_EXPIRY, 0, 0, NULL },
   { "стоимость", W_PRICE, 0, 0, NULL },
+  { "сум", 0, 0, 0, "UZS" },
+  { "счете", W_BALANCE, 0, 0, NULL },
+  { "счету", W_BALANCE, 0, 0, NULL },
+  { "січня", 0, 1, 0, NULL },
   { "тб", 0, 0, 40, NULL },
+  { "тг", 0, 0, 0, "KZT" },
+  { "тенге", 0, 0, 0, "KZT" },
+  { "травня", 0, 5, 0, NULL },
+  { "тыс", 0, 0, 3, NULL },
+  { "фев", 0, 2, 0, NULL },
+  { "февраль", 0, 2, 0, NULL },
   { "февраля", 0, 2, 0, NULL },
   { "цена", W_PRICE, 0, 0, NULL },
+  { "червня", 0, 6, 0, NULL },
   { "шиллинг", 0, 0, 0, "UGX" },
+  { "янв", 0, 1, 0, NULL },
+  { "январь", 0, 1, 0, NULL },
   { "января", 0, 1, 0, NULL },
+  { "اعتبار", W_BALANCE, 0, 0, NULL },
+  { "الرصيد", W_BALANCE, 0, 0, NULL },
+  { "تومان", 0, 0, 0, "TOMAN" },
+  { "ج.م", 0, 0, 0, "EGP" },
+  { "جنيه", 0, 0, 0, "POUND" },
+  { "حتى", W_EXPIRY, 0, 0, NULL },
+  { "د.أ", 0, 0, 0, "JOD" },
+  { "د.إ", 0, 0, 0, "AED" },
+  { "د.ب", 0, 0, 0, "BHD" },
+  { "د.ت", 0, 0, 0, "TND" },
+  { "د.ج", 0, 0, 0, "DZD" },
+  { "د.ع", 0, 0, 0, "IQD" },
+  { "د.ك", 0, 0, 0, "KWD" },
+  { "د.ل", 0, 0, 0, "LYD" },
+  { "د.م", 0, 0, 0, "MAD" },
+  { "درهم", 0, 0, 0, "DIRHAM" },
+  { "دينار", 0, 0, 0, "DINAR" },
+  { "ر.س", 0, 0, 0, "SAR" },
+  { "ر.ع", 0, 0, 0, "OMR" },
+  { "ر.ق", 0, 0, 0, "QAR" },
+  { "ر.ي", 0, 0, 0, "YER" },
+  { "رصيد", W_BALANCE, 0, 0, NULL },
+  { "رصيدك", W_BALANCE, 0, 0, NULL },
+  { "رصيدكم", W_BALANCE, 0, 0, NULL },
+  { "ريال", 0, 0, 0, "RIAL" },
+  { "ریال", 0, 0, 0, "RIAL" },
+  { "صالح", W_EXPIRY, 0, 0, NULL },
+  { "ل.س", 0, 0, 0, "SYP" },
+  { "ل.ل", 0, 0, 0, "LBP" },
+  { "موجودی", W_BALANCE, 0, 0, NULL },
+  { "ينتهي", W_EXPIRY, 0, 0, NULL },
+  { "คงเหลือ", W_BALANCE, 0, 0, NULL },
+  { "ถึง", W_EXPIRY, 0, 0, NULL },
+  { "บ", 0, 0, 0, "THB" },
+  { "บาท", 0, 0, 0, "THB" },
+  { "ยอดเงิน", W_BALANCE, 0, 0, NULL },
+  { "หมดอายุ", W_EXPIRY, 0, 0, NULL },
+  { "เงินคงเหลือ", W_BALANCE, 0, 0, NULL },
+  { "โบนัส", W_BONUS, 0, 0, NULL },
+  { "까지", W_EXPIRY, 0, 0, NULL },
+  { "유효기간", W_EXPIRY, 0, 0, NULL },
+  { "잔액", W_BALANCE, 0, 0, NULL },
+  { "余额", W_BALANCE, 0, 0, NULL },
+  { "元", 0, 0, 0, "CNY" },
   { "円", 0, 0, 0, "JPY" },
+  { "到期", W_EXPIRY, 0, 0, NULL },
+  { "可用余额", W_BALANCE | W_SPENDABLE, 0, 0, NULL },
+  { "应付", W_PRICE, 0, 0, NULL },
+  { "扣费", W_PRICE, 0, 0, NULL },
+  { "有効期限", W_EXPIRY, 0, 0, NULL },
+  { "有效期", W_EXPIRY, 0, 0, NULL },
+  { "残高", W_BALANCE, 0, 0, NULL },
+  { "消费", W_PRICE, 0, 0, NULL },
+  { "至", W_EXPIRY, 0, 0, NULL },
+  { "话费余额", W_BALANCE, 0, 0, NULL },
+  { "账单", W_PRICE, 0, 0, NULL },
+  { "账户余额", W_BALANCE, 0, 0, NULL },
+  { "费", W_PRICE, 0, 0, NULL },
+  { "赠送", W_BONUS, 0, 0, NULL },
   { "원", 0, 0, 0, "KRW" },
 };
 
@@ -655,17 +1186,17 @@ static const guint16 words_by_byte[257] = {
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 22, 41, 68, 95, 122, 137, 152, 158, 169, 190, 204, 212, 239, 251,
-  267, 305, 305, 328, 359, 384, 392, 413, 419, 419, 420, 429, 429, 429, 429, 429,
-  429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429,
-  429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429,
-  429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429,
-  429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429,
-  429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429, 429,
-  429, 473, 485, 485, 485, 485, 485, 485, 485, 485, 485, 485, 485, 485, 485, 485,
-  485, 485, 485, 485, 485, 485, 486, 486, 486, 486, 486, 486, 486, 487, 487, 487,
-  487, 487, 487, 487, 487, 487, 487, 487, 487, 487, 487, 487, 487, 487, 487, 487,
-  487,
+  0, 0, 39, 71, 113, 168, 201, 227, 259, 272, 286, 316, 350, 382, 445, 465,
+  488, 539, 541, 590, 659, 705, 719, 747, 760, 761, 763, 776, 776, 776, 776, 776,
+  776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776,
+  776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776,
+  776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776,
+  776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776,
+  776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776,
+  776, 866, 900, 900, 900, 900, 900, 900, 900, 927, 931, 931, 931, 931, 931, 931,
+  931, 939, 942, 942, 942, 943, 948, 953, 953, 959, 959, 959, 959, 960, 960, 960,
+  960, 960, 960, 960, 960, 960, 960, 960, 960, 960, 960, 960, 960, 960, 960, 960,
+  960,
 };
 
 typedef enum {
@@ -714,6 +1245,8 @@ static const SaldoPhrase phrases[] = {
   { SALDO_PHRASE_ERROR, { "tente", "mais", "tarde" } },
   { SALDO_PHRASE_ERROR, { "probeer", "later" } },
   { SALDO_PHRASE_ERROR, { "kesobb" } },
+  { SALDO_PHRASE_ERROR, { "tidak", "dapat" } },
+  { SALDO_PHRASE_ERROR, { "coba", "beberapa", "saat", "lagi" } },
   { SALDO_PHRASE_ERROR, { "pozdeji" } },
   { SALDO_PHRASE_ZERO, { "no", "tiene", "saldo" } },
   { SALDO_PHRASE_ZERO, { "no", "tienes", "saldo" } },
@@ -772,6 +1305,7 @@ enum {
   T_AMOUNT     = 1 << 12,  /* part of a money amount */
   T_CLAIMED    = 1 << 13,  /* balance keyword already tied to an amount after it */
   T_CLAUSE     = 1 << 14,  /* ',' or ';' just before */
+  T_PRICED     = 1 << 15,  /* part of an amount read as a price */
 };
 
 /* Separators seen inside a number */
@@ -862,7 +1396,8 @@ is_letter (gunichar c)
     return TRUE;
   if (c < 0x00C0)
     return FALSE;
-  return g_unichar_isalpha (c);
+  /* Thai, Arabic, Devanagari... write vowels as marks inside words. */
+  return g_unichar_isalpha (c) || g_unichar_ismark (c);
 }
 
 /* Horizontal space: ' ', tab, NBSP, thin and narrow no-break spaces.
@@ -1006,7 +1541,7 @@ lookup_word (const char *folded)
 /* German and Dutch build balance words by compounding: "Aufladeguthaben",
  * "Bonusguthaben" (when not listed), "beltegoed".  The head word, last,
  * gives the meaning. */
-static const char * const compound_heads[] = { "guthaben", "tegoed" };
+static const char * const compound_heads[] = { "guthaben", "tegoed", "balance", "saldo" };
 
 static int
 lookup_compound (const char *folded,
@@ -1089,17 +1624,21 @@ resolve_currency (const char              *marker,
     iso = lookup_country (peso_currencies, G_N_ELEMENTS (peso_currencies), hints->country);
     return iso != NULL ? iso : "MXN";
   }
-  for (guint i = 0; i < G_N_ELEMENTS (ambiguous_currencies); i++) {
-    const SaldoAmbiguousCurrency *a = &ambiguous_currencies[i];
+  for (guint i = 0; i < G_N_ELEMENTS (shared_currencies); i++) {
+    const SaldoSharedCurrency *shared = &shared_currencies[i];
+    const char *hinted = NULL;
 
-    if (strcmp (marker, a->marker) != 0)
+    if (strcmp (marker, shared->marker) != 0)
       continue;
-    for (guint k = 0; k < G_N_ELEMENTS (a->by_country); k++) {
-      if (a->by_country[k].country != NULL && hints->country != NULL &&
-          g_ascii_strcasecmp (hints->country, a->by_country[k].country) == 0)
-        return a->by_country[k].currency;
+    for (const char *r = shared->by_country; *r != '\0'; r += 5) {
+      if (hints->country != NULL && g_ascii_strncasecmp (hints->country, r, 2) == 0 &&
+          hints->country[2] == '\0')
+        return saldo_currency_lookup (r + 2, 3);
+      if (hints->default_currency != NULL && strncmp (hints->default_currency, r + 2, 3) == 0 &&
+          hints->default_currency[3] == '\0')
+        hinted = saldo_currency_lookup (r + 2, 3);
     }
-    return a->fallback;
+    return hinted != NULL ? hinted : shared->fallback;
   }
   return marker;
 }
@@ -1205,6 +1744,102 @@ is_word_byte_start (const char *text,
   return is_letter (*c);
 }
 
+/* Chinese, Japanese and Thai write no spaces between words, and Korean
+ * glues particles to them: a run of such letters means the table word
+ * found in it nearest its end ("月份账单合计" is a bill, "잔액은" the
+ * balance).  Lead bytes 0xE0 (Thai) and 0xE3..0xED (kana, CJK, Hangul). */
+static int
+lookup_unspaced (const char *text,
+                 gsize       len)
+{
+  guint8 lead = (guint8) text[0];
+  gsize best_end = 0, best_len = 0;
+  int best = -1;
+
+  if (lead != 0xE0 && (lead < 0xE3 || lead > 0xED))
+    return -1;
+  for (guint b = 0xE0; b <= 0xED; b++) {
+    if (b == 0xE1 || b == 0xE2)
+      continue;
+    for (guint w = words_by_byte[b]; w < words_by_byte[b + 1]; w++) {
+      gsize wl = strlen (words[w].word);
+
+      for (gsize at = 0; at + wl <= len; at++) {
+        if (memcmp (text + at, words[w].word, wl) == 0 &&
+            (at + wl > best_end || (at + wl == best_end && wl > best_len))) {
+          best_end = at + wl;
+          best_len = wl;
+          best = (int) w;
+        }
+      }
+    }
+  }
+  return best;
+}
+
+/* An abbreviation written with dots, looked up whole: "s.d." (until),
+ * "د.ل" (Libyan dinar).  Extends the token over it; the word, or -1. */
+static int
+lookup_dotted (SaldoScan  *scan,
+               SaldoToken *tok,
+               const char *first,
+               gsize       first_len)
+{
+  const char *t = scan->text;
+  gsize start = tok->end + 1, end = start;
+  char dotted[MAX_FOLD];
+  gsize len2 = 0;
+  gunichar c;
+  gsize next;
+  int w;
+
+  if (first_len > 6 || start >= scan->len || t[tok->end] != '.' ||
+      !is_word_byte_start (t, start, &c, &next))
+    return -1;
+  end = next;
+  while (end < scan->len) {
+    c = decode (t, end, &next);
+    if (!is_letter (c))
+      break;
+    end = next;
+  }
+  if (end - start > 12 || first_len + 1 + (end - start) * 2 >= sizeof (dotted))
+    return -1;
+  memcpy (dotted, first, first_len);
+  dotted[first_len] = '.';
+  if (!fold_word (t, start, end, dotted + first_len + 1, &len2))
+    return -1;
+  w = lookup_word (dotted);
+  if (w < 0)
+    return -1;
+  tok->end = end;
+  /* its closing dot, unless that ends the sentence */
+  if (end + 1 < scan->len && t[end] == '.' && t[end + 1] == ' ' && !g_ascii_isupper (t[MIN (end + 2, scan->len - 1)]))
+    tok->end++;
+  return w;
+}
+
+/* ISO 4217 codes that are also common words in capitals ("ALL 50 SMS",
+ * "TOP UP 10", "TRY AGAIN"): a currency only where it is the line's. */
+static const char *
+iso_code_word (const SaldoScan *scan,
+               const char      *text)
+{
+  static const char * const wordlike[] = {
+    "ALL", "AMD", "ANG", "BAM", "BOB", "CUP", "DOP", "GEL", "LAK", "MAD", "MOP", "MUR",
+    "NAD", "PEN", "SOS", "TOP", "TRY",
+  };
+  const char *iso = saldo_currency_lookup (text, 3);
+
+  if (iso == NULL)
+    return NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (wordlike); i++) {
+    if (strcmp (iso, wordlike[i]) == 0)
+      return g_strcmp0 (hinted_currency (scan->hints), iso) == 0 ? iso : NULL;
+  }
+  return iso;
+}
+
 static void
 classify_word (SaldoScan  *scan,
                SaldoToken *tok,
@@ -1226,6 +1861,13 @@ classify_word (SaldoScan  *scan,
   if (!fold_word (scan->text, tok->start, end, buf, &flen))
     return;
 
+  /* "s/d" (Indonesian "sampai dengan", until) before Peru's "S/". */
+  if (flen == 1 && buf[0] == 's' && end + 1 < scan->len && scan->text[end] == '/' &&
+      (scan->text[end + 1] | 0x20) == 'd' && (end + 2 == scan->len || !is_ascii_alpha (scan->text[end + 2]))) {
+    tok->word = (gint16) lookup_word ("s/d");
+    tok->end = end + 2;
+    return;
+  }
   /* "S/" and "S/." are Peru's sol whatever follows. */
   if (flen == 1 && buf[0] == 's' && end < scan->len && scan->text[end] == '/') {
     tok->type = TOK_CURRENCY;
@@ -1251,16 +1893,30 @@ classify_word (SaldoScan  *scan,
       return;
     }
   }
-  tok->word = (gint16) lookup_word (buf);
+  tok->word = (gint16) lookup_dotted (scan, tok, buf, flen);
+  if (tok->word < 0)
+    tok->word = (gint16) lookup_word (buf);
   if (tok->word < 0)
     tok->word = (gint16) lookup_compound (buf, flen);
+  if (tok->word < 0)
+    tok->word = (gint16) lookup_unspaced (scan->text + tok->start, tok->end - tok->start);
   if (tok->word >= 0 && words[tok->word].currency != NULL) {
     tok->currency = words[tok->word].currency;
     if (words[tok->word].flags & W_CUR_PREFIX)
       tok->flags |= T_PREFIX;
   } else if (upper && flen == 3) {
     /* ISO codes count only in capitals: "PEN" but not "pen". */
-    tok->currency = saldo_currency_lookup (scan->text + tok->start, 3);
+    tok->currency = iso_code_word (scan, scan->text + tok->start);
+  }
+  /* The dot of an abbreviated currency before its number: "Rp.3000",
+   * "Rs. 50", "Kc. 120". */
+  if (tok->currency != NULL && tok->end + 1 < scan->len && scan->text[tok->end] == '.') {
+    gsize k = tok->end + 1;
+
+    while (k < scan->len && scan->text[k] == ' ')
+      k++;
+    if (k < scan->len && is_digit (scan->text[k]))
+      tok->end++;
   }
 }
 
@@ -1366,12 +2022,20 @@ tokenize (SaldoScan *scan)
       tok->end = next;
       i = next;
     } else {
-      /* Punctuation and other symbols separate tokens. */
+      /* Punctuation and other symbols separate tokens.  SMS often leave
+       * out the space after a full stop: "0.00.Simply keep". */
       if ((c == '.' || c == '!' || c == '?' || c == ';') &&
-          (next >= len || space_len (t, len, next) != 0 || t[next] == '\n' || t[next] == '\r'))
+          (next >= len || space_len (t, len, next) != 0 || t[next] == '\n' || t[next] == '\r' ||
+           (c == '.' && g_ascii_isupper (t[next]))))
         pending |= T_SENTENCE;
       if (c == ':' || c == '=')
         pending |= T_COLON;
+      /* "USD:5.87": a currency and its number joined by a colon. */
+      if (c == ':' && scan->n_tok > 0 && scan->tok[scan->n_tok - 1].currency != NULL &&
+          scan->tok[scan->n_tok - 1].end == i && next < len && is_digit (t[next])) {
+        i = next;
+        continue;
+      }
       if (c == ',' || c == ';')
         pending |= T_CLAUSE;
       pending &= ~T_ADJACENT;
@@ -1531,11 +2195,12 @@ number_to_bytes (const SaldoNumber *num,
 #define MAX_DATES 16
 
 typedef struct {
-  guint   first;  /* token indices, inclusive */
-  guint   last;
-  guint16 year;
-  guint8  month;
-  guint8  day;
+  guint    first;  /* token indices, inclusive */
+  guint    last;
+  guint16  year;
+  guint8   month;
+  guint8   day;
+  gboolean relative;  /* "válido por 30 días": an expiry by how it is said */
 } SaldoDate;
 
 static gboolean
@@ -1782,6 +2447,7 @@ find_dates (SaldoScan *scan,
 
     if (tok->flags & T_USED)
       continue;
+    dates[n].relative = FALSE;
     if (tok->type == TOK_NUMBER && tok->groups >= 2) {
       if (numeric_date (scan, tok, &dates[n])) {
         dates[n].first = dates[n].last = i;
@@ -1810,9 +2476,22 @@ word_flags (const SaldoScan *scan,
   if (tok->type != TOK_WORD || tok->word < 0)
     return 0;
   flags = words[tok->word].flags;
-  if ((flags & W_BALANCE) && i > 0 && scan->tok[i - 1].type == TOK_WORD &&
-      scan->tok[i - 1].word >= 0 && (words[scan->tok[i - 1].word].flags & W_NEGATE))
-    flags &= ~W_BALANCE;
+  /* "Pasa Saldo", "TOPUP pulsa", "recarga de saldo": the balance word
+   * names what a service moves, not the balance. */
+  if ((flags & W_BALANCE) && i > 0) {
+    guint p = i - 1;
+
+    if (p > 0 && scan->tok[p].type == TOK_WORD && scan->tok[p].word >= 0 &&
+        (words[scan->tok[p].word].flags & W_OF))
+      p--;
+    if (scan->tok[p].type == TOK_WORD && scan->tok[p].word >= 0 &&
+        (words[scan->tok[p].word].flags & (W_NEGATE | W_PRICE)))
+      flags &= ~W_BALANCE;
+  }
+  /* ...but "saldo recarga" names a balance, the one recharged. */
+  if ((flags & W_PRICE) && i > 0 && scan->tok[i - 1].type == TOK_WORD && scan->tok[i - 1].word >= 0 &&
+      (words[scan->tok[i - 1].word].flags & W_BALANCE))
+    flags &= ~W_PRICE;
   return flags;
 }
 
@@ -1925,6 +2604,7 @@ typedef struct {
   guint         options;
   gboolean      menu_word;
   gboolean      spendable;
+  guint64       option_numbers;   /* bit n: an option numbered n */
 } SaldoSignals;
 
 static void
@@ -1935,8 +2615,16 @@ find_signals (SaldoScan    *scan,
   for (guint i = 0; i < scan->n_tok; i++) {
     guint32 flags = word_flags (scan, i);
 
-    if (scan->tok[i].flags & T_OPTION)
+    if (scan->tok[i].flags & T_OPTION) {
+      const SaldoToken *tok = &scan->tok[i];
+      guint v = 0;
+
+      for (gsize k = tok->start; k < tok->end; k++)
+        v = v * 10 + (guint) (scan->text[k] - '0');
       sig->options++;
+      if (v < 64)
+        sig->option_numbers |= G_GUINT64_CONSTANT (1) << v;
+    }
     if (flags & W_MENU)
       sig->menu_word = TRUE;
     /* "verfügbares Guthaben", "saldo disponible", "available balance" */
@@ -2020,6 +2708,7 @@ read_amount (SaldoScan   *scan,
              guint        i,
              int          cur,
              const char  *iso,
+             gint64       scale,
              SaldoAmount *out)
 {
   const SaldoToken *tok = &scan->tok[i];
@@ -2044,6 +2733,14 @@ read_amount (SaldoScan   *scan,
           scan->text + tok->start, iso);
     return FALSE;
   }
+  /* "Rp 25rb" is 25 thousand rupiah, "50000 toman" 500000 rials: exact. */
+  if (scale > 1) {
+    if (out->minor > G_MAXINT64 / scale || out->minor < -(G_MAXINT64 / scale)) {
+      note (scan, "'%.*s' is too large", (int) (tok->end - tok->start), scan->text + tok->start);
+      return FALSE;
+    }
+    out->minor *= scale;
+  }
   out->num = i;
   out->cur = cur;
   out->first = cur >= 0 ? MIN ((guint) cur, i) : i;
@@ -2064,7 +2761,7 @@ unit_after (const SaldoScan *scan,
   if (i + 1 >= scan->n_tok)
     return FALSE;
   next = &scan->tok[i + 1];
-  if (next->type != TOK_WORD || next->word < 0 || words[next->word].unit_shift == 0 ||
+  if (next->type != TOK_WORD || next->word < 0 || words[next->word].unit_shift < 10 ||
       !(next->flags & T_ADJACENT))
     return FALSE;
   *shift = words[next->word].unit_shift;
@@ -2081,10 +2778,11 @@ find_amounts (SaldoScan   *scan,
   *n_amounts = *n_data = 0;
   for (guint i = 0; i < scan->n_tok; i++) {
     SaldoToken *tok = &scan->tok[i];
-    guint shift;
+    guint shift, after;
     int cur = -1;
     const char *iso;
     guint kw;
+    gint64 scale = 1;
 
     if (tok->type != TOK_NUMBER || (tok->flags & (T_USED | T_PHONE | T_CODE | T_IN_OPTION)))
       continue;
@@ -2104,31 +2802,44 @@ find_amounts (SaldoScan   *scan,
     if (*n_amounts == MAX_CANDIDATES)
       continue;
 
+    /* "25rb", "2,5 jt", "5 mil": thousands and millions */
+    after = i + 1;
+    if (after < scan->n_tok && scan->tok[after].type == TOK_WORD && scan->tok[after].word >= 0 &&
+        (words[scan->tok[after].word].unit_shift == 3 || words[scan->tok[after].word].unit_shift == 6) &&
+        (scan->tok[after].flags & T_ADJACENT)) {
+      scale = words[scan->tok[after].word].unit_shift == 3 ? 1000 : 1000000;
+      after++;
+    }
     if (i > 0 && (tok->flags & T_ADJACENT) && has_currency (scan, i - 1))
       cur = (int) i - 1;
-    else if (i + 1 < scan->n_tok && has_currency (scan, i + 1) &&
-             (scan->tok[i + 1].flags & T_ADJACENT) && !(scan->tok[i + 1].flags & T_PREFIX))
-      cur = (int) i + 1;
+    else if (after < scan->n_tok && has_currency (scan, after) &&
+             (scan->tok[after].flags & T_ADJACENT) && !(scan->tok[after].flags & T_PREFIX))
+      cur = (int) after;
 
     if (cur >= 0) {
       iso = resolve_currency (scan->tok[cur].currency, scan->hints);
+      if (strcmp (scan->tok[cur].currency, CUR_TOMAN) == 0)
+        scale *= 10;
+    } else if (scale > 1) {
+      continue;
     } else {
       /* A number without currency is money only right after a balance
        * keyword: "Saldo: 8.40", not "llama al 123" or "marca 1". */
-      if (keyword_before (scan, i, W_BALANCE, 3, &kw) < 0)
+      if (keyword_before (scan, i, W_BALANCE, (tok->flags & T_COLON) ? BEFORE_WINDOW : 3, &kw) < 0)
         continue;
       if (!(tok->flags & T_COLON) && !(tok->seps & (SEP_DOT | SEP_COMMA)))
         continue;
       iso = hinted_currency (scan->hints);
     }
-    if (read_amount (scan, i, cur, iso, &amounts[*n_amounts])) {
+    if (read_amount (scan, i, cur, iso, scale, &amounts[*n_amounts])) {
       SaldoAmount *a = &amounts[*n_amounts];
 
+      if (after > i + 1 && (guint) cur < after)
+        a->last = after - 1;
       for (guint k = a->first; k <= a->last; k++)
         scan->tok[k].flags |= T_AMOUNT;
       (*n_amounts)++;
-      if (cur == (int) i + 1)
-        i++;
+      i = a->last;
     }
   }
 }
@@ -2210,14 +2921,21 @@ associate (SaldoScan   *scan,
     SaldoAmount *am = &amounts[a];
     int bal_after = keyword_after (scan, am->last, W_BALANCE, AFTER_WINDOW);
     int price_after = keyword_after (scan, am->last, W_PRICE, AFTER_WINDOW);
+    /* A rate is a price: "£10 per month", "S/ 5 x 7 días". */
+    int rate = keyword_after (scan, am->last, W_PERIOD, 2);
     int bal = keyword_score (bal_before[a], bal_after);
-    int price = keyword_score (price_before[a], price_after);
+    int price;
     guint32 after = label_at[a] < 0 ? name_after (scan, am) : 0;
 
+    if (rate >= 0 && (price_after < 0 || rate < price_after))
+      price_after = rate;
+    price = keyword_score (price_before[a], price_after);
     /* A tie goes to a balance keyword before the amount. */
     am->anchored = bal != G_MAXINT && (bal < price || (bal == price && bal == bal_before[a]));
     am->priced = !am->anchored && price != G_MAXINT;
     am->contested = am->priced && bal != G_MAXINT;
+    for (guint k = am->first; am->priced && k <= am->last; k++)
+      scan->tok[k].flags |= T_PRICED;
     if (label_at[a] >= 0)
       am->label = label_of (word_flags (scan, (guint) label_at[a]));
     else if (after != 0 && (am->anchored || (after & W_LABEL)))
@@ -2243,6 +2961,13 @@ data_is_offer (SaldoScan       *scan,
   int price = keyword_before (scan, data->num, W_PRICE, 4, &kw);
   int bal = keyword_before (scan, data->num, W_BALANCE, 4, &kw);
 
+  for (guint k = data->num; price < 0 && k > 0; k--) {
+    if (scan->tok[k].flags & (T_SENTENCE | T_CLAUSE | T_LINE_START))
+      break;
+    /* "£10 per month for 3GB": what a price buys */
+    if (scan->tok[k - 1].flags & T_PRICED)
+      price = 0;
+  }
   if (price >= 0 && (bal < 0 || bal > price)) {
     note (scan, "data '%.*s' is an offer", (int) (scan->tok[data->unit].end - scan->tok[data->num].start),
           scan->text + scan->tok[data->num].start);
@@ -2264,7 +2989,67 @@ is_expiry_date (SaldoScan       *scan,
 {
   guint kw;
 
-  return keyword_before (scan, date->first, W_EXPIRY, BEFORE_WINDOW, &kw) >= 0;
+  return date->relative || keyword_before (scan, date->first, W_EXPIRY, BEFORE_WINDOW, &kw) >= 0;
+}
+
+/* "válido por 30 días", "vence en 2 semanas", "valid for 1 month",
+ * "30 días de vigencia": an expiry counted from the reading's time
+ * (hints->now, UTC); a month is a calendar month, clamped to its end. */
+static guint
+find_relative_dates (SaldoScan *scan,
+                     SaldoDate *dates,
+                     guint      n)
+{
+  gint64 today;
+
+  if (scan->hints->now == 0)
+    return n;
+  today = scan->hints->now >= 0 ? scan->hints->now / 86400 : (scan->hints->now - 86399) / 86400;
+  for (guint i = 0; i + 1 < scan->n_tok && n < MAX_DATES; i++) {
+    const SaldoToken *tok = &scan->tok[i];
+    guint32 unit = word_flags (scan, i + 1) & W_PERIOD;
+    guint count = 0, kw, after;
+    guint y, m, d;
+    SaldoDate date = { i, i + 1, 0, 0, 0, TRUE };
+
+    if (tok->type != TOK_NUMBER || tok->groups != 1 || tok->end - tok->start > 3 ||
+        (tok->flags & (T_USED | T_PHONE | T_CODE | T_AMOUNT)) || unit == 0)
+      continue;
+    for (gsize k = tok->start; k < tok->end; k++)
+      count = count * 10 + (guint) (scan->text[k] - '0');
+    after = skip_fillers (scan, i + 2, 2);
+    if (count == 0 ||
+        (keyword_before (scan, i, W_EXPIRY, 3, &kw) < 0 &&
+         !(after < scan->n_tok && (word_flags (scan, after) & W_EXPIRY))))
+      continue;
+    if (unit & W_MONTHS) {
+      guint total;
+
+      civil_from_days (today, &y, &m, &d);
+      total = y * 12 + (m - 1) + count;
+      y = total / 12;
+      m = total % 12 + 1;
+      d = MIN (d, days_in_month (y, m));
+    } else {
+      civil_from_days (today + (gint64) count * ((unit & W_WEEK) ? 7 : 1), &y, &m, &d);
+    }
+    if (y < 1990 || y > 2100)
+      continue;
+    date.year = (guint16) y;
+    date.month = (guint8) m;
+    date.day = (guint8) d;
+    scan->tok[i].flags |= T_USED;
+    /* keep text order: the first expiry date is the one taken */
+    for (guint k = n; ; k--) {
+      if (k == 0 || dates[k - 1].first < date.first) {
+        memmove (&dates[k + 1], &dates[k], (n - k) * sizeof (SaldoDate));
+        dates[k] = date;
+        break;
+      }
+    }
+    n++;
+  }
+  return n;
 }
 
 /* Result */
@@ -2479,6 +3264,18 @@ add_money_bucket (SaldoScan         *scan,
     bucket_set_expiry (b, date);
 }
 
+static gboolean
+same_sentence (const SaldoScan *scan,
+               guint            from,
+               guint            to)
+{
+  for (guint k = from + 1; k <= to && k < scan->n_tok; k++) {
+    if (scan->tok[k].flags & T_SENTENCE)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* The line's expiry: the main bucket's own, else the first expiry date
  * that no other money bucket owns. */
 static const SaldoDate *
@@ -2493,8 +3290,9 @@ line_expiry (SaldoScan        *scan,
 
     if (!is_expiry_date (scan, &dates[d]))
       continue;
+    /* owned by the last amount before it in its sentence */
     for (guint a = 0; a < money->n_amounts; a++) {
-      if (money->amounts[a].last < dates[d].first)
+      if (money->amounts[a].last < dates[d].first && same_sentence (scan, money->amounts[a].last, dates[d].first))
         owner = (int) a;
     }
     if (owner < 0 || owner == main_at)
@@ -2528,9 +3326,13 @@ scan_text (SaldoScan *scan)
   if (scan->truncated)
     note (scan, "only the first %u tokens were read", MAX_TOKENS);
   n_dates = find_dates (scan, dates);
+  n_dates = find_relative_dates (scan, dates, n_dates);
   find_signals (scan, &sig);
   scan->spendable = sig.spendable;
-  menu = sig.options >= 2 || (sig.options == 1 && sig.menu_word);
+  /* A menu numbers its options in a row ("1", "2"...): "0 free minutes"
+   * and "20 MORE Weekend minutes" are lines of a list, not options. */
+  menu = (sig.options >= 2 && (sig.option_numbers & (sig.option_numbers >> 1)) != 0) ||
+         (sig.options == 1 && sig.menu_word);
   if (menu)
     mark_options (scan);
   find_amounts (scan, amounts, &n_amounts, data, &n_data);
@@ -2782,7 +3584,7 @@ read_pattern_group (SaldoScan  *scan,
       if (iso == NULL)
         iso = hinted_currency (scan->hints);
     }
-    if (!read_amount (&sub, i, -1, iso, &am))
+    if (!read_amount (&sub, i, -1, iso, 1, &am))
       return FALSE;
     fill_amount (&sub, &am, s);
     if (cur >= 0 && currency_iso == NULL)
@@ -2813,10 +3615,13 @@ apply_pattern (SaldoScan *scan,
     scan_init (&sub, scan->text + s, e - s, scan->hints, result);
     tokenize (&sub);
     for (guint k = 0; k < sub.n_tok && iso == NULL; k++) {
-      if (has_currency (&sub, k)) {
+      /* Any ISO code the carrier's pattern names, also "ALL" or "TOP". */
+      if (has_currency (&sub, k))
         iso = resolve_currency (sub.tok[k].currency, scan->hints);
+      else if (sub.tok[k].flags & T_UPPER)
+        iso = saldo_currency_lookup (sub.text + sub.tok[k].start, sub.tok[k].end - sub.tok[k].start);
+      if (iso != NULL)
         set_span (&cur_span, sub.tok[k].start, sub.tok[k].end, s);
-      }
     }
   }
   amount = read_pattern_group (scan, info, "amount", iso, -1);
@@ -3027,6 +3832,19 @@ table_error (GError    **error,
   return FALSE;
 }
 
+/* An ISO 4217 code, or a marker that resolves to some. */
+static gboolean
+currency_is_known (const char *currency)
+{
+  if (strcmp (currency, CUR_DOLLAR) == 0 || strcmp (currency, CUR_PESO) == 0)
+    return TRUE;
+  for (gsize i = 0; i < G_N_ELEMENTS (shared_currencies); i++) {
+    if (strcmp (currency, shared_currencies[i].marker) == 0)
+      return TRUE;
+  }
+  return saldo_currency_is_valid (currency);
+}
+
 gboolean
 saldo_balance_parser_check_tables (GError **error)
 {
@@ -3039,14 +3857,22 @@ saldo_balance_parser_check_tables (GError **error)
       !check_country_table (peso_currencies, G_N_ELEMENTS (peso_currencies), "pesos", error) ||
       !check_country_table (dollar_prefixes, G_N_ELEMENTS (dollar_prefixes), "dollar prefixes", error))
     return FALSE;
-  for (gsize i = 0; i < G_N_ELEMENTS (ambiguous_currencies); i++) {
-    if (saldo_currency_minor_digits (ambiguous_currencies[i].fallback) < 0)
-      return table_error (error, "unknown fallback currency '%s'", ambiguous_currencies[i].fallback);
+  for (gsize i = 0; i < G_N_ELEMENTS (shared_currencies); i++) {
+    const SaldoSharedCurrency *shared = &shared_currencies[i];
+
+    if (shared->fallback != NULL && !saldo_currency_is_valid (shared->fallback))
+      return table_error (error, "unknown fallback currency '%s'", shared->fallback);
+    if (strlen (shared->by_country) % 5 != 0)
+      return table_error (error, "'%s': records are 5 characters", shared->marker);
+    for (const char *r = shared->by_country; *r != '\0'; r += 5) {
+      if (!g_ascii_isupper (r[0]) || !g_ascii_isupper (r[1]) || saldo_currency_lookup (r + 2, 3) == NULL)
+        return table_error (error, "'%s': bad record '%.5s'", shared->marker, r);
+    }
   }
   for (gsize i = 0; i < G_N_ELEMENTS (currency_symbols); i++) {
     if (i > 0 && currency_symbols[i - 1].c >= currency_symbols[i].c)
       return table_error (error, "symbol table: '%s' is out of order", currency_symbols[i].currency);
-    if (saldo_currency_minor_digits (resolve_currency (currency_symbols[i].currency, &none)) < 0)
+    if (!currency_is_known (currency_symbols[i].currency))
       return table_error (error, "symbol table: unknown currency '%s'", currency_symbols[i].currency);
   }
 
@@ -3072,11 +3898,10 @@ saldo_balance_parser_check_tables (GError **error)
       return table_error (error, "word table: '%s' is not folded", w->word);
     if (w->month > 12)
       return table_error (error, "word table: '%s' has a bad month", w->word);
-    if (w->unit_shift != 0 && w->unit_shift != 10 && w->unit_shift != 20 &&
-        w->unit_shift != 30 && w->unit_shift != 40)
+    if (w->unit_shift != 0 && w->unit_shift != 3 && w->unit_shift != 6 && w->unit_shift != 10 &&
+        w->unit_shift != 20 && w->unit_shift != 30 && w->unit_shift != 40)
       return table_error (error, "word table: '%s' has a bad unit", w->word);
-    if (w->currency != NULL &&
-        saldo_currency_minor_digits (resolve_currency (w->currency, &none)) < 0)
+    if (w->currency != NULL && !currency_is_known (w->currency))
       return table_error (error, "word table: '%s' has an unknown currency", w->word);
   }
 
