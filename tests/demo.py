@@ -21,6 +21,7 @@ from saldo_testcase import BUS_NAME, CLARO, MOVISTAR  # noqa: E402
 
 from gi.repository import GLib  # noqa: E402
 from test_topup import HOOK_SECRET, FakeProvider  # noqa: E402
+from saldo_session import NotificationMock, SessionBus, agent_env, start_agent  # noqa: E402
 
 
 CARRIERS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -36,6 +37,33 @@ def run(rig, argv):
              for i, a in enumerate(argv)]
     print('$ ' + ' '.join(shown), flush=True)
     subprocess.run(argv, env=dict(rig.env, SALDO_CARRIERS_DIR=CARRIERS), check=False)
+
+
+class Desktop:
+    """The user's session: a session bus, a notification server (python-
+    dbusmock's, which records what it is asked to show) and saldo-agent;
+    show() prints the notifications that arrived since the last call."""
+
+    def __init__(self, rig, build):
+        self.session = SessionBus(rig)
+        self.mock = NotificationMock(rig, self.session)
+        env = agent_env(rig, self.session, build, LC_MONETARY='es_PE.UTF-8',
+                        LOCPATH=os.path.join(build, 'tests'))
+        env.pop('G_MESSAGES_DEBUG', None)
+        start_agent(rig, self.session, build, env=env)
+        self.seen = 0
+
+    def show(self, wait_for=None, timeout=30):
+        if wait_for is not None:
+            self.mock.wait_for(lambda n: wait_for in n.summary, timeout, since=self.seen)
+        shown = self.mock.notifications()
+        for n in shown[self.seen:]:
+            buttons = ''.join('  [%s]' % label for label in n.actions.values())
+            print('  \033[36m[notification %d%s] %s\033[0m\n      %s%s' % (
+                n.id, ', replaces %d' % n.replaces if n.replaces else '', n.summary,
+                n.body.replace('\n', '\n      '), buttons), flush=True)
+        self.seen = len(shown)
+        return shown
 
 
 def main():
@@ -100,6 +128,8 @@ def main():
         rig.wait_bus_name(BUS_NAME, 15, proc=proc)
         rig.wait_for(lambda: active_lines() == 2, 20, 'two active lines')
         run(rig, [saldoctl, 'status'])
+        say('the owner\'s desktop: saldo-agent on a session bus, notifications printed as shown')
+        desktop = Desktop(rig, os.path.abspath(args.build))
         time.sleep(args.pause)
 
         say('read both balances by USSD (Claro *777#, Movistar *515#) through ModemManager')
@@ -111,8 +141,8 @@ def main():
 
         say('Movistar texts a new balance from 515 (an SMS from anyone else is ignored)')
         movistar.inject_sms('+51999888777', 'Tu saldo es S/ 99.00')
-        movistar.inject_sms('515', 'Movistar: Recarga exitosa. Tu saldo es S/ 24.20')
-        rig.wait_for(lambda: '24.20' in subprocess.run(
+        movistar.inject_sms('515', 'Movistar: Bono de S/ 1 recibido. Tu saldo es S/ 5.20')
+        rig.wait_for(lambda: '5.20' in subprocess.run(
             [saldoctl, 'balance', '2'], env=rig.env, capture_output=True, text=True).stdout,
             30, 'the SMS balance')
         run(rig, [saldoctl, 'balance', '2'])
@@ -132,7 +162,19 @@ def main():
         run(rig, [saldoctl, 'history'])
         run(rig, [saldoctl, 'balance', '1'])
         print('payment backend saw %d charge(s)' % len(pay.charges()), flush=True)
+        desktop.show('Top-up arrived')
         run(rig, [saldoctl, 'rules', 'test', '1', '--balance', '3'])
+        time.sleep(args.pause)
+
+        say('Movistar\'s rule asks first: below S/ 30, top up S/ 10 once the owner says yes')
+        movistar.set_ussd('*515#', 'Movistar: Su saldo es S/. 15.20 hasta el 15/01/2027')
+        run(rig, [saldoctl, 'rules', 'add', '2', '--below', '30', '--amount', '10',
+                  '--provider', 'demo-pay', '--confirm'])
+        question = [n for n in desktop.show('Top up') if n.actions][-1]
+        print('the owner clicks [%s] (polkit asks for the password on a real desktop)'
+              % question.actions['confirm'], flush=True)
+        desktop.mock.invoke(question.id, 'confirm')
+        desktop.show('Top-up arrived')
         time.sleep(args.pause)
 
         say('unplug the Claro modem (ModemManager restarts without it)')
