@@ -51,6 +51,7 @@ enum {
   W_DAY        = 1 << 16, /* periods: "válido por 30 días", "€10 per month" */
   W_WEEK       = 1 << 17,
   W_MONTHS     = 1 << 18,
+  W_MINUS      = 1 << 19, /* "minus 5 rubles" */
 };
 
 #define W_PERIOD (W_DAY | W_WEEK | W_MONTHS)
@@ -70,6 +71,7 @@ typedef struct {
 #define CUR_PESO   "PESO"
 #define CUR_CDOLLAR "C$"
 #define CUR_TOMAN  "TOMAN"   /* Iran: ten rials */
+#define CUR_RUBLE  "RUBLE"
 
 typedef struct {
   const char *country;
@@ -180,6 +182,7 @@ static const SaldoSharedCurrency shared_currencies[] = {
   { "Q", NULL, "GTGTQ" },
   { "L", NULL, "HNHNL" },
   { CUR_TOMAN, "IRR", "IRIRR" },
+  { CUR_RUBLE, "RUB", "RURUB" },
 };
 
 /* Letters glued to a "$": "US$", "R$"...; sorted by prefix. */
@@ -230,6 +233,7 @@ static const SaldoWord words[] = {
   { "agustos", 0, 8, 0, NULL },
   { "agustus", 0, 8, 0, NULL },
   { "airtime", W_BALANCE, 0, 0, NULL },
+  { "aktif", W_EXPIRY, 0, 0, NULL },
   { "aktionsguthaben", W_BALANCE | W_PROMO, 0, 0, NULL },
   { "am", W_FILLER, 0, 0, NULL },
   { "aout", 0, 8, 0, NULL },
@@ -334,6 +338,7 @@ static const SaldoWord words[] = {
   { "dalasi", 0, 0, 0, "GMD" },
   { "dalej", W_MENU, 0, 0, NULL },
   { "dapat", 0, 0, 0, NULL },
+  { "dapatkan", W_PRICE, 0, 0, NULL },
   { "dari", W_OF, 0, 0, NULL },
   { "day", W_DAY, 0, 0, NULL },
   { "days", W_DAY, 0, 0, NULL },
@@ -380,6 +385,7 @@ static const SaldoWord words[] = {
   { "dostepne", W_SPENDABLE, 0, 0, NULL },
   { "dostepnych", W_SPENDABLE, 0, 0, NULL },
   { "dostupny", W_SPENDABLE, 0, 0, NULL },
+  { "dptkn", W_PRICE, 0, 0, NULL },
   { "dram", 0, 0, 0, "AMD" },
   { "duben", 0, 4, 0, NULL },
   { "dubna", 0, 4, 0, NULL },
@@ -440,8 +446,10 @@ static const SaldoWord words[] = {
   { "fr", 0, 0, 0, "FRANC" },
   { "franc", 0, 0, 0, "FRANC" },
   { "francs", 0, 0, 0, "FRANC" },
+  { "free", W_PRICE, 0, 0, NULL },
   { "frw", 0, 0, 0, "RWF" },
   { "ft", 0, 0, 0, "HUF" },
+  { "gagal", W_ERROR, 0, 0, NULL },
   { "gb", 0, 0, 30, NULL },
   { "gecerli", W_EXPIRY, 0, 0, NULL },
   { "geldig", W_EXPIRY, 0, 0, NULL },
@@ -464,6 +472,7 @@ static const SaldoWord words[] = {
   { "glownego", W_PRIMARY, 0, 0, NULL },
   { "glownym", W_PRIMARY, 0, 0, NULL },
   { "go", 0, 0, 30, NULL },
+  { "gratis", W_PRICE, 0, 0, NULL },
   { "grn", 0, 0, 0, "UAH" },
   { "gru", 0, 12, 0, NULL },
   { "grudnia", 0, 12, 0, NULL },
@@ -649,6 +658,7 @@ static const SaldoWord words[] = {
   { "million", 0, 0, 6, NULL },
   { "millon", 0, 0, 6, NULL },
   { "millones", 0, 0, 6, NULL },
+  { "minus", W_MINUS, 0, 0, NULL },
   { "mln", 0, 0, 6, NULL },
   { "mmi", 0, 0, 0, NULL },
   { "mo", 0, 0, 20, NULL },
@@ -797,11 +807,11 @@ static const SaldoWord words[] = {
   { "ron", 0, 0, 0, "RON" },
   { "rp", W_CUR_PREFIX, 0, 0, "IDR" },
   { "rs", 0, 0, 0, "RUPEE" },
-  { "rub", 0, 0, 0, "RUB" },
-  { "rubl", 0, 0, 0, "RUB" },
-  { "rublei", 0, 0, 0, "RUB" },
-  { "rublej", 0, 0, 0, "RUB" },
-  { "rubley", 0, 0, 0, "RUB" },
+  { "rub", 0, 0, 0, "RUBLE" },
+  { "rubl", 0, 0, 0, "RUBLE" },
+  { "rublei", 0, 0, 0, "RUBLE" },
+  { "rublej", 0, 0, 0, "RUBLE" },
+  { "rubley", 0, 0, 0, "RUBLE" },
   { "rupee", 0, 0, 0, "RUPEE" },
   { "rupees", 0, 0, 0, "RUPEE" },
   { "rupiah", 0, 0, 0, "IDR" },
@@ -888,6 +898,7 @@ static const SaldoWord words[] = {
   { "tem", 0, 0, 0, NULL },
   { "temmuz", 0, 7, 0, NULL },
   { "tenge", 0, 0, 0, "KZT" },
+  { "tenggang", W_EXPIRY, 0, 0, NULL },
   { "tente", W_PHRASE, 0, 0, NULL },
   { "tersedia", W_SPENDABLE, 0, 0, NULL },
   { "tgl", W_FILLER, 0, 0, NULL },
@@ -1013,7 +1024,6 @@ static const SaldoWord words[] = {
   { "грн", 0, 0, 0, "UAH" },
   { "грудня", 0, 12, 0, NULL },
   { "далее", W_MENU, 0, 0, NULL },
-  { "деиствует", W_EXPIRY, 0, 0, NULL },
   { "действителен", W_EXPIRY, 0, 0, NULL },
   { "действует", W_EXPIRY, 0, 0, NULL },
   { "дек", 0, 12, 0, NULL },
@@ -1022,7 +1032,7 @@ static const SaldoWord words[] = {
   { "ден", 0, 0, 0, "MKD" },
   { "день", W_DAY, 0, 0, NULL },
   { "дин", 0, 0, 0, "RSD" },
-  { "днеи", W_DAY, 0, 0, NULL },
+  { "дней", W_DAY, 0, 0, NULL },
   { "дня", W_DAY, 0, 0, NULL },
   { "дні", W_DAY, 0, 0, NULL },
   { "днів", W_DAY, 0, 0, NULL },
@@ -1032,7 +1042,7 @@ static const SaldoWord words[] = {
   { "доступный", W_SPENDABLE, 0, 0, NULL },
   { "доступных", W_SPENDABLE, 0, 0, NULL },
   { "драм", 0, 0, 0, "AMD" },
-  { "діиснии", W_EXPIRY, 0, 0, NULL },
+  { "дійсний", W_EXPIRY, 0, 0, NULL },
   { "діє", W_EXPIRY, 0, 0, NULL },
   { "жовтня", 0, 10, 0, NULL },
   { "задолженность", W_LOAN, 0, 0, NULL },
@@ -1050,7 +1060,7 @@ static const SaldoWord words[] = {
   { "липня", 0, 7, 0, NULL },
   { "листопада", 0, 11, 0, NULL },
   { "лютого", 0, 2, 0, NULL },
-  { "маи", 0, 5, 0, NULL },
+  { "май", 0, 5, 0, NULL },
   { "мар", 0, 3, 0, NULL },
   { "март", 0, 3, 0, NULL },
   { "марта", 0, 3, 0, NULL },
@@ -1059,6 +1069,7 @@ static const SaldoWord words[] = {
   { "месяц", W_MONTHS, 0, 0, NULL },
   { "месяца", W_MONTHS, 0, 0, NULL },
   { "месяцев", W_MONTHS, 0, 0, NULL },
+  { "минус", W_MINUS, 0, 0, NULL },
   { "млн", 0, 0, 6, NULL },
   { "назад", W_MENU, 0, 0, NULL },
   { "недоступен", W_ERROR, 0, 0, NULL },
@@ -1081,13 +1092,12 @@ static const SaldoWord words[] = {
   { "пополнение", W_PRICE, 0, 0, NULL },
   { "пополнили", W_PRICE, 0, 0, NULL },
   { "попробуйте", W_PHRASE, 0, 0, NULL },
-  { "р", 0, 0, 0, "RUB" },
+  { "р", 0, 0, 0, "RUBLE" },
   { "рахунку", W_BALANCE, 0, 0, NULL },
-  { "руб", 0, 0, 0, "RUB" },
-  { "рублеи", 0, 0, 0, "RUB" },
-  { "рублей", 0, 0, 0, "RUB" },
-  { "рубль", 0, 0, 0, "RUB" },
-  { "рубля", 0, 0, 0, "RUB" },
+  { "руб", 0, 0, 0, "RUBLE" },
+  { "рублей", 0, 0, 0, "RUBLE" },
+  { "рубль", 0, 0, 0, "RUBLE" },
+  { "рубля", 0, 0, 0, "RUBLE" },
   { "сен", 0, 9, 0, NULL },
   { "сентябрь", 0, 9, 0, NULL },
   { "сентября", 0, 9, 0, NULL },
@@ -1186,17 +1196,17 @@ static const guint16 words_by_byte[257] = {
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 39, 71, 113, 168, 201, 227, 259, 272, 286, 316, 350, 382, 445, 465,
-  488, 539, 541, 590, 659, 705, 719, 747, 760, 761, 763, 776, 776, 776, 776, 776,
-  776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776,
-  776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776,
-  776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776,
-  776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776,
-  776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776, 776,
-  776, 866, 900, 900, 900, 900, 900, 900, 900, 927, 931, 931, 931, 931, 931, 931,
-  931, 939, 942, 942, 942, 943, 948, 953, 953, 959, 959, 959, 959, 960, 960, 960,
-  960, 960, 960, 960, 960, 960, 960, 960, 960, 960, 960, 960, 960, 960, 960, 960,
-  960,
+  0, 0, 40, 72, 114, 171, 204, 231, 265, 278, 292, 322, 356, 388, 452, 472,
+  495, 546, 548, 597, 666, 713, 727, 755, 768, 769, 771, 784, 784, 784, 784, 784,
+  784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784,
+  784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784,
+  784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784,
+  784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784,
+  784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784,
+  784, 874, 907, 907, 907, 907, 907, 907, 907, 934, 938, 938, 938, 938, 938, 938,
+  938, 946, 949, 949, 949, 950, 955, 960, 960, 966, 966, 966, 966, 967, 967, 967,
+  967, 967, 967, 967, 967, 967, 967, 967, 967, 967, 967, 967, 967, 967, 967, 967,
+  967,
 };
 
 typedef enum {
@@ -1306,6 +1316,7 @@ enum {
   T_CLAIMED    = 1 << 13,  /* balance keyword already tied to an amount after it */
   T_CLAUSE     = 1 << 14,  /* ',' or ';' just before */
   T_PRICED     = 1 << 15,  /* part of an amount read as a price */
+  T_BRACKET    = 1 << 16,  /* '(' or ')' just before */
 };
 
 /* Separators seen inside a number */
@@ -1323,7 +1334,7 @@ typedef struct {
   guint8      type;
   guint8      seps;
   guint8      groups;
-  guint16     flags;
+  guint32     flags;
   gint16      word;       /* index in words[], or -1 */
   const char *currency;   /* currency words and symbols */
   gsize       start;
@@ -1624,6 +1635,11 @@ resolve_currency (const char              *marker,
     iso = lookup_country (peso_currencies, G_N_ELEMENTS (peso_currencies), hints->country);
     return iso != NULL ? iso : "MXN";
   }
+  /* Belarus dropped four zeros on 2016-07-01: its roubles are BYN only
+   * in a reading known to be newer (older ones were BYR, withdrawn). */
+  if ((strcmp (marker, CUR_RUBLE) == 0 || strcmp (marker, "R") == 0) &&
+      hints->country != NULL && g_ascii_strcasecmp (hints->country, "BY") == 0)
+    return hints->now >= 1467331200 ? "BYN" : NULL;
   for (guint i = 0; i < G_N_ELEMENTS (shared_currencies); i++) {
     const SaldoSharedCurrency *shared = &shared_currencies[i];
     const char *hinted = NULL;
@@ -1936,8 +1952,10 @@ mark_number (SaldoScan  *scan,
     tok->flags |= T_NEGATIVE;
 
   /* Option markers: "1. ", "2) ", "3 -", "0 Salir" at a line start, or a
-   * glued "1)Saldo" / "2:Bonos" inside a one-line menu. */
-  if (tok->groups == 1 && e - s <= 2 && e < scan->len && !(tok->flags & T_CODE)) {
+   * glued "1)Saldo" / "2:Bonos" inside a one-line menu; never the number
+   * of a currency ("Rp.0.Aktif"). */
+  if (tok->groups == 1 && e - s <= 2 && e < scan->len && !(tok->flags & T_CODE) &&
+      !(scan->n_tok > 0 && (tok->flags & T_ADJACENT) && scan->tok[scan->n_tok - 1].currency != NULL)) {
     char c = t[e];
     gboolean letter_after = e + 1 < scan->len &&
                             (is_ascii_alpha (t[e + 1]) || (guint8) t[e + 1] >= 0x80);
@@ -1955,7 +1973,7 @@ tokenize (SaldoScan *scan)
   const char *t = scan->text;
   gsize len = scan->len;
   gsize i = 0;
-  guint16 pending = T_LINE_START | T_ADJACENT;
+  guint32 pending = T_LINE_START | T_ADJACENT;
   gboolean line_start = TRUE;
 
   while (i < len) {
@@ -2038,6 +2056,8 @@ tokenize (SaldoScan *scan)
       }
       if (c == ',' || c == ';')
         pending |= T_CLAUSE;
+      if (c == '(' || c == ')')
+        pending |= T_BRACKET;
       pending &= ~T_ADJACENT;
       line_start = FALSE;
       i = next;
@@ -2727,6 +2747,10 @@ read_amount (SaldoScan   *scan,
     if (cs > 0 && scan->text[cs - 1] == '-' && (cs == 1 || !g_ascii_isalnum (scan->text[cs - 2])))
       negative = TRUE;
   }
+  /* "minus 3511 rublej", "минус 20 р." */
+  if ((guint) (cur >= 0 ? MIN ((guint) cur, i) : i) > 0 &&
+      (word_flags (scan, (cur >= 0 ? MIN ((guint) cur, i) : i) - 1) & W_MINUS))
+    negative = TRUE;
   if (!read_number (scan->text, tok, scan->hints->decimal_mark, digits == 3, &num) ||
       !saldo_money_from_parts (num.ip, num.frac, num.n_frac, negative, iso, &out->minor, NULL)) {
     note (scan, "'%.*s' is not an exact %s amount", (int) (tok->end - tok->start),
@@ -2766,6 +2790,19 @@ unit_after (const SaldoScan *scan,
     return FALSE;
   *shift = words[next->word].unit_shift;
   return TRUE;
+}
+
+/* "Balans=3394r (OP=9777 ...": the bracket's value is not the balance. */
+static gboolean
+bracket_between (const SaldoScan *scan,
+                 guint            from,
+                 guint            to)
+{
+  for (guint k = from + 1; k <= to; k++) {
+    if (scan->tok[k].flags & T_BRACKET)
+      return TRUE;
+  }
+  return FALSE;
 }
 
 static void
@@ -2825,9 +2862,14 @@ find_amounts (SaldoScan   *scan,
     } else {
       /* A number without currency is money only right after a balance
        * keyword: "Saldo: 8.40", not "llama al 123" or "marca 1". */
-      if (keyword_before (scan, i, W_BALANCE, (tok->flags & T_COLON) ? BEFORE_WINDOW : 3, &kw) < 0)
+      int dist = keyword_before (scan, i, W_BALANCE, (tok->flags & T_COLON) ? BEFORE_WINDOW : 3, &kw);
+
+      if (dist < 0 || (dist > 1 && bracket_between (scan, kw, i)))
         continue;
-      if (!(tok->flags & T_COLON) && !(tok->seps & (SEP_DOT | SEP_COMMA)))
+      /* "Saldo: 8", "Saldo 8.40", "Pulsa 80000": not "Saldo 1" (an option) */
+      if (!(tok->flags & T_COLON) && !(tok->seps & (SEP_DOT | SEP_COMMA)) &&
+          !(dist == 1 && tok->end - tok->start >= 3 && tok->end - tok->start <= 7 &&
+            scan->text[tok->start] != '0'))
         continue;
       iso = hinted_currency (scan->hints);
     }
