@@ -268,6 +268,9 @@ cmd_status (SaldoCtl *ctl,
 static const char *usage_text =
   "Commands:\n"
   "  status                         daemon, ModemManager and every line\n"
+  "  status --format waybar|text    one line for a status bar (waybar, i3blocks, polybar)\n"
+  "  monitor [--format waybar|text] every event and property change as it happens\n"
+  "                                 (one JSON object a line with --json)\n"
   "  lines                          every line saldod knows\n"
   "  balance [--refresh] [LINE]     balances (read now with --refresh)\n"
   "  history --balance [LINE]       every balance reading, good or bad\n"
@@ -307,6 +310,7 @@ static const struct {
   { "balance", TRUE, saldoctl_cmd_balance },
   { "history", TRUE, saldoctl_cmd_history },
   { "line", TRUE, saldoctl_cmd_line },
+  { "monitor", TRUE, saldoctl_cmd_monitor },
   { "parse", FALSE, saldoctl_cmd_parse },
   { "profiles", TRUE, saldoctl_cmd_profiles },
   { "rules", TRUE, saldoctl_cmd_rules },
@@ -359,6 +363,12 @@ main (int argc, char **argv)
     g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
                  "unknown command '%s'; see saldoctl --help", command);
     return saldoctl_fail (ctl.json, error);
+  }
+  if (g_str_equal (command, "status") && rest->len == 3 && g_str_equal (rest->pdata[0], "--format") &&
+      !ctl.json) {
+    int status = saldoctl_cmd_status_bar (&ctl, rest->pdata[1], &error);
+
+    return error != NULL ? saldoctl_fail (ctl.json, error) : status;
   }
   if (rest->len > 1) {
     g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,

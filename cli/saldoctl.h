@@ -39,7 +39,23 @@ gboolean       saldoctl_parse_bytes  (const char  *text,
 char          *saldoctl_format_bytes (guint64      bytes);
 char          *saldoctl_csv_field    (const char  *value);
 
+/* Status bars (saldoctl-bar.c). */
+typedef enum {
+  SALDOCTL_BAR_WAYBAR,
+  SALDOCTL_BAR_TEXT,
+} SaldoCtlBarFormat;
+
+gboolean       saldoctl_bar_format_parse (const char         *text,
+                                          SaldoCtlBarFormat  *out,
+                                          GError            **error);
+char          *saldoctl_bar_render       (SaldoCtl           *ctl,
+                                          SaldoCtlBarFormat   format);
+int            saldoctl_cmd_status_bar   (SaldoCtl           *ctl,
+                                          const char         *format,
+                                          GError            **error);
+
 int saldoctl_cmd_balance (SaldoCtl *ctl, int argc, char **argv, GError **error);
+int saldoctl_cmd_monitor (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_history (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_balance_history (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_line    (SaldoCtl *ctl, int argc, char **argv, GError **error);
