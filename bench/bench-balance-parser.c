@@ -7,7 +7,8 @@
  * which only finds an amount (no kinds, no currency, no traps), so it is a
  * floor to compare with, not an equivalent.
  *
- * Usage: bench-balance-parser tests/data/balance-corpus.txt [seconds]
+ * Usage: bench-balance-parser SECONDS CORPUS|DIR...  (the old corpus and
+ * tests/data/world-corpus/, which meson passes)
  */
 
 #include <stdio.h>
@@ -15,79 +16,7 @@
 #include <string.h>
 
 #include "saldo-balance-parser.h"
-
-typedef struct {
-  char *text;
-  char *country;
-  char *currency;
-} BenchReply;
-
-static void
-bench_reply_free (BenchReply *reply)
-{
-  g_free (reply->text);
-  g_free (reply->country);
-  g_free (reply->currency);
-  g_free (reply);
-}
-
-static char *
-unescape (const char *s)
-{
-  GString *out = g_string_new (NULL);
-
-  for (; *s != '\0'; s++) {
-    if (s[0] == '\\' && (s[1] == 'n' || s[1] == '\\')) {
-      g_string_append_c (out, s[1] == 'n' ? '\n' : '\\');
-      s++;
-    } else {
-      g_string_append_c (out, *s);
-    }
-  }
-  return g_string_free (out, FALSE);
-}
-
-/* Keeps text, country and currency of each block; see the corpus header. */
-static GPtrArray *
-load_replies (const char  *path,
-              GError     **error)
-{
-  g_autofree char *contents = NULL;
-  g_auto(GStrv) lines = NULL;
-  g_autoptr(GPtrArray) replies = g_ptr_array_new_with_free_func ((GDestroyNotify) bench_reply_free);
-  BenchReply *cur = NULL;
-
-  if (!g_file_get_contents (path, &contents, NULL, error))
-    return NULL;
-  lines = g_strsplit (contents, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++) {
-    const char *line = lines[i];
-
-    if (line[0] == '#')
-      continue;
-    if (line[0] == '\0') {
-      cur = NULL;
-      continue;
-    }
-    if (cur == NULL) {
-      cur = g_new0 (BenchReply, 1);
-      g_ptr_array_add (replies, cur);
-    }
-    if (g_str_has_prefix (line, "text:"))
-      cur->text = unescape (line[5] == ' ' ? line + 6 : line + 5);
-    else if (g_str_has_prefix (line, "country: "))
-      cur->country = g_strdup (line + 9);
-    else if (g_str_has_prefix (line, "currency: "))
-      cur->currency = g_strdup (line + 10);
-  }
-  for (guint i = 0; i < replies->len; i++) {
-    BenchReply *r = g_ptr_array_index (replies, i);
-
-    if (r->text == NULL)
-      r->text = g_strdup ("");
-  }
-  return g_steal_pointer (&replies);
-}
+#include "saldo-test-corpus.h"
 
 typedef guint (*BenchFunc) (GPtrArray *replies, gpointer user_data);
 
@@ -98,13 +27,11 @@ run_parser (GPtrArray *replies,
   guint balances = 0;
 
   for (guint i = 0; i < replies->len; i++) {
-    const BenchReply *r = g_ptr_array_index (replies, i);
+    const SaldoCorpusEntry *r = g_ptr_array_index (replies, i);
     SaldoBalanceHints hints;
     SaldoBalanceResult result;
 
-    saldo_balance_hints_init (&hints);
-    hints.country = r->country;
-    hints.default_currency = r->currency;
+    saldo_corpus_hints (r, &hints);
     if (saldo_balance_parse (r->text, -1, &hints, &result, NULL) &&
         result.kind == SALDO_REPLY_KIND_BALANCE)
       balances++;
@@ -121,7 +48,7 @@ run_regex (GPtrArray *replies,
   guint balances = 0;
 
   for (guint i = 0; i < replies->len; i++) {
-    const BenchReply *r = g_ptr_array_index (replies, i);
+    const SaldoCorpusEntry *r = g_ptr_array_index (replies, i);
     g_autoptr(GMatchInfo) info = NULL;
 
     if (g_regex_match (regex, r->text, 0, &info)) {
@@ -168,19 +95,22 @@ main (int   argc,
   g_autoptr(GRegex) regex = NULL;
   double seconds = 2.0;
 
-  if (argc < 2) {
-    fprintf (stderr, "Usage: %s CORPUS [SECONDS]\n", argv[0]);
+  if (argc < 3) {
+    fprintf (stderr, "Usage: %s SECONDS CORPUS|DIR...\n", argv[0]);
     return EXIT_FAILURE;
   }
-  if (argc > 2)
-    seconds = g_ascii_strtod (argv[2], NULL);
+  seconds = g_ascii_strtod (argv[1], NULL);
   if (seconds <= 0)
     seconds = 2.0;
+  replies = g_ptr_array_new_with_free_func ((GDestroyNotify) saldo_corpus_entry_free);
+  for (int i = 2; i < argc; i++) {
+    gboolean ok = g_file_test (argv[i], G_FILE_TEST_IS_DIR) ? saldo_corpus_load_dir (argv[i], replies, &error)
+                                                             : saldo_corpus_load (argv[i], replies, &error);
 
-  replies = load_replies (argv[1], &error);
-  if (replies == NULL) {
-    fprintf (stderr, "Cannot read %s: %s\n", argv[1], error->message);
-    return EXIT_FAILURE;
+    if (!ok) {
+      fprintf (stderr, "Cannot read %s: %s\n", argv[i], error->message);
+      return EXIT_FAILURE;
+    }
   }
   regex = g_regex_new ("(?i)(saldo|balance)\\D{0,20}(\\d+[.,]\\d{2})", G_REGEX_OPTIMIZE, 0, &error);
   if (regex == NULL) {
@@ -188,7 +118,7 @@ main (int   argc,
     return EXIT_FAILURE;
   }
 
-  printf ("%u replies from %s, %.1f s each\n", replies->len, argv[1], seconds);
+  printf ("%u replies from %d corpora, %.1f s each\n", replies->len, argc - 2, seconds);
   measure ("saldo_balance_parse", run_parser, replies, NULL, seconds);
   measure ("naive GRegex (one pattern, precompiled)", run_regex, replies, regex, seconds);
   return EXIT_SUCCESS;

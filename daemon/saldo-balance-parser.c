@@ -1172,8 +1172,11 @@ static const SaldoWord words[] = {
   { "円", 0, 0, 0, "JPY" },
   { "到期", W_EXPIRY, 0, 0, NULL },
   { "可用余额", W_BALANCE | W_SPENDABLE, 0, 0, NULL },
+  { "年", 0, 0, 0, NULL },
   { "应付", W_PRICE, 0, 0, NULL },
   { "扣费", W_PRICE, 0, 0, NULL },
+  { "日", 0, 0, 0, NULL },
+  { "月", 0, 0, 0, NULL },
   { "有効期限", W_EXPIRY, 0, 0, NULL },
   { "有效期", W_EXPIRY, 0, 0, NULL },
   { "残高", W_BALANCE, 0, 0, NULL },
@@ -1204,9 +1207,63 @@ static const guint16 words_by_byte[257] = {
   784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784,
   784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784, 784,
   784, 874, 907, 907, 907, 907, 907, 907, 907, 934, 938, 938, 938, 938, 938, 938,
-  938, 946, 949, 949, 949, 950, 955, 960, 960, 966, 966, 966, 966, 967, 967, 967,
-  967, 967, 967, 967, 967, 967, 967, 967, 967, 967, 967, 967, 967, 967, 967, 967,
-  967,
+  938, 946, 949, 949, 949, 950, 956, 963, 963, 969, 969, 969, 969, 970, 970, 970,
+  970, 970, 970, 970, 970, 970, 970, 970, 970, 970, 970, 970, 970, 970, 970, 970,
+  970,
+};
+
+/* words_by_pair[(a - 'a') * 29 + pair_slot (b)] is the first entry of
+ * words[] starting with the bytes a, b or after; for words starting with
+ * 'a'..'z'.  Generated with the table, checked by check_tables. */
+static const guint16 words_by_pair[26 * 29 + 1] = {
+  0, 1, 1, 1, 5, 5, 7, 7, 7, 14, 14, 15, 15, 17, 17, 18,
+  18, 19, 26, 26, 28, 28, 30, 37, 40, 40, 40, 40, 40, 40, 40, 40,
+  48, 48, 48, 49, 53, 53, 53, 53, 55, 55, 55, 55, 55, 55, 66, 66,
+  66, 68, 69, 69, 72, 72, 72, 72, 72, 72, 72, 72, 72, 75, 75, 75,
+  75, 83, 84, 84, 87, 87, 87, 87, 87, 87, 87, 105, 105, 105, 108, 108,
+  108, 111, 111, 111, 111, 111, 114, 114, 114, 114, 124, 124, 124, 124, 138, 138,
+  138, 138, 152, 152, 152, 152, 152, 156, 167, 168, 168, 169, 169, 169, 171, 171,
+  171, 171, 171, 171, 171, 171, 171, 171, 171, 171, 171, 171, 171, 174, 174, 174,
+  174, 175, 178, 179, 185, 185, 185, 185, 189, 190, 190, 193, 193, 193, 203, 204,
+  204, 204, 204, 204, 207, 208, 209, 209, 222, 222, 223, 223, 224, 224, 224, 224,
+  224, 224, 225, 225, 225, 230, 230, 231, 231, 231, 231, 231, 231, 231, 231, 231,
+  231, 232, 233, 233, 233, 239, 239, 239, 241, 250, 250, 250, 253, 253, 253, 254,
+  254, 254, 259, 260, 260, 264, 264, 264, 264, 265, 265, 265, 265, 265, 272, 272,
+  272, 272, 274, 274, 274, 274, 275, 275, 275, 276, 276, 276, 276, 276, 276, 277,
+  277, 277, 278, 278, 278, 278, 278, 278, 278, 278, 278, 279, 279, 279, 279, 279,
+  279, 279, 279, 279, 279, 279, 279, 279, 290, 290, 290, 290, 290, 290, 290, 292,
+  292, 292, 292, 292, 292, 292, 292, 292, 299, 299, 299, 299, 299, 299, 299, 299,
+  299, 299, 299, 299, 299, 299, 302, 302, 302, 302, 302, 303, 322, 322, 322, 322,
+  322, 322, 322, 322, 322, 324, 325, 327, 328, 332, 332, 332, 332, 334, 334, 334,
+  334, 334, 334, 340, 340, 340, 344, 346, 346, 346, 348, 354, 354, 356, 356, 356,
+  357, 357, 362, 362, 362, 362, 372, 372, 372, 372, 379, 379, 379, 379, 379, 379,
+  382, 382, 382, 382, 382, 382, 388, 388, 388, 388, 388, 388, 388, 388, 388, 422,
+  423, 423, 423, 435, 435, 435, 435, 441, 441, 441, 442, 443, 443, 450, 451, 451,
+  452, 452, 452, 452, 452, 452, 452, 452, 452, 452, 453, 453, 457, 457, 457, 458,
+  459, 459, 460, 460, 462, 462, 462, 462, 462, 462, 471, 471, 471, 471, 471, 471,
+  472, 472, 472, 472, 472, 472, 472, 472, 472, 472, 472, 479, 479, 479, 480, 481,
+  481, 481, 481, 484, 484, 484, 485, 485, 489, 489, 489, 489, 491, 493, 493, 495,
+  495, 495, 495, 495, 495, 495, 507, 507, 507, 507, 510, 510, 510, 510, 511, 511,
+  511, 517, 517, 517, 522, 522, 522, 544, 544, 544, 546, 546, 546, 546, 546, 546,
+  546, 547, 547, 547, 547, 547, 547, 547, 547, 547, 547, 547, 547, 547, 547, 547,
+  547, 547, 547, 547, 547, 547, 547, 548, 548, 548, 548, 548, 548, 548, 549, 549,
+  551, 552, 552, 553, 575, 575, 575, 575, 584, 584, 584, 584, 586, 586, 587, 588,
+  588, 588, 589, 589, 597, 597, 597, 597, 597, 597, 597, 597, 599, 606, 606, 608,
+  609, 629, 629, 629, 634, 641, 641, 641, 641, 641, 641, 647, 650, 650, 654, 654,
+  659, 662, 662, 662, 662, 664, 666, 666, 666, 666, 675, 676, 676, 676, 683, 683,
+  684, 685, 692, 692, 693, 694, 694, 694, 703, 703, 703, 711, 713, 713, 713, 713,
+  713, 713, 713, 713, 713, 713, 713, 713, 713, 713, 713, 713, 713, 714, 714, 714,
+  714, 714, 716, 716, 721, 721, 721, 721, 721, 725, 727, 727, 727, 727, 727, 727,
+  727, 727, 727, 727, 738, 738, 738, 738, 747, 747, 747, 747, 751, 751, 751, 751,
+  751, 751, 754, 754, 754, 754, 754, 754, 755, 755, 755, 755, 755, 755, 755, 755,
+  755, 758, 758, 758, 758, 761, 761, 761, 761, 761, 761, 761, 761, 761, 761, 764,
+  764, 764, 768, 768, 768, 768, 768, 768, 768, 768, 768, 768, 768, 768, 768, 768,
+  768, 768, 768, 768, 768, 768, 768, 768, 768, 768, 768, 768, 769, 769, 769, 769,
+  769, 769, 769, 769, 769, 769, 769, 769, 769, 769, 769, 769, 769, 769, 769, 770,
+  770, 770, 770, 770, 770, 770, 770, 770, 770, 770, 770, 770, 770, 770, 770, 771,
+  771, 771, 771, 771, 771, 771, 772, 772, 773, 774, 774, 774, 776, 776, 776, 776,
+  777, 777, 777, 781, 781, 781, 781, 782, 782, 782, 782, 782, 784, 784, 784, 784,
+  784, 784, 784,
 };
 
 typedef enum {
@@ -1335,6 +1392,7 @@ typedef struct {
   guint8      seps;
   guint8      groups;
   guint32     flags;
+  guint32     wflags;     /* the word's flags in context, see compute_word_flags() */
   gint16      word;       /* index in words[], or -1 */
   const char *currency;   /* currency words and symbols */
   gsize       start;
@@ -1350,6 +1408,7 @@ typedef struct {
   guint                    n_tok;
   gboolean                 truncated;
   gboolean                 spendable;  /* "available balance", "verfügbares Guthaben" */
+  const char              *hinted;     /* hinted_currency(), once per reply */
 } SaldoScan;
 
 static inline gboolean
@@ -1455,6 +1514,9 @@ is_cyrillic (gunichar c)
 static int
 homoglyph_index (gunichar c)
 {
+  /* only lower-case letters get here: a quick reject before the scan */
+  if (!((c >= 'a' && c <= 'y') || (c >= 0x0430 && c <= 0x0458)))
+    return -1;
   for (guint i = 0; i < G_N_ELEMENTS (homoglyphs); i++) {
     if ((gunichar) homoglyphs[i].latin == c || homoglyphs[i].cyrillic == c)
       return (int) i;
@@ -1476,24 +1538,19 @@ fold_word (const char *text,
   int latin = 0, cyrillic = 0;
   gsize i = start;
   gsize o = 0;
-  gboolean ascii = TRUE;
+  gsize k;
 
   /* Most words are plain ASCII: no script to decide. */
-  for (gsize k = start; k < end; k++) {
-    if ((guint8) text[k] >= 0x80) {
-      ascii = FALSE;
-      break;
-    }
-  }
-  if (ascii) {
-    if (end - start >= MAX_FOLD)
-      return FALSE;
-    for (gsize k = start; k < end; k++)
-      buf[o++] = (text[k] >= 'A' && text[k] <= 'Z') ? (char) (text[k] + ('a' - 'A')) : text[k];
+  for (k = start; k < end && (guint8) text[k] < 0x80 && o + 1 < MAX_FOLD; k++)
+    buf[o++] = (text[k] >= 'A' && text[k] <= 'Z') ? (char) (text[k] + ('a' - 'A')) : text[k];
+  if (k == end) {
     buf[o] = '\0';
     *out_len = o;
     return TRUE;
   }
+  if ((guint8) text[k] < 0x80)
+    return FALSE;  /* too long */
+  o = 0;
 
   while (i < end) {
     gsize next;
@@ -1514,8 +1571,8 @@ fold_word (const char *text,
     }
   }
 
-  for (guint k = 0; k < n; k++) {
-    gunichar c = cps[k];
+  for (guint m = 0; m < n; m++) {
+    gunichar c = cps[m];
     int h = latin != cyrillic ? homoglyph_index (c) : -1;
 
     if (h >= 0)
@@ -1529,11 +1586,32 @@ fold_word (const char *text,
   return TRUE;
 }
 
+/* Which of words_by_pair's 29 slots a word's second byte falls in; the
+ * slots keep strcmp() order: end, other ASCII, 'a'..'z', the rest. */
+static inline guint
+pair_slot (guint8 second)
+{
+  if (second == 0)
+    return 0;
+  if (second >= 'a' && second <= 'z')
+    return (guint) (second - 'a') + 2;
+  return second < 'a' ? 1 : 28;
+}
+
 static int
 lookup_word (const char *folded)
 {
   guint8 first = (guint8) folded[0];
   gsize lo = words_by_byte[first], hi = words_by_byte[first + 1];
+
+  /* Most words start with an ASCII letter: two bytes narrow the search
+   * down to a few entries. */
+  if (first >= 'a' && first <= 'z') {
+    guint at = (guint) (first - 'a') * 29 + pair_slot ((guint8) folded[1]);
+
+    lo = words_by_pair[at];
+    hi = words_by_pair[at + 1];
+  }
 
   while (lo < hi) {
     gsize mid = (lo + hi) / 2;
@@ -1552,17 +1630,22 @@ lookup_word (const char *folded)
 /* German and Dutch build balance words by compounding: "Aufladeguthaben",
  * "Bonusguthaben" (when not listed), "beltegoed".  The head word, last,
  * gives the meaning. */
-static const char * const compound_heads[] = { "guthaben", "tegoed", "balance", "saldo" };
+static const struct {
+  const char *head;
+  gsize       len;
+} compound_heads[] = {
+  { "guthaben", 8 }, { "tegoed", 6 }, { "balance", 7 }, { "saldo", 5 },
+};
 
 static int
 lookup_compound (const char *folded,
                  gsize       len)
 {
   for (guint i = 0; i < G_N_ELEMENTS (compound_heads); i++) {
-    gsize hl = strlen (compound_heads[i]);
+    gsize hl = compound_heads[i].len;
 
-    if (len > hl + 2 && memcmp (folded + len - hl, compound_heads[i], hl) == 0)
-      return lookup_word (compound_heads[i]);
+    if (len > hl + 2 && memcmp (folded + len - hl, compound_heads[i].head, hl) == 0)
+      return lookup_word (compound_heads[i].head);
   }
   return -1;
 }
@@ -1576,9 +1659,14 @@ lookup_country (const SaldoCountryCurrency *table,
 
   if (key == NULL)
     return NULL;
+  if (key[0] == '\0' || key[1] == '\0' || key[2] != '\0')
+    return NULL;
   while (lo < hi) {
     gsize mid = (lo + hi) / 2;
-    int cmp = g_ascii_strcasecmp (key, table[mid].country);
+    int cmp = g_ascii_toupper (key[0]) - table[mid].country[0];
+
+    if (cmp == 0)
+      cmp = g_ascii_toupper (key[1]) - table[mid].country[1];
 
     if (cmp == 0)
       return table[mid].currency;
@@ -1627,6 +1715,9 @@ resolve_currency (const char              *marker,
 
   if (marker == NULL)
     return NULL;
+  /* ISO codes stand for themselves; no marker is one */
+  if (saldo_currency_lookup (marker, strlen (marker)) != NULL)
+    return marker;
   if (strcmp (marker, CUR_DOLLAR) == 0) {
     iso = lookup_country (dollar_currencies, G_N_ELEMENTS (dollar_currencies), hints->country);
     return iso != NULL ? iso : "USD";
@@ -1851,7 +1942,7 @@ iso_code_word (const SaldoScan *scan,
     return NULL;
   for (guint i = 0; i < G_N_ELEMENTS (wordlike); i++) {
     if (strcmp (iso, wordlike[i]) == 0)
-      return g_strcmp0 (hinted_currency (scan->hints), iso) == 0 ? iso : NULL;
+      return g_strcmp0 (scan->hinted, iso) == 0 ? iso : NULL;
   }
   return iso;
 }
@@ -1967,6 +2058,8 @@ mark_number (SaldoScan  *scan,
   }
 }
 
+static void compute_word_flags (SaldoScan *scan);
+
 static void
 tokenize (SaldoScan *scan)
 {
@@ -1999,7 +2092,7 @@ tokenize (SaldoScan *scan)
     }
     if (scan->n_tok == MAX_TOKENS) {
       scan->truncated = TRUE;
-      return;
+      break;
     }
     tok = &scan->tok[scan->n_tok];
     tok->flags = pending;
@@ -2024,8 +2117,15 @@ tokenize (SaldoScan *scan)
 
       while (e < len) {
         gsize n2;
-        gunichar c2 = decode (t, e, &n2);
+        gunichar c2;
 
+        if (is_ascii_alpha (t[e])) {
+          e++;
+          continue;
+        }
+        if ((guint8) t[e] < 0x80)
+          break;
+        c2 = decode (t, e, &n2);
         if (!is_letter (c2))
           break;
         e = n2;
@@ -2067,6 +2167,7 @@ tokenize (SaldoScan *scan)
     pending = T_ADJACENT;
     line_start = FALSE;
   }
+  compute_word_flags (scan);
 }
 
 #define MAX_GROUPS 8
@@ -2380,6 +2481,15 @@ is_filler (const SaldoScan *scan,
          (words[scan->tok[i].word].flags & W_FILLER);
 }
 
+static gboolean
+word_is (const SaldoScan *scan,
+         guint            i,
+         const char      *word)
+{
+  return i < scan->n_tok && scan->tok[i].type == TOK_WORD && scan->tok[i].word >= 0 &&
+         strcmp (words[scan->tok[i].word].word, word) == 0;
+}
+
 static guint
 month_of (const SaldoScan *scan,
           guint            i)
@@ -2420,7 +2530,54 @@ skip_fillers (const SaldoScan *scan,
   return i;
 }
 
-/* "30 de diciembre de 2026", "30. Dezember 2026", "Dec 30, 2026", "30 Dec" */
+/* A two-digit year glued to the month: "23Jan16", "23-Jan-16". */
+static guint
+glued_year (const SaldoScan *scan,
+            guint            k)
+{
+  const SaldoToken *tok = k < scan->n_tok ? &scan->tok[k] : NULL;
+  char before;
+
+  if (tok == NULL || tok->end - tok->start != 2 || small_number (scan, k, 2) == 0 ||
+      tok->start == 0)
+    return 0;
+  before = scan->text[tok->start - 1];
+  if (!is_ascii_alpha (before) && before != '-' && before != '/' && before != '\'')
+    return 0;
+  return 2000 + small_number (scan, k, 2);
+}
+
+/* "2026. december 30." (Hungarian), "2026年6月30日" */
+static gboolean
+year_first_date (const SaldoScan *scan,
+                 guint            i,
+                 SaldoDate       *out)
+{
+  guint year = normalize_year (small_number (scan, i, 4), 4, scan->hints);
+  guint month, day;
+
+  if (year == 0 || i + 2 >= scan->n_tok)
+    return FALSE;
+  month = month_of (scan, i + 1);
+  if (month != 0) {
+    day = small_number (scan, i + 2, 2);
+    out->last = i + 2;
+  } else {
+    /* 年 year, 月 month, 日 day */
+    if (i + 4 >= scan->n_tok || !word_is (scan, i + 1, "年") || !word_is (scan, i + 3, "月"))
+      return FALSE;
+    month = small_number (scan, i + 2, 2);
+    day = small_number (scan, i + 4, 2);
+    out->last = i + 4;
+  }
+  if (day == 0)
+    return FALSE;
+  out->first = i;
+  return complete_date (scan->hints, year, month, day, out);
+}
+
+/* "30 de diciembre de 2026", "30. Dezember 2026", "Dec 30, 2026", "30 Dec",
+ * "23Jan16" */
 static gboolean
 written_date (const SaldoScan *scan,
               guint            i,
@@ -2429,6 +2586,8 @@ written_date (const SaldoScan *scan,
   guint day, month, year = 0;
   guint j, k;
 
+  if (year_first_date (scan, i, out))
+    return TRUE;
   day = small_number (scan, i, 2);
   if (day != 0) {
     j = skip_fillers (scan, i + 1, 2);
@@ -2451,6 +2610,9 @@ written_date (const SaldoScan *scan,
     if (year == 0)
       return FALSE;
     out->last = k;
+  } else if (glued_year (scan, j + 1) != 0) {
+    year = glued_year (scan, j + 1);
+    out->last = j + 1;
   }
   out->first = i;
   return complete_date (scan->hints, year, month, day, out);
@@ -2465,7 +2627,8 @@ find_dates (SaldoScan *scan,
   for (guint i = 0; i < scan->n_tok && n < MAX_DATES; i++) {
     SaldoToken *tok = &scan->tok[i];
 
-    if (tok->flags & T_USED)
+    if ((tok->flags & T_USED) ||
+        (tok->type != TOK_NUMBER && (tok->type != TOK_WORD || tok->word < 0 || words[tok->word].month == 0)))
       continue;
     dates[n].relative = FALSE;
     if (tok->type == TOK_NUMBER && tok->groups >= 2) {
@@ -2486,33 +2649,44 @@ find_dates (SaldoScan *scan,
 
 /* Keywords, menus, phrases */
 
-static guint32
+/* The flags of each word in its context, computed once per reply. */
+static void
+compute_word_flags (SaldoScan *scan)
+{
+  for (guint i = 0; i < scan->n_tok; i++) {
+    SaldoToken *tok = &scan->tok[i];
+    guint32 flags;
+
+    if (tok->type != TOK_WORD || tok->word < 0) {
+      tok->wflags = 0;
+      continue;
+    }
+    flags = words[tok->word].flags;
+    /* "Pasa Saldo", "TOPUP pulsa", "recarga de saldo": the balance word
+     * names what a service moves, not the balance. */
+    if ((flags & W_BALANCE) && i > 0) {
+      guint p = i - 1;
+
+      if (p > 0 && scan->tok[p].type == TOK_WORD && scan->tok[p].word >= 0 &&
+          (words[scan->tok[p].word].flags & W_OF))
+        p--;
+      if (scan->tok[p].type == TOK_WORD && scan->tok[p].word >= 0 &&
+          (words[scan->tok[p].word].flags & (W_NEGATE | W_PRICE)))
+        flags &= ~W_BALANCE;
+    }
+    /* ...but "saldo recarga" names a balance, the one recharged. */
+    if ((flags & W_PRICE) && i > 0 && scan->tok[i - 1].type == TOK_WORD && scan->tok[i - 1].word >= 0 &&
+        (words[scan->tok[i - 1].word].flags & W_BALANCE))
+      flags &= ~W_PRICE;
+    tok->wflags = flags;
+  }
+}
+
+static inline guint32
 word_flags (const SaldoScan *scan,
             guint            i)
 {
-  const SaldoToken *tok = &scan->tok[i];
-  guint32 flags;
-
-  if (tok->type != TOK_WORD || tok->word < 0)
-    return 0;
-  flags = words[tok->word].flags;
-  /* "Pasa Saldo", "TOPUP pulsa", "recarga de saldo": the balance word
-   * names what a service moves, not the balance. */
-  if ((flags & W_BALANCE) && i > 0) {
-    guint p = i - 1;
-
-    if (p > 0 && scan->tok[p].type == TOK_WORD && scan->tok[p].word >= 0 &&
-        (words[scan->tok[p].word].flags & W_OF))
-      p--;
-    if (scan->tok[p].type == TOK_WORD && scan->tok[p].word >= 0 &&
-        (words[scan->tok[p].word].flags & (W_NEGATE | W_PRICE)))
-      flags &= ~W_BALANCE;
-  }
-  /* ...but "saldo recarga" names a balance, the one recharged. */
-  if ((flags & W_PRICE) && i > 0 && scan->tok[i - 1].type == TOK_WORD && scan->tok[i - 1].word >= 0 &&
-      (words[scan->tok[i - 1].word].flags & W_BALANCE))
-    flags &= ~W_PRICE;
-  return flags;
+  return scan->tok[i].wflags;
 }
 
 static void G_GNUC_PRINTF (2, 3)
@@ -2871,7 +3045,7 @@ find_amounts (SaldoScan   *scan,
           !(dist == 1 && tok->end - tok->start >= 3 && tok->end - tok->start <= 7 &&
             scan->text[tok->start] != '0'))
         continue;
-      iso = hinted_currency (scan->hints);
+      iso = scan->hinted;
     }
     if (read_amount (scan, i, cur, iso, scale, &amounts[*n_amounts])) {
       SaldoAmount *a = &amounts[*n_amounts];
@@ -3420,7 +3594,7 @@ scan_text (SaldoScan *scan)
   if (money.anchored > 0) {
     result->kind = SALDO_REPLY_KIND_BALANCE;
   } else if (sig.zero) {
-    const char *iso = hinted_currency (scan->hints);
+    const char *iso = scan->hinted;
     SaldoBucket *b;
 
     note (scan, "zero-balance phrase '%.*s'", (int) (sig.zero_span.end - sig.zero_span.start),
@@ -3551,6 +3725,7 @@ scan_init (SaldoScan               *scan,
   scan->n_tok = 0;
   scan->truncated = FALSE;
   scan->spendable = FALSE;
+  scan->hinted = hinted_currency (hints);
 }
 
 static gboolean
@@ -3624,7 +3799,7 @@ read_pattern_group (SaldoScan  *scan,
         }
       }
       if (iso == NULL)
-        iso = hinted_currency (scan->hints);
+        iso = scan->hinted;
     }
     if (!read_amount (&sub, i, -1, iso, 1, &am))
       return FALSE;
@@ -3928,6 +4103,15 @@ saldo_balance_parser_check_tables (GError **error)
   }
   if (words_by_byte[256] != G_N_ELEMENTS (words))
     return table_error (error, "word index: does not end at %u", (guint) G_N_ELEMENTS (words));
+  for (guint at = 0; at <= 26 * 29; at++) {
+    guint16 want = words_by_byte['a'];
+
+    while (want < words_by_byte['z' + 1] &&
+           ((guint8) words[want].word[0] - 'a') * 29 + pair_slot ((guint8) words[want].word[1]) < at)
+      want++;
+    if (words_by_pair[at] != want)
+      return table_error (error, "pair index: slot %u starts at %u, not %u", at, words_by_pair[at], want);
+  }
 
   for (gsize i = 0; i < G_N_ELEMENTS (words); i++) {
     const SaldoWord *w = &words[i];
