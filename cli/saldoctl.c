@@ -307,6 +307,8 @@ static const struct {
   gboolean         needs_daemon;
   SaldoCtlCommand  run;
 } commands[] = {
+  /* For the shell completions; connects by itself, quietly. */
+  { "_complete", FALSE, saldoctl_cmd_complete },
   { "balance", TRUE, saldoctl_cmd_balance },
   { "history", TRUE, saldoctl_cmd_history },
   { "line", TRUE, saldoctl_cmd_line },

@@ -56,6 +56,7 @@ int            saldoctl_cmd_status_bar   (SaldoCtl           *ctl,
 
 int saldoctl_cmd_balance (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_monitor (SaldoCtl *ctl, int argc, char **argv, GError **error);
+int saldoctl_cmd_complete (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_history (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_balance_history (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_line    (SaldoCtl *ctl, int argc, char **argv, GError **error);

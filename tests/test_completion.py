@@ -1,0 +1,93 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""saldoctl's shell completions: both load, and bash offers commands,
+options, and from the real saldod on the rig line numbers, ICCIDs and
+their last digits, rules, top-ups waiting for an answer and providers."""
+
+import os
+import subprocess
+import unittest
+
+from saldo_testcase import CLARO, SOURCE_ROOT, main
+from test_topup import TopUpTest
+
+COMPLETION = os.path.join(SOURCE_ROOT, 'cli', 'completion')
+BASH_COMPLETION = '/usr/share/bash-completion/bash_completion'
+
+
+class CompletionTest(TopUpTest):
+
+    def env(self):
+        # `saldoctl` as typed is the one under test.
+        bindir = os.path.dirname(os.path.abspath(self.saldoctl_binary))
+        return dict(self.rig.env, PATH=bindir + ':' + os.environ.get('PATH', ''))
+
+    def bash(self, line):
+        """What bash offers after `line` (the cursor at its end)."""
+        script = '''
+source %s
+source %s/saldoctl.bash
+read -ra COMP_WORDS <<< "$LINE"
+[[ $LINE == *' ' ]] && COMP_WORDS+=('')
+COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+COMP_LINE=$LINE
+COMP_POINT=${#LINE}
+_saldoctl saldoctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+printf '%%s\\n' "${COMPREPLY[@]}"
+''' % (BASH_COMPLETION, COMPLETION)
+        res = subprocess.run(['bash', '--norc', '--noprofile', '-c', script],
+                             env=dict(self.env(), LINE=line), capture_output=True, text=True,
+                             timeout=60)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(res.stderr, '')
+        return sorted(w for w in res.stdout.split('\n') if w)
+
+    def test_both_load_and_bash_offers_what_saldod_knows(self):
+        # Loading: bash registers the function; zsh's compinit finds _saldoctl
+        # for saldoctl, and the function parses.
+        res = subprocess.run(['bash', '--norc', '--noprofile', '-c',
+                              'source %s; source %s/saldoctl.bash; complete -p saldoctl'
+                              % (BASH_COMPLETION, COMPLETION)],
+                             capture_output=True, text=True, timeout=30)
+        self.assertEqual(res.stdout.strip(), 'complete -F _saldoctl saldoctl')
+        zdump = self.rig.path('zcompdump')
+        res = subprocess.run(['zsh', '-f', '-c',
+                              'fpath=(%s $fpath); autoload -Uz compinit; compinit -u -d %s; '
+                              'print -r -- $_comps[saldoctl]; autoload +X _saldoctl && '
+                              'print -r -- ${+functions[_saldoctl]}' % (COMPLETION, zdump)],
+                             capture_output=True, text=True, timeout=30)
+        self.assertEqual(res.stdout.split(), ['_saldoctl', '1'], res.stderr)
+
+        # Without saldod: commands and options, and no noise.
+        self.assertEqual(self.bash('saldoctl ba'), ['balance'])
+        self.assertEqual(self.bash('saldoctl balance '), ['--json', '--refresh'])
+        self.assertEqual(self.bash('saldoctl rules '),
+                         ['--json', 'add', 'disable', 'enable', 'list', 'remove', 'test', 'update'])
+        self.assertEqual(self.bash('saldoctl status --format '), ['text', 'waybar'])
+
+        self.start_saldod()
+        path = self.ready_line('Saldo: S/ 1.00')
+        self.add_rule(line=path, kind='threshold', below=500, amount=1000, provider='pay',
+                      confirm=True)
+        planned = self.wait_state('planned')[0]
+        iccid = CLARO['iccid']
+        self.assertEqual(self.bash('saldoctl balance '), sorted(['--json', '--refresh', '1',
+                                                                 iccid[-4:], iccid]))
+        self.assertEqual(self.bash('saldoctl balance 00'), [iccid[-4:]])
+        self.assertEqual(self.bash('saldoctl topup confirm '), ['--json', planned['id']])
+        self.assertEqual(self.bash('saldoctl rules enable '), ['--json', '1'])
+        self.assertIn('pay', self.bash('saldoctl topup 1 5 --provider '))
+        self.assertIn('refresh-interval=', self.bash('saldoctl line set 1 '))
+        # What the completions read, with descriptions for zsh.
+        out = subprocess.run([self.saldoctl_binary, '_complete', 'lines'], env=self.rig.env,
+                             capture_output=True, text=True).stdout
+        self.assertIn('1\tClaro PE (…0011)\n', out)
+
+
+def load_tests(loader, tests, pattern):
+    return unittest.TestSuite(CompletionTest(name) for name in vars(CompletionTest)
+                              if name.startswith('test_'))
+
+
+if __name__ == '__main__':
+    main()
