@@ -73,9 +73,11 @@ print_balance (SaldoDBusLine *line)
   const char *currency = saldo_dbus_line_get_currency (line);
   g_autofree char *amount = NULL;
   g_autofree char *updated = NULL;
+  g_autofree char *iccid = saldoctl_escape (saldo_dbus_line_get_iccid (line));
+  g_autofree char *last_error = saldoctl_escape (saldo_dbus_line_get_last_error (line));
 
   g_print ("line %" G_GINT64_FORMAT " (%s, %s)%s\n", saldoctl_line_number (line),
-           saldo_dbus_line_get_iccid (line), saldo_dbus_line_get_carrier (line),
+           iccid, saldo_dbus_line_get_carrier (line),
            saldo_dbus_line_get_active (line) ? "" : " — not in a modem");
   if (saldo_dbus_line_get_last_updated (line) == 0) {
     g_print ("  balance:  never read\n");
@@ -93,8 +95,8 @@ print_balance (SaldoDBusLine *line)
     if (saldo_dbus_line_get_data_known (line))
       g_print ("  data:     %.1f MB\n", saldo_dbus_line_get_data_remaining (line) / 1048576.0);
   }
-  if (*saldo_dbus_line_get_last_error (line) != '\0')
-    g_print ("  error:    %s\n", saldo_dbus_line_get_last_error (line));
+  if (*last_error != '\0')
+    g_print ("  error:    %s\n", last_error);
 }
 
 int
@@ -240,10 +242,12 @@ saldoctl_cmd_balance_history (SaldoCtl  *ctl,
       dt = g_date_time_new_from_unix_utc ((gint64) MIN (time, (guint64) G_MAXINT64));
       when = dt != NULL ? g_date_time_format_iso8601 (dt) : g_strdup ("");
       if (!ctl->json) {
+        g_autofree char *reading_error = saldoctl_escape (lookup_string (r, "error"));
+
         g_print ("%-4" G_GINT64_FORMAT " %s  %-4s %-8s %s%s%s%s\n", saldoctl_line_number (line), when,
                  lookup_string (r, "source"), lookup_string (r, "kind"),
                  money != NULL ? money : "", money != NULL ? " " : "", money != NULL ? currency : "",
-                 *lookup_string (r, "error") != '\0' ? lookup_string (r, "error") : "");
+                 reading_error);
         continue;
       }
       json_builder_begin_object (b);

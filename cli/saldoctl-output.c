@@ -2,8 +2,94 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "saldoctl-output.h"
+
+/* Bidirectional controls reorder what a terminal shows: a name could
+ * display as something it is not. */
+static gboolean
+is_bidi_control (gunichar c)
+{
+  return c == 0x061c || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+         (c >= 0x2066 && c <= 0x2069);
+}
+
+/* Text from the network, a SIM, an eUICC or a provider, made safe for a
+ * terminal: control characters (C0, DEL, C1) and bidirectional controls
+ * are shown as escapes, so nothing can move the cursor, retitle the
+ * window, recolour what follows or fake a line.  C0 becomes \xNN (never
+ * in JSON, which escapes it itself), the others \uNNNN, which JSON reads
+ * back as the same character. */
+static char *
+escape_text (const char *text,
+             gboolean    keep_lines)
+{
+  g_autofree char *valid = g_utf8_make_valid (text != NULL ? text : "", -1);
+  GString *out = g_string_sized_new (strlen (valid));
+
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p)) {
+    gunichar c = g_utf8_get_char (p);
+
+    if (keep_lines && (c == '\n' || c == '\t'))
+      g_string_append_c (out, (char) c);
+    else if (c == '\n')
+      g_string_append (out, "\\n");
+    else if (c == '\t')
+      g_string_append (out, "\\t");
+    else if (c == '\r')
+      g_string_append (out, "\\r");
+    else if (c < 0x20)
+      g_string_append_printf (out, "\\x%02x", c);
+    else if (g_unichar_iscntrl (c) || is_bidi_control (c))
+      g_string_append_printf (out, "\\u%04x", c);
+    else
+      g_string_append_unichar (out, c);
+  }
+  return g_string_free (out, FALSE);
+}
+
+/* One field of human output: one line, every control character escaped. */
+char *
+saldoctl_escape (const char *text)
+{
+  return escape_text (text, FALSE);
+}
+
+/* Everything saldoctl prints passes here (g_print, g_printerr): whatever a
+ * field missed, no control sequence reaches the terminal. */
+static void
+print_safely (FILE       *stream,
+              const char *string)
+{
+  g_autofree char *safe = escape_text (string, TRUE);
+  g_autofree char *local = NULL;
+  const char *charset;
+
+  if (!g_get_console_charset (&charset))
+    local = g_convert_with_fallback (safe, -1, charset, "UTF-8", "?", NULL, NULL, NULL);
+  fputs (local != NULL ? local : safe, stream);
+  fflush (stream);
+}
+
+static void
+on_print (const char *string)
+{
+  print_safely (stdout, string);
+}
+
+static void
+on_printerr (const char *string)
+{
+  print_safely (stderr, string);
+}
+
+void
+saldoctl_output_init (void)
+{
+  g_set_print_handler (on_print);
+  g_set_printerr_handler (on_printerr);
+}
 
 void
 saldoctl_print_json (JsonBuilder *builder)

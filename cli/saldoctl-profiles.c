@@ -58,11 +58,13 @@ saldoctl_cmd_profiles (SaldoCtl  *ctl,
       json_builder_set_member_name (b, "profiles");
       json_builder_begin_array (b);
     } else {
-      g_print ("eUICC %s (slot %u, %s)\n", *saldo_dbus_euicc_get_eid (euicc) != '\0' ?
-               saldo_dbus_euicc_get_eid (euicc) : "EID unknown",
+      g_autofree char *eid = saldoctl_escape (saldo_dbus_euicc_get_eid (euicc));
+      g_autofree char *last_error = saldoctl_escape (saldo_dbus_euicc_get_last_error (euicc));
+
+      g_print ("eUICC %s (slot %u, %s)\n", *eid != '\0' ? eid : "EID unknown",
                saldo_dbus_euicc_get_slot (euicc), saldo_dbus_euicc_get_modem (euicc));
-      if (*saldo_dbus_euicc_get_last_error (euicc) != '\0')
-        g_print ("  error: %s\n", saldo_dbus_euicc_get_last_error (euicc));
+      if (*last_error != '\0')
+        g_print ("  error: %s\n", last_error);
     }
     for (guint i = 0; lines != NULL && lines[i] != NULL; i++) {
       g_autoptr(SaldoDBusLine) line = line_at (ctl, lines[i]);
@@ -83,10 +85,14 @@ saldoctl_cmd_profiles (SaldoCtl  *ctl,
         json_builder_add_boolean_value (b, saldo_dbus_line_get_active (line));
         json_builder_end_object (b);
       } else {
+        /* Names as the eUICC stores them: anyone who made the profile chose them. */
+        g_autofree char *iccid = saldoctl_escape (saldo_dbus_line_get_iccid (line));
+        g_autofree char *state = saldoctl_escape (saldo_dbus_line_get_profile_state (line));
+        g_autofree char *nickname = saldoctl_escape (saldo_dbus_line_get_profile_nickname (line));
+        g_autofree char *provider = saldoctl_escape (saldo_dbus_line_get_service_provider (line));
+
         g_print ("  %-4" G_GINT64_FORMAT " %-22s %-9s %-20s %s\n", saldoctl_line_number (line),
-                 saldo_dbus_line_get_iccid (line), saldo_dbus_line_get_profile_state (line),
-                 saldo_dbus_line_get_profile_nickname (line),
-                 saldo_dbus_line_get_service_provider (line));
+                 iccid, state, nickname, provider);
       }
     }
     if (ctl->json) {

@@ -563,10 +563,17 @@ print_rule (SaldoCtl      *ctl,
            saldo_dbus_rule_get_confirm (rule) ? "yes" : "no",
            saldo_dbus_rule_get_provider (rule), money, trigger, or_dash (per_topup),
            or_dash (per_day), or_dash (per_month), or_dash (attempts), cooldown);
-  if (*saldo_dbus_rule_get_disabled_reason (rule) != '\0')
-    g_print ("     disabled: %s\n", saldo_dbus_rule_get_disabled_reason (rule));
-  if (*saldo_dbus_rule_get_last_decision (rule) != '\0')
-    g_print ("     last: %s\n", saldo_dbus_rule_get_last_decision (rule));
+  /* Reasons may quote a provider's or the carrier's words. */
+  if (*saldo_dbus_rule_get_disabled_reason (rule) != '\0') {
+    g_autofree char *reason = saldoctl_escape (saldo_dbus_rule_get_disabled_reason (rule));
+
+    g_print ("     disabled: %s\n", reason);
+  }
+  if (*saldo_dbus_rule_get_last_decision (rule) != '\0') {
+    g_autofree char *decision = saldoctl_escape (saldo_dbus_rule_get_last_decision (rule));
+
+    g_print ("     last: %s\n", decision);
+  }
 }
 
 /* rules list [LINE] */

@@ -495,36 +495,66 @@ topup_row_to_csv (GString        *out,
   csv_append_row (out, fields, G_N_ELEMENTS (fields));
 }
 
-/* Provider text on a terminal: one line, and no control characters that
- * could move the cursor or recolour what follows. */
-static char *
-terminal_text (const char *text)
-{
-  g_autofree char *valid = g_utf8_make_valid (text, -1);
-  GString *out = g_string_new (NULL);
-
-  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p)) {
-    gunichar c = g_utf8_get_char (p);
-
-    if (g_unichar_iscntrl (c))
-      g_string_append_c (out, ' ');
-    else
-      g_string_append_unichar (out, c);
-  }
-  return g_string_free (out, FALSE);
-}
-
 static void
 topup_row_print (const TopUpRow *row)
 {
   g_autofree char *line = row->line >= 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, row->line)
                                          : g_strdup ("-");
   g_autofree char *money = g_strdup_printf ("%s %s", row->amount, row->currency);
-  g_autofree char *note = terminal_text (*row->error != '\0' ? row->error : row->message);
+  g_autofree char *note = saldoctl_escape (*row->error != '\0' ? row->error : row->message);
 
   g_print ("%-6s %-20s %-4s %-10s %-10s %14s  %s%s%s\n", row->id, row->time, line,
            row->provider, row->state, money, row->reference,
            *note != '\0' ? "  " : "", note);
+}
+
+/* The newest `limit` receipts (saldod's default when 0), a page of at most
+ * saldod's cap at a time. */
+static GVariant *
+fetch_top_ups (SaldoCtl       *ctl,
+               SaldoDBusLine  *line,
+               guint64         limit,
+               GError        **error)
+{
+  GVariantBuilder all;
+  g_autofree char *before = NULL;
+  guint64 got = 0;
+
+  g_variant_builder_init (&all, G_VARIANT_TYPE ("aa{sv}"));
+  for (;;) {
+    g_autoptr(GVariant) page = NULL;
+    GVariantDict options;
+    gsize n;
+
+    g_variant_dict_init (&options, NULL);
+    if (line != NULL)
+      g_variant_dict_insert (&options, "line", "o", g_dbus_proxy_get_object_path (G_DBUS_PROXY (line)));
+    if (limit > 0)
+      g_variant_dict_insert (&options, "limit", "u", (guint32) MIN (limit - got, G_MAXUINT32));
+    if (before != NULL)
+      g_variant_dict_insert (&options, "before", "s", before);
+    if (!saldo_dbus_manager_call_get_top_ups_sync (ctl->manager, g_variant_dict_end (&options),
+                                                   G_DBUS_CALL_FLAGS_NONE, -1, &page, NULL, error)) {
+      g_variant_builder_clear (&all);
+      return NULL;
+    }
+    n = g_variant_n_children (page);
+    for (gsize i = 0; i < n; i++) {
+      g_autoptr(GVariant) row = g_variant_get_child_value (page, i);
+
+      g_variant_builder_add_value (&all, row);
+      if (i + 1 == n) {
+        g_free (before);
+        before = NULL;
+        g_variant_lookup (row, "id", "s", &before);
+      }
+    }
+    got += n;
+    /* An empty page, or the caller's own limit, ends it. */
+    if (n == 0 || limit == 0 || got >= limit || before == NULL)
+      break;
+  }
+  return g_variant_ref_sink (g_variant_builder_end (&all));
 }
 
 /* saldoctl history [LINE] [--json|--csv] [--limit N]: the top-up receipts;
@@ -540,7 +570,6 @@ saldoctl_cmd_history (SaldoCtl  *ctl,
   const char *selector = NULL;
   gboolean csv = FALSE;
   guint64 limit = 0;
-  GVariantDict options;
   gsize n;
 
   for (int i = 0; i < argc; i++) {
@@ -570,19 +599,13 @@ saldoctl_cmd_history (SaldoCtl  *ctl,
     return EXIT_FAILURE;
   }
 
-  g_variant_dict_init (&options, NULL);
   if (selector != NULL) {
     line = saldoctl_find_line (ctl, selector, error);
-    if (line == NULL) {
-      g_variant_dict_clear (&options);
+    if (line == NULL)
       return EXIT_FAILURE;
-    }
-    g_variant_dict_insert (&options, "line", "o", g_dbus_proxy_get_object_path (G_DBUS_PROXY (line)));
   }
-  if (limit > 0)
-    g_variant_dict_insert (&options, "limit", "u", (guint32) limit);
-  if (!saldo_dbus_manager_call_get_top_ups_sync (ctl->manager, g_variant_dict_end (&options),
-                                                 G_DBUS_CALL_FLAGS_NONE, -1, &topups, NULL, error))
+  topups = fetch_top_ups (ctl, line, limit, error);
+  if (topups == NULL)
     return EXIT_FAILURE;
   n = g_variant_n_children (topups);
 

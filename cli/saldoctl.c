@@ -193,14 +193,15 @@ print_lines_table (GPtrArray *lines)
   for (guint i = 0; i < lines->len; i++) {
     SaldoDBusLine *line = lines->pdata[i];
     const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (line));
+    /* All but the path come from the SIM or the network. */
+    g_autofree char *iccid = saldoctl_escape (or_dash (saldo_dbus_line_get_iccid (line)));
+    g_autofree char *imsi = saldoctl_escape (or_dash (saldo_dbus_line_get_imsi (line)));
+    g_autofree char *code = saldoctl_escape (or_dash (saldo_dbus_line_get_operator_code (line)));
+    g_autofree char *name = saldoctl_escape (or_dash (saldo_dbus_line_get_operator_name (line)));
 
     g_print ("%-4s %-22s %-16s %-7s %-7s %-20s %s\n",
-             strrchr (path, '/') + 1,
-             or_dash (saldo_dbus_line_get_iccid (line)),
-             or_dash (saldo_dbus_line_get_imsi (line)),
-             saldo_dbus_line_get_active (line) ? "yes" : "no",
-             or_dash (saldo_dbus_line_get_operator_code (line)),
-             or_dash (saldo_dbus_line_get_operator_name (line)),
+             strrchr (path, '/') + 1, iccid, imsi,
+             saldo_dbus_line_get_active (line) ? "yes" : "no", code, name,
              saldo_dbus_line_get_active (line) ? saldo_dbus_line_get_modem (line) : "-");
   }
 }
@@ -328,6 +329,7 @@ main (int argc, char **argv)
   const char *command = NULL;
 
   setlocale (LC_ALL, "");
+  saldoctl_output_init ();
   /* Global options may come anywhere; everything else is the command's. */
   for (int i = 1; i < argc; i++) {
     if (g_str_equal (argv[i], "--json") || g_str_equal (argv[i], "-j")) {

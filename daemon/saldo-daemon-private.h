@@ -56,8 +56,14 @@ struct _SaldoDaemon {
   SaldoAuthority           *authority;
   const SaldoDaemonSettings *settings;
   guint                     schedule_id;
+  gboolean                  serving;           /* owns the bus name: saldo_daemon_start () ran */
 };
 
+
+/* The most one call may ask for (README, "D-Bus API"): entries in a list
+ * reply, and its size, far below the system bus's 32 MiB message limit. */
+#define SALDO_MAX_REPLY_ENTRIES 1000
+#define SALDO_MAX_REPLY_BYTES   (4 * 1024 * 1024)
 
 static inline gint64
 saldo_daemon_now (void)
@@ -84,9 +90,24 @@ void          saldo_daemon_return_error      (GDBusMethodInvocation *invocation,
 void          saldo_daemon_return_invalid    (GDBusMethodInvocation *invocation,
                                               const char            *format,
                                               ...) G_GNUC_PRINTF (2, 3);
+void          saldo_daemon_authorize         (SaldoDaemon           *self,
+                                              GDBusMethodInvocation *invocation,
+                                              const char            *action_id,
+                                              GAsyncReadyCallback    callback,
+                                              MethodCall            *call);
 gboolean      saldo_daemon_check_option_keys (GVariant              *options,
                                               const char * const    *known,
                                               GDBusMethodInvocation *invocation);
+gboolean      saldo_daemon_lookup_option     (GVariant              *options,
+                                              const char            *key,
+                                              const GVariantType    *type,
+                                              const char            *description,
+                                              GVariant             **value,
+                                              GDBusMethodInvocation *invocation);
+typedef GVariant *(*SaldoReplyEntry) (SaldoDaemon *self, gconstpointer item);
+GVariant     *saldo_daemon_build_reply       (SaldoDaemon           *self,
+                                              GPtrArray             *items,
+                                              SaldoReplyEntry        convert);
 SaldoCarrier *saldo_daemon_carrier_for_line  (SaldoDaemon           *self,
                                               SaldoLine             *line);
 SaldoLine    *saldo_daemon_line_by_path      (SaldoDaemon           *self,

@@ -712,6 +712,7 @@ on_add_rule_authorized (GObject      *source,
   g_autoptr(SaldoRuleObject) rule = NULL;
   g_autofree char *currency = NULL;
   g_auto(GStrv) providers = provider_ids (self);
+  g_autoptr(GVariantDict) dict = g_variant_dict_new (call->args);
   const char *line_path = NULL;
   SaldoLine *line;
   GError *error = NULL;
@@ -729,7 +730,7 @@ on_add_rule_authorized (GObject      *source,
     saldo_daemon_return_invalid (call->invocation, "line: unknown line %s", line_path);
     return;
   }
-  if (!g_variant_lookup_value (call->args, "amount", NULL)) {
+  if (!g_variant_dict_contains (dict, "amount")) {
     saldo_daemon_return_invalid (call->invocation, "amount: required (x, minor units)");
     return;
   }
@@ -761,9 +762,9 @@ on_handle_add_rule (SaldoDBusManager      *iface,
 {
   SaldoDaemon *self = user_data;
 
-  saldo_authority_check_async (self->authority, invocation, SALDO_ACTION_MANAGE_RULES,
-                               on_add_rule_authorized,
-                               saldo_method_call_new (self, NULL, invocation, rule));
+  saldo_daemon_authorize (self, invocation, SALDO_ACTION_MANAGE_RULES,
+                          on_add_rule_authorized,
+                          saldo_method_call_new (self, NULL, invocation, rule));
   return TRUE;
 }
 
@@ -779,13 +780,14 @@ on_rule_update_authorized (GObject      *source,
   g_autofree char *currency = NULL;
   g_auto(GStrv) providers = provider_ids (self);
   SaldoLine *line = saldo_daemon_line_by_id (self, record->line_id);
+  g_autoptr(GVariantDict) dict = g_variant_dict_new (call->args);
   GError *error = NULL;
 
   if (!saldo_authority_check_finish (SALDO_AUTHORITY (source), result, &error)) {
     saldo_daemon_return_error (call->invocation, error);
     return;
   }
-  if (g_variant_lookup_value (call->args, "line", NULL) != NULL) {
+  if (g_variant_dict_contains (dict, "line")) {
     saldo_daemon_return_invalid (call->invocation, "line: a rule cannot move to another line");
     return;
   }
@@ -814,8 +816,8 @@ on_handle_rule_update (SaldoDBusRule         *iface,
   MethodCall *call = saldo_method_call_new (self, NULL, invocation, changes);
 
   call->object = g_object_ref (rule);
-  saldo_authority_check_async (self->authority, invocation, SALDO_ACTION_MANAGE_RULES,
-                               on_rule_update_authorized, call);
+  saldo_daemon_authorize (self, invocation, SALDO_ACTION_MANAGE_RULES,
+                          on_rule_update_authorized, call);
   return TRUE;
 }
 
@@ -852,8 +854,8 @@ on_handle_rule_remove (SaldoDBusRule         *iface,
   MethodCall *call = saldo_method_call_new (self, NULL, invocation, none);
 
   call->object = g_object_ref (rule);
-  saldo_authority_check_async (self->authority, invocation, SALDO_ACTION_MANAGE_RULES,
-                               on_rule_remove_authorized, call);
+  saldo_daemon_authorize (self, invocation, SALDO_ACTION_MANAGE_RULES,
+                          on_rule_remove_authorized, call);
   return TRUE;
 }
 
@@ -904,16 +906,25 @@ on_handle_simulate (SaldoDBusManager      *iface,
   g_auto(EngineScratch) scratch = { 0 };
   g_auto(SaldoDecision) decision = SALDO_DECISION_INIT;
   SaldoEngineInput in;
-  const char *line_path = NULL;
+  g_autoptr(GVariant) line_path = NULL;
+  g_autoptr(GVariant) balance = NULL;
+  g_autoptr(GVariant) data = NULL;
+  g_autoptr(GVariant) time = NULL;
   SaldoLine *line;
   GError *error = NULL;
-  gint64 balance;
-  guint64 value;
 
-  if (!saldo_daemon_check_option_keys (options, known, invocation))
+  if (!saldo_daemon_check_option_keys (options, known, invocation) ||
+      !saldo_daemon_lookup_option (options, "line", G_VARIANT_TYPE_OBJECT_PATH,
+                                   "a line object path (o)", &line_path, invocation) ||
+      !saldo_daemon_lookup_option (options, "balance", G_VARIANT_TYPE_INT64,
+                                   "an amount in minor units (x)", &balance, invocation) ||
+      !saldo_daemon_lookup_option (options, "data", G_VARIANT_TYPE_UINT64, "bytes (t)", &data,
+                                   invocation) ||
+      !saldo_daemon_lookup_option (options, "time", G_VARIANT_TYPE_UINT64, "unix seconds (t)",
+                                   &time, invocation))
     return TRUE;
-  if (!g_variant_lookup (options, "line", "&o", &line_path) ||
-      (line = saldo_daemon_line_by_path (self, line_path)) == NULL) {
+  if (line_path == NULL ||
+      (line = saldo_daemon_line_by_path (self, g_variant_get_string (line_path, NULL))) == NULL) {
     saldo_daemon_return_invalid (invocation, "line: required, a known line (o)");
     return TRUE;
   }
@@ -922,18 +933,18 @@ on_handle_simulate (SaldoDBusManager      *iface,
     return TRUE;
   }
   /* What-ifs change the copy only: nothing is recorded or spent. */
-  if (g_variant_lookup (options, "balance", "x", &balance)) {
-    in.line.balance = balance;
+  if (balance != NULL) {
+    in.line.balance = g_variant_get_int64 (balance);
     in.line.balance_known = TRUE;
     in.line.balance_currency = NULL;
     in.line.n_readings = 0;
   }
-  if (g_variant_lookup (options, "data", "t", &value)) {
-    in.line.data_left = (gint64) MIN (value, (guint64) G_MAXINT64);
+  if (data != NULL) {
+    in.line.data_left = (gint64) MIN (g_variant_get_uint64 (data), (guint64) G_MAXINT64);
     in.line.data_known = TRUE;
   }
-  if (g_variant_lookup (options, "time", "t", &value) && value > 0)
-    in.now = (gint64) MIN (value, (guint64) G_MAXINT64);
+  if (time != NULL && g_variant_get_uint64 (time) > 0)
+    in.now = (gint64) MIN (g_variant_get_uint64 (time), (guint64) G_MAXINT64);
   if (!saldo_rule_engine_decide (&in, &decision, &error)) {
     g_prefix_error (&error, "simulate: ");
     error->domain = SALDO_ERROR;
@@ -956,6 +967,8 @@ on_topup_authorized (GObject      *source,
   g_auto(SaldoDecision) decision = SALDO_DECISION_INIT;
   g_autofree char *currency = NULL;
   g_autofree char *id_text = NULL;
+  g_autoptr(GVariant) options = NULL;
+  g_autoptr(GVariant) provider = NULL;
   const char *provider_id = NULL;
   SaldoEngineInput in;
   SaldoRule manual;
@@ -968,15 +981,12 @@ on_topup_authorized (GObject      *source,
     return;
   }
   g_variant_get_child (call->args, 0, "x", &amount);
-  {
-    g_autoptr(GVariant) options = g_variant_get_child_value (call->args, 1);
-
-    if (g_variant_lookup_value (options, "provider", NULL) != NULL &&
-        !g_variant_lookup (options, "provider", "&s", &provider_id)) {
-      saldo_daemon_return_invalid (call->invocation, "provider: must be a string (s)");
-      return;
-    }
-  }
+  options = g_variant_get_child_value (call->args, 1);
+  if (!saldo_daemon_lookup_option (options, "provider", G_VARIANT_TYPE_STRING, "a string (s)",
+                                   &provider, call->invocation))
+    return;
+  if (provider != NULL)
+    provider_id = g_variant_get_string (provider, NULL);
   if (amount <= 0) {
     saldo_daemon_return_invalid (call->invocation, "amount: must be greater than zero");
     return;
@@ -1061,9 +1071,9 @@ on_handle_top_up (SaldoDBusLine         *iface,
 
   if (!saldo_daemon_check_option_keys (options, known, invocation))
     return TRUE;
-  saldo_authority_check_async (self->authority, invocation, SALDO_ACTION_TOP_UP, on_topup_authorized,
-                               saldo_method_call_new (self, line, invocation,
-                                                      g_dbus_method_invocation_get_parameters (invocation)));
+  saldo_daemon_authorize (self, invocation, SALDO_ACTION_TOP_UP, on_topup_authorized,
+                          saldo_method_call_new (self, line, invocation,
+                                                 g_dbus_method_invocation_get_parameters (invocation)));
   return TRUE;
 }
 
@@ -1234,9 +1244,9 @@ handle_answer (SaldoDaemon           *self,
                gboolean               confirm)
 {
   g_object_set_data (G_OBJECT (invocation), "saldo-confirm", GINT_TO_POINTER (confirm));
-  saldo_authority_check_async (self->authority, invocation, SALDO_ACTION_TOP_UP, on_answer_authorized,
-                               saldo_method_call_new (self, NULL, invocation,
-                                                      g_dbus_method_invocation_get_parameters (invocation)));
+  saldo_daemon_authorize (self, invocation, SALDO_ACTION_TOP_UP, on_answer_authorized,
+                          saldo_method_call_new (self, NULL, invocation,
+                                                 g_dbus_method_invocation_get_parameters (invocation)));
   return TRUE;
 }
 
@@ -1255,9 +1265,10 @@ on_handle_reject (SaldoDBusManager *iface, GDBusMethodInvocation *invocation,
 }
 
 static GVariant *
-topup_to_variant (SaldoDaemon            *self,
-                  const SaldoTopupRecord *r)
+topup_to_variant (SaldoDaemon   *self,
+                  gconstpointer  item)
 {
+  const SaldoTopupRecord *r = item;
   GVariantDict dict;
   SaldoLine *line = saldo_daemon_line_by_id (self, r->line_id);
   SaldoRuleObject *rule = r->rule_id > 0 ? find_rule (self, r->rule_id) : NULL;
@@ -1297,35 +1308,51 @@ on_handle_get_top_ups (SaldoDBusManager      *iface,
                        gpointer               user_data)
 {
   SaldoDaemon *self = user_data;
-  static const char * const known[] = { "line", "limit", NULL };
+  static const char * const known[] = { "line", "limit", "before", NULL };
   g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GVariant) line_path = NULL;
+  g_autoptr(GVariant) limit = NULL;
+  g_autoptr(GVariant) before = NULL;
   SaldoLedgerQuery query = { 0 };
-  GVariantBuilder builder;
-  const char *line_path = NULL;
   GError *error = NULL;
-  guint32 limit = 1000;
 
-  if (!saldo_daemon_check_option_keys (options, known, invocation))
+  if (!saldo_daemon_check_option_keys (options, known, invocation) ||
+      !saldo_daemon_lookup_option (options, "line", G_VARIANT_TYPE_OBJECT_PATH,
+                                   "a line object path (o)", &line_path, invocation) ||
+      !saldo_daemon_lookup_option (options, "limit", G_VARIANT_TYPE_UINT32,
+                                   "an unsigned integer (u)", &limit, invocation) ||
+      !saldo_daemon_lookup_option (options, "before", G_VARIANT_TYPE_STRING,
+                                   "a top-up id (s)", &before, invocation))
     return TRUE;
-  if (g_variant_lookup (options, "line", "&o", &line_path)) {
-    SaldoLine *line = saldo_daemon_line_by_path (self, line_path);
+  if (line_path != NULL) {
+    SaldoLine *line = saldo_daemon_line_by_path (self, g_variant_get_string (line_path, NULL));
 
     if (line == NULL) {
-      saldo_daemon_return_invalid (invocation, "line: unknown line %s", line_path);
+      saldo_daemon_return_invalid (invocation, "line: unknown line %s",
+                                   g_variant_get_string (line_path, NULL));
       return TRUE;
     }
     query.line_id = saldo_line_get_id (line);
   }
-  g_variant_lookup (options, "limit", "u", &limit);
-  query.limit = MIN (limit, 100000);
+  /* Paging: only rows older than the top-up `before`. */
+  if (before != NULL && !parse_topup_id (g_variant_get_string (before, NULL), &query.before_id, NULL)) {
+    saldo_daemon_return_invalid (invocation, "before: '%s' is not a top-up id",
+                                 g_variant_get_string (before, NULL));
+    return TRUE;
+  }
+  query.limit = MIN (limit != NULL ? g_variant_get_uint32 (limit) : SALDO_MAX_REPLY_ENTRIES,
+                     SALDO_MAX_REPLY_ENTRIES);
+  if (query.limit == 0) {
+    saldo_dbus_manager_complete_get_top_ups (iface, invocation,
+                                             g_variant_new_array (G_VARIANT_TYPE ("a{sv}"), NULL, 0));
+    return TRUE;
+  }
   if (!saldo_ledger_list (self->ledger, &query, &rows, &error)) {
     saldo_daemon_return_error (invocation, error);
     return TRUE;
   }
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
-  for (guint i = 0; i < rows->len; i++)
-    g_variant_builder_add_value (&builder, topup_to_variant (self, rows->pdata[i]));
-  saldo_dbus_manager_complete_get_top_ups (iface, invocation, g_variant_builder_end (&builder));
+  saldo_dbus_manager_complete_get_top_ups (iface, invocation,
+                                           saldo_daemon_build_reply (self, rows, topup_to_variant));
   return TRUE;
 }
 

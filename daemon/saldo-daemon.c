@@ -16,6 +16,7 @@
 #include "saldo-line.h"
 #include "saldo-log.h"
 #include "saldo-modem-watcher.h"
+#include "saldo-options.h"
 #include "saldo-provider-builtin.h"
 #include "saldo-provider-loader.h"
 #include "saldo-provider-ussd-voucher.h"
@@ -83,25 +84,37 @@ on_refresh_authorized (GObject      *source,
 {
   g_autoptr(MethodCall) call = user_data;
   GError *error = NULL;
-  gboolean allow_roaming = FALSE;
   g_autoptr(GVariant) roaming = NULL;
 
   if (!saldo_authority_check_finish (SALDO_AUTHORITY (source), result, &error)) {
     saldo_daemon_return_error (call->invocation, error);
     return;
   }
-  roaming = g_variant_lookup_value (call->args, "allow-roaming", NULL);
-  if (roaming != NULL) {
-    if (!g_variant_is_of_type (roaming, G_VARIANT_TYPE_BOOLEAN)) {
-      saldo_daemon_return_error (call->invocation,
-                    g_error_new_literal (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                                         "allow-roaming: must be a boolean (b)"));
-      return;
-    }
-    allow_roaming = g_variant_get_boolean (roaming);
-  }
-  saldo_daemon_refresh_line (call->self, call->line, allow_roaming,
+  if (!saldo_daemon_lookup_option (call->args, "allow-roaming", G_VARIANT_TYPE_BOOLEAN,
+                                   "a boolean (b)", &roaming, call->invocation))
+    return;
+  saldo_daemon_refresh_line (call->self, call->line, roaming != NULL && g_variant_get_boolean (roaming),
                              g_object_ref (call->invocation));
+}
+
+/* Every call that changes state or spends passes here.  Until this saldod
+ * owns the bus name (a second instance reachable by its unique name, about
+ * to exit) nothing is asked of polkit and nothing reaches a modem or a
+ * provider. */
+void
+saldo_daemon_authorize (SaldoDaemon           *self,
+                        GDBusMethodInvocation *invocation,
+                        const char            *action_id,
+                        GAsyncReadyCallback    callback,
+                        MethodCall            *call)
+{
+  if (!self->serving) {
+    g_dbus_method_invocation_return_error (invocation, SALDO_ERROR, SALDO_ERROR_BUSY,
+                                           "this saldod does not own %s", SALDO_BUS_NAME);
+    saldo_method_call_free (call);
+    return;
+  }
+  saldo_authority_check_async (self->authority, invocation, action_id, callback, call);
 }
 
 /* Bad input from a caller: InvalidArgument, the message naming the key. */
@@ -125,22 +138,29 @@ saldo_daemon_check_option_keys (GVariant              *options,
                                 const char * const    *known,
                                 GDBusMethodInvocation *invocation)
 {
-  gsize n = g_variant_n_children (options);
+  GError *error = NULL;
 
-  for (gsize i = 0; i < n; i++) {
-    g_autoptr(GVariant) value = NULL;
-    const char *key;
+  if (saldo_options_check_keys (options, known, &error))
+    return TRUE;
+  saldo_daemon_return_error (invocation, error);
+  return FALSE;
+}
 
-    g_variant_get_child (options, i, "{&sv}", &key, &value);
-    if (!g_strv_contains (known, key)) {
-      g_autofree char *list = g_strjoinv (", ", (char **) known);
+/* saldo_options_lookup (), answering the call when the value is refused. */
+gboolean
+saldo_daemon_lookup_option (GVariant              *options,
+                            const char            *key,
+                            const GVariantType    *type,
+                            const char            *description,
+                            GVariant             **value,
+                            GDBusMethodInvocation *invocation)
+{
+  GError *error = NULL;
 
-      saldo_daemon_return_error (invocation, g_error_new (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                                             "%s: unknown option (known: %s)", key, list));
-      return FALSE;
-    }
-  }
-  return TRUE;
+  if (saldo_options_lookup (options, key, type, description, value, &error))
+    return TRUE;
+  saldo_daemon_return_error (invocation, error);
+  return FALSE;
 }
 
 static gboolean
@@ -155,15 +175,17 @@ on_handle_refresh (SaldoDBusLine         *iface,
 
   if (!saldo_daemon_check_option_keys (options, known, invocation))
     return TRUE;
-  saldo_authority_check_async (self->authority, invocation, SALDO_ACTION_REFRESH,
-                               on_refresh_authorized,
-                               saldo_method_call_new (self, line, invocation, options));
+  saldo_daemon_authorize (self, invocation, SALDO_ACTION_REFRESH,
+                          on_refresh_authorized,
+                          saldo_method_call_new (self, line, invocation, options));
   return TRUE;
 }
 
 static GVariant *
-reading_to_variant (const SaldoReading *reading)
+reading_to_variant (SaldoDaemon   *self,
+                    gconstpointer  item)
 {
+  const SaldoReading *reading = item;
   GVariantDict dict;
 
   g_variant_dict_init (&dict, NULL);
@@ -184,6 +206,28 @@ reading_to_variant (const SaldoReading *reading)
   return g_variant_dict_end (&dict);
 }
 
+/* An aa{sv} reply of the items that fit in SALDO_MAX_REPLY_BYTES, in
+ * order: a reply the bus would refuse as too large must never be sent. */
+GVariant *
+saldo_daemon_build_reply (SaldoDaemon      *self,
+                          GPtrArray        *items,
+                          SaldoReplyEntry   convert)
+{
+  GVariantBuilder builder;
+  gsize bytes = 0;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < items->len; i++) {
+    g_autoptr(GVariant) entry = g_variant_ref_sink (convert (self, items->pdata[i]));
+
+    bytes += g_variant_get_size (entry);
+    if (bytes > SALDO_MAX_REPLY_BYTES)
+      break;
+    g_variant_builder_add_value (&builder, entry);
+  }
+  return g_variant_builder_end (&builder);
+}
+
 static gboolean
 on_handle_get_balance_history (SaldoDBusLine         *iface,
                                GDBusMethodInvocation *invocation,
@@ -194,35 +238,28 @@ on_handle_get_balance_history (SaldoDBusLine         *iface,
   SaldoDaemon *self = g_object_get_data (G_OBJECT (line), "saldo-daemon");
   static const char * const known[] = { "limit", "since", NULL };
   g_autoptr(GPtrArray) readings = NULL;
+  g_autoptr(GVariant) limit = NULL;
+  g_autoptr(GVariant) since = NULL;
   GError *error = NULL;
-  GVariantBuilder builder;
-  guint32 limit = 100;
-  guint64 since = 0;
 
-  if (!saldo_daemon_check_option_keys (options, known, invocation))
+  if (!saldo_daemon_check_option_keys (options, known, invocation) ||
+      !saldo_daemon_lookup_option (options, "limit", G_VARIANT_TYPE_UINT32,
+                                   "an unsigned integer (u)", &limit, invocation) ||
+      !saldo_daemon_lookup_option (options, "since", G_VARIANT_TYPE_UINT64,
+                                   "unix seconds (t)", &since, invocation))
     return TRUE;
-  if (g_variant_lookup_value (options, "limit", NULL) != NULL &&
-      !g_variant_lookup (options, "limit", "u", &limit)) {
-    saldo_daemon_return_error (invocation, g_error_new_literal (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                                                   "limit: must be an unsigned integer (u)"));
-    return TRUE;
-  }
-  if (g_variant_lookup_value (options, "since", NULL) != NULL &&
-      !g_variant_lookup (options, "since", "t", &since)) {
-    saldo_daemon_return_error (invocation, g_error_new_literal (SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                                                   "since: must be unix seconds (t)"));
-    return TRUE;
-  }
   if (!saldo_store_list_readings (self->store, saldo_line_get_id (line),
-                                  (gint64) MIN (since, (guint64) G_MAXINT64),
-                                  MIN (limit, 100000), &readings, &error)) {
+                                  since != NULL ? (gint64) MIN (g_variant_get_uint64 (since),
+                                                                (guint64) G_MAXINT64) : 0,
+                                  MIN (limit != NULL ? g_variant_get_uint32 (limit) : 100,
+                                       SALDO_MAX_REPLY_ENTRIES),
+                                  &readings, &error)) {
     saldo_daemon_return_error (invocation, error);
     return TRUE;
   }
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
-  for (guint i = 0; i < readings->len; i++)
-    g_variant_builder_add_value (&builder, reading_to_variant (readings->pdata[i]));
-  saldo_dbus_line_complete_get_balance_history (iface, invocation, g_variant_builder_end (&builder));
+  saldo_dbus_line_complete_get_balance_history (iface, invocation,
+                                                saldo_daemon_build_reply (self, readings,
+                                                                          reading_to_variant));
   return TRUE;
 }
 
@@ -266,9 +303,9 @@ on_handle_configure (SaldoDBusLine         *iface,
   SaldoLine *line = user_data;
   SaldoDaemon *self = g_object_get_data (G_OBJECT (line), "saldo-daemon");
 
-  saldo_authority_check_async (self->authority, invocation, SALDO_ACTION_CONFIGURE,
-                               on_configure_authorized,
-                               saldo_method_call_new (self, line, invocation, settings));
+  saldo_daemon_authorize (self, invocation, SALDO_ACTION_CONFIGURE,
+                          on_configure_authorized,
+                          saldo_method_call_new (self, line, invocation, settings));
   return TRUE;
 }
 
@@ -697,6 +734,13 @@ on_sms (SaldoSmsWatcher *watcher,
     return;
   }
   reading = saldo_balance_checker_parse (carrier, text, "sms", saldo_daemon_now (), &error);
+  if (error != NULL && g_strcmp0 (reading->kind, "ambiguous") != 0) {
+    /* Not a balance.  Carriers send login and verification codes from the
+     * same senders, and the history is free to read for every local user:
+     * only that such a message came is kept, never its text. */
+    g_free (reading->raw_text);
+    reading->raw_text = g_strdup ("");
+  }
   /* A carrier's promotion is not a failed check: only balances touch the
    * line, and ambiguous ones, whose LastError says why none was taken. */
   saldo_daemon_record_reading (self, line, reading,
@@ -1108,6 +1152,7 @@ static void
 voucher_dial_async (gpointer             data,
                     const char          *iccid,
                     const char          *code,
+                    const char          *secret,
                     GCancellable        *cancellable,
                     GAsyncReadyCallback  callback,
                     gpointer             user_data)
@@ -1130,8 +1175,8 @@ voucher_dial_async (gpointer             data,
     g_object_unref (task);
     return;
   }
-  saldo_ussd_client_run_async (client, code, NULL, self->settings->ussd_timeout * 1000,
-                               cancellable, on_voucher_dialled, task);
+  saldo_ussd_client_run_secret_async (client, code, secret, self->settings->ussd_timeout * 1000,
+                                      cancellable, on_voucher_dialled, task);
 }
 
 static char *
@@ -1219,9 +1264,13 @@ saldo_daemon_export (SaldoDaemon  *self,
   return TRUE;
 }
 
+/* Once the bus name is ours: modems, providers and reconciliation start
+ * only now, so a saldod that is about to exit has touched nothing. */
 void
 saldo_daemon_start (SaldoDaemon *self)
 {
+  g_return_if_fail (!self->serving);
+  self->serving = TRUE;
   self->watcher = saldo_modem_watcher_new (self->connection);
   g_signal_connect (self->watcher, "sim-present", G_CALLBACK (on_sim_present), self);
   g_signal_connect (self->watcher, "sim-absent", G_CALLBACK (on_sim_absent), self);

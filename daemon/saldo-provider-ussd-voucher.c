@@ -5,6 +5,7 @@
 
 #include "saldo-money.h"
 #include "saldo-carrier.h"
+#include "saldo-log.h"
 #include "saldo-provider-ussd-voucher.h"
 #include "saldo-secret.h"
 
@@ -147,10 +148,19 @@ on_dialled (GObject      *source,
   g_autoptr(GTask) task = user_data;
   SaldoProviderUssdVoucher *self = g_task_get_source_object (task);
   SaldoTopUpRequest *req = g_task_get_task_data (task);
+  const char *pin = g_object_get_data (G_OBJECT (task), "saldo-pin");
   g_autoptr(GError) error = NULL;
-  g_autofree char *reply = self->dialer.dial_finish (self->dialer_data, result, &error);
+  g_autofree char *dialled = self->dialer.dial_finish (self->dialer_data, result, &error);
+  /* Whatever the network or ModemManager echoes, the PIN never reaches the
+   * ledger, GetTopUps or the journal, however short it is. */
+  g_autofree char *reply = saldo_redact_secret (dialled, pin);
   SaldoTopUpResult *res;
 
+  if (error != NULL) {
+    g_autofree char *message = error->message;
+
+    error->message = saldo_redact_secret (message, pin);
+  }
   if (reply == NULL) {
     /* The code left the machine: whether the carrier took the PIN is not
      * known.  The PIN stays claimed; the balance will tell. */
@@ -190,7 +200,8 @@ saldo_provider_ussd_voucher_top_up_async (SaldoProvider       *provider,
   g_autoptr(SaldoTopupRecord) record = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *code = NULL;
-  g_autofree char *pin = NULL;
+  char *pin = NULL;
+  const char *secret;
   const char *template = self->template_override != NULL ? self->template_override : req->ussd_template;
 
   g_task_set_task_data (task, saldo_top_up_request_copy (req), (GDestroyNotify) saldo_top_up_request_free);
@@ -217,18 +228,23 @@ saldo_provider_ussd_voucher_top_up_async (SaldoProvider       *provider,
     return;
   }
   if (!saldo_ledger_claim_voucher (self->ledger, record->id, pin, &error)) {
+    saldo_secret_free (g_steal_pointer (&pin));
     g_task_return_new_error (task, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_DUPLICATE_REFERENCE,
                              "cannot claim a voucher for this top-up: %s", error->message);
     return;
   }
   code = saldo_voucher_template_render (template, pin, &error);
-  saldo_secret_free (g_steal_pointer (&pin));
   if (code == NULL) {
+    saldo_secret_free (g_steal_pointer (&pin));
     g_task_return_new_error (task, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
                              "voucher USSD: %s", error->message);
     return;
   }
-  self->dialer.dial_async (self->dialer_data, req->iccid, code, cancellable, on_dialled,
+  /* Kept until the reply, to mask it there; wiped with the task. */
+  secret = pin;
+  g_object_set_data_full (G_OBJECT (task), "saldo-pin", g_steal_pointer (&pin),
+                          (GDestroyNotify) saldo_secret_free);
+  self->dialer.dial_async (self->dialer_data, req->iccid, code, secret, cancellable, on_dialled,
                            g_steal_pointer (&task));
   memset (code, 0, strlen (code));
 }

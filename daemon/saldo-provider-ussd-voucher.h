@@ -6,11 +6,13 @@
 
 G_BEGIN_DECLS
 
-/* How the provider reaches a line's modem: saldod supplies it. */
+/* How the provider reaches a line's modem: saldod supplies it.  secret
+ * (the PIN inside code) is masked in everything the dialer logs or returns. */
 typedef struct {
   void  (*dial_async)  (gpointer             data,
                         const char          *iccid,
                         const char          *code,
+                        const char          *secret,
                         GCancellable        *cancellable,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "saldo-error.h"
+#include "saldo-log.h"
 #include "saldo-sim-info.h"
 
 SaldoSimInfo *
@@ -74,6 +75,7 @@ saldo_iccid_normalize (const char  *raw,
                        GError     **error)
 {
   g_autoptr(GString) digits = NULL;
+  g_autofree char *shown = NULL;
   const char *p;
 
   if (raw == NULL || *raw == '\0') {
@@ -81,12 +83,14 @@ saldo_iccid_normalize (const char  *raw,
                          "the SIM reports no ICCID");
     return NULL;
   }
+  /* Errors end up in log lines: even a garbled ICCID is shown shortened. */
+  shown = saldo_redact_iccid (raw);
   digits = g_string_new (NULL);
   for (p = raw; *p != '\0'; p++) {
     if (g_ascii_isdigit (*p)) {
       if (p > raw && (p[-1] == 'F' || p[-1] == 'f')) {
         g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                     "ICCID '%s' has a filler nibble before a digit", raw);
+                     "ICCID '%s' has a filler nibble before a digit", shown);
         return NULL;
       }
       g_string_append_c (digits, *p);
@@ -94,19 +98,19 @@ saldo_iccid_normalize (const char  *raw,
       continue;
     } else {
       g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                   "ICCID '%s' contains a character that is not a digit", raw);
+                   "ICCID '%s' contains a character that is not a digit", shown);
       return NULL;
     }
   }
   if (digits->len < 18 || digits->len > 22) {
     g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
                  "ICCID '%s' has %" G_GSIZE_FORMAT " digits (18 to 22 expected)",
-                 raw, digits->len);
+                 shown, digits->len);
     return NULL;
   }
   if (digits->str[0] != '8' || digits->str[1] != '9') {
     g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                 "ICCID '%s' does not start with the telecom prefix 89", raw);
+                 "ICCID '%s' does not start with the telecom prefix 89", shown);
     return NULL;
   }
   return g_string_free (g_steal_pointer (&digits), FALSE);

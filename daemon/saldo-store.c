@@ -229,6 +229,11 @@ static const char * const migrations[] = {
   " WHEN OLD.reference IS NOT NULL AND NEW.reference IS NOT OLD.reference"
   " BEGIN SELECT RAISE (ABORT, 'a top-up reference never changes'); END;"
   "ALTER TABLE topup_events ADD COLUMN actor_uid INTEGER CHECK (actor_uid IS NULL OR actor_uid >= 0);",
+
+  /* 6 → 7: an SMS that is not a balance is kept without its text (it may be
+   * a login or verification code, and the history is free to read); this
+   * clears what older versions stored. */
+  "UPDATE readings SET raw_text = '' WHERE source = 'sms' AND kind NOT IN ('balance', 'ambiguous');",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SALDO_STORE_SCHEMA_VERSION);

@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include "saldo-error.h"
+#include "saldo-log.h"
 #include "saldo-topup-runner.h"
 
 struct _SaldoTopupRunner {
@@ -169,6 +170,37 @@ describe_result (const char             *what,
                           result->error != NULL ? result->error->message : "");
 }
 
+/* Provider texts (replies and errors) go to the ledger, GetTopUps and the
+ * journal: one that quotes the line's ICCID, as Reloadly's errors do, has
+ * it shortened like every log line. */
+static void
+scrub_text (char       **text,
+            const char  *iccid)
+{
+  char *clean;
+
+  if (*text == NULL)
+    return;
+  clean = saldo_redact_iccid_in (*text, iccid);
+  g_free (*text);
+  *text = clean;
+}
+
+static void
+scrub_result (SaldoTopUpResult *result,
+              GError           *error,
+              const char       *iccid)
+{
+  if (result != NULL) {
+    scrub_text (&result->message, iccid);
+    scrub_text (&result->error_code, iccid);
+    if (result->error != NULL)
+      scrub_text (&result->error->message, iccid);
+  }
+  if (error != NULL)
+    scrub_text (&error->message, iccid);
+}
+
 /* ---- sending one row: mark sent, ask the provider, record the answer ---- */
 
 typedef struct {
@@ -219,6 +251,7 @@ send_top_up_done (GObject      *source,
 
   result = saldo_provider_top_up_finish (data->provider, res, &provider_error);
   fault_point (self, SALDO_TOPUP_FAULT_AFTER_PROVIDER_REPLY);
+  scrub_result (result, provider_error, data->request->iccid);
 
   if (result == NULL) {
     /* The provider's contract: NULL + error = the request never reached it
@@ -537,6 +570,7 @@ reconcile_lookup_done (GObject      *source,
   gint64 next_check = runner_now () + saldo_topup_backoff (row->lookups);
 
   result = saldo_provider_lookup_finish (data->provider, res, &lookup_error);
+  scrub_result (result, lookup_error, row->iccid);
 
   if (result == NULL &&
       g_error_matches (lookup_error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND)) {

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "saldo-error.h"
+#include "saldo-log.h"
 #include "saldo-ussd-client.h"
 #include "saldo-ussd-text.h"
 
@@ -26,6 +27,7 @@ G_DEFINE_TYPE (SaldoUssdClient, saldo_ussd_client, G_TYPE_OBJECT)
 typedef struct {
   char          *code;
   char          *shown;              /* code for logs and errors: PINs masked */
+  char          *secret;             /* masked in every text we give out, or NULL */
   GStrv          responses;
   guint          next_response;
   guint          timeout_ms;
@@ -66,6 +68,9 @@ run_data_free (RunData *data)
     memset (data->code, 0, strlen (data->code));
   g_free (data->code);
   g_free (data->shown);
+  if (data->secret != NULL)
+    explicit_bzero (data->secret, strlen (data->secret));
+  g_free (data->secret);
   g_strfreev (data->responses);
   g_clear_object (&data->call_cancellable);
   g_clear_object (&data->caller_cancellable);
@@ -136,9 +141,15 @@ run_complete (GTask  *task,
 }
 
 static GError *
-convert_mm_error (const GError *error,
-                  const char   *code)
+convert_mm_error (const GError *mm_error,
+                  const char   *code,
+                  const char   *secret)
 {
+  /* ModemManager may quote the code it was given. */
+  g_autoptr(GError) error = g_error_copy (mm_error);
+
+  g_free (error->message);
+  error->message = saldo_redact_secret (mm_error->message, secret);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     return g_error_new (SALDO_ERROR, SALDO_ERROR_TIMED_OUT,
                         "USSD %s: no answer from the modem: %s", code, error->message);
@@ -157,7 +168,9 @@ run_deliver (GTask      *task,
              const char *raw_reply)
 {
   RunData *data = g_task_get_task_data (task);
-  g_autofree char *reply = saldo_ussd_text_maybe_decode (raw_reply != NULL ? raw_reply : "");
+  g_autofree char *decoded = saldo_ussd_text_maybe_decode (raw_reply != NULL ? raw_reply : "");
+  /* A network that echoes a voucher PIN must not put it in a log or a ledger row. */
+  g_autofree char *reply = saldo_redact_secret (decoded, data->secret);
 
   g_debug ("USSD %s: reply '%s'", data->shown, reply);
   run_complete (task, g_steal_pointer (&reply), NULL, FALSE);
@@ -284,7 +297,7 @@ on_reply (GObject      *source,
     mm_modem_3gpp_ussd_cancel (self->ussd, NULL, on_stale_cancelled, g_object_ref (task));
     return;
   }
-  run_complete (task, NULL, convert_mm_error (error, data->shown), TRUE);
+  run_complete (task, NULL, convert_mm_error (error, data->shown, data->secret), TRUE);
 }
 
 static void
@@ -384,13 +397,16 @@ saldo_ussd_client_next (SaldoUssdClient *self)
     saldo_ussd_client_start (self, task);
 }
 
-/* Voucher codes carry a PIN: any run of 6 or more digits is masked before
- * a code reaches a log line or an error message. */
+/* Voucher codes carry a PIN: the secret, whatever its length, and any run
+ * of 6 or more digits are masked before a code reaches a log line or an
+ * error message. */
 static char *
-mask_code (const char *code)
+mask_code (const char *code,
+           const char *secret)
 {
+  g_autofree char *masked = saldo_redact_secret (code, secret);
   GString *shown = g_string_new (NULL);
-  const char *p = code;
+  const char *p = masked;
 
   while (*p != '\0') {
     gsize run = 0;
@@ -410,6 +426,35 @@ mask_code (const char *code)
   return g_string_free (shown, FALSE);
 }
 
+static void
+saldo_ussd_client_run (SaldoUssdClient     *self,
+                       const char          *code,
+                       const char          *secret,
+                       const char * const  *responses,
+                       guint                timeout_ms,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  GTask *task;
+  RunData *data;
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, saldo_ussd_client_run);
+  data = g_new0 (RunData, 1);
+  data->code = g_strdup (code);
+  data->secret = secret != NULL && *secret != '\0' ? g_strdup (secret) : NULL;
+  data->shown = mask_code (code, data->secret);
+  data->responses = g_strdupv ((char **) responses);
+  data->timeout_ms = MAX (timeout_ms, 1000);
+  data->call_cancellable = g_cancellable_new ();
+  data->caller_cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  g_task_set_task_data (task, data, (GDestroyNotify) run_data_free);
+  /* The queue holds the task's own reference until run_complete (). */
+  g_queue_push_tail (&self->queue, task);
+  saldo_ussd_client_next (self);
+}
+
 void
 saldo_ussd_client_run_async (SaldoUssdClient     *self,
                              const char          *code,
@@ -419,25 +464,25 @@ saldo_ussd_client_run_async (SaldoUssdClient     *self,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  GTask *task;
-  RunData *data;
-
   g_return_if_fail (SALDO_IS_USSD_CLIENT (self));
   g_return_if_fail (code != NULL);
 
-  task = g_task_new (self, NULL, callback, user_data);
-  g_task_set_source_tag (task, saldo_ussd_client_run_async);
-  data = g_new0 (RunData, 1);
-  data->code = g_strdup (code);
-  data->shown = mask_code (code);
-  data->responses = g_strdupv ((char **) responses);
-  data->timeout_ms = MAX (timeout_ms, 1000);
-  data->call_cancellable = g_cancellable_new ();
-  data->caller_cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
-  g_task_set_task_data (task, data, (GDestroyNotify) run_data_free);
-  /* The queue holds the task's own reference until run_complete (). */
-  g_queue_push_tail (&self->queue, task);
-  saldo_ussd_client_next (self);
+  saldo_ussd_client_run (self, code, NULL, responses, timeout_ms, cancellable, callback, user_data);
+}
+
+void
+saldo_ussd_client_run_secret_async (SaldoUssdClient     *self,
+                                    const char          *code,
+                                    const char          *secret,
+                                    guint                timeout_ms,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_return_if_fail (SALDO_IS_USSD_CLIENT (self));
+  g_return_if_fail (code != NULL);
+
+  saldo_ussd_client_run (self, code, secret, NULL, timeout_ms, cancellable, callback, user_data);
 }
 
 char *

@@ -26,6 +26,16 @@ void             saldo_ussd_client_run_async   (SaldoUssdClient      *self,
                                                 GCancellable         *cancellable,
                                                 GAsyncReadyCallback   callback,
                                                 gpointer              user_data);
+/* As run_async for a code that carries a secret (a voucher PIN): the
+ * secret is masked, by its exact value, in every log line, in errors and in
+ * the reply.  Finish with saldo_ussd_client_run_finish (). */
+void             saldo_ussd_client_run_secret_async (SaldoUssdClient *self,
+                                                     const char      *code,
+                                                     const char      *secret,
+                                                     guint            timeout_ms,
+                                                     GCancellable    *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer         user_data);
 char            *saldo_ussd_client_run_finish  (SaldoUssdClient      *self,
                                                 GAsyncResult         *result,
                                                 GError              **error);

@@ -3,8 +3,14 @@
 
 #include "saldo-provider-loader.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <gmodule.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "saldo-trusted-path.h"
 
 /* Maps Type= names to provider GTypes: built-in classes first, then a
  * module named saldo-provider-TYPE.so in the plugin directory. Modules are
@@ -241,6 +247,43 @@ saldo_provider_loader_new_provider (SaldoProviderLoader  *self,
   return g_steal_pointer (&provider);
 }
 
+/* A provider file is a few lines: anything above this is not one. */
+#define SALDO_PROVIDER_FILE_MAX (64 * 1024)
+
+static GString *
+read_config (int          fd,
+             const char  *path,
+             GError     **error)
+{
+  g_autoptr(GString) contents = g_string_new (NULL);
+  char buf[4096];
+
+  for (;;)
+    {
+      ssize_t n = read (fd, buf, sizeof buf);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int errsv = errno;
+
+          g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
+                       "%s: %s", path, g_strerror (errsv));
+          return NULL;
+        }
+      if (n == 0)
+        return g_steal_pointer (&contents);
+      g_string_append_len (contents, buf, n);
+      if (contents->len > SALDO_PROVIDER_FILE_MAX)
+        {
+          g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
+                       "%s: larger than %u bytes; refused", path, SALDO_PROVIDER_FILE_MAX);
+          return NULL;
+        }
+    }
+}
+
 /* PATH is CONFIG_DIR/providers.d/NAME.conf; relative secret paths are taken
  * from the providers.d directory. */
 SaldoProvider *
@@ -253,6 +296,9 @@ saldo_provider_loader_load_file (SaldoProviderLoader  *self,
   g_autofree char *basename = g_path_get_basename (path);
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *id = NULL;
+  g_autoptr(GString) contents = NULL;
+  struct stat st;
+  int fd;
 
   if (!g_str_has_suffix (basename, ".conf"))
     {
@@ -261,7 +307,35 @@ saldo_provider_loader_load_file (SaldoProviderLoader  *self,
       return NULL;
     }
   id = g_strndup (basename, strlen (basename) - strlen (".conf"));
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local_error))
+  /* Checked and read through one descriptor: the file that passed the
+   * ownership check is the file that is loaded. */
+  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
+                   "%s: %s", path, g_strerror (errsv));
+      return NULL;
+    }
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
+                   "%s: not a regular file; refused", path);
+      return NULL;
+    }
+  if (!saldo_trusted_check_stat (path, &st, error))
+    {
+      close (fd);
+      g_prefix_error (error, "refused: ");
+      return NULL;
+    }
+  contents = read_config (fd, path, error);
+  close (fd);
+  if (contents == NULL)
+    return NULL;
+  if (!g_key_file_load_from_data (kf, contents->str, contents->len, G_KEY_FILE_NONE, &local_error))
     {
       g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
                    "%s: %s", path, local_error->message);

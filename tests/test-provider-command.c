@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "command/saldo-provider-command.h"
 #include "saldo-test-fake.h"
@@ -244,6 +246,48 @@ test_config_errors (Fixture *fx, gconstpointer data)
     }
 }
 
+/* saldod runs Program= as root: a program, or a directory on its way,
+ * that someone else could change is refused. */
+static void
+test_untrusted_program (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *open_dir = g_build_filename (fx->dir, "open", NULL);
+  g_autofree char *in_open_dir = NULL;
+  g_autofree char *link = g_build_filename (fx->dir, "link.sh", NULL);
+  g_autofree char *group_writable = saldo_test_write_file (fx->dir, "gw.sh", "#!/bin/sh\n", 0775);
+  g_autofree char *foreign = saldo_test_write_file (fx->dir, "foreign.sh", "#!/bin/sh\n", 0755);
+  GPtrArray *cases = g_ptr_array_new_with_free_func (g_free);
+
+  g_assert_cmpint (g_mkdir (open_dir, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (open_dir, 0777), ==, 0);
+  in_open_dir = saldo_test_write_file (open_dir, "ok.sh", "#!/bin/sh\n", 0755);
+  g_assert_cmpint (symlink (in_open_dir, link), ==, 0);
+  g_ptr_array_add (cases, g_strdup_printf ("%s|writable by group or others", group_writable));
+  g_ptr_array_add (cases, g_strdup_printf ("%s|directory %s", in_open_dir, open_dir));
+  g_ptr_array_add (cases, g_strdup_printf ("%s|directory %s", link, open_dir));
+  /* Another owner needs root to set up; CI runs the suite as root. */
+  if (geteuid () == 0)
+    {
+      g_assert_cmpint (chown (foreign, 4242, 4242), ==, 0);
+      g_ptr_array_add (cases, g_strdup_printf ("%s|owned by uid 4242", foreign));
+    }
+
+  for (guint i = 0; i < cases->len; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (cases->pdata[i], "|", 2);
+      g_autofree char *config = g_strdup_printf ("[Provider]\nType=command\nProgram=%s\n", parts[0]);
+      g_autoptr(SaldoProvider) provider = NULL;
+      g_autoptr(GError) error = NULL;
+
+      provider = saldo_test_new_provider (SALDO_TYPE_PROVIDER_COMMAND, "bad", config, fx->dir, &error);
+      g_assert_null (provider);
+      g_assert_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG);
+      g_assert_nonnull (strstr (error->message, "Program= refused"));
+      g_assert_nonnull (strstr (error->message, parts[1]));
+    }
+  g_ptr_array_unref (cases);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -256,6 +300,7 @@ main (int argc, char **argv)
   ADD ("lookup-errors", test_lookup_errors);
   ADD ("cancel-is-unknown", test_cancel_is_unknown);
   ADD ("config-errors", test_config_errors);
+  ADD ("untrusted-program", test_untrusted_program);
 #undef ADD
   return g_test_run ();
 }

@@ -2,6 +2,7 @@
 #include <gmodule.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "saldo-provider-builtin.h"
 #include "saldo-provider-loader.h"
@@ -167,6 +168,49 @@ test_missing_dir (void)
   g_assert_cmpuint (errors->len, ==, 0);
 }
 
+/* saldod reads providers.d as root: a file someone else could have
+ * written is refused, with a message saying what to fix. */
+static void
+test_untrusted_files (void)
+{
+  g_autoptr(SaldoProviderLoader) loader = saldo_provider_loader_new (NULL);
+  g_autofree char *config_dir = saldo_test_make_dir ();
+  g_autofree char *providers_d = g_build_filename (config_dir, SALDO_PROVIDERS_SUBDIR, NULL);
+  g_autofree char *foreign = NULL;
+  g_autoptr(GPtrArray) providers = NULL;
+  g_autoptr(GPtrArray) errors = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *config = "[Provider]\nType=command\nProgram=/bin/true\n";
+
+  saldo_provider_loader_add_builtins (loader);
+  g_assert_cmpint (g_mkdir (providers_d, 0755), ==, 0);
+  g_free (saldo_test_write_file (providers_d, "a-good.conf", config, 0644));
+  g_free (saldo_test_write_file (providers_d, "b-group-writable.conf", config, 0664));
+  g_free (saldo_test_write_file (providers_d, "c-world-writable.conf", config, 0646));
+  /* Another owner needs root to set up; CI runs the suite as root. */
+  foreign = saldo_test_write_file (providers_d, "d-foreign.conf", config, 0644);
+  if (geteuid () == 0)
+    g_assert_cmpint (chown (foreign, 4242, 4242), ==, 0);
+
+  providers = saldo_provider_loader_load_dir (loader, config_dir, &errors, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (providers->len, ==, 1);
+  g_assert_cmpstr (saldo_provider_get_id (g_ptr_array_index (providers, 0)), ==, "a-good");
+  g_assert_cmpuint (errors->len, ==, geteuid () == 0 ? 3 : 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      GError *e = g_ptr_array_index (errors, i);
+
+      g_assert_error (e, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG);
+      g_assert_nonnull (strstr (e->message, "writable by group or others"));
+      g_assert_nonnull (strstr (e->message, "chmod go-w"));
+    }
+  if (geteuid () == 0)
+    g_assert_nonnull (strstr (((GError *) g_ptr_array_index (errors, 2))->message,
+                              "owned by uid 4242"));
+  saldo_test_remove_dir (config_dir);
+}
+
 static void
 test_provider_ids (void)
 {
@@ -193,5 +237,6 @@ main (int argc, char **argv)
   g_test_add_func ("/provider/loader/builtins", test_builtins);
   g_test_add_func ("/provider/loader/missing-dir", test_missing_dir);
   g_test_add_func ("/provider/loader/provider-ids", test_provider_ids);
+  g_test_add_func ("/provider/loader/untrusted-files", test_untrusted_files);
   return g_test_run ();
 }

@@ -266,9 +266,10 @@ class SaldoctlTopUpTest(SaldoTestCase):
         text = self.saldoctl('history').stdout
         self.assertIn(pay_id, text)
         self.assertIn('10.00 PEN', text)
-        # One line per top-up on a terminal, whatever the provider sent.
+        # One line per top-up on a terminal, whatever the provider sent:
+        # its control characters shown as escapes.
         self.assertEqual(len(text.splitlines()), 3)
-        self.assertIn('then "call" second line', text)
+        self.assertIn('then "call"\\nsecond line', text)
         # The balance history is still there, behind --balance.
         readings = self.saldoctl_json('history', '--balance', '1')
         self.assertTrue(readings)

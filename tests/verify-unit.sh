@@ -16,6 +16,12 @@ if echo "$out" | grep -q "saldod.service"; then
   exit 1
 fi
 
+# A crash must not write saldod's memory (secrets, PINs) to disk.
+if ! grep -qx 'LimitCORE=0' "$unit"; then
+  echo "saldod.service must set LimitCORE=0" >&2
+  exit 1
+fi
+
 # Hardening: the exposure score must stay at or below 2.0 (README records it).
 security=$(systemd-analyze security --offline=true "$dir/saldod.service" 2>&1 || true)
 score=$(echo "$security" | sed -n 's/.*Overall exposure level for saldod.service: \([0-9.]*\).*/\1/p')

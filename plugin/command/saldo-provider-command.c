@@ -9,6 +9,7 @@
 
 #include "saldo-money.h"
 #include "saldo-provider-reply.h"
+#include "saldo-trusted-path.h"
 
 /* Runs Program= with the request in SALDO_* environment variables and reads
  * one JSON object (the http provider's reply schema) from its stdout. Fully
@@ -291,6 +292,12 @@ saldo_provider_command_configure (SaldoProvider  *provider,
     {
       g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
                    "Program= %s is not an executable file", program);
+      return FALSE;
+    }
+  /* saldod runs it as root with the request in its environment. */
+  if (!saldo_trusted_check_path (program, error))
+    {
+      g_prefix_error (error, "Program= refused: ");
       return FALSE;
     }
   if (arguments != NULL && *arguments != '\0')

@@ -467,15 +467,14 @@ do_top_up (SaldoProvider            *provider,
 
   if (req->phone == NULL)
     {
-      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NO_NUMBER,
-                   "The line %s has no known phone number, and Reloadly tops up by number",
-                   req->iccid);
+      g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NO_NUMBER,
+                           "The line has no known phone number, and Reloadly tops up by number");
       return NULL;
     }
   if (req->country == NULL)
     {
-      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_REQUEST,
-                   "Reloadly needs the country of line %s", req->iccid);
+      g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_REQUEST,
+                           "Reloadly needs the country of the line");
       return NULL;
     }
 
