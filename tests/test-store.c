@@ -258,12 +258,21 @@ test_store_migrates_v5 (Fixture *f, gconstpointer data)
   g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
   g_assert_cmpint (query_int (db, "PRAGMA user_version"), ==, 5);
+  /* Readings older versions kept: an SMS login code among them. */
+  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO readings (line_id, time, source, kind, raw_text)"
+                                 " VALUES (1, 1700000400, 'sms', 'unknown', 'Tu codigo es 482913'),"
+                                 " (1, 1700000401, 'sms', 'balance', 'Saldo S/ 5.00'),"
+                                 " (1, 1700000402, 'ussd', 'menu', '1. Saldo 2. Bonos')",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
 
   store = saldo_store_open (f->path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (saldo_store_get_schema_version (store), ==, 6);
+  g_assert_cmpint (saldo_store_get_schema_version (store), ==, SALDO_STORE_SCHEMA_VERSION);
   db = saldo_store_get_handle (store);
+  /* Schema 7: the SMS that was not a balance keeps no text; the rest do. */
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM readings WHERE raw_text LIKE '%482913%'"), ==, 0);
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM readings WHERE raw_text != ''"), ==, 2);
   g_assert_cmpint (query_int (db, "PRAGMA foreign_keys"), ==, 1);
   g_assert_cmpint (query_int (db, "SELECT count(*) FROM topups"), ==, 3);
   g_assert_cmpint (query_int (db, "SELECT count(*) FROM topup_events"), ==, 8);
