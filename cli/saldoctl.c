@@ -172,6 +172,10 @@ line_to_json (JsonBuilder   *builder,
   json_builder_add_string_value (builder, saldo_dbus_line_get_operator_name (line));
   json_builder_set_member_name (builder, "sim_type");
   json_builder_add_string_value (builder, saldo_dbus_line_get_sim_type (line));
+  json_builder_set_member_name (builder, "carrier");
+  json_builder_add_string_value (builder, saldo_dbus_line_get_carrier (line));
+  json_builder_set_member_name (builder, "balance_code_source");
+  json_builder_add_string_value (builder, saldo_dbus_line_get_balance_code_source (line));
   json_builder_end_object (builder);
 }
 
@@ -188,8 +192,8 @@ print_lines_table (GPtrArray *lines)
     g_print ("no lines yet: saldod has not seen a SIM\n");
     return;
   }
-  g_print ("%-4s %-22s %-16s %-7s %-7s %-20s %s\n",
-           "LINE", "ICCID", "IMSI", "ACTIVE", "OPER", "NAME", "MODEM");
+  g_print ("%-4s %-22s %-16s %-7s %-7s %-20s %-14s %s\n",
+           "LINE", "ICCID", "IMSI", "ACTIVE", "OPER", "NAME", "CODE FROM", "MODEM");
   for (guint i = 0; i < lines->len; i++) {
     SaldoDBusLine *line = lines->pdata[i];
     const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (line));
@@ -199,9 +203,10 @@ print_lines_table (GPtrArray *lines)
     g_autofree char *code = saldoctl_escape (or_dash (saldo_dbus_line_get_operator_code (line)));
     g_autofree char *name = saldoctl_escape (or_dash (saldo_dbus_line_get_operator_name (line)));
 
-    g_print ("%-4s %-22s %-16s %-7s %-7s %-20s %s\n",
+    g_print ("%-4s %-22s %-16s %-7s %-7s %-20s %-14s %s\n",
              strrchr (path, '/') + 1, iccid, imsi,
              saldo_dbus_line_get_active (line) ? "yes" : "no", code, name,
+             or_dash (saldo_dbus_line_get_balance_code_source (line)),
              saldo_dbus_line_get_active (line) ? saldo_dbus_line_get_modem (line) : "-");
   }
 }

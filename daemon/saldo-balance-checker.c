@@ -42,6 +42,7 @@ describe_ambiguity (const SaldoBalanceResult *result)
 
 SaldoReading *
 saldo_balance_checker_parse (SaldoCarrier  *carrier,
+                             const char    *country,
                              const char    *text,
                              const char    *source,
                              gint64         now,
@@ -59,6 +60,7 @@ saldo_balance_checker_parse (SaldoCarrier  *carrier,
 
   saldo_balance_hints_init (&hints);
   hints.now = now;
+  hints.country = country;
   if (carrier != NULL)
     saldo_carrier_fill_balance_hints (carrier, &hints);
   if (!saldo_balance_parse (text, -1, &hints, &result, &parse_error)) {
@@ -111,6 +113,7 @@ saldo_balance_checker_parse (SaldoCarrier  *carrier,
 typedef struct {
   SaldoUssdClient *client;
   SaldoCarrier    *carrier;
+  char            *country;
   char            *code;
   GStrv            menu;
   guint            attempt;
@@ -125,6 +128,7 @@ check_data_free (CheckData *data)
   g_clear_handle_id (&data->retry_id, g_source_remove);
   g_clear_object (&data->client);
   g_clear_object (&data->carrier);
+  g_free (data->country);
   g_free (data->code);
   g_strfreev (data->menu);
   g_clear_object (&data->cancellable);
@@ -201,7 +205,7 @@ on_ussd_done (GObject      *source,
     check_fail_or_retry (task, reading, g_steal_pointer (&error));
     return;
   }
-  reading = saldo_balance_checker_parse (data->carrier, reply, "ussd", now, &error);
+  reading = saldo_balance_checker_parse (data->carrier, data->country, reply, "ussd", now, &error);
   if (error != NULL) {
     check_fail_or_retry (task, reading, g_steal_pointer (&error));
     return;
@@ -238,39 +242,81 @@ split_menu (const char *menu)
   return g_strv_builder_end (builder);
 }
 
+static const char * const code_source_names[] = {
+  [SALDO_BALANCE_CODE_NONE] = "",
+  [SALDO_BALANCE_CODE_OWNER] = "owner",
+  [SALDO_BALANCE_CODE_CARRIER] = "carrier",
+  [SALDO_BALANCE_CODE_PROVIDER_INFO] = "provider-info",
+};
+
+const char *
+saldo_balance_code_source_to_string (SaldoBalanceCodeSource source)
+{
+  return (guint) source < G_N_ELEMENTS (code_source_names) ? code_source_names[source] : "";
+}
+
+SaldoBalanceCodeSource
+saldo_balance_checker_choose_code (const SaldoLineRecord        *line,
+                                   SaldoCarrier                 *carrier,
+                                   const SaldoProviderInfoCodes *info,
+                                   const char                  **code,
+                                   GStrv                        *menu)
+{
+  const char * const *codes = carrier != NULL ? saldo_carrier_get_ussd_codes (carrier) : NULL;
+
+  *code = NULL;
+  *menu = NULL;
+  /* The owner's code wins over the carrier's, and brings its own menu. */
+  if (line->balance_code != NULL && *line->balance_code != '\0') {
+    *code = line->balance_code;
+    *menu = split_menu (line->balance_menu != NULL ? line->balance_menu : "");
+    return SALDO_BALANCE_CODE_OWNER;
+  }
+  if (codes != NULL && codes[0] != NULL) {
+    *code = codes[0];
+    *menu = g_strdupv ((char **) saldo_carrier_get_menu_path (carrier));
+    return SALDO_BALANCE_CODE_CARRIER;
+  }
+  /* The database knows no menus: its codes answer at once. */
+  if (info != NULL && info->balance_ussd[0] != NULL) {
+    *code = info->balance_ussd[0];
+    *menu = g_new0 (char *, 1);
+    return SALDO_BALANCE_CODE_PROVIDER_INFO;
+  }
+  return SALDO_BALANCE_CODE_NONE;
+}
+
 void
-saldo_balance_checker_check_async (SaldoBalanceChecker   *self,
-                                   SaldoUssdClient       *client,
-                                   const SaldoLineRecord *line,
-                                   SaldoCarrier          *carrier,
-                                   GCancellable          *cancellable,
-                                   GAsyncReadyCallback    callback,
-                                   gpointer               user_data)
+saldo_balance_checker_check_async (SaldoBalanceChecker          *self,
+                                   SaldoUssdClient              *client,
+                                   const SaldoLineRecord        *line,
+                                   SaldoCarrier                 *carrier,
+                                   const SaldoProviderInfoCodes *info,
+                                   const char                   *country,
+                                   GCancellable                 *cancellable,
+                                   GAsyncReadyCallback           callback,
+                                   gpointer                      user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   CheckData *data = g_new0 (CheckData, 1);
-  const char * const *codes = saldo_carrier_get_ussd_codes (carrier);
+  const char *code;
 
   g_task_set_task_data (task, data, (GDestroyNotify) check_data_free);
   data->client = g_object_ref (client);
   data->carrier = g_object_ref (carrier);
+  data->country = g_strdup (country);
   data->cancellable = cancellable != NULL ? g_object_ref (cancellable) : g_cancellable_new ();
 
-  /* The owner's code wins over the carrier's, and brings its own menu. */
-  if (line->balance_code != NULL && *line->balance_code != '\0') {
-    data->code = g_strdup (line->balance_code);
-    data->menu = split_menu (line->balance_menu != NULL ? line->balance_menu : "");
-  } else if (codes[0] != NULL) {
-    data->code = g_strdup (codes[0]);
-    data->menu = g_strdupv ((char **) saldo_carrier_get_menu_path (carrier));
-  } else {
+  if (saldo_balance_checker_choose_code (line, carrier, info, &code, &data->menu) == SALDO_BALANCE_CODE_NONE) {
     g_task_return_new_error (task, SALDO_ERROR, SALDO_ERROR_NOT_SUPPORTED,
-                             "no balance code is known for carrier '%s'; set one with "
+                             "no balance code is known for carrier '%s'%s; set one with "
                              "saldoctl line set LINE balance-code=CODE",
-                             saldo_carrier_get_id (carrier));
+                             saldo_carrier_get_id (carrier),
+                             saldo_carrier_is_generic (carrier) ? " nor in mobile-broadband-provider-info" : "");
     g_object_unref (task);
     return;
   }
+  data->code = g_strdup (code);
   check_attempt (task);
 }
 

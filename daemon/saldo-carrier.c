@@ -270,6 +270,12 @@ check_ussd (const char *value)
   return NULL;
 }
 
+gboolean
+saldo_carrier_ussd_is_valid (const char *code)
+{
+  return code != NULL && *code != '\0' && check_ussd (code) == NULL;
+}
+
 static const char *
 check_sender (const char *value)
 {

@@ -103,6 +103,9 @@ char               *saldo_carrier_render_voucher_ussd (SaldoCarrier *self,
                                                        const char   *pin,
                                                        GError      **error);
 
+/* A code BalanceUssd= accepts: 0-9 * # + only, at most 182 characters. */
+gboolean saldo_carrier_ussd_is_valid (const char *code);
+
 /* Voucher USSD templates ("*123*{pin}#"), with or without a carrier. */
 gboolean saldo_voucher_template_validate (const char  *template,
                                           GError     **error);

@@ -24,7 +24,7 @@ static const char * const known_daemon_keys[] = {
   "StateDirectory", "RefreshInterval", "UssdTimeout", "UssdAttempts", "UssdRetryDelay",
   "AuthorizationTimeout", "RefreshOnRegistration", "RegistrationRefreshMinInterval",
   "CarrierDataDirectory", "VerifyDelay", "GlobalMonthlyCap", "GlobalCapCurrency",
-  "ProviderPluginDirectory", "ConfirmationTimeout", "UnknownSettleDelay", "UnknownSettleWindow",
+  "ProviderPluginDirectory", "ProviderInfoFile", "ConfirmationTimeout", "UnknownSettleDelay", "UnknownSettleWindow",
   "DefaultMaxPerTopup", "DefaultMaxPerDay", "DefaultCapCurrency", NULL
 };
 
@@ -201,6 +201,19 @@ saldo_config_validate (SaldoConfig  *self,
     self->settings.provider_plugin_dir = g_steal_pointer (&dir);
   }
 
+  /* "" turns the fallback off; a missing file is only logged at start */
+  if (g_key_file_has_key (self->keyfile, "Daemon", "ProviderInfoFile", NULL)) {
+    g_autofree char *file = g_key_file_get_string (self->keyfile, "Daemon", "ProviderInfoFile", NULL);
+
+    if (file == NULL || (*file != '\0' && !g_path_is_absolute (file))) {
+      g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
+                   "%s: [Daemon] ProviderInfoFile must be an absolute path or empty", self->path);
+      return FALSE;
+    }
+    g_free (self->settings.provider_info_file);
+    self->settings.provider_info_file = g_steal_pointer (&file);
+  }
+
   if (g_key_file_has_key (self->keyfile, "Daemon", "StateDirectory", NULL)) {
     g_autofree char *dir = g_key_file_get_string (self->keyfile, "Daemon", "StateDirectory", error);
 
@@ -317,6 +330,7 @@ saldo_config_finalize (GObject *object)
   g_free (self->settings.global_cap_currency);
   g_free (self->settings.default_cap_currency);
   g_free (self->settings.provider_plugin_dir);
+  g_free (self->settings.provider_info_file);
   G_OBJECT_CLASS (saldo_config_parent_class)->finalize (object);
 }
 
@@ -344,4 +358,5 @@ saldo_config_init (SaldoConfig *self)
   self->settings.unknown_settle_delay = 1800;
   self->settings.unknown_settle_window = 86400;
   self->settings.provider_plugin_dir = g_strdup (SALDO_PROVIDER_PLUGIN_DIR);
+  self->settings.provider_info_file = g_strdup (SALDO_PROVIDER_INFO_FILE);
 }

@@ -35,6 +35,7 @@ typedef struct {
   gint64    global_monthly_cap;        /* minor units across all lines, 0 = none */
   char     *global_cap_currency;
   char     *provider_plugin_dir;       /* saldo-provider-TYPE.so modules */
+  char     *provider_info_file;        /* serviceproviders.xml; "" = not used */
   gint64    confirmation_timeout;      /* s a planned top-up waits for the owner */
   gint64    unknown_settle_delay;      /* s after an unclear request before the balance decides */
   gint64    unknown_settle_window;     /* s more the balance has to rise before it is failed */

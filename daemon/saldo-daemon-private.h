@@ -14,6 +14,7 @@
 #include "saldo-ledger.h"
 #include "saldo-line.h"
 #include "saldo-modem-watcher.h"
+#include "saldo-provider-info.h"
 #include "saldo-provider-loader.h"
 #include "saldo-store.h"
 #include "saldo-topup-runner.h"
@@ -43,6 +44,7 @@ struct _SaldoDaemon {
   GHashTable               *euiccs;            /* key → SaldoEuicc */
   GHashTable               *mbim_pending;      /* modem path → SaldoEuiccMonitor not started */
   SaldoCarrierDb           *carriers;
+  SaldoProviderInfo        *provider_info;     /* NULL when not installed or not wanted */
   SaldoLedger              *ledger;
   SaldoTopupRunner         *runner;
   GHashTable               *topups_running;    /* topup id (gint64*) → line */
@@ -108,6 +110,12 @@ typedef GVariant *(*SaldoReplyEntry) (SaldoDaemon *self, gconstpointer item);
 GVariant     *saldo_daemon_build_reply       (SaldoDaemon           *self,
                                               GPtrArray             *items,
                                               SaldoReplyEntry        convert);
+/* mobile-broadband-provider-info's codes for a line whose carrier has no
+ * balance code of its own, or NULL (then *why, when asked, says why). */
+const SaldoProviderInfoCodes *saldo_daemon_provider_info_for_line (SaldoDaemon  *self,
+                                                                   SaldoLine    *line,
+                                                                   SaldoCarrier *carrier,
+                                                                   char        **why);
 SaldoCarrier *saldo_daemon_carrier_for_line  (SaldoDaemon           *self,
                                               SaldoLine             *line);
 SaldoLine    *saldo_daemon_line_by_path      (SaldoDaemon           *self,

@@ -260,6 +260,11 @@ plan_topup (SaldoDaemon  *self,
   plan.ussd_template = carrier != NULL && saldo_carrier_get_voucher_template (carrier) != NULL &&
                        *saldo_carrier_get_voucher_template (carrier) != '\0' ?
                        saldo_carrier_get_voucher_template (carrier) : NULL;
+  if (plan.ussd_template == NULL && carrier != NULL && saldo_carrier_is_generic (carrier)) {
+    const SaldoProviderInfoCodes *info = saldo_daemon_provider_info_for_line (self, line, carrier, NULL);
+
+    plan.ussd_template = info != NULL ? info->topup_template : NULL;
+  }
   plan.has_balance_before = saldo_dbus_line_get_last_updated (iface) != 0;
   plan.balance_before = saldo_dbus_line_get_balance (iface);
   /* Only rows awaiting confirmation stay planned for long; any planned row

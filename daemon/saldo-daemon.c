@@ -28,6 +28,9 @@
 
 G_DEFINE_TYPE (SaldoDaemon, saldo_daemon, G_TYPE_OBJECT)
 
+static void saldo_daemon_sync_carrier (SaldoDaemon *self,
+                                       SaldoLine   *line);
+
 static void saldo_daemon_reschedule   (SaldoDaemon           *self);
 
 static void
@@ -288,6 +291,7 @@ on_configure_authorized (GObject      *source,
       return;
     }
     g_info ("line %s: settings changed", saldo_line_get_object_path (call->line));
+    saldo_daemon_sync_carrier (call->self, call->line);
     g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (saldo_line_get_dbus_line (call->line)));
     saldo_daemon_reschedule (call->self);
   }
@@ -431,6 +435,75 @@ saldo_daemon_carrier_for_line (SaldoDaemon *self,
 
   /* The db keeps its carriers; callers get their own reference. */
   return carrier != NULL ? g_object_ref (carrier) : NULL;
+}
+
+const SaldoProviderInfoCodes *
+saldo_daemon_provider_info_for_line (SaldoDaemon  *self,
+                                     SaldoLine    *line,
+                                     SaldoCarrier *carrier,
+                                     char        **why)
+{
+  const SaldoLineRecord *record = saldo_line_get_record (line);
+
+  if (carrier != NULL && saldo_carrier_get_ussd_codes (carrier)[0] != NULL)
+    return NULL;
+  if (self->provider_info == NULL) {
+    if (why != NULL)
+      *why = g_strdup ("mobile-broadband-provider-info is not installed");
+    return NULL;
+  }
+  return saldo_provider_info_lookup (self->provider_info, record->operator_code,
+                                     record->operator_name, why);
+}
+
+/* The country the reply parser reads a line's replies in: its carrier
+ * file's, else that of its network in mobile-broadband-provider-info. */
+static const char *
+line_country (SaldoDaemon  *self,
+              SaldoLine    *line,
+              SaldoCarrier *carrier)
+{
+  if (carrier != NULL && !saldo_carrier_is_generic (carrier))
+    return saldo_carrier_get_country (carrier);
+  if (self->provider_info == NULL)
+    return NULL;
+  return saldo_provider_info_get_country (self->provider_info, saldo_line_get_record (line)->operator_code);
+}
+
+static void
+saldo_daemon_load_provider_info (SaldoDaemon *self)
+{
+  const char *path = self->settings->provider_info_file;
+  g_autoptr(GError) error = NULL;
+
+  if (path == NULL || *path == '\0')
+    return;
+  self->provider_info = saldo_provider_info_new_from_file (path, &error);
+  if (self->provider_info != NULL)
+    g_info ("mobile-broadband-provider-info: %u operators from %s",
+            saldo_provider_info_get_n_providers (self->provider_info), path);
+  else if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    g_info ("mobile-broadband-provider-info is not installed (%s): lines without a carrier file "
+            "need their own balance-code", path);
+  else
+    g_warning ("mobile-broadband-provider-info not used: %s", error->message);
+}
+
+/* Carrier and BalanceCodeSource follow the line's network and settings. */
+static void
+saldo_daemon_sync_carrier (SaldoDaemon *self,
+                           SaldoLine   *line)
+{
+  g_autoptr(SaldoCarrier) carrier = saldo_daemon_carrier_for_line (self, line);
+  const SaldoProviderInfoCodes *info = saldo_daemon_provider_info_for_line (self, line, carrier, NULL);
+  g_auto(GStrv) menu = NULL;
+  const char *code;
+  SaldoBalanceCodeSource source;
+
+  source = saldo_balance_checker_choose_code (saldo_line_get_record (line), carrier, info, &code, &menu);
+  saldo_line_set_carrier (line, carrier != NULL ? saldo_carrier_get_id (carrier) : "");
+  saldo_dbus_line_set_balance_code_source (saldo_line_get_dbus_line (line),
+                                           saldo_balance_code_source_to_string (source));
 }
 
 static void
@@ -579,6 +652,7 @@ saldo_daemon_refresh_line (SaldoDaemon           *self,
                            GDBusMethodInvocation *invocation)
 {
   g_autoptr(SaldoCarrier) carrier = NULL;
+  const SaldoProviderInfoCodes *info = NULL;
   g_autoptr(GError) error = NULL;
   GPtrArray *waiters;
   SaldoUssdClient *client = NULL;
@@ -602,9 +676,22 @@ saldo_daemon_refresh_line (SaldoDaemon           *self,
     client = saldo_daemon_ensure_ussd_client (self, modem_path, &error);
     if (client != NULL) {
       carrier = saldo_daemon_carrier_for_line (self, line);
-      if (carrier == NULL)
+      if (carrier == NULL) {
         g_set_error_literal (&error, SALDO_ERROR, SALDO_ERROR_NOT_SUPPORTED,
                              "no carrier definition matches the line, not even the generic one");
+      } else {
+        g_autofree char *why = NULL;
+        g_auto(GStrv) menu = NULL;
+        const char *code;
+
+        info = saldo_daemon_provider_info_for_line (self, line, carrier, &why);
+        if (saldo_balance_checker_choose_code (saldo_line_get_record (line), carrier, info, &code, &menu) ==
+            SALDO_BALANCE_CODE_NONE)
+          g_set_error (&error, SALDO_ERROR, SALDO_ERROR_NOT_SUPPORTED,
+                       "no balance code is known for the line (carrier '%s'%s%s); set one with "
+                       "saldoctl line set LINE balance-code=CODE", saldo_carrier_get_id (carrier),
+                       why != NULL ? "; " : "", why != NULL ? why : "");
+      }
     }
   }
   attempt = g_new (gint64, 1);
@@ -635,7 +722,7 @@ saldo_daemon_refresh_line (SaldoDaemon           *self,
   ctx->self = g_object_ref (self);
   ctx->line = g_object_ref (line);
   saldo_balance_checker_check_async (self->checker, client, saldo_line_get_record (line), carrier,
-                                     NULL, on_check_done, ctx);
+                                     info, line_country (self, line, carrier), NULL, on_check_done, ctx);
 }
 
 /* A per-line offset of up to a tenth of the interval, stable for a given
@@ -729,11 +816,20 @@ on_sms (SaldoSmsWatcher *watcher,
   extra = g_strsplit (saldo_line_get_record (line)->sms_senders, ";", -1);
   for (guint i = 0; !listed && extra[i] != NULL; i++)
     listed = *g_strstrip (extra[i]) != '\0' && g_ascii_strcasecmp (extra[i], sender) == 0;
+  /* Without a carrier file, the numbers mobile-broadband-provider-info
+   * says to text for the balance are the ones that answer. */
+  if (!listed && carrier != NULL && saldo_carrier_is_generic (carrier)) {
+    const SaldoProviderInfoCodes *info = saldo_daemon_provider_info_for_line (self, line, carrier, NULL);
+
+    for (guint i = 0; !listed && info != NULL && info->balance_sms_number[i] != NULL; i++)
+      listed = strcmp (info->balance_sms_number[i], sender) == 0;
+  }
   if (!listed) {
     g_debug ("SMS on %s from a sender not listed for the line; ignored", modem_path);
     return;
   }
-  reading = saldo_balance_checker_parse (carrier, text, "sms", saldo_daemon_now (), &error);
+  reading = saldo_balance_checker_parse (carrier, line_country (self, line, carrier), text, "sms",
+                                         saldo_daemon_now (), &error);
   if (error != NULL && g_strcmp0 (reading->kind, "ambiguous") != 0) {
     /* Not a balance.  Carriers send login and verification codes from the
      * same senders, and the history is free to read for every local user:
@@ -846,9 +942,7 @@ on_euicc_report (SaldoEuiccMonitor      *monitor,
                                    profile->service_provider,
                                    profile->has_state ? saldo_profile_state_to_string (profile->state) : "",
                                    profile_class_name (profile))) {
-      g_autoptr(SaldoCarrier) carrier = saldo_daemon_carrier_for_line (self, line);
-
-      saldo_line_set_carrier (line, carrier != NULL ? saldo_carrier_get_id (carrier) : "");
+      saldo_daemon_sync_carrier (self, line);
       saldo_daemon_save_line (self, line);
     }
     g_ptr_array_add (paths, (gpointer) saldo_line_get_object_path (line));
@@ -959,11 +1053,7 @@ on_sim_present (SaldoModemWatcher  *watcher,
   saldo_line_update_identity (line, info->imsi, info->operator_code,
                               info->operator_name, info->sim_type);
   saldo_line_set_sim_own_number (line, info->own_number);
-  {
-    g_autoptr(SaldoCarrier) carrier = saldo_daemon_carrier_for_line (self, line);
-
-    saldo_line_set_carrier (line, carrier != NULL ? saldo_carrier_get_id (carrier) : "");
-  }
+  saldo_daemon_sync_carrier (self, line);
   saldo_line_touch (line, saldo_daemon_now ());
   saldo_line_set_modem (line, modem_path);
   g_hash_table_insert (self->modem_iccid, g_strdup (modem_path), g_strdup (info->iccid));
@@ -1054,7 +1144,6 @@ saldo_daemon_open_store (SaldoDaemon  *self,
     g_autoptr(SaldoLine) line = saldo_line_new (records->pdata[i]);
     g_autoptr(SaldoReading) last_good = NULL;
     g_autoptr(SaldoReading) last_any = NULL;
-    g_autoptr(SaldoCarrier) carrier = NULL;
 
     /* The last good balance first, then the newest reading on top of it for
      * LastReply/LastError: a restart shows exactly what was shown before. */
@@ -1065,8 +1154,7 @@ saldo_daemon_open_store (SaldoDaemon  *self,
       saldo_line_apply_reading (line, last_good);
     if (last_any != NULL && (last_good == NULL || last_any->id != last_good->id))
       saldo_line_apply_reading (line, last_any);
-    carrier = saldo_daemon_carrier_for_line (self, line);
-    saldo_line_set_carrier (line, carrier != NULL ? saldo_carrier_get_id (carrier) : "");
+    saldo_daemon_sync_carrier (self, line);
     saldo_daemon_add_line (self, line);
   }
   {
@@ -1221,6 +1309,7 @@ saldo_daemon_new (GDBusConnection  *connection,
     };
 
     self->carriers = saldo_carrier_db_new_from_dirs (dirs);
+    saldo_daemon_load_provider_info (self);
     errors = saldo_carrier_db_get_errors (self->carriers);
     for (guint i = 0; errors != NULL && i < errors->len; i++)
       g_warning ("carrier definitions: %s", ((GError *) errors->pdata[i])->message);
@@ -1317,6 +1406,7 @@ saldo_daemon_finalize (GObject *object)
   g_hash_table_unref (self->refresh_waiters);
   g_hash_table_unref (self->last_attempt);
   g_clear_object (&self->carriers);
+  g_clear_object (&self->provider_info);
   g_clear_pointer (&self->providers, g_ptr_array_unref);
   g_clear_pointer (&self->rules, g_ptr_array_unref);
   g_clear_object (&self->provider_loader);

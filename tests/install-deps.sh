@@ -14,6 +14,7 @@ packages="
   libsqlite3-dev sqlite3
   dbus libxml2-utils systemd openssl valgrind
   python3 python3-gi gir1.2-glib-2.0 python3-dbusmock
+  mobile-broadband-provider-info
   gettext locales scdoc man-db bash-completion zsh
   dunst xvfb xauth suckless-tools xdotool imagemagick desktop-file-utils
 "

@@ -14,6 +14,16 @@ BITEL = dict(iccid='8951150000000000044', imsi='716150000000044', operator_code=
              operator_name='Bitel', imei='356938035640004')
 
 
+# Networks Saldo has no carrier file for: mobile-broadband-provider-info
+# (Debian's package, installed by tests/install-deps.sh) has their codes.
+SAFARICOM = dict(iccid='8925402000000000055', imsi='639020000000055', operator_code='63902',
+                 operator_name='Safaricom', imei='356938035640005')
+GIFFGAFF = dict(iccid='8944110000000000066', imsi='234100000000066', operator_code='23410',
+                operator_name='giffgaff', imei='356938035640006')
+UNNAMED_UK = dict(iccid='8944110000000000077', imsi='234100000000077', operator_code='23410',
+                  operator_name='Mystery Mobile', imei='356938035640007')
+
+
 def ucs2_hex(text):
     return text.encode('utf-16-be').hex().upper()
 
@@ -146,6 +156,49 @@ class BalanceTest(SaldoTestCase):
         _, props = self.line_by_iccid(CLARO['iccid'])
         self.assertEqual(props['Balance'], 990)
         self.assertEqual(props['LastReply'], text)
+
+    def test_codes_from_provider_info(self):
+        kenya = self.line_up('safaricom', SAFARICOM)
+        kenya.set_ussd('*144#', 'Your airtime balance is Ksh 55.30. Valid until 30/06/2027')
+        uk = self.line_up('giffgaff', GIFFGAFF)
+        uk.set_ussd('*100#', 'Your balance is \u00a34.20')
+        self.line_up('mystery', UNNAMED_UK)
+        claro = self.line_up('claro', CLARO)
+        claro.set_ussd('*777#', 'Saldo: S/ 7.00')
+        self.start_saldod()
+
+        for ident, balance, currency in ((SAFARICOM, 5530, 'KES'), (GIFFGAFF, 420, 'GBP'),
+                                         (CLARO, 700, 'PEN')):
+            path = self.active_line(ident)
+            self.refresh(path)
+            _, props = self.line_by_iccid(ident['iccid'])
+            self.assertEqual((props['Balance'], props['Currency']), (balance, currency))
+            self.assertEqual(props['BalanceCodeSource'],
+                             'carrier' if ident is CLARO else 'provider-info')
+            self.assertEqual(props['Carrier'], 'claro-pe' if ident is CLARO else 'generic')
+        _, props = self.line_by_iccid(SAFARICOM['iccid'])
+        self.assertEqual(props['Expiry'], 1814313600)   # 2027-06-30, read as day first in KE
+
+        # O2 and giffgaff share 234 10 with different codes: a SIM naming
+        # neither is not dialled with a guess.
+        path = self.active_line(UNNAMED_UK)
+        _, props = self.line_by_iccid(UNNAMED_UK['iccid'])
+        self.assertEqual(props['BalanceCodeSource'], '')
+        err = self.assert_dbus_error('io.github.saldo.Saldo1.Error.NotSupported', self.refresh, path)
+        self.assertIn('*100#', str(err))
+        self.assertIn('*#10#', str(err))
+        # The owner's code wins.
+        self.saldoctl('line', 'set', path.rsplit('/', 1)[1], 'balance-code=*101#')
+        self.rig.wait_for(lambda: self.line_by_iccid(UNNAMED_UK['iccid'])[1]['BalanceCodeSource']
+                          == 'owner', 10, 'BalanceCodeSource owner')
+
+        lines = {l['iccid']: l for l in self.saldoctl_json('lines')}
+        self.assertEqual(lines[SAFARICOM['iccid']]['balance_code_source'], 'provider-info')
+        self.assertEqual(lines[CLARO['iccid']]['balance_code_source'], 'carrier')
+        self.assertEqual(lines[UNNAMED_UK['iccid']]['balance_code_source'], 'owner')
+        text = self.saldoctl('lines').stdout
+        self.assertIn('CODE FROM', text)
+        self.assertIn('provider-info', text)
 
     def test_menu_or_error_reply_keeps_balance(self):
         sim = self.line_up('claro', CLARO)
