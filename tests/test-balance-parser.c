@@ -491,6 +491,117 @@ test_trap_buckets (void)
     check_trap (&cases[i]);
 }
 
+/* Currencies and dates as carriers around the world write them (shapes
+ * written here, not quoted from a source). */
+static void
+test_world_shapes (void)
+{
+  static const struct {
+    const char *country;
+    const char *text;
+    const char *amount;    /* NULL: none */
+    const char *currency;
+    const char *expiry;    /* NULL: none */
+  } cases[] = {
+    { "ML", "Votre solde est de 1000 FCFA valable jusqu'au 30/06/2025", "1000", "XOF", "2025-06-30" },
+    { "CM", "Votre solde est de 1000 FCFA", "1000", "XAF", NULL },
+    { NULL, "Votre solde est de 1000 FCFA", NULL, NULL, NULL },      /* XOF or XAF? */
+    { "CI", "Votre credit est de 500 francs", "500", "XOF", NULL },
+    { "CH", "Votre credit est de 5.50 francs", "5.50", "CHF", NULL },
+    { "UG", "Your account balance is 5270Ushs.", "5270", "UGX", NULL },
+    { "KE", "Your airtime balance is Ksh 50.00", "50.00", "KES", NULL },
+    { "TZ", "Salio lako ni Tsh 1,000", "1000.00", "TZS", NULL },
+    { "NG", "Main Bal: N100.00; Bonus: N0.00", "100.00", "NGN", NULL },
+    { "NG", "Your balance is \xe2\x82\xa6" "250.00", "250.00", "NGN", NULL },
+    { "IN", "Your balance is Rs 45.50, valid till 30-06-2025", "45.50", "INR", "2025-06-30" },
+    { "NP", "Your balance is Rs. 123.45. Valid till 2025-06-30", "123.45", "NPR", "2025-06-30" },
+    { "ID", "Sisa pulsa Rp.3000.Aktif sd 26/02/2020.", "3000.00", "IDR", "2020-02-26" },
+    { "ID", "Pulsa Rp 25rb s.d. 01-01-2022", "25000.00", "IDR", "2022-01-01" },
+    { "CZ", "Zustatek kreditu: 123,45 Kc. Platnost do 30.6.2025", "123.45", "CZK", "2025-06-30" },
+    { "PL", "Stan konta: 11.00 zl. Konto wazne do 2025-06-30", "11.00", "PLN", "2025-06-30" },
+    { "UA", "Balans 12.34 hrn. Dijsnyj do 30.06.2025", "12.34", "UAH", "2025-06-30" },
+    { "RU", "\xd0\x91\xd0\xb0\xd0\xbb\xd0\xb0\xd0\xbd\xd1\x81: 123,45 \xe2\x82\xbd", "123.45", "RUB", NULL },
+    { "BR", "Seu saldo e R$ 12,34 valido ate 30/06/2025", "12.34", "BRL", "2025-06-30" },
+    { "PE", "Saldo S/ 5.00", "5.00", "PEN", NULL },
+    { "BO", "Tu saldo es Bs 20.50", "20.50", "BOB", NULL },
+    { "PY", "Tu saldo es Gs. 15.000", "15000", "PYG", NULL },
+    { "GT", "Tu saldo es Q25.00", "25.00", "GTQ", NULL },
+    { "DO", "Tu balance es RD$150.00", "150.00", "DOP", NULL },
+    { "CO", "Su saldo es $5.000. Vence 2025-06-30", "5000.00", "COP", "2025-06-30" },
+    { "EC", "USD:5.87", "5.87", "USD", NULL },
+    { "LY", "\xd8\xb1\xd8\xb5\xd9\x8a\xd8\xaf\xd9\x83 107.930 \xd8\xaf.\xd9\x84", "107.930", "LYD", NULL },
+    { "TH", "\xe0\xb8\x84\xe0\xb8\xb8\xe0\xb8\x93\xe0\xb8\xa1\xe0\xb8\xb5 45.50 \xe0\xb8\x9a. "
+            "\xe0\xb8\x96\xe0\xb8\xb6\xe0\xb8\x87 30/12/2566", "45.50", "THB", "2023-12-30" },
+    { "VN", "TKC 10.000d, han 30/06/2025", "10000", "VND", "2025-06-30" },
+    { "PH", "Your balance is P50.00 valid until Jun 30, 2025", "50.00", "PHP", "2025-06-30" },
+    { "MY", "Baki: RM5.00 Tamat: 30/06/2025", "5.00", "MYR", "2025-06-30" },
+    { "ZM", "Your balance is K12.50", "12.50", "ZMW", NULL },
+    { "MA", "Votre solde est 12.34 DH", "12.34", "MAD", NULL },
+    { "HU", "Egyenlege 1200 Ft, \xc3\xa9rv\xc3\xa9nyes 2026. december 30.", "1200.00", "HUF", "2026-12-30" },
+    { "NL", "Je beltegoed is \xe2\x82\xac 5,00, geldig tot 30 juni 2025", "5.00", "EUR", "2025-06-30" },
+    { "IT", "Il tuo credito residuo \xc3\xa8 di 5,21 euro, scade il 30 giugno 2025", "5.21", "EUR", "2025-06-30" },
+    { "TR", "TL bakiyeniz 12,34 TL, 30 Haziran 2025 tarihine kadar", "12.34", "TRY", "2025-06-30" },
+    { "KR", "\xec\x9e\x94\xec\x95\xa1\xec\x9d\x80 5,000\xec\x9b\x90\xec\x9e\x85\xeb\x8b\x88\xeb\x8b\xa4. "
+            "2025\xeb\x85\x84 6\xec\x9b\x94 30\xec\x9d\xbc\xea\xb9\x8c\xec\xa7\x80", "5000", "KRW", "2025-06-30" },
+    { "JP", "\xe6\xae\x8b\xe9\xab\x98\xe3\x81\xaf" "500\xe5\x86\x86\xe3\x81\xa7\xe3\x81\x99\xe3\x80\x82"
+            "2025\xe5\xb9\xb4" "6\xe6\x9c\x88" "30\xe6\x97\xa5\xe3\x81\xbe\xe3\x81\xa7", "500", "JPY", "2025-06-30" },
+    { "GB", "Your balance is 50p", NULL, NULL, NULL },                  /* pence: not a guess */
+    { "BY", "Balans 3394r", NULL, NULL, NULL },                        /* BYR or BYN? */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *amount = NULL, *expiry = NULL;
+    SaldoBalanceHints hints;
+    SaldoBalanceResult result;
+
+    g_test_message ("%s: %s", cases[i].country != NULL ? cases[i].country : "-", cases[i].text);
+    saldo_balance_hints_init (&hints);
+    hints.country = cases[i].country;
+    g_assert_true (parse_exact (cases[i].text, strlen (cases[i].text), &hints, &result, &error));
+    amount = format_amount (&result);
+    expiry = saldo_balance_result_dup_expiry (&result);
+    g_assert_cmpstr (amount, ==, cases[i].amount);
+    if (cases[i].amount != NULL)
+      g_assert_cmpstr (result.currency, ==, cases[i].currency);
+    g_assert_cmpstr (expiry, ==, cases[i].expiry);
+    saldo_balance_result_clear (&result);
+  }
+}
+
+/* Relative expiries count from the reading's time. */
+static void
+test_relative_expiry (void)
+{
+  static const struct {
+    const char *text;
+    const char *expiry;
+  } cases[] = {
+    { "Saldo S/ 5.00, v\xc3\xa1lido por 30 d\xc3\xad" "as", "2026-01-31" },
+    { "Tu saldo es $50.00 y vence en 2 semanas", "2026-01-15" },
+    { "Balance $5.00, valid for 1 month", "2026-02-01" },
+    { "Saldo S/ 5.00, 3 d\xc3\xad" "as de vigencia", "2026-01-04" },
+    { "Saldo S/ 5.00 por 30 d\xc3\xad" "as", NULL },            /* no expiry word */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *expiry = NULL;
+    SaldoBalanceHints hints;
+    SaldoBalanceResult result;
+
+    g_test_message ("%s", cases[i].text);
+    saldo_balance_hints_init (&hints);
+    hints.country = "PE";
+    hints.now = unix_time_of ("2026-01-01");
+    g_assert_true (parse_exact (cases[i].text, strlen (cases[i].text), &hints, &result, &error));
+    g_assert_true (result.has_amount);
+    expiry = saldo_balance_result_dup_expiry (&result);
+    g_assert_cmpstr (expiry, ==, cases[i].expiry);
+    saldo_balance_result_clear (&result);
+  }
+}
+
 static void
 test_trap_homoglyphs (void)
 {
@@ -958,6 +1069,8 @@ main (int   argc,
   g_test_add_func ("/balance-parser/trap/many-sub-balances", test_trap_many_sub_balances);
   g_test_add_func ("/balance-parser/trap/buckets", test_trap_buckets);
   g_test_add_func ("/balance-parser/trap/homoglyphs", test_trap_homoglyphs);
+  g_test_add_func ("/balance-parser/world-shapes", test_world_shapes);
+  g_test_add_func ("/balance-parser/relative-expiry", test_relative_expiry);
   g_test_add_func ("/balance-parser/trap/zero-balance", test_trap_zero_balance);
   g_test_add_func ("/balance-parser/currency/dollar-by-country", test_dollar_by_country);
   g_test_add_func ("/balance-parser/input/invalid", test_invalid_input);
