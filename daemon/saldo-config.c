@@ -215,10 +215,13 @@ saldo_config_validate (SaldoConfig  *self,
   }
 
   if (g_key_file_has_key (self->keyfile, "Daemon", "StateDirectory", NULL)) {
-    g_autofree char *dir = g_key_file_get_string (self->keyfile, "Daemon", "StateDirectory", error);
+    g_autoptr(GError) local_error = NULL;
+    g_autofree char *dir = g_key_file_get_string (self->keyfile, "Daemon", "StateDirectory",
+                                                  &local_error);
 
     if (dir == NULL) {
-      g_prefix_error (error, "%s: ", self->path);
+      g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG, "%s: [Daemon] StateDirectory: %s",
+                   self->path, local_error->message);
       return FALSE;
     }
     if (!g_path_is_absolute (dir)) {

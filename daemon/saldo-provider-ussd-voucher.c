@@ -96,6 +96,35 @@ saldo_provider_ussd_voucher_configure (SaldoProvider  *provider,
   return self->failure != NULL;
 }
 
+GPtrArray *
+saldo_voucher_file_find_pins (const char *contents,
+                              gint64      amount,
+                              const char *currency)
+{
+  g_autoptr(GPtrArray) pins = g_ptr_array_new_with_free_func ((GDestroyNotify) saldo_secret_free);
+  g_auto(GStrv) lines = g_strsplit (contents, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++) {
+    g_auto(GStrv) fields = NULL;
+    gint64 value;
+
+    g_strstrip (lines[i]);
+    if (*lines[i] == '\0' || *lines[i] == '#')
+      continue;
+    fields = g_strsplit_set (lines[i], " \t", -1);
+    if (g_strv_length (fields) < 2 || !saldo_money_parse_decimal (fields[g_strv_length (fields) - 1],
+                                                                 currency, &value, NULL))
+      continue;
+    /* A PIN is digits only, whatever amount was asked for. */
+    if (strspn (fields[0], "0123456789") != strlen (fields[0]) || value != amount ||
+        strlen (fields[0]) < SALDO_CARRIER_VOUCHER_PIN_MIN_LEN ||
+        strlen (fields[0]) > SALDO_CARRIER_VOUCHER_PIN_MAX_LEN)
+      continue;
+    g_ptr_array_add (pins, g_strdup (fields[0]));
+  }
+  return g_steal_pointer (&pins);
+}
+
 /* Picks an unused voucher of exactly the amount; the PIN never appears in
  * an error message or a log line. */
 static char *
@@ -105,35 +134,20 @@ pick_voucher (SaldoProviderUssdVoucher *self,
               GError                  **error)
 {
   g_autofree char *contents = NULL;
-  g_auto(GStrv) lines = NULL;
+  g_autoptr(GPtrArray) pins = NULL;
 
   contents = saldo_secret_read_file (self->voucher_file, TRUE, error);
   if (contents == NULL)
     return NULL;
-  lines = g_strsplit (contents, "\n", -1);
+  pins = saldo_voucher_file_find_pins (contents, amount, currency);
   saldo_secret_free (g_steal_pointer (&contents));
-  for (guint i = 0; lines[i] != NULL; i++) {
-    g_auto(GStrv) fields = NULL;
-    gint64 value;
+  for (guint i = 0; i < pins->len; i++) {
     gboolean used = TRUE;
 
-    g_strstrip (lines[i]);
-    if (*lines[i] == '\0' || *lines[i] == '#')
-      continue;
-    fields = g_strsplit_set (lines[i], " \t", -1);
-    if (g_strv_length (fields) < 2 || !saldo_money_parse_decimal (fields[g_strv_length (fields) - 1],
-                                                                 currency, &value, NULL))
-      continue;
-    for (const char *p = fields[0]; *p != '\0'; p++)
-      if (!g_ascii_isdigit (*p))
-        value = -1;
-    if (value != amount || strlen (fields[0]) < SALDO_CARRIER_VOUCHER_PIN_MIN_LEN ||
-        strlen (fields[0]) > SALDO_CARRIER_VOUCHER_PIN_MAX_LEN)
-      continue;
-    if (!saldo_ledger_voucher_is_used (self->ledger, fields[0], &used, error))
+    if (!saldo_ledger_voucher_is_used (self->ledger, g_ptr_array_index (pins, i), &used, error))
       return NULL;
     if (!used)
-      return g_strdup (fields[0]);
+      return g_strdup (g_ptr_array_index (pins, i));
   }
   g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_AMOUNT,
                "no unused voucher of that amount is left in %s", self->voucher_file);

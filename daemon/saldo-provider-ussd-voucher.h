@@ -25,6 +25,13 @@ typedef struct {
 G_DECLARE_FINAL_TYPE (SaldoProviderUssdVoucher, saldo_provider_ussd_voucher,
                       SALDO, PROVIDER_USSD_VOUCHER, SaldoProvider)
 
+/* The PINs of exactly @amount in a voucher file's text, in file order (no
+ * I/O; the array frees them as secrets).  Lines are "PIN AMOUNT"; blank,
+ * '#' and malformed lines are skipped. */
+GPtrArray *saldo_voucher_file_find_pins (const char *contents,
+                                         gint64      amount,
+                                         const char *currency);
+
 void saldo_provider_ussd_voucher_set_context (SaldoProviderUssdVoucher *self,
                                               SaldoLedger              *ledger,
                                               const SaldoVoucherDialer *dialer,

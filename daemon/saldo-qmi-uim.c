@@ -219,26 +219,35 @@ slots_from_arrays (GArray *status,
   return slots;
 }
 
+GPtrArray *
+saldo_qmi_uim_slots_from_indication (QmiIndicationUimSlotStatusOutput  *output,
+                                     GError                           **error)
+{
+  GArray *status = NULL;
+  GArray *info = NULL;
+  GArray *eids = NULL;
+
+  if (!qmi_indication_uim_slot_status_output_get_physical_slot_status (output, &status, error))
+    return NULL;
+  qmi_indication_uim_slot_status_output_get_physical_slot_information (output, &info, NULL);
+  qmi_indication_uim_slot_status_output_get_slot_eid (output, &eids, NULL);
+  return slots_from_arrays (status, info, eids);
+}
+
 static void
 slot_status_indication_cb (QmiClientUim                     *client,
                            QmiIndicationUimSlotStatusOutput *output,
                            gpointer                          user_data)
 {
   SaldoQmiUim *self = SALDO_QMI_UIM (user_data);
-  GArray *status = NULL;
-  GArray *info = NULL;
-  GArray *eids = NULL;
   g_autoptr(GPtrArray) slots = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!qmi_indication_uim_slot_status_output_get_physical_slot_status (output, &status, &error)) {
+  slots = saldo_qmi_uim_slots_from_indication (output, &error);
+  if (slots == NULL) {
     g_debug ("Ignoring slot status indication: %s", error->message);
     return;
   }
-  qmi_indication_uim_slot_status_output_get_physical_slot_information (output, &info, NULL);
-  qmi_indication_uim_slot_status_output_get_slot_eid (output, &eids, NULL);
-
-  slots = slots_from_arrays (status, info, eids);
   g_signal_emit (self, signals[SIGNAL_SLOT_STATUS_CHANGED], 0, slots);
 }
 
@@ -274,6 +283,66 @@ reply_check_result (QmiMessage *reply,
   g_set_error (error, QMI_PROTOCOL_ERROR, code, "QMI protocol error (%u): '%s'",
                code, name ? name : "unknown");
   return FALSE;
+}
+
+gboolean
+saldo_qmi_uim_reply_check (QmiMessage  *reply,
+                           guint8       card_result_tlv,
+                           GError     **error)
+{
+  const guint8 *raw;
+  guint16 len = 0;
+
+  if (reply_check_result (reply, error))
+    return TRUE;
+  if (card_result_tlv != 0) {
+    raw = qmi_message_get_raw_tlv (reply, card_result_tlv, &len);
+    if (raw != NULL && len == 2)
+      g_prefix_error (error, "card status %02X%02X: ", raw[0], raw[1]);
+  }
+  return FALSE;
+}
+
+gboolean
+saldo_qmi_uim_reply_get_channel (QmiMessage  *reply,
+                                 guint8      *out_channel,
+                                 GError     **error)
+{
+  const guint8 *raw;
+  guint16 len = 0;
+
+  raw = qmi_message_get_raw_tlv (reply, 0x10, &len);
+  if (raw == NULL || len != 1) {
+    g_set_error_literal (error, SALDO_QMI_UIM_ERROR, SALDO_QMI_UIM_ERROR_PROTOCOL,
+                         "Couldn't open logical channel: reply has no channel id");
+    return FALSE;
+  }
+  *out_channel = raw[0];
+  return TRUE;
+}
+
+/* TLV 0x10: u16 LE length, then the response data ending in SW1 SW2 */
+GBytes *
+saldo_qmi_uim_reply_get_apdu_response (QmiMessage  *reply,
+                                       GError     **error)
+{
+  const guint8 *raw;
+  guint16 len = 0;
+  guint16 data_len;
+
+  raw = qmi_message_get_raw_tlv (reply, 0x10, &len);
+  if (raw == NULL || len < 2) {
+    g_set_error_literal (error, SALDO_QMI_UIM_ERROR, SALDO_QMI_UIM_ERROR_PROTOCOL,
+                         "Couldn't send APDU: reply has no response");
+    return NULL;
+  }
+  data_len = (guint16) (raw[0] | (raw[1] << 8));
+  if (data_len != len - 2 || data_len < 2) {
+    g_set_error (error, SALDO_QMI_UIM_ERROR, SALDO_QMI_UIM_ERROR_PROTOCOL,
+                 "Couldn't send APDU: response length %u in a %u byte TLV", data_len, len);
+    return NULL;
+  }
+  return g_bytes_new (raw + 2, data_len);
 }
 
 /* One raw TLV of a request */
@@ -324,15 +393,10 @@ command_finish (GTask        *task,
   SaldoQmiUim *self = g_task_get_source_object (task);
   g_autoptr(QmiMessage) reply = NULL;
   g_autoptr(GError) error = NULL;
-  const guint8 *raw;
-  guint16 len = 0;
 
   reply = qmi_device_command_full_finish (self->device, res, &error);
-  if (reply != NULL && !reply_check_result (reply, &error) && card_result_tlv != 0) {
-    raw = qmi_message_get_raw_tlv (reply, card_result_tlv, &len);
-    if (raw != NULL && len == 2)
-      g_prefix_error (&error, "card status %02X%02X: ", raw[0], raw[1]);
-  }
+  if (reply != NULL)
+    saldo_qmi_uim_reply_check (reply, card_result_tlv, &error);
   if (error != NULL) {
     task_return_qmi_error (task, g_steal_pointer (&error), context);
     return NULL;
@@ -404,21 +468,18 @@ open_channel_ready (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(QmiMessage) reply = NULL;
-  const guint8 *raw;
-  guint16 len = 0;
+  GError *error = NULL;
+  guint8 channel = 0;
 
   /* TLV 0x11 carries SW1 SW2 of the card's SELECT, when it got that far */
   reply = command_finish (task, res, 0x11, "Couldn't open logical channel");
   if (reply == NULL)
     return;
-
-  raw = qmi_message_get_raw_tlv (reply, 0x10, &len);
-  if (raw == NULL || len != 1) {
-    g_task_return_new_error (task, SALDO_QMI_UIM_ERROR, SALDO_QMI_UIM_ERROR_PROTOCOL,
-                             "Couldn't open logical channel: reply has no channel id");
+  if (!saldo_qmi_uim_reply_get_channel (reply, &channel, &error)) {
+    g_task_return_error (task, error);
     return;
   }
-  g_task_return_int (task, raw[0]);
+  g_task_return_int (task, channel);
 }
 
 static void
@@ -556,29 +617,18 @@ send_apdu_ready (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(QmiMessage) reply = NULL;
-  const guint8 *raw;
-  guint16 len = 0;
-  guint16 data_len;
+  GError *error = NULL;
+  GBytes *response;
 
   reply = command_finish (task, res, 0, "Couldn't send APDU");
   if (reply == NULL)
     return;
-
-  /* TLV 0x10: u16 LE length, then the response data ending in SW1 SW2 */
-  raw = qmi_message_get_raw_tlv (reply, 0x10, &len);
-  if (raw == NULL || len < 2) {
-    g_task_return_new_error (task, SALDO_QMI_UIM_ERROR, SALDO_QMI_UIM_ERROR_PROTOCOL,
-                             "Couldn't send APDU: reply has no response");
+  response = saldo_qmi_uim_reply_get_apdu_response (reply, &error);
+  if (response == NULL) {
+    g_task_return_error (task, error);
     return;
   }
-  data_len = (guint16) (raw[0] | (raw[1] << 8));
-  if (data_len != len - 2 || data_len < 2) {
-    g_task_return_new_error (task, SALDO_QMI_UIM_ERROR, SALDO_QMI_UIM_ERROR_PROTOCOL,
-                             "Couldn't send APDU: response length %u in a %u byte TLV",
-                             data_len, len);
-    return;
-  }
-  g_task_return_pointer (task, g_bytes_new (raw + 2, data_len), (GDestroyNotify) g_bytes_unref);
+  g_task_return_pointer (task, response, (GDestroyNotify) g_bytes_unref);
 }
 
 static void

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <libqmi-glib.h>
 
 G_BEGIN_DECLS
 
@@ -46,6 +47,24 @@ typedef struct {
 
 void saldo_qmi_uim_slot_free (SaldoQmiUimSlot *slot);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaldoQmiUimSlot, saldo_qmi_uim_slot_free)
+
+/* What the modem sends back, decoded without I/O (so it can be fuzzed): the
+ * slots of a Slot Status indication (the Get Slot Status reply has the same
+ * TLVs); for libqmi < 1.36, where saldod sends raw messages, the result TLV
+ * (with the card's SW1 SW2 from @card_result_tlv, 0 for none), the channel of
+ * an Open Logical Channel reply and the R-APDU of a Send APDU reply. */
+GPtrArray *saldo_qmi_uim_slots_from_indication    (QmiIndicationUimSlotStatusOutput  *output,
+                                                   GError                           **error);
+#if !QMI_CHECK_VERSION (1, 36, 0)
+gboolean   saldo_qmi_uim_reply_check              (QmiMessage                        *reply,
+                                                   guint8                             card_result_tlv,
+                                                   GError                           **error);
+gboolean   saldo_qmi_uim_reply_get_channel        (QmiMessage                        *reply,
+                                                   guint8                            *out_channel,
+                                                   GError                           **error);
+GBytes    *saldo_qmi_uim_reply_get_apdu_response  (QmiMessage                        *reply,
+                                                   GError                           **error);
+#endif
 
 #define SALDO_TYPE_QMI_UIM (saldo_qmi_uim_get_type ())
 G_DECLARE_FINAL_TYPE (SaldoQmiUim, saldo_qmi_uim, SALDO, QMI_UIM, GObject)

@@ -99,6 +99,14 @@ saldo_provider_reply_parse (const char               *data,
   const char *currency;
   const char *error_code;
 
+  /* An empty body has no data pointer at all, which json-glib refuses
+   * without setting an error. */
+  if (data == NULL || len == 0)
+    {
+      g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
+                           "Empty reply");
+      return NULL;
+    }
   if (!json_parser_load_from_data (parser, data, (gssize) len, &local_error))
     {
       g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,

@@ -177,6 +177,9 @@ test_unknown_outcomes (Fixture *fx, gconstpointer data)
       SALDO_PROVIDER_ERROR_PROTOCOL, 0 },
     { "\"action\": \"status\", \"http\": 409, \"body\": \"conflict\"",
       SALDO_PROVIDER_ERROR_DUPLICATE_REFERENCE, 0 },
+    /* Found by fuzzing: an empty body crashed the reply parser. */
+    { "\"action\": \"status\", \"http\": 200, \"body\": \"\"",
+      SALDO_PROVIDER_ERROR_PROTOCOL, 0 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

@@ -172,6 +172,46 @@ error_for_code (const char *code, const char *message, long status)
 
 /* ---- token ---- */
 
+/* Replies are decoded apart from the requests (no I/O), so they can be
+ * fuzzed; see saldo-provider-reloadly.h. */
+char *
+saldo_provider_reloadly_parse_token (const SaldoHttpResponse  *response,
+                                     gint64                   *out_lifetime,
+                                     GError                  **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *obj = parse_object (response->body, parser);
+  const char *token;
+  double expires_in = 0;
+
+  if (response->status == 401 || response->status == 403 ||
+      (response->status >= 400 && response->status < 500))
+    {
+      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_AUTH_FAILED,
+                   "Reloadly refused the client credentials (HTTP %ld%s%s); "
+                   "check ClientId= and the secret",
+                   response->status,
+                   get_string (obj, "errorCode") != NULL ? ", " : "",
+                   get_string (obj, "errorCode") != NULL ? get_string (obj, "errorCode") : "");
+      return NULL;
+    }
+  token = get_string (obj, "access_token");
+  if (response->status != 200 || token == NULL || *token == '\0')
+    {
+      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
+                   "Unexpected reply from the Reloadly token endpoint (HTTP %ld)",
+                   response->status);
+      return NULL;
+    }
+  if (!get_number (obj, "expires_in", &expires_in) || expires_in <= 0)
+    expires_in = 3600;
+  /* A token renewed after 30 days at the latest: a bigger number would
+   * overflow the monotonic clock's microseconds. */
+  expires_in = MIN (expires_in, 30 * 86400.0);
+  *out_lifetime = (gint64) (MAX (expires_in - TOKEN_MARGIN_SEC, expires_in / 2) * G_USEC_PER_SEC);
+  return g_strdup (token);
+}
+
 static char *
 fetch_token_locked (SaldoProviderReloadly  *self,
                     GCancellable           *cancellable,
@@ -180,13 +220,11 @@ fetch_token_locked (SaldoProviderReloadly  *self,
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonGenerator) gen = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(SaldoHttpResponse) response = NULL;
   g_autofree char *body = NULL;
   const char *headers[] = { "Content-Type: application/json", "Accept: application/json", NULL };
-  JsonObject *obj;
-  const char *token;
-  double expires_in = 0;
+  char *token;
+  gint64 lifetime = 0;
   gboolean sent;
 
   if (self->token != NULL && g_get_monotonic_time () < self->token_expiry)
@@ -213,33 +251,14 @@ fetch_token_locked (SaldoProviderReloadly  *self,
   if (response == NULL)
     return NULL;
 
-  obj = parse_object (response->body, parser);
-  if (response->status == 401 || response->status == 403 ||
-      (response->status >= 400 && response->status < 500))
-    {
-      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_AUTH_FAILED,
-                   "Reloadly refused the client credentials (HTTP %ld%s%s); "
-                   "check ClientId= and the secret",
-                   response->status,
-                   get_string (obj, "errorCode") != NULL ? ", " : "",
-                   get_string (obj, "errorCode") != NULL ? get_string (obj, "errorCode") : "");
-      return NULL;
-    }
-  token = get_string (obj, "access_token");
-  if (response->status != 200 || token == NULL || *token == '\0')
-    {
-      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
-                   "Unexpected reply from the Reloadly token endpoint (HTTP %ld)",
-                   response->status);
-      return NULL;
-    }
-  if (!get_number (obj, "expires_in", &expires_in) || expires_in <= 0)
-    expires_in = 3600;
+  token = saldo_provider_reloadly_parse_token (response, &lifetime, error);
+  if (token == NULL)
+    return NULL;
   clear_token_locked (self);
-  self->token = g_strdup (token);
-  self->token_expiry = g_get_monotonic_time () +
-    (gint64) (MAX (expires_in - TOKEN_MARGIN_SEC, expires_in / 2) * G_USEC_PER_SEC);
-  g_debug ("obtained a Reloadly access token valid for %.0f s", expires_in);
+  self->token = token;
+  self->token_expiry = g_get_monotonic_time () + lifetime;
+  g_debug ("obtained a Reloadly access token, renewed in %" G_GINT64_FORMAT " s",
+           lifetime / G_USEC_PER_SEC);
   return g_strdup (self->token);
 }
 
@@ -447,6 +466,101 @@ unknown_result (const SaldoTopUpRequest *req, GError *reason)
   return result;
 }
 
+SaldoTopUpResult *
+saldo_provider_reloadly_parse_top_up (const SaldoTopUpRequest  *req,
+                                      const SaldoHttpResponse  *response)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(SaldoTopUpResult) result = NULL;
+  JsonObject *obj;
+
+  obj = parse_object (response->body, parser);
+  if (response->status >= 200 && response->status < 300)
+    {
+      if (obj == NULL)
+        return unknown_result (req, g_error_new (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
+                                                 "Reloadly accepted the top-up but its reply "
+                                                 "is not valid JSON (HTTP %ld)",
+                                                 response->status));
+      result = result_from_transaction (obj, req->reference, &local_error);
+      if (result == NULL)
+        return unknown_result (req, g_steal_pointer (&local_error));
+      if (result->requested_currency == NULL)
+        {
+          result->requested_amount = req->amount;
+          result->requested_currency = g_strdup (req->currency);
+        }
+      return g_steal_pointer (&result);
+    }
+
+  /* An error object on a 4xx is Reloadly refusing the request; anything
+   * else (5xx, proxies' HTML pages) says nothing about whether it charged. */
+  if (response->status >= 400 && response->status < 500 && get_string (obj, "errorCode") != NULL)
+    {
+      GError *reason = error_for_code (get_string (obj, "errorCode"),
+                                       get_string (obj, "message"), response->status);
+      result = saldo_top_up_result_new (SALDO_TOP_UP_STATUS_FAILED, req->reference);
+      result->requested_amount = req->amount;
+      result->requested_currency = g_strdup (req->currency);
+      result->error_code = g_strdup (get_string (obj, "errorCode"));
+      result->message = g_strdup (get_string (obj, "message"));
+      result->error = reason;
+      if (g_error_matches (reason, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_DUPLICATE_REFERENCE))
+        result->status = SALDO_TOP_UP_STATUS_UNKNOWN;
+      return g_steal_pointer (&result);
+    }
+  return unknown_result (req, g_error_new (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
+                                           "Reloadly answered the top-up with HTTP %ld; "
+                                           "its outcome is unknown until looked up",
+                                           response->status));
+}
+
+SaldoTopUpResult *
+saldo_provider_reloadly_parse_report (const char               *reference,
+                                      const SaldoHttpResponse  *response,
+                                      GError                  **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *obj;
+  JsonNode *content;
+  JsonArray *array;
+
+  obj = parse_object (response->body, parser);
+  if (response->status == 404)
+    {
+      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND,
+                   "Reloadly has no top-up with reference %s", reference);
+      return NULL;
+    }
+  if (response->status != 200)
+    {
+      g_propagate_error (error, error_for_code (get_string (obj, "errorCode"),
+                                                get_string (obj, "message"),
+                                                response->status));
+      return NULL;
+    }
+  content = obj != NULL ? json_object_get_member (obj, "content") : NULL;
+  if (content == NULL || !JSON_NODE_HOLDS_ARRAY (content))
+    {
+      g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
+                           "Reloadly's transaction report is malformed");
+      return NULL;
+    }
+  array = json_node_get_array (content);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *item = json_array_get_element (array, i);
+
+      if (JSON_NODE_HOLDS_OBJECT (item) &&
+          g_strcmp0 (get_string (json_node_get_object (item), "customIdentifier"), reference) == 0)
+        return result_from_transaction (json_node_get_object (item), reference, error);
+    }
+  g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND,
+               "Reloadly has no top-up with reference %s", reference);
+  return NULL;
+}
+
 static SaldoTopUpResult *
 do_top_up (SaldoProvider            *provider,
            const SaldoTopUpRequest  *req,
@@ -455,15 +569,12 @@ do_top_up (SaldoProvider            *provider,
 {
   SaldoProviderReloadly *self = SALDO_PROVIDER_RELOADLY (provider);
   g_autoptr(SaldoHttpResponse) response = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(SaldoTopUpResult) result = NULL;
   g_autofree char *amount = NULL;
   g_autofree char *body = NULL;
   Operator *op;
   gboolean use_local;
   gboolean maybe_sent = FALSE;
-  JsonObject *obj;
 
   if (req->phone == NULL)
     {
@@ -520,45 +631,7 @@ do_top_up (SaldoProvider            *provider,
       return unknown_result (req, g_steal_pointer (&local_error));
     }
 
-  obj = parse_object (response->body, parser);
-  if (response->status >= 200 && response->status < 300)
-    {
-      if (obj == NULL)
-        return unknown_result (req, g_error_new (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
-                                                 "Reloadly accepted the top-up but its reply "
-                                                 "is not valid JSON (HTTP %ld)",
-                                                 response->status));
-      result = result_from_transaction (obj, req->reference, &local_error);
-      if (result == NULL)
-        return unknown_result (req, g_steal_pointer (&local_error));
-      if (result->requested_currency == NULL)
-        {
-          result->requested_amount = req->amount;
-          result->requested_currency = g_strdup (req->currency);
-        }
-      return g_steal_pointer (&result);
-    }
-
-  /* An error object on a 4xx is Reloadly refusing the request; anything
-   * else (5xx, proxies' HTML pages) says nothing about whether it charged. */
-  if (response->status >= 400 && response->status < 500 && get_string (obj, "errorCode") != NULL)
-    {
-      GError *reason = error_for_code (get_string (obj, "errorCode"),
-                                       get_string (obj, "message"), response->status);
-      result = saldo_top_up_result_new (SALDO_TOP_UP_STATUS_FAILED, req->reference);
-      result->requested_amount = req->amount;
-      result->requested_currency = g_strdup (req->currency);
-      result->error_code = g_strdup (get_string (obj, "errorCode"));
-      result->message = g_strdup (get_string (obj, "message"));
-      result->error = reason;
-      if (g_error_matches (reason, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_DUPLICATE_REFERENCE))
-        result->status = SALDO_TOP_UP_STATUS_UNKNOWN;
-      return g_steal_pointer (&result);
-    }
-  return unknown_result (req, g_error_new (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
-                                           "Reloadly answered the top-up with HTTP %ld; "
-                                           "its outcome is unknown until looked up",
-                                           response->status));
+  return saldo_provider_reloadly_parse_top_up (req, response);
 }
 
 static SaldoTopUpResult *
@@ -571,49 +644,13 @@ do_lookup (SaldoProvider          *provider,
   g_autofree char *path = g_strdup_printf ("/topups/reports/transactions?customIdentifier=%s",
                                            reference);
   g_autoptr(SaldoHttpResponse) response = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonObject *obj;
-  JsonNode *content;
-  JsonArray *array;
   gboolean sent;
 
   response = api_request (self, "GET", path, NULL, SALDO_HTTP_FLAGS_IDEMPOTENT, &sent,
                           cancellable, error);
   if (response == NULL)
     return NULL;
-  obj = parse_object (response->body, parser);
-  if (response->status == 404)
-    {
-      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND,
-                   "Reloadly has no top-up with reference %s", reference);
-      return NULL;
-    }
-  if (response->status != 200)
-    {
-      g_propagate_error (error, error_for_code (get_string (obj, "errorCode"),
-                                                get_string (obj, "message"),
-                                                response->status));
-      return NULL;
-    }
-  content = obj != NULL ? json_object_get_member (obj, "content") : NULL;
-  if (content == NULL || !JSON_NODE_HOLDS_ARRAY (content))
-    {
-      g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
-                           "Reloadly's transaction report is malformed");
-      return NULL;
-    }
-  array = json_node_get_array (content);
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *item = json_array_get_element (array, i);
-
-      if (JSON_NODE_HOLDS_OBJECT (item) &&
-          g_strcmp0 (get_string (json_node_get_object (item), "customIdentifier"), reference) == 0)
-        return result_from_transaction (json_node_get_object (item), reference, error);
-    }
-  g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND,
-               "Reloadly has no top-up with reference %s", reference);
-  return NULL;
+  return saldo_provider_reloadly_parse_report (reference, response, error);
 }
 
 /* ---- SaldoProvider vfuncs ---- */

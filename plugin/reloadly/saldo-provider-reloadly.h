@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include "saldo-http.h"
 #include "saldo-provider.h"
 
 G_BEGIN_DECLS
@@ -8,5 +9,18 @@ G_BEGIN_DECLS
 #define SALDO_TYPE_PROVIDER_RELOADLY (saldo_provider_reloadly_get_type ())
 G_DECLARE_FINAL_TYPE (SaldoProviderReloadly, saldo_provider_reloadly,
                       SALDO, PROVIDER_RELOADLY, SaldoProvider)
+
+/* Reply decoders, no I/O.  The token of a token endpoint reply and how long
+ * to keep it (usec); the outcome of a POST /topups reply (never NULL: what
+ * cannot be read is UNKNOWN); the transaction for @reference in a reports
+ * page. */
+char             *saldo_provider_reloadly_parse_token  (const SaldoHttpResponse  *response,
+                                                        gint64                   *out_lifetime,
+                                                        GError                  **error);
+SaldoTopUpResult *saldo_provider_reloadly_parse_top_up (const SaldoTopUpRequest  *req,
+                                                        const SaldoHttpResponse  *response);
+SaldoTopUpResult *saldo_provider_reloadly_parse_report (const char               *reference,
+                                                        const SaldoHttpResponse  *response,
+                                                        GError                  **error);
 
 G_END_DECLS
