@@ -49,17 +49,27 @@ static const SaldoCurrency currencies[] = {
 
 static const guint64 powers_of_ten[] = { 1, 10, 100, 1000, 10000 };
 
+/* Three bytes as one number, in the order strcmp() would sort them. */
+static inline guint32
+code_key (const char *code)
+{
+  return ((guint32) (guint8) code[0] << 16) | ((guint32) (guint8) code[1] << 8) | (guint8) code[2];
+}
+
 static const SaldoCurrency *
 lookup (const char *code,
         gsize       len)
 {
   gsize lo = 0, hi = G_N_ELEMENTS (currencies);
+  guint32 key;
 
   if (code == NULL || len != 3)
     return NULL;
+  key = code_key (code);
   while (lo < hi) {
     gsize mid = (lo + hi) / 2;
-    int cmp = strncmp (code, currencies[mid].code, 3);
+    guint32 mid_key = code_key (currencies[mid].code);
+    int cmp = key < mid_key ? -1 : key > mid_key;
 
     if (cmp == 0)
       return currencies[mid].digits >= 0 ? &currencies[mid] : NULL;

@@ -1399,7 +1399,7 @@ enum {
   T_SENTENCE   = 1 << 1,   /* a sentence ended just before */
   T_COLON      = 1 << 2,   /* ':' or '=' just before */
   T_ADJACENT   = 1 << 3,   /* only spaces (or nothing) since the previous token */
-  T_UPPER      = 1 << 4,   /* word written in ASCII capitals */
+  T_UPPER      = 1 << 4,   /* three ASCII capitals: maybe an ISO code */
   T_PHONE      = 1 << 5,   /* "+51 999 888 777" */
   T_CODE       = 1 << 6,   /* "*515#" */
   T_OPTION     = 1 << 7,   /* "1." starting a menu option */
@@ -2004,8 +2004,9 @@ classify_word (SaldoScan  *scan,
   tok->type = TOK_WORD;
   tok->word = -1;
   tok->end = end;
-  for (gsize k = tok->start; k < end; k++) {
-    if (!(scan->text[k] >= 'A' && scan->text[k] <= 'Z'))
+  /* only three capitals matter: an ISO 4217 code */
+  for (gsize k = tok->start; k < end && upper; k++) {
+    if (end - tok->start != 3 || !(scan->text[k] >= 'A' && scan->text[k] <= 'Z'))
       upper = FALSE;
   }
   if (upper)
