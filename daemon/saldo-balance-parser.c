@@ -53,6 +53,8 @@ enum {
   W_MONTHS     = 1 << 18,
   W_MINUS      = 1 << 19, /* "minus 5 rubles" */
   W_UNTIL_AFTER = 1 << 20, /* "until" written after the date: "30.06.2025 tarihine kadar" */
+  W_MINOR      = 1 << 21, /* a minor unit: "50 cents", "100 руб. 50 коп." */
+  W_AND        = 1 << 22,
 };
 
 #define W_PERIOD (W_DAY | W_WEEK | W_MONTHS)
@@ -189,6 +191,9 @@ static const SaldoSharedCurrency shared_currencies[] = {
   { "D", NULL, "VNVND" },
   { CUR_TOMAN, "IRR", "IRIRR" },
   { CUR_RUBLE, "RUB", "RURUB" },
+  /* A withdrawn currency ("Bs.F", 100 000 of today's bolívares): a number
+   * written in it is none of today's. */
+  { "WITHDRAWN", NULL, "" },
 };
 
 /* Letters glued to a "$": "US$", "R$"...; sorted by prefix. */
@@ -242,6 +247,7 @@ static const SaldoWord words[] = {
   { "aktif", W_EXPIRY, 0, 0, NULL },
   { "aktionsguthaben", W_BALANCE | W_PROMO, 0, 0, NULL },
   { "am", W_FILLER, 0, 0, NULL },
+  { "and", W_AND, 0, 0, NULL },
   { "aout", 0, 8, 0, NULL },
   { "application", 0, 0, 0, NULL },
   { "apr", 0, 4, 0, NULL },
@@ -273,6 +279,7 @@ static const SaldoWord words[] = {
   { "balance", W_BALANCE, 0, 0, NULL },
   { "balans", W_BALANCE, 0, 0, NULL },
   { "balansi", W_BALANCE, 0, 0, NULL },
+  { "bani", W_MINOR, 0, 0, "RON" },
   { "bd", 0, 0, 0, "BHD" },
   { "beberapa", 0, 0, 0, NULL },
   { "before", W_EXPIRY, 0, 0, NULL },
@@ -281,6 +288,7 @@ static const SaldoWord words[] = {
   { "bilance", W_BALANCE, 0, 0, NULL },
   { "birr", 0, 0, 0, "ETB" },
   { "bis", W_EXPIRY, 0, 0, NULL },
+  { "blad", W_ERROR, 0, 0, NULL },
   { "bolivares", 0, 0, 0, "VES" },
   { "bolivianos", 0, 0, 0, "BOB" },
   { "bonificacion", W_BONUS, 0, 0, NULL },
@@ -295,6 +303,9 @@ static const SaldoWord words[] = {
   { "brezen", 0, 3, 0, NULL },
   { "brezna", 0, 3, 0, NULL },
   { "bs", 0, 0, 0, "BS" },
+  { "bs.d", 0, 0, 0, "VES" },
+  { "bs.f", 0, 0, 0, "WITHDRAWN" },
+  { "bs.s", 0, 0, 0, "VES" },
   { "bulan", W_MONTHS, 0, 0, NULL },
   { "busy", W_ERROR, 0, 0, NULL },
   { "buy", W_PRICE, 0, 0, NULL },
@@ -305,14 +316,26 @@ static const SaldoWord words[] = {
   { "cedis", 0, 0, 0, "GHS" },
   { "celkem", W_TOTAL, 0, 0, NULL },
   { "cena", W_PRICE, 0, 0, NULL },
+  { "cent", W_MINOR, 0, 0, NULL },
+  { "centavo", W_MINOR, 0, 0, NULL },
+  { "centavos", W_MINOR, 0, 0, NULL },
+  { "centesimos", W_MINOR, 0, 0, NULL },
+  { "centimes", W_MINOR, 0, 0, NULL },
+  { "centimo", W_MINOR, 0, 0, NULL },
+  { "centimos", W_MINOR, 0, 0, NULL },
+  { "cents", W_MINOR, 0, 0, NULL },
   { "cerven", 0, 6, 0, NULL },
   { "cervence", 0, 7, 0, NULL },
   { "cervenec", 0, 7, 0, NULL },
   { "cervna", 0, 6, 0, NULL },
   { "cfa", 0, 0, 0, "CFA" },
+  { "chagua", W_MENU, 0, 0, NULL },
   { "check", W_NEGATE, 0, 0, NULL },
   { "chf", 0, 0, 0, "CHF" },
+  { "choisir", W_MENU, 0, 0, NULL },
+  { "choisissez", W_MENU, 0, 0, NULL },
   { "choose", W_MENU, 0, 0, NULL },
+  { "chyba", W_ERROR, 0, 0, NULL },
   { "coba", W_PHRASE, 0, 0, NULL },
   { "cobro", W_PRICE, 0, 0, NULL },
   { "codigo", W_PHRASE, 0, 0, NULL },
@@ -400,6 +423,7 @@ static const SaldoWord words[] = {
   { "dram", 0, 0, 0, "AMD" },
   { "duben", 0, 4, 0, NULL },
   { "dubna", 0, 4, 0, NULL },
+  { "e", W_AND, 0, 0, NULL },
   { "egyenleg", W_BALANCE, 0, 0, NULL },
   { "egyenlege", W_BALANCE, 0, 0, NULL },
   { "egyenlegem", W_BALANCE, 0, 0, NULL },
@@ -416,9 +440,14 @@ static const SaldoWord words[] = {
   { "enviaste", W_PRICE, 0, 0, NULL },
   { "er", W_FILLER, 0, 0, NULL },
   { "erneut", 0, 0, 0, NULL },
+  { "erreur", W_ERROR, 0, 0, NULL },
+  { "erro", W_ERROR, 0, 0, NULL },
   { "error", W_ERROR, 0, 0, NULL },
+  { "errore", W_ERROR, 0, 0, NULL },
   { "ervenyes", W_EXPIRY, 0, 0, NULL },
+  { "escolha", W_MENU, 0, 0, NULL },
   { "esta", 0, 0, 0, NULL },
+  { "et", W_AND, 0, 0, NULL },
   { "eur", 0, 0, 0, "EUR" },
   { "euro", 0, 0, 0, "EUR" },
   { "euros", 0, 0, 0, "EUR" },
@@ -452,8 +481,10 @@ static const SaldoWord words[] = {
   { "fevr", 0, 2, 0, NULL },
   { "fevrier", 0, 2, 0, NULL },
   { "fg", 0, 0, 0, "GNF" },
+  { "fils", W_MINOR, 0, 0, NULL },
   { "fino", W_EXPIRY, 0, 0, NULL },
   { "forint", 0, 0, 0, "HUF" },
+  { "fout", W_ERROR, 0, 0, NULL },
   { "fr", 0, 0, 0, "FRANC" },
   { "franc", 0, 0, 0, "FRANC" },
   { "francs", 0, 0, 0, "FRANC" },
@@ -485,6 +516,8 @@ static const SaldoWord words[] = {
   { "go", 0, 0, 30, NULL },
   { "gratis", W_PRICE, 0, 0, NULL },
   { "grn", 0, 0, 0, "UAH" },
+  { "grosze", W_MINOR, 0, 0, "PLN" },
+  { "groszy", W_MINOR, 0, 0, "PLN" },
   { "gru", 0, 12, 0, NULL },
   { "grudnia", 0, 12, 0, NULL },
   { "grudzien", 0, 12, 0, NULL },
@@ -495,23 +528,28 @@ static const SaldoWord words[] = {
   { "guthaben", W_BALANCE, 0, 0, NULL },
   { "gyldig", W_EXPIRY, 0, 0, NULL },
   { "hadi", W_EXPIRY, 0, 0, NULL },
+  { "haleru", W_MINOR, 0, 0, "CZK" },
   { "han", W_EXPIRY, 0, 0, NULL },
   { "harga", W_PRICE, 0, 0, NULL },
   { "hari", W_DAY, 0, 0, NULL },
   { "hasta", W_EXPIRY, 0, 0, NULL },
+  { "hata", W_ERROR, 0, 0, NULL },
   { "hauptguthaben", W_BALANCE | W_PRIMARY, 0, 0, NULL },
   { "have", W_PHRASE, 0, 0, NULL },
   { "haziran", 0, 6, 0, NULL },
   { "heinakuuta", 0, 7, 0, NULL },
   { "helmikuuta", 0, 2, 0, NULL },
+  { "hiba", W_ERROR, 0, 0, NULL },
   { "hingga", W_EXPIRY, 0, 0, NULL },
   { "hlavni", W_PRIMARY, 0, 0, NULL },
   { "hrn", 0, 0, 0, "UAH" },
   { "huhtikuuta", 0, 4, 0, NULL },
+  { "i", W_AND, 0, 0, NULL },
   { "ianuarie", 0, 1, 0, NULL },
   { "incorrecta", 0, 0, 0, NULL },
   { "incorrecto", 0, 0, 0, NULL },
   { "indisponible", W_ERROR, 0, 0, NULL },
+  { "indisponivel", W_ERROR, 0, 0, NULL },
   { "insgesamt", W_TOTAL, 0, 0, NULL },
   { "intenta", W_PHRASE, 0, 0, NULL },
   { "intentar", 0, 0, 0, NULL },
@@ -565,10 +603,13 @@ static const SaldoWord words[] = {
   { "kesakuuta", 0, 6, 0, NULL },
   { "kesobb", W_PHRASE, 0, 0, NULL },
   { "kib", 0, 0, 10, NULL },
+  { "kies", W_MENU, 0, 0, NULL },
   { "kip", 0, 0, 0, "LAK" },
   { "ko", 0, 0, 10, NULL },
   { "konta", 0, 0, 0, NULL },
   { "kontostand", W_BALANCE, 0, 0, NULL },
+  { "kop", W_MINOR, 0, 0, "RUBLE" },
+  { "kopiyok", W_MINOR, 0, 0, "UAH" },
   { "korun", 0, 0, 0, "CZK" },
   { "koruna", 0, 0, 0, "CZK" },
   { "korunas", 0, 0, 0, "CZK" },
@@ -579,6 +620,7 @@ static const SaldoWord words[] = {
   { "kredyt", W_BALANCE, 0, 0, NULL },
   { "ksh", 0, 0, 0, "KES" },
   { "kshs", 0, 0, 0, "KES" },
+  { "kurus", W_MINOR, 0, 0, "TRY" },
   { "kveten", 0, 5, 0, NULL },
   { "kvetna", 0, 5, 0, NULL },
   { "kwacha", 0, 0, 0, "KWACHA" },
@@ -694,9 +736,12 @@ static const SaldoWord words[] = {
   { "nap", W_DAY, 0, 0, NULL },
   { "napig", W_DAY, 0, 0, NULL },
   { "nd", W_FILLER, 0, 0, NULL },
+  { "nedostupna", W_ERROR, 0, 0, NULL },
   { "next", W_MENU, 0, 0, NULL },
   { "ngay", W_FILLER, 0, 0, NULL },
   { "nicht", W_PHRASE, 0, 0, NULL },
+  { "niedostepna", W_ERROR, 0, 0, NULL },
+  { "niedostepny", W_ERROR, 0, 0, NULL },
   { "nisan", 0, 4, 0, NULL },
   { "no", W_PHRASE, 0, 0, NULL },
   { "noiembrie", 0, 11, 0, NULL },
@@ -736,6 +781,7 @@ static const SaldoWord words[] = {
   { "pagar", W_PRICE, 0, 0, NULL },
   { "pago", W_PRICE, 0, 0, NULL },
   { "pague", W_PRICE, 0, 0, NULL },
+  { "paise", W_MINOR, 0, 0, "INR" },
   { "pana", W_EXPIRY, 0, 0, NULL },
   { "pas", W_PHRASE, 0, 0, NULL },
   { "pasa", W_NEGATE, 0, 0, NULL },
@@ -745,8 +791,11 @@ static const SaldoWord words[] = {
   { "pazdziernik", 0, 10, 0, NULL },
   { "pazdziernika", 0, 10, 0, NULL },
   { "pembelian", W_PRICE, 0, 0, NULL },
+  { "pence", W_MINOR, 0, 0, "GBP" },
+  { "penny", W_MINOR, 0, 0, "GBP" },
   { "peso", 0, 0, 0, "PESO" },
   { "pesos", 0, 0, 0, "PESO" },
+  { "pilih", W_MENU, 0, 0, NULL },
   { "pinjaman", W_LOAN, 0, 0, NULL },
   { "plan", W_PRICE, 0, 0, NULL },
   { "plati", W_EXPIRY, 0, 0, NULL },
@@ -851,9 +900,11 @@ static const SaldoWord words[] = {
   { "sampai", W_EXPIRY, 0, 0, NULL },
   { "scade", W_EXPIRY, 0, 0, NULL },
   { "scadenza", W_EXPIRY, 0, 0, NULL },
+  { "scegli", W_MENU, 0, 0, NULL },
   { "sd", W_EXPIRY, 0, 0, NULL },
   { "se", 0, 0, 0, NULL },
   { "sebesar", 0, 0, 0, NULL },
+  { "seciniz", W_MENU, 0, 0, NULL },
   { "selecciona", W_MENU, 0, 0, NULL },
   { "select", W_MENU, 0, 0, NULL },
   { "semaine", W_WEEK, 0, 0, NULL },
@@ -901,6 +952,7 @@ static const SaldoWord words[] = {
   { "st", W_FILLER, 0, 0, NULL },
   { "stan", W_BALANCE, 0, 0, NULL },
   { "stanje", W_BALANCE, 0, 0, NULL },
+  { "stotinki", W_MINOR, 0, 0, "BGN" },
   { "sty", 0, 1, 0, NULL },
   { "styczen", 0, 1, 0, NULL },
   { "stycznia", 0, 1, 0, NULL },
@@ -919,6 +971,7 @@ static const SaldoWord words[] = {
   { "tamat", W_EXPIRY, 0, 0, NULL },
   { "tammikuuta", 0, 1, 0, NULL },
   { "tanggal", W_FILLER, 0, 0, NULL },
+  { "tapez", W_MENU, 0, 0, NULL },
   { "tard", 0, 0, 0, NULL },
   { "tarde", 0, 0, 0, NULL },
   { "tarifa", W_PRICE, 0, 0, NULL },
@@ -966,6 +1019,7 @@ static const SaldoWord words[] = {
   { "ulang", W_PRICE, 0, 0, NULL },
   { "ultima", W_PRICE, 0, 0, NULL },
   { "unavailable", W_ERROR, 0, 0, NULL },
+  { "und", W_AND, 0, 0, NULL },
   { "unknown", W_PHRASE, 0, 0, NULL },
   { "unor", 0, 2, 0, NULL },
   { "unora", 0, 2, 0, NULL },
@@ -978,6 +1032,7 @@ static const SaldoWord words[] = {
   { "utilisable", W_SPENDABLE, 0, 0, NULL },
   { "valabil", W_EXPIRY, 0, 0, NULL },
   { "valable", W_EXPIRY, 0, 0, NULL },
+  { "valassz", W_MENU, 0, 0, NULL },
   { "valid", W_EXPIRY, 0, 0, NULL },
   { "valida", W_EXPIRY, 0, 0, NULL },
   { "validade", W_EXPIRY, 0, 0, NULL },
@@ -1004,6 +1059,8 @@ static const SaldoWord words[] = {
   { "volver", W_MENU, 0, 0, NULL },
   { "von", W_OF, 0, 0, NULL },
   { "vuelva", W_PHRASE, 0, 0, NULL },
+  { "vyberte", W_MENU, 0, 0, NULL },
+  { "wahlen", W_MENU, 0, 0, NULL },
   { "wartung", W_ERROR, 0, 0, NULL },
   { "wazne", W_EXPIRY, 0, 0, NULL },
   { "waznosc", W_EXPIRY, 0, 0, NULL },
@@ -1017,7 +1074,9 @@ static const SaldoWord words[] = {
   { "wrz", 0, 9, 0, NULL },
   { "wrzesien", 0, 9, 0, NULL },
   { "wrzesnia", 0, 9, 0, NULL },
+  { "wybierz", W_MENU, 0, 0, NULL },
   { "xof", 0, 0, 0, "XOF" },
+  { "y", W_AND, 0, 0, NULL },
   { "yen", 0, 0, 0, "JPY" },
   { "yuan", 0, 0, 0, "CNY" },
   { "z", W_OF, 0, 0, NULL },
@@ -1049,6 +1108,7 @@ static const SaldoWord words[] = {
   { "бонусов", W_BALANCE | W_BONUS, 0, 0, NULL },
   { "бонусы", W_BALANCE | W_BONUS, 0, 0, NULL },
   { "вересня", 0, 9, 0, NULL },
+  { "выберите", W_MENU, 0, 0, NULL },
   { "выход", W_MENU, 0, 0, NULL },
   { "гб", 0, 0, 30, NULL },
   { "гривень", 0, 0, 0, "UAH" },
@@ -1078,6 +1138,7 @@ static const SaldoWord words[] = {
   { "діє", W_EXPIRY, 0, 0, NULL },
   { "жовтня", 0, 10, 0, NULL },
   { "задолженность", W_LOAN, 0, 0, NULL },
+  { "и", W_AND, 0, 0, NULL },
   { "из", W_OF, 0, 0, NULL },
   { "истекает", W_EXPIRY, 0, 0, NULL },
   { "итого", W_TOTAL, 0, 0, NULL },
@@ -1087,6 +1148,12 @@ static const SaldoWord words[] = {
   { "июня", 0, 6, 0, NULL },
   { "кб", 0, 0, 10, NULL },
   { "квітня", 0, 4, 0, NULL },
+  { "коп", W_MINOR, 0, 0, "RUBLE" },
+  { "копеек", W_MINOR, 0, 0, "RUBLE" },
+  { "копейка", W_MINOR, 0, 0, "RUBLE" },
+  { "копейки", W_MINOR, 0, 0, "RUBLE" },
+  { "копійки", W_MINOR, 0, 0, "UAH" },
+  { "копійок", W_MINOR, 0, 0, "UAH" },
   { "лари", 0, 0, 0, "GEL" },
   { "лв", 0, 0, 0, "BGN" },
   { "липня", 0, 7, 0, NULL },
@@ -1109,6 +1176,7 @@ static const SaldoWord words[] = {
   { "ноя", 0, 11, 0, NULL },
   { "ноябрь", 0, 11, 0, NULL },
   { "ноября", 0, 11, 0, NULL },
+  { "оберіть", W_MENU, 0, 0, NULL },
   { "общий", W_TOTAL, 0, 0, NULL },
   { "окт", 0, 10, 0, NULL },
   { "октябрь", 0, 10, 0, NULL },
@@ -1118,8 +1186,10 @@ static const SaldoWord words[] = {
   { "основном", W_PRIMARY, 0, 0, NULL },
   { "основному", W_PRIMARY, 0, 0, NULL },
   { "остаток", W_BALANCE, 0, 0, NULL },
+  { "ошибка", W_ERROR, 0, 0, NULL },
   { "повторите", W_PHRASE, 0, 0, NULL },
   { "позже", 0, 0, 0, NULL },
+  { "помилка", W_ERROR, 0, 0, NULL },
   { "поповнення", W_PRICE, 0, 0, NULL },
   { "пополнение", W_PRICE, 0, 0, NULL },
   { "пополнили", W_PRICE, 0, 0, NULL },
@@ -1165,6 +1235,7 @@ static const SaldoWord words[] = {
   { "ج.م", 0, 0, 0, "EGP" },
   { "جنيه", 0, 0, 0, "POUND" },
   { "حتى", W_EXPIRY, 0, 0, NULL },
+  { "خطأ", W_ERROR, 0, 0, NULL },
   { "د.أ", 0, 0, 0, "JOD" },
   { "د.إ", 0, 0, 0, "AED" },
   { "د.ب", 0, 0, 0, "BHD" },
@@ -1213,6 +1284,8 @@ static const SaldoWord words[] = {
   { "有效期", W_EXPIRY, 0, 0, NULL },
   { "残高", W_BALANCE, 0, 0, NULL },
   { "消费", W_PRICE, 0, 0, NULL },
+  { "稍后再试", W_ERROR, 0, 0, NULL },
+  { "系统繁忙", W_ERROR, 0, 0, NULL },
   { "至", W_EXPIRY, 0, 0, NULL },
   { "话费余额", W_BALANCE, 0, 0, NULL },
   { "账单", W_PRICE, 0, 0, NULL },
@@ -1237,17 +1310,17 @@ static const guint16 words_by_byte[257] = {
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 40, 74, 116, 176, 209, 236, 270, 284, 298, 328, 365, 398, 463, 484,
-  507, 559, 561, 613, 687, 738, 752, 780, 793, 794, 796, 809, 809, 809, 809, 809,
-  809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809,
-  809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809,
-  809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809,
-  809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809,
-  809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809, 809,
-  810, 900, 933, 933, 933, 933, 933, 933, 935, 962, 966, 966, 966, 966, 966, 966,
-  966, 974, 974, 974, 975, 976, 982, 989, 989, 995, 995, 996, 997, 1002, 1002, 1002,
-  1002, 1002, 1002, 1002, 1002, 1002, 1002, 1002, 1002, 1002, 1002, 1002, 1002, 1002, 1002, 1002,
-  1002,
+  0, 0, 41, 80, 134, 194, 233, 262, 298, 315, 331, 361, 402, 435, 500, 524,
+  547, 603, 605, 657, 734, 786, 801, 831, 846, 847, 850, 863, 863, 863, 863, 863,
+  863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863,
+  863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863,
+  863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863,
+  863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863,
+  863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863, 863,
+  864, 965, 998, 998, 998, 998, 998, 998, 1000, 1028, 1032, 1032, 1032, 1032, 1032, 1032,
+  1032, 1040, 1040, 1040, 1041, 1042, 1048, 1055, 1057, 1063, 1063, 1064, 1065, 1070, 1070, 1070,
+  1070, 1070, 1070, 1070, 1070, 1070, 1070, 1070, 1070, 1070, 1070, 1070, 1070, 1070, 1070, 1070,
+  1070,
 };
 
 /* words_by_pair[(a - 'a') * 29 + pair_slot (b)] is the first entry of
@@ -1255,53 +1328,53 @@ static const guint16 words_by_byte[257] = {
  * 'a'..'z'.  Generated with the table, checked by check_tables. */
 static const guint16 words_by_pair[26 * 29 + 1] = {
   0, 1, 1, 1, 5, 5, 7, 7, 7, 14, 14, 15, 15, 17, 17, 18,
-  18, 19, 26, 26, 28, 28, 30, 37, 40, 40, 40, 40, 40, 40, 40, 40,
-  49, 49, 49, 50, 54, 54, 54, 54, 57, 57, 57, 57, 57, 57, 68, 68,
-  68, 70, 71, 71, 74, 74, 74, 74, 74, 74, 74, 74, 74, 77, 77, 77,
-  77, 85, 86, 86, 89, 89, 89, 89, 89, 89, 89, 107, 107, 107, 110, 110,
-  110, 113, 113, 113, 113, 113, 116, 116, 117, 117, 127, 127, 127, 127, 141, 141,
-  141, 143, 157, 157, 157, 157, 157, 161, 172, 173, 173, 174, 174, 174, 176, 176,
-  176, 176, 176, 176, 176, 176, 176, 176, 176, 176, 176, 176, 176, 179, 179, 179,
-  179, 180, 183, 184, 190, 190, 190, 190, 194, 195, 195, 198, 198, 198, 208, 209,
-  209, 209, 209, 209, 212, 213, 214, 214, 227, 227, 228, 228, 229, 229, 229, 229,
-  229, 229, 230, 230, 230, 235, 235, 236, 236, 236, 236, 236, 236, 236, 236, 236,
-  236, 237, 238, 238, 238, 244, 244, 244, 246, 255, 255, 255, 258, 258, 258, 259,
-  259, 259, 264, 265, 265, 269, 269, 269, 269, 270, 270, 270, 270, 270, 278, 278,
-  278, 278, 280, 280, 280, 280, 281, 281, 281, 282, 282, 282, 282, 282, 282, 283,
-  283, 283, 284, 284, 284, 284, 284, 284, 284, 284, 284, 285, 285, 285, 285, 285,
-  285, 285, 285, 285, 285, 285, 285, 285, 296, 296, 296, 296, 296, 296, 296, 298,
-  298, 298, 298, 298, 298, 298, 298, 298, 305, 305, 305, 305, 305, 305, 305, 305,
-  305, 305, 305, 305, 305, 305, 308, 308, 308, 308, 308, 309, 328, 328, 328, 328,
-  328, 328, 328, 329, 329, 332, 333, 335, 336, 340, 340, 340, 340, 342, 342, 342,
-  342, 342, 342, 349, 349, 349, 353, 355, 355, 355, 357, 363, 363, 365, 365, 365,
-  366, 366, 371, 371, 371, 371, 381, 381, 381, 381, 389, 389, 389, 389, 389, 389,
-  392, 392, 392, 392, 392, 392, 398, 398, 398, 398, 398, 398, 398, 398, 398, 432,
-  433, 433, 433, 445, 445, 445, 445, 451, 451, 452, 453, 454, 454, 461, 462, 462,
-  463, 463, 463, 463, 463, 463, 463, 463, 463, 463, 464, 464, 469, 469, 469, 470,
-  471, 471, 472, 472, 474, 474, 474, 474, 474, 474, 483, 483, 483, 483, 483, 483,
-  484, 484, 484, 484, 484, 484, 484, 484, 484, 484, 484, 491, 491, 491, 492, 493,
-  493, 493, 493, 496, 496, 496, 497, 497, 501, 501, 501, 501, 503, 505, 505, 507,
-  507, 507, 507, 507, 508, 508, 520, 520, 520, 520, 523, 523, 523, 523, 524, 524,
-  524, 530, 530, 530, 535, 535, 535, 557, 557, 557, 559, 559, 559, 559, 559, 559,
-  559, 560, 560, 560, 560, 560, 560, 560, 560, 560, 560, 560, 560, 560, 560, 560,
-  560, 560, 560, 560, 560, 560, 560, 561, 561, 561, 561, 561, 561, 561, 562, 562,
-  565, 566, 566, 567, 591, 591, 591, 591, 600, 600, 600, 600, 602, 602, 603, 604,
-  604, 604, 605, 605, 613, 613, 613, 613, 613, 613, 613, 613, 615, 625, 625, 627,
-  628, 648, 648, 648, 653, 660, 660, 660, 660, 660, 660, 666, 669, 669, 674, 674,
-  680, 683, 683, 683, 683, 685, 687, 687, 687, 687, 698, 699, 699, 699, 706, 706,
-  707, 708, 715, 715, 718, 719, 719, 719, 728, 728, 728, 736, 738, 738, 738, 738,
-  738, 738, 738, 738, 738, 738, 738, 738, 738, 738, 738, 738, 738, 739, 739, 739,
-  739, 739, 741, 741, 746, 746, 746, 746, 746, 750, 752, 752, 752, 752, 752, 752,
-  752, 752, 752, 752, 763, 763, 763, 763, 772, 772, 772, 772, 776, 776, 776, 776,
-  776, 776, 779, 779, 779, 779, 779, 779, 780, 780, 780, 780, 780, 780, 780, 780,
-  780, 783, 783, 783, 783, 786, 786, 786, 786, 786, 786, 786, 786, 786, 786, 789,
-  789, 789, 793, 793, 793, 793, 793, 793, 793, 793, 793, 793, 793, 793, 793, 793,
-  793, 793, 793, 793, 793, 793, 793, 793, 793, 793, 793, 793, 794, 794, 794, 794,
-  794, 794, 794, 794, 794, 794, 794, 794, 794, 794, 794, 794, 794, 794, 794, 795,
-  795, 795, 795, 795, 795, 795, 795, 795, 795, 795, 795, 795, 795, 795, 795, 796,
-  796, 796, 796, 796, 796, 796, 797, 797, 798, 799, 799, 799, 801, 801, 801, 801,
-  802, 802, 802, 806, 806, 806, 806, 807, 807, 807, 807, 807, 809, 809, 809, 809,
-  809, 809, 809,
+  19, 20, 27, 27, 29, 29, 31, 38, 41, 41, 41, 41, 41, 41, 41, 41,
+  51, 51, 51, 52, 56, 56, 56, 56, 59, 59, 59, 60, 60, 60, 71, 71,
+  71, 73, 77, 77, 80, 80, 80, 80, 80, 80, 80, 80, 80, 83, 83, 83,
+  83, 99, 100, 100, 107, 107, 107, 107, 107, 107, 107, 125, 125, 125, 128, 128,
+  128, 131, 131, 131, 131, 131, 134, 134, 135, 135, 145, 145, 145, 145, 159, 159,
+  159, 161, 175, 175, 175, 175, 175, 179, 190, 191, 191, 192, 192, 192, 194, 194,
+  194, 194, 194, 194, 194, 195, 195, 195, 195, 195, 195, 195, 195, 198, 198, 198,
+  198, 199, 202, 203, 209, 209, 209, 209, 216, 218, 219, 222, 222, 222, 232, 233,
+  233, 233, 233, 233, 236, 237, 238, 238, 251, 251, 252, 252, 254, 254, 254, 254,
+  254, 254, 256, 256, 256, 261, 261, 262, 262, 262, 262, 262, 262, 262, 262, 262,
+  262, 263, 264, 264, 264, 270, 270, 270, 272, 281, 281, 281, 284, 284, 284, 285,
+  285, 285, 292, 293, 293, 297, 297, 297, 297, 298, 298, 298, 298, 298, 308, 308,
+  308, 308, 310, 310, 310, 310, 312, 312, 312, 313, 313, 313, 313, 313, 313, 314,
+  314, 314, 315, 315, 315, 315, 315, 315, 315, 316, 316, 317, 317, 317, 317, 317,
+  317, 317, 317, 317, 317, 317, 317, 317, 329, 329, 329, 329, 329, 329, 329, 331,
+  331, 331, 331, 331, 331, 331, 331, 331, 338, 338, 338, 338, 338, 338, 338, 338,
+  338, 338, 338, 338, 338, 338, 341, 341, 341, 341, 341, 342, 361, 361, 361, 361,
+  361, 361, 361, 362, 362, 365, 366, 368, 369, 373, 373, 373, 373, 376, 376, 376,
+  376, 376, 376, 385, 385, 385, 389, 391, 391, 392, 394, 400, 400, 402, 402, 402,
+  403, 403, 408, 408, 408, 408, 418, 418, 418, 418, 426, 426, 426, 426, 426, 426,
+  429, 429, 429, 429, 429, 429, 435, 435, 435, 435, 435, 435, 435, 435, 435, 469,
+  470, 470, 470, 482, 482, 482, 482, 488, 488, 489, 490, 491, 491, 498, 499, 499,
+  500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 501, 501, 506, 506, 506, 507,
+  509, 509, 510, 510, 514, 514, 514, 514, 514, 514, 523, 523, 523, 523, 523, 523,
+  524, 524, 524, 524, 524, 524, 524, 524, 524, 524, 524, 531, 531, 531, 532, 533,
+  533, 533, 533, 536, 536, 536, 537, 537, 541, 541, 541, 541, 543, 545, 545, 547,
+  547, 547, 547, 547, 548, 548, 561, 561, 561, 561, 566, 566, 566, 566, 568, 568,
+  568, 574, 574, 574, 579, 579, 579, 601, 601, 601, 603, 603, 603, 603, 603, 603,
+  603, 604, 604, 604, 604, 604, 604, 604, 604, 604, 604, 604, 604, 604, 604, 604,
+  604, 604, 604, 604, 604, 604, 604, 605, 605, 605, 605, 605, 605, 605, 606, 606,
+  609, 610, 610, 611, 635, 635, 635, 635, 644, 644, 644, 644, 646, 646, 647, 648,
+  648, 648, 649, 649, 657, 657, 657, 657, 657, 657, 657, 657, 659, 669, 669, 672,
+  673, 694, 694, 694, 699, 706, 706, 706, 706, 706, 706, 712, 715, 715, 720, 720,
+  727, 730, 730, 730, 730, 732, 734, 734, 734, 734, 746, 747, 747, 747, 754, 754,
+  755, 756, 763, 763, 766, 767, 767, 767, 776, 776, 776, 784, 786, 786, 786, 786,
+  786, 786, 786, 786, 786, 786, 786, 786, 786, 786, 786, 786, 786, 787, 787, 787,
+  787, 787, 789, 789, 795, 795, 795, 795, 795, 799, 801, 801, 801, 801, 801, 801,
+  801, 801, 801, 801, 813, 813, 813, 813, 822, 822, 822, 822, 826, 826, 826, 826,
+  826, 826, 829, 829, 829, 829, 829, 829, 830, 830, 830, 830, 831, 831, 831, 831,
+  831, 835, 835, 835, 835, 838, 838, 838, 838, 838, 838, 838, 838, 838, 838, 841,
+  841, 841, 845, 845, 845, 845, 845, 845, 845, 846, 846, 846, 846, 846, 846, 846,
+  846, 846, 846, 846, 846, 846, 846, 846, 846, 846, 846, 846, 847, 847, 847, 847,
+  847, 847, 847, 847, 847, 847, 847, 847, 847, 848, 848, 848, 848, 848, 848, 849,
+  849, 849, 849, 849, 849, 849, 849, 849, 849, 849, 849, 849, 849, 849, 849, 850,
+  850, 850, 850, 850, 850, 850, 851, 851, 852, 853, 853, 853, 855, 855, 855, 855,
+  856, 856, 856, 860, 860, 860, 860, 861, 861, 861, 861, 861, 863, 863, 863, 863,
+  863, 863, 863,
 };
 
 typedef enum {
@@ -1447,6 +1520,7 @@ typedef struct {
   gboolean                 truncated;
   gboolean                 spendable;  /* "available balance", "verfügbares Guthaben" */
   const char              *hinted;     /* hinted_currency(), once per reply */
+  gboolean                 lakh;       /* a country that groups digits by lakhs */
 } SaldoScan;
 
 static inline gboolean
@@ -1886,6 +1960,18 @@ scan_phone (const char *text,
   return j;
 }
 
+static guint
+phone_digits (const char *text,
+              gsize       start,
+              gsize       end)
+{
+  guint n = 0;
+
+  for (gsize k = start; k < end; k++)
+    n += is_digit (text[k]);
+  return n;
+}
+
 static gboolean
 is_word_byte_start (const char *text,
                     gsize       i,
@@ -2150,7 +2236,8 @@ tokenize (SaldoScan *scan)
 
     if (is_digit (t[i])) {
       tok->type = TOK_NUMBER;
-      if (i > 0 && t[i - 1] == '+') {
+      /* "+51 999 888 777" is a phone number, "+5.00 EUR" a signed amount */
+      if (i > 0 && t[i - 1] == '+' && phone_digits (t, i, scan_phone (t, len, i)) >= 7) {
         tok->end = scan_phone (t, len, i);
         tok->flags |= T_PHONE;
       } else {
@@ -2244,6 +2331,7 @@ read_number (const char              *text,
              const SaldoToken        *tok,
              SaldoBalanceDecimalMark  mark,
              gboolean                 three_decimals,
+             gboolean                 lakh,
              SaldoNumber             *num)
 {
   gsize gs[MAX_GROUPS], gl[MAX_GROUPS];
@@ -2305,11 +2393,17 @@ read_number (const char              *text,
   }
 
   /* Thousands groups: the first has 1..3 digits, the others exactly 3,
-   * all with one and the same separator. */
+   * all with one and the same separator; in South Asia lakhs and crores
+   * group by two before the last three ("1,23,456.78"). */
   if (int_groups > 1) {
-    if (gl[0] > 3)
+    gboolean lakhs = lakh && int_groups >= 3 && gl[0] <= 2 && gl[int_groups - 1] == 3 &&
+                     sep[int_groups - 1] == sep[1];
+
+    for (guint k = 1; lakhs && k + 1 < int_groups; k++)
+      lakhs = gl[k] == 2 && sep[k] == sep[1];
+    if (gl[0] > 3 && !lakhs)
       return FALSE;
-    for (guint k = 1; k < int_groups; k++) {
+    for (guint k = 1; k < int_groups && !lakhs; k++) {
       if (gl[k] != 3 || sep[k] != sep[1])
         return FALSE;
     }
@@ -2972,7 +3066,7 @@ read_amount (SaldoScan   *scan,
   if ((guint) (cur >= 0 ? MIN ((guint) cur, i) : i) > 0 &&
       (word_flags (scan, (cur >= 0 ? MIN ((guint) cur, i) : i) - 1) & W_MINUS))
     negative = TRUE;
-  if (!read_number (scan->text, tok, scan->hints->decimal_mark, digits == 3, &num) ||
+  if (!read_number (scan->text, tok, scan->hints->decimal_mark, digits == 3, scan->lakh, &num) ||
       !saldo_money_from_parts (num.ip, num.frac, num.n_frac, negative, iso, &out->minor, NULL)) {
     note (scan, "'%.*s' is not an exact %s amount", (int) (tok->end - tok->start),
           scan->text + tok->start, iso);
@@ -3013,6 +3107,76 @@ unit_after (const SaldoScan *scan,
   return TRUE;
 }
 
+static gboolean
+is_minor_word (const SaldoScan *scan,
+               guint            i)
+{
+  return i < scan->n_tok && (scan->tok[i].flags & T_ADJACENT) && scan->tok[i].type == TOK_WORD &&
+         scan->tok[i].word >= 0 && (words[scan->tok[i].word].flags & W_MINOR);
+}
+
+/* A whole number of at most max_digits digits, or -1. */
+static gint64
+whole_number (const SaldoScan *scan,
+              guint            i,
+              gsize            max_digits)
+{
+  const SaldoToken *tok = &scan->tok[i];
+  gint64 v = 0;
+
+  if (tok->type != TOK_NUMBER || tok->groups != 1 || tok->end - tok->start > max_digits ||
+      (tok->flags & (T_USED | T_PHONE | T_CODE)))
+    return -1;
+  for (gsize k = tok->start; k < tok->end; k++)
+    v = v * 10 + (scan->text[k] - '0');
+  return v;
+}
+
+/* "50 cents", "75 копеек": minor units of the word's currency, else the
+ * hinted one; never read as 50 whole units. */
+static gboolean
+read_minor_amount (SaldoScan   *scan,
+                   guint        i,
+                   SaldoAmount *out)
+{
+  const SaldoWord *w = &words[scan->tok[i + 1].word];
+  const char *iso = w->currency != NULL ? resolve_currency (w->currency, scan->hints) : scan->hinted;
+  int digits = saldo_currency_minor_digits (iso);
+  gint64 v = whole_number (scan, i, 6);
+
+  if (v < 0 || digits < 2)
+    return FALSE;
+  out->minor = v * (digits == 2 ? 1 : digits == 3 ? 10 : 100);
+  if (scan->tok[i].flags & T_NEGATIVE)
+    out->minor = -out->minor;
+  out->num = i;
+  out->cur = -1;
+  out->first = i;
+  out->last = i + 1;
+  out->iso = iso;
+  out->anchored = out->priced = out->contested = out->part = FALSE;
+  out->label = SALDO_BUCKET_OTHER;
+  return TRUE;
+}
+
+/* "100 руб. 50 коп.", "5 dollars and 25 cents": the minor part adds. */
+static void
+add_minor_part (SaldoScan   *scan,
+                SaldoAmount *a)
+{
+  guint k = a->last + 1;
+  gint64 v;
+
+  if (k < scan->n_tok && scan->tok[k].type == TOK_WORD && scan->tok[k].word >= 0 &&
+      (words[scan->tok[k].word].flags & W_AND))
+    k++;
+  if (k + 1 >= scan->n_tok || !is_minor_word (scan, k + 1) || saldo_currency_minor_digits (a->iso) != 2 ||
+      (v = whole_number (scan, k, 2)) < 0)
+    return;
+  a->minor += a->minor < 0 ? -v : v;
+  a->last = k + 1;
+}
+
 /* "Balans=3394r (OP=9777 ...": the bracket's value is not the balance. */
 static gboolean
 bracket_between (const SaldoScan *scan,
@@ -3048,7 +3212,7 @@ find_amounts (SaldoScan   *scan,
       SaldoNumber num;
 
       if (*n_data < MAX_CANDIDATES &&
-          read_number (scan->text, tok, SALDO_BALANCE_DECIMAL_AUTO, FALSE, &num) &&
+          read_number (scan->text, tok, SALDO_BALANCE_DECIMAL_AUTO, FALSE, FALSE, &num) &&
           number_to_bytes (&num, shift, &data[*n_data].bytes)) {
         data[*n_data].num = i;
         data[*n_data].unit = i + 1;
@@ -3059,6 +3223,15 @@ find_amounts (SaldoScan   *scan,
     }
     if (*n_amounts == MAX_CANDIDATES)
       continue;
+    if (is_minor_word (scan, i + 1) && !(i > 0 && (tok->flags & T_ADJACENT) && has_currency (scan, i - 1))) {
+      if (read_minor_amount (scan, i, &amounts[*n_amounts])) {
+        scan->tok[i].flags |= T_AMOUNT;
+        scan->tok[i + 1].flags |= T_AMOUNT;
+        (*n_amounts)++;
+      }
+      i++;
+      continue;
+    }
 
     /* "25rb", "2,5 jt", "5 mil": thousands and millions */
     after = i + 1;
@@ -3104,6 +3277,7 @@ find_amounts (SaldoScan   *scan,
 
       if (after > i + 1 && (guint) cur < after)
         a->last = after - 1;
+      add_minor_part (scan, a);
       for (guint k = a->first; k <= a->last; k++)
         scan->tok[k].flags |= T_AMOUNT;
       (*n_amounts)++;
@@ -3779,6 +3953,10 @@ scan_init (SaldoScan               *scan,
   scan->truncated = FALSE;
   scan->spendable = FALSE;
   scan->hinted = hinted_currency (hints);
+  scan->lakh = hints->country != NULL &&
+               (g_ascii_strcasecmp (hints->country, "IN") == 0 || g_ascii_strcasecmp (hints->country, "PK") == 0 ||
+                g_ascii_strcasecmp (hints->country, "BD") == 0 || g_ascii_strcasecmp (hints->country, "NP") == 0 ||
+                g_ascii_strcasecmp (hints->country, "LK") == 0);
 }
 
 static gboolean
@@ -3834,7 +4012,7 @@ read_pattern_group (SaldoScan  *scan,
       SaldoData data = { i, i + 1, 0 };
 
       if (!unit_after (&sub, i, &shift) ||
-          !read_number (sub.text, &sub.tok[i], SALDO_BALANCE_DECIMAL_AUTO, FALSE, &num) ||
+          !read_number (sub.text, &sub.tok[i], SALDO_BALANCE_DECIMAL_AUTO, FALSE, FALSE, &num) ||
           !number_to_bytes (&num, shift, &data.bytes))
         return FALSE;
       scan->result->has_data = TRUE;

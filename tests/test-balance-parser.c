@@ -545,6 +545,16 @@ test_world_shapes (void)
             "2025\xeb\x85\x84 6\xec\x9b\x94 30\xec\x9d\xbc\xea\xb9\x8c\xec\xa7\x80", "5000", "KRW", "2025-06-30" },
     { "JP", "\xe6\xae\x8b\xe9\xab\x98\xe3\x81\xaf" "500\xe5\x86\x86\xe3\x81\xa7\xe3\x81\x99\xe3\x80\x82"
             "2025\xe5\xb9\xb4" "6\xe6\x9c\x88" "30\xe6\x97\xa5\xe3\x81\xbe\xe3\x81\xa7", "500", "JPY", "2025-06-30" },
+    { "RU", "\xd0\x91\xd0\xb0\xd0\xbb\xd0\xb0\xd0\xbd\xd1\x81: 100 \xd1\x80\xd1\x83\xd0\xb1. 50 "
+            "\xd0\xba\xd0\xbe\xd0\xbf.", "100.50", "RUB", NULL },
+    { "US", "Balance: 50 cents", "0.50", "USD", NULL },                /* never 50.00 */
+    { "US", "Your balance is 5 dollars and 25 cents", "5.25", "USD", NULL },
+    { "ES", "Tienes 5 euros y 20 c\xc3\xa9ntimos", "5.20", "EUR", NULL },
+    { "GB", "Your balance is 75 pence", "0.75", "GBP", NULL },
+    { "IN", "Your balance is Rs 1,23,456.78", "123456.78", "INR", NULL },
+    { "DE", "Guthaben: +5,00 EUR", "5.00", "EUR", NULL },
+    { "VE", "Tu saldo es Bs.S 150,00", "150.00", "VES", NULL },
+    { "VE", "Saldo Bs.F 150,00", NULL, NULL, NULL },                   /* withdrawn bolivar */
     { "GB", "Your balance is 50p", NULL, NULL, NULL },                  /* pence: not a guess */
     { "BY", "Balans 3394r", NULL, NULL, NULL },                        /* BYR or BYN? */
   };
