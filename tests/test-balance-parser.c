@@ -555,6 +555,11 @@ test_world_shapes (void)
     { "DE", "Guthaben: +5,00 EUR", "5.00", "EUR", NULL },
     { "VE", "Tu saldo es Bs.S 150,00", "150.00", "VES", NULL },
     { "VE", "Saldo Bs.F 150,00", NULL, NULL, NULL },                   /* withdrawn bolivar */
+    { "HK", "Your balance is $50.00", "50.00", "HKD", NULL },
+    { "TH", "\xe0\xb8\x84\xe0\xb8\xb8\xe0\xb8\x93\xe0\xb8\xa1\xe0\xb8\xb5 45.50 \xe0\xb8\x9a. "
+            "\xe0\xb9\x82\xe0\xb8\x9a\xe0\xb8\x99\xe0\xb8\xb1\xe0\xb8\xaa 20.00 \xe0\xb8\x9a.", "45.50", "THB", NULL },
+    { "PE", "Saldo: 50 SMS", NULL, NULL, NULL },                       /* counts, not money */
+    { "US", "Balance: 120 min", NULL, NULL, NULL },
     { "GB", "Your balance is 50p", NULL, NULL, NULL },                  /* pence: not a guess */
     { "BY", "Balans 3394r", NULL, NULL, NULL },                        /* BYR or BYN? */
   };
