@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <unistd.h>
 
+#include "saldo-client-format.h"
 #include "saldoctl.h"
 #include "saldoctl-output.h"
 
@@ -67,36 +69,52 @@ balance_to_json (JsonBuilder   *b,
   json_builder_end_object (b);
 }
 
+/* "  balance:  " with the label translated and the column kept. */
+static void
+print_field (const char *label,
+             const char *value)
+{
+  g_autofree char *with_colon = g_strdup_printf ("%s:", label);
+  const int widths[] = { 9 };
+
+  g_print ("  ");
+  saldoctl_print_row (widths, 2, with_colon, value);
+}
+
 static void
 print_balance (SaldoDBusLine *line)
 {
   const char *currency = saldo_dbus_line_get_currency (line);
-  g_autofree char *amount = NULL;
-  g_autofree char *updated = NULL;
+  g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, saldoctl_line_number (line));
   g_autofree char *iccid = saldoctl_escape (saldo_dbus_line_get_iccid (line));
+  g_autofree char *carrier = saldoctl_escape (saldo_dbus_line_get_carrier (line));
   g_autofree char *last_error = saldoctl_escape (saldo_dbus_line_get_last_error (line));
 
-  g_print ("line %" G_GINT64_FORMAT " (%s, %s)%s\n", saldoctl_line_number (line),
-           iccid, saldo_dbus_line_get_carrier (line),
-           saldo_dbus_line_get_active (line) ? "" : " — not in a modem");
+  /* TRANSLATORS: "line 1 (8951100000000000011, claro-pe)" */
+  g_print (_("line %s (%s, %s)"), number, iccid, carrier);
+  g_print ("%s\n", saldo_dbus_line_get_active (line) ? "" : _(" — not in a modem"));
   if (saldo_dbus_line_get_last_updated (line) == 0) {
-    g_print ("  balance:  never read\n");
+    print_field (_("balance"), _("never read"));
   } else {
-    g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local ((gint64) saldo_dbus_line_get_last_updated (line));
+    g_autofree char *amount = saldo_client_format_money (saldo_dbus_line_get_balance (line), currency);
+    g_autofree char *updated = saldo_client_format_time (saldo_dbus_line_get_last_updated (line));
+    g_autofree char *shown = g_strdup_printf ("%s (%s, %s)", amount,
+                                              saldo_dbus_line_get_balance_source (line), updated);
 
-    amount = saldoctl_format_money (saldo_dbus_line_get_balance (line), currency);
-    updated = g_date_time_format (dt, "%Y-%m-%d %H:%M");
-    g_print ("  balance:  %s %s (%s, %s)\n", amount, currency, saldo_dbus_line_get_balance_source (line), updated);
+    print_field (_("balance"), shown);
     if (saldo_dbus_line_get_expiry (line) != 0) {
-      g_autofree char *expiry = saldoctl_format_date (saldo_dbus_line_get_expiry (line));
+      g_autofree char *expiry = saldo_client_format_date (saldo_dbus_line_get_expiry (line));
 
-      g_print ("  expires:  %s\n", expiry);
+      print_field (_("expires"), expiry);
     }
-    if (saldo_dbus_line_get_data_known (line))
-      g_print ("  data:     %.1f MB\n", saldo_dbus_line_get_data_remaining (line) / 1048576.0);
+    if (saldo_dbus_line_get_data_known (line)) {
+      g_autofree char *data = saldo_client_format_bytes (saldo_dbus_line_get_data_remaining (line));
+
+      print_field (_("data"), data);
+    }
   }
   if (*last_error != '\0')
-    g_print ("  error:    %s\n", last_error);
+    print_field (_("error"), last_error);
 }
 
 int
@@ -116,7 +134,7 @@ saldoctl_cmd_balance (SaldoCtl  *ctl,
       selector = argv[i];
     } else {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "balance: unexpected '%s'", argv[i]);
+                   _("balance: unexpected '%s'"), argv[i]);
       return EXIT_FAILURE;
     }
   }
@@ -160,7 +178,7 @@ saldoctl_cmd_balance (SaldoCtl  *ctl,
     for (guint i = 0; i < lines->len; i++)
       print_balance (lines->pdata[i]);
     if (lines->len == 0)
-      g_print ("no lines yet\n");
+      g_print ("%s\n", _("no lines yet"));
   }
   return EXIT_SUCCESS;
 }
@@ -194,13 +212,13 @@ saldoctl_cmd_balance_history (SaldoCtl  *ctl,
       selector = argv[i];
     } else {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "history: unexpected '%s'", argv[i]);
+                   _("history: unexpected '%s'"), argv[i]);
       return EXIT_FAILURE;
     }
   }
   if (!balance) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         "history: say which history: --balance");
+                         _("history: say which history: --balance"));
     return EXIT_FAILURE;
   }
   if (selector != NULL) {
@@ -242,12 +260,14 @@ saldoctl_cmd_balance_history (SaldoCtl  *ctl,
       dt = g_date_time_new_from_unix_utc ((gint64) MIN (time, (guint64) G_MAXINT64));
       when = dt != NULL ? g_date_time_format_iso8601 (dt) : g_strdup ("");
       if (!ctl->json) {
+        static const int widths[] = { 4, 16, 4, 8, 14 };
+        g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, saldoctl_line_number (line));
+        g_autofree char *local_time = saldo_client_format_time (time);
+        g_autofree char *shown = has_amount ? saldo_client_format_money (amount, currency) : g_strdup ("");
         g_autofree char *reading_error = saldoctl_escape (lookup_string (r, "error"));
 
-        g_print ("%-4" G_GINT64_FORMAT " %s  %-4s %-8s %s%s%s%s\n", saldoctl_line_number (line), when,
-                 lookup_string (r, "source"), lookup_string (r, "kind"),
-                 money != NULL ? money : "", money != NULL ? " " : "", money != NULL ? currency : "",
-                 reading_error);
+        saldoctl_print_row (widths, 6, number, local_time, lookup_string (r, "source"),
+                            lookup_string (r, "kind"), shown, reading_error);
         continue;
       }
       json_builder_begin_object (b);
@@ -302,7 +322,7 @@ parse_setting (const char       *arg,
 
   if (kv[0] == NULL || kv[1] == NULL) {
     g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 "'%s' is not KEY=VALUE", arg);
+                 _("'%s' is not KEY=VALUE"), arg);
     return FALSE;
   }
   if (g_str_equal (kv[0], "refresh-interval")) {
@@ -310,7 +330,7 @@ parse_setting (const char       *arg,
 
     if (!g_ascii_string_to_unsigned (kv[1], 10, 0, G_MAXUINT32, &seconds, NULL)) {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "refresh-interval: '%s' is not a number of seconds", kv[1]);
+                   _("refresh-interval: '%s' is not a number of seconds"), kv[1]);
       return FALSE;
     }
     g_variant_builder_add (builder, "{sv}", kv[0], g_variant_new_uint32 ((guint32) seconds));
@@ -323,7 +343,7 @@ parse_setting (const char       *arg,
       value = FALSE;
     } else {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "allow-roaming: '%s' is not true or false", kv[1]);
+                   _("allow-roaming: '%s' is not true or false"), kv[1]);
       return FALSE;
     }
     g_variant_builder_add (builder, "{sv}", kv[0], g_variant_new_boolean (value));
@@ -345,7 +365,7 @@ saldoctl_cmd_line (SaldoCtl  *ctl,
 
   if (argc < 3 || !g_str_equal (argv[0], "set")) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         "usage: saldoctl line set LINE KEY=VALUE...");
+                         _("usage: saldoctl line set LINE KEY=VALUE..."));
     return EXIT_FAILURE;
   }
   line = saldoctl_find_line (ctl, argv[1], error);

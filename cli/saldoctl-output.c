@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -148,4 +149,40 @@ saldoctl_fail (gboolean      json,
     g_printerr ("saldoctl: %s\n", copy->message);
   }
   return EXIT_FAILURE;
+}
+
+/* One table row: every cell but the last padded to its width in characters
+ * (not bytes: "LÍNEA" and "Claro Perú" line up with ASCII text). */
+void
+saldoctl_print_row (const int *widths,
+                    guint      n_cells,
+                    ...)
+{
+  g_autoptr(GString) row = g_string_new (NULL);
+  va_list args;
+
+  va_start (args, n_cells);
+  for (guint i = 0; i < n_cells; i++) {
+    const char *cell = va_arg (args, const char *);
+    glong len = g_utf8_strlen (cell != NULL ? cell : "", -1);
+
+    g_string_append (row, cell != NULL ? cell : "");
+    if (i + 1 < n_cells) {
+      for (glong pad = len; pad < widths[i]; pad++)
+        g_string_append_c (row, ' ');
+      g_string_append_c (row, ' ');
+    }
+  }
+  va_end (args);
+  g_print ("%s\n", row->str);
+}
+
+/* Widens each column to fit its heading, whatever its language. */
+void
+saldoctl_fit_headings (int          *widths,
+                       guint         n_widths,
+                       const char  **headings)
+{
+  for (guint i = 0; i < n_widths && headings[i] != NULL; i++)
+    widths[i] = MAX (widths[i], (int) g_utf8_strlen (headings[i], -1));
 }

@@ -5,10 +5,16 @@
 
 G_BEGIN_DECLS
 
-void  saldoctl_output_init (void);
-char *saldoctl_escape      (const char   *text);
-void  saldoctl_print_json  (JsonBuilder  *builder);
-int   saldoctl_fail        (gboolean      json,
-                           const GError *error);
+void  saldoctl_output_init  (void);
+char *saldoctl_escape       (const char   *text);
+void  saldoctl_print_json   (JsonBuilder  *builder);
+int   saldoctl_fail         (gboolean      json,
+                             const GError *error);
+void  saldoctl_print_row    (const int    *widths,
+                             guint         n_cells,
+                             ...);
+void  saldoctl_fit_headings (int          *widths,
+                             guint         n_widths,
+                             const char  **headings);
 
 G_END_DECLS

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <stdio.h>
 
 #include "saldo-balance-parser.h"
@@ -23,7 +24,7 @@ read_stdin (GError **error)
     g_string_append_len (text, buffer, (gssize) n);
     if (text->len > 64 * 1024) {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           "parse: input longer than 64 KiB");
+                           _("parse: input longer than 64 KiB"));
       return NULL;
     }
   }
@@ -147,7 +148,7 @@ saldoctl_cmd_parse (SaldoCtl  *ctl,
       target = &carriers_dir;
     if (target != NULL) {
       if (i + 1 >= argc) {
-        g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s needs a value", argv[i]);
+        g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("%s needs a value"), argv[i]);
         return EXIT_FAILURE;
       }
       *target = argv[++i];
@@ -156,13 +157,13 @@ saldoctl_cmd_parse (SaldoCtl  *ctl,
     } else if (arg_text == NULL && (argv[i][0] != '-' || g_str_equal (argv[i], "-"))) {
       arg_text = argv[i];
     } else {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "parse: unexpected '%s'", argv[i]);
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("parse: unexpected '%s'"), argv[i]);
       return EXIT_FAILURE;
     }
   }
   if (arg_text == NULL) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         "usage: saldoctl parse [--country CC] [--carrier ID] [--explain] TEXT|-");
+                         _("usage: saldoctl parse [--country CC] [--carrier ID] [--explain] TEXT|-"));
     return EXIT_FAILURE;
   }
   if (g_str_equal (arg_text, "-")) {
@@ -184,7 +185,7 @@ saldoctl_cmd_parse (SaldoCtl  *ctl,
     carrier = saldo_carrier_db_get (db, carrier_id);
     if (carrier == NULL) {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--carrier: no carrier definition '%s'", carrier_id);
+                   _("--carrier: no carrier definition '%s'"), carrier_id);
       return EXIT_FAILURE;
     }
     saldo_carrier_fill_balance_hints (carrier, &hints);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include "saldoctl.h"
 #include "saldoctl-output.h"
 
@@ -34,7 +35,7 @@ saldoctl_cmd_profiles (SaldoCtl  *ctl,
   guint n_euiccs = 0;
 
   if (argc > 0) {
-    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "profiles: unexpected '%s'", argv[0]);
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("profiles: unexpected '%s'"), argv[0]);
     return EXIT_FAILURE;
   }
   objects = g_dbus_object_manager_get_objects (ctl->object_manager);
@@ -61,10 +62,12 @@ saldoctl_cmd_profiles (SaldoCtl  *ctl,
       g_autofree char *eid = saldoctl_escape (saldo_dbus_euicc_get_eid (euicc));
       g_autofree char *last_error = saldoctl_escape (saldo_dbus_euicc_get_last_error (euicc));
 
-      g_print ("eUICC %s (slot %u, %s)\n", *eid != '\0' ? eid : "EID unknown",
+      /* TRANSLATORS: "eUICC 8904… (slot 1, /org/freedesktop/ModemManager1/Modem/0)" */
+      g_print (_("eUICC %s (slot %u, %s)"), *eid != '\0' ? eid : _("EID unknown"),
                saldo_dbus_euicc_get_slot (euicc), saldo_dbus_euicc_get_modem (euicc));
+      g_print ("\n");
       if (*last_error != '\0')
-        g_print ("  error: %s\n", last_error);
+        g_print ("  %s %s\n", _("error:"), last_error);
     }
     for (guint i = 0; lines != NULL && lines[i] != NULL; i++) {
       g_autoptr(SaldoDBusLine) line = line_at (ctl, lines[i]);
@@ -105,6 +108,6 @@ saldoctl_cmd_profiles (SaldoCtl  *ctl,
   if (ctl->json)
     saldoctl_print_json (b);
   else if (n_euiccs == 0)
-    g_print ("no eUICC seen\n");
+    g_print ("%s\n", _("no eUICC seen"));
   return EXIT_SUCCESS;
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
+#include "saldo-client-format.h"
 #include "saldoctl.h"
 #include "saldoctl-output.h"
 
@@ -86,7 +88,7 @@ rule_args_parse (RuleArgs  *args,
         args->values[j] = argv[++i];
       } else {
         g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                     "%s needs a value", rule_options[j].option);
+                     _("%s needs a value"), rule_options[j].option);
         return FALSE;
       }
     }
@@ -99,7 +101,7 @@ rule_args_parse (RuleArgs  *args,
     if (known)
       continue;
     if (arg[0] == '-' || args->n_positional >= max_positional) {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "unexpected '%s'", arg);
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("unexpected '%s'"), arg);
       return FALSE;
     }
     args->positional[args->n_positional++] = arg;
@@ -108,14 +110,14 @@ rule_args_parse (RuleArgs  *args,
     for (guint k = j + 1; k < G_N_ELEMENTS (rule_flags); k++) {
       if (args->flags[j] && args->flags[k] && g_str_equal (rule_flags[j].key, rule_flags[k].key)) {
         g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                     "%s and %s exclude each other", rule_flags[j].option, rule_flags[k].option);
+                     _("%s and %s exclude each other"), rule_flags[j].option, rule_flags[k].option);
         return FALSE;
       }
     }
   }
   if (args->values[OPT_BELOW] != NULL && args->values[OPT_DATA_BELOW] != NULL) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         "--below and --data-below exclude each other");
+                         _("--below and --data-below exclude each other"));
     return FALSE;
   }
   return TRUE;
@@ -138,7 +140,7 @@ rule_args_to_dict (const RuleArgs  *args,
       g_variant_dict_insert (dict, "kind", "s", kind);
     } else if (!g_str_equal (kind, "data")) {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--data-below is for data rules, not %s", kind);
+                   _("--data-below is for data rules, not %s"), kind);
       return FALSE;
     }
   }
@@ -160,7 +162,7 @@ rule_args_to_dict (const RuleArgs  *args,
 
       if (!g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT32, &n, NULL)) {
         g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                     "%s: '%s' is not a whole number", rule_options[i].option, value);
+                     _("%s: '%s' is not a whole number"), rule_options[i].option, value);
         return FALSE;
       }
       g_variant_dict_insert (dict, rule_options[i].key, "u", (guint32) n);
@@ -254,7 +256,7 @@ find_rule (SaldoCtl    *ctl,
     path = g_strdup_printf (RULE_PATH_PREFIX "%" G_GUINT64_FORMAT, n);
   if (path == NULL) {
     g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 "'%s' is not a rule number or path (see saldoctl rules list)", selector);
+                 _("'%s' is not a rule number or path (see saldoctl rules list)"), selector);
     return NULL;
   }
   object = g_dbus_object_manager_get_object (ctl->object_manager, path);
@@ -262,7 +264,7 @@ find_rule (SaldoCtl    *ctl,
     rule = saldo_dbus_object_get_rule (SALDO_DBUS_OBJECT (object));
   if (rule == NULL)
     g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 "no rule '%s' (see saldoctl rules list)", selector);
+                 _("no rule '%s' (see saldoctl rules list)"), selector);
   return rule;
 }
 
@@ -313,8 +315,8 @@ rules_add (SaldoCtl  *ctl,
     return EXIT_FAILURE;
   if (args.n_positional != 1 || args.values[OPT_AMOUNT] == NULL) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         "usage: saldoctl rules add LINE --amount X [--kind K] [--below X] "
-                         "[--provider ID] [options] (see saldoctl --help)");
+                         _("usage: saldoctl rules add LINE --amount X [--kind K] [--below X] "
+                         "[--provider ID] [options] (see saldoctl --help)"));
     return EXIT_FAILURE;
   }
   line = saldoctl_find_line (ctl, args.positional[0], error);
@@ -333,10 +335,10 @@ rules_add (SaldoCtl  *ctl,
 
       if (n == 0)
         g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                             "no top-up provider is configured (see providers.d/)");
+                             _("no top-up provider is configured (see providers.d/)"));
       else
         g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                     "--provider is needed: one of %s", list);
+                     _("--provider is needed: one of %s"), list);
       return EXIT_FAILURE;
     }
     args.values[OPT_PROVIDER] = providers[0];
@@ -373,7 +375,7 @@ rules_update (SaldoCtl  *ctl,
     return EXIT_FAILURE;
   if (args.n_positional != 1) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         "usage: saldoctl rules update RULE [--amount X] [--below X] [options]");
+                         _("usage: saldoctl rules update RULE [--amount X] [--below X] [options]"));
     return EXIT_FAILURE;
   }
   rule = find_rule (ctl, args.positional[0], error);
@@ -405,7 +407,7 @@ rules_simple (SaldoCtl    *ctl,
 
   if (argc != 1 || argv[0][0] == '-') {
     g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 "usage: saldoctl rules %s RULE", verb);
+                 _("usage: saldoctl rules %s RULE"), verb);
     return EXIT_FAILURE;
   }
   rule = find_rule (ctl, argv[0], error);
@@ -432,11 +434,20 @@ rules_simple (SaldoCtl    *ctl,
 }
 
 /* A limit of 0 means none. */
+/* A cap for --json ("100.00"), or NULL for none. */
 static char *
 format_limit (gint64      minor,
               const char *currency)
 {
   return minor > 0 ? saldoctl_format_money (minor, currency) : NULL;
+}
+
+/* A cap for people ("S/ 100.00" in es_PE), or NULL for none. */
+static char *
+format_limit_text (gint64      minor,
+                   const char *currency)
+{
+  return minor > 0 ? saldo_client_format_money (minor, currency) : NULL;
 }
 
 /* What makes the rule fire, in words, by kind. */
@@ -447,20 +458,27 @@ describe_trigger (SaldoDBusRule *rule)
   const char *currency = saldo_dbus_rule_get_currency (rule);
 
   if (g_str_equal (kind, "threshold")) {
-    g_autofree char *below = saldoctl_format_money (saldo_dbus_rule_get_below (rule), currency);
+    g_autofree char *below = saldo_client_format_money (saldo_dbus_rule_get_below (rule), currency);
 
-    return g_strdup_printf ("balance < %s", below);
+    /* TRANSLATORS: when a threshold rule fires: "balance < S/ 5.00" */
+    return g_strdup_printf (_("balance < %s"), below);
   }
   if (g_str_equal (kind, "data")) {
     g_autofree char *below = saldoctl_format_bytes ((guint64) MAX (saldo_dbus_rule_get_below (rule), 0));
 
-    return g_strdup_printf ("data < %s", below);
+    /* TRANSLATORS: when a data rule fires: "data < 500 MB" */
+    return g_strdup_printf (_("data < %s"), below);
   }
   if (g_str_equal (kind, "keep-alive"))
-    return g_strdup_printf ("%u days before expiry", saldo_dbus_rule_get_days_before (rule));
-  if (g_str_equal (kind, "schedule"))
-    return g_strdup_printf ("day %s at %02u:00", saldo_dbus_rule_get_day (rule),
-                            saldo_dbus_rule_get_hour (rule));
+    return g_strdup_printf (ngettext ("%u day before expiry", "%u days before expiry",
+                                      saldo_dbus_rule_get_days_before (rule)),
+                            saldo_dbus_rule_get_days_before (rule));
+  if (g_str_equal (kind, "schedule")) {
+    g_autofree char *hour = g_strdup_printf ("%02u:00", saldo_dbus_rule_get_hour (rule));
+
+    /* TRANSLATORS: when a schedule rule fires: "day 1 at 09:00" */
+    return g_strdup_printf (_("day %s at %s"), saldo_dbus_rule_get_day (rule), hour);
+  }
   return g_strdup (kind);
 }
 
@@ -540,39 +558,41 @@ or_dash (const char *value)
 
 static void
 print_rule (SaldoCtl      *ctl,
-            SaldoDBusRule *rule)
+            SaldoDBusRule *rule,
+            const int     *rule_widths)
 {
   const char *currency = saldo_dbus_rule_get_currency (rule);
   g_autoptr(SaldoDBusLine) line = line_at (ctl, saldo_dbus_rule_get_line (rule));
+  g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, rule_number (rule));
   g_autofree char *line_number = line != NULL ? g_strdup_printf ("%" G_GINT64_FORMAT,
                                                                  saldoctl_line_number (line))
                                               : g_strdup ("-");
-  g_autofree char *amount = saldoctl_format_money (saldo_dbus_rule_get_amount (rule), currency);
-  g_autofree char *money = g_strdup_printf ("%s %s", amount, currency);
+  g_autofree char *money = saldo_client_format_money (saldo_dbus_rule_get_amount (rule), currency);
   g_autofree char *trigger = describe_trigger (rule);
-  g_autofree char *per_topup = format_limit (saldo_dbus_rule_get_max_per_topup (rule), currency);
-  g_autofree char *per_day = format_limit (saldo_dbus_rule_get_max_per_day (rule), currency);
-  g_autofree char *per_month = format_limit (saldo_dbus_rule_get_max_per_month (rule), currency);
+  g_autofree char *per_topup = format_limit_text (saldo_dbus_rule_get_max_per_topup (rule), currency);
+  g_autofree char *per_day = format_limit_text (saldo_dbus_rule_get_max_per_day (rule), currency);
+  g_autofree char *per_month = format_limit_text (saldo_dbus_rule_get_max_per_month (rule), currency);
   g_autofree char *attempts = saldo_dbus_rule_get_max_attempts24h (rule) > 0 ?
                               g_strdup_printf ("%u", saldo_dbus_rule_get_max_attempts24h (rule)) : NULL;
   g_autofree char *cooldown = g_strdup_printf ("%us", saldo_dbus_rule_get_cooldown (rule));
 
-  g_print ("%-4" G_GINT64_FORMAT " %-4s %-10s %-3s %-3s %-10s %12s  %-24s %9s %9s %9s %5s %6s\n",
-           rule_number (rule), line_number, saldo_dbus_rule_get_kind (rule),
-           saldo_dbus_rule_get_enabled (rule) ? "yes" : "no",
-           saldo_dbus_rule_get_confirm (rule) ? "yes" : "no",
-           saldo_dbus_rule_get_provider (rule), money, trigger, or_dash (per_topup),
-           or_dash (per_day), or_dash (per_month), or_dash (attempts), cooldown);
+  saldoctl_print_row (rule_widths, 13, number, line_number, saldo_dbus_rule_get_kind (rule),
+                      saldo_dbus_rule_get_enabled (rule) ? _("yes") : _("no"),
+                      saldo_dbus_rule_get_confirm (rule) ? _("yes") : _("no"),
+                      saldo_dbus_rule_get_provider (rule), money, trigger, or_dash (per_topup),
+                      or_dash (per_day), or_dash (per_month), or_dash (attempts), cooldown);
   /* Reasons may quote a provider's or the carrier's words. */
   if (*saldo_dbus_rule_get_disabled_reason (rule) != '\0') {
     g_autofree char *reason = saldoctl_escape (saldo_dbus_rule_get_disabled_reason (rule));
 
-    g_print ("     disabled: %s\n", reason);
+    /* TRANSLATORS: below a rule: why it is off */
+    g_print ("     %s %s\n", _("disabled:"), reason);
   }
   if (*saldo_dbus_rule_get_last_decision (rule) != '\0') {
     g_autofree char *decision = saldoctl_escape (saldo_dbus_rule_get_last_decision (rule));
 
-    g_print ("     last: %s\n", decision);
+    /* TRANSLATORS: below a rule: what it last decided */
+    g_print ("     %s %s\n", _("last:"), decision);
   }
 }
 
@@ -585,10 +605,15 @@ rules_list (SaldoCtl  *ctl,
 {
   g_autoptr(SaldoDBusLine) line = NULL;
   g_autoptr(GPtrArray) rules = NULL;
+  int rule_widths[] = { 4, 4, 10, 3, 3, 10, 12, 24, 9, 9, 9, 5 };
+  /* TRANSLATORS: column headings of the rules table; keep them short */
+  const char *headings[] = { _("RULE"), _("LINE"), _("KIND"), _("ON"), _("ASK"), _("PROVIDER"),
+                             _("AMOUNT"), _("WHEN"), _("MAX/TOPUP"), _("MAX/DAY"), _("MAX/MONTH"),
+                             _("TRIES"), _("COOL"), NULL };
 
   if (argc > 1 || (argc == 1 && argv[0][0] == '-')) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         "usage: saldoctl rules list [LINE]");
+                         _("usage: saldoctl rules list [LINE]"));
     return EXIT_FAILURE;
   }
   if (argc == 1) {
@@ -608,14 +633,15 @@ rules_list (SaldoCtl  *ctl,
     return EXIT_SUCCESS;
   }
   if (rules->len == 0) {
-    g_print ("no rules\n");
+    g_print ("%s\n", _("no rules"));
     return EXIT_SUCCESS;
   }
-  g_print ("%-4s %-4s %-10s %-3s %-3s %-10s %12s  %-24s %9s %9s %9s %5s %6s\n",
-           "RULE", "LINE", "KIND", "ON", "ASK", "PROVIDER", "AMOUNT", "WHEN",
-           "MAX/TOPUP", "MAX/DAY", "MAX/MONTH", "TRIES", "COOL");
+  saldoctl_fit_headings (rule_widths, G_N_ELEMENTS (rule_widths), headings);
+  saldoctl_print_row (rule_widths, 13, headings[0], headings[1], headings[2], headings[3], headings[4],
+                      headings[5], headings[6], headings[7], headings[8], headings[9], headings[10],
+                      headings[11], headings[12]);
   for (guint i = 0; i < rules->len; i++)
-    print_rule (ctl, rules->pdata[i]);
+    print_rule (ctl, rules->pdata[i], rule_widths);
   return EXIT_SUCCESS;
 }
 
@@ -656,13 +682,13 @@ rules_test (SaldoCtl  *ctl,
       selector = argv[i];
     else {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "rules test: unexpected '%s'", argv[i]);
+                   _("rules test: unexpected '%s'"), argv[i]);
       return EXIT_FAILURE;
     }
   }
   if (selector == NULL) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         "usage: saldoctl rules test LINE [--balance X] [--data SIZE]");
+                         _("usage: saldoctl rules test LINE [--balance X] [--data SIZE]"));
     return EXIT_FAILURE;
   }
   line = saldoctl_find_line (ctl, selector, error);
@@ -676,7 +702,7 @@ rules_test (SaldoCtl  *ctl,
 
     if (line_currency == NULL || !saldoctl_parse_money (balance, line_currency, &minor, error)) {
       if (line_currency != NULL)
-        g_prefix_error (error, "--balance: ");
+        g_prefix_error (error, _("--balance: "));
       g_variant_dict_clear (&options);
       return EXIT_FAILURE;
     }
@@ -686,7 +712,7 @@ rules_test (SaldoCtl  *ctl,
     guint64 bytes;
 
     if (!saldoctl_parse_bytes (data, &bytes, error)) {
-      g_prefix_error (error, "--data: ");
+      g_prefix_error (error, _("--data: "));
       g_variant_dict_clear (&options);
       return EXIT_FAILURE;
     }
@@ -728,18 +754,24 @@ rules_test (SaldoCtl  *ctl,
     saldoctl_print_json (b);
     return EXIT_SUCCESS;
   }
-  g_print ("decision: %s\n", decided);
-  g_print ("reason:   %s\n", or_dash (reason));
-  if (amount != NULL)
-    g_print ("amount:   %s %s\n", amount, currency != NULL ? currency : "");
-  if (provider != NULL)
-    g_print ("provider: %s\n", provider);
-  if (rule != NULL)
-    g_print ("rule:     %s\n", strrchr (rule, '/') + 1);
-  if (limit != NULL)
-    g_print ("limit:    %s\n", limit);
-  if (until != NULL)
-    g_print ("until:    %s\n", until);
+  {
+    static const int widths[] = { 9 };
+    g_autofree char *money = amount != NULL ? saldo_client_format_money (minor, currency) : NULL;
+    g_autofree char *until_local = until != NULL ? saldo_client_format_time (until_time) : NULL;
+    const struct {
+      const char *label;
+      const char *value;
+    } fields[] = {
+      /* TRANSLATORS: labels of `saldoctl rules test`, each with its colon */
+      { N_("decision:"), decided }, { N_("reason:"), or_dash (reason) }, { N_("amount:"), money },
+      { N_("provider:"), provider }, { N_("rule:"), rule != NULL ? strrchr (rule, '/') + 1 : NULL },
+      { N_("limit:"), limit }, { N_("until:"), until_local },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+      if (fields[i].value != NULL)
+        saldoctl_print_row (widths, 2, _(fields[i].label), fields[i].value);
+  }
   return EXIT_SUCCESS;
 }
 
@@ -764,6 +796,6 @@ saldoctl_cmd_rules (SaldoCtl  *ctl,
   if (g_str_equal (verb, "remove") || g_str_equal (verb, "enable") || g_str_equal (verb, "disable"))
     return rules_simple (ctl, verb, rest_argc, rest_argv, error);
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-               "rules: unknown command '%s' (list, add, update, remove, enable, disable, test)", verb);
+               _("rules: unknown command '%s' (list, add, update, remove, enable, disable, test)"), verb);
   return EXIT_FAILURE;
 }

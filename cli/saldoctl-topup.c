@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "saldo-client-format.h"
 #include "saldo-money.h"
 #include "saldoctl.h"
 #include "saldoctl-output.h"
@@ -19,11 +21,11 @@ saldoctl_line_currency (SaldoDBusLine  *line,
   const char *currency = saldo_dbus_line_get_currency (line);
 
   if (currency == NULL || *currency == '\0') {
-    gint64 n = saldoctl_line_number (line);
+    g_autofree char *n = g_strdup_printf ("%" G_GINT64_FORMAT, saldoctl_line_number (line));
 
     g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 "line %" G_GINT64_FORMAT " has no known currency yet: read the balance first "
-                 "(saldoctl balance --refresh %" G_GINT64_FORMAT ")", n, n);
+                 _("line %s has no known currency yet: read the balance first "
+                   "(saldoctl balance --refresh %s)"), n, n);
     return NULL;
   }
   return currency;
@@ -41,7 +43,7 @@ saldoctl_parse_money (const char  *text,
 
   if (*text == '-') {
     g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 "'%s': an amount cannot be negative", text);
+                 _("'%s': an amount cannot be negative"), text);
     return FALSE;
   }
   if (!saldo_money_parse_decimal (text, currency, out_minor, &local)) {
@@ -96,12 +98,12 @@ saldoctl_parse_bytes (const char  *text,
   }
   if (shift < 0 || n_digits == 0 || text[0] == '.' || (dot && n_frac == 0)) {
     g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 "'%s' is not a data size; write it like 500MB, 1.5GB or 200000 (bytes)", text);
+                 _("'%s' is not a data size; write it like 500MB, 1.5GB or 200000 (bytes)"), text);
     return FALSE;
   }
   if (n_digits > 18 || mantissa > ((guint64) G_MAXINT64 >> shift)) {
     g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 "'%s': data size too large", text);
+                 _("'%s': data size too large"), text);
     return FALSE;
   }
   /* Fractions of a byte are dropped ("0.1KB" is 102 bytes). */
@@ -179,7 +181,7 @@ topup_answer (SaldoCtl    *ctl,
 
   if (argc != 2 || argv[1][0] == '-') {
     g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 "usage: saldoctl topup %s ID", argv[0]);
+                 _("usage: saldoctl topup %s ID"), argv[0]);
     return EXIT_FAILURE;
   }
   if (confirm)
@@ -201,7 +203,9 @@ topup_answer (SaldoCtl    *ctl,
     json_builder_end_object (b);
     saldoctl_print_json (b);
   } else {
-    g_print ("top-up %s %s\n", argv[1], confirm ? "confirmed" : "rejected");
+    /* TRANSLATORS: "top-up 12 confirmed" */
+    g_print (confirm ? _("top-up %s confirmed") : _("top-up %s rejected"), argv[1]);
+    g_print ("\n");
   }
   return EXIT_SUCCESS;
 }
@@ -236,13 +240,13 @@ saldoctl_cmd_topup (SaldoCtl  *ctl,
       positional[n_positional++] = argv[i];
     } else {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "topup: unexpected '%s'", argv[i]);
+                   _("topup: unexpected '%s'"), argv[i]);
       return EXIT_FAILURE;
     }
   }
   if (n_positional != 2) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         "usage: saldoctl topup LINE AMOUNT [--provider ID] | topup confirm|reject ID");
+                         _("usage: saldoctl topup LINE AMOUNT [--provider ID] | topup confirm|reject ID"));
     return EXIT_FAILURE;
   }
   line = saldoctl_find_line (ctl, positional[0], error);
@@ -252,12 +256,12 @@ saldoctl_cmd_topup (SaldoCtl  *ctl,
   if (currency == NULL)
     return EXIT_FAILURE;
   if (!saldoctl_parse_money (positional[1], currency, &amount, error)) {
-    g_prefix_error (error, "topup: ");
+    g_prefix_error (error, _("topup: "));
     return EXIT_FAILURE;
   }
   if (amount == 0) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         "topup: the amount must be greater than zero");
+                         _("topup: the amount must be greater than zero"));
     return EXIT_FAILURE;
   }
 
@@ -304,6 +308,8 @@ typedef struct {
   const char *message;
   const char *error;
   gint64      line;             /* -1 when the line is gone */
+  gint64      amount_minor;
+  guint64     created;
   char       *iccid;
   char       *time;             /* created, ISO 8601 UTC */
   char       *finished;         /* NULL while not finished */
@@ -384,6 +390,8 @@ topup_row_init (TopUpRow  *row,
   g_variant_lookup (dict, "rule", "&o", &row->rule);
   g_variant_lookup (dict, "created", "t", &created);
   g_variant_lookup (dict, "finished", "t", &finished);
+  g_variant_lookup (dict, "amount", "x", &row->amount_minor);
+  row->created = created;
 
   row->line = -1;
   if (!g_str_equal (row->line_path, "/"))
@@ -495,17 +503,38 @@ topup_row_to_csv (GString        *out,
   csv_append_row (out, fields, G_N_ELEMENTS (fields));
 }
 
+static const char *
+state_word (const char *state)
+{
+  static const struct {
+    const char *state;
+    const char *word;
+  } words[] = {
+    /* TRANSLATORS: states of a top-up in the receipts table */
+    { "planned", N_("planned") }, { "intent", N_("intent") }, { "sent", N_("sent") },
+    { "succeeded", N_("succeeded") }, { "failed", N_("failed") }, { "unknown", N_("unknown") },
+    { "verified", N_("verified") }, { "disputed", N_("disputed") }, { "expired", N_("expired") },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (words); i++)
+    if (g_str_equal (state, words[i].state))
+      return _(words[i].word);
+  return state;
+}
+
 static void
-topup_row_print (const TopUpRow *row)
+topup_row_print (const TopUpRow *row,
+                 const int      *history_widths)
 {
   g_autofree char *line = row->line >= 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, row->line)
                                          : g_strdup ("-");
-  g_autofree char *money = g_strdup_printf ("%s %s", row->amount, row->currency);
+  g_autofree char *when = saldo_client_format_time (row->created);
+  g_autofree char *money = saldo_client_format_money (row->amount_minor, row->currency);
   g_autofree char *note = saldoctl_escape (*row->error != '\0' ? row->error : row->message);
+  g_autofree char *reference = g_strdup_printf ("%s%s%s", row->reference, *note != '\0' ? "  " : "", note);
 
-  g_print ("%-6s %-20s %-4s %-10s %-10s %14s  %s%s%s\n", row->id, row->time, line,
-           row->provider, row->state, money, row->reference,
-           *note != '\0' ? "  " : "", note);
+  saldoctl_print_row (history_widths, 7, row->id, when, line, row->provider, state_word (row->state),
+                      money, reference);
 }
 
 /* The newest `limit` receipts (saldod's default when 0), a page of at most
@@ -582,20 +611,20 @@ saldoctl_cmd_history (SaldoCtl  *ctl,
     } else if (g_str_equal (argv[i], "--limit") && i + 1 < argc) {
       if (!g_ascii_string_to_unsigned (argv[++i], 10, 1, G_MAXUINT32, &limit, NULL)) {
         g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                     "--limit: '%s' is not a positive number", argv[i]);
+                     _("--limit: '%s' is not a positive number"), argv[i]);
         return EXIT_FAILURE;
       }
     } else if (selector == NULL && argv[i][0] != '-') {
       selector = argv[i];
     } else {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "history: unexpected '%s'", argv[i]);
+                   _("history: unexpected '%s'"), argv[i]);
       return EXIT_FAILURE;
     }
   }
   if (csv && ctl->json) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         "history: --json and --csv exclude each other");
+                         _("history: --json and --csv exclude each other"));
     return EXIT_FAILURE;
   }
 
@@ -637,16 +666,22 @@ saldoctl_cmd_history (SaldoCtl  *ctl,
     fwrite (out->str, 1, out->len, stdout);
     fflush (stdout);
   } else if (n == 0) {
-    g_print ("no top-ups yet\n");
+    g_print ("%s\n", _("no top-ups yet"));
   } else {
-    g_print ("%-6s %-20s %-4s %-10s %-10s %14s  %s\n", "ID", "TIME", "LINE", "PROVIDER", "STATE",
-             "AMOUNT", "REFERENCE");
+    int history_widths[] = { 6, 16, 4, 10, 10, 14 };
+    /* TRANSLATORS: column headings of the top-up receipts */
+    const char *headings[] = { "ID", _("TIME"), _("LINE"), _("PROVIDER"), _("STATE"), _("AMOUNT"),
+                               _("REFERENCE") };
+
+    saldoctl_fit_headings (history_widths, G_N_ELEMENTS (history_widths), headings);
+    saldoctl_print_row (history_widths, 7, headings[0], headings[1], headings[2], headings[3],
+                        headings[4], headings[5], headings[6]);
     for (gsize i = 0; i < n; i++) {
       g_autoptr(GVariant) dict = g_variant_get_child_value (topups, i);
       g_auto(TopUpRow) row = { 0 };
 
       topup_row_init (&row, ctl, dict);
-      topup_row_print (&row);
+      topup_row_print (&row, history_widths);
     }
   }
   return EXIT_SUCCESS;

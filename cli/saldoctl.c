@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
 #include <stdio.h>
 
+#include "saldo-client-format.h"
 #include "saldo-money.h"
 #include "saldoctl.h"
 #include "saldoctl-output.h"
@@ -37,7 +39,7 @@ saldoctl_connect (SaldoCtl  *ctl,
                                        "org.freedesktop.DBus.Peer", "Ping", NULL, NULL,
                                        G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
   if (reply == NULL) {
-    g_prefix_error (error, "saldod is not reachable: ");
+    g_prefix_error (error, _("saldod is not reachable: "));
     return FALSE;
   }
   ctl->manager = saldo_dbus_manager_proxy_new_sync (ctl->connection,
@@ -116,7 +118,7 @@ saldoctl_find_line (SaldoCtl    *ctl,
       continue;
     if (found != NULL) {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "'%s' matches more than one line; give more digits", selector);
+                   _("'%s' matches more than one line; give more digits"), selector);
       g_object_unref (found);
       return NULL;
     }
@@ -124,7 +126,7 @@ saldoctl_find_line (SaldoCtl    *ctl,
   }
   if (found == NULL)
     g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 "no line '%s' (see saldoctl lines)", selector);
+                 _("no line '%s' (see saldoctl lines)"), selector);
   return found;
 }
 
@@ -188,12 +190,18 @@ or_dash (const char *value)
 static void
 print_lines_table (GPtrArray *lines)
 {
+  int widths[] = { 4, 22, 16, 7, 7, 20, 14 };
+  /* TRANSLATORS: column headings of the table of lines ("CODE FROM": where the balance code came from) */
+  const char *headings[] = { _("LINE"), "ICCID", "IMSI", _("ACTIVE"), _("OPER"), _("NAME"), _("CODE FROM"),
+                             _("MODEM") };
+
   if (lines->len == 0) {
-    g_print ("no lines yet: saldod has not seen a SIM\n");
+    g_print ("%s\n", _("no lines yet: saldod has not seen a SIM"));
     return;
   }
-  g_print ("%-4s %-22s %-16s %-7s %-7s %-20s %-14s %s\n",
-           "LINE", "ICCID", "IMSI", "ACTIVE", "OPER", "NAME", "CODE FROM", "MODEM");
+  saldoctl_fit_headings (widths, G_N_ELEMENTS (widths), headings);
+  saldoctl_print_row (widths, 8, headings[0], headings[1], headings[2], headings[3], headings[4],
+                      headings[5], headings[6], headings[7]);
   for (guint i = 0; i < lines->len; i++) {
     SaldoDBusLine *line = lines->pdata[i];
     const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (line));
@@ -203,11 +211,10 @@ print_lines_table (GPtrArray *lines)
     g_autofree char *code = saldoctl_escape (or_dash (saldo_dbus_line_get_operator_code (line)));
     g_autofree char *name = saldoctl_escape (or_dash (saldo_dbus_line_get_operator_name (line)));
 
-    g_print ("%-4s %-22s %-16s %-7s %-7s %-20s %-14s %s\n",
-             strrchr (path, '/') + 1, iccid, imsi,
-             saldo_dbus_line_get_active (line) ? "yes" : "no", code, name,
-             or_dash (saldo_dbus_line_get_balance_code_source (line)),
-             saldo_dbus_line_get_active (line) ? saldo_dbus_line_get_modem (line) : "-");
+    saldoctl_print_row (widths, 8, strrchr (path, '/') + 1, iccid, imsi,
+                        saldo_dbus_line_get_active (line) ? _("yes") : _("no"), code, name,
+                        or_dash (saldo_dbus_line_get_balance_code_source (line)),
+                        saldo_dbus_line_get_active (line) ? saldo_dbus_line_get_modem (line) : "-");
   }
 }
 
@@ -265,13 +272,15 @@ cmd_status (SaldoCtl *ctl,
 
   g_print ("saldod %s\n", or_dash (saldo_dbus_manager_get_version (ctl->manager)));
   g_print ("ModemManager: %s\n",
-           saldo_dbus_manager_get_modem_manager_running (ctl->manager) ? "running" : "not running");
-  g_print ("lines: %u known, %u active\n\n", lines->len, active);
+           saldo_dbus_manager_get_modem_manager_running (ctl->manager) ? _("running") : _("not running"));
+  /* TRANSLATORS: "lines: 2 known, 1 active" */
+  g_print (_("lines: %u known, %u active"), lines->len, active);
+  g_print ("\n\n");
   print_lines_table (lines);
   return EXIT_SUCCESS;
 }
 
-static const char *usage_text =
+static const char *usage_text = N_(
   "Commands:\n"
   "  status                         daemon, ModemManager and every line\n"
   "  status --format waybar|text    one line for a status bar (waybar, i3blocks, polybar)\n"
@@ -304,7 +313,7 @@ static const char *usage_text =
   "Amounts are in the line's currency as written (20, 20.50); data sizes\n"
   "in bytes or with KB, MB, GB (binary: 1 MB = 1048576 bytes).\n"
   "Settings: balance-code, balance-menu, refresh-interval, allow-roaming,\n"
-  "own-number, sms-senders.\n";
+  "own-number, sms-senders.\n");
 
 typedef int (*SaldoCtlCommand) (SaldoCtl *ctl, int argc, char **argv, GError **error);
 
@@ -335,15 +344,22 @@ main (int argc, char **argv)
 
   setlocale (LC_ALL, "");
   saldoctl_output_init ();
+  /* SALDO_LOCALEDIR: translations of a build tree, for tests. */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("SALDO_LOCALEDIR") != NULL && *g_getenv ("SALDO_LOCALEDIR") != '\0' ?
+                                   g_getenv ("SALDO_LOCALEDIR") : SALDO_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
   /* Global options may come anywhere; everything else is the command's. */
   for (int i = 1; i < argc; i++) {
     if (g_str_equal (argv[i], "--json") || g_str_equal (argv[i], "-j")) {
       ctl.json = TRUE;
+      /* JSON is for programs: never translated, errors included. */
+      setlocale (LC_MESSAGES, "C");
     } else if (g_str_equal (argv[i], "--version")) {
       g_print ("saldoctl %s\n", SALDO_VERSION);
       return EXIT_SUCCESS;
     } else if (g_str_equal (argv[i], "--help") || g_str_equal (argv[i], "-h")) {
-      g_print ("Usage: saldoctl [--json] COMMAND [ARGS]\n\n%s", usage_text);
+      g_print ("%s\n\n%s", _("Usage: saldoctl [--json] COMMAND [ARGS]"), _(usage_text));
       return EXIT_SUCCESS;
     } else if (command == NULL && argv[i][0] != '-') {
       command = argv[i];
@@ -370,7 +386,7 @@ main (int argc, char **argv)
 
   if (!g_str_equal (command, "status") && !g_str_equal (command, "lines")) {
     g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-                 "unknown command '%s'; see saldoctl --help", command);
+                 _("unknown command '%s'; see saldoctl --help"), command);
     return saldoctl_fail (ctl.json, error);
   }
   if (g_str_equal (command, "status") && rest->len == 3 && g_str_equal (rest->pdata[0], "--format") &&
@@ -381,7 +397,7 @@ main (int argc, char **argv)
   }
   if (rest->len > 1) {
     g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-                 "%s takes no arguments", command);
+                 _("%s takes no arguments"), command);
     return saldoctl_fail (ctl.json, error);
   }
   if (!saldoctl_connect (&ctl, &error))

@@ -32,11 +32,12 @@ def say(text):
     print('\n\033[1m== %s\033[0m' % text, flush=True)
 
 
-def run(rig, argv):
+def run(rig, argv, **env):
     shown = [os.path.basename(a) if i == 0 else (repr(a) if ' ' in a else a)
              for i, a in enumerate(argv)]
-    print('$ ' + ' '.join(shown), flush=True)
-    subprocess.run(argv, env=dict(rig.env, SALDO_CARRIERS_DIR=CARRIERS), check=False)
+    print('$ ' + ''.join('%s=%s ' % kv for kv in env.items() if kv[0] == 'LANG') + ' '.join(shown),
+          flush=True)
+    subprocess.run(argv, env=dict(rig.env, SALDO_CARRIERS_DIR=CARRIERS, **env), check=False)
 
 
 class Desktop:
@@ -187,6 +188,13 @@ def main():
         rig.restart_mm()
         rig.wait_for(lambda: active_lines() == 2, 20, 'both active')
         run(rig, [saldoctl, 'status'])
+
+        say('the same in Spanish, as a Peruvian owner sees it (es_PE: S/ 32.50, 30/01/2027)')
+        build = os.path.abspath(args.build)
+        spanish = dict(LANG='es_PE.UTF-8', LC_ALL='', LANGUAGE='',
+                       LOCPATH=os.path.join(build, 'tests'), SALDO_LOCALEDIR=os.path.join(build, 'po'))
+        run(rig, [saldoctl, 'status'], **spanish)
+        run(rig, [saldoctl, 'balance'], **spanish)
 
         say('what a script sees')
         run(rig, ['busctl', '--address', rig.env['DBUS_SYSTEM_BUS_ADDRESS'], 'tree', BUS_NAME])
