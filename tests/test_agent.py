@@ -13,7 +13,9 @@ import time
 
 import unittest
 
-from saldo_testcase import main
+from saldo_rig import RigError
+from saldo_testcase import BUS_NAME, main
+from gi.repository import Gio, GLib
 from saldo_session import (AGENT_NAME, NotificationMock, SessionBus, agent_env,
                            set_agent_settings, start_agent)
 from test_topup import TopUpTest
@@ -31,11 +33,42 @@ class BusRecorder:
     def __init__(self, rig, address=None, name='monitor'):
         self.path = rig.path(name + '.json')
         self.out = open(self.path, 'w')
-        self.proc = subprocess.Popen(['busctl', '--address',
-                                      address or rig.env['DBUS_SYSTEM_BUS_ADDRESS'],
-                                      'monitor', '--json=short'],
+        address = address or rig.env['DBUS_SYSTEM_BUS_ADDRESS']
+        self.proc = subprocess.Popen(['busctl', '--address', address, 'monitor', '--json=short'],
                                      stdout=self.out, stderr=subprocess.DEVNULL)
-        time.sleep(0.5)
+        # Recording once a call made now shows up (no fixed sleep: a loaded
+        # machine may take longer to start busctl).
+        probe = 'io.github.saldo.Probe%d' % os.getpid()
+        bus = Gio.DBusConnection.new_for_address_sync(
+            address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT |
+            Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+        for _ in range(200):
+            bus.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus',
+                          'NameHasOwner', GLib.Variant('(s)', (probe,)), None,
+                          Gio.DBusCallFlags.NONE, 5000, None)
+            self.out.flush()
+            with open(self.path) as f:
+                if probe in f.read():
+                    break
+            time.sleep(0.05)
+        else:
+            raise RigError('busctl monitor never started recording')
+        bus.close_sync(None)
+
+    def messages(self):
+        found = []
+        with open(self.path) as f:
+            for line in f:
+                try:
+                    found.append(json.loads(line))
+                except ValueError:
+                    continue
+        return found
+
+    def answered(self, call):
+        """Whether the reply to call went over the bus."""
+        return any(m.get('reply_cookie') == call['cookie'] and m.get('destination') == call['sender']
+                   for m in self.messages() if m.get('type') in ('method_return', 'error'))
 
     def calls(self, member):
         found = []
@@ -70,8 +103,15 @@ class AgentTest(TopUpTest):
         return self.notes
 
     def start_agent(self, args=(), name='saldo-agent', wait=True, **env):
-        return start_agent(self.rig, self.session, BUILD, args, name, wait,
+        """Starts the agent; with wait and saldod running, returns once the
+        agent follows it (its log says so), so no event falls before."""
+        following = self.rig.log_text(name).count('following saldod')
+        proc = start_agent(self.rig, self.session, BUILD, args, name, wait,
                            env=agent_env(self.rig, self.session, BUILD, **env))
+        if wait and self.rig.name_has_owner(BUS_NAME):
+            self.rig.wait_for(lambda: self.rig.log_text(name).count('following saldod') > following
+                              or proc.poll() is not None, 30, 'the agent to follow saldod')
+        return proc
 
     def reading(self, path, reply):
         self.sim.set_ussd('*777#', reply)

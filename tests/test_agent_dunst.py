@@ -98,10 +98,10 @@ class AgentDunstTest(AgentTest):
         self.assertEqual(len(monitor.calls('ConfirmTopUp')), 1)
         # The confirmation went when answered; the top-up's notifications
         # replaced each other: closing all leaves these two in the history.
+        # dunst answers Notify once it holds the notification.
         self.wait(lambda: [c for c in session.calls('Notify')
-                           if c['payload']['data'][3] == 'Top-up arrived: ' + LABEL],
-                  'the verified top-up')
-        time.sleep(0.5)
+                           if c['payload']['data'][3] == 'Top-up arrived: ' + LABEL
+                           and session.answered(c)], 'the verified top-up')
         self.x('dunstctl', 'close-all')
         self.assertEqual(sorted(self.summaries()), ['Top up %s?' % LABEL, 'Top-up arrived: ' + LABEL])
 

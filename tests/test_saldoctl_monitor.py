@@ -70,11 +70,24 @@ class Stream:
 
 class MonitorTest(TopUpTest):
 
+    def listening(self, mon, path):
+        """Until the monitor shows a change made now, it may not have
+        subscribed yet (a loaded machine, an ASan build): change a setting
+        back and forth until one shows, instead of sleeping and hoping."""
+        for attempt in range(60):
+            self.configure(path, refresh_interval=3600 + attempt)
+            try:
+                mon.read_until(lambda x: 'RefreshInterval' in x, timeout=0.5)
+                return
+            except RigError:
+                continue
+        self.fail('saldoctl monitor never showed a change')
+
     def test_monitor_json_streams_events_until_saldod_leaves(self):
         self.start_saldod()
         path = self.wait_line(CLARO['iccid'], Active=True)[0]
         mon = Stream(self, '--json', 'monitor')
-        time.sleep(0.5)
+        self.listening(mon, path)
         # A rule: its object appears (the line was never read: nothing else).
         rule = self.add_rule(line=path, kind='threshold', below=500, amount=2000, provider='pay')
         mon.read_until(lambda x: '"InterfacesAdded"' in x and rule in x, what='the new rule')
@@ -108,7 +121,7 @@ class MonitorTest(TopUpTest):
         self.start_saldod()
         path = self.wait_line(CLARO['iccid'], Active=True)[0]
         mon = Stream(self, 'monitor')
-        time.sleep(0.5)
+        self.listening(mon, path)
         self.sim.set_ussd('*777#', 'Saldo: S/ 2.50')
         self.refresh(path)
         line = mon.read_until(lambda x: 'Balance' in x, what='the balance')

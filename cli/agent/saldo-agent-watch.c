@@ -872,6 +872,8 @@ start_following (SaldoAgentWatch *self)
                                                         NULL, G_DBUS_SIGNAL_FLAGS_NONE,
                                                         on_prepare_for_sleep, self, NULL);
   evaluate_expiry (self);
+  /* Tests wait for this line before making events. */
+  g_debug ("following saldod");
   g_variant_dict_init (&options, NULL);
   saldo_dbus_manager_call_get_top_ups (self->manager, g_variant_dict_end (&options),
                                        G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable,
