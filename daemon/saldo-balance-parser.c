@@ -4181,6 +4181,99 @@ apply_pattern (SaldoScan *scan,
   return TRUE;
 }
 
+static void
+parse_text (const char              *text,
+            gsize                    len,
+            const SaldoBalanceHints *hints,
+            SaldoBalanceResult      *result)
+{
+  SaldoScan scan;
+
+  scan_init (&scan, text, len, hints, result);
+  if (hints->patterns != NULL) {
+    for (guint i = 0; i < hints->patterns->len; i++) {
+      GRegex *regex = g_ptr_array_index (hints->patterns, i);
+
+      if (regex != NULL && apply_pattern (&scan, regex, i))
+        return;
+    }
+  }
+  scan_text (&scan);
+}
+
+/* Arabic-Indic (U+0660..) and Persian (U+06F0..) digits, and the Arabic
+ * decimal and thousands separators (U+066B, U+066C): two bytes each. */
+static char
+eastern_digit (const char *text,
+               gsize       len,
+               gsize       i)
+{
+  guint8 a = (guint8) text[i], b = i + 1 < len ? (guint8) text[i + 1] : 0;
+
+  if (a == 0xD9 && b >= 0xA0 && b <= 0xA9)
+    return (char) ('0' + (b - 0xA0));
+  if (a == 0xDB && b >= 0xB0 && b <= 0xB9)
+    return (char) ('0' + (b - 0xB0));
+  if (a == 0xD9 && b == 0xAB)
+    return '.';
+  if (a == 0xD9 && b == 0xAC)
+    return ',';
+  return 0;
+}
+
+static gboolean
+has_eastern_digits (const char *text,
+                    gsize       len)
+{
+  for (gsize i = 0; i + 1 < len; i++) {
+    if (((guint8) text[i] == 0xD9 || (guint8) text[i] == 0xDB) && eastern_digit (text, len, i) != 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static void
+remap_span (SaldoTextSpan *span,
+            const gsize   *map)
+{
+  span->start = map[span->start];
+  span->end = map[span->end];
+}
+
+/* "موجودی ۴۳۲۴۰ ریال": read with ASCII digits in a copy (the only case the
+ * parser allocates for), spans mapped back to the text as given. */
+static void
+parse_eastern_digits (const char              *text,
+                      gsize                    len,
+                      const SaldoBalanceHints *hints,
+                      SaldoBalanceResult      *result)
+{
+  g_autofree char *copy = g_malloc (len + 1);
+  g_autofree gsize *map = g_new (gsize, len + 1);
+  gsize o = 0;
+
+  for (gsize i = 0; i < len; ) {
+    char d = eastern_digit (text, len, i);
+
+    map[o] = i;
+    if (d != 0) {
+      copy[o++] = d;
+      i += 2;
+    } else {
+      copy[o++] = text[i++];
+    }
+  }
+  map[o] = len;
+  copy[o] = '\0';
+  parse_text (copy, o, hints, result);
+  remap_span (&result->amount_span, map);
+  remap_span (&result->currency_span, map);
+  remap_span (&result->expiry_span, map);
+  remap_span (&result->data_span, map);
+  for (guint b = 0; b < result->n_buckets; b++)
+    remap_span (&result->buckets[b].span, map);
+}
+
 /* Public API */
 
 void
@@ -4199,7 +4292,6 @@ saldo_balance_parse (const char              *text,
                      GError                 **error)
 {
   SaldoBalanceHints defaults;
-  SaldoScan scan;
 
   g_return_val_if_fail (result != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -4226,16 +4318,11 @@ saldo_balance_parse (const char              *text,
   if (hints->explain)
     result->explanation = g_ptr_array_new_with_free_func (g_free);
 
-  scan_init (&scan, text, (gsize) len, hints, result);
-  if (hints->patterns != NULL) {
-    for (guint i = 0; i < hints->patterns->len; i++) {
-      GRegex *regex = g_ptr_array_index (hints->patterns, i);
-
-      if (regex != NULL && apply_pattern (&scan, regex, i))
-        return TRUE;
-    }
+  if (has_eastern_digits (text, (gsize) len)) {
+    parse_eastern_digits (text, (gsize) len, hints, result);
+    return TRUE;
   }
-  scan_text (&scan);
+  parse_text (text, (gsize) len, hints, result);
   return TRUE;
 }
 

@@ -9,8 +9,9 @@ G_BEGIN_DECLS
  * Turns the text of a balance reply (USSD or SMS) into a kind and, for a
  * balance, an exact amount in ISO 4217 minor units, an expiry date and the
  * data left.  Pure: no I/O, no mutable globals, reentrant; it allocates
- * nothing unless an explanation is asked for or carrier patterns are given
- * (GRegex matching allocates).  Every value carries the byte span of the
+ * nothing unless an explanation is asked for, carrier patterns are given
+ * (GRegex matching allocates) or the text has Arabic-Indic or Persian
+ * digits (read from an ASCII copy; spans still point into the text).  Every value carries the byte span of the
  * text it came from.  Only the first 384 tokens (words, numbers, symbols)
  * of a reply are looked at; real replies have a few dozen.
  *

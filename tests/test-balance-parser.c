@@ -556,6 +556,11 @@ test_world_shapes (void)
     { "VE", "Tu saldo es Bs.S 150,00", "150.00", "VES", NULL },
     { "VE", "Saldo Bs.F 150,00", NULL, NULL, NULL },                   /* withdrawn bolivar */
     { "HK", "Your balance is $50.00", "50.00", "HKD", NULL },
+    /* Persian and Arabic-Indic digits, the Arabic decimal separator */
+    { "IR", "\xd9\x85\xd9\x88\xd8\xac\xd9\x88\xd8\xaf\xdb\x8c \xdb\xb4\xdb\xb3\xdb\xb2\xdb\xb4\xdb\xb0 "
+            "\xd8\xb1\xdb\x8c\xd8\xa7\xd9\x84", "43240.00", "IRR", NULL },
+    { "EG", "\xd8\xb1\xd8\xb5\xd9\x8a\xd8\xaf\xd9\x83 \xd9\xa1\xd9\xa2\xd9\xab\xd9\xa5\xd9\xa0 "
+            "\xd8\xac\xd9\x86\xd9\x8a\xd9\x87", "12.50", "EGP", NULL },
     { "TH", "\xe0\xb8\x84\xe0\xb8\xb8\xe0\xb8\x93\xe0\xb8\xa1\xe0\xb8\xb5 45.50 \xe0\xb8\x9a. "
             "\xe0\xb9\x82\xe0\xb8\x9a\xe0\xb8\x99\xe0\xb8\xb1\xe0\xb8\xaa 20.00 \xe0\xb8\x9a.", "45.50", "THB", NULL },
     { "PE", "Saldo: 50 SMS", NULL, NULL, NULL },                       /* counts, not money */
@@ -766,6 +771,25 @@ test_spans (void)
   assert_span_text (text, &result.expiry_span, "30 de diciembre de 2026");
   assert_span_text (text, &result.buckets[0].span, "S/ 8.40");
   g_assert_cmpuint (result.data_bytes, ==, G_GUINT64_CONSTANT (1610612736));
+}
+
+static void
+test_eastern_digit_spans (void)
+{
+  g_autoptr(GError) error = NULL;
+  /* "رصيدك ١٢٫٥٠ جنيه" */
+  const char *text = "\xd8\xb1\xd8\xb5\xd9\x8a\xd8\xaf\xd9\x83 \xd9\xa1\xd9\xa2\xd9\xab\xd9\xa5\xd9\xa0 "
+                     "\xd8\xac\xd9\x86\xd9\x8a\xd9\x87";
+  SaldoBalanceHints hints;
+  SaldoBalanceResult result;
+
+  saldo_balance_hints_init (&hints);
+  hints.country = "EG";
+  g_assert_true (parse_exact (text, strlen (text), &hints, &result, &error));
+  g_assert_cmpint (result.amount_minor, ==, 1250);
+  assert_span_text (text, &result.amount_span, "\xd9\xa1\xd9\xa2\xd9\xab\xd9\xa5\xd9\xa0");
+  assert_span_text (text, &result.currency_span, "\xd8\xac\xd9\x86\xd9\x8a\xd9\x87");
+  saldo_balance_result_clear (&result);
 }
 
 static void
@@ -1093,6 +1117,7 @@ main (int   argc,
   g_test_add_func ("/balance-parser/input/long", test_long_input);
   g_test_add_func ("/balance-parser/spans", test_spans);
   g_test_add_func ("/balance-parser/decimal-marks", test_decimal_marks);
+  g_test_add_func ("/balance-parser/eastern-digit-spans", test_eastern_digit_spans);
   g_test_add_func ("/balance-parser/dates", test_dates);
   g_test_add_func ("/balance-parser/data-units", test_data_units);
   g_test_add_func ("/balance-parser/explain", test_explain);
