@@ -794,9 +794,17 @@ saldo_store_list_readings (SaldoStore  *self,
   g_autoptr(GPtrArray) readings = g_ptr_array_new_with_free_func ((GDestroyNotify) saldo_reading_free);
   int rc;
 
+  /* One line's readings come straight off readings_by_line_time, walked
+   * backwards (the index ends with the rowid, so ties keep their order):
+   * a query that left the line open would sort every reading of every line
+   * on each call. */
   if (sqlite3_prepare_v2 (self->db,
+                          line_id != 0 ?
                           "SELECT " READING_COLUMNS " FROM readings"
-                          " WHERE (?1 = 0 OR line_id = ?1) AND time >= ?2"
+                          " WHERE line_id = ?1 AND time >= ?2"
+                          " ORDER BY time DESC, id DESC LIMIT ?3" :
+                          "SELECT " READING_COLUMNS " FROM readings"
+                          " WHERE time >= ?2"
                           " ORDER BY time DESC, id DESC LIMIT ?3",
                           -1, &stmt, NULL) != SQLITE_OK)
     return saldo_store_fail (self, "listing readings", error);
