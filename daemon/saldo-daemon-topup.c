@@ -1022,7 +1022,8 @@ on_topup_authorized (GObject      *source,
   manual.mode = SALDO_RULE_MODE_ENABLED;
   manual.amount = amount;
   manual.currency = currency;
-  manual.threshold = amount + 1;
+  /* Above any balance the engine is told (0): the manual rule always wants it. */
+  manual.threshold = amount < G_MAXINT64 ? amount + 1 : G_MAXINT64;
   if (!build_engine_input (self, call->line, &manual, &scratch, &in, &error)) {
     saldo_daemon_return_error (call->invocation, error);
     return;
