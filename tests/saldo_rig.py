@@ -19,7 +19,14 @@ How it works
   * start_bus() runs one dbus-daemon with a permissive session-type config;
     its address is exported in `env` as both DBUS_SESSION_BUS_ADDRESS and
     DBUS_SYSTEM_BUS_ADDRESS, so libmm-glib clients (saldod, mmcli) that use
-    the system bus find the same bus as ModemManager.
+    the system bus find the same bus as ModemManager.  start_bus(policy=FILE)
+    runs a system-bus-like one instead (SYSTEM_BUS_CONFIG: Debian's default
+    system policy, deny unless a service's file allows) that includes FILE,
+    e.g. dbus/io.github.saldo.Saldo1.conf; root (the rig and its stand-ins
+    for other services: ModemManager, polkitd) may own and call anything,
+    so the policy meets every other uid as installed.  Its socket is
+    reachable by every uid: run_as() and popen_as() make calls as an
+    unprivileged user.
   * start_mm() runs ModemManager in --test-session mode with no udev and no
     auto-scan; modems only appear when attached through the Test interface
     (SetProfile) with the modem's socket as its single AT port.  Per-modem
@@ -100,6 +107,45 @@ BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Config
 </busconfig>
 """
 
+# The system bus as Debian configures it (/usr/share/dbus-1/system.conf:
+# nothing may be owned or called unless a service's policy file allows it;
+# the same default limits), plus the policy file under test.
+SYSTEM_BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path={socket}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+    <deny send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"
+          send_member="UpdateActivationEnvironment"/>
+    <deny send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Debug.Stats"/>
+  </policy>
+  <!-- Root runs the rig's stand-ins for other services (ModemManager,
+       polkitd, monitors): their own policy files are not under test.
+       Only callers of other uids meet the policy as it is installed. -->
+  <policy user="root">
+    <allow own="*"/>
+    <allow send_destination="*"/>
+  </policy>
+  <include>{policy}</include>
+</busconfig>
+"""
+
 POLL = 0.05
 
 
@@ -156,6 +202,7 @@ class Rig:
         self._bus_proc = None
         self._old_sigterm = None
         self._closed = False
+        self._as_users = []       # Popen of popen_as ()
 
     # ---- context manager ------------------------------------------------------
 
@@ -184,6 +231,8 @@ class Rig:
         self._closed = True
         self._bus = None
         # Newest first: clients, ModemManager, then the bus they talk to.
+        for popen in self._as_users:
+            self._terminate(_Process('as-user', popen, None))
         for name in reversed(list(self._procs)):
             self._terminate(self._procs[name])
         if self._bus_proc is not None and self._bus_proc.popen.stdout:
@@ -279,12 +328,19 @@ class Rig:
             os.symlink(target, link)
         return link
 
-    def start_bus(self, timeout=10.0):
+    def start_bus(self, timeout=10.0, policy=None):
         if self.bus_address:
             return self.bus_address
         conf = self.path('bus.conf')
         with open(conf, 'w') as f:
-            f.write(BUS_CONFIG.format(socket=self.path('bus.sock')))
+            if policy is None:
+                f.write(BUS_CONFIG.format(socket=self.path('bus.sock')))
+            else:
+                f.write(SYSTEM_BUS_CONFIG.format(socket=self.path('bus.sock'),
+                                                 policy=os.path.abspath(policy)))
+                # Other uids reach the socket (dbus-daemon makes it 0777),
+                # not the files beside it.
+                os.chmod(self.tmpdir, 0o711)
         binary = self._private_binary('saldo-rig-dbus', 'dbus-daemon')
         proc = self.spawn('dbus-daemon', [binary, '--config-file=' + conf,
                                           '--print-address', '--nofork'],
@@ -303,6 +359,30 @@ class Rig:
             Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT |
             Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
         return address
+
+    def _as_user(self, uid, argv, env):
+        """argv and env to run as uid (an existing account: dbus-daemon looks
+        its groups up; its own gid, no groups, no capabilities) with the
+        rig's env: an unprivileged local user."""
+        import pwd
+        gid = pwd.getpwuid(uid).pw_gid
+        prefix = ['setpriv', '--reuid=%d' % uid, '--regid=%d' % gid, '--clear-groups',
+                  '--inh-caps=-all', '--bounding-set=-all', '--']
+        return prefix + list(argv), dict(self.env, HOME='/', **(env or {}))
+
+    def run_as(self, uid, argv, env=None, **kwargs):
+        """subprocess.run of argv as uid."""
+        argv, env = self._as_user(uid, argv, env)
+        kwargs.setdefault('stdin', subprocess.DEVNULL)
+        return subprocess.run(argv, env=env, **kwargs)
+
+    def popen_as(self, uid, argv, env=None, **kwargs):
+        """subprocess.Popen of argv as uid; terminated by close()."""
+        argv, env = self._as_user(uid, argv, env)
+        popen = subprocess.Popen(argv, env=env, start_new_session=True, **kwargs)
+        self.started_pids.append(popen.pid)
+        self._as_users.append(popen)
+        return popen
 
     @staticmethod
     def _read_line(proc, timeout):

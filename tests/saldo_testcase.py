@@ -7,8 +7,10 @@ registered as its own meson test (see tests/meson.build)."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -23,6 +25,8 @@ BUS_NAME = 'io.github.saldo.Saldo1'
 ROOT = '/io/github/saldo/Saldo1'
 LINE_IFACE = 'io.github.saldo.Saldo1.Line'
 MANAGER_IFACE = 'io.github.saldo.Saldo1'
+# The bus policy saldod installs: every test's bus enforces it.
+BUS_POLICY = os.path.join(SOURCE_ROOT, 'dbus', 'io.github.saldo.Saldo1.conf')
 
 # ICCIDs and IMSIs of the simulated Peruvian lines used across tests.
 CLARO = dict(iccid='8951100000000000011', imsi='716100000000011',
@@ -39,12 +43,20 @@ class SaldoTestCase(unittest.TestCase):
         self.rig = Rig()
         self.rig.__enter__()
         self.addCleanup(self._close_rig)
-        self.rig.start_bus()
+        self.rig.start_bus(policy=BUS_POLICY)
         self.state_dir = self.rig.path('state')
         self.config_path = self.rig.path('saldo.conf')
         self.write_config()
         self._saldod_runs = 0
         self.polkit = None
+
+    def state_in_memory(self):
+        """saldo.db on tmpfs, for tests that time calls: a shared disk's
+        fsync latency is not what they measure (the ledger's durability is
+        tested by test-ledger and TopUpTest, on disk)."""
+        if os.path.isdir('/dev/shm'):
+            self.state_dir = tempfile.mkdtemp(prefix='saldo-state-', dir='/dev/shm')
+            self.addCleanup(shutil.rmtree, self.state_dir, True)
 
     # Short timeouts keep failure cases fast; checks on registration are off
     # unless a test turns them on, so every USSD session is the test's own.
@@ -74,9 +86,11 @@ class SaldoTestCase(unittest.TestCase):
                                     'io.github.saldo.Saldo1.top-up',
                                     'io.github.saldo.Saldo1.manage-rules')):
         """python-dbusmock's polkitd template on the rig's bus (the only mock:
-        nothing real can run polkitd here)."""
+        nothing real can run polkitd here), extended to check the subject
+        (tests/polkitd_subject.py)."""
         self.polkit = self.rig.spawn('polkitd-mock', [
-            '/usr/bin/python3', '-m', 'dbusmock', '--system', '--template', 'polkitd'])
+            '/usr/bin/python3', '-m', 'dbusmock', '--system', '--template',
+            os.path.join(os.path.dirname(os.path.abspath(__file__)), 'polkitd_subject.py')])
         self.rig.wait_bus_name('org.freedesktop.PolicyKit1', 15, proc=self.polkit)
         self.polkit_allow(allowed)
 
@@ -86,6 +100,14 @@ class SaldoTestCase(unittest.TestCase):
 
     def polkit_allow(self, actions):
         self.polkit_call('SetAllowed', GLib.Variant('(as)', (list(actions),)))
+
+    def polkit_allow_uids(self, rules):
+        """{action: [uid, ...]}: each action allowed for those uids only."""
+        self.polkit_call('SetAllowedUids', GLib.Variant('(a{sau})', (rules,)))
+
+    def polkit_checks(self):
+        """[(action, subject kind, uid)] of every check polkit was asked."""
+        return [tuple(c) for c in self.polkit_call('GetChecks')[0]]
 
     def _close_rig(self):
         failed = any(err for _, err in getattr(self._outcome, 'errors', []) if err) \

@@ -14,7 +14,7 @@ import time
 from saldo_testcase import (BUS_NAME, CLARO, MANAGER_IFACE, ROOT, SaldoTestCase, main)
 from gi.repository import Gio, GLib
 from simqmi import SimQmi
-from test_topup import HOOK_SECRET, FakeProvider
+from test_topup import FakeProvider, add_http_provider
 
 MIB = 1 << 20
 # Growth allowed after 70 calls each carrying 1 MiB: what the calls
@@ -270,13 +270,7 @@ class HardeningTest(SaldoTestCase):
         directory exits when the name is taken, having sent nothing."""
         fake = FakeProvider(self.rig)
         self.addCleanup(fake.close)
-        providers = self.providers_dir()
-        self.write_private(os.path.join(providers, 'pay.secret'), HOOK_SECRET + '\n')
-        with open(os.path.join(providers, 'pay.conf'), 'w') as f:
-            f.write('[Provider]\nType=http\nUrl=https://127.0.0.1:%d/hook/topup\n'
-                    'StatusUrl=https://127.0.0.1:%d/hook/status/{reference}\n'
-                    'SecretFile=pay.secret\nCaFile=%s\nTimeoutSec=5\n'
-                    % (fake.port, fake.port, fake.ca))
+        add_http_provider(self.config_path, fake)
         self.rig.start_mm()
         self.start_polkit()
         sim = self.line_up('claro', CLARO)

@@ -41,22 +41,29 @@ class FakeProvider:
         self.proc.wait(timeout=10)
 
 
+def add_http_provider(config_path, fake, timeout=5):
+    """providers.d/pay.conf beside config_path: the http provider against
+    fake, its secret in a root-only file.  Returns the providers.d path."""
+    providers = os.path.join(os.path.dirname(config_path), 'providers.d')
+    os.makedirs(providers, exist_ok=True)
+    secret = os.path.join(providers, 'pay.secret')
+    with open(os.open(secret, os.O_WRONLY | os.O_CREAT, 0o600), 'w') as f:
+        f.write(HOOK_SECRET + '\n')
+    with open(os.path.join(providers, 'pay.conf'), 'w') as f:
+        f.write('[Provider]\nType=http\nUrl=https://127.0.0.1:%d/hook/topup\n'
+                'StatusUrl=https://127.0.0.1:%d/hook/status/{reference}\n'
+                'SecretFile=pay.secret\nCaFile=%s\nTimeoutSec=%d\n'
+                % (fake.port, fake.port, fake.ca, timeout))
+    return providers
+
+
 class TopUpTest(SaldoTestCase):
 
     def setUp(self):
         super().setUp()
         self.fake = FakeProvider(self.rig)
         self.addCleanup(self.fake.close)
-        providers = os.path.join(os.path.dirname(self.config_path), 'providers.d')
-        os.makedirs(providers, exist_ok=True)
-        secret = os.path.join(providers, 'pay.secret')
-        with open(os.open(secret, os.O_WRONLY | os.O_CREAT, 0o600), 'w') as f:
-            f.write(HOOK_SECRET + '\n')
-        with open(os.path.join(providers, 'pay.conf'), 'w') as f:
-            f.write('[Provider]\nType=http\nUrl=https://127.0.0.1:%d/hook/topup\n'
-                    'StatusUrl=https://127.0.0.1:%d/hook/status/{reference}\n'
-                    'SecretFile=pay.secret\nCaFile=%s\nTimeoutSec=5\n'
-                    % (self.fake.port, self.fake.port, self.fake.ca))
+        add_http_provider(self.config_path, self.fake)
         self.rig.start_mm()
         self.start_polkit()
         self.sim = self.add_ready_modem('claro', **CLARO)
