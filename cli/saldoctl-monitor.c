@@ -32,11 +32,15 @@ typedef struct {
   int                status;
 } Monitor;
 
-/* Every line goes out at once, whole: a bar or a pipe reads it live. */
+/* Every line goes out at once, whole: a bar or a pipe reads it live.
+ * Names and replies in it come from the network: no control sequence
+ * reaches the terminal. */
 static void
 emit (Monitor    *m,
-      const char *line)
+      const char *text)
 {
+  g_autofree char *line = saldoctl_escape_lines (text);
+
   if (fputs (line, stdout) < 0 || fputc ('\n', stdout) < 0 || fflush (stdout) != 0) {
     /* The reader left (a bar restarted, `| head`): nothing more to do. */
     g_main_loop_quit (m->loop);

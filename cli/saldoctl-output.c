@@ -57,13 +57,21 @@ saldoctl_escape (const char *text)
   return escape_text (text, FALSE);
 }
 
+/* Whole lines or documents: newlines and tabs kept, every other control
+ * character escaped (JSON stays valid: see escape_text ()). */
+char *
+saldoctl_escape_lines (const char *text)
+{
+  return escape_text (text, TRUE);
+}
+
 /* Everything saldoctl prints passes here (g_print, g_printerr): whatever a
  * field missed, no control sequence reaches the terminal. */
 static void
 print_safely (FILE       *stream,
               const char *string)
 {
-  g_autofree char *safe = escape_text (string, TRUE);
+  g_autofree char *safe = saldoctl_escape_lines (string);
   g_autofree char *local = NULL;
   const char *charset;
 

@@ -7,6 +7,7 @@ G_BEGIN_DECLS
 
 void  saldoctl_output_init  (void);
 char *saldoctl_escape       (const char   *text);
+char *saldoctl_escape_lines (const char   *text);
 void  saldoctl_print_json   (JsonBuilder  *builder);
 int   saldoctl_fail         (gboolean      json,
                              const GError *error);

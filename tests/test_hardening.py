@@ -250,8 +250,19 @@ class HardeningTest(SaldoTestCase):
         self.start_saldod()
         path = self.wait_line(profiles[0]['iccid'], Active=True, OperatorName=HOSTILE)[0]
         self.wait_line(profiles[1]['iccid'], ProfileState='disabled')
+        # saldoctl monitor prints what changes, the carrier's reply included.
+        monitor = subprocess.Popen([self.saldoctl_binary, 'monitor'], env=self.rig.env,
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+        self.addCleanup(monitor.kill)
+        time.sleep(1)
         self.refresh(path)
-        for args in (['lines'], ['status'], ['profiles'], ['balance'], ['history', '--balance']):
+        time.sleep(1)
+        monitor.terminate()
+        watched = monitor.communicate(timeout=10)[0]
+        self.assertIn('LastReply', watched)
+        self.assert_escaped(watched, 'monitor')
+        for args in (['lines'], ['status'], ['status', '--format', 'text'], ['profiles'],
+                     ['balance'], ['history', '--balance']):
             out = self.saldoctl(*args)
             self.assert_escaped(out.stdout, ' '.join(args))
             self.assertNotIn('\nLINE 9', out.stdout)

@@ -415,6 +415,10 @@ class TortureTest(SaldoTestCase):
             print('uid %d: %5d × %s' % (uid, count, outcome))
         self.assertEqual(problems[:40], [], '%d problems' % len(problems))
         self.assert_alive('the passes')
+        # Logs carry ICCIDs shortened, whatever the calls provoked.
+        log = self.saldod_text()
+        for props in self.lines().values():
+            self.assertNotIn(props['Iccid'], log)
         db = sqlite3.connect(os.path.join(self.state_dir, 'saldo.db'), timeout=10)
         try:
             self.assertEqual(db.execute('PRAGMA integrity_check').fetchall(), [('ok',)])
