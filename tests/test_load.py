@@ -18,10 +18,12 @@ LINE_IFACE = 'io.github.saldo.Saldo1.Line'
 PROPS = 'org.freedesktop.DBus.Properties'
 MIB = 1 << 20
 # Growth of saldod's RSS over the 12 800 calls (their replies are at most a
-# few KiB each; nothing may accumulate).  Under ASan the allocator's
-# quarantine, bounded to 64 MiB here, comes on top.
+# few KiB each; nothing may accumulate; about 3 MiB is measured).  Under ASan
+# the allocator keeps what is freed (its quarantine, bounded to 16 MiB here,
+# and its size-class caches): the bound is loose there, and LeakSanitizer at
+# saldod's exit is the leak check.
 RSS_GROWTH_BOUND = 16 * MIB
-RSS_GROWTH_BOUND_SANITIZED = 96 * MIB
+RSS_GROWTH_BOUND_SANITIZED = 160 * MIB
 # The only errors a free call may meet under load (README, "D-Bus API").
 LIMIT_ERRORS = {'io.github.saldo.Saldo1.Error.LimitReached', 'io.github.saldo.Saldo1.Error.Busy'}
 
@@ -45,7 +47,7 @@ class LoadTest(SaldoTestCase):
         self.rig.wait_modem_state(sim, 'registered')
         sim.set_ussd('*777#', 'Saldo: S/ 30.00')
         asan = os.environ.get('ASAN_OPTIONS')
-        self.start_saldod(extra_env={'ASAN_OPTIONS': asan + ':quarantine_size_mb=64'} if asan else {})
+        self.start_saldod(extra_env={'ASAN_OPTIONS': asan + ':quarantine_size_mb=16'} if asan else {})
         path = self.wait_line(CLARO['iccid'], Active=True)[0]
         self.refresh(path)
         user = Caller(self.rig, USER)
@@ -96,6 +98,7 @@ class LoadTest(SaldoTestCase):
             return refreshed
         self.rig.wait_for(balance_checked, 30, 'the balance check')
         grown = rss(self.saldod.pid) - before
+        print('saldod RSS %.1f MiB, grown by %.1f MiB' % (rss(self.saldod.pid) / MIB, grown / MIB))
         self.assertLess(grown, RSS_GROWTH_BOUND_SANITIZED if asan else RSS_GROWTH_BOUND,
                         'saldod grew by %.1f MiB' % (grown / MIB))
         self.stop_saldod()

@@ -428,6 +428,8 @@ class TortureTest(SaldoTestCase):
         with open('/proc/%d/status' % self.saldod.pid) as f:
             rss = [int(ln.split()[1]) * 1024 for ln in f if ln.startswith('VmRSS:')][0]
         self.assertLess(rss, bound, 'saldod RSS %.1f MiB' % (rss / MIB))
+        # A clean exit (and, in the ASan build, no leak at exit).
+        self.stop_saldod()
         return rss
 
     def start_saldod(self, **kwargs):
