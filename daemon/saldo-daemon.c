@@ -380,10 +380,13 @@ static void
 saldo_daemon_release_modem (SaldoDaemon *self,
                             const char  *modem_path)
 {
+  g_autofree char *key = NULL;
   g_autofree char *iccid = NULL;
   SaldoLine *line;
 
-  if (!g_hash_table_steal_extended (self->modem_iccid, modem_path, NULL, (gpointer *) &iccid))
+  /* Stealing takes the key too: both are ours to free. */
+  if (!g_hash_table_steal_extended (self->modem_iccid, modem_path, (gpointer *) &key,
+                                    (gpointer *) &iccid))
     return;
   line = g_hash_table_lookup (self->lines_by_iccid, iccid);
   /* Another modem may have picked the ICCID up meanwhile (a SIM moved). */
