@@ -226,6 +226,13 @@ class SaldoTestCase(unittest.TestCase):
         self.rig.wait_modem_path(sim)
         return sim
 
+    def add_registered_modem(self, name, **kwargs):
+        """A modem enabled and registered on its network."""
+        sim = self.add_ready_modem(name, **kwargs)
+        self.rig.enable_modem(sim)
+        self.rig.wait_modem_state(sim, 'registered')
+        return sim
+
 
 def main():
     unittest.main(verbosity=2)

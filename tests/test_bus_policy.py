@@ -29,9 +29,7 @@ class BusPolicyTest(SaldoTestCase):
         add_http_provider(self.config_path, self.fake)
         self.rig.start_mm()
         self.start_polkit()
-        sim = self.add_ready_modem('claro', **CLARO)
-        self.rig.enable_modem(sim)
-        self.rig.wait_modem_state(sim, 'registered')
+        sim = self.add_registered_modem('claro', **CLARO)
         sim.set_ussd('*777#', 'Saldo: S/ 30.00')
         self.start_saldod()
         self.path = self.wait_line(CLARO['iccid'], Active=True)[0]

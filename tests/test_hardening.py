@@ -46,12 +46,6 @@ def sanitizer_env():
 
 class HardeningTest(SaldoTestCase):
 
-    def line_up(self, name, ident, **sim_kwargs):
-        sim = self.add_ready_modem(name, **ident, **sim_kwargs)
-        self.rig.enable_modem(sim)
-        self.rig.wait_modem_state(sim, 'registered')
-        return sim
-
     def providers_dir(self):
         path = os.path.join(os.path.dirname(self.config_path), 'providers.d')
         os.makedirs(path, exist_ok=True)
@@ -77,7 +71,7 @@ class HardeningTest(SaldoTestCase):
         message: 20 calls of 4 MiB grew saldod by 90 MiB)."""
         self.rig.start_mm()
         self.start_polkit()
-        sim = self.line_up('claro', CLARO)
+        sim = self.add_registered_modem('claro', **CLARO)
         sim.set_ussd('*777#', 'Saldo: S/ 30.00')
         self.write_private(os.path.join(self.providers_dir(), 'cmd.conf'),
                            '[Provider]\nType=command\nProgram=/bin/false\n')
@@ -129,7 +123,7 @@ class HardeningTest(SaldoTestCase):
         """An SMS from a listed sender that is not a balance keeps no text:
         the history is free for every local user to read."""
         self.rig.start_mm()
-        sim = self.line_up('claro', CLARO)
+        sim = self.add_registered_modem('claro', **CLARO)
         self.start_saldod()
         path = self.wait_line(CLARO['iccid'], Active=True)[0]
         self.rig.wait_for(lambda: 'watching SMS' in self.saldod_text(), 20, 'SMS watching')
@@ -155,7 +149,7 @@ class HardeningTest(SaldoTestCase):
         error, never reaches the ledger, GetTopUps or the log."""
         self.rig.start_mm()
         self.start_polkit()
-        sim = self.line_up('claro', CLARO)
+        sim = self.add_registered_modem('claro', **CLARO)
         sim.set_ussd('*777#', 'Saldo: S/ 5.00')
         providers = self.providers_dir()
         self.write_private(os.path.join(providers, 'vouchers'),
@@ -208,7 +202,7 @@ class HardeningTest(SaldoTestCase):
         self.rig.start_mm()
         self.start_polkit()
         # No own number: Reloadly tops up by number and says so.
-        sim = self.line_up('claro', CLARO)
+        sim = self.add_registered_modem('claro', **CLARO)
         sim.set_ussd('*777#', 'Saldo: S/ 5.00')
         self.start_saldod()
         path = self.wait_line(CLARO['iccid'], Active=True)[0]
@@ -244,8 +238,8 @@ class HardeningTest(SaldoTestCase):
             f.write('\n[Modem %s]\nControlPort=%s\nControlProtocol=qmi\n' % (imei, qmi.path))
         self.rig.start_mm()
         self.start_polkit()
-        sim = self.line_up('esim', dict(iccid=profiles[0]['iccid'], imsi='716100000000055',
-                                        operator_code='71610', operator_name=HOSTILE, imei=imei))
+        sim = self.add_registered_modem('esim', iccid=profiles[0]['iccid'], imsi='716100000000055',
+                                        operator_code='71610', operator_name=HOSTILE, imei=imei)
         sim.set_ussd('*777#', 'Saldo ' + ESC + '[2J S/ 5.00 ' + CSI + '31m')
         self.start_saldod()
         path = self.wait_line(profiles[0]['iccid'], Active=True, OperatorName=HOSTILE)[0]
@@ -284,7 +278,7 @@ class HardeningTest(SaldoTestCase):
         add_http_provider(self.config_path, fake)
         self.rig.start_mm()
         self.start_polkit()
-        sim = self.line_up('claro', CLARO)
+        sim = self.add_registered_modem('claro', **CLARO)
         sim.set_ussd('*777#', 'Saldo: S/ 5.00')
         first = self.start_saldod()
         path = self.wait_line(CLARO['iccid'], Active=True)[0]

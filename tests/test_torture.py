@@ -237,12 +237,6 @@ class TortureTest(SaldoTestCase):
 
     # ---- states ---------------------------------------------------------------
 
-    def line_up(self, name, ident, **kwargs):
-        sim = self.add_ready_modem(name, **ident, **kwargs)
-        self.rig.enable_modem(sim)
-        self.rig.wait_modem_state(sim, 'registered')
-        return sim
-
     def root_call(self, path, iface, method, args=None, reply_type=None):
         return self.rig.call(BUS_NAME, path, iface, method, args, reply_type, 30)
 
@@ -257,7 +251,7 @@ class TortureTest(SaldoTestCase):
         """Lines never read, with a balance, with the SIM gone and with a
         USSD session in flight; an enabled, a disabled and a removed rule."""
         idents = {'claro': CLARO, 'movistar': MOVISTAR, 'entel': ENTEL, 'bitel': BITEL}
-        sims = {name: self.line_up(name, idents[name]) for name in modems}
+        sims = {name: self.add_registered_modem(name, **idents[name]) for name in modems}
         sims['claro'].set_ussd('*777#', 'Saldo: S/ 3.00')
         sims['movistar'].set_ussd('*515#', 'Movistar: Saldo S/. 8.40')
         if 'bitel' in sims:
@@ -466,9 +460,9 @@ class TortureTest(SaldoTestCase):
         with open(self.config_path, 'a') as f:
             f.write('\n[Modem %s]\nControlPort=%s\nControlProtocol=qmi\n' % (ESIM_IMEI, qmi.path))
         self.rig.start_mm()
-        sim = self.line_up('esim', dict(iccid=PROFILES[0]['iccid'], imsi='716100000000055',
+        sim = self.add_registered_modem('esim', iccid=PROFILES[0]['iccid'], imsi='716100000000055',
                                         operator_code='71610', operator_name='Claro PE',
-                                        imei=ESIM_IMEI))
+                                        imei=ESIM_IMEI)
         sim.set_ussd('*777#', 'Saldo: S/ 3.00')
         self.start_saldod()
         path = self.wait_line(PROFILES[0]['iccid'], Active=True)[0]
