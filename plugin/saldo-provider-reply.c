@@ -11,6 +11,10 @@
  *   {"status": "succeeded"|"pending"|"failed"|"not_found",
  *    "transaction_id": "...", "delivered_amount": "12.50", "currency": "EUR",
  *    "message": "...", "error_code": "insufficient_funds"|...}
+ * and for the account query:
+ *   {"balance": "12.50", "currency": "USD"}  or  {"error_code": ..., "message": ...}
+ * The error codes are those of card processors (Stripe's card_declined,
+ * expired_card...) as well as Saldo's own names.
  */
 
 static const struct {
@@ -28,9 +32,60 @@ static const struct {
     "The provider needs the line's phone number" },
   { "auth_failed", SALDO_PROVIDER_ERROR_AUTH_FAILED,
     "The provider refused our credentials" },
+  { "invalid_credentials", SALDO_PROVIDER_ERROR_AUTH_FAILED,
+    "The provider refused our credentials" },
   { "duplicate_reference", SALDO_PROVIDER_ERROR_DUPLICATE_REFERENCE,
     "The provider already has a top-up with this reference" },
+  { "payment_declined", SALDO_PROVIDER_ERROR_PAYMENT_DECLINED,
+    "The payment method was declined" },
+  { "card_declined", SALDO_PROVIDER_ERROR_PAYMENT_DECLINED,
+    "The payment card was declined" },
+  { "payment_expired", SALDO_PROVIDER_ERROR_PAYMENT_EXPIRED,
+    "The payment method has expired" },
+  { "expired_card", SALDO_PROVIDER_ERROR_PAYMENT_EXPIRED,
+    "The payment card has expired" },
+  { "card_expired", SALDO_PROVIDER_ERROR_PAYMENT_EXPIRED,
+    "The payment card has expired" },
+  { "unavailable", SALDO_PROVIDER_ERROR_UNAVAILABLE,
+    "The provider is unavailable for now" },
+  { "not_supported", SALDO_PROVIDER_ERROR_NOT_SUPPORTED,
+    "The provider cannot answer this" },
 };
+
+/* A provider's own words go into errors the owner reads: valid UTF-8 and
+ * short, whatever the provider sent. */
+#define MESSAGE_MAX_CHARS 200
+
+static char *
+clip_message (const char *message)
+{
+  g_autofree char *valid = g_utf8_make_valid (message, -1);
+
+  if (g_utf8_strlen (valid, -1) <= MESSAGE_MAX_CHARS)
+    return g_steal_pointer (&valid);
+  return g_utf8_substring (valid, 0, MESSAGE_MAX_CHARS);
+}
+
+GError *
+saldo_provider_reply_error (const char *error_code, const char *message)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (failure_codes); i++)
+    {
+      if (g_strcmp0 (failure_codes[i].code, error_code) == 0)
+        {
+          if (message != NULL)
+            {
+              g_autofree char *clipped = clip_message (message);
+
+              return g_error_new (SALDO_PROVIDER_ERROR, failure_codes[i].error, "%s: %s",
+                                  failure_codes[i].text, clipped);
+            }
+          return g_error_new_literal (SALDO_PROVIDER_ERROR, failure_codes[i].error,
+                                      failure_codes[i].text);
+        }
+    }
+  return NULL;
+}
 
 static const char *
 member_string (JsonObject *obj, const char *name)
@@ -43,11 +98,34 @@ member_string (JsonObject *obj, const char *name)
   return json_node_get_string (node);
 }
 
+/* An exact amount of @currency from a decimal string or a JSON number. */
+static gboolean
+read_money (JsonNode *node, const char *what, const char *currency, gint64 *out, GError **error)
+{
+  GType type = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
+
+  if (type == G_TYPE_STRING)
+    {
+      g_autoptr(GError) money_error = NULL;
+
+      if (saldo_money_parse_decimal (json_node_get_string (node), currency, out, &money_error))
+        return TRUE;
+      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
+                   "%s: %s", what, money_error->message);
+      return FALSE;
+    }
+  if ((type == G_TYPE_INT64 || type == G_TYPE_DOUBLE) &&
+      saldo_money_from_double (json_node_get_double (node), currency, out))
+    return TRUE;
+  g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
+               "%s is not a number", what);
+  return FALSE;
+}
+
 static gboolean
 parse_amount (JsonObject *obj, const char *currency, gint64 *out, GError **error)
 {
   JsonNode *node = json_object_get_member (obj, "delivered_amount");
-  GType type;
 
   /* Without a currency (a lookup whose reply names none) the amount
    * cannot be read exactly: it stays unknown rather than guessed. */
@@ -56,48 +134,14 @@ parse_amount (JsonObject *obj, const char *currency, gint64 *out, GError **error
       *out = -1;
       return TRUE;
     }
-  if (!JSON_NODE_HOLDS_VALUE (node))
-    {
-      g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
-                           "delivered_amount is not a number");
-      return FALSE;
-    }
-  type = json_node_get_value_type (node);
-  if (type == G_TYPE_STRING)
-    {
-      g_autoptr(GError) money_error = NULL;
-
-      if (saldo_money_parse_decimal (json_node_get_string (node), currency, out, &money_error))
-        return TRUE;
-      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
-                   "delivered_amount: %s", money_error->message);
-      return FALSE;
-    }
-  if (type == G_TYPE_INT64 || type == G_TYPE_DOUBLE)
-    {
-      if (saldo_money_from_double (json_node_get_double (node), currency, out))
-        return TRUE;
-    }
-  g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
-                       "delivered_amount is not a number");
-  return FALSE;
+  return read_money (node, "delivered_amount", currency, out, error);
 }
 
-SaldoTopUpResult *
-saldo_provider_reply_parse (const char               *data,
-                            gsize                     len,
-                            const char               *reference,
-                            const SaldoTopUpRequest  *req,
-                            GError                  **error)
+static JsonObject *
+load_object (JsonParser *parser, const char *data, gsize len, GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(SaldoTopUpResult) result = NULL;
   g_autoptr(GError) local_error = NULL;
   JsonNode *root;
-  JsonObject *obj;
-  const char *status;
-  const char *currency;
-  const char *error_code;
 
   /* An empty body has no data pointer at all, which json-glib refuses
    * without setting an error. */
@@ -120,7 +164,78 @@ saldo_provider_reply_parse (const char               *data,
                            "Reply is not a JSON object");
       return NULL;
     }
-  obj = json_node_get_object (root);
+  return json_node_get_object (root);
+}
+
+SaldoProviderAccount *
+saldo_provider_account_reply_parse (const char  *data,
+                                    gsize        len,
+                                    GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *obj;
+  JsonNode *balance;
+  const char *currency;
+  const char *error_code;
+  gint64 funds = 0;
+
+  obj = load_object (parser, data, len, error);
+  if (obj == NULL)
+    return NULL;
+  error_code = member_string (obj, "error_code");
+  if (error_code != NULL)
+    {
+      const char *message = member_string (obj, "message");
+      GError *reason = saldo_provider_reply_error (error_code, message);
+
+      if (reason == NULL)
+        {
+          g_autofree char *code = clip_message (error_code);
+          g_autofree char *clipped = message != NULL ? clip_message (message) : NULL;
+
+          reason = g_error_new (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_REJECTED,
+                                "The provider did not tell its funds: %s%s%s", code,
+                                clipped != NULL ? ", " : "", clipped != NULL ? clipped : "");
+        }
+      g_propagate_error (error, reason);
+      return NULL;
+    }
+  currency = member_string (obj, "currency");
+  if (!saldo_currency_is_valid (currency))
+    {
+      g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
+                           "The account reply has no valid \"currency\"");
+      return NULL;
+    }
+  balance = json_object_get_member (obj, "balance");
+  if (balance == NULL)
+    {
+      g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
+                           "The account reply has no \"balance\"");
+      return NULL;
+    }
+  if (!read_money (balance, "balance", currency, &funds, error))
+    return NULL;
+  return saldo_provider_account_new (funds, currency);
+}
+
+SaldoTopUpResult *
+saldo_provider_reply_parse (const char               *data,
+                            gsize                     len,
+                            const char               *reference,
+                            const SaldoTopUpRequest  *req,
+                            GError                  **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(SaldoTopUpResult) result = NULL;
+  JsonObject *obj;
+  const char *status;
+  const char *currency;
+  const char *error_code;
+
+  obj = load_object (parser, data, len, error);
+  if (obj == NULL)
+    return NULL;
   status = member_string (obj, "status");
   if (status == NULL)
     {
@@ -173,13 +288,7 @@ saldo_provider_reply_parse (const char               *data,
 
   if (result->status == SALDO_TOP_UP_STATUS_FAILED)
     {
-      for (guint i = 0; i < G_N_ELEMENTS (failure_codes); i++)
-        {
-          if (g_strcmp0 (failure_codes[i].code, error_code) == 0)
-            result->error = g_error_new_literal (SALDO_PROVIDER_ERROR,
-                                                 failure_codes[i].error,
-                                                 failure_codes[i].text);
-        }
+      result->error = saldo_provider_reply_error (error_code, NULL);
       if (result->error == NULL)
         result->error = g_error_new (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_REJECTED,
                                      "The provider refused the top-up%s%s",

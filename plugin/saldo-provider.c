@@ -27,6 +27,94 @@ saldo_top_up_status_to_string (SaldoTopUpStatus status)
     }
 }
 
+/* ---- failure classes ---- */
+
+SaldoProviderFailure
+saldo_provider_failure_classify (const GError *error)
+{
+  if (error == NULL || error->domain != SALDO_PROVIDER_ERROR)
+    return SALDO_PROVIDER_FAILURE_OTHER;
+  switch ((SaldoProviderError) error->code)
+    {
+    case SALDO_PROVIDER_ERROR_INSUFFICIENT_FUNDS:
+    case SALDO_PROVIDER_ERROR_AUTH_FAILED:
+    case SALDO_PROVIDER_ERROR_PAYMENT_DECLINED:
+    case SALDO_PROVIDER_ERROR_PAYMENT_EXPIRED:
+      return SALDO_PROVIDER_FAILURE_NEEDS_ATTENTION;
+    case SALDO_PROVIDER_ERROR_TRANSPORT:
+    case SALDO_PROVIDER_ERROR_TIMEOUT:
+    case SALDO_PROVIDER_ERROR_UNAVAILABLE:
+      return SALDO_PROVIDER_FAILURE_UNREACHABLE;
+    default:
+      return SALDO_PROVIDER_FAILURE_OTHER;
+    }
+}
+
+const char *
+saldo_provider_failure_to_string (SaldoProviderFailure failure)
+{
+  switch (failure)
+    {
+    case SALDO_PROVIDER_FAILURE_NEEDS_ATTENTION:
+      return "needs-attention";
+    case SALDO_PROVIDER_FAILURE_UNREACHABLE:
+      return "unreachable";
+    case SALDO_PROVIDER_FAILURE_OTHER:
+    default:
+      return "other";
+    }
+}
+
+const char *
+saldo_provider_attention_reason (const GError *error)
+{
+  if (saldo_provider_failure_classify (error) != SALDO_PROVIDER_FAILURE_NEEDS_ATTENTION)
+    return NULL;
+  switch ((SaldoProviderError) error->code)
+    {
+    case SALDO_PROVIDER_ERROR_INSUFFICIENT_FUNDS:
+      return "insufficient-funds";
+    case SALDO_PROVIDER_ERROR_AUTH_FAILED:
+      return "credentials-rejected";
+    case SALDO_PROVIDER_ERROR_PAYMENT_DECLINED:
+      return "payment-declined";
+    case SALDO_PROVIDER_ERROR_PAYMENT_EXPIRED:
+      return "payment-expired";
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* ---- SaldoProviderAccount ---- */
+
+G_DEFINE_BOXED_TYPE (SaldoProviderAccount, saldo_provider_account,
+                     saldo_provider_account_copy, saldo_provider_account_free)
+
+SaldoProviderAccount *
+saldo_provider_account_new (gint64 funds, const char *currency)
+{
+  SaldoProviderAccount *account = g_new0 (SaldoProviderAccount, 1);
+
+  account->funds = funds;
+  account->currency = g_strdup (currency);
+  return account;
+}
+
+SaldoProviderAccount *
+saldo_provider_account_copy (const SaldoProviderAccount *account)
+{
+  return saldo_provider_account_new (account->funds, account->currency);
+}
+
+void
+saldo_provider_account_free (SaldoProviderAccount *account)
+{
+  if (account == NULL)
+    return;
+  g_free (account->currency);
+  g_free (account);
+}
+
 /* ---- SaldoTopUpRequest ---- */
 
 G_DEFINE_BOXED_TYPE (SaldoTopUpRequest, saldo_top_up_request,
@@ -270,6 +358,13 @@ saldo_provider_real_finish (SaldoProvider *self, GAsyncResult *res, GError **err
   return g_task_propagate_pointer (G_TASK (res), error);
 }
 
+static SaldoProviderAccount *
+saldo_provider_real_account_finish (SaldoProvider *self, GAsyncResult *res, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (res, self), NULL);
+  return g_task_propagate_pointer (G_TASK (res), error);
+}
+
 static void
 saldo_provider_class_init (SaldoProviderClass *klass)
 {
@@ -281,6 +376,7 @@ saldo_provider_class_init (SaldoProviderClass *klass)
   klass->top_up_finish = saldo_provider_real_finish;
   klass->lookup_finish = saldo_provider_real_finish;
   klass->describe = saldo_provider_real_describe;
+  klass->account_finish = saldo_provider_real_account_finish;
 
   props[PROP_ID] =
     g_param_spec_string ("id", "Id", "Provider instance id (the providers.d file name)",
@@ -439,13 +535,61 @@ saldo_provider_describe (SaldoProvider *self)
   return SALDO_PROVIDER_GET_CLASS (self)->describe (self);
 }
 
+void
+saldo_provider_account_async (SaldoProvider       *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  SaldoProviderClass *klass;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (SALDO_IS_PROVIDER (self));
+
+  klass = SALDO_PROVIDER_GET_CLASS (self);
+  if (check_ready (self, &error) && klass->account_async == NULL)
+    g_set_error (&error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_SUPPORTED,
+                 "The %s provider cannot tell what its account holds",
+                 saldo_provider_get_type_name (self));
+  if (error != NULL)
+    {
+      g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+      g_task_set_source_tag (task, saldo_provider_account_async);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  klass->account_async (self, cancellable, callback, user_data);
+}
+
+SaldoProviderAccount *
+saldo_provider_account_finish (SaldoProvider *self, GAsyncResult *res, GError **error)
+{
+  SaldoProviderAccount *account;
+
+  g_return_val_if_fail (SALDO_IS_PROVIDER (self), NULL);
+
+  if (g_async_result_is_tagged (res, saldo_provider_account_async))
+    return g_task_propagate_pointer (G_TASK (res), error);
+  account = SALDO_PROVIDER_GET_CLASS (self)->account_finish (self, res, error);
+  /* The daemon shows and compares these: a plugin's slip must not pass. */
+  if (account != NULL && !saldo_currency_is_valid (account->currency))
+    {
+      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
+                   "The %s provider reported its funds without a valid currency",
+                   saldo_provider_get_type_name (self));
+      g_clear_pointer (&account, saldo_provider_account_free);
+    }
+  return account;
+}
+
 /* ---- Blocking providers ---- */
 
 typedef struct {
-  SaldoProviderTopUpFunc   top_up;
-  SaldoProviderLookupFunc  lookup;
-  SaldoTopUpRequest       *req;
-  char                    *reference;
+  SaldoProviderTopUpFunc    top_up;
+  SaldoProviderLookupFunc   lookup;
+  SaldoProviderAccountFunc  account;
+  SaldoTopUpRequest        *req;
+  char                     *reference;
 } ThreadJob;
 
 static void
@@ -463,6 +607,16 @@ thread_job_run (GTask *task, gpointer source, gpointer task_data, GCancellable *
   GError *error = NULL;
   SaldoTopUpResult *result;
 
+  if (job->account != NULL)
+    {
+      SaldoProviderAccount *account = job->account (source, cancellable, &error);
+
+      if (account == NULL)
+        g_task_return_error (task, error);
+      else
+        g_task_return_pointer (task, account, (GDestroyNotify) saldo_provider_account_free);
+      return;
+    }
   if (job->top_up != NULL)
     result = job->top_up (source, job->req, cancellable, &error);
   else
@@ -523,4 +677,17 @@ saldo_provider_lookup_in_thread (SaldoProvider           *self,
   job->lookup = func;
   job->reference = g_strdup (reference);
   thread_job_start (self, job, saldo_provider_lookup_in_thread, cancellable, callback, user_data);
+}
+
+void
+saldo_provider_account_in_thread (SaldoProvider            *self,
+                                  SaldoProviderAccountFunc  func,
+                                  GCancellable             *cancellable,
+                                  GAsyncReadyCallback       callback,
+                                  gpointer                  user_data)
+{
+  ThreadJob *job = g_new0 (ThreadJob, 1);
+
+  job->account = func;
+  thread_job_start (self, job, saldo_provider_account_in_thread, cancellable, callback, user_data);
 }

@@ -5,12 +5,15 @@
 
 G_BEGIN_DECLS
 
-/* Bump the major on any change to SaldoProviderClass, the request/result
- * structs or the error codes' meaning; bump the minor when only adding
- * functions. A plugin loads when its major matches and its minor is not
- * newer than the daemon's. */
+/* Bump the major on any change to SaldoProviderClass's layout, the
+ * request/result structs or the error codes' meaning; bump the minor when
+ * only adding functions, error codes at the end, or virtual functions in
+ * the class's padding (a plugin built for an older minor inherits the base
+ * class's defaults for them).
+ * A plugin loads when its major matches and its minor is not newer than the
+ * daemon's.  1.1: the account query and failure classes. */
 #define SALDO_PROVIDER_ABI_MAJOR 1
-#define SALDO_PROVIDER_ABI_MINOR 0
+#define SALDO_PROVIDER_ABI_MINOR 1
 #define SALDO_PROVIDER_ABI_VERSION \
   ((guint32) ((SALDO_PROVIDER_ABI_MAJOR << 16) | SALDO_PROVIDER_ABI_MINOR))
 
@@ -44,7 +47,38 @@ typedef enum {
   SALDO_PROVIDER_ERROR_TIMEOUT,
   SALDO_PROVIDER_ERROR_UNKNOWN_TYPE,
   SALDO_PROVIDER_ERROR_ABI_MISMATCH,
+  /* Since 1.1 */
+  SALDO_PROVIDER_ERROR_PAYMENT_DECLINED,  /* the payment method was declined */
+  SALDO_PROVIDER_ERROR_PAYMENT_EXPIRED,   /* the payment method (a card) has expired */
+  SALDO_PROVIDER_ERROR_UNAVAILABLE,       /* the provider asked to try later (5xx, 429) */
+  SALDO_PROVIDER_ERROR_NOT_SUPPORTED,     /* this provider cannot answer that question */
 } SaldoProviderError;
+
+/* What a failure asks of the owner, so the daemon can tell a provider that
+ * needs them from one that is down for a moment:
+ *   NEEDS_ATTENTION - nothing will work until the owner acts: the account is
+ *                     out of funds (INSUFFICIENT_FUNDS), the credentials are
+ *                     refused (AUTH_FAILED), the payment method is declined
+ *                     or expired (PAYMENT_DECLINED, PAYMENT_EXPIRED);
+ *   UNREACHABLE     - the provider could not be reached or asked to try
+ *                     later (TRANSPORT, TIMEOUT, UNAVAILABLE): it passes;
+ *   OTHER           - anything else (a refused amount, a number the provider
+ *                     does not serve, a reply it could not read...): about
+ *                     this request, not the provider.
+ * Only SALDO_PROVIDER_ERROR codes are classified; other domains are OTHER. */
+typedef enum {
+  SALDO_PROVIDER_FAILURE_OTHER,
+  SALDO_PROVIDER_FAILURE_NEEDS_ATTENTION,
+  SALDO_PROVIDER_FAILURE_UNREACHABLE,
+} SaldoProviderFailure;
+
+SaldoProviderFailure saldo_provider_failure_classify   (const GError        *error);
+/* "other", "needs-attention", "unreachable" */
+const char          *saldo_provider_failure_to_string  (SaldoProviderFailure failure);
+/* For a NEEDS_ATTENTION error, what the owner must fix, as a stable token:
+ * "insufficient-funds", "credentials-rejected", "payment-declined",
+ * "payment-expired"; NULL for any other error. */
+const char          *saldo_provider_attention_reason   (const GError        *error);
 
 /* The one distinction that matters for money:
  *   FAILED  - the provider stated nothing was charged; after a lookup that
@@ -106,6 +140,21 @@ SaldoTopUpResult *saldo_top_up_result_copy     (const SaldoTopUpResult *result);
 void              saldo_top_up_result_free     (SaldoTopUpResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaldoTopUpResult, saldo_top_up_result_free)
 
+/* Since 1.1: what the provider's own account holds (the money top-ups are
+ * paid from), in minor units of @currency; negative on a credit line. */
+typedef struct {
+  gint64  funds;
+  char   *currency;   /* ISO 4217 */
+} SaldoProviderAccount;
+
+#define SALDO_TYPE_PROVIDER_ACCOUNT (saldo_provider_account_get_type ())
+GType                 saldo_provider_account_get_type (void) G_GNUC_CONST;
+SaldoProviderAccount *saldo_provider_account_new      (gint64                      funds,
+                                                       const char                 *currency);
+SaldoProviderAccount *saldo_provider_account_copy     (const SaldoProviderAccount *account);
+void                  saldo_provider_account_free     (SaldoProviderAccount       *account);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaldoProviderAccount, saldo_provider_account_free)
+
 #define SALDO_TYPE_PROVIDER (saldo_provider_get_type ())
 G_DECLARE_DERIVABLE_TYPE (SaldoProvider, saldo_provider, SALDO, PROVIDER, GObject)
 
@@ -140,7 +189,17 @@ struct _SaldoProviderClass
                                        GError              **error);
   char              *(*describe)      (SaldoProvider        *self);
 
-  gpointer padding[8];
+  /* Since 1.1.  NULL: the provider has no account query (NOT_SUPPORTED).
+   * account_finish defaults to the pointer result of a GTask. */
+  void                  (*account_async)  (SaldoProvider        *self,
+                                           GCancellable         *cancellable,
+                                           GAsyncReadyCallback   callback,
+                                           gpointer              user_data);
+  SaldoProviderAccount *(*account_finish) (SaldoProvider        *self,
+                                           GAsyncResult         *res,
+                                           GError              **error);
+
+  gpointer padding[6];
 };
 
 const char       *saldo_provider_get_id        (SaldoProvider        *self);
@@ -168,6 +227,17 @@ SaldoTopUpResult *saldo_provider_lookup_finish (SaldoProvider        *self,
                                                 GError              **error);
 char             *saldo_provider_describe      (SaldoProvider        *self);
 
+/* Since 1.1.  The provider's account: its funds, or an error that
+ * saldo_provider_failure_classify() sorts (NOT_SUPPORTED when the provider
+ * or its configuration has no way to ask).  Asking charges nothing. */
+void                  saldo_provider_account_async  (SaldoProvider        *self,
+                                                     GCancellable         *cancellable,
+                                                     GAsyncReadyCallback   callback,
+                                                     gpointer              user_data);
+SaldoProviderAccount *saldo_provider_account_finish (SaldoProvider        *self,
+                                                     GAsyncResult         *res,
+                                                     GError              **error);
+
 /* For providers whose work is one blocking call (an HTTP exchange): run
  * it in a thread, as top_up_async()/lookup_async().  The result goes to
  * the default top_up_finish()/lookup_finish().  A cancelled top-up still
@@ -192,5 +262,15 @@ void saldo_provider_lookup_in_thread (SaldoProvider           *self,
                                       GCancellable            *cancellable,
                                       GAsyncReadyCallback      callback,
                                       gpointer                 user_data);
+/* Since 1.1: the same for the account query; the result goes to the
+ * default account_finish(). */
+typedef SaldoProviderAccount *(*SaldoProviderAccountFunc) (SaldoProvider  *self,
+                                                           GCancellable   *cancellable,
+                                                           GError        **error);
+void saldo_provider_account_in_thread (SaldoProvider            *self,
+                                       SaldoProviderAccountFunc  func,
+                                       GCancellable             *cancellable,
+                                       GAsyncReadyCallback       callback,
+                                       gpointer                  user_data);
 
 G_END_DECLS

@@ -25,7 +25,14 @@ Commands:
       statuses; "error_code" optional), "slow" (sleep "seconds" then serve)
   {"op": "expire_tokens"}             every issued token becomes invalid
   {"op": "config", ...}               client_id, client_secret, hmac_secret,
-                                      expires_in
+                                      expires_in, funds (the Reloadly account's
+                                      USD, 1000 at start), hook_funds (the
+                                      webhook backend's, in hook_currency, PEN)
+
+Both accounts pay for their charges: a top-up that costs more than is left
+is refused (Reloadly INSUFFICIENT_BALANCE, the webhook 402
+insufficient_funds) and charges nothing.  GET /accounts/balance (Reloadly)
+and GET /hook/account (signed over the URL) tell what is left.
 """
 
 import argparse
@@ -54,12 +61,16 @@ class State:
             'client_secret': 'test-secret',
             'hmac_secret': 'hook-secret',
             'expires_in': 5184000,
+            'funds': 1000.0,
+            'hook_funds': 1000.0,
+            'hook_currency': 'PEN',
         }
         self.tokens = set()
         self.token_counter = 0
         self.counters = {'token_requests': 0, 'autodetect_requests': 0,
                          'topup_posts': 0, 'lookups': 0, 'hook_posts': 0,
-                         'hook_lookups': 0, 'hmac_failures': 0}
+                         'hook_lookups': 0, 'hmac_failures': 0, 'account_requests': 0,
+                         'hook_account_requests': 0}
         self.charges = []
         self.transactions = {}   # customIdentifier -> transaction dict
         self.hook_replies = {}   # reference -> (status, body)
@@ -162,6 +173,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     # ---- dispatch ----
 
     COUNTERS = (('/oauth/token', 'token_requests'),
+                ('/accounts/balance', 'account_requests'),
+                ('/hook/account', 'hook_account_requests'),
                 ('/operators/auto-detect/', 'autodetect_requests'),
                 ('/topups/reports/', 'lookups'),
                 ('/topups', 'topup_posts'),
@@ -188,6 +201,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.report(url)
         if url.path.startswith('/hook/status/'):
             return self.hook_status(url)
+        if url.path == '/accounts/balance':
+            return self.account()
+        if url.path == '/hook/account':
+            return self.hook_account()
         self.reply(404, {'message': 'no such endpoint'})
 
     def do_POST(self):
@@ -264,6 +281,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reloadly_error(400, 'INVALID_REQUEST', 'Malformed top-up request')
         if req.get('operatorId') != 173:
             return self.reloadly_error(400, 'INVALID_OPERATOR', 'Unknown operator')
+        cost = round(amount / 3.7, 2) if local else amount
+        with STATE.lock:
+            poor = ref not in STATE.transactions and cost > STATE.config['funds']
+            if not poor and ref not in STATE.transactions:
+                STATE.config['funds'] = round(STATE.config['funds'] - cost, 2)
+        if poor:
+            return self.reloadly_error(400, 'INSUFFICIENT_BALANCE',
+                                       'Your balance is not sufficient for this transaction')
         with STATE.lock:
             if ref in STATE.transactions:
                 dup = True
@@ -299,6 +324,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reset()
         self.reply(200, dict(tx, balanceInfo={'oldBalance': 100.0, 'newBalance': 90.0,
                                               'currencyCode': 'USD'}))
+
+    def account(self):
+        if not self.bearer_ok():
+            return
+        with STATE.lock:
+            funds = STATE.config['funds']
+        self.reply(200, {'balance': funds, 'currencyCode': 'USD', 'currencyName': 'US Dollar',
+                         'updatedAt': time.strftime('%Y-%m-%d %H:%M:%S')})
 
     def report(self, url):
         if not self.bearer_ok():
@@ -343,6 +376,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             stored = STATE.hook_replies.get(ref)
             if stored is None:
                 action = fault['action'] if fault else None
+                cost = float(amount) if currency == STATE.config['hook_currency'] else 0.0
+                if action is None and cost > STATE.config['hook_funds']:
+                    action = 'failed'
+                    fault = {'action': 'failed', 'error_code': 'insufficient_funds'}
+                elif action != 'failed':
+                    STATE.config['hook_funds'] = round(STATE.config['hook_funds'] - cost, 2)
                 if action == 'failed':
                     stored = (402, {'status': 'failed', 'message': 'declined',
                                     'error_code': fault.get('error_code', 'insufficient_funds')})
@@ -361,6 +400,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if fault and fault['action'] == 'hang_after_charge':
             return self.hang(fault)
         self.reply(*stored)
+
+    def hook_account(self):
+        url = '%s://%s%s' % (self.server.scheme, self.headers.get('Host', ''), self.path)
+        if not self.signature_ok(url.encode()):
+            return
+        with STATE.lock:
+            funds = STATE.config['hook_funds']
+            currency = STATE.config['hook_currency']
+        self.reply(200, {'balance': '%.2f' % funds, 'currency': currency})
 
     def hook_status(self, url):
         ref = urllib.parse.unquote(url.path[len('/hook/status/'):])
@@ -411,7 +459,9 @@ def main():
     http.server.ThreadingHTTPServer.daemon_threads = True
     tls = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
     tls.socket = ctx.wrap_socket(tls.socket, server_side=True)
+    tls.scheme = 'https'
     plain = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+    plain.scheme = 'http'
     serve(tls)
     serve(plain)
 
@@ -443,7 +493,8 @@ def main():
                 reply = {'ok': True}
             elif op == 'config':
                 with STATE.lock:
-                    for key in ('client_id', 'client_secret', 'hmac_secret', 'expires_in'):
+                    for key in ('client_id', 'client_secret', 'hmac_secret', 'expires_in',
+                                'funds', 'hook_funds', 'hook_currency'):
                         if key in cmd:
                             STATE.config[key] = cmd[key]
                 reply = {'ok': True}

@@ -212,6 +212,17 @@ saldo_test_lookup (SaldoProvider *provider, const char *reference, GError **erro
   return saldo_provider_lookup_finish (provider, res, error);
 }
 
+SaldoProviderAccount *
+saldo_test_account (SaldoProvider *provider, GError **error)
+{
+  g_autoptr(GAsyncResult) res = NULL;
+
+  saldo_provider_account_async (provider, NULL, store_result, &res);
+  while (res == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return saldo_provider_account_finish (provider, res, error);
+}
+
 char *
 saldo_test_new_reference (void)
 {

@@ -47,6 +47,8 @@ SaldoTopUpResult *saldo_test_top_up         (SaldoProvider      *provider,
 SaldoTopUpResult *saldo_test_lookup         (SaldoProvider      *provider,
                                              const char         *reference,
                                              GError            **error);
+SaldoProviderAccount *saldo_test_account   (SaldoProvider      *provider,
+                                             GError            **error);
 char             *saldo_test_new_reference  (void);
 void              saldo_test_assert_secret_free (const GError   *error,
                                                  const char     *secret);

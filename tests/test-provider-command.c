@@ -35,6 +35,14 @@ static const struct {
     "wait\n" },
   { "garbage.sh", "#!/bin/sh\necho 'Charged! (probably)'\n" },
   { "crash.sh", "#!/bin/sh\nexit 3\n" },
+  { "account.sh",
+    "#!/bin/sh\n"
+    "case \"$SALDO_ACTION/$SALDO_PROVIDER\" in\n"
+    "  account/cmd) printf '{\"balance\":\"42.10\",\"currency\":\"EUR\"}' ;;\n"
+    "  account/expired) printf '{\"error_code\":\"expired_card\",\"message\":\"09/26\"}' ;;\n"
+    "  account/nosuch) printf '{\"error_code\":\"not_supported\"}' ;;\n"
+    "  *) echo \"unexpected $SALDO_ACTION\"; exit 2 ;;\n"
+    "esac\n" },
   { "declined.sh",
     "#!/bin/sh\nprintf '{\"status\":\"failed\",\"error_code\":\"insufficient_funds\","
     "\"message\":\"card declined\"}'\nexit 1\n" },
@@ -231,6 +239,7 @@ test_config_errors (Fixture *fx, gconstpointer data)
     g_strdup_printf ("[Provider]\nType=command\nProgram=%s\n", fx->dir),
     g_strdup_printf ("[Provider]\nType=command\nProgram=%s/ok.sh\nArguments='unterminated\n", fx->dir),
     g_strdup_printf ("[Provider]\nType=command\nProgram=%s/ok.sh\nTimeoutSec=soon\n", fx->dir),
+    g_strdup_printf ("[Provider]\nType=command\nProgram=%s/ok.sh\nAccount=maybe\n", fx->dir),
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -288,6 +297,61 @@ test_untrusted_program (Fixture *fx, gconstpointer data)
   g_ptr_array_unref (cases);
 }
 
+static void
+test_account (Fixture *fx, gconstpointer data)
+{
+  const struct {
+    const char *id;
+    const char *script;
+    const char *account;
+    SaldoProviderError code;    /* 0: funds expected */
+    SaldoProviderFailure failure;
+  } cases[] = {
+    { "cmd", "account.sh", "true", 0, 0 },
+    { "expired", "account.sh", "true", SALDO_PROVIDER_ERROR_PAYMENT_EXPIRED,
+      SALDO_PROVIDER_FAILURE_NEEDS_ATTENTION },
+    { "nosuch", "account.sh", "true", SALDO_PROVIDER_ERROR_NOT_SUPPORTED,
+      SALDO_PROVIDER_FAILURE_OTHER },
+    { "cmd", "hang.sh", "true", SALDO_PROVIDER_ERROR_TIMEOUT, SALDO_PROVIDER_FAILURE_UNREACHABLE },
+    /* ok.sh takes any action but lookup for a top-up: without Account=true
+     * it is never asked */
+    { "cmd", "ok.sh", "false", SALDO_PROVIDER_ERROR_NOT_SUPPORTED, SALDO_PROVIDER_FAILURE_OTHER },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *config = g_strdup_printf ("[Provider]\nType=command\nProgram=%s/%s\n"
+                                                 "TimeoutSec=1\nAccount=%s\n", fx->dir,
+                                                 cases[i].script, cases[i].account);
+      g_autoptr(SaldoProvider) provider = NULL;
+      g_autoptr(SaldoProviderAccount) acct = NULL;
+      g_autoptr(GError) error = NULL;
+
+      provider = saldo_test_new_provider (SALDO_TYPE_PROVIDER_COMMAND, cases[i].id, config,
+                                          fx->dir, &error);
+      g_assert_no_error (error);
+      acct = saldo_test_account (provider, &error);
+      if (cases[i].code == 0)
+        {
+          g_assert_no_error (error);
+          g_assert_cmpint (acct->funds, ==, 4210);
+          g_assert_cmpstr (acct->currency, ==, "EUR");
+          continue;
+        }
+      g_assert_null (acct);
+      g_assert_error (error, SALDO_PROVIDER_ERROR, (gint) cases[i].code);
+      g_assert_cmpint (saldo_provider_failure_classify (error), ==, cases[i].failure);
+    }
+  /* hang.sh logs one line (the account query has no reference); ok.sh none */
+  {
+    g_autofree char *path = g_build_filename (fx->dir, "log", NULL);
+    g_autofree char *contents = NULL;
+
+    g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+    g_assert_cmpstr (contents, ==, "\n");
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -301,6 +365,7 @@ main (int argc, char **argv)
   ADD ("cancel-is-unknown", test_cancel_is_unknown);
   ADD ("config-errors", test_config_errors);
   ADD ("untrusted-program", test_untrusted_program);
+  ADD ("account", test_account);
 #undef ADD
   return g_test_run ();
 }

@@ -129,16 +129,27 @@ test_bad_signature (Fixture *fx, gconstpointer data)
 static void
 test_failures (Fixture *fx, gconstpointer data)
 {
+  /* The fake answers each with HTTP 402 and {"status": "failed"}. */
   const struct {
     const char *error_code;
     SaldoTopUpStatus status;
     SaldoProviderError expected;
+    const char *attention;
   } cases[] = {
-    { "insufficient_funds", SALDO_TOP_UP_STATUS_FAILED, SALDO_PROVIDER_ERROR_INSUFFICIENT_FUNDS },
-    { "recently_recharged", SALDO_TOP_UP_STATUS_FAILED, SALDO_PROVIDER_ERROR_RECENTLY_RECHARGED },
-    { "invalid_amount", SALDO_TOP_UP_STATUS_FAILED, SALDO_PROVIDER_ERROR_INVALID_AMOUNT },
-    { "card_declined", SALDO_TOP_UP_STATUS_FAILED, SALDO_PROVIDER_ERROR_REJECTED },
-    { "duplicate_reference", SALDO_TOP_UP_STATUS_UNKNOWN, SALDO_PROVIDER_ERROR_DUPLICATE_REFERENCE },
+    { "insufficient_funds", SALDO_TOP_UP_STATUS_FAILED, SALDO_PROVIDER_ERROR_INSUFFICIENT_FUNDS,
+      "insufficient-funds" },
+    { "recently_recharged", SALDO_TOP_UP_STATUS_FAILED, SALDO_PROVIDER_ERROR_RECENTLY_RECHARGED,
+      NULL },
+    { "invalid_amount", SALDO_TOP_UP_STATUS_FAILED, SALDO_PROVIDER_ERROR_INVALID_AMOUNT, NULL },
+    { "card_declined", SALDO_TOP_UP_STATUS_FAILED, SALDO_PROVIDER_ERROR_PAYMENT_DECLINED,
+      "payment-declined" },
+    { "expired_card", SALDO_TOP_UP_STATUS_FAILED, SALDO_PROVIDER_ERROR_PAYMENT_EXPIRED,
+      "payment-expired" },
+    /* a code Saldo does not know, on a 402: the payment was declined */
+    { "do_not_honor", SALDO_TOP_UP_STATUS_FAILED, SALDO_PROVIDER_ERROR_PAYMENT_DECLINED,
+      "payment-declined" },
+    { "duplicate_reference", SALDO_TOP_UP_STATUS_UNKNOWN, SALDO_PROVIDER_ERROR_DUPLICATE_REFERENCE,
+      NULL },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -155,9 +166,137 @@ test_failures (Fixture *fx, gconstpointer data)
       g_assert_no_error (error);
       g_assert_cmpint (result->status, ==, cases[i].status);
       g_assert_error (result->error, SALDO_PROVIDER_ERROR, (gint) cases[i].expected);
+      g_assert_cmpstr (saldo_provider_attention_reason (result->error), ==, cases[i].attention);
       g_assert_cmpstr (result->error_code, ==, cases[i].error_code);
       g_assert_cmpuint (saldo_fake_charges (fx->fake, req->reference), ==, 0);
     }
+
+  /* A bare 402 (a proxy's page, no JSON): declined, nothing charged. */
+  {
+    g_autoptr(SaldoTopUpRequest) req = new_request (1000, "EUR");
+    g_autoptr(SaldoTopUpResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+
+    saldo_fake_fault (fx->fake, "{\"op\": \"fault\", \"path\": \"/hook/topup\", "
+                                "\"action\": \"status\", \"http\": 402, "
+                                "\"body\": \"<html>Payment Required</html>\"}");
+    result = top_up (fx, req, &error);
+    g_assert_null (result);
+    g_assert_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PAYMENT_DECLINED);
+    g_assert_cmpint (saldo_provider_failure_classify (error), ==,
+                     SALDO_PROVIDER_FAILURE_NEEDS_ATTENTION);
+  }
+  /* A 402 that claims success contradicts itself: unknown, looked up later. */
+  {
+    g_autoptr(SaldoTopUpRequest) req = new_request (1000, "EUR");
+    g_autoptr(SaldoTopUpResult) result = NULL;
+
+    saldo_fake_fault (fx->fake, "{\"op\": \"fault\", \"path\": \"/hook/topup\", "
+                                "\"action\": \"status\", \"http\": 402, "
+                                "\"body\": {\"status\": \"succeeded\"}}");
+    result = top_up (fx, req, NULL);
+    g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_UNKNOWN);
+  }
+
+  /* The backend's own funds running out. */
+  {
+    g_autoptr(SaldoTopUpRequest) req = new_request (2000, "PEN");
+    g_autoptr(SaldoTopUpResult) result = NULL;
+
+    saldo_fake_fault (fx->fake, "{\"op\": \"config\", \"hook_funds\": 19.99}");
+    result = top_up (fx, req, NULL);
+    g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_FAILED);
+    g_assert_error (result->error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INSUFFICIENT_FUNDS);
+    g_assert_cmpuint (saldo_fake_charges (fx->fake, req->reference), ==, 0);
+  }
+}
+
+static SaldoProvider *
+account_provider (Fixture *fx, const char *url)
+{
+  g_autofree char *config = NULL;
+  g_autoptr(GError) error = NULL;
+  SaldoProvider *provider;
+
+  config = g_strdup_printf ("[Provider]\nType=http\nUrl=https://127.0.0.1:%u/hook/topup\n"
+                            "%s%s\nSecretFile=hook.secret\nCaFile=%s\nTimeoutSec=5\n",
+                            fx->fake->port, url != NULL ? "AccountUrl=" : "",
+                            url != NULL ? url : "", fx->fake->ca);
+  provider = saldo_test_new_provider (SALDO_TYPE_PROVIDER_HTTP, "bank", config, fx->dir, &error);
+  g_assert_no_error (error);
+  return provider;
+}
+
+static void
+test_account (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *url = g_strdup_printf ("https://127.0.0.1:%u/hook/account", fx->fake->port);
+  g_autoptr(SaldoProvider) provider = account_provider (fx, url);
+  g_autoptr(SaldoProvider) without = account_provider (fx, NULL);
+  g_autoptr(SaldoProviderAccount) acct = NULL;
+  g_autoptr(GError) error = NULL;
+  const struct {
+    const char *fault;
+    SaldoProviderError code;
+    SaldoProviderFailure failure;
+  } cases[] = {
+    { "\"http\": 402, \"body\": {\"error_code\": \"expired_card\", \"message\": \"12/25\"}",
+      SALDO_PROVIDER_ERROR_PAYMENT_EXPIRED, SALDO_PROVIDER_FAILURE_NEEDS_ATTENTION },
+    { "\"http\": 402, \"body\": {}", SALDO_PROVIDER_ERROR_PAYMENT_DECLINED,
+      SALDO_PROVIDER_FAILURE_NEEDS_ATTENTION },
+    { "\"http\": 200, \"body\": {\"error_code\": \"insufficient_funds\"}",
+      SALDO_PROVIDER_ERROR_INSUFFICIENT_FUNDS, SALDO_PROVIDER_FAILURE_NEEDS_ATTENTION },
+    { "\"http\": 403, \"body\": \"forbidden\"", SALDO_PROVIDER_ERROR_AUTH_FAILED,
+      SALDO_PROVIDER_FAILURE_NEEDS_ATTENTION },
+    { "\"http\": 503, \"count\": 3", SALDO_PROVIDER_ERROR_UNAVAILABLE,
+      SALDO_PROVIDER_FAILURE_UNREACHABLE },
+    { "\"http\": 200, \"body\": {\"balance\": \"12.505\", \"currency\": \"USD\"}",
+      SALDO_PROVIDER_ERROR_PROTOCOL, SALDO_PROVIDER_FAILURE_OTHER },
+    { "\"http\": 200, \"body\": {\"balance\": \"12.50\"}",
+      SALDO_PROVIDER_ERROR_PROTOCOL, SALDO_PROVIDER_FAILURE_OTHER },
+    { "\"http\": 404, \"body\": \"no\"", SALDO_PROVIDER_ERROR_PROTOCOL,
+      SALDO_PROVIDER_FAILURE_OTHER },
+  };
+
+  saldo_fake_fault (fx->fake, "{\"op\": \"config\", \"hook_funds\": 123.45}");
+  acct = saldo_test_account (provider, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (acct->funds, ==, 12345);
+  g_assert_cmpstr (acct->currency, ==, "PEN");
+  g_assert_cmpint (saldo_fake_counter (fx->fake, "hook_account_requests"), ==, 1);
+  g_assert_cmpint (saldo_fake_counter (fx->fake, "hmac_failures"), ==, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(SaldoProviderAccount) failed = NULL;
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *fault = g_strdup_printf ("{\"op\": \"fault\", \"path\": \"/hook/account\", "
+                                                "\"action\": \"status\", %s}", cases[i].fault);
+
+      saldo_fake_fault (fx->fake, fault);
+      failed = saldo_test_account (provider, &local_error);
+      g_assert_null (failed);
+      g_assert_error (local_error, SALDO_PROVIDER_ERROR, (gint) cases[i].code);
+      g_assert_cmpint (saldo_provider_failure_classify (local_error), ==, cases[i].failure);
+      saldo_test_assert_secret_free (local_error, SECRET);
+    }
+
+  /* A wrong secret is refused by the backend: rejected credentials. */
+  g_clear_pointer (&acct, saldo_provider_account_free);
+  saldo_fake_fault (fx->fake, "{\"op\": \"config\", \"hmac_secret\": \"rotated\"}");
+  acct = saldo_test_account (provider, &error);
+  g_assert_null (acct);
+  g_assert_cmpstr (saldo_provider_attention_reason (error), ==, "credentials-rejected");
+  g_clear_error (&error);
+
+  /* Without AccountUrl= there is nothing to ask, and nothing is asked. */
+  acct = saldo_test_account (without, &error);
+  g_assert_null (acct);
+  g_assert_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_SUPPORTED);
+  g_assert_cmpint (saldo_provider_failure_classify (error), ==, SALDO_PROVIDER_FAILURE_OTHER);
+  /* the first, one per case (the 503 asked three times), the rotated secret */
+  g_assert_cmpint (saldo_fake_counter (fx->fake, "hook_account_requests"), ==,
+                   1 + G_N_ELEMENTS (cases) + 2 + 1);
 }
 
 /* Runs with TimeoutSec=1. */
@@ -255,6 +394,8 @@ test_config_errors (Fixture *fx, gconstpointer data)
     { "[Provider]\nType=http\nUrl=https://example.com/topup\nSecretFile=loose\n", "chmod 600" },
     { "[Provider]\nType=http\nUrl=https://example.com/topup\nSecretFile=hook.secret\n"
       "CaFile=/nonexistent/ca.pem\n", "CaFile" },
+    { "[Provider]\nType=http\nUrl=https://example.com/topup\nSecretFile=hook.secret\n"
+      "AccountUrl=http://example.com/account\n", "AccountUrl=" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -298,6 +439,7 @@ main (int argc, char **argv)
   ADD ("unknown-outcomes", test_unknown_outcomes, "1");
   ADD ("pending-and-lookup", test_pending_and_lookup, NULL);
   ADD ("config-errors", test_config_errors, NULL);
+  ADD ("account", test_account, NULL);
 #undef ADD
   return g_test_run ();
 }

@@ -162,16 +162,33 @@ test_token_refresh (Fixture *fx, gconstpointer data)
 }
 
 static void
+assert_class (const GError *error, SaldoProviderFailure failure, const char *reason)
+{
+  g_assert_nonnull (error);
+  g_assert_cmpstr (saldo_provider_failure_to_string (saldo_provider_failure_classify (error)), ==,
+                   saldo_provider_failure_to_string (failure));
+  g_assert_cmpstr (saldo_provider_attention_reason (error), ==, reason);
+}
+
+static void
 test_error_mapping (Fixture *fx, gconstpointer data)
 {
   const struct {
     const char *error_code;
     SaldoProviderError expected;
+    SaldoProviderFailure failure;
+    const char *reason;
   } cases[] = {
-    { "INSUFFICIENT_BALANCE", SALDO_PROVIDER_ERROR_INSUFFICIENT_FUNDS },
-    { "PHONE_RECENTLY_RECHARGED", SALDO_PROVIDER_ERROR_RECENTLY_RECHARGED },
-    { "INVALID_AMOUNT_FOR_OPERATOR", SALDO_PROVIDER_ERROR_INVALID_AMOUNT },
-    { "TRANSACTION_CANNOT_BE_PROCESSED_AT_THE_MOMENT", SALDO_PROVIDER_ERROR_REJECTED },
+    { "INSUFFICIENT_BALANCE", SALDO_PROVIDER_ERROR_INSUFFICIENT_FUNDS,
+      SALDO_PROVIDER_FAILURE_NEEDS_ATTENTION, "insufficient-funds" },
+    { "PHONE_RECENTLY_RECHARGED", SALDO_PROVIDER_ERROR_RECENTLY_RECHARGED,
+      SALDO_PROVIDER_FAILURE_OTHER, NULL },
+    { "INVALID_AMOUNT_FOR_OPERATOR", SALDO_PROVIDER_ERROR_INVALID_AMOUNT,
+      SALDO_PROVIDER_FAILURE_OTHER, NULL },
+    { "TRANSACTION_CANNOT_BE_PROCESSED_AT_THE_MOMENT", SALDO_PROVIDER_ERROR_UNAVAILABLE,
+      SALDO_PROVIDER_FAILURE_UNREACHABLE, NULL },
+    { "MAX_DAILY_TRANSACTION_COUNT_REACHED", SALDO_PROVIDER_ERROR_REJECTED,
+      SALDO_PROVIDER_FAILURE_OTHER, NULL },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -188,6 +205,7 @@ test_error_mapping (Fixture *fx, gconstpointer data)
       g_assert_no_error (error);
       g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_FAILED);
       g_assert_error (result->error, SALDO_PROVIDER_ERROR, (gint) cases[i].expected);
+      assert_class (result->error, cases[i].failure, cases[i].reason);
       g_assert_cmpstr (result->error_code, ==, cases[i].error_code);
       g_assert_cmpuint (saldo_fake_charges (fx->fake, req->reference), ==, 0);
     }
@@ -516,6 +534,161 @@ test_invalid_request (Fixture *fx, gconstpointer data)
   g_assert_cmpint (saldo_fake_counter (fx->fake, "token_requests"), ==, 0);
 }
 
+static SaldoProviderAccount *
+account (Fixture *fx, GError **error)
+{
+  SaldoProviderAccount *result = saldo_test_account (fx->provider, error);
+
+  if (error != NULL)
+    assert_no_secret (*error);
+  return result;
+}
+
+static void
+test_account (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(SaldoProviderAccount) before = NULL;
+  g_autoptr(SaldoProviderAccount) after = NULL;
+  g_autoptr(SaldoTopUpRequest) req = new_request ("PEN", 3700);
+  g_autoptr(SaldoTopUpResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  saldo_fake_fault (fx->fake, "{\"op\": \"config\", \"funds\": 25.5}");
+  before = account (fx, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (before->funds, ==, 2550);
+  g_assert_cmpstr (before->currency, ==, "USD");
+  g_assert_cmpint (saldo_fake_counter (fx->fake, "account_requests"), ==, 1);
+
+  /* S/ 37.00 costs USD 10.00 of the account. */
+  result = top_up (fx, req, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_SUCCEEDED);
+  after = account (fx, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (after->funds, ==, 1550);
+
+  /* An expired token is renewed, as for any other call. */
+  g_clear_pointer (&after, saldo_provider_account_free);
+  saldo_fake_fault (fx->fake, "{\"op\": \"expire_tokens\"}");
+  after = account (fx, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (after->funds, ==, 1550);
+  g_assert_cmpint (saldo_fake_counter (fx->fake, "token_requests"), ==, 2);
+}
+
+/* Each failure a Reloadly account can meet, and what it asks of the owner. */
+static void
+test_failure_classes (Fixture *fx, gconstpointer data)
+{
+  const struct {
+    const char *fault;
+    SaldoProviderError code;
+    SaldoProviderFailure failure;
+    const char *reason;
+  } account_cases[] = {
+    { "\"action\": \"status\", \"http\": 503, \"count\": 3", SALDO_PROVIDER_ERROR_UNAVAILABLE,
+      SALDO_PROVIDER_FAILURE_UNREACHABLE, NULL },
+    { "\"action\": \"status\", \"http\": 429", SALDO_PROVIDER_ERROR_UNAVAILABLE,
+      SALDO_PROVIDER_FAILURE_UNREACHABLE, NULL },
+    { "\"action\": \"error\", \"http\": 403, \"errorCode\": \"INVALID_CREDENTIALS\"",
+      SALDO_PROVIDER_ERROR_AUTH_FAILED, SALDO_PROVIDER_FAILURE_NEEDS_ATTENTION,
+      "credentials-rejected" },
+    { "\"action\": \"status\", \"http\": 200, \"body\": {\"balance\": \"lots\"}",
+      SALDO_PROVIDER_ERROR_PROTOCOL, SALDO_PROVIDER_FAILURE_OTHER, NULL },
+    { "\"action\": \"status\", \"http\": 200, "
+      "\"body\": {\"balance\": 12.5, \"currencyCode\": \"XYZ\"}",
+      SALDO_PROVIDER_ERROR_PROTOCOL, SALDO_PROVIDER_FAILURE_OTHER, NULL },
+    { "\"action\": \"status\", \"http\": 404, \"body\": \"<html>no</html>\"",
+      SALDO_PROVIDER_ERROR_PROTOCOL, SALDO_PROVIDER_FAILURE_OTHER, NULL },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (account_cases); i++)
+    {
+      g_autoptr(SaldoProviderAccount) acct = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *fault = g_strdup_printf ("{\"op\": \"fault\", \"path\": "
+                                                "\"/accounts/balance\", %s}",
+                                                account_cases[i].fault);
+
+      saldo_fake_fault (fx->fake, fault);
+      acct = account (fx, &error);
+      g_assert_null (acct);
+      g_assert_error (error, SALDO_PROVIDER_ERROR, (gint) account_cases[i].code);
+      assert_class (error, account_cases[i].failure, account_cases[i].reason);
+    }
+  /* The account really running dry, as Reloadly reports it. */
+  {
+    g_autoptr(SaldoTopUpRequest) req = new_request ("USD", 1000);
+    g_autoptr(SaldoTopUpResult) result = NULL;
+    g_autoptr(SaldoProviderAccount) acct = NULL;
+    g_autoptr(GError) error = NULL;
+
+    saldo_fake_fault (fx->fake, "{\"op\": \"config\", \"funds\": 9.99}");
+    result = top_up (fx, req, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_FAILED);
+    assert_class (result->error, SALDO_PROVIDER_FAILURE_NEEDS_ATTENTION, "insufficient-funds");
+    g_assert_cmpstr (result->error_code, ==, "INSUFFICIENT_BALANCE");
+    g_assert_cmpuint (saldo_fake_charges (fx->fake, NULL), ==, 0);
+    acct = account (fx, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (acct->funds, ==, 999);
+  }
+
+  /* Credentials Reloadly no longer accepts: top-ups and the account alike. */
+  {
+    g_autoptr(SaldoTopUpRequest) req = new_request ("PEN", 500);
+    g_autoptr(SaldoTopUpResult) result = NULL;
+    g_autoptr(SaldoProviderAccount) acct = NULL;
+    g_autoptr(GError) error = NULL;
+
+    saldo_fake_fault (fx->fake, "{\"op\": \"config\", \"client_secret\": \"rotated\"}");
+    saldo_fake_fault (fx->fake, "{\"op\": \"expire_tokens\"}");
+    acct = account (fx, &error);
+    g_assert_null (acct);
+    assert_class (error, SALDO_PROVIDER_FAILURE_NEEDS_ATTENTION, "credentials-rejected");
+    g_clear_error (&error);
+    result = top_up (fx, req, &error);
+    g_assert_null (result);
+    assert_class (error, SALDO_PROVIDER_FAILURE_NEEDS_ATTENTION, "credentials-rejected");
+  }
+}
+
+/* Nobody listening: unreachable, for the account as for a top-up. */
+static void
+test_account_unreachable (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GSocket) sock = NULL;
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(SaldoProvider) provider = NULL;
+  g_autoptr(SaldoProviderAccount) acct = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *config = NULL;
+  guint port;
+
+  sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_socket_bind (sock, addr, TRUE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (sock, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  config = g_strdup_printf ("[Provider]\nType=reloadly\nClientId=" CLIENT "\n"
+                            "ClientSecretFile=secret\n"
+                            "AuthUrl=https://127.0.0.1:%u/oauth/token\n"
+                            "ApiUrl=https://127.0.0.1:%u\nCaFile=%s\n",
+                            port, port, fx->fake->ca);
+  provider = saldo_test_new_provider (SALDO_TYPE_PROVIDER_RELOADLY, "down", config, fx->dir,
+                                      &error);
+  g_assert_no_error (error);
+  acct = saldo_test_account (provider, &error);
+  g_assert_null (acct);
+  g_assert_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_TRANSPORT);
+  assert_class (error, SALDO_PROVIDER_FAILURE_UNREACHABLE, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -541,6 +714,9 @@ main (int argc, char **argv)
   ADD ("config-errors", test_config_errors, NULL);
   ADD ("credentials-directory", test_credentials_directory, NULL);
   ADD ("invalid-request", test_invalid_request, NULL);
+  ADD ("account", test_account, NULL);
+  ADD ("failure-classes", test_failure_classes, NULL);
+  ADD ("account-unreachable", test_account_unreachable, NULL);
 #undef ADD
   return g_test_run ();
 }

@@ -23,13 +23,14 @@ struct _SaldoProviderCommand
 
   char          **argv;       /* Program= followed by Arguments= */
   double          timeout_sec;
+  gboolean        account;    /* Account=: the program answers SALDO_ACTION=account */
 };
 
 G_DEFINE_TYPE (SaldoProviderCommand, saldo_provider_command, SALDO_TYPE_PROVIDER)
 
 typedef struct {
-  SaldoTopUpRequest *req;        /* NULL for a lookup */
-  char              *reference;
+  SaldoTopUpRequest *req;        /* NULL for a lookup or the account query */
+  char              *reference;  /* NULL for the account query */
   GSubprocess       *proc;
   GPid               pid;
   GSource           *timeout;
@@ -134,6 +135,19 @@ communicate_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     reason = g_error_new (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_TRANSPORT,
                           "%s was killed because the request was cancelled", self->argv[0]);
 
+  if (reason == NULL && run->reference == NULL)
+    {
+      SaldoProviderAccount *account;
+
+      data = out != NULL ? g_bytes_get_data (out, &len) : NULL;
+      account = saldo_provider_account_reply_parse (data != NULL ? data : "", len, &parse_error);
+      if (account != NULL)
+        g_task_return_pointer (task, account, (GDestroyNotify) saldo_provider_account_free);
+      else
+        g_task_return_new_error (task, SALDO_PROVIDER_ERROR, parse_error->code,
+                                 "%s (account query): %s", self->argv[0], parse_error->message);
+      return;
+    }
   if (reason == NULL)
     {
       data = out != NULL ? g_bytes_get_data (out, &len) : NULL;
@@ -199,7 +213,8 @@ start (SaldoProviderCommand *self,
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
                                         G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  set_env (launcher, "SALDO_ACTION", run->req != NULL ? "topup" : "lookup");
+  set_env (launcher, "SALDO_ACTION",
+           run->req != NULL ? "topup" : run->reference != NULL ? "lookup" : "account");
   set_env (launcher, "SALDO_REFERENCE", run->reference);
   set_env (launcher, "SALDO_PROVIDER", saldo_provider_get_id (SALDO_PROVIDER (self)));
   if (run->req != NULL)
@@ -268,6 +283,30 @@ saldo_provider_command_lookup_async (SaldoProvider       *provider,
          saldo_provider_command_lookup_async);
 }
 
+/* Only asked of programs whose file says they answer it: one written
+ * before the account query may take any action but "lookup" for a top-up. */
+static void
+saldo_provider_command_account_async (SaldoProvider       *provider,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  SaldoProviderCommand *self = SALDO_PROVIDER_COMMAND (provider);
+
+  if (!self->account)
+    {
+      g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+      g_task_set_source_tag (task, saldo_provider_command_account_async);
+      g_task_return_new_error (task, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_SUPPORTED,
+                               "Provider “%s” has no Account=true, so its funds are not known",
+                               saldo_provider_get_id (provider));
+      return;
+    }
+  start (self, g_new0 (Run, 1), cancellable, callback, user_data,
+         saldo_provider_command_account_async);
+}
+
 static gboolean
 saldo_provider_command_configure (SaldoProvider  *provider,
                                   GKeyFile       *kf,
@@ -280,6 +319,7 @@ saldo_provider_command_configure (SaldoProvider  *provider,
   g_auto(GStrv) args = NULL;
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   double timeout = DEFAULT_TIMEOUT_SEC;
+  gboolean account = FALSE;
 
   if (program == NULL || !g_path_is_absolute (program))
     {
@@ -324,12 +364,26 @@ saldo_provider_command_configure (SaldoProvider  *provider,
         }
     }
 
+  if (g_key_file_has_key (kf, SALDO_PROVIDER_GROUP, "Account", NULL))
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      account = g_key_file_get_boolean (kf, SALDO_PROVIDER_GROUP, "Account", &local_error);
+      if (local_error != NULL)
+        {
+          g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
+                               "Account= must be true or false");
+          return FALSE;
+        }
+    }
+
   g_strv_builder_add (builder, program);
   if (args != NULL)
     g_strv_builder_addv (builder, (const char **) args);
   g_strfreev (self->argv);
   self->argv = g_strv_builder_end (builder);
   self->timeout_sec = timeout;
+  self->account = account;
   return TRUE;
 }
 
@@ -362,6 +416,7 @@ saldo_provider_command_class_init (SaldoProviderCommandClass *klass)
   provider_class->configure = saldo_provider_command_configure;
   provider_class->top_up_async = saldo_provider_command_top_up_async;
   provider_class->lookup_async = saldo_provider_command_lookup_async;
+  provider_class->account_async = saldo_provider_command_account_async;
   provider_class->describe = saldo_provider_command_describe;
 }
 

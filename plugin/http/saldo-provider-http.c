@@ -13,8 +13,9 @@
 
 /* A JSON webhook for the owner's own payment backend. The backend is told
  * the reference as Idempotency-Key and can check X-Saldo-Signature, an
- * HMAC-SHA256 of the exact body (for lookups: of the reference) under the
- * shared secret. Requests run in a GTask worker thread; see saldo-http.c. */
+ * HMAC-SHA256 of the exact body (for lookups: of the reference; for the
+ * account query: of AccountUrl= as written) under the shared secret.
+ * Requests run in a GTask worker thread; see saldo-http.c. */
 
 struct _SaldoProviderHttp
 {
@@ -23,6 +24,7 @@ struct _SaldoProviderHttp
   SaldoHttp     *http;
   char          *url;
   char          *status_url;   /* with a {reference} placeholder, or NULL */
+  char          *account_url;  /* answers {balance, currency}, or NULL */
   char          *secret;
 };
 
@@ -119,6 +121,41 @@ do_top_up (SaldoProvider            *provider,
                    response->status);
       return NULL;
     }
+  if (response->status == 402)
+    {
+      /* Payment Required: the backend's payment was refused, so nothing
+       * was charged; its body may say how (insufficient_funds,
+       * expired_card...), else it is a declined payment. */
+      data = g_bytes_get_data (response->body, &len);
+      result = saldo_provider_reply_parse (data, len, req->reference, req, NULL);
+      if (result != NULL && (result->status == SALDO_TOP_UP_STATUS_SUCCEEDED ||
+                             result->status == SALDO_TOP_UP_STATUS_PENDING))
+        {
+          g_autofree char *status = g_strdup (saldo_top_up_status_to_string (result->status));
+
+          saldo_top_up_result_free (result);
+          return unknown_result (req, g_error_new (SALDO_PROVIDER_ERROR,
+                                                   SALDO_PROVIDER_ERROR_PROTOCOL,
+                                                   "The payment backend answered HTTP 402 "
+                                                   "with status “%s”; the outcome is unknown",
+                                                   status));
+        }
+      if (result != NULL)
+        {
+          if (g_error_matches (result->error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_REJECTED))
+            {
+              g_clear_error (&result->error);
+              result->error = g_error_new_literal (SALDO_PROVIDER_ERROR,
+                                                   SALDO_PROVIDER_ERROR_PAYMENT_DECLINED,
+                                                   "The payment backend's payment was declined "
+                                                   "(HTTP 402)");
+            }
+          return result;
+        }
+      g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PAYMENT_DECLINED,
+                           "The payment backend's payment was declined (HTTP 402)");
+      return NULL;
+    }
   if (response->status == 409)
     return unknown_result (req, g_error_new_literal (SALDO_PROVIDER_ERROR,
                                                      SALDO_PROVIDER_ERROR_DUPLICATE_REFERENCE,
@@ -204,6 +241,96 @@ do_lookup (SaldoProvider      *provider,
   return saldo_provider_reply_parse (data, len, reference, NULL, error);
 }
 
+SaldoProviderAccount *
+saldo_provider_http_parse_account (const SaldoHttpResponse  *response,
+                                   GError                  **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  SaldoProviderAccount *account;
+  const char *data;
+  gsize len = 0;
+
+  data = response->body != NULL ? g_bytes_get_data (response->body, &len) : NULL;
+  if (response->status == 200)
+    {
+      account = saldo_provider_account_reply_parse (data, len, &local_error);
+      if (account != NULL)
+        return account;
+      /* A 200 that names an error is that error; one that cannot be read
+       * says nothing about the account. */
+      if (g_error_matches (local_error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL))
+        g_prefix_error (&local_error, "The payment backend's account reply cannot be understood: ");
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  /* The backend's own error code, where it gave one, says the most. */
+  if (response->status >= 400 && response->status < 500)
+    {
+      account = saldo_provider_account_reply_parse (data, len, &local_error);
+      g_assert (account == NULL || local_error == NULL);
+      g_clear_pointer (&account, saldo_provider_account_free);
+      if (local_error != NULL &&
+          !g_error_matches (local_error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL) &&
+          !g_error_matches (local_error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_REJECTED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+    }
+  if (response->status == 401 || response->status == 403)
+    g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_AUTH_FAILED,
+                 "The payment backend refused our signature (HTTP %ld); check SecretFile=",
+                 response->status);
+  else if (response->status == 402)
+    g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PAYMENT_DECLINED,
+                         "The payment backend's payment was declined (HTTP 402)");
+  else if (response->status == 429 || response->status >= 500)
+    g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_UNAVAILABLE,
+                 "The payment backend is unavailable (HTTP %ld)", response->status);
+  else
+    g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
+                 "The payment backend answered the account query with HTTP %ld",
+                 response->status);
+  return NULL;
+}
+
+static SaldoProviderAccount *
+do_account (SaldoProvider  *provider,
+            GCancellable   *cancellable,
+            GError        **error)
+{
+  SaldoProviderHttp *self = SALDO_PROVIDER_HTTP (provider);
+  g_autofree char *signature = NULL;
+  g_autoptr(SaldoHttpResponse) response = NULL;
+  const char *headers[] = { "Accept: application/json", NULL, NULL };
+  gboolean sent;
+
+  if (self->account_url == NULL)
+    {
+      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_SUPPORTED,
+                   "Provider “%s” has no AccountUrl=, so its funds are not known",
+                   saldo_provider_get_id (provider));
+      return NULL;
+    }
+  signature = saldo_provider_http_sign (self->secret, self->account_url,
+                                        strlen (self->account_url));
+  headers[1] = signature;
+  response = saldo_http_request (self->http, "GET", self->account_url, headers, NULL,
+                                 SALDO_HTTP_FLAGS_IDEMPOTENT, &sent, cancellable, error);
+  if (response == NULL)
+    return NULL;
+  return saldo_provider_http_parse_account (response, error);
+}
+
+static void
+saldo_provider_http_account_async (SaldoProvider       *provider,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  saldo_provider_account_in_thread (provider, do_account, cancellable, callback, user_data);
+}
+
 static void
 saldo_provider_http_top_up_async (SaldoProvider       *provider,
                                   SaldoTopUpRequest   *req,
@@ -233,6 +360,7 @@ saldo_provider_http_configure (SaldoProvider  *provider,
   SaldoProviderHttp *self = SALDO_PROVIDER_HTTP (provider);
   g_autofree char *url = g_key_file_get_string (kf, SALDO_PROVIDER_GROUP, "Url", NULL);
   g_autofree char *status_url = g_key_file_get_string (kf, SALDO_PROVIDER_GROUP, "StatusUrl", NULL);
+  g_autofree char *account_url = g_key_file_get_string (kf, SALDO_PROVIDER_GROUP, "AccountUrl", NULL);
   char *secret;
 
   if (url == NULL)
@@ -257,6 +385,11 @@ saldo_provider_http_configure (SaldoProvider  *provider,
       if (!saldo_http_check_url (probe, error))
         return FALSE;
     }
+  if (account_url != NULL && !saldo_http_check_url (account_url, error))
+    {
+      g_prefix_error (error, "AccountUrl=: ");
+      return FALSE;
+    }
   if (!saldo_http_configure (self->http, kf, config_dir, error))
     return FALSE;
   secret = saldo_secret_load (saldo_provider_get_id (provider), kf, "SecretFile",
@@ -270,6 +403,8 @@ saldo_provider_http_configure (SaldoProvider  *provider,
   self->url = g_steal_pointer (&url);
   g_free (self->status_url);
   self->status_url = g_steal_pointer (&status_url);
+  g_free (self->account_url);
+  self->account_url = g_steal_pointer (&account_url);
   return TRUE;
 }
 
@@ -290,6 +425,7 @@ saldo_provider_http_finalize (GObject *object)
   saldo_secret_free (self->secret);
   g_free (self->url);
   g_free (self->status_url);
+  g_free (self->account_url);
   saldo_http_free (self->http);
   G_OBJECT_CLASS (saldo_provider_http_parent_class)->finalize (object);
 }
@@ -305,6 +441,7 @@ saldo_provider_http_class_init (SaldoProviderHttpClass *klass)
   provider_class->configure = saldo_provider_http_configure;
   provider_class->top_up_async = saldo_provider_http_top_up_async;
   provider_class->lookup_async = saldo_provider_http_lookup_async;
+  provider_class->account_async = saldo_provider_http_account_async;
   provider_class->describe = saldo_provider_http_describe;
 }
 

@@ -147,6 +147,8 @@ static const struct {
     "Reloadly rejected the access token" },
   { "INVALID_CREDENTIALS", SALDO_PROVIDER_ERROR_AUTH_FAILED,
     "Reloadly refused the client credentials; check ClientId= and the secret" },
+  { "TRANSACTION_CANNOT_BE_PROCESSED_AT_THE_MOMENT", SALDO_PROVIDER_ERROR_UNAVAILABLE,
+    "Reloadly cannot process transactions at the moment" },
 };
 
 static GError *
@@ -184,8 +186,15 @@ saldo_provider_reloadly_parse_token (const SaldoHttpResponse  *response,
   const char *token;
   double expires_in = 0;
 
-  if (response->status == 401 || response->status == 403 ||
-      (response->status >= 400 && response->status < 500))
+  /* Too many requests and server errors pass; any other refusal is about
+   * the credentials. */
+  if (response->status == 429 || response->status >= 500)
+    {
+      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_UNAVAILABLE,
+                   "The Reloadly token endpoint is unavailable (HTTP %ld)", response->status);
+      return NULL;
+    }
+  if (response->status >= 400 && response->status < 500)
     {
       g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_AUTH_FAILED,
                    "Reloadly refused the client credentials (HTTP %ld%s%s); "
@@ -328,6 +337,63 @@ api_request (SaldoProviderReloadly  *self,
       return g_steal_pointer (&response);
     }
   g_assert_not_reached ();
+}
+
+/* ---- account ---- */
+
+SaldoProviderAccount *
+saldo_provider_reloadly_parse_account (const SaldoHttpResponse  *response,
+                                       GError                  **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *obj = parse_object (response->body, parser);
+  const char *currency = get_string (obj, "currencyCode");
+  double balance = 0;
+  gint64 funds = 0;
+
+  if (response->status == 200)
+    {
+      if (!saldo_currency_is_valid (currency) || !get_number (obj, "balance", &balance) ||
+          !saldo_money_from_double (balance, currency, &funds))
+        {
+          g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
+                               "Reloadly's account balance reply has no usable balance and "
+                               "currencyCode");
+          return NULL;
+        }
+      return saldo_provider_account_new (funds, currency);
+    }
+  if (response->status >= 400 && response->status < 500 && get_string (obj, "errorCode") != NULL)
+    {
+      g_propagate_error (error, error_for_code (get_string (obj, "errorCode"),
+                                                get_string (obj, "message"), response->status));
+      return NULL;
+    }
+  if (response->status == 401 || response->status == 403)
+    g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_AUTH_FAILED,
+                 "Reloadly refused access to the account (HTTP %ld)", response->status);
+  else if (response->status == 429 || response->status >= 500)
+    g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_UNAVAILABLE,
+                 "Reloadly is unavailable (HTTP %ld)", response->status);
+  else
+    g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
+                 "Reloadly answered the account balance query with HTTP %ld", response->status);
+  return NULL;
+}
+
+static SaldoProviderAccount *
+do_account (SaldoProvider  *provider,
+            GCancellable   *cancellable,
+            GError        **error)
+{
+  g_autoptr(SaldoHttpResponse) response = NULL;
+  gboolean sent;
+
+  response = api_request (SALDO_PROVIDER_RELOADLY (provider), "GET", "/accounts/balance", NULL,
+                          SALDO_HTTP_FLAGS_IDEMPOTENT, &sent, cancellable, error);
+  if (response == NULL)
+    return NULL;
+  return saldo_provider_reloadly_parse_account (response, error);
 }
 
 /* ---- operator ---- */
@@ -675,6 +741,15 @@ saldo_provider_reloadly_lookup_async (SaldoProvider       *provider,
   saldo_provider_lookup_in_thread (provider, reference, do_lookup, cancellable, callback, user_data);
 }
 
+static void
+saldo_provider_reloadly_account_async (SaldoProvider       *provider,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  saldo_provider_account_in_thread (provider, do_account, cancellable, callback, user_data);
+}
+
 static gboolean
 saldo_provider_reloadly_configure (SaldoProvider  *provider,
                                    GKeyFile       *kf,
@@ -776,6 +851,7 @@ saldo_provider_reloadly_class_init (SaldoProviderReloadlyClass *klass)
   provider_class->configure = saldo_provider_reloadly_configure;
   provider_class->top_up_async = saldo_provider_reloadly_top_up_async;
   provider_class->lookup_async = saldo_provider_reloadly_lookup_async;
+  provider_class->account_async = saldo_provider_reloadly_account_async;
   provider_class->describe = saldo_provider_reloadly_describe;
 }
 

@@ -13,7 +13,8 @@ G_DECLARE_FINAL_TYPE (SaldoProviderReloadly, saldo_provider_reloadly,
 /* Reply decoders, no I/O.  The token of a token endpoint reply and how long
  * to keep it (usec); the outcome of a POST /topups reply (never NULL: what
  * cannot be read is UNKNOWN); the transaction for @reference in a reports
- * page. */
+ * page; the account's funds from GET /accounts/balance ({balance,
+ * currencyCode}) or the error its status and errorCode stand for. */
 char             *saldo_provider_reloadly_parse_token  (const SaldoHttpResponse  *response,
                                                         gint64                   *out_lifetime,
                                                         GError                  **error);
@@ -22,5 +23,7 @@ SaldoTopUpResult *saldo_provider_reloadly_parse_top_up (const SaldoTopUpRequest 
 SaldoTopUpResult *saldo_provider_reloadly_parse_report (const char               *reference,
                                                         const SaldoHttpResponse  *response,
                                                         GError                  **error);
+SaldoProviderAccount *saldo_provider_reloadly_parse_account (const SaldoHttpResponse  *response,
+                                                             GError                  **error);
 
 G_END_DECLS

@@ -4,8 +4,9 @@
  * libFuzzer target for what top-up providers answer: the http provider's
  * top-up reply and status reply (one schema, read with and without the
  * request), and Reloadly's top-up reply, transaction reports page and token
- * reply.  The first input byte picks the HTTP status, the rest is the body
- * as it came (not NUL-terminated, maybe not UTF-8).
+ * reply, and the account replies (the http/command schema and Reloadly's
+ * /accounts/balance).  The first input byte picks the HTTP status, the rest
+ * is the body as it came (not NUL-terminated, maybe not UTF-8).
  *
  * Whatever the body, a reply gives a result or a provider error, never
  * both; a refusal or an unclear outcome always carries its reason; amounts
@@ -17,6 +18,7 @@
 #include <sanitizer/lsan_interface.h>
 
 #include "fuzz-common.h"
+#include "http/saldo-provider-http.h"
 #include "reloadly/saldo-provider-reloadly.h"
 #include "saldo-money.h"
 #include "saldo-provider-reply.h"
@@ -24,7 +26,7 @@
 #define REFERENCE "saldo-7f3a9c2e-0001"
 
 static const long statuses[] = {
-  200, 201, 202, 204, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503, 302, 0,
+  200, 201, 202, 204, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503, 302, 0, 402,
 };
 
 static SaldoTopUpRequest *request;
@@ -78,6 +80,42 @@ check_http (const char *body,
       g_assert_true (error->domain == SALDO_PROVIDER_ERROR);
     }
   }
+}
+
+/* Funds in a valid currency, or a provider error: never both, never neither. */
+static void
+check_account (SaldoProviderAccount *account,
+               GError               *error)
+{
+  g_assert_true ((account == NULL) == (error != NULL));
+  if (account != NULL)
+    g_assert_true (saldo_currency_is_valid (account->currency));
+  else
+    g_assert_true (error->domain == SALDO_PROVIDER_ERROR);
+  saldo_provider_account_free (account);
+  g_clear_error (&error);
+}
+
+static void
+check_accounts (const char              *body,
+                gsize                    len,
+                const SaldoHttpResponse *response)
+{
+  GError *error = NULL;
+  SaldoProviderAccount *account;
+
+  account = saldo_provider_account_reply_parse (body, len, &error);
+  check_account (account, error);
+  error = NULL;
+  account = saldo_provider_http_parse_account (response, &error);
+  if (account != NULL)
+    g_assert_cmpint (response->status, ==, 200);
+  check_account (account, error);
+  error = NULL;
+  account = saldo_provider_reloadly_parse_account (response, &error);
+  if (account != NULL)
+    g_assert_cmpint (response->status, ==, 200);
+  check_account (account, error);
 }
 
 static void
@@ -179,6 +217,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
     __lsan_disable ();
   check_http (g_bytes_get_data (body, NULL), size - 1);
   check_reloadly (&response);
+  check_accounts (g_bytes_get_data (body, NULL), size - 1, &response);
   if (unchecked)
     __lsan_enable ();
   return 0;

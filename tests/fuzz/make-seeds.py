@@ -34,7 +34,7 @@ def write(target, name, data):
 # ---- provider-json: status selector, then the body ----------------------
 
 STATUS = {200: 0, 201: 1, 202: 2, 204: 3, 400: 4, 401: 5, 403: 6, 404: 7,
-          409: 8, 422: 9, 429: 10, 500: 11, 502: 12, 503: 13, 302: 14}
+          409: 8, 422: 9, 429: 10, 500: 11, 502: 12, 503: 13, 302: 14, 402: 16}
 
 
 def reply(name, status, body):
@@ -96,6 +96,12 @@ def provider_json():
     reply('status-no-currency', 200, {'status': 'succeeded', 'transaction_id': 'hook-7',
                                       'delivered_amount': '1000'})
     reply('reloadly-token-huge-expiry', 200, '{"access_token": "tok-1", "expires_in": 1e300}')
+    # Account queries: the http/command schema and Reloadly's /accounts/balance.
+    reply('account', 200, {'balance': '123.45', 'currency': 'PEN'})
+    reply('account-expired-card', 402, {'error_code': 'expired_card', 'message': '09/26'})
+    reply('reloadly-account', 200, {'balance': 550.75, 'currencyCode': 'USD',
+                                    'currencyName': 'US Dollar',
+                                    'updatedAt': '2026-01-05 10:22:31'})
 
 
 # ---- amount: currency selector, then the text ---------------------------
