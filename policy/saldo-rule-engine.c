@@ -591,6 +591,85 @@ trigger_threshold (const Ctx *ctx, const SaldoRule *rule, const char *label, Out
 }
 
 static TriggerResult
+trigger_forecast (const Ctx *ctx, const SaldoRule *rule, const char *label, Outcome *o)
+{
+  const SaldoLineState *line = ctx->line;
+  const char *cur = line->currency;
+  gint64 spend = MAX (line->spend_per_day, 0);
+  gint64 need;
+  gint64 projected;
+  g_autofree char *bal = NULL;
+  g_autofree char *thr = saldo_money_format (rule->threshold, cur);
+  g_autofree char *rate = NULL;
+
+  if (!line->spend_known)
+    {
+      TriggerResult tr = trigger_threshold (ctx, rule, label, o);
+      g_autofree char *why = o->reason;
+
+      /* the same as a threshold rule, and says why */
+      o->reason = g_strdup_printf ("%s (too little history to forecast the spending)", why);
+      return tr;
+    }
+  if (!line->balance_known)
+    {
+      o->reason = g_strdup_printf ("%s: the balance is not known", label);
+      return TRIGGER_NO;
+    }
+  if (line->balance_currency != NULL && g_strcmp0 (line->balance_currency, cur) != 0)
+    {
+      o->limit = SALDO_LIMIT_CURRENCY_MISMATCH;
+      o->reason = g_strdup_printf ("%s: the balance was read in %s but the line is in %s; "
+                                   "cannot compare it with %s",
+                                   label, line->balance_currency, cur, thr);
+      return TRIGGER_CANT;
+    }
+  bal = saldo_money_format (line->balance, cur);
+  rate = saldo_money_format (spend, cur);
+  /* spend × days cannot overflow: both are bounded (amounts by
+   * SALDO_AMOUNT_MAX, days by 90), but the line's numbers come from outside */
+  need = spend <= SALDO_AMOUNT_MAX ? spend * (gint64) rule->days_before : G_MAXINT64;
+  projected = sat_sub (line->balance, need);
+  if (line->balance < rule->threshold)
+    {
+      o->deficit = sat_sub (rule->threshold, projected);
+      o->reason = g_strdup_printf ("%s: the balance %s is below %s", label, bal, thr);
+      return TRIGGER_WANT;
+    }
+  if (projected < rule->threshold)
+    {
+      gint64 days_left = spend > 0 ? (line->balance - rule->threshold) / spend : 0;
+      g_autofree char *when = format_time (ctx, sat_add (ctx->now, days_left * DAY));
+
+      o->deficit = sat_sub (rule->threshold, projected);
+      o->reason = g_strdup_printf ("%s: at %s a day the balance %s would fall below %s "
+                                   "within %u days (about %s)",
+                                   label, rate, bal, thr, rule->days_before, when);
+      return TRIGGER_WANT;
+    }
+  if (spend == 0)
+    {
+      o->reason = g_strdup_printf ("%s: the line spends nothing a day; the balance %s stays "
+                                   "above %s", label, bal, thr);
+      return TRIGGER_NO;
+    }
+  /* balance - spend × (days + t) < threshold from t = (balance -
+   * threshold) / spend - days days on */
+  {
+    double t = ((double) line->balance - (double) rule->threshold) / (double) spend -
+               (double) rule->days_before;
+    gint64 until = sat_add (ctx->now, (gint64) MIN (t * DAY, (double) (G_MAXINT64 / 4)) + 1);
+    g_autofree char *until_str = format_time (ctx, until);
+
+    o->until = until;
+    o->reason = g_strdup_printf ("%s: at %s a day the balance %s stays above %s for more "
+                                 "than %u days; looking again at %s",
+                                 label, rate, bal, thr, rule->days_before, until_str);
+    return TRIGGER_WAIT;
+  }
+}
+
+static TriggerResult
 trigger_data (const Ctx *ctx, const SaldoRule *rule, const char *label, Outcome *o)
 {
   const SaldoLineState *line = ctx->line;
@@ -724,6 +803,7 @@ kind_rank (SaldoRuleKind kind)
     case SALDO_RULE_KIND_KEEP_ALIVE:
       return 0;
     case SALDO_RULE_KIND_THRESHOLD:
+    case SALDO_RULE_KIND_FORECAST:
       return 1;
     case SALDO_RULE_KIND_DATA:
       return 2;
@@ -1188,6 +1268,9 @@ saldo_rule_engine_decide_with (const SaldoEngineInput *in,
         {
         case SALDO_RULE_KIND_THRESHOLD:
           tr = trigger_threshold (&ctx, rule, label, o);
+          break;
+        case SALDO_RULE_KIND_FORECAST:
+          tr = trigger_forecast (&ctx, rule, label, o);
           break;
         case SALDO_RULE_KIND_DATA:
           tr = trigger_data (&ctx, rule, label, o);

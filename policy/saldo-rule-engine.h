@@ -63,6 +63,11 @@ G_BEGIN_DECLS
  *
  * Rule triggers
  *  - threshold:  balance known, in the line currency, and < threshold.
+ *  - forecast:   balance known, in the line currency, and either < threshold
+ *                or, with the line's spend per day known (saldo-forecast.h),
+ *                balance - days × spend per day < threshold; WAIT until the
+ *                projected moment that becomes true.  Without a known spend
+ *                per day (too little history) it acts as a threshold rule.
  *  - data:       data left known and < threshold bytes.
  *  - keep-alive: deadline = min(expiry, last_recharge + deactivation days);
  *                wanted from deadline - days_before days on, unless a spent
@@ -74,9 +79,10 @@ G_BEGIN_DECLS
  *                of this rule was created since; WAIT for the next otherwise.
  *
  * Several rules on a line: DISABLE_RULE first (lowest rule id).  Then the
- * rules that want a top-up are ranked: keep-alive, threshold, data,
- * schedule; within a kind the largest deficit first (threshold/data: how
- * far below; keep-alive/schedule: how long overdue), then the larger
+ * rules that want a top-up are ranked: keep-alive, threshold and forecast,
+ * data, schedule; within a rank the largest deficit first (threshold/data:
+ * how far below; forecast: how far below the projection falls;
+ * keep-alive/schedule: how long overdue), then the larger
  * amount, then the lower id.  The first candidate that passes every limit
  * wins (TOP_UP, or NEEDS_CONFIRMATION for confirm rules); if none passes,
  * the top-ranked candidate's BLOCKED (or WAIT, while a top-up is still
@@ -110,6 +116,8 @@ typedef struct {
   gboolean            data_known;
   gint64              last_recharge;      /* 0 = unknown */
   guint               deactivation_days;  /* 0 = carrier does not deactivate / unknown */
+  gboolean            spend_known;        /* spend_per_day is known (forecast rules) */
+  gint64              spend_per_day;      /* minor units of the line currency, >= 0 */
   const SaldoBalancePoint *readings;           /* last few balance readings, any order */
   gsize               n_readings;
 } SaldoLineState;

@@ -16,6 +16,7 @@ static const SaldoEnumName kind_names[] = {
   { SALDO_RULE_KIND_DATA,       "data" },
   { SALDO_RULE_KIND_KEEP_ALIVE, "keep-alive" },
   { SALDO_RULE_KIND_SCHEDULE,   "schedule" },
+  { SALDO_RULE_KIND_FORECAST,   "forecast" },
 };
 
 static const SaldoEnumName mode_names[] = {
@@ -333,6 +334,15 @@ saldo_rule_validate (const SaldoRule *rule, const char *line_currency, GError **
       if (rule->days_before < 1 || rule->days_before > 90)
         return invalid (error, "days-before: must be between 1 and 90, got %u",
                         rule->days_before);
+      break;
+    case SALDO_RULE_KIND_FORECAST:
+      if (rule->threshold <= 0)
+        return invalid (error, "below: must be greater than zero");
+      if (rule->threshold > SALDO_AMOUNT_MAX)
+        return invalid (error, "below: must be at most %" G_GINT64_FORMAT " minor units",
+                        SALDO_AMOUNT_MAX);
+      if (rule->days_before < 1 || rule->days_before > 90)
+        return invalid (error, "days: must be between 1 and 90, got %u", rule->days_before);
       break;
     case SALDO_RULE_KIND_SCHEDULE:
       if (rule->day != SALDO_RULE_DAY_LAST && (rule->day < 1 || rule->day > 28))

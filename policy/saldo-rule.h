@@ -28,6 +28,7 @@ typedef enum {
   SALDO_RULE_KIND_DATA,        /* "data": data left below N bytes → top up */
   SALDO_RULE_KIND_KEEP_ALIVE,  /* "keep-alive": N days before expiry/deactivation */
   SALDO_RULE_KIND_SCHEDULE,    /* "schedule": every month on day D */
+  SALDO_RULE_KIND_FORECAST,    /* "forecast": would fall below X within N days → top up */
 } SaldoRuleKind;
 
 typedef enum {
@@ -79,8 +80,8 @@ typedef struct {
   SaldoRuleMode  mode;
   gint64         amount;       /* minor units, > 0 */
   const char    *currency;     /* ISO 4217, must be the line's currency */
-  gint64         threshold;    /* threshold: minor units; data: bytes; both > 0 */
-  guint          days_before;  /* keep-alive: 1..90 */
+  gint64         threshold;    /* threshold, forecast: minor units; data: bytes; > 0 */
+  guint          days_before;  /* keep-alive: days before, forecast: days ahead; 1..90 */
   gint           day;          /* schedule: 1..28 or SALDO_RULE_DAY_LAST */
   guint          hour;         /* schedule: local hour of day, 0..23 */
   gint64         created;      /* schedule occurrences before this are not owed */
