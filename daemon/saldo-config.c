@@ -7,6 +7,7 @@
 
 #include "saldo-config.h"
 #include "saldo-error.h"
+#include "saldo-export-config.h"
 
 struct _SaldoConfig {
   GObject   parent_instance;
@@ -19,7 +20,7 @@ struct _SaldoConfig {
 
 G_DEFINE_TYPE (SaldoConfig, saldo_config, G_TYPE_OBJECT)
 
-static const char * const known_groups[] = { "Daemon", NULL };
+static const char * const known_groups[] = { "Daemon", "Mqtt", NULL };
 static const char * const known_daemon_keys[] = {
   "StateDirectory", "RefreshInterval", "UssdTimeout", "UssdAttempts", "UssdRetryDelay",
   "AuthorizationTimeout", "RefreshOnRegistration", "RegistrationRefreshMinInterval",
@@ -105,7 +106,8 @@ saldo_config_validate (SaldoConfig  *self,
     g_auto(GStrv) keys = g_key_file_get_keys (self->keyfile, "Daemon", NULL, NULL);
 
     for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
-      if (!g_strv_contains (known_daemon_keys, keys[i]))
+      if (!g_strv_contains (known_daemon_keys, keys[i]) &&
+          !g_strv_contains (saldo_export_daemon_keys, keys[i]))
         g_warning ("%s: unknown key [Daemon] %s ignored", self->path, keys[i]);
   }
   {
@@ -212,6 +214,17 @@ saldo_config_validate (SaldoConfig  *self,
     }
     g_free (self->settings.provider_info_file);
     self->settings.provider_info_file = g_steal_pointer (&file);
+  }
+
+  {
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
+    g_autoptr(SaldoExportSettings) export = saldo_export_settings_load (self->keyfile, self->path,
+                                                                        warnings, error);
+
+    if (export == NULL)
+      return FALSE;
+    for (guint i = 0; i < warnings->len; i++)
+      g_warning ("%s", (const char *) warnings->pdata[i]);
   }
 
   if (g_key_file_has_key (self->keyfile, "Daemon", "StateDirectory", NULL)) {

@@ -11,6 +11,7 @@
 #include "saldo-config.h"
 #include "saldo-daemon.h"
 #include "saldo-dbus-generated.h"
+#include "saldo-exporter.h"
 #include "saldo-ledger.h"
 #include "saldo-line.h"
 #include "saldo-modem-watcher.h"
@@ -59,6 +60,7 @@ struct _SaldoDaemon {
   const SaldoDaemonSettings *settings;
   guint                     schedule_id;
   gboolean                  serving;           /* owns the bus name: saldo_daemon_start () ran */
+  SaldoExporter            *exporter;          /* Prometheus file, MQTT; NULL = none */
 };
 
 

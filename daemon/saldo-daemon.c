@@ -325,6 +325,7 @@ saldo_daemon_add_line (SaldoDaemon *self,
                            G_CALLBACK (on_handle_get_balance_history), line, 0);
   g_signal_connect_object (iface, "handle-configure", G_CALLBACK (on_handle_configure), line, 0);
   saldo_daemon_topup_add_line (self, line);
+  saldo_exporter_add_line (self->exporter, line);
   g_hash_table_insert (self->lines_by_iccid, g_strdup (saldo_line_get_iccid (line)), g_object_ref (line));
   g_ptr_array_add (self->lines, g_object_ref (line));
   if (self->object_manager != NULL)
@@ -585,6 +586,8 @@ on_check_done (GObject      *source,
     saldo_daemon_record_reading (self, line, reading, TRUE);
   else if (error != NULL)
     saldo_dbus_line_set_last_error (saldo_line_get_dbus_line (line), error->message);
+  if (error != NULL)
+    saldo_exporter_refresh_failed (self->exporter, line);
   if (reading != NULL && error == NULL)
     saldo_daemon_topup_balance_read (self, line, reading);
   if (error != NULL)
@@ -703,6 +706,7 @@ saldo_daemon_refresh_line (SaldoDaemon           *self,
 
   if (error != NULL) {
     saldo_dbus_line_set_last_error (saldo_line_get_dbus_line (line), error->message);
+    saldo_exporter_refresh_failed (self->exporter, line);
     if (invocation != NULL) {
       saldo_error_to_dbus (&error);
       g_dbus_method_invocation_return_gerror (invocation, error);
@@ -1078,6 +1082,7 @@ on_sim_present (SaldoModemWatcher  *watcher,
     gboolean registered_now = is_registered (info) && !is_registered (previous_info);
 
     g_hash_table_insert (self->modem_info, g_strdup (modem_path), saldo_sim_info_copy (info));
+    saldo_exporter_set_roaming (self->exporter, line, g_strcmp0 (info->registration, "roaming") == 0);
     /* A modem that just registered is the moment to learn the balance, but
      * not more often than the configured minimum: registration can flap. */
     if (registered_now && self->settings->refresh_on_registration &&
@@ -1371,6 +1376,7 @@ saldo_daemon_start (SaldoDaemon *self)
   g_signal_connect (self->watcher, "notify::manager-running", G_CALLBACK (on_manager_running), self);
   saldo_modem_watcher_start (self->watcher);
   saldo_daemon_topup_start (self);
+  self->exporter = saldo_exporter_new (self->config, self->ledger, self->manager_iface, self->lines);
 }
 
 static void
@@ -1378,6 +1384,7 @@ saldo_daemon_dispose (GObject *object)
 {
   SaldoDaemon *self = SALDO_DAEMON (object);
 
+  g_clear_object (&self->exporter);
   g_clear_handle_id (&self->schedule_id, g_source_remove);
   saldo_daemon_topup_dispose (self);
   if (self->watcher != NULL)

@@ -21,6 +21,10 @@ struct _SaldoLedger {
 
 G_DEFINE_TYPE (SaldoLedger, saldo_ledger, G_TYPE_OBJECT)
 
+/* "changed": after every committed change, for those who show the ledger
+ * (the exports) and would otherwise have to poll it. */
+static guint changed_signal;
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
 #define REFERENCE_PREFIX "saldo-"
@@ -253,6 +257,7 @@ ledger_commit (SaldoLedger  *self,
     sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
     return FALSE;
   }
+  g_signal_emit (self, changed_signal, 0);
   return TRUE;
 }
 
@@ -1222,6 +1227,61 @@ saldo_ledger_list_events (SaldoLedger  *self,
   return TRUE;
 }
 
+static void
+tally_row_free (gpointer data)
+{
+  SaldoLedgerTallyRow *row = data;
+
+  g_free (row->currency);
+  g_free (row);
+}
+
+gboolean
+saldo_ledger_tally (SaldoLedger  *self,
+                    gboolean      waiting_now,
+                    GPtrArray   **rows_out,
+                    GError      **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (tally_row_free);
+  int rc;
+
+  g_return_val_if_fail (SALDO_IS_LEDGER (self), FALSE);
+
+  if (!ledger_prepare (self, waiting_now ?
+                       "SELECT line_id, state, currency, COUNT (*), SUM (amount), MIN (entered) FROM"
+                       " (SELECT t.line_id, t.state, t.currency, t.amount,"
+                       "   (SELECT MAX (e.time) FROM topup_events e WHERE e.topup_id = t.id"
+                       "    AND e.to_state = t.state AND e.from_state IS NOT t.state) AS entered"
+                       "  FROM topups t WHERE t.state IN ('planned', 'intent', 'sent', 'unknown'))"
+                       " GROUP BY line_id, state, currency ORDER BY line_id" :
+                       "SELECT t.line_id, r.state, t.currency, COUNT (*), SUM (t.amount), 0 FROM"
+                       " (SELECT DISTINCT topup_id, to_state AS state FROM topup_events) r"
+                       " JOIN topups t ON t.id = r.topup_id"
+                       " GROUP BY t.line_id, r.state, t.currency ORDER BY t.line_id",
+                       &stmt, error))
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+    SaldoLedgerTallyRow *row = g_new0 (SaldoLedgerTallyRow, 1);
+
+    g_ptr_array_add (rows, row);
+    row->line_id = sqlite3_column_int64 (stmt, 0);
+    if (!saldo_ledger_state_parse ((const char *) sqlite3_column_text (stmt, 1), &row->state)) {
+      g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE,
+                   "top-up ledger: unknown state '%s'", sqlite3_column_text (stmt, 1));
+      return FALSE;
+    }
+    row->currency = column_dup (stmt, 2);
+    row->count = (guint64) sqlite3_column_int64 (stmt, 3);
+    row->amount = sqlite3_column_int64 (stmt, 4);
+    row->since = sqlite3_column_int64 (stmt, 5);
+  }
+  if (rc != SQLITE_DONE)
+    return ledger_fail (self, "counting top-ups", error);
+  *rows_out = g_steal_pointer (&rows);
+  return TRUE;
+}
+
 gboolean
 saldo_ledger_to_rule_rows (SaldoLedger       *self,
                            gint64             since,
@@ -1462,6 +1522,8 @@ static void
 saldo_ledger_class_init (SaldoLedgerClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = saldo_ledger_finalize;
+  changed_signal = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void

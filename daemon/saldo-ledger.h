@@ -256,6 +256,23 @@ gboolean     saldo_ledger_list_events      (SaldoLedger            *self,
                                             gint64                  topup_id,
                                             GPtrArray             **events_out,
                                             GError                **error);
+/* What the exports count, per line, state and currency: the top-ups that
+ * ever reached each state (events are append-only, so these only grow), or
+ * those in a waiting state (planned, intent, sent, unknown) now, with when
+ * the oldest of them entered it. */
+typedef struct {
+  gint64            line_id;
+  SaldoLedgerState  state;
+  char             *currency;
+  guint64           count;
+  gint64            amount;         /* their amounts, minor units */
+  gint64            since;          /* waiting rows only */
+} SaldoLedgerTallyRow;
+
+gboolean     saldo_ledger_tally            (SaldoLedger            *self,
+                                            gboolean                waiting_now,
+                                            GPtrArray             **rows_out,
+                                            GError                **error);
 /* rows created at or after `since`, plus every row still in flight */
 gboolean     saldo_ledger_to_rule_rows     (SaldoLedger            *self,
                                             gint64                  since,

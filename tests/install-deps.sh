@@ -17,6 +17,7 @@ packages="
   mobile-broadband-provider-info
   gettext locales scdoc man-db bash-completion zsh
   dunst xvfb xauth suckless-tools xdotool imagemagick desktop-file-utils
+  prometheus prometheus-node-exporter
 "
 
 missing=""

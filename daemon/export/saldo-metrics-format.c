@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "saldo-ledger.h"
+#include "saldo-metrics-format.h"
+#include "saldo-money.h"
+
+/* Label values come from the network (operator names) and SIMs: bounded,
+ * so one odd name cannot bloat every series of a line. */
+#define MAX_LABEL_BYTES 128
+
+G_STATIC_ASSERT (SALDO_EXPORT_N_TOPUP_STATES == SALDO_LEDGER_STATE_EXPIRED + 1);
+
+/* The format escapes \, " and line feeds; other control characters are
+ * legal but break tools that print labels, so they become '?'.  Invalid
+ * UTF-8, which the format forbids, is repaired. */
+void
+saldo_metrics_append_label_value (GString    *out,
+                                  const char *value)
+{
+  g_autofree char *valid = g_utf8_make_valid (value != NULL ? value : "", -1);
+  gsize start = out->len;
+
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p)) {
+    gunichar c = g_utf8_get_char (p);
+
+    if (out->len - start >= MAX_LABEL_BYTES)
+      break;
+    if (c == '\\')
+      g_string_append (out, "\\\\");
+    else if (c == '"')
+      g_string_append (out, "\\\"");
+    else if (c == '\n')
+      g_string_append (out, "\\n");
+    else if (c < 0x20 || (c >= 0x7f && c < 0xa0))
+      g_string_append_c (out, '?');
+    else
+      g_string_append_len (out, p, g_utf8_next_char (p) - p);
+  }
+}
+
+static void
+append_label (GString    *out,
+              const char *name,
+              const char *value)
+{
+  if (out->str[out->len - 1] != '{')
+    g_string_append_c (out, ',');
+  g_string_append_printf (out, "%s=\"", name);
+  saldo_metrics_append_label_value (out, value);
+  g_string_append_c (out, '"');
+}
+
+/* name{line="1",iccid_suffix=…  — the caller adds its own labels and ends
+ * the sample with end_sample (). */
+static void
+begin_line_sample (GString                   *out,
+                   const char                *name,
+                   const SaldoExportLine     *line,
+                   const SaldoMetricsOptions *options)
+{
+  g_autofree char *suffix = saldo_export_iccid_suffix (line->iccid);
+  char number[24];
+
+  g_snprintf (number, sizeof number, "%" G_GINT64_FORMAT, line->id);
+  g_string_append_printf (out, "%s{", name);
+  append_label (out, "line", number);
+  append_label (out, "iccid_suffix", suffix);
+  if (options->full_iccid)
+    append_label (out, "iccid", line->iccid);
+  append_label (out, "operator", line->operator_code);
+  append_label (out, "operator_name", line->operator_name);
+  append_label (out, "carrier", line->carrier);
+}
+
+static void
+end_sample (GString    *out,
+            const char *value)
+{
+  g_string_append_printf (out, "} %s\n", value);
+}
+
+/* A family's header is written before its samples and taken back when it
+ * turns out to have none (a value nobody knows is left out, never 0). */
+typedef struct {
+  GString *out;
+  gsize    start;
+  gsize    header_end;
+} Family;
+
+static Family
+begin_family (GString    *out,
+              const char *name,
+              const char *type,
+              const char *help)
+{
+  Family family = { out, out->len, 0 };
+
+  g_string_append_printf (out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+  family.header_end = out->len;
+  return family;
+}
+
+static void
+end_family (Family *family)
+{
+  if (family->out->len == family->header_end)
+    g_string_truncate (family->out, family->start);
+}
+
+/* ---- per-line families with one sample per line ---- */
+
+typedef gboolean (*LineValue) (const SaldoExportLine *line,
+                               char                  *buf,
+                               gsize                  size);
+
+static gboolean
+print_int (char   *buf,
+           gsize   size,
+           gint64  value)
+{
+  g_snprintf (buf, size, "%" G_GINT64_FORMAT, value);
+  return TRUE;
+}
+
+static gboolean
+value_info (const SaldoExportLine *line, char *buf, gsize size)
+{
+  return print_int (buf, size, 1);
+}
+
+static gboolean
+value_active (const SaldoExportLine *line, char *buf, gsize size)
+{
+  return print_int (buf, size, line->active ? 1 : 0);
+}
+
+static gboolean
+value_roaming (const SaldoExportLine *line, char *buf, gsize size)
+{
+  return print_int (buf, size, line->active && line->roaming ? 1 : 0);
+}
+
+static gboolean
+value_expiry (const SaldoExportLine *line, char *buf, gsize size)
+{
+  return line->expiry > 0 && print_int (buf, size, line->expiry);
+}
+
+static gboolean
+value_data (const SaldoExportLine *line, char *buf, gsize size)
+{
+  g_snprintf (buf, size, "%" G_GUINT64_FORMAT, line->data_bytes);
+  return line->data_known;
+}
+
+static gboolean
+value_last_reading (const SaldoExportLine *line, char *buf, gsize size)
+{
+  return line->last_reading > 0 && print_int (buf, size, line->last_reading);
+}
+
+static gboolean
+value_first_seen (const SaldoExportLine *line, char *buf, gsize size)
+{
+  return line->first_seen > 0 && print_int (buf, size, line->first_seen);
+}
+
+static gboolean
+value_interval (const SaldoExportLine *line, char *buf, gsize size)
+{
+  return print_int (buf, size, MAX (line->refresh_interval, 0));
+}
+
+static gboolean
+value_failures (const SaldoExportLine *line, char *buf, gsize size)
+{
+  g_snprintf (buf, size, "%" G_GUINT64_FORMAT, line->refresh_failures);
+  return TRUE;
+}
+
+static gboolean
+value_check_failed (const SaldoExportLine *line, char *buf, gsize size)
+{
+  return print_int (buf, size, line->last_error != NULL && *line->last_error != '\0' ? 1 : 0);
+}
+
+static gboolean
+value_unknown_since (const SaldoExportLine *line, char *buf, gsize size)
+{
+  return line->topup_unknown_since > 0 && print_int (buf, size, line->topup_unknown_since);
+}
+
+typedef struct {
+  const char *name;
+  const char *type;
+  const char *help;
+  LineValue   value;
+  gboolean    needs_ledger;
+} LineFamily;
+
+/* The forecast (runs-out and deactivation dates) and provider families
+ * join this table once saldod computes them. */
+static const LineFamily line_families[] = {
+  { "saldo_line_info", "gauge",
+    "Every line saldod knows (1), with its SIM type.", value_info, FALSE },
+  { "saldo_line_active", "gauge",
+    "1 while a modem presents the line's SIM.", value_active, FALSE },
+  { "saldo_line_roaming", "gauge",
+    "1 while the line's modem is registered on a network abroad.", value_roaming, FALSE },
+  { NULL, NULL, NULL, NULL, FALSE },   /* saldo_line_balance, with its currency */
+  { "saldo_line_balance_expiry_timestamp_seconds", "gauge",
+    "When the balance expires, as the carrier said (unix time); absent when not known.",
+    value_expiry, FALSE },
+  { "saldo_line_data_remaining_bytes", "gauge",
+    "Mobile data left, as the carrier said; absent when not known.", value_data, FALSE },
+  { "saldo_line_last_reading_timestamp_seconds", "gauge",
+    "When the balance was last read (unix time); absent for a line never read. "
+    "Its age is time() - this.", value_last_reading, FALSE },
+  { "saldo_line_first_seen_timestamp_seconds", "gauge",
+    "When saldod first saw the line (unix time).", value_first_seen, FALSE },
+  { "saldo_line_refresh_interval_seconds", "gauge",
+    "Seconds between scheduled balance checks of the line; 0: no schedule.",
+    value_interval, FALSE },
+  { "saldo_line_refresh_failures_total", "counter",
+    "Balance checks that ended without a balance since saldod started.", value_failures, FALSE },
+  { "saldo_line_last_check_failed", "gauge",
+    "1 when the line's last balance check gave no balance (saldoctl balance shows why).",
+    value_check_failed, FALSE },
+  { "saldo_line_topup_unknown_since_timestamp_seconds", "gauge",
+    "Since when the oldest top-up of the line whose outcome is unknown has been so (unix time); "
+    "absent when none is.", value_unknown_since, TRUE },
+};
+
+static void
+format_line_family (GString                   *out,
+                    const SaldoExportSnapshot *snapshot,
+                    const SaldoMetricsOptions *options,
+                    const LineFamily          *lf)
+{
+  Family family;
+
+  if (lf->needs_ledger && !snapshot->topups_known)
+    return;
+  family = begin_family (out, lf->name, lf->type, lf->help);
+  for (guint i = 0; i < snapshot->lines->len; i++) {
+    const SaldoExportLine *line = snapshot->lines->pdata[i];
+    char value[32];
+
+    if (!lf->value (line, value, sizeof value))
+      continue;
+    begin_line_sample (out, lf->name, line, options);
+    if (lf->value == value_info)
+      append_label (out, "sim_type", line->sim_type);
+    end_sample (out, value);
+  }
+  end_family (&family);
+}
+
+/* Major units, exactly: the money module knows each currency's minor
+ * units (PEN 2, JPY 0, BHD 3). */
+static void
+format_balance (GString                   *out,
+                const SaldoExportSnapshot *snapshot,
+                const SaldoMetricsOptions *options)
+{
+  Family family = begin_family (out, "saldo_line_balance", "gauge",
+                                "The line's balance in major units of its currency (8.40 is S/ 8.40); "
+                                "absent while never read.");
+
+  for (guint i = 0; i < snapshot->lines->len; i++) {
+    const SaldoExportLine *line = snapshot->lines->pdata[i];
+    g_autofree char *amount = NULL;
+
+    if (!line->has_balance)
+      continue;
+    amount = saldo_money_to_decimal (line->balance, line->currency);
+    if (amount == NULL)
+      continue;
+    begin_line_sample (out, "saldo_line_balance", line, options);
+    append_label (out, "currency", line->currency);
+    end_sample (out, amount);
+  }
+  end_family (&family);
+}
+
+/* States a top-up can wait in; the others are where it ends. */
+static gboolean
+state_is_pending (guint state)
+{
+  return state == SALDO_LEDGER_STATE_PLANNED || state == SALDO_LEDGER_STATE_INTENT ||
+         state == SALDO_LEDGER_STATE_SENT || state == SALDO_LEDGER_STATE_UNKNOWN;
+}
+
+static void
+format_topups (GString                   *out,
+               const SaldoExportSnapshot *snapshot,
+               const SaldoMetricsOptions *options)
+{
+  Family family;
+
+  if (!snapshot->topups_known)
+    return;
+  /* Every state of every line, zeros too: increase() and rate() need a
+   * series to exist before its first top-up. */
+  family = begin_family (out, "saldo_line_topups_total", "counter",
+                         "Top-ups of the line that reached the state (one top-up counts once in each "
+                         "state it passed: planned, intent, sent, succeeded, verified...).");
+  for (guint i = 0; i < snapshot->lines->len; i++) {
+    const SaldoExportLine *line = snapshot->lines->pdata[i];
+
+    for (guint s = 0; s < SALDO_EXPORT_N_TOPUP_STATES; s++) {
+      char value[24];
+
+      g_snprintf (value, sizeof value, "%" G_GUINT64_FORMAT, line->topups_reached[s]);
+      begin_line_sample (out, "saldo_line_topups_total", line, options);
+      append_label (out, "state", saldo_ledger_state_name (s));
+      end_sample (out, value);
+    }
+  }
+  end_family (&family);
+
+  family = begin_family (out, "saldo_line_topup_amount_total", "counter",
+                         "The amounts of the top-ups that reached the state, in major units of "
+                         "their currency.");
+  for (guint i = 0; i < snapshot->lines->len; i++) {
+    const SaldoExportLine *line = snapshot->lines->pdata[i];
+
+    for (guint t = 0; t < line->topup_totals->len; t++) {
+      const SaldoExportTopupTotal *total = line->topup_totals->pdata[t];
+      g_autofree char *amount = saldo_money_to_decimal (total->amount, total->currency);
+
+      if (amount == NULL)
+        continue;
+      begin_line_sample (out, "saldo_line_topup_amount_total", line, options);
+      append_label (out, "state", saldo_ledger_state_name (total->state));
+      append_label (out, "currency", total->currency);
+      end_sample (out, amount);
+    }
+  }
+  end_family (&family);
+
+  family = begin_family (out, "saldo_line_topups_pending", "gauge",
+                         "Top-ups of the line in the state now: planned (waiting for confirmation), "
+                         "intent, sent, unknown (outcome being reconciled).");
+  for (guint i = 0; i < snapshot->lines->len; i++) {
+    const SaldoExportLine *line = snapshot->lines->pdata[i];
+
+    for (guint s = 0; s < SALDO_EXPORT_N_TOPUP_STATES; s++) {
+      char value[24];
+
+      if (!state_is_pending (s))
+        continue;
+      g_snprintf (value, sizeof value, "%u", line->topups_open[s]);
+      begin_line_sample (out, "saldo_line_topups_pending", line, options);
+      append_label (out, "state", saldo_ledger_state_name (s));
+      end_sample (out, value);
+    }
+  }
+  end_family (&family);
+}
+
+void
+saldo_metrics_format (const SaldoExportSnapshot *snapshot,
+                      const SaldoMetricsOptions *options,
+                      GString                   *out)
+{
+  Family family;
+  char value[32];
+
+  family = begin_family (out, "saldo_build_info", "gauge", "The saldod that writes this file (1).");
+  g_string_append (out, "saldo_build_info{");
+  append_label (out, "version", SALDO_VERSION);
+  end_sample (out, "1");
+  end_family (&family);
+
+  family = begin_family (out, "saldo_start_time_seconds", "gauge",
+                         "When saldod started (unix time).");
+  g_snprintf (value, sizeof value, "%" G_GINT64_FORMAT, snapshot->started);
+  g_string_append_printf (out, "saldo_start_time_seconds %s\n", value);
+  end_family (&family);
+
+  family = begin_family (out, "saldo_modem_manager_running", "gauge",
+                         "1 while ModemManager runs (saldod sees modems only through it).");
+  g_string_append_printf (out, "saldo_modem_manager_running %d\n",
+                          snapshot->modem_manager_running ? 1 : 0);
+  end_family (&family);
+
+  for (guint i = 0; i < G_N_ELEMENTS (line_families); i++) {
+    if (line_families[i].name == NULL)
+      format_balance (out, snapshot, options);
+    else
+      format_line_family (out, snapshot, options, &line_families[i]);
+  }
+  format_topups (out, snapshot, options);
+}
