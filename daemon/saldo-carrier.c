@@ -33,6 +33,8 @@ struct _SaldoCarrier
   char           *voucher_template;
   guint           deactivation_days;
   guint           restriction_days;
+  gint64          max_per_topup;     /* minor units of currency, 0 = none */
+  gint64          max_per_day;
   GStrv           sources;
   GStrv           unknown_keys;
 };
@@ -61,7 +63,7 @@ static const char * const known_keys[] = {
   "MccMnc", "IccidPrefix", "Spn",
   "BalanceUssd", "BalanceMenu", "SmsSenders", "BalanceSmsNumber", "BalanceSmsText",
   "DecimalComma", "DateOrder", "VoucherUssd",
-  "DeactivationDays", "RestrictionDays", "Sources",
+  "DeactivationDays", "RestrictionDays", "MaxPerTopup", "MaxPerDay", "Sources",
   NULL
 };
 
@@ -408,6 +410,35 @@ carrier_get_days (const char *id,
     }
 
   *out = (guint) days;
+  return TRUE;
+}
+
+/* An amount in the carrier's currency, written as a decimal ("50.00"); 0
+ * when absent or empty. */
+static gboolean
+carrier_get_money (const char *id,
+                   GKeyFile   *kf,
+                   const char *key,
+                   const char *currency,
+                   gint64     *out,
+                   GError    **error)
+{
+  g_autofree char *value = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gint64 minor = 0;
+
+  if (!carrier_get_string (id, kf, key, FALSE, &value, error))
+    return FALSE;
+  if (value != NULL &&
+      (!saldo_money_parse_decimal (value, currency, &minor, &local_error) || minor <= 0))
+    {
+      carrier_set_error (error, SALDO_CARRIER_ERROR_INVALID_VALUE, id, key,
+                         "“%s” is not a positive amount of %s%s%s", value, currency,
+                         local_error != NULL ? ": " : "",
+                         local_error != NULL ? local_error->message : "");
+      return FALSE;
+    }
+  *out = minor;
   return TRUE;
 }
 
@@ -949,7 +980,9 @@ saldo_carrier_new_from_keyfile (const char *id,
     return NULL;
 
   if (!carrier_get_days (id, kf, "DeactivationDays", &self->deactivation_days, error) ||
-      !carrier_get_days (id, kf, "RestrictionDays", &self->restriction_days, error))
+      !carrier_get_days (id, kf, "RestrictionDays", &self->restriction_days, error) ||
+      !carrier_get_money (id, kf, "MaxPerTopup", self->currency, &self->max_per_topup, error) ||
+      !carrier_get_money (id, kf, "MaxPerDay", self->currency, &self->max_per_day, error))
     return NULL;
 
   self->unknown_keys = collect_unknown_keys (kf);
@@ -1109,6 +1142,20 @@ saldo_carrier_get_sources (SaldoCarrier *self)
 {
   g_return_val_if_fail (SALDO_IS_CARRIER (self), NULL);
   return (const char * const *) self->sources;
+}
+
+gint64
+saldo_carrier_get_max_per_topup (SaldoCarrier *self)
+{
+  g_return_val_if_fail (SALDO_IS_CARRIER (self), 0);
+  return self->max_per_topup;
+}
+
+gint64
+saldo_carrier_get_max_per_day (SaldoCarrier *self)
+{
+  g_return_val_if_fail (SALDO_IS_CARRIER (self), 0);
+  return self->max_per_day;
 }
 
 const char * const *

@@ -90,6 +90,10 @@ SaldoDateOrder      saldo_carrier_get_date_order (SaldoCarrier *self);
 const char         *saldo_carrier_get_voucher_template (SaldoCarrier *self);
 guint               saldo_carrier_get_deactivation_days (SaldoCarrier *self);
 guint               saldo_carrier_get_restriction_days (SaldoCarrier *self);
+/* Default caps for top-ups of lines whose rules set none, in minor units of
+ * the carrier's currency; 0 = none (MaxPerTopup=, MaxPerDay=). */
+gint64              saldo_carrier_get_max_per_topup (SaldoCarrier *self);
+gint64              saldo_carrier_get_max_per_day (SaldoCarrier *self);
 const char * const *saldo_carrier_get_sources (SaldoCarrier *self);
 /* "Key" for unknown keys in [Carrier], "[Group]" for unknown groups */
 const char * const *saldo_carrier_get_unknown_keys (SaldoCarrier *self);

@@ -334,6 +334,10 @@ typedef struct {
   char              *iccid;
   char              *currency;
   GTimeZone         *tz;
+  /* where the caps the rules left unset came from, for the owner: NULL
+   * when a rule set it or nothing did */
+  char              *topup_cap_from;
+  char              *day_cap_from;
 } EngineScratch;
 
 static void
@@ -345,6 +349,8 @@ engine_scratch_clear (EngineScratch *scratch)
   g_clear_pointer (&scratch->iccid, g_free);
   g_clear_pointer (&scratch->currency, g_free);
   g_clear_pointer (&scratch->tz, g_time_zone_unref);
+  g_clear_pointer (&scratch->topup_cap_from, g_free);
+  g_clear_pointer (&scratch->day_cap_from, g_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EngineScratch, engine_scratch_clear)
 
@@ -384,6 +390,36 @@ build_engine_input (SaldoDaemon         *self,
   }
   if (in->line_limits.max_attempts_24h == 0)
     in->line_limits.max_attempts_24h = SALDO_DEFAULT_MAX_ATTEMPTS_24H;
+  /* Every top-up has caps: where the rules set none, saldo.conf's default,
+   * else the carrier file's, in the line's currency. */
+  {
+    SaldoCapDefaults defaults[2] = {
+      { self->settings->default_max_per_topup, self->settings->default_max_per_day,
+        self->settings->default_cap_currency },
+      { carrier != NULL ? saldo_carrier_get_max_per_topup (carrier) : 0,
+        carrier != NULL ? saldo_carrier_get_max_per_day (carrier) : 0,
+        carrier != NULL ? saldo_carrier_get_currency (carrier) : NULL },
+    };
+    int topup_from;
+    int day_from;
+    g_autofree char *conf_topup = g_strdup_printf ("DefaultMaxPerTopup in %s",
+                                                   saldo_config_get_path (self->config));
+    g_autofree char *conf_day = g_strdup_printf ("DefaultMaxPerDay in %s",
+                                                 saldo_config_get_path (self->config));
+
+    saldo_line_limits_fill_defaults (&in->line_limits, scratch->currency, defaults,
+                                     G_N_ELEMENTS (defaults), &topup_from, &day_from);
+    if (topup_from == 0)
+      scratch->topup_cap_from = g_steal_pointer (&conf_topup);
+    else if (topup_from == 1)
+      scratch->topup_cap_from = g_strdup_printf ("MaxPerTopup in the carrier file %s.conf",
+                                                 saldo_carrier_get_id (carrier));
+    if (day_from == 0)
+      scratch->day_cap_from = g_steal_pointer (&conf_day);
+    else if (day_from == 1)
+      scratch->day_cap_from = g_strdup_printf ("MaxPerDay in the carrier file %s.conf",
+                                               saldo_carrier_get_id (carrier));
+  }
   if (scratch->rules->len == 0)
     in->line_limits.cooldown = SALDO_DEFAULT_COOLDOWN;
   if (extra_rule != NULL)
@@ -433,6 +469,31 @@ build_engine_input (SaldoDaemon         *self,
   in->tz = scratch->tz;
   in->now = now;
   return TRUE;
+}
+
+/* A decision held back by a default cap names the key that set it, so the
+ * owner knows what to change. */
+static void
+explain_default_cap (const EngineScratch *scratch,
+                     SaldoDecision       *decision)
+{
+  const char *from = NULL;
+  const char *rule_key = NULL;
+  char *reason;
+
+  if (decision->limit == SALDO_LIMIT_MAX_PER_TOPUP) {
+    from = scratch->topup_cap_from;
+    rule_key = "max-per-topup";
+  } else if (decision->limit == SALDO_LIMIT_MAX_PER_DAY) {
+    from = scratch->day_cap_from;
+    rule_key = "max-per-day";
+  }
+  if (from == NULL || decision->reason == NULL)
+    return;
+  reason = g_strdup_printf ("%s (the default cap: %s; a rule's %s replaces it)",
+                            decision->reason, from, rule_key);
+  g_free (decision->reason);
+  decision->reason = reason;
 }
 
 static gboolean
@@ -525,6 +586,7 @@ evaluate_line (SaldoDaemon *self,
                error->message);
     return;
   }
+  explain_default_cap (&scratch, &decision);
   rule = decision.rule_id > 0 ? find_rule (self, decision.rule_id) : NULL;
   if (rule != NULL)
     saldo_dbus_rule_set_last_decision (saldo_rule_object_get_dbus_rule (rule), decision.reason);
@@ -599,11 +661,10 @@ verify_topups (SaldoDaemon        *self,
     const SaldoTopupRecord *row = rows->pdata[i];
     g_autoptr(GError) error = NULL;
     g_autofree char *id = topup_id_string (row->id);
-    gint64 expected = row->amount * SALDO_VERIFY_PERCENT / 100;
-
     if (reading->time < row->finished || !row->has_balance_before)
       continue;
-    if (reading->amount_minor - row->balance_before >= expected) {
+    if (saldo_balance_rose_by (row->balance_before, reading->amount_minor, row->amount,
+                               SALDO_VERIFY_PERCENT)) {
       if (saldo_ledger_mark_verified (self->ledger, row->id, reading->amount_minor, &error)) {
         g_info ("top-up %s verified: balance %" G_GINT64_FORMAT " → %" G_GINT64_FORMAT, id,
                 row->balance_before, reading->amount_minor);
@@ -957,6 +1018,7 @@ on_handle_simulate (SaldoDBusManager      *iface,
     saldo_daemon_return_error (invocation, error);
     return TRUE;
   }
+  explain_default_cap (&scratch, &decision);
   saldo_dbus_manager_complete_simulate (iface, invocation, decision_to_variant (self, &decision));
   return TRUE;
 }
@@ -996,6 +1058,13 @@ on_topup_authorized (GObject      *source,
     saldo_daemon_return_invalid (call->invocation, "amount: must be greater than zero");
     return;
   }
+  /* Far above any cap, and sums and shares of it stay exact. */
+  if (!saldo_amount_is_valid (amount)) {
+    saldo_daemon_return_invalid (call->invocation, "amount: %" G_GINT64_FORMAT " minor units is "
+                                 "more than Saldo handles (at most %" G_GINT64_FORMAT ")",
+                                 amount, SALDO_AMOUNT_MAX);
+    return;
+  }
   if (provider_id == NULL && self->providers->len == 1)
     provider_id = saldo_provider_get_id (self->providers->pdata[0]);
   if (provider_id == NULL || find_provider (self, provider_id) == NULL) {
@@ -1022,10 +1091,21 @@ on_topup_authorized (GObject      *source,
   manual.mode = SALDO_RULE_MODE_ENABLED;
   manual.amount = amount;
   manual.currency = currency;
-  /* Above any balance the engine is told (0): the manual rule always wants it. */
-  manual.threshold = amount < G_MAXINT64 ? amount + 1 : G_MAXINT64;
+  manual.threshold = 1;   /* with the balance taken as 0 below: always wanted */
   if (!build_engine_input (self, call->line, &manual, &scratch, &in, &error)) {
     saldo_daemon_return_error (call->invocation, error);
+    return;
+  }
+  /* The owner types the amount: without any cap on it a slip of the
+   * finger, or a script gone wrong, would reach the provider. */
+  if (in.line_limits.max_per_topup == 0) {
+    saldo_daemon_return_error (call->invocation,
+                               g_error_new (SALDO_ERROR, SALDO_ERROR_LIMIT_REACHED,
+                                            "max-per-topup: no cap applies to top-ups of this "
+                                            "line in %s: set DefaultMaxPerTopup (with "
+                                            "DefaultCapCurrency) in %s, MaxPerTopup in its "
+                                            "carrier file, or a rule's max-per-topup",
+                                            currency, saldo_config_get_path (self->config)));
     return;
   }
   /* Only the manual rule decides; the line's own rules only lend their caps. */
@@ -1045,6 +1125,7 @@ on_topup_authorized (GObject      *source,
     saldo_daemon_return_error (call->invocation, error);
     return;
   }
+  explain_default_cap (&scratch, &decision);
   if (decision.kind != SALDO_DECISION_TOP_UP) {
     gboolean named = decision.limit != SALDO_LIMIT_NONE;
 
@@ -1158,6 +1239,7 @@ confirm_decides (SaldoDaemon             *self,
   in.confirmed_rule_id = record->rule_id;
   if (!saldo_rule_engine_decide (&in, &decision, error))
     return FALSE;
+  explain_default_cap (&scratch, &decision);
   saldo_dbus_rule_set_last_decision (saldo_rule_object_get_dbus_rule (rule), decision.reason);
   switch (decision.kind) {
   case SALDO_DECISION_TOP_UP:

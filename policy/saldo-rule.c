@@ -219,6 +219,28 @@ saldo_amount_is_valid (gint64 amount)
   return amount > 0 && amount <= SALDO_AMOUNT_MAX;
 }
 
+gboolean
+saldo_balance_rose_by (gint64 before,
+                       gint64 after,
+                       gint64 amount,
+                       guint  percent)
+{
+  gint64 need;
+  gint64 rise;
+
+  /* need = ceil (amount × percent / 100), split so nothing overflows */
+  percent = MIN (percent, 100);
+  amount = MAX (amount, 0);
+  need = amount / 100 * (gint64) percent + ((amount % 100) * (gint64) percent + 99) / 100;
+  if (after <= before)
+    return need <= 0;
+  /* after - before overflows only when the rise is beyond any amount */
+  if (before < 0 && after > G_MAXINT64 + before)
+    return TRUE;
+  rise = after - before;
+  return rise >= need;
+}
+
 void
 saldo_line_limits_fill_defaults (SaldoLineLimits        *limits,
                                  const char             *currency,

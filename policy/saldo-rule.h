@@ -171,6 +171,12 @@ gboolean     saldo_ledger_state_is_reserved    (SaldoLedgerState state);
 
 /* 0 < amount <= SALDO_AMOUNT_MAX */
 gboolean     saldo_amount_is_valid             (gint64 amount);
+/* after - before >= percent % of amount, exactly and without overflow for
+ * any values (a top-up verified by a rise of the balance) */
+gboolean     saldo_balance_rose_by             (gint64 before,
+                                                gint64 after,
+                                                gint64 amount,
+                                                guint  percent);
 
 /* Caps that apply where a line's rules set none (0): per top-up and per
  * day, in the line's currency; 0 = no default. */

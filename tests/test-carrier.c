@@ -178,6 +178,8 @@ test_defaults (void)
   g_assert_false (saldo_carrier_decimal_comma_is_set (carrier));
   g_assert_cmpint (saldo_carrier_get_date_order (carrier), ==, SALDO_DATE_ORDER_AUTO);
   g_assert_cmpuint (saldo_carrier_get_deactivation_days (carrier), ==, 0);
+  g_assert_cmpint (saldo_carrier_get_max_per_topup (carrier), ==, 0);
+  g_assert_cmpint (saldo_carrier_get_max_per_day (carrier), ==, 0);
 }
 
 typedef struct {
@@ -237,6 +239,11 @@ static const InvalidCase invalid_cases[] = {
   { "t", "VoucherUssd=*123*{PIN}#\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“VoucherUssd”" },
   { "t", "VoucherUssd={pin}\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“VoucherUssd”" },
   { "t", "VoucherUssd=*123*{pin}#{\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“VoucherUssd”" },
+  { "t", "MaxPerTopup=0\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“MaxPerTopup”" },
+  { "t", "MaxPerTopup=-5.00\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“MaxPerTopup”" },
+  { "t", "MaxPerTopup=50.001\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“MaxPerTopup”" },
+  { "t", "MaxPerDay=1,000\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“MaxPerDay”" },
+  { "t", "MaxPerDay=99999999999999999999\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“MaxPerDay”" },
   { "generic", "MccMnc=71610\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“MccMnc”" },
   { "generic", "Spn=X\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“Spn”" },
   { "a/b", "", TRUE, SALDO_CARRIER_ERROR_INVALID_ID, "a/b" },
@@ -493,6 +500,9 @@ test_shipped_peru_hints (void)
     SaldoCarrier *carrier = saldo_carrier_db_get (db, ids[i]);
 
     g_assert_nonnull (carrier);
+    /* Every top-up on these lines has caps, S/ 50.00 and S/ 100.00 a day. */
+    g_assert_cmpint (saldo_carrier_get_max_per_topup (carrier), ==, 5000);
+    g_assert_cmpint (saldo_carrier_get_max_per_day (carrier), ==, 10000);
     for (guint j = 0; j < G_N_ELEMENTS (peru_replies); j++) {
       const ReplyCase *c = &peru_replies[j];
       SaldoBalanceHints hints;

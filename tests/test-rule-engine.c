@@ -1278,6 +1278,72 @@ test_state_classes (void)
     }
 }
 
+/* Caps the rules leave unset come from the first default in the line's
+ * currency that has them; caps a rule set stay. */
+static void
+test_cap_defaults (void)
+{
+  const SaldoCapDefaults defaults[] = {
+    { 3000, 0, "PEN" },       /* saldo.conf: per top-up only */
+    { 5000, 10000, "PEN" },   /* the carrier file */
+    { 1, 1, "USD" },
+  };
+  SaldoLineLimits lim = { 0 };
+  int topup_from, day_from;
+
+  saldo_line_limits_fill_defaults (&lim, "PEN", defaults, G_N_ELEMENTS (defaults),
+                                   &topup_from, &day_from);
+  g_assert_cmpint (lim.max_per_topup, ==, 3000);
+  g_assert_cmpint (topup_from, ==, 0);
+  g_assert_cmpint (lim.max_per_day, ==, 10000);
+  g_assert_cmpint (day_from, ==, 1);
+
+  lim = (SaldoLineLimits) { .max_per_topup = 700 };
+  saldo_line_limits_fill_defaults (&lim, "PEN", defaults, G_N_ELEMENTS (defaults),
+                                   &topup_from, &day_from);
+  g_assert_cmpint (lim.max_per_topup, ==, 700);
+  g_assert_cmpint (topup_from, ==, -1);
+  g_assert_cmpint (lim.max_per_day, ==, 10000);
+
+  /* a currency nobody gave defaults for, or none at all: no caps */
+  lim = (SaldoLineLimits) { 0 };
+  saldo_line_limits_fill_defaults (&lim, "EUR", defaults, G_N_ELEMENTS (defaults),
+                                   &topup_from, &day_from);
+  g_assert_cmpint (lim.max_per_topup, ==, 0);
+  g_assert_cmpint (topup_from, ==, -1);
+  saldo_line_limits_fill_defaults (&lim, NULL, defaults, G_N_ELEMENTS (defaults), NULL, NULL);
+  g_assert_cmpint (lim.max_per_day, ==, 0);
+}
+
+/* "rose by 80 % of the amount", exact at the edge and never overflowing */
+static void
+test_balance_rose_by (void)
+{
+  const struct { gint64 before, after, amount; gboolean rose; } cases[] = {
+    { 200, 1000, 1000, TRUE },
+    { 200, 999, 1000, FALSE },
+    { 0, 801, 1001, TRUE },           /* 800.8 → 801 */
+    { 0, 800, 1001, FALSE },
+    { 500, 500, 1000, FALSE },
+    { 500, 400, 1000, FALSE },
+    { -300, 500, 1000, TRUE },
+    { G_MININT64, G_MAXINT64, G_MAXINT64, TRUE },
+    { G_MAXINT64, G_MININT64, 1, FALSE },
+    { 0, G_MAXINT64, G_MAXINT64, TRUE },
+    { 1, G_MAXINT64, G_MAXINT64, TRUE },
+    { 0, G_MAXINT64 / 100 * 80, G_MAXINT64, FALSE },
+    { 100, 100, 0, TRUE },
+    { 100, 100, -5, TRUE },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    g_assert_cmpint (saldo_balance_rose_by (cases[i].before, cases[i].after, cases[i].amount, 80),
+                     ==, cases[i].rose);
+  g_assert_true (saldo_amount_is_valid (SALDO_AMOUNT_MAX));
+  g_assert_false (saldo_amount_is_valid (SALDO_AMOUNT_MAX + 1));
+  g_assert_false (saldo_amount_is_valid (0));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1311,6 +1377,8 @@ main (int argc, char **argv)
   g_test_add_func ("/rule/day-strings", test_day_strings);
   g_test_add_func ("/rule/money", test_money);
   g_test_add_func ("/rule/state-classes", test_state_classes);
+  g_test_add_func ("/rule/cap-defaults", test_cap_defaults);
+  g_test_add_func ("/rule/balance-rose-by", test_balance_rose_by);
 
   return g_test_run ();
 }

@@ -85,6 +85,47 @@ class MoneyPathsTest(TopUpTest):
         self.assertIn('expired', msg)
         self.assertEqual(len(self.fake.charges()), 1)
 
+    def test_every_topup_has_caps(self):
+        """No rule on the line, so nothing but the defaults stands between a
+        typo and the provider."""
+        self.start_saldod()
+        path = self.ready_line('Saldo: S/ 30.00')
+        msg = self.assert_dbus_error('io.github.saldo.Saldo1.Error.InvalidArgument',
+                                     self.top_up, path, 4600000000000000000)
+        self.assertIn('amount', msg)
+        self.assert_dbus_error('io.github.saldo.Saldo1.Error.InvalidArgument',
+                               self.top_up, path, 9223372036854775807)
+        # Claro's carrier file: at most S/ 50.00 per top-up.
+        msg = self.assert_dbus_error('io.github.saldo.Saldo1.Error.LimitReached',
+                                     self.top_up, path, 5001)
+        self.assertTrue(msg.split('LimitReached: ')[1].startswith('max-per-topup'), msg)
+        self.assertIn('MaxPerTopup in the carrier file claro-pe.conf', msg)
+        self.assertEqual(self.fake.charges(), [])
+        self.assertEqual(self.topups(), [])
+        self.assertIsNone(self.saldod.poll(), 'saldod died')
+
+    def test_saldo_conf_caps_and_per_day(self):
+        self.write_config(DefaultMaxPerTopup='1000', DefaultMaxPerDay='1500',
+                          DefaultCapCurrency='PEN')
+        self.start_saldod()
+        path = self.ready_line('Saldo: S/ 30.00')
+        # A rule without caps of its own (disabled, no cooldown) leaves the
+        # defaults in force.
+        self.add_rule(line=path, kind='threshold', below=1, amount=100, provider='pay',
+                      enabled=False, cooldown=0)
+        msg = self.assert_dbus_error('io.github.saldo.Saldo1.Error.LimitReached',
+                                     self.top_up, path, 1001)
+        self.assertIn('DefaultMaxPerTopup in ', msg)
+        self.top_up(path, 1000)
+        self.wait_state('succeeded')
+        msg = self.assert_dbus_error('io.github.saldo.Saldo1.Error.LimitReached',
+                                     self.top_up, path, 600)
+        self.assertTrue(msg.split('LimitReached: ')[1].startswith('max-per-day'), msg)
+        self.assertIn('DefaultMaxPerDay in ', msg)
+        self.top_up(path, 500)
+        self.wait_state('succeeded', count=2)
+        self.assertEqual(len(self.fake.charges()), 2)
+
 
 if __name__ == '__main__':
     main()
