@@ -31,6 +31,8 @@ struct _SaldoCarrier
   gboolean        decimal_comma_set;
   SaldoDateOrder  date_order;
   char           *voucher_template;
+  GRegex         *voucher_success;   /* what the carrier says when a voucher was taken */
+  GRegex         *voucher_failure;   /* ... and when it was refused */
   guint           deactivation_days;
   guint           restriction_days;
   gint64          max_per_topup;     /* minor units of currency, 0 = none */
@@ -62,7 +64,7 @@ static const char * const known_keys[] = {
   "Name", "Country", "Currency", "Disabled",
   "MccMnc", "IccidPrefix", "Spn",
   "BalanceUssd", "BalanceMenu", "SmsSenders", "BalanceSmsNumber", "BalanceSmsText",
-  "DecimalComma", "DateOrder", "VoucherUssd",
+  "DecimalComma", "DateOrder", "VoucherUssd", "VoucherSuccess", "VoucherFailure",
   "DeactivationDays", "RestrictionDays", "MaxPerTopup", "MaxPerDay", "Sources",
   NULL
 };
@@ -119,6 +121,8 @@ saldo_carrier_finalize (GObject *object)
   g_free (self->sms_text);
   g_clear_pointer (&self->patterns, g_ptr_array_unref);
   g_free (self->voucher_template);
+  g_clear_pointer (&self->voucher_success, g_regex_unref);
+  g_clear_pointer (&self->voucher_failure, g_regex_unref);
   g_strfreev (self->sources);
   g_strfreev (self->unknown_keys);
 
@@ -582,19 +586,19 @@ pattern_key_compare (gconstpointer a,
   return (pa->index > pb->index) - (pa->index < pb->index);
 }
 
+/* A regular expression read raw from `key` (keyfile escapes would force
+ * admins to double every backslash), compiled; *out_pattern keeps its text. */
 static GRegex *
-carrier_compile_pattern (const char *id,
-                         GKeyFile   *kf,
-                         const char *key,
-                         GError    **error)
+carrier_read_regex (const char  *id,
+                    GKeyFile    *kf,
+                    const char  *key,
+                    char       **out_pattern,
+                    GError     **error)
 {
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(GRegex) regex = NULL;
   g_autofree char *pattern = NULL;
-  g_autofree char *bad_name = NULL;
-  gboolean has_group = FALSE;
+  GRegex *regex;
 
-  /* read raw: keyfile escapes would force admins to double every backslash */
   pattern = g_key_file_get_value (kf, SALDO_CARRIER_GROUP, key, &local_error);
   if (pattern == NULL)
     {
@@ -625,6 +629,25 @@ carrier_compile_pattern (const char *id,
                          "invalid regular expression “%s”: %s", pattern, local_error->message);
       return NULL;
     }
+  if (out_pattern != NULL)
+    *out_pattern = g_steal_pointer (&pattern);
+  return regex;
+}
+
+static GRegex *
+carrier_compile_pattern (const char *id,
+                         GKeyFile   *kf,
+                         const char *key,
+                         GError    **error)
+{
+  g_autoptr(GRegex) regex = NULL;
+  g_autofree char *pattern = NULL;
+  g_autofree char *bad_name = NULL;
+  gboolean has_group = FALSE;
+
+  regex = carrier_read_regex (id, kf, key, &pattern, error);
+  if (regex == NULL)
+    return NULL;
 
   if (!pattern_check_group_names (pattern, &bad_name))
     {
@@ -646,6 +669,23 @@ carrier_compile_pattern (const char *id,
     }
 
   return g_steal_pointer (&regex);
+}
+
+/* An optional plain pattern (VoucherSuccess=, VoucherFailure=): absent or
+ * empty leaves *out NULL. */
+static gboolean
+carrier_get_regex (const char  *id,
+                   GKeyFile    *kf,
+                   const char  *key,
+                   GRegex     **out,
+                   GError     **error)
+{
+  g_autofree char *value = g_key_file_get_value (kf, SALDO_CARRIER_GROUP, key, NULL);
+
+  if (value == NULL || *g_strstrip (value) == '\0')
+    return TRUE;
+  *out = carrier_read_regex (id, kf, key, NULL, error);
+  return *out != NULL;
 }
 
 static gboolean
@@ -978,6 +1018,9 @@ saldo_carrier_new_from_keyfile (const char *id,
   if (self->voucher_template != NULL &&
       !carrier_validate_voucher_template (id, self->voucher_template, error))
     return NULL;
+  if (!carrier_get_regex (id, kf, "VoucherSuccess", &self->voucher_success, error) ||
+      !carrier_get_regex (id, kf, "VoucherFailure", &self->voucher_failure, error))
+    return NULL;
 
   if (!carrier_get_days (id, kf, "DeactivationDays", &self->deactivation_days, error) ||
       !carrier_get_days (id, kf, "RestrictionDays", &self->restriction_days, error) ||
@@ -1142,6 +1185,20 @@ saldo_carrier_get_sources (SaldoCarrier *self)
 {
   g_return_val_if_fail (SALDO_IS_CARRIER (self), NULL);
   return (const char * const *) self->sources;
+}
+
+GRegex *
+saldo_carrier_get_voucher_success (SaldoCarrier *self)
+{
+  g_return_val_if_fail (SALDO_IS_CARRIER (self), NULL);
+  return self->voucher_success;
+}
+
+GRegex *
+saldo_carrier_get_voucher_failure (SaldoCarrier *self)
+{
+  g_return_val_if_fail (SALDO_IS_CARRIER (self), NULL);
+  return self->voucher_failure;
 }
 
 gint64

@@ -88,6 +88,10 @@ gboolean            saldo_carrier_get_decimal_comma (SaldoCarrier *self);
 gboolean            saldo_carrier_decimal_comma_is_set (SaldoCarrier *self);
 SaldoDateOrder      saldo_carrier_get_date_order (SaldoCarrier *self);
 const char         *saldo_carrier_get_voucher_template (SaldoCarrier *self);
+/* The carrier's own words for a voucher it took (VoucherSuccess=) or
+ * refused (VoucherFailure=); NULL when not set.  Owned by the carrier. */
+GRegex             *saldo_carrier_get_voucher_success (SaldoCarrier *self);
+GRegex             *saldo_carrier_get_voucher_failure (SaldoCarrier *self);
 guint               saldo_carrier_get_deactivation_days (SaldoCarrier *self);
 guint               saldo_carrier_get_restriction_days (SaldoCarrier *self);
 /* Default caps for top-ups of lines whose rules set none, in minor units of

@@ -1283,10 +1283,21 @@ voucher_dial_finish (gpointer       data,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+static SaldoCarrier *
+voucher_carrier (gpointer    data,
+                 const char *iccid)
+{
+  SaldoDaemon *self = data;
+  SaldoLine *line = g_hash_table_lookup (self->lines_by_iccid, iccid);
+
+  return line != NULL ? saldo_daemon_carrier_for_line (self, line) : NULL;
+}
+
 void
 saldo_daemon_attach_providers (SaldoDaemon *self)
 {
-  static const SaldoVoucherDialer dialer = { voucher_dial_async, voucher_dial_finish };
+  static const SaldoVoucherDialer dialer = { voucher_dial_async, voucher_dial_finish,
+                                             voucher_carrier };
 
   for (guint i = 0; i < self->providers->len; i++)
     if (SALDO_IS_PROVIDER_USSD_VOUCHER (self->providers->pdata[i]))

@@ -14,19 +14,72 @@
  * SHA-256) before it is dialled, so no crash or retry ever dials it twice.
  * Lives in the daemon, not in plugin/, because it needs the line's modem. */
 
-/* Default reply patterns; carriers word these differently, so both can be
- * set per provider (SuccessPattern=, FailurePattern=).  Refusals are looked
- * for first: "recarga no exitosa" must not read as a success. */
-#define DEFAULT_FAILURE "(?i)(no\\s+(fue\\s+)?exitos|inv[aá]lid|incorrect|ya\\s+(fue\\s+)?(usad|utilizad)|" \
-                        "already\\s+used|expirad|expired|fall[oó]|failed|rechazad|rejected|no\\s+v[aá]lid)"
-#define DEFAULT_SUCCESS "(?i)(exitos|[eé]xito|realizad|successful|success|accepted|aceptad|abonad|credited)"
+/* Refusals as carriers word them in Spanish, English, Portuguese and
+ * French (tests/data/voucher-replies.txt).  A success word after a negation
+ * in the same sentence is a refusal ("no ha sido realizada", "not
+ * successful", "n'a pas été effectuée", "sin éxito"): a success pattern
+ * alone would read those as success.  There is no built-in success pattern:
+ * only the carrier's own words (VoucherSuccess=) or a rise of the balance
+ * say a voucher was taken. */
+static const char refusal_pattern[] =
+  "(?i)"
+  /* a negation, then within a few words of the sentence a word of success */
+  "(?:\\b(?:no|not|n[ãa]o|nao|non|ne|never|nunca|jamais)\\b|\\bn['’])[^.!?\\n]{0,20}?"
+  "(?:[eé]xit|exitos|realiz|efetu|efectu|effectu|r[ée]ussi|success|sucesso|succ[eè]s|acept|"
+  "aceit|accept|proces|process|aplic|appli|complet|conclu)"
+  "|\\b(?:sin|sem|sans)\\s+(?:[eé]xito|sucesso|succ[eè]s)|\\b(?:un|in)success"
+  "|\\bnot\\s+(?:been\\s+)?credited|\\bno\\s+(?:fue\\s+|ha\\s+sido\\s+|se\\s+ha\\s+)?(?:acreditad|abonad)"
+  "|n[ãa]o\\s+foi\\s+creditad"
+  /* failure words */
+  "|\\bfall(?:[oó]|ida|ido|ada|aron)\\b|\\bfail|\\bfalh|[eé]chou|[eé]chec"
+  "|\\berror|\\berreur|\\berro\\b|inv[aá]lid|incorrect|incorret|err[oó]ne"
+  "|\\bnot\\s+valid|\\bno\\s+(?:es\\s+)?v[aá]lid|n[ãa]o\\s+(?:[ée]\\s+)?v[aá]lid|\\bnon\\s+valid"
+  /* already used, expired, refused, blocked */
+  "|\\bya\\s+(?:fue\\s+|ha\\s+sido\\s+)?(?:usad|utilizad|cargad|canjead|redimid)"
+  "|already\\s+(?:been\\s+)?(?:used|redeemed|loaded)|j[aá]\\s+(?:foi\\s+)?(?:usad|utilizad|resgatad)"
+  "|d[ée]j[àa]\\s+(?:[ée]t[ée]\\s+)?utilis"
+  "|\\bexpired\\b|expirad[oa]|expirée?s?\\b|vencid[oa]|caducad[oa]"
+  "|rechaz|rejeit|recusad|\\breject|\\bdeclined|refusée?\\b|bloquead|\\bblocked|bloquée?\\b"
+  /* could not */
+  "|could\\s+not|\\bcannot\\b|can['’]t\\b|\\bunable\\b|impossible|\\bno\\s+(?:es|fue)\\s+posible"
+  "|\\bno\\s+se\\s+pudo|\\bno\\s+pudo|n[ãa]o\\s+(?:foi\\s+)?poss[ií]vel"
+  "|\\bno\\s+existe|does\\s+not\\s+exist|n[ãa]o\\s+existe|n['’]existe\\s+pas"
+  "|int[eé]ntelo|try\\s+again|tente\\s+novamente|r[ée]essay";
+
+GRegex *
+saldo_voucher_refusal_regex_new (void)
+{
+  g_autoptr(GError) error = NULL;
+  GRegex *regex = g_regex_new (refusal_pattern, G_REGEX_OPTIMIZE, 0, &error);
+
+  /* A constant: a failure here is a bug, caught by the tests. */
+  g_assert_no_error (error);
+  return regex;
+}
+
+SaldoVoucherReply
+saldo_voucher_reply_classify (const SaldoVoucherPatterns *patterns,
+                              const char                 *reply)
+{
+  if (reply == NULL)
+    return SALDO_VOUCHER_REPLY_UNCLEAR;
+  if (g_regex_match (patterns->refusal, reply, 0, NULL))
+    return SALDO_VOUCHER_REPLY_REFUSED;
+  for (guint i = 0; i < G_N_ELEMENTS (patterns->failure); i++)
+    if (patterns->failure[i] != NULL && g_regex_match (patterns->failure[i], reply, 0, NULL))
+      return SALDO_VOUCHER_REPLY_REFUSED;
+  if (patterns->success != NULL && g_regex_match (patterns->success, reply, 0, NULL))
+    return SALDO_VOUCHER_REPLY_ACCEPTED;
+  return SALDO_VOUCHER_REPLY_UNCLEAR;
+}
 
 struct _SaldoProviderUssdVoucher {
   SaldoProvider     parent_instance;
   char             *voucher_file;
   char             *template_override;
-  GRegex           *success;
-  GRegex           *failure;
+  GRegex           *refusal;
+  GRegex           *success;   /* SuccessPattern=, or NULL: the carrier's */
+  GRegex           *failure;   /* FailurePattern=, or NULL */
   SaldoLedger      *ledger;
   SaldoVoucherDialer dialer;
   gpointer          dialer_data;
@@ -45,21 +98,23 @@ saldo_provider_ussd_voucher_set_context (SaldoProviderUssdVoucher *self,
   self->dialer_data = dialer_data;
 }
 
-static GRegex *
+/* An optional pattern: FALSE only when it is set and does not compile. */
+static gboolean
 compile_pattern (GKeyFile    *kf,
                  const char  *key,
-                 const char  *fallback,
+                 GRegex     **out,
                  GError     **error)
 {
   g_autofree char *pattern = g_key_file_get_string (kf, SALDO_PROVIDER_GROUP, key, NULL);
   g_autoptr(GError) local_error = NULL;
-  GRegex *regex;
 
-  regex = g_regex_new (pattern != NULL ? pattern : fallback, G_REGEX_OPTIMIZE, 0, &local_error);
-  if (regex == NULL)
+  if (pattern == NULL || *g_strstrip (pattern) == '\0')
+    return TRUE;
+  *out = g_regex_new (pattern, G_REGEX_OPTIMIZE, 0, &local_error);
+  if (*out == NULL)
     g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
                  "%s: %s", key, local_error->message);
-  return regex;
+  return *out != NULL;
 }
 
 static gboolean
@@ -89,11 +144,8 @@ saldo_provider_ussd_voucher_configure (SaldoProvider  *provider,
   self->voucher_file = g_path_is_absolute (file) ? g_steal_pointer (&file)
                                                  : g_build_filename (config_dir, file, NULL);
   self->template_override = g_steal_pointer (&template);
-  self->success = compile_pattern (kf, "SuccessPattern", DEFAULT_SUCCESS, error);
-  if (self->success == NULL)
-    return FALSE;
-  self->failure = compile_pattern (kf, "FailurePattern", DEFAULT_FAILURE, error);
-  return self->failure != NULL;
+  return compile_pattern (kf, "SuccessPattern", &self->success, error) &&
+         compile_pattern (kf, "FailurePattern", &self->failure, error);
 }
 
 GPtrArray *
@@ -168,6 +220,8 @@ on_dialled (GObject      *source,
   /* Whatever the network or ModemManager echoes, the PIN never reaches the
    * ledger, GetTopUps or the journal, however short it is. */
   g_autofree char *reply = saldo_redact_secret (dialled, pin);
+  g_autoptr(SaldoCarrier) carrier = NULL;
+  SaldoVoucherPatterns patterns = { 0 };
   SaldoTopUpResult *res;
 
   if (error != NULL) {
@@ -182,19 +236,35 @@ on_dialled (GObject      *source,
                            (GDestroyNotify) saldo_top_up_result_free);
     return;
   }
-  if (g_regex_match (self->failure, reply, 0, NULL)) {
+  carrier = self->dialer.carrier != NULL ? self->dialer.carrier (self->dialer_data, req->iccid) : NULL;
+  patterns.refusal = self->refusal;
+  patterns.failure[0] = carrier != NULL ? saldo_carrier_get_voucher_failure (carrier) : NULL;
+  patterns.failure[1] = self->failure;
+  patterns.success = self->success != NULL ? self->success
+                     : carrier != NULL ? saldo_carrier_get_voucher_success (carrier) : NULL;
+  switch (saldo_voucher_reply_classify (&patterns, reply)) {
+  case SALDO_VOUCHER_REPLY_REFUSED:
     res = saldo_top_up_result_new (SALDO_TOP_UP_STATUS_FAILED, req->reference);
     res->error = g_error_new (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_REJECTED,
                               "the carrier refused the voucher: %s", reply);
-  } else if (g_regex_match (self->success, reply, 0, NULL)) {
+    break;
+  case SALDO_VOUCHER_REPLY_ACCEPTED:
     res = saldo_top_up_result_new (SALDO_TOP_UP_STATUS_SUCCEEDED, req->reference);
     res->delivered_amount = req->amount;
     res->delivered_currency = g_strdup (req->currency);
-  } else {
-    g_autoptr(GError) unclear = g_error_new (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
-                                             "the carrier's reply neither confirms nor refuses");
+    break;
+  case SALDO_VOUCHER_REPLY_UNCLEAR:
+  default: {
+    g_autoptr(GError) unclear = NULL;
 
+    unclear = g_error_new (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
+                           "the carrier's reply neither confirms nor refuses%s; the balance "
+                           "will tell", patterns.success == NULL
+                           ? " (no VoucherSuccess= in the carrier file, so no text can confirm)"
+                           : "");
     res = saldo_top_up_result_new_unknown (req->reference, unclear);
+    break;
+  }
   }
   res->message = g_steal_pointer (&reply);
   res->requested_amount = req->amount;
@@ -293,6 +363,7 @@ saldo_provider_ussd_voucher_finalize (GObject *object)
 
   g_free (self->voucher_file);
   g_free (self->template_override);
+  g_clear_pointer (&self->refusal, g_regex_unref);
   g_clear_pointer (&self->success, g_regex_unref);
   g_clear_pointer (&self->failure, g_regex_unref);
   g_clear_object (&self->ledger);
@@ -315,4 +386,5 @@ saldo_provider_ussd_voucher_class_init (SaldoProviderUssdVoucherClass *klass)
 static void
 saldo_provider_ussd_voucher_init (SaldoProviderUssdVoucher *self)
 {
+  self->refusal = saldo_voucher_refusal_regex_new ();
 }

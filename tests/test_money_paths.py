@@ -6,9 +6,10 @@ messages that must not move money.  Same rig as test_topup.py: a real
 ModemManager with a simulated modem, saldod, and a real HTTPS provider on
 loopback (tests/fakeprovider.py)."""
 
+import os
 import time
 
-from saldo_testcase import BUS_NAME, MANAGER_IFACE, ROOT, main
+from saldo_testcase import BUS_NAME, MANAGER_IFACE, ROOT, SOURCE_ROOT, main
 from gi.repository import GLib
 from test_topup import TopUpTest
 
@@ -21,6 +22,27 @@ class MoneyPathsTest(TopUpTest):
                                       lambda c, snd, p, i, member, params:
                                       seen.append((member, params.unpack())))
         return seen
+
+    def voucher_setup(self, pins, success='(?i)recarga exitosa'):
+        """A voucher provider with `pins` (PIN -> amount) and an admin copy of
+        Claro's carrier file with its voucher code and words for success."""
+        config_dir = os.path.dirname(self.config_path)
+        providers = os.path.join(config_dir, 'providers.d')
+        with open(os.open(os.path.join(providers, 'vouchers'), os.O_WRONLY | os.O_CREAT, 0o600),
+                  'w') as f:
+            f.write(''.join('%s %s\n' % (pin, amount) for pin, amount in pins.items()))
+        with open(os.path.join(providers, 'voucher.conf'), 'w') as f:
+            f.write('[Provider]\nType=ussd-voucher\nVoucherFile=vouchers\n')
+        carriers = os.path.join(config_dir, 'carriers.d')
+        os.makedirs(carriers, exist_ok=True)
+        with open(os.path.join(SOURCE_ROOT, 'plugin', 'carriers', 'claro-pe.conf')) as f:
+            shipped = f.read()
+        with open(os.path.join(carriers, 'claro-pe.conf'), 'w') as f:
+            f.write(shipped + '\nVoucherUssd=*123*{pin}#\n' +
+                    ('VoucherSuccess=%s\n' % success if success else ''))
+
+    def dialled(self, prefix='*123*'):
+        return [s['code'] for s in self.sim.ussd_sessions_seen if s['code'].startswith(prefix)]
 
     def confirm(self, topup_id):
         return self.manager_call('ConfirmTopUp', GLib.Variant('(s)', (topup_id,)))
@@ -125,6 +147,23 @@ class MoneyPathsTest(TopUpTest):
         self.top_up(path, 500)
         self.wait_state('succeeded', count=2)
         self.assertEqual(len(self.fake.charges()), 2)
+
+    def test_voucher_refusal_is_not_success(self):
+        self.voucher_setup({'11111111111111': '10.00', '22222222222222': '10.00'})
+        self.sim.set_ussd('*123*11111111111111#', 'Su recarga no ha sido realizada')
+        self.sim.set_ussd('*123*22222222222222#', 'Recarga exitosa. Tu saldo es S/ 15.00')
+        self.start_saldod()
+        path = self.ready_line('Saldo: S/ 5.00')
+        self.add_rule(line=path, kind='threshold', below=1, amount=100, provider='pay',
+                      enabled=False, cooldown=0)
+        self.top_up(path, 1000, provider='voucher')
+        failed = self.wait_state('failed')[0]
+        self.assertIn('refused', failed['error'])
+        # The carrier's own words for success (its file's VoucherSuccess=).
+        self.top_up(path, 1000, provider='voucher')
+        self.wait_state('succeeded')
+        self.assertEqual(len(self.dialled()), 2)
+        self.assertEqual(len(set(self.dialled())), 2)
 
 
 if __name__ == '__main__':

@@ -293,7 +293,8 @@ class TopUpTest(SaldoTestCase):
         with open(os.open(vouchers, os.O_WRONLY | os.O_CREAT, 0o600), 'w') as f:
             f.write('# PIN AMOUNT\n12345678901234 10.00\n99999999999999 20.00\n')
         with open(os.path.join(providers, 'voucher.conf'), 'w') as f:
-            f.write('[Provider]\nType=ussd-voucher\nVoucherFile=vouchers\nTemplate=*123*{pin}#\n')
+            f.write('[Provider]\nType=ussd-voucher\nVoucherFile=vouchers\nTemplate=*123*{pin}#\n'
+                    'SuccessPattern=(?i)recarga exitosa\n')
         self.sim.set_ussd('*123*12345678901234#', 'Recarga exitosa. Tu saldo es S/ 15.00')
         self.start_saldod()
         path = self.ready_line('Saldo: S/ 5.00')
