@@ -210,7 +210,61 @@ topup_answer (SaldoCtl    *ctl,
   return EXIT_SUCCESS;
 }
 
-/* saldoctl topup LINE AMOUNT [--provider ID] | confirm ID | reject ID */
+/* saldoctl topup resolve ID succeeded|failed [--note TEXT] */
+static int
+topup_resolve (SaldoCtl  *ctl,
+               int        argc,
+               char     **argv,
+               GError   **error)
+{
+  const char *positional[2] = { NULL, NULL };
+  const char *note = NULL;
+  guint n_positional = 0;
+  GVariantDict options;
+
+  for (int i = 1; i < argc; i++) {
+    if (g_str_equal (argv[i], "--note") && i + 1 < argc) {
+      note = argv[++i];
+    } else if (g_str_has_prefix (argv[i], "--note=")) {
+      note = argv[i] + strlen ("--note=");
+    } else if (n_positional < 2 && argv[i][0] != '-') {
+      positional[n_positional++] = argv[i];
+    } else {
+      n_positional = 3;
+      break;
+    }
+  }
+  if (n_positional != 2 ||
+      (!g_str_equal (positional[1], "succeeded") && !g_str_equal (positional[1], "failed"))) {
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                         _("usage: saldoctl topup resolve ID succeeded|failed [--note TEXT]"));
+    return EXIT_FAILURE;
+  }
+  g_variant_dict_init (&options, NULL);
+  if (note != NULL)
+    g_variant_dict_insert (&options, "note", "s", note);
+  if (!saldo_dbus_manager_call_resolve_top_up_sync (ctl->manager, positional[0], positional[1],
+                                                    g_variant_dict_end (&options),
+                                                    saldoctl_call_flags (), -1, NULL, error))
+    return EXIT_FAILURE;
+  if (ctl->json) {
+    g_autoptr(JsonBuilder) b = json_builder_new ();
+
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "id");
+    json_builder_add_string_value (b, positional[0]);
+    json_builder_set_member_name (b, "resolved");
+    json_builder_add_string_value (b, positional[1]);
+    json_builder_end_object (b);
+    saldoctl_print_json (b);
+  } else {
+    g_print (_("top-up %s resolved as %s\n"), positional[0], positional[1]);
+  }
+  return EXIT_SUCCESS;
+}
+
+/* saldoctl topup LINE AMOUNT [--provider ID] | confirm ID | reject ID |
+ * resolve ID succeeded|failed [--note TEXT] */
 int
 saldoctl_cmd_topup (SaldoCtl  *ctl,
                     int        argc,
@@ -229,6 +283,8 @@ saldoctl_cmd_topup (SaldoCtl  *ctl,
 
   if (argc >= 1 && (g_str_equal (argv[0], "confirm") || g_str_equal (argv[0], "reject")))
     return topup_answer (ctl, g_str_equal (argv[0], "confirm"), argc, argv, error);
+  if (argc >= 1 && g_str_equal (argv[0], "resolve"))
+    return topup_resolve (ctl, argc, argv, error);
 
   for (int i = 0; i < argc; i++) {
     if (g_str_equal (argv[i], "--provider") && i + 1 < argc) {
@@ -246,7 +302,8 @@ saldoctl_cmd_topup (SaldoCtl  *ctl,
   }
   if (n_positional != 2) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         _("usage: saldoctl topup LINE AMOUNT [--provider ID] | topup confirm|reject ID"));
+                         _("usage: saldoctl topup LINE AMOUNT [--provider ID] | topup confirm|reject ID |"
+                           " topup resolve ID succeeded|failed [--note TEXT]"));
     return EXIT_FAILURE;
   }
   line = saldoctl_find_line (ctl, positional[0], error);

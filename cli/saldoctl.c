@@ -294,6 +294,8 @@ static const char *usage_text = N_(
   "  topup LINE AMOUNT [--provider ID]\n"
   "                                 top up now; prints the top-up id\n"
   "  topup confirm|reject ID        answer a top-up waiting for confirmation\n"
+  "  topup resolve ID succeeded|failed [--note TEXT]\n"
+  "                                 settle a top-up whose outcome is unknown\n"
   "  rules [list] [LINE]            top-up rules\n"
   "  rules add LINE --amount X [--kind threshold|data|keep-alive|schedule]\n"
   "            [--below X] [--data-below SIZE] [--provider ID] [--confirm]\n"

@@ -52,6 +52,7 @@ struct _SaldoDaemon {
   guint                     evaluate_id;       /* earliest WAIT to look at again */
   guint                     reconcile_id;
   guint                     expiry_id;         /* the next planned top-up to expire */
+  guint                     settle_id;         /* the next unknown top-up the balance may settle */
   SaldoProviderLoader      *provider_loader;
   GPtrArray                *providers;         /* SaldoProvider */
   GPtrArray                *rules;             /* SaldoRuleObject, by id */

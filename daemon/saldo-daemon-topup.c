@@ -9,6 +9,7 @@
 #include "saldo-rule-engine.h"
 #include "saldo-rule-object.h"
 #include "saldo-rule-store.h"
+#include "saldo-settle.h"
 
 /* Rules and top-ups: where saldod spends the owner's money.  The engine
  * (policy/) decides, the ledger records every step durably before the next
@@ -119,6 +120,9 @@ topup_id_string (gint64 id)
 /* ---- running a top-up ------------------------------------------------- */
 
 static void evaluate_line (SaldoDaemon *self, SaldoLine *line, gint64 confirmed_rule_id);
+static gint64 settle_unknown (SaldoDaemon *self, SaldoLine *line, GPtrArray **due_lines_out);
+static void schedule_settle (SaldoDaemon *self, gint64 due);
+static char *open_topup_note (SaldoDaemon *self, SaldoLine *line);
 static void attach_rule (SaldoDaemon *self, SaldoRuleObject *rule);
 static void schedule_reconcile (SaldoDaemon *self, gint64 due);
 
@@ -184,8 +188,13 @@ on_topup_executed (GObject      *source,
                                 on_verify_timeout, verify, (GDestroyNotify) topup_context_free);
   } else if (record == NULL || record->state == SALDO_LEDGER_STATE_UNKNOWN ||
              record->state == SALDO_LEDGER_STATE_SENT) {
+    gint64 next = settle_unknown (self, ctx->line, NULL);
+
     schedule_reconcile (self, saldo_daemon_now () + 60);
+    if (next > 0)
+      schedule_settle (self, next);
   }
+  evaluate_line (self, ctx->line, 0);
   topup_context_free (ctx);
 }
 
@@ -590,6 +599,14 @@ evaluate_line (SaldoDaemon *self,
   rule = decision.rule_id > 0 ? find_rule (self, decision.rule_id) : NULL;
   if (rule != NULL)
     saldo_dbus_rule_set_last_decision (saldo_rule_object_get_dbus_rule (rule), decision.reason);
+  {
+    g_autofree char *open_note = open_topup_note (self, line);
+
+    for (guint i = 0; open_note != NULL && i < self->rules->len; i++)
+      if (saldo_rule_object_get_record (self->rules->pdata[i])->line_id == saldo_line_get_id (line))
+        saldo_dbus_rule_set_last_decision (saldo_rule_object_get_dbus_rule (self->rules->pdata[i]),
+                                           open_note);
+  }
   g_debug ("line %s: %s: %s", saldo_line_get_object_path (line),
            saldo_decision_kind_to_string (decision.kind), decision.reason);
 
@@ -686,12 +703,228 @@ verify_topups (SaldoDaemon        *self,
   }
 }
 
+/* ---- unknown top-ups, settled by the balance --------------------------- */
+
+/* The USSD balance readings of a line since `since`, in `currency`: SMS can
+ * be sent by anyone, so they never settle money. */
+static SaldoBalancePoint *
+settle_readings (SaldoDaemon *self,
+                 gint64       line_id,
+                 const char  *currency,
+                 gint64       since,
+                 gsize       *n_out)
+{
+  g_autoptr(GPtrArray) readings = NULL;
+  g_autoptr(GError) error = NULL;
+  SaldoBalancePoint *points;
+  gsize n = 0;
+
+  if (!saldo_store_list_readings (self->store, line_id, since, 200, &readings, &error)) {
+    g_warning ("cannot read the balance history: %s", error->message);
+    *n_out = 0;
+    return NULL;
+  }
+  points = g_new0 (SaldoBalancePoint, readings->len + 1);
+  for (guint i = 0; i < readings->len; i++) {
+    const SaldoReading *r = readings->pdata[i];
+
+    if (!r->has_amount || g_strcmp0 (r->kind, "balance") != 0 ||
+        g_strcmp0 (r->source, "ussd") != 0 || g_strcmp0 (r->currency, currency) != 0)
+      continue;
+    points[n].time = r->time;
+    points[n].balance = r->amount_minor;
+    n++;
+  }
+  *n_out = n;
+  return points;
+}
+
+static void
+settle_decide (SaldoDaemon            *self,
+               const SaldoTopupRecord *row,
+               SaldoSettleDecision    *decision)
+{
+  g_autofree SaldoBalancePoint *points = NULL;
+  SaldoSettleInput in = { 0 };
+  gsize n = 0;
+
+  in.amount = row->amount;
+  in.sent = row->sent_at > 0 ? row->sent_at : row->created;
+  in.has_balance_before = row->has_balance_before;
+  in.balance_before = row->balance_before;
+  in.provider_pending = row->provider_pending;
+  points = settle_readings (self, row->line_id, row->currency, in.sent - SALDO_HISTORY_WINDOW, &n);
+  in.readings = points;
+  in.n_readings = n;
+  in.delay = self->settings->unknown_settle_delay;
+  in.window = self->settings->unknown_settle_window;
+  in.percent = SALDO_VERIFY_PERCENT;
+  in.now = saldo_daemon_now ();
+  saldo_settle_decide (&in, row->currency, decision);
+}
+
+static void
+settle_apply (SaldoDaemon            *self,
+              SaldoLine              *line,
+              const SaldoTopupRecord *row,
+              const SaldoSettleDecision *decision)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = topup_id_string (row->id);
+  g_autofree char *reason = g_strdup_printf ("settled by the balance: %s", decision->reason);
+  gboolean ok = decision->kind == SALDO_SETTLE_SUCCEEDED;
+
+  if (!saldo_ledger_settle (self->ledger, row->id,
+                            ok ? SALDO_LEDGER_STATE_SUCCEEDED : SALDO_LEDGER_STATE_FAILED,
+                            reason, &error) ||
+      (ok && !saldo_ledger_mark_verified (self->ledger, row->id, decision->balance_after, &error))) {
+    g_warning ("top-up %s: %s", id, error->message);
+    return;
+  }
+  journal_event (SALDO_MESSAGE_TOPUP_FINISHED, line, "top-up %s of line %s: %s: %s", id,
+                 line_path_or_root (line), ok ? "verified" : "failed", reason);
+  if (!ok)
+    g_warning ("top-up %s: %s", id, reason);
+  saldo_dbus_manager_emit_top_up_finished (self->manager_iface, id, line_path_or_root (line),
+                                           ok ? "verified" : "failed", row->amount);
+}
+
+/* Settles what the balance can settle among the line's unknown rows (all
+ * lines when line is NULL).  Returns the earliest time a reading is worth
+ * taking for a row still open, 0 = none; *due_lines_out (may be NULL) gets
+ * the lines that need one now. */
+static gint64
+settle_unknown (SaldoDaemon  *self,
+                SaldoLine    *line,
+                GPtrArray   **due_lines_out)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) due_lines = g_ptr_array_new ();
+  SaldoLedgerQuery query = { .state_mask = SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_UNKNOWN) };
+  gint64 now = saldo_daemon_now ();
+  gint64 next = 0;
+
+  query.line_id = line != NULL ? saldo_line_get_id (line) : 0;
+  if (!saldo_ledger_list (self->ledger, &query, &rows, &error)) {
+    g_warning ("cannot list unknown top-ups: %s", error->message);
+    return now + 300;
+  }
+  for (guint i = 0; i < rows->len; i++) {
+    const SaldoTopupRecord *row = rows->pdata[i];
+    g_auto(SaldoSettleDecision) decision = { 0 };
+    SaldoLine *row_line = saldo_daemon_line_by_id (self, row->line_id);
+
+    /* A lookup or a re-send of it is under way: its answer comes first. */
+    if (saldo_topup_runner_is_busy (self->runner, row->id))
+      continue;
+    settle_decide (self, row, &decision);
+    switch (decision.kind) {
+    case SALDO_SETTLE_SUCCEEDED:
+    case SALDO_SETTLE_FAILED:
+      settle_apply (self, row_line, row, &decision);
+      break;
+    case SALDO_SETTLE_WAIT:
+      if (decision.until <= now && row_line != NULL && !g_ptr_array_find (due_lines, row_line, NULL))
+        g_ptr_array_add (due_lines, row_line);
+      else if (decision.until > now)
+        next = next == 0 ? decision.until : MIN (next, decision.until);
+      break;
+    case SALDO_SETTLE_CANNOT:
+    default:
+      break;
+    }
+  }
+  if (due_lines_out != NULL)
+    *due_lines_out = g_steal_pointer (&due_lines);
+  return next;
+}
+
+static gboolean
+on_settle_timer (gpointer user_data)
+{
+  SaldoDaemon *self = user_data;
+  g_autoptr(GPtrArray) due_lines = NULL;
+  gint64 next;
+
+  self->settle_id = 0;
+  next = settle_unknown (self, NULL, &due_lines);
+  /* The balance decides: read it now.  The reading settles (or not). */
+  for (guint i = 0; i < due_lines->len; i++)
+    if (saldo_line_get_active (due_lines->pdata[i]))
+      saldo_daemon_refresh_line (self, due_lines->pdata[i], FALSE, NULL);
+  if (next > 0)
+    schedule_settle (self, next);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_settle (SaldoDaemon *self,
+                 gint64       due)
+{
+  gint64 delay = MAX (due - saldo_daemon_now (), 1);
+
+  if (self->settle_id != 0) {
+    GSource *source = g_main_context_find_source_by_id (NULL, self->settle_id);
+
+    if (source != NULL && g_source_get_ready_time (source) <= g_get_monotonic_time () + delay * G_USEC_PER_SEC)
+      return;
+    g_clear_handle_id (&self->settle_id, g_source_remove);
+  }
+  self->settle_id = g_timeout_add_seconds ((guint) MIN (delay, 86400), on_settle_timer, self);
+}
+
+/* A top-up whose outcome is open blocks every other one on its line: the
+ * line's rules say which, since when, and what will settle it. */
+static char *
+open_topup_note (SaldoDaemon *self,
+                 SaldoLine   *line)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+  g_auto(SaldoSettleDecision) decision = { 0 };
+  SaldoLedgerQuery query = {
+    .line_id = saldo_line_get_id (line),
+    .state_mask = SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_INTENT) |
+                  SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_SENT) |
+                  SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_UNKNOWN),
+    .limit = 1,
+  };
+  const SaldoTopupRecord *row;
+  g_autofree char *amount = NULL;
+  const char *how;
+
+  if (!saldo_ledger_list (self->ledger, &query, &rows, NULL) || rows->len == 0)
+    return NULL;
+  row = rows->pdata[0];
+  amount = saldo_money_format (row->amount, row->currency);
+  if (row->state == SALDO_LEDGER_STATE_UNKNOWN) {
+    settle_decide (self, row, &decision);
+    how = decision.reason;
+  } else {
+    how = "it is being sent or looked up now";
+  }
+  return g_strdup_printf ("top-up %" G_GINT64_FORMAT " (%s through %s) is %s%s%s: %s; no other "
+                          "top-up of this line until it settles (or the owner settles it with "
+                          "saldoctl topup resolve %" G_GINT64_FORMAT " succeeded|failed)",
+                          row->id, amount, row->provider, saldo_ledger_state_name (row->state),
+                          *row->error != '\0' ? ", " : "", row->error, how, row->id);
+}
+
 void
 saldo_daemon_topup_balance_read (SaldoDaemon        *self,
                                  SaldoLine          *line,
                                  const SaldoReading *reading)
 {
-  verify_topups (self, line, reading);
+  /* Only what the network itself answered settles money: an SMS sender can
+   * be forged. */
+  if (g_strcmp0 (reading->source, "ussd") == 0) {
+    gint64 next;
+
+    verify_topups (self, line, reading);
+    next = settle_unknown (self, line, NULL);
+    if (next > 0)
+      schedule_settle (self, next);
+  }
   for (guint i = 0; i < self->rules->len; i++) {
     const SaldoRuleRecord *r = saldo_rule_object_get_record (self->rules->pdata[i]);
 
@@ -1352,6 +1585,152 @@ on_handle_reject (SaldoDBusManager *iface, GDBusMethodInvocation *invocation,
   return handle_answer (user_data, invocation, FALSE);
 }
 
+/* ---- the owner settles what nobody else can ---------------------------- */
+
+#define SALDO_RESOLVE_NOTE_MAX 500
+
+static void
+resolve_with_uid (SaldoDaemon           *self,
+                  GDBusMethodInvocation *invocation,
+                  GVariant              *args,
+                  guint32                uid)
+{
+  g_autoptr(SaldoTopupRecord) record = NULL;
+  g_autoptr(GVariant) options = g_variant_get_child_value (args, 2);
+  const char *id_text;
+  const char *outcome;
+  const char *note = NULL;
+  SaldoLedgerState state;
+  SaldoLine *line;
+  GError *error = NULL;
+  gint64 id;
+
+  g_variant_get_child (args, 0, "&s", &id_text);
+  g_variant_get_child (args, 1, "&s", &outcome);
+  g_variant_lookup (options, "note", "&s", &note);
+  state = g_str_equal (outcome, "succeeded") ? SALDO_LEDGER_STATE_SUCCEEDED
+                                             : SALDO_LEDGER_STATE_FAILED;
+  if (!parse_topup_id (id_text, &id, &error) ||
+      !saldo_ledger_get (self->ledger, id, &record, &error)) {
+    saldo_daemon_return_error (invocation, error);
+    return;
+  }
+  if (saldo_topup_runner_is_busy (self->runner, id)) {
+    saldo_daemon_return_error (invocation,
+                               g_error_new (SALDO_ERROR, SALDO_ERROR_BUSY,
+                                            "top-up %s is being sent or looked up right now; "
+                                            "try again when that has finished", id_text));
+    return;
+  }
+  if (!saldo_ledger_state_is_in_flight (record->state)) {
+    saldo_daemon_return_invalid (invocation, "id: top-up %s is %s; only a top-up whose outcome "
+                                 "is open (unknown, sent, intent) can be resolved", id_text,
+                                 saldo_ledger_state_name (record->state));
+    return;
+  }
+  if (!saldo_ledger_resolve (self->ledger, id, state, uid, note, &error)) {
+    saldo_daemon_return_error (invocation, error);
+    return;
+  }
+  line = saldo_daemon_line_by_id (self, record->line_id);
+  journal_event (SALDO_MESSAGE_TOPUP_FINISHED, line, "top-up %s of line %s: %s: resolved by uid %u%s%s",
+                 id_text, line_path_or_root (line), saldo_ledger_state_name (state), uid,
+                 note != NULL && *note != '\0' ? ": " : "", note != NULL ? note : "");
+  saldo_dbus_manager_emit_top_up_finished (self->manager_iface, id_text, line_path_or_root (line),
+                                           saldo_ledger_state_name (state), record->amount);
+  saldo_dbus_manager_complete_resolve_top_up (self->manager_iface, invocation);
+  if (line != NULL)
+    evaluate_line (self, line, 0);
+}
+
+static void
+on_resolve_uid (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(MethodCall) call = user_data;
+  g_autoptr(GVariant) reply = NULL;
+  GError *error = NULL;
+  guint32 uid;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL) {
+    g_prefix_error (&error, "cannot tell who is asking: ");
+    saldo_daemon_return_error (call->invocation, error);
+    return;
+  }
+  g_variant_get (reply, "(u)", &uid);
+  resolve_with_uid (call->self, call->invocation, call->args, uid);
+}
+
+static void
+on_resolve_authorized (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  MethodCall *call = user_data;
+  GError *error = NULL;
+
+  if (!saldo_authority_check_finish (SALDO_AUTHORITY (source), result, &error)) {
+    saldo_daemon_return_error (call->invocation, error);
+    saldo_method_call_free (call);
+    return;
+  }
+  /* The decision is the owner's, so the ledger names them. */
+  g_dbus_connection_call (g_dbus_method_invocation_get_connection (call->invocation),
+                          "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                          "GetConnectionUnixUser",
+                          g_variant_new ("(s)", g_dbus_method_invocation_get_sender (call->invocation)),
+                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
+                          on_resolve_uid, call);
+}
+
+static gboolean
+on_handle_resolve (SaldoDBusManager      *iface,
+                   GDBusMethodInvocation *invocation,
+                   const char            *id,
+                   const char            *outcome,
+                   GVariant              *options,
+                   gpointer               user_data)
+{
+  SaldoDaemon *self = user_data;
+  static const char * const known[] = { "note", NULL };
+  g_autoptr(GVariant) note = NULL;
+
+  if (!saldo_daemon_check_option_keys (options, known, invocation))
+    return TRUE;
+  if (!g_str_equal (outcome, "succeeded") && !g_str_equal (outcome, "failed")) {
+    saldo_daemon_return_invalid (invocation, "outcome: must be succeeded or failed");
+    return TRUE;
+  }
+  note = g_variant_lookup_value (options, "note", NULL);
+  if (note != NULL) {
+    const char *text;
+
+    if (!g_variant_is_of_type (note, G_VARIANT_TYPE_STRING)) {
+      saldo_daemon_return_invalid (invocation, "note: must be a string (s)");
+      return TRUE;
+    }
+    text = g_variant_get_string (note, NULL);
+    if (g_utf8_strlen (text, -1) > SALDO_RESOLVE_NOTE_MAX) {
+      saldo_daemon_return_invalid (invocation, "note: at most %d characters",
+                                   SALDO_RESOLVE_NOTE_MAX);
+      return TRUE;
+    }
+    for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p)) {
+      if (g_unichar_iscntrl (g_utf8_get_char (p))) {
+        saldo_daemon_return_invalid (invocation, "note: no control characters");
+        return TRUE;
+      }
+    }
+  }
+  saldo_authority_check_async (self->authority, invocation, SALDO_ACTION_TOP_UP,
+                               on_resolve_authorized,
+                               saldo_method_call_new (self, NULL, invocation,
+                                                      g_dbus_method_invocation_get_parameters (invocation)));
+  return TRUE;
+}
+
 static GVariant *
 topup_to_variant (SaldoDaemon   *self,
                   gconstpointer  item)
@@ -1489,6 +1868,7 @@ saldo_daemon_topup_export (SaldoDaemon *self)
   g_signal_connect (self->manager_iface, "handle-simulate", G_CALLBACK (on_handle_simulate), self);
   g_signal_connect (self->manager_iface, "handle-confirm-top-up", G_CALLBACK (on_handle_confirm), self);
   g_signal_connect (self->manager_iface, "handle-reject-top-up", G_CALLBACK (on_handle_reject), self);
+  g_signal_connect (self->manager_iface, "handle-resolve-top-up", G_CALLBACK (on_handle_resolve), self);
   g_signal_connect (self->manager_iface, "handle-get-top-ups", G_CALLBACK (on_handle_get_top_ups), self);
 }
 
@@ -1530,6 +1910,12 @@ saldo_daemon_topup_start (SaldoDaemon *self)
 {
   close_stale_planned (self);
   expire_planned (self);
+  {
+    gint64 next = settle_unknown (self, NULL, NULL);
+
+    if (next > 0)
+      schedule_settle (self, next);
+  }
   /* A crash or a restart may have left requests whose outcome we do not
    * know: settle them before anything else is spent. */
   reconcile_all (self, TRUE);
@@ -1541,6 +1927,7 @@ saldo_daemon_topup_dispose (SaldoDaemon *self)
   g_clear_handle_id (&self->evaluate_id, g_source_remove);
   g_clear_handle_id (&self->reconcile_id, g_source_remove);
   g_clear_handle_id (&self->expiry_id, g_source_remove);
+  g_clear_handle_id (&self->settle_id, g_source_remove);
   g_clear_pointer (&self->topups_running, g_hash_table_unref);
   g_clear_object (&self->runner);
   g_clear_object (&self->ledger);

@@ -85,6 +85,14 @@ saldo_topup_runner_get_fault (SaldoTopupRunner *self)
   return self->fault;
 }
 
+gboolean
+saldo_topup_runner_is_busy (SaldoTopupRunner *self,
+                            gint64            topup_id)
+{
+  g_return_val_if_fail (SALDO_IS_TOPUP_RUNNER (self), FALSE);
+  return g_hash_table_contains (self->busy, &topup_id);
+}
+
 /* TEST ONLY: the crash test's stand-in for a power cut. */
 static void
 fault_point (SaldoTopupRunner *self,

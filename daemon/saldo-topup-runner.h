@@ -57,6 +57,9 @@ G_DECLARE_FINAL_TYPE (SaldoTopupRunner, saldo_topup_runner, SALDO, TOPUP_RUNNER,
 
 SaldoTopupRunner *saldo_topup_runner_new           (void);
 SaldoTopupFault   saldo_topup_runner_get_fault     (SaldoTopupRunner     *self);
+/* TRUE while this runner is sending or looking up the row. */
+gboolean          saldo_topup_runner_is_busy       (SaldoTopupRunner     *self,
+                                                    gint64                topup_id);
 
 /* Creates the planned row, then runs it.  The result is the row as it ended
  * (succeeded, failed or unknown); an error means the ledger could not be

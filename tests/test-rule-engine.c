@@ -5,6 +5,7 @@
 
 #include "saldo-rule.h"
 #include "saldo-rule-engine.h"
+#include "saldo-settle.h"
 
 #define LINE "8951100000000000017"
 #define OTHER_LINE "8951100000000000025"
@@ -1344,6 +1345,68 @@ test_balance_rose_by (void)
   g_assert_false (saldo_amount_is_valid (0));
 }
 
+/* An unknown top-up of PEN 10.00 sent at T with PEN 2.00 before; delay
+ * 30 min, window 24 h; readings (minutes after T, balance) decide. */
+static void
+test_settle (void)
+{
+  const gint64 T = 1710000000;
+  const struct {
+    const char     *name;
+    gint64          now_min;
+    gboolean        pending;
+    gboolean        has_before;
+    gint64          readings[3][2];   /* minutes after T, balance; 0,0 ends */
+    SaldoSettleKind kind;
+    gint64          until_min;        /* WAIT */
+    gint64          after;            /* SUCCEEDED */
+  } cases[] = {
+    { "before-deadline", 29, FALSE, TRUE, { { 5, 1200 } }, SALDO_SETTLE_WAIT, 30, 0 },
+    { "rose-before-deadline-counts-at-it", 30, FALSE, TRUE, { { 5, 1200 } },
+      SALDO_SETTLE_SUCCEEDED, 0, 1200 },
+    { "rose-80-percent", 60, FALSE, TRUE, { { 40, 1000 } }, SALDO_SETTLE_SUCCEEDED, 0, 1000 },
+    { "rose-too-little", 60, FALSE, TRUE, { { 40, 999 } }, SALDO_SETTLE_WAIT, 30 + 1440, 0 },
+    { "no-rise-inside-window", 1000, FALSE, TRUE, { { 40, 200 }, { 900, 150 } },
+      SALDO_SETTLE_WAIT, 30 + 1440, 0 },
+    { "no-rise-after-window", 1500, FALSE, TRUE, { { 40, 200 }, { 1470, 150 } },
+      SALDO_SETTLE_FAILED, 0, 0 },
+    { "window-over-but-no-reading", 3000, FALSE, TRUE, { { 40, 200 } }, SALDO_SETTLE_WAIT, 3000, 0 },
+    { "pending-never-failed", 3000, TRUE, TRUE, { { 2900, 200 } }, SALDO_SETTLE_WAIT, 30 + 1440, 0 },
+    { "pending-but-rose", 100, TRUE, TRUE, { { 90, 1300 } }, SALDO_SETTLE_SUCCEEDED, 0, 1300 },
+    { "base-from-reading", 60, FALSE, FALSE, { { -10, 200 }, { 40, 1000 } },
+      SALDO_SETTLE_SUCCEEDED, 0, 1000 },
+    { "no-base", 60, FALSE, FALSE, { { 40, 1000 } }, SALDO_SETTLE_CANNOT, 0, 0 },
+    { "future-reading-ignored", 60, FALSE, TRUE, { { 90, 1200 } }, SALDO_SETTLE_WAIT, 30 + 1440, 0 },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(SaldoSettleDecision) d = { 0 };
+      SaldoBalancePoint points[3];
+      SaldoSettleInput in = {
+        .amount = 1000, .sent = T, .has_balance_before = cases[i].has_before,
+        .balance_before = 200, .provider_pending = cases[i].pending, .readings = points,
+        .delay = 30 * 60, .window = 24 * 3600, .percent = 80, .now = T + cases[i].now_min * 60,
+      };
+
+      for (gsize r = 0; r < 3 && (cases[i].readings[r][0] != 0 || cases[i].readings[r][1] != 0); r++)
+        {
+          points[r].time = T + cases[i].readings[r][0] * 60;
+          points[r].balance = cases[i].readings[r][1];
+          in.n_readings++;
+        }
+      saldo_settle_decide (&in, "PEN", &d);
+      g_test_message ("%s: %d until %" G_GINT64_FORMAT ": %s", cases[i].name, d.kind, d.until,
+                      d.reason);
+      g_assert_cmpint (d.kind, ==, cases[i].kind);
+      g_assert_nonnull (d.reason);
+      if (d.kind == SALDO_SETTLE_WAIT)
+        g_assert_cmpint (d.until, ==, T + cases[i].until_min * 60);
+      if (d.kind == SALDO_SETTLE_SUCCEEDED)
+        g_assert_cmpint (d.balance_after, ==, cases[i].after);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1379,6 +1442,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rule/state-classes", test_state_classes);
   g_test_add_func ("/rule/cap-defaults", test_cap_defaults);
   g_test_add_func ("/rule/balance-rose-by", test_balance_rose_by);
+  g_test_add_func ("/settle/decide", test_settle);
 
   return g_test_run ();
 }

@@ -165,6 +165,87 @@ class MoneyPathsTest(TopUpTest):
         self.assertEqual(len(self.dialled()), 2)
         self.assertEqual(len(set(self.dialled())), 2)
 
+    def rule_property(self, rule, name):
+        return self.rig.call(BUS_NAME, rule, 'org.freedesktop.DBus.Properties', 'Get',
+                             GLib.Variant('(ss)', ('io.github.saldo.Saldo1.Rule', name)),
+                             '(v)')[0]
+
+    def test_unknown_rows_settle_by_the_balance(self):
+        """A voucher code the network never answers: the row is unknown and
+        blocks the line, says so, then the balance settles it either way."""
+        self.write_config(UnknownSettleDelay='2', UnknownSettleWindow='4')
+        self.voucher_setup({'11111111111111': '10.00', '22222222222222': '10.00'})
+        self.sim.set_ussd('*123*11111111111111#', no_reply=True)
+        self.sim.set_ussd('*123*22222222222222#', no_reply=True)
+        self.start_saldod()
+        seen = self.collect_signals()
+        path = self.ready_line('Saldo: S/ 5.00')
+        rule = self.add_rule(line=path, kind='threshold', below=100, amount=500, provider='pay',
+                             cooldown=0)
+        first = self.top_up(path, 1000, provider='voucher')
+        self.wait_state('unknown', timeout=20)
+        # Nothing waits silently: the line's rules say what holds them.
+        note = self.rig.wait_for(lambda: self.rule_property(rule, 'LastDecision')
+                                 if 'unknown' in self.rule_property(rule, 'LastDecision')
+                                 else None, 10, 'LastDecision naming the unknown top-up')
+        self.assertIn('top-up %s' % first, note)
+        self.assertIn('resolve', note)
+        msg = self.assert_dbus_error('io.github.saldo.Saldo1.Error.LimitReached',
+                                     self.top_up, path, 500, provider='pay')
+        self.assertIn('in-flight', msg)
+        # The voucher arrived after all: the next reading shows it.
+        self.sim.set_ussd('*777#', 'Saldo: S/ 15.00')
+        verified = self.wait_state('verified', timeout=20)[0]
+        self.assertEqual(verified['id'], first)
+        self.assertEqual(verified['balance-after'], 1500)
+        self.pump(lambda: any(m == 'TopUpFinished' and p[0] == first and p[2] == 'verified'
+                              for m, p in seen), 'TopUpFinished verified')
+        # The second one never does: the balance stays, and after the window
+        # the row fails; its PIN is spent all the same.
+        second = self.top_up(path, 1000, provider='voucher')
+        failed = self.wait_state('failed', timeout=30)[0]
+        self.assertEqual(failed['id'], second)
+        self.assertIn('did not rise', failed['error'])
+        self.assertEqual(len(self.dialled()), 2)
+        self.top_up(path, 1000, provider='voucher')
+        self.wait_state('failed', count=2)
+        self.assertEqual(len(self.dialled()), 2)
+        # The line is free again.
+        self.top_up(path, 500, provider='pay')
+        self.wait_state('succeeded')
+        self.assertNotIn('11111111111111', self.saldod_text())
+
+    def test_owner_resolves_an_unknown_topup(self):
+        self.voucher_setup({'11111111111111': '10.00'})
+        self.sim.set_ussd('*123*11111111111111#', no_reply=True)
+        self.start_saldod()
+        path = self.ready_line('Saldo: S/ 5.00')
+        topup_id = self.top_up(path, 1000, provider='voucher')
+        self.wait_state('unknown', timeout=20)
+        resolve = ('ResolveTopUp', GLib.Variant('(ssa{sv})', (topup_id, 'failed', {})))
+        self.polkit_allow(['io.github.saldo.Saldo1.refresh'])
+        msg = self.assert_dbus_error('org.freedesktop.DBus.Error.AccessDenied',
+                                     self.manager_call, *resolve)
+        self.assertIn('top-up', msg)
+        self.polkit_allow(['io.github.saldo.Saldo1.top-up'])
+        for args, field in (((topup_id, 'refunded', {}), 'outcome'),
+                            (('x1', 'failed', {}), 'id'),
+                            ((topup_id, 'failed', {'color': GLib.Variant('s', 'red')}), 'color'),
+                            ((topup_id, 'failed', {'note': GLib.Variant('u', 1)}), 'note'),
+                            ((topup_id, 'failed', {'note': GLib.Variant('s', 'a\x1bb')}), 'note')):
+            msg = self.assert_dbus_error('io.github.saldo.Saldo1.Error.InvalidArgument',
+                                         self.manager_call, 'ResolveTopUp',
+                                         GLib.Variant('(ssa{sv})', args))
+            self.assertIn(field, msg)
+        self.saldoctl('topup', 'resolve', topup_id, 'failed', '--note', 'the shop refunded it')
+        row = [t for t in self.topups() if t['id'] == topup_id][0]
+        self.assertEqual(row['state'], 'failed')
+        self.assertIn('uid %d' % os.getuid(), row['error'])
+        self.assertIn('the shop refunded it', row['error'])
+        res = self.saldoctl('topup', 'resolve', topup_id, 'succeeded', check=False)
+        self.assertNotEqual(res.returncode, 0)
+        self.assertIn('is failed', res.stderr)
+
 
 if __name__ == '__main__':
     main()
