@@ -177,6 +177,56 @@ saldo_authority_check_finish (SaldoAuthority  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+typedef struct {
+  GDBusMethodInvocation *invocation;
+  const char * const    *next;
+} CheckAll;
+
+static void
+check_all_free (CheckAll *all)
+{
+  g_object_unref (all->invocation);
+  g_free (all);
+}
+
+static void
+on_check_all_step (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CheckAll *all = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!saldo_authority_check_finish (SALDO_AUTHORITY (source), result, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  if (*all->next == NULL) {
+    g_task_return_boolean (task, TRUE);
+    return;
+  }
+  saldo_authority_check_async (SALDO_AUTHORITY (source), all->invocation, *all->next++,
+                               on_check_all_step, g_steal_pointer (&task));
+}
+
+void
+saldo_authority_check_all_async (SaldoAuthority        *self,
+                                 GDBusMethodInvocation *invocation,
+                                 const char * const    *action_ids,
+                                 GAsyncReadyCallback    callback,
+                                 gpointer               user_data)
+{
+  GTask *task = g_task_new (self, NULL, callback, user_data);
+  CheckAll *all = g_new0 (CheckAll, 1);
+
+  g_return_if_fail (action_ids != NULL && action_ids[0] != NULL);
+  all->invocation = g_object_ref (invocation);
+  all->next = action_ids + 1;
+  g_task_set_task_data (task, all, (GDestroyNotify) check_all_free);
+  saldo_authority_check_async (self, invocation, action_ids[0], on_check_all_step, task);
+}
+
 SaldoAuthority *
 saldo_authority_new (guint timeout_ms)
 {

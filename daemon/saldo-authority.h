@@ -22,5 +22,12 @@ void            saldo_authority_check_async  (SaldoAuthority         *self,
 gboolean        saldo_authority_check_finish (SaldoAuthority         *self,
                                               GAsyncResult           *result,
                                               GError                **error);
+/* Every action in turn (a NULL-terminated list of static strings), stopping
+ * at the first that is not authorized; finish with check_finish. */
+void            saldo_authority_check_all_async (SaldoAuthority        *self,
+                                                 GDBusMethodInvocation *invocation,
+                                                 const char * const    *action_ids,
+                                                 GAsyncReadyCallback    callback,
+                                                 gpointer               user_data);
 
 G_END_DECLS

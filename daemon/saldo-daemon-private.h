@@ -100,6 +100,11 @@ void          saldo_daemon_authorize         (SaldoDaemon           *self,
                                               const char            *action_id,
                                               GAsyncReadyCallback    callback,
                                               MethodCall            *call);
+void          saldo_daemon_authorize_all     (SaldoDaemon           *self,
+                                              GDBusMethodInvocation *invocation,
+                                              const char * const    *action_ids,
+                                              GAsyncReadyCallback    callback,
+                                              MethodCall            *call);
 gboolean      saldo_daemon_check_option_keys (GVariant              *options,
                                               const char * const    *known,
                                               GDBusMethodInvocation *invocation);

@@ -111,6 +111,21 @@ line_currency (SaldoDaemon *self,
   return NULL;
 }
 
+/* What the network itself last said about the line's balance.  Anyone can
+ * send an SMS with a carrier's name, so no SMS feeds a decision about money. */
+static SaldoReading *
+last_network_reading (SaldoDaemon *self,
+                      SaldoLine   *line)
+{
+  g_autoptr(GError) error = NULL;
+  SaldoReading *reading = NULL;
+
+  if (!saldo_store_last_balance_from (self->store, saldo_line_get_id (line), "ussd", &reading,
+                                      &error))
+    g_warning ("line %s: %s", saldo_line_get_object_path (line), error->message);
+  return reading;
+}
+
 static char *
 topup_id_string (gint64 id)
 {
@@ -251,8 +266,8 @@ plan_topup (SaldoDaemon  *self,
             GError      **error)
 {
   const SaldoLineRecord *record = saldo_line_get_record (line);
-  SaldoDBusLine *iface = saldo_line_get_dbus_line (line);
   g_autoptr(SaldoCarrier) carrier = saldo_daemon_carrier_for_line (self, line);
+  g_autoptr(SaldoReading) last = last_network_reading (self, line);
   const char *own_number = saldo_line_get_own_number (line);
   SaldoTopupPlan plan = { 0 };
 
@@ -274,8 +289,9 @@ plan_topup (SaldoDaemon  *self,
 
     plan.ussd_template = info != NULL ? info->topup_template : NULL;
   }
-  plan.has_balance_before = saldo_dbus_line_get_last_updated (iface) != 0;
-  plan.balance_before = saldo_dbus_line_get_balance (iface);
+  plan.has_balance_before = last != NULL && last->has_amount &&
+                            g_strcmp0 (last->currency, currency) == 0;
+  plan.balance_before = plan.has_balance_before ? last->amount_minor : 0;
   /* Only rows awaiting confirmation stay planned for long; any planned row
    * left behind (a crash before it was sent) expires all the same. */
   plan.expires = saldo_daemon_now () + self->settings->confirmation_timeout;
@@ -347,6 +363,7 @@ typedef struct {
    * when a rule set it or nothing did */
   char              *topup_cap_from;
   char              *day_cap_from;
+  SaldoReading      *last;         /* the line's last USSD balance reading */
 } EngineScratch;
 
 static void
@@ -360,6 +377,7 @@ engine_scratch_clear (EngineScratch *scratch)
   g_clear_pointer (&scratch->tz, g_time_zone_unref);
   g_clear_pointer (&scratch->topup_cap_from, g_free);
   g_clear_pointer (&scratch->day_cap_from, g_free);
+  g_clear_pointer (&scratch->last, saldo_reading_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EngineScratch, engine_scratch_clear)
 
@@ -373,7 +391,6 @@ build_engine_input (SaldoDaemon         *self,
                     SaldoEngineInput    *in,
                     GError             **error)
 {
-  SaldoDBusLine *iface = saldo_line_get_dbus_line (line);
   g_autoptr(SaldoCarrier) carrier = saldo_daemon_carrier_for_line (self, line);
   g_autoptr(GPtrArray) readings = NULL;
   gint64 now = saldo_daemon_now ();
@@ -443,7 +460,7 @@ build_engine_input (SaldoDaemon         *self,
   for (guint i = 0; i < readings->len; i++) {
     const SaldoReading *r = readings->pdata[i];
 
-    if (g_strcmp0 (r->kind, "balance") != 0 || !r->has_amount)
+    if (g_strcmp0 (r->kind, "balance") != 0 || !r->has_amount || g_strcmp0 (r->source, "ussd") != 0)
       continue;
     scratch->points[scratch->n_points].time = r->time;
     scratch->points[scratch->n_points].balance = r->amount_minor;
@@ -452,12 +469,14 @@ build_engine_input (SaldoDaemon         *self,
 
   in->line.iccid = scratch->iccid;
   in->line.currency = scratch->currency != NULL ? scratch->currency : "XXX";
-  in->line.balance_known = saldo_dbus_line_get_last_updated (iface) != 0;
-  in->line.balance = saldo_dbus_line_get_balance (iface);
-  in->line.balance_currency = in->line.balance_known ? saldo_dbus_line_get_currency (iface) : NULL;
-  in->line.expiry = (gint64) saldo_dbus_line_get_expiry (iface);
-  in->line.data_known = saldo_dbus_line_get_data_known (iface);
-  in->line.data_left = (gint64) saldo_dbus_line_get_data_remaining (iface);
+  /* The line as the network last described it, never as an SMS did. */
+  scratch->last = last_network_reading (self, line);
+  in->line.balance_known = scratch->last != NULL && scratch->last->has_amount;
+  in->line.balance = in->line.balance_known ? scratch->last->amount_minor : 0;
+  in->line.balance_currency = in->line.balance_known ? scratch->last->currency : NULL;
+  in->line.expiry = scratch->last != NULL && scratch->last->has_expiry ? scratch->last->expiry : 0;
+  in->line.data_known = scratch->last != NULL && scratch->last->has_data;
+  in->line.data_left = in->line.data_known ? scratch->last->data_bytes : 0;
   in->line.deactivation_days = carrier != NULL ? saldo_carrier_get_deactivation_days (carrier) : 0;
   for (gsize i = 0; i < scratch->rows->n_rows; i++) {
     const SaldoLedgerRow *row = &scratch->rows->rows[i];

@@ -120,6 +120,23 @@ saldo_daemon_authorize (SaldoDaemon           *self,
   saldo_authority_check_async (self->authority, invocation, action_id, callback, call);
 }
 
+/* Every action in turn, as saldo_daemon_authorize () does one. */
+void
+saldo_daemon_authorize_all (SaldoDaemon           *self,
+                            GDBusMethodInvocation *invocation,
+                            const char * const    *action_ids,
+                            GAsyncReadyCallback    callback,
+                            MethodCall            *call)
+{
+  if (!self->serving) {
+    g_dbus_method_invocation_return_error (invocation, SALDO_ERROR, SALDO_ERROR_BUSY,
+                                           "this saldod does not own %s", SALDO_BUS_NAME);
+    saldo_method_call_free (call);
+    return;
+  }
+  saldo_authority_check_all_async (self->authority, invocation, action_ids, callback, call);
+}
+
 /* Bad input from a caller: InvalidArgument, the message naming the key. */
 void
 saldo_daemon_return_invalid (GDBusMethodInvocation *invocation,
@@ -175,12 +192,20 @@ on_handle_refresh (SaldoDBusLine         *iface,
   SaldoLine *line = user_data;
   SaldoDaemon *self = g_object_get_data (G_OBJECT (line), "saldo-daemon");
   static const char * const known[] = { "allow-roaming", NULL };
+  /* Overriding the owner's AllowRoaming=false is changing their setting
+   * for this once: it needs what changing it needs. */
+  static const char * const refresh_roaming[] = { SALDO_ACTION_REFRESH, SALDO_ACTION_CONFIGURE, NULL };
+  static const char * const refresh[] = { SALDO_ACTION_REFRESH, NULL };
+  gboolean override = FALSE;
 
   if (!saldo_daemon_check_option_keys (options, known, invocation))
     return TRUE;
-  saldo_daemon_authorize (self, invocation, SALDO_ACTION_REFRESH,
-                          on_refresh_authorized,
-                          saldo_method_call_new (self, line, invocation, options));
+  if (g_variant_lookup (options, "allow-roaming", "b", &override) && override &&
+      saldo_line_get_record (line)->allow_roaming)
+    override = FALSE;
+  saldo_daemon_authorize_all (self, invocation, override ? refresh_roaming : refresh,
+                              on_refresh_authorized,
+                              saldo_method_call_new (self, line, invocation, options));
   return TRUE;
 }
 
@@ -298,6 +323,42 @@ on_configure_authorized (GObject      *source,
   saldo_dbus_line_complete_configure (saldo_line_get_dbus_line (call->line), call->invocation);
 }
 
+/* Settings that can spend or redirect money: a USSD code other than the
+ * carrier's own balance codes (a credit transfer, a paid service) is dialled
+ * by every scheduled check, and own-number is the number top-ups credit. */
+static gboolean
+configure_touches_money (SaldoDaemon *self,
+                         SaldoLine   *line,
+                         GVariant    *settings)
+{
+  g_autoptr(SaldoCarrier) carrier = saldo_daemon_carrier_for_line (self, line);
+  g_autoptr(GVariant) code = g_variant_lookup_value (settings, "balance-code", NULL);
+  g_autoptr(GVariant) menu = g_variant_lookup_value (settings, "balance-menu", NULL);
+  g_autoptr(GVariant) number = g_variant_lookup_value (settings, "own-number", NULL);
+
+  if (number != NULL)
+    return TRUE;
+  if (code != NULL) {
+    const char *value = g_variant_is_of_type (code, G_VARIANT_TYPE_STRING)
+                        ? g_variant_get_string (code, NULL) : NULL;
+
+    if (value == NULL || (*value != '\0' &&
+                          (carrier == NULL ||
+                           !g_strv_contains (saldo_carrier_get_ussd_codes (carrier), value))))
+      return TRUE;
+  }
+  if (menu != NULL) {
+    const char *value = g_variant_is_of_type (menu, G_VARIANT_TYPE_STRING)
+                        ? g_variant_get_string (menu, NULL) : NULL;
+    g_autofree char *carrier_menu = carrier != NULL
+      ? g_strjoinv (";", (char **) saldo_carrier_get_menu_path (carrier)) : NULL;
+
+    if (value == NULL || (*value != '\0' && g_strcmp0 (value, carrier_menu) != 0))
+      return TRUE;
+  }
+  return FALSE;
+}
+
 static gboolean
 on_handle_configure (SaldoDBusLine         *iface,
                      GDBusMethodInvocation *invocation,
@@ -306,10 +367,14 @@ on_handle_configure (SaldoDBusLine         *iface,
 {
   SaldoLine *line = user_data;
   SaldoDaemon *self = g_object_get_data (G_OBJECT (line), "saldo-daemon");
+  static const char * const configure[] = { SALDO_ACTION_CONFIGURE, NULL };
+  static const char * const configure_money[] = { SALDO_ACTION_CONFIGURE, SALDO_ACTION_TOP_UP, NULL };
 
-  saldo_daemon_authorize (self, invocation, SALDO_ACTION_CONFIGURE,
-                          on_configure_authorized,
-                          saldo_method_call_new (self, line, invocation, settings));
+  saldo_daemon_authorize_all (self, invocation,
+                              configure_touches_money (self, line, settings)
+                              ? configure_money : configure,
+                              on_configure_authorized,
+                              saldo_method_call_new (self, line, invocation, settings));
   return TRUE;
 }
 
@@ -800,6 +865,54 @@ saldo_daemon_reschedule (SaldoDaemon *self)
                                              on_schedule, self);
 }
 
+/* The message's own time (the service centre's stamp, as ModemManager
+ * reports it), or 0 when it has none that can be read. */
+static gint64
+sms_time (const char *timestamp)
+{
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+  g_autoptr(GDateTime) dt = NULL;
+
+  if (timestamp == NULL || *timestamp == '\0')
+    return 0;
+  dt = g_date_time_new_from_iso8601 (timestamp, utc);
+  return dt != NULL ? g_date_time_to_unix (dt) : 0;
+}
+
+/* A reading from an SMS never starts a top-up: where the line can be read
+ * by USSD and has rules, it asks for a USSD reading, and the rules decide on
+ * that one.  Not more often than RegistrationRefreshMinInterval, so a flood
+ * of messages cannot keep the modem dialling. */
+static void
+sms_asks_for_ussd (SaldoDaemon  *self,
+                   SaldoLine    *line,
+                   SaldoCarrier *carrier)
+{
+  gboolean has_code = *saldo_line_get_record (line)->balance_code != '\0' ||
+                      (carrier != NULL && saldo_carrier_get_ussd_codes (carrier)[0] != NULL);
+  gboolean has_rules = FALSE;
+  gint64 *attempt;
+
+  for (guint i = 0; i < self->rules->len && !has_rules; i++)
+    has_rules = saldo_rule_object_get_record (self->rules->pdata[i])->line_id == saldo_line_get_id (line);
+  if (!has_code || !has_rules || !saldo_line_get_active (line))
+    return;
+  attempt = g_hash_table_lookup (self->last_attempt, line);
+  if (attempt != NULL &&
+      saldo_daemon_now () - *attempt < (gint64) self->settings->registration_refresh_min_interval) {
+    g_info ("line %s: a USSD reading was taken moments ago; the rules decided on it",
+            saldo_line_get_object_path (line));
+    return;
+  }
+  g_info ("line %s: reading the balance by USSD before the rules look at it",
+          saldo_line_get_object_path (line));
+  saldo_daemon_refresh_line (self, line, FALSE, NULL);
+}
+
+/* How far an SMS's own clock may be ahead of ours before it is not
+ * believed: service centres and modems drift a little. */
+#define SALDO_SMS_CLOCK_SLACK 300
+
 static void
 on_sms (SaldoSmsWatcher *watcher,
         const char      *sender,
@@ -814,7 +927,10 @@ on_sms (SaldoSmsWatcher *watcher,
   g_autoptr(SaldoReading) reading = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) extra = NULL;
+  const char *history_only = NULL;
   gboolean listed;
+  gint64 now = saldo_daemon_now ();
+  gint64 sent;
 
   if (line == NULL || sender == NULL || text == NULL)
     return;
@@ -835,24 +951,38 @@ on_sms (SaldoSmsWatcher *watcher,
     g_debug ("SMS on %s from a sender not listed for the line; ignored", modem_path);
     return;
   }
+  /* The reading is as old as the message, not as old as our noticing it. */
+  sent = sms_time (timestamp);
   reading = saldo_balance_checker_parse (carrier, line_country (self, line, carrier), text, "sms",
-                                         saldo_daemon_now (), &error);
-  if (error != NULL && g_strcmp0 (reading->kind, "ambiguous") != 0) {
-    /* Not a balance.  Carriers send login and verification codes from the
-     * same senders, and the history is free to read for every local user:
-     * only that such a message came is kept, never its text. */
-    g_free (reading->raw_text);
-    reading->raw_text = g_strdup ("");
+                                         sent > 0 ? MIN (sent, now) : now, &error);
+  if (error != NULL) {
+    if (g_strcmp0 (reading->kind, "ambiguous") != 0) {
+      /* Not a balance.  Carriers send login and verification codes from the
+       * same senders, and the history is free to read for every local user:
+       * only that such a message came is kept, never its text. */
+      g_free (reading->raw_text);
+      reading->raw_text = g_strdup ("");
+    }
+    /* A carrier's promotion is not a failed check: only balances touch the
+     * line, and ambiguous ones, whose LastError says why none was taken. */
+    saldo_daemon_record_reading (self, line, reading, g_strcmp0 (reading->kind, "ambiguous") == 0);
+    return;
   }
-  /* A carrier's promotion is not a failed check: only balances touch the
-   * line, and ambiguous ones, whose LastError says why none was taken. */
-  saldo_daemon_record_reading (self, line, reading,
-                               error == NULL || g_strcmp0 (reading->kind, "ambiguous") == 0);
-  if (error == NULL) {
-    g_info ("line %s: balance from an SMS by %s", saldo_line_get_object_path (line), sender);
-    saldo_daemon_topup_balance_read (self, line, reading);
-    saldo_daemon_reschedule (self);
+  if (sent <= 0)
+    history_only = "it carries no time of its own";
+  else if (sent > now + SALDO_SMS_CLOCK_SLACK)
+    history_only = "its time is in the future";
+  else if (reading->time < (gint64) saldo_dbus_line_get_last_updated (saldo_line_get_dbus_line (line)))
+    history_only = "it is older than the line's last reading";
+  saldo_daemon_record_reading (self, line, reading, history_only == NULL);
+  if (history_only != NULL) {
+    g_info ("line %s: a balance SMS by %s is kept in the history only: %s",
+            saldo_line_get_object_path (line), sender, history_only);
+    return;
   }
+  g_info ("line %s: balance from an SMS by %s", saldo_line_get_object_path (line), sender);
+  sms_asks_for_ussd (self, line, carrier);
+  saldo_daemon_reschedule (self);
 }
 
 static void

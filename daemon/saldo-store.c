@@ -849,6 +849,35 @@ saldo_store_last_reading (SaldoStore    *self,
   return TRUE;
 }
 
+gboolean
+saldo_store_last_balance_from (SaldoStore    *self,
+                               gint64         line_id,
+                               const char    *source,
+                               SaldoReading **reading_out,
+                               GError       **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db,
+                          "SELECT " READING_COLUMNS " FROM readings"
+                          " WHERE line_id = ?1 AND kind = 'balance' AND source = ?2"
+                          " ORDER BY time DESC, id DESC LIMIT 1",
+                          -1, &stmt, NULL) != SQLITE_OK)
+    return saldo_store_fail (self, "reading the last balance", error);
+  sqlite3_bind_int64 (stmt, 1, line_id);
+  sqlite3_bind_text (stmt, 2, source, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW) {
+    *reading_out = reading_from_row (stmt);
+    return TRUE;
+  }
+  if (rc != SQLITE_DONE)
+    return saldo_store_fail (self, "reading the last balance", error);
+  *reading_out = NULL;
+  return TRUE;
+}
+
 static void
 saldo_store_finalize (GObject *object)
 {

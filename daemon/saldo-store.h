@@ -92,6 +92,14 @@ gboolean    saldo_store_last_reading    (SaldoStore       *self,
                                          SaldoReading    **reading_out,
                                          GError          **error);
 
+/* The newest good balance reading of the line that came from `source`
+ * ("ussd", "sms"); *reading_out is NULL when there is none. */
+gboolean    saldo_store_last_balance_from (SaldoStore     *self,
+                                           gint64          line_id,
+                                           const char     *source,
+                                           SaldoReading  **reading_out,
+                                           GError        **error);
+
 /* eUICCs get a stable number the first time their key (the EID, or
  * modem:IMEI:slot when the card will not tell it) is seen. */
 gboolean    saldo_store_ensure_euicc    (SaldoStore       *self,

@@ -6,10 +6,11 @@ messages that must not move money.  Same rig as test_topup.py: a real
 ModemManager with a simulated modem, saldod, and a real HTTPS provider on
 loopback (tests/fakeprovider.py)."""
 
+import datetime
 import os
 import time
 
-from saldo_testcase import BUS_NAME, MANAGER_IFACE, ROOT, SOURCE_ROOT, main
+from saldo_testcase import BUS_NAME, CLARO, MANAGER_IFACE, ROOT, SOURCE_ROOT, main
 from gi.repository import GLib
 from test_topup import TopUpTest
 
@@ -246,6 +247,82 @@ class MoneyPathsTest(TopUpTest):
         self.assertNotEqual(res.returncode, 0)
         self.assertIn('is failed', res.stderr)
 
+    def ussd_reads(self):
+        return len([c for c in self.sim.ussd_sessions_seen if c['code'] == '*777#'])
+
+    def test_sms_never_moves_money(self):
+        """A sender id like "Claro" can be spoofed and a message can be old:
+        an SMS shows a balance at most, and only the network's own answer
+        moves money."""
+        self.write_config(RegistrationRefreshMinInterval='0')
+        self.start_saldod()
+        path = self.ready_line('Saldo: S/ 6.00')
+        self.rig.wait_for(lambda: 'watching SMS' in self.saldod_text(), 20, 'SMS watching')
+        self.add_rule(line=path, kind='threshold', below=500, amount=1000, provider='pay',
+                      cooldown=0)
+        peru = datetime.timezone(datetime.timedelta(hours=-5))
+        three_days_ago = datetime.datetime.now(peru).replace(microsecond=0) - \
+            datetime.timedelta(days=3)
+        self.sim.inject_sms('Claro', 'Claro: Tu saldo es S/ 0.40', timestamp=three_days_ago)
+        self.rig.wait_for(lambda: len(self.history(path)) >= 2, 20, 'the old SMS recorded')
+        old = [r for r in self.history(path) if r['source'] == 'sms'][0]
+        self.assertLess(old['time'], time.time() - 2 * 86400)
+        props = self.line_by_iccid(CLARO['iccid'])[1]
+        self.assertEqual(props['Balance'], 600)
+        self.assertEqual(props['BalanceSource'], 'ussd')
+        # A fresh one is shown, but the rules wait for the network's word.
+        reads = self.ussd_reads()
+        self.sim.inject_sms('Claro', 'Claro: Tu saldo es S/ 0.40')
+        self.rig.wait_for(lambda: self.ussd_reads() > reads, 20, 'a USSD reading asked by the SMS')
+        self.rig.wait_for(lambda: self.line_by_iccid(CLARO['iccid'])[1]['BalanceSource'] == 'ussd',
+                          20, 'the USSD reading applied')
+        time.sleep(1)
+        self.assertEqual(self.fake.charges(), [])
+        self.assertEqual(self.topups(), [])
+        # When the network says the balance is low, the rule tops up.
+        self.sim.set_ussd('*777#', 'Saldo: S/ 4.50')
+        self.sim.inject_sms('Claro', 'Claro: Tu saldo es S/ 4.50')
+        self.wait_state('succeeded')
+        self.assertEqual(len(self.fake.charges()), 1)
+
+    def test_roaming_override_and_money_settings_need_more_than_refresh(self):
+        self.start_saldod()
+        path = self.ready_line('Saldo: S/ 20.00')
+        self.polkit_allow(['io.github.saldo.Saldo1.refresh', 'io.github.saldo.Saldo1.configure'])
+        # Settings that redirect or spend money need the top-up action.
+        for settings in ({'balance_code': '*999*1#'}, {'own_number': '+51987654321'},
+                         {'balance_menu': '2'}, {'refresh_interval': 3600, 'balance_code': '*222#'}):
+            msg = self.assert_dbus_error('org.freedesktop.DBus.Error.AccessDenied',
+                                         self.configure, path, **settings)
+            self.assertIn('top-up', msg)
+        self.assertEqual(self.lines()[path]['BalanceCode'], '')
+        self.assertEqual(self.lines()[path]['RefreshInterval'], 0)
+        # The carrier's own code, and settings that spend nothing, need configure only.
+        self.configure(path, balance_code='*777#')
+        self.configure(path, refresh_interval=3600)
+        self.configure(path, balance_code='')
+        self.polkit_allow(['io.github.saldo.Saldo1.refresh', 'io.github.saldo.Saldo1.configure',
+                           'io.github.saldo.Saldo1.top-up'])
+        self.configure(path, own_number='+51987654321')
+        # Roaming: overriding the owner's allow-roaming=false is configuring.
+        self.polkit_allow(['io.github.saldo.Saldo1.refresh'])
+        self.sim.set_registration('roaming')
+
+        def roaming_refused():
+            try:
+                self.refresh(path)
+            except GLib.Error as e:
+                return 'Error.Roaming' in e.message
+            return False
+        self.rig.wait_for(roaming_refused, 20, 'saldod to see the line roaming')
+        reads = self.ussd_reads()
+        msg = self.assert_dbus_error('org.freedesktop.DBus.Error.AccessDenied', self.refresh, path,
+                                     allow_roaming=True)
+        self.assertIn('configure', msg)
+        self.assertEqual(self.ussd_reads(), reads)
+        self.polkit_allow(['io.github.saldo.Saldo1.refresh', 'io.github.saldo.Saldo1.configure'])
+        self.refresh(path, allow_roaming=True)
+        self.assertEqual(self.ussd_reads(), reads + 1)
 
 if __name__ == '__main__':
     main()
