@@ -54,12 +54,6 @@ saldo_topup_backoff (guint lookups)
   return MIN (delay, SALDO_TOPUP_BACKOFF_MAX);
 }
 
-static gint64
-runner_now (void)
-{
-  return g_get_real_time () / G_USEC_PER_SEC;
-}
-
 SaldoTopupRunner *
 saldo_topup_runner_new (void)
 {
@@ -273,7 +267,7 @@ send_top_up_done (GObject      *source,
     receipt_from_result (result, &receipt);
     state = state_for_status (result->status);
     if (state == SALDO_LEDGER_STATE_UNKNOWN) {
-      receipt.next_check = runner_now () + saldo_topup_backoff (data->record->lookups);
+      receipt.next_check = saldo_ledger_now (data->ledger) + saldo_topup_backoff (data->record->lookups);
       receipt.pending = result->status == SALDO_TOP_UP_STATUS_PENDING;
     }
     detail = describe_result ("provider", result);
@@ -575,10 +569,26 @@ reconcile_lookup_done (GObject      *source,
   g_autoptr(GError) lookup_error = NULL;
   g_autofree char *detail = NULL;
   GError *error = NULL;
-  gint64 next_check = runner_now () + saldo_topup_backoff (row->lookups);
+  gint64 now = saldo_ledger_now (data->ledger);
+  gint64 next_check = now + saldo_topup_backoff (row->lookups);
+  gint64 believe_from = row->sent_at + saldo_provider_get_not_found_grace (data->provider);
 
   result = saldo_provider_lookup_finish (data->provider, res, &lookup_error);
   scrub_result (result, lookup_error, row->iccid);
+
+  /* A provider whose records lag behind its charges is not believed to
+   * have none until its grace after the request has passed. */
+  if (result == NULL && row->sent_at > 0 && now < believe_from &&
+      g_error_matches (lookup_error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND)) {
+    g_autoptr(GError) too_early = g_error_new (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
+                                               "%s; not believed until %" G_GINT64_FORMAT
+                                               " s after the request", lookup_error->message,
+                                               believe_from - row->sent_at);
+
+    g_clear_error (&lookup_error);
+    lookup_error = g_steal_pointer (&too_early);
+    next_check = MAX (next_check, believe_from);
+  }
 
   if (result == NULL &&
       g_error_matches (lookup_error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND)) {
@@ -650,7 +660,7 @@ reconcile_next (GTask *task)
 {
   SaldoTopupRunner *self = g_task_get_source_object (task);
   ReconcileData *data = g_task_get_task_data (task);
-  gint64 now = runner_now ();
+  gint64 now = saldo_ledger_now (data->ledger);
   GError *error = NULL;
 
   while (data->next < data->rows->len) {

@@ -287,6 +287,7 @@ saldo_top_up_result_free (SaldoTopUpResult *result)
 typedef struct {
   char *id;
   gboolean configured;
+  gint64 not_found_grace;
 } SaldoProviderPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (SaldoProvider, saldo_provider, G_TYPE_OBJECT)
@@ -388,6 +389,25 @@ saldo_provider_class_init (SaldoProviderClass *klass)
 static void
 saldo_provider_init (SaldoProvider *self)
 {
+}
+
+void
+saldo_provider_set_not_found_grace (SaldoProvider *self,
+                                    gint64         seconds)
+{
+  SaldoProviderPrivate *priv = saldo_provider_get_instance_private (self);
+
+  g_return_if_fail (SALDO_IS_PROVIDER (self));
+  priv->not_found_grace = MAX (seconds, 0);
+}
+
+gint64
+saldo_provider_get_not_found_grace (SaldoProvider *self)
+{
+  SaldoProviderPrivate *priv = saldo_provider_get_instance_private (self);
+
+  g_return_val_if_fail (SALDO_IS_PROVIDER (self), 0);
+  return priv->not_found_grace;
 }
 
 const char *

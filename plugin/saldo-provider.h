@@ -237,6 +237,12 @@ void                  saldo_provider_account_async  (SaldoProvider        *self,
 SaldoProviderAccount *saldo_provider_account_finish (SaldoProvider        *self,
                                                      GAsyncResult         *res,
                                                      GError              **error);
+/* Since ABI 1.1.  How long after a request "no record" (NOT_FOUND) is not
+ * yet believed, for providers whose records lag behind their charges: a
+ * re-send then waits.  0 (the default) believes it at once. */
+void              saldo_provider_set_not_found_grace (SaldoProvider  *self,
+                                                      gint64          seconds);
+gint64            saldo_provider_get_not_found_grace (SaldoProvider  *self);
 
 /* For providers whose work is one blocking call (an HTTP exchange): run
  * it in a thread, as top_up_async()/lookup_async().  The result goes to

@@ -27,7 +27,10 @@ Commands:
   {"op": "config", ...}               client_id, client_secret, hmac_secret,
                                       expires_in, funds (the Reloadly account's
                                       USD, 1000 at start), hook_funds (the
-                                      webhook backend's, in hook_currency, PEN)
+                                      webhook backend's, in hook_currency, PEN),
+                                      report_page_size (the Reloadly report
+                                      then lists every transaction in pages
+                                      of that size)
 
 Both accounts pay for their charges: a top-up that costs more than is left
 is refused (Reloadly INSUFFICIENT_BALANCE, the webhook 402
@@ -342,6 +345,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             tx = STATE.transactions.get(ref)
             if tx and tx['status'] == 'PROCESSING':
                 tx['status'] = 'SUCCESSFUL'
+            page_size = STATE.config.get('report_page_size')
+            if page_size:
+                # A report that lists every transaction, page by page
+                # (page numbers from 1), whatever the filter says.
+                everything = [dict(t) for t in STATE.transactions.values()]
+                page = int(query.get('page', ['1'])[0])
+                content = everything[(page - 1) * page_size:page * page_size]
+                pages = (len(everything) + page_size - 1) // page_size
+                return self.reply(200, {'content': content, 'totalElements': len(everything),
+                                        'totalPages': pages, 'size': page_size,
+                                        'number': page - 1})
             content = [dict(tx)] if tx else []
         self.reply(200, {'content': content, 'totalElements': len(content),
                          'totalPages': 1 if content else 0, 'size': 20, 'number': 0})
@@ -494,7 +508,7 @@ def main():
             elif op == 'config':
                 with STATE.lock:
                     for key in ('client_id', 'client_secret', 'hmac_secret', 'expires_in',
-                                'funds', 'hook_funds', 'hook_currency'):
+                                'funds', 'hook_funds', 'hook_currency', 'report_page_size'):
                         if key in cmd:
                             STATE.config[key] = cmd[key]
                 reply = {'ok': True}

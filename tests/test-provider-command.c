@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -32,6 +33,14 @@ static const struct {
     "echo \"$SALDO_REFERENCE\" >> \"$(dirname \"$0\")/log\"\n"
     /* The grandchild keeps stdout open: only a process-group kill ends it. */
     "sleep 60 &\n"
+    "wait\n" },
+  { "escape.sh",
+    "#!/bin/sh\n"
+    "cd \"$(dirname \"$0\")\"\n"
+    "echo \"$SALDO_REFERENCE\" >> log\n"
+    /* A grandchild leaves the process group and keeps stdout open. */
+    "setsid sleep 300 &\n"
+    "echo $! > escaped.pid\n"
     "wait\n" },
   { "garbage.sh", "#!/bin/sh\necho 'Charged! (probably)'\n" },
   { "crash.sh", "#!/bin/sh\nexit 3\n" },
@@ -228,6 +237,41 @@ test_cancel_is_unknown (Fixture *fx, gconstpointer data)
   g_assert_error (result->error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_TRANSPORT);
 }
 
+static gboolean
+on_stuck (gpointer user_data)
+{
+  g_error ("the top-up is still waiting for the program's output");
+  return G_SOURCE_REMOVE;
+}
+
+/* After the timeout nothing waits on stdout: the outcome is unknown at
+ * once, even when something the program started escaped the kill. */
+static void
+test_timeout_stops_waiting (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(SaldoProvider) provider = new_provider (fx, "escape.sh", NULL);
+  g_autoptr(SaldoTopUpRequest) req = new_request ();
+  g_autoptr(SaldoTopUpResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pid_path = g_build_filename (fx->dir, "escaped.pid", NULL);
+  g_autofree char *pid_text = NULL;
+  guint guard = g_timeout_add_seconds (30, on_stuck, NULL);
+
+  result = saldo_test_top_up (provider, req, &error);
+  g_source_remove (guard);
+  g_assert_no_error (error);
+  g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_UNKNOWN);
+  g_assert_error (result->error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_TIMEOUT);
+  g_assert_cmpuint (count_in_log (fx, req->reference), ==, 1);
+  /* The sleeper this test started is its own to end. */
+  if (g_file_get_contents (pid_path, &pid_text, NULL, NULL)) {
+    gint64 pid = g_ascii_strtoll (pid_text, NULL, 10);
+
+    if (pid > 1)
+      kill ((pid_t) pid, SIGKILL);
+  }
+}
+
 static void
 test_config_errors (Fixture *fx, gconstpointer data)
 {
@@ -363,6 +407,7 @@ main (int argc, char **argv)
   ADD ("outcomes", test_outcomes);
   ADD ("lookup-errors", test_lookup_errors);
   ADD ("cancel-is-unknown", test_cancel_is_unknown);
+  ADD ("timeout-stops-waiting", test_timeout_stops_waiting);
   ADD ("config-errors", test_config_errors);
   ADD ("untrusted-program", test_untrusted_program);
   ADD ("account", test_account);

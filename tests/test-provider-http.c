@@ -376,6 +376,38 @@ test_pending_and_lookup (Fixture *fx, gconstpointer data)
   g_assert_cmpint (saldo_fake_counter (fx->fake, "hmac_failures"), ==, 0);
 }
 
+/* "No record" is the backend's word ({"status": "not_found"}, on a 404 or
+ * a 200), never a bare 404 from a misrouted StatusUrl or a proxy. */
+static void
+test_no_record_only_when_said (Fixture *fx, gconstpointer data)
+{
+  const struct {
+    const char *fault;
+    gboolean    not_found;
+  } cases[] = {
+    { "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 404, \"body\": \"<html>Not Found</html>\"}", FALSE },
+    { "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 404, \"body\": {}}", FALSE },
+    { "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 404, \"body\": {\"error\": \"not_found\"}}", FALSE },
+    { "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 404, \"body\": {\"status\": \"not_found\"}}", TRUE },
+    { "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 200, \"body\": {\"status\": \"not_found\"}}", TRUE },
+  };
+
+  /* The webhook's backend answers at once: no grace. */
+  g_assert_cmpint (saldo_provider_get_not_found_grace (fx->provider), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(SaldoTopUpResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+
+    saldo_fake_fault (fx->fake, cases[i].fault);
+    result = saldo_test_lookup (fx->provider, "saldo-NEVERSENT", &error);
+    g_assert_null (result);
+    g_assert_nonnull (error);
+    g_test_message ("%s: %s", cases[i].fault, error->message);
+    g_assert_cmpint (g_error_matches (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND),
+                     ==, cases[i].not_found);
+  }
+}
+
 static void
 test_config_errors (Fixture *fx, gconstpointer data)
 {
@@ -438,6 +470,7 @@ main (int argc, char **argv)
   ADD ("failures", test_failures, NULL);
   ADD ("unknown-outcomes", test_unknown_outcomes, "1");
   ADD ("pending-and-lookup", test_pending_and_lookup, NULL);
+  ADD ("no-record-only-when-said", test_no_record_only_when_said, NULL);
   ADD ("config-errors", test_config_errors, NULL);
   ADD ("account", test_account, NULL);
 #undef ADD

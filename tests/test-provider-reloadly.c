@@ -340,6 +340,62 @@ test_lookup_not_found (Fixture *fx, gconstpointer data)
   g_assert_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND);
 }
 
+/* A report that lists many transactions, page by page: the reference on
+ * page 2 is found, and "no record" comes only after the last page. */
+static void
+test_lookup_reads_every_page (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(SaldoTopUpRequest) first = new_request ("PEN", 500);
+  g_autoptr(SaldoTopUpRequest) second = new_request ("PEN", 700);
+  g_autoptr(SaldoTopUpResult) r1 = NULL;
+  g_autoptr(SaldoTopUpResult) r2 = NULL;
+  g_autoptr(SaldoTopUpResult) found = NULL;
+  g_autoptr(SaldoTopUpResult) missing = NULL;
+  g_autoptr(GError) error = NULL;
+
+  r1 = top_up (fx, first, &error);
+  g_assert_no_error (error);
+  r2 = top_up (fx, second, &error);
+  g_assert_no_error (error);
+  saldo_fake_fault (fx->fake, "{\"op\": \"config\", \"report_page_size\": 1}");
+  found = saldo_test_lookup (fx->provider, second->reference, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (found->status, ==, SALDO_TOP_UP_STATUS_SUCCEEDED);
+  g_assert_cmpint (found->delivered_amount, ==, 700);
+  missing = saldo_test_lookup (fx->provider, "saldo-NEVERSENT", &error);
+  g_assert_null (missing);
+  g_assert_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "2 report page"));
+  g_assert_cmpuint (saldo_fake_charges (fx->fake, second->reference), ==, 1);
+}
+
+/* Only an empty, well-formed report means "no record": a 404 (a wrong path,
+ * a proxy) or a report that does not say how many pages it has does not. */
+static void
+test_lookup_no_record_only_when_said (Fixture *fx, gconstpointer data)
+{
+  const char *faults[] = {
+    "{\"op\": \"fault\", \"path\": \"/topups/reports/\", \"action\": \"status\", \"http\": 404, \"body\": {}}",
+    "{\"op\": \"fault\", \"path\": \"/topups/reports/\", \"action\": \"status\", \"http\": 404, \"body\": \"<html>Not Found</html>\"}",
+    "{\"op\": \"fault\", \"path\": \"/topups/reports/\", \"action\": \"status\", \"http\": 200, \"body\": {\"content\": []}}",
+    "{\"op\": \"fault\", \"path\": \"/topups/reports/\", \"action\": \"status\", \"http\": 200, \"body\": {}}",
+  };
+
+  /* Reloadly's reports lag: "no record" waits 10 minutes by default. */
+  g_assert_cmpint (saldo_provider_get_not_found_grace (fx->provider), ==, 600);
+  for (guint i = 0; i < G_N_ELEMENTS (faults); i++) {
+    g_autoptr(SaldoTopUpResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+
+    saldo_fake_fault (fx->fake, faults[i]);
+    result = saldo_test_lookup (fx->provider, "saldo-NEVERSENT", &error);
+    g_assert_null (result);
+    g_assert_nonnull (error);
+    g_test_message ("%s: %s", faults[i], error->message);
+    g_assert_false (g_error_matches (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND));
+  }
+}
+
 static void
 test_idempotent_retry (Fixture *fx, gconstpointer data)
 {
@@ -449,6 +505,10 @@ test_config_errors (Fixture *fx, gconstpointer data)
       "ApiUrl=ftp://127.0.0.1/\n", "scheme" },
     { "[Provider]\nType=reloadly\nClientId=x\nClientSecretFile=secret\nTimeoutSec=-1\n",
       "TimeoutSec" },
+    { "[Provider]\nType=reloadly\nClientId=x\nClientSecretFile=secret\nNotFoundGraceSec=-1\n",
+      "NotFoundGraceSec" },
+    { "[Provider]\nType=reloadly\nClientId=x\nClientSecretFile=secret\nNotFoundGraceSec=soon\n",
+      "NotFoundGraceSec" },
     { "[Provider]\nType=reloadly\nClientId=x\n", "No secret configured" },
   };
 
@@ -708,6 +768,8 @@ main (int argc, char **argv)
   ADD ("unknown-outcomes", test_unknown_outcomes, "TimeoutSec=1\n");
   ADD ("processing-then-successful", test_processing_then_successful, NULL);
   ADD ("lookup-not-found", test_lookup_not_found, NULL);
+  ADD ("lookup-reads-every-page", test_lookup_reads_every_page, NULL);
+  ADD ("lookup-no-record-only-when-said", test_lookup_no_record_only_when_said, NULL);
   ADD ("idempotent-retry", test_idempotent_retry, NULL);
   ADD ("bad-credentials", test_bad_credentials, NULL);
   ADD ("transport-not-sent", test_transport_not_sent, NULL);

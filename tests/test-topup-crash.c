@@ -184,17 +184,27 @@ write_http_conf (Fixture *fx, const char *name, const char *timeout)
   return saldo_test_write_file (fx->dir, file, conf, 0600);
 }
 
+/* The recovery tests believe Reloadly's "no record" at once; the grace it
+ * gets by default is tested on its own (test_not_found_grace). */
 static char *
-write_reloadly_conf (Fixture *fx, const char *name, const char *timeout)
+write_reloadly_conf_grace (Fixture *fx, const char *name, const char *timeout, const char *grace)
 {
   g_autofree char *conf = g_strdup_printf ("[Provider]\nType=reloadly\nClientId=" CLIENT "\n"
                                            "ClientSecretFile=client.secret\nSandbox=true\n"
                                            "AuthUrl=https://127.0.0.1:%u/oauth/token\n"
-                                           "ApiUrl=https://127.0.0.1:%u\nCaFile=%s\nTimeoutSec=%s\n",
-                                           fx->fake->port, fx->fake->port, fx->fake->ca, timeout);
+                                           "ApiUrl=https://127.0.0.1:%u\nCaFile=%s\nTimeoutSec=%s\n"
+                                           "NotFoundGraceSec=%s\n",
+                                           fx->fake->port, fx->fake->port, fx->fake->ca, timeout,
+                                           grace);
   g_autofree char *file = g_strconcat (name, ".conf", NULL);
 
   return saldo_test_write_file (fx->dir, file, conf, 0600);
+}
+
+static char *
+write_reloadly_conf (Fixture *fx, const char *name, const char *timeout)
+{
+  return write_reloadly_conf_grace (fx, name, timeout, "0");
 }
 
 static void
@@ -478,8 +488,19 @@ test_outcomes (Fixture *fx, gconstpointer data)
     { "duplicate reference on re-send", "reloadly", "1",
       "{\"op\": \"fault\", \"path\": \"/topups\", \"action\": \"hang_after_charge\", \"seconds\": 3}",
       SALDO_LEDGER_STATE_UNKNOWN,
-      "{\"op\": \"fault\", \"path\": \"/topups/reports/\", \"action\": \"status\", \"http\": 404, \"body\": {}}",
+      "{\"op\": \"fault\", \"path\": \"/topups/reports/\", \"action\": \"status\", \"http\": 200, \"body\": {\"content\": [], \"totalPages\": 0}}",
       NULL, 2, SALDO_LEDGER_STATE_SUCCEEDED, 1, 1 },
+    /* "No record" that is not the provider's own word re-sends nothing. */
+    { "bare 404 from StatusUrl", "http", "5",
+      "{\"op\": \"fault\", \"path\": \"/hook/topup\", \"action\": \"malformed_after_charge\"}",
+      SALDO_LEDGER_STATE_UNKNOWN,
+      "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 404, \"body\": \"<html>Not Found</html>\"}",
+      NULL, 1, SALDO_LEDGER_STATE_UNKNOWN, 1, 0 },
+    { "404 on Reloadly's report", "reloadly", "5",
+      "{\"op\": \"fault\", \"path\": \"/topups\", \"action\": \"reset_after_charge\"}",
+      SALDO_LEDGER_STATE_UNKNOWN,
+      "{\"op\": \"fault\", \"path\": \"/topups/reports/\", \"action\": \"status\", \"http\": 404, \"body\": {}}",
+      NULL, 1, SALDO_LEDGER_STATE_UNKNOWN, 1, 0 },
     { "409 on re-send", "http", "5",
       "{\"op\": \"fault\", \"path\": \"/hook/topup\", \"action\": \"malformed_after_charge\"}",
       SALDO_LEDGER_STATE_UNKNOWN,
@@ -550,6 +571,65 @@ test_outcomes (Fixture *fx, gconstpointer data)
       g_assert_cmpuint (summary.skipped, ==, 1);
     }
   }
+}
+
+static gint64
+fake_clock (gpointer data)
+{
+  return *(gint64 *) data;
+}
+
+/* Reloadly's report lags behind its charges: an empty report right after
+ * the request is not "no record"; after NotFoundGraceSec it is, and only
+ * then is the request sent again (with the same reference). */
+static void
+test_not_found_grace (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *conf = write_reloadly_conf_grace (fx, "lagging", "5", "600");
+  g_autoptr(Daemon) d = NULL;
+  g_autoptr(SaldoTopupRecord) first = NULL;
+  g_autoptr(SaldoTopupRecord) waiting = NULL;
+  g_autoptr(SaldoTopupRecord) done = NULL;
+  g_autoptr(GError) error = NULL;
+  SaldoTopupPlan plan;
+  SaldoReconcileSummary summary = { 0 };
+  const char *empty_report = "{\"op\": \"fault\", \"path\": \"/topups/reports/\", \"action\": "
+                             "\"status\", \"http\": 200, \"body\": {\"content\": [], \"totalPages\": 0}}";
+  gint64 now;
+
+  new_database (fx);
+  d = daemon_start (fx, conf);
+  now = g_get_real_time () / G_USEC_PER_SEC;
+  saldo_ledger_set_clock (d->ledger, fake_clock, &now);
+  g_assert_cmpint (saldo_provider_get_not_found_grace (d->provider), ==, 600);
+  plan = default_plan (fx->line_id);
+  saldo_fake_fault (fx->fake, "{\"op\": \"fault\", \"path\": \"/topups\", \"action\": "
+                              "\"reset_after_charge\"}");
+  first = run_top_up (d->runner, d->ledger, d->provider, &plan, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (first->state, ==, SALDO_LEDGER_STATE_UNKNOWN);
+  g_assert_cmpint (first->sent_at, ==, now);
+
+  now += 599;
+  saldo_fake_fault (fx->fake, empty_report);
+  g_assert_true (reconcile (d->runner, d->ledger, d->provider, TRUE, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (summary.resent, ==, 0);
+  waiting = only_row (d);
+  g_assert_cmpint (waiting->state, ==, SALDO_LEDGER_STATE_UNKNOWN);
+  g_assert_cmpint (waiting->next_check, >=, first->sent_at + 600);
+
+  now += 1;
+  saldo_fake_fault (fx->fake, empty_report);
+  g_assert_true (reconcile (d->runner, d->ledger, d->provider, TRUE, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (summary.resent, ==, 1);
+  /* The re-send meets the same reference at Reloadly: still one charge. */
+  g_assert_true (reconcile (d->runner, d->ledger, d->provider, TRUE, &summary, &error));
+  g_assert_no_error (error);
+  done = only_row (d);
+  g_assert_cmpint (done->state, ==, SALDO_LEDGER_STATE_SUCCEEDED);
+  g_assert_cmpuint (saldo_fake_charges (fx->fake, done->reference), ==, 1);
 }
 
 /* The provider never got the request in a chargeable form (bad signature):
@@ -639,6 +719,7 @@ main (int argc, char **argv)
   ADD ("crash-at-every-step", test_crash_at_every_step);
   ADD ("crash-during-reconcile", test_crash_during_reconcile);
   ADD ("outcomes", test_outcomes);
+  ADD ("not-found-grace", test_not_found_grace);
   ADD ("not-reached", test_not_reached);
   ADD ("invalid-request", test_invalid_request);
 #undef ADD

@@ -36,6 +36,7 @@ typedef struct {
   GSource           *timeout;
   GCancellable      *cancellable;
   gulong             cancelled_id;
+  GCancellable      *io_cancel;  /* stops reading stdout */
   gboolean           timed_out;
 } Run;
 
@@ -53,13 +54,16 @@ run_free (Run *run)
       g_object_unref (run->cancellable);
     }
   g_clear_pointer (&run->req, saldo_top_up_request_free);
+  g_clear_object (&run->io_cancel);
   g_clear_object (&run->proc);
   g_free (run->reference);
   g_free (run);
 }
 
 /* The program runs in its own process group so a timeout also kills
- * whatever it started (curl, a shell pipeline) and stdout closes. */
+ * whatever it started (curl, a shell pipeline).  Something it started may
+ * have left the group (setsid) and still hold stdout open, so after the
+ * kill saldod stops reading rather than wait for an end that never comes. */
 static void
 child_setup (gpointer user_data)
 {
@@ -80,6 +84,7 @@ on_timeout (gpointer user_data)
 
   run->timed_out = TRUE;
   kill_group (run);
+  g_cancellable_cancel (run->io_cancel);
   g_clear_pointer (&run->timeout, g_source_unref);
   return G_SOURCE_REMOVE;
 }
@@ -87,7 +92,10 @@ on_timeout (gpointer user_data)
 static void
 on_cancelled (GCancellable *cancellable, gpointer user_data)
 {
-  kill_group (user_data);
+  Run *run = user_data;
+
+  kill_group (run);
+  g_cancellable_cancel (run->io_cancel);
 }
 
 static SaldoTopUpResult *
@@ -124,16 +132,16 @@ communicate_cb (GObject *source, GAsyncResult *res, gpointer user_data)
       g_clear_pointer (&run->timeout, g_source_unref);
     }
 
-  if (error != NULL)
-    reason = g_error_new (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_TRANSPORT,
-                          "Cannot read the output of %s: %s", self->argv[0], error->message);
-  else if (run->timed_out)
+  if (run->timed_out)
     reason = g_error_new (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_TIMEOUT,
                           "%s did not answer within %.1f s and was killed",
                           self->argv[0], self->timeout_sec);
   else if (g_cancellable_is_cancelled (run->cancellable))
     reason = g_error_new (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_TRANSPORT,
                           "%s was killed because the request was cancelled", self->argv[0]);
+  else if (error != NULL)
+    reason = g_error_new (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_TRANSPORT,
+                          "Cannot read the output of %s: %s", self->argv[0], error->message);
 
   if (reason == NULL && run->reference == NULL)
     {
@@ -209,6 +217,7 @@ start (SaldoProviderCommand *self,
   /* A cancelled top-up still reports what may have happened. */
   g_task_set_check_cancellable (task, FALSE);
   g_task_set_task_data (task, run, (GDestroyNotify) run_free);
+  run->io_cancel = g_cancellable_new ();
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
                                         G_SUBPROCESS_FLAGS_STDOUT_PIPE);
@@ -251,7 +260,8 @@ start (SaldoProviderCommand *self,
     }
   /* An empty stdin: the program gets EOF rather than the daemon's stdin. */
   empty = g_bytes_new_static ("", 0);
-  g_subprocess_communicate_async (run->proc, empty, NULL, communicate_cb, g_steal_pointer (&task));
+  g_subprocess_communicate_async (run->proc, empty, run->io_cancel, communicate_cb,
+                                  g_steal_pointer (&task));
 }
 
 static void

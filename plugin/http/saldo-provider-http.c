@@ -220,8 +220,23 @@ do_lookup (SaldoProvider      *provider,
     return NULL;
   if (response->status == 404)
     {
-      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND,
-                   "The payment backend has no top-up with reference %s", reference);
+      g_autoptr(SaldoTopUpResult) result = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      /* Only the backend's own words mean "no record": a 404 from a
+       * misrouted StatusUrl or a proxy must never cause a second charge. */
+      data = g_bytes_get_data (response->body, &len);
+      result = saldo_provider_reply_parse (data, len, reference, NULL, &local_error);
+      if (result == NULL &&
+          g_error_matches (local_error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
+                   "The lookup got HTTP 404 without {\"status\": \"not_found\"} from the payment "
+                   "backend; that may be a wrong StatusUrl= or a proxy, so the outcome stays "
+                   "unknown");
       return NULL;
     }
   if (response->status == 401 || response->status == 403)

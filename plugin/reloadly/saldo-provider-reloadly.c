@@ -1,4 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Reloadly's reports can lag behind a charge: "no record" is believed only
+ * this long after the request (NotFoundGraceSec=). */
+#define DEFAULT_NOT_FOUND_GRACE (10 * 60)
+#define REPORT_PAGE_SIZE 50
+#define REPORT_MAX_PAGES 100
+
 #define G_LOG_DOMAIN "SaldoReloadly"
 
 #include "saldo-provider-reloadly.h"
@@ -585,32 +591,36 @@ saldo_provider_reloadly_parse_top_up (const SaldoTopUpRequest  *req,
 SaldoTopUpResult *
 saldo_provider_reloadly_parse_report (const char               *reference,
                                       const SaldoHttpResponse  *response,
+                                      gint64                    page,
+                                      gboolean                 *out_more,
                                       GError                  **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonObject *obj;
   JsonNode *content;
+  JsonNode *total;
   JsonArray *array;
 
+  if (out_more != NULL)
+    *out_more = FALSE;
   obj = parse_object (response->body, parser);
-  if (response->status == 404)
-    {
-      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND,
-                   "Reloadly has no top-up with reference %s", reference);
-      return NULL;
-    }
   if (response->status != 200)
     {
+      /* Including a 404: a path or a proxy, never "no such top-up". */
       g_propagate_error (error, error_for_code (get_string (obj, "errorCode"),
                                                 get_string (obj, "message"),
                                                 response->status));
       return NULL;
     }
   content = obj != NULL ? json_object_get_member (obj, "content") : NULL;
-  if (content == NULL || !JSON_NODE_HOLDS_ARRAY (content))
+  total = obj != NULL ? json_object_get_member (obj, "totalPages") : NULL;
+  if (content == NULL || !JSON_NODE_HOLDS_ARRAY (content) || total == NULL ||
+      !JSON_NODE_HOLDS_VALUE (total) || json_node_get_value_type (total) != G_TYPE_INT64 ||
+      json_node_get_int (total) < 0)
     {
       g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
-                           "Reloadly's transaction report is malformed");
+                           "Reloadly's transaction report is malformed (no content or "
+                           "totalPages), so the outcome stays unknown");
       return NULL;
     }
   array = json_node_get_array (content);
@@ -622,8 +632,14 @@ saldo_provider_reloadly_parse_report (const char               *reference,
           g_strcmp0 (get_string (json_node_get_object (item), "customIdentifier"), reference) == 0)
         return result_from_transaction (json_node_get_object (item), reference, error);
     }
+  if (page < json_node_get_int (total) && out_more != NULL)
+    {
+      *out_more = TRUE;
+      return NULL;
+    }
   g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND,
-               "Reloadly has no top-up with reference %s", reference);
+               "Reloadly has no top-up with reference %s (%" G_GINT64_FORMAT
+               " report page(s) read)", reference, page);
   return NULL;
 }
 
@@ -700,6 +716,8 @@ do_top_up (SaldoProvider            *provider,
   return saldo_provider_reloadly_parse_top_up (req, response);
 }
 
+/* The report is paged: a reference is "not found" only once every page was
+ * read, and only a report that says how many pages it has can tell. */
 static SaldoTopUpResult *
 do_lookup (SaldoProvider          *provider,
            const char             *reference,
@@ -707,16 +725,29 @@ do_lookup (SaldoProvider          *provider,
            GError                **error)
 {
   SaldoProviderReloadly *self = SALDO_PROVIDER_RELOADLY (provider);
-  g_autofree char *path = g_strdup_printf ("/topups/reports/transactions?customIdentifier=%s",
-                                           reference);
-  g_autoptr(SaldoHttpResponse) response = NULL;
-  gboolean sent;
 
-  response = api_request (self, "GET", path, NULL, SALDO_HTTP_FLAGS_IDEMPOTENT, &sent,
-                          cancellable, error);
-  if (response == NULL)
-    return NULL;
-  return saldo_provider_reloadly_parse_report (reference, response, error);
+  for (gint64 page = 1; page <= REPORT_MAX_PAGES; page++)
+    {
+      g_autofree char *path = g_strdup_printf ("/topups/reports/transactions?customIdentifier=%s"
+                                               "&page=%" G_GINT64_FORMAT "&size=%d",
+                                               reference, page, REPORT_PAGE_SIZE);
+      g_autoptr(SaldoHttpResponse) response = NULL;
+      SaldoTopUpResult *result;
+      gboolean more = FALSE;
+      gboolean sent;
+
+      response = api_request (self, "GET", path, NULL, SALDO_HTTP_FLAGS_IDEMPOTENT, &sent,
+                              cancellable, error);
+      if (response == NULL)
+        return NULL;
+      result = saldo_provider_reloadly_parse_report (reference, response, page, &more, error);
+      if (result != NULL || !more)
+        return result;
+    }
+  g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
+               "Reloadly's transaction report has more than %d pages; the outcome stays unknown",
+               REPORT_MAX_PAGES);
+  return NULL;
 }
 
 /* ---- SaldoProvider vfuncs ---- */
@@ -762,6 +793,7 @@ saldo_provider_reloadly_configure (SaldoProvider  *provider,
   g_autofree char *api_url = NULL;
   g_autoptr(GError) local_error = NULL;
   gboolean sandbox;
+  gint64 grace = DEFAULT_NOT_FOUND_GRACE;
   char *secret;
 
   client_id = g_key_file_get_string (kf, SALDO_PROVIDER_GROUP, "ClientId", NULL);
@@ -778,6 +810,18 @@ saldo_provider_reloadly_configure (SaldoProvider  *provider,
       g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
                            "Sandbox= must be true or false");
       return FALSE;
+    }
+  if (g_key_file_has_key (kf, SALDO_PROVIDER_GROUP, "NotFoundGraceSec", NULL))
+    {
+      g_autoptr(GError) grace_error = NULL;
+
+      grace = g_key_file_get_int64 (kf, SALDO_PROVIDER_GROUP, "NotFoundGraceSec", &grace_error);
+      if (grace_error != NULL || grace < 0 || grace > 7 * 86400)
+        {
+          g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
+                               "NotFoundGraceSec= must be a number of seconds from 0 to 604800");
+          return FALSE;
+        }
     }
   auth_url = g_key_file_get_string (kf, SALDO_PROVIDER_GROUP, "AuthUrl", NULL);
   api_url = g_key_file_get_string (kf, SALDO_PROVIDER_GROUP, "ApiUrl", NULL);
@@ -811,6 +855,7 @@ saldo_provider_reloadly_configure (SaldoProvider  *provider,
   self->api_url = g_steal_pointer (&api_url);
   g_free (self->audience);
   self->audience = g_strdup (sandbox ? API_URL_SANDBOX : API_URL);
+  saldo_provider_set_not_found_grace (provider, grace);
   return TRUE;
 }
 
