@@ -172,7 +172,9 @@ saldo_topup_record_to_rule_row (const SaldoTopupRecord *record,
   row->amount = record->amount;
   row->currency = record->currency;
   row->state = record->state;
-  row->created = record->created;
+  /* A top-up is spent when its request leaves (a planned row confirmed the
+   * next day counts on that day), planned when it was planned. */
+  row->created = record->sent_at > 0 ? record->sent_at : record->created;
   row->finished = record->finished;
 }
 
@@ -1297,7 +1299,8 @@ saldo_ledger_to_rule_rows (SaldoLedger       *self,
 
   /* In-flight rows count against limits however old they are. */
   if (!ledger_prepare (self, "SELECT " RECORD_COLUMNS
-                       " WHERE t.created >= ?1 OR t.state IN ('intent', 'sent', 'unknown')"
+                       " WHERE (CASE WHEN t.sent_at > 0 THEN t.sent_at ELSE t.created END) >= ?1"
+                       " OR t.state IN ('intent', 'sent', 'unknown')"
                        " ORDER BY t.id", &stmt, error))
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, since);

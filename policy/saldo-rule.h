@@ -94,7 +94,8 @@ typedef struct {
   gint64            amount;    /* minor units */
   const char       *currency;
   SaldoLedgerState  state;
-  gint64            created;
+  gint64            created;   /* when the top-up was made: its request left (a
+                                * planned row: when it was planned) */
   gint64            finished;  /* 0 while not finished */
 } SaldoLedgerRow;
 

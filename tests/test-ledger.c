@@ -638,8 +638,10 @@ test_rule_rows (Fixture *fx, gconstpointer data)
                    cases[i].amount);
     for (guint k = 0; cases[i].ops[k] != OP_END; k++)
       apply_ok (fx, ids[i], cases[i].ops[k]);
-    sql = g_strdup_printf ("UPDATE topups SET created = %" G_GINT64_FORMAT " WHERE id = %"
-                           G_GINT64_FORMAT, now - cases[i].age, ids[i]);
+    /* sent 5 s after it was planned */
+    sql = g_strdup_printf ("UPDATE topups SET created = %" G_GINT64_FORMAT ", sent_at = CASE WHEN"
+                           " sent_at > 0 THEN %" G_GINT64_FORMAT " ELSE 0 END WHERE id = %"
+                           G_GINT64_FORMAT, now - cases[i].age, now - cases[i].age + 5, ids[i]);
     g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
   }
   g_assert_true (saldo_ledger_to_rule_rows (fx->ledger, now - 86400, &rows, &error));
@@ -657,7 +659,8 @@ test_rule_rows (Fixture *fx, gconstpointer data)
     g_assert_cmpint (row->amount, ==, cases[i].amount);
     g_assert_cmpstr (row->currency, ==, "PEN");
     g_assert_cmpint (row->state, ==, record->state);
-    g_assert_cmpint (row->created, ==, now - cases[i].age);
+    /* the engine's time of a top-up is when its request left */
+    g_assert_cmpint (row->created, ==, now - cases[i].age + (record->sent_at > 0 ? 5 : 0));
     g_assert_cmpint (row->finished, ==, record->finished);
     g_assert_cmpint (row->finished > 0, ==, record->state == SALDO_LEDGER_STATE_SUCCEEDED ||
                                             record->state == SALDO_LEDGER_STATE_FAILED);
