@@ -819,13 +819,15 @@ saldo_store_list_readings (SaldoStore  *self,
   return TRUE;
 }
 
-/* *reading_out is NULL when the line has no such reading. */
-gboolean
-saldo_store_last_reading (SaldoStore    *self,
-                          gint64         line_id,
-                          gboolean       balance_only,
-                          SaldoReading **reading_out,
-                          GError       **error)
+/* The newest reading of the line, only good balances when balance_only,
+ * only from `source` unless NULL; *reading_out is NULL when there is none. */
+static gboolean
+last_reading_where (SaldoStore    *self,
+                    gint64         line_id,
+                    gboolean       balance_only,
+                    const char    *source,
+                    SaldoReading **reading_out,
+                    GError       **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   int rc;
@@ -833,11 +835,16 @@ saldo_store_last_reading (SaldoStore    *self,
   if (sqlite3_prepare_v2 (self->db,
                           "SELECT " READING_COLUMNS " FROM readings"
                           " WHERE line_id = ?1 AND (?2 = 0 OR kind = 'balance')"
+                          " AND (?3 IS NULL OR source = ?3)"
                           " ORDER BY time DESC, id DESC LIMIT 1",
                           -1, &stmt, NULL) != SQLITE_OK)
     return saldo_store_fail (self, "reading the last balance", error);
   sqlite3_bind_int64 (stmt, 1, line_id);
   sqlite3_bind_int (stmt, 2, balance_only ? 1 : 0);
+  if (source != NULL)
+    sqlite3_bind_text (stmt, 3, source, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null (stmt, 3);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW) {
     *reading_out = reading_from_row (stmt);
@@ -849,6 +856,17 @@ saldo_store_last_reading (SaldoStore    *self,
   return TRUE;
 }
 
+/* *reading_out is NULL when the line has no such reading. */
+gboolean
+saldo_store_last_reading (SaldoStore    *self,
+                          gint64         line_id,
+                          gboolean       balance_only,
+                          SaldoReading **reading_out,
+                          GError       **error)
+{
+  return last_reading_where (self, line_id, balance_only, NULL, reading_out, error);
+}
+
 gboolean
 saldo_store_last_balance_from (SaldoStore    *self,
                                gint64         line_id,
@@ -856,26 +874,8 @@ saldo_store_last_balance_from (SaldoStore    *self,
                                SaldoReading **reading_out,
                                GError       **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  int rc;
-
-  if (sqlite3_prepare_v2 (self->db,
-                          "SELECT " READING_COLUMNS " FROM readings"
-                          " WHERE line_id = ?1 AND kind = 'balance' AND source = ?2"
-                          " ORDER BY time DESC, id DESC LIMIT 1",
-                          -1, &stmt, NULL) != SQLITE_OK)
-    return saldo_store_fail (self, "reading the last balance", error);
-  sqlite3_bind_int64 (stmt, 1, line_id);
-  sqlite3_bind_text (stmt, 2, source, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW) {
-    *reading_out = reading_from_row (stmt);
-    return TRUE;
-  }
-  if (rc != SQLITE_DONE)
-    return saldo_store_fail (self, "reading the last balance", error);
-  *reading_out = NULL;
-  return TRUE;
+  g_return_val_if_fail (source != NULL, FALSE);
+  return last_reading_where (self, line_id, TRUE, source, reading_out, error);
 }
 
 static void
