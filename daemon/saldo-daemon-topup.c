@@ -1743,10 +1743,9 @@ on_handle_resolve (SaldoDBusManager      *iface,
       }
     }
   }
-  saldo_authority_check_async (self->authority, invocation, SALDO_ACTION_TOP_UP,
-                               on_resolve_authorized,
-                               saldo_method_call_new (self, NULL, invocation,
-                                                      g_dbus_method_invocation_get_parameters (invocation)));
+  saldo_daemon_authorize (self, invocation, SALDO_ACTION_TOP_UP, on_resolve_authorized,
+                          saldo_method_call_new (self, NULL, invocation,
+                                                 g_dbus_method_invocation_get_parameters (invocation)));
   return TRUE;
 }
 
