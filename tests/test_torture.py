@@ -39,6 +39,9 @@ from test_topup import FakeProvider, add_http_provider
 API_XML = os.path.join(SOURCE_ROOT, 'dbus', 'io.github.saldo.Saldo1.xml')
 README = os.path.join(SOURCE_ROOT, 'README.md')
 ACTION = 'io.github.saldo.Saldo1.Action'
+# Actions some options add to the method's own (asked only after it, so a
+# caller the method's action refuses is never asked about them).
+EXTRA_ACTIONS = 'io.github.saldo.Saldo1.ExtraActions'
 KEYS = 'io.github.saldo.Saldo1.Keys'
 
 # Two local accounts every Debian system has, neither privileged: polkit
@@ -93,7 +96,7 @@ def annotation(element, name):
 
 
 def load_api():
-    """{interface: ({method: (action or None, [(arg, type, {key: type})])},
+    """{interface: ({method: (action or None, [(arg, type, {key: type})], [extra action])},
     {property: type})} from the XML."""
     api = {}
     for iface in ET.parse(API_XML).getroot().iter('interface'):
@@ -106,7 +109,8 @@ def load_api():
                 keys = annotation(arg, KEYS) or ''
                 args.append((arg.get('name'), arg.get('type'),
                              dict(k.split(':', 1) for k in keys.split())))
-            methods[method.get('name')] = (annotation(method, ACTION), args)
+            extra = (annotation(method, EXTRA_ACTIONS) or '').split()
+            methods[method.get('name')] = (annotation(method, ACTION), args, extra)
         api[iface.get('name')] = (methods, {p.get('name'): p.get('type')
                                             for p in iface.findall('property')})
     return api
@@ -226,8 +230,8 @@ class TortureTest(SaldoTestCase):
         self.hooks = {}       # object path -> callable run before its calls
 
     def actions(self):
-        return {action for methods, _ in self.api.values()
-                for action, _ in methods.values() if action}
+        return {a for methods, _ in self.api.values()
+                for own, _, extra in methods.values() for a in [own] + extra if a}
 
     def allow_root(self, root):
         """Every action for the allowed caller only, and for root (the
@@ -307,11 +311,17 @@ class TortureTest(SaldoTestCase):
         if reply.ok and action and uid == DENIED:
             problems.append('%s: succeeded for a caller polkit denies %s' % (what, action))
 
-    def check_polkit(self, uid, path, iface, method, action, problems):
+    def check_polkit(self, uid, path, iface, method, action, extra, problems):
+        asked_own = False
         for checked, kind, subject_uid in self.polkit_checks():
-            if checked != action:
+            if checked == action:
+                asked_own = True
+            elif checked not in extra:
                 problems.append('%s %s.%s asked polkit about %s; the XML says %s'
                                 % (path, iface, method, checked, action or 'nothing'))
+            elif not asked_own:
+                problems.append('%s %s.%s asked polkit about %s before its own %s'
+                                % (path, iface, method, checked, action))
             if (kind, subject_uid) != ('system-bus-name', uid):
                 problems.append('%s %s.%s asked polkit about %s uid %d, not the caller (uid %d)'
                                 % (path, iface, method, kind, subject_uid, uid))
@@ -327,22 +337,24 @@ class TortureTest(SaldoTestCase):
             if path in self.hooks:
                 self.hooks[path]()
             self.polkit_call('ClearChecks')
-            for method, (action, args) in methods.items():
+            for method, (action, args, extra) in methods.items():
                 # Methods without arguments (Remove) end an object's life: last.
                 if not args:
-                    last.append((path, iface, method, action, args))
+                    last.append((path, iface, method, action, args, extra))
                     continue
-                self.run_method(caller, uid, path, iface, method, action, args, factory, problems)
-        for path, iface, method, action, args in last:
-            self.run_method(caller, uid, path, iface, method, action, args, factory, problems)
+                self.run_method(caller, uid, path, iface, method, action, args, extra, factory,
+                                problems)
+        for path, iface, method, action, args, extra in last:
+            self.run_method(caller, uid, path, iface, method, action, args, extra, factory, problems)
 
-    def run_method(self, caller, uid, path, iface, method, action, args, factory, problems):
+    def run_method(self, caller, uid, path, iface, method, action, args, extra, factory,
+                   problems):
         calls = factory.calls(args)
         replies = caller.call_many([(BUS_NAME, path, iface, method, a) for a in calls],
                                    timeout=ANSWER_WITHIN + 1)
         for a, reply in zip(calls, replies):
             self.check_reply(uid, path, iface, method, action, a, reply, problems)
-        self.check_polkit(uid, path, iface, method, action, problems)
+        self.check_polkit(uid, path, iface, method, action, extra, problems)
         self.assert_alive('%s.%s on %s as uid %d' % (iface, method, path, uid))
 
     def read_properties(self, targets, uid, problems):
