@@ -4,14 +4,19 @@
 
 saldod follows ModemManager by signals only, so with 4 lines and nothing
 due it should make no system call at all (target: 0 over 60 s), and its
-resident memory should stay at or below half of ModemManager's.
+resident memory should stay at or below half of ModemManager's.  With
+--export it also writes the Prometheus metrics file and publishes to a
+private mosquitto broker on loopback (MQTT for Home Assistant): still no
+system call while nothing changes, apart from MQTT's keep-alive ping once
+every KeepAlive seconds (300 by default, longer than the measurement).
 
-    sudo /usr/bin/python3 bench/bench-idle.py --build _build [--seconds 60] [--lines 4]
+    sudo /usr/bin/python3 bench/bench-idle.py --build _build [--seconds 60] [--lines 4] [--export]
 """
 
 import argparse
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -51,11 +56,39 @@ def count_syscalls(pid, seconds):
     return total, err
 
 
+def start_broker(rig):
+    """mosquitto on a free loopback port, anonymous (loopback only)."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    with open(rig.path('mosquitto.conf'), 'w') as f:
+        f.write('user root\nallow_anonymous true\nlistener %d 127.0.0.1\n' % port)
+    rig.spawn('mosquitto', ['mosquitto', '-c', rig.path('mosquitto.conf')])
+
+    def listening():
+        with socket.socket() as s:
+            return s.connect_ex(('127.0.0.1', port)) == 0
+    rig.wait_for(listening, 15, 'mosquitto')
+    return port
+
+
+def wait_exports(rig, port):
+    """The metrics file is there and saldod is online on the broker."""
+    rig.wait_for(lambda: os.path.exists(rig.path('saldo.prom')), 15, 'the metrics file')
+    status = subprocess.run(['mosquitto_sub', '-h', '127.0.0.1', '-p', str(port), '-t',
+                             'saldo/bench/status', '-C', '1', '-W', '15'],
+                            capture_output=True, text=True).stdout.strip()
+    if status != 'online':
+        raise SystemExit('saldod is not online on the broker: %r' % status)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--build', required=True)
     parser.add_argument('--seconds', type=float, default=60.0)
     parser.add_argument('--lines', type=int, default=4)
+    parser.add_argument('--export', action='store_true',
+                        help='with the metrics file and MQTT configured')
     args = parser.parse_args()
     saldod = os.path.join(args.build, 'daemon', 'saldod')
 
@@ -70,8 +103,13 @@ def main():
             rig.enable_modem(sim)
         for sim in sims:
             rig.wait_modem_state(sim, 'registered')
+        port = start_broker(rig) if args.export else None
         with open(rig.path('saldo.conf'), 'w') as f:
             f.write('[Daemon]\n')
+            if args.export:
+                f.write('MetricsFile=%s\nModuleDirectory=%s\n' % (
+                    rig.path('saldo.prom'), os.path.join(os.path.abspath(args.build), 'daemon', 'export')))
+                f.write('[Mqtt]\nHost=127.0.0.1\nPort=%d\nNodeId=bench\n' % port)
         proc = rig.spawn('saldod', [saldod, '--config', rig.path('saldo.conf'),
                                     '--state-dir', rig.path('state')])
         rig.wait_bus_name(BUS_NAME, 15, proc=proc)
@@ -79,6 +117,8 @@ def main():
             ['busctl', '--address', rig.env['DBUS_SYSTEM_BUS_ADDRESS'], '--list', 'tree',
              BUS_NAME], capture_output=True, text=True).stdout.split('/Line/')) > args.lines,
             30, 'lines on the bus')
+        if args.export:
+            wait_exports(rig, port)
         # Let start-up settle: a worker GLib's thread pool spawned during
         # start-up retires after 15 s idle (one exit, not a timer).
         time.sleep(17)
@@ -99,8 +139,9 @@ def main():
         saldod_mem, mm_mem = memory_kib(proc.pid), memory_kib(mm_pid)
 
     print()
-    print('idle syscalls over %.0f s   saldod: %d   ModemManager: %d   (target for saldod: 0)'
-          % (args.seconds, results['saldod'][0], results['ModemManager'][0]))
+    print('idle syscalls over %.0f s%s   saldod: %d   ModemManager: %d   (target for saldod: 0)'
+          % (args.seconds, ' (metrics file and MQTT configured)' if args.export else '',
+             results['saldod'][0], results['ModemManager'][0]))
     for i, what in enumerate(('RSS', 'PSS', 'USS (private)')):
         ratio = saldod_mem[i] / mm_mem[i] if mm_mem[i] else float('nan')
         print('%-25s saldod: %6d KiB   ModemManager: %6d KiB   ratio %.2f%s'

@@ -18,6 +18,7 @@ packages="
   gettext locales scdoc man-db bash-completion zsh
   dunst xvfb xauth suckless-tools xdotool imagemagick desktop-file-utils
   prometheus prometheus-node-exporter
+  libmosquitto-dev libssl-dev mosquitto mosquitto-clients python3-paho-mqtt
 "
 
 missing=""

@@ -14,6 +14,7 @@
 #include "saldo-exporter.h"
 #include "saldo-metrics-file.h"
 #include "saldo-metrics-format.h"
+#include "saldo-test-export.h"
 
 #define ICCID_CLARO "8951100000000000011"
 
@@ -22,16 +23,8 @@ make_line (gint64      id,
            const char *iccid,
            const char *operator_name)
 {
-  SaldoExportLine *line = saldo_export_line_new ();
+  SaldoExportLine *line = saldo_test_export_line (id, iccid, operator_name);
 
-  line->id = id;
-  line->iccid = g_strdup (iccid);
-  line->operator_code = g_strdup ("71610");
-  line->operator_name = g_strdup (operator_name);
-  line->carrier = g_strdup ("claro-pe");
-  line->sim_type = g_strdup ("physical");
-  line->currency = g_strdup ("");
-  line->last_error = g_strdup ("");
   line->first_seen = 1700000000;
   line->refresh_interval = 21600;
   return line;

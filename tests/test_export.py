@@ -1,16 +1,24 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Saldo's lines in the engines fleets already run: the real
-prometheus-node-exporter reads saldod's metrics file, promtool checks it."""
+prometheus-node-exporter reads saldod's metrics file, promtool checks it;
+a real mosquitto broker on loopback gets each line's retained state and
+Home Assistant's discovery configs over TLS, and keeps them across its own
+restart."""
 
 import calendar
+import json
 import os
 import re
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 
+import paho.mqtt.client as mqtt
+
+from fakeprovider import make_certs
 from saldo_testcase import CLARO, MOVISTAR, SaldoTestCase, main
 
 NODE_EXPORTER = '/usr/bin/prometheus-node-exporter'
@@ -39,6 +47,91 @@ def samples(text, name):
     return found
 
 
+class Broker:
+    """Debian's mosquitto on 127.0.0.1:port with TLS and passwords, its
+    configuration written here; retained messages persist across restarts."""
+
+    def __init__(self, rig, user, password):
+        self.rig = rig
+        self.dir = rig.path('broker')
+        os.mkdir(self.dir)
+        make_certs(self.dir)
+        self.ca = os.path.join(self.dir, 'ca.pem')
+        self.other_ca = os.path.join(self.dir, 'other-ca.pem')
+        self.port = free_port()
+        passwd = os.path.join(self.dir, 'passwd')
+        subprocess.run(['mosquitto_passwd', '-c', '-b', passwd, user, password], check=True,
+                       capture_output=True)
+        os.chmod(passwd, 0o600)
+        self.conf = os.path.join(self.dir, 'mosquitto.conf')
+        with open(self.conf, 'w') as f:
+            f.write('\n'.join([
+                'user root',
+                'persistence true',
+                'persistence_location %s/' % self.dir,
+                'log_dest stdout',
+                'log_type all',
+                'allow_anonymous false',
+                'password_file %s' % passwd,
+                'listener %d 127.0.0.1' % self.port,
+                'cafile %s' % self.ca,
+                'certfile %s' % os.path.join(self.dir, 'server.pem'),
+                'keyfile %s' % os.path.join(self.dir, 'server.key'),
+                '']))
+        self.runs = 0
+
+    def start(self):
+        self.runs += 1
+        self.name = 'mosquitto-%d' % self.runs
+        self.proc = self.rig.spawn(self.name, ['mosquitto', '-c', self.conf])
+
+        def listening():
+            try:
+                with socket.create_connection(('127.0.0.1', self.port), timeout=1):
+                    return True
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise AssertionError('mosquitto exited: ' + self.rig.log_text(self.name))
+                return False
+        self.rig.wait_for(listening, 15, 'mosquitto on port %d' % self.port)
+
+    def stop(self):
+        # SIGTERM: mosquitto saves its retained messages, then exits.
+        self.rig.stop(self.name)
+
+
+class Subscriber:
+    """paho (python3-paho-mqtt) subscribed to everything: the last payload
+    of every topic, retained ones included."""
+
+    def __init__(self, broker, user, password):
+        self.messages = {}
+        self.lock = threading.Lock()
+        self.client = mqtt.Client(client_id='test-subscriber-%d' % os.getpid())
+        self.client.username_pw_set(user, password)
+        self.client.tls_set(ca_certs=broker.ca)
+        self.client.on_connect = lambda c, u, f, rc: c.subscribe('#', qos=1)
+        self.client.on_message = self._on_message
+        self.client.connect('127.0.0.1', broker.port, keepalive=30)
+        self.client.loop_start()
+
+    def _on_message(self, client, userdata, message):
+        with self.lock:
+            self.messages[message.topic] = message.payload.decode()
+
+    def get(self, topic):
+        with self.lock:
+            return self.messages.get(topic)
+
+    def topics(self, prefix):
+        with self.lock:
+            return sorted(t for t in self.messages if t.startswith(prefix))
+
+    def close(self):
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
 def value_for(text, name, **labels):
     want = set(labels.items())
     values = [v for k, v in samples(text, name).items() if want <= k]
@@ -46,6 +139,15 @@ def value_for(text, name, **labels):
 
 
 class ExportTest(SaldoTestCase):
+
+    def claro_line_up(self):
+        """ModemManager, polkit, and a registered Claro modem that answers
+        its balance code with S/ 12.50."""
+        self.rig.start_mm()
+        self.start_polkit()
+        claro = self.add_registered_modem('claro', **CLARO)
+        claro.set_ussd('*777#', 'Claro: Tu saldo es S/ 12.50, vence el 30/12/2026.')
+        return claro
 
     def inode(self, path):
         try:
@@ -75,12 +177,7 @@ class ExportTest(SaldoTestCase):
         os.mkdir(textfile_dir)
         metrics = os.path.join(textfile_dir, 'saldo.prom')
         self.write_config(MetricsFile=metrics)
-        self.rig.start_mm()
-        self.start_polkit()
-        claro = self.add_ready_modem('claro', **CLARO)
-        self.rig.enable_modem(claro)
-        self.rig.wait_modem_state(claro, 'registered')
-        claro.set_ussd('*777#', 'Claro: Tu saldo es S/ 12.50, vence el 30/12/2026.')
+        claro = self.claro_line_up()
         movistar = self.add_ready_modem('movistar', **dict(MOVISTAR, operator_name=HOSTILE_NAME),
                                         registration='roaming')
         self.rig.enable_modem(movistar)
@@ -149,6 +246,125 @@ class ExportTest(SaldoTestCase):
         self.assertEqual(value_for(scraped, 'saldo_line_refresh_failures_total', line='1'), '1')
         self.assertRegex(scraped, r'(?m)^saldo_modem_manager_running 1$')
 
+    # ---- MQTT and Home Assistant ----------------------------------------------
+
+    MQTT_USER = 'saldo'
+    MQTT_PASSWORD = 'n0t-in-the-config'
+
+    def mqtt_setup(self):
+        """A broker, and saldod's password in a root-only file beside its
+        configuration; returns the file's path."""
+        self.broker = Broker(self.rig, self.MQTT_USER, self.MQTT_PASSWORD)
+        self.broker.start()
+        secret = self.rig.path('mqtt.secret')
+        with open(secret, 'w') as f:
+            f.write(self.MQTT_PASSWORD + '\n')
+        os.chmod(secret, 0o600)
+        self.write_mqtt_config()
+        return secret
+
+    def write_mqtt_config(self, ca=None, **daemon):
+        # saldo-mqtt.so as built, not as installed.
+        self.write_config(ModuleDirectory=os.environ['SALDO_MODULE_DIR'], **daemon)
+        with open(self.config_path, 'a') as f:
+            f.write('\n[Mqtt]\nHost=127.0.0.1\nPort=%d\nNodeId=gw1\nUsername=%s\n'
+                    'PasswordFile=mqtt.secret\nCAFile=%s\n'
+                    % (self.broker.port, self.MQTT_USER, ca or self.broker.ca))
+
+    def subscribe(self):
+        sub = Subscriber(self.broker, self.MQTT_USER, self.MQTT_PASSWORD)
+        self.addCleanup(sub.close)
+        return sub
+
+    def wait_state(self, sub, line, predicate, what, timeout=20.0):
+        topic = 'saldo/gw1/line/%d/state' % line
+
+        def check():
+            payload = sub.get(topic)
+            state = json.loads(payload) if payload else None
+            return state if state is not None and predicate(state) else None
+        return self.rig.wait_for(check, timeout, what)
+
+    def test_mqtt_home_assistant_over_tls(self):
+        self.mqtt_setup()
+        claro = self.claro_line_up()
+        self.start_saldod()
+        path, _ = self.wait_line(CLARO['iccid'], Active=True)
+        sub = self.subscribe()
+
+        # A line seen a second ago: its state says nothing is known yet.
+        state = self.wait_state(sub, 1, lambda s: s['active'], 'line 1 active')
+        self.assertIsNone(state['balance'])
+        self.assertIsNone(state['days_left'])
+        self.assertEqual(state['iccid_suffix'], '0011')
+        self.assertEqual(sub.get('saldo/gw1/status'), 'online')
+
+        self.refresh(path)
+        state = self.wait_state(sub, 1, lambda s: s['balance'] is not None, 'the balance')
+        self.assertEqual(state['balance'], '12.50')
+        self.assertEqual(state['balance_minor'], 1250)
+        self.assertEqual(state['currency'], 'PEN')
+        self.assertEqual(state['expiry'], '2026-12-30T00:00:00Z')
+        self.assertEqual(state['days_left'], (calendar.timegm((2026, 12, 30, 0, 0, 0)) - int(time.time())) // 86400)
+        # Home Assistant's discovery: sensors without YAML.
+        configs = sub.topics('homeassistant/')
+        self.assertIn('homeassistant/sensor/saldo_gw1/line1_balance/config', configs)
+        self.assertIn('homeassistant/sensor/saldo_gw1/line1_days_left/config', configs)
+        self.assertIn('homeassistant/binary_sensor/saldo_gw1/line1_roaming/config', configs)
+        balance = self.rig.wait_for(lambda: (lambda c: c if c.get('unit_of_measurement') else None)(
+            json.loads(sub.get('homeassistant/sensor/saldo_gw1/line1_balance/config'))), 10,
+            'the balance config with its currency')
+        self.assertEqual(balance['unit_of_measurement'], 'PEN')
+        self.assertEqual(balance['device_class'], 'monetary')
+        self.assertEqual(balance['state_topic'], 'saldo/gw1/line/1/state')
+        self.assertEqual(balance['availability_topic'], 'saldo/gw1/status')
+        self.assertEqual(balance['device']['name'], 'Claro PE …0011')
+        for topic in sub.topics(''):
+            self.assertNotIn(CLARO['iccid'], sub.get(topic), topic)
+        self.assertNotIn(self.MQTT_PASSWORD, self.saldod_text())
+
+        # The broker goes away; the balance changes meanwhile; it comes back
+        # (with what it persisted) and gets the latest state, retained.
+        sub.close()
+        self.broker.stop()
+        claro.set_ussd('*777#', 'Claro: Tu saldo es S/ 7.25, vence el 30/12/2026.')
+        self.refresh(path)
+        self.broker.start()
+        late = self.subscribe()
+        state = self.wait_state(late, 1, lambda s: s['balance'] == '7.25',
+                                'the balance read while the broker was down', timeout=30)
+        self.assertEqual(late.get('saldo/gw1/status'), 'online')
+        self.assertIn('homeassistant/sensor/saldo_gw1/line1_balance/config', late.topics('homeassistant/'))
+
+        # saldod says goodbye: "offline", retained, for Home Assistant.
+        self.stop_saldod()
+        self.rig.wait_for(lambda: late.get('saldo/gw1/status') == 'offline', 10, 'offline status')
+
+    def test_mqtt_refuses_open_secrets_and_untrusted_brokers(self):
+        secret = self.mqtt_setup()
+        metrics = self.rig.path('saldo.prom')
+        # A password file others can read is refused, as a provider's secret
+        # would be; saldod runs on and writes its metrics file.
+        os.chmod(secret, 0o644)
+        self.write_mqtt_config(MetricsFile=metrics)
+        self.start_saldod()
+        self.rig.wait_for(lambda: 'chmod 600' in self.saldod_text(), 10, 'the refusal in the log')
+        self.assertIn('nothing is published over MQTT', self.saldod_text())
+        self.rig.wait_for(lambda: os.path.exists(metrics), 10, 'the metrics file')
+        self.stop_saldod()
+
+        # A broker whose certificate another CA signed is not talked to.
+        os.chmod(secret, 0o600)
+        self.write_mqtt_config(ca=self.broker.other_ca)
+        sub = self.subscribe()
+        self.start_saldod()
+        self.rig.wait_for(lambda: 'certificate verify failed' in self.saldod_text(), 15,
+                          'the TLS failure in the log')
+        self.assertRegex(self.saldod_text(), r'WARNING \*\*: [0-9:.]+: MQTT broker 127.0.0.1:%d: '
+                         r'A TLS error occurred. \(.*certificate verify failed\)' % self.broker.port)
+        time.sleep(1)
+        self.assertIsNone(sub.get('saldo/gw1/status'))
+        self.assertEqual(sub.topics('homeassistant/'), [])
 
 if __name__ == '__main__':
     main()

@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+
+#include "saldo-rule.h"
+#include "saldo-money.h"
+#include "saldo-mqtt-payload.h"
+
+#define DAY 86400
+
+char *
+saldo_mqtt_status_topic (const SaldoMqttNames *names)
+{
+  return g_strdup_printf ("%s/status", names->topic_prefix);
+}
+
+char *
+saldo_mqtt_state_topic (const SaldoMqttNames  *names,
+                        const SaldoExportLine *line)
+{
+  return g_strdup_printf ("%s/line/%" G_GINT64_FORMAT "/state", names->topic_prefix, line->id);
+}
+
+/* Text from the network and SIMs, made valid UTF-8 for JSON. */
+static void
+add_text (JsonBuilder *builder,
+          const char  *member,
+          const char  *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text != NULL ? text : "", -1);
+
+  json_builder_set_member_name (builder, member);
+  json_builder_add_string_value (builder, valid);
+}
+
+static void
+add_time (JsonBuilder *builder,
+          const char  *member,
+          gint64       t)
+{
+  g_autoptr(GDateTime) time = t > 0 ? g_date_time_new_from_unix_utc (t) : NULL;
+  g_autofree char *text = time != NULL ? g_date_time_format_iso8601 (time) : NULL;
+
+  json_builder_set_member_name (builder, member);
+  if (text != NULL)
+    json_builder_add_string_value (builder, text);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static gint64
+days_left (const SaldoExportLine *line,
+           gint64                 now)
+{
+  return line->expiry > now ? (line->expiry - now) / DAY : 0;
+}
+
+static char *
+to_json (JsonBuilder *builder)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
+/* Unknown figures are null: Home Assistant shows those sensors as unknown
+ * rather than 0.  The balance is a decimal string ("8.40", the currency's
+ * own minor units): a JSON double would print 8.4000000000000004. */
+char *
+saldo_mqtt_state_payload (const SaldoMqttNames  *names,
+                          const SaldoExportLine *line,
+                          gint64                 now)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *suffix = saldo_export_iccid_suffix (line->iccid);
+  g_autofree char *balance = line->has_balance ? saldo_money_to_decimal (line->balance, line->currency) : NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "line");
+  json_builder_add_int_value (builder, line->id);
+  add_text (builder, "iccid_suffix", suffix);
+  if (names->full_iccid)
+    add_text (builder, "iccid", line->iccid);
+  add_text (builder, "operator", line->operator_code);
+  add_text (builder, "operator_name", line->operator_name);
+  add_text (builder, "carrier", line->carrier);
+  json_builder_set_member_name (builder, "active");
+  json_builder_add_boolean_value (builder, line->active);
+  json_builder_set_member_name (builder, "roaming");
+  json_builder_add_boolean_value (builder, line->active && line->roaming);
+  json_builder_set_member_name (builder, "balance");
+  if (balance != NULL)
+    json_builder_add_string_value (builder, balance);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "balance_minor");
+  if (balance != NULL)
+    json_builder_add_int_value (builder, line->balance);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "currency");
+  if (balance != NULL)
+    json_builder_add_string_value (builder, line->currency);
+  else
+    json_builder_add_null_value (builder);
+  add_time (builder, "expiry", line->expiry);
+  json_builder_set_member_name (builder, "days_left");
+  if (line->expiry > 0)
+    json_builder_add_int_value (builder, days_left (line, now));
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "data_remaining_bytes");
+  if (line->data_known)
+    json_builder_add_int_value (builder, (gint64) MIN (line->data_bytes, (guint64) G_MAXINT64));
+  else
+    json_builder_add_null_value (builder);
+  add_time (builder, "last_reading", line->last_reading);
+  json_builder_set_member_name (builder, "last_check_failed");
+  json_builder_add_boolean_value (builder, line->last_error != NULL && *line->last_error != '\0');
+  add_text (builder, "last_error", line->last_error);
+  json_builder_set_member_name (builder, "refresh_failures");
+  json_builder_add_int_value (builder, (gint64) line->refresh_failures);
+  json_builder_set_member_name (builder, "topups_waiting_confirmation");
+  json_builder_add_int_value (builder, line->topups_open[SALDO_LEDGER_STATE_PLANNED]);
+  json_builder_set_member_name (builder, "topups_unknown");
+  json_builder_add_int_value (builder, line->topups_open[SALDO_LEDGER_STATE_UNKNOWN]);
+  json_builder_end_object (builder);
+  return to_json (builder);
+}
+
+/* One Home Assistant entity per figure.  The forecast dates (runs out,
+ * deactivation) join this table once saldod computes them. */
+typedef struct {
+  const char *key;
+  const char *component;
+  const char *name;
+  const char *device_class;
+  const char *unit;             /* "@currency": the line's currency */
+  const char *value_template;
+  const char *entity_category;
+} Entity;
+
+static const Entity entities[] = {
+  { "balance", "sensor", "Balance", "monetary", "@currency", "{{ value_json.balance }}", NULL },
+  { "expiry", "sensor", "Balance expiry", "timestamp", NULL, "{{ value_json.expiry }}", NULL },
+  { "days_left", "sensor", "Days until the balance expires", "duration", "d",
+    "{{ value_json.days_left }}", NULL },
+  { "data", "sensor", "Data left", "data_size", "B", "{{ value_json.data_remaining_bytes }}", NULL },
+  { "last_reading", "sensor", "Last reading", "timestamp", NULL, "{{ value_json.last_reading }}",
+    "diagnostic" },
+  { "active", "binary_sensor", "SIM in a modem", "plug", NULL,
+    "{{ 'ON' if value_json.active else 'OFF' }}", "diagnostic" },
+  { "roaming", "binary_sensor", "Roaming", NULL, NULL,
+    "{{ 'ON' if value_json.roaming else 'OFF' }}", NULL },
+  { "check_failed", "binary_sensor", "Balance check failed", "problem", NULL,
+    "{{ 'ON' if value_json.last_check_failed else 'OFF' }}", "diagnostic" },
+};
+
+static void
+add_string (JsonBuilder *builder,
+            const char  *member,
+            const char  *value)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_add_string_value (builder, value);
+}
+
+static void
+add_device (JsonBuilder           *builder,
+            const SaldoMqttNames  *names,
+            const SaldoExportLine *line)
+{
+  g_autofree char *id = g_strdup_printf ("saldo_%s_line%" G_GINT64_FORMAT, names->node_id, line->id);
+  g_autofree char *suffix = saldo_export_iccid_suffix (line->iccid);
+  const char *who = *line->operator_name != '\0' ? line->operator_name :
+                    *line->carrier != '\0' ? line->carrier : "SIM";
+  g_autofree char *name = g_strdup_printf ("%s …%s", who, suffix);
+
+  json_builder_set_member_name (builder, "device");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "identifiers");
+  json_builder_begin_array (builder);
+  json_builder_add_string_value (builder, id);
+  json_builder_end_array (builder);
+  add_text (builder, "name", name);
+  add_string (builder, "manufacturer", "Saldo");
+  add_text (builder, "model", *line->carrier != '\0' ? line->carrier : "SIM");
+  add_string (builder, "sw_version", SALDO_VERSION);
+  json_builder_end_object (builder);
+}
+
+void
+saldo_mqtt_discovery (const SaldoMqttNames  *names,
+                      const SaldoExportLine *line,
+                      GPtrArray             *topics,
+                      GPtrArray             *payloads)
+{
+  g_autofree char *state_topic = NULL;
+  g_autofree char *status_topic = NULL;
+
+  if (*names->discovery_prefix == '\0')
+    return;
+  state_topic = saldo_mqtt_state_topic (names, line);
+  status_topic = saldo_mqtt_status_topic (names);
+  for (guint i = 0; i < G_N_ELEMENTS (entities); i++) {
+    const Entity *entity = &entities[i];
+    g_autoptr(JsonBuilder) builder = json_builder_new ();
+    g_autofree char *object_id = g_strdup_printf ("saldo_%s_line%" G_GINT64_FORMAT "_%s",
+                                                  names->node_id, line->id, entity->key);
+    const char *unit = entity->unit;
+    const char *device_class = entity->device_class;
+
+    /* A balance never read has no currency yet: no unit, and not monetary
+     * (which needs one) until it has. */
+    if (g_strcmp0 (unit, "@currency") == 0) {
+      unit = line->has_balance ? line->currency : NULL;
+      if (unit == NULL)
+        device_class = NULL;
+    }
+    json_builder_begin_object (builder);
+    add_string (builder, "name", entity->name);
+    add_string (builder, "unique_id", object_id);
+    add_string (builder, "object_id", object_id);
+    add_string (builder, "state_topic", state_topic);
+    add_string (builder, "value_template", entity->value_template);
+    add_string (builder, "availability_topic", status_topic);
+    if (device_class != NULL)
+      add_string (builder, "device_class", device_class);
+    if (unit != NULL)
+      add_string (builder, "unit_of_measurement", unit);
+    if (entity->entity_category != NULL)
+      add_string (builder, "entity_category", entity->entity_category);
+    add_device (builder, names, line);
+    json_builder_set_member_name (builder, "origin");
+    json_builder_begin_object (builder);
+    add_string (builder, "name", "Saldo");
+    add_string (builder, "sw_version", SALDO_VERSION);
+    json_builder_end_object (builder);
+    json_builder_end_object (builder);
+    g_ptr_array_add (topics, g_strdup_printf ("%s/%s/saldo_%s/line%" G_GINT64_FORMAT "_%s/config",
+                                              names->discovery_prefix, entity->component,
+                                              names->node_id, line->id, entity->key));
+    g_ptr_array_add (payloads, to_json (builder));
+  }
+}
+
+/* days_left drops by one each time (expiry - now) crosses a whole number
+ * of days, and stays at 0 once the expiry has passed. */
+gint64
+saldo_mqtt_next_change (const SaldoExportLine *line,
+                        gint64                 now)
+{
+  gint64 days = days_left (line, now);
+
+  /* It is `days` while expiry - t >= days * DAY, one less a second later. */
+  return days > 0 ? line->expiry - days * DAY + 1 : 0;
+}

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What saldod publishes over MQTT: each line's retained state and Home
+ * Assistant's discovery configs, parsed back as JSON; and when days_left
+ * changes. */
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "saldo-mqtt-payload.h"
+#include "saldo-rule.h"
+#include "saldo-test-export.h"
+
+#define DAY 86400
+#define NOW 1790000000
+
+static const SaldoMqttNames names = {
+  .node_id = "gw1", .topic_prefix = "saldo/gw1", .discovery_prefix = "homeassistant",
+};
+
+static JsonObject *
+parse_object (const char *text,
+              JsonParser *parser)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (json_parser_load_from_data (parser, text, -1, &error));
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+static gboolean
+is_null (JsonObject *object,
+         const char *member)
+{
+  g_assert_true (json_object_has_member (object, member));
+  return JSON_NODE_HOLDS_NULL (json_object_get_member (object, member));
+}
+
+static void
+test_state (void)
+{
+  g_autoptr(SaldoExportLine) line = saldo_test_export_line (1, "8951100000000000011", "Claro \"PE\"\x1b[2J\xff");
+  g_autoptr(SaldoExportLine) fresh = saldo_test_export_line (2, "8951100000000000022", "Claro PE");
+  g_autoptr(SaldoExportLine) dinar = saldo_test_export_line (3, "8997300000000000033", "Batelco");
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *text = NULL;
+  g_autofree char *fresh_text = NULL;
+  g_autofree char *dinar_text = NULL;
+  g_autofree char *full_text = NULL;
+  g_autofree char *topic = saldo_mqtt_state_topic (&names, line);
+  SaldoMqttNames full = names;
+  JsonObject *state;
+
+  line->has_balance = TRUE;
+  line->balance = 1250;
+  g_free (line->currency);
+  line->currency = g_strdup ("PEN");
+  line->active = TRUE;
+  line->roaming = TRUE;
+  line->expiry = NOW + 40 * DAY + DAY / 2;
+  line->last_reading = NOW - 60;
+  line->data_known = TRUE;
+  line->data_bytes = 1610612736;
+  line->topups_open[SALDO_LEDGER_STATE_UNKNOWN] = 1;
+  g_assert_cmpstr (topic, ==, "saldo/gw1/line/1/state");
+
+  text = saldo_mqtt_state_payload (&names, line, NOW);
+  state = parse_object (text, parser);
+  g_assert_cmpint (json_object_get_int_member (state, "line"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (state, "iccid_suffix"), ==, "0011");
+  g_assert_false (json_object_has_member (state, "iccid"));
+  g_assert_null (strstr (text, "8951100000000000011"));
+  /* The exact decimal, from the currency's minor units. */
+  g_assert_cmpstr (json_object_get_string_member (state, "balance"), ==, "12.50");
+  g_assert_cmpint (json_object_get_int_member (state, "balance_minor"), ==, 1250);
+  g_assert_cmpstr (json_object_get_string_member (state, "currency"), ==, "PEN");
+  g_assert_cmpint (json_object_get_int_member (state, "days_left"), ==, 40);
+  g_assert_true (json_object_get_boolean_member (state, "roaming"));
+  g_assert_cmpint (json_object_get_int_member (state, "data_remaining_bytes"), ==, 1610612736);
+  g_assert_cmpint (json_object_get_int_member (state, "topups_unknown"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (state, "last_reading"), ==, "2026-09-21T14:12:20Z");
+  g_assert_cmpstr (json_object_get_string_member (state, "operator_name"), ==,
+                   "Claro \"PE\"\x1b[2J\xef\xbf\xbd");
+  g_assert_true (g_utf8_validate (text, -1, NULL));
+
+  /* A line seen a second ago: nothing made up. */
+  fresh_text = saldo_mqtt_state_payload (&names, fresh, NOW);
+  state = parse_object (fresh_text, parser);
+  g_assert_true (is_null (state, "balance"));
+  g_assert_true (is_null (state, "balance_minor"));
+  g_assert_true (is_null (state, "currency"));
+  g_assert_true (is_null (state, "expiry"));
+  g_assert_true (is_null (state, "days_left"));
+  g_assert_true (is_null (state, "data_remaining_bytes"));
+  g_assert_true (is_null (state, "last_reading"));
+  g_assert_false (json_object_get_boolean_member (state, "active"));
+  g_assert_false (json_object_get_boolean_member (state, "roaming"));
+
+  dinar->has_balance = TRUE;
+  dinar->balance = 1250;
+  g_free (dinar->currency);
+  dinar->currency = g_strdup ("BHD");
+  dinar_text = saldo_mqtt_state_payload (&names, dinar, NOW);
+  state = parse_object (dinar_text, parser);
+  g_assert_cmpstr (json_object_get_string_member (state, "balance"), ==, "1.250");
+
+  full.full_iccid = TRUE;
+  full_text = saldo_mqtt_state_payload (&full, line, NOW);
+  state = parse_object (full_text, parser);
+  g_assert_cmpstr (json_object_get_string_member (state, "iccid"), ==, "8951100000000000011");
+}
+
+static JsonObject *
+find_config (GPtrArray  *topics,
+             GPtrArray  *payloads,
+             const char *topic,
+             JsonParser *parser)
+{
+  for (guint i = 0; i < topics->len; i++)
+    if (g_str_equal (topics->pdata[i], topic))
+      return parse_object (payloads->pdata[i], parser);
+  g_error ("no discovery config on %s", topic);
+  return NULL;
+}
+
+static void
+test_discovery (void)
+{
+  g_autoptr(SaldoExportLine) line = saldo_test_export_line (1, "8951100000000000011", "Claro PE");
+  g_autoptr(GPtrArray) topics = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) payloads = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  SaldoMqttNames quiet = names;
+  JsonObject *config;
+  JsonObject *device;
+
+  /* Never read: the balance entity has no currency yet. */
+  saldo_mqtt_discovery (&names, line, topics, payloads);
+  g_assert_cmpuint (topics->len, ==, 8);
+  config = find_config (topics, payloads, "homeassistant/sensor/saldo_gw1/line1_balance/config", parser);
+  g_assert_false (json_object_has_member (config, "unit_of_measurement"));
+  g_assert_false (json_object_has_member (config, "device_class"));
+
+  g_ptr_array_set_size (topics, 0);
+  g_ptr_array_set_size (payloads, 0);
+  line->has_balance = TRUE;
+  line->balance = 840;
+  g_free (line->currency);
+  line->currency = g_strdup ("PEN");
+  saldo_mqtt_discovery (&names, line, topics, payloads);
+  config = find_config (topics, payloads, "homeassistant/sensor/saldo_gw1/line1_balance/config", parser);
+  g_assert_cmpstr (json_object_get_string_member (config, "unique_id"), ==, "saldo_gw1_line1_balance");
+  g_assert_cmpstr (json_object_get_string_member (config, "state_topic"), ==, "saldo/gw1/line/1/state");
+  g_assert_cmpstr (json_object_get_string_member (config, "availability_topic"), ==, "saldo/gw1/status");
+  g_assert_cmpstr (json_object_get_string_member (config, "value_template"), ==, "{{ value_json.balance }}");
+  g_assert_cmpstr (json_object_get_string_member (config, "device_class"), ==, "monetary");
+  g_assert_cmpstr (json_object_get_string_member (config, "unit_of_measurement"), ==, "PEN");
+  device = json_object_get_object_member (config, "device");
+  g_assert_cmpstr (json_object_get_string_member (device, "name"), ==, "Claro PE …0011");
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (device, "identifiers"), 0),
+                   ==, "saldo_gw1_line1");
+  config = find_config (topics, payloads, "homeassistant/sensor/saldo_gw1/line1_expiry/config", parser);
+  g_assert_cmpstr (json_object_get_string_member (config, "device_class"), ==, "timestamp");
+  config = find_config (topics, payloads, "homeassistant/sensor/saldo_gw1/line1_days_left/config", parser);
+  g_assert_cmpstr (json_object_get_string_member (config, "unit_of_measurement"), ==, "d");
+  config = find_config (topics, payloads, "homeassistant/binary_sensor/saldo_gw1/line1_roaming/config", parser);
+  g_assert_cmpstr (json_object_get_string_member (config, "value_template"), ==,
+                   "{{ 'ON' if value_json.roaming else 'OFF' }}");
+  /* No ICCID anywhere in what Home Assistant is told. */
+  for (guint i = 0; i < payloads->len; i++)
+    g_assert_null (strstr (payloads->pdata[i], "8951100000000000011"));
+
+  quiet.discovery_prefix = "";
+  g_ptr_array_set_size (topics, 0);
+  saldo_mqtt_discovery (&quiet, line, topics, payloads);
+  g_assert_cmpuint (topics->len, ==, 0);
+}
+
+static gint64
+days_left_at (SaldoExportLine *line,
+              gint64           t)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *text = saldo_mqtt_state_payload (&names, line, t);
+
+  return json_object_get_int_member (parse_object (text, parser), "days_left");
+}
+
+static void
+test_next_change (void)
+{
+  g_autoptr(SaldoExportLine) line = saldo_test_export_line (1, "8951100000000000011", "Claro PE");
+  gint64 next;
+
+  line->expiry = NOW + 2 * DAY + 100;
+  next = saldo_mqtt_next_change (line, NOW);
+  g_assert_cmpint (next, ==, NOW + 101);
+  g_assert_cmpint (days_left_at (line, next - 1), ==, 2);
+  g_assert_cmpint (days_left_at (line, next), ==, 1);
+  g_assert_cmpint (saldo_mqtt_next_change (line, next), ==, next + DAY);
+  /* Less than a day left: 0 until and after the expiry, no more changes. */
+  g_assert_cmpint (saldo_mqtt_next_change (line, line->expiry - 10), ==, 0);
+  g_assert_cmpint (days_left_at (line, line->expiry + DAY), ==, 0);
+  line->expiry = 0;
+  g_assert_cmpint (saldo_mqtt_next_change (line, NOW), ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/mqtt-payload/state", test_state);
+  g_test_add_func ("/mqtt-payload/discovery", test_discovery);
+  g_test_add_func ("/mqtt-payload/next-change", test_next_change);
+  return g_test_run ();
+}
