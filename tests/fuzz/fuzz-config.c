@@ -4,7 +4,9 @@
  * libFuzzer target for saldo.conf: the input is written to a file and
  * loaded the way saldod loads it at start.  The file is either refused
  * with a configuration error, or every setting is in its documented range
- * and every [Modem IMEI] group names an absolute port and a protocol.
+ * and every [Modem IMEI] group names an absolute port and a protocol; the
+ * exporter reads the same file's [Daemon] Metrics* and [Mqtt] keys without
+ * an error, as the load checked them.
  */
 
 #include <string.h>
@@ -12,6 +14,7 @@
 #include "fuzz-common.h"
 #include "saldo-config.h"
 #include "saldo-error.h"
+#include "saldo-export-config.h"
 
 static char *dir;
 static char *path;
@@ -32,6 +35,43 @@ LLVMFuzzerInitialize (int    *argc,
   path = g_build_filename (dir, "saldo.conf", NULL);
   atexit (remove_files);
   return 0;
+}
+
+static void
+check_export (SaldoConfig *config)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SaldoExportSettings) export =
+    saldo_export_settings_load (saldo_config_get_keyfile (config), saldo_config_get_path (config),
+                                NULL, &error);
+  const SaldoMqttSettings *m;
+  const char *files[4];
+
+  g_assert_no_error (error);
+  g_assert_true (export->metrics_file == NULL || g_path_is_absolute (export->metrics_file));
+  g_assert_true (g_path_is_absolute (export->module_dir));
+  if (!export->mqtt_enabled)
+    return;
+  m = &export->mqtt;
+  g_assert_true (m->host != NULL && *m->host != '\0');
+  g_assert_cmpuint (m->port, >=, 1);
+  g_assert_cmpuint (m->port, <=, 65535);
+  g_assert_cmpuint (m->keepalive, >=, 30);
+  g_assert_cmpuint (m->keepalive, <=, 65535);
+  g_assert_true (strlen (m->node_id) >= 1 && strlen (m->node_id) <= 64);
+  g_assert_true (*m->client_id != '\0');
+  g_assert_true (*m->topic_prefix != '\0' && m->topic_prefix[0] != '$');
+  g_assert_null (strpbrk (m->topic_prefix, "+#"));
+  g_assert_null (strpbrk (m->discovery_prefix, "+#"));
+  g_assert_true ((m->cert_file == NULL) == (m->key_file == NULL));
+  g_assert_true (m->password_file == NULL || m->username != NULL);
+  g_assert_true (m->tls || (m->ca_file == NULL && m->cert_file == NULL));
+  files[0] = m->password_file;
+  files[1] = m->ca_file;
+  files[2] = m->cert_file;
+  files[3] = m->key_file;
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    g_assert_true (files[i] == NULL || g_path_is_absolute (files[i]));
 }
 
 static void
@@ -71,6 +111,7 @@ check_config (SaldoConfig *config)
     g_assert_true (g_path_is_absolute (port));
     g_assert_true (g_str_equal (protocol, "qmi") || g_str_equal (protocol, "mbim"));
   }
+  check_export (config);
 }
 
 int
