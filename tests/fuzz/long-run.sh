@@ -8,6 +8,10 @@
 # for RUNS executions each (default 10 000 000), from its seed corpus and the
 # corpus earlier runs grew in BUILD_DIR, with ASan, UBSan and LeakSanitizer.
 # Run it niced:  nice -n 19 tests/fuzz/long-run.sh _build-fuzz
+# FUZZ_TIMEOUT (seconds, default 10) is how long one input may take: on a
+# machine busy with other work a niced fuzzer can be starved for longer than
+# that, and libFuzzer measures wall time, so raise it there and re-run any
+# "timeout" reproducer by hand (tests/fuzz/fuzz-NAME FILE) on its own.
 #
 # Prints one line per target: executions reached, seconds, and "ok" or what
 # was found; logs and reproducers go to BUILD_DIR/fuzz-long/.  Exits non-zero
@@ -41,7 +45,7 @@ for name in "$@"; do
   dict="$root/tests/fuzz/$name.dict"
   log="$out/$name.log"
   mkdir -p "$work"
-  set -- -runs="$runs" -timeout=10 -rss_limit_mb=2048 -error_exitcode=1 -print_final_stats=1 \
+  set -- -runs="$runs" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 -error_exitcode=1 -print_final_stats=1 \
     -artifact_prefix="$out/$name-"
   [ -f "$dict" ] && set -- "$@" -dict="$dict"
   set -- "$@" "$work"
