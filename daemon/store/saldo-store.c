@@ -58,7 +58,7 @@ static const char * const migrations[] = {
   ");"
   "CREATE INDEX readings_by_line_time ON readings (line_id, time);",
 
-  /* 2 → 3: the top-up ledger (daemon/saldo-ledger.c).  A row is never
+  /* 2 → 3: the top-up ledger (daemon/store/saldo-ledger.c).  A row is never
    * deleted and its reference never changes once the intent is recorded:
    * the provider knows the top-up by it.  Events are append-only. */
   "CREATE TABLE topups ("
