@@ -18,7 +18,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, '..', 'tests'))
+sys.path.insert(0, os.path.join(HERE, '..', 'tests', 'sim'))
 from saldo_rig import Rig  # noqa: E402
 from saldo_session import NotificationMock, SessionBus, agent_env, start_agent  # noqa: E402
 

@@ -3,7 +3,7 @@
 """Time from a modem's appearance to all of its eSIM profiles on the bus.
 
 A simulated modem (AT side for ModemManager, QMI side through the real
-qmi-proxy: tests/simmodem.py + tests/simqmi.py) is attached N times; each
+qmi-proxy: tests/sim/simmodem.py + tests/sim/simqmi.py) is attached N times; each
 run measures from ModemManager's Test.SetProfile to the moment saldod's
 Euicc object lists every profile as a line, and counts the APDUs and
 channels of the read.  The same run times ModemManager's own part (attach
@@ -18,7 +18,7 @@ import statistics
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'sim'))
 from saldo_rig import Rig  # noqa: E402
 from simqmi import SimQmi  # noqa: E402
 from gi.repository import GLib  # noqa: E402

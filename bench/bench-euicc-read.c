@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Times a full eUICC read through the real qmi-proxy against the simulated
- * modem (tests/simqmi.py, three profiles): from opening the QMI port to all
+ * modem (tests/sim/simqmi.py, three profiles): from opening the QMI port to all
  * profiles read (slot status, eUICC detection, one channel, GetEID,
  * GetProfilesInfo, close), with the card's chaining off (255-byte R-APDUs)
  * and on (64-byte R-APDUs, 61xx + GET RESPONSE), and the read alone on an
@@ -11,7 +11,7 @@
  * Prints mean and median ms and the APDUs per read.  Needs root (qmi-proxy
  * accepts root clients only).  No assertions: it reports.
  *
- *   bench-euicc-read [RUNS]     (SALDO_SOURCE_ROOT locates tests/simqmi.py)
+ *   bench-euicc-read [RUNS]     (SALDO_SOURCE_ROOT locates tests/sim/simqmi.py)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -295,7 +295,7 @@ main (int    argc,
     return 1;
   }
   bench.port_path = g_build_filename (tmpdir, "cdc-wdm0", NULL);
-  script = g_build_filename (root != NULL ? root : ".", "tests", "simqmi.py", NULL);
+  script = g_build_filename (root != NULL ? root : ".", "tests", "sim", "simqmi.py", NULL);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   bench.sim = g_subprocess_launcher_spawn (launcher, &error, "/usr/bin/python3", script,
                                            "--link", bench.port_path, "--profiles", PROFILES, NULL);

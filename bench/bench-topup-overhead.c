@@ -3,7 +3,7 @@
  * What the exactly-once machinery costs per top-up: the runner (ledger
  * writes, each a synced commit, plus the provider) against the provider
  * alone and a bare libcurl POST of the same signed request, all to the same
- * loopback fake server (tests/fakeprovider.py) in the same run.
+ * loopback fake server (tests/sim/fakeprovider.py) in the same run.
  *
  * Usage: bench-topup-overhead [N]   (needs G_TEST_SRCDIR=tests/)
  */

@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'sim'))
 from saldo_rig import MM_BUS_NAME, MM_MODEM_IFACE, MM_STATES, Rig  # noqa: E402
 
 from gi.repository import Gio, GLib  # noqa: E402

@@ -15,7 +15,8 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+for sub in ('sim', 'integration'):
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), sub))
 from saldo_rig import Rig  # noqa: E402
 from saldo_testcase import BUS_NAME, CLARO, MOVISTAR  # noqa: E402
 
@@ -103,7 +104,7 @@ def main():
                     % (os.path.join(source_root, 'plugin', 'carriers'),
                        os.path.join(os.path.abspath(args.build), 'plugin')))
         # The owner's payment backend: a real HTTPS server on loopback
-        # (tests/fakeprovider.py) with a CA made for this run.
+        # (tests/sim/fakeprovider.py) with a CA made for this run.
         pay = FakeProvider(rig)
         os.makedirs(rig.path('providers.d'))
         secret = rig.path('providers.d', 'demo-pay.secret')

@@ -1,7 +1,7 @@
 -- SPDX-License-Identifier: GPL-2.0-or-later
 -- A saldo.db at schema version 5 (before top-ups settle), as saldod's migrations 0..5
 -- create it, with a planned rule top-up, an unknown voucher top-up (its PIN claimed) and a
--- verified one; written out with sqlite3's .dump.  tests/test-store.c upgrades it.
+-- verified one; written out with sqlite3's .dump.  tests/unit/test-store.c upgrades it.
 PRAGMA foreign_keys=OFF;
 BEGIN TRANSACTION;
 CREATE TABLE lines (  id INTEGER PRIMARY KEY AUTOINCREMENT,  iccid TEXT NOT NULL UNIQUE CHECK (length (iccid) BETWEEN 18 AND 22),  imsi TEXT NOT NULL DEFAULT '',  operator_code TEXT NOT NULL DEFAULT '',  operator_name TEXT NOT NULL DEFAULT '',  sim_type TEXT NOT NULL DEFAULT 'unknown',  first_seen INTEGER NOT NULL,  last_seen INTEGER NOT NULL, balance_code TEXT NOT NULL DEFAULT '', balance_menu TEXT NOT NULL DEFAULT '', refresh_interval INTEGER NOT NULL DEFAULT -1, allow_roaming INTEGER NOT NULL DEFAULT 0, own_number TEXT NOT NULL DEFAULT '', sms_senders TEXT NOT NULL DEFAULT '', eid TEXT NOT NULL DEFAULT '', profile_name TEXT NOT NULL DEFAULT '', profile_nickname TEXT NOT NULL DEFAULT '', service_provider TEXT NOT NULL DEFAULT '', profile_state TEXT NOT NULL DEFAULT '', profile_class TEXT NOT NULL DEFAULT '');

@@ -68,7 +68,7 @@ check_minor (gint64      minor,
 
   g_assert_nonnull (shown);
   g_assert_true ((text != NULL) == saldo_currency_is_valid (currency));
-  /* The parser's range is symmetric, +-G_MAXINT64 (tests/test-money.c):
+  /* The parser's range is symmetric, +-G_MAXINT64 (tests/unit/test-money.c):
    * G_MININT64 formats but does not parse back. */
   if (text == NULL || minor == G_MININT64)
     return;

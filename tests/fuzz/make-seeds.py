@@ -3,7 +3,7 @@
 """Writes the seed corpora tests/fuzz/corpus-NAME of the fuzz targets (the
 text-file targets' seeds, corpus-config, -provider-file and -sms-multipart,
 are written by hand).  Samples follow what the tests' simulators and fakes
-send (tests/fakeprovider.py, tests/simqmi.py, tests/test-euicc-reader.c),
+send (tests/sim/fakeprovider.py, tests/sim/simqmi.py, tests/integration/test-euicc-reader.c),
 the reply corpus tests/data/balance-corpus.txt and the shipped carrier
 files.
 

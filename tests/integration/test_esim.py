@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """eSIM profiles through the real qmi-proxy to a simulated QMI modem
-(tests/simqmi.py), next to a real ModemManager with the modem's AT side."""
+(tests/sim/simqmi.py), next to a real ModemManager with the modem's AT side."""
 
 import time
 
@@ -141,7 +141,7 @@ class EsimTest(SaldoTestCase):
 
 class EsimMbimTest(EsimTest):
     """The same eUICC behind an MBIM control port, through the real mbim-proxy
-    (libmbim accepts a pty; tests/simmbim.py answers MBIM and the ISD-R)."""
+    (libmbim accepts a pty; tests/sim/simmbim.py answers MBIM and the ISD-R)."""
 
     def setUp(self):
         SaldoTestCase.setUp(self)

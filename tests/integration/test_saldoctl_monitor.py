@@ -11,8 +11,8 @@ import subprocess
 import time
 import unittest
 
-from saldo_rig import RigError
 from saldo_testcase import CLARO, main
+from saldo_rig import RigError
 from test_topup import TopUpTest
 
 

@@ -5,8 +5,8 @@
 
 G_BEGIN_DECLS
 
-/* A simulated modem control port for C tests: tests/simqmi.py or
- * tests/simmbim.py run as a child on a pty linked at port_path, driven by
+/* A simulated modem control port for C tests: tests/sim/simqmi.py or
+ * tests/sim/simmbim.py run as a child on a pty linked at port_path, driven by
  * one command per line on its stdin. */
 typedef struct {
   GSubprocess      *proc;

@@ -12,10 +12,10 @@ import subprocess
 import time
 import unittest
 
+from saldo_testcase import main
 from saldo_rig import Rig, RigError
 from saldo_session import NOTIFY
 from test_agent import LABEL, AgentTest, BusRecorder
-from saldo_testcase import main
 
 SCREENSHOT = 'saldo-agent-dunst-confirmation.png'
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Self-check of the test rig: a real ModemManager with two simulated modems.
 
-Proves that tests/saldo_rig.py and tests/simmodem.py work end to end, using
+Proves that tests/sim/saldo_rig.py and tests/sim/simmodem.py work end to end, using
 only mmcli as the client: identity and registration, every scripted USSD
 behaviour saldod relies on, SMS delivery (GSM7, UCS2, multipart; number,
 short code and alphanumeric senders), unplug by restarting ModemManager,
@@ -17,7 +17,7 @@ import re
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'sim'))
 from saldo_rig import Rig, RigError  # noqa: E402
 
 PERU = datetime.timezone(datetime.timedelta(hours=-5))

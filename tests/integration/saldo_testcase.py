@@ -14,13 +14,14 @@ import tempfile
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'sim'))
 from saldo_rig import Rig, RigError  # noqa: E402
 
 from gi.repository import Gio, GLib  # noqa: E402
 
 SOURCE_ROOT = os.environ.get('SALDO_SOURCE_ROOT',
-                             os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+                             os.path.dirname(os.path.dirname(os.path.dirname(
+                                 os.path.abspath(__file__)))))
 BUS_NAME = 'io.github.saldo.Saldo1'
 ROOT = '/io/github/saldo/Saldo1'
 LINE_IFACE = 'io.github.saldo.Saldo1.Line'
@@ -87,10 +88,10 @@ class SaldoTestCase(unittest.TestCase):
                                     'io.github.saldo.Saldo1.manage-rules')):
         """python-dbusmock's polkitd template on the rig's bus (the only mock:
         nothing real can run polkitd here), extended to check the subject
-        (tests/polkitd_subject.py)."""
+        (tests/sim/polkitd_subject.py)."""
         self.polkit = self.rig.spawn('polkitd-mock', [
             '/usr/bin/python3', '-m', 'dbusmock', '--system', '--template',
-            os.path.join(os.path.dirname(os.path.abspath(__file__)), 'polkitd_subject.py')])
+            os.path.join(SOURCE_ROOT, 'tests', 'sim', 'polkitd_subject.py')])
         self.rig.wait_bus_name('org.freedesktop.PolicyKit1', 15, proc=self.polkit)
         self.polkit_allow(allowed)
 

@@ -9,7 +9,7 @@ on a pty, there is no cdc_mbim sysfs entry, and libmbim falls back to its
 control messages: open/close, the Basic Connect device caps and subscribe
 list the proxy sends, and the Microsoft UICC low-level access service
 (open channel, APDU, close channel) in front of the same ISD-R model as
-tests/simqmi.py, which this module reuses rather than duplicates.
+tests/sim/simqmi.py, which this module reuses rather than duplicates.
 
 Standalone it prints ``READY <path>`` and reads one command per line on
 stdin, with the same commands as simqmi.py; end of stdin stops it.

@@ -4,7 +4,7 @@
 confirmations that must decide again, rows that must settle, replies and
 messages that must not move money.  Same rig as test_topup.py: a real
 ModemManager with a simulated modem, saldod, and a real HTTPS provider on
-loopback (tests/fakeprovider.py)."""
+loopback (tests/sim/fakeprovider.py)."""
 
 import datetime
 import os

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * SaldoQmiUim against tests/simqmi.py, a simulated QMI modem with an eUICC
+ * SaldoQmiUim against tests/sim/simqmi.py, a simulated QMI modem with an eUICC
  * on a pty, reached through the real qmi-proxy (libqmi spawns it).
  * The simulator is driven over its stdin/stdout line protocol.
  */

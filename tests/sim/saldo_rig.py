@@ -31,7 +31,7 @@ How it works
     auto-scan; modems only appear when attached through the Test interface
     (SetProfile) with the modem's socket as its single AT port.  Per-modem
     methods skip polkit in this mode.
-  * add_modem() starts a tests/simmodem.py SimModem in this process (served
+  * add_modem() starts a tests/sim/simmodem.py SimModem in this process (served
     by background threads) and attaches it when ModemManager runs.
     ModemManager leaves modems disabled until a client enables them:
     enable_modem() does that, or let the code under test do it.

@@ -34,7 +34,7 @@ saldo_fake_start (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
   g_autoptr(JsonNode) ready = NULL;
-  const char *script = g_test_get_filename (G_TEST_DIST, "fakeprovider.py", NULL);
+  const char *script = g_test_get_filename (G_TEST_DIST, "sim", "fakeprovider.py", NULL);
   JsonObject *obj;
 
   fake->dir = saldo_test_make_dir ();

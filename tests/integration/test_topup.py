@@ -1,14 +1,15 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Rules and top-ups end to end: a real ModemManager with a simulated modem,
-saldod, and a real HTTPS provider on loopback (tests/fakeprovider.py)."""
+saldod, and a real HTTPS provider on loopback (tests/sim/fakeprovider.py)."""
 
 import json
 import os
 import subprocess
 import time
 
-from saldo_testcase import (BUS_NAME, CLARO, MANAGER_IFACE, ROOT, SaldoTestCase, main)
+from saldo_testcase import (BUS_NAME, CLARO, MANAGER_IFACE, ROOT, SOURCE_ROOT, SaldoTestCase,
+                            main)
 from gi.repository import GLib
 
 HOOK_SECRET = 'hook-secret-Zq81xPw'
@@ -19,8 +20,7 @@ class FakeProvider:
         self.dir = rig.path('fakeprovider')
         os.makedirs(self.dir, exist_ok=True)
         self.proc = subprocess.Popen(
-            ['/usr/bin/python3', os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                              'fakeprovider.py'),
+            ['/usr/bin/python3', os.path.join(SOURCE_ROOT, 'tests', 'sim', 'fakeprovider.py'),
              '--dir', self.dir, '--max-seconds', '300'],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         info = json.loads(self.proc.stdout.readline())

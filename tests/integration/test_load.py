@@ -7,8 +7,8 @@ answers, the top-up is charged once, saldod's memory stays bounded."""
 import os
 import pwd
 
-from saldo_caller import Caller
 from saldo_testcase import (BUS_NAME, CLARO, MANAGER_IFACE, ROOT, SaldoTestCase, main)
+from saldo_caller import Caller
 from gi.repository import GLib
 from test_topup import FakeProvider, add_http_provider
 

@@ -20,7 +20,7 @@ saldo_test_sim_start (SaldoTestSim       *sim,
   sim->port_path = g_build_filename (sim->tmpdir, "cdc-wdm0", NULL);
 
   g_ptr_array_add (argv, g_strdup ("/usr/bin/python3"));
-  g_ptr_array_add (argv, g_test_build_filename (G_TEST_DIST, script, NULL));
+  g_ptr_array_add (argv, g_test_build_filename (G_TEST_DIST, "sim", script, NULL));
   g_ptr_array_add (argv, g_strdup ("--link"));
   g_ptr_array_add (argv, g_strdup (sim->port_path));
   for (guint i = 0; args != NULL && args[i] != NULL; i++)

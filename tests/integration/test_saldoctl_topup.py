@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """saldoctl rules, topup and history against a real saldod, ModemManager with
-a simulated Claro modem, and the HTTPS fake provider (tests/fakeprovider.py)."""
+a simulated Claro modem, and the HTTPS fake provider (tests/sim/fakeprovider.py)."""
 
 import csv
 import datetime

@@ -13,15 +13,15 @@ import time
 
 import unittest
 
-from saldo_rig import RigError
 from saldo_testcase import BUS_NAME, main
+from saldo_rig import RigError
 from gi.repository import Gio, GLib
 from saldo_session import (AGENT_NAME, NotificationMock, SessionBus, agent_env,
                            set_agent_settings, start_agent)
 from test_topup import TopUpTest
 
 BUILD = os.environ.get('SALDO_BUILD_ROOT', os.path.join(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))), '_build'))
+    os.path.dirname(os.path.abspath(__file__)))), '_build'))
 LABEL = 'Claro PE (…0011)'
 
 

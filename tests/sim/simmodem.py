@@ -19,7 +19,7 @@ inject_sms(), set_registration(), set_operator().  Every command is
 logged with a timestamp in `commands` (and in log_path when given).
 
 Standalone use, for manual experiments:
-  python3 tests/simmodem.py --socket /tmp/m0.sock --iccid 8951100000000000001 \
+  python3 tests/sim/simmodem.py --socket /tmp/m0.sock --iccid 8951100000000000001 \
       --imsi 716100000000001 --ussd '*777#=Tu saldo es S/ 5.20'
 """
 

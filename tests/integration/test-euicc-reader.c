@@ -8,7 +8,7 @@
  *   low-level access layout, and the reader's error paths on a scripted
  *   transport (close failures, resends, cancellation).
  * - As root: full reads through the real qmi-proxy and mbim-proxy against
- *   tests/simqmi.py and tests/simmbim.py, simulated modems on ptys with the
+ *   tests/sim/simqmi.py and tests/sim/simmbim.py, simulated modems on ptys with the
  *   same ISD-R model, driven over their stdin/stdout line protocol.
  */
 #include <unistd.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Exactly-once top-ups across crashes, against tests/fakeprovider.py.
+ * Exactly-once top-ups across crashes, against tests/sim/fakeprovider.py.
  *
  * For every fault step the test re-executes itself as a child
  * ("--child run|reconcile DB PROVIDER.conf LINE") with SALDO_TEST_FAULT set,

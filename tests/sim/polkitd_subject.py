@@ -2,7 +2,7 @@
 """polkitd stand-in for Saldo's tests: python-dbusmock's polkitd template
 that also looks at the subject.
 
-    python3 -m dbusmock --system --template tests/polkitd_subject.py
+    python3 -m dbusmock --system --template tests/sim/polkitd_subject.py
 
 Everything of the stock template works as before (SetAllowed, AllowUnknown,
 SetDelay, SimulateHang...).  In addition, on org.freedesktop.DBus.Mock:

@@ -30,8 +30,8 @@ import sqlite3
 import time
 import xml.etree.ElementTree as ET
 
-from saldo_caller import Caller
 from saldo_testcase import (BUS_NAME, CLARO, MOVISTAR, ROOT, SOURCE_ROOT, SaldoTestCase, main)
+from saldo_caller import Caller
 from gi.repository import GLib
 from simqmi import SimQmi
 from test_topup import FakeProvider, add_http_provider

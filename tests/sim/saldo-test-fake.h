@@ -7,7 +7,7 @@
 
 G_BEGIN_DECLS
 
-/* A running tests/fakeprovider.py and its line-based control channel. */
+/* A running tests/sim/fakeprovider.py and its line-based control channel. */
 typedef struct {
   GSubprocess      *proc;
   GDataInputStream *out;
