@@ -288,6 +288,7 @@ typedef struct {
   char *id;
   gboolean configured;
   gint64 not_found_grace;
+  GWeakRef context;   /* SaldoProviderContext: saldod owns it, and the provider */
 } SaldoProviderPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (SaldoProvider, saldo_provider, G_TYPE_OBJECT)
@@ -307,6 +308,7 @@ saldo_provider_finalize (GObject *object)
   SaldoProviderPrivate *priv = saldo_provider_get_instance_private (self);
 
   g_free (priv->id);
+  g_weak_ref_clear (&priv->context);
   G_OBJECT_CLASS (saldo_provider_parent_class)->finalize (object);
 }
 
@@ -389,6 +391,28 @@ saldo_provider_class_init (SaldoProviderClass *klass)
 static void
 saldo_provider_init (SaldoProvider *self)
 {
+  SaldoProviderPrivate *priv = saldo_provider_get_instance_private (self);
+
+  g_weak_ref_init (&priv->context, NULL);
+}
+
+void
+saldo_provider_set_context (SaldoProvider        *self,
+                            SaldoProviderContext *context)
+{
+  SaldoProviderPrivate *priv = saldo_provider_get_instance_private (self);
+
+  g_return_if_fail (SALDO_IS_PROVIDER (self));
+  g_weak_ref_set (&priv->context, context);
+}
+
+SaldoProviderContext *
+saldo_provider_get_context (SaldoProvider *self)
+{
+  SaldoProviderPrivate *priv = saldo_provider_get_instance_private (self);
+
+  g_return_val_if_fail (SALDO_IS_PROVIDER (self), NULL);
+  return g_weak_ref_get (&priv->context);
 }
 
 void

@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "saldo-provider-context.h"
+
 G_BEGIN_DECLS
 
 /* Bump the major on any change to SaldoProviderClass's layout, the
@@ -13,7 +15,7 @@ G_BEGIN_DECLS
  * A plugin loads when its major matches and its minor is not newer than the
  * daemon's.  1.1: the account query and failure classes. */
 #define SALDO_PROVIDER_ABI_MAJOR 1
-#define SALDO_PROVIDER_ABI_MINOR 1
+#define SALDO_PROVIDER_ABI_MINOR 2
 #define SALDO_PROVIDER_ABI_VERSION \
   ((guint32) ((SALDO_PROVIDER_ABI_MAJOR << 16) | SALDO_PROVIDER_ABI_MINOR))
 
@@ -243,6 +245,12 @@ SaldoProviderAccount *saldo_provider_account_finish (SaldoProvider        *self,
 void              saldo_provider_set_not_found_grace (SaldoProvider  *self,
                                                       gint64          seconds);
 gint64            saldo_provider_get_not_found_grace (SaldoProvider  *self);
+
+/* Since ABI 1.2.  What saldod offers the provider (see
+ * saldo-provider-context.h); get returns a new reference, or NULL. */
+void              saldo_provider_set_context   (SaldoProvider        *self,
+                                                SaldoProviderContext *context);
+SaldoProviderContext *saldo_provider_get_context (SaldoProvider      *self);
 
 /* For providers whose work is one blocking call (an HTTP exchange): run
  * it in a thread, as top_up_async()/lookup_async().  The result goes to

@@ -105,12 +105,29 @@ saldo_euicc_monitor_done (SaldoEuiccMonitor *self,
   }
 }
 
+/* One read: the EID the slot status gave (NULL over MBIM), for a report
+ * of a read that failed. */
+typedef struct {
+  SaldoEuiccMonitor *self;
+  char              *eid;
+} ReadContext;
+
+static void
+read_context_free (ReadContext *ctx)
+{
+  g_object_unref (ctx->self);
+  g_free (ctx->eid);
+  g_free (ctx);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReadContext, read_context_free)
+
 static void
 on_read_done (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(SaldoEuiccMonitor) self = user_data;
+  g_autoptr(ReadContext) ctx = user_data;
+  SaldoEuiccMonitor *self = ctx->self;
   g_autoptr(SaldoEuiccInfo) info = NULL;
   GError *error = NULL;
 
@@ -122,7 +139,7 @@ on_read_done (GObject      *source,
     return;
   }
   if (info == NULL) {
-    saldo_euicc_monitor_emit (self, g_object_get_data (source, "saldo-eid"), NULL, g_error_copy (error));
+    saldo_euicc_monitor_emit (self, ctx->eid, NULL, g_error_copy (error));
     saldo_euicc_monitor_done (self, error);
     return;
   }
@@ -137,8 +154,11 @@ saldo_euicc_monitor_read_with (SaldoEuiccMonitor  *self,
                                SaldoUiccTransport *transport,
                                const char         *eid)
 {
-  g_object_set_data_full (G_OBJECT (transport), "saldo-eid", g_strdup (eid), g_free);
-  saldo_euicc_reader_read_async (transport, self->cancellable, on_read_done, g_object_ref (self));
+  ReadContext *ctx = g_new0 (ReadContext, 1);
+
+  ctx->self = g_object_ref (self);
+  ctx->eid = g_strdup (eid);
+  saldo_euicc_reader_read_async (transport, self->cancellable, on_read_done, ctx);
 }
 
 static void

@@ -302,6 +302,32 @@ saldo_line_apply_reading (SaldoLine          *self,
 }
 
 gint64
+saldo_line_get_last_updated (SaldoLine *self)
+{
+  return (gint64) MIN (saldo_dbus_line_get_last_updated (self->iface), (guint64) G_MAXINT64);
+}
+
+const char *
+saldo_line_get_currency (SaldoLine *self)
+{
+  return saldo_dbus_line_get_currency (self->iface);
+}
+
+void
+saldo_line_set_last_error (SaldoLine  *self,
+                           const char *message)
+{
+  saldo_dbus_line_set_last_error (self->iface, message);
+}
+
+void
+saldo_line_set_balance_code_source (SaldoLine  *self,
+                                    const char *source)
+{
+  saldo_dbus_line_set_balance_code_source (self->iface, source);
+}
+
+gint64
 saldo_line_get_refresh_interval (SaldoLine *self,
                                  gint64     default_interval)
 {

@@ -44,6 +44,14 @@ gboolean                saldo_line_get_refreshing    (SaldoLine  *self);
 void                    saldo_line_apply_reading     (SaldoLine          *self,
                                                       const SaldoReading *reading);
 gint64                  saldo_line_get_last_check    (SaldoLine  *self);
+/* The last balance's time (0 = none) and currency ("" = none). */
+gint64                  saldo_line_get_last_updated  (SaldoLine  *self);
+const char             *saldo_line_get_currency      (SaldoLine  *self);
+/* Why the last check gave no balance ("" = it did). */
+void                    saldo_line_set_last_error    (SaldoLine  *self,
+                                                      const char *message);
+void                    saldo_line_set_balance_code_source (SaldoLine  *self,
+                                                      const char *source);
 gint64                  saldo_line_get_refresh_interval (SaldoLine *self,
                                                       gint64      default_interval);
 gboolean                saldo_line_update_profile    (SaldoLine  *self,

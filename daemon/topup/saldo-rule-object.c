@@ -78,6 +78,13 @@ saldo_rule_object_get_path (SaldoRuleObject *self)
   return self->path;
 }
 
+void
+saldo_rule_object_set_last_decision (SaldoRuleObject *self,
+                                     const char      *reason)
+{
+  saldo_dbus_rule_set_last_decision (self->iface, reason != NULL ? reason : "");
+}
+
 GDBusObjectSkeleton *
 saldo_rule_object_get_dbus_object (SaldoRuleObject *self)
 {

@@ -20,6 +20,9 @@ const SaldoRuleRecord *saldo_rule_object_get_record      (SaldoRuleObject       
 void                   saldo_rule_object_set_record      (SaldoRuleObject       *self,
                                                           const SaldoRuleRecord *record);
 const char            *saldo_rule_object_get_path        (SaldoRuleObject       *self);
+/* What the engine last decided for the rule, and why. */
+void                   saldo_rule_object_set_last_decision (SaldoRuleObject     *self,
+                                                          const char            *reason);
 GDBusObjectSkeleton   *saldo_rule_object_get_dbus_object (SaldoRuleObject       *self);
 SaldoDBusRule         *saldo_rule_object_get_dbus_rule   (SaldoRuleObject       *self);
 

@@ -3,16 +3,18 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "saldo-money.h"
 #include "saldo-carrier.h"
-#include "saldo-log.h"
 #include "saldo-provider-ussd-voucher.h"
 #include "saldo-secret.h"
 
 /* Tops a line up by dialling the carrier's voucher USSD with a PIN from a
  * root-only voucher file.  A PIN is claimed in the ledger (durably, by its
  * SHA-256) before it is dialled, so no crash or retry ever dials it twice.
- * Lives in the daemon, not in plugin/, because it needs the line's modem. */
+ * The ledger and the line's modem come through the provider context, so it
+ * works only inside saldod. */
 
 /* Refusals as carriers word them in Spanish, English, Portuguese and
  * French (tests/data/voucher-replies.txt).  A success word after a negation
@@ -80,22 +82,24 @@ struct _SaldoProviderUssdVoucher {
   GRegex           *refusal;
   GRegex           *success;   /* SuccessPattern=, or NULL: the carrier's */
   GRegex           *failure;   /* FailurePattern=, or NULL */
-  SaldoLedger      *ledger;
-  SaldoVoucherDialer dialer;
-  gpointer          dialer_data;
 };
 
 G_DEFINE_TYPE (SaldoProviderUssdVoucher, saldo_provider_ussd_voucher, SALDO_TYPE_PROVIDER)
 
-void
-saldo_provider_ussd_voucher_set_context (SaldoProviderUssdVoucher *self,
-                                         SaldoLedger              *ledger,
-                                         const SaldoVoucherDialer *dialer,
-                                         gpointer                  dialer_data)
+/* One top-up while it is dialled; the PIN is wiped with it. */
+typedef struct {
+  SaldoTopUpRequest    *req;
+  SaldoProviderContext *context;
+  char                 *pin;
+} Dialling;
+
+static void
+dialling_free (Dialling *dialling)
 {
-  g_set_object (&self->ledger, ledger);
-  self->dialer = *dialer;
-  self->dialer_data = dialer_data;
+  saldo_top_up_request_free (dialling->req);
+  g_clear_object (&dialling->context);
+  saldo_secret_free (dialling->pin);
+  g_free (dialling);
 }
 
 /* An optional pattern: FALSE only when it is set and does not compile. */
@@ -181,6 +185,7 @@ saldo_voucher_file_find_pins (const char *contents,
  * an error message or a log line. */
 static char *
 pick_voucher (SaldoProviderUssdVoucher *self,
+              SaldoProviderContext     *context,
               gint64                    amount,
               const char               *currency,
               GError                  **error)
@@ -196,7 +201,7 @@ pick_voucher (SaldoProviderUssdVoucher *self,
   for (guint i = 0; i < pins->len; i++) {
     gboolean used = TRUE;
 
-    if (!saldo_ledger_voucher_is_used (self->ledger, g_ptr_array_index (pins, i), &used, error))
+    if (!saldo_provider_context_voucher_is_used (context, g_ptr_array_index (pins, i), &used, error))
       return NULL;
     if (!used)
       return g_strdup (g_ptr_array_index (pins, i));
@@ -213,22 +218,19 @@ on_dialled (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   SaldoProviderUssdVoucher *self = g_task_get_source_object (task);
-  SaldoTopUpRequest *req = g_task_get_task_data (task);
-  const char *pin = g_object_get_data (G_OBJECT (task), "saldo-pin");
+  Dialling *dialling = g_task_get_task_data (task);
+  SaldoTopUpRequest *req = dialling->req;
   g_autoptr(GError) error = NULL;
-  g_autofree char *dialled = self->dialer.dial_finish (self->dialer_data, result, &error);
-  /* Whatever the network or ModemManager echoes, the PIN never reaches the
-   * ledger, GetTopUps or the journal, however short it is. */
-  g_autofree char *reply = saldo_redact_secret (dialled, pin);
-  g_autoptr(SaldoCarrier) carrier = NULL;
+  /* The context masks the PIN in the reply and in errors, whatever the
+   * network or ModemManager echoes: it never reaches the ledger, GetTopUps
+   * or the journal, however short it is. */
+  g_autofree char *reply = saldo_provider_context_dial_finish (SALDO_PROVIDER_CONTEXT (source),
+                                                               result, &error);
+  g_autoptr(GRegex) carrier_success = NULL;
+  g_autoptr(GRegex) carrier_failure = NULL;
   SaldoVoucherPatterns patterns = { 0 };
   SaldoTopUpResult *res;
 
-  if (error != NULL) {
-    g_autofree char *message = error->message;
-
-    error->message = saldo_redact_secret (message, pin);
-  }
   if (reply == NULL) {
     /* The code left the machine: whether the carrier took the PIN is not
      * known.  The PIN stays claimed; the balance will tell. */
@@ -236,12 +238,12 @@ on_dialled (GObject      *source,
                            (GDestroyNotify) saldo_top_up_result_free);
     return;
   }
-  carrier = self->dialer.carrier != NULL ? self->dialer.carrier (self->dialer_data, req->iccid) : NULL;
+  saldo_provider_context_voucher_patterns (dialling->context, req->iccid, &carrier_success,
+                                           &carrier_failure);
   patterns.refusal = self->refusal;
-  patterns.failure[0] = carrier != NULL ? saldo_carrier_get_voucher_failure (carrier) : NULL;
+  patterns.failure[0] = carrier_failure;
   patterns.failure[1] = self->failure;
-  patterns.success = self->success != NULL ? self->success
-                     : carrier != NULL ? saldo_carrier_get_voucher_success (carrier) : NULL;
+  patterns.success = self->success != NULL ? self->success : carrier_success;
   switch (saldo_voucher_reply_classify (&patterns, reply)) {
   case SALDO_VOUCHER_REPLY_REFUSED:
     res = saldo_top_up_result_new (SALDO_TOP_UP_STATUS_FAILED, req->reference);
@@ -281,15 +283,15 @@ saldo_provider_ussd_voucher_top_up_async (SaldoProvider       *provider,
 {
   SaldoProviderUssdVoucher *self = SALDO_PROVIDER_USSD_VOUCHER (provider);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(SaldoTopupRecord) record = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *code = NULL;
-  char *pin = NULL;
-  const char *secret;
   const char *template = self->template_override != NULL ? self->template_override : req->ussd_template;
+  Dialling *dialling = g_new0 (Dialling, 1);
 
-  g_task_set_task_data (task, saldo_top_up_request_copy (req), (GDestroyNotify) saldo_top_up_request_free);
-  if (self->ledger == NULL || self->dialer.dial_async == NULL) {
+  dialling->req = saldo_top_up_request_copy (req);
+  dialling->context = saldo_provider_get_context (provider);
+  g_task_set_task_data (task, dialling, (GDestroyNotify) dialling_free);
+  if (dialling->context == NULL) {
     g_task_return_new_error (task, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
                              "ussd-voucher works only inside saldod");
     return;
@@ -300,36 +302,27 @@ saldo_provider_ussd_voucher_top_up_async (SaldoProvider       *provider,
                              "definition or Template= for this provider");
     return;
   }
+  dialling->pin = pick_voucher (self, dialling->context, req->amount, req->currency, &error);
+  if (dialling->pin == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
   /* A reference seen before means a re-send: its PIN was claimed (and may
-   * have been dialled); a voucher is never dialled twice. */
-  if (!saldo_ledger_get_by_reference (self->ledger, req->reference, &record, &error)) {
-    g_task_return_error (task, g_steal_pointer (&error));
-    return;
-  }
-  pin = pick_voucher (self, req->amount, req->currency, &error);
-  if (pin == NULL) {
-    g_task_return_error (task, g_steal_pointer (&error));
-    return;
-  }
-  if (!saldo_ledger_claim_voucher (self->ledger, record->id, pin, &error)) {
-    saldo_secret_free (g_steal_pointer (&pin));
+   * have been dialled), so the claim fails; a voucher is never dialled
+   * twice. */
+  if (!saldo_provider_context_claim_voucher (dialling->context, req->reference, dialling->pin, &error)) {
     g_task_return_new_error (task, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_DUPLICATE_REFERENCE,
                              "cannot claim a voucher for this top-up: %s", error->message);
     return;
   }
-  code = saldo_voucher_template_render (template, pin, &error);
+  code = saldo_voucher_template_render (template, dialling->pin, &error);
   if (code == NULL) {
-    saldo_secret_free (g_steal_pointer (&pin));
     g_task_return_new_error (task, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
                              "voucher USSD: %s", error->message);
     return;
   }
-  /* Kept until the reply, to mask it there; wiped with the task. */
-  secret = pin;
-  g_object_set_data_full (G_OBJECT (task), "saldo-pin", g_steal_pointer (&pin),
-                          (GDestroyNotify) saldo_secret_free);
-  self->dialer.dial_async (self->dialer_data, req->iccid, code, secret, cancellable, on_dialled,
-                           g_steal_pointer (&task));
+  saldo_provider_context_dial_async (dialling->context, req->iccid, code, dialling->pin, cancellable,
+                                     on_dialled, g_steal_pointer (&task));
   memset (code, 0, strlen (code));
 }
 
@@ -366,7 +359,6 @@ saldo_provider_ussd_voucher_finalize (GObject *object)
   g_clear_pointer (&self->refusal, g_regex_unref);
   g_clear_pointer (&self->success, g_regex_unref);
   g_clear_pointer (&self->failure, g_regex_unref);
-  g_clear_object (&self->ledger);
   G_OBJECT_CLASS (saldo_provider_ussd_voucher_parent_class)->finalize (object);
 }
 

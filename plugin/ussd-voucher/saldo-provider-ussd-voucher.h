@@ -1,29 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
-#include "saldo-carrier.h"
-#include "saldo-ledger.h"
 #include "saldo-provider.h"
 
 G_BEGIN_DECLS
-
-/* How the provider reaches a line's modem: saldod supplies it.  secret
- * (the PIN inside code) is masked in everything the dialer logs or returns. */
-typedef struct {
-  void  (*dial_async)  (gpointer             data,
-                        const char          *iccid,
-                        const char          *code,
-                        const char          *secret,
-                        GCancellable        *cancellable,
-                        GAsyncReadyCallback  callback,
-                        gpointer             user_data);
-  char *(*dial_finish) (gpointer             data,
-                        GAsyncResult        *result,
-                        GError             **error);
-  /* the line's carrier definition (a new reference), or NULL */
-  SaldoCarrier *(*carrier) (gpointer         data,
-                            const char      *iccid);
-} SaldoVoucherDialer;
 
 /* What a carrier's reply to a voucher code says.  Only the carrier's own
  * words for success count as success: anything else is refused (built-in
@@ -56,10 +36,5 @@ G_DECLARE_FINAL_TYPE (SaldoProviderUssdVoucher, saldo_provider_ussd_voucher,
 GPtrArray *saldo_voucher_file_find_pins (const char *contents,
                                          gint64      amount,
                                          const char *currency);
-
-void saldo_provider_ussd_voucher_set_context (SaldoProviderUssdVoucher *self,
-                                              SaldoLedger              *ledger,
-                                              const SaldoVoucherDialer *dialer,
-                                              gpointer                  dialer_data);
 
 G_END_DECLS

@@ -21,9 +21,9 @@
  * and at the end, after time runs past every window and each line is read,
  * nothing is planned or unknown any more.
  *
- * The harness does what saldod's saldo-daemon-topup.c does with the same
- * library calls; the test's own arithmetic (the caps) is written out here
- * so it does not trust the library's.
+ * The harness does what saldod's top-up manager (saldo-topup-manager.c)
+ * does with the same library calls; the test's own arithmetic (the caps) is
+ * written out here so it does not trust the library's.
  *
  * SALDO_PROPERTY_SEED=N replays a run; SALDO_PROPERTY_RUNS=N changes how many.
  */

@@ -3,18 +3,68 @@
 
 #include "config.h"
 
-#include "saldo-daemon-private.h"
+#include <string.h>
+
 #include "saldo-error.h"
+#include "saldo-log.h"
 #include "saldo-provider.h"
-#include "saldo-rule-engine.h"
-#include "saldo-rule-object.h"
+#include "saldo-provider-context.h"
 #include "saldo-rule-store.h"
 #include "saldo-settle.h"
+#include "saldo-topup-manager.h"
+#include "saldo-topup-runner.h"
 
-/* Rules and top-ups: where saldod spends the owner's money.  The engine
- * (policy/) decides, the ledger records every step durably before the next
- * one, the runner talks to the provider; this file wires them to the bus
- * and to balance readings. */
+struct _SaldoTopupManager {
+  GObject                    parent_instance;
+  SaldoStore                *store;
+  SaldoLineManager          *lines;
+  SaldoConfig               *config;
+  const SaldoDaemonSettings *settings;
+  SaldoLedger               *ledger;
+  SaldoTopupRunner          *runner;
+  GPtrArray                 *providers;       /* SaldoProvider */
+  GPtrArray                 *rules;           /* SaldoRuleObject, by id */
+  GHashTable                *topups_running;  /* topup id (gint64*) → line */
+  guint                      evaluate_id;     /* earliest WAIT to look at again */
+  guint                      reconcile_id;
+  guint                      expiry_id;       /* the next planned top-up to expire */
+  guint                      settle_id;       /* the next unknown top-up the balance may settle */
+};
+
+static void saldo_topup_manager_context_init (SaldoProviderContextInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (SaldoTopupManager, saldo_topup_manager, G_TYPE_OBJECT,
+                         G_IMPLEMENT_INTERFACE (SALDO_TYPE_PROVIDER_CONTEXT,
+                                                saldo_topup_manager_context_init))
+
+enum {
+  SIGNAL_RULE_ADDED,
+  SIGNAL_RULE_REMOVED,
+  SIGNAL_TOP_UP_STARTED,
+  SIGNAL_TOP_UP_FINISHED,
+  SIGNAL_CONFIRMATION_REQUIRED,
+  SIGNAL_RULE_DISABLED,
+  SIGNAL_LOW_BALANCE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static gint64
+topup_now (SaldoTopupManager *self)
+{
+  return saldo_ledger_now (self->ledger);
+}
+
+static void
+emit_finished (SaldoTopupManager *self,
+               const char        *id,
+               const char        *line_path,
+               const char        *state,
+               gint64             amount)
+{
+  g_signal_emit (self, signals[SIGNAL_TOP_UP_FINISHED], 0, id, line_path, state, amount);
+}
 
 /* journald MESSAGE_IDs, so applets and admins can select the events. */
 #define SALDO_MESSAGE_TOPUP_STARTED     "5a1d0c3e7f2b4a9c8e6d1f0a2b3c4d01"
@@ -55,7 +105,7 @@ journal_event (const char *message_id,
 }
 
 static SaldoProvider *
-find_provider (SaldoDaemon *self,
+find_provider (SaldoTopupManager *self,
                const char  *id)
 {
   for (guint i = 0; i < self->providers->len; i++)
@@ -65,7 +115,7 @@ find_provider (SaldoDaemon *self,
 }
 
 static GStrv
-provider_ids (SaldoDaemon *self)
+provider_ids (SaldoTopupManager *self)
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
 
@@ -75,55 +125,13 @@ provider_ids (SaldoDaemon *self)
 }
 
 static SaldoRuleObject *
-find_rule (SaldoDaemon *self,
+find_rule (SaldoTopupManager *self,
            gint64       id)
 {
   for (guint i = 0; i < self->rules->len; i++)
     if (saldo_rule_object_get_record (self->rules->pdata[i])->id == id)
       return self->rules->pdata[i];
   return NULL;
-}
-
-static void
-sync_rules_property (SaldoDaemon *self)
-{
-  g_autoptr(GPtrArray) paths = g_ptr_array_new ();
-
-  for (guint i = 0; i < self->rules->len; i++)
-    g_ptr_array_add (paths, (gpointer) saldo_rule_object_get_path (self->rules->pdata[i]));
-  g_ptr_array_add (paths, NULL);
-  saldo_dbus_manager_set_rules (self->manager_iface, (const char * const *) paths->pdata);
-}
-
-/* The line's currency: the last balance's, else its carrier's. */
-static char *
-line_currency (SaldoDaemon *self,
-               SaldoLine   *line)
-{
-  const char *read_currency = saldo_dbus_line_get_currency (saldo_line_get_dbus_line (line));
-  g_autoptr(SaldoCarrier) carrier = NULL;
-
-  if (read_currency != NULL && *read_currency != '\0')
-    return g_strdup (read_currency);
-  carrier = saldo_daemon_carrier_for_line (self, line);
-  if (carrier != NULL && !saldo_carrier_is_generic (carrier))
-    return g_strdup (saldo_carrier_get_currency (carrier));
-  return NULL;
-}
-
-/* What the network itself last said about the line's balance.  Anyone can
- * send an SMS with a carrier's name, so no SMS feeds a decision about money. */
-static SaldoReading *
-last_network_reading (SaldoDaemon *self,
-                      SaldoLine   *line)
-{
-  g_autoptr(GError) error = NULL;
-  SaldoReading *reading = NULL;
-
-  if (!saldo_store_last_balance_from (self->store, saldo_line_get_id (line), "ussd", &reading,
-                                      &error))
-    g_warning ("line %s: %s", saldo_line_get_object_path (line), error->message);
-  return reading;
 }
 
 static char *
@@ -134,15 +142,14 @@ topup_id_string (gint64 id)
 
 /* ---- running a top-up ------------------------------------------------- */
 
-static void evaluate_line (SaldoDaemon *self, SaldoLine *line, gint64 confirmed_rule_id);
-static gint64 settle_unknown (SaldoDaemon *self, SaldoLine *line, GPtrArray **due_lines_out);
-static void schedule_settle (SaldoDaemon *self, gint64 due);
-static char *open_topup_note (SaldoDaemon *self, SaldoLine *line);
-static void attach_rule (SaldoDaemon *self, SaldoRuleObject *rule);
-static void schedule_reconcile (SaldoDaemon *self, gint64 due);
+static void evaluate_line (SaldoTopupManager *self, SaldoLine *line, gint64 confirmed_rule_id);
+static gint64 settle_unknown (SaldoTopupManager *self, SaldoLine *line, GPtrArray **due_lines_out);
+static void schedule_settle (SaldoTopupManager *self, gint64 due);
+static char *open_topup_note (SaldoTopupManager *self, SaldoLine *line);
+static void schedule_reconcile (SaldoTopupManager *self, gint64 due);
 
 typedef struct {
-  SaldoDaemon *self;
+  SaldoTopupManager *self;
   SaldoLine   *line;
   gint64       topup_id;
 } TopupContext;
@@ -152,9 +159,9 @@ on_verify_timeout (gpointer user_data)
 {
   TopupContext *ctx = user_data;
 
-  /* A fresh reading: saldo_daemon_topup_balance_read () verifies. */
+  /* A fresh reading: on_balance_read () verifies. */
   if (saldo_line_get_active (ctx->line))
-    saldo_daemon_refresh_line (ctx->self, ctx->line, FALSE, NULL);
+    saldo_line_manager_refresh (ctx->self->lines, ctx->line);
   return G_SOURCE_REMOVE;
 }
 
@@ -172,7 +179,7 @@ on_topup_executed (GObject      *source,
                    gpointer      user_data)
 {
   TopupContext *ctx = user_data;
-  SaldoDaemon *self = ctx->self;
+  SaldoTopupManager *self = ctx->self;
   g_autoptr(SaldoTopupRecord) record = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *id = topup_id_string (ctx->topup_id);
@@ -190,7 +197,7 @@ on_topup_executed (GObject      *source,
                  saldo_line_get_object_path (ctx->line), state,
                  record != NULL && *record->error != '\0' ? ": " : "",
                  record != NULL ? record->error : "");
-  saldo_dbus_manager_emit_top_up_finished (self->manager_iface, id,
+  emit_finished (self, id,
                                            saldo_line_get_object_path (ctx->line), state,
                                            record != NULL ? record->amount : 0);
   if (record != NULL && record->state == SALDO_LEDGER_STATE_SUCCEEDED) {
@@ -205,7 +212,7 @@ on_topup_executed (GObject      *source,
              record->state == SALDO_LEDGER_STATE_SENT) {
     gint64 next = settle_unknown (self, ctx->line, NULL);
 
-    schedule_reconcile (self, saldo_daemon_now () + 60);
+    schedule_reconcile (self, topup_now (self) + 60);
     if (next > 0)
       schedule_settle (self, next);
   }
@@ -215,7 +222,7 @@ on_topup_executed (GObject      *source,
 
 /* Runs a planned ledger row.  Returns FALSE when the provider is gone. */
 static gboolean
-execute_topup (SaldoDaemon  *self,
+execute_topup (SaldoTopupManager *self,
                SaldoLine    *line,
                gint64        topup_id,
                const char   *provider_id,
@@ -244,8 +251,8 @@ execute_topup (SaldoDaemon  *self,
   journal_event (SALDO_MESSAGE_TOPUP_STARTED, line, "top-up %s of line %s: %" G_GINT64_FORMAT
                  " %s through %s", id, saldo_line_get_object_path (line), amount, currency,
                  provider_id);
-  saldo_dbus_manager_emit_top_up_started (self->manager_iface, id,
-                                          saldo_line_get_object_path (line), amount, currency);
+  g_signal_emit (self, signals[SIGNAL_TOP_UP_STARTED], 0, id, saldo_line_get_object_path (line),
+                 amount, currency);
   ctx = g_new0 (TopupContext, 1);
   ctx->self = g_object_ref (self);
   ctx->line = g_object_ref (line);
@@ -256,7 +263,7 @@ execute_topup (SaldoDaemon  *self,
 }
 
 static gboolean
-plan_topup (SaldoDaemon  *self,
+plan_topup (SaldoTopupManager *self,
             SaldoLine    *line,
             gint64        rule_id,
             const char   *provider_id,
@@ -266,8 +273,8 @@ plan_topup (SaldoDaemon  *self,
             GError      **error)
 {
   const SaldoLineRecord *record = saldo_line_get_record (line);
-  g_autoptr(SaldoCarrier) carrier = saldo_daemon_carrier_for_line (self, line);
-  g_autoptr(SaldoReading) last = last_network_reading (self, line);
+  g_autoptr(SaldoCarrier) carrier = saldo_line_manager_get_carrier (self->lines, line);
+  g_autoptr(SaldoReading) last = saldo_line_manager_last_network_reading (self->lines, line);
   const char *own_number = saldo_line_get_own_number (line);
   SaldoTopupPlan plan = { 0 };
 
@@ -285,7 +292,7 @@ plan_topup (SaldoDaemon  *self,
                        *saldo_carrier_get_voucher_template (carrier) != '\0' ?
                        saldo_carrier_get_voucher_template (carrier) : NULL;
   if (plan.ussd_template == NULL && carrier != NULL && saldo_carrier_is_generic (carrier)) {
-    const SaldoProviderInfoCodes *info = saldo_daemon_provider_info_for_line (self, line, carrier, NULL);
+    const SaldoProviderInfoCodes *info = saldo_line_manager_get_provider_info (self->lines, line, carrier, NULL);
 
     plan.ussd_template = info != NULL ? info->topup_template : NULL;
   }
@@ -294,18 +301,18 @@ plan_topup (SaldoDaemon  *self,
   plan.balance_before = plan.has_balance_before ? last->amount_minor : 0;
   /* Only rows awaiting confirmation stay planned for long; any planned row
    * left behind (a crash before it was sent) expires all the same. */
-  plan.expires = saldo_daemon_now () + self->settings->confirmation_timeout;
+  plan.expires = topup_now (self) + self->settings->confirmation_timeout;
   return saldo_ledger_create_planned (self->ledger, &plan, id_out, error);
 }
 
 /* ---- planned rows that nobody confirmed ------------------------------- */
 
-static void expire_planned (SaldoDaemon *self);
+static void expire_planned (SaldoTopupManager *self);
 
 static gboolean
 on_expiry_timer (gpointer user_data)
 {
-  SaldoDaemon *self = user_data;
+  SaldoTopupManager *self = user_data;
 
   self->expiry_id = 0;
   expire_planned (self);
@@ -321,7 +328,7 @@ line_path_or_root (SaldoLine *line)
 /* A planned row whose time ran out becomes "expired": nothing was sent, its
  * reserved amount is free again, and the owner hears about it. */
 static void
-expire_planned (SaldoDaemon *self)
+expire_planned (SaldoTopupManager *self)
 {
   g_autoptr(GPtrArray) expired = NULL;
   g_autoptr(GError) error = NULL;
@@ -330,22 +337,22 @@ expire_planned (SaldoDaemon *self)
   g_clear_handle_id (&self->expiry_id, g_source_remove);
   if (!saldo_ledger_expire_planned (self->ledger, &expired, &next, &error)) {
     g_warning ("cannot expire planned top-ups: %s", error->message);
-    next = saldo_daemon_now () + 300;
+    next = topup_now (self) + 300;
   }
   for (guint i = 0; expired != NULL && i < expired->len; i++) {
     const SaldoTopupRecord *row = expired->pdata[i];
-    SaldoLine *line = saldo_daemon_line_by_id (self, row->line_id);
+    SaldoLine *line = saldo_line_manager_lookup_by_id (self->lines, row->line_id);
     g_autofree char *id = topup_id_string (row->id);
 
     journal_event (SALDO_MESSAGE_TOPUP_FINISHED, line,
                    "top-up %s of line %s: expired: nobody confirmed it within %" G_GINT64_FORMAT
                    " s; nothing was sent", id, line_path_or_root (line),
                    self->settings->confirmation_timeout);
-    saldo_dbus_manager_emit_top_up_finished (self->manager_iface, id, line_path_or_root (line),
+    emit_finished (self, id, line_path_or_root (line),
                                              saldo_ledger_state_name (row->state), row->amount);
   }
   if (next > 0)
-    self->expiry_id = g_timeout_add_seconds ((guint) CLAMP (next - saldo_daemon_now (), 1, 86400),
+    self->expiry_id = g_timeout_add_seconds ((guint) CLAMP (next - topup_now (self), 1, 86400),
                                              on_expiry_timer, self);
 }
 
@@ -384,20 +391,20 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EngineScratch, engine_scratch_clear)
 /* Fills the engine's input for line from what saldod knows now; the caller
  * may then change the balance or the time to ask "what if". */
 static gboolean
-build_engine_input (SaldoDaemon         *self,
+build_engine_input (SaldoTopupManager *self,
                     SaldoLine           *line,
                     const SaldoRule     *extra_rule,
                     EngineScratch       *scratch,
                     SaldoEngineInput    *in,
                     GError             **error)
 {
-  g_autoptr(SaldoCarrier) carrier = saldo_daemon_carrier_for_line (self, line);
+  g_autoptr(SaldoCarrier) carrier = saldo_line_manager_get_carrier (self->lines, line);
   g_autoptr(GPtrArray) readings = NULL;
-  gint64 now = saldo_daemon_now ();
+  gint64 now = topup_now (self);
 
   memset (in, 0, sizeof *in);
   scratch->iccid = g_strdup (saldo_line_get_iccid (line));
-  scratch->currency = line_currency (self, line);
+  scratch->currency = saldo_line_manager_get_currency (self->lines, line);
   scratch->tz = g_time_zone_new_local ();
   scratch->rules = g_array_new (FALSE, TRUE, sizeof (SaldoRule));
   saldo_line_limits_init_defaults (&in->line_limits);
@@ -470,7 +477,7 @@ build_engine_input (SaldoDaemon         *self,
   in->line.iccid = scratch->iccid;
   in->line.currency = scratch->currency != NULL ? scratch->currency : "XXX";
   /* The line as the network last described it, never as an SMS did. */
-  scratch->last = last_network_reading (self, line);
+  scratch->last = saldo_line_manager_last_network_reading (self->lines, line);
   in->line.balance_known = scratch->last != NULL && scratch->last->has_amount;
   in->line.balance = in->line.balance_known ? scratch->last->amount_minor : 0;
   in->line.balance_currency = in->line.balance_known ? scratch->last->currency : NULL;
@@ -527,19 +534,20 @@ explain_default_cap (const EngineScratch *scratch,
 static gboolean
 on_evaluate_timer (gpointer user_data)
 {
-  SaldoDaemon *self = user_data;
+  SaldoTopupManager *self = user_data;
+  GPtrArray *lines = saldo_line_manager_get_lines (self->lines);
 
   self->evaluate_id = 0;
-  for (guint i = 0; i < self->lines->len; i++)
-    evaluate_line (self, self->lines->pdata[i], 0);
+  for (guint i = 0; i < lines->len; i++)
+    evaluate_line (self, lines->pdata[i], 0);
   return G_SOURCE_REMOVE;
 }
 
 static void
-schedule_evaluation (SaldoDaemon *self,
+schedule_evaluation (SaldoTopupManager *self,
                      gint64       until)
 {
-  gint64 delay = MAX (until - saldo_daemon_now (), 1);
+  gint64 delay = MAX (until - topup_now (self), 1);
 
   /* One timer for every line: the earliest WAIT wins, and re-evaluating
    * every line then is cheap (the engine is pure and fast). */
@@ -554,7 +562,7 @@ schedule_evaluation (SaldoDaemon *self,
 }
 
 static gboolean
-planned_row_exists (SaldoDaemon *self,
+planned_row_exists (SaldoTopupManager *self,
                     SaldoLine   *line,
                     gint64       rule_id)
 {
@@ -572,7 +580,7 @@ planned_row_exists (SaldoDaemon *self,
 }
 
 static void
-disable_rule (SaldoDaemon     *self,
+disable_rule (SaldoTopupManager *self,
               SaldoRuleObject *rule,
               SaldoLine       *line,
               const char      *reason)
@@ -589,11 +597,11 @@ disable_rule (SaldoDaemon     *self,
   journal_event (SALDO_MESSAGE_RULE_DISABLED, line, "rule %s disabled: %s",
                  saldo_rule_object_get_path (rule), reason);
   g_warning ("rule %s disabled itself: %s", saldo_rule_object_get_path (rule), reason);
-  saldo_dbus_manager_emit_rule_disabled (self->manager_iface, saldo_rule_object_get_path (rule), reason);
+  g_signal_emit (self, signals[SIGNAL_RULE_DISABLED], 0, saldo_rule_object_get_path (rule), reason);
 }
 
 static void
-evaluate_line (SaldoDaemon *self,
+evaluate_line (SaldoTopupManager *self,
                SaldoLine   *line,
                gint64       confirmed_rule_id)
 {
@@ -617,13 +625,13 @@ evaluate_line (SaldoDaemon *self,
   explain_default_cap (&scratch, &decision);
   rule = decision.rule_id > 0 ? find_rule (self, decision.rule_id) : NULL;
   if (rule != NULL)
-    saldo_dbus_rule_set_last_decision (saldo_rule_object_get_dbus_rule (rule), decision.reason);
+    saldo_rule_object_set_last_decision (rule, decision.reason);
   {
     g_autofree char *open_note = open_topup_note (self, line);
 
     for (guint i = 0; open_note != NULL && i < self->rules->len; i++)
       if (saldo_rule_object_get_record (self->rules->pdata[i])->line_id == saldo_line_get_id (line))
-        saldo_dbus_rule_set_last_decision (saldo_rule_object_get_dbus_rule (self->rules->pdata[i]),
+        saldo_rule_object_set_last_decision (self->rules->pdata[i],
                                            open_note);
   }
   g_debug ("line %s: %s: %s", saldo_line_get_object_path (line),
@@ -655,10 +663,9 @@ evaluate_line (SaldoDaemon *self,
     expire_planned (self);
     journal_event (SALDO_MESSAGE_CONFIRMATION, line, "top-up %s needs confirmation: %s", id_text,
                    decision.reason);
-    saldo_dbus_manager_emit_confirmation_required (self->manager_iface, id_text,
-                                                   saldo_line_get_object_path (line),
-                                                   decision.amount, decision.currency,
-                                                   decision.reason);
+    g_signal_emit (self, signals[SIGNAL_CONFIRMATION_REQUIRED], 0, id_text,
+                   saldo_line_get_object_path (line), decision.amount, decision.currency,
+                   decision.reason);
     break;
   }
   case SALDO_DECISION_DISABLE_RULE:
@@ -681,7 +688,7 @@ evaluate_line (SaldoDaemon *self,
 /* ---- verification ----------------------------------------------------- */
 
 static void
-verify_topups (SaldoDaemon        *self,
+verify_topups (SaldoTopupManager *self,
                SaldoLine          *line,
                const SaldoReading *reading)
 {
@@ -704,7 +711,7 @@ verify_topups (SaldoDaemon        *self,
       if (saldo_ledger_mark_verified (self->ledger, row->id, reading->amount_minor, &error)) {
         g_info ("top-up %s verified: balance %" G_GINT64_FORMAT " → %" G_GINT64_FORMAT, id,
                 row->balance_before, reading->amount_minor);
-        saldo_dbus_manager_emit_top_up_finished (self->manager_iface, id,
+        emit_finished (self, id,
                                                  saldo_line_get_object_path (line), "verified",
                                                  row->amount);
       }
@@ -712,7 +719,7 @@ verify_topups (SaldoDaemon        *self,
       if (saldo_ledger_mark_disputed (self->ledger, row->id, TRUE, reading->amount_minor,
                                       "the balance did not rise after the top-up", &error)) {
         g_warning ("top-up %s disputed: the balance did not rise", id);
-        saldo_dbus_manager_emit_top_up_finished (self->manager_iface, id,
+        emit_finished (self, id,
                                                  saldo_line_get_object_path (line), "disputed",
                                                  row->amount);
       }
@@ -727,7 +734,7 @@ verify_topups (SaldoDaemon        *self,
 /* The USSD balance readings of a line since `since`, in `currency`: SMS can
  * be sent by anyone, so they never settle money. */
 static SaldoBalancePoint *
-settle_readings (SaldoDaemon *self,
+settle_readings (SaldoTopupManager *self,
                  gint64       line_id,
                  const char  *currency,
                  gint64       since,
@@ -759,7 +766,7 @@ settle_readings (SaldoDaemon *self,
 }
 
 static void
-settle_decide (SaldoDaemon            *self,
+settle_decide (SaldoTopupManager *self,
                const SaldoTopupRecord *row,
                SaldoSettleDecision    *decision)
 {
@@ -778,12 +785,12 @@ settle_decide (SaldoDaemon            *self,
   in.delay = self->settings->unknown_settle_delay;
   in.window = self->settings->unknown_settle_window;
   in.percent = SALDO_VERIFY_PERCENT;
-  in.now = saldo_daemon_now ();
+  in.now = topup_now (self);
   saldo_settle_decide (&in, row->currency, decision);
 }
 
 static void
-settle_apply (SaldoDaemon            *self,
+settle_apply (SaldoTopupManager *self,
               SaldoLine              *line,
               const SaldoTopupRecord *row,
               const SaldoSettleDecision *decision)
@@ -804,7 +811,7 @@ settle_apply (SaldoDaemon            *self,
                  line_path_or_root (line), ok ? "verified" : "failed", reason);
   if (!ok)
     g_warning ("top-up %s: %s", id, reason);
-  saldo_dbus_manager_emit_top_up_finished (self->manager_iface, id, line_path_or_root (line),
+  emit_finished (self, id, line_path_or_root (line),
                                            ok ? "verified" : "failed", row->amount);
 }
 
@@ -813,7 +820,7 @@ settle_apply (SaldoDaemon            *self,
  * taking for a row still open, 0 = none; *due_lines_out (may be NULL) gets
  * the lines that need one now. */
 static gint64
-settle_unknown (SaldoDaemon  *self,
+settle_unknown (SaldoTopupManager *self,
                 SaldoLine    *line,
                 GPtrArray   **due_lines_out)
 {
@@ -821,7 +828,7 @@ settle_unknown (SaldoDaemon  *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) due_lines = g_ptr_array_new ();
   SaldoLedgerQuery query = { .state_mask = SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_UNKNOWN) };
-  gint64 now = saldo_daemon_now ();
+  gint64 now = topup_now (self);
   gint64 next = 0;
 
   query.line_id = line != NULL ? saldo_line_get_id (line) : 0;
@@ -832,7 +839,7 @@ settle_unknown (SaldoDaemon  *self,
   for (guint i = 0; i < rows->len; i++) {
     const SaldoTopupRecord *row = rows->pdata[i];
     g_auto(SaldoSettleDecision) decision = { 0 };
-    SaldoLine *row_line = saldo_daemon_line_by_id (self, row->line_id);
+    SaldoLine *row_line = saldo_line_manager_lookup_by_id (self->lines, row->line_id);
 
     /* A lookup or a re-send of it is under way: its answer comes first. */
     if (saldo_topup_runner_is_busy (self->runner, row->id))
@@ -862,7 +869,7 @@ settle_unknown (SaldoDaemon  *self,
 static gboolean
 on_settle_timer (gpointer user_data)
 {
-  SaldoDaemon *self = user_data;
+  SaldoTopupManager *self = user_data;
   g_autoptr(GPtrArray) due_lines = NULL;
   gint64 next;
 
@@ -871,17 +878,17 @@ on_settle_timer (gpointer user_data)
   /* The balance decides: read it now.  The reading settles (or not). */
   for (guint i = 0; i < due_lines->len; i++)
     if (saldo_line_get_active (due_lines->pdata[i]))
-      saldo_daemon_refresh_line (self, due_lines->pdata[i], FALSE, NULL);
+      saldo_line_manager_refresh (self->lines, due_lines->pdata[i]);
   if (next > 0)
     schedule_settle (self, next);
   return G_SOURCE_REMOVE;
 }
 
 static void
-schedule_settle (SaldoDaemon *self,
+schedule_settle (SaldoTopupManager *self,
                  gint64       due)
 {
-  gint64 delay = MAX (due - saldo_daemon_now (), 1);
+  gint64 delay = MAX (due - topup_now (self), 1);
 
   if (self->settle_id != 0) {
     GSource *source = g_main_context_find_source_by_id (NULL, self->settle_id);
@@ -896,7 +903,7 @@ schedule_settle (SaldoDaemon *self,
 /* A top-up whose outcome is open blocks every other one on its line: the
  * line's rules say which, since when, and what will settle it. */
 static char *
-open_topup_note (SaldoDaemon *self,
+open_topup_note (SaldoTopupManager *self,
                  SaldoLine   *line)
 {
   g_autoptr(GPtrArray) rows = NULL;
@@ -929,10 +936,11 @@ open_topup_note (SaldoDaemon *self,
                           *row->error != '\0' ? ", " : "", row->error, how, row->id);
 }
 
-void
-saldo_daemon_topup_balance_read (SaldoDaemon        *self,
-                                 SaldoLine          *line,
-                                 const SaldoReading *reading)
+static void
+on_balance_read (SaldoLineManager   *lines,
+                 SaldoLine          *line,
+                 const SaldoReading *reading,
+                 SaldoTopupManager  *self)
 {
   /* Only what the network itself answered settles money: an SMS sender can
    * be forged. */
@@ -952,8 +960,8 @@ saldo_daemon_topup_balance_read (SaldoDaemon        *self,
       journal_event (SALDO_MESSAGE_LOW_BALANCE, line, "line %s: balance %" G_GINT64_FORMAT
                      " %s is below %" G_GINT64_FORMAT, saldo_line_get_object_path (line),
                      reading->amount_minor, reading->currency, r->below);
-      saldo_dbus_manager_emit_low_balance (self->manager_iface, saldo_line_get_object_path (line),
-                                           reading->amount_minor, reading->currency);
+      g_signal_emit (self, signals[SIGNAL_LOW_BALANCE], 0, saldo_line_get_object_path (line),
+                     reading->amount_minor, reading->currency);
       break;
     }
   }
@@ -962,12 +970,12 @@ saldo_daemon_topup_balance_read (SaldoDaemon        *self,
 
 /* ---- reconciliation --------------------------------------------------- */
 
-static void reconcile_all (SaldoDaemon *self, gboolean force);
+static void reconcile_all (SaldoTopupManager *self, gboolean force);
 
 static gboolean
 on_reconcile_timer (gpointer user_data)
 {
-  SaldoDaemon *self = user_data;
+  SaldoTopupManager *self = user_data;
 
   self->reconcile_id = 0;
   reconcile_all (self, FALSE);
@@ -975,10 +983,10 @@ on_reconcile_timer (gpointer user_data)
 }
 
 static void
-schedule_reconcile (SaldoDaemon *self,
+schedule_reconcile (SaldoTopupManager *self,
                     gint64       due)
 {
-  gint64 delay = MAX (due - saldo_daemon_now (), 1);
+  gint64 delay = MAX (due - topup_now (self), 1);
 
   if (self->reconcile_id != 0)
     return;
@@ -990,13 +998,13 @@ on_reconciled (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  g_autoptr(SaldoDaemon) self = user_data;
+  g_autoptr(SaldoTopupManager) self = user_data;
   g_autoptr(GError) error = NULL;
   SaldoReconcileSummary summary = { 0 };
 
   if (!saldo_topup_runner_reconcile_finish (SALDO_TOPUP_RUNNER (source), result, &summary, &error)) {
     g_warning ("reconciling top-ups: %s", error->message);
-    schedule_reconcile (self, saldo_daemon_now () + 300);
+    schedule_reconcile (self, topup_now (self) + 300);
     return;
   }
   if (summary.checked > 0)
@@ -1009,7 +1017,7 @@ on_reconciled (GObject      *source,
 /* Every sent/unknown row is looked up by its reference; a request is sent
  * again, with the same reference, only when the provider has no record. */
 static void
-reconcile_all (SaldoDaemon *self,
+reconcile_all (SaldoTopupManager *self,
                gboolean     force)
 {
   for (guint i = 0; i < self->providers->len; i++)
@@ -1017,348 +1025,204 @@ reconcile_all (SaldoDaemon *self,
                                         force, NULL, on_reconciled, g_object_ref (self));
 }
 
-/* ---- bus methods ------------------------------------------------------ */
+/* ---- rules ------------------------------------------------------------ */
 
-static void
-on_add_rule_authorized (GObject      *source,
-                        GAsyncResult *result,
-                        gpointer      user_data)
+GPtrArray *
+saldo_topup_manager_get_rules (SaldoTopupManager *self)
 {
-  g_autoptr(MethodCall) call = user_data;
-  SaldoDaemon *self = call->self;
+  return self->rules;
+}
+
+SaldoRuleObject *
+saldo_topup_manager_lookup_rule (SaldoTopupManager *self,
+                                 gint64             id)
+{
+  return find_rule (self, id);
+}
+
+SaldoRuleObject *
+saldo_topup_manager_add_rule (SaldoTopupManager  *self,
+                              GVariant           *options,
+                              GError            **error)
+{
   g_autoptr(SaldoRuleRecord) record = saldo_rule_record_new ();
   g_autoptr(SaldoRuleObject) rule = NULL;
   g_autofree char *currency = NULL;
   g_auto(GStrv) providers = provider_ids (self);
-  g_autoptr(GVariantDict) dict = g_variant_dict_new (call->args);
+  g_autoptr(GVariantDict) dict = g_variant_dict_new (options);
   const char *line_path = NULL;
   SaldoLine *line;
-  GError *error = NULL;
 
-  if (!saldo_authority_check_finish (SALDO_AUTHORITY (source), result, &error)) {
-    saldo_daemon_return_error (call->invocation, error);
-    return;
+  if (!g_variant_lookup (options, "line", "&o", &line_path)) {
+    g_set_error_literal (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
+                         "line: required (o, a line object path)");
+    return NULL;
   }
-  if (!g_variant_lookup (call->args, "line", "&o", &line_path)) {
-    saldo_daemon_return_invalid (call->invocation, "line: required (o, a line object path)");
-    return;
-  }
-  line = saldo_daemon_line_by_path (self, line_path);
+  line = saldo_line_manager_lookup_by_path (self->lines, line_path);
   if (line == NULL) {
-    saldo_daemon_return_invalid (call->invocation, "line: unknown line %s", line_path);
-    return;
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT, "line: unknown line %s", line_path);
+    return NULL;
   }
   if (!g_variant_dict_contains (dict, "amount")) {
-    saldo_daemon_return_invalid (call->invocation, "amount: required (x, minor units)");
-    return;
+    g_set_error_literal (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
+                         "amount: required (x, minor units)");
+    return NULL;
   }
-  currency = line_currency (self, line);
+  currency = saldo_line_manager_get_currency (self->lines, line);
   record->line_id = saldo_line_get_id (line);
-  record->created = saldo_daemon_now ();
-  if (!saldo_rule_record_apply (record, call->args, currency, (const char * const *) providers,
-                                &error) ||
-      !saldo_store_save_rule (self->store, record, &error)) {
-    saldo_daemon_return_error (call->invocation, error);
-    return;
-  }
+  record->created = topup_now (self);
+  if (!saldo_rule_record_apply (record, options, currency, (const char * const *) providers, error) ||
+      !saldo_store_save_rule (self->store, record, error))
+    return NULL;
   rule = saldo_rule_object_new (record, saldo_line_get_object_path (line));
   g_ptr_array_add (self->rules, g_object_ref (rule));
-  attach_rule (self, rule);
-  g_dbus_object_manager_server_export (self->object_manager, saldo_rule_object_get_dbus_object (rule));
-  sync_rules_property (self);
+  g_signal_emit (self, signals[SIGNAL_RULE_ADDED], 0, rule);
   g_info ("rule %s added for line %s", saldo_rule_object_get_path (rule), line_path);
-  saldo_dbus_manager_complete_add_rule (self->manager_iface, call->invocation,
-                                        saldo_rule_object_get_path (rule));
   evaluate_line (self, line, 0);
+  return g_steal_pointer (&rule);
 }
 
-static gboolean
-on_handle_add_rule (SaldoDBusManager      *iface,
-                    GDBusMethodInvocation *invocation,
-                    GVariant              *rule,
-                    gpointer               user_data)
+gboolean
+saldo_topup_manager_update_rule (SaldoTopupManager  *self,
+                                 SaldoRuleObject    *rule,
+                                 GVariant           *changes,
+                                 GError            **error)
 {
-  SaldoDaemon *self = user_data;
-
-  saldo_daemon_authorize (self, invocation, SALDO_ACTION_MANAGE_RULES,
-                          on_add_rule_authorized,
-                          saldo_method_call_new (self, NULL, invocation, rule));
-  return TRUE;
-}
-
-static void
-on_rule_update_authorized (GObject      *source,
-                           GAsyncResult *result,
-                           gpointer      user_data)
-{
-  g_autoptr(MethodCall) call = user_data;
-  SaldoDaemon *self = call->self;
-  SaldoRuleObject *rule = call->object;
   g_autoptr(SaldoRuleRecord) record = saldo_rule_record_copy (saldo_rule_object_get_record (rule));
   g_autofree char *currency = NULL;
   g_auto(GStrv) providers = provider_ids (self);
-  SaldoLine *line = saldo_daemon_line_by_id (self, record->line_id);
-  g_autoptr(GVariantDict) dict = g_variant_dict_new (call->args);
-  GError *error = NULL;
+  SaldoLine *line = saldo_line_manager_lookup_by_id (self->lines, record->line_id);
+  g_autoptr(GVariantDict) dict = g_variant_dict_new (changes);
 
-  if (!saldo_authority_check_finish (SALDO_AUTHORITY (source), result, &error)) {
-    saldo_daemon_return_error (call->invocation, error);
-    return;
-  }
   if (g_variant_dict_contains (dict, "line")) {
-    saldo_daemon_return_invalid (call->invocation, "line: a rule cannot move to another line");
-    return;
+    g_set_error_literal (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
+                         "line: a rule cannot move to another line");
+    return FALSE;
   }
-  currency = line != NULL ? line_currency (self, line) : NULL;
-  if (!saldo_rule_record_apply (record, call->args, currency, (const char * const *) providers,
-                                &error) ||
-      !saldo_store_save_rule (self->store, record, &error)) {
-    saldo_daemon_return_error (call->invocation, error);
-    return;
-  }
+  currency = line != NULL ? saldo_line_manager_get_currency (self->lines, line) : NULL;
+  if (!saldo_rule_record_apply (record, changes, currency, (const char * const *) providers, error) ||
+      !saldo_store_save_rule (self->store, record, error))
+    return FALSE;
   saldo_rule_object_set_record (rule, record);
-  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (saldo_rule_object_get_dbus_rule (rule)));
-  saldo_dbus_rule_complete_update (saldo_rule_object_get_dbus_rule (rule), call->invocation);
   if (line != NULL)
     evaluate_line (self, line, 0);
-}
-
-static gboolean
-on_handle_rule_update (SaldoDBusRule         *iface,
-                       GDBusMethodInvocation *invocation,
-                       GVariant              *changes,
-                       gpointer               user_data)
-{
-  SaldoRuleObject *rule = user_data;
-  SaldoDaemon *self = g_object_get_data (G_OBJECT (rule), "saldo-daemon");
-  MethodCall *call = saldo_method_call_new (self, NULL, invocation, changes);
-
-  call->object = g_object_ref (rule);
-  saldo_daemon_authorize (self, invocation, SALDO_ACTION_MANAGE_RULES,
-                          on_rule_update_authorized, call);
   return TRUE;
 }
 
-static void
-on_rule_remove_authorized (GObject      *source,
-                           GAsyncResult *result,
-                           gpointer      user_data)
+gboolean
+saldo_topup_manager_remove_rule (SaldoTopupManager  *self,
+                                 SaldoRuleObject    *rule,
+                                 GError            **error)
 {
-  g_autoptr(MethodCall) call = user_data;
-  SaldoDaemon *self = call->self;
-  SaldoRuleObject *rule = call->object;
-  GError *error = NULL;
+  g_autoptr(SaldoRuleObject) removed = g_object_ref (rule);
 
-  if (!saldo_authority_check_finish (SALDO_AUTHORITY (source), result, &error) ||
-      !saldo_store_remove_rule (self->store, saldo_rule_object_get_record (rule)->id, &error)) {
-    saldo_daemon_return_error (call->invocation, error);
-    return;
-  }
-  saldo_dbus_rule_complete_remove (saldo_rule_object_get_dbus_rule (rule), call->invocation);
-  g_dbus_object_manager_server_unexport (self->object_manager, saldo_rule_object_get_path (rule));
+  if (!saldo_store_remove_rule (self->store, saldo_rule_object_get_record (rule)->id, error))
+    return FALSE;
   g_info ("rule %s removed", saldo_rule_object_get_path (rule));
   g_ptr_array_remove (self->rules, rule);
-  sync_rules_property (self);
-}
-
-static gboolean
-on_handle_rule_remove (SaldoDBusRule         *iface,
-                       GDBusMethodInvocation *invocation,
-                       gpointer               user_data)
-{
-  SaldoRuleObject *rule = user_data;
-  SaldoDaemon *self = g_object_get_data (G_OBJECT (rule), "saldo-daemon");
-  g_autoptr(GVariant) none = g_variant_ref_sink (g_variant_new ("a{sv}", NULL));
-  MethodCall *call = saldo_method_call_new (self, NULL, invocation, none);
-
-  call->object = g_object_ref (rule);
-  saldo_daemon_authorize (self, invocation, SALDO_ACTION_MANAGE_RULES,
-                          on_rule_remove_authorized, call);
+  g_signal_emit (self, signals[SIGNAL_RULE_REMOVED], 0, removed);
   return TRUE;
 }
 
-static void
-attach_rule (SaldoDaemon     *self,
-             SaldoRuleObject *rule)
+/* ---- what the owner asks ---------------------------------------------- */
+
+gboolean
+saldo_topup_manager_simulate (SaldoTopupManager  *self,
+                              SaldoLine          *line,
+                              const SaldoWhatIf  *what_if,
+                              SaldoDecision      *decision,
+                              GError            **error)
 {
-  SaldoDBusRule *iface = saldo_rule_object_get_dbus_rule (rule);
-
-  g_object_set_data (G_OBJECT (rule), "saldo-daemon", self);
-  g_signal_connect_object (iface, "handle-update", G_CALLBACK (on_handle_rule_update), rule, 0);
-  g_signal_connect_object (iface, "handle-remove", G_CALLBACK (on_handle_rule_remove), rule, 0);
-}
-
-static GVariant *
-decision_to_variant (SaldoDaemon         *self,
-                     const SaldoDecision *decision)
-{
-  GVariantDict dict;
-  SaldoRuleObject *rule = decision->rule_id > 0 ? find_rule (self, decision->rule_id) : NULL;
-
-  g_variant_dict_init (&dict, NULL);
-  g_variant_dict_insert (&dict, "decision", "s", saldo_decision_kind_to_string (decision->kind));
-  g_variant_dict_insert (&dict, "reason", "s", decision->reason != NULL ? decision->reason : "");
-  if (rule != NULL)
-    g_variant_dict_insert (&dict, "rule", "o", saldo_rule_object_get_path (rule));
-  if (decision->amount > 0)
-    g_variant_dict_insert (&dict, "amount", "x", decision->amount);
-  if (decision->currency != NULL)
-    g_variant_dict_insert (&dict, "currency", "s", decision->currency);
-  if (decision->provider != NULL)
-    g_variant_dict_insert (&dict, "provider", "s", decision->provider);
-  if (decision->limit != SALDO_LIMIT_NONE)
-    g_variant_dict_insert (&dict, "limit", "s", saldo_limit_to_string (decision->limit));
-  if (decision->until > 0)
-    g_variant_dict_insert (&dict, "until", "t", (guint64) decision->until);
-  return g_variant_dict_end (&dict);
-}
-
-static gboolean
-on_handle_simulate (SaldoDBusManager      *iface,
-                    GDBusMethodInvocation *invocation,
-                    GVariant              *options,
-                    gpointer               user_data)
-{
-  SaldoDaemon *self = user_data;
-  static const char * const known[] = { "line", "balance", "data", "time", NULL };
   g_auto(EngineScratch) scratch = { 0 };
-  g_auto(SaldoDecision) decision = SALDO_DECISION_INIT;
   SaldoEngineInput in;
-  g_autoptr(GVariant) line_path = NULL;
-  g_autoptr(GVariant) balance = NULL;
-  g_autoptr(GVariant) data = NULL;
-  g_autoptr(GVariant) time = NULL;
-  SaldoLine *line;
-  GError *error = NULL;
 
-  if (!saldo_daemon_check_option_keys (options, known, invocation) ||
-      !saldo_daemon_lookup_option (options, "line", G_VARIANT_TYPE_OBJECT_PATH,
-                                   "a line object path (o)", &line_path, invocation) ||
-      !saldo_daemon_lookup_option (options, "balance", G_VARIANT_TYPE_INT64,
-                                   "an amount in minor units (x)", &balance, invocation) ||
-      !saldo_daemon_lookup_option (options, "data", G_VARIANT_TYPE_UINT64, "bytes (t)", &data,
-                                   invocation) ||
-      !saldo_daemon_lookup_option (options, "time", G_VARIANT_TYPE_UINT64, "unix seconds (t)",
-                                   &time, invocation))
-    return TRUE;
-  if (line_path == NULL ||
-      (line = saldo_daemon_line_by_path (self, g_variant_get_string (line_path, NULL))) == NULL) {
-    saldo_daemon_return_invalid (invocation, "line: required, a known line (o)");
-    return TRUE;
-  }
-  if (!build_engine_input (self, line, NULL, &scratch, &in, &error)) {
-    saldo_daemon_return_error (invocation, error);
-    return TRUE;
-  }
+  if (!build_engine_input (self, line, NULL, &scratch, &in, error))
+    return FALSE;
   /* What-ifs change the copy only: nothing is recorded or spent. */
-  if (balance != NULL) {
-    in.line.balance = g_variant_get_int64 (balance);
+  if (what_if->has_balance) {
+    in.line.balance = what_if->balance;
     in.line.balance_known = TRUE;
     in.line.balance_currency = NULL;
     in.line.n_readings = 0;
   }
-  if (data != NULL) {
-    in.line.data_left = (gint64) MIN (g_variant_get_uint64 (data), (guint64) G_MAXINT64);
+  if (what_if->has_data) {
+    in.line.data_left = what_if->data;
     in.line.data_known = TRUE;
   }
-  if (time != NULL && g_variant_get_uint64 (time) > 0)
-    in.now = (gint64) MIN (g_variant_get_uint64 (time), (guint64) G_MAXINT64);
-  if (!saldo_rule_engine_decide (&in, &decision, &error)) {
-    g_prefix_error (&error, "simulate: ");
-    error->domain = SALDO_ERROR;
-    error->code = SALDO_ERROR_INVALID_ARGUMENT;
-    saldo_daemon_return_error (invocation, error);
-    return TRUE;
+  if (what_if->time > 0)
+    in.now = what_if->time;
+  if (!saldo_rule_engine_decide (&in, decision, error)) {
+    g_prefix_error (error, "simulate: ");
+    (*error)->domain = SALDO_ERROR;
+    (*error)->code = SALDO_ERROR_INVALID_ARGUMENT;
+    return FALSE;
   }
-  explain_default_cap (&scratch, &decision);
-  saldo_dbus_manager_complete_simulate (iface, invocation, decision_to_variant (self, &decision));
+  explain_default_cap (&scratch, decision);
   return TRUE;
 }
 
-static void
-on_topup_authorized (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+char *
+saldo_topup_manager_top_up (SaldoTopupManager  *self,
+                            SaldoLine          *line,
+                            gint64              amount,
+                            const char         *provider_id,
+                            GError            **error)
 {
-  g_autoptr(MethodCall) call = user_data;
-  SaldoDaemon *self = call->self;
   g_auto(EngineScratch) scratch = { 0 };
   g_auto(SaldoDecision) decision = SALDO_DECISION_INIT;
   g_autofree char *currency = NULL;
-  g_autofree char *id_text = NULL;
-  g_autoptr(GVariant) options = NULL;
-  g_autoptr(GVariant) provider = NULL;
-  const char *provider_id = NULL;
   SaldoEngineInput in;
   SaldoRule manual;
-  GError *error = NULL;
-  gint64 amount;
   gint64 id;
 
-  if (!saldo_authority_check_finish (SALDO_AUTHORITY (source), result, &error)) {
-    saldo_daemon_return_error (call->invocation, error);
-    return;
-  }
-  g_variant_get_child (call->args, 0, "x", &amount);
-  options = g_variant_get_child_value (call->args, 1);
-  if (!saldo_daemon_lookup_option (options, "provider", G_VARIANT_TYPE_STRING, "a string (s)",
-                                   &provider, call->invocation))
-    return;
-  if (provider != NULL)
-    provider_id = g_variant_get_string (provider, NULL);
   if (amount <= 0) {
-    saldo_daemon_return_invalid (call->invocation, "amount: must be greater than zero");
-    return;
+    g_set_error_literal (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
+                         "amount: must be greater than zero");
+    return NULL;
   }
   /* Far above any cap, and sums and shares of it stay exact. */
   if (!saldo_amount_is_valid (amount)) {
-    saldo_daemon_return_invalid (call->invocation, "amount: %" G_GINT64_FORMAT " minor units is "
-                                 "more than Saldo handles (at most %" G_GINT64_FORMAT ")",
-                                 amount, SALDO_AMOUNT_MAX);
-    return;
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
+                 "amount: %" G_GINT64_FORMAT " minor units is more than Saldo handles (at most %"
+                 G_GINT64_FORMAT ")", amount, SALDO_AMOUNT_MAX);
+    return NULL;
   }
   if (provider_id == NULL && self->providers->len == 1)
     provider_id = saldo_provider_get_id (self->providers->pdata[0]);
   if (provider_id == NULL || find_provider (self, provider_id) == NULL) {
-    saldo_daemon_return_invalid (call->invocation, "provider: %s",
-                                 provider_id == NULL ?
-                                 "required when several (or no) providers are configured" :
-                                 "unknown provider");
-    return;
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT, "provider: %s",
+                 provider_id == NULL ? "required when several (or no) providers are configured"
+                                     : "unknown provider");
+    return NULL;
   }
-  currency = line_currency (self, call->line);
+  currency = saldo_line_manager_get_currency (self->lines, line);
   if (currency == NULL) {
-    saldo_daemon_return_invalid (call->invocation,
-                                 "currency: the line's currency is not known yet; read its balance first");
-    return;
+    g_set_error_literal (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
+                         "currency: the line's currency is not known yet; read its balance first");
+    return NULL;
   }
 
   /* A manual top-up goes through the same limits as the rules: the engine
    * judges a rule that always wants exactly this amount. */
   memset (&manual, 0, sizeof manual);
   manual.id = G_MAXINT64;
-  manual.iccid = saldo_line_get_iccid (call->line);
+  manual.iccid = saldo_line_get_iccid (line);
   manual.provider = provider_id;
   manual.kind = SALDO_RULE_KIND_THRESHOLD;
   manual.mode = SALDO_RULE_MODE_ENABLED;
   manual.amount = amount;
   manual.currency = currency;
   manual.threshold = 1;   /* with the balance taken as 0 below: always wanted */
-  if (!build_engine_input (self, call->line, &manual, &scratch, &in, &error)) {
-    saldo_daemon_return_error (call->invocation, error);
-    return;
-  }
+  if (!build_engine_input (self, line, &manual, &scratch, &in, error))
+    return NULL;
   /* The owner types the amount: without any cap on it a slip of the
    * finger, or a script gone wrong, would reach the provider. */
   if (in.line_limits.max_per_topup == 0) {
-    saldo_daemon_return_error (call->invocation,
-                               g_error_new (SALDO_ERROR, SALDO_ERROR_LIMIT_REACHED,
-                                            "max-per-topup: no cap applies to top-ups of this "
-                                            "line in %s: set DefaultMaxPerTopup (with "
-                                            "DefaultCapCurrency) in %s, MaxPerTopup in its "
-                                            "carrier file, or a rule's max-per-topup",
-                                            currency, saldo_config_get_path (self->config)));
-    return;
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_LIMIT_REACHED,
+                 "max-per-topup: no cap applies to top-ups of this line in %s: set "
+                 "DefaultMaxPerTopup (with DefaultCapCurrency) in %s, MaxPerTopup in its carrier "
+                 "file, or a rule's max-per-topup", currency, saldo_config_get_path (self->config));
+    return NULL;
   }
   /* Only the manual rule decides; the line's own rules only lend their caps. */
   in.rules = &g_array_index (scratch.rules, SaldoRule, scratch.rules->len - 1);
@@ -1371,55 +1235,31 @@ on_topup_authorized (GObject      *source,
   in.line.balance = 0;
   in.line.balance_currency = NULL;
   in.line.n_readings = 0;
-  if (!saldo_rule_engine_decide (&in, &decision, &error)) {
-    error->domain = SALDO_ERROR;
-    error->code = SALDO_ERROR_INVALID_ARGUMENT;
-    saldo_daemon_return_error (call->invocation, error);
-    return;
+  if (!saldo_rule_engine_decide (&in, &decision, error)) {
+    (*error)->domain = SALDO_ERROR;
+    (*error)->code = SALDO_ERROR_INVALID_ARGUMENT;
+    return NULL;
   }
   explain_default_cap (&scratch, &decision);
   if (decision.kind != SALDO_DECISION_TOP_UP) {
     gboolean named = decision.limit != SALDO_LIMIT_NONE;
 
     /* The limit's name first, so scripts can tell "cooldown" from a cap. */
-    saldo_daemon_return_error (call->invocation,
-                               g_error_new (SALDO_ERROR, SALDO_ERROR_LIMIT_REACHED, "%s%s%s",
-                                            named ? saldo_limit_to_string (decision.limit) : "",
-                                            named ? ": " : "", decision.reason));
-    return;
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_LIMIT_REACHED, "%s%s%s",
+                 named ? saldo_limit_to_string (decision.limit) : "", named ? ": " : "",
+                 decision.reason);
+    return NULL;
   }
-  if (!plan_topup (self, call->line, 0, provider_id, amount, currency, &id, &error) ||
-      !execute_topup (self, call->line, id, provider_id, amount, currency, &error)) {
-    saldo_daemon_return_error (call->invocation, error);
-    return;
-  }
-  id_text = topup_id_string (id);
-  saldo_dbus_line_complete_top_up (saldo_line_get_dbus_line (call->line), call->invocation, id_text);
+  if (!plan_topup (self, line, 0, provider_id, amount, currency, &id, error) ||
+      !execute_topup (self, line, id, provider_id, amount, currency, error))
+    return NULL;
+  return topup_id_string (id);
 }
 
-static gboolean
-on_handle_top_up (SaldoDBusLine         *iface,
-                  GDBusMethodInvocation *invocation,
-                  gint64                 amount,
-                  GVariant              *options,
-                  gpointer               user_data)
-{
-  SaldoLine *line = user_data;
-  SaldoDaemon *self = g_object_get_data (G_OBJECT (line), "saldo-daemon");
-  static const char * const known[] = { "provider", NULL };
-
-  if (!saldo_daemon_check_option_keys (options, known, invocation))
-    return TRUE;
-  saldo_daemon_authorize (self, invocation, SALDO_ACTION_TOP_UP, on_topup_authorized,
-                          saldo_method_call_new (self, line, invocation,
-                                                 g_dbus_method_invocation_get_parameters (invocation)));
-  return TRUE;
-}
-
-static gboolean
-parse_topup_id (const char  *text,
-                gint64      *id,
-                GError     **error)
+gboolean
+saldo_topup_id_parse (const char  *text,
+                      gint64      *id,
+                      GError     **error)
 {
   guint64 value;
 
@@ -1434,7 +1274,7 @@ parse_topup_id (const char  *text,
 /* Closes a planned row the owner can no longer confirm (as expired: it was
  * not their no), telling why. */
 static void
-withdraw_planned (SaldoDaemon            *self,
+withdraw_planned (SaldoTopupManager      *self,
                   SaldoLine              *line,
                   const SaldoTopupRecord *record,
                   const char             *reason)
@@ -1448,8 +1288,7 @@ withdraw_planned (SaldoDaemon            *self,
   }
   journal_event (SALDO_MESSAGE_TOPUP_FINISHED, line, "top-up %s of line %s: expired: %s; "
                  "nothing was sent", id, line_path_or_root (line), reason);
-  saldo_dbus_manager_emit_top_up_finished (self->manager_iface, id, line_path_or_root (line),
-                                           "expired", record->amount);
+  emit_finished (self, id, line_path_or_root (line), "expired", record->amount);
 }
 
 /* A confirmation is the owner's yes to this amount, not to any limit: the
@@ -1457,7 +1296,7 @@ withdraw_planned (SaldoDaemon            *self,
  * flight and the global cap, as if the rule had just fired.  Returns TRUE
  * when the row may be sent. */
 static gboolean
-confirm_decides (SaldoDaemon             *self,
+confirm_decides (SaldoTopupManager       *self,
                  SaldoLine               *line,
                  const SaldoTopupRecord  *record,
                  GError                 **error)
@@ -1492,7 +1331,7 @@ confirm_decides (SaldoDaemon             *self,
   if (!saldo_rule_engine_decide (&in, &decision, error))
     return FALSE;
   explain_default_cap (&scratch, &decision);
-  saldo_dbus_rule_set_last_decision (saldo_rule_object_get_dbus_rule (rule), decision.reason);
+  saldo_rule_object_set_last_decision (rule, decision.reason);
   switch (decision.kind) {
   case SALDO_DECISION_TOP_UP:
     return TRUE;
@@ -1520,341 +1359,319 @@ confirm_decides (SaldoDaemon             *self,
   return FALSE;
 }
 
-static void
-on_answer_authorized (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+/* The planned row id_text, once a row past its time has been expired (it
+ * is answered as expired, whatever the timer says). */
+static SaldoTopupRecord *
+get_planned (SaldoTopupManager  *self,
+             const char         *id_text,
+             GError            **error)
 {
-  g_autoptr(MethodCall) call = user_data;
-  SaldoDaemon *self = call->self;
   g_autoptr(SaldoTopupRecord) record = NULL;
-  gboolean confirm = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (call->invocation), "saldo-confirm"));
-  const char *id_text;
-  SaldoLine *line;
-  GError *error = NULL;
   gint64 id;
 
-  g_variant_get_child (call->args, 0, "&s", &id_text);
-  if (!saldo_authority_check_finish (SALDO_AUTHORITY (source), result, &error) ||
-      !parse_topup_id (id_text, &id, &error)) {
-    saldo_daemon_return_error (call->invocation, error);
-    return;
-  }
-  /* A row past its time is answered as expired, whatever the timer says. */
+  if (!saldo_topup_id_parse (id_text, &id, error))
+    return NULL;
   expire_planned (self);
-  if (!saldo_ledger_get (self->ledger, id, &record, &error)) {
-    saldo_daemon_return_error (call->invocation, error);
-    return;
-  }
+  if (!saldo_ledger_get (self->ledger, id, &record, error))
+    return NULL;
   if (record->state != SALDO_LEDGER_STATE_PLANNED) {
-    saldo_daemon_return_invalid (call->invocation, "id: top-up %s is %s, not waiting for confirmation",
-                                 id_text, saldo_ledger_state_name (record->state));
-    return;
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
+                 "id: top-up %s is %s, not waiting for confirmation", id_text,
+                 saldo_ledger_state_name (record->state));
+    return NULL;
   }
-  line = saldo_daemon_line_by_id (self, record->line_id);
-  if (!confirm) {
-    if (!saldo_ledger_cancel (self->ledger, id, "rejected by the owner", &error)) {
-      saldo_daemon_return_error (call->invocation, error);
-      return;
-    }
-    if (line != NULL)
-      saldo_dbus_manager_emit_top_up_finished (self->manager_iface, id_text,
-                                               saldo_line_get_object_path (line), "failed",
-                                               record->amount);
-    saldo_dbus_manager_complete_reject_top_up (self->manager_iface, call->invocation);
-    return;
-  }
-  if (line == NULL) {
-    saldo_daemon_return_error (call->invocation,
-                               g_error_new_literal (SALDO_ERROR, SALDO_ERROR_NOT_FOUND,
-                                                    "the top-up's line is gone"));
-    return;
-  }
-  if (!confirm_decides (self, line, record, &error) ||
-      !execute_topup (self, line, id, record->provider, record->amount, record->currency, &error)) {
-    saldo_daemon_return_error (call->invocation, error);
-    return;
-  }
-  saldo_dbus_manager_complete_confirm_top_up (self->manager_iface, call->invocation);
-}
-
-static gboolean
-handle_answer (SaldoDaemon           *self,
-               GDBusMethodInvocation *invocation,
-               gboolean               confirm)
-{
-  g_object_set_data (G_OBJECT (invocation), "saldo-confirm", GINT_TO_POINTER (confirm));
-  saldo_daemon_authorize (self, invocation, SALDO_ACTION_TOP_UP, on_answer_authorized,
-                          saldo_method_call_new (self, NULL, invocation,
-                                                 g_dbus_method_invocation_get_parameters (invocation)));
-  return TRUE;
-}
-
-static gboolean
-on_handle_confirm (SaldoDBusManager *iface, GDBusMethodInvocation *invocation,
-                   const char *id, gpointer user_data)
-{
-  return handle_answer (user_data, invocation, TRUE);
-}
-
-static gboolean
-on_handle_reject (SaldoDBusManager *iface, GDBusMethodInvocation *invocation,
-                  const char *id, gpointer user_data)
-{
-  return handle_answer (user_data, invocation, FALSE);
-}
-
-/* ---- the owner settles what nobody else can ---------------------------- */
-
-#define SALDO_RESOLVE_NOTE_MAX 500
-
-static void
-resolve_with_uid (SaldoDaemon           *self,
-                  GDBusMethodInvocation *invocation,
-                  GVariant              *args,
-                  guint32                uid)
-{
-  g_autoptr(SaldoTopupRecord) record = NULL;
-  g_autoptr(GVariant) options = g_variant_get_child_value (args, 2);
-  const char *id_text;
-  const char *outcome;
-  const char *note = NULL;
-  SaldoLedgerState state;
-  SaldoLine *line;
-  GError *error = NULL;
-  gint64 id;
-
-  g_variant_get_child (args, 0, "&s", &id_text);
-  g_variant_get_child (args, 1, "&s", &outcome);
-  g_variant_lookup (options, "note", "&s", &note);
-  state = g_str_equal (outcome, "succeeded") ? SALDO_LEDGER_STATE_SUCCEEDED
-                                             : SALDO_LEDGER_STATE_FAILED;
-  if (!parse_topup_id (id_text, &id, &error) ||
-      !saldo_ledger_get (self->ledger, id, &record, &error)) {
-    saldo_daemon_return_error (invocation, error);
-    return;
-  }
-  if (saldo_topup_runner_is_busy (self->runner, id)) {
-    saldo_daemon_return_error (invocation,
-                               g_error_new (SALDO_ERROR, SALDO_ERROR_BUSY,
-                                            "top-up %s is being sent or looked up right now; "
-                                            "try again when that has finished", id_text));
-    return;
-  }
-  if (!saldo_ledger_state_is_in_flight (record->state)) {
-    saldo_daemon_return_invalid (invocation, "id: top-up %s is %s; only a top-up whose outcome "
-                                 "is open (unknown, sent, intent) can be resolved", id_text,
-                                 saldo_ledger_state_name (record->state));
-    return;
-  }
-  if (!saldo_ledger_resolve (self->ledger, id, state, uid, note, &error)) {
-    saldo_daemon_return_error (invocation, error);
-    return;
-  }
-  line = saldo_daemon_line_by_id (self, record->line_id);
-  journal_event (SALDO_MESSAGE_TOPUP_FINISHED, line, "top-up %s of line %s: %s: resolved by uid %u%s%s",
-                 id_text, line_path_or_root (line), saldo_ledger_state_name (state), uid,
-                 note != NULL && *note != '\0' ? ": " : "", note != NULL ? note : "");
-  saldo_dbus_manager_emit_top_up_finished (self->manager_iface, id_text, line_path_or_root (line),
-                                           saldo_ledger_state_name (state), record->amount);
-  saldo_dbus_manager_complete_resolve_top_up (self->manager_iface, invocation);
-  if (line != NULL)
-    evaluate_line (self, line, 0);
-}
-
-static void
-on_resolve_uid (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(MethodCall) call = user_data;
-  g_autoptr(GVariant) reply = NULL;
-  GError *error = NULL;
-  guint32 uid;
-
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  if (reply == NULL) {
-    g_prefix_error (&error, "cannot tell who is asking: ");
-    saldo_daemon_return_error (call->invocation, error);
-    return;
-  }
-  g_variant_get (reply, "(u)", &uid);
-  resolve_with_uid (call->self, call->invocation, call->args, uid);
-}
-
-static void
-on_resolve_authorized (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  MethodCall *call = user_data;
-  GError *error = NULL;
-
-  if (!saldo_authority_check_finish (SALDO_AUTHORITY (source), result, &error)) {
-    saldo_daemon_return_error (call->invocation, error);
-    saldo_method_call_free (call);
-    return;
-  }
-  /* The decision is the owner's, so the ledger names them. */
-  g_dbus_connection_call (g_dbus_method_invocation_get_connection (call->invocation),
-                          "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                          "GetConnectionUnixUser",
-                          g_variant_new ("(s)", g_dbus_method_invocation_get_sender (call->invocation)),
-                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
-                          on_resolve_uid, call);
-}
-
-static gboolean
-on_handle_resolve (SaldoDBusManager      *iface,
-                   GDBusMethodInvocation *invocation,
-                   const char            *id,
-                   const char            *outcome,
-                   GVariant              *options,
-                   gpointer               user_data)
-{
-  SaldoDaemon *self = user_data;
-  static const char * const known[] = { "note", NULL };
-  g_autoptr(GVariant) note = NULL;
-
-  if (!saldo_daemon_check_option_keys (options, known, invocation))
-    return TRUE;
-  if (!g_str_equal (outcome, "succeeded") && !g_str_equal (outcome, "failed")) {
-    saldo_daemon_return_invalid (invocation, "outcome: must be succeeded or failed");
-    return TRUE;
-  }
-  note = g_variant_lookup_value (options, "note", NULL);
-  if (note != NULL) {
-    const char *text;
-
-    if (!g_variant_is_of_type (note, G_VARIANT_TYPE_STRING)) {
-      saldo_daemon_return_invalid (invocation, "note: must be a string (s)");
-      return TRUE;
-    }
-    text = g_variant_get_string (note, NULL);
-    if (g_utf8_strlen (text, -1) > SALDO_RESOLVE_NOTE_MAX) {
-      saldo_daemon_return_invalid (invocation, "note: at most %d characters",
-                                   SALDO_RESOLVE_NOTE_MAX);
-      return TRUE;
-    }
-    for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p)) {
-      if (g_unichar_iscntrl (g_utf8_get_char (p))) {
-        saldo_daemon_return_invalid (invocation, "note: no control characters");
-        return TRUE;
-      }
-    }
-  }
-  saldo_daemon_authorize (self, invocation, SALDO_ACTION_TOP_UP, on_resolve_authorized,
-                          saldo_method_call_new (self, NULL, invocation,
-                                                 g_dbus_method_invocation_get_parameters (invocation)));
-  return TRUE;
-}
-
-static GVariant *
-topup_to_variant (SaldoDaemon   *self,
-                  gconstpointer  item)
-{
-  const SaldoTopupRecord *r = item;
-  GVariantDict dict;
-  SaldoLine *line = saldo_daemon_line_by_id (self, r->line_id);
-  SaldoRuleObject *rule = r->rule_id > 0 ? find_rule (self, r->rule_id) : NULL;
-  g_autofree char *id = topup_id_string (r->id);
-
-  g_variant_dict_init (&dict, NULL);
-  g_variant_dict_insert (&dict, "id", "s", id);
-  g_variant_dict_insert (&dict, "line", "o", line != NULL ? saldo_line_get_object_path (line) : "/");
-  g_variant_dict_insert (&dict, "rule", "o", rule != NULL ? saldo_rule_object_get_path (rule) : "/");
-  g_variant_dict_insert (&dict, "provider", "s", r->provider);
-  g_variant_dict_insert (&dict, "state", "s", saldo_ledger_state_name (r->state));
-  g_variant_dict_insert (&dict, "amount", "x", r->amount);
-  g_variant_dict_insert (&dict, "currency", "s", r->currency);
-  g_variant_dict_insert (&dict, "reference", "s", r->reference != NULL ? r->reference : "");
-  g_variant_dict_insert (&dict, "created", "t", (guint64) MAX (r->created, 0));
-  g_variant_dict_insert (&dict, "finished", "t", (guint64) MAX (r->finished, 0));
-  g_variant_dict_insert (&dict, "transaction-id", "s",
-                         r->provider_transaction_id != NULL ? r->provider_transaction_id : "");
-  if (r->delivered_amount >= 0) {
-    g_variant_dict_insert (&dict, "delivered-amount", "x", r->delivered_amount);
-    g_variant_dict_insert (&dict, "delivered-currency", "s",
-                           r->delivered_currency != NULL ? r->delivered_currency : "");
-  }
-  if (r->has_balance_before)
-    g_variant_dict_insert (&dict, "balance-before", "x", r->balance_before);
-  if (r->has_balance_after)
-    g_variant_dict_insert (&dict, "balance-after", "x", r->balance_after);
-  g_variant_dict_insert (&dict, "message", "s", r->message != NULL ? r->message : "");
-  g_variant_dict_insert (&dict, "error", "s", r->error != NULL ? r->error : "");
-  return g_variant_dict_end (&dict);
-}
-
-static gboolean
-on_handle_get_top_ups (SaldoDBusManager      *iface,
-                       GDBusMethodInvocation *invocation,
-                       GVariant              *options,
-                       gpointer               user_data)
-{
-  SaldoDaemon *self = user_data;
-  static const char * const known[] = { "line", "limit", "before", NULL };
-  g_autoptr(GPtrArray) rows = NULL;
-  g_autoptr(GVariant) line_path = NULL;
-  g_autoptr(GVariant) limit = NULL;
-  g_autoptr(GVariant) before = NULL;
-  SaldoLedgerQuery query = { 0 };
-  GError *error = NULL;
-
-  if (!saldo_daemon_check_option_keys (options, known, invocation) ||
-      !saldo_daemon_lookup_option (options, "line", G_VARIANT_TYPE_OBJECT_PATH,
-                                   "a line object path (o)", &line_path, invocation) ||
-      !saldo_daemon_lookup_option (options, "limit", G_VARIANT_TYPE_UINT32,
-                                   "an unsigned integer (u)", &limit, invocation) ||
-      !saldo_daemon_lookup_option (options, "before", G_VARIANT_TYPE_STRING,
-                                   "a top-up id (s)", &before, invocation))
-    return TRUE;
-  if (line_path != NULL) {
-    SaldoLine *line = saldo_daemon_line_by_path (self, g_variant_get_string (line_path, NULL));
-
-    if (line == NULL) {
-      saldo_daemon_return_invalid (invocation, "line: unknown line %s",
-                                   g_variant_get_string (line_path, NULL));
-      return TRUE;
-    }
-    query.line_id = saldo_line_get_id (line);
-  }
-  /* Paging: only rows older than the top-up `before`. */
-  if (before != NULL && !parse_topup_id (g_variant_get_string (before, NULL), &query.before_id, NULL)) {
-    saldo_daemon_return_invalid (invocation, "before: '%s' is not a top-up id",
-                                 g_variant_get_string (before, NULL));
-    return TRUE;
-  }
-  query.limit = MIN (limit != NULL ? g_variant_get_uint32 (limit) : SALDO_MAX_REPLY_ENTRIES,
-                     SALDO_MAX_REPLY_ENTRIES);
-  if (query.limit == 0) {
-    saldo_dbus_manager_complete_get_top_ups (iface, invocation,
-                                             g_variant_new_array (G_VARIANT_TYPE ("a{sv}"), NULL, 0));
-    return TRUE;
-  }
-  if (!saldo_ledger_list (self->ledger, &query, &rows, &error)) {
-    saldo_daemon_return_error (invocation, error);
-    return TRUE;
-  }
-  saldo_dbus_manager_complete_get_top_ups (iface, invocation,
-                                           saldo_daemon_build_reply (self, rows, topup_to_variant));
-  return TRUE;
-}
-
-/* ---- lifecycle -------------------------------------------------------- */
-
-void
-saldo_daemon_topup_init (SaldoDaemon *self)
-{
-  self->ledger = saldo_ledger_new (self->store);
-  self->runner = saldo_topup_runner_new ();
-  self->rules = g_ptr_array_new_with_free_func (g_object_unref);
-  self->topups_running = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
+  return g_steal_pointer (&record);
 }
 
 gboolean
-saldo_daemon_topup_load_rules (SaldoDaemon  *self,
-                               GError      **error)
+saldo_topup_manager_confirm (SaldoTopupManager  *self,
+                             const char         *id_text,
+                             GError            **error)
+{
+  g_autoptr(SaldoTopupRecord) record = get_planned (self, id_text, error);
+  SaldoLine *line;
+
+  if (record == NULL)
+    return FALSE;
+  line = saldo_line_manager_lookup_by_id (self->lines, record->line_id);
+  if (line == NULL) {
+    g_set_error_literal (error, SALDO_ERROR, SALDO_ERROR_NOT_FOUND, "the top-up's line is gone");
+    return FALSE;
+  }
+  return confirm_decides (self, line, record, error) &&
+         execute_topup (self, line, record->id, record->provider, record->amount, record->currency,
+                        error);
+}
+
+gboolean
+saldo_topup_manager_reject (SaldoTopupManager  *self,
+                            const char         *id_text,
+                            GError            **error)
+{
+  g_autoptr(SaldoTopupRecord) record = get_planned (self, id_text, error);
+  SaldoLine *line;
+
+  if (record == NULL)
+    return FALSE;
+  if (!saldo_ledger_cancel (self->ledger, record->id, "rejected by the owner", error))
+    return FALSE;
+  line = saldo_line_manager_lookup_by_id (self->lines, record->line_id);
+  if (line != NULL)
+    emit_finished (self, id_text, saldo_line_get_object_path (line), "failed", record->amount);
+  return TRUE;
+}
+
+gboolean
+saldo_topup_manager_resolve (SaldoTopupManager  *self,
+                             const char         *id_text,
+                             SaldoLedgerState    state,
+                             guint32             uid,
+                             const char         *note,
+                             GError            **error)
+{
+  g_autoptr(SaldoTopupRecord) record = NULL;
+  SaldoLine *line;
+  gint64 id;
+
+  g_return_val_if_fail (state == SALDO_LEDGER_STATE_SUCCEEDED || state == SALDO_LEDGER_STATE_FAILED,
+                        FALSE);
+  if (!saldo_topup_id_parse (id_text, &id, error) ||
+      !saldo_ledger_get (self->ledger, id, &record, error))
+    return FALSE;
+  if (saldo_topup_runner_is_busy (self->runner, id)) {
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_BUSY,
+                 "top-up %s is being sent or looked up right now; try again when that has "
+                 "finished", id_text);
+    return FALSE;
+  }
+  if (!saldo_ledger_state_is_in_flight (record->state)) {
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
+                 "id: top-up %s is %s; only a top-up whose outcome is open (unknown, sent, "
+                 "intent) can be resolved", id_text, saldo_ledger_state_name (record->state));
+    return FALSE;
+  }
+  if (!saldo_ledger_resolve (self->ledger, id, state, uid, note, error))
+    return FALSE;
+  line = saldo_line_manager_lookup_by_id (self->lines, record->line_id);
+  journal_event (SALDO_MESSAGE_TOPUP_FINISHED, line, "top-up %s of line %s: %s: resolved by uid %u%s%s",
+                 id_text, line_path_or_root (line), saldo_ledger_state_name (state), uid,
+                 note != NULL && *note != '\0' ? ": " : "", note != NULL ? note : "");
+  emit_finished (self, id_text, line_path_or_root (line), saldo_ledger_state_name (state),
+                 record->amount);
+  if (line != NULL)
+    evaluate_line (self, line, 0);
+  return TRUE;
+}
+
+gboolean
+saldo_topup_manager_list (SaldoTopupManager       *self,
+                          const SaldoLedgerQuery  *query,
+                          GPtrArray              **records_out,
+                          GError                 **error)
+{
+  return saldo_ledger_list (self->ledger, query, records_out, error);
+}
+
+/* ---- SMS: a reading by USSD before the rules decide ------------------- */
+
+static gboolean
+line_has_rules (SaldoTopupManager *self,
+                SaldoLine         *line)
+{
+  for (guint i = 0; i < self->rules->len; i++)
+    if (saldo_rule_object_get_record (self->rules->pdata[i])->line_id == saldo_line_get_id (line))
+      return TRUE;
+  return FALSE;
+}
+
+/* A reading from an SMS never starts a top-up: where the line can be read
+ * by USSD and has rules, it asks for a USSD reading, and the rules decide on
+ * that one.  Not more often than RegistrationRefreshMinInterval, so a flood
+ * of messages cannot keep the modem dialling. */
+static void
+on_sms_balance (SaldoLineManager  *lines,
+                SaldoLine         *line,
+                SaldoTopupManager *self)
+{
+  g_autoptr(SaldoCarrier) carrier = saldo_line_manager_get_carrier (lines, line);
+  gboolean has_code = *saldo_line_get_record (line)->balance_code != '\0' ||
+                      (carrier != NULL && saldo_carrier_get_ussd_codes (carrier)[0] != NULL);
+  gint64 attempt = saldo_line_manager_get_last_attempt (lines, line);
+
+  if (!has_code || !line_has_rules (self, line) || !saldo_line_get_active (line))
+    return;
+  /* Attempts are on the real clock, as the line manager keeps them. */
+  if (attempt > 0 && g_get_real_time () / G_USEC_PER_SEC - attempt <
+                     (gint64) self->settings->registration_refresh_min_interval) {
+    g_info ("line %s: a USSD reading was taken moments ago; the rules decided on it",
+            saldo_line_get_object_path (line));
+    return;
+  }
+  g_info ("line %s: reading the balance by USSD before the rules look at it",
+          saldo_line_get_object_path (line));
+  saldo_line_manager_refresh (lines, line);
+}
+
+/* ---- what providers may use ------------------------------------------ */
+
+static gboolean
+context_claim_voucher (SaldoProviderContext  *context,
+                       const char            *reference,
+                       const char            *pin,
+                       GError               **error)
+{
+  SaldoTopupManager *self = SALDO_TOPUP_MANAGER (context);
+  g_autoptr(SaldoTopupRecord) record = NULL;
+
+  return saldo_ledger_get_by_reference (self->ledger, reference, &record, error) &&
+         saldo_ledger_claim_voucher (self->ledger, record->id, pin, error);
+}
+
+static gboolean
+context_voucher_is_used (SaldoProviderContext  *context,
+                         const char            *pin,
+                         gboolean              *used,
+                         GError               **error)
+{
+  return saldo_ledger_voucher_is_used (SALDO_TOPUP_MANAGER (context)->ledger, pin, used, error);
+}
+
+static void
+on_context_dialled (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  const char *secret = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autofree char *reply = saldo_line_manager_dial_secret_finish (SALDO_LINE_MANAGER (source),
+                                                                  result, &error);
+
+  /* The USSD client masks the secret already; the context promises it, so
+   * it makes sure whatever path the text took. */
+  if (reply == NULL) {
+    g_autofree char *message = error->message;
+
+    error->message = saldo_redact_secret (message, secret);
+    g_task_return_error (task, error);
+    return;
+  }
+  g_task_return_pointer (task, saldo_redact_secret (reply, secret), g_free);
+}
+
+static void
+secret_free (gpointer secret)
+{
+  if (secret != NULL)
+    memset (secret, 0, strlen (secret));
+  g_free (secret);
+}
+
+static void
+context_dial_async (SaldoProviderContext *context,
+                    const char           *iccid,
+                    const char           *code,
+                    const char           *secret,
+                    GCancellable         *cancellable,
+                    GAsyncReadyCallback   callback,
+                    gpointer              user_data)
+{
+  SaldoTopupManager *self = SALDO_TOPUP_MANAGER (context);
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_task_data (task, g_strdup (secret), secret_free);
+  saldo_line_manager_dial_secret_async (self->lines, iccid, code, secret, cancellable,
+                                        on_context_dialled, task);
+}
+
+static char *
+context_dial_finish (SaldoProviderContext  *context,
+                     GAsyncResult          *result,
+                     GError               **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+context_voucher_patterns (SaldoProviderContext  *context,
+                          const char            *iccid,
+                          GRegex               **success,
+                          GRegex               **failure)
+{
+  SaldoTopupManager *self = SALDO_TOPUP_MANAGER (context);
+  SaldoLine *line = saldo_line_manager_lookup_by_iccid (self->lines, iccid);
+  g_autoptr(SaldoCarrier) carrier = line != NULL ? saldo_line_manager_get_carrier (self->lines, line)
+                                                 : NULL;
+  GRegex *regex;
+
+  if (carrier == NULL)
+    return;
+  regex = saldo_carrier_get_voucher_success (carrier);
+  *success = regex != NULL ? g_regex_ref (regex) : NULL;
+  regex = saldo_carrier_get_voucher_failure (carrier);
+  *failure = regex != NULL ? g_regex_ref (regex) : NULL;
+}
+
+static void
+saldo_topup_manager_context_init (SaldoProviderContextInterface *iface)
+{
+  iface->claim_voucher = context_claim_voucher;
+  iface->voucher_is_used = context_voucher_is_used;
+  iface->dial_async = context_dial_async;
+  iface->dial_finish = context_dial_finish;
+  iface->voucher_patterns = context_voucher_patterns;
+}
+
+/* ---- life cycle ------------------------------------------------------- */
+
+GPtrArray *
+saldo_topup_manager_get_providers (SaldoTopupManager *self)
+{
+  return self->providers;
+}
+
+SaldoLedger *
+saldo_topup_manager_get_ledger (SaldoTopupManager *self)
+{
+  return self->ledger;
+}
+
+void
+saldo_topup_manager_set_clock (SaldoTopupManager *self,
+                               SaldoLedgerClock   clock,
+                               gpointer           data)
+{
+  saldo_ledger_set_clock (self->ledger, clock, data);
+}
+
+/* providers.d/NAME.conf beside the configuration file; a broken file is
+ * reported and skipped, the others load.  Secrets stay in their own
+ * root-only files and never reach the bus or the logs. */
+static void
+saldo_topup_manager_load_providers (SaldoTopupManager   *self,
+                                    SaldoProviderLoader *loader)
+{
+  g_autoptr(GPtrArray) errors = NULL;
+  g_autoptr(GError) error = NULL;
+
+  self->providers = saldo_provider_loader_load_dir (loader, saldo_config_get_config_dir (self->config),
+                                                    &errors, &error);
+  if (self->providers == NULL) {
+    g_warning ("top-up providers: %s", error->message);
+    self->providers = g_ptr_array_new_with_free_func (g_object_unref);
+  }
+  for (guint i = 0; errors != NULL && i < errors->len; i++)
+    g_warning ("top-up providers: %s", ((GError *) errors->pdata[i])->message);
+  for (guint i = 0; i < self->providers->len; i++) {
+    g_info ("top-up provider %s (%s)", saldo_provider_get_id (self->providers->pdata[i]),
+            saldo_provider_get_type_name (self->providers->pdata[i]));
+    saldo_provider_set_context (self->providers->pdata[i], SALDO_PROVIDER_CONTEXT (self));
+  }
+}
+
+static gboolean
+saldo_topup_manager_load_rules (SaldoTopupManager  *self,
+                                GError            **error)
 {
   g_autoptr(GPtrArray) records = NULL;
 
@@ -1862,47 +1679,43 @@ saldo_daemon_topup_load_rules (SaldoDaemon  *self,
     return FALSE;
   for (guint i = 0; i < records->len; i++) {
     const SaldoRuleRecord *record = records->pdata[i];
-    SaldoLine *line = saldo_daemon_line_by_id (self, record->line_id);
-    SaldoRuleObject *rule;
+    SaldoLine *line = saldo_line_manager_lookup_by_id (self->lines, record->line_id);
 
     if (line == NULL)
       continue;
-    rule = saldo_rule_object_new (record, saldo_line_get_object_path (line));
-    g_ptr_array_add (self->rules, rule);
+    g_ptr_array_add (self->rules, saldo_rule_object_new (record, saldo_line_get_object_path (line)));
   }
   return TRUE;
 }
 
-void
-saldo_daemon_topup_export (SaldoDaemon *self)
+SaldoTopupManager *
+saldo_topup_manager_new (SaldoStore           *store,
+                         SaldoLineManager     *lines,
+                         SaldoConfig          *config,
+                         SaldoProviderLoader  *loader,
+                         GError              **error)
 {
-  for (guint i = 0; i < self->rules->len; i++) {
-    attach_rule (self, self->rules->pdata[i]);
-    g_dbus_object_manager_server_export (self->object_manager,
-                                         saldo_rule_object_get_dbus_object (self->rules->pdata[i]));
-  }
-  sync_rules_property (self);
-  g_signal_connect (self->manager_iface, "handle-add-rule", G_CALLBACK (on_handle_add_rule), self);
-  g_signal_connect (self->manager_iface, "handle-simulate", G_CALLBACK (on_handle_simulate), self);
-  g_signal_connect (self->manager_iface, "handle-confirm-top-up", G_CALLBACK (on_handle_confirm), self);
-  g_signal_connect (self->manager_iface, "handle-reject-top-up", G_CALLBACK (on_handle_reject), self);
-  g_signal_connect (self->manager_iface, "handle-resolve-top-up", G_CALLBACK (on_handle_resolve), self);
-  g_signal_connect (self->manager_iface, "handle-get-top-ups", G_CALLBACK (on_handle_get_top_ups), self);
-}
+  g_autoptr(SaldoTopupManager) self = g_object_new (SALDO_TYPE_TOPUP_MANAGER, NULL);
 
-void
-saldo_daemon_topup_add_line (SaldoDaemon *self,
-                             SaldoLine   *line)
-{
-  g_signal_connect_object (saldo_line_get_dbus_line (line), "handle-top-up",
-                           G_CALLBACK (on_handle_top_up), line, 0);
+  self->store = g_object_ref (store);
+  self->lines = g_object_ref (lines);
+  self->config = g_object_ref (config);
+  self->settings = saldo_config_get_daemon_settings (config);
+  self->ledger = saldo_ledger_new (store);
+  self->runner = saldo_topup_runner_new ();
+  saldo_topup_manager_load_providers (self, loader);
+  if (!saldo_topup_manager_load_rules (self, error))
+    return NULL;
+  g_signal_connect (lines, "balance-read", G_CALLBACK (on_balance_read), self);
+  g_signal_connect (lines, "sms-balance", G_CALLBACK (on_sms_balance), self);
+  return g_steal_pointer (&self);
 }
 
 /* A row planned for immediate sending (a manual top-up, a rule that does
  * not ask) and still planned at start-up was never sent: saldod stopped in
  * between.  It is closed, not sent late behind the owner's back. */
 static void
-close_stale_planned (SaldoDaemon *self)
+close_stale_planned (SaldoTopupManager *self)
 {
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GError) error = NULL;
@@ -1918,35 +1731,93 @@ close_stale_planned (SaldoDaemon *self)
 
     if (rule != NULL && saldo_rule_object_get_record (rule)->confirm)
       continue;
-    withdraw_planned (self, saldo_daemon_line_by_id (self, row->line_id), row,
+    withdraw_planned (self, saldo_line_manager_lookup_by_id (self->lines, row->line_id), row,
                       "withdrawn: saldod stopped before sending it");
   }
 }
 
 void
-saldo_daemon_topup_start (SaldoDaemon *self)
+saldo_topup_manager_start (SaldoTopupManager *self)
 {
+  gint64 next;
+
   close_stale_planned (self);
   expire_planned (self);
-  {
-    gint64 next = settle_unknown (self, NULL, NULL);
-
-    if (next > 0)
-      schedule_settle (self, next);
-  }
+  next = settle_unknown (self, NULL, NULL);
+  if (next > 0)
+    schedule_settle (self, next);
   /* A crash or a restart may have left requests whose outcome we do not
    * know: settle them before anything else is spent. */
   reconcile_all (self, TRUE);
 }
 
-void
-saldo_daemon_topup_dispose (SaldoDaemon *self)
+static void
+saldo_topup_manager_dispose (GObject *object)
 {
+  SaldoTopupManager *self = SALDO_TOPUP_MANAGER (object);
+
   g_clear_handle_id (&self->evaluate_id, g_source_remove);
   g_clear_handle_id (&self->reconcile_id, g_source_remove);
   g_clear_handle_id (&self->expiry_id, g_source_remove);
   g_clear_handle_id (&self->settle_id, g_source_remove);
-  g_clear_pointer (&self->topups_running, g_hash_table_unref);
+  if (self->lines != NULL)
+    g_signal_handlers_disconnect_by_data (self->lines, self);
+  G_OBJECT_CLASS (saldo_topup_manager_parent_class)->dispose (object);
+}
+
+static void
+saldo_topup_manager_finalize (GObject *object)
+{
+  SaldoTopupManager *self = SALDO_TOPUP_MANAGER (object);
+
+  g_hash_table_unref (self->topups_running);
+  g_ptr_array_unref (self->rules);
+  g_clear_pointer (&self->providers, g_ptr_array_unref);
   g_clear_object (&self->runner);
   g_clear_object (&self->ledger);
+  g_clear_object (&self->lines);
+  g_clear_object (&self->config);
+  g_clear_object (&self->store);
+  G_OBJECT_CLASS (saldo_topup_manager_parent_class)->finalize (object);
+}
+
+static void
+saldo_topup_manager_class_init (SaldoTopupManagerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = saldo_topup_manager_dispose;
+  object_class->finalize = saldo_topup_manager_finalize;
+  signals[SIGNAL_RULE_ADDED] =
+    g_signal_new ("rule-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, SALDO_TYPE_RULE_OBJECT);
+  signals[SIGNAL_RULE_REMOVED] =
+    g_signal_new ("rule-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, SALDO_TYPE_RULE_OBJECT);
+  signals[SIGNAL_TOP_UP_STARTED] =
+    g_signal_new ("top-up-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 4,
+                  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64, G_TYPE_STRING);
+  signals[SIGNAL_TOP_UP_FINISHED] =
+    g_signal_new ("top-up-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 4,
+                  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64);
+  signals[SIGNAL_CONFIRMATION_REQUIRED] =
+    g_signal_new ("confirmation-required", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 5,
+                  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_RULE_DISABLED] =
+    g_signal_new ("rule-disabled", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_LOW_BALANCE] =
+    g_signal_new ("low-balance", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                  G_TYPE_STRING, G_TYPE_INT64, G_TYPE_STRING);
+}
+
+static void
+saldo_topup_manager_init (SaldoTopupManager *self)
+{
+  self->rules = g_ptr_array_new_with_free_func (g_object_unref);
+  self->topups_running = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
 }
