@@ -87,8 +87,11 @@ static void
 return_error (GDBusMethodInvocation *invocation,
               GError                *error)
 {
-  saldo_error_to_dbus (&error);
-  g_dbus_method_invocation_return_gerror (invocation, error);
+  g_autofree char *name = NULL;
+  g_autofree char *message = NULL;
+
+  saldo_error_for_dbus (error, &name, &message);
+  g_dbus_method_invocation_return_dbus_error (invocation, name, message);
   g_error_free (error);
 }
 
