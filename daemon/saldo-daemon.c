@@ -924,7 +924,7 @@ topup_to_variant (SaldoDaemon   *self,
   g_variant_dict_insert (&dict, "line", "o", line != NULL ? saldo_line_get_object_path (line) : "/");
   g_variant_dict_insert (&dict, "rule", "o", rule != NULL ? saldo_rule_object_get_path (rule) : "/");
   g_variant_dict_insert (&dict, "provider", "s", r->provider);
-  g_variant_dict_insert (&dict, "state", "s", saldo_ledger_state_name (r->state));
+  g_variant_dict_insert (&dict, "state", "s", saldo_ledger_state_to_string (r->state));
   g_variant_dict_insert (&dict, "amount", "x", r->amount);
   g_variant_dict_insert (&dict, "currency", "s", r->currency);
   g_variant_dict_insert (&dict, "reference", "s", r->reference != NULL ? r->reference : "");

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #define G_LOG_DOMAIN "SaldoProvider"
 
+#include "saldo-enum.h"
 #include "saldo-provider.h"
+#include "saldo-provider-enums.h"
 
 #include <string.h>
 
@@ -12,19 +14,9 @@ G_DEFINE_QUARK (saldo-provider-error-quark, saldo_provider_error)
 const char *
 saldo_top_up_status_to_string (SaldoTopUpStatus status)
 {
-  switch (status)
-    {
-    case SALDO_TOP_UP_STATUS_SUCCEEDED:
-      return "succeeded";
-    case SALDO_TOP_UP_STATUS_PENDING:
-      return "pending";
-    case SALDO_TOP_UP_STATUS_FAILED:
-      return "failed";
-    case SALDO_TOP_UP_STATUS_UNKNOWN:
-      return "unknown";
-    default:
-      return "invalid";
-    }
+  const char *name = saldo_enum_to_string (SALDO_TYPE_TOP_UP_STATUS, status);
+
+  return name != NULL ? name : "invalid";
 }
 
 /* ---- failure classes ---- */

@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include "saldo-balance-checker.h"
+#include "saldo-daemon-enums.h"
+#include "saldo-enum.h"
 #include "saldo-balance-parser.h"
 #include "saldo-error.h"
 #include "saldo-money.h"
@@ -242,17 +244,14 @@ split_menu (const char *menu)
   return g_strv_builder_end (builder);
 }
 
-static const char * const code_source_names[] = {
-  [SALDO_BALANCE_CODE_NONE] = "",
-  [SALDO_BALANCE_CODE_OWNER] = "owner",
-  [SALDO_BALANCE_CODE_CARRIER] = "carrier",
-  [SALDO_BALANCE_CODE_PROVIDER_INFO] = "provider-info",
-};
-
 const char *
 saldo_balance_code_source_to_string (SaldoBalanceCodeSource source)
 {
-  return (guint) source < G_N_ELEMENTS (code_source_names) ? code_source_names[source] : "";
+  const char *name = source != SALDO_BALANCE_CODE_NONE
+                     ? saldo_enum_to_string (SALDO_TYPE_BALANCE_CODE_SOURCE, source) : NULL;
+
+  /* None is "" on the bus: BalanceCodeSource is empty. */
+  return name != NULL ? name : "";
 }
 
 SaldoBalanceCodeSource

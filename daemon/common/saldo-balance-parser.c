@@ -18,6 +18,8 @@
 #include <string.h>
 
 #include "saldo-balance-parser.h"
+#include "saldo-common-enums.h"
+#include "saldo-enum.h"
 #include "saldo-money.h"
 
 G_DEFINE_QUARK (saldo-balance-parser-error-quark, saldo_balance_parser_error)
@@ -4336,39 +4338,16 @@ saldo_balance_result_clear (SaldoBalanceResult *result)
   result->main_bucket = -1;
 }
 
-static const char * const kind_names[] = {
-  [SALDO_REPLY_KIND_UNKNOWN] = "unknown",
-  [SALDO_REPLY_KIND_BALANCE] = "balance",
-  [SALDO_REPLY_KIND_MENU] = "menu",
-  [SALDO_REPLY_KIND_ERROR] = "error",
-  [SALDO_REPLY_KIND_AMBIGUOUS] = "ambiguous",
-};
-
-static const char * const label_names[] = {
-  [SALDO_BUCKET_MAIN] = "main",
-  [SALDO_BUCKET_BALANCE] = "balance",
-  [SALDO_BUCKET_BONUS] = "bonus",
-  [SALDO_BUCKET_PROMOTION] = "promotion",
-  [SALDO_BUCKET_LOAN] = "loan",
-  [SALDO_BUCKET_TOTAL] = "total",
-  [SALDO_BUCKET_DATA] = "data",
-  [SALDO_BUCKET_OTHER] = "other",
-};
-
 const char *
 saldo_bucket_label_to_string (SaldoBucketLabel label)
 {
-  if ((guint) label >= G_N_ELEMENTS (label_names))
-    return NULL;
-  return label_names[label];
+  return saldo_enum_to_string (SALDO_TYPE_BUCKET_LABEL, label);
 }
 
 const char *
 saldo_reply_kind_to_string (SaldoReplyKind kind)
 {
-  if ((guint) kind >= G_N_ELEMENTS (kind_names))
-    return NULL;
-  return kind_names[kind];
+  return saldo_enum_to_string (SALDO_TYPE_REPLY_KIND, kind);
 }
 
 gboolean
@@ -4377,15 +4356,7 @@ saldo_reply_kind_from_string (const char     *str,
 {
   g_return_val_if_fail (out_kind != NULL, FALSE);
 
-  if (str == NULL)
-    return FALSE;
-  for (guint i = 0; i < G_N_ELEMENTS (kind_names); i++) {
-    if (strcmp (str, kind_names[i]) == 0) {
-      *out_kind = (SaldoReplyKind) i;
-      return TRUE;
-    }
-  }
-  return FALSE;
+  return saldo_enum_from_string (SALDO_TYPE_REPLY_KIND, str, (gint *) out_kind);
 }
 
 char *

@@ -6,6 +6,8 @@
  */
 
 #include "saldo-carrier.h"
+#include "saldo-common-enums.h"
+#include "saldo-enum.h"
 #include "saldo-money.h"
 
 #include <string.h>
@@ -71,35 +73,23 @@ static const char * const known_keys[] = {
 
 static const char * const pattern_groups[] = { "amount", "currency", "expiry", "data", NULL };
 
-static const char * const date_order_names[] = {
-  [SALDO_DATE_ORDER_AUTO] = "auto",
-  [SALDO_DATE_ORDER_DMY] = "dmy",
-  [SALDO_DATE_ORDER_MDY] = "mdy",
-  [SALDO_DATE_ORDER_YMD] = "ymd",
-};
-
 const char *
 saldo_date_order_to_string (SaldoDateOrder order)
 {
-  if ((guint) order >= G_N_ELEMENTS (date_order_names))
-    return NULL;
-  return date_order_names[order];
+  return saldo_enum_to_string (SALDO_TYPE_DATE_ORDER, order);
 }
 
 gboolean
 saldo_date_order_from_string (const char     *str,
                               SaldoDateOrder *out_order)
 {
-  for (guint i = 0; str != NULL && i < G_N_ELEMENTS (date_order_names); i++)
-    {
-      if (g_str_equal (str, date_order_names[i]))
-        {
-          if (out_order != NULL)
-            *out_order = (SaldoDateOrder) i;
-          return TRUE;
-        }
-    }
-  return FALSE;
+  gint value;
+
+  if (!saldo_enum_from_string (SALDO_TYPE_DATE_ORDER, str, &value))
+    return FALSE;
+  if (out_order != NULL)
+    *out_order = (SaldoDateOrder) value;
+  return TRUE;
 }
 
 static void

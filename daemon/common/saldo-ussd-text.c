@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "saldo-common-enums.h"
+#include "saldo-enum.h"
 #include "saldo-ussd-text.h"
 
 G_DEFINE_QUARK (saldo-ussd-text-error-quark, saldo_ussd_text_error)
@@ -493,14 +495,7 @@ saldo_ussd_text_maybe_decode (const char *text)
 const char *
 saldo_ussd_encoding_to_string (SaldoUssdEncoding encoding)
 {
-  switch (encoding) {
-  case SALDO_USSD_ENCODING_UCS2:
-    return "ucs2";
-  case SALDO_USSD_ENCODING_GSM7_PACKED:
-    return "gsm7-packed";
-  case SALDO_USSD_ENCODING_EIGHT_BIT:
-    return "8bit";
-  default:
-    return "unknown";
-  }
+  const char *name = saldo_enum_to_string (SALDO_TYPE_USSD_ENCODING, encoding);
+
+  return name != NULL ? name : "unknown";
 }

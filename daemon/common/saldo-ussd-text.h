@@ -62,7 +62,7 @@ typedef enum {
 typedef enum {
   SALDO_USSD_ENCODING_UCS2,
   SALDO_USSD_ENCODING_GSM7_PACKED,
-  SALDO_USSD_ENCODING_EIGHT_BIT,
+  SALDO_USSD_ENCODING_EIGHT_BIT, /*< nick=8bit >*/
 } SaldoUssdEncoding;
 
 GQuark       saldo_ussd_text_error_quark     (void);

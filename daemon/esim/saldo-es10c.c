@@ -28,6 +28,8 @@
  *    has_state / has_class FALSE.
  */
 
+#include "saldo-daemon-enums.h"
+#include "saldo-enum.h"
 #include "saldo-es10c.h"
 
 #include "saldo-ber-tlv.h"
@@ -59,29 +61,17 @@ saldo_euicc_profile_free (SaldoEuiccProfile *profile)
 const char *
 saldo_profile_state_to_string (SaldoProfileState state)
 {
-  switch (state) {
-  case SALDO_PROFILE_STATE_DISABLED:
-    return "disabled";
-  case SALDO_PROFILE_STATE_ENABLED:
-    return "enabled";
-  default:
-    return "unknown";
-  }
+  const char *name = saldo_enum_to_string (SALDO_TYPE_PROFILE_STATE, state);
+
+  return name != NULL ? name : "unknown";
 }
 
 const char *
 saldo_profile_class_to_string (SaldoProfileClass profile_class)
 {
-  switch (profile_class) {
-  case SALDO_PROFILE_CLASS_TEST:
-    return "test";
-  case SALDO_PROFILE_CLASS_PROVISIONING:
-    return "provisioning";
-  case SALDO_PROFILE_CLASS_OPERATIONAL:
-    return "operational";
-  default:
-    return "unknown";
-  }
+  const char *name = saldo_enum_to_string (SALDO_TYPE_PROFILE_CLASS, profile_class);
+
+  return name != NULL ? name : "unknown";
 }
 
 /* EF.ICCID coding (ETSI TS 102 221 13.2): each byte holds two digits, the

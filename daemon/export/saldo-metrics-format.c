@@ -316,7 +316,7 @@ format_topups (GString                   *out,
 
       g_snprintf (value, sizeof value, "%" G_GUINT64_FORMAT, line->topups_reached[s]);
       begin_line_sample (out, "saldo_line_topups_total", line, options);
-      append_label (out, "state", saldo_ledger_state_name (s));
+      append_label (out, "state", saldo_ledger_state_to_string (s));
       end_sample (out, value);
     }
   }
@@ -335,7 +335,7 @@ format_topups (GString                   *out,
       if (amount == NULL)
         continue;
       begin_line_sample (out, "saldo_line_topup_amount_total", line, options);
-      append_label (out, "state", saldo_ledger_state_name (total->state));
+      append_label (out, "state", saldo_ledger_state_to_string (total->state));
       append_label (out, "currency", total->currency);
       end_sample (out, amount);
     }
@@ -355,7 +355,7 @@ format_topups (GString                   *out,
         continue;
       g_snprintf (value, sizeof value, "%u", line->topups_open[s]);
       begin_line_sample (out, "saldo_line_topups_pending", line, options);
-      append_label (out, "state", saldo_ledger_state_name (s));
+      append_label (out, "state", saldo_ledger_state_to_string (s));
       end_sample (out, value);
     }
   }

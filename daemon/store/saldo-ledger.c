@@ -8,6 +8,8 @@
 #include <sys/random.h>
 
 #include "saldo-error.h"
+#include "saldo-daemon-enums.h"
+#include "saldo-enum.h"
 #include "saldo-ledger.h"
 
 struct _SaldoLedger {
@@ -31,38 +33,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 #define REFERENCE_RANDOM_CHARS 20
 
 /* Index = SaldoLedgerState; these strings are what the database holds. */
-static const char * const state_names[] = {
-  "planned", "intent", "sent", "succeeded", "failed", "unknown", "verified", "disputed",
-  "expired",
-};
-
-G_STATIC_ASSERT (G_N_ELEMENTS (state_names) == SALDO_LEDGER_STATE_EXPIRED + 1);
-
-const char *
-saldo_ledger_state_name (SaldoLedgerState state)
-{
-  if ((guint) state >= G_N_ELEMENTS (state_names))
-    return "invalid";
-  return state_names[state];
-}
-
-gboolean
-saldo_ledger_state_parse (const char       *name,
-                          SaldoLedgerState *state_out)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (state_names); i++) {
-    if (g_strcmp0 (name, state_names[i]) == 0) {
-      *state_out = (SaldoLedgerState) i;
-      return TRUE;
-    }
-  }
-  return FALSE;
-}
-
 const char *
 saldo_topup_origin_to_string (SaldoTopupOrigin origin)
 {
-  return origin == SALDO_TOPUP_ORIGIN_RULE ? "rule" : "manual";
+  return saldo_enum_to_string (SALDO_TYPE_TOPUP_ORIGIN, origin);
 }
 
 /* The whole state machine.  Anything not listed here is refused, so a bug
@@ -376,7 +350,7 @@ read_state (SaldoLedger       *self,
   }
   if (rc != SQLITE_ROW)
     return ledger_fail (self, "reading a top-up's state", error);
-  if (!saldo_ledger_state_parse ((const char *) sqlite3_column_text (stmt, 0), state_out)) {
+  if (!saldo_ledger_state_from_string ((const char *) sqlite3_column_text (stmt, 0), state_out)) {
     g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE,
                  "top-up %" G_GINT64_FORMAT " has an unknown state “%s”", id,
                  (const char *) sqlite3_column_text (stmt, 0));
@@ -434,12 +408,12 @@ ledger_transition (SaldoLedger       *self,
     ledger_rollback (self);
     g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
                  "top-up %" G_GINT64_FORMAT " is %s: it cannot become %s (%s)",
-                 id, saldo_ledger_state_name (from), saldo_ledger_state_name (to), t->kind);
+                 id, saldo_ledger_state_to_string (from), saldo_ledger_state_to_string (to), t->kind);
     return FALSE;
   }
   sqlite3_bind_int64 (stmt, 1, id);
-  sqlite3_bind_text (stmt, 2, saldo_ledger_state_name (from), -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, saldo_ledger_state_name (to), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, saldo_ledger_state_to_string (from), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, saldo_ledger_state_to_string (to), -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 4, now);
   if (t->bind != NULL)
     t->bind (stmt, t->bind_data);
@@ -457,8 +431,8 @@ ledger_transition (SaldoLedger       *self,
                  "top-up %" G_GINT64_FORMAT " changed under us", id);
     return FALSE;
   }
-  if (!append_event_by (self, id, now, t->kind, saldo_ledger_state_name (from),
-                        saldo_ledger_state_name (to), t->detail,
+  if (!append_event_by (self, id, now, t->kind, saldo_ledger_state_to_string (from),
+                        saldo_ledger_state_to_string (to), t->detail,
                         t->by_person ? t->actor_uid : -1, error)) {
     ledger_rollback (self);
     return FALSE;
@@ -763,7 +737,7 @@ saldo_ledger_mark_result (SaldoLedger              *self,
       expected != SALDO_LEDGER_STATE_UNKNOWN) {
     g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
                  "top-up %" G_GINT64_FORMAT ": a %s top-up has no provider result", id,
-                 saldo_ledger_state_name (expected));
+                 saldo_ledger_state_to_string (expected));
     return FALSE;
   }
   if (receipt == NULL) {
@@ -919,7 +893,7 @@ saldo_ledger_resolve (SaldoLedger       *self,
   g_return_val_if_fail (SALDO_IS_LEDGER (self), FALSE);
   if (state != SALDO_LEDGER_STATE_SUCCEEDED && state != SALDO_LEDGER_STATE_FAILED)
     return invalid (error, "a top-up is resolved as succeeded or failed");
-  detail = g_strdup_printf ("resolved as %s by uid %u%s%s", saldo_ledger_state_name (state),
+  detail = g_strdup_printf ("resolved as %s by uid %u%s%s", saldo_ledger_state_to_string (state),
                             actor_uid, note != NULL && *note != '\0' ? ": " : "",
                             note != NULL ? note : "");
   t.bind_data = detail;
@@ -1064,7 +1038,7 @@ record_from_row (sqlite3_stmt *stmt)
   record->operator_id = column_dup_nullable (stmt, c++);
   record->ussd_template = column_dup_nullable (stmt, c++);
   /* The CHECK constraint keeps unknown names out of the table. */
-  if (!saldo_ledger_state_parse ((const char *) sqlite3_column_text (stmt, c++), &record->state))
+  if (!saldo_ledger_state_from_string ((const char *) sqlite3_column_text (stmt, c++), &record->state))
     record->state = SALDO_LEDGER_STATE_UNKNOWN;
   record->created = sqlite3_column_int64 (stmt, c++);
   record->updated = sqlite3_column_int64 (stmt, c++);
@@ -1167,11 +1141,13 @@ saldo_ledger_list (SaldoLedger             *self,
   if (query->state_mask != 0) {
     const char *sep = "";
 
-    /* The names come from our own table, never from the caller. */
+    /* The names come from the enum itself, never from the caller. */
     g_string_append (sql, " AND t.state IN (");
-    for (guint i = 0; i < G_N_ELEMENTS (state_names); i++) {
-      if (query->state_mask & SALDO_LEDGER_STATE_BIT (i)) {
-        g_string_append_printf (sql, "%s'%s'", sep, state_names[i]);
+    for (guint i = 0; i < 32; i++) {
+      const char *name = saldo_ledger_state_to_string (i);
+
+      if (name != NULL && (query->state_mask & SALDO_LEDGER_STATE_BIT (i))) {
+        g_string_append_printf (sql, "%s'%s'", sep, name);
         sep = ", ";
       }
     }
@@ -1268,7 +1244,7 @@ saldo_ledger_tally (SaldoLedger  *self,
 
     g_ptr_array_add (rows, row);
     row->line_id = sqlite3_column_int64 (stmt, 0);
-    if (!saldo_ledger_state_parse ((const char *) sqlite3_column_text (stmt, 1), &row->state)) {
+    if (!saldo_ledger_state_from_string ((const char *) sqlite3_column_text (stmt, 1), &row->state)) {
       g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE,
                    "top-up ledger: unknown state '%s'", sqlite3_column_text (stmt, 1));
       return FALSE;
@@ -1379,8 +1355,8 @@ saldo_ledger_claim_voucher (SaldoLedger  *self,
     return FALSE;
   }
   /* The PIN itself is never stored, not even in the audit trail. */
-  if (!append_event (self, topup_id, now, "voucher", saldo_ledger_state_name (state),
-                     saldo_ledger_state_name (state), "voucher PIN claimed", error)) {
+  if (!append_event (self, topup_id, now, "voucher", saldo_ledger_state_to_string (state),
+                     saldo_ledger_state_to_string (state), "voucher PIN claimed", error)) {
     ledger_rollback (self);
     return FALSE;
   }
@@ -1467,7 +1443,7 @@ saldo_ledger_receipt_fields (const SaldoTopupRecord *record)
   g_ptr_array_add (f, g_strdup (saldo_topup_origin_to_string (record->origin)));
   g_ptr_array_add (f, format_optional (record->rule_id > 0, record->rule_id));
   g_ptr_array_add (f, g_strdup (record->provider));
-  g_ptr_array_add (f, g_strdup (saldo_ledger_state_name (record->state)));
+  g_ptr_array_add (f, g_strdup (saldo_ledger_state_to_string (record->state)));
   g_ptr_array_add (f, g_strdup_printf ("%" G_GINT64_FORMAT, record->amount));
   g_ptr_array_add (f, g_strdup (record->currency));
   g_ptr_array_add (f, format_optional (record->requested_amount >= 0, record->requested_amount));

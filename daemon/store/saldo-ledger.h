@@ -295,9 +295,5 @@ const char * const *saldo_ledger_receipt_header (void);
 GStrv        saldo_ledger_receipt_fields   (const SaldoTopupRecord *record);
 char        *saldo_ledger_csv_line         (const char * const     *fields);
 
-/* the state names stored in the database */
-const char  *saldo_ledger_state_name       (SaldoLedgerState        state);
-gboolean     saldo_ledger_state_parse      (const char             *name,
-                                            SaldoLedgerState       *state_out);
 
 G_END_DECLS

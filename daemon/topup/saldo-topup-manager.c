@@ -191,7 +191,7 @@ on_topup_executed (GObject      *source,
     g_warning ("top-up %s: %s", id, error->message);
     state = "unknown";
   } else {
-    state = saldo_ledger_state_name (record->state);
+    state = saldo_ledger_state_to_string (record->state);
   }
   journal_event (SALDO_MESSAGE_TOPUP_FINISHED, ctx->line, "top-up %s of line %s: %s%s%s", id,
                  saldo_line_get_object_path (ctx->line), state,
@@ -349,7 +349,7 @@ expire_planned (SaldoTopupManager *self)
                    " s; nothing was sent", id, line_path_or_root (line),
                    self->settings->confirmation_timeout);
     emit_finished (self, id, line_path_or_root (line),
-                                             saldo_ledger_state_name (row->state), row->amount);
+                                             saldo_ledger_state_to_string (row->state), row->amount);
   }
   if (next > 0)
     self->expiry_id = g_timeout_add_seconds ((guint) CLAMP (next - topup_now (self), 1, 86400),
@@ -932,7 +932,7 @@ open_topup_note (SaldoTopupManager *self,
   return g_strdup_printf ("top-up %" G_GINT64_FORMAT " (%s through %s) is %s%s%s: %s; no other "
                           "top-up of this line until it settles (or the owner settles it with "
                           "saldoctl topup resolve %" G_GINT64_FORMAT " succeeded|failed)",
-                          row->id, amount, row->provider, saldo_ledger_state_name (row->state),
+                          row->id, amount, row->provider, saldo_ledger_state_to_string (row->state),
                           *row->error != '\0' ? ", " : "", row->error, how, row->id);
 }
 
@@ -1377,7 +1377,7 @@ get_planned (SaldoTopupManager  *self,
   if (record->state != SALDO_LEDGER_STATE_PLANNED) {
     g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
                  "id: top-up %s is %s, not waiting for confirmation", id_text,
-                 saldo_ledger_state_name (record->state));
+                 saldo_ledger_state_to_string (record->state));
     return NULL;
   }
   return g_steal_pointer (&record);
@@ -1447,16 +1447,16 @@ saldo_topup_manager_resolve (SaldoTopupManager  *self,
   if (!saldo_ledger_state_is_in_flight (record->state)) {
     g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
                  "id: top-up %s is %s; only a top-up whose outcome is open (unknown, sent, "
-                 "intent) can be resolved", id_text, saldo_ledger_state_name (record->state));
+                 "intent) can be resolved", id_text, saldo_ledger_state_to_string (record->state));
     return FALSE;
   }
   if (!saldo_ledger_resolve (self->ledger, id, state, uid, note, error))
     return FALSE;
   line = saldo_line_manager_lookup_by_id (self->lines, record->line_id);
   journal_event (SALDO_MESSAGE_TOPUP_FINISHED, line, "top-up %s of line %s: %s: resolved by uid %u%s%s",
-                 id_text, line_path_or_root (line), saldo_ledger_state_name (state), uid,
+                 id_text, line_path_or_root (line), saldo_ledger_state_to_string (state), uid,
                  note != NULL && *note != '\0' ? ": " : "", note != NULL ? note : "");
-  emit_finished (self, id_text, line_path_or_root (line), saldo_ledger_state_name (state),
+  emit_finished (self, id_text, line_path_or_root (line), saldo_ledger_state_to_string (state),
                  record->amount);
   if (line != NULL)
     evaluate_line (self, line, 0);

@@ -7,6 +7,8 @@
 
 #include "saldo-error.h"
 #include "saldo-log.h"
+#include "saldo-daemon-enums.h"
+#include "saldo-enum.h"
 #include "saldo-topup-runner.h"
 
 struct _SaldoTopupRunner {
@@ -17,31 +19,19 @@ struct _SaldoTopupRunner {
 
 G_DEFINE_TYPE (SaldoTopupRunner, saldo_topup_runner, G_TYPE_OBJECT)
 
-static const char * const fault_names[] = {
-  "none", "after-intent", "after-sent", "after-provider-reply", "after-result",
-};
-
-G_STATIC_ASSERT (G_N_ELEMENTS (fault_names) == SALDO_TOPUP_FAULT_AFTER_RESULT + 1);
-
 const char *
 saldo_topup_fault_to_string (SaldoTopupFault fault)
 {
-  if ((guint) fault >= G_N_ELEMENTS (fault_names))
-    return "invalid";
-  return fault_names[fault];
+  const char *name = saldo_enum_to_string (SALDO_TYPE_TOPUP_FAULT, fault);
+
+  return name != NULL ? name : "invalid";
 }
 
 gboolean
 saldo_topup_fault_from_string (const char      *str,
                                SaldoTopupFault *fault)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (fault_names); i++) {
-    if (g_strcmp0 (str, fault_names[i]) == 0) {
-      *fault = (SaldoTopupFault) i;
-      return TRUE;
-    }
-  }
-  return FALSE;
+  return saldo_enum_from_string (SALDO_TYPE_TOPUP_FAULT, str, (gint *) fault);
 }
 
 gint64
@@ -365,7 +355,7 @@ execute (SaldoTopupRunner *self,
   if (record->state != SALDO_LEDGER_STATE_PLANNED) {
     g_task_return_new_error (task, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
                              "top-up %" G_GINT64_FORMAT " is %s, not planned",
-                             topup_id, saldo_ledger_state_name (record->state));
+                             topup_id, saldo_ledger_state_to_string (record->state));
     return;
   }
   if (g_strcmp0 (record->provider, saldo_provider_get_id (provider)) != 0) {
@@ -682,7 +672,7 @@ reconcile_next (GTask *task)
     if (row->reference == NULL) {
       g_set_error (&error, SALDO_ERROR, SALDO_ERROR_DATABASE,
                    "top-up %" G_GINT64_FORMAT " is %s without a reference", row->id,
-                   saldo_ledger_state_name (row->state));
+                   saldo_ledger_state_to_string (row->state));
       g_task_return_error (task, error);
       g_object_unref (task);
       return;

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "saldo-rule-engine.h"
 
+#include "saldo-enum.h"
+#include "saldo-policy-enums.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,39 +12,16 @@
 /* keeps the year representable by GDateTime with room for "next month" */
 #define MAX_NOW ((gint64) 253370764800)  /* 9998-12-31 */
 
-static const struct {
-  SaldoDecisionKind kind;
-  const char *name;
-} decision_names[] = {
-  { SALDO_DECISION_NOTHING,            "nothing" },
-  { SALDO_DECISION_TOP_UP,             "top-up" },
-  { SALDO_DECISION_WAIT,               "wait" },
-  { SALDO_DECISION_BLOCKED,            "blocked" },
-  { SALDO_DECISION_NEEDS_CONFIRMATION, "needs-confirmation" },
-  { SALDO_DECISION_DISABLE_RULE,       "disable-rule" },
-};
-
 const char *
 saldo_decision_kind_to_string (SaldoDecisionKind kind)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (decision_names); i++)
-    if (decision_names[i].kind == kind)
-      return decision_names[i].name;
-  return NULL;
+  return saldo_enum_to_string (SALDO_TYPE_DECISION_KIND, kind);
 }
 
 gboolean
 saldo_decision_kind_from_string (const char *str, SaldoDecisionKind *kind)
 {
-  for (gsize i = 0; str != NULL && i < G_N_ELEMENTS (decision_names); i++)
-    {
-      if (strcmp (decision_names[i].name, str) == 0)
-        {
-          *kind = decision_names[i].kind;
-          return TRUE;
-        }
-    }
-  return FALSE;
+  return saldo_enum_from_string (SALDO_TYPE_DECISION_KIND, str, (gint *) kind);
 }
 
 void

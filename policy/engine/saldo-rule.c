@@ -1,148 +1,62 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "saldo-rule.h"
 
+#include "saldo-enum.h"
+#include "saldo-policy-enums.h"
+
 #include <string.h>
 
 G_DEFINE_QUARK (saldo-rule-error-quark, saldo_rule_error)
 
-typedef struct {
-  int         value;
-  const char *name;
-} SaldoEnumName;
-
-/* these strings are part of the D-Bus contract: never rename them */
-static const SaldoEnumName kind_names[] = {
-  { SALDO_RULE_KIND_THRESHOLD,  "threshold" },
-  { SALDO_RULE_KIND_DATA,       "data" },
-  { SALDO_RULE_KIND_KEEP_ALIVE, "keep-alive" },
-  { SALDO_RULE_KIND_SCHEDULE,   "schedule" },
-  { SALDO_RULE_KIND_FORECAST,   "forecast" },
-};
-
-static const SaldoEnumName mode_names[] = {
-  { SALDO_RULE_MODE_ENABLED,  "enabled" },
-  { SALDO_RULE_MODE_DISABLED, "disabled" },
-  { SALDO_RULE_MODE_CONFIRM,  "confirm" },
-};
-
-static const SaldoEnumName state_names[] = {
-  { SALDO_LEDGER_STATE_PLANNED,   "planned" },
-  { SALDO_LEDGER_STATE_INTENT,    "intent" },
-  { SALDO_LEDGER_STATE_SENT,      "sent" },
-  { SALDO_LEDGER_STATE_SUCCEEDED, "succeeded" },
-  { SALDO_LEDGER_STATE_FAILED,    "failed" },
-  { SALDO_LEDGER_STATE_UNKNOWN,   "unknown" },
-  { SALDO_LEDGER_STATE_VERIFIED,  "verified" },
-  { SALDO_LEDGER_STATE_DISPUTED,  "disputed" },
-  { SALDO_LEDGER_STATE_EXPIRED,   "expired" },
-};
-
-static const SaldoEnumName limit_names[] = {
-  { SALDO_LIMIT_NONE,                 "none" },
-  { SALDO_LIMIT_MAX_PER_TOPUP,        "max-per-topup" },
-  { SALDO_LIMIT_MAX_PER_DAY,          "max-per-day" },
-  { SALDO_LIMIT_MAX_PER_MONTH,        "max-per-month" },
-  { SALDO_LIMIT_MAX_ATTEMPTS_24H,     "max-attempts-24h" },
-  { SALDO_LIMIT_COOLDOWN,             "cooldown" },
-  { SALDO_LIMIT_GLOBAL_MONTHLY_CAP,   "global-monthly-cap" },
-  { SALDO_LIMIT_CIRCUIT_BREAKER,      "circuit-breaker" },
-  { SALDO_LIMIT_IN_FLIGHT,            "in-flight" },
-  { SALDO_LIMIT_CURRENCY_MISMATCH,    "currency-mismatch" },
-  { SALDO_LIMIT_INVALID_RULE,         "invalid-rule" },
-  { SALDO_LIMIT_CONSECUTIVE_FAILURES, "consecutive-failures" },
-};
-
-static const char *
-enum_to_string (const SaldoEnumName *names, gsize n, int value)
-{
-  for (gsize i = 0; i < n; i++)
-    if (names[i].value == value)
-      return names[i].name;
-  return NULL;
-}
-
-static gboolean
-enum_from_string (const SaldoEnumName *names, gsize n, const char *str, int *value)
-{
-  if (str == NULL)
-    return FALSE;
-  for (gsize i = 0; i < n; i++)
-    {
-      if (g_strcmp0 (names[i].name, str) == 0)
-        {
-          *value = names[i].value;
-          return TRUE;
-        }
-    }
-  return FALSE;
-}
+/* These strings are part of the D-Bus contract and the database: never
+ * rename the values (saldo-policy-enums.c is generated from saldo-rule.h). */
 
 const char *
 saldo_rule_kind_to_string (SaldoRuleKind kind)
 {
-  return enum_to_string (kind_names, G_N_ELEMENTS (kind_names), kind);
+  return saldo_enum_to_string (SALDO_TYPE_RULE_KIND, kind);
 }
 
 gboolean
 saldo_rule_kind_from_string (const char *str, SaldoRuleKind *kind)
 {
-  int v;
-
-  if (!enum_from_string (kind_names, G_N_ELEMENTS (kind_names), str, &v))
-    return FALSE;
-  *kind = (SaldoRuleKind) v;
-  return TRUE;
+  return saldo_enum_from_string (SALDO_TYPE_RULE_KIND, str, (gint *) kind);
 }
 
 const char *
 saldo_rule_mode_to_string (SaldoRuleMode mode)
 {
-  return enum_to_string (mode_names, G_N_ELEMENTS (mode_names), mode);
+  return saldo_enum_to_string (SALDO_TYPE_RULE_MODE, mode);
 }
 
 gboolean
 saldo_rule_mode_from_string (const char *str, SaldoRuleMode *mode)
 {
-  int v;
-
-  if (!enum_from_string (mode_names, G_N_ELEMENTS (mode_names), str, &v))
-    return FALSE;
-  *mode = (SaldoRuleMode) v;
-  return TRUE;
+  return saldo_enum_from_string (SALDO_TYPE_RULE_MODE, str, (gint *) mode);
 }
 
 const char *
 saldo_ledger_state_to_string (SaldoLedgerState state)
 {
-  return enum_to_string (state_names, G_N_ELEMENTS (state_names), state);
+  return saldo_enum_to_string (SALDO_TYPE_LEDGER_STATE, state);
 }
 
 gboolean
 saldo_ledger_state_from_string (const char *str, SaldoLedgerState *state)
 {
-  int v;
-
-  if (!enum_from_string (state_names, G_N_ELEMENTS (state_names), str, &v))
-    return FALSE;
-  *state = (SaldoLedgerState) v;
-  return TRUE;
+  return saldo_enum_from_string (SALDO_TYPE_LEDGER_STATE, str, (gint *) state);
 }
 
 const char *
 saldo_limit_to_string (SaldoLimit limit)
 {
-  return enum_to_string (limit_names, G_N_ELEMENTS (limit_names), limit);
+  return saldo_enum_to_string (SALDO_TYPE_LIMIT, limit);
 }
 
 gboolean
 saldo_limit_from_string (const char *str, SaldoLimit *limit)
 {
-  int v;
-
-  if (!enum_from_string (limit_names, G_N_ELEMENTS (limit_names), str, &v))
-    return FALSE;
-  *limit = (SaldoLimit) v;
-  return TRUE;
+  return saldo_enum_from_string (SALDO_TYPE_LIMIT, str, (gint *) limit);
 }
 
 gboolean

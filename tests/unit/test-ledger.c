@@ -225,11 +225,11 @@ test_state_names (void)
   for (int s = SALDO_LEDGER_STATE_PLANNED; s <= SALDO_LEDGER_STATE_EXPIRED; s++) {
     SaldoLedgerState parsed;
 
-    g_assert_cmpstr (saldo_ledger_state_name (s), ==, saldo_ledger_state_to_string (s));
-    g_assert_true (saldo_ledger_state_parse (saldo_ledger_state_name (s), &parsed));
+    g_assert_cmpstr (saldo_ledger_state_to_string (s), ==, saldo_ledger_state_to_string (s));
+    g_assert_true (saldo_ledger_state_from_string (saldo_ledger_state_to_string (s), &parsed));
     g_assert_cmpint (parsed, ==, s);
   }
-  g_assert_false (saldo_ledger_state_parse ("refunded", &(SaldoLedgerState) { 0 }));
+  g_assert_false (saldo_ledger_state_from_string ("refunded", &(SaldoLedgerState) { 0 }));
 }
 
 static void
@@ -307,7 +307,7 @@ test_legal_paths (Fixture *fx, gconstpointer data)
       prev_to = event->to_state;
     }
     g_assert_cmpstr (kinds->str, ==, cases[i].kinds);
-    g_assert_cmpstr (prev_to, ==, saldo_ledger_state_name (record->state));
+    g_assert_cmpstr (prev_to, ==, saldo_ledger_state_to_string (record->state));
   }
 }
 
@@ -357,7 +357,7 @@ test_transition_matrix (Fixture *fx, gconstpointer data)
       events_before = count_events (fx, id);
 
       ok = apply (fx, id, op, &error);
-      g_test_message ("%s + %s: %s", saldo_ledger_state_name (s), op_names[op],
+      g_test_message ("%s + %s: %s", saldo_ledger_state_to_string (s), op_names[op],
                       ok ? "ok" : error->message);
       g_assert_cmpint (ok, ==, legal[s][op]);
       after = get (fx, id);

@@ -122,7 +122,7 @@ child_main (int argc, char **argv)
       fprintf (stderr, "child: %s\n", error->message);
       return 1;
     }
-    printf ("%s\n", saldo_ledger_state_name (record->state));
+    printf ("%s\n", saldo_ledger_state_to_string (record->state));
     return 0;
   }
   if (g_strcmp0 (argv[2], "reconcile") == 0) {

@@ -738,7 +738,7 @@ check (Sim *sim, const char *after)
 
     if (row->state == SALDO_LEDGER_STATE_INTENT || row->state == SALDO_LEDGER_STATE_SENT)
       g_error ("after %s: top-up %" G_GINT64_FORMAT " is left %s", after, row->id,
-               saldo_ledger_state_name (row->state));
+               saldo_ledger_state_to_string (row->state));
     if (row->reference != NULL)
       g_hash_table_add (references, row->reference);
     /* deadlines */
