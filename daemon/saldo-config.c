@@ -356,6 +356,17 @@ saldo_config_class_init (SaldoConfigClass *klass)
   G_OBJECT_CLASS (klass)->finalize = saldo_config_finalize;
 }
 
+/* A development build (meson devenv) points these at the source and build
+ * trees; saldo.conf's keys still win over them. */
+static char *
+default_dir (const char *variable,
+             const char *installed)
+{
+  const char *value = g_getenv (variable);
+
+  return g_strdup (value != NULL && *value != '\0' ? value : installed);
+}
+
 static void
 saldo_config_init (SaldoConfig *self)
 {
@@ -368,11 +379,12 @@ saldo_config_init (SaldoConfig *self)
   self->settings.authorization_timeout_ms = 10000;
   self->settings.refresh_on_registration = TRUE;
   self->settings.registration_refresh_min_interval = 600;
-  self->settings.carrier_data_dir = g_strdup (SALDO_CARRIERS_DIR);
+  self->settings.carrier_data_dir = default_dir ("SALDO_CARRIERS_DIR", SALDO_CARRIERS_DIR);
   self->settings.verify_delay = 120;
   self->settings.confirmation_timeout = 86400;
   self->settings.unknown_settle_delay = 1800;
   self->settings.unknown_settle_window = 86400;
-  self->settings.provider_plugin_dir = g_strdup (SALDO_PROVIDER_PLUGIN_DIR);
+  self->settings.provider_plugin_dir = default_dir ("SALDO_PROVIDER_PLUGIN_DIR",
+                                                    SALDO_PROVIDER_PLUGIN_DIR);
   self->settings.provider_info_file = g_strdup (SALDO_PROVIDER_INFO_FILE);
 }

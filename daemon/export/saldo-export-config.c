@@ -264,7 +264,9 @@ saldo_export_settings_load (GKeyFile    *keyfile,
 {
   g_autoptr(SaldoExportSettings) settings = g_new0 (SaldoExportSettings, 1);
 
-  settings->module_dir = g_strdup (SALDO_MODULE_DIR);
+  /* A development build (meson devenv) points it at the build tree. */
+  settings->module_dir = g_strdup (g_getenv ("SALDO_MODULE_DIR") != NULL && *g_getenv ("SALDO_MODULE_DIR") != '\0'
+                                   ? g_getenv ("SALDO_MODULE_DIR") : SALDO_MODULE_DIR);
   if (!read_file_name (keyfile, path, "Daemon", "MetricsFile", TRUE, &settings->metrics_file, error) ||
       !read_bool (keyfile, path, "Daemon", "MetricsFullIccid", &settings->metrics_full_iccid, error) ||
       !read_file_name (keyfile, path, "Daemon", "ModuleDirectory", TRUE, &settings->module_dir, error))
