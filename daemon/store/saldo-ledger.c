@@ -11,6 +11,7 @@
 #include "saldo-daemon-enums.h"
 #include "saldo-enum.h"
 #include "saldo-ledger.h"
+#include "saldo-sql.h"
 
 struct _SaldoLedger {
   GObject          parent_instance;
@@ -27,7 +28,6 @@ G_DEFINE_TYPE (SaldoLedger, saldo_ledger, G_TYPE_OBJECT)
  * (the exports) and would otherwise have to poll it. */
 static guint changed_signal;
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
 #define REFERENCE_PREFIX "saldo-"
 #define REFERENCE_RANDOM_CHARS 20
@@ -190,9 +190,7 @@ ledger_fail (SaldoLedger  *self,
              const char   *what,
              GError      **error)
 {
-  g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE,
-               "top-up ledger: %s failed: %s", what, sqlite3_errmsg (self->db));
-  return FALSE;
+  return saldo_sql_fail (self->db, "top-up ledger", what, error);
 }
 
 static gboolean
@@ -211,9 +209,7 @@ ledger_prepare (SaldoLedger    *self,
                 sqlite3_stmt  **stmt_out,
                 GError        **error)
 {
-  if (sqlite3_prepare_v2 (self->db, sql, -1, stmt_out, NULL) != SQLITE_OK)
-    return ledger_fail (self, "preparing a statement", error);
-  return TRUE;
+  return saldo_sql_prepare (self->db, "top-up ledger", sql, stmt_out, error);
 }
 
 /* IMMEDIATE takes the write lock up front, so the state we read inside the
@@ -244,46 +240,6 @@ ledger_rollback (SaldoLedger *self)
     sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static void
-bind_text_or_null (sqlite3_stmt *stmt,
-                   int           index,
-                   const char   *text)
-{
-  if (text != NULL)
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null (stmt, index);
-}
-
-static void
-bind_amount_or_null (sqlite3_stmt *stmt,
-                     int           index,
-                     gint64        amount)
-{
-  if (amount >= 0)
-    sqlite3_bind_int64 (stmt, index, amount);
-  else
-    sqlite3_bind_null (stmt, index);
-}
-
-static char *
-column_dup_nullable (sqlite3_stmt *stmt,
-                     int           column)
-{
-  const unsigned char *text = sqlite3_column_text (stmt, column);
-
-  return text != NULL ? g_strdup ((const char *) text) : NULL;
-}
-
-static char *
-column_dup (sqlite3_stmt *stmt,
-            int           column)
-{
-  const unsigned char *text = sqlite3_column_text (stmt, column);
-
-  return g_strdup (text != NULL ? (const char *) text : "");
-}
-
 /* actor_uid: the uid of the person who caused the event, or -1 (saldod) */
 static gboolean
 append_event_by (SaldoLedger  *self,
@@ -309,7 +265,7 @@ append_event_by (SaldoLedger  *self,
   sqlite3_bind_int64 (stmt, 1, topup_id);
   sqlite3_bind_int64 (stmt, 2, now);
   sqlite3_bind_text (stmt, 3, kind, -1, SQLITE_STATIC);
-  bind_text_or_null (stmt, 4, from_state);
+  saldo_sql_bind_text_or_null (stmt, 4, from_state);
   sqlite3_bind_text (stmt, 5, to_state, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 6, detail != NULL ? detail : "", -1, SQLITE_TRANSIENT);
   if (sqlite3_step (stmt) != SQLITE_DONE)
@@ -523,10 +479,10 @@ saldo_ledger_create_planned (SaldoLedger           *self,
   sqlite3_bind_text (stmt, 4, plan->provider, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 5, plan->amount);
   sqlite3_bind_text (stmt, 6, plan->currency, -1, SQLITE_TRANSIENT);
-  bind_text_or_null (stmt, 7, plan->phone);
-  bind_text_or_null (stmt, 8, plan->country);
-  bind_text_or_null (stmt, 9, plan->operator_id);
-  bind_text_or_null (stmt, 10, plan->ussd_template);
+  saldo_sql_bind_text_or_null (stmt, 7, plan->phone);
+  saldo_sql_bind_text_or_null (stmt, 8, plan->country);
+  saldo_sql_bind_text_or_null (stmt, 9, plan->operator_id);
+  saldo_sql_bind_text_or_null (stmt, 10, plan->ussd_template);
   sqlite3_bind_int64 (stmt, 11, now);
   if (plan->has_balance_before)
     sqlite3_bind_int64 (stmt, 12, plan->balance_before);
@@ -686,13 +642,13 @@ bind_receipt (sqlite3_stmt  *stmt,
 {
   const SaldoTopupReceipt *receipt = data;
 
-  bind_text_or_null (stmt, 5, receipt->provider_transaction_id);
-  bind_amount_or_null (stmt, 6, receipt->delivered_amount);
-  bind_text_or_null (stmt, 7, receipt->delivered_currency);
-  bind_amount_or_null (stmt, 8, receipt->requested_amount);
-  bind_text_or_null (stmt, 9, receipt->requested_currency);
-  bind_text_or_null (stmt, 10, receipt->message);
-  bind_text_or_null (stmt, 11, receipt->error);
+  saldo_sql_bind_text_or_null (stmt, 5, receipt->provider_transaction_id);
+  saldo_sql_bind_int64_if (stmt, 6, receipt->delivered_amount >= 0, receipt->delivered_amount);
+  saldo_sql_bind_text_or_null (stmt, 7, receipt->delivered_currency);
+  saldo_sql_bind_int64_if (stmt, 8, receipt->requested_amount >= 0, receipt->requested_amount);
+  saldo_sql_bind_text_or_null (stmt, 9, receipt->requested_currency);
+  saldo_sql_bind_text_or_null (stmt, 10, receipt->message);
+  saldo_sql_bind_text_or_null (stmt, 11, receipt->error);
   sqlite3_bind_int64 (stmt, 12, receipt->next_check);
   sqlite3_bind_int (stmt, 13, receipt->pending ? 1 : 0);
 }
@@ -809,7 +765,7 @@ bind_balance_after (sqlite3_stmt  *stmt,
     sqlite3_bind_int64 (stmt, 5, after->balance);
   else
     sqlite3_bind_null (stmt, 5);
-  bind_text_or_null (stmt, 6, after->error);
+  saldo_sql_bind_text_or_null (stmt, 6, after->error);
 }
 
 gboolean
@@ -1024,40 +980,40 @@ record_from_row (sqlite3_stmt *stmt)
   int c = 0;
 
   record->id = sqlite3_column_int64 (stmt, c++);
-  record->reference = column_dup_nullable (stmt, c++);
+  record->reference = saldo_sql_column_dup_nullable (stmt, c++);
   record->line_id = sqlite3_column_int64 (stmt, c++);
-  record->iccid = column_dup (stmt, c++);
+  record->iccid = saldo_sql_column_dup (stmt, c++);
   record->rule_id = sqlite3_column_int64 (stmt, c++);
   record->origin = g_strcmp0 ((const char *) sqlite3_column_text (stmt, c++), "rule") == 0
                    ? SALDO_TOPUP_ORIGIN_RULE : SALDO_TOPUP_ORIGIN_MANUAL;
-  record->provider = column_dup (stmt, c++);
+  record->provider = saldo_sql_column_dup (stmt, c++);
   record->amount = sqlite3_column_int64 (stmt, c++);
-  record->currency = column_dup (stmt, c++);
-  record->phone = column_dup_nullable (stmt, c++);
-  record->country = column_dup_nullable (stmt, c++);
-  record->operator_id = column_dup_nullable (stmt, c++);
-  record->ussd_template = column_dup_nullable (stmt, c++);
+  record->currency = saldo_sql_column_dup (stmt, c++);
+  record->phone = saldo_sql_column_dup_nullable (stmt, c++);
+  record->country = saldo_sql_column_dup_nullable (stmt, c++);
+  record->operator_id = saldo_sql_column_dup_nullable (stmt, c++);
+  record->ussd_template = saldo_sql_column_dup_nullable (stmt, c++);
   /* The CHECK constraint keeps unknown names out of the table. */
   if (!saldo_ledger_state_from_string ((const char *) sqlite3_column_text (stmt, c++), &record->state))
     record->state = SALDO_LEDGER_STATE_UNKNOWN;
   record->created = sqlite3_column_int64 (stmt, c++);
   record->updated = sqlite3_column_int64 (stmt, c++);
   record->finished = sqlite3_column_int64 (stmt, c++);
-  record->provider_transaction_id = column_dup_nullable (stmt, c++);
+  record->provider_transaction_id = saldo_sql_column_dup_nullable (stmt, c++);
   record->delivered_amount = sqlite3_column_type (stmt, c) != SQLITE_NULL
                              ? sqlite3_column_int64 (stmt, c) : -1;
   c++;
-  record->delivered_currency = column_dup_nullable (stmt, c++);
+  record->delivered_currency = saldo_sql_column_dup_nullable (stmt, c++);
   record->requested_amount = sqlite3_column_type (stmt, c) != SQLITE_NULL
                              ? sqlite3_column_int64 (stmt, c) : -1;
   c++;
-  record->requested_currency = column_dup_nullable (stmt, c++);
+  record->requested_currency = saldo_sql_column_dup_nullable (stmt, c++);
   record->has_balance_before = sqlite3_column_type (stmt, c) != SQLITE_NULL;
   record->balance_before = sqlite3_column_int64 (stmt, c++);
   record->has_balance_after = sqlite3_column_type (stmt, c) != SQLITE_NULL;
   record->balance_after = sqlite3_column_int64 (stmt, c++);
-  record->message = column_dup (stmt, c++);
-  record->error = column_dup (stmt, c++);
+  record->message = saldo_sql_column_dup (stmt, c++);
+  record->error = saldo_sql_column_dup (stmt, c++);
   record->attempts = (guint) sqlite3_column_int64 (stmt, c++);
   record->lookups = (guint) sqlite3_column_int64 (stmt, c++);
   record->next_check = sqlite3_column_int64 (stmt, c++);
@@ -1157,7 +1113,7 @@ saldo_ledger_list (SaldoLedger             *self,
   if (!ledger_prepare (self, sql->str, &stmt, error))
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, query->line_id);
-  bind_text_or_null (stmt, 2, query->provider);
+  saldo_sql_bind_text_or_null (stmt, 2, query->provider);
   sqlite3_bind_int64 (stmt, 3, query->before_id);
   sqlite3_bind_int64 (stmt, 4, query->limit > 0 ? (gint64) query->limit : -1);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -1191,10 +1147,10 @@ saldo_ledger_list_events (SaldoLedger  *self,
     event->id = sqlite3_column_int64 (stmt, 0);
     event->topup_id = sqlite3_column_int64 (stmt, 1);
     event->time = sqlite3_column_int64 (stmt, 2);
-    event->kind = column_dup (stmt, 3);
-    event->from_state = column_dup_nullable (stmt, 4);
-    event->to_state = column_dup (stmt, 5);
-    event->detail = column_dup (stmt, 6);
+    event->kind = saldo_sql_column_dup (stmt, 3);
+    event->from_state = saldo_sql_column_dup_nullable (stmt, 4);
+    event->to_state = saldo_sql_column_dup (stmt, 5);
+    event->detail = saldo_sql_column_dup (stmt, 6);
     event->actor_uid = sqlite3_column_type (stmt, 7) != SQLITE_NULL
                        ? sqlite3_column_int64 (stmt, 7) : -1;
     g_ptr_array_add (events, event);
@@ -1249,7 +1205,7 @@ saldo_ledger_tally (SaldoLedger  *self,
                    "top-up ledger: unknown state '%s'", sqlite3_column_text (stmt, 1));
       return FALSE;
     }
-    row->currency = column_dup (stmt, 2);
+    row->currency = saldo_sql_column_dup (stmt, 2);
     row->count = (guint64) sqlite3_column_int64 (stmt, 3);
     row->amount = sqlite3_column_int64 (stmt, 4);
     row->since = sqlite3_column_int64 (stmt, 5);

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "saldo-error.h"
+#include "saldo-sql.h"
 #include "saldo-store.h"
 
 struct _SaldoStore {
@@ -17,7 +18,6 @@ struct _SaldoStore {
 
 G_DEFINE_TYPE (SaldoStore, saldo_store, G_TYPE_OBJECT)
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
 /* Migration N takes the schema from version N to N+1.  Append only: a shipped
  * migration is never edited, so every database walks the same path. */
@@ -234,6 +234,45 @@ static const char * const migrations[] = {
    * a login or verification code, and the history is free to read); this
    * clears what older versions stored. */
   "UPDATE readings SET raw_text = '' WHERE source = 'sms' AND kind NOT IN ('balance', 'ambiguous');",
+
+  /* 7 → 8: which rule kinds exist is the rule engine's to say
+   * (saldo_rule_kind_from_string () refuses any other before a rule is
+   * stored), not a CHECK constraint's: a new kind needs no table rebuild.
+   * SQLite cannot drop a CHECK in place, so the table is rebuilt once. */
+  "CREATE TABLE rules_v8 ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  line_id INTEGER NOT NULL REFERENCES lines (id),"
+  "  kind TEXT NOT NULL,"
+  "  enabled INTEGER NOT NULL,"
+  "  confirm INTEGER NOT NULL,"
+  "  provider TEXT NOT NULL,"
+  "  amount INTEGER NOT NULL CHECK (amount > 0),"
+  "  currency TEXT NOT NULL,"
+  "  below INTEGER NOT NULL DEFAULT 0,"
+  "  days_before INTEGER NOT NULL DEFAULT 0,"
+  "  day INTEGER NOT NULL DEFAULT 0,"
+  "  hour INTEGER NOT NULL DEFAULT 0,"
+  "  max_per_topup INTEGER NOT NULL DEFAULT 0,"
+  "  max_per_day INTEGER NOT NULL DEFAULT 0,"
+  "  max_per_month INTEGER NOT NULL DEFAULT 0,"
+  "  max_attempts_24h INTEGER NOT NULL DEFAULT 0,"
+  "  cooldown INTEGER NOT NULL DEFAULT 300,"
+  "  created INTEGER NOT NULL,"
+  "  rearmed_at INTEGER NOT NULL DEFAULT 0,"
+  "  disabled_reason TEXT NOT NULL DEFAULT '',"
+  "  removed INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "INSERT INTO rules_v8 (id, line_id, kind, enabled, confirm, provider, amount, currency, below,"
+  " days_before, day, hour, max_per_topup, max_per_day, max_per_month, max_attempts_24h, cooldown,"
+  " created, rearmed_at, disabled_reason, removed)"
+  " SELECT id, line_id, kind, enabled, confirm, provider, amount, currency, below, days_before,"
+  " day, hour, max_per_topup, max_per_day, max_per_month, max_attempts_24h, cooldown, created,"
+  " rearmed_at, disabled_reason, removed FROM rules;"
+  /* Rule ids are never handed out twice: the counter carries over. */
+  "UPDATE sqlite_sequence SET seq = max (seq, (SELECT seq FROM sqlite_sequence WHERE name = 'rules'))"
+  " WHERE name = 'rules_v8';"
+  "DROP TABLE rules;"
+  "ALTER TABLE rules_v8 RENAME TO rules;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SALDO_STORE_SCHEMA_VERSION);
@@ -261,55 +300,45 @@ saldo_line_record_new (void)
   return record;
 }
 
+/* The lines table: one entry per persisted field of SaldoLineRecord (a new
+ * one is an entry here and a migration adding its column). */
+static const SaldoSqlColumn line_columns[] = {
+  { "iccid", SALDO_SQL_TEXT, G_STRUCT_OFFSET (SaldoLineRecord, iccid) },
+  { "imsi", SALDO_SQL_TEXT, G_STRUCT_OFFSET (SaldoLineRecord, imsi) },
+  { "operator_code", SALDO_SQL_TEXT, G_STRUCT_OFFSET (SaldoLineRecord, operator_code) },
+  { "operator_name", SALDO_SQL_TEXT, G_STRUCT_OFFSET (SaldoLineRecord, operator_name) },
+  { "sim_type", SALDO_SQL_TEXT, G_STRUCT_OFFSET (SaldoLineRecord, sim_type) },
+  { "first_seen", SALDO_SQL_INT64, G_STRUCT_OFFSET (SaldoLineRecord, first_seen) },
+  { "last_seen", SALDO_SQL_INT64, G_STRUCT_OFFSET (SaldoLineRecord, last_seen) },
+  { "balance_code", SALDO_SQL_TEXT, G_STRUCT_OFFSET (SaldoLineRecord, balance_code) },
+  { "balance_menu", SALDO_SQL_TEXT, G_STRUCT_OFFSET (SaldoLineRecord, balance_menu) },
+  { "refresh_interval", SALDO_SQL_INT64, G_STRUCT_OFFSET (SaldoLineRecord, refresh_interval) },
+  { "allow_roaming", SALDO_SQL_BOOL, G_STRUCT_OFFSET (SaldoLineRecord, allow_roaming) },
+  { "own_number", SALDO_SQL_TEXT, G_STRUCT_OFFSET (SaldoLineRecord, own_number) },
+  { "sms_senders", SALDO_SQL_TEXT, G_STRUCT_OFFSET (SaldoLineRecord, sms_senders) },
+  { "eid", SALDO_SQL_TEXT, G_STRUCT_OFFSET (SaldoLineRecord, eid) },
+  { "profile_name", SALDO_SQL_TEXT, G_STRUCT_OFFSET (SaldoLineRecord, profile_name) },
+  { "profile_nickname", SALDO_SQL_TEXT, G_STRUCT_OFFSET (SaldoLineRecord, profile_nickname) },
+  { "service_provider", SALDO_SQL_TEXT, G_STRUCT_OFFSET (SaldoLineRecord, service_provider) },
+  { "profile_state", SALDO_SQL_TEXT, G_STRUCT_OFFSET (SaldoLineRecord, profile_state) },
+  { "profile_class", SALDO_SQL_TEXT, G_STRUCT_OFFSET (SaldoLineRecord, profile_class) },
+};
+
+static const SaldoSqlTable lines_table = {
+  "lines", G_STRUCT_OFFSET (SaldoLineRecord, id), line_columns, G_N_ELEMENTS (line_columns),
+  sizeof (SaldoLineRecord),
+};
+
 SaldoLineRecord *
 saldo_line_record_copy (const SaldoLineRecord *record)
 {
-  SaldoLineRecord *copy = g_new0 (SaldoLineRecord, 1);
-
-  copy->id = record->id;
-  copy->iccid = g_strdup (record->iccid);
-  copy->imsi = g_strdup (record->imsi);
-  copy->operator_code = g_strdup (record->operator_code);
-  copy->operator_name = g_strdup (record->operator_name);
-  copy->sim_type = g_strdup (record->sim_type);
-  copy->first_seen = record->first_seen;
-  copy->last_seen = record->last_seen;
-  copy->balance_code = g_strdup (record->balance_code);
-  copy->balance_menu = g_strdup (record->balance_menu);
-  copy->refresh_interval = record->refresh_interval;
-  copy->allow_roaming = record->allow_roaming;
-  copy->own_number = g_strdup (record->own_number);
-  copy->sms_senders = g_strdup (record->sms_senders);
-  copy->eid = g_strdup (record->eid);
-  copy->profile_name = g_strdup (record->profile_name);
-  copy->profile_nickname = g_strdup (record->profile_nickname);
-  copy->service_provider = g_strdup (record->service_provider);
-  copy->profile_state = g_strdup (record->profile_state);
-  copy->profile_class = g_strdup (record->profile_class);
-  return copy;
+  return saldo_sql_record_copy (&lines_table, record);
 }
 
 void
 saldo_line_record_free (SaldoLineRecord *record)
 {
-  if (record == NULL)
-    return;
-  g_free (record->iccid);
-  g_free (record->imsi);
-  g_free (record->operator_code);
-  g_free (record->operator_name);
-  g_free (record->sim_type);
-  g_free (record->balance_code);
-  g_free (record->balance_menu);
-  g_free (record->own_number);
-  g_free (record->sms_senders);
-  g_free (record->eid);
-  g_free (record->profile_name);
-  g_free (record->profile_nickname);
-  g_free (record->service_provider);
-  g_free (record->profile_state);
-  g_free (record->profile_class);
-  g_free (record);
+  saldo_sql_record_free (&lines_table, record);
 }
 
 SaldoReading *
@@ -337,9 +366,7 @@ saldo_store_fail (SaldoStore  *self,
                   const char  *what,
                   GError     **error)
 {
-  g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE,
-               "%s: %s failed: %s", self->path, what, sqlite3_errmsg (self->db));
-  return FALSE;
+  return saldo_sql_fail (self->db, self->path, what, error);
 }
 
 static gboolean
@@ -347,15 +374,7 @@ saldo_store_exec (SaldoStore  *self,
                   const char  *sql,
                   GError     **error)
 {
-  char *message = NULL;
-
-  if (sqlite3_exec (self->db, sql, NULL, NULL, &message) != SQLITE_OK) {
-    g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE,
-                 "%s: %s", self->path, message != NULL ? message : sqlite3_errmsg (self->db));
-    sqlite3_free (message);
-    return FALSE;
-  }
-  return TRUE;
+  return saldo_sql_exec (self->db, self->path, sql, error);
 }
 
 static gboolean
@@ -532,15 +551,6 @@ saldo_store_get_handle (SaldoStore *self)
   return self->db;
 }
 
-static char *
-column_dup (sqlite3_stmt *stmt,
-            int           column)
-{
-  const unsigned char *text = sqlite3_column_text (stmt, column);
-
-  return g_strdup (text != NULL ? (const char *) text : "");
-}
-
 gboolean
 saldo_store_load_lines (SaldoStore  *self,
                         GPtrArray  **records_out,
@@ -548,43 +558,15 @@ saldo_store_load_lines (SaldoStore  *self,
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) saldo_line_record_free);
+  g_autofree char *sql = saldo_sql_select (&lines_table, "ORDER BY id");
   int rc;
 
   g_return_val_if_fail (SALDO_IS_STORE (self), FALSE);
 
-  if (sqlite3_prepare_v2 (self->db,
-                          "SELECT id, iccid, imsi, operator_code, operator_name, sim_type,"
-                          " first_seen, last_seen, balance_code, balance_menu, refresh_interval,"
-                          " allow_roaming, own_number, sms_senders, eid, profile_name,"
-                          " profile_nickname, service_provider, profile_state, profile_class"
-                          " FROM lines ORDER BY id",
-                          -1, &stmt, NULL) != SQLITE_OK)
-    return saldo_store_fail (self, "loading lines", error);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-    SaldoLineRecord *record = g_new0 (SaldoLineRecord, 1);
-
-    record->id = sqlite3_column_int64 (stmt, 0);
-    record->iccid = column_dup (stmt, 1);
-    record->imsi = column_dup (stmt, 2);
-    record->operator_code = column_dup (stmt, 3);
-    record->operator_name = column_dup (stmt, 4);
-    record->sim_type = column_dup (stmt, 5);
-    record->first_seen = sqlite3_column_int64 (stmt, 6);
-    record->last_seen = sqlite3_column_int64 (stmt, 7);
-    record->balance_code = column_dup (stmt, 8);
-    record->balance_menu = column_dup (stmt, 9);
-    record->refresh_interval = sqlite3_column_int64 (stmt, 10);
-    record->allow_roaming = sqlite3_column_int (stmt, 11) != 0;
-    record->own_number = column_dup (stmt, 12);
-    record->sms_senders = column_dup (stmt, 13);
-    record->eid = column_dup (stmt, 14);
-    record->profile_name = column_dup (stmt, 15);
-    record->profile_nickname = column_dup (stmt, 16);
-    record->service_provider = column_dup (stmt, 17);
-    record->profile_state = column_dup (stmt, 18);
-    record->profile_class = column_dup (stmt, 19);
-    g_ptr_array_add (records, record);
-  }
+  if (!saldo_sql_prepare (self->db, self->path, sql, &stmt, error))
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (records, saldo_sql_read (&lines_table, stmt));
   if (rc != SQLITE_DONE)
     return saldo_store_fail (self, "loading lines", error);
   *records_out = g_steal_pointer (&records);
@@ -598,54 +580,10 @@ saldo_store_save_line (SaldoStore       *self,
                        SaldoLineRecord  *record,
                        GError          **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  const char *sql;
-
   g_return_val_if_fail (SALDO_IS_STORE (self), FALSE);
   g_return_val_if_fail (record->iccid != NULL, FALSE);
 
-  if (record->id == 0)
-    sql = "INSERT INTO lines (iccid, imsi, operator_code, operator_name, sim_type,"
-          " first_seen, last_seen, balance_code, balance_menu, refresh_interval,"
-          " allow_roaming, own_number, sms_senders, eid, profile_name, profile_nickname,"
-          " service_provider, profile_state, profile_class)"
-          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, ?10, ?11, ?12, ?13, ?14,"
-          " ?15, ?16, ?17, ?18, ?19, ?20)";
-  else
-    sql = "UPDATE lines SET iccid = ?1, imsi = ?2, operator_code = ?3, operator_name = ?4,"
-          " sim_type = ?5, first_seen = ?6, last_seen = ?7, balance_code = ?9,"
-          " balance_menu = ?10, refresh_interval = ?11, allow_roaming = ?12,"
-          " own_number = ?13, sms_senders = ?14, eid = ?15, profile_name = ?16,"
-          " profile_nickname = ?17, service_provider = ?18, profile_state = ?19,"
-          " profile_class = ?20 WHERE id = ?8";
-  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    return saldo_store_fail (self, "saving a line", error);
-  sqlite3_bind_text (stmt, 1, record->iccid, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, record->imsi, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, record->operator_code, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, record->operator_name, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 5, record->sim_type, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 6, record->first_seen);
-  sqlite3_bind_int64 (stmt, 7, record->last_seen);
-  if (record->id != 0)
-    sqlite3_bind_int64 (stmt, 8, record->id);
-  sqlite3_bind_text (stmt, 9, record->balance_code != NULL ? record->balance_code : "", -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 10, record->balance_menu != NULL ? record->balance_menu : "", -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 11, record->refresh_interval);
-  sqlite3_bind_int (stmt, 12, record->allow_roaming ? 1 : 0);
-  sqlite3_bind_text (stmt, 13, record->own_number != NULL ? record->own_number : "", -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 14, record->sms_senders != NULL ? record->sms_senders : "", -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 15, record->eid != NULL ? record->eid : "", -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 16, record->profile_name != NULL ? record->profile_name : "", -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 17, record->profile_nickname != NULL ? record->profile_nickname : "", -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 18, record->service_provider != NULL ? record->service_provider : "", -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 19, record->profile_state != NULL ? record->profile_state : "", -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 20, record->profile_class != NULL ? record->profile_class : "", -1, SQLITE_STATIC);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return saldo_store_fail (self, "saving a line", error);
-  if (record->id == 0)
-    record->id = sqlite3_last_insert_rowid (self->db);
-  return TRUE;
+  return saldo_sql_save (self->db, self->path, &lines_table, record, NULL, "saving a line", error);
 }
 
 gboolean
@@ -692,25 +630,13 @@ saldo_store_load_euiccs (SaldoStore  *self,
     gint64 id = sqlite3_column_int64 (stmt, 0);
 
     g_array_append_val (ids, id);
-    g_ptr_array_add (keys, column_dup (stmt, 1));
+    g_ptr_array_add (keys, saldo_sql_column_dup (stmt, 1));
   }
   if (rc != SQLITE_DONE)
     return saldo_store_fail (self, "loading eUICCs", error);
   *ids_out = g_steal_pointer (&ids);
   *keys_out = g_steal_pointer (&keys);
   return TRUE;
-}
-
-static void
-bind_optional_int64 (sqlite3_stmt *stmt,
-                     int           index,
-                     gboolean      present,
-                     gint64        value)
-{
-  if (present)
-    sqlite3_bind_int64 (stmt, index, value);
-  else
-    sqlite3_bind_null (stmt, index);
 }
 
 gboolean
@@ -735,13 +661,13 @@ saldo_store_add_reading (SaldoStore    *self,
   sqlite3_bind_text (stmt, 5, reading->raw_text != NULL ? reading->raw_text : "", -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 6, reading->error != NULL ? reading->error : "", -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 7, reading->carrier != NULL ? reading->carrier : "", -1, SQLITE_STATIC);
-  bind_optional_int64 (stmt, 8, reading->has_amount, reading->amount_minor);
+  saldo_sql_bind_int64_if (stmt, 8, reading->has_amount, reading->amount_minor);
   if (reading->has_amount && reading->currency != NULL)
     sqlite3_bind_text (stmt, 9, reading->currency, -1, SQLITE_STATIC);
   else
     sqlite3_bind_null (stmt, 9);
-  bind_optional_int64 (stmt, 10, reading->has_expiry, reading->expiry);
-  bind_optional_int64 (stmt, 11, reading->has_data, reading->data_bytes);
+  saldo_sql_bind_int64_if (stmt, 10, reading->has_expiry, reading->expiry);
+  saldo_sql_bind_int64_if (stmt, 11, reading->has_data, reading->data_bytes);
   /* A balance reading may be lost to a power cut (the next check brings a
    * new one), unlike a ledger row: skip the fsync for it alone.  In WAL mode
    * the commit still survives a crash of saldod itself. */
@@ -763,14 +689,14 @@ reading_from_row (sqlite3_stmt *stmt)
   reading->id = sqlite3_column_int64 (stmt, 0);
   reading->line_id = sqlite3_column_int64 (stmt, 1);
   reading->time = sqlite3_column_int64 (stmt, 2);
-  reading->source = column_dup (stmt, 3);
-  reading->kind = column_dup (stmt, 4);
-  reading->raw_text = column_dup (stmt, 5);
-  reading->error = column_dup (stmt, 6);
-  reading->carrier = column_dup (stmt, 7);
+  reading->source = saldo_sql_column_dup (stmt, 3);
+  reading->kind = saldo_sql_column_dup (stmt, 4);
+  reading->raw_text = saldo_sql_column_dup (stmt, 5);
+  reading->error = saldo_sql_column_dup (stmt, 6);
+  reading->carrier = saldo_sql_column_dup (stmt, 7);
   reading->has_amount = sqlite3_column_type (stmt, 8) != SQLITE_NULL;
   reading->amount_minor = sqlite3_column_int64 (stmt, 8);
-  reading->currency = column_dup (stmt, 9);
+  reading->currency = saldo_sql_column_dup (stmt, 9);
   reading->has_expiry = sqlite3_column_type (stmt, 10) != SQLITE_NULL;
   reading->expiry = sqlite3_column_int64 (stmt, 10);
   reading->has_data = sqlite3_column_type (stmt, 11) != SQLITE_NULL;

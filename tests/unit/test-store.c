@@ -6,6 +6,7 @@
 
 #include "saldo-error.h"
 #include "saldo-ledger.h"
+#include "saldo-rule-store.h"
 #include "saldo-store.h"
 
 typedef struct {
@@ -296,6 +297,26 @@ test_store_migrates_v5 (Fixture *f, gconstpointer data)
   g_assert_cmpint (verified->balance_after, ==, 700);
   g_assert_true (saldo_ledger_list_events (ledger, 2, &events, &error));
   g_assert_cmpuint (events->len, ==, 4);
+
+  /* Schema 8: the rule kept as it was; the kinds are the engine's to know,
+   * so one the schema never listed is stored, and ids go on from 1. */
+  g_assert_cmpint (query_int (db, "SELECT count(*) FROM rules WHERE id = 1 AND kind = 'threshold'"
+                                  " AND amount = 1000 AND below = 500"), ==, 1);
+  {
+    g_autoptr(SaldoRuleRecord) rule = saldo_rule_record_new ();
+
+    g_free (rule->kind);
+    rule->kind = g_strdup ("forecast");
+    rule->line_id = 1;
+    rule->amount = 1000;
+    g_free (rule->provider);
+    rule->provider = g_strdup ("pay");
+    g_free (rule->currency);
+    rule->currency = g_strdup ("PEN");
+    g_assert_true (saldo_store_save_rule (store, rule, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (rule->id, ==, 2);
+  }
 
   /* The guards are back on the rebuilt table. */
   g_assert_cmpint (sqlite3_exec (db, "DELETE FROM topups WHERE id = 3", NULL, NULL, NULL), !=, SQLITE_OK);
