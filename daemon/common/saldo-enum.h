@@ -42,4 +42,18 @@ saldo_enum_from_string (GType       type,
   return TRUE;
 }
 
+/* Every string of the enum, in declaration order, joined by separator. */
+static inline char *
+saldo_enum_list (GType       type,
+                 const char *separator)
+{
+  GEnumClass *klass = g_type_class_ref (type);
+  GString *list = g_string_new (NULL);
+
+  for (guint i = 0; i < klass->n_values; i++)
+    g_string_append_printf (list, "%s%s", i > 0 ? separator : "", klass->values[i].value_nick);
+  g_type_class_unref (klass);
+  return g_string_free (list, FALSE);
+}
+
 G_END_DECLS

@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include "saldo-error.h"
+#include "saldo-enum.h"
+#include "saldo-policy-enums.h"
 #include "saldo-rule-object.h"
 
 struct _SaldoRuleObject {
@@ -175,8 +177,12 @@ saldo_rule_record_apply (SaldoRuleRecord     *record,
       SaldoRuleKind kind;
 
       if (!g_variant_is_of_type (v, G_VARIANT_TYPE_STRING) ||
-          !saldo_rule_kind_from_string (g_variant_get_string (v, NULL), &kind))
-        return bad (error, key, "one of threshold, data, keep-alive, schedule");
+          !saldo_rule_kind_from_string (g_variant_get_string (v, NULL), &kind)) {
+        g_autofree char *kinds = saldo_enum_list (SALDO_TYPE_RULE_KIND, ", ");
+        g_autofree char *one_of = g_strdup_printf ("one of %s", kinds);
+
+        return bad (error, key, one_of);
+      }
       g_free (next->kind);
       next->kind = g_variant_dup_string (v, NULL);
     } else if (g_str_equal (key, "provider")) {

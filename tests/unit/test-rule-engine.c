@@ -1155,7 +1155,7 @@ test_limits_validate (void)
 static void
 test_strings (void)
 {
-  const char *kinds[] = { "threshold", "data", "keep-alive", "schedule" };
+  const char *kinds[] = { "threshold", "data", "keep-alive", "schedule", "forecast" };
   const char *modes[] = { "enabled", "disabled", "confirm" };
   const char *states[] = { "planned", "intent", "sent", "succeeded", "failed", "unknown",
                            "verified", "disputed", "expired" };
