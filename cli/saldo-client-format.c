@@ -185,8 +185,9 @@ saldo_client_path_number (const char *object_path)
   return slash != NULL ? g_ascii_strtoll (slash + 1, NULL, 10) : 0;
 }
 
-/* "Claro PE (…0011)": the name people know the line by, and the last digits
- * of its ICCID to tell two SIMs of one carrier apart. */
+/* "Claro PE (…0011) · wwan0": the name people know the line by, the last
+ * digits of its ICCID to tell two SIMs of one carrier apart, and where
+ * NetworkManager has its modem. */
 char *
 saldo_client_line_label (SaldoDBusLine *line)
 {
@@ -197,6 +198,9 @@ saldo_client_line_label (SaldoDBusLine *line)
     saldo_dbus_line_get_carrier (line),
   };
   const char *iccid = saldo_dbus_line_get_iccid (line);
+  const char *interface = saldo_dbus_line_get_network_interface (line);
+  const char *network = interface != NULL && *interface != '\0' ? interface
+                        : saldo_dbus_line_get_network_device (line);
   g_autofree char *name = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (candidates) && name == NULL; i++) {
@@ -212,7 +216,19 @@ saldo_client_line_label (SaldoDBusLine *line)
     /* TRANSLATORS: a line without a name; %s is its number. */
     name = g_strdup_printf (_("line %s"), number);
   }
-  if (iccid != NULL && strlen (iccid) >= 4)
-    return g_strdup_printf ("%s (…%s)", name, iccid + strlen (iccid) - 4);
+  if (iccid != NULL && strlen (iccid) >= 4) {
+    char *with_iccid = g_strdup_printf ("%s (…%s)", name, iccid + strlen (iccid) - 4);
+
+    g_free (name);
+    name = with_iccid;
+  }
+  /* Where NetworkManager has the modem: its interface while connected
+   * ("wwan0"), else the device ("cdc-wdm0"). */
+  if (network != NULL && *network != '\0') {
+    g_autofree char *device = saldo_client_safe_text (network, 20);
+
+    if (*device != '\0')
+      return g_strdup_printf ("%s · %s", name, device);
+  }
   return g_steal_pointer (&name);
 }

@@ -10,6 +10,9 @@
 
 /* Refresh runs as long as the network takes, with retries. */
 #define SALDOCTL_REFRESH_TIMEOUT_MS (5 * 60 * 1000)
+/* RefreshIfStale answers before the network does: polkit's own bound
+ * (saldod gives it 10 s) and a margin. */
+#define SALDOCTL_IF_STALE_TIMEOUT_MS (30 * 1000)
 
 /* A person at a terminal can answer a polkit password prompt; a script
  * cannot, and should get a clear refusal instead of a hang. */
@@ -117,6 +120,74 @@ print_balance (SaldoDBusLine *line)
     print_field (_("error"), last_error);
 }
 
+/* What saldod decided for one line, in words. */
+static char *
+if_stale_text (gint64      number,
+               const char *outcome)
+{
+  g_autofree char *line = g_strdup_printf ("%" G_GINT64_FORMAT, number);
+
+  /* TRANSLATORS: %s is a line number; outcomes of "balance --if-stale". */
+  if (g_str_equal (outcome, "started"))
+    return g_strdup_printf (_("line %s: checking the balance"), line);
+  if (g_str_equal (outcome, "running"))
+    return g_strdup_printf (_("line %s: a balance check is already running"), line);
+  if (g_str_equal (outcome, "fresh"))
+    return g_strdup_printf (_("line %s: the last reading is younger than the line's interval; not read"), line);
+  if (g_str_equal (outcome, "rate-limited"))
+    return g_strdup_printf (_("line %s: a check was asked for moments ago; not read again yet"), line);
+  if (g_str_equal (outcome, "unscheduled"))
+    return g_strdup_printf (_("line %s: no scheduled checks (refresh-interval=0); not read"), line);
+  if (g_str_equal (outcome, "inactive"))
+    return g_strdup_printf (_("line %s: the SIM is not in a modem"), line);
+  if (g_str_equal (outcome, "not-registered"))
+    return g_strdup_printf (_("line %s: the modem is on no network; not read"), line);
+  if (g_str_equal (outcome, "roaming"))
+    return g_strdup_printf (_("line %s: roaming, and the line does not allow checks abroad; not read"), line);
+  /* An outcome newer than this saldoctl: shown as saldod said it. */
+  return g_strdup_printf ("line %s: %s", line, outcome);
+}
+
+/* balance --if-stale: saldod decides and rate-limits; this only asks. */
+static int
+balance_if_stale (SaldoCtl   *ctl,
+                  GPtrArray  *lines,
+                  gboolean    every_line,
+                  GError    **error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_array (b);
+  for (guint i = 0; i < lines->len; i++) {
+    SaldoDBusLine *line = lines->pdata[i];
+    g_autoptr(GVariant) options = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
+    g_autofree char *outcome = NULL;
+
+    if (every_line && !saldo_dbus_line_get_active (line))
+      continue;
+    if (!saldo_dbus_line_call_refresh_if_stale_sync (line, options, saldoctl_call_flags (),
+                                                     SALDOCTL_IF_STALE_TIMEOUT_MS, &outcome, NULL, error))
+      return EXIT_FAILURE;
+    if (ctl->json) {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "line");
+      json_builder_add_int_value (b, saldoctl_line_number (line));
+      json_builder_set_member_name (b, "outcome");
+      json_builder_add_string_value (b, outcome);
+      json_builder_end_object (b);
+    } else {
+      g_autofree char *text = if_stale_text (saldoctl_line_number (line), outcome);
+      g_autofree char *shown = saldoctl_escape (text);
+
+      g_print ("%s\n", shown);
+    }
+  }
+  json_builder_end_array (b);
+  if (ctl->json)
+    saldoctl_print_json (b);
+  return EXIT_SUCCESS;
+}
+
 int
 saldoctl_cmd_balance (SaldoCtl  *ctl,
                       int        argc,
@@ -125,11 +196,17 @@ saldoctl_cmd_balance (SaldoCtl  *ctl,
 {
   g_autoptr(GPtrArray) lines = NULL;
   gboolean refresh = FALSE;
+  gboolean if_stale = FALSE;
   const char *selector = NULL;
+  const char *device = NULL;
 
   for (int i = 0; i < argc; i++) {
     if (g_str_equal (argv[i], "--refresh")) {
       refresh = TRUE;
+    } else if (g_str_equal (argv[i], "--if-stale")) {
+      if_stale = TRUE;
+    } else if (g_str_equal (argv[i], "--device") && i + 1 < argc && device == NULL) {
+      device = argv[++i];
     } else if (selector == NULL && argv[i][0] != '-') {
       selector = argv[i];
     } else {
@@ -137,6 +214,11 @@ saldoctl_cmd_balance (SaldoCtl  *ctl,
                    _("balance: unexpected '%s'"), argv[i]);
       return EXIT_FAILURE;
     }
+  }
+  if ((refresh && if_stale) || (selector != NULL && device != NULL)) {
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                         _("balance: --refresh and --if-stale, or a LINE and --device, do not go together"));
+    return EXIT_FAILURE;
   }
   if (selector != NULL) {
     SaldoDBusLine *line = saldoctl_find_line (ctl, selector, error);
@@ -148,6 +230,12 @@ saldoctl_cmd_balance (SaldoCtl  *ctl,
   } else {
     lines = saldoctl_get_lines (ctl);
   }
+  /* --device filters, and may leave none: a Wi-Fi interface is no line's. */
+  for (guint i = lines->len; device != NULL && i > 0; i--)
+    if (!saldoctl_line_on_device (lines->pdata[i - 1], device))
+      g_ptr_array_remove_index (lines, i - 1);
+  if (if_stale)
+    return balance_if_stale (ctl, lines, selector == NULL && device == NULL, error);
 
   if (refresh) {
     for (guint i = 0; i < lines->len; i++) {
@@ -177,8 +265,15 @@ saldoctl_cmd_balance (SaldoCtl  *ctl,
   } else {
     for (guint i = 0; i < lines->len; i++)
       print_balance (lines->pdata[i]);
-    if (lines->len == 0)
+    if (lines->len == 0 && device != NULL) {
+      g_autofree char *shown = saldoctl_escape (device);
+
+      /* TRANSLATORS: %s is a NetworkManager device or interface, e.g. wlan0 */
+      g_print (_("no line's modem is the network device %s"), shown);
+      g_print ("\n");
+    } else if (lines->len == 0) {
       g_print ("%s\n", _("no lines yet"));
+    }
   }
   return EXIT_SUCCESS;
 }

@@ -86,6 +86,16 @@ saldoctl_get_lines (SaldoCtl *ctl)
   return lines;
 }
 
+/* The line's modem is NetworkManager's device (or interface) named so. */
+gboolean
+saldoctl_line_on_device (SaldoDBusLine *line,
+                         const char    *name)
+{
+  return *name != '\0' &&
+         (g_strcmp0 (saldo_dbus_line_get_network_device (line), name) == 0 ||
+          g_strcmp0 (saldo_dbus_line_get_network_interface (line), name) == 0);
+}
+
 gint64
 saldoctl_line_number (SaldoDBusLine *line)
 {
@@ -95,7 +105,8 @@ saldoctl_line_number (SaldoDBusLine *line)
 }
 
 /* A line is named by its number, its object path, its ICCID or the last
- * digits of it (at least 4, and unambiguous). */
+ * digits of it (at least 4, and unambiguous), or by NetworkManager's device
+ * or network interface of its modem ("cdc-wdm0", "wwan0"). */
 SaldoDBusLine *
 saldoctl_find_line (SaldoCtl    *ctl,
                     const char  *selector,
@@ -112,7 +123,8 @@ saldoctl_find_line (SaldoCtl    *ctl,
     gboolean match = g_str_equal (selector, number) ||
                      g_str_equal (selector, g_dbus_proxy_get_object_path (G_DBUS_PROXY (line))) ||
                      g_strcmp0 (selector, iccid) == 0 ||
-                     (len >= 4 && iccid != NULL && g_str_has_suffix (iccid, selector));
+                     (len >= 4 && iccid != NULL && g_str_has_suffix (iccid, selector)) ||
+                     saldoctl_line_on_device (line, selector);
 
     if (!match)
       continue;
@@ -178,6 +190,12 @@ line_to_json (JsonBuilder   *builder,
   json_builder_add_string_value (builder, saldo_dbus_line_get_carrier (line));
   json_builder_set_member_name (builder, "balance_code_source");
   json_builder_add_string_value (builder, saldo_dbus_line_get_balance_code_source (line));
+  json_builder_set_member_name (builder, "network_device");
+  json_builder_add_string_value (builder, saldo_dbus_line_get_network_device (line));
+  json_builder_set_member_name (builder, "network_interface");
+  json_builder_add_string_value (builder, saldo_dbus_line_get_network_interface (line));
+  json_builder_set_member_name (builder, "network_connection");
+  json_builder_add_string_value (builder, saldo_dbus_line_get_network_connection (line));
   json_builder_end_object (builder);
 }
 
@@ -187,21 +205,40 @@ or_dash (const char *value)
   return value != NULL && *value != '\0' ? value : "-";
 }
 
+/* NetworkManager's side of the line: "wwan0 (Claro Internet)" while a
+ * connection is up, the device alone ("cdc-wdm0") otherwise; escaped,
+ * since connection names are anyone's choice. */
+static char *
+network_cell (SaldoDBusLine *line)
+{
+  const char *device = saldo_dbus_line_get_network_device (line);
+  const char *interface = saldo_dbus_line_get_network_interface (line);
+  const char *connection = saldo_dbus_line_get_network_connection (line);
+  g_autofree char *name = saldoctl_escape (interface != NULL && *interface != '\0' ? interface : or_dash (device));
+  g_autofree char *id = NULL;
+
+  if (connection == NULL || *connection == '\0')
+    return g_steal_pointer (&name);
+  id = saldoctl_escape (connection);
+  return g_strdup_printf ("%s (%s)", name, id);
+}
+
 static void
 print_lines_table (GPtrArray *lines)
 {
-  int widths[] = { 4, 22, 16, 7, 7, 20, 14 };
-  /* TRANSLATORS: column headings of the table of lines ("CODE FROM": where the balance code came from) */
+  int widths[] = { 4, 22, 16, 7, 7, 20, 10, 26 };
+  /* TRANSLATORS: column headings of the table of lines ("CODE FROM": where the balance code came
+   * from; "NETWORK": NetworkManager's device and connection) */
   const char *headings[] = { _("LINE"), "ICCID", "IMSI", _("ACTIVE"), _("OPER"), _("NAME"), _("CODE FROM"),
-                             _("MODEM") };
+                             _("NETWORK"), _("MODEM") };
 
   if (lines->len == 0) {
     g_print ("%s\n", _("no lines yet: saldod has not seen a SIM"));
     return;
   }
   saldoctl_fit_headings (widths, G_N_ELEMENTS (widths), headings);
-  saldoctl_print_row (widths, 8, headings[0], headings[1], headings[2], headings[3], headings[4],
-                      headings[5], headings[6], headings[7]);
+  saldoctl_print_row (widths, 9, headings[0], headings[1], headings[2], headings[3], headings[4],
+                      headings[5], headings[6], headings[7], headings[8]);
   for (guint i = 0; i < lines->len; i++) {
     SaldoDBusLine *line = lines->pdata[i];
     const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (line));
@@ -210,10 +247,11 @@ print_lines_table (GPtrArray *lines)
     g_autofree char *imsi = saldoctl_escape (or_dash (saldo_dbus_line_get_imsi (line)));
     g_autofree char *code = saldoctl_escape (or_dash (saldo_dbus_line_get_operator_code (line)));
     g_autofree char *name = saldoctl_escape (or_dash (saldo_dbus_line_get_operator_name (line)));
+    g_autofree char *network = network_cell (line);
 
-    saldoctl_print_row (widths, 8, strrchr (path, '/') + 1, iccid, imsi,
+    saldoctl_print_row (widths, 9, strrchr (path, '/') + 1, iccid, imsi,
                         saldo_dbus_line_get_active (line) ? _("yes") : _("no"), code, name,
-                        or_dash (saldo_dbus_line_get_balance_code_source (line)),
+                        or_dash (saldo_dbus_line_get_balance_code_source (line)), network,
                         saldo_dbus_line_get_active (line) ? saldo_dbus_line_get_modem (line) : "-");
   }
 }
@@ -288,6 +326,10 @@ static const char *usage_text = N_(
   "                                 (one JSON object a line with --json)\n"
   "  lines                          every line saldod knows\n"
   "  balance [--refresh] [LINE]     balances (read now with --refresh)\n"
+  "  balance --if-stale [LINE | --device NAME]\n"
+  "                                 ask for a reading where the last one is older\n"
+  "                                 than the line's interval (NetworkManager's\n"
+  "                                 dispatcher does, when a connection comes up)\n"
   "  history --balance [LINE]       every balance reading, good or bad\n"
   "  history [LINE] [--csv] [--limit N]\n"
   "                                 top-up receipts (CSV for spreadsheets)\n"
@@ -311,7 +353,8 @@ static const char *usage_text = N_(
   "  parse [--country CC] [--carrier ID] [--currency ISO] [--explain] TEXT|-\n"
   "                                 run the reply parser offline\n"
   "\n"
-  "LINE is a line number, an ICCID or its last digits; RULE a rule number.\n"
+  "LINE is a line number, an ICCID or its last digits, or the NetworkManager\n"
+  "device or interface of its modem (cdc-wdm0, wwan0); RULE a rule number.\n"
   "Amounts are in the line's currency as written (20, 20.50); data sizes\n"
   "in bytes or with KB, MB, GB (binary: 1 MB = 1048576 bytes).\n"
   "Settings: balance-code, balance-menu, refresh-interval, allow-roaming,\n"

@@ -21,6 +21,8 @@ SaldoDBusLine *saldoctl_find_line    (SaldoCtl    *ctl,
                                       const char  *selector,
                                       GError     **error);
 gint64         saldoctl_line_number  (SaldoDBusLine *line);
+gboolean       saldoctl_line_on_device (SaldoDBusLine *line,
+                                      const char    *name);
 char          *saldoctl_format_money (gint64       minor,
                                       const char  *currency);
 char          *saldoctl_format_date  (guint64      unix_seconds);

@@ -12,6 +12,8 @@
 #include "saldo-error.h"
 #include "saldo-exporter.h"
 #include "saldo-line-manager.h"
+#include "saldo-line-network.h"
+#include "saldo-nm-watcher.h"
 #include "saldo-options.h"
 #include "saldo-provider-builtin.h"
 #include "saldo-provider-loader.h"
@@ -42,6 +44,8 @@ struct _SaldoDaemon {
   SaldoLineManager         *lines;
   SaldoTopupManager        *topups;
   SaldoExporter            *exporter;          /* Prometheus file, MQTT; NULL = none */
+  SaldoNmWatcher           *nm_watcher;        /* NetworkManager, once serving */
+  SaldoLineNetwork         *line_network;      /* lines joined to its devices */
   gboolean                  serving;           /* owns the bus name: saldo_daemon_start () ran */
 };
 
@@ -302,6 +306,46 @@ on_handle_refresh (SaldoDBusLine         *iface,
   return TRUE;
 }
 
+static void
+on_refresh_if_stale_authorized (GObject      *source,
+                                GAsyncResult *result,
+                                gpointer      user_data)
+{
+  g_autoptr(MethodCall) call = user_data;
+  GError *error = NULL;
+  const char *outcome;
+
+  if (!authorized (source, result, call))
+    return;
+  outcome = saldo_line_manager_refresh_if_stale (call->self->lines, call->line, &error);
+  if (outcome == NULL) {
+    return_error (call->invocation, error);
+    return;
+  }
+  g_info ("line %s: RefreshIfStale: %s", saldo_line_get_object_path (call->line), outcome);
+  saldo_dbus_line_complete_refresh_if_stale (saldo_line_get_dbus_line (call->line), call->invocation,
+                                             outcome);
+}
+
+static gboolean
+on_handle_refresh_if_stale (SaldoDBusLine         *iface,
+                            GDBusMethodInvocation *invocation,
+                            GVariant              *options,
+                            gpointer               user_data)
+{
+  SaldoDaemon *self = user_data;
+  static const char * const known[] = { NULL };
+  SaldoLine *line = line_of_call (self, invocation);
+  MethodCall *call;
+
+  if (line == NULL || !check_option_keys (options, known, invocation))
+    return TRUE;
+  call = method_call_new (self, invocation, options);
+  call->line = g_object_ref (line);
+  authorize (self, call, action_refresh, on_refresh_if_stale_authorized);
+  return TRUE;
+}
+
 static GVariant *
 reading_to_variant (SaldoDaemon   *self,
                     gconstpointer  item)
@@ -469,6 +513,8 @@ export_line (SaldoDaemon *self,
   SaldoDBusLine *iface = saldo_line_get_dbus_line (line);
 
   g_signal_connect_object (iface, "handle-refresh", G_CALLBACK (on_handle_refresh), self, 0);
+  g_signal_connect_object (iface, "handle-refresh-if-stale", G_CALLBACK (on_handle_refresh_if_stale),
+                           self, 0);
   g_signal_connect_object (iface, "handle-get-balance-history",
                            G_CALLBACK (on_handle_get_balance_history), self, 0);
   g_signal_connect_object (iface, "handle-configure", G_CALLBACK (on_handle_configure), self, 0);
@@ -1182,6 +1228,9 @@ saldo_daemon_start (SaldoDaemon *self)
   g_return_if_fail (!self->serving);
   self->serving = TRUE;
   saldo_line_manager_start (self->lines, self->connection);
+  self->nm_watcher = saldo_nm_watcher_new (self->connection);
+  self->line_network = saldo_line_network_new (self->lines, self->nm_watcher);
+  saldo_nm_watcher_start (self->nm_watcher);
   saldo_topup_manager_start (self->topups);
   self->exporter = saldo_exporter_new (self->config, saldo_topup_manager_get_ledger (self->topups),
                                        self->manager_iface, saldo_line_manager_get_lines (self->lines));
@@ -1193,6 +1242,8 @@ saldo_daemon_dispose (GObject *object)
   SaldoDaemon *self = SALDO_DAEMON (object);
 
   g_clear_object (&self->exporter);
+  g_clear_object (&self->line_network);
+  g_clear_object (&self->nm_watcher);
   if (self->topups != NULL)
     g_signal_handlers_disconnect_by_data (self->topups, self);
   if (self->lines != NULL)

@@ -19,6 +19,7 @@ packages="
   dunst xvfb xauth suckless-tools xdotool imagemagick desktop-file-utils
   prometheus prometheus-node-exporter
   libmosquitto-dev libssl-dev mosquitto mosquitto-clients python3-paho-mqtt
+  network-manager
 "
 
 missing=""
@@ -37,5 +38,27 @@ fi
 echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-# shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing
+# NetworkManager is for the tests only, which run their own in namespaces of
+# their own: on a machine that did not have it, it must not start managing
+# the machine's network.  Installed apart, with its service neither started
+# (policy-rc.d) nor enabled.
+case " $missing " in
+  *" network-manager "*)
+    missing=$(echo "$missing" | sed 's/ network-manager//')
+    policy=/usr/sbin/policy-rc.d
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy"
+      trap 'rm -f "$policy"' EXIT
+    fi
+    apt-get install -y -q --no-install-recommends network-manager
+    if [ -d /run/systemd/system ]; then
+      systemctl disable NetworkManager.service NetworkManager-wait-online.service \
+        NetworkManager-dispatcher.service >/dev/null 2>&1 || true
+    fi
+    echo "network-manager installed for the tests; its service is left disabled"
+    ;;
+esac
+if [ -n "$(echo "$missing" | tr -d ' ')" ]; then
+  # shellcheck disable=SC2086
+  apt-get install -y -q --no-install-recommends $missing
+fi

@@ -62,7 +62,7 @@ _saldoctl()
         status) words_now='--format' ;;
         lines | profiles) ;;
         monitor) words_now='--format' ;;
-        balance) words_now="--refresh $(_saldoctl_from_saldod "$ctl" lines)" ;;
+        balance) words_now="--refresh --if-stale --device $(_saldoctl_from_saldod "$ctl" lines)" ;;
         history) words_now="--balance --csv --limit $(_saldoctl_from_saldod "$ctl" lines)" ;;
         topup)
             case $sub in

@@ -543,6 +543,43 @@ saldo_line_manager_refresh (SaldoLineManager *self,
   saldo_line_manager_start_check (self, line, FALSE, NULL);
 }
 
+const char *
+saldo_line_manager_refresh_if_stale (SaldoLineManager  *self,
+                                     SaldoLine         *line,
+                                     GError           **error)
+{
+  const SaldoSimInfo *info = line_sim_info (self, line);
+  const char *registration = info != NULL ? info->registration : NULL;
+  gint64 interval = saldo_line_get_refresh_interval (line, self->settings->refresh_interval);
+  gint64 last_reading = (gint64) MIN (saldo_dbus_line_get_last_updated (saldo_line_get_dbus_line (line)),
+                                      (guint64) G_MAXINT64);
+  gint64 min_interval = self->settings->registration_refresh_min_interval;
+
+  if (!saldo_line_get_active (line))
+    return "inactive";
+  if (interval <= 0)
+    return "unscheduled";
+  if (g_hash_table_contains (self->refreshes, line))
+    return "running";
+  if (last_reading > 0 && now () - last_reading < interval)
+    return "fresh";
+  if (now () - last_check_or_attempt (self, line) < min_interval)
+    return "rate-limited";
+  if (g_strcmp0 (registration, "roaming") == 0 && !saldo_line_get_record (line)->allow_roaming)
+    return "roaming";
+  if (g_strcmp0 (registration, "home") != 0 && g_strcmp0 (registration, "roaming") != 0)
+    return "not-registered";
+  g_info ("line %s: the last reading is older than the line's interval; reading it now",
+          saldo_line_get_object_path (line));
+  saldo_line_manager_start_check (self, line, FALSE, NULL);
+  if (g_hash_table_contains (self->refreshes, line))
+    return "started";
+  /* It could not start; LastError says why, as after a scheduled check. */
+  g_set_error (error, SALDO_ERROR, SALDO_ERROR_NOT_SUPPORTED, "%s",
+               saldo_dbus_line_get_last_error (saldo_line_get_dbus_line (line)));
+  return NULL;
+}
+
 /* A per-line offset of up to a tenth of the interval, stable for a given
  * last check, so lines do not all dial at the same second. */
 static gint64

@@ -107,6 +107,16 @@ gboolean          saldo_line_manager_refresh_finish    (SaldoLineManager  *self,
 /* A check nobody waits for (its failure is logged). */
 void              saldo_line_manager_refresh           (SaldoLineManager  *self,
                                                         SaldoLine         *line);
+/* Line.RefreshIfStale: a check nobody waits for, started only when the
+ * line's last balance reading is older than its interval and no check was
+ * asked for within RegistrationRefreshMinInterval, whoever asks
+ * (NetworkManager's dispatcher runs it at every connection, which may flap).
+ * Returns what was decided ("started", "running", "fresh", "rate-limited",
+ * "unscheduled", "inactive", "not-registered", "roaming"), or NULL with
+ * error when a check could not start. */
+const char       *saldo_line_manager_refresh_if_stale  (SaldoLineManager  *self,
+                                                        SaldoLine         *line,
+                                                        GError           **error);
 
 /* Changes the owner's settings of the line (all or nothing) and stores
  * them. */

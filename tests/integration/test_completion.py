@@ -60,7 +60,7 @@ printf '%%s\\n' "${COMPREPLY[@]}"
 
         # Without saldod: commands and options, and no noise.
         self.assertEqual(self.bash('saldoctl ba'), ['balance'])
-        self.assertEqual(self.bash('saldoctl balance '), ['--json', '--refresh'])
+        self.assertEqual(self.bash('saldoctl balance '), ['--device', '--if-stale', '--json', '--refresh'])
         self.assertEqual(self.bash('saldoctl rules '),
                          ['--json', 'add', 'disable', 'enable', 'list', 'remove', 'test', 'update'])
         self.assertEqual(self.bash('saldoctl status --format '), ['text', 'waybar'])
@@ -71,8 +71,8 @@ printf '%%s\\n' "${COMPREPLY[@]}"
                       confirm=True)
         planned = self.wait_state('planned')[0]
         iccid = CLARO['iccid']
-        self.assertEqual(self.bash('saldoctl balance '), sorted(['--json', '--refresh', '1',
-                                                                 iccid[-4:], iccid]))
+        self.assertEqual(self.bash('saldoctl balance '), sorted(['--json', '--refresh', '--if-stale',
+                                                                 '--device', '1', iccid[-4:], iccid]))
         self.assertEqual(self.bash('saldoctl balance 00'), [iccid[-4:]])
         self.assertEqual(self.bash('saldoctl topup confirm '), ['--json', planned['id']])
         self.assertEqual(self.bash('saldoctl rules enable '), ['--json', '1'])

@@ -46,8 +46,8 @@ class SpanishTest(AgentTest):
 
         status = self.es('status').stdout
         self.assertIn('líneas: 1 conocidas, 1 activas', status)
-        self.assertRegex(status, r'LÍNEA +ICCID +IMSI +ACTIVA +OPER +NOMBRE +ORIGEN CÓDIGO +MÓDEM\n')
-        self.assertRegex(status, r'\n1 +8951100000000000011 +716100000000011 +sí +71610 +Claro PE +\S+ +/')
+        self.assertRegex(status, r'LÍNEA +ICCID +IMSI +ACTIVA +OPER +NOMBRE +ORIGEN CÓDIGO +RED +MÓDEM\n')
+        self.assertRegex(status, r'\n1 +8951100000000000011 +716100000000011 +sí +71610 +Claro PE +\S+ +- +/')
         balance = self.es('balance').stdout
         self.assertRegex(balance, r'^línea 1 \(8951100000000000011, claro-pe\)\n')
         self.assertRegex(balance, r'\n  saldo: +S/ 12\.50 \(ussd, \d\d/\d\d/\d{4} \d\d:\d\d\)\n')
