@@ -126,6 +126,16 @@ saldo_client_format_date (guint64 unix_seconds)
   return dt != NULL ? g_date_time_format (dt, format) : g_strdup ("");
 }
 
+/* The local day of a moment (when a line runs out, or is cut). */
+char *
+saldo_client_format_day (guint64 unix_seconds)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local ((gint64) MIN (unix_seconds, (guint64) G_MAXINT64));
+  g_autofree char *format = date_format ();
+
+  return dt != NULL ? g_date_time_format (dt, format) : g_strdup ("");
+}
+
 /* A moment (a reading, a top-up): the local date and time. */
 char *
 saldo_client_format_time (guint64 unix_seconds)

@@ -12,6 +12,7 @@ G_BEGIN_DECLS
 char *saldo_client_format_money  (gint64         minor,
                                   const char    *currency);
 char *saldo_client_format_date   (guint64        unix_seconds);
+char *saldo_client_format_day    (guint64        unix_seconds);
 char *saldo_client_format_time   (guint64        unix_seconds);
 char *saldo_client_format_bytes  (guint64        bytes);
 char *saldo_client_safe_text     (const char    *text,

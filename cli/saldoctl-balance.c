@@ -56,6 +56,25 @@ balance_to_json (JsonBuilder   *b,
     json_builder_add_string_value (b, expiry);
   else
     json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "spend_per_day");
+  if (saldo_dbus_line_get_spend_per_day (line) >= 0 && known) {
+    g_autofree char *spend = saldoctl_format_money (saldo_dbus_line_get_spend_per_day (line),
+                                                    currency);
+
+    json_builder_add_string_value (b, spend);
+  } else {
+    json_builder_add_null_value (b);
+  }
+  json_builder_set_member_name (b, "runs_out_on");
+  if (saldo_dbus_line_get_runs_out_on (line) != 0)
+    json_builder_add_int_value (b, (gint64) saldo_dbus_line_get_runs_out_on (line));
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "deactivation_on");
+  if (saldo_dbus_line_get_deactivation_on (line) != 0)
+    json_builder_add_int_value (b, (gint64) saldo_dbus_line_get_deactivation_on (line));
+  else
+    json_builder_add_null_value (b);
   json_builder_set_member_name (b, "data_bytes");
   if (saldo_dbus_line_get_data_known (line))
     json_builder_add_int_value (b, (gint64) saldo_dbus_line_get_data_remaining (line));
@@ -115,6 +134,25 @@ print_balance (SaldoDBusLine *line)
 
       print_field (_("data"), data);
     }
+    if (saldo_dbus_line_get_spend_per_day (line) >= 0) {
+      g_autofree char *spend = saldo_client_format_money (saldo_dbus_line_get_spend_per_day (line),
+                                                          currency);
+      /* TRANSLATORS: what a line spends: "S/ 1.20 a day" */
+      g_autofree char *per_day = g_strdup_printf (_("%s a day"), spend);
+
+      print_field (_("spends"), per_day);
+    }
+    if (saldo_dbus_line_get_runs_out_on (line) != 0) {
+      g_autofree char *day = saldo_client_format_day (saldo_dbus_line_get_runs_out_on (line));
+
+      print_field (_("runs out"), day);
+    }
+  }
+  if (saldo_dbus_line_get_deactivation_on (line) != 0) {
+    g_autofree char *day = saldo_client_format_day (saldo_dbus_line_get_deactivation_on (line));
+
+    /* TRANSLATORS: the day the carrier would cut the line without a recharge */
+    print_field (_("cut off"), day);
   }
   if (*last_error != '\0')
     print_field (_("error"), last_error);

@@ -130,10 +130,11 @@ complete_pending (SaldoCtl *ctl)
 static void
 complete_providers (SaldoCtl *ctl)
 {
-  const char * const *providers = saldo_dbus_manager_get_providers (ctl->manager);
+  g_autoptr(GPtrArray) providers = saldoctl_get_providers (ctl);
 
-  for (guint i = 0; providers != NULL && providers[i] != NULL; i++)
-    g_print ("%s\t%s\n", providers[i], _("provider"));
+  for (guint i = 0; i < providers->len; i++)
+    g_print ("%s\t%s\n", saldo_dbus_provider_get_id (providers->pdata[i]),
+             saldo_dbus_provider_get_type_ (providers->pdata[i]));
 }
 
 int

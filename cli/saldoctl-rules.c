@@ -38,6 +38,7 @@ static const struct {
   { "--max-attempts", "max-attempts-24h", RULE_ARG_UINT },
   { "--cooldown", "cooldown", RULE_ARG_UINT },
   { "--days-before", "days-before", RULE_ARG_UINT },
+  { "--days", "days", RULE_ARG_UINT },
   { "--day", "day", RULE_ARG_STRING },
   { "--hour", "hour", RULE_ARG_UINT },
 };
@@ -199,24 +200,6 @@ rule_args_to_dict (const RuleArgs  *args,
   return TRUE;
 }
 
-static gint64
-rule_number (SaldoDBusRule *rule)
-{
-  const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (rule));
-
-  return g_ascii_strtoll (strrchr (path, '/') + 1, NULL, 10);
-}
-
-static gint
-compare_rules (gconstpointer a,
-               gconstpointer b)
-{
-  gint64 ia = rule_number (*(SaldoDBusRule **) a);
-  gint64 ib = rule_number (*(SaldoDBusRule **) b);
-
-  return (ia > ib) - (ia < ib);
-}
-
 static GPtrArray *
 get_rules (SaldoCtl   *ctl,
            const char *line_path)
@@ -235,7 +218,7 @@ get_rules (SaldoCtl   *ctl,
       g_ptr_array_add (rules, rule);
   }
   g_list_free_full (objects, g_object_unref);
-  g_ptr_array_sort (rules, compare_rules);
+  g_ptr_array_sort (rules, saldoctl_compare_objects);
   return rules;
 }
 
@@ -307,6 +290,7 @@ rules_add (SaldoCtl  *ctl,
 {
   g_autoptr(SaldoDBusLine) line = NULL;
   g_autofree char *path = NULL;
+  g_autofree char *only_provider = NULL;
   const char *currency;
   RuleArgs args;
   GVariantDict dict;
@@ -327,11 +311,16 @@ rules_add (SaldoCtl  *ctl,
     return EXIT_FAILURE;
   /* With one provider configured there is nothing to choose. */
   if (args.values[OPT_PROVIDER] == NULL) {
-    const char * const *providers = saldo_dbus_manager_get_providers (ctl->manager);
-    guint n = providers != NULL ? g_strv_length ((char **) providers) : 0;
+    g_autoptr(GPtrArray) objects = saldoctl_get_providers (ctl);
+    g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
+    g_auto(GStrv) providers = NULL;
+    guint n = objects->len;
 
+    for (guint i = 0; i < objects->len; i++)
+      g_strv_builder_add (ids, saldo_dbus_provider_get_id (objects->pdata[i]));
+    providers = g_strv_builder_end (ids);
     if (n != 1) {
-      g_autofree char *list = n > 0 ? g_strjoinv (", ", (char **) providers) : NULL;
+      g_autofree char *list = n > 0 ? g_strjoinv (", ", providers) : NULL;
 
       if (n == 0)
         g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -341,7 +330,8 @@ rules_add (SaldoCtl  *ctl,
                      _("--provider is needed: one of %s"), list);
       return EXIT_FAILURE;
     }
-    args.values[OPT_PROVIDER] = providers[0];
+    only_provider = g_strdup (providers[0]);
+    args.values[OPT_PROVIDER] = only_provider;
   }
 
   g_variant_dict_init (&dict, NULL);
@@ -473,6 +463,14 @@ describe_trigger (SaldoDBusRule *rule)
     return g_strdup_printf (ngettext ("%u day before expiry", "%u days before expiry",
                                       saldo_dbus_rule_get_days_before (rule)),
                             saldo_dbus_rule_get_days_before (rule));
+  if (g_str_equal (kind, "forecast")) {
+    g_autofree char *below = saldo_client_format_money (saldo_dbus_rule_get_below (rule), currency);
+
+    /* TRANSLATORS: when a forecast rule fires: "balance < S/ 5.00 within 7 days" */
+    return g_strdup_printf (ngettext ("balance < %s within %u day", "balance < %s within %u days",
+                                      saldo_dbus_rule_get_days (rule)),
+                            below, saldo_dbus_rule_get_days (rule));
+  }
   if (g_str_equal (kind, "schedule")) {
     g_autofree char *hour = g_strdup_printf ("%02u:00", saldo_dbus_rule_get_hour (rule));
 
@@ -503,7 +501,7 @@ rule_to_json (SaldoCtl      *ctl,
   const char *kind = saldo_dbus_rule_get_kind (rule);
   g_autoptr(SaldoDBusLine) line = line_at (ctl, saldo_dbus_rule_get_line (rule));
   g_autofree char *amount = saldoctl_format_money (saldo_dbus_rule_get_amount (rule), currency);
-  g_autofree char *below = g_str_equal (kind, "threshold") ?
+  g_autofree char *below = g_str_equal (kind, "threshold") || g_str_equal (kind, "forecast") ?
                            saldoctl_format_money (saldo_dbus_rule_get_below (rule), currency) : NULL;
   g_autofree char *per_topup = format_limit (saldo_dbus_rule_get_max_per_topup (rule), currency);
   g_autofree char *per_day = format_limit (saldo_dbus_rule_get_max_per_day (rule), currency);
@@ -512,7 +510,7 @@ rule_to_json (SaldoCtl      *ctl,
   json_builder_begin_object (b);
   add_string_or_null (b, "path", g_dbus_proxy_get_object_path (G_DBUS_PROXY (rule)));
   json_builder_set_member_name (b, "id");
-  json_builder_add_int_value (b, rule_number (rule));
+  json_builder_add_int_value (b, saldoctl_object_number (rule));
   json_builder_set_member_name (b, "line");
   if (line != NULL)
     json_builder_add_int_value (b, saldoctl_line_number (line));
@@ -535,6 +533,8 @@ rule_to_json (SaldoCtl      *ctl,
     json_builder_add_null_value (b);
   json_builder_set_member_name (b, "days_before");
   json_builder_add_int_value (b, saldo_dbus_rule_get_days_before (rule));
+  json_builder_set_member_name (b, "days");
+  json_builder_add_int_value (b, saldo_dbus_rule_get_days (rule));
   add_string_or_null (b, "day", *saldo_dbus_rule_get_day (rule) != '\0' ? saldo_dbus_rule_get_day (rule) : NULL);
   json_builder_set_member_name (b, "hour");
   json_builder_add_int_value (b, saldo_dbus_rule_get_hour (rule));
@@ -563,7 +563,7 @@ print_rule (SaldoCtl      *ctl,
 {
   const char *currency = saldo_dbus_rule_get_currency (rule);
   g_autoptr(SaldoDBusLine) line = line_at (ctl, saldo_dbus_rule_get_line (rule));
-  g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, rule_number (rule));
+  g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, saldoctl_object_number (rule));
   g_autofree char *line_number = line != NULL ? g_strdup_printf ("%" G_GINT64_FORMAT,
                                                                  saldoctl_line_number (line))
                                               : g_strdup ("-");

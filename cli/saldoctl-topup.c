@@ -477,45 +477,33 @@ topup_row_init (TopUpRow  *row,
 }
 
 static void
-add_member (JsonBuilder *b,
-            const char  *name,
-            const char  *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value != NULL)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
 topup_row_to_json (JsonBuilder    *b,
                    const TopUpRow *row)
 {
   json_builder_begin_object (b);
-  add_member (b, "id", row->id);
-  add_member (b, "time", row->time);
-  add_member (b, "finished", row->finished);
+  saldoctl_json_add_string (b, "id", row->id);
+  saldoctl_json_add_string (b, "time", row->time);
+  saldoctl_json_add_string (b, "finished", row->finished);
   json_builder_set_member_name (b, "line");
   if (row->line >= 0)
     json_builder_add_int_value (b, row->line);
   else
     json_builder_add_null_value (b);
-  add_member (b, "line_path", row->line_path);
-  add_member (b, "iccid", row->iccid);
-  add_member (b, "rule", g_str_equal (row->rule, "/") ? NULL : row->rule);
-  add_member (b, "provider", row->provider);
-  add_member (b, "state", row->state);
-  add_member (b, "amount", row->amount);
-  add_member (b, "currency", row->currency);
-  add_member (b, "reference", row->reference);
-  add_member (b, "transaction_id", row->transaction_id);
-  add_member (b, "delivered_amount", row->delivered_amount);
-  add_member (b, "delivered_currency", row->delivered_amount != NULL ? row->delivered_currency : NULL);
-  add_member (b, "balance_before", row->balance_before);
-  add_member (b, "balance_after", row->balance_after);
-  add_member (b, "message", row->message);
-  add_member (b, "error", row->error);
+  saldoctl_json_add_string (b, "line_path", row->line_path);
+  saldoctl_json_add_string (b, "iccid", row->iccid);
+  saldoctl_json_add_string (b, "rule", g_str_equal (row->rule, "/") ? NULL : row->rule);
+  saldoctl_json_add_string (b, "provider", row->provider);
+  saldoctl_json_add_string (b, "state", row->state);
+  saldoctl_json_add_string (b, "amount", row->amount);
+  saldoctl_json_add_string (b, "currency", row->currency);
+  saldoctl_json_add_string (b, "reference", row->reference);
+  saldoctl_json_add_string (b, "transaction_id", row->transaction_id);
+  saldoctl_json_add_string (b, "delivered_amount", row->delivered_amount);
+  saldoctl_json_add_string (b, "delivered_currency", row->delivered_amount != NULL ? row->delivered_currency : NULL);
+  saldoctl_json_add_string (b, "balance_before", row->balance_before);
+  saldoctl_json_add_string (b, "balance_after", row->balance_after);
+  saldoctl_json_add_string (b, "message", row->message);
+  saldoctl_json_add_string (b, "error", row->error);
   json_builder_end_object (b);
 }
 

@@ -55,16 +55,20 @@ saldoctl_connect (SaldoCtl  *ctl,
   return ctl->object_manager != NULL;
 }
 
-static gint
-compare_line_ids (gconstpointer a,
-                  gconstpointer b)
+gint64
+saldoctl_object_number (gpointer proxy)
 {
-  SaldoDBusLine *la = *(SaldoDBusLine **) a;
-  SaldoDBusLine *lb = *(SaldoDBusLine **) b;
-  const char *pa = g_dbus_proxy_get_object_path (G_DBUS_PROXY (la));
-  const char *pb = g_dbus_proxy_get_object_path (G_DBUS_PROXY (lb));
-  gint64 ia = g_ascii_strtoll (strrchr (pa, '/') + 1, NULL, 10);
-  gint64 ib = g_ascii_strtoll (strrchr (pb, '/') + 1, NULL, 10);
+  const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (proxy));
+
+  return g_ascii_strtoll (strrchr (path, '/') + 1, NULL, 10);
+}
+
+gint
+saldoctl_compare_objects (gconstpointer a,
+                          gconstpointer b)
+{
+  gint64 ia = saldoctl_object_number (*(gpointer *) a);
+  gint64 ib = saldoctl_object_number (*(gpointer *) b);
 
   return (ia > ib) - (ia < ib);
 }
@@ -82,7 +86,7 @@ saldoctl_get_lines (SaldoCtl *ctl)
       g_ptr_array_add (lines, line);
   }
   g_list_free_full (objects, g_object_unref);
-  g_ptr_array_sort (lines, compare_line_ids);
+  g_ptr_array_sort (lines, saldoctl_compare_objects);
   return lines;
 }
 
@@ -99,9 +103,7 @@ saldoctl_line_on_device (SaldoDBusLine *line,
 gint64
 saldoctl_line_number (SaldoDBusLine *line)
 {
-  const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (line));
-
-  return g_ascii_strtoll (strrchr (path, '/') + 1, NULL, 10);
+  return saldoctl_object_number (line);
 }
 
 /* A line is named by its number, its object path, its ICCID or the last
@@ -339,17 +341,21 @@ static const char *usage_text = N_(
   "  topup resolve ID succeeded|failed [--note TEXT]\n"
   "                                 settle a top-up whose outcome is unknown\n"
   "  rules [list] [LINE]            top-up rules\n"
-  "  rules add LINE --amount X [--kind threshold|data|keep-alive|schedule]\n"
+  "  rules add LINE --amount X [--kind threshold|data|keep-alive|schedule|forecast]\n"
   "            [--below X] [--data-below SIZE] [--provider ID] [--confirm]\n"
   "            [--disabled] [--max-per-topup X] [--max-per-day X]\n"
   "            [--max-per-month X] [--max-attempts N] [--cooldown SECONDS]\n"
-  "            [--days-before N] [--day 1..28|last] [--hour H]\n"
+  "            [--days-before N] [--days N] [--day 1..28|last] [--hour H]\n"
   "  rules update RULE [same options, --no-confirm, --enabled]\n"
   "  rules remove|enable|disable RULE\n"
   "  rules test LINE [--balance X] [--data SIZE]\n"
   "                                 what the rules would do now; spends nothing\n"
   "  line set LINE KEY=VALUE...     change a line's settings\n"
   "  profiles                       eSIM profiles on every eUICC\n"
+  "  providers [check ID]           top-up providers: state, funds, warnings;\n"
+  "                                 check asks one now\n"
+  "  report [--month YYYY-MM] [LINE] [--csv]\n"
+  "                                 a month of top-ups, spending, caps, failures\n"
   "  parse [--country CC] [--carrier ID] [--currency ISO] [--explain] TEXT|-\n"
   "                                 run the reply parser offline\n"
   "\n"
@@ -375,6 +381,8 @@ static const struct {
   { "monitor", TRUE, saldoctl_cmd_monitor },
   { "parse", FALSE, saldoctl_cmd_parse },
   { "profiles", TRUE, saldoctl_cmd_profiles },
+  { "providers", TRUE, saldoctl_cmd_providers },
+  { "report", TRUE, saldoctl_cmd_report },
   { "rules", TRUE, saldoctl_cmd_rules },
   { "topup", TRUE, saldoctl_cmd_topup },
 };

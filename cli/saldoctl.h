@@ -23,6 +23,11 @@ SaldoDBusLine *saldoctl_find_line    (SaldoCtl    *ctl,
 gint64         saldoctl_line_number  (SaldoDBusLine *line);
 gboolean       saldoctl_line_on_device (SaldoDBusLine *line,
                                       const char    *name);
+/* The N of an object's path (…/Line/N, …/Rule/N, …/Provider/N), and a
+ * g_ptr_array_sort () order of proxies by it. */
+gint64         saldoctl_object_number (gpointer      proxy);
+gint           saldoctl_compare_objects (gconstpointer a,
+                                         gconstpointer b);
 char          *saldoctl_format_money (gint64       minor,
                                       const char  *currency);
 char          *saldoctl_format_date  (guint64      unix_seconds);
@@ -65,6 +70,14 @@ int saldoctl_cmd_line    (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_parse   (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_profiles (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_rules   (SaldoCtl *ctl, int argc, char **argv, GError **error);
+int saldoctl_cmd_providers (SaldoCtl *ctl, int argc, char **argv, GError **error);
+int saldoctl_cmd_report  (SaldoCtl *ctl, int argc, char **argv, GError **error);
+
+/* Providers (saldoctl-providers.c): by number; by id or number. */
+GPtrArray         *saldoctl_get_providers (SaldoCtl    *ctl);
+SaldoDBusProvider *saldoctl_find_provider (SaldoCtl    *ctl,
+                                           const char  *selector,
+                                           GError     **error);
 int saldoctl_cmd_topup   (SaldoCtl *ctl, int argc, char **argv, GError **error);
 
 G_END_DECLS

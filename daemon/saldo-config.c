@@ -26,7 +26,7 @@ static const char * const known_daemon_keys[] = {
   "AuthorizationTimeout", "RefreshOnRegistration", "RegistrationRefreshMinInterval",
   "CarrierDataDirectory", "VerifyDelay", "GlobalMonthlyCap", "GlobalCapCurrency",
   "ProviderPluginDirectory", "ProviderInfoFile", "ConfirmationTimeout", "UnknownSettleDelay", "UnknownSettleWindow",
-  "DefaultMaxPerTopup", "DefaultMaxPerDay", "DefaultCapCurrency", NULL
+  "DefaultMaxPerTopup", "DefaultMaxPerDay", "DefaultCapCurrency", "ProviderCheckInterval", NULL
 };
 
 /* Reads the ISO 4217 code in `key`, required because `because` is set. */
@@ -124,6 +124,7 @@ saldo_config_validate (SaldoConfig  *self,
     double settle_window = self->settings.unknown_settle_window;
     double default_topup = 0;
     double default_day = 0;
+    double provider_check = self->settings.provider_check_interval;
     g_autoptr(GError) bool_error = NULL;
 
     if (!read_seconds (self, "RefreshInterval", 0, 30 * 86400, &refresh, error) ||
@@ -138,8 +139,10 @@ saldo_config_validate (SaldoConfig  *self,
         !read_seconds (self, "UnknownSettleDelay", 1, 30 * 86400, &settle_delay, error) ||
         !read_seconds (self, "UnknownSettleWindow", 1, 30 * 86400, &settle_window, error) ||
         !read_seconds (self, "DefaultMaxPerTopup", 0, 1e15, &default_topup, error) ||
-        !read_seconds (self, "DefaultMaxPerDay", 0, 1e15, &default_day, error))
+        !read_seconds (self, "DefaultMaxPerDay", 0, 1e15, &default_day, error) ||
+        !read_seconds (self, "ProviderCheckInterval", 1, 6 * 3600, &provider_check, error))
       return FALSE;
+    self->settings.provider_check_interval = (gint64) provider_check;
     self->settings.verify_delay = (guint) verify;
     self->settings.global_monthly_cap = (gint64) cap;
     self->settings.confirmation_timeout = (gint64) confirm;
@@ -384,6 +387,7 @@ saldo_config_init (SaldoConfig *self)
   self->settings.confirmation_timeout = 86400;
   self->settings.unknown_settle_delay = 1800;
   self->settings.unknown_settle_window = 86400;
+  self->settings.provider_check_interval = 300;
   self->settings.provider_plugin_dir = default_dir ("SALDO_PROVIDER_PLUGIN_DIR",
                                                     SALDO_PROVIDER_PLUGIN_DIR);
   self->settings.provider_info_file = g_strdup (SALDO_PROVIDER_INFO_FILE);

@@ -42,6 +42,8 @@ typedef struct {
   gint64    default_max_per_topup;     /* caps where a line's rules set none, */
   gint64    default_max_per_day;       /*   minor units of default_cap_currency; 0 = none */
   char     *default_cap_currency;
+  gint64    provider_check_interval;   /* s before the first health check of a provider
+                                        * that needs its owner; doubles each time */
 } SaldoDaemonSettings;
 
 const SaldoDaemonSettings *saldo_config_get_daemon_settings (SaldoConfig *self);

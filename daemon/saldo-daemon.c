@@ -18,6 +18,7 @@
 #include "saldo-provider-builtin.h"
 #include "saldo-provider-loader.h"
 #include "saldo-provider-ussd-voucher.h"
+#include "saldo-report-builder.h"
 #include "saldo-topup-manager.h"
 
 /* The bus layer: exports what the managers hold and answers calls.  Each
@@ -60,6 +61,7 @@ typedef struct {
   GVariant              *args;
   SaldoLine             *line;
   SaldoRuleObject       *rule;
+  SaldoProviderObject   *provider;
 } MethodCall;
 
 static MethodCall *
@@ -83,6 +85,7 @@ method_call_free (MethodCall *call)
   g_variant_unref (call->args);
   g_clear_object (&call->line);
   g_clear_object (&call->rule);
+  g_clear_object (&call->provider);
   g_free (call);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MethodCall, method_call_free)
@@ -989,6 +992,7 @@ topup_to_variant (SaldoDaemon   *self,
     g_variant_dict_insert (&dict, "balance-after", "x", r->balance_after);
   g_variant_dict_insert (&dict, "message", "s", r->message != NULL ? r->message : "");
   g_variant_dict_insert (&dict, "error", "s", r->error != NULL ? r->error : "");
+  g_variant_dict_insert (&dict, "failure", "s", r->failure != NULL ? r->failure : "");
   return g_variant_dict_end (&dict);
 }
 
@@ -1048,7 +1052,224 @@ on_handle_get_top_ups (SaldoDBusManager      *iface,
   return TRUE;
 }
 
+/* ---- GetReport -------------------------------------------------------- */
+
+static GVariant *
+report_line_to_variant (SaldoDaemon                 *self,
+                        const SaldoReportLineResult *r)
+{
+  SaldoLine *line = saldo_line_manager_lookup_by_iccid (self->lines, r->iccid);
+  GVariantDict dict;
+  GVariantBuilder states;
+  GVariantBuilder failures;
+
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "line", "o", line != NULL ? saldo_line_get_object_path (line) : "/");
+  g_variant_dict_insert (&dict, "currency", "s", r->currency);
+  g_variant_dict_insert (&dict, "attempts", "u", r->attempts);
+  g_variant_dict_insert (&dict, "spent", "x", r->spent);
+  g_variant_builder_init (&states, G_VARIANT_TYPE ("a{s(ux)}"));
+  for (guint s = 0; s < SALDO_REPORT_N_STATES; s++)
+    if (r->state_count[s] > 0)
+      g_variant_builder_add (&states, "{s(ux)}", saldo_ledger_state_to_string ((SaldoLedgerState) s),
+                             r->state_count[s], r->state_sum[s]);
+  g_variant_dict_insert_value (&dict, "states", g_variant_builder_end (&states));
+  g_variant_dict_insert (&dict, "other-currency", "u", r->other_currency);
+  g_variant_dict_insert (&dict, "consumption", "x", r->consumption);
+  g_variant_dict_insert (&dict, "threshold", "x", r->threshold);
+  g_variant_dict_insert (&dict, "days-below", "i", r->days_below_known ? (gint32) r->days_below : -1);
+  g_variant_builder_init (&failures, G_VARIANT_TYPE ("a(su)"));
+  for (guint f = 0; f < r->failures->len; f++) {
+    const SaldoReportFailure *failure = r->failures->pdata[f];
+
+    g_variant_builder_add (&failures, "(su)", failure->reason, failure->count);
+  }
+  g_variant_dict_insert_value (&dict, "failures", g_variant_builder_end (&failures));
+  g_variant_dict_insert (&dict, "max-per-day", "x", r->max_per_day);
+  g_variant_dict_insert (&dict, "max-day-spent", "x", r->max_day_spent);
+  g_variant_dict_insert (&dict, "max-day", "t", (guint64) MAX (r->max_day, 0));
+  g_variant_dict_insert (&dict, "max-per-month", "x", r->max_per_month);
+  return g_variant_dict_end (&dict);
+}
+
+static GVariant *
+report_to_variant (SaldoDaemon       *self,
+                   const SaldoReport *report,
+                   int                year,
+                   int                month)
+{
+  SaldoProviderWatch *watch = saldo_topup_manager_get_provider_watch (self->topups);
+  g_autofree char *month_text = g_strdup_printf ("%04d-%02d", year, month);
+  GVariantBuilder lines, providers;
+  GVariantDict dict;
+
+  g_variant_builder_init (&lines, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < report->lines->len; i++)
+    g_variant_builder_add_value (&lines, report_line_to_variant (self, report->lines->pdata[i]));
+  g_variant_builder_init (&providers, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; i < report->providers->len; i++) {
+    const SaldoReportProvider *p = report->providers->pdata[i];
+    GVariantDict entry;
+
+    g_variant_dict_init (&entry, NULL);
+    g_variant_dict_insert (&entry, "provider", "o", saldo_provider_watch_path (watch, p->provider));
+    g_variant_dict_insert (&entry, "id", "s", p->provider);
+    g_variant_dict_insert (&entry, "currency", "s", p->currency);
+    g_variant_dict_insert (&entry, "attempts", "u", p->attempts);
+    g_variant_dict_insert (&entry, "spent", "x", p->spent);
+    g_variant_builder_add_value (&providers, g_variant_dict_end (&entry));
+  }
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "month", "s", month_text);
+  g_variant_dict_insert (&dict, "from", "t", (guint64) report->from);
+  g_variant_dict_insert (&dict, "to", "t", (guint64) report->to);
+  g_variant_dict_insert_value (&dict, "lines", g_variant_builder_end (&lines));
+  g_variant_dict_insert_value (&dict, "providers", g_variant_builder_end (&providers));
+  g_variant_dict_insert (&dict, "monthly-cap", "x", report->monthly_cap);
+  g_variant_dict_insert (&dict, "cap-currency", "s",
+                         report->cap_currency != NULL ? report->cap_currency : "");
+  g_variant_dict_insert (&dict, "cap-spent", "x", report->cap_spent);
+  return g_variant_dict_end (&dict);
+}
+
+static gboolean
+on_handle_get_report (SaldoDBusManager      *iface,
+                      GDBusMethodInvocation *invocation,
+                      GVariant              *options,
+                      gpointer               user_data)
+{
+  SaldoDaemon *self = user_data;
+  static const char * const known[] = { "month", "line", NULL };
+  g_autoptr(GVariant) month_text = NULL;
+  g_autoptr(GVariant) line_path = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(SaldoReport) report = NULL;
+  SaldoLine *line = NULL;
+  GError *error = NULL;
+  int year = g_date_time_get_year (now);
+  int month = g_date_time_get_month (now);
+
+  if (!check_option_keys (options, known, invocation) ||
+      !lookup_option (options, "month", G_VARIANT_TYPE_STRING, "a month, YYYY-MM (s)",
+                      &month_text, invocation) ||
+      !lookup_option (options, "line", G_VARIANT_TYPE_OBJECT_PATH, "a line object path (o)",
+                      &line_path, invocation))
+    return TRUE;
+  if (month_text != NULL &&
+      !saldo_report_parse_month (g_variant_get_string (month_text, NULL), &year, &month)) {
+    g_dbus_method_invocation_return_error (invocation, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
+                                           "month: '%s' is not a month, YYYY-MM",
+                                           g_variant_get_string (month_text, NULL));
+    return TRUE;
+  }
+  if (line_path != NULL) {
+    line = saldo_line_manager_lookup_by_path (self->lines, g_variant_get_string (line_path, NULL));
+    if (line == NULL) {
+      g_dbus_method_invocation_return_error (invocation, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
+                                             "line: unknown line %s",
+                                             g_variant_get_string (line_path, NULL));
+      return TRUE;
+    }
+  }
+  report = saldo_topup_manager_report (self->topups, year, month, line, &error);
+  if (report == NULL) {
+    return_error (invocation, error);
+    return TRUE;
+  }
+  saldo_dbus_manager_complete_get_report (iface, invocation,
+                                          report_to_variant (self, report, year, month));
+  return TRUE;
+}
+
+/* ---- io.github.saldo.Saldo1.Provider ---------------------------------- */
+
+static void
+on_provider_checked (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(MethodCall) call = user_data;
+  SaldoDBusProvider *iface = saldo_provider_object_get_dbus_provider (call->provider);
+  GError *error = NULL;
+
+  if (!saldo_provider_watch_check_finish (SALDO_PROVIDER_WATCH (source), result, &error)) {
+    return_error (call->invocation, error);
+    return;
+  }
+  /* What it said is in the properties as the call returns. */
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (iface));
+  saldo_dbus_provider_complete_check (iface, call->invocation);
+}
+
+static void
+on_check_authorized (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  MethodCall *call = user_data;
+
+  if (!authorized (source, result, call)) {
+    method_call_free (call);
+    return;
+  }
+  saldo_provider_watch_check_async (saldo_topup_manager_get_provider_watch (call->self->topups),
+                                    saldo_provider_object_get_id (call->provider),
+                                    on_provider_checked, call);
+}
+
+static gboolean
+on_handle_check (SaldoDBusProvider     *iface,
+                 GDBusMethodInvocation *invocation,
+                 gpointer               user_data)
+{
+  SaldoDaemon *self = user_data;
+  GPtrArray *objects = saldo_provider_watch_get_objects (saldo_topup_manager_get_provider_watch (self->topups));
+  const char *path = g_dbus_method_invocation_get_object_path (invocation);
+  MethodCall *call;
+
+  for (guint i = 0; i < objects->len; i++) {
+    if (g_strcmp0 (saldo_provider_object_get_path (objects->pdata[i]), path) != 0)
+      continue;
+    call = method_call_new (self, invocation, g_dbus_method_invocation_get_parameters (invocation));
+    call->provider = g_object_ref (objects->pdata[i]);
+    authorize (self, call, action_configure, on_check_authorized);
+    return TRUE;
+  }
+  g_dbus_method_invocation_return_error (invocation, SALDO_ERROR, SALDO_ERROR_NOT_FOUND,
+                                         "no provider at %s", path);
+  return TRUE;
+}
+
 /* ---- signals ---------------------------------------------------------- */
+
+static void
+on_provider_needs_attention (SaldoProviderWatch *watch,
+                             const char         *provider,
+                             const char         *reason,
+                             SaldoDaemon        *self)
+{
+  saldo_dbus_manager_emit_provider_needs_attention (self->manager_iface, provider, reason);
+}
+
+static void
+on_provider_warning (SaldoProviderWatch *watch,
+                     const char         *provider,
+                     const char         *warning,
+                     const char         *message,
+                     SaldoDaemon        *self)
+{
+  saldo_dbus_manager_emit_provider_warning (self->manager_iface, provider, warning, message);
+}
+
+static void
+on_unusual_spending (SaldoForecaster *forecaster,
+                     const char      *line,
+                     gint64           per_day,
+                     gint64           usual,
+                     SaldoDaemon     *self)
+{
+  saldo_dbus_manager_emit_unusual_spending (self->manager_iface, line, per_day, usual);
+}
 
 static void
 on_top_up_started (SaldoTopupManager *topups,
@@ -1144,10 +1365,7 @@ saldo_daemon_new (GDBusConnection  *connection,
   g_autoptr(SaldoDaemon) self = g_object_new (SALDO_TYPE_DAEMON, NULL);
   const SaldoDaemonSettings *settings = saldo_config_get_daemon_settings (config);
   g_autoptr(SaldoProviderLoader) loader = provider_loader_new (settings);
-  g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
-  g_auto(GStrv) providers = NULL;
   g_autofree char *db_path = NULL;
-  GPtrArray *list;
 
   self->connection = g_object_ref (connection);
   self->config = g_object_ref (config);
@@ -1166,11 +1384,6 @@ saldo_daemon_new (GDBusConnection  *connection,
   self->topups = saldo_topup_manager_new (self->store, self->lines, config, loader, error);
   if (self->topups == NULL)
     return NULL;
-  list = saldo_topup_manager_get_providers (self->topups);
-  for (guint i = 0; i < list->len; i++)
-    g_strv_builder_add (ids, saldo_provider_get_id (list->pdata[i]));
-  providers = g_strv_builder_end (ids);
-  saldo_dbus_manager_set_providers (self->manager_iface, (const char * const *) providers);
 
   g_signal_connect (self->lines, "line-added", G_CALLBACK (on_line_added), self);
   g_signal_connect (self->lines, "euicc-added", G_CALLBACK (on_euicc_added), self);
@@ -1185,6 +1398,13 @@ saldo_daemon_new (GDBusConnection  *connection,
   g_signal_connect (self->topups, "confirmation-required", G_CALLBACK (on_confirmation_required), self);
   g_signal_connect (self->topups, "rule-disabled", G_CALLBACK (on_rule_disabled), self);
   g_signal_connect (self->topups, "low-balance", G_CALLBACK (on_low_balance), self);
+  g_signal_connect (saldo_topup_manager_get_provider_watch (self->topups), "needs-attention",
+                    G_CALLBACK (on_provider_needs_attention), self);
+  g_signal_connect (saldo_topup_manager_get_provider_watch (self->topups), "warning",
+                    G_CALLBACK (on_provider_warning), self);
+  g_signal_connect (saldo_topup_manager_get_forecaster (self->topups), "unusual-spending",
+                    G_CALLBACK (on_unusual_spending), self);
+  g_signal_connect (self->manager_iface, "handle-get-report", G_CALLBACK (on_handle_get_report), self);
   g_signal_connect (self->manager_iface, "handle-add-rule", G_CALLBACK (on_handle_add_rule), self);
   g_signal_connect (self->manager_iface, "handle-simulate", G_CALLBACK (on_handle_simulate), self);
   g_signal_connect (self->manager_iface, "handle-confirm-top-up", G_CALLBACK (on_handle_confirm), self);
@@ -1202,7 +1422,9 @@ saldo_daemon_export (SaldoDaemon  *self,
 {
   GPtrArray *lines = saldo_line_manager_get_lines (self->lines);
   GPtrArray *rules = saldo_topup_manager_get_rules (self->topups);
+  GPtrArray *providers = saldo_provider_watch_get_objects (saldo_topup_manager_get_provider_watch (self->topups));
   g_autoptr(GList) euiccs = saldo_line_manager_get_euiccs (self->lines);
+  g_autoptr(GPtrArray) provider_paths = g_ptr_array_new ();
 
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->manager_iface),
                                          self->connection, SALDO_OBJECT_ROOT, error))
@@ -1214,6 +1436,17 @@ saldo_daemon_export (SaldoDaemon  *self,
     g_dbus_object_manager_server_export (self->object_manager, saldo_euicc_get_dbus_object (l->data));
   for (guint i = 0; i < rules->len; i++)
     export_rule (self, rules->pdata[i]);
+  for (guint i = 0; i < providers->len; i++) {
+    SaldoProviderObject *provider = providers->pdata[i];
+
+    g_signal_connect_object (saldo_provider_object_get_dbus_provider (provider), "handle-check",
+                             G_CALLBACK (on_handle_check), self, 0);
+    g_dbus_object_manager_server_export (self->object_manager,
+                                         saldo_provider_object_get_dbus_object (provider));
+    g_ptr_array_add (provider_paths, (gpointer) saldo_provider_object_get_path (provider));
+  }
+  g_ptr_array_add (provider_paths, NULL);
+  saldo_dbus_manager_set_providers (self->manager_iface, (const char * const *) provider_paths->pdata);
   sync_lines_property (self);
   sync_rules_property (self);
   g_dbus_object_manager_server_set_connection (self->object_manager, self->connection);
@@ -1244,8 +1477,11 @@ saldo_daemon_dispose (GObject *object)
   g_clear_object (&self->exporter);
   g_clear_object (&self->line_network);
   g_clear_object (&self->nm_watcher);
-  if (self->topups != NULL)
+  if (self->topups != NULL) {
     g_signal_handlers_disconnect_by_data (self->topups, self);
+    g_signal_handlers_disconnect_by_data (saldo_topup_manager_get_provider_watch (self->topups), self);
+    g_signal_handlers_disconnect_by_data (saldo_topup_manager_get_forecaster (self->topups), self);
+  }
   if (self->lines != NULL)
     g_signal_handlers_disconnect_by_data (self->lines, self);
   g_clear_object (&self->topups);

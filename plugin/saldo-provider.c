@@ -281,6 +281,10 @@ typedef struct {
   gboolean configured;
   gint64 not_found_grace;
   GWeakRef context;   /* SaldoProviderContext: saldod owns it, and the provider */
+  int payment_year;          /* PaymentExpires=, 0 when not set */
+  int payment_month;
+  char *warn_below;          /* FundsWarnBelow='s amount, NULL when not set */
+  char *warn_currency;       /* ... and its currency, NULL: the account's */
 } SaldoProviderPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (SaldoProvider, saldo_provider, G_TYPE_OBJECT)
@@ -301,6 +305,8 @@ saldo_provider_finalize (GObject *object)
 
   g_free (priv->id);
   g_weak_ref_clear (&priv->context);
+  g_free (priv->warn_below);
+  g_free (priv->warn_currency);
   G_OBJECT_CLASS (saldo_provider_parent_class)->finalize (object);
 }
 
@@ -451,6 +457,81 @@ saldo_provider_is_configured (SaldoProvider *self)
   return priv->configured;
 }
 
+static gboolean
+invalid_config (GError **error, const char *message)
+{
+  g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG, message);
+  return FALSE;
+}
+
+/* PaymentExpires= and FundsWarnBelow=, which every provider file may have. */
+static gboolean
+configure_common (SaldoProviderPrivate *priv, GKeyFile *kf, GError **error)
+{
+  g_autofree char *expires = g_key_file_get_string (kf, SALDO_PROVIDER_GROUP, "PaymentExpires", NULL);
+  g_autofree char *below = g_key_file_get_string (kf, SALDO_PROVIDER_GROUP, "FundsWarnBelow", NULL);
+  guint64 year = 0, month = 0;
+
+  if (expires != NULL)
+    {
+      g_auto(GStrv) parts = g_strsplit (g_strstrip (expires), "-", -1);
+
+      if (g_strv_length (parts) != 2 || strlen (parts[0]) != 4 || strlen (parts[1]) != 2 ||
+          !g_ascii_string_to_unsigned (parts[0], 10, 2000, 9998, &year, NULL) ||
+          !g_ascii_string_to_unsigned (parts[1], 10, 1, 12, &month, NULL))
+        return invalid_config (error, "PaymentExpires= must be a year and month, YYYY-MM");
+    }
+  g_clear_pointer (&priv->warn_below, g_free);
+  g_clear_pointer (&priv->warn_currency, g_free);
+  if (below != NULL)
+    {
+      g_auto(GStrv) words = g_strsplit_set (g_strstrip (below), " \t", -1);
+      g_autoptr(GStrvBuilder) kept = g_strv_builder_new ();
+      g_auto(GStrv) parts = NULL;
+      gint64 probe;
+
+      for (guint i = 0; words[i] != NULL; i++)
+        if (*words[i] != '\0')
+          g_strv_builder_add (kept, words[i]);
+      parts = g_strv_builder_end (kept);
+      /* An amount alone is in the account's currency; CLF has the most
+       * decimals of any currency, so it checks the amount's form. */
+      if (g_strv_length (parts) < 1 || g_strv_length (parts) > 2 ||
+          (parts[1] != NULL && !saldo_currency_is_valid (parts[1])) ||
+          !saldo_money_parse_decimal (parts[0], parts[1] != NULL ? parts[1] : "CLF", &probe, NULL) ||
+          probe < 0)
+        return invalid_config (error, "FundsWarnBelow= must be an amount, and optionally its "
+                                      "currency (20.00 USD)");
+      priv->warn_below = g_strdup (parts[0]);
+      priv->warn_currency = g_strdup (parts[1]);
+    }
+  priv->payment_year = (int) year;
+  priv->payment_month = (int) month;
+  return TRUE;
+}
+
+void
+saldo_provider_get_payment_expires (SaldoProvider *self, int *year, int *month)
+{
+  SaldoProviderPrivate *priv = saldo_provider_get_instance_private (self);
+
+  g_return_if_fail (SALDO_IS_PROVIDER (self));
+  *year = priv->payment_year;
+  *month = priv->payment_month;
+}
+
+gboolean
+saldo_provider_get_funds_warn_below (SaldoProvider *self, const char *currency, gint64 *out)
+{
+  SaldoProviderPrivate *priv = saldo_provider_get_instance_private (self);
+
+  g_return_val_if_fail (SALDO_IS_PROVIDER (self), FALSE);
+  if (priv->warn_below == NULL || !saldo_currency_is_valid (currency) ||
+      (priv->warn_currency != NULL && g_strcmp0 (priv->warn_currency, currency) != 0))
+    return FALSE;
+  return saldo_money_parse_decimal (priv->warn_below, currency, out, NULL);
+}
+
 gboolean
 saldo_provider_configure (SaldoProvider  *self,
                           GKeyFile       *kf,
@@ -471,7 +552,8 @@ saldo_provider_configure (SaldoProvider  *self,
                    "Provider “%s”: missing [%s] group", priv->id, SALDO_PROVIDER_GROUP);
       return FALSE;
     }
-  if (klass->configure != NULL && !klass->configure (self, kf, config_dir, &local_error))
+  if (!configure_common (priv, kf, &local_error) ||
+      (klass->configure != NULL && !klass->configure (self, kf, config_dir, &local_error)))
     {
       g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
                                   "Provider “%s”: ", priv->id);

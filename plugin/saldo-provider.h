@@ -13,9 +13,10 @@ G_BEGIN_DECLS
  * the class's padding (a plugin built for an older minor inherits the base
  * class's defaults for them).
  * A plugin loads when its major matches and its minor is not newer than the
- * daemon's.  1.1: the account query and failure classes. */
+ * daemon's.  1.1: the account query and failure classes; 1.2: the
+ * provider context; 1.3: PaymentExpires= and FundsWarnBelow=. */
 #define SALDO_PROVIDER_ABI_MAJOR 1
-#define SALDO_PROVIDER_ABI_MINOR 2
+#define SALDO_PROVIDER_ABI_MINOR 3
 #define SALDO_PROVIDER_ABI_VERSION \
   ((guint32) ((SALDO_PROVIDER_ABI_MAJOR << 16) | SALDO_PROVIDER_ABI_MINOR))
 
@@ -228,6 +229,19 @@ SaldoTopUpResult *saldo_provider_lookup_finish (SaldoProvider        *self,
                                                 GAsyncResult         *res,
                                                 GError              **error);
 char             *saldo_provider_describe      (SaldoProvider        *self);
+
+/* Since 1.3.  Keys every provider file may have, read by
+ * saldo_provider_configure (): PaymentExpires=YYYY-MM (the payment
+ * method's expiry, a card's "valid thru"; year and month, or 0 and 0) and
+ * FundsWarnBelow=AMOUNT [CURRENCY] (warn when the account holds less; the
+ * amount in minor units of @currency, FALSE when not set, or set in
+ * another currency, or with more decimals than @currency has). */
+void              saldo_provider_get_payment_expires (SaldoProvider  *self,
+                                                      int            *year,
+                                                      int            *month);
+gboolean          saldo_provider_get_funds_warn_below (SaldoProvider *self,
+                                                       const char    *currency,
+                                                       gint64        *out);
 
 /* Since 1.1.  The provider's account: its funds, or an error that
  * saldo_provider_failure_classify() sorts (NOT_SUPPORTED when the provider

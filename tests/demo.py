@@ -99,7 +99,7 @@ def main():
         state = rig.path('state')
         source_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         with open(rig.path('saldo.conf'), 'w') as f:
-            f.write('[Daemon]\nRefreshOnRegistration=false\nVerifyDelay=2\n'
+            f.write('[Daemon]\nRefreshOnRegistration=false\nVerifyDelay=2\nProviderCheckInterval=2\n'
                     'CarrierDataDirectory=%s\nProviderPluginDirectory=%s\n'
                     % (os.path.join(source_root, 'plugin', 'carriers'),
                        os.path.join(os.path.abspath(args.build), 'plugin')))
@@ -113,7 +113,9 @@ def main():
         with open(rig.path('providers.d', 'demo-pay.conf'), 'w') as f:
             f.write('[Provider]\nType=http\nUrl=https://127.0.0.1:%d/hook/topup\n'
                     'StatusUrl=https://127.0.0.1:%d/hook/status/{reference}\n'
-                    'SecretFile=demo-pay.secret\nCaFile=%s\n' % (pay.port, pay.port, pay.ca))
+                    'AccountUrl=https://127.0.0.1:%d/hook/account\n'
+                    'SecretFile=demo-pay.secret\nCaFile=%s\nFundsWarnBelow=50.00\n'
+                    % (pay.port, pay.port, pay.port, pay.ca))
         # polkitd cannot run on a private bus: python-dbusmock's polkitd
         # template stands in for it, allowing Saldo's actions.
         polkit = rig.spawn('polkitd-mock', ['/usr/bin/python3', '-m', 'dbusmock', '--system',
@@ -153,11 +155,12 @@ def main():
                   'Tu plan de S/ 29.90 se renueva el 05/01. Saldo: S/ 12.50'])
         time.sleep(args.pause)
 
-        say('the owner\'s rule: below S/ 15, top up S/ 20, at most S/ 100 a month')
-        run(rig, [saldoctl, 'rules', 'add', '1', '--kind', 'threshold', '--below', '15',
-                  '--amount', '20', '--provider', 'demo-pay', '--max-per-month', '100'])
+        say('the owner\'s rule: below S/ 20, top up S/ 20, at most S/ 100 a month')
+        run(rig, [saldoctl, 'rules', 'add', '1', '--kind', 'threshold', '--below', '20',
+                  '--amount', '20', '--provider', 'demo-pay', '--max-per-month', '100',
+                  '--cooldown', '0'])
         claro.set_ussd('*777#', 'Claro: Saldo: S/ 32.50, vence el 30/01/2027.')
-        say('Claro\'s S/ 12.50 is below S/ 15: one top-up, then the balance is read again')
+        say('Claro\'s S/ 12.50 is below S/ 20: one top-up, then the balance is read again')
         rig.wait_for(lambda: '"verified"' in subprocess.run(
             [saldoctl, '--json', 'history'], env=rig.env, capture_output=True, text=True).stdout,
             60, 'the top-up verified')
@@ -177,6 +180,31 @@ def main():
               % question.actions['confirm'], flush=True)
         desktop.mock.invoke(question.id, 'confirm')
         desktop.show('Top-up arrived')
+        time.sleep(args.pause)
+
+        say('the payment backend\'s account runs dry: S/ 5.00 left, and Claro needs S/ 20')
+        pay.command({'op': 'config', 'hook_funds': 5.0})
+        claro.set_ussd('*777#', 'Claro: Saldo: S/ 18.00, vence el 30/01/2027.')
+        run(rig, [saldoctl, 'balance', '--refresh', '1'])
+
+        def provider_state():
+            out = subprocess.run([saldoctl, '--json', 'providers'], env=rig.env,
+                                 capture_output=True, text=True).stdout
+            return json.loads(out or '[]')[0]['state'] if out else None
+        rig.wait_for(lambda: provider_state() == 'needs-attention', 30, 'needs attention')
+        run(rig, [saldoctl, 'providers'])
+        desktop.show('Top-up provider needs you')
+        run(rig, [saldoctl, 'rules'])
+        say('the owner adds funds; the next health check finds them, and the rule resumes')
+        claro.set_ussd('*777#', 'Claro: Saldo: S/ 38.00, vence el 30/01/2027.')
+        pay.command({'op': 'config', 'hook_funds': 500.0})
+        rig.wait_for(lambda: provider_state() == 'ok', 60, 'the provider back to ok')
+        rig.wait_for(lambda: subprocess.run(
+            [saldoctl, '--json', 'history'], env=rig.env, capture_output=True,
+            text=True).stdout.count('"verified"') >= 3, 60, 'the resumed top-up verified')
+        run(rig, [saldoctl, 'providers'])
+        run(rig, [saldoctl, 'balance', '1'])
+        run(rig, [saldoctl, 'report'])
         time.sleep(args.pause)
 
         say('unplug the Claro modem (ModemManager restarts without it)')

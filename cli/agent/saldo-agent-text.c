@@ -117,6 +117,8 @@ saldo_agent_text_topup_finished (const char       *line,
       reason[strlen (reason) - 1] = '\0';
     if (origin == SALDO_TOPUP_ORIGIN_A_RULE)
       next = _("The rule tries again later; three failures in a row turn it off.");
+    else if (origin == SALDO_TOPUP_ORIGIN_A_RULE_WAITS)
+      next = _("The rule waits until the provider works again.");
     else if (origin == SALDO_TOPUP_ORIGIN_MANUAL)
       next = _("Nothing is retried by itself.");
     else
@@ -241,4 +243,76 @@ saldo_agent_text_rule_disabled (const char *line,
                        g_strdup_printf (_("Rule %s turned itself off: %s. Turn it back on with "
                                           "“saldoctl rules enable %s” once the cause is fixed."),
                                         number, reason, number));
+}
+
+SaldoNotification *
+saldo_agent_text_deactivation (const char *line,
+                               const char *date,
+                               guint       days_left)
+{
+  g_autofree char *when = days_left == 0 ? g_strdup (_("today"))
+                                         : g_strdup_printf (ngettext ("in %u day", "in %u days",
+                                                                      days_left), days_left);
+
+  return notification ("dialog-warning", SALDO_URGENCY_CRITICAL,
+                       /* TRANSLATORS: %s is a line, e.g. "Claro PE (…0011)". */
+                       g_strdup_printf (_("Line about to be cut off: %s"), line),
+                       /* TRANSLATORS: "… on 30/12/2026 (in 5 days). …" */
+                       g_strdup_printf (_("Without a recharge the carrier deactivates it on %s (%s). "
+                                          "Top up before then to keep the number."), date, when));
+}
+
+/* What the owner must fix, from the provider's Attention. */
+static const char *
+attention_words (const char *attention)
+{
+  if (g_strcmp0 (attention, "insufficient-funds") == 0)
+    return _("Its account has run out of funds.");
+  if (g_strcmp0 (attention, "credentials-rejected") == 0)
+    return _("It refuses Saldo's credentials.");
+  if (g_strcmp0 (attention, "payment-declined") == 0)
+    return _("Its payment method was declined.");
+  if (g_strcmp0 (attention, "payment-expired") == 0)
+    return _("Its payment method has expired.");
+  return _("It needs you.");
+}
+
+SaldoNotification *
+saldo_agent_text_provider_attention (const char *provider,
+                                     const char *attention,
+                                     const char *error)
+{
+  g_autoptr(GString) body = g_string_new (attention_words (attention));
+
+  if (error != NULL && *error != '\0')
+    g_string_append_printf (body, " (%s)", error);
+  g_string_append_c (body, ' ');
+  /* TRANSLATORS: %s is a provider's id, e.g. "reloadly". */
+  g_string_append_printf (body, _("Automatic top-ups through it wait until it works again; after "
+                                  "fixing it, “saldoctl providers check %s” tells Saldo."), provider);
+  return notification ("dialog-error", SALDO_URGENCY_CRITICAL,
+                       /* TRANSLATORS: %s is a provider's id, e.g. "reloadly". */
+                       g_strdup_printf (_("Top-up provider needs you: %s"), provider),
+                       g_strdup (body->str));
+}
+
+SaldoNotification *
+saldo_agent_text_provider_warning (const char *provider,
+                                   const char *warning,
+                                   const char *expires)
+{
+  char *body;
+
+  if (g_strcmp0 (warning, "payment-expired") == 0)
+    /* TRANSLATORS: %s is a month, e.g. "2026-09" */
+    body = g_strdup_printf (_("Its payment method expired at the end of %s: replace it and update "
+                              "PaymentExpires= in the provider's file."), expires);
+  else if (g_strcmp0 (warning, "payment-expires-soon") == 0)
+    body = g_strdup_printf (_("Its payment method expires at the end of %s: replace it in time."),
+                            expires);
+  else
+    body = g_strdup (_("Its funds are running low: add funds before the next top-up fails."));
+  return notification ("dialog-warning", SALDO_URGENCY_NORMAL,
+                       /* TRANSLATORS: %s is a provider's id, e.g. "reloadly". */
+                       g_strdup_printf (_("Top-up provider: %s"), provider), body);
 }

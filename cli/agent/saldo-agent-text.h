@@ -13,6 +13,7 @@ typedef enum {
   SALDO_TOPUP_ORIGIN_UNKNOWN,
   SALDO_TOPUP_ORIGIN_MANUAL,
   SALDO_TOPUP_ORIGIN_A_RULE,
+  SALDO_TOPUP_ORIGIN_A_RULE_WAITS,   /* a rule's, failed by its provider: the rule waits for it */
 } SaldoTopUpOrigin;
 
 SaldoNotification *saldo_agent_text_low_balance     (const char       *line,
@@ -48,5 +49,15 @@ char              *saldo_agent_text_answer_failed   (const char       *message);
 SaldoNotification *saldo_agent_text_rule_disabled   (const char       *line,
                                                      gint64            rule_number,
                                                      const char       *reason);
+
+SaldoNotification *saldo_agent_text_deactivation    (const char       *line,
+                                                     const char       *date,
+                                                     guint             days_left);
+SaldoNotification *saldo_agent_text_provider_attention (const char    *provider,
+                                                        const char    *attention,
+                                                        const char    *error);
+SaldoNotification *saldo_agent_text_provider_warning (const char      *provider,
+                                                      const char      *warning,
+                                                      const char      *expires);
 
 G_END_DECLS

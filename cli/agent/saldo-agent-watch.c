@@ -12,7 +12,8 @@
 
 /* Follows one running saldod and turns what it says into notifications:
  * its signals (LowBalance, TopUpStarted/Finished, ConfirmationRequired,
- * RuleDisabled) and the lines' Expiry.  Each (event, line) pair has one
+ * RuleDisabled), the lines' Expiry and DeactivationOn, and the providers'
+ * State and Warnings.  Each (event, line) pair has one
  * notification slot; a slot's mark records what it last showed, so that a
  * reading that only repeats the same balance shows nothing new.  Lives from
  * the moment saldod appears on the bus until it leaves. */
@@ -226,6 +227,40 @@ evaluate_line_expiry (SaldoAgentWatch *self,
   return end;
 }
 
+/* The same for the day the carrier would cut the line off. */
+static gint64
+evaluate_line_deactivation (SaldoAgentWatch *self,
+                            SaldoDBusLine   *line,
+                            gint64           now)
+{
+  const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (line));
+  g_autofree char *slot = slot_name ("deactivation", path);
+  gint64 when = (gint64) MIN (saldo_dbus_line_get_deactivation_on (line), (guint64) G_MAXINT64 / 2);
+  gint64 window = (gint64) g_settings_get_uint (self->settings, "deactivation-days") * DAY;
+  g_autofree char *mark = NULL;
+
+  if (!event_enabled (self, SALDO_AGENT_EVENT_EXPIRY) || when <= 0 || now >= when) {
+    saldo_notifier_withdraw (self->notifier, slot);
+    return 0;
+  }
+  if (when - now > window) {
+    /* A recharge moved it away, or it is far still. */
+    saldo_notifier_withdraw (self->notifier, slot);
+    return when - window;
+  }
+  /* By the day: the moment moves a little with every reading. */
+  mark = g_strdup_printf ("%" G_GINT64_FORMAT, when / DAY);
+  if (g_strcmp0 (saldo_notifier_get_mark (self->notifier, slot), mark) != 0) {
+    g_autofree char *label = saldo_client_line_label (line);
+    g_autofree char *date = saldo_client_format_day ((guint64) when);
+
+    saldo_notifier_show (self->notifier, slot, mark,
+                         saldo_agent_text_deactivation (label, date,
+                                                        (guint) ((when - now + DAY - 1) / DAY)));
+  }
+  return when;
+}
+
 static void
 evaluate_expiry (SaldoAgentWatch *self)
 {
@@ -235,10 +270,15 @@ evaluate_expiry (SaldoAgentWatch *self)
 
   for (GList *l = objects; l != NULL; l = l->next) {
     g_autoptr(SaldoDBusLine) line = saldo_dbus_object_get_line (SALDO_DBUS_OBJECT (l->data));
-    gint64 due = line != NULL ? evaluate_line_expiry (self, line, now) : 0;
+    gint64 dues[2] = { 0, 0 };
 
-    if (due > now && (next == 0 || due < next))
-      next = due;
+    if (line != NULL) {
+      dues[0] = evaluate_line_expiry (self, line, now);
+      dues[1] = evaluate_line_deactivation (self, line, now);
+    }
+    for (guint i = 0; i < G_N_ELEMENTS (dues); i++)
+      if (dues[i] > now && (next == 0 || dues[i] < next))
+        next = dues[i];
   }
   g_clear_handle_id (&self->expiry_timer, g_source_remove);
   /* One timer for the earliest change; a suspended laptop catches up on
@@ -264,6 +304,56 @@ on_prepare_for_sleep (GDBusConnection *connection,
     g_variant_get (parameters, "(b)", &going_to_sleep);
   if (!going_to_sleep)
     evaluate_expiry (self);
+}
+
+/* ---- providers ---------------------------------------------------------- */
+
+/* A provider that needs its owner, else its most pressing warning, else
+ * nothing; replaced as it changes, withdrawn when it is fine. */
+static void
+evaluate_provider (SaldoAgentWatch   *self,
+                   SaldoDBusProvider *provider)
+{
+  g_autofree char *slot = slot_name ("provider", g_dbus_proxy_get_object_path (G_DBUS_PROXY (provider)));
+  const char * const *warnings = saldo_dbus_provider_get_warnings (provider);
+  g_autofree char *id = saldo_client_safe_text (saldo_dbus_provider_get_id (provider), 64);
+  g_autofree char *mark = NULL;
+
+  if (!event_enabled (self, SALDO_AGENT_EVENT_PROVIDER)) {
+    saldo_notifier_withdraw (self->notifier, slot);
+    return;
+  }
+  if (g_strcmp0 (saldo_dbus_provider_get_state (provider), "needs-attention") == 0) {
+    g_autofree char *error = saldo_client_safe_text (saldo_dbus_provider_get_last_error (provider), 200);
+
+    mark = g_strdup_printf ("attention %s", saldo_dbus_provider_get_attention (provider));
+    if (g_strcmp0 (saldo_notifier_get_mark (self->notifier, slot), mark) != 0)
+      saldo_notifier_show (self->notifier, slot, mark,
+                           saldo_agent_text_provider_attention (id, saldo_dbus_provider_get_attention (provider),
+                                                                error));
+  } else if (warnings != NULL && warnings[0] != NULL) {
+    g_autofree char *expires = saldo_client_safe_text (saldo_dbus_provider_get_payment_expires (provider), 16);
+
+    mark = g_strdup_printf ("warning %s", warnings[0]);
+    if (g_strcmp0 (saldo_notifier_get_mark (self->notifier, slot), mark) != 0)
+      saldo_notifier_show (self->notifier, slot, mark,
+                           saldo_agent_text_provider_warning (id, warnings[0], expires));
+  } else {
+    saldo_notifier_withdraw (self->notifier, slot);
+  }
+}
+
+static void
+evaluate_providers (SaldoAgentWatch *self)
+{
+  g_autolist(GDBusObject) objects = g_dbus_object_manager_get_objects (self->objects);
+
+  for (GList *l = objects; l != NULL; l = l->next) {
+    g_autoptr(SaldoDBusProvider) provider = saldo_dbus_object_get_provider (SALDO_DBUS_OBJECT (l->data));
+
+    if (provider != NULL)
+      evaluate_provider (self, provider);
+  }
 }
 
 /* ---- reading a ledger row ----------------------------------------------- */
@@ -671,6 +761,7 @@ on_top_up_row (SaldoAgentWatch *self,
   g_autofree char *row_currency = row_string (row, "currency");
   g_autofree char *provider = row_string (row, "provider");
   g_autofree char *row_error = row_string (row, "error");
+  g_autofree char *row_failure = row_string (row, "failure");
   g_autoptr(SaldoDBusLine) line = find_line (self, ev->line);
   const char *currency = ev->currency != NULL ? ev->currency : row_currency;
   g_autofree char *amount = NULL;
@@ -689,6 +780,10 @@ on_top_up_row (SaldoAgentWatch *self,
     after = saldo_client_format_money (balance_after, currency);
   if (row != NULL && g_variant_lookup (row, "rule", "&o", &rule))
     origin = g_str_equal (rule, "/") ? SALDO_TOPUP_ORIGIN_MANUAL : SALDO_TOPUP_ORIGIN_A_RULE;
+  if (origin == SALDO_TOPUP_ORIGIN_A_RULE && row_failure != NULL &&
+      (g_str_equal (row_failure, "insufficient-funds") || g_str_equal (row_failure, "credentials-rejected") ||
+       g_str_equal (row_failure, "payment-declined") || g_str_equal (row_failure, "payment-expired")))
+    origin = SALDO_TOPUP_ORIGIN_A_RULE_WAITS;
   if (ev->status == NULL)
     n = saldo_agent_text_topup_started (label, amount, provider);
   else
@@ -790,6 +885,8 @@ on_properties_changed (GDBusObjectManagerClient *manager,
     if (balance != NULL)
       check_balance_recovered (self, SALDO_DBUS_LINE (iface));
     evaluate_expiry (self);
+  } else if (SALDO_DBUS_IS_PROVIDER (iface)) {
+    evaluate_provider (self, SALDO_DBUS_PROVIDER (iface));
   } else if (SALDO_DBUS_IS_RULE (iface) && saldo_dbus_rule_get_enabled (SALDO_DBUS_RULE (iface))) {
     /* Turned back on: the warning that it was off is stale. */
     g_autofree char *slot = slot_name ("rule-disabled", saldo_dbus_rule_get_line (SALDO_DBUS_RULE (iface)));
@@ -807,6 +904,7 @@ on_object_added (GDBusObjectManager *manager,
                  SaldoAgentWatch    *self)
 {
   evaluate_expiry (self);
+  evaluate_providers (self);
 }
 
 static void
@@ -821,6 +919,7 @@ on_settings_changed (GSettings       *settings,
     { SALDO_AGENT_EVENT_LOW_BALANCE, "low-balance:" },
     { SALDO_AGENT_EVENT_TOP_UP, "top-up:" },
     { SALDO_AGENT_EVENT_RULE_DISABLED, "rule-disabled:" },
+    { SALDO_AGENT_EVENT_PROVIDER, "provider:" },
   };
   GHashTableIter iter;
   Request *r;
@@ -836,6 +935,7 @@ on_settings_changed (GSettings       *settings,
       saldo_notifier_withdraw (self->notifier, slots[j]);
   }
   evaluate_expiry (self);
+  evaluate_providers (self);
   g_hash_table_iter_init (&iter, self->requests);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &r))
     show_confirmation (self, r->line, FALSE);
@@ -872,6 +972,7 @@ start_following (SaldoAgentWatch *self)
                                                         NULL, G_DBUS_SIGNAL_FLAGS_NONE,
                                                         on_prepare_for_sleep, self, NULL);
   evaluate_expiry (self);
+  evaluate_providers (self);
   /* Tests wait for this line before making events. */
   g_debug ("following saldod");
   g_variant_dict_init (&options, NULL);

@@ -15,6 +15,7 @@ typedef enum {
   SALDO_AGENT_EVENT_TOP_UP        = 1 << 2,
   SALDO_AGENT_EVENT_CONFIRMATION  = 1 << 3,
   SALDO_AGENT_EVENT_RULE_DISABLED = 1 << 4,
+  SALDO_AGENT_EVENT_PROVIDER      = 1 << 5,
 } SaldoAgentEvent;
 
 #define SALDO_TYPE_AGENT_WATCH (saldo_agent_watch_get_type ())

@@ -15,7 +15,7 @@ _saldoctl()
     _init_completion || return
 
     local ctl=${words[0]}
-    local commands='status lines balance history topup rules line profiles parse monitor'
+    local commands='status lines balance history topup rules line profiles providers report parse monitor'
     local i cmd= cmd_at=0 sub=
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
@@ -38,14 +38,14 @@ _saldoctl()
             COMPREPLY=($(compgen -W "$(_saldoctl_from_saldod "$ctl" providers)" -- "$cur"))
             return ;;
         --kind)
-            COMPREPLY=($(compgen -W 'threshold data keep-alive schedule' -- "$cur"))
+            COMPREPLY=($(compgen -W 'threshold data keep-alive schedule forecast' -- "$cur"))
             return ;;
         --day)
             COMPREPLY=($(compgen -W "$(seq 1 28) last" -- "$cur"))
             return ;;
         --amount | --below | --data-below | --max-per-topup | --max-per-day | --max-per-month | \
-        --max-attempts | --cooldown | --days-before | --hour | --limit | --balance | --data | \
-        --country | --carrier | --currency)
+        --max-attempts | --cooldown | --days-before | --days | --hour | --limit | --balance | --data | \
+        --country | --carrier | --currency | --month)
             return ;;
     esac
 
@@ -56,7 +56,7 @@ _saldoctl()
 
     local rule_options='--amount --kind --below --data-below --provider --confirm --disabled
         --max-per-topup --max-per-day --max-per-month --max-attempts --cooldown --days-before
-        --day --hour'
+        --days --day --hour'
     local words_now=
     case $cmd in
         status) words_now='--format' ;;
@@ -91,6 +91,12 @@ _saldoctl()
                     own-number= sms-senders='
             fi ;;
         parse) words_now='--country --carrier --currency --explain -' ;;
+        providers)
+            case $sub in
+                '') words_now='list check' ;;
+                check) words_now="$(_saldoctl_from_saldod "$ctl" providers)" ;;
+            esac ;;
+        report) words_now="--month --csv $(_saldoctl_from_saldod "$ctl" lines)" ;;
     esac
     COMPREPLY=($(compgen -W "$words_now --json" -- "$cur"))
 }

@@ -79,6 +79,7 @@ saldo_line_new (const SaldoLineRecord *record)
   saldo_dbus_line_set_last_error (self->iface, "");
   saldo_dbus_line_set_carrier (self->iface, "");
   saldo_dbus_line_set_balance_source (self->iface, "");
+  saldo_dbus_line_set_spend_per_day (self->iface, -1);
   saldo_dbus_line_set_active (self->iface, FALSE);
   saldo_dbus_line_set_modem (self->iface, "/");
   saldo_dbus_object_skeleton_set_line (self->object, self->iface);

@@ -11,6 +11,7 @@
 #include "saldo-daemon-enums.h"
 #include "saldo-enum.h"
 #include "saldo-ledger.h"
+#include "saldo-provider.h"
 #include "saldo-sql.h"
 
 struct _SaldoLedger {
@@ -113,6 +114,7 @@ saldo_topup_record_copy (const SaldoTopupRecord *record)
   copy->requested_currency = g_strdup (record->requested_currency);
   copy->message = g_strdup (record->message);
   copy->error = g_strdup (record->error);
+  copy->failure = g_strdup (record->failure);
   return copy;
 }
 
@@ -134,6 +136,7 @@ saldo_topup_record_free (SaldoTopupRecord *record)
   g_free (record->requested_currency);
   g_free (record->message);
   g_free (record->error);
+  g_free (record->failure);
   g_free (record);
 }
 
@@ -150,6 +153,29 @@ saldo_topup_record_to_rule_row (const SaldoTopupRecord *record,
    * next day counts on that day), planned when it was planned. */
   row->created = record->sent_at > 0 ? record->sent_at : record->created;
   row->finished = record->finished;
+  row->provider_fault = saldo_topup_failure_needs_attention (record->failure);
+}
+
+const char *
+saldo_topup_failure_token (const GError *error)
+{
+  const char *reason;
+
+  if (error == NULL)
+    return "";
+  reason = saldo_provider_attention_reason (error);
+  if (reason != NULL)
+    return reason;
+  return saldo_provider_failure_to_string (saldo_provider_failure_classify (error));
+}
+
+gboolean
+saldo_topup_failure_needs_attention (const char *token)
+{
+  return g_strcmp0 (token, "insufficient-funds") == 0 ||
+         g_strcmp0 (token, "credentials-rejected") == 0 ||
+         g_strcmp0 (token, "payment-declined") == 0 ||
+         g_strcmp0 (token, "payment-expired") == 0;
 }
 
 void
@@ -651,6 +677,7 @@ bind_receipt (sqlite3_stmt  *stmt,
   saldo_sql_bind_text_or_null (stmt, 11, receipt->error);
   sqlite3_bind_int64 (stmt, 12, receipt->next_check);
   sqlite3_bind_int (stmt, 13, receipt->pending ? 1 : 0);
+  saldo_sql_bind_text_or_null (stmt, 14, receipt->failure);
 }
 
 gboolean
@@ -677,7 +704,8 @@ saldo_ledger_mark_result (SaldoLedger              *self,
                " requested_currency = COALESCE (?9, requested_currency),"
                " message = COALESCE (?10, message),"
                " error = COALESCE (?11, CASE WHEN ?3 = 'succeeded' THEN '' ELSE error END),"
-               " next_check = ?12, provider_pending = ?13",
+               " next_check = ?12, provider_pending = ?13,"
+               " failure = COALESCE (?14, CASE WHEN ?3 = 'succeeded' THEN '' ELSE failure END)",
     .bind = bind_receipt,
     .kind = "result",
     .detail = detail,
@@ -970,7 +998,7 @@ saldo_ledger_expire_planned (SaldoLedger  *self,
   " t.updated, t.finished, t.provider_transaction_id, t.delivered_amount," \
   " t.delivered_currency, t.requested_amount, t.requested_currency, t.balance_before," \
   " t.balance_after, t.message, t.error, t.attempts, t.lookups, t.next_check, t.expires," \
-  " t.sent_at, t.provider_pending" \
+  " t.sent_at, t.provider_pending, t.failure" \
   " FROM topups t JOIN lines l ON l.id = t.line_id"
 
 static SaldoTopupRecord *
@@ -1020,6 +1048,7 @@ record_from_row (sqlite3_stmt *stmt)
   record->expires = sqlite3_column_int64 (stmt, c++);
   record->sent_at = sqlite3_column_int64 (stmt, c++);
   record->provider_pending = sqlite3_column_int64 (stmt, c++) != 0;
+  record->failure = saldo_sql_column_dup (stmt, c++);
   return record;
 }
 
@@ -1089,7 +1118,8 @@ saldo_ledger_list (SaldoLedger             *self,
   g_autoptr(GString) sql = g_string_new ("SELECT " RECORD_COLUMNS
                                          " WHERE (?1 = 0 OR t.line_id = ?1)"
                                          " AND (?2 IS NULL OR t.provider = ?2)"
-                                         " AND (?3 = 0 OR t.id < ?3)");
+                                         " AND (?3 = 0 OR t.id < ?3)"
+                                         " AND (?5 = 0 OR t.created >= ?5)");
   int rc;
 
   g_return_val_if_fail (SALDO_IS_LEDGER (self), FALSE);
@@ -1116,6 +1146,7 @@ saldo_ledger_list (SaldoLedger             *self,
   saldo_sql_bind_text_or_null (stmt, 2, query->provider);
   sqlite3_bind_int64 (stmt, 3, query->before_id);
   sqlite3_bind_int64 (stmt, 4, query->limit > 0 ? (gint64) query->limit : -1);
+  sqlite3_bind_int64 (stmt, 5, query->since);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (records, record_from_row (stmt));
   if (rc != SQLITE_DONE)

@@ -91,6 +91,8 @@ typedef struct {
   gint64            expires;        /* planned: expires then (0 = never) */
   gint64            sent_at;        /* the last request left then (0 = never sent) */
   gboolean          provider_pending; /* the provider said it is still processing it */
+  char             *failure;        /* what its failure asks of the owner:
+                                     * saldo_topup_failure_token (), "" if none */
 } SaldoTopupRecord;
 
 SaldoTopupRecord *saldo_topup_record_copy (const SaldoTopupRecord *record);
@@ -126,7 +128,15 @@ typedef struct {
   const char *error;
   gint64      next_check;           /* unknown only: reconcile not before; 0 = any time */
   gboolean    pending;              /* unknown only: the provider has it and is processing it */
+  const char *failure;              /* saldo_topup_failure_token () of its error, NULL = keep */
 } SaldoTopupReceipt;
+
+/* A provider error as the ledger keeps it: its attention reason
+ * ("insufficient-funds", "credentials-rejected", "payment-declined",
+ * "payment-expired"), else "unreachable" or "other"; "" for no error. */
+const char *saldo_topup_failure_token (const GError *error);
+/* The token is one of the four attention reasons. */
+gboolean    saldo_topup_failure_needs_attention (const char *token);
 
 void saldo_topup_receipt_init (SaldoTopupReceipt *receipt);
 
@@ -137,6 +147,7 @@ typedef struct {
   const char *provider; /* NULL = every provider */
   gint64  before_id;   /* 0 = from the newest; else only ids below it */
   guint   limit;       /* 0 = no limit */
+  gint64  since;       /* 0 = any time; else only rows created at or after it */
 } SaldoLedgerQuery;
 
 #define SALDO_LEDGER_STATE_BIT(s) (1u << (s))

@@ -9,14 +9,14 @@ G_BEGIN_DECLS
 typedef struct {
   gint64   id;
   gint64   line_id;
-  char    *kind;              /* threshold | data | keep-alive | schedule */
+  char    *kind;              /* threshold | data | keep-alive | schedule | forecast */
   gboolean enabled;
   gboolean confirm;
   char    *provider;
   gint64   amount;            /* minor units */
   char    *currency;
   gint64   below;             /* threshold: minor units; data: bytes */
-  guint    days_before;       /* keep-alive */
+  guint    days_before;       /* keep-alive: days before; forecast: days ahead */
   gint     day;               /* schedule: 1..28, -1 = last */
   guint    hour;              /* schedule */
   gint64   max_per_topup;     /* 0 = none */

@@ -273,6 +273,28 @@ static const char * const migrations[] = {
   " WHERE name = 'rules_v8';"
   "DROP TABLE rules;"
   "ALTER TABLE rules_v8 RENAME TO rules;",
+
+  /* 8 → 9: the payment side.  A finished top-up keeps what its failure
+   * asked of the owner (insufficient funds, refused credentials, a
+   * declined or expired payment method: the provider's fault, not the
+   * rule's, never disabling it); providers get a stable number and keep
+   * their last known state across restarts. */
+  "ALTER TABLE topups ADD COLUMN failure TEXT NOT NULL DEFAULT ''"
+  " CHECK (failure IN ('', 'insufficient-funds', 'credentials-rejected', 'payment-declined',"
+  "                    'payment-expired', 'unreachable', 'other'));"
+  "CREATE TABLE providers ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  name TEXT NOT NULL UNIQUE,"
+  "  state TEXT NOT NULL DEFAULT 'unknown'"
+  "    CHECK (state IN ('ok', 'needs-attention', 'unreachable', 'unknown')),"
+  "  attention TEXT NOT NULL DEFAULT '',"
+  "  last_error TEXT NOT NULL DEFAULT '',"
+  "  last_success INTEGER NOT NULL DEFAULT 0,"
+  "  funds INTEGER,"
+  "  funds_currency TEXT,"
+  "  attention_funds INTEGER,"
+  "  updated INTEGER NOT NULL DEFAULT 0"
+  ");",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SALDO_STORE_SCHEMA_VERSION);

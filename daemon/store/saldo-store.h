@@ -64,7 +64,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaldoLineRecord, saldo_line_record_free)
 G_DECLARE_FINAL_TYPE (SaldoStore, saldo_store, SALDO, STORE, GObject)
 
 /* The newest schema this build knows; a database from a newer Saldo is refused. */
-#define SALDO_STORE_SCHEMA_VERSION 8
+#define SALDO_STORE_SCHEMA_VERSION 9
 
 SaldoStore *saldo_store_open            (const char       *path,
                                          GError          **error);

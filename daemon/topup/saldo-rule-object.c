@@ -31,7 +31,10 @@ saldo_rule_object_sync (SaldoRuleObject *self)
   saldo_dbus_rule_set_amount (self->iface, r->amount);
   saldo_dbus_rule_set_currency (self->iface, r->currency);
   saldo_dbus_rule_set_below (self->iface, r->below);
-  saldo_dbus_rule_set_days_before (self->iface, r->days_before);
+  /* One column for both: days before expiry (keep-alive), days ahead
+   * (forecast); each kind shows its own. */
+  saldo_dbus_rule_set_days_before (self->iface, g_str_equal (r->kind, "forecast") ? 0 : r->days_before);
+  saldo_dbus_rule_set_days (self->iface, g_str_equal (r->kind, "forecast") ? r->days_before : 0);
   saldo_dbus_rule_set_day (self->iface, day);
   saldo_dbus_rule_set_hour (self->iface, r->hour);
   saldo_dbus_rule_set_max_per_topup (self->iface, r->max_per_topup);
@@ -231,11 +234,12 @@ saldo_rule_record_apply (SaldoRuleRecord     *record,
         next->max_per_day = value;
       else
         next->max_per_month = value;
-    } else if (g_str_equal (key, "days-before") || g_str_equal (key, "hour") ||
+    } else if (g_str_equal (key, "days-before") || g_str_equal (key, "days") ||
+               g_str_equal (key, "hour") ||
                g_str_equal (key, "max-attempts-24h") || g_str_equal (key, "cooldown")) {
       if (!g_variant_is_of_type (v, G_VARIANT_TYPE_UINT32))
         return bad (error, key, "an unsigned integer (u)");
-      if (g_str_equal (key, "days-before"))
+      if (g_str_equal (key, "days-before") || g_str_equal (key, "days"))
         next->days_before = g_variant_get_uint32 (v);
       else if (g_str_equal (key, "hour"))
         next->hour = g_variant_get_uint32 (v);

@@ -6,9 +6,12 @@
 #include <string.h>
 
 #include "saldo-error.h"
+#include "saldo-forecaster.h"
 #include "saldo-log.h"
 #include "saldo-provider.h"
 #include "saldo-provider-context.h"
+#include "saldo-provider-watch.h"
+#include "saldo-report-builder.h"
 #include "saldo-rule-store.h"
 #include "saldo-settle.h"
 #include "saldo-topup-manager.h"
@@ -24,6 +27,8 @@ struct _SaldoTopupManager {
   SaldoTopupRunner          *runner;
   GPtrArray                 *providers;       /* SaldoProvider */
   GPtrArray                 *rules;           /* SaldoRuleObject, by id */
+  SaldoProviderWatch        *watch;           /* the providers' state; pauses their rules */
+  SaldoForecaster           *forecaster;      /* each line's spend per day */
   GHashTable                *topups_running;  /* topup id (gint64*) → line */
   guint                      evaluate_id;     /* earliest WAIT to look at again */
   guint                      reconcile_id;
@@ -197,9 +202,12 @@ on_topup_executed (GObject      *source,
                  saldo_line_get_object_path (ctx->line), state,
                  record != NULL && *record->error != '\0' ? ": " : "",
                  record != NULL ? record->error : "");
-  emit_finished (self, id,
-                                           saldo_line_get_object_path (ctx->line), state,
-                                           record != NULL ? record->amount : 0);
+  emit_finished (self, id, saldo_line_get_object_path (ctx->line), state,
+                 record != NULL ? record->amount : 0);
+  /* A top-up is a recharge: the carrier's deactivation date moves; and
+   * the provider's state follows what it said. */
+  saldo_forecaster_update (self->forecaster, ctx->line, FALSE);
+  saldo_provider_watch_topup_finished (self->watch, record);
   if (record != NULL && record->state == SALDO_LEDGER_STATE_SUCCEEDED) {
     TopupContext *verify = g_new0 (TopupContext, 1);
 
@@ -417,9 +425,12 @@ build_engine_input (SaldoTopupManager *self,
 
     if (r->line_id != saldo_line_get_id (line))
       continue;
+    saldo_rule_record_fold_limits (r, &in->line_limits);
+    /* Its provider needs the owner: the rule waits, neither tried nor judged. */
+    if (saldo_provider_watch_paused (self->watch, r->provider))
+      continue;
     saldo_rule_record_to_engine (r, scratch->iccid, &rule);
     g_array_append_val (scratch->rules, rule);
-    saldo_rule_record_fold_limits (r, &in->line_limits);
   }
   if (in->line_limits.max_attempts_24h == 0)
     in->line_limits.max_attempts_24h = SALDO_DEFAULT_MAX_ATTEMPTS_24H;
@@ -494,6 +505,7 @@ build_engine_input (SaldoTopupManager *self,
   }
   in->line.readings = scratch->points;
   in->line.n_readings = scratch->n_points;
+  saldo_forecaster_fill (self->forecaster, line, &in->line);
   in->rules = (const SaldoRule *) scratch->rules->data;
   in->n_rules = scratch->rules->len;
   in->history = scratch->rows->rows;
@@ -600,6 +612,24 @@ disable_rule (SaldoTopupManager *self,
   g_signal_emit (self, signals[SIGNAL_RULE_DISABLED], 0, saldo_rule_object_get_path (rule), reason);
 }
 
+/* The line's rules whose provider needs the owner say so. */
+static void
+note_paused (SaldoTopupManager *self,
+             SaldoLine         *line)
+{
+  for (guint i = 0; i < self->rules->len; i++) {
+    SaldoRuleObject *rule = self->rules->pdata[i];
+    const SaldoRuleRecord *r = saldo_rule_object_get_record (rule);
+    g_autofree char *why = NULL;
+
+    if (r->line_id != saldo_line_get_id (line) || !r->enabled)
+      continue;
+    why = saldo_provider_watch_pause_reason (self->watch, r->provider, r->id, r->kind);
+    if (why != NULL)
+      saldo_rule_object_set_last_decision (rule, why);
+  }
+}
+
 static void
 evaluate_line (SaldoTopupManager *self,
                SaldoLine   *line,
@@ -616,6 +646,7 @@ evaluate_line (SaldoTopupManager *self,
     has_rules = saldo_rule_object_get_record (self->rules->pdata[i])->line_id == saldo_line_get_id (line);
   if (!has_rules)
     return;
+  note_paused (self, line);
   if (!build_engine_input (self, line, NULL, &scratch, &in, &error) ||
       (in.confirmed_rule_id = confirmed_rule_id, !saldo_rule_engine_decide (&in, &decision, &error))) {
     g_warning ("line %s: cannot evaluate its rules: %s", saldo_line_get_object_path (line),
@@ -952,6 +983,7 @@ on_balance_read (SaldoLineManager   *lines,
     if (next > 0)
       schedule_settle (self, next);
   }
+  saldo_forecaster_update (self->forecaster, line, TRUE);
   for (guint i = 0; i < self->rules->len; i++) {
     const SaldoRuleRecord *r = saldo_rule_object_get_record (self->rules->pdata[i]);
 
@@ -1078,6 +1110,8 @@ saldo_topup_manager_add_rule (SaldoTopupManager  *self,
   g_ptr_array_add (self->rules, g_object_ref (rule));
   g_signal_emit (self, signals[SIGNAL_RULE_ADDED], 0, rule);
   g_info ("rule %s added for line %s", saldo_rule_object_get_path (rule), line_path);
+  /* What the rules need of their providers' funds changed. */
+  saldo_provider_watch_refresh (self->watch);
   evaluate_line (self, line, 0);
   return g_steal_pointer (&rule);
 }
@@ -1104,6 +1138,7 @@ saldo_topup_manager_update_rule (SaldoTopupManager  *self,
       !saldo_store_save_rule (self->store, record, error))
     return FALSE;
   saldo_rule_object_set_record (rule, record);
+  saldo_provider_watch_refresh (self->watch);
   if (line != NULL)
     evaluate_line (self, line, 0);
   return TRUE;
@@ -1121,6 +1156,7 @@ saldo_topup_manager_remove_rule (SaldoTopupManager  *self,
   g_info ("rule %s removed", saldo_rule_object_get_path (rule));
   g_ptr_array_remove (self->rules, rule);
   g_signal_emit (self, signals[SIGNAL_RULE_REMOVED], 0, removed);
+  saldo_provider_watch_refresh (self->watch);
   return TRUE;
 }
 
@@ -1636,6 +1672,64 @@ saldo_topup_manager_get_ledger (SaldoTopupManager *self)
   return self->ledger;
 }
 
+SaldoProviderWatch *
+saldo_topup_manager_get_provider_watch (SaldoTopupManager *self)
+{
+  return self->watch;
+}
+
+SaldoForecaster *
+saldo_topup_manager_get_forecaster (SaldoTopupManager *self)
+{
+  return self->forecaster;
+}
+
+SaldoReport *
+saldo_topup_manager_report (SaldoTopupManager  *self,
+                            int                 year,
+                            int                 month,
+                            SaldoLine          *only,
+                            GError            **error)
+{
+  return saldo_report_build (self->store, self->ledger, self->lines, self->rules, self->settings,
+                             year, month, only, error);
+}
+
+/* A provider works again: the rules using it are looked at again. */
+static void
+on_provider_recovered (SaldoProviderWatch *watch,
+                       const char         *id,
+                       SaldoTopupManager  *self)
+{
+  GPtrArray *lines = saldo_line_manager_get_lines (self->lines);
+
+  for (guint i = 0; i < lines->len; i++) {
+    SaldoLine *line = lines->pdata[i];
+
+    for (guint j = 0; j < self->rules->len; j++) {
+      const SaldoRuleRecord *r = saldo_rule_object_get_record (self->rules->pdata[j]);
+
+      if (r->line_id == saldo_line_get_id (line) && g_strcmp0 (r->provider, id) == 0) {
+        evaluate_line (self, line, 0);
+        break;
+      }
+    }
+  }
+}
+
+/* The rules using it say so now, not at their next evaluation. */
+static void
+on_provider_needs_attention (SaldoProviderWatch *watch,
+                             const char         *path,
+                             const char         *reason,
+                             SaldoTopupManager  *self)
+{
+  GPtrArray *lines = saldo_line_manager_get_lines (self->lines);
+
+  for (guint i = 0; i < lines->len; i++)
+    note_paused (self, lines->pdata[i]);
+}
+
 void
 saldo_topup_manager_set_clock (SaldoTopupManager *self,
                                SaldoLedgerClock   clock,
@@ -1706,6 +1800,15 @@ saldo_topup_manager_new (SaldoStore           *store,
   saldo_topup_manager_load_providers (self, loader);
   if (!saldo_topup_manager_load_rules (self, error))
     return NULL;
+  self->watch = saldo_provider_watch_new (store, self->ledger, config, self->providers, self->rules,
+                                          error);
+  if (self->watch == NULL)
+    return NULL;
+  g_signal_connect (self->watch, "recovered", G_CALLBACK (on_provider_recovered), self);
+  g_signal_connect (self->watch, "needs-attention", G_CALLBACK (on_provider_needs_attention), self);
+  self->forecaster = saldo_forecaster_new (store, self->ledger, lines);
+  for (guint i = 0; i < saldo_line_manager_get_lines (lines)->len; i++)
+    saldo_forecaster_update (self->forecaster, saldo_line_manager_get_lines (lines)->pdata[i], FALSE);
   g_signal_connect (lines, "balance-read", G_CALLBACK (on_balance_read), self);
   g_signal_connect (lines, "sms-balance", G_CALLBACK (on_sms_balance), self);
   return g_steal_pointer (&self);
@@ -1749,6 +1852,7 @@ saldo_topup_manager_start (SaldoTopupManager *self)
   /* A crash or a restart may have left requests whose outcome we do not
    * know: settle them before anything else is spent. */
   reconcile_all (self, TRUE);
+  saldo_provider_watch_start (self->watch);
 }
 
 static void
@@ -1762,6 +1866,10 @@ saldo_topup_manager_dispose (GObject *object)
   g_clear_handle_id (&self->settle_id, g_source_remove);
   if (self->lines != NULL)
     g_signal_handlers_disconnect_by_data (self->lines, self);
+  if (self->watch != NULL)
+    g_signal_handlers_disconnect_by_data (self->watch, self);
+  g_clear_object (&self->watch);
+  g_clear_object (&self->forecaster);
   G_OBJECT_CLASS (saldo_topup_manager_parent_class)->dispose (object);
 }
 

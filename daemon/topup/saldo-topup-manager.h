@@ -4,9 +4,12 @@
 #include <gio/gio.h>
 
 #include "saldo-config.h"
+#include "saldo-forecaster.h"
 #include "saldo-ledger.h"
 #include "saldo-line-manager.h"
 #include "saldo-provider-loader.h"
+#include "saldo-provider-watch.h"
+#include "saldo-report.h"
 #include "saldo-rule-engine.h"
 #include "saldo-rule-object.h"
 #include "saldo-store.h"
@@ -54,6 +57,16 @@ void               saldo_topup_manager_set_clock   (SaldoTopupManager   *self,
 void               saldo_topup_manager_start       (SaldoTopupManager   *self);
 
 SaldoLedger       *saldo_topup_manager_get_ledger  (SaldoTopupManager   *self);
+/* The providers' objects and state, and the lines' forecasts (borrowed;
+ * their signals are for the bus layer). */
+SaldoProviderWatch *saldo_topup_manager_get_provider_watch (SaldoTopupManager *self);
+SaldoForecaster   *saldo_topup_manager_get_forecaster (SaldoTopupManager *self);
+/* GetReport: the local month year-month, of one line or (NULL) all. */
+SaldoReport       *saldo_topup_manager_report      (SaldoTopupManager   *self,
+                                                    int                  year,
+                                                    int                  month,
+                                                    SaldoLine           *only,
+                                                    GError             **error);
 /* SaldoProvider (borrowed). */
 GPtrArray         *saldo_topup_manager_get_providers (SaldoTopupManager *self);
 /* SaldoRuleObject, by id (borrowed). */

@@ -144,6 +144,8 @@ receipt_from_result (const SaldoTopUpResult *result,
   receipt->requested_amount = result->requested_amount > 0 ? result->requested_amount : -1;
   receipt->requested_currency = result->requested_currency;
   receipt->message = result->message;
+  if (result->status != SALDO_TOP_UP_STATUS_SUCCEEDED && result->status != SALDO_TOP_UP_STATUS_PENDING)
+    receipt->failure = saldo_topup_failure_token (result->error);
   if (result->error != NULL)
     receipt->error = result->error->message;
   else if (result->error_code != NULL)
@@ -251,6 +253,7 @@ send_top_up_done (GObject      *source,
      * and a retry is a new top-up. */
     saldo_topup_receipt_init (&receipt);
     receipt.error = provider_error->message;
+    receipt.failure = saldo_topup_failure_token (provider_error);
     state = SALDO_LEDGER_STATE_FAILED;
     detail = g_strdup_printf ("not sent, nothing charged: %s", provider_error->message);
   } else {

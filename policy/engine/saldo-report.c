@@ -265,6 +265,7 @@ saldo_report_compute (const SaldoReportInput *in, GError **error)
       result->iccid = g_strdup (line->iccid);
       result->currency = g_strdup (line->currency);
       result->failures = g_ptr_array_new_with_free_func ((GDestroyNotify) failure_free);
+      result->threshold = line->threshold;
       result->max_per_day = line->max_per_day;
       result->max_per_month = line->max_per_month;
       g_ptr_array_add (report->lines, result);

@@ -81,6 +81,7 @@ typedef struct {
   gint64     state_sum[SALDO_REPORT_N_STATES];
   guint      other_currency;
   gint64     consumption;
+  gint64     threshold;          /* the input's */
   gboolean   days_below_known;   /* a threshold and at least one reading */
   guint      days_below;
   GPtrArray *failures;           /* SaldoReportFailure */

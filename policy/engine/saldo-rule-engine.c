@@ -271,7 +271,7 @@ scan_rule_failures_after (const Ctx *ctx, const SaldoRule *rule, gint64 last_spe
     {
       const SaldoLedgerRow *row = &ctx->in->history[i];
       if (row_is_line (ctx, row) && row->rule_id == rule->id &&
-          row->state == SALDO_LEDGER_STATE_FAILED &&
+          row->state == SALDO_LEDGER_STATE_FAILED && !row->provider_fault &&
           row->created > last_spent && row->created >= rule->rearmed_at)
         n++;
     }
@@ -442,7 +442,8 @@ stats_scan_once (const Ctx *ctx, LineStats *ls, RuleStats *rs)
     {
       const SaldoLedgerRow *row = &in->history[i];
 
-      if (row->state != SALDO_LEDGER_STATE_FAILED || !row_is_line (ctx, row))
+      if (row->state != SALDO_LEDGER_STATE_FAILED || row->provider_fault ||
+          !row_is_line (ctx, row))
         continue;
       for (gsize r = 0; r < in->n_rules; r++)
         if (in->rules[r].id == row->rule_id &&

@@ -59,7 +59,9 @@ G_BEGIN_DECLS
  *    top-up created between them: BLOCKED for contradiction_pause after the
  *    later reading.
  *  - max_consecutive_failures failed rows of a rule in a row (newest first,
- *    after rearmed_at, planned rows skipped) → DISABLE_RULE.
+ *    after rearmed_at, planned rows skipped; rows failed by the provider's
+ *    fault, provider_fault, are not the rule's and are skipped too) →
+ *    DISABLE_RULE.
  *
  * Rule triggers
  *  - threshold:  balance known, in the line currency, and < threshold.

@@ -97,6 +97,9 @@ typedef struct {
   gint64            created;   /* when the top-up was made: its request left (a
                                 * planned row: when it was planned) */
   gint64            finished;  /* 0 while not finished */
+  gboolean          provider_fault;  /* failed because the provider needed its owner
+                                      * (no funds, refused credentials...): not the
+                                      * rule's failure */
 } SaldoLedgerRow;
 
 /* Per-line limits; a money limit of 0 means "no limit". */

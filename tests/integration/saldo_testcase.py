@@ -160,6 +160,25 @@ class SaldoTestCase(unittest.TestCase):
                 return path, props
         return None, None
 
+    def collect_signals(self):
+        """The root's signals from now on, as (member, args), as they arrive
+        (while the main context is iterated, as pump () does)."""
+        seen = []
+        self.rig.bus.signal_subscribe(BUS_NAME, MANAGER_IFACE, None, ROOT, None, 0,
+                                      lambda c, snd, p, i, member, params:
+                                      seen.append((member, params.unpack())))
+        return seen
+
+    def pump(self, predicate, what, timeout=30):
+        """Waits for predicate () while signals are dispatched."""
+        ctx = GLib.MainContext.default()
+
+        def check():
+            while ctx.iteration(False):
+                pass
+            return predicate()
+        return self.rig.wait_for(check, timeout, what)
+
     def manager_property(self, name):
         return self.rig.call(BUS_NAME, ROOT, 'org.freedesktop.DBus.Properties', 'Get',
                              GLib.Variant('(ss)', (MANAGER_IFACE, name)), '(v)')[0]

@@ -279,12 +279,14 @@ class AgentTest(TopUpTest):
         self.start_notifications()
         self.start_agent()
         path = self.ready_line('Saldo: S/ 1.00')
-        # The payment backend declines every request (nothing is charged).
-        self.fake.command({'op': 'fault', 'path': '/hook/topup', 'action': 'failed', 'count': 10})
+        # The payment backend refuses every request (nothing is charged) for a
+        # reason about the request, so the rule's own failure.
+        self.fake.command({'op': 'fault', 'path': '/hook/topup', 'action': 'failed',
+                           'error_code': 'invalid_amount', 'count': 10})
         self.rule(path, below=500, amount=1000, cooldown=0)
         failed = self.notes.wait_for(lambda n: n.summary == 'Top-up failed: ' + LABEL)
-        self.assertEqual(failed.body, 'The top-up of 10.00 PEN was not made: The top-up account '
-                                      'has insufficient funds. '
+        self.assertEqual(failed.body, 'The top-up of 10.00 PEN was not made: The amount is not '
+                                      'accepted for this line. '
                                       'The rule tries again later; three failures in a row turn it off.')
         self.assertEqual(failed.hints['urgency'], 2)
         for _ in range(4):
@@ -329,6 +331,37 @@ class AgentTest(TopUpTest):
         again = self.notes.wait_for(lambda x: x.summary == n.summary and x.id != n.id)
         set_agent_settings(self.rig, notify="['top-up', 'confirmation']")
         self.notes.wait_closed(again.id)
+
+    def test_provider_needs_attention_and_deactivation(self):
+        # The carrier cuts Claro lines 3 days after the last recharge here.
+        carriers = os.path.join(os.path.dirname(self.config_path), 'carriers.d')
+        os.makedirs(carriers, exist_ok=True)
+        with open(os.path.join(os.environ['SALDO_SOURCE_ROOT'], 'plugin', 'carriers',
+                               'claro-pe.conf')) as f:
+            claro = f.read()
+        with open(os.path.join(carriers, 'claro-pe.conf'), 'w') as f:
+            f.write(claro.replace('DeactivationDays=270', 'DeactivationDays=3'))
+        self.start_saldod()
+        self.start_notifications()
+        self.start_agent()
+        path = self.ready_line('Saldo: S/ 5.00')
+        # A recharge seen in the balance: the line is cut in 3 days unless
+        # recharged again.
+        self.reading(path, 'Saldo: S/ 25.00')
+        cut = self.notes.wait_for(lambda n: n.summary == 'Line about to be cut off: ' + LABEL)
+        self.assertIn('Without a recharge the carrier deactivates it on', cut.body)
+        self.assertIn('(in 3 days)', cut.body)
+
+        # The payment backend declines the card: the provider needs its owner.
+        self.fake.command({'op': 'fault', 'path': '/hook/topup', 'action': 'failed',
+                           'error_code': 'card_declined'})
+        self.top_up(path, 1000)
+        n = self.notes.wait_for(lambda n: n.summary == 'Top-up provider needs you: pay')
+        self.assertIn('Its payment method was declined.', n.body)
+        self.assertIn('saldoctl providers check pay', n.body)
+        # Fixed; the owner says so: the notification goes.
+        self.saldoctl('providers', 'check', 'pay')
+        self.notes.wait_closed(n.id)
 
     def test_agent_follows_saldod(self):
         self.start_notifications()

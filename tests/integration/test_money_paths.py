@@ -10,19 +10,12 @@ import datetime
 import os
 import time
 
-from saldo_testcase import BUS_NAME, CLARO, MANAGER_IFACE, ROOT, SOURCE_ROOT, main
+from saldo_testcase import BUS_NAME, CLARO, SOURCE_ROOT, main
 from gi.repository import GLib
 from test_topup import TopUpTest
 
 
 class MoneyPathsTest(TopUpTest):
-
-    def collect_signals(self):
-        seen = []
-        self.rig.bus.signal_subscribe(BUS_NAME, MANAGER_IFACE, None, ROOT, None, 0,
-                                      lambda c, snd, p, i, member, params:
-                                      seen.append((member, params.unpack())))
-        return seen
 
     def voucher_setup(self, pins, success='(?i)recarga exitosa'):
         """A voucher provider with `pins` (PIN -> amount) and an admin copy of

@@ -215,7 +215,8 @@ class SaldoctlTopUpTest(SaldoTestCase):
         self.add_evil_provider()
         self.start_saldod()
         self.ready_line('Saldo: S/ 30.00')
-        self.assertEqual(sorted(self.manager_property('Providers')), ['evil', 'pay'])
+        self.assertEqual(sorted(p['id'] for p in json.loads(self.saldoctl('--json', 'providers').stdout)),
+                         ['evil', 'pay'])
         self.assertIn('no top-ups', self.saldoctl('history').stdout)
         # A disabled rule lends its limits: no cooldown between the two.
         self.saldoctl('rules', 'add', '1', '--below', '1', '--amount', '1', '--provider', 'pay',

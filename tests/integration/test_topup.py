@@ -319,29 +319,14 @@ class TopUpTest(SaldoTestCase):
         self.assertNotIn('12345678901234', json.dumps([{k: str(v) for k, v in t.items()}
                                                       for t in self.topups()]))
 
-    def collect_signals(self):
-        seen = []
-        self.rig.bus.signal_subscribe(BUS_NAME, MANAGER_IFACE, None, ROOT, None, 0,
-                                      lambda c, snd, p, i, member, params:
-                                      seen.append((member, params.unpack())))
-        return seen
-
-    def pump(self, predicate, what, timeout=30):
-        ctx = GLib.MainContext.default()
-
-        def check():
-            while ctx.iteration(False):
-                pass
-            return predicate()
-        return self.rig.wait_for(check, timeout, what)
-
     def test_rule_disables_itself_after_failures(self):
         self.start_saldod()
         seen = self.collect_signals()
         path = self.ready_line('Saldo: S/ 1.00')
-        # The payment backend declines every request (nothing is charged).
+        # The payment backend refuses every request (nothing is charged) for a
+        # reason about the request: the rule's failure, not the provider's.
         self.fake.command({'op': 'fault', 'path': '/hook/topup', 'action': 'failed',
-                           'count': 10})
+                           'error_code': 'invalid_amount', 'count': 10})
         rule = self.add_rule(line=path, kind='threshold', below=500, amount=1000,
                              provider='pay', cooldown=0)
         for attempt in range(4):
@@ -379,7 +364,11 @@ class TopUpTest(SaldoTestCase):
                                'org.freedesktop.DBus.ObjectManager', 'GetManagedObjects'],
                               capture_output=True, text=True, check=True).stdout
         self.assertNotIn(HOOK_SECRET, dump)
-        self.assertIn('pay', str(self.manager_property('Providers')))
+        providers = self.manager_property('Providers')
+        self.assertEqual(len(providers), 1)
+        self.assertEqual(self.rig.call(BUS_NAME, providers[0], 'org.freedesktop.DBus.Properties',
+                                       'Get', GLib.Variant('(ss)', ('io.github.saldo.Saldo1.Provider',
+                                                                     'Id')), '(v)')[0], 'pay')
 
 
 if __name__ == '__main__':
