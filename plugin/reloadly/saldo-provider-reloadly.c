@@ -221,8 +221,9 @@ saldo_provider_reloadly_parse_token (const SaldoHttpResponse  *response,
   if (!get_number (obj, "expires_in", &expires_in) || expires_in <= 0)
     expires_in = 3600;
   /* A token renewed after 30 days at the latest: a bigger number would
-   * overflow the monotonic clock's microseconds. */
-  expires_in = MIN (expires_in, 30 * 86400.0);
+   * overflow the monotonic clock's microseconds; and kept a second at
+   * least, or a tiny one (1e-300) would be a lifetime of 0 (the fuzzer). */
+  expires_in = CLAMP (expires_in, 1.0, 30 * 86400.0);
   *out_lifetime = (gint64) (MAX (expires_in - TOKEN_MARGIN_SEC, expires_in / 2) * G_USEC_PER_SEC);
   return g_strdup (token);
 }

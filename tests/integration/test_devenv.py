@@ -8,6 +8,7 @@ reads a balance."""
 import os
 
 from saldo_testcase import BUS_NAME, CLARO, SaldoTestCase, main
+from gi.repository import GLib
 
 BUILD = os.environ.get('SALDO_BUILD_ROOT')
 
@@ -34,7 +35,11 @@ class DevenvTest(SaldoTestCase):
             'meson', 'devenv', '-C', BUILD, 'saldod', '--verbose', '--config', self.config_path,
             '--state-dir', self.state_dir], env=env)
         self.rig.wait_bus_name(BUS_NAME, 30.0, proc=saldod)
-        self.assertEqual(self.manager_property('Providers'), ['pay'])
+        providers = self.manager_property('Providers')
+        self.assertEqual([self.rig.call(BUS_NAME, path, 'org.freedesktop.DBus.Properties', 'Get',
+                                        GLib.Variant('(ss)', ('io.github.saldo.Saldo1.Provider',
+                                                              'Id')), '(v)')[0]
+                          for path in providers], ['pay'])
 
         sim = self.add_registered_modem('claro', **CLARO)
         sim.set_ussd('*777#', 'Claro: Tu saldo es S/ 12.50, vence el 30/12/2026.')

@@ -70,7 +70,9 @@ class MoneyPathsTest(TopUpTest):
         self.assertEqual(out['limit'], 'max-per-day')
 
     def test_confirm_respects_cooldown_and_unconfirmed_rows_expire(self):
-        self.write_config(ConfirmationTimeout='4')
+        # Long enough for the manual top-up and its verification below on a
+        # loaded ASan build, short enough to wait for the expiry.
+        self.write_config(ConfirmationTimeout='8')
         self.start_saldod()
         seen = self.collect_signals()
         path = self.ready_line('Saldo: S/ 1.00')
@@ -91,7 +93,7 @@ class MoneyPathsTest(TopUpTest):
         self.assertIn('cooldown', msg)
         self.assertEqual(len(self.fake.charges()), 1)
         # Nobody confirms: the row expires, is announced, and stays unsent.
-        expired = self.wait_state('expired', timeout=15)[0]
+        expired = self.wait_state('expired', timeout=20)[0]
         self.assertEqual(expired['id'], planned['id'])
         self.pump(lambda: any(m == 'TopUpFinished' and p[0] == planned['id'] and
                               p[2] == 'expired' for m, p in seen), 'TopUpFinished expired')

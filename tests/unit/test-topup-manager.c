@@ -220,6 +220,10 @@ static void
 fixture_close (Fixture *fx)
 {
   g_clear_object (&fx->provider);
+  /* A timer or a provider's answer may keep the manager a moment longer
+   * than the fixture: it must not read the fixture's clock then. */
+  saldo_topup_manager_set_clock (fx->topups, NULL, NULL);
+  g_signal_handlers_disconnect_by_data (fx->topups, fx);
   g_clear_object (&fx->topups);
   g_clear_object (&fx->lines);
   g_clear_object (&fx->store);
