@@ -31,19 +31,17 @@ cpu_seconds (void)
 typedef guint (*BenchFunc) (GPtrArray *replies, gpointer user_data);
 
 static guint
-run_parser (GPtrArray *replies,
-            gpointer   user_data)
+run_parser (GPtrArray *replies, gpointer user_data)
 {
   guint balances = 0;
 
   for (guint i = 0; i < replies->len; i++) {
     const SaldoCorpusEntry *r = g_ptr_array_index (replies, i);
-    SaldoBalanceHints hints;
-    SaldoBalanceResult result;
+    SaldoBalanceHints       hints;
+    SaldoBalanceResult      result;
 
     saldo_corpus_hints (r, &hints);
-    if (saldo_balance_parse (r->text, -1, &hints, &result, NULL) &&
-        result.kind == SALDO_REPLY_KIND_BALANCE)
+    if (saldo_balance_parse (r->text, -1, &hints, &result, NULL) && result.kind == SALDO_REPLY_KIND_BALANCE)
       balances++;
     saldo_balance_result_clear (&result);
   }
@@ -51,11 +49,10 @@ run_parser (GPtrArray *replies,
 }
 
 static guint
-run_regex (GPtrArray *replies,
-           gpointer   user_data)
+run_regex (GPtrArray *replies, gpointer user_data)
 {
   GRegex *regex = user_data;
-  guint balances = 0;
+  guint   balances = 0;
 
   for (guint i = 0; i < replies->len; i++) {
     const SaldoCorpusEntry *r = g_ptr_array_index (replies, i);
@@ -72,16 +69,12 @@ run_regex (GPtrArray *replies,
 }
 
 static void
-measure (const char *name,
-         BenchFunc   func,
-         GPtrArray  *replies,
-         gpointer    user_data,
-         double      seconds)
+measure (const char *name, BenchFunc func, GPtrArray *replies, gpointer user_data, double seconds)
 {
-  gint64 start, elapsed;
-  double cpu_start, cpu;
+  gint64  start, elapsed;
+  double  cpu_start, cpu;
   guint64 parsed = 0;
-  guint balances = 0;
+  guint   balances = 0;
 
   /* Warm the caches once, then run whole passes until the time is up.
    * The rate is per second of this process's CPU time, so that other
@@ -98,13 +91,12 @@ measure (const char *name,
 
   printf ("%-40s %12.0f replies/s  (%" G_GUINT64_FORMAT " replies in %.2f s CPU, %.2f s wall, "
           "%u/%u balances per pass)\n",
-          name, (double) parsed / cpu, parsed, cpu, (double) elapsed / G_USEC_PER_SEC,
-          balances, replies->len);
+          name, (double) parsed / cpu, parsed, cpu, (double) elapsed / G_USEC_PER_SEC, balances,
+          replies->len);
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) replies = NULL;
@@ -121,7 +113,7 @@ main (int   argc,
   replies = g_ptr_array_new_with_free_func ((GDestroyNotify) saldo_corpus_entry_free);
   for (int i = 2; i < argc; i++) {
     gboolean ok = g_file_test (argv[i], G_FILE_TEST_IS_DIR) ? saldo_corpus_load_dir (argv[i], replies, &error)
-                                                             : saldo_corpus_load (argv[i], replies, &error);
+                                                            : saldo_corpus_load (argv[i], replies, &error);
 
     if (!ok) {
       fprintf (stderr, "Cannot read %s: %s\n", argv[i], error->message);

@@ -22,12 +22,12 @@
 #include "saldo-euicc-reader.h"
 #include "saldo-uicc-transport-qmi.h"
 
-#define PROFILES \
-  "[{\"iccid\":\"8944100000000000017\",\"state\":\"enabled\",\"nickname\":\"Work\"," \
+#define PROFILES                                                                        \
+  "[{\"iccid\":\"8944100000000000017\",\"state\":\"enabled\",\"nickname\":\"Work\","    \
   "\"spn\":\"Operator A\",\"name\":\"Operator A Business\",\"class\":\"operational\"}," \
   "{\"iccid\":\"89012608822220000009\",\"state\":\"disabled\",\"nickname\":\"Travel\"," \
-  "\"spn\":\"Roam Mobile\",\"name\":\"Roam Global 5GB\",\"class\":\"operational\"}," \
-  "{\"iccid\":\"8988247000000000019\",\"state\":\"disabled\",\"spn\":\"Test Lab\"," \
+  "\"spn\":\"Roam Mobile\",\"name\":\"Roam Global 5GB\",\"class\":\"operational\"},"    \
+  "{\"iccid\":\"8988247000000000019\",\"state\":\"disabled\",\"spn\":\"Test Lab\","     \
   "\"name\":\"Conformance\",\"class\":\"test\"}]"
 
 typedef struct {
@@ -38,9 +38,7 @@ typedef struct {
 } Bench;
 
 static void
-store_result (GObject      *source,
-              GAsyncResult *res,
-              gpointer      user_data)
+store_result (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   GAsyncResult **out = user_data;
 
@@ -56,9 +54,7 @@ wait_result (GAsyncResult **res)
 }
 
 static gboolean
-sim_command (Bench       *bench,
-             const gchar *command,
-             GError     **error)
+sim_command (Bench *bench, const gchar *command, GError **error)
 {
   g_autofree gchar *line = g_strdup_printf ("%s\n", command);
   g_autofree gchar *reply = NULL;
@@ -76,8 +72,7 @@ sim_command (Bench       *bench,
 }
 
 static SaldoQmiUim *
-open_uim (Bench   *bench,
-          GError **error)
+open_uim (Bench *bench, GError **error)
 {
   g_autoptr(GFile) port = g_file_new_for_path (bench->port_path);
   g_autoptr(GAsyncResult) res = NULL;
@@ -96,8 +91,7 @@ close_uim (SaldoQmiUim *uim)
 }
 
 static SaldoUiccTransport *
-detect (SaldoQmiUim *uim,
-        GError     **error)
+detect (SaldoQmiUim *uim, GError **error)
 {
   g_autoptr(GAsyncResult) res = NULL;
   g_autoptr(GPtrArray) slots = NULL;
@@ -116,8 +110,7 @@ detect (SaldoQmiUim *uim,
 }
 
 static SaldoEuiccInfo *
-read_info (SaldoUiccTransport *transport,
-           GError            **error)
+read_info (SaldoUiccTransport *transport, GError **error)
 {
   g_autoptr(GAsyncResult) res = NULL;
 
@@ -126,8 +119,7 @@ read_info (SaldoUiccTransport *transport,
 }
 
 static int
-compare_double (gconstpointer a,
-                gconstpointer b)
+compare_double (gconstpointer a, gconstpointer b)
 {
   double x = *(const double *) a;
   double y = *(const double *) b;
@@ -136,9 +128,7 @@ compare_double (gconstpointer a,
 }
 
 static void
-report (const gchar *name,
-        GArray      *ms,
-        const gchar *apdus)
+report (const gchar *name, GArray *ms, const gchar *apdus)
 {
   double sum = 0;
   double median;
@@ -146,25 +136,22 @@ report (const gchar *name,
   g_array_sort (ms, compare_double);
   for (guint i = 0; i < ms->len; i++)
     sum += g_array_index (ms, double, i);
-  median = ms->len % 2 ? g_array_index (ms, double, ms->len / 2)
-                       : (g_array_index (ms, double, ms->len / 2 - 1) +
-                          g_array_index (ms, double, ms->len / 2)) / 2;
-  g_print ("%-44s runs %3u  mean %8.2f ms  median %8.2f ms  %s\n",
-           name, ms->len, sum / ms->len, median, apdus);
+  median = ms->len % 2
+             ? g_array_index (ms, double, ms->len / 2)
+             : (g_array_index (ms, double, ms->len / 2 - 1) + g_array_index (ms, double, ms->len / 2)) / 2;
+  g_print ("%-44s runs %3u  mean %8.2f ms  median %8.2f ms  %s\n", name, ms->len, sum / ms->len, median,
+           apdus);
 }
 
 /* Port open -> slot status -> read -> port close, @runs times. */
 static gboolean
-bench_full (Bench   *bench,
-            guint    runs,
-            guint    chunk,
-            GError **error)
+bench_full (Bench *bench, guint runs, guint chunk, GError **error)
 {
   g_autoptr(GArray) ms = g_array_new (FALSE, FALSE, sizeof (double));
   g_autofree gchar *command = g_strdup_printf ("chunk %u", chunk);
   g_autofree gchar *name = g_strdup_printf ("open+detect+read+close, chunk %u", chunk);
   g_autofree gchar *apdus = NULL;
-  guint apdu_count = 0;
+  guint             apdu_count = 0;
 
   if (!sim_command (bench, command, error))
     return FALSE;
@@ -195,10 +182,7 @@ bench_full (Bench   *bench,
 
 /* The read alone on an open port, as the daemon does on each slot change. */
 static gboolean
-bench_read_only (Bench   *bench,
-                 guint    runs,
-                 guint    chunk,
-                 GError **error)
+bench_read_only (Bench *bench, guint runs, guint chunk, GError **error)
 {
   g_autoptr(GArray) ms = g_array_new (FALSE, FALSE, sizeof (double));
   g_autofree gchar *command = g_strdup_printf ("chunk %u", chunk);
@@ -235,9 +219,7 @@ bench_read_only (Bench   *bench,
 }
 
 static gboolean
-bench_qmicli (Bench   *bench,
-              guint    runs,
-              GError **error)
+bench_qmicli (Bench *bench, guint runs, GError **error)
 {
   g_autoptr(GArray) ms = g_array_new (FALSE, FALSE, sizeof (double));
 
@@ -246,9 +228,9 @@ bench_qmicli (Bench   *bench,
     gint64 start = g_get_monotonic_time ();
     double elapsed;
 
-    qmicli = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                               error, "qmicli", "-p", "--device-open-qmi", "-d",
-                               bench->port_path, "--uim-get-slot-status", NULL);
+    qmicli = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, error,
+                               "qmicli", "-p", "--device-open-qmi", "-d", bench->port_path,
+                               "--uim-get-slot-status", NULL);
     if (qmicli == NULL || !g_subprocess_wait_check (qmicli, NULL, error))
       return FALSE;
     elapsed = (g_get_monotonic_time () - start) / 1000.0;
@@ -260,26 +242,22 @@ bench_qmicli (Bench   *bench,
 
 /* libqmi warns that a pty is not a qmi_wwan port; expected here. */
 static void
-quiet_log_handler (const gchar    *log_domain,
-                   GLogLevelFlags  log_level,
-                   const gchar    *message,
-                   gpointer        user_data)
+quiet_log_handler (const gchar *log_domain, GLogLevelFlags log_level, const gchar *message, gpointer user_data)
 {
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autofree gchar *tmpdir = NULL;
   g_autofree gchar *script = NULL;
   g_autofree gchar *ready = NULL;
-  const gchar *root = g_getenv ("SALDO_SOURCE_ROOT");
-  guint runs = argc > 1 ? (guint) strtoul (argv[1], NULL, 10) : 20;
-  Bench bench = { 0 };
-  gboolean ok;
+  const gchar      *root = g_getenv ("SALDO_SOURCE_ROOT");
+  guint             runs = argc > 1 ? (guint) strtoul (argv[1], NULL, 10) : 20;
+  Bench             bench = { 0 };
+  gboolean          ok;
 
   if (geteuid () != 0) {
     g_printerr ("bench-euicc-read: needs root (qmi-proxy accepts root clients only)\n");
@@ -297,8 +275,8 @@ main (int    argc,
   bench.port_path = g_build_filename (tmpdir, "cdc-wdm0", NULL);
   script = g_build_filename (root != NULL ? root : ".", "tests", "sim", "simqmi.py", NULL);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  bench.sim = g_subprocess_launcher_spawn (launcher, &error, "/usr/bin/python3", script,
-                                           "--link", bench.port_path, "--profiles", PROFILES, NULL);
+  bench.sim = g_subprocess_launcher_spawn (launcher, &error, "/usr/bin/python3", script, "--link",
+                                           bench.port_path, "--profiles", PROFILES, NULL);
   if (bench.sim == NULL) {
     g_printerr ("%s\n", error->message);
     return 1;
@@ -312,10 +290,8 @@ main (int    argc,
   }
 
   g_print ("simulated QMI modem, 3 profiles, through qmi-proxy, %u runs each\n", runs);
-  ok = bench_full (&bench, runs, 255, &error) &&
-       bench_full (&bench, runs, 64, &error) &&
-       bench_read_only (&bench, runs, 255, &error) &&
-       bench_read_only (&bench, runs, 64, &error) &&
+  ok = bench_full (&bench, runs, 255, &error) && bench_full (&bench, runs, 64, &error) &&
+       bench_read_only (&bench, runs, 255, &error) && bench_read_only (&bench, runs, 64, &error) &&
        bench_qmicli (&bench, runs, &error);
   if (!ok)
     g_printerr ("bench-euicc-read: %s\n", error != NULL ? error->message : "failed");

@@ -21,8 +21,7 @@
 #define N_TOPUPS 20
 
 static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
+compare_doubles (gconstpointer a, gconstpointer b)
 {
   double x = *(const double *) a;
   double y = *(const double *) b;
@@ -38,9 +37,7 @@ median (GArray *samples)
 }
 
 static void
-add_sample (GArray *samples,
-            gint64  start,
-            gint64  end)
+add_sample (GArray *samples, gint64 start, gint64 end)
 {
   double ms = (end - start) / 1000.0;
 
@@ -48,42 +45,41 @@ add_sample (GArray *samples,
 }
 
 static void
-check (gboolean ok,
-       GError  *error)
+check (gboolean ok, GError *error)
 {
   if (!ok)
     g_error ("%s", error != NULL ? error->message : "failed");
 }
 
 static void
-add_topups (SaldoLedger *ledger,
-            gint64       line_id)
+add_topups (SaldoLedger *ledger, gint64 line_id)
 {
   for (int i = 0; i < N_TOPUPS; i++) {
     SaldoTopupPlan plan = {
-      .line_id = line_id, .origin = SALDO_TOPUP_ORIGIN_MANUAL, .provider = "rl",
-      .amount = 1000 + i, .currency = "PEN",
+      .line_id = line_id,
+      .origin = SALDO_TOPUP_ORIGIN_MANUAL,
+      .provider = "rl",
+      .amount = 1000 + i,
+      .currency = "PEN",
     };
     SaldoTopupReceipt receipt;
-    g_autofree char *reference = NULL;
-    GError *error = NULL;
-    gint64 id = 0;
+    g_autofree char  *reference = NULL;
+    GError           *error = NULL;
+    gint64            id = 0;
 
     saldo_topup_receipt_init (&receipt);
     check (saldo_ledger_create_planned (ledger, &plan, &id, &error), error);
     check (saldo_ledger_record_intent (ledger, id, &reference, &error), error);
     check (saldo_ledger_mark_sent (ledger, id, SALDO_LEDGER_STATE_INTENT, NULL, &error), error);
     check (saldo_ledger_mark_result (ledger, id, SALDO_LEDGER_STATE_SENT, SALDO_LEDGER_STATE_SUCCEEDED,
-                                     &receipt, NULL, &error), error);
+                                     &receipt, NULL, &error),
+           error);
     check (saldo_ledger_mark_verified (ledger, id, 2000, &error), error);
   }
 }
 
 static void
-plain_write (const char *path,
-             const char *data,
-             gsize       len,
-             gboolean    sync)
+plain_write (const char *path, const char *data, gsize len, gboolean sync)
 {
   int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
@@ -174,7 +170,8 @@ main (int argc, char **argv)
     add_sample (t_fsync, t0, g_get_monotonic_time ());
   }
 
-  g_print ("one export of %d lines (%d top-ups, %d ledger events), %" G_GSIZE_FORMAT " bytes, median of %u:\n",
+  g_print ("one export of %d lines (%d top-ups, %d ledger events), %" G_GSIZE_FORMAT
+           " bytes, median of %u:\n",
            N_LINES, N_LINES * N_TOPUPS, N_LINES * N_TOPUPS * 5, bytes->len, runs);
   g_print ("  export (snapshot + text + write, fsync, rename, fsync dir)  %8.3f ms\n", median (t_export));
   g_print ("    of which the snapshot (bus properties, ledger counts)     %8.3f ms\n", median (t_snapshot));

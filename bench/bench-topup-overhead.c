@@ -69,16 +69,17 @@ discard (char *ptr, size_t size, size_t nmemb, void *user_data)
 static gboolean
 curl_post (SaldoFake *fake, const char *reference)
 {
-  g_autofree char *url = g_strdup_printf ("https://127.0.0.1:%u/hook/topup", fake->port);
-  g_autofree char *body = g_strdup_printf ("{\"reference\":\"%s\",\"iccid\":\"8951101234567890123\","
-                                           "\"phone\":\"+51987654321\",\"country\":\"PE\","
-                                           "\"amount\":\"10.00\",\"currency\":\"PEN\"}", reference);
-  g_autofree char *signature = saldo_provider_http_sign (SECRET, body, strlen (body));
-  g_autofree char *key = g_strconcat ("Idempotency-Key: ", reference, NULL);
+  g_autofree char   *url = g_strdup_printf ("https://127.0.0.1:%u/hook/topup", fake->port);
+  g_autofree char   *body = g_strdup_printf ("{\"reference\":\"%s\",\"iccid\":\"8951101234567890123\","
+                                               "\"phone\":\"+51987654321\",\"country\":\"PE\","
+                                               "\"amount\":\"10.00\",\"currency\":\"PEN\"}",
+                                             reference);
+  g_autofree char   *signature = saldo_provider_http_sign (SECRET, body, strlen (body));
+  g_autofree char   *key = g_strconcat ("Idempotency-Key: ", reference, NULL);
   struct curl_slist *headers = NULL;
-  CURL *curl = curl_easy_init ();
-  long status = 0;
-  CURLcode rc;
+  CURL              *curl = curl_easy_init ();
+  long               status = 0;
+  CURLcode           rc;
 
   headers = curl_slist_append (headers, "Content-Type: application/json");
   headers = curl_slist_append (headers, key);
@@ -115,7 +116,7 @@ bench_topup_overhead (void)
   g_autoptr(GArray) t_provider = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) t_runner = g_array_new (FALSE, FALSE, sizeof (double));
   SaldoFake *fake;
-  guint n = n_runs;
+  guint      n = n_runs;
 
   fake = saldo_fake_start ();
   saldo_fake_fault (fake, "{\"op\": \"config\", \"hmac_secret\": \"" SECRET "\"}");
@@ -146,8 +147,12 @@ bench_topup_overhead (void)
 
   for (guint i = 0; i < n; i++) {
     SaldoTopupPlan plan = {
-      .line_id = line->id, .origin = SALDO_TOPUP_ORIGIN_MANUAL, .amount = 1000,
-      .currency = "PEN", .phone = "+51987654321", .country = "PE",
+      .line_id = line->id,
+      .origin = SALDO_TOPUP_ORIGIN_MANUAL,
+      .amount = 1000,
+      .currency = "PEN",
+      .phone = "+51987654321",
+      .country = "PE",
     };
     g_autoptr(SaldoTopUpRequest) req = saldo_top_up_request_new ();
     g_autoptr(GAsyncResult) res = NULL;
@@ -155,8 +160,8 @@ bench_topup_overhead (void)
     g_autoptr(SaldoTopUpResult) result = NULL;
     g_autoptr(SaldoTopupRecord) record = NULL;
     g_autofree char *curl_ref = g_strdup_printf ("bench-curl-%u", i);
-    gint64 start;
-    double ms;
+    gint64           start;
+    double           ms;
 
     start = g_get_monotonic_time ();
     g_assert_true (curl_post (fake, curl_ref));

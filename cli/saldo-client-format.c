@@ -14,16 +14,13 @@
  * its grouping rule (POSIX: sizes from the right, the last one repeating,
  * CHAR_MAX ending the grouping). */
 static void
-append_grouped (GString    *out,
-                const char *digits,
-                const char *separator,
-                const char *grouping)
+append_grouped (GString *out, const char *digits, const char *separator, const char *grouping)
 {
-  gsize len = strlen (digits);
-  gboolean cut[64] = { FALSE };
+  gsize       len = strlen (digits);
+  gboolean    cut[64] = { FALSE };
   const char *g = grouping;
-  gsize from_right = 0;
-  int size = 0;
+  gsize       from_right = 0;
+  int         size = 0;
 
   if (separator == NULL || *separator == '\0' || grouping == NULL || len >= G_N_ELEMENTS (cut)) {
     g_string_append (out, digits);
@@ -53,17 +50,16 @@ append_grouped (GString    *out,
  * es_PE); any other as the number and its ISO code (20.00 USD), never with
  * a symbol that could belong to several currencies. */
 char *
-saldo_client_format_money (gint64      minor,
-                           const char *currency)
+saldo_client_format_money (gint64 minor, const char *currency)
 {
   const struct lconv *lc = localeconv ();
-  int digits = saldo_currency_minor_digits (currency);
-  guint64 magnitude = minor < 0 ? (guint64) 0 - (guint64) minor : (guint64) minor;
-  guint64 scale = 1;
-  g_autofree char *whole = NULL;
+  int                 digits = saldo_currency_minor_digits (currency);
+  guint64             magnitude = minor < 0 ? (guint64) 0 - (guint64) minor : (guint64) minor;
+  guint64             scale = 1;
+  g_autofree char    *whole = NULL;
   g_autoptr(GString) number = g_string_new (NULL);
   const char *sign = minor < 0 ? (*lc->negative_sign != '\0' ? lc->negative_sign : "-") : "";
-  gboolean own;
+  gboolean    own;
 
   /* A currency without a known minor unit holds no amount we could write
    * right; the money module says so in its own words. */
@@ -75,13 +71,13 @@ saldo_client_format_money (gint64      minor,
   append_grouped (number, whole, lc->mon_thousands_sep, lc->mon_grouping);
   if (digits > 0)
     g_string_append_printf (number, "%s%0*" G_GUINT64_FORMAT,
-                            *lc->mon_decimal_point != '\0' ? lc->mon_decimal_point : ".",
-                            digits, magnitude % scale);
+                            *lc->mon_decimal_point != '\0' ? lc->mon_decimal_point : ".", digits,
+                            magnitude % scale);
 
   own = currency != NULL && strlen (currency) == 3 && *lc->currency_symbol != '\0' &&
         strncmp (lc->int_curr_symbol, currency, 3) == 0;
   if (own) {
-    gboolean precedes = (minor < 0 ? lc->n_cs_precedes : lc->p_cs_precedes) == 1;
+    gboolean    precedes = (minor < 0 ? lc->n_cs_precedes : lc->p_cs_precedes) == 1;
     const char *space = (minor < 0 ? lc->n_sep_by_space : lc->p_sep_by_space) == 1 ? " " : "";
 
     if (precedes)
@@ -120,7 +116,8 @@ date_format (void)
 char *
 saldo_client_format_date (guint64 unix_seconds)
 {
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc ((gint64) MIN (unix_seconds, (guint64) G_MAXINT64));
+  g_autoptr(GDateTime)
+               dt = g_date_time_new_from_unix_utc ((gint64) MIN (unix_seconds, (guint64) G_MAXINT64));
   g_autofree char *format = date_format ();
 
   return dt != NULL ? g_date_time_format (dt, format) : g_strdup ("");
@@ -130,7 +127,8 @@ saldo_client_format_date (guint64 unix_seconds)
 char *
 saldo_client_format_day (guint64 unix_seconds)
 {
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local ((gint64) MIN (unix_seconds, (guint64) G_MAXINT64));
+  g_autoptr(GDateTime)
+               dt = g_date_time_new_from_unix_local ((gint64) MIN (unix_seconds, (guint64) G_MAXINT64));
   g_autofree char *format = date_format ();
 
   return dt != NULL ? g_date_time_format (dt, format) : g_strdup ("");
@@ -140,7 +138,8 @@ saldo_client_format_day (guint64 unix_seconds)
 char *
 saldo_client_format_time (guint64 unix_seconds)
 {
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local ((gint64) MIN (unix_seconds, (guint64) G_MAXINT64));
+  g_autoptr(GDateTime)
+               dt = g_date_time_new_from_unix_local ((gint64) MIN (unix_seconds, (guint64) G_MAXINT64));
   g_autofree char *format = date_format ();
   g_autofree char *with_time = g_strconcat (format, " %H:%M", NULL);
 
@@ -159,15 +158,14 @@ saldo_client_format_bytes (guint64 bytes)
  * move a terminal's cursor or reverse the text's direction), at most
  * max_chars characters. */
 char *
-saldo_client_safe_text (const char *text,
-                        gsize       max_chars)
+saldo_client_safe_text (const char *text, gsize max_chars)
 {
   g_autofree char *valid = g_utf8_make_valid (text != NULL ? text : "", -1);
   g_autoptr(GString) out = g_string_new (NULL);
   gsize n = 0;
 
   for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p)) {
-    gunichar c = g_utf8_get_char (p);
+    gunichar     c = g_utf8_get_char (p);
     GUnicodeType type = g_unichar_type (c);
 
     if (type == G_UNICODE_CONTROL || type == G_UNICODE_FORMAT || type == G_UNICODE_LINE_SEPARATOR ||
@@ -209,8 +207,8 @@ saldo_client_line_label (SaldoDBusLine *line)
   };
   const char *iccid = saldo_dbus_line_get_iccid (line);
   const char *interface = saldo_dbus_line_get_network_interface (line);
-  const char *network = interface != NULL && *interface != '\0' ? interface
-                        : saldo_dbus_line_get_network_device (line);
+  const char *network =
+    interface != NULL && *interface != '\0' ? interface : saldo_dbus_line_get_network_device (line);
   g_autofree char *name = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (candidates) && name == NULL; i++) {
@@ -221,10 +219,11 @@ saldo_client_line_label (SaldoDBusLine *line)
   }
   if (name == NULL) {
     g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT,
-                                               saldo_client_path_number (g_dbus_proxy_get_object_path (G_DBUS_PROXY (line))));
+                                               saldo_client_path_number (
+                                                 g_dbus_proxy_get_object_path (G_DBUS_PROXY (line))));
 
     /* TRANSLATORS: a line without a name; %s is its number. */
-    name = g_strdup_printf (_("line %s"), number);
+    name = g_strdup_printf (_ ("line %s"), number);
   }
   if (iccid != NULL && strlen (iccid) >= 4) {
     char *with_iccid = g_strdup_printf ("%s (…%s)", name, iccid + strlen (iccid) - 4);

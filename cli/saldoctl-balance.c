@@ -19,20 +19,19 @@
 GDBusCallFlags
 saldoctl_call_flags (void)
 {
-  return isatty (STDIN_FILENO) ? G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION
-                               : G_DBUS_CALL_FLAGS_NONE;
+  return isatty (STDIN_FILENO) ? G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION : G_DBUS_CALL_FLAGS_NONE;
 }
 
 static void
-balance_to_json (JsonBuilder   *b,
-                 SaldoDBusLine *line)
+balance_to_json (JsonBuilder *b, SaldoDBusLine *line)
 {
-  const char *currency = saldo_dbus_line_get_currency (line);
-  gboolean known = saldo_dbus_line_get_last_updated (line) != 0;
-  g_autofree char *amount = known ? saldoctl_format_money (saldo_dbus_line_get_balance (line),
-                                                           currency) : NULL;
-  g_autofree char *expiry = saldo_dbus_line_get_expiry (line) != 0 ?
-                            saldoctl_format_date (saldo_dbus_line_get_expiry (line)) : NULL;
+  const char      *currency = saldo_dbus_line_get_currency (line);
+  gboolean         known = saldo_dbus_line_get_last_updated (line) != 0;
+  g_autofree char *amount = known ? saldoctl_format_money (saldo_dbus_line_get_balance (line), currency)
+                                  : NULL;
+  g_autofree char *expiry = saldo_dbus_line_get_expiry (line) != 0
+                              ? saldoctl_format_date (saldo_dbus_line_get_expiry (line))
+                              : NULL;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "line");
@@ -58,8 +57,7 @@ balance_to_json (JsonBuilder   *b,
     json_builder_add_null_value (b);
   json_builder_set_member_name (b, "spend_per_day");
   if (saldo_dbus_line_get_spend_per_day (line) >= 0 && known) {
-    g_autofree char *spend = saldoctl_format_money (saldo_dbus_line_get_spend_per_day (line),
-                                                    currency);
+    g_autofree char *spend = saldoctl_format_money (saldo_dbus_line_get_spend_per_day (line), currency);
 
     json_builder_add_string_value (b, spend);
   } else {
@@ -93,11 +91,10 @@ balance_to_json (JsonBuilder   *b,
 
 /* "  balance:  " with the label translated and the column kept. */
 static void
-print_field (const char *label,
-             const char *value)
+print_field (const char *label, const char *value)
 {
   g_autofree char *with_colon = g_strdup_printf ("%s:", label);
-  const int widths[] = { 9 };
+  const int        widths[] = { 9 };
 
   g_print ("  ");
   saldoctl_print_row (widths, 2, with_colon, value);
@@ -106,99 +103,97 @@ print_field (const char *label,
 static void
 print_balance (SaldoDBusLine *line)
 {
-  const char *currency = saldo_dbus_line_get_currency (line);
+  const char      *currency = saldo_dbus_line_get_currency (line);
   g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, saldoctl_line_number (line));
   g_autofree char *iccid = saldoctl_escape (saldo_dbus_line_get_iccid (line));
   g_autofree char *carrier = saldoctl_escape (saldo_dbus_line_get_carrier (line));
   g_autofree char *last_error = saldoctl_escape (saldo_dbus_line_get_last_error (line));
 
   /* TRANSLATORS: "line 1 (8951100000000000011, claro-pe)" */
-  g_print (_("line %s (%s, %s)"), number, iccid, carrier);
-  g_print ("%s\n", saldo_dbus_line_get_active (line) ? "" : _(" — not in a modem"));
+  g_print (_ ("line %s (%s, %s)"), number, iccid, carrier);
+  g_print ("%s\n", saldo_dbus_line_get_active (line) ? "" : _ (" — not in a modem"));
   if (saldo_dbus_line_get_last_updated (line) == 0) {
-    print_field (_("balance"), _("never read"));
+    print_field (_ ("balance"), _ ("never read"));
   } else {
     g_autofree char *amount = saldo_client_format_money (saldo_dbus_line_get_balance (line), currency);
     g_autofree char *updated = saldo_client_format_time (saldo_dbus_line_get_last_updated (line));
     g_autofree char *shown = g_strdup_printf ("%s (%s, %s)", amount,
                                               saldo_dbus_line_get_balance_source (line), updated);
 
-    print_field (_("balance"), shown);
+    print_field (_ ("balance"), shown);
     if (saldo_dbus_line_get_expiry (line) != 0) {
       g_autofree char *expiry = saldo_client_format_date (saldo_dbus_line_get_expiry (line));
 
-      print_field (_("expires"), expiry);
+      print_field (_ ("expires"), expiry);
     }
     if (saldo_dbus_line_get_data_known (line)) {
       g_autofree char *data = saldo_client_format_bytes (saldo_dbus_line_get_data_remaining (line));
 
-      print_field (_("data"), data);
+      print_field (_ ("data"), data);
     }
     if (saldo_dbus_line_get_spend_per_day (line) >= 0) {
-      g_autofree char *spend = saldo_client_format_money (saldo_dbus_line_get_spend_per_day (line),
-                                                          currency);
+      g_autofree char *spend = saldo_client_format_money (saldo_dbus_line_get_spend_per_day (line), currency);
       /* TRANSLATORS: what a line spends: "S/ 1.20 a day" */
-      g_autofree char *per_day = g_strdup_printf (_("%s a day"), spend);
+      g_autofree char *per_day = g_strdup_printf (_ ("%s a day"), spend);
 
-      print_field (_("spends"), per_day);
+      print_field (_ ("spends"), per_day);
     }
     if (saldo_dbus_line_get_runs_out_on (line) != 0) {
       g_autofree char *day = saldo_client_format_day (saldo_dbus_line_get_runs_out_on (line));
 
-      print_field (_("runs out"), day);
+      print_field (_ ("runs out"), day);
     }
   }
   if (saldo_dbus_line_get_deactivation_on (line) != 0) {
     g_autofree char *day = saldo_client_format_day (saldo_dbus_line_get_deactivation_on (line));
 
     /* TRANSLATORS: the day the carrier would cut the line without a recharge */
-    print_field (_("cut off"), day);
+    print_field (_ ("cut off"), day);
   }
   if (*last_error != '\0')
-    print_field (_("error"), last_error);
+    print_field (_ ("error"), last_error);
 }
 
 /* What saldod decided for one line, in words. */
 static char *
-if_stale_text (gint64      number,
-               const char *outcome)
+if_stale_text (gint64 number, const char *outcome)
 {
   g_autofree char *line = g_strdup_printf ("%" G_GINT64_FORMAT, number);
 
   /* TRANSLATORS: %s is a line number; outcomes of "balance --if-stale". */
   if (g_str_equal (outcome, "started"))
-    return g_strdup_printf (_("line %s: checking the balance"), line);
+    return g_strdup_printf (_ ("line %s: checking the balance"), line);
   if (g_str_equal (outcome, "running"))
-    return g_strdup_printf (_("line %s: a balance check is already running"), line);
+    return g_strdup_printf (_ ("line %s: a balance check is already running"), line);
   if (g_str_equal (outcome, "fresh"))
-    return g_strdup_printf (_("line %s: the last reading is younger than the line's interval; not read"), line);
+    return g_strdup_printf (_ ("line %s: the last reading is younger than the line's interval; not read"),
+                            line);
   if (g_str_equal (outcome, "rate-limited"))
-    return g_strdup_printf (_("line %s: a check was asked for moments ago; not read again yet"), line);
+    return g_strdup_printf (_ ("line %s: a check was asked for moments ago; not read again yet"), line);
   if (g_str_equal (outcome, "unscheduled"))
-    return g_strdup_printf (_("line %s: no scheduled checks (refresh-interval=0); not read"), line);
+    return g_strdup_printf (_ ("line %s: no scheduled checks (refresh-interval=0); not read"), line);
   if (g_str_equal (outcome, "inactive"))
-    return g_strdup_printf (_("line %s: the SIM is not in a modem"), line);
+    return g_strdup_printf (_ ("line %s: the SIM is not in a modem"), line);
   if (g_str_equal (outcome, "not-registered"))
-    return g_strdup_printf (_("line %s: the modem is on no network; not read"), line);
+    return g_strdup_printf (_ ("line %s: the modem is on no network; not read"), line);
   if (g_str_equal (outcome, "roaming"))
-    return g_strdup_printf (_("line %s: roaming, and the line does not allow checks abroad; not read"), line);
+    return g_strdup_printf (_ ("line %s: roaming, and the line does not allow checks abroad; not read"),
+                            line);
   /* An outcome newer than this saldoctl: shown as saldod said it. */
   return g_strdup_printf ("line %s: %s", line, outcome);
 }
 
 /* balance --if-stale: saldod decides and rate-limits; this only asks. */
 static int
-balance_if_stale (SaldoCtl   *ctl,
-                  GPtrArray  *lines,
-                  gboolean    every_line,
-                  GError    **error)
+balance_if_stale (SaldoCtl *ctl, GPtrArray *lines, gboolean every_line, GError **error)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_array (b);
   for (guint i = 0; i < lines->len; i++) {
     SaldoDBusLine *line = lines->pdata[i];
-    g_autoptr(GVariant) options = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
+    g_autoptr(GVariant)
+                 options = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
     g_autofree char *outcome = NULL;
 
     if (every_line && !saldo_dbus_line_get_active (line))
@@ -227,14 +222,11 @@ balance_if_stale (SaldoCtl   *ctl,
 }
 
 int
-saldoctl_cmd_balance (SaldoCtl  *ctl,
-                      int        argc,
-                      char     **argv,
-                      GError   **error)
+saldoctl_cmd_balance (SaldoCtl *ctl, int argc, char **argv, GError **error)
 {
   g_autoptr(GPtrArray) lines = NULL;
-  gboolean refresh = FALSE;
-  gboolean if_stale = FALSE;
+  gboolean    refresh = FALSE;
+  gboolean    if_stale = FALSE;
   const char *selector = NULL;
   const char *device = NULL;
 
@@ -248,14 +240,13 @@ saldoctl_cmd_balance (SaldoCtl  *ctl,
     } else if (selector == NULL && argv[i][0] != '-') {
       selector = argv[i];
     } else {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("balance: unexpected '%s'"), argv[i]);
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _ ("balance: unexpected '%s'"), argv[i]);
       return EXIT_FAILURE;
     }
   }
   if ((refresh && if_stale) || (selector != NULL && device != NULL)) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         _("balance: --refresh and --if-stale, or a LINE and --device, do not go together"));
+                         _ ("balance: --refresh and --if-stale, or a LINE and --device, do not go together"));
     return EXIT_FAILURE;
   }
   if (selector != NULL) {
@@ -278,7 +269,8 @@ saldoctl_cmd_balance (SaldoCtl  *ctl,
   if (refresh) {
     for (guint i = 0; i < lines->len; i++) {
       SaldoDBusLine *line = lines->pdata[i];
-      g_autoptr(GVariant) options = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
+      g_autoptr(GVariant)
+                   options = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
 
       if (selector == NULL && !saldo_dbus_line_get_active (line))
         continue;
@@ -307,18 +299,17 @@ saldoctl_cmd_balance (SaldoCtl  *ctl,
       g_autofree char *shown = saldoctl_escape (device);
 
       /* TRANSLATORS: %s is a NetworkManager device or interface, e.g. wlan0 */
-      g_print (_("no line's modem is the network device %s"), shown);
+      g_print (_ ("no line's modem is the network device %s"), shown);
       g_print ("\n");
     } else if (lines->len == 0) {
-      g_print ("%s\n", _("no lines yet"));
+      g_print ("%s\n", _ ("no lines yet"));
     }
   }
   return EXIT_SUCCESS;
 }
 
 static const char *
-lookup_string (GVariant   *dict,
-               const char *key)
+lookup_string (GVariant *dict, const char *key)
 {
   const char *value = NULL;
 
@@ -328,15 +319,12 @@ lookup_string (GVariant   *dict,
 
 /* history --balance; saldoctl_cmd_history (saldoctl-topup.c) routes here. */
 int
-saldoctl_cmd_balance_history (SaldoCtl  *ctl,
-                              int        argc,
-                              char     **argv,
-                              GError   **error)
+saldoctl_cmd_balance_history (SaldoCtl *ctl, int argc, char **argv, GError **error)
 {
   g_autoptr(GPtrArray) lines = NULL;
   g_autoptr(JsonBuilder) b = json_builder_new ();
   const char *selector = NULL;
-  gboolean balance = FALSE;
+  gboolean    balance = FALSE;
 
   for (int i = 0; i < argc; i++) {
     if (g_str_equal (argv[i], "--balance")) {
@@ -344,14 +332,13 @@ saldoctl_cmd_balance_history (SaldoCtl  *ctl,
     } else if (selector == NULL && argv[i][0] != '-') {
       selector = argv[i];
     } else {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("history: unexpected '%s'"), argv[i]);
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _ ("history: unexpected '%s'"), argv[i]);
       return EXIT_FAILURE;
     }
   }
   if (!balance) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         _("history: say which history: --balance"));
+                         _ ("history: say which history: --balance"));
     return EXIT_FAILURE;
   }
   if (selector != NULL) {
@@ -369,21 +356,22 @@ saldoctl_cmd_balance_history (SaldoCtl  *ctl,
   for (guint i = 0; i < lines->len; i++) {
     SaldoDBusLine *line = lines->pdata[i];
     g_autoptr(GVariant) readings = NULL;
-    g_autoptr(GVariant) options = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
+    g_autoptr(GVariant)
+                 options = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
     gsize n;
 
-    if (!saldo_dbus_line_call_get_balance_history_sync (line, options, G_DBUS_CALL_FLAGS_NONE, -1,
-                                                        &readings, NULL, error))
+    if (!saldo_dbus_line_call_get_balance_history_sync (line, options, G_DBUS_CALL_FLAGS_NONE, -1, &readings,
+                                                        NULL, error))
       return EXIT_FAILURE;
     n = g_variant_n_children (readings);
     for (gsize j = 0; j < n; j++) {
       g_autoptr(GVariant) r = g_variant_get_child_value (readings, j);
-      guint64 time = 0, expiry = 0, data = 0;
-      gint64 amount = 0;
-      gboolean has_amount = g_variant_lookup (r, "amount", "x", &amount);
-      gboolean has_expiry = g_variant_lookup (r, "expiry", "t", &expiry);
-      gboolean has_data = g_variant_lookup (r, "data", "t", &data);
-      const char *currency = lookup_string (r, "currency");
+      guint64          time = 0, expiry = 0, data = 0;
+      gint64           amount = 0;
+      gboolean         has_amount = g_variant_lookup (r, "amount", "x", &amount);
+      gboolean         has_expiry = g_variant_lookup (r, "expiry", "t", &expiry);
+      gboolean         has_data = g_variant_lookup (r, "data", "t", &data);
+      const char      *currency = lookup_string (r, "currency");
       g_autofree char *money = has_amount ? saldoctl_format_money (amount, currency) : NULL;
       g_autofree char *expiry_text = has_expiry ? saldoctl_format_date (expiry) : NULL;
       g_autoptr(GDateTime) dt = NULL;
@@ -447,15 +435,12 @@ saldoctl_cmd_balance_history (SaldoCtl  *ctl,
 
 /* KEY=VALUE with the value typed as the daemon expects it. */
 static gboolean
-parse_setting (const char       *arg,
-               GVariantBuilder  *builder,
-               GError          **error)
+parse_setting (const char *arg, GVariantBuilder *builder, GError **error)
 {
   g_auto(GStrv) kv = g_strsplit (arg, "=", 2);
 
   if (kv[0] == NULL || kv[1] == NULL) {
-    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 _("'%s' is not KEY=VALUE"), arg);
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _ ("'%s' is not KEY=VALUE"), arg);
     return FALSE;
   }
   if (g_str_equal (kv[0], "refresh-interval")) {
@@ -463,7 +448,7 @@ parse_setting (const char       *arg,
 
     if (!g_ascii_string_to_unsigned (kv[1], 10, 0, G_MAXUINT32, &seconds, NULL)) {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("refresh-interval: '%s' is not a number of seconds"), kv[1]);
+                   _ ("refresh-interval: '%s' is not a number of seconds"), kv[1]);
       return FALSE;
     }
     g_variant_builder_add (builder, "{sv}", kv[0], g_variant_new_uint32 ((guint32) seconds));
@@ -472,11 +457,12 @@ parse_setting (const char       *arg,
 
     if (g_ascii_strcasecmp (kv[1], "true") == 0 || g_str_equal (kv[1], "yes") || g_str_equal (kv[1], "1")) {
       value = TRUE;
-    } else if (g_ascii_strcasecmp (kv[1], "false") == 0 || g_str_equal (kv[1], "no") || g_str_equal (kv[1], "0")) {
+    } else if (g_ascii_strcasecmp (kv[1], "false") == 0 || g_str_equal (kv[1], "no") ||
+               g_str_equal (kv[1], "0")) {
       value = FALSE;
     } else {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("allow-roaming: '%s' is not true or false"), kv[1]);
+                   _ ("allow-roaming: '%s' is not true or false"), kv[1]);
       return FALSE;
     }
     g_variant_builder_add (builder, "{sv}", kv[0], g_variant_new_boolean (value));
@@ -488,17 +474,14 @@ parse_setting (const char       *arg,
 }
 
 int
-saldoctl_cmd_line (SaldoCtl  *ctl,
-                   int        argc,
-                   char     **argv,
-                   GError   **error)
+saldoctl_cmd_line (SaldoCtl *ctl, int argc, char **argv, GError **error)
 {
   g_autoptr(SaldoDBusLine) line = NULL;
   GVariantBuilder builder;
 
   if (argc < 3 || !g_str_equal (argv[0], "set")) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         _("usage: saldoctl line set LINE KEY=VALUE..."));
+                         _ ("usage: saldoctl line set LINE KEY=VALUE..."));
     return EXIT_FAILURE;
   }
   line = saldoctl_find_line (ctl, argv[1], error);
@@ -511,8 +494,8 @@ saldoctl_cmd_line (SaldoCtl  *ctl,
       return EXIT_FAILURE;
     }
   }
-  if (!saldo_dbus_line_call_configure_sync (line, g_variant_builder_end (&builder),
-                                            saldoctl_call_flags (), -1, NULL, error))
+  if (!saldo_dbus_line_call_configure_sync (line, g_variant_builder_end (&builder), saldoctl_call_flags (),
+                                            -1, NULL, error))
     return EXIT_FAILURE;
   if (ctl->json) {
     g_autoptr(JsonBuilder) b = json_builder_new ();

@@ -15,29 +15,33 @@
 #define EXPIRY_WARNING_DAYS 3
 
 /* Worst first: the class a bar styles is the most urgent one. */
-static const char * const bar_classes[] = { "unavailable", "confirm", "low", "expiring", "unknown", "ok" };
-enum { BAR_UNAVAILABLE, BAR_CONFIRM, BAR_LOW, BAR_EXPIRING, BAR_UNKNOWN, BAR_OK };
+static const char *const bar_classes[] = { "unavailable", "confirm", "low", "expiring", "unknown", "ok" };
+enum {
+  BAR_UNAVAILABLE,
+  BAR_CONFIRM,
+  BAR_LOW,
+  BAR_EXPIRING,
+  BAR_UNKNOWN,
+  BAR_OK
+};
 
 gboolean
-saldoctl_bar_format_parse (const char         *text,
-                           SaldoCtlBarFormat  *out,
-                           GError            **error)
+saldoctl_bar_format_parse (const char *text, SaldoCtlBarFormat *out, GError **error)
 {
   if (g_strcmp0 (text, "waybar") == 0)
     *out = SALDOCTL_BAR_WAYBAR;
   else if (g_strcmp0 (text, "text") == 0)
     *out = SALDOCTL_BAR_TEXT;
   else {
-    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 _("--format: '%s' is not waybar or text"), text != NULL ? text : "");
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _ ("--format: '%s' is not waybar or text"),
+                 text != NULL ? text : "");
     return FALSE;
   }
   return TRUE;
 }
 
 static gboolean
-below_a_threshold (GList         *objects,
-                   SaldoDBusLine *line)
+below_a_threshold (GList *objects, SaldoDBusLine *line)
 {
   const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (line));
 
@@ -78,8 +82,7 @@ pending_ids (SaldoCtl *ctl)
 
 /* One line of a status bar's input, without the newline. */
 char *
-saldoctl_bar_render (SaldoCtl          *ctl,
-                     SaldoCtlBarFormat  format)
+saldoctl_bar_render (SaldoCtl *ctl, SaldoCtlBarFormat format)
 {
   g_autoptr(GString) text = g_string_new (NULL);
   g_autoptr(GString) tooltip = g_string_new (NULL);
@@ -90,7 +93,7 @@ saldoctl_bar_render (SaldoCtl          *ctl,
 
   if (ctl->manager == NULL) {
     state = BAR_UNAVAILABLE;
-    g_string_append (tooltip, _("saldod is not running"));
+    g_string_append (tooltip, _ ("saldod is not running"));
   } else {
     g_autoptr(GPtrArray) lines = saldoctl_get_lines (ctl);
     g_autoptr(GPtrArray) pending = pending_ids (ctl);
@@ -98,10 +101,10 @@ saldoctl_bar_render (SaldoCtl          *ctl,
     gint64 now = g_get_real_time () / G_USEC_PER_SEC;
 
     for (guint i = 0; i < lines->len; i++) {
-      SaldoDBusLine *line = lines->pdata[i];
+      SaldoDBusLine   *line = lines->pdata[i];
       g_autofree char *label = NULL;
       g_autofree char *money = NULL;
-      guint64 expiry = saldo_dbus_line_get_expiry (line);
+      guint64          expiry = saldo_dbus_line_get_expiry (line);
 
       if (!saldo_dbus_line_get_active (line))
         continue;
@@ -113,7 +116,7 @@ saldoctl_bar_render (SaldoCtl          *ctl,
       if (saldo_dbus_line_get_last_updated (line) == 0) {
         g_string_append (text, "?");
         /* TRANSLATORS: a tooltip line: "Claro PE (…0011): never read" */
-        g_string_append_printf (tooltip, _("%s: never read"), label);
+        g_string_append_printf (tooltip, _ ("%s: never read"), label);
         state = MIN (state, BAR_UNKNOWN);
         continue;
       }
@@ -125,7 +128,7 @@ saldoctl_bar_render (SaldoCtl          *ctl,
         g_autofree char *date = saldo_client_format_date (expiry);
 
         /* TRANSLATORS: follows a balance in a tooltip: ", expires 30/12/2026" */
-        g_string_append_printf (tooltip, _(", expires %s"), date);
+        g_string_append_printf (tooltip, _ (", expires %s"), date);
         if ((gint64) expiry - now <= EXPIRY_WARNING_DAYS * 86400)
           state = MIN (state, BAR_EXPIRING);
       }
@@ -133,14 +136,14 @@ saldoctl_bar_render (SaldoCtl          *ctl,
         g_autofree char *why = saldo_client_safe_text (saldo_dbus_line_get_last_error (line), 80);
 
         /* TRANSLATORS: follows a balance in a tooltip */
-        g_string_append_printf (tooltip, _(" (last reading failed: %s)"), why);
+        g_string_append_printf (tooltip, _ (" (last reading failed: %s)"), why);
         state = MIN (state, BAR_UNKNOWN);
       }
       if (below_a_threshold (objects, line))
         state = MIN (state, BAR_LOW);
     }
     if (text->len == 0)
-      g_string_append (tooltip, _("no SIM in any modem"));
+      g_string_append (tooltip, _ ("no SIM in any modem"));
     if (pending->len > 0) {
       state = BAR_CONFIRM;
       g_string_append_c (tooltip, '\n');
@@ -172,12 +175,10 @@ saldoctl_bar_render (SaldoCtl          *ctl,
 /* saldoctl status --format waybar|text: connects by itself, since saldod
  * being away is something to show rather than an error. */
 int
-saldoctl_cmd_status_bar (SaldoCtl    *ctl,
-                         const char  *format_name,
-                         GError     **error)
+saldoctl_cmd_status_bar (SaldoCtl *ctl, const char *format_name, GError **error)
 {
   g_autoptr(GError) local_error = NULL;
-  g_autofree char *out = NULL;
+  g_autofree char  *out = NULL;
   SaldoCtlBarFormat format;
 
   if (!saldoctl_bar_format_parse (format_name, &format, error))

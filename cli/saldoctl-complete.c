@@ -41,14 +41,13 @@ connect_quietly (SaldoCtl *ctl)
 /* The shortest ending of iccid, 4 digits or more, that no other line's
  * ICCID has: what saldoctl_find_line() accepts. */
 static const char *
-unique_suffix (GPtrArray  *lines,
-               const char *iccid)
+unique_suffix (GPtrArray *lines, const char *iccid)
 {
   gsize len = strlen (iccid);
 
   for (gsize n = 4; n < len; n++) {
     const char *suffix = iccid + len - n;
-    gboolean shared = FALSE;
+    gboolean    shared = FALSE;
 
     for (guint i = 0; i < lines->len && !shared; i++) {
       const char *other = saldo_dbus_line_get_iccid (lines->pdata[i]);
@@ -67,11 +66,11 @@ complete_lines (SaldoCtl *ctl)
   g_autoptr(GPtrArray) lines = saldoctl_get_lines (ctl);
 
   for (guint i = 0; i < lines->len; i++) {
-    SaldoDBusLine *line = lines->pdata[i];
-    const char *iccid = saldo_dbus_line_get_iccid (line);
+    SaldoDBusLine   *line = lines->pdata[i];
+    const char      *iccid = saldo_dbus_line_get_iccid (line);
     g_autofree char *label = saldo_client_line_label (line);
-    gint64 number = saldoctl_line_number (line);
-    const char *suffix;
+    gint64           number = saldoctl_line_number (line);
+    const char      *suffix;
 
     g_print ("%" G_GINT64_FORMAT "\t%s\n", number, label);
     if (iccid == NULL || *iccid == '\0')
@@ -79,8 +78,8 @@ complete_lines (SaldoCtl *ctl)
     suffix = unique_suffix (lines, iccid);
     /* TRANSLATORS: describes an ICCID offered by shell completion */
     if (suffix != NULL)
-      g_print ("%s\t%s %" G_GINT64_FORMAT "\n", suffix, _("line"), number);
-    g_print ("%s\t%s %" G_GINT64_FORMAT "\n", iccid, _("line"), number);
+      g_print ("%s\t%s %" G_GINT64_FORMAT "\n", suffix, _ ("line"), number);
+    g_print ("%s\t%s %" G_GINT64_FORMAT "\n", iccid, _ ("line"), number);
   }
 }
 
@@ -95,7 +94,7 @@ complete_rules (SaldoCtl *ctl)
     if (rule != NULL)
       g_print ("%" G_GINT64_FORMAT "\t%s, %s %" G_GINT64_FORMAT "\n",
                saldo_client_path_number (g_dbus_proxy_get_object_path (G_DBUS_PROXY (rule))),
-               saldo_dbus_rule_get_kind (rule), _("line"),
+               saldo_dbus_rule_get_kind (rule), _ ("line"),
                saldo_client_path_number (saldo_dbus_rule_get_line (rule)));
   }
 }
@@ -112,8 +111,8 @@ complete_pending (SaldoCtl *ctl)
     return;
   for (gsize i = 0; i < g_variant_n_children (rows); i++) {
     g_autoptr(GVariant) row = g_variant_get_child_value (rows, i);
-    const char *id = NULL, *state = NULL, *currency = "", *line = "/";
-    gint64 amount = 0;
+    const char      *id = NULL, *state = NULL, *currency = "", *line = "/";
+    gint64           amount = 0;
     g_autofree char *money = NULL;
 
     if (!g_variant_lookup (row, "state", "&s", &state) || !g_str_equal (state, "planned") ||
@@ -123,7 +122,7 @@ complete_pending (SaldoCtl *ctl)
     g_variant_lookup (row, "currency", "&s", &currency);
     g_variant_lookup (row, "line", "&o", &line);
     money = saldo_client_format_money (amount, currency);
-    g_print ("%s\t%s, %s %" G_GINT64_FORMAT "\n", id, money, _("line"), saldo_client_path_number (line));
+    g_print ("%s\t%s, %s %" G_GINT64_FORMAT "\n", id, money, _ ("line"), saldo_client_path_number (line));
   }
 }
 
@@ -138,14 +137,11 @@ complete_providers (SaldoCtl *ctl)
 }
 
 int
-saldoctl_cmd_complete (SaldoCtl  *ctl,
-                       int        argc,
-                       char     **argv,
-                       GError   **error)
+saldoctl_cmd_complete (SaldoCtl *ctl, int argc, char **argv, GError **error)
 {
   static const struct {
     const char *what;
-    void      (*complete) (SaldoCtl *ctl);
+    void (*complete) (SaldoCtl *ctl);
   } kinds[] = {
     { "lines", complete_lines },
     { "rules", complete_rules },

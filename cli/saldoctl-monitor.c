@@ -23,21 +23,20 @@
 #define BAR_SETTLE_MS 100
 
 typedef struct {
-  SaldoCtl          *ctl;
-  GMainLoop         *loop;
-  gboolean           bar;
-  SaldoCtlBarFormat  bar_format;
-  char              *last_bar;
-  guint              bar_id;
-  int                status;
+  SaldoCtl         *ctl;
+  GMainLoop        *loop;
+  gboolean          bar;
+  SaldoCtlBarFormat bar_format;
+  char             *last_bar;
+  guint             bar_id;
+  int               status;
 } Monitor;
 
 /* Every line goes out at once, whole: a bar or a pipe reads it live.
  * Names and replies in it come from the network: no control sequence
  * reaches the terminal. */
 static void
-emit (Monitor    *m,
-      const char *text)
+emit (Monitor *m, const char *text)
 {
   g_autofree char *line = saldoctl_escape_lines (text);
 
@@ -66,28 +65,23 @@ interface_info (const char *name)
 }
 
 static void
-add_variant (JsonBuilder *b,
-             const char  *name,
-             GVariant    *value)
+add_variant (JsonBuilder *b, const char *name, GVariant *value)
 {
   json_builder_set_member_name (b, name);
   json_builder_add_value (b, json_gvariant_serialize (value));
 }
 
 static char *
-signal_to_json (const char *path,
-                const char *iface,
-                const char *member,
-                GVariant   *params)
+signal_to_json (const char *path, const char *iface, const char *member, GVariant *params)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autofree char *time = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
+  g_autofree char    *time = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
   GDBusInterfaceInfo *info = interface_info (iface);
-  GDBusSignalInfo *signal_info = info != NULL ? g_dbus_interface_info_lookup_signal (info, member) : NULL;
-  gsize n = g_variant_n_children (params);
+  GDBusSignalInfo    *signal_info = info != NULL ? g_dbus_interface_info_lookup_signal (info, member) : NULL;
+  gsize               n = g_variant_n_children (params);
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "time");
@@ -96,7 +90,8 @@ signal_to_json (const char *path,
   json_builder_add_string_value (b, member);
   json_builder_set_member_name (b, "path");
   json_builder_add_string_value (b, path);
-  if (g_str_equal (member, "PropertiesChanged") && g_variant_is_of_type (params, G_VARIANT_TYPE ("(sa{sv}as)"))) {
+  if (g_str_equal (member, "PropertiesChanged") &&
+      g_variant_is_of_type (params, G_VARIANT_TYPE ("(sa{sv}as)"))) {
     g_autoptr(GVariant) name = g_variant_get_child_value (params, 0);
     g_autoptr(GVariant) changed = g_variant_get_child_value (params, 1);
     g_autoptr(GVariant) invalidated = g_variant_get_child_value (params, 2);
@@ -120,8 +115,10 @@ signal_to_json (const char *path,
     for (gsize i = 0; i < n; i++) {
       g_autoptr(GVariant) arg = g_variant_get_child_value (params, i);
       g_autofree char *fallback = g_strdup_printf ("arg%" G_GSIZE_FORMAT, i);
-      GDBusArgInfo *arg_info = signal_info != NULL && signal_info->args != NULL &&
-                               i < g_strv_length ((char **) signal_info->args) ? signal_info->args[i] : NULL;
+      GDBusArgInfo    *arg_info = signal_info != NULL && signal_info->args != NULL &&
+                                   i < g_strv_length ((char **) signal_info->args)
+                                    ? signal_info->args[i]
+                                    : NULL;
 
       add_variant (b, arg_info != NULL ? arg_info->name : fallback, arg);
     }
@@ -145,13 +142,13 @@ object_name (const char *path)
 
   /* TRANSLATORS: %s is a number */
   if (g_str_has_prefix (path, line))
-    return g_strdup_printf (_("line %s"), path + strlen (line));
+    return g_strdup_printf (_ ("line %s"), path + strlen (line));
   /* TRANSLATORS: %s is a number */
   if (g_str_has_prefix (path, rule))
-    return g_strdup_printf (_("rule %s"), path + strlen (rule));
+    return g_strdup_printf (_ ("rule %s"), path + strlen (rule));
   /* TRANSLATORS: %s is a number */
   if (g_str_has_prefix (path, euicc))
-    return g_strdup_printf (_("eUICC %s"), path + strlen (euicc));
+    return g_strdup_printf (_ ("eUICC %s"), path + strlen (euicc));
   if (g_str_equal (path, SALDO_OBJECT_ROOT))
     return g_strdup ("saldod");
   return g_strdup (path);
@@ -164,28 +161,28 @@ status_word (const char *status)
     const char *status;
     const char *words;
   } words[] = {
-    { "succeeded", N_("sent") },
-    { "verified", N_("arrived (verified)") },
-    { "failed", N_("failed") },
-    { "unknown", N_("outcome unknown") },
-    { "disputed", N_("not seen on the line (disputed)") },
-    { "expired", N_("withdrawn or expired") },
+    { "succeeded", N_ ("sent") },
+    { "verified", N_ ("arrived (verified)") },
+    { "failed", N_ ("failed") },
+    { "unknown", N_ ("outcome unknown") },
+    { "disputed", N_ ("not seen on the line (disputed)") },
+    { "expired", N_ ("withdrawn or expired") },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (words); i++)
     if (g_strcmp0 (status, words[i].status) == 0)
-      return _(words[i].words);
+      return _ (words[i].words);
   return status;
 }
 
 static char *
-currency_of (Monitor    *m,
-             const char *path,
-             GVariant   *changed)
+currency_of (Monitor *m, const char *path, GVariant *changed)
 {
   g_autoptr(GDBusObject) object = g_dbus_object_manager_get_object (m->ctl->object_manager, path);
-  g_autoptr(SaldoDBusLine) line = object != NULL ? saldo_dbus_object_get_line (SALDO_DBUS_OBJECT (object)) : NULL;
-  g_autoptr(SaldoDBusRule) rule = object != NULL ? saldo_dbus_object_get_rule (SALDO_DBUS_OBJECT (object)) : NULL;
+  g_autoptr(SaldoDBusLine) line = object != NULL ? saldo_dbus_object_get_line (SALDO_DBUS_OBJECT (object))
+                                                  : NULL;
+  g_autoptr(SaldoDBusRule) rule = object != NULL ? saldo_dbus_object_get_rule (SALDO_DBUS_OBJECT (object))
+                                                  : NULL;
   const char *currency = NULL;
 
   /* Changed in the same signal: the proxies may not have seen it yet. */
@@ -199,15 +196,11 @@ currency_of (Monitor    *m,
 }
 
 static char *
-property_text (Monitor    *m,
-               const char *path,
-               const char *name,
-               GVariant   *value,
-               GVariant   *changed)
+property_text (Monitor *m, const char *path, const char *name, GVariant *value, GVariant *changed)
 {
-  static const char * const money[] = { "Balance", "Amount", "MaxPerTopup", "MaxPerDay", "MaxPerMonth", NULL };
-  static const char * const days[] = { "Expiry", NULL };
-  static const char * const moments[] = { "LastUpdated", "LastRead", NULL };
+  static const char *const money[] = { "Balance", "Amount", "MaxPerTopup", "MaxPerDay", "MaxPerMonth", NULL };
+  static const char *const days[] = { "Expiry", NULL };
+  static const char *const moments[] = { "LastUpdated", "LastRead", NULL };
 
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_INT64) && g_strv_contains (money, name)) {
     g_autofree char *currency = currency_of (m, path, changed);
@@ -216,14 +209,14 @@ property_text (Monitor    *m,
   }
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64) && g_strv_contains (days, name))
     return g_variant_get_uint64 (value) != 0 ? saldo_client_format_date (g_variant_get_uint64 (value))
-                                             : g_strdup (_("none"));
+                                             : g_strdup (_ ("none"));
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64) && g_strv_contains (moments, name))
     return g_variant_get_uint64 (value) != 0 ? saldo_client_format_time (g_variant_get_uint64 (value))
-                                             : g_strdup (_("never"));
+                                             : g_strdup (_ ("never"));
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_UINT64) && g_str_equal (name, "DataRemaining"))
     return saldo_client_format_bytes (g_variant_get_uint64 (value));
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
-    return g_strdup (g_variant_get_boolean (value) ? _("yes") : _("no"));
+    return g_strdup (g_variant_get_boolean (value) ? _ ("yes") : _ ("no"));
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_STRING)) {
     g_autofree char *safe = saldo_client_safe_text (g_variant_get_string (value, NULL), 80);
 
@@ -233,25 +226,23 @@ property_text (Monitor    *m,
 }
 
 static char *
-signal_to_text (Monitor    *m,
-                const char *path,
-                const char *member,
-                GVariant   *params)
+signal_to_text (Monitor *m, const char *path, const char *member, GVariant *params)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *clock = g_date_time_format (now, "%H:%M:%S");
   g_autofree char *who = object_name (path);
   g_autoptr(GString) out = g_string_new (NULL);
   const char *id, *line, *currency, *status, *reason, *object, *iface;
-  gint64 amount;
+  gint64      amount;
 
   g_string_append_printf (out, "%s ", clock);
-  if (g_str_equal (member, "PropertiesChanged") && g_variant_is_of_type (params, G_VARIANT_TYPE ("(sa{sv}as)"))) {
+  if (g_str_equal (member, "PropertiesChanged") &&
+      g_variant_is_of_type (params, G_VARIANT_TYPE ("(sa{sv}as)"))) {
     g_autoptr(GVariant) changed = g_variant_get_child_value (params, 1);
     GVariantIter iter;
-    const char *name;
-    GVariant *value;
-    gboolean first = TRUE;
+    const char  *name;
+    GVariant    *value;
+    gboolean     first = TRUE;
 
     g_string_append_printf (out, "%s:", who);
     g_variant_iter_init (&iter, changed);
@@ -261,15 +252,17 @@ signal_to_text (Monitor    *m,
       g_string_append_printf (out, "%s %s %s", first ? "" : ",", name, shown);
       first = FALSE;
     }
-  } else if (g_str_equal (member, "TopUpStarted") && g_variant_is_of_type (params, G_VARIANT_TYPE ("(soxs)"))) {
+  } else if (g_str_equal (member, "TopUpStarted") &&
+             g_variant_is_of_type (params, G_VARIANT_TYPE ("(soxs)"))) {
     g_autofree char *money = NULL, *line_name = NULL;
 
     g_variant_get (params, "(&s&ox&s)", &id, &line, &amount, &currency);
     money = saldo_client_format_money (amount, currency);
     line_name = object_name (line);
     /* TRANSLATORS: "top-up 3 of line 1 started: S/ 20.00" */
-    g_string_append_printf (out, _("top-up %s of %s started: %s"), id, line_name, money);
-  } else if (g_str_equal (member, "TopUpFinished") && g_variant_is_of_type (params, G_VARIANT_TYPE ("(sosx)"))) {
+    g_string_append_printf (out, _ ("top-up %s of %s started: %s"), id, line_name, money);
+  } else if (g_str_equal (member, "TopUpFinished") &&
+             g_variant_is_of_type (params, G_VARIANT_TYPE ("(sosx)"))) {
     g_autofree char *currency_text = NULL, *money = NULL, *line_name = NULL;
 
     g_variant_get (params, "(&s&o&sx)", &id, &line, &status, &amount);
@@ -277,7 +270,7 @@ signal_to_text (Monitor    *m,
     money = saldo_client_format_money (amount, currency_text);
     line_name = object_name (line);
     /* TRANSLATORS: "top-up 3 of line 1: sent (S/ 20.00)" */
-    g_string_append_printf (out, _("top-up %s of %s: %s (%s)"), id, line_name, status_word (status), money);
+    g_string_append_printf (out, _ ("top-up %s of %s: %s (%s)"), id, line_name, status_word (status), money);
   } else if (g_str_equal (member, "ConfirmationRequired") &&
              g_variant_is_of_type (params, G_VARIANT_TYPE ("(soxss)"))) {
     g_autofree char *money = NULL, *line_name = NULL, *why = NULL;
@@ -287,7 +280,8 @@ signal_to_text (Monitor    *m,
     line_name = object_name (line);
     why = saldo_client_safe_text (reason, 200);
     /* TRANSLATORS: "top-up 3 of line 1 waits for your answer: S/ 20.00 (<saldod's reason>)" */
-    g_string_append_printf (out, _("top-up %s of %s waits for your answer: %s (%s)"), id, line_name, money, why);
+    g_string_append_printf (out, _ ("top-up %s of %s waits for your answer: %s (%s)"), id, line_name, money,
+                            why);
   } else if (g_str_equal (member, "RuleDisabled") && g_variant_is_of_type (params, G_VARIANT_TYPE ("(os)"))) {
     g_autofree char *rule_name = NULL, *why = NULL;
 
@@ -295,7 +289,7 @@ signal_to_text (Monitor    *m,
     rule_name = object_name (object);
     why = saldo_client_safe_text (reason, 200);
     /* TRANSLATORS: "rule 2 turned itself off: <saldod's reason>" */
-    g_string_append_printf (out, _("%s turned itself off: %s"), rule_name, why);
+    g_string_append_printf (out, _ ("%s turned itself off: %s"), rule_name, why);
   } else if (g_str_equal (member, "LowBalance") && g_variant_is_of_type (params, G_VARIANT_TYPE ("(oxs)"))) {
     g_autofree char *money = NULL, *line_name = NULL;
 
@@ -303,14 +297,14 @@ signal_to_text (Monitor    *m,
     money = saldo_client_format_money (amount, currency);
     line_name = object_name (line);
     /* TRANSLATORS: "line 1: low balance, S/ 2.00" */
-    g_string_append_printf (out, _("%s: low balance, %s"), line_name, money);
+    g_string_append_printf (out, _ ("%s: low balance, %s"), line_name, money);
   } else if ((g_str_equal (member, "InterfacesAdded") || g_str_equal (member, "InterfacesRemoved")) &&
              g_variant_n_children (params) >= 1) {
     g_autofree char *object_text = NULL;
 
     g_variant_get_child (params, 0, "&o", &object);
     object_text = object_name (object);
-    g_string_append_printf (out, g_str_equal (member, "InterfacesAdded") ? _("new: %s") : _("gone: %s"),
+    g_string_append_printf (out, g_str_equal (member, "InterfacesAdded") ? _ ("new: %s") : _ ("gone: %s"),
                             object_text);
   } else {
     g_autofree char *args = g_variant_print (params, FALSE);
@@ -326,7 +320,7 @@ signal_to_text (Monitor    *m,
 static gboolean
 on_bar_settled (gpointer user_data)
 {
-  Monitor *m = user_data;
+  Monitor         *m = user_data;
   g_autofree char *line = saldoctl_bar_render (m->ctl, m->bar_format);
 
   m->bar_id = 0;
@@ -347,7 +341,7 @@ on_signal (GDBusConnection *connection,
            GVariant        *params,
            gpointer         user_data)
 {
-  Monitor *m = user_data;
+  Monitor         *m = user_data;
   g_autofree char *line = NULL;
 
   if (m->bar) {
@@ -361,9 +355,7 @@ on_signal (GDBusConnection *connection,
 }
 
 static void
-on_saldod_vanished (GDBusConnection *connection,
-                    const char      *name,
-                    gpointer         user_data)
+on_saldod_vanished (GDBusConnection *connection, const char *name, gpointer user_data)
 {
   Monitor *m = user_data;
 
@@ -374,12 +366,12 @@ on_saldod_vanished (GDBusConnection *connection,
   } else if (m->ctl->json) {
     g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
     g_autofree char *time = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
-    g_autofree char *line = g_strdup_printf ("{\"time\":\"%s\",\"event\":\"Vanished\",\"path\":\"%s\"}",
-                                             time, SALDO_OBJECT_ROOT);
+    g_autofree char *line = g_strdup_printf ("{\"time\":\"%s\",\"event\":\"Vanished\",\"path\":\"%s\"}", time,
+                                             SALDO_OBJECT_ROOT);
 
     emit (m, line);
   } else {
-    emit (m, _("saldod left the bus"));
+    emit (m, _ ("saldod left the bus"));
   }
   g_main_loop_quit (m->loop);
 }
@@ -394,13 +386,10 @@ on_quit_signal (gpointer user_data)
 }
 
 int
-saldoctl_cmd_monitor (SaldoCtl  *ctl,
-                      int        argc,
-                      char     **argv,
-                      GError   **error)
+saldoctl_cmd_monitor (SaldoCtl *ctl, int argc, char **argv, GError **error)
 {
   Monitor m = { ctl, NULL, FALSE, SALDOCTL_BAR_WAYBAR, NULL, 0, EXIT_SUCCESS };
-  guint subscription, watch, sigint_id, sigterm_id;
+  guint   subscription, watch, sigint_id, sigterm_id;
 
   for (int i = 0; i < argc; i++) {
     const char *format = NULL;
@@ -410,7 +399,7 @@ saldoctl_cmd_monitor (SaldoCtl  *ctl,
     else if (g_str_has_prefix (argv[i], "--format="))
       format = argv[i] + strlen ("--format=");
     if (format == NULL) {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("monitor: unexpected '%s'"), argv[i]);
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _ ("monitor: unexpected '%s'"), argv[i]);
       return EXIT_FAILURE;
     }
     if (!saldoctl_bar_format_parse (format, &m.bar_format, error))
@@ -419,14 +408,14 @@ saldoctl_cmd_monitor (SaldoCtl  *ctl,
   }
   if (m.bar && ctl->json) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         _("monitor: --json and --format exclude each other"));
+                         _ ("monitor: --json and --format exclude each other"));
     return EXIT_FAILURE;
   }
   /* A closed pipe is the reader leaving, seen as a write error. */
   signal (SIGPIPE, SIG_IGN);
   m.loop = g_main_loop_new (NULL, FALSE);
-  subscription = g_dbus_connection_signal_subscribe (ctl->connection, SALDO_BUS_NAME, NULL, NULL, NULL,
-                                                     NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal, &m, NULL);
+  subscription = g_dbus_connection_signal_subscribe (ctl->connection, SALDO_BUS_NAME, NULL, NULL, NULL, NULL,
+                                                     G_DBUS_SIGNAL_FLAGS_NONE, on_signal, &m, NULL);
   watch = g_bus_watch_name_on_connection (ctl->connection, SALDO_BUS_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
                                           NULL, on_saldod_vanished, &m, NULL);
   sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, &m);

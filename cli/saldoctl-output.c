@@ -23,11 +23,10 @@ is_bidi_control (gunichar c)
  * in JSON, which escapes it itself), the others \uNNNN, which JSON reads
  * back as the same character. */
 static char *
-escape_text (const char *text,
-             gboolean    keep_lines)
+escape_text (const char *text, gboolean keep_lines)
 {
   g_autofree char *valid = g_utf8_make_valid (text != NULL ? text : "", -1);
-  GString *out = g_string_sized_new (strlen (valid));
+  GString         *out = g_string_sized_new (strlen (valid));
 
   for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p)) {
     gunichar c = g_utf8_get_char (p);
@@ -68,12 +67,11 @@ saldoctl_escape_lines (const char *text)
 /* Everything saldoctl prints passes here (g_print, g_printerr): whatever a
  * field missed, no control sequence reaches the terminal. */
 static void
-print_safely (FILE       *stream,
-              const char *string)
+print_safely (FILE *stream, const char *string)
 {
   g_autofree char *safe = saldoctl_escape_lines (string);
   g_autofree char *local = NULL;
-  const char *charset;
+  const char      *charset;
 
   if (!g_get_console_charset (&charset))
     local = g_convert_with_fallback (safe, -1, charset, "UTF-8", "?", NULL, NULL, NULL);
@@ -101,9 +99,7 @@ saldoctl_output_init (void)
 }
 
 void
-saldoctl_json_add_string (JsonBuilder *builder,
-                          const char  *name,
-                          const char  *value)
+saldoctl_json_add_string (JsonBuilder *builder, const char *name, const char *value)
 {
   json_builder_set_member_name (builder, name);
   if (value != NULL)
@@ -128,8 +124,7 @@ saldoctl_print_json (JsonBuilder *builder)
 /* Reports an error and returns the exit status.  Remote errors keep their
  * D-Bus name, so scripts can tell "saldod not running" from "invalid input". */
 int
-saldoctl_fail (gboolean      json,
-               const GError *error)
+saldoctl_fail (gboolean json, const GError *error)
 {
   g_autoptr(GError) copy = g_error_copy (error);
   g_autofree char *name = NULL;
@@ -174,9 +169,7 @@ saldoctl_fail (gboolean      json,
 /* One table row: every cell but the last padded to its width in characters
  * (not bytes: "LÍNEA" and "Claro Perú" line up with ASCII text). */
 void
-saldoctl_print_row (const int *widths,
-                    guint      n_cells,
-                    ...)
+saldoctl_print_row (const int *widths, guint n_cells, ...)
 {
   g_autoptr(GString) row = g_string_new (NULL);
   va_list args;
@@ -184,7 +177,7 @@ saldoctl_print_row (const int *widths,
   va_start (args, n_cells);
   for (guint i = 0; i < n_cells; i++) {
     const char *cell = va_arg (args, const char *);
-    glong len = g_utf8_strlen (cell != NULL ? cell : "", -1);
+    glong       len = g_utf8_strlen (cell != NULL ? cell : "", -1);
 
     g_string_append (row, cell != NULL ? cell : "");
     if (i + 1 < n_cells) {
@@ -199,9 +192,7 @@ saldoctl_print_row (const int *widths,
 
 /* Widens each column to fit its heading, whatever its language. */
 void
-saldoctl_fit_headings (int          *widths,
-                       guint         n_widths,
-                       const char  **headings)
+saldoctl_fit_headings (int *widths, guint n_widths, const char **headings)
 {
   for (guint i = 0; i < n_widths && headings[i] != NULL; i++)
     widths[i] = MAX (widths[i], (int) g_utf8_strlen (headings[i], -1));

@@ -17,14 +17,14 @@ static char *
 read_stdin (GError **error)
 {
   g_autoptr(GString) text = g_string_new (NULL);
-  char buffer[4096];
+  char   buffer[4096];
   size_t n;
 
   while ((n = fread (buffer, 1, sizeof buffer, stdin)) > 0) {
     g_string_append_len (text, buffer, (gssize) n);
     if (text->len > 64 * 1024) {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           _("parse: input longer than 64 KiB"));
+                           _ ("parse: input longer than 64 KiB"));
       return NULL;
     }
   }
@@ -35,10 +35,7 @@ read_stdin (GError **error)
 }
 
 static void
-add_span (JsonBuilder         *b,
-          const char          *name,
-          gboolean             present,
-          const SaldoTextSpan *span)
+add_span (JsonBuilder *b, const char *name, gboolean present, const SaldoTextSpan *span)
 {
   json_builder_set_member_name (b, name);
   if (!present || span->end <= span->start) {
@@ -54,19 +51,18 @@ add_span (JsonBuilder         *b,
 static char *
 bucket_expiry (const SaldoBucket *b)
 {
-  return b->has_expiry ? g_strdup_printf ("%04u-%02u-%02u", b->expiry_year, b->expiry_month,
-                                          b->expiry_day) : NULL;
+  return b->has_expiry ? g_strdup_printf ("%04u-%02u-%02u", b->expiry_year, b->expiry_month, b->expiry_day)
+                       : NULL;
 }
 
 static void
-add_buckets (JsonBuilder              *b,
-             const SaldoBalanceResult *result)
+add_buckets (JsonBuilder *b, const SaldoBalanceResult *result)
 {
   json_builder_set_member_name (b, "buckets");
   json_builder_begin_array (b);
   for (guint i = 0; i < result->n_buckets; i++) {
     const SaldoBucket *bucket = &result->buckets[i];
-    g_autofree char *expiry = bucket_expiry (bucket);
+    g_autofree char   *expiry = bucket_expiry (bucket);
 
     json_builder_begin_object (b);
     json_builder_set_member_name (b, "label");
@@ -96,44 +92,40 @@ add_buckets (JsonBuilder              *b,
 }
 
 static void
-print_buckets (const SaldoBalanceResult *result,
-               const char               *text)
+print_buckets (const SaldoBalanceResult *result, const char *text)
 {
   for (guint i = 0; i < result->n_buckets; i++) {
     const SaldoBucket *bucket = &result->buckets[i];
-    g_autofree char *expiry = bucket_expiry (bucket);
-    g_autofree char *value = NULL;
+    g_autofree char   *expiry = bucket_expiry (bucket);
+    g_autofree char   *value = NULL;
 
     if (bucket->label == SALDO_BUCKET_DATA)
       value = g_strdup_printf ("%" G_GUINT64_FORMAT " bytes", bucket->data_bytes);
     else
       value = saldo_money_format (bucket->amount_minor, bucket->currency);
     g_print ("  %s %-9s %s%s%s  “%.*s”\n", (int) i == result->main_bucket ? "*" : " ",
-             saldo_bucket_label_to_string (bucket->label), value,
-             expiry != NULL ? ", expires " : "", expiry != NULL ? expiry : "",
-             (int) (bucket->span.end - bucket->span.start), text + bucket->span.start);
+             saldo_bucket_label_to_string (bucket->label), value, expiry != NULL ? ", expires " : "",
+             expiry != NULL ? expiry : "", (int) (bucket->span.end - bucket->span.start),
+             text + bucket->span.start);
   }
 }
 
 int
-saldoctl_cmd_parse (SaldoCtl  *ctl,
-                    int        argc,
-                    char     **argv,
-                    GError   **error)
+saldoctl_cmd_parse (SaldoCtl *ctl, int argc, char **argv, GError **error)
 {
-  const char *country = NULL;
-  const char *carrier_id = NULL;
-  const char *currency = NULL;
-  const char *carriers_dir = g_getenv ("SALDO_CARRIERS_DIR");
-  const char *arg_text = NULL;
-  gboolean explain = FALSE;
+  const char      *country = NULL;
+  const char      *carrier_id = NULL;
+  const char      *currency = NULL;
+  const char      *carriers_dir = g_getenv ("SALDO_CARRIERS_DIR");
+  const char      *arg_text = NULL;
+  gboolean         explain = FALSE;
   g_autofree char *text = NULL;
   g_autoptr(SaldoCarrierDb) db = NULL;
-  SaldoCarrier *carrier = NULL;     /* owned by db */
-  SaldoBalanceHints hints;
+  SaldoCarrier      *carrier = NULL; /* owned by db */
+  SaldoBalanceHints  hints;
   SaldoBalanceResult result = { 0 };
-  g_autofree char *amount = NULL;
-  g_autofree char *expiry = NULL;
+  g_autofree char   *amount = NULL;
+  g_autofree char   *expiry = NULL;
 
   for (int i = 0; i < argc; i++) {
     const char **target = NULL;
@@ -148,7 +140,7 @@ saldoctl_cmd_parse (SaldoCtl  *ctl,
       target = &carriers_dir;
     if (target != NULL) {
       if (i + 1 >= argc) {
-        g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("%s needs a value"), argv[i]);
+        g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _ ("%s needs a value"), argv[i]);
         return EXIT_FAILURE;
       }
       *target = argv[++i];
@@ -157,13 +149,13 @@ saldoctl_cmd_parse (SaldoCtl  *ctl,
     } else if (arg_text == NULL && (argv[i][0] != '-' || g_str_equal (argv[i], "-"))) {
       arg_text = argv[i];
     } else {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("parse: unexpected '%s'"), argv[i]);
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _ ("parse: unexpected '%s'"), argv[i]);
       return EXIT_FAILURE;
     }
   }
   if (arg_text == NULL) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         _("usage: saldoctl parse [--country CC] [--carrier ID] [--explain] TEXT|-"));
+                         _ ("usage: saldoctl parse [--country CC] [--carrier ID] [--explain] TEXT|-"));
     return EXIT_FAILURE;
   }
   if (g_str_equal (arg_text, "-")) {
@@ -185,7 +177,7 @@ saldoctl_cmd_parse (SaldoCtl  *ctl,
     carrier = saldo_carrier_db_get (db, carrier_id);
     if (carrier == NULL) {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("--carrier: no carrier definition '%s'"), carrier_id);
+                   _ ("--carrier: no carrier definition '%s'"), carrier_id);
       return EXIT_FAILURE;
     }
     saldo_carrier_fill_balance_hints (carrier, &hints);

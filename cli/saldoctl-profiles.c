@@ -6,8 +6,7 @@
 #include "saldoctl-output.h"
 
 static SaldoDBusLine *
-line_at (SaldoCtl   *ctl,
-         const char *path)
+line_at (SaldoCtl *ctl, const char *path)
 {
   g_autoptr(GDBusObject) object = g_dbus_object_manager_get_object (ctl->object_manager, path);
 
@@ -15,9 +14,7 @@ line_at (SaldoCtl   *ctl,
 }
 
 static void
-add_string (JsonBuilder *b,
-            const char  *name,
-            const char  *value)
+add_string (JsonBuilder *b, const char *name, const char *value)
 {
   json_builder_set_member_name (b, name);
   json_builder_add_string_value (b, value != NULL ? value : "");
@@ -25,24 +22,21 @@ add_string (JsonBuilder *b,
 
 /* saldoctl profiles: every eUICC and every profile on it, enabled or not. */
 int
-saldoctl_cmd_profiles (SaldoCtl  *ctl,
-                       int        argc,
-                       char     **argv,
-                       GError   **error)
+saldoctl_cmd_profiles (SaldoCtl *ctl, int argc, char **argv, GError **error)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   GList *objects;
-  guint n_euiccs = 0;
+  guint  n_euiccs = 0;
 
   if (argc > 0) {
-    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("profiles: unexpected '%s'"), argv[0]);
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _ ("profiles: unexpected '%s'"), argv[0]);
     return EXIT_FAILURE;
   }
   objects = g_dbus_object_manager_get_objects (ctl->object_manager);
   json_builder_begin_array (b);
   for (GList *l = objects; l != NULL; l = l->next) {
     g_autoptr(SaldoDBusEuicc) euicc = saldo_dbus_object_get_euicc (SALDO_DBUS_OBJECT (l->data));
-    const char * const *lines;
+    const char *const *lines;
 
     if (euicc == NULL)
       continue;
@@ -63,11 +57,11 @@ saldoctl_cmd_profiles (SaldoCtl  *ctl,
       g_autofree char *last_error = saldoctl_escape (saldo_dbus_euicc_get_last_error (euicc));
 
       /* TRANSLATORS: "eUICC 8904… (slot 1, /org/freedesktop/ModemManager1/Modem/0)" */
-      g_print (_("eUICC %s (slot %u, %s)"), *eid != '\0' ? eid : _("EID unknown"),
+      g_print (_ ("eUICC %s (slot %u, %s)"), *eid != '\0' ? eid : _ ("EID unknown"),
                saldo_dbus_euicc_get_slot (euicc), saldo_dbus_euicc_get_modem (euicc));
       g_print ("\n");
       if (*last_error != '\0')
-        g_print ("  %s %s\n", _("error:"), last_error);
+        g_print ("  %s %s\n", _ ("error:"), last_error);
     }
     for (guint i = 0; lines != NULL && lines[i] != NULL; i++) {
       g_autoptr(SaldoDBusLine) line = line_at (ctl, lines[i]);
@@ -94,8 +88,8 @@ saldoctl_cmd_profiles (SaldoCtl  *ctl,
         g_autofree char *nickname = saldoctl_escape (saldo_dbus_line_get_profile_nickname (line));
         g_autofree char *provider = saldoctl_escape (saldo_dbus_line_get_service_provider (line));
 
-        g_print ("  %-4" G_GINT64_FORMAT " %-22s %-9s %-20s %s\n", saldoctl_line_number (line),
-                 iccid, state, nickname, provider);
+        g_print ("  %-4" G_GINT64_FORMAT " %-22s %-9s %-20s %s\n", saldoctl_line_number (line), iccid, state,
+                 nickname, provider);
       }
     }
     if (ctl->json) {
@@ -108,6 +102,6 @@ saldoctl_cmd_profiles (SaldoCtl  *ctl,
   if (ctl->json)
     saldoctl_print_json (b);
   else if (n_euiccs == 0)
-    g_print ("%s\n", _("no eUICC seen"));
+    g_print ("%s\n", _ ("no eUICC seen"));
   return EXIT_SUCCESS;
 }

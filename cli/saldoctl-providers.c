@@ -12,7 +12,7 @@ GPtrArray *
 saldoctl_get_providers (SaldoCtl *ctl)
 {
   GPtrArray *providers = g_ptr_array_new_with_free_func (g_object_unref);
-  GList *objects = g_dbus_object_manager_get_objects (ctl->object_manager);
+  GList     *objects = g_dbus_object_manager_get_objects (ctl->object_manager);
 
   for (GList *l = objects; l != NULL; l = l->next) {
     SaldoDBusProvider *provider = saldo_dbus_object_get_provider (SALDO_DBUS_OBJECT (l->data));
@@ -26,21 +26,19 @@ saldoctl_get_providers (SaldoCtl *ctl)
 }
 
 SaldoDBusProvider *
-saldoctl_find_provider (SaldoCtl    *ctl,
-                        const char  *selector,
-                        GError     **error)
+saldoctl_find_provider (SaldoCtl *ctl, const char *selector, GError **error)
 {
   g_autoptr(GPtrArray) providers = saldoctl_get_providers (ctl);
 
   /* By its id, or its number. */
   for (guint i = 0; i < providers->len; i++) {
     SaldoDBusProvider *provider = providers->pdata[i];
-    g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, saldoctl_object_number (provider));
+    g_autofree char   *number = g_strdup_printf ("%" G_GINT64_FORMAT, saldoctl_object_number (provider));
 
     if (g_str_equal (selector, saldo_dbus_provider_get_id (provider)) || g_str_equal (selector, number))
       return g_object_ref (provider);
   }
-  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("no provider '%s'"), selector);
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _ ("no provider '%s'"), selector);
   return NULL;
 }
 
@@ -50,8 +48,8 @@ format_spent (GVariant *spent)
 {
   g_autoptr(GString) text = g_string_new (NULL);
   GVariantIter iter;
-  const char *currency;
-  gint64 amount;
+  const char  *currency;
+  gint64       amount;
 
   g_variant_iter_init (&iter, spent);
   while (g_variant_iter_next (&iter, "{&sx}", &currency, &amount)) {
@@ -65,17 +63,16 @@ format_spent (GVariant *spent)
 }
 
 static void
-provider_to_json (JsonBuilder       *b,
-                  SaldoDBusProvider *p)
+provider_to_json (JsonBuilder *b, SaldoDBusProvider *p)
 {
-  gboolean known = saldo_dbus_provider_get_funds_known (p);
-  const char *currency = saldo_dbus_provider_get_funds_currency (p);
+  gboolean         known = saldo_dbus_provider_get_funds_known (p);
+  const char      *currency = saldo_dbus_provider_get_funds_currency (p);
   g_autofree char *funds = known ? saldoctl_format_money (saldo_dbus_provider_get_funds (p), currency) : NULL;
-  const char * const *warnings = saldo_dbus_provider_get_warnings (p);
-  GVariant *spent = saldo_dbus_provider_get_spent_this_month (p);
-  GVariantIter iter;
-  const char *spent_currency;
-  gint64 amount;
+  const char *const *warnings = saldo_dbus_provider_get_warnings (p);
+  GVariant          *spent = saldo_dbus_provider_get_spent_this_month (p);
+  GVariantIter       iter;
+  const char        *spent_currency;
+  gint64             amount;
 
   json_builder_begin_object (b);
   saldoctl_json_add_string (b, "path", g_dbus_proxy_get_object_path (G_DBUS_PROXY (p)));
@@ -90,8 +87,10 @@ provider_to_json (JsonBuilder       *b,
   json_builder_add_int_value (b, (gint64) saldo_dbus_provider_get_last_success (p));
   saldoctl_json_add_string (b, "funds", funds);
   saldoctl_json_add_string (b, "funds_currency", known ? currency : NULL);
-  saldoctl_json_add_string (b, "payment_expires", *saldo_dbus_provider_get_payment_expires (p) != '\0' ?
-                                    saldo_dbus_provider_get_payment_expires (p) : NULL);
+  saldoctl_json_add_string (b, "payment_expires",
+                            *saldo_dbus_provider_get_payment_expires (p) != '\0'
+                              ? saldo_dbus_provider_get_payment_expires (p)
+                              : NULL);
   json_builder_set_member_name (b, "spent_this_month");
   json_builder_begin_object (b);
   if (spent != NULL) {
@@ -115,54 +114,52 @@ static const char *
 state_words (const char *state)
 {
   if (g_strcmp0 (state, "ok") == 0)
-    return _("ok");
+    return _ ("ok");
   if (g_strcmp0 (state, "needs-attention") == 0)
-    return _("needs attention");
+    return _ ("needs attention");
   if (g_strcmp0 (state, "unreachable") == 0)
-    return _("unreachable");
-  return _("unknown");
+    return _ ("unreachable");
+  return _ ("unknown");
 }
 
 static void
 print_provider (SaldoDBusProvider *p)
 {
-  g_autofree char *id = saldoctl_escape (saldo_dbus_provider_get_id (p));
-  g_autofree char *last_error = saldoctl_escape (saldo_dbus_provider_get_last_error (p));
-  g_autofree char *spent = saldo_dbus_provider_get_spent_this_month (p) != NULL ?
-                           format_spent (saldo_dbus_provider_get_spent_this_month (p)) : NULL;
-  const char * const *warnings = saldo_dbus_provider_get_warnings (p);
-  const char *expires = saldo_dbus_provider_get_payment_expires (p);
+  g_autofree char   *id = saldoctl_escape (saldo_dbus_provider_get_id (p));
+  g_autofree char   *last_error = saldoctl_escape (saldo_dbus_provider_get_last_error (p));
+  g_autofree char   *spent = saldo_dbus_provider_get_spent_this_month (p) != NULL
+                               ? format_spent (saldo_dbus_provider_get_spent_this_month (p))
+                               : NULL;
+  const char *const *warnings = saldo_dbus_provider_get_warnings (p);
+  const char        *expires = saldo_dbus_provider_get_payment_expires (p);
 
   /* TRANSLATORS: "provider 1: rl (reloadly), ok" */
-  g_print (_("provider %" G_GINT64_FORMAT ": %s (%s), %s"), saldoctl_object_number (p), id,
+  g_print (_ ("provider %" G_GINT64_FORMAT ": %s (%s), %s"), saldoctl_object_number (p), id,
            saldo_dbus_provider_get_type_ (p), state_words (saldo_dbus_provider_get_state (p)));
   g_print ("\n");
   if (saldo_dbus_provider_get_funds_known (p)) {
     g_autofree char *funds = saldo_client_format_money (saldo_dbus_provider_get_funds (p),
                                                         saldo_dbus_provider_get_funds_currency (p));
 
-    g_print ("  %-16s %s\n", _("funds:"), funds);
+    g_print ("  %-16s %s\n", _ ("funds:"), funds);
   }
-  g_print ("  %-16s %s\n", _("this month:"), spent != NULL ? spent : _("nothing spent"));
+  g_print ("  %-16s %s\n", _ ("this month:"), spent != NULL ? spent : _ ("nothing spent"));
   if (*expires != '\0')
-    g_print ("  %-16s %s\n", _("payment expires:"), expires);
+    g_print ("  %-16s %s\n", _ ("payment expires:"), expires);
   if (saldo_dbus_provider_get_last_success (p) != 0) {
     g_autofree char *when = saldo_client_format_time (saldo_dbus_provider_get_last_success (p));
 
-    g_print ("  %-16s %s\n", _("last success:"), when);
+    g_print ("  %-16s %s\n", _ ("last success:"), when);
   }
   if (*last_error != '\0')
-    g_print ("  %-16s %s\n", _("error:"), last_error);
+    g_print ("  %-16s %s\n", _ ("error:"), last_error);
   for (guint i = 0; warnings != NULL && warnings[i] != NULL; i++)
-    g_print ("  %-16s %s\n", _("warning:"), warnings[i]);
+    g_print ("  %-16s %s\n", _ ("warning:"), warnings[i]);
 }
 
 /* saldoctl providers [list] | check ID */
 int
-saldoctl_cmd_providers (SaldoCtl  *ctl,
-                        int        argc,
-                        char     **argv,
-                        GError   **error)
+saldoctl_cmd_providers (SaldoCtl *ctl, int argc, char **argv, GError **error)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(GPtrArray) providers = NULL;
@@ -172,7 +169,7 @@ saldoctl_cmd_providers (SaldoCtl  *ctl,
 
     if (argc != 2) {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           _("usage: saldoctl providers check ID"));
+                           _ ("usage: saldoctl providers check ID"));
       return EXIT_FAILURE;
     }
     provider = saldoctl_find_provider (ctl, argv[1], error);
@@ -187,9 +184,11 @@ saldoctl_cmd_providers (SaldoCtl  *ctl,
     if (provider == NULL)
       return EXIT_FAILURE;
     {
-      SaldoDBusProvider *fresh = saldo_dbus_provider_proxy_new_sync (
-        ctl->connection, G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS, "io.github.saldo.Saldo1",
-        g_dbus_proxy_get_object_path (G_DBUS_PROXY (provider)), NULL, error);
+      SaldoDBusProvider *fresh =
+        saldo_dbus_provider_proxy_new_sync (ctl->connection, G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
+                                            "io.github.saldo.Saldo1",
+                                            g_dbus_proxy_get_object_path (G_DBUS_PROXY (provider)), NULL,
+                                            error);
 
       if (fresh == NULL)
         return EXIT_FAILURE;
@@ -197,7 +196,7 @@ saldoctl_cmd_providers (SaldoCtl  *ctl,
       g_ptr_array_add (providers, fresh);
     }
   } else if (argc > 1 || (argc == 1 && !g_str_equal (argv[0], "list"))) {
-    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("providers: unexpected '%s'"),
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _ ("providers: unexpected '%s'"),
                  argv[argc - 1]);
     return EXIT_FAILURE;
   } else {
@@ -215,6 +214,6 @@ saldoctl_cmd_providers (SaldoCtl  *ctl,
   if (ctl->json)
     saldoctl_print_json (b);
   else if (providers->len == 0)
-    g_print ("%s\n", _("no top-up provider is configured (see providers.d/)"));
+    g_print ("%s\n", _ ("no top-up provider is configured (see providers.d/)"));
   return EXIT_SUCCESS;
 }

@@ -13,13 +13,12 @@
  * and each provider's spending, funds and state (saldod's GetReport). */
 
 typedef struct {
-  GVariant *report;
-  GPtrArray *providers;   /* SaldoDBusProvider */
+  GVariant  *report;
+  GPtrArray *providers; /* SaldoDBusProvider */
 } Report;
 
 static SaldoDBusLine *
-line_at (SaldoCtl   *ctl,
-         const char *path)
+line_at (SaldoCtl *ctl, const char *path)
 {
   g_autoptr(GDBusObject) object = g_dbus_object_manager_get_object (ctl->object_manager, path);
 
@@ -27,8 +26,7 @@ line_at (SaldoCtl   *ctl,
 }
 
 static SaldoDBusProvider *
-provider_at (Report     *r,
-             const char *path)
+provider_at (Report *r, const char *path)
 {
   for (guint i = 0; i < r->providers->len; i++)
     if (g_str_equal (g_dbus_proxy_get_object_path (G_DBUS_PROXY (r->providers->pdata[i])), path))
@@ -76,12 +74,12 @@ print_line (SaldoCtl *ctl, GVariant *entry)
   g_autofree char *spent = saldo_client_format_money (lookup_x (entry, "spent"), currency);
   g_autofree char *consumption = saldo_client_format_money (lookup_x (entry, "consumption"), currency);
   g_autoptr(GString) by_state = g_string_new (NULL);
-  gint32 days_below = -1;
-  guint64 max_day = 0;
+  gint32       days_below = -1;
+  guint64      max_day = 0;
   GVariantIter iter;
-  const char *state, *reason;
-  guint32 count;
-  gint64 sum;
+  const char  *state, *reason;
+  guint32      count;
+  gint64       sum;
 
   g_variant_lookup (entry, "line", "&o", &path);
   g_variant_lookup (entry, "days-below", "i", &days_below);
@@ -91,7 +89,7 @@ print_line (SaldoCtl *ctl, GVariant *entry)
     g_autofree char *iccid = saldoctl_escape (saldo_dbus_line_get_iccid (line));
 
     /* TRANSLATORS: "line 1 (8951100000000000011)" */
-    g_print (_("line %" G_GINT64_FORMAT " (%s)"), saldoctl_line_number (line), iccid);
+    g_print (_ ("line %" G_GINT64_FORMAT " (%s)"), saldoctl_line_number (line), iccid);
     g_print ("\n");
   }
   states = g_variant_lookup_value (entry, "states", G_VARIANT_TYPE ("a{s(ux)}"));
@@ -100,22 +98,21 @@ print_line (SaldoCtl *ctl, GVariant *entry)
     while (g_variant_iter_next (&iter, "{&s(ux)}", &state, &count, &sum)) {
       g_autofree char *money = saldo_client_format_money (sum, currency);
 
-      g_string_append_printf (by_state, "%s%s %u (%s)", by_state->len > 0 ? ", " : "", state,
-                              count, money);
+      g_string_append_printf (by_state, "%s%s %u (%s)", by_state->len > 0 ? ", " : "", state, count, money);
     }
   }
   /* TRANSLATORS: "3 top-ups, S/ 60.00 that may have charged" */
-  g_print ("  %-14s ", _("top-ups:"));
+  g_print ("  %-14s ", _ ("top-ups:"));
   g_print (ngettext ("%u attempt, %s spent", "%u attempts, %s spent", lookup_u (entry, "attempts")),
            lookup_u (entry, "attempts"), spent);
   g_print ("%s%s%s\n", by_state->len > 0 ? " — " : "", by_state->str, "");
   if (lookup_u (entry, "other-currency") > 0)
-    g_print ("  %-14s %u\n", _("other currency:"), lookup_u (entry, "other-currency"));
-  g_print ("  %-14s %s\n", _("consumption:"), consumption);
+    g_print ("  %-14s %u\n", _ ("other currency:"), lookup_u (entry, "other-currency"));
+  g_print ("  %-14s %s\n", _ ("consumption:"), consumption);
   if (days_below >= 0) {
     g_autofree char *threshold = saldo_client_format_money (lookup_x (entry, "threshold"), currency);
 
-    g_print ("  %-14s ", _("days below:"));
+    g_print ("  %-14s ", _ ("days below:"));
     /* TRANSLATORS: "3 days below S/ 5.00" */
     g_print (ngettext ("%d day below %s", "%d days below %s", days_below), days_below, threshold);
     g_print ("\n");
@@ -124,20 +121,20 @@ print_line (SaldoCtl *ctl, GVariant *entry)
     g_autofree char *cap = saldo_client_format_money (lookup_x (entry, "max-per-month"), currency);
 
     /* TRANSLATORS: "S/ 45.00 of max-per-month S/ 50.00" */
-    g_print ("  %-14s ", _("month cap:"));
-    g_print (_("%s of max-per-month %s"), spent, cap);
+    g_print ("  %-14s ", _ ("month cap:"));
+    g_print (_ ("%s of max-per-month %s"), spent, cap);
     g_print ("\n");
   }
   if (lookup_x (entry, "max-day-spent") > 0) {
     g_autofree char *day_spent = saldo_client_format_money (lookup_x (entry, "max-day-spent"), currency);
     g_autofree char *day = saldo_client_format_day (max_day);
 
-    g_print ("  %-14s %s (%s)", _("busiest day:"), day_spent, day);
+    g_print ("  %-14s %s (%s)", _ ("busiest day:"), day_spent, day);
     if (lookup_x (entry, "max-per-day") > 0) {
       g_autofree char *cap = saldo_client_format_money (lookup_x (entry, "max-per-day"), currency);
 
       /* TRANSLATORS: follows the busiest day: ", max-per-day S/ 25.00" */
-      g_print (_(", max-per-day %s"), cap);
+      g_print (_ (", max-per-day %s"), cap);
     }
     g_print ("\n");
   }
@@ -147,7 +144,7 @@ print_line (SaldoCtl *ctl, GVariant *entry)
     while (g_variant_iter_next (&iter, "(&su)", &reason, &count)) {
       g_autofree char *safe = saldoctl_escape (reason);
 
-      g_print ("  %-14s %u × %s\n", _("failed:"), count, safe);
+      g_print ("  %-14s %u × %s\n", _ ("failed:"), count, safe);
     }
   }
 }
@@ -160,7 +157,7 @@ print_report (SaldoCtl *ctl, Report *r)
   const char *cap_currency = lookup_s (r->report, "cap-currency");
 
   /* TRANSLATORS: "Report for 2026-06" */
-  g_print (_("Report for %s"), lookup_s (r->report, "month"));
+  g_print (_ ("Report for %s"), lookup_s (r->report, "month"));
   g_print ("\n");
   for (gsize i = 0; lines != NULL && i < g_variant_n_children (lines); i++) {
     g_autoptr(GVariant) entry = g_variant_get_child_value (lines, i);
@@ -172,13 +169,13 @@ print_report (SaldoCtl *ctl, Report *r)
     g_autofree char *spent = saldo_client_format_money (lookup_x (r->report, "cap-spent"), cap_currency);
 
     /* TRANSLATORS: "all lines: S/ 52.00 of global-monthly-cap S/ 100.00" */
-    g_print (_("all lines: %s of global-monthly-cap %s"), spent, cap);
+    g_print (_ ("all lines: %s of global-monthly-cap %s"), spent, cap);
     g_print ("\n");
   }
-  g_print ("%s\n", _("providers:"));
+  g_print ("%s\n", _ ("providers:"));
   for (guint i = 0; i < r->providers->len; i++) {
     SaldoDBusProvider *p = r->providers->pdata[i];
-    g_autofree char *id = saldoctl_escape (saldo_dbus_provider_get_id (p));
+    g_autofree char   *id = saldoctl_escape (saldo_dbus_provider_get_id (p));
     g_autoptr(GString) spent = g_string_new (NULL);
 
     for (gsize j = 0; providers != NULL && j < g_variant_n_children (providers); j++) {
@@ -199,10 +196,10 @@ print_report (SaldoCtl *ctl, Report *r)
                                                           saldo_dbus_provider_get_funds_currency (p));
 
       /* TRANSLATORS: follows a provider's state: ", funds USD 9.99" */
-      g_print (_(", funds %s"), funds);
+      g_print (_ (", funds %s"), funds);
     }
     /* TRANSLATORS: follows a provider's state: ", spent S/ 40.00" */
-    g_print (_(", spent %s"), spent->len > 0 ? spent->str : "0");
+    g_print (_ (", spent %s"), spent->len > 0 ? spent->str : "0");
     g_print ("\n");
   }
 }
@@ -226,12 +223,12 @@ line_to_json (SaldoCtl *ctl, JsonBuilder *b, GVariant *entry)
   g_autoptr(SaldoDBusLine) line = NULL;
   g_autoptr(GVariant) states = g_variant_lookup_value (entry, "states", G_VARIANT_TYPE ("a{s(ux)}"));
   g_autoptr(GVariant) failures = g_variant_lookup_value (entry, "failures", G_VARIANT_TYPE ("a(su)"));
-  gint32 days_below = -1;
-  guint64 max_day = 0;
+  gint32       days_below = -1;
+  guint64      max_day = 0;
   GVariantIter iter;
-  const char *state, *reason;
-  guint32 count;
-  gint64 sum;
+  const char  *state, *reason;
+  guint32      count;
+  gint64       sum;
 
   g_variant_lookup (entry, "line", "&o", &path);
   g_variant_lookup (entry, "days-below", "i", &days_below);
@@ -315,7 +312,7 @@ print_json (SaldoCtl *ctl, Report *r)
   json_builder_begin_array (b);
   for (gsize i = 0; providers != NULL && i < g_variant_n_children (providers); i++) {
     g_autoptr(GVariant) entry = g_variant_get_child_value (providers, i);
-    const char *path = "/";
+    const char        *path = "/";
     SaldoDBusProvider *p;
 
     g_variant_lookup (entry, "provider", "&o", &path);
@@ -360,7 +357,7 @@ print_json (SaldoCtl *ctl, Report *r)
 }
 
 static void
-csv_row (const char * const *fields, guint n)
+csv_row (const char *const *fields, guint n)
 {
   for (guint i = 0; i < n; i++) {
     g_autofree char *field = saldoctl_csv_field (fields[i] != NULL ? fields[i] : "");
@@ -375,10 +372,10 @@ csv_row (const char * const *fields, guint n)
 static void
 print_csv (SaldoCtl *ctl, Report *r)
 {
-  static const char * const header[] = {
-    "kind", "month", "line", "iccid", "provider", "currency", "attempts", "spent", "consumption",
-    "threshold", "days_below", "failed", "max_per_day", "max_day_spent", "max_per_month", "state",
-    "funds", "funds_currency",
+  static const char *const header[] = {
+    "kind",        "month",         "line",          "iccid",     "provider",   "currency",
+    "attempts",    "spent",         "consumption",   "threshold", "days_below", "failed",
+    "max_per_day", "max_day_spent", "max_per_month", "state",     "funds",      "funds_currency",
   };
   g_autoptr(GVariant) lines = g_variant_lookup_value (r->report, "lines", G_VARIANT_TYPE ("aa{sv}"));
   g_autoptr(GVariant) providers = g_variant_lookup_value (r->report, "providers", G_VARIANT_TYPE ("aa{sv}"));
@@ -391,9 +388,9 @@ print_csv (SaldoCtl *ctl, Report *r)
     const char *currency = lookup_s (entry, "currency");
     const char *path = "/";
     g_autoptr(SaldoDBusLine) line = NULL;
-    gint32 days_below = -1;
-    guint32 failed = 0;
-    gint64 failed_sum = 0;
+    gint32           days_below = -1;
+    guint32          failed = 0;
+    gint64           failed_sum = 0;
     g_autofree char *number = NULL;
     g_autofree char *attempts = g_strdup_printf ("%u", lookup_u (entry, "attempts"));
     g_autofree char *spent = saldoctl_format_money (lookup_x (entry, "spent"), currency);
@@ -415,9 +412,11 @@ print_csv (SaldoCtl *ctl, Report *r)
     failed_text = g_strdup_printf ("%u", failed);
     {
       const char *row[] = {
-        "line", month, number, line != NULL ? saldo_dbus_line_get_iccid (line) : NULL, NULL, currency,
-        attempts, spent, consumption, threshold, below, failed_text, per_day, day_spent, per_month,
-        NULL, NULL, NULL,
+        "line",      month,     number,    line != NULL ? saldo_dbus_line_get_iccid (line) : NULL,
+        NULL,        currency,  attempts,  spent,
+        consumption, threshold, below,     failed_text,
+        per_day,     day_spent, per_month, NULL,
+        NULL,        NULL,
       };
 
       csv_row (row, G_N_ELEMENTS (row));
@@ -425,12 +424,12 @@ print_csv (SaldoCtl *ctl, Report *r)
   }
   for (gsize i = 0; providers != NULL && i < g_variant_n_children (providers); i++) {
     g_autoptr(GVariant) entry = g_variant_get_child_value (providers, i);
-    const char *currency = lookup_s (entry, "currency");
-    const char *path = "/";
+    const char        *currency = lookup_s (entry, "currency");
+    const char        *path = "/";
     SaldoDBusProvider *p;
-    g_autofree char *attempts = g_strdup_printf ("%u", lookup_u (entry, "attempts"));
-    g_autofree char *spent = saldoctl_format_money (lookup_x (entry, "spent"), currency);
-    g_autofree char *funds = NULL;
+    g_autofree char   *attempts = g_strdup_printf ("%u", lookup_u (entry, "attempts"));
+    g_autofree char   *spent = saldoctl_format_money (lookup_x (entry, "spent"), currency);
+    g_autofree char   *funds = NULL;
 
     g_variant_lookup (entry, "provider", "&o", &path);
     p = provider_at (r, path);
@@ -439,9 +438,24 @@ print_csv (SaldoCtl *ctl, Report *r)
                                      saldo_dbus_provider_get_funds_currency (p));
     {
       const char *row[] = {
-        "provider", month, NULL, NULL, lookup_s (entry, "id"), currency, attempts, spent, NULL,
-        NULL, NULL, NULL, NULL, NULL, NULL, p != NULL ? saldo_dbus_provider_get_state (p) : "gone",
-        funds, funds != NULL ? saldo_dbus_provider_get_funds_currency (p) : NULL,
+        "provider",
+        month,
+        NULL,
+        NULL,
+        lookup_s (entry, "id"),
+        currency,
+        attempts,
+        spent,
+        NULL,
+        NULL,
+        NULL,
+        NULL,
+        NULL,
+        NULL,
+        NULL,
+        p != NULL ? saldo_dbus_provider_get_state (p) : "gone",
+        funds,
+        funds != NULL ? saldo_dbus_provider_get_funds_currency (p) : NULL,
       };
 
       csv_row (row, G_N_ELEMENTS (row));
@@ -450,19 +464,16 @@ print_csv (SaldoCtl *ctl, Report *r)
 }
 
 int
-saldoctl_cmd_report (SaldoCtl  *ctl,
-                     int        argc,
-                     char     **argv,
-                     GError   **error)
+saldoctl_cmd_report (SaldoCtl *ctl, int argc, char **argv, GError **error)
 {
   g_autoptr(SaldoDBusLine) line = NULL;
   g_autoptr(GVariant) report = NULL;
   g_autoptr(GPtrArray) providers = NULL;
-  const char *month = NULL;
-  const char *selector = NULL;
-  gboolean csv = FALSE;
+  const char  *month = NULL;
+  const char  *selector = NULL;
+  gboolean     csv = FALSE;
   GVariantDict options;
-  Report r;
+  Report       r;
 
   for (int i = 0; i < argc; i++) {
     if (g_str_equal (argv[i], "--csv")) {
@@ -472,7 +483,7 @@ saldoctl_cmd_report (SaldoCtl  *ctl,
     } else if (argv[i][0] != '-' && selector == NULL) {
       selector = argv[i];
     } else {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _("report: unexpected '%s'"), argv[i]);
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _ ("report: unexpected '%s'"), argv[i]);
       return EXIT_FAILURE;
     }
   }

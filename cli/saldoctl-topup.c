@@ -15,8 +15,7 @@
  * (2050); the conversion is integer only, since 0.1 has no exact double. */
 
 const char *
-saldoctl_line_currency (SaldoDBusLine  *line,
-                        GError        **error)
+saldoctl_line_currency (SaldoDBusLine *line, GError **error)
 {
   const char *currency = saldo_dbus_line_get_currency (line);
 
@@ -24,8 +23,9 @@ saldoctl_line_currency (SaldoDBusLine  *line,
     g_autofree char *n = g_strdup_printf ("%" G_GINT64_FORMAT, saldoctl_line_number (line));
 
     g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 _("line %s has no known currency yet: read the balance first "
-                   "(saldoctl balance --refresh %s)"), n, n);
+                 _ ("line %s has no known currency yet: read the balance first "
+                    "(saldoctl balance --refresh %s)"),
+                 n, n);
     return NULL;
   }
   return currency;
@@ -34,16 +34,13 @@ saldoctl_line_currency (SaldoDBusLine  *line,
 /* No thousands separators and no decimal comma: "1.000" and "1,000" mean
  * different things in different countries. */
 gboolean
-saldoctl_parse_money (const char  *text,
-                      const char  *currency,
-                      gint64      *out_minor,
-                      GError     **error)
+saldoctl_parse_money (const char *text, const char *currency, gint64 *out_minor, GError **error)
 {
   g_autoptr(GError) local = NULL;
 
   if (*text == '-') {
-    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 _("'%s': an amount cannot be negative"), text);
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _ ("'%s': an amount cannot be negative"),
+                 text);
     return FALSE;
   }
   if (!saldo_money_parse_decimal (text, currency, out_minor, &local)) {
@@ -58,22 +55,18 @@ static const struct {
   guint       shift;
 } byte_units[] = {
   /* Binary, as carriers' "MB" are read by the balance parser. */
-  { "", 0 }, { "B", 0 },
-  { "K", 10 }, { "KB", 10 }, { "KiB", 10 },
-  { "M", 20 }, { "MB", 20 }, { "MiB", 20 },
-  { "G", 30 }, { "GB", 30 }, { "GiB", 30 },
+  { "", 0 },    { "B", 0 },    { "K", 10 }, { "KB", 10 }, { "KiB", 10 }, { "M", 20 },
+  { "MB", 20 }, { "MiB", 20 }, { "G", 30 }, { "GB", 30 }, { "GiB", 30 },
 };
 
 gboolean
-saldoctl_parse_bytes (const char  *text,
-                      guint64     *out_bytes,
-                      GError     **error)
+saldoctl_parse_bytes (const char *text, guint64 *out_bytes, GError **error)
 {
   const char *p = text;
-  guint64 mantissa = 0, divisor = 1;
-  guint n_digits = 0, n_frac = 0;
-  gboolean dot = FALSE;
-  int shift = -1;
+  guint64     mantissa = 0, divisor = 1;
+  guint       n_digits = 0, n_frac = 0;
+  gboolean    dot = FALSE;
+  int         shift = -1;
 
   for (; g_ascii_isdigit (*p) || (*p == '.' && !dot); p++) {
     if (*p == '.') {
@@ -98,12 +91,11 @@ saldoctl_parse_bytes (const char  *text,
   }
   if (shift < 0 || n_digits == 0 || text[0] == '.' || (dot && n_frac == 0)) {
     g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 _("'%s' is not a data size; write it like 500MB, 1.5GB or 200000 (bytes)"), text);
+                 _ ("'%s' is not a data size; write it like 500MB, 1.5GB or 200000 (bytes)"), text);
     return FALSE;
   }
   if (n_digits > 18 || mantissa > ((guint64) G_MAXINT64 >> shift)) {
-    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 _("'%s': data size too large"), text);
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _ ("'%s': data size too large"), text);
     return FALSE;
   }
   /* Fractions of a byte are dropped ("0.1KB" is 102 bytes). */
@@ -171,25 +163,20 @@ saldoctl_csv_field (const char *value)
 }
 
 static int
-topup_answer (SaldoCtl    *ctl,
-              gboolean     confirm,
-              int          argc,
-              char       **argv,
-              GError     **error)
+topup_answer (SaldoCtl *ctl, gboolean confirm, int argc, char **argv, GError **error)
 {
   gboolean ok;
 
   if (argc != 2 || argv[1][0] == '-') {
-    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 _("usage: saldoctl topup %s ID"), argv[0]);
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _ ("usage: saldoctl topup %s ID"), argv[0]);
     return EXIT_FAILURE;
   }
   if (confirm)
-    ok = saldo_dbus_manager_call_confirm_top_up_sync (ctl->manager, argv[1], saldoctl_call_flags (),
-                                                      -1, NULL, error);
+    ok = saldo_dbus_manager_call_confirm_top_up_sync (ctl->manager, argv[1], saldoctl_call_flags (), -1, NULL,
+                                                      error);
   else
-    ok = saldo_dbus_manager_call_reject_top_up_sync (ctl->manager, argv[1], saldoctl_call_flags (),
-                                                     -1, NULL, error);
+    ok = saldo_dbus_manager_call_reject_top_up_sync (ctl->manager, argv[1], saldoctl_call_flags (), -1, NULL,
+                                                     error);
   if (!ok)
     return EXIT_FAILURE;
   if (ctl->json) {
@@ -204,7 +191,7 @@ topup_answer (SaldoCtl    *ctl,
     saldoctl_print_json (b);
   } else {
     /* TRANSLATORS: "top-up 12 confirmed" */
-    g_print (confirm ? _("top-up %s confirmed") : _("top-up %s rejected"), argv[1]);
+    g_print (confirm ? _ ("top-up %s confirmed") : _ ("top-up %s rejected"), argv[1]);
     g_print ("\n");
   }
   return EXIT_SUCCESS;
@@ -212,14 +199,11 @@ topup_answer (SaldoCtl    *ctl,
 
 /* saldoctl topup resolve ID succeeded|failed [--note TEXT] */
 static int
-topup_resolve (SaldoCtl  *ctl,
-               int        argc,
-               char     **argv,
-               GError   **error)
+topup_resolve (SaldoCtl *ctl, int argc, char **argv, GError **error)
 {
-  const char *positional[2] = { NULL, NULL };
-  const char *note = NULL;
-  guint n_positional = 0;
+  const char  *positional[2] = { NULL, NULL };
+  const char  *note = NULL;
+  guint        n_positional = 0;
   GVariantDict options;
 
   for (int i = 1; i < argc; i++) {
@@ -237,15 +221,15 @@ topup_resolve (SaldoCtl  *ctl,
   if (n_positional != 2 ||
       (!g_str_equal (positional[1], "succeeded") && !g_str_equal (positional[1], "failed"))) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         _("usage: saldoctl topup resolve ID succeeded|failed [--note TEXT]"));
+                         _ ("usage: saldoctl topup resolve ID succeeded|failed [--note TEXT]"));
     return EXIT_FAILURE;
   }
   g_variant_dict_init (&options, NULL);
   if (note != NULL)
     g_variant_dict_insert (&options, "note", "s", note);
   if (!saldo_dbus_manager_call_resolve_top_up_sync (ctl->manager, positional[0], positional[1],
-                                                    g_variant_dict_end (&options),
-                                                    saldoctl_call_flags (), -1, NULL, error))
+                                                    g_variant_dict_end (&options), saldoctl_call_flags (), -1,
+                                                    NULL, error))
     return EXIT_FAILURE;
   if (ctl->json) {
     g_autoptr(JsonBuilder) b = json_builder_new ();
@@ -258,7 +242,7 @@ topup_resolve (SaldoCtl  *ctl,
     json_builder_end_object (b);
     saldoctl_print_json (b);
   } else {
-    g_print (_("top-up %s resolved as %s\n"), positional[0], positional[1]);
+    g_print (_ ("top-up %s resolved as %s\n"), positional[0], positional[1]);
   }
   return EXIT_SUCCESS;
 }
@@ -266,20 +250,17 @@ topup_resolve (SaldoCtl  *ctl,
 /* saldoctl topup LINE AMOUNT [--provider ID] | confirm ID | reject ID |
  * resolve ID succeeded|failed [--note TEXT] */
 int
-saldoctl_cmd_topup (SaldoCtl  *ctl,
-                    int        argc,
-                    char     **argv,
-                    GError   **error)
+saldoctl_cmd_topup (SaldoCtl *ctl, int argc, char **argv, GError **error)
 {
   g_autoptr(SaldoDBusLine) line = NULL;
   g_autofree char *id = NULL;
   g_autofree char *shown = NULL;
-  const char *positional[2] = { NULL, NULL };
-  const char *provider = NULL;
-  const char *currency;
-  GVariantDict options;
-  guint n_positional = 0;
-  gint64 amount;
+  const char      *positional[2] = { NULL, NULL };
+  const char      *provider = NULL;
+  const char      *currency;
+  GVariantDict     options;
+  guint            n_positional = 0;
+  gint64           amount;
 
   if (argc >= 1 && (g_str_equal (argv[0], "confirm") || g_str_equal (argv[0], "reject")))
     return topup_answer (ctl, g_str_equal (argv[0], "confirm"), argc, argv, error);
@@ -295,15 +276,14 @@ saldoctl_cmd_topup (SaldoCtl  *ctl,
       /* "-5" as the amount gets the amount's own error below. */
       positional[n_positional++] = argv[i];
     } else {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("topup: unexpected '%s'"), argv[i]);
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _ ("topup: unexpected '%s'"), argv[i]);
       return EXIT_FAILURE;
     }
   }
   if (n_positional != 2) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         _("usage: saldoctl topup LINE AMOUNT [--provider ID] | topup confirm|reject ID |"
-                           " topup resolve ID succeeded|failed [--note TEXT]"));
+                         _ ("usage: saldoctl topup LINE AMOUNT [--provider ID] | topup confirm|reject ID |"
+                            " topup resolve ID succeeded|failed [--note TEXT]"));
     return EXIT_FAILURE;
   }
   line = saldoctl_find_line (ctl, positional[0], error);
@@ -313,20 +293,20 @@ saldoctl_cmd_topup (SaldoCtl  *ctl,
   if (currency == NULL)
     return EXIT_FAILURE;
   if (!saldoctl_parse_money (positional[1], currency, &amount, error)) {
-    g_prefix_error (error, _("topup: "));
+    g_prefix_error (error, _ ("topup: "));
     return EXIT_FAILURE;
   }
   if (amount == 0) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         _("topup: the amount must be greater than zero"));
+                         _ ("topup: the amount must be greater than zero"));
     return EXIT_FAILURE;
   }
 
   g_variant_dict_init (&options, NULL);
   if (provider != NULL)
     g_variant_dict_insert (&options, "provider", "s", provider);
-  if (!saldo_dbus_line_call_top_up_sync (line, amount, g_variant_dict_end (&options),
-                                         saldoctl_call_flags (), -1, &id, NULL, error))
+  if (!saldo_dbus_line_call_top_up_sync (line, amount, g_variant_dict_end (&options), saldoctl_call_flags (),
+                                         -1, &id, NULL, error))
     return EXIT_FAILURE;
 
   shown = saldoctl_format_money (amount, currency);
@@ -364,12 +344,12 @@ typedef struct {
   const char *delivered_currency;
   const char *message;
   const char *error;
-  gint64      line;             /* -1 when the line is gone */
+  gint64      line; /* -1 when the line is gone */
   gint64      amount_minor;
   guint64     created;
   char       *iccid;
-  char       *time;             /* created, ISO 8601 UTC */
-  char       *finished;         /* NULL while not finished */
+  char       *time;     /* created, ISO 8601 UTC */
+  char       *finished; /* NULL while not finished */
   char       *amount;
   char       *delivered_amount;
   char       *balance_before;
@@ -390,8 +370,7 @@ topup_row_clear (TopUpRow *row)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TopUpRow, topup_row_clear)
 
 static const char *
-dict_string (GVariant   *dict,
-             const char *key)
+dict_string (GVariant *dict, const char *key)
 {
   const char *value = NULL;
 
@@ -411,9 +390,7 @@ iso_time (guint64 unix_seconds)
 }
 
 static char *
-dict_money (GVariant   *dict,
-            const char *key,
-            const char *currency)
+dict_money (GVariant *dict, const char *key, const char *currency)
 {
   gint64 minor;
 
@@ -423,9 +400,7 @@ dict_money (GVariant   *dict,
 }
 
 static void
-topup_row_init (TopUpRow  *row,
-                SaldoCtl  *ctl,
-                GVariant  *dict)
+topup_row_init (TopUpRow *row, SaldoCtl *ctl, GVariant *dict)
 {
   g_autoptr(GDBusObject) object = NULL;
   g_autoptr(SaldoDBusLine) line = NULL;
@@ -477,8 +452,7 @@ topup_row_init (TopUpRow  *row,
 }
 
 static void
-topup_row_to_json (JsonBuilder    *b,
-                   const TopUpRow *row)
+topup_row_to_json (JsonBuilder *b, const TopUpRow *row)
 {
   json_builder_begin_object (b);
   saldoctl_json_add_string (b, "id", row->id);
@@ -499,7 +473,8 @@ topup_row_to_json (JsonBuilder    *b,
   saldoctl_json_add_string (b, "reference", row->reference);
   saldoctl_json_add_string (b, "transaction_id", row->transaction_id);
   saldoctl_json_add_string (b, "delivered_amount", row->delivered_amount);
-  saldoctl_json_add_string (b, "delivered_currency", row->delivered_amount != NULL ? row->delivered_currency : NULL);
+  saldoctl_json_add_string (b, "delivered_currency",
+                            row->delivered_amount != NULL ? row->delivered_currency : NULL);
   saldoctl_json_add_string (b, "balance_before", row->balance_before);
   saldoctl_json_add_string (b, "balance_after", row->balance_after);
   saldoctl_json_add_string (b, "message", row->message);
@@ -507,16 +482,27 @@ topup_row_to_json (JsonBuilder    *b,
   json_builder_end_object (b);
 }
 
-static const char * const csv_header[] = {
-  "id", "time", "line", "iccid", "provider", "state", "amount", "currency", "reference",
-  "transaction_id", "delivered_amount", "delivered_currency", "balance_before",
-  "balance_after", "message", "error",
+static const char *const csv_header[] = {
+  "id",
+  "time",
+  "line",
+  "iccid",
+  "provider",
+  "state",
+  "amount",
+  "currency",
+  "reference",
+  "transaction_id",
+  "delivered_amount",
+  "delivered_currency",
+  "balance_before",
+  "balance_after",
+  "message",
+  "error",
 };
 
 static void
-csv_append_row (GString            *out,
-                const char * const *fields,
-                gsize               n_fields)
+csv_append_row (GString *out, const char *const *fields, gsize n_fields)
 {
   for (gsize i = 0; i < n_fields; i++) {
     g_autofree char *field = saldoctl_csv_field (fields[i]);
@@ -529,19 +515,26 @@ csv_append_row (GString            *out,
 }
 
 static void
-topup_row_to_csv (GString        *out,
-                  const TopUpRow *row)
+topup_row_to_csv (GString *out, const TopUpRow *row)
 {
-  g_autofree char *line = row->line >= 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, row->line)
-                                         : g_strdup ("");
-  const char *fields[] = {
-    row->id, row->time, line, row->iccid, row->provider, row->state, row->amount,
-    row->currency, row->reference, row->transaction_id,
+  g_autofree char *line = row->line >= 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, row->line) : g_strdup ("");
+  const char      *fields[] = {
+         row->id,
+         row->time,
+         line,
+         row->iccid,
+         row->provider,
+         row->state,
+         row->amount,
+         row->currency,
+         row->reference,
+         row->transaction_id,
     row->delivered_amount != NULL ? row->delivered_amount : "",
     row->delivered_amount != NULL ? row->delivered_currency : "",
     row->balance_before != NULL ? row->balance_before : "",
     row->balance_after != NULL ? row->balance_after : "",
-    row->message, row->error,
+         row->message,
+         row->error,
   };
 
   G_STATIC_ASSERT (G_N_ELEMENTS (fields) == G_N_ELEMENTS (csv_header));
@@ -556,49 +549,44 @@ state_word (const char *state)
     const char *word;
   } words[] = {
     /* TRANSLATORS: states of a top-up in the receipts table */
-    { "planned", N_("planned") }, { "intent", N_("intent") }, { "sent", N_("sent") },
-    { "succeeded", N_("succeeded") }, { "failed", N_("failed") }, { "unknown", N_("unknown") },
-    { "verified", N_("verified") }, { "disputed", N_("disputed") }, { "expired", N_("expired") },
+    { "planned", N_ ("planned") },     { "intent", N_ ("intent") },     { "sent", N_ ("sent") },
+    { "succeeded", N_ ("succeeded") }, { "failed", N_ ("failed") },     { "unknown", N_ ("unknown") },
+    { "verified", N_ ("verified") },   { "disputed", N_ ("disputed") }, { "expired", N_ ("expired") },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (words); i++)
     if (g_str_equal (state, words[i].state))
-      return _(words[i].word);
+      return _ (words[i].word);
   return state;
 }
 
 static void
-topup_row_print (const TopUpRow *row,
-                 const int      *history_widths)
+topup_row_print (const TopUpRow *row, const int *history_widths)
 {
-  g_autofree char *line = row->line >= 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, row->line)
-                                         : g_strdup ("-");
+  g_autofree char *line = row->line >= 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, row->line) : g_strdup ("-");
   g_autofree char *when = saldo_client_format_time (row->created);
   g_autofree char *money = saldo_client_format_money (row->amount_minor, row->currency);
   g_autofree char *note = saldoctl_escape (*row->error != '\0' ? row->error : row->message);
   g_autofree char *reference = g_strdup_printf ("%s%s%s", row->reference, *note != '\0' ? "  " : "", note);
 
-  saldoctl_print_row (history_widths, 7, row->id, when, line, row->provider, state_word (row->state),
-                      money, reference);
+  saldoctl_print_row (history_widths, 7, row->id, when, line, row->provider, state_word (row->state), money,
+                      reference);
 }
 
 /* The newest `limit` receipts (saldod's default when 0), a page of at most
  * saldod's cap at a time. */
 static GVariant *
-fetch_top_ups (SaldoCtl       *ctl,
-               SaldoDBusLine  *line,
-               guint64         limit,
-               GError        **error)
+fetch_top_ups (SaldoCtl *ctl, SaldoDBusLine *line, guint64 limit, GError **error)
 {
-  GVariantBuilder all;
+  GVariantBuilder  all;
   g_autofree char *before = NULL;
-  guint64 got = 0;
+  guint64          got = 0;
 
   g_variant_builder_init (&all, G_VARIANT_TYPE ("aa{sv}"));
   for (;;) {
     g_autoptr(GVariant) page = NULL;
     GVariantDict options;
-    gsize n;
+    gsize        n;
 
     g_variant_dict_init (&options, NULL);
     if (line != NULL)
@@ -634,17 +622,14 @@ fetch_top_ups (SaldoCtl       *ctl,
 /* saldoctl history [LINE] [--json|--csv] [--limit N]: the top-up receipts;
  * with --balance, the balance readings instead (saldoctl-balance.c). */
 int
-saldoctl_cmd_history (SaldoCtl  *ctl,
-                      int        argc,
-                      char     **argv,
-                      GError   **error)
+saldoctl_cmd_history (SaldoCtl *ctl, int argc, char **argv, GError **error)
 {
   g_autoptr(SaldoDBusLine) line = NULL;
   g_autoptr(GVariant) topups = NULL;
   const char *selector = NULL;
-  gboolean csv = FALSE;
-  guint64 limit = 0;
-  gsize n;
+  gboolean    csv = FALSE;
+  guint64     limit = 0;
+  gsize       n;
 
   for (int i = 0; i < argc; i++) {
     if (g_str_equal (argv[i], "--balance"))
@@ -656,20 +641,19 @@ saldoctl_cmd_history (SaldoCtl  *ctl,
     } else if (g_str_equal (argv[i], "--limit") && i + 1 < argc) {
       if (!g_ascii_string_to_unsigned (argv[++i], 10, 1, G_MAXUINT32, &limit, NULL)) {
         g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                     _("--limit: '%s' is not a positive number"), argv[i]);
+                     _ ("--limit: '%s' is not a positive number"), argv[i]);
         return EXIT_FAILURE;
       }
     } else if (selector == NULL && argv[i][0] != '-') {
       selector = argv[i];
     } else {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("history: unexpected '%s'"), argv[i]);
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _ ("history: unexpected '%s'"), argv[i]);
       return EXIT_FAILURE;
     }
   }
   if (csv && ctl->json) {
     g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                         _("history: --json and --csv exclude each other"));
+                         _ ("history: --json and --csv exclude each other"));
     return EXIT_FAILURE;
   }
 
@@ -711,16 +695,16 @@ saldoctl_cmd_history (SaldoCtl  *ctl,
     fwrite (out->str, 1, out->len, stdout);
     fflush (stdout);
   } else if (n == 0) {
-    g_print ("%s\n", _("no top-ups yet"));
+    g_print ("%s\n", _ ("no top-ups yet"));
   } else {
     int history_widths[] = { 6, 16, 4, 10, 10, 14 };
     /* TRANSLATORS: column headings of the top-up receipts */
-    const char *headings[] = { "ID", _("TIME"), _("LINE"), _("PROVIDER"), _("STATE"), _("AMOUNT"),
-                               _("REFERENCE") };
+    const char *headings[] = { "ID",        _ ("TIME"),   _ ("LINE"),     _ ("PROVIDER"),
+                               _ ("STATE"), _ ("AMOUNT"), _ ("REFERENCE") };
 
     saldoctl_fit_headings (history_widths, G_N_ELEMENTS (history_widths), headings);
-    saldoctl_print_row (history_widths, 7, headings[0], headings[1], headings[2], headings[3],
-                        headings[4], headings[5], headings[6]);
+    saldoctl_print_row (history_widths, 7, headings[0], headings[1], headings[2], headings[3], headings[4],
+                        headings[5], headings[6]);
     for (gsize i = 0; i < n; i++) {
       g_autoptr(GVariant) dict = g_variant_get_child_value (topups, i);
       g_auto(TopUpRow) row = { 0 };

@@ -25,8 +25,7 @@ saldoctl_clear (SaldoCtl *ctl)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SaldoCtl, saldoctl_clear)
 
 gboolean
-saldoctl_connect (SaldoCtl  *ctl,
-                  GError   **error)
+saldoctl_connect (SaldoCtl *ctl, GError **error)
 {
   g_autoptr(GVariant) reply = NULL;
 
@@ -39,13 +38,11 @@ saldoctl_connect (SaldoCtl  *ctl,
                                        "org.freedesktop.DBus.Peer", "Ping", NULL, NULL,
                                        G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
   if (reply == NULL) {
-    g_prefix_error (error, _("saldod is not reachable: "));
+    g_prefix_error (error, _ ("saldod is not reachable: "));
     return FALSE;
   }
-  ctl->manager = saldo_dbus_manager_proxy_new_sync (ctl->connection,
-                                                    G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
-                                                    SALDO_BUS_NAME, SALDO_OBJECT_ROOT,
-                                                    NULL, error);
+  ctl->manager = saldo_dbus_manager_proxy_new_sync (ctl->connection, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
+                                                    SALDO_BUS_NAME, SALDO_OBJECT_ROOT, NULL, error);
   if (ctl->manager == NULL)
     return FALSE;
   ctl->object_manager =
@@ -64,8 +61,7 @@ saldoctl_object_number (gpointer proxy)
 }
 
 gint
-saldoctl_compare_objects (gconstpointer a,
-                          gconstpointer b)
+saldoctl_compare_objects (gconstpointer a, gconstpointer b)
 {
   gint64 ia = saldoctl_object_number (*(gpointer *) a);
   gint64 ib = saldoctl_object_number (*(gpointer *) b);
@@ -77,7 +73,7 @@ GPtrArray *
 saldoctl_get_lines (SaldoCtl *ctl)
 {
   GPtrArray *lines = g_ptr_array_new_with_free_func (g_object_unref);
-  GList *objects = g_dbus_object_manager_get_objects (ctl->object_manager);
+  GList     *objects = g_dbus_object_manager_get_objects (ctl->object_manager);
 
   for (GList *l = objects; l != NULL; l = l->next) {
     SaldoDBusLine *line = saldo_dbus_object_get_line (SALDO_DBUS_OBJECT (l->data));
@@ -92,12 +88,10 @@ saldoctl_get_lines (SaldoCtl *ctl)
 
 /* The line's modem is NetworkManager's device (or interface) named so. */
 gboolean
-saldoctl_line_on_device (SaldoDBusLine *line,
-                         const char    *name)
+saldoctl_line_on_device (SaldoDBusLine *line, const char *name)
 {
-  return *name != '\0' &&
-         (g_strcmp0 (saldo_dbus_line_get_network_device (line), name) == 0 ||
-          g_strcmp0 (saldo_dbus_line_get_network_interface (line), name) == 0);
+  return *name != '\0' && (g_strcmp0 (saldo_dbus_line_get_network_device (line), name) == 0 ||
+                           g_strcmp0 (saldo_dbus_line_get_network_interface (line), name) == 0);
 }
 
 gint64
@@ -110,19 +104,17 @@ saldoctl_line_number (SaldoDBusLine *line)
  * digits of it (at least 4, and unambiguous), or by NetworkManager's device
  * or network interface of its modem ("cdc-wdm0", "wwan0"). */
 SaldoDBusLine *
-saldoctl_find_line (SaldoCtl    *ctl,
-                    const char  *selector,
-                    GError     **error)
+saldoctl_find_line (SaldoCtl *ctl, const char *selector, GError **error)
 {
   g_autoptr(GPtrArray) lines = saldoctl_get_lines (ctl);
   SaldoDBusLine *found = NULL;
-  gsize len = strlen (selector);
+  gsize          len = strlen (selector);
 
   for (guint i = 0; i < lines->len; i++) {
-    SaldoDBusLine *line = lines->pdata[i];
-    const char *iccid = saldo_dbus_line_get_iccid (line);
+    SaldoDBusLine   *line = lines->pdata[i];
+    const char      *iccid = saldo_dbus_line_get_iccid (line);
     g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, saldoctl_line_number (line));
-    gboolean match = g_str_equal (selector, number) ||
+    gboolean         match = g_str_equal (selector, number) ||
                      g_str_equal (selector, g_dbus_proxy_get_object_path (G_DBUS_PROXY (line))) ||
                      g_strcmp0 (selector, iccid) == 0 ||
                      (len >= 4 && iccid != NULL && g_str_has_suffix (iccid, selector)) ||
@@ -132,23 +124,22 @@ saldoctl_find_line (SaldoCtl    *ctl,
       continue;
     if (found != NULL) {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   _("'%s' matches more than one line; give more digits"), selector);
+                   _ ("'%s' matches more than one line; give more digits"), selector);
       g_object_unref (found);
       return NULL;
     }
     found = g_object_ref (line);
   }
   if (found == NULL)
-    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                 _("no line '%s' (see saldoctl lines)"), selector);
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, _ ("no line '%s' (see saldoctl lines)"),
+                 selector);
   return found;
 }
 
 /* "12.50" for PEN; without a known currency the exponent is unknown, so
  * the count of minor units is shown as what it is rather than guessed. */
 char *
-saldoctl_format_money (gint64      minor,
-                       const char *currency)
+saldoctl_format_money (gint64 minor, const char *currency)
 {
   char *decimal = saldo_money_to_decimal (minor, currency);
 
@@ -158,14 +149,14 @@ saldoctl_format_money (gint64      minor,
 char *
 saldoctl_format_date (guint64 unix_seconds)
 {
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc ((gint64) MIN (unix_seconds, (guint64) G_MAXINT64));
+  g_autoptr(GDateTime)
+               dt = g_date_time_new_from_unix_utc ((gint64) MIN (unix_seconds, (guint64) G_MAXINT64));
 
   return dt != NULL ? g_date_time_format (dt, "%Y-%m-%d") : g_strdup ("");
 }
 
 static void
-line_to_json (JsonBuilder   *builder,
-              SaldoDBusLine *line)
+line_to_json (JsonBuilder *builder, SaldoDBusLine *line)
 {
   const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (line));
 
@@ -213,10 +204,11 @@ or_dash (const char *value)
 static char *
 network_cell (SaldoDBusLine *line)
 {
-  const char *device = saldo_dbus_line_get_network_device (line);
-  const char *interface = saldo_dbus_line_get_network_interface (line);
-  const char *connection = saldo_dbus_line_get_network_connection (line);
-  g_autofree char *name = saldoctl_escape (interface != NULL && *interface != '\0' ? interface : or_dash (device));
+  const char      *device = saldo_dbus_line_get_network_device (line);
+  const char      *interface = saldo_dbus_line_get_network_interface (line);
+  const char      *connection = saldo_dbus_line_get_network_connection (line);
+  g_autofree char *name = saldoctl_escape (
+    interface != NULL && *interface != '\0' ? interface : or_dash (device));
   g_autofree char *id = NULL;
 
   if (connection == NULL || *connection == '\0')
@@ -231,19 +223,19 @@ print_lines_table (GPtrArray *lines)
   int widths[] = { 4, 22, 16, 7, 7, 20, 10, 26 };
   /* TRANSLATORS: column headings of the table of lines ("CODE FROM": where the balance code came
    * from; "NETWORK": NetworkManager's device and connection) */
-  const char *headings[] = { _("LINE"), "ICCID", "IMSI", _("ACTIVE"), _("OPER"), _("NAME"), _("CODE FROM"),
-                             _("NETWORK"), _("MODEM") };
+  const char *headings[] = { _ ("LINE"), "ICCID",         "IMSI",        _ ("ACTIVE"), _ ("OPER"),
+                             _ ("NAME"), _ ("CODE FROM"), _ ("NETWORK"), _ ("MODEM") };
 
   if (lines->len == 0) {
-    g_print ("%s\n", _("no lines yet: saldod has not seen a SIM"));
+    g_print ("%s\n", _ ("no lines yet: saldod has not seen a SIM"));
     return;
   }
   saldoctl_fit_headings (widths, G_N_ELEMENTS (widths), headings);
-  saldoctl_print_row (widths, 9, headings[0], headings[1], headings[2], headings[3], headings[4],
-                      headings[5], headings[6], headings[7], headings[8]);
+  saldoctl_print_row (widths, 9, headings[0], headings[1], headings[2], headings[3], headings[4], headings[5],
+                      headings[6], headings[7], headings[8]);
   for (guint i = 0; i < lines->len; i++) {
     SaldoDBusLine *line = lines->pdata[i];
-    const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (line));
+    const char    *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (line));
     /* All but the path come from the SIM or the network. */
     g_autofree char *iccid = saldoctl_escape (or_dash (saldo_dbus_line_get_iccid (line)));
     g_autofree char *imsi = saldoctl_escape (or_dash (saldo_dbus_line_get_imsi (line)));
@@ -252,15 +244,14 @@ print_lines_table (GPtrArray *lines)
     g_autofree char *network = network_cell (line);
 
     saldoctl_print_row (widths, 9, strrchr (path, '/') + 1, iccid, imsi,
-                        saldo_dbus_line_get_active (line) ? _("yes") : _("no"), code, name,
+                        saldo_dbus_line_get_active (line) ? _ ("yes") : _ ("no"), code, name,
                         or_dash (saldo_dbus_line_get_balance_code_source (line)), network,
                         saldo_dbus_line_get_active (line) ? saldo_dbus_line_get_modem (line) : "-");
   }
 }
 
 static int
-cmd_lines (SaldoCtl *ctl,
-           gboolean  json)
+cmd_lines (SaldoCtl *ctl, gboolean json)
 {
   g_autoptr(GPtrArray) lines = saldoctl_get_lines (ctl);
 
@@ -279,8 +270,7 @@ cmd_lines (SaldoCtl *ctl,
 }
 
 static int
-cmd_status (SaldoCtl *ctl,
-            gboolean  json)
+cmd_status (SaldoCtl *ctl, gboolean json)
 {
   g_autoptr(GPtrArray) lines = saldoctl_get_lines (ctl);
   guint active = 0;
@@ -312,15 +302,15 @@ cmd_status (SaldoCtl *ctl,
 
   g_print ("saldod %s\n", or_dash (saldo_dbus_manager_get_version (ctl->manager)));
   g_print ("ModemManager: %s\n",
-           saldo_dbus_manager_get_modem_manager_running (ctl->manager) ? _("running") : _("not running"));
+           saldo_dbus_manager_get_modem_manager_running (ctl->manager) ? _ ("running") : _ ("not running"));
   /* TRANSLATORS: "lines: 2 known, 1 active" */
-  g_print (_("lines: %u known, %u active"), lines->len, active);
+  g_print (_ ("lines: %u known, %u active"), lines->len, active);
   g_print ("\n\n");
   print_lines_table (lines);
   return EXIT_SUCCESS;
 }
 
-static const char *usage_text = N_(
+static const char *usage_text = N_ (
   "Commands:\n"
   "  status                         daemon, ModemManager and every line\n"
   "  status --format waybar|text    one line for a status bar (waybar, i3blocks, polybar)\n"
@@ -369,21 +359,16 @@ static const char *usage_text = N_(
 typedef int (*SaldoCtlCommand) (SaldoCtl *ctl, int argc, char **argv, GError **error);
 
 static const struct {
-  const char      *name;
-  gboolean         needs_daemon;
-  SaldoCtlCommand  run;
+  const char     *name;
+  gboolean        needs_daemon;
+  SaldoCtlCommand run;
 } commands[] = {
   /* For the shell completions; connects by itself, quietly. */
-  { "_complete", FALSE, saldoctl_cmd_complete },
-  { "balance", TRUE, saldoctl_cmd_balance },
-  { "history", TRUE, saldoctl_cmd_history },
-  { "line", TRUE, saldoctl_cmd_line },
-  { "monitor", TRUE, saldoctl_cmd_monitor },
-  { "parse", FALSE, saldoctl_cmd_parse },
-  { "profiles", TRUE, saldoctl_cmd_profiles },
-  { "providers", TRUE, saldoctl_cmd_providers },
-  { "report", TRUE, saldoctl_cmd_report },
-  { "rules", TRUE, saldoctl_cmd_rules },
+  { "_complete", FALSE, saldoctl_cmd_complete }, { "balance", TRUE, saldoctl_cmd_balance },
+  { "history", TRUE, saldoctl_cmd_history },     { "line", TRUE, saldoctl_cmd_line },
+  { "monitor", TRUE, saldoctl_cmd_monitor },     { "parse", FALSE, saldoctl_cmd_parse },
+  { "profiles", TRUE, saldoctl_cmd_profiles },   { "providers", TRUE, saldoctl_cmd_providers },
+  { "report", TRUE, saldoctl_cmd_report },       { "rules", TRUE, saldoctl_cmd_rules },
   { "topup", TRUE, saldoctl_cmd_topup },
 };
 
@@ -398,8 +383,10 @@ main (int argc, char **argv)
   setlocale (LC_ALL, "");
   saldoctl_output_init ();
   /* SALDO_LOCALEDIR: translations of a build tree, for tests. */
-  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("SALDO_LOCALEDIR") != NULL && *g_getenv ("SALDO_LOCALEDIR") != '\0' ?
-                                   g_getenv ("SALDO_LOCALEDIR") : SALDO_LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE,
+                  g_getenv ("SALDO_LOCALEDIR") != NULL && *g_getenv ("SALDO_LOCALEDIR") != '\0'
+                    ? g_getenv ("SALDO_LOCALEDIR")
+                    : SALDO_LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   /* Global options may come anywhere; everything else is the command's. */
@@ -412,7 +399,7 @@ main (int argc, char **argv)
       g_print ("saldoctl %s\n", SALDO_VERSION);
       return EXIT_SUCCESS;
     } else if (g_str_equal (argv[i], "--help") || g_str_equal (argv[i], "-h")) {
-      g_print ("%s\n\n%s", _("Usage: saldoctl [--json] COMMAND [ARGS]"), _(usage_text));
+      g_print ("%s\n\n%s", _ ("Usage: saldoctl [--json] COMMAND [ARGS]"), _ (usage_text));
       return EXIT_SUCCESS;
     } else if (command == NULL && argv[i][0] != '-') {
       command = argv[i];
@@ -439,7 +426,7 @@ main (int argc, char **argv)
 
   if (!g_str_equal (command, "status") && !g_str_equal (command, "lines")) {
     g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-                 _("unknown command '%s'; see saldoctl --help"), command);
+                 _ ("unknown command '%s'; see saldoctl --help"), command);
     return saldoctl_fail (ctl.json, error);
   }
   if (g_str_equal (command, "status") && rest->len == 3 && g_str_equal (rest->pdata[0], "--format") &&
@@ -449,8 +436,7 @@ main (int argc, char **argv)
     return error != NULL ? saldoctl_fail (ctl.json, error) : status;
   }
   if (rest->len > 1) {
-    g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-                 _("%s takes no arguments"), command);
+    g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, _ ("%s takes no arguments"), command);
     return saldoctl_fail (ctl.json, error);
   }
   if (!saldoctl_connect (&ctl, &error))

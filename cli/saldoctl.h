@@ -14,37 +14,25 @@ typedef struct {
   gboolean            json;
 } SaldoCtl;
 
-gboolean       saldoctl_connect      (SaldoCtl    *ctl,
-                                      GError     **error);
-GPtrArray     *saldoctl_get_lines    (SaldoCtl    *ctl);
-SaldoDBusLine *saldoctl_find_line    (SaldoCtl    *ctl,
-                                      const char  *selector,
-                                      GError     **error);
-gint64         saldoctl_line_number  (SaldoDBusLine *line);
-gboolean       saldoctl_line_on_device (SaldoDBusLine *line,
-                                      const char    *name);
+gboolean       saldoctl_connect (SaldoCtl *ctl, GError **error);
+GPtrArray     *saldoctl_get_lines (SaldoCtl *ctl);
+SaldoDBusLine *saldoctl_find_line (SaldoCtl *ctl, const char *selector, GError **error);
+gint64         saldoctl_line_number (SaldoDBusLine *line);
+gboolean       saldoctl_line_on_device (SaldoDBusLine *line, const char *name);
 /* The N of an object's path (…/Line/N, …/Rule/N, …/Provider/N), and a
  * g_ptr_array_sort () order of proxies by it. */
-gint64         saldoctl_object_number (gpointer      proxy);
-gint           saldoctl_compare_objects (gconstpointer a,
-                                         gconstpointer b);
-char          *saldoctl_format_money (gint64       minor,
-                                      const char  *currency);
-char          *saldoctl_format_date  (guint64      unix_seconds);
-GDBusCallFlags saldoctl_call_flags   (void);
+gint64         saldoctl_object_number (gpointer proxy);
+gint           saldoctl_compare_objects (gconstpointer a, gconstpointer b);
+char          *saldoctl_format_money (gint64 minor, const char *currency);
+char          *saldoctl_format_date (guint64 unix_seconds);
+GDBusCallFlags saldoctl_call_flags (void);
 
 /* Money and data sizes as people type them (saldoctl-topup.c). */
-const char    *saldoctl_line_currency (SaldoDBusLine *line,
-                                       GError       **error);
-gboolean       saldoctl_parse_money  (const char  *text,
-                                      const char  *currency,
-                                      gint64      *out_minor,
-                                      GError     **error);
-gboolean       saldoctl_parse_bytes  (const char  *text,
-                                      guint64     *out_bytes,
-                                      GError     **error);
-char          *saldoctl_format_bytes (guint64      bytes);
-char          *saldoctl_csv_field    (const char  *value);
+const char *saldoctl_line_currency (SaldoDBusLine *line, GError **error);
+gboolean    saldoctl_parse_money (const char *text, const char *currency, gint64 *out_minor, GError **error);
+gboolean    saldoctl_parse_bytes (const char *text, guint64 *out_bytes, GError **error);
+char       *saldoctl_format_bytes (guint64 bytes);
+char       *saldoctl_csv_field (const char *value);
 
 /* Status bars (saldoctl-bar.c). */
 typedef enum {
@@ -52,32 +40,25 @@ typedef enum {
   SALDOCTL_BAR_TEXT,
 } SaldoCtlBarFormat;
 
-gboolean       saldoctl_bar_format_parse (const char         *text,
-                                          SaldoCtlBarFormat  *out,
-                                          GError            **error);
-char          *saldoctl_bar_render       (SaldoCtl           *ctl,
-                                          SaldoCtlBarFormat   format);
-int            saldoctl_cmd_status_bar   (SaldoCtl           *ctl,
-                                          const char         *format,
-                                          GError            **error);
+gboolean saldoctl_bar_format_parse (const char *text, SaldoCtlBarFormat *out, GError **error);
+char    *saldoctl_bar_render (SaldoCtl *ctl, SaldoCtlBarFormat format);
+int      saldoctl_cmd_status_bar (SaldoCtl *ctl, const char *format, GError **error);
 
 int saldoctl_cmd_balance (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_monitor (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_complete (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_history (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_balance_history (SaldoCtl *ctl, int argc, char **argv, GError **error);
-int saldoctl_cmd_line    (SaldoCtl *ctl, int argc, char **argv, GError **error);
-int saldoctl_cmd_parse   (SaldoCtl *ctl, int argc, char **argv, GError **error);
+int saldoctl_cmd_line (SaldoCtl *ctl, int argc, char **argv, GError **error);
+int saldoctl_cmd_parse (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_profiles (SaldoCtl *ctl, int argc, char **argv, GError **error);
-int saldoctl_cmd_rules   (SaldoCtl *ctl, int argc, char **argv, GError **error);
+int saldoctl_cmd_rules (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_providers (SaldoCtl *ctl, int argc, char **argv, GError **error);
-int saldoctl_cmd_report  (SaldoCtl *ctl, int argc, char **argv, GError **error);
+int saldoctl_cmd_report (SaldoCtl *ctl, int argc, char **argv, GError **error);
 
 /* Providers (saldoctl-providers.c): by number; by id or number. */
-GPtrArray         *saldoctl_get_providers (SaldoCtl    *ctl);
-SaldoDBusProvider *saldoctl_find_provider (SaldoCtl    *ctl,
-                                           const char  *selector,
-                                           GError     **error);
-int saldoctl_cmd_topup   (SaldoCtl *ctl, int argc, char **argv, GError **error);
+GPtrArray         *saldoctl_get_providers (SaldoCtl *ctl);
+SaldoDBusProvider *saldoctl_find_provider (SaldoCtl *ctl, const char *selector, GError **error);
+int                saldoctl_cmd_topup (SaldoCtl *ctl, int argc, char **argv, GError **error);
 
 G_END_DECLS

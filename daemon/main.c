@@ -31,8 +31,7 @@ typedef struct {
 } SaldoMain;
 
 static void
-saldo_main_fail (SaldoMain    *main_state,
-                 const GError *error)
+saldo_main_fail (SaldoMain *main_state, const GError *error)
 {
   g_printerr ("saldod: %s\n", error->message);
   main_state->exit_status = EXIT_FAILURE;
@@ -42,8 +41,7 @@ saldo_main_fail (SaldoMain    *main_state,
 
 /* The state directory first, then the database and the objects. */
 static gboolean
-saldo_main_open (SaldoMain  *main_state,
-                 GError    **error)
+saldo_main_open (SaldoMain *main_state, GError **error)
 {
   const char *state_dir = saldo_config_get_state_dir (main_state->config);
 
@@ -83,9 +81,7 @@ on_lock_retry (gpointer user_data)
 }
 
 static void
-on_name_acquired (GDBusConnection *connection,
-                  const char      *name,
-                  gpointer         user_data)
+on_name_acquired (GDBusConnection *connection, const char *name, gpointer user_data)
 {
   SaldoMain *main_state = user_data;
 
@@ -98,15 +94,14 @@ on_name_acquired (GDBusConnection *connection,
 }
 
 static void
-on_name_lost (GDBusConnection *connection,
-              const char      *name,
-              gpointer         user_data)
+on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
 {
   SaldoMain *main_state = user_data;
 
   if (!main_state->name_acquired) {
     g_printerr ("saldod: cannot own %s on the system bus: another saldod runs "
-                "(use --replace) or the bus policy does not allow it\n", name);
+                "(use --replace) or the bus policy does not allow it\n",
+                name);
     main_state->exit_status = EXIT_FAILURE;
   } else {
     g_info ("%s was taken over; exiting", name);
@@ -115,10 +110,7 @@ on_name_lost (GDBusConnection *connection,
 }
 
 static void
-on_bus_closed (GDBusConnection *connection,
-               gboolean         remote_peer_vanished,
-               GError          *error,
-               gpointer         user_data)
+on_bus_closed (GDBusConnection *connection, gboolean remote_peer_vanished, GError *error, gpointer user_data)
 {
   SaldoMain *main_state = user_data;
 
@@ -143,11 +135,11 @@ on_terminate (gpointer user_data)
 int
 main (int argc, char **argv)
 {
-  g_autofree char *config_path = NULL;
-  g_autofree char *state_dir = NULL;
-  gboolean replace = FALSE;
-  gboolean verbose = FALSE;
-  gboolean version = FALSE;
+  g_autofree char   *config_path = NULL;
+  g_autofree char   *state_dir = NULL;
+  gboolean           replace = FALSE;
+  gboolean           verbose = FALSE;
+  gboolean           version = FALSE;
   const GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
       "Configuration file (default " SALDO_DEFAULT_CONFIG_FILE ")", "PATH" },
@@ -164,7 +156,7 @@ main (int argc, char **argv)
   g_autoptr(SaldoConfig) config = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   SaldoMain main_state = { NULL, NULL, NULL, NULL, -1, 0, 0, FALSE, EXIT_SUCCESS };
-  guint owner_id;
+  guint     owner_id;
 
   setlocale (LC_ALL, "");
   context = g_option_context_new ("— keep prepaid mobile lines topped up");
@@ -207,8 +199,8 @@ main (int argc, char **argv)
     if (g_error_matches (error, SALDO_ERROR, SALDO_ERROR_BUSY))
       g_prefix_error (&error, "not starting: ");
     g_printerr ("saldod: %s%s\n", error->message,
-                g_error_matches (error, SALDO_ERROR, SALDO_ERROR_BUSY) ?
-                " (use --replace to take over)" : "");
+                g_error_matches (error, SALDO_ERROR, SALDO_ERROR_BUSY) ? " (use --replace to take over)"
+                                                                       : "");
     g_clear_object (&main_state.daemon);
     return EXIT_FAILURE;
   }
@@ -220,10 +212,9 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGINT, on_terminate, &main_state);
   owner_id = g_bus_own_name_on_connection (connection, SALDO_BUS_NAME,
                                            G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE |
-                                           G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
-                                           (replace ? G_BUS_NAME_OWNER_FLAGS_REPLACE : 0),
-                                           on_name_acquired, on_name_lost,
-                                           &main_state, NULL);
+                                             G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
+                                             (replace ? G_BUS_NAME_OWNER_FLAGS_REPLACE : 0),
+                                           on_name_acquired, on_name_lost, &main_state, NULL);
   g_main_loop_run (loop);
   g_bus_unown_name (owner_id);
   g_clear_handle_id (&main_state.lock_retry_id, g_source_remove);

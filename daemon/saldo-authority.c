@@ -24,12 +24,12 @@ struct _SaldoAuthority {
 G_DEFINE_TYPE (SaldoAuthority, saldo_authority, G_TYPE_OBJECT)
 
 typedef struct {
-  char          *action_id;
-  char          *sender;
-  gboolean       interactive;
-  GCancellable  *cancellable;
-  guint          timeout_id;
-  gboolean       timed_out;
+  char         *action_id;
+  char         *sender;
+  gboolean      interactive;
+  GCancellable *cancellable;
+  guint         timeout_id;
+  gboolean      timed_out;
 } CheckData;
 
 static void
@@ -43,9 +43,7 @@ check_data_free (CheckData *data)
 }
 
 static void
-on_check_done (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+on_check_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   CheckData *data = g_task_get_task_data (task);
@@ -58,11 +56,13 @@ on_check_done (GObject      *source,
     if (data->timed_out)
       g_task_return_new_error (task, SALDO_ERROR, SALDO_ERROR_TIMED_OUT,
                                "the authorization service (polkit) did not answer in time; "
-                               "action %s not authorized", data->action_id);
+                               "action %s not authorized",
+                               data->action_id);
     else
       g_task_return_new_error (task, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED,
                                "cannot check authorization for %s with the authorization "
-                               "service (polkit): %s", data->action_id, error->message);
+                               "service (polkit): %s",
+                               data->action_id, error->message);
     return;
   }
   if (polkit_authorization_result_get_is_authorized (auth)) {
@@ -71,12 +71,12 @@ on_check_done (GObject      *source,
     return;
   }
   if (polkit_authorization_result_get_is_challenge (auth) && !data->interactive) {
-    g_autofree char *message = g_strdup_printf ("action %s needs interactive authorization",
-                                                data->action_id);
+    g_autofree char *message = g_strdup_printf ("action %s needs interactive authorization", data->action_id);
 
     /* GLib 2.74 has no GDBusError code for it: carry the standard name. */
-    g_task_return_error (task, g_dbus_error_new_for_dbus_error (
-                           "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired", message));
+    g_task_return_error (task, g_dbus_error_new_for_dbus_error ("org.freedesktop.DBus.Error."
+                                                                "InteractiveAuthorizationRequired",
+                                                                message));
     return;
   }
   g_info ("%s denied to %s", data->action_id, data->sender);
@@ -96,8 +96,7 @@ on_check_timeout (gpointer user_data)
 }
 
 static void
-saldo_authority_start (SaldoAuthority *self,
-                       GTask          *task)
+saldo_authority_start (SaldoAuthority *self, GTask *task)
 {
   CheckData *data = g_task_get_task_data (task);
   g_autoptr(PolkitSubject) subject = polkit_system_bus_name_new (data->sender);
@@ -110,13 +109,11 @@ saldo_authority_start (SaldoAuthority *self,
 }
 
 static void
-on_authority_ready (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+on_authority_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  GTask *task = user_data;
+  GTask          *task = user_data;
   SaldoAuthority *self = g_task_get_source_object (task);
-  CheckData *data = g_task_get_task_data (task);
+  CheckData      *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   PolkitAuthority *authority;
 
@@ -124,7 +121,8 @@ on_authority_ready (GObject      *source,
   if (authority == NULL && data->timed_out) {
     g_task_return_new_error (task, SALDO_ERROR, SALDO_ERROR_TIMED_OUT,
                              "the authorization service (polkit) did not answer in time; "
-                             "action %s not authorized", data->action_id);
+                             "action %s not authorized",
+                             data->action_id);
     g_object_unref (task);
     return;
   }
@@ -150,9 +148,9 @@ saldo_authority_check_async (SaldoAuthority        *self,
                              GAsyncReadyCallback    callback,
                              gpointer               user_data)
 {
-  GTask *task = g_task_new (self, NULL, callback, user_data);
+  GTask        *task = g_task_new (self, NULL, callback, user_data);
   GDBusMessage *message = g_dbus_method_invocation_get_message (invocation);
-  CheckData *data = g_new0 (CheckData, 1);
+  CheckData    *data = g_new0 (CheckData, 1);
 
   data->action_id = g_strdup (action_id);
   data->sender = g_strdup (g_dbus_method_invocation_get_sender (invocation));
@@ -161,7 +159,7 @@ saldo_authority_check_async (SaldoAuthority        *self,
   data->cancellable = g_cancellable_new ();
   g_task_set_task_data (task, data, (GDestroyNotify) check_data_free);
   data->timeout_id = g_timeout_add (self->timeout_ms *
-                                    (data->interactive ? SALDO_AUTHORITY_INTERACTIVE_FACTOR : 1),
+                                      (data->interactive ? SALDO_AUTHORITY_INTERACTIVE_FACTOR : 1),
                                     on_check_timeout, data);
   if (self->authority == NULL)
     polkit_authority_get_async (data->cancellable, on_authority_ready, task);
@@ -170,16 +168,14 @@ saldo_authority_check_async (SaldoAuthority        *self,
 }
 
 gboolean
-saldo_authority_check_finish (SaldoAuthority  *self,
-                              GAsyncResult    *result,
-                              GError         **error)
+saldo_authority_check_finish (SaldoAuthority *self, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 typedef struct {
   GDBusMethodInvocation *invocation;
-  const char * const    *next;
+  const char *const     *next;
 } CheckAll;
 
 static void
@@ -190,13 +186,11 @@ check_all_free (CheckAll *all)
 }
 
 static void
-on_check_all_step (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+on_check_all_step (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   CheckAll *all = g_task_get_task_data (task);
-  GError *error = NULL;
+  GError   *error = NULL;
 
   if (!saldo_authority_check_finish (SALDO_AUTHORITY (source), result, &error)) {
     g_task_return_error (task, error);
@@ -206,18 +200,18 @@ on_check_all_step (GObject      *source,
     g_task_return_boolean (task, TRUE);
     return;
   }
-  saldo_authority_check_async (SALDO_AUTHORITY (source), all->invocation, *all->next++,
-                               on_check_all_step, g_steal_pointer (&task));
+  saldo_authority_check_async (SALDO_AUTHORITY (source), all->invocation, *all->next++, on_check_all_step,
+                               g_steal_pointer (&task));
 }
 
 void
 saldo_authority_check_all_async (SaldoAuthority        *self,
                                  GDBusMethodInvocation *invocation,
-                                 const char * const    *action_ids,
+                                 const char *const     *action_ids,
                                  GAsyncReadyCallback    callback,
                                  gpointer               user_data)
 {
-  GTask *task = g_task_new (self, NULL, callback, user_data);
+  GTask    *task = g_task_new (self, NULL, callback, user_data);
   CheckAll *all = g_new0 (CheckAll, 1);
 
   g_return_if_fail (action_ids != NULL && action_ids[0] != NULL);

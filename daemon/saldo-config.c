@@ -10,39 +10,50 @@
 #include "saldo-export-config.h"
 
 struct _SaldoConfig {
-  GObject   parent_instance;
-  char     *path;
-  char     *config_dir;
-  GKeyFile *keyfile;
-  char     *state_dir;
+  GObject             parent_instance;
+  char               *path;
+  char               *config_dir;
+  GKeyFile           *keyfile;
+  char               *state_dir;
   SaldoDaemonSettings settings;
 };
 
 G_DEFINE_TYPE (SaldoConfig, saldo_config, G_TYPE_OBJECT)
 
-static const char * const known_groups[] = { "Daemon", "Mqtt", NULL };
-static const char * const known_daemon_keys[] = {
-  "StateDirectory", "RefreshInterval", "UssdTimeout", "UssdAttempts", "UssdRetryDelay",
-  "AuthorizationTimeout", "RefreshOnRegistration", "RegistrationRefreshMinInterval",
-  "CarrierDataDirectory", "VerifyDelay", "GlobalMonthlyCap", "GlobalCapCurrency",
-  "ProviderPluginDirectory", "ProviderInfoFile", "ConfirmationTimeout", "UnknownSettleDelay", "UnknownSettleWindow",
-  "DefaultMaxPerTopup", "DefaultMaxPerDay", "DefaultCapCurrency", "ProviderCheckInterval", NULL
-};
+static const char *const known_groups[] = { "Daemon", "Mqtt", NULL };
+static const char *const known_daemon_keys[] = { "StateDirectory",
+                                                 "RefreshInterval",
+                                                 "UssdTimeout",
+                                                 "UssdAttempts",
+                                                 "UssdRetryDelay",
+                                                 "AuthorizationTimeout",
+                                                 "RefreshOnRegistration",
+                                                 "RegistrationRefreshMinInterval",
+                                                 "CarrierDataDirectory",
+                                                 "VerifyDelay",
+                                                 "GlobalMonthlyCap",
+                                                 "GlobalCapCurrency",
+                                                 "ProviderPluginDirectory",
+                                                 "ProviderInfoFile",
+                                                 "ConfirmationTimeout",
+                                                 "UnknownSettleDelay",
+                                                 "UnknownSettleWindow",
+                                                 "DefaultMaxPerTopup",
+                                                 "DefaultMaxPerDay",
+                                                 "DefaultCapCurrency",
+                                                 "ProviderCheckInterval",
+                                                 NULL };
 
 /* Reads the ISO 4217 code in `key`, required because `because` is set. */
 static gboolean
-read_currency (SaldoConfig  *self,
-               const char   *key,
-               const char   *because,
-               char        **currency_out,
-               GError      **error)
+read_currency (SaldoConfig *self, const char *key, const char *because, char **currency_out, GError **error)
 {
   g_autofree char *currency = g_key_file_get_string (self->keyfile, "Daemon", key, NULL);
 
   if (currency == NULL || strlen (currency) != 3 || !g_ascii_isupper (currency[0]) ||
       !g_ascii_isupper (currency[1]) || !g_ascii_isupper (currency[2])) {
-    g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
-                 "%s: [Daemon] %s needs %s (ISO 4217, e.g. PEN)", self->path, because, key);
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG, "%s: [Daemon] %s needs %s (ISO 4217, e.g. PEN)",
+                 self->path, because, key);
     return FALSE;
   }
   g_free (*currency_out);
@@ -52,12 +63,7 @@ read_currency (SaldoConfig  *self,
 
 /* Reads an optional number of seconds (fractions allowed) in [min, max]. */
 static gboolean
-read_seconds (SaldoConfig  *self,
-              const char   *key,
-              double        min,
-              double        max,
-              double       *value,
-              GError      **error)
+read_seconds (SaldoConfig *self, const char *key, double min, double max, double *value, GError **error)
 {
   g_autoptr(GError) local_error = NULL;
   double v;
@@ -66,8 +72,8 @@ read_seconds (SaldoConfig  *self,
     return TRUE;
   v = g_key_file_get_double (self->keyfile, "Daemon", key, &local_error);
   if (local_error != NULL || v < min || v > max || v != v) {
-    g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
-                 "%s: [Daemon] %s must be a number from %g to %g", self->path, key, min, max);
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG, "%s: [Daemon] %s must be a number from %g to %g",
+                 self->path, key, min, max);
     return FALSE;
   }
   *value = v;
@@ -75,8 +81,7 @@ read_seconds (SaldoConfig  *self,
 }
 
 static gboolean
-saldo_config_validate (SaldoConfig  *self,
-                       GError      **error)
+saldo_config_validate (SaldoConfig *self, GError **error)
 {
   g_auto(GStrv) groups = g_key_file_get_groups (self->keyfile, NULL);
 
@@ -87,13 +92,13 @@ saldo_config_validate (SaldoConfig  *self,
       g_autofree char *protocol = g_key_file_get_string (self->keyfile, groups[i], "ControlProtocol", NULL);
 
       if (port == NULL || !g_path_is_absolute (port)) {
-        g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
-                     "%s: [%s] ControlPort must be an absolute path", self->path, groups[i]);
+        g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG, "%s: [%s] ControlPort must be an absolute path",
+                     self->path, groups[i]);
         return FALSE;
       }
       if (g_strcmp0 (protocol, "qmi") != 0 && g_strcmp0 (protocol, "mbim") != 0) {
-        g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
-                     "%s: [%s] ControlProtocol must be qmi or mbim", self->path, groups[i]);
+        g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG, "%s: [%s] ControlProtocol must be qmi or mbim",
+                     self->path, groups[i]);
         return FALSE;
       }
       continue;
@@ -150,9 +155,8 @@ saldo_config_validate (SaldoConfig  *self,
     self->settings.unknown_settle_window = (gint64) settle_window;
     self->settings.default_max_per_topup = (gint64) default_topup;
     self->settings.default_max_per_day = (gint64) default_day;
-    if (cap > 0 &&
-        !read_currency (self, "GlobalCapCurrency", "GlobalMonthlyCap",
-                        &self->settings.global_cap_currency, error))
+    if (cap > 0 && !read_currency (self, "GlobalCapCurrency", "GlobalMonthlyCap",
+                                   &self->settings.global_cap_currency, error))
       return FALSE;
     if ((default_topup > 0 || default_day > 0) &&
         !read_currency (self, "DefaultCapCurrency", "DefaultMaxPerTopup or DefaultMaxPerDay",
@@ -160,8 +164,7 @@ saldo_config_validate (SaldoConfig  *self,
       return FALSE;
     if (refresh != 0 && refresh < 600) {
       g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
-                   "%s: [Daemon] RefreshInterval must be 0 (never) or at least 600 seconds",
-                   self->path);
+                   "%s: [Daemon] RefreshInterval must be 0 (never) or at least 600 seconds", self->path);
       return FALSE;
     }
     self->settings.refresh_interval = (guint) refresh;
@@ -171,8 +174,8 @@ saldo_config_validate (SaldoConfig  *self,
     self->settings.authorization_timeout_ms = (guint) (auth * 1000);
     self->settings.registration_refresh_min_interval = (guint) min_interval;
     if (g_key_file_has_key (self->keyfile, "Daemon", "RefreshOnRegistration", NULL)) {
-      self->settings.refresh_on_registration =
-        g_key_file_get_boolean (self->keyfile, "Daemon", "RefreshOnRegistration", &bool_error);
+      self->settings.refresh_on_registration = g_key_file_get_boolean (self->keyfile, "Daemon",
+                                                                       "RefreshOnRegistration", &bool_error);
       if (bool_error != NULL) {
         g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
                      "%s: [Daemon] RefreshOnRegistration must be true or false", self->path);
@@ -180,8 +183,7 @@ saldo_config_validate (SaldoConfig  *self,
       }
     }
     if (g_key_file_has_key (self->keyfile, "Daemon", "CarrierDataDirectory", NULL)) {
-      g_autofree char *dir = g_key_file_get_string (self->keyfile, "Daemon",
-                                                    "CarrierDataDirectory", NULL);
+      g_autofree char *dir = g_key_file_get_string (self->keyfile, "Daemon", "CarrierDataDirectory", NULL);
 
       if (dir == NULL || !g_path_is_absolute (dir)) {
         g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
@@ -194,8 +196,7 @@ saldo_config_validate (SaldoConfig  *self,
   }
 
   if (g_key_file_has_key (self->keyfile, "Daemon", "ProviderPluginDirectory", NULL)) {
-    g_autofree char *dir = g_key_file_get_string (self->keyfile, "Daemon",
-                                                  "ProviderPluginDirectory", NULL);
+    g_autofree char *dir = g_key_file_get_string (self->keyfile, "Daemon", "ProviderPluginDirectory", NULL);
 
     if (dir == NULL || !g_path_is_absolute (dir)) {
       g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
@@ -221,8 +222,8 @@ saldo_config_validate (SaldoConfig  *self,
 
   {
     g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
-    g_autoptr(SaldoExportSettings) export = saldo_export_settings_load (self->keyfile, self->path,
-                                                                        warnings, error);
+    g_autoptr(SaldoExportSettings) export = saldo_export_settings_load (self->keyfile, self->path, warnings,
+                                                                         error);
 
     if (export == NULL)
       return FALSE;
@@ -232,18 +233,16 @@ saldo_config_validate (SaldoConfig  *self,
 
   if (g_key_file_has_key (self->keyfile, "Daemon", "StateDirectory", NULL)) {
     g_autoptr(GError) local_error = NULL;
-    g_autofree char *dir = g_key_file_get_string (self->keyfile, "Daemon", "StateDirectory",
-                                                  &local_error);
+    g_autofree char *dir = g_key_file_get_string (self->keyfile, "Daemon", "StateDirectory", &local_error);
 
     if (dir == NULL) {
-      g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG, "%s: [Daemon] StateDirectory: %s",
-                   self->path, local_error->message);
+      g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG, "%s: [Daemon] StateDirectory: %s", self->path,
+                   local_error->message);
       return FALSE;
     }
     if (!g_path_is_absolute (dir)) {
       g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
-                   "%s: [Daemon] StateDirectory must be an absolute path, not '%s'",
-                   self->path, dir);
+                   "%s: [Daemon] StateDirectory must be an absolute path, not '%s'", self->path, dir);
       return FALSE;
     }
     g_free (self->state_dir);
@@ -257,9 +256,7 @@ saldo_config_validate (SaldoConfig  *self,
  * other than the ones written down would spend money the owner did not
  * agree to. */
 SaldoConfig *
-saldo_config_load (const char  *path,
-                   gboolean     must_exist,
-                   GError     **error)
+saldo_config_load (const char *path, gboolean must_exist, GError **error)
 {
   g_autoptr(SaldoConfig) self = g_object_new (SALDO_TYPE_CONFIG, NULL);
   g_autoptr(GError) local_error = NULL;
@@ -271,8 +268,7 @@ saldo_config_load (const char  *path,
       g_debug ("no %s, using defaults", path);
       return g_steal_pointer (&self);
     }
-    g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG,
-                 "cannot load %s: %s", path, local_error->message);
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG, "cannot load %s: %s", path, local_error->message);
     return NULL;
   }
   if (!saldo_config_validate (self, error))
@@ -305,8 +301,7 @@ saldo_config_get_state_dir (SaldoConfig *self)
 }
 
 void
-saldo_config_set_state_dir (SaldoConfig *self,
-                            const char  *state_dir)
+saldo_config_set_state_dir (SaldoConfig *self, const char *state_dir)
 {
   g_free (self->state_dir);
   self->state_dir = g_strdup (state_dir);
@@ -319,10 +314,7 @@ saldo_config_get_daemon_settings (SaldoConfig *self)
 }
 
 gboolean
-saldo_config_get_modem_control_port (SaldoConfig  *self,
-                                     const char   *imei,
-                                     char        **port_out,
-                                     char        **protocol_out)
+saldo_config_get_modem_control_port (SaldoConfig *self, const char *imei, char **port_out, char **protocol_out)
 {
   g_autofree char *group = NULL;
 
@@ -362,8 +354,7 @@ saldo_config_class_init (SaldoConfigClass *klass)
 /* A development build (meson devenv) points these at the source and build
  * trees; saldo.conf's keys still win over them. */
 static char *
-default_dir (const char *variable,
-             const char *installed)
+default_dir (const char *variable, const char *installed)
 {
   const char *value = g_getenv (variable);
 
@@ -388,7 +379,6 @@ saldo_config_init (SaldoConfig *self)
   self->settings.unknown_settle_delay = 1800;
   self->settings.unknown_settle_window = 86400;
   self->settings.provider_check_interval = 300;
-  self->settings.provider_plugin_dir = default_dir ("SALDO_PROVIDER_PLUGIN_DIR",
-                                                    SALDO_PROVIDER_PLUGIN_DIR);
+  self->settings.provider_plugin_dir = default_dir ("SALDO_PROVIDER_PLUGIN_DIR", SALDO_PROVIDER_PLUGIN_DIR);
   self->settings.provider_info_file = g_strdup (SALDO_PROVIDER_INFO_FILE);
 }

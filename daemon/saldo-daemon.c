@@ -44,10 +44,10 @@ struct _SaldoDaemon {
   SaldoAuthority           *authority;
   SaldoLineManager         *lines;
   SaldoTopupManager        *topups;
-  SaldoExporter            *exporter;          /* Prometheus file, MQTT; NULL = none */
-  SaldoNmWatcher           *nm_watcher;        /* NetworkManager, once serving */
-  SaldoLineNetwork         *line_network;      /* lines joined to its devices */
-  gboolean                  serving;           /* owns the bus name: saldo_daemon_start () ran */
+  SaldoExporter            *exporter;     /* Prometheus file, MQTT; NULL = none */
+  SaldoNmWatcher           *nm_watcher;   /* NetworkManager, once serving */
+  SaldoLineNetwork         *line_network; /* lines joined to its devices */
+  gboolean                  serving;      /* owns the bus name: saldo_daemon_start () ran */
 };
 
 G_DEFINE_TYPE (SaldoDaemon, saldo_daemon, G_TYPE_OBJECT)
@@ -65,9 +65,7 @@ typedef struct {
 } MethodCall;
 
 static MethodCall *
-method_call_new (SaldoDaemon           *self,
-                 GDBusMethodInvocation *invocation,
-                 GVariant              *args)
+method_call_new (SaldoDaemon *self, GDBusMethodInvocation *invocation, GVariant *args)
 {
   MethodCall *call = g_new0 (MethodCall, 1);
 
@@ -91,8 +89,7 @@ method_call_free (MethodCall *call)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MethodCall, method_call_free)
 
 static void
-return_error (GDBusMethodInvocation *invocation,
-              GError                *error)
+return_error (GDBusMethodInvocation *invocation, GError *error)
 {
   g_autofree char *name = NULL;
   g_autofree char *message = NULL;
@@ -104,17 +101,14 @@ return_error (GDBusMethodInvocation *invocation,
 
 /* Bad input from a caller: InvalidArgument, the message naming the key. */
 static void
-return_invalid (GDBusMethodInvocation *invocation,
-                const char            *message)
+return_invalid (GDBusMethodInvocation *invocation, const char *message)
 {
-  g_dbus_method_invocation_return_error_literal (invocation, SALDO_ERROR,
-                                                 SALDO_ERROR_INVALID_ARGUMENT, message);
+  g_dbus_method_invocation_return_error_literal (invocation, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
+                                                 message);
 }
 
 static gboolean
-check_option_keys (GVariant              *options,
-                   const char * const    *known,
-                   GDBusMethodInvocation *invocation)
+check_option_keys (GVariant *options, const char *const *known, GDBusMethodInvocation *invocation)
 {
   GError *error = NULL;
 
@@ -146,10 +140,7 @@ lookup_option (GVariant              *options,
  * by its unique name, about to exit) nothing is asked of polkit and nothing
  * reaches a modem or a provider. */
 static void
-authorize (SaldoDaemon           *self,
-           MethodCall            *call,
-           const char * const    *action_ids,
-           GAsyncReadyCallback    callback)
+authorize (SaldoDaemon *self, MethodCall *call, const char *const *action_ids, GAsyncReadyCallback callback)
 {
   if (!self->serving) {
     g_dbus_method_invocation_return_error (call->invocation, SALDO_ERROR, SALDO_ERROR_BUSY,
@@ -160,20 +151,18 @@ authorize (SaldoDaemon           *self,
   saldo_authority_check_all_async (self->authority, call->invocation, action_ids, callback, call);
 }
 
-static const char * const action_refresh[] = { SALDO_ACTION_REFRESH, NULL };
+static const char *const action_refresh[] = { SALDO_ACTION_REFRESH, NULL };
 /* Overriding the owner's AllowRoaming=false is changing their setting for
  * this once: it needs what changing it needs. */
-static const char * const action_refresh_roaming[] = { SALDO_ACTION_REFRESH, SALDO_ACTION_CONFIGURE, NULL };
-static const char * const action_configure[] = { SALDO_ACTION_CONFIGURE, NULL };
-static const char * const action_configure_money[] = { SALDO_ACTION_CONFIGURE, SALDO_ACTION_TOP_UP, NULL };
-static const char * const action_top_up[] = { SALDO_ACTION_TOP_UP, NULL };
-static const char * const action_manage_rules[] = { SALDO_ACTION_MANAGE_RULES, NULL };
+static const char *const action_refresh_roaming[] = { SALDO_ACTION_REFRESH, SALDO_ACTION_CONFIGURE, NULL };
+static const char *const action_configure[] = { SALDO_ACTION_CONFIGURE, NULL };
+static const char *const action_configure_money[] = { SALDO_ACTION_CONFIGURE, SALDO_ACTION_TOP_UP, NULL };
+static const char *const action_top_up[] = { SALDO_ACTION_TOP_UP, NULL };
+static const char *const action_manage_rules[] = { SALDO_ACTION_MANAGE_RULES, NULL };
 
 /* polkit said no (or could not say): the call is answered. */
 static gboolean
-authorized (GObject      *source,
-            GAsyncResult *result,
-            MethodCall   *call)
+authorized (GObject *source, GAsyncResult *result, MethodCall *call)
 {
   GError *error = NULL;
 
@@ -188,12 +177,10 @@ typedef GVariant *(*ReplyEntry) (SaldoDaemon *self, gconstpointer item);
 /* An aa{sv} reply of the items that fit in SALDO_MAX_REPLY_BYTES, in
  * order: a reply the bus would refuse as too large must never be sent. */
 static GVariant *
-build_reply (SaldoDaemon *self,
-             GPtrArray   *items,
-             ReplyEntry   convert)
+build_reply (SaldoDaemon *self, GPtrArray *items, ReplyEntry convert)
 {
   GVariantBuilder builder;
-  gsize bytes = 0;
+  gsize           bytes = 0;
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
   for (guint i = 0; i < items->len; i++) {
@@ -209,22 +196,19 @@ build_reply (SaldoDaemon *self,
 
 /* The object a call is on. */
 static SaldoLine *
-line_of_call (SaldoDaemon           *self,
-              GDBusMethodInvocation *invocation)
+line_of_call (SaldoDaemon *self, GDBusMethodInvocation *invocation)
 {
   SaldoLine *line = saldo_line_manager_lookup_by_path (self->lines,
                                                        g_dbus_method_invocation_get_object_path (invocation));
 
   if (line == NULL)
-    g_dbus_method_invocation_return_error (invocation, SALDO_ERROR, SALDO_ERROR_NOT_FOUND,
-                                           "no line at %s",
+    g_dbus_method_invocation_return_error (invocation, SALDO_ERROR, SALDO_ERROR_NOT_FOUND, "no line at %s",
                                            g_dbus_method_invocation_get_object_path (invocation));
   return line;
 }
 
 static SaldoRuleObject *
-rule_by_path (SaldoDaemon *self,
-              const char  *path)
+rule_by_path (SaldoDaemon *self, const char *path)
 {
   GPtrArray *rules = saldo_topup_manager_get_rules (self->topups);
 
@@ -235,14 +219,12 @@ rule_by_path (SaldoDaemon *self,
 }
 
 static SaldoRuleObject *
-rule_of_call (SaldoDaemon           *self,
-              GDBusMethodInvocation *invocation)
+rule_of_call (SaldoDaemon *self, GDBusMethodInvocation *invocation)
 {
   SaldoRuleObject *rule = rule_by_path (self, g_dbus_method_invocation_get_object_path (invocation));
 
   if (rule == NULL)
-    g_dbus_method_invocation_return_error (invocation, SALDO_ERROR, SALDO_ERROR_NOT_FOUND,
-                                           "no rule at %s",
+    g_dbus_method_invocation_return_error (invocation, SALDO_ERROR, SALDO_ERROR_NOT_FOUND, "no rule at %s",
                                            g_dbus_method_invocation_get_object_path (invocation));
   return rule;
 }
@@ -250,9 +232,7 @@ rule_of_call (SaldoDaemon           *self,
 /* ---- io.github.saldo.Saldo1.Line -------------------------------------- */
 
 static void
-on_refreshed (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+on_refreshed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(MethodCall) call = user_data;
   GError *error = NULL;
@@ -268,22 +248,20 @@ on_refreshed (GObject      *source,
 }
 
 static void
-on_refresh_authorized (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
+on_refresh_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   MethodCall *call = user_data;
   g_autoptr(GVariant) roaming = NULL;
 
   if (!authorized (source, result, call) ||
-      !lookup_option (call->args, "allow-roaming", G_VARIANT_TYPE_BOOLEAN, "a boolean (b)",
-                      &roaming, call->invocation)) {
+      !lookup_option (call->args, "allow-roaming", G_VARIANT_TYPE_BOOLEAN, "a boolean (b)", &roaming,
+                      call->invocation)) {
     method_call_free (call);
     return;
   }
   saldo_line_manager_refresh_async (call->self->lines, call->line,
-                                    roaming != NULL && g_variant_get_boolean (roaming), NULL,
-                                    on_refreshed, call);
+                                    roaming != NULL && g_variant_get_boolean (roaming), NULL, on_refreshed,
+                                    call);
 }
 
 static gboolean
@@ -292,11 +270,11 @@ on_handle_refresh (SaldoDBusLine         *iface,
                    GVariant              *options,
                    gpointer               user_data)
 {
-  SaldoDaemon *self = user_data;
-  static const char * const known[] = { "allow-roaming", NULL };
-  SaldoLine *line = line_of_call (self, invocation);
-  gboolean override = FALSE;
-  MethodCall *call;
+  SaldoDaemon             *self = user_data;
+  static const char *const known[] = { "allow-roaming", NULL };
+  SaldoLine               *line = line_of_call (self, invocation);
+  gboolean                 override = FALSE;
+  MethodCall              *call;
 
   if (line == NULL || !check_option_keys (options, known, invocation))
     return TRUE;
@@ -310,12 +288,10 @@ on_handle_refresh (SaldoDBusLine         *iface,
 }
 
 static void
-on_refresh_if_stale_authorized (GObject      *source,
-                                GAsyncResult *result,
-                                gpointer      user_data)
+on_refresh_if_stale_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(MethodCall) call = user_data;
-  GError *error = NULL;
+  GError     *error = NULL;
   const char *outcome;
 
   if (!authorized (source, result, call))
@@ -336,10 +312,10 @@ on_handle_refresh_if_stale (SaldoDBusLine         *iface,
                             GVariant              *options,
                             gpointer               user_data)
 {
-  SaldoDaemon *self = user_data;
-  static const char * const known[] = { NULL };
-  SaldoLine *line = line_of_call (self, invocation);
-  MethodCall *call;
+  SaldoDaemon             *self = user_data;
+  static const char *const known[] = { NULL };
+  SaldoLine               *line = line_of_call (self, invocation);
+  MethodCall              *call;
 
   if (line == NULL || !check_option_keys (options, known, invocation))
     return TRUE;
@@ -350,11 +326,10 @@ on_handle_refresh_if_stale (SaldoDBusLine         *iface,
 }
 
 static GVariant *
-reading_to_variant (SaldoDaemon   *self,
-                    gconstpointer  item)
+reading_to_variant (SaldoDaemon *self, gconstpointer item)
 {
   const SaldoReading *reading = item;
-  GVariantDict dict;
+  GVariantDict        dict;
 
   g_variant_dict_init (&dict, NULL);
   g_variant_dict_insert (&dict, "time", "t", (guint64) MAX (reading->time, 0));
@@ -380,24 +355,23 @@ on_handle_get_balance_history (SaldoDBusLine         *iface,
                                GVariant              *options,
                                gpointer               user_data)
 {
-  SaldoDaemon *self = user_data;
-  static const char * const known[] = { "limit", "since", NULL };
-  SaldoLine *line = line_of_call (self, invocation);
+  SaldoDaemon             *self = user_data;
+  static const char *const known[] = { "limit", "since", NULL };
+  SaldoLine               *line = line_of_call (self, invocation);
   g_autoptr(GPtrArray) readings = NULL;
   g_autoptr(GVariant) limit = NULL;
   g_autoptr(GVariant) since = NULL;
   GError *error = NULL;
 
-  if (line == NULL ||
-      !check_option_keys (options, known, invocation) ||
+  if (line == NULL || !check_option_keys (options, known, invocation) ||
       !lookup_option (options, "limit", G_VARIANT_TYPE_UINT32, "an unsigned integer (u)", &limit,
                       invocation) ||
-      !lookup_option (options, "since", G_VARIANT_TYPE_UINT64, "unix seconds (t)", &since,
-                      invocation))
+      !lookup_option (options, "since", G_VARIANT_TYPE_UINT64, "unix seconds (t)", &since, invocation))
     return TRUE;
   if (!saldo_line_manager_list_readings (self->lines, line,
-                                         since != NULL ? (gint64) MIN (g_variant_get_uint64 (since),
-                                                                       (guint64) G_MAXINT64) : 0,
+                                         since != NULL
+                                           ? (gint64) MIN (g_variant_get_uint64 (since), (guint64) G_MAXINT64)
+                                           : 0,
                                          MIN (limit != NULL ? g_variant_get_uint32 (limit) : 100,
                                               SALDO_MAX_REPLY_ENTRIES),
                                          &readings, &error)) {
@@ -410,9 +384,7 @@ on_handle_get_balance_history (SaldoDBusLine         *iface,
 }
 
 static void
-on_configure_authorized (GObject      *source,
-                         GAsyncResult *result,
-                         gpointer      user_data)
+on_configure_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(MethodCall) call = user_data;
   GError *error = NULL;
@@ -434,31 +406,29 @@ on_handle_configure (SaldoDBusLine         *iface,
                      gpointer               user_data)
 {
   SaldoDaemon *self = user_data;
-  SaldoLine *line = line_of_call (self, invocation);
-  MethodCall *call;
+  SaldoLine   *line = line_of_call (self, invocation);
+  MethodCall  *call;
 
   if (line == NULL)
     return TRUE;
   call = method_call_new (self, invocation, settings);
   call->line = g_object_ref (line);
   authorize (self, call,
-             saldo_line_manager_settings_touch_money (self->lines, line, settings)
-             ? action_configure_money : action_configure,
+             saldo_line_manager_settings_touch_money (self->lines, line, settings) ? action_configure_money
+                                                                                   : action_configure,
              on_configure_authorized);
   return TRUE;
 }
 
 static void
-on_top_up_authorized (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+on_top_up_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(MethodCall) call = user_data;
   g_autoptr(GVariant) options = NULL;
   g_autoptr(GVariant) provider = NULL;
   g_autofree char *id = NULL;
-  GError *error = NULL;
-  gint64 amount;
+  GError          *error = NULL;
+  gint64           amount;
 
   if (!authorized (source, result, call))
     return;
@@ -468,8 +438,7 @@ on_top_up_authorized (GObject      *source,
                       call->invocation))
     return;
   id = saldo_topup_manager_top_up (call->self->topups, call->line, amount,
-                                   provider != NULL ? g_variant_get_string (provider, NULL) : NULL,
-                                   &error);
+                                   provider != NULL ? g_variant_get_string (provider, NULL) : NULL, &error);
   if (id == NULL) {
     return_error (call->invocation, error);
     return;
@@ -484,10 +453,10 @@ on_handle_top_up (SaldoDBusLine         *iface,
                   GVariant              *options,
                   gpointer               user_data)
 {
-  SaldoDaemon *self = user_data;
-  static const char * const known[] = { "provider", NULL };
-  SaldoLine *line = line_of_call (self, invocation);
-  MethodCall *call;
+  SaldoDaemon             *self = user_data;
+  static const char *const known[] = { "provider", NULL };
+  SaldoLine               *line = line_of_call (self, invocation);
+  MethodCall              *call;
 
   if (line == NULL || !check_option_keys (options, known, invocation))
     return TRUE;
@@ -506,29 +475,26 @@ sync_lines_property (SaldoDaemon *self)
   for (guint i = 0; i < lines->len; i++)
     g_ptr_array_add (paths, (gpointer) saldo_line_get_object_path (lines->pdata[i]));
   g_ptr_array_add (paths, NULL);
-  saldo_dbus_manager_set_lines (self->manager_iface, (const char * const *) paths->pdata);
+  saldo_dbus_manager_set_lines (self->manager_iface, (const char *const *) paths->pdata);
 }
 
 static void
-export_line (SaldoDaemon *self,
-             SaldoLine   *line)
+export_line (SaldoDaemon *self, SaldoLine *line)
 {
   SaldoDBusLine *iface = saldo_line_get_dbus_line (line);
 
   g_signal_connect_object (iface, "handle-refresh", G_CALLBACK (on_handle_refresh), self, 0);
-  g_signal_connect_object (iface, "handle-refresh-if-stale", G_CALLBACK (on_handle_refresh_if_stale),
+  g_signal_connect_object (iface, "handle-refresh-if-stale", G_CALLBACK (on_handle_refresh_if_stale), self,
+                           0);
+  g_signal_connect_object (iface, "handle-get-balance-history", G_CALLBACK (on_handle_get_balance_history),
                            self, 0);
-  g_signal_connect_object (iface, "handle-get-balance-history",
-                           G_CALLBACK (on_handle_get_balance_history), self, 0);
   g_signal_connect_object (iface, "handle-configure", G_CALLBACK (on_handle_configure), self, 0);
   g_signal_connect_object (iface, "handle-top-up", G_CALLBACK (on_handle_top_up), self, 0);
   g_dbus_object_manager_server_export (self->object_manager, saldo_line_get_dbus_object (line));
 }
 
 static void
-on_line_added (SaldoLineManager *lines,
-               SaldoLine        *line,
-               SaldoDaemon      *self)
+on_line_added (SaldoLineManager *lines, SaldoLine *line, SaldoDaemon *self)
 {
   saldo_exporter_add_line (self->exporter, line);
   if (self->object_manager == NULL)
@@ -539,35 +505,26 @@ on_line_added (SaldoLineManager *lines,
 
 /* What the exports need that is not on the bus. */
 static void
-on_check_failed (SaldoLineManager *lines,
-                 SaldoLine        *line,
-                 SaldoDaemon      *self)
+on_check_failed (SaldoLineManager *lines, SaldoLine *line, SaldoDaemon *self)
 {
   saldo_exporter_refresh_failed (self->exporter, line);
 }
 
 static void
-on_registration (SaldoLineManager *lines,
-                 SaldoLine        *line,
-                 const char       *registration,
-                 SaldoDaemon      *self)
+on_registration (SaldoLineManager *lines, SaldoLine *line, const char *registration, SaldoDaemon *self)
 {
   saldo_exporter_set_roaming (self->exporter, line, g_strcmp0 (registration, "roaming") == 0);
 }
 
 static void
-on_euicc_added (SaldoLineManager *lines,
-                SaldoEuicc       *euicc,
-                SaldoDaemon      *self)
+on_euicc_added (SaldoLineManager *lines, SaldoEuicc *euicc, SaldoDaemon *self)
 {
   if (self->object_manager != NULL)
     g_dbus_object_manager_server_export (self->object_manager, saldo_euicc_get_dbus_object (euicc));
 }
 
 static void
-on_modem_manager_running (GObject    *object,
-                          GParamSpec *pspec,
-                          gpointer    user_data)
+on_modem_manager_running (GObject *object, GParamSpec *pspec, gpointer user_data)
 {
   SaldoDaemon *self = user_data;
 
@@ -578,9 +535,7 @@ on_modem_manager_running (GObject    *object,
 /* ---- io.github.saldo.Saldo1.Rule -------------------------------------- */
 
 static void
-on_rule_update_authorized (GObject      *source,
-                           GAsyncResult *result,
-                           gpointer      user_data)
+on_rule_update_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(MethodCall) call = user_data;
   GError *error = NULL;
@@ -601,9 +556,9 @@ on_handle_rule_update (SaldoDBusRule         *iface,
                        GVariant              *changes,
                        gpointer               user_data)
 {
-  SaldoDaemon *self = user_data;
+  SaldoDaemon     *self = user_data;
   SaldoRuleObject *rule = rule_of_call (self, invocation);
-  MethodCall *call;
+  MethodCall      *call;
 
   if (rule == NULL)
     return TRUE;
@@ -614,9 +569,7 @@ on_handle_rule_update (SaldoDBusRule         *iface,
 }
 
 static void
-on_rule_remove_authorized (GObject      *source,
-                           GAsyncResult *result,
-                           gpointer      user_data)
+on_rule_remove_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(MethodCall) call = user_data;
   GError *error = NULL;
@@ -631,13 +584,11 @@ on_rule_remove_authorized (GObject      *source,
 }
 
 static gboolean
-on_handle_rule_remove (SaldoDBusRule         *iface,
-                       GDBusMethodInvocation *invocation,
-                       gpointer               user_data)
+on_handle_rule_remove (SaldoDBusRule *iface, GDBusMethodInvocation *invocation, gpointer user_data)
 {
-  SaldoDaemon *self = user_data;
+  SaldoDaemon     *self = user_data;
   SaldoRuleObject *rule = rule_of_call (self, invocation);
-  MethodCall *call;
+  MethodCall      *call;
 
   if (rule == NULL)
     return TRUE;
@@ -656,12 +607,11 @@ sync_rules_property (SaldoDaemon *self)
   for (guint i = 0; i < rules->len; i++)
     g_ptr_array_add (paths, (gpointer) saldo_rule_object_get_path (rules->pdata[i]));
   g_ptr_array_add (paths, NULL);
-  saldo_dbus_manager_set_rules (self->manager_iface, (const char * const *) paths->pdata);
+  saldo_dbus_manager_set_rules (self->manager_iface, (const char *const *) paths->pdata);
 }
 
 static void
-export_rule (SaldoDaemon     *self,
-             SaldoRuleObject *rule)
+export_rule (SaldoDaemon *self, SaldoRuleObject *rule)
 {
   SaldoDBusRule *iface = saldo_rule_object_get_dbus_rule (rule);
 
@@ -671,9 +621,7 @@ export_rule (SaldoDaemon     *self,
 }
 
 static void
-on_rule_added (SaldoTopupManager *topups,
-               SaldoRuleObject   *rule,
-               SaldoDaemon       *self)
+on_rule_added (SaldoTopupManager *topups, SaldoRuleObject *rule, SaldoDaemon *self)
 {
   if (self->object_manager == NULL)
     return;
@@ -682,9 +630,7 @@ on_rule_added (SaldoTopupManager *topups,
 }
 
 static void
-on_rule_removed (SaldoTopupManager *topups,
-                 SaldoRuleObject   *rule,
-                 SaldoDaemon       *self)
+on_rule_removed (SaldoTopupManager *topups, SaldoRuleObject *rule, SaldoDaemon *self)
 {
   g_signal_handlers_disconnect_by_data (saldo_rule_object_get_dbus_rule (rule), self);
   if (self->object_manager != NULL)
@@ -695,9 +641,7 @@ on_rule_removed (SaldoTopupManager *topups,
 /* ---- io.github.saldo.Saldo1: rules and top-ups ------------------------ */
 
 static void
-on_add_rule_authorized (GObject      *source,
-                        GAsyncResult *result,
-                        gpointer      user_data)
+on_add_rule_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(MethodCall) call = user_data;
   g_autoptr(SaldoRuleObject) rule = NULL;
@@ -722,18 +666,17 @@ on_handle_add_rule (SaldoDBusManager      *iface,
 {
   SaldoDaemon *self = user_data;
 
-  authorize (self, method_call_new (self, invocation, rule), action_manage_rules,
-             on_add_rule_authorized);
+  authorize (self, method_call_new (self, invocation, rule), action_manage_rules, on_add_rule_authorized);
   return TRUE;
 }
 
 static GVariant *
-decision_to_variant (SaldoDaemon         *self,
-                     const SaldoDecision *decision)
+decision_to_variant (SaldoDaemon *self, const SaldoDecision *decision)
 {
-  GVariantDict dict;
+  GVariantDict     dict;
   SaldoRuleObject *rule = decision->rule_id > 0
-                          ? saldo_topup_manager_lookup_rule (self->topups, decision->rule_id) : NULL;
+                            ? saldo_topup_manager_lookup_rule (self->topups, decision->rule_id)
+                            : NULL;
 
   g_variant_dict_init (&dict, NULL);
   g_variant_dict_insert (&dict, "decision", "s", saldo_decision_kind_to_string (decision->kind));
@@ -759,27 +702,28 @@ on_handle_simulate (SaldoDBusManager      *iface,
                     GVariant              *options,
                     gpointer               user_data)
 {
-  SaldoDaemon *self = user_data;
-  static const char * const known[] = { "line", "balance", "data", "time", NULL };
+  SaldoDaemon             *self = user_data;
+  static const char *const known[] = { "line", "balance", "data", "time", NULL };
   g_auto(SaldoDecision) decision = SALDO_DECISION_INIT;
   g_autoptr(GVariant) line_path = NULL;
   g_autoptr(GVariant) balance = NULL;
   g_autoptr(GVariant) data = NULL;
   g_autoptr(GVariant) time = NULL;
   SaldoWhatIf what_if = { 0 };
-  SaldoLine *line;
-  GError *error = NULL;
+  SaldoLine  *line;
+  GError     *error = NULL;
 
   if (!check_option_keys (options, known, invocation) ||
-      !lookup_option (options, "line", G_VARIANT_TYPE_OBJECT_PATH, "a line object path (o)",
-                      &line_path, invocation) ||
-      !lookup_option (options, "balance", G_VARIANT_TYPE_INT64, "an amount in minor units (x)",
-                      &balance, invocation) ||
+      !lookup_option (options, "line", G_VARIANT_TYPE_OBJECT_PATH, "a line object path (o)", &line_path,
+                      invocation) ||
+      !lookup_option (options, "balance", G_VARIANT_TYPE_INT64, "an amount in minor units (x)", &balance,
+                      invocation) ||
       !lookup_option (options, "data", G_VARIANT_TYPE_UINT64, "bytes (t)", &data, invocation) ||
       !lookup_option (options, "time", G_VARIANT_TYPE_UINT64, "unix seconds (t)", &time, invocation))
     return TRUE;
   if (line_path == NULL ||
-      (line = saldo_line_manager_lookup_by_path (self->lines, g_variant_get_string (line_path, NULL))) == NULL) {
+      (line = saldo_line_manager_lookup_by_path (self->lines, g_variant_get_string (line_path, NULL))) ==
+        NULL) {
     return_invalid (invocation, "line: required, a known line (o)");
     return TRUE;
   }
@@ -797,13 +741,11 @@ on_handle_simulate (SaldoDBusManager      *iface,
 }
 
 static void
-on_confirm_authorized (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
+on_confirm_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(MethodCall) call = user_data;
   const char *id;
-  GError *error = NULL;
+  GError     *error = NULL;
 
   if (!authorized (source, result, call))
     return;
@@ -829,13 +771,11 @@ on_handle_confirm (SaldoDBusManager      *iface,
 }
 
 static void
-on_reject_authorized (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+on_reject_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(MethodCall) call = user_data;
   const char *id;
-  GError *error = NULL;
+  GError     *error = NULL;
 
   if (!authorized (source, result, call))
     return;
@@ -861,9 +801,7 @@ on_handle_reject (SaldoDBusManager      *iface,
 }
 
 static void
-on_resolve_uid (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+on_resolve_uid (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(MethodCall) call = user_data;
   g_autoptr(GVariant) reply = NULL;
@@ -871,8 +809,8 @@ on_resolve_uid (GObject      *source,
   const char *id;
   const char *outcome;
   const char *note = NULL;
-  GError *error = NULL;
-  guint32 uid;
+  GError     *error = NULL;
+  guint32     uid;
 
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
   if (reply == NULL) {
@@ -895,9 +833,7 @@ on_resolve_uid (GObject      *source,
 }
 
 static void
-on_resolve_authorized (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
+on_resolve_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   MethodCall *call = user_data;
 
@@ -906,12 +842,10 @@ on_resolve_authorized (GObject      *source,
     return;
   }
   /* The decision is the owner's, so the ledger names them. */
-  g_dbus_connection_call (g_dbus_method_invocation_get_connection (call->invocation),
-                          "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                          "GetConnectionUnixUser",
+  g_dbus_connection_call (g_dbus_method_invocation_get_connection (call->invocation), "org.freedesktop.DBus",
+                          "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetConnectionUnixUser",
                           g_variant_new ("(s)", g_dbus_method_invocation_get_sender (call->invocation)),
-                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL,
-                          on_resolve_uid, call);
+                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, on_resolve_uid, call);
 }
 
 static gboolean
@@ -922,8 +856,8 @@ on_handle_resolve (SaldoDBusManager      *iface,
                    GVariant              *options,
                    gpointer               user_data)
 {
-  SaldoDaemon *self = user_data;
-  static const char * const known[] = { "note", NULL };
+  SaldoDaemon             *self = user_data;
+  static const char *const known[] = { "note", NULL };
   g_autoptr(GVariant) note = NULL;
 
   if (!check_option_keys (options, known, invocation))
@@ -959,12 +893,11 @@ on_handle_resolve (SaldoDBusManager      *iface,
 }
 
 static GVariant *
-topup_to_variant (SaldoDaemon   *self,
-                  gconstpointer  item)
+topup_to_variant (SaldoDaemon *self, gconstpointer item)
 {
   const SaldoTopupRecord *r = item;
-  GVariantDict dict;
-  SaldoLine *line = saldo_line_manager_lookup_by_id (self->lines, r->line_id);
+  GVariantDict            dict;
+  SaldoLine              *line = saldo_line_manager_lookup_by_id (self->lines, r->line_id);
   SaldoRuleObject *rule = r->rule_id > 0 ? saldo_topup_manager_lookup_rule (self->topups, r->rule_id) : NULL;
   g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, r->id);
 
@@ -1002,30 +935,28 @@ on_handle_get_top_ups (SaldoDBusManager      *iface,
                        GVariant              *options,
                        gpointer               user_data)
 {
-  SaldoDaemon *self = user_data;
-  static const char * const known[] = { "line", "limit", "before", NULL };
+  SaldoDaemon             *self = user_data;
+  static const char *const known[] = { "line", "limit", "before", NULL };
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GVariant) line_path = NULL;
   g_autoptr(GVariant) limit = NULL;
   g_autoptr(GVariant) before = NULL;
   SaldoLedgerQuery query = { 0 };
-  GError *error = NULL;
+  GError          *error = NULL;
 
   if (!check_option_keys (options, known, invocation) ||
-      !lookup_option (options, "line", G_VARIANT_TYPE_OBJECT_PATH, "a line object path (o)",
-                      &line_path, invocation) ||
+      !lookup_option (options, "line", G_VARIANT_TYPE_OBJECT_PATH, "a line object path (o)", &line_path,
+                      invocation) ||
       !lookup_option (options, "limit", G_VARIANT_TYPE_UINT32, "an unsigned integer (u)", &limit,
                       invocation) ||
-      !lookup_option (options, "before", G_VARIANT_TYPE_STRING, "a top-up id (s)", &before,
-                      invocation))
+      !lookup_option (options, "before", G_VARIANT_TYPE_STRING, "a top-up id (s)", &before, invocation))
     return TRUE;
   if (line_path != NULL) {
     SaldoLine *line = saldo_line_manager_lookup_by_path (self->lines, g_variant_get_string (line_path, NULL));
 
     if (line == NULL) {
       g_dbus_method_invocation_return_error (invocation, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                                             "line: unknown line %s",
-                                             g_variant_get_string (line_path, NULL));
+                                             "line: unknown line %s", g_variant_get_string (line_path, NULL));
       return TRUE;
     }
     query.line_id = saldo_line_get_id (line);
@@ -1055,11 +986,10 @@ on_handle_get_top_ups (SaldoDBusManager      *iface,
 /* ---- GetReport -------------------------------------------------------- */
 
 static GVariant *
-report_line_to_variant (SaldoDaemon                 *self,
-                        const SaldoReportLineResult *r)
+report_line_to_variant (SaldoDaemon *self, const SaldoReportLineResult *r)
 {
-  SaldoLine *line = saldo_line_manager_lookup_by_iccid (self->lines, r->iccid);
-  GVariantDict dict;
+  SaldoLine      *line = saldo_line_manager_lookup_by_iccid (self->lines, r->iccid);
+  GVariantDict    dict;
   GVariantBuilder states;
   GVariantBuilder failures;
 
@@ -1093,15 +1023,12 @@ report_line_to_variant (SaldoDaemon                 *self,
 }
 
 static GVariant *
-report_to_variant (SaldoDaemon       *self,
-                   const SaldoReport *report,
-                   int                year,
-                   int                month)
+report_to_variant (SaldoDaemon *self, const SaldoReport *report, int year, int month)
 {
   SaldoProviderWatch *watch = saldo_topup_manager_get_provider_watch (self->topups);
-  g_autofree char *month_text = g_strdup_printf ("%04d-%02d", year, month);
-  GVariantBuilder lines, providers;
-  GVariantDict dict;
+  g_autofree char    *month_text = g_strdup_printf ("%04d-%02d", year, month);
+  GVariantBuilder     lines, providers;
+  GVariantDict        dict;
 
   g_variant_builder_init (&lines, G_VARIANT_TYPE ("aa{sv}"));
   for (guint i = 0; i < report->lines->len; i++)
@@ -1109,7 +1036,7 @@ report_to_variant (SaldoDaemon       *self,
   g_variant_builder_init (&providers, G_VARIANT_TYPE ("aa{sv}"));
   for (guint i = 0; i < report->providers->len; i++) {
     const SaldoReportProvider *p = report->providers->pdata[i];
-    GVariantDict entry;
+    GVariantDict               entry;
 
     g_variant_dict_init (&entry, NULL);
     g_variant_dict_insert (&entry, "provider", "o", saldo_provider_watch_path (watch, p->provider));
@@ -1138,22 +1065,22 @@ on_handle_get_report (SaldoDBusManager      *iface,
                       GVariant              *options,
                       gpointer               user_data)
 {
-  SaldoDaemon *self = user_data;
-  static const char * const known[] = { "month", "line", NULL };
+  SaldoDaemon             *self = user_data;
+  static const char *const known[] = { "month", "line", NULL };
   g_autoptr(GVariant) month_text = NULL;
   g_autoptr(GVariant) line_path = NULL;
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autoptr(SaldoReport) report = NULL;
   SaldoLine *line = NULL;
-  GError *error = NULL;
-  int year = g_date_time_get_year (now);
-  int month = g_date_time_get_month (now);
+  GError    *error = NULL;
+  int        year = g_date_time_get_year (now);
+  int        month = g_date_time_get_month (now);
 
   if (!check_option_keys (options, known, invocation) ||
-      !lookup_option (options, "month", G_VARIANT_TYPE_STRING, "a month, YYYY-MM (s)",
-                      &month_text, invocation) ||
-      !lookup_option (options, "line", G_VARIANT_TYPE_OBJECT_PATH, "a line object path (o)",
-                      &line_path, invocation))
+      !lookup_option (options, "month", G_VARIANT_TYPE_STRING, "a month, YYYY-MM (s)", &month_text,
+                      invocation) ||
+      !lookup_option (options, "line", G_VARIANT_TYPE_OBJECT_PATH, "a line object path (o)", &line_path,
+                      invocation))
     return TRUE;
   if (month_text != NULL &&
       !saldo_report_parse_month (g_variant_get_string (month_text, NULL), &year, &month)) {
@@ -1166,8 +1093,7 @@ on_handle_get_report (SaldoDBusManager      *iface,
     line = saldo_line_manager_lookup_by_path (self->lines, g_variant_get_string (line_path, NULL));
     if (line == NULL) {
       g_dbus_method_invocation_return_error (invocation, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                                             "line: unknown line %s",
-                                             g_variant_get_string (line_path, NULL));
+                                             "line: unknown line %s", g_variant_get_string (line_path, NULL));
       return TRUE;
     }
   }
@@ -1176,21 +1102,18 @@ on_handle_get_report (SaldoDBusManager      *iface,
     return_error (invocation, error);
     return TRUE;
   }
-  saldo_dbus_manager_complete_get_report (iface, invocation,
-                                          report_to_variant (self, report, year, month));
+  saldo_dbus_manager_complete_get_report (iface, invocation, report_to_variant (self, report, year, month));
   return TRUE;
 }
 
 /* ---- io.github.saldo.Saldo1.Provider ---------------------------------- */
 
 static void
-on_provider_checked (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+on_provider_checked (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(MethodCall) call = user_data;
   SaldoDBusProvider *iface = saldo_provider_object_get_dbus_provider (call->provider);
-  GError *error = NULL;
+  GError            *error = NULL;
 
   if (!saldo_provider_watch_check_finish (SALDO_PROVIDER_WATCH (source), result, &error)) {
     return_error (call->invocation, error);
@@ -1202,9 +1125,7 @@ on_provider_checked (GObject      *source,
 }
 
 static void
-on_check_authorized (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+on_check_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   MethodCall *call = user_data;
 
@@ -1213,17 +1134,15 @@ on_check_authorized (GObject      *source,
     return;
   }
   saldo_provider_watch_check_async (saldo_topup_manager_get_provider_watch (call->self->topups),
-                                    saldo_provider_object_get_id (call->provider),
-                                    on_provider_checked, call);
+                                    saldo_provider_object_get_id (call->provider), on_provider_checked, call);
 }
 
 static gboolean
-on_handle_check (SaldoDBusProvider     *iface,
-                 GDBusMethodInvocation *invocation,
-                 gpointer               user_data)
+on_handle_check (SaldoDBusProvider *iface, GDBusMethodInvocation *invocation, gpointer user_data)
 {
   SaldoDaemon *self = user_data;
-  GPtrArray *objects = saldo_provider_watch_get_objects (saldo_topup_manager_get_provider_watch (self->topups));
+  GPtrArray   *objects = saldo_provider_watch_get_objects (
+      saldo_topup_manager_get_provider_watch (self->topups));
   const char *path = g_dbus_method_invocation_get_object_path (invocation);
   MethodCall *call;
 
@@ -1235,8 +1154,8 @@ on_handle_check (SaldoDBusProvider     *iface,
     authorize (self, call, action_configure, on_check_authorized);
     return TRUE;
   }
-  g_dbus_method_invocation_return_error (invocation, SALDO_ERROR, SALDO_ERROR_NOT_FOUND,
-                                         "no provider at %s", path);
+  g_dbus_method_invocation_return_error (invocation, SALDO_ERROR, SALDO_ERROR_NOT_FOUND, "no provider at %s",
+                                         path);
   return TRUE;
 }
 
@@ -1302,15 +1221,11 @@ on_confirmation_required (SaldoTopupManager *topups,
                           const char        *reason,
                           SaldoDaemon       *self)
 {
-  saldo_dbus_manager_emit_confirmation_required (self->manager_iface, id, line, amount, currency,
-                                                 reason);
+  saldo_dbus_manager_emit_confirmation_required (self->manager_iface, id, line, amount, currency, reason);
 }
 
 static void
-on_rule_disabled (SaldoTopupManager *topups,
-                  const char        *rule,
-                  const char        *reason,
-                  SaldoDaemon       *self)
+on_rule_disabled (SaldoTopupManager *topups, const char *rule, const char *reason, SaldoDaemon *self)
 {
   saldo_dbus_manager_emit_rule_disabled (self->manager_iface, rule, reason);
 }
@@ -1328,17 +1243,16 @@ on_low_balance (SaldoTopupManager *topups,
 /* ---- life cycle ------------------------------------------------------- */
 
 static SaldoStore *
-open_store (SaldoConfig  *config,
-            GError      **error)
+open_store (SaldoConfig *config, GError **error)
 {
-  const char *state_dir = saldo_config_get_state_dir (config);
+  const char      *state_dir = saldo_config_get_state_dir (config);
   g_autofree char *db_path = g_build_filename (state_dir, "saldo.db", NULL);
 
   if (g_mkdir_with_parents (state_dir, 0700) != 0) {
     int errsv = errno;
 
-    g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE,
-                 "cannot create state directory %s: %s", state_dir, g_strerror (errsv));
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE, "cannot create state directory %s: %s", state_dir,
+                 g_strerror (errsv));
     return NULL;
   }
   return saldo_store_open (db_path, error);
@@ -1358,9 +1272,7 @@ provider_loader_new (const SaldoDaemonSettings *settings)
 }
 
 SaldoDaemon *
-saldo_daemon_new (GDBusConnection  *connection,
-                  SaldoConfig      *config,
-                  GError          **error)
+saldo_daemon_new (GDBusConnection *connection, SaldoConfig *config, GError **error)
 {
   g_autoptr(SaldoDaemon) self = g_object_new (SALDO_TYPE_DAEMON, NULL);
   const SaldoDaemonSettings *settings = saldo_config_get_daemon_settings (config);
@@ -1389,8 +1301,8 @@ saldo_daemon_new (GDBusConnection  *connection,
   g_signal_connect (self->lines, "euicc-added", G_CALLBACK (on_euicc_added), self);
   g_signal_connect (self->lines, "check-failed", G_CALLBACK (on_check_failed), self);
   g_signal_connect (self->lines, "registration", G_CALLBACK (on_registration), self);
-  g_signal_connect (self->lines, "notify::modem-manager-running",
-                    G_CALLBACK (on_modem_manager_running), self);
+  g_signal_connect (self->lines, "notify::modem-manager-running", G_CALLBACK (on_modem_manager_running),
+                    self);
   g_signal_connect (self->topups, "rule-added", G_CALLBACK (on_rule_added), self);
   g_signal_connect (self->topups, "rule-removed", G_CALLBACK (on_rule_removed), self);
   g_signal_connect (self->topups, "top-up-started", G_CALLBACK (on_top_up_started), self);
@@ -1417,17 +1329,17 @@ saldo_daemon_new (GDBusConnection  *connection,
 /* Objects go on the bus before the name is requested, so a client that sees
  * the name appear finds the whole tree. */
 gboolean
-saldo_daemon_export (SaldoDaemon  *self,
-                     GError      **error)
+saldo_daemon_export (SaldoDaemon *self, GError **error)
 {
   GPtrArray *lines = saldo_line_manager_get_lines (self->lines);
   GPtrArray *rules = saldo_topup_manager_get_rules (self->topups);
-  GPtrArray *providers = saldo_provider_watch_get_objects (saldo_topup_manager_get_provider_watch (self->topups));
+  GPtrArray *providers = saldo_provider_watch_get_objects (
+    saldo_topup_manager_get_provider_watch (self->topups));
   g_autoptr(GList) euiccs = saldo_line_manager_get_euiccs (self->lines);
   g_autoptr(GPtrArray) provider_paths = g_ptr_array_new ();
 
-  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->manager_iface),
-                                         self->connection, SALDO_OBJECT_ROOT, error))
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->manager_iface), self->connection,
+                                         SALDO_OBJECT_ROOT, error))
     return FALSE;
   self->object_manager = g_dbus_object_manager_server_new (SALDO_OBJECT_ROOT);
   for (guint i = 0; i < lines->len; i++)
@@ -1446,7 +1358,7 @@ saldo_daemon_export (SaldoDaemon  *self,
     g_ptr_array_add (provider_paths, (gpointer) saldo_provider_object_get_path (provider));
   }
   g_ptr_array_add (provider_paths, NULL);
-  saldo_dbus_manager_set_providers (self->manager_iface, (const char * const *) provider_paths->pdata);
+  saldo_dbus_manager_set_providers (self->manager_iface, (const char *const *) provider_paths->pdata);
   sync_lines_property (self);
   sync_rules_property (self);
   g_dbus_object_manager_server_set_connection (self->object_manager, self->connection);

@@ -19,21 +19,21 @@
 #include "saldo-ussd-text.h"
 
 static const GDBusErrorEntry saldo_error_entries[] = {
-  { SALDO_ERROR_FAILED,            "io.github.saldo.Saldo1.Error.Failed" },
-  { SALDO_ERROR_INVALID_ARGUMENT,  "io.github.saldo.Saldo1.Error.InvalidArgument" },
-  { SALDO_ERROR_NOT_FOUND,         "io.github.saldo.Saldo1.Error.NotFound" },
-  { SALDO_ERROR_BUSY,              "io.github.saldo.Saldo1.Error.Busy" },
-  { SALDO_ERROR_TIMED_OUT,         "io.github.saldo.Saldo1.Error.TimedOut" },
+  { SALDO_ERROR_FAILED, "io.github.saldo.Saldo1.Error.Failed" },
+  { SALDO_ERROR_INVALID_ARGUMENT, "io.github.saldo.Saldo1.Error.InvalidArgument" },
+  { SALDO_ERROR_NOT_FOUND, "io.github.saldo.Saldo1.Error.NotFound" },
+  { SALDO_ERROR_BUSY, "io.github.saldo.Saldo1.Error.Busy" },
+  { SALDO_ERROR_TIMED_OUT, "io.github.saldo.Saldo1.Error.TimedOut" },
   { SALDO_ERROR_MODEM_UNAVAILABLE, "io.github.saldo.Saldo1.Error.ModemUnavailable" },
-  { SALDO_ERROR_NOT_SUPPORTED,     "io.github.saldo.Saldo1.Error.NotSupported" },
-  { SALDO_ERROR_DATABASE,          "io.github.saldo.Saldo1.Error.Database" },
-  { SALDO_ERROR_CONFIG,            "io.github.saldo.Saldo1.Error.Config" },
-  { SALDO_ERROR_PARSE_FAILED,      "io.github.saldo.Saldo1.Error.ParseFailed" },
-  { SALDO_ERROR_NETWORK_REJECTED,  "io.github.saldo.Saldo1.Error.NetworkRejected" },
-  { SALDO_ERROR_PROVIDER,          "io.github.saldo.Saldo1.Error.Provider" },
-  { SALDO_ERROR_LIMIT_REACHED,     "io.github.saldo.Saldo1.Error.LimitReached" },
-  { SALDO_ERROR_CANCELLED,         "io.github.saldo.Saldo1.Error.Cancelled" },
-  { SALDO_ERROR_ROAMING,           "io.github.saldo.Saldo1.Error.Roaming" },
+  { SALDO_ERROR_NOT_SUPPORTED, "io.github.saldo.Saldo1.Error.NotSupported" },
+  { SALDO_ERROR_DATABASE, "io.github.saldo.Saldo1.Error.Database" },
+  { SALDO_ERROR_CONFIG, "io.github.saldo.Saldo1.Error.Config" },
+  { SALDO_ERROR_PARSE_FAILED, "io.github.saldo.Saldo1.Error.ParseFailed" },
+  { SALDO_ERROR_NETWORK_REJECTED, "io.github.saldo.Saldo1.Error.NetworkRejected" },
+  { SALDO_ERROR_PROVIDER, "io.github.saldo.Saldo1.Error.Provider" },
+  { SALDO_ERROR_LIMIT_REACHED, "io.github.saldo.Saldo1.Error.LimitReached" },
+  { SALDO_ERROR_CANCELLED, "io.github.saldo.Saldo1.Error.Cancelled" },
+  { SALDO_ERROR_ROAMING, "io.github.saldo.Saldo1.Error.Roaming" },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (saldo_error_entries) == SALDO_ERROR_N_CODES);
@@ -45,9 +45,7 @@ saldo_error_quark (void)
 
   /* Registering ties each code to its D-Bus name in both directions, so the
    * CLI gets a SALDO_ERROR back from a remote error as well. */
-  g_dbus_error_register_error_domain ("saldo-error-quark",
-                                      &quark,
-                                      saldo_error_entries,
+  g_dbus_error_register_error_domain ("saldo-error-quark", &quark, saldo_error_entries,
                                       G_N_ELEMENTS (saldo_error_entries));
   return (GQuark) quark;
 }
@@ -66,9 +64,9 @@ saldo_error_to_name (SaldoError code)
 #define ANY_CODE (-1)
 
 static const struct {
-  GQuark      (*domain) (void);
-  gint          code;
-  SaldoError    to;
+  GQuark (*domain) (void);
+  gint       code;
+  SaldoError to;
 } error_map[] = {
   /* GIO: cancelled calls, timeouts, missing and busy things. */
   { g_io_error_quark, G_IO_ERROR_CANCELLED, SALDO_ERROR_CANCELLED },
@@ -154,9 +152,7 @@ saldo_error_code_for (const GError *error)
  * see our names, or the standard D-Bus ones, while the original message
  * text is kept. */
 void
-saldo_error_for_dbus (const GError  *error,
-                      char         **name_out,
-                      char         **message_out)
+saldo_error_for_dbus (const GError *error, char **name_out, char **message_out)
 {
   g_autoptr(GError) e = g_error_copy (error);
 

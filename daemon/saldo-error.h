@@ -29,13 +29,11 @@ typedef enum {
 
 #define SALDO_ERROR_N_CODES (SALDO_ERROR_ROAMING + 1)
 
-GQuark       saldo_error_quark     (void);
-const char  *saldo_error_to_name   (SaldoError code);
+GQuark      saldo_error_quark (void);
+const char *saldo_error_to_name (SaldoError code);
 /* The SaldoError every error of saldod's domains reaches a client as. */
-SaldoError   saldo_error_code_for  (const GError *error);
+SaldoError saldo_error_code_for (const GError *error);
 /* The D-Bus error name and message a client gets for error. */
-void         saldo_error_for_dbus  (const GError  *error,
-                                    char         **name_out,
-                                    char         **message_out);
+void saldo_error_for_dbus (const GError *error, char **name_out, char **message_out);
 
 G_END_DECLS

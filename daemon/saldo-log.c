@@ -7,10 +7,7 @@
 #include "saldo-log.h"
 
 static GLogWriterOutput
-saldo_log_writer (GLogLevelFlags   log_level,
-                  const GLogField *fields,
-                  gsize            n_fields,
-                  gpointer         user_data)
+saldo_log_writer (GLogLevelFlags log_level, const GLogField *fields, gsize n_fields, gpointer user_data)
 {
   gboolean verbose = GPOINTER_TO_INT (user_data);
 
@@ -49,8 +46,7 @@ saldo_redact_iccid (const char *iccid)
  * '.' separate any two of them (carriers print PINs in groups).  Returns the
  * length of the match in text, 0 for none. */
 static gsize
-match_digits (const char *text,
-              const char *digits)
+match_digits (const char *text, const char *digits)
 {
   const char *t = text;
 
@@ -67,11 +63,9 @@ match_digits (const char *text,
 /* Every occurrence of the digit string `digits` in text, standing alone
  * (no digit right before or after it), replaced by `replacement`. */
 char *
-saldo_redact_digits (const char *text,
-                     const char *digits,
-                     const char *replacement)
+saldo_redact_digits (const char *text, const char *digits, const char *replacement)
 {
-  GString *out;
+  GString    *out;
   const char *p;
 
   if (text == NULL)
@@ -95,8 +89,7 @@ saldo_redact_digits (const char *text,
 /* A secret (a voucher PIN) in text that goes to a log, the ledger or the
  * bus: masked by its exact value, however short it is. */
 char *
-saldo_redact_secret (const char *text,
-                     const char *secret)
+saldo_redact_secret (const char *text, const char *secret)
 {
   return saldo_redact_digits (text, secret, "…");
 }
@@ -104,12 +97,11 @@ saldo_redact_secret (const char *text,
 /* The line's ICCID in text, shortened as in every log line; also without
  * its Luhn digit, which some backends drop. */
 char *
-saldo_redact_iccid_in (const char *text,
-                       const char *iccid)
+saldo_redact_iccid_in (const char *text, const char *iccid)
 {
   g_autofree char *shown = saldo_redact_iccid (iccid);
   g_autofree char *full = saldo_redact_digits (text, iccid, shown);
-  gsize len = iccid != NULL ? strlen (iccid) : 0;
+  gsize            len = iccid != NULL ? strlen (iccid) : 0;
   g_autofree char *prefix = len >= 19 ? g_strndup (iccid, len - 1) : NULL;
 
   return prefix != NULL ? saldo_redact_digits (full, prefix, shown) : g_steal_pointer (&full);

@@ -6,9 +6,7 @@
 
 /* Every key of options must be one of known. */
 gboolean
-saldo_options_check_keys (GVariant            *options,
-                          const char * const  *known,
-                          GError             **error)
+saldo_options_check_keys (GVariant *options, const char *const *known, GError **error)
 {
   gsize n = g_variant_n_children (options);
 
@@ -20,8 +18,8 @@ saldo_options_check_keys (GVariant            *options,
     if (!g_strv_contains (known, key)) {
       g_autofree char *list = g_strjoinv (", ", (char **) known);
 
-      g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                   "%s: unknown option (known: %s)", key, list);
+      g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT, "%s: unknown option (known: %s)", key,
+                   list);
       return FALSE;
     }
   }
@@ -33,12 +31,12 @@ saldo_options_check_keys (GVariant            *options,
  * description").  Every reference taken is the caller's to drop: a
  * forgotten one would keep the whole message alive. */
 gboolean
-saldo_options_lookup (GVariant            *options,
-                      const char          *key,
-                      const GVariantType  *type,
-                      const char          *description,
-                      GVariant           **value,
-                      GError             **error)
+saldo_options_lookup (GVariant           *options,
+                      const char         *key,
+                      const GVariantType *type,
+                      const char         *description,
+                      GVariant          **value,
+                      GError            **error)
 {
   g_autoptr(GVariant) found = g_variant_lookup_value (options, key, NULL);
 

@@ -9,14 +9,12 @@ G_BEGIN_DECLS
  * value a caller sends is checked here or in the parser of the object it
  * configures, and bad input is SALDO_ERROR_INVALID_ARGUMENT naming the key. */
 
-gboolean saldo_options_check_keys (GVariant            *options,
-                                   const char * const  *known,
-                                   GError             **error);
-gboolean saldo_options_lookup     (GVariant            *options,
-                                   const char          *key,
-                                   const GVariantType  *type,
-                                   const char          *description,
-                                   GVariant           **value,
-                                   GError             **error);
+gboolean saldo_options_check_keys (GVariant *options, const char *const *known, GError **error);
+gboolean saldo_options_lookup (GVariant           *options,
+                               const char         *key,
+                               const GVariantType *type,
+                               const char         *description,
+                               GVariant          **value,
+                               GError            **error);
 
 G_END_DECLS

@@ -14,28 +14,27 @@
  * right than curl-multi socket callbacks, and cancellation still works
  * through the progress callback. */
 
-#define MAX_RESPONSE_SIZE (1024 * 1024)
-#define MAX_ATTEMPTS 3
-#define DEFAULT_TIMEOUT_SEC 60.0
+#define MAX_RESPONSE_SIZE      (1024 * 1024)
+#define MAX_ATTEMPTS           3
+#define DEFAULT_TIMEOUT_SEC    60.0
 #define MAX_CONNECT_TIMEOUT_MS 10000
 
 struct _SaldoHttp {
-  char   *ca_file;
-  double  timeout_sec;
-  guint   retry_delay_ms;
+  char  *ca_file;
+  double timeout_sec;
+  guint  retry_delay_ms;
 };
 
 SaldoHttp *
 saldo_http_new (void)
 {
   static gsize curl_initialized = 0;
-  SaldoHttp *http;
+  SaldoHttp   *http;
 
-  if (g_once_init_enter (&curl_initialized))
-    {
-      curl_global_init (CURL_GLOBAL_DEFAULT);
-      g_once_init_leave (&curl_initialized, 1);
-    }
+  if (g_once_init_enter (&curl_initialized)) {
+    curl_global_init (CURL_GLOBAL_DEFAULT);
+    g_once_init_leave (&curl_initialized, 1);
+  }
 
   http = g_new0 (SaldoHttp, 1);
   http->timeout_sec = DEFAULT_TIMEOUT_SEC;
@@ -61,40 +60,32 @@ saldo_http_set_retry_delay (SaldoHttp *http, guint msec)
 /* Reads CaFile= (extra trust anchors, for tests and private CAs) and
  * TimeoutSec= (per request, fractions allowed). */
 gboolean
-saldo_http_configure (SaldoHttp   *http,
-                      GKeyFile    *kf,
-                      const char  *config_dir,
-                      GError     **error)
+saldo_http_configure (SaldoHttp *http, GKeyFile *kf, const char *config_dir, GError **error)
 {
   g_autofree char *ca_file = g_key_file_get_string (kf, SALDO_PROVIDER_GROUP, "CaFile", NULL);
 
-  if (g_key_file_has_key (kf, SALDO_PROVIDER_GROUP, "TimeoutSec", NULL))
-    {
-      g_autoptr(GError) local_error = NULL;
-      double timeout = g_key_file_get_double (kf, SALDO_PROVIDER_GROUP, "TimeoutSec",
-                                              &local_error);
-      if (local_error != NULL || timeout <= 0 || timeout > 600)
-        {
-          g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
-                               "TimeoutSec= must be a number of seconds between 0 and 600");
-          return FALSE;
-        }
-      http->timeout_sec = timeout;
+  if (g_key_file_has_key (kf, SALDO_PROVIDER_GROUP, "TimeoutSec", NULL)) {
+    g_autoptr(GError) local_error = NULL;
+    double timeout = g_key_file_get_double (kf, SALDO_PROVIDER_GROUP, "TimeoutSec", &local_error);
+    if (local_error != NULL || timeout <= 0 || timeout > 600) {
+      g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
+                           "TimeoutSec= must be a number of seconds between 0 and 600");
+      return FALSE;
     }
-  if (ca_file != NULL)
-    {
-      g_free (http->ca_file);
-      if (g_path_is_absolute (ca_file) || config_dir == NULL)
-        http->ca_file = g_steal_pointer (&ca_file);
-      else
-        http->ca_file = g_build_filename (config_dir, ca_file, NULL);
-      if (!g_file_test (http->ca_file, G_FILE_TEST_IS_REGULAR))
-        {
-          g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
-                       "CaFile= %s does not exist", http->ca_file);
-          return FALSE;
-        }
+    http->timeout_sec = timeout;
+  }
+  if (ca_file != NULL) {
+    g_free (http->ca_file);
+    if (g_path_is_absolute (ca_file) || config_dir == NULL)
+      http->ca_file = g_steal_pointer (&ca_file);
+    else
+      http->ca_file = g_build_filename (config_dir, ca_file, NULL);
+    if (!g_file_test (http->ca_file, G_FILE_TEST_IS_REGULAR)) {
+      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
+                   "CaFile= %s does not exist", http->ca_file);
+      return FALSE;
     }
+  }
   return TRUE;
 }
 
@@ -119,25 +110,24 @@ saldo_http_check_url (const char *url, GError **error)
   const char *host;
 
   uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
-    {
-      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
-                   "“%s” is not a valid URL", url);
-      return FALSE;
-    }
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0') {
+    g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG, "“%s” is not a valid URL",
+                 url);
+    return FALSE;
+  }
   scheme = g_uri_get_scheme (uri);
   host = g_uri_get_host (uri);
   if (g_ascii_strcasecmp (scheme, "https") == 0)
     return TRUE;
-  if (g_ascii_strcasecmp (scheme, "http") == 0)
-    {
-      if (host_is_loopback (host))
-        return TRUE;
-      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
-                   "Refusing plain http to %s: use https (plain http is only allowed "
-                   "to localhost, 127.0.0.0/8 and ::1)", host);
-      return FALSE;
-    }
+  if (g_ascii_strcasecmp (scheme, "http") == 0) {
+    if (host_is_loopback (host))
+      return TRUE;
+    g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
+                 "Refusing plain http to %s: use https (plain http is only allowed "
+                 "to localhost, 127.0.0.0/8 and ::1)",
+                 host);
+    return FALSE;
+  }
   g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
                "Unsupported URL scheme “%s” (only https is allowed)", scheme);
   return FALSE;
@@ -166,13 +156,12 @@ static size_t
 write_cb (char *ptr, size_t size, size_t nmemb, void *user_data)
 {
   Transfer *t = user_data;
-  gsize n = size * nmemb;
+  gsize     n = size * nmemb;
 
-  if (t->received->len + n > MAX_RESPONSE_SIZE)
-    {
-      t->too_large = TRUE;
-      return 0;
-    }
+  if (t->received->len + n > MAX_RESPONSE_SIZE) {
+    t->too_large = TRUE;
+    return 0;
+  }
   g_byte_array_append (t->received, (const guint8 *) ptr, (guint) n);
   return n;
 }
@@ -184,7 +173,7 @@ static size_t
 read_cb (char *buffer, size_t size, size_t nitems, void *user_data)
 {
   Transfer *t = user_data;
-  gsize n = MIN (size * nitems, t->body_len - t->body_pos);
+  gsize     n = MIN (size * nitems, t->body_len - t->body_pos);
 
   t->body_started = TRUE;
   memcpy (buffer, t->body + t->body_pos, n);
@@ -193,8 +182,7 @@ read_cb (char *buffer, size_t size, size_t nitems, void *user_data)
 }
 
 static int
-progress_cb (void *user_data, curl_off_t dltotal, curl_off_t dlnow,
-             curl_off_t ultotal, curl_off_t ulnow)
+progress_cb (void *user_data, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
   Transfer *t = user_data;
 
@@ -202,23 +190,23 @@ progress_cb (void *user_data, curl_off_t dltotal, curl_off_t dlnow,
 }
 
 static SaldoHttpResponse *
-perform_once (SaldoHttp           *http,
-              const char          *method,
-              const char          *url,
-              const char * const  *headers,
-              const char          *body,
-              gboolean            *out_maybe_sent,
-              GCancellable        *cancellable,
-              GError             **error)
+perform_once (SaldoHttp         *http,
+              const char        *method,
+              const char        *url,
+              const char *const *headers,
+              const char        *body,
+              gboolean          *out_maybe_sent,
+              GCancellable      *cancellable,
+              GError           **error)
 {
-  CURL *curl;
+  CURL              *curl;
   struct curl_slist *list = NULL;
-  char errbuf[CURL_ERROR_SIZE] = { 0 };
+  char               errbuf[CURL_ERROR_SIZE] = { 0 };
   g_autoptr(GByteArray) received = g_byte_array_new ();
-  Transfer t = { 0 };
-  long timeout_ms = (long) (http->timeout_sec * 1000.0);
-  CURLcode rc;
-  long status = 0;
+  Transfer           t = { 0 };
+  long               timeout_ms = (long) (http->timeout_sec * 1000.0);
+  CURLcode           rc;
+  long               status = 0;
   SaldoHttpResponse *response;
 
   *out_maybe_sent = FALSE;
@@ -228,12 +216,11 @@ perform_once (SaldoHttp           *http,
   t.body_len = body != NULL ? strlen (body) : 0;
 
   curl = curl_easy_init ();
-  if (curl == NULL)
-    {
-      g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_TRANSPORT,
-                           "Cannot initialise libcurl");
-      return NULL;
-    }
+  if (curl == NULL) {
+    g_set_error_literal (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_TRANSPORT,
+                         "Cannot initialise libcurl");
+    return NULL;
+  }
 
   for (guint i = 0; headers != NULL && headers[i] != NULL; i++)
     list = curl_slist_append (list, headers[i]);
@@ -259,13 +246,12 @@ perform_once (SaldoHttp           *http,
   curl_easy_setopt (curl, CURLOPT_XFERINFOFUNCTION, progress_cb);
   curl_easy_setopt (curl, CURLOPT_XFERINFODATA, &t);
   curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, errbuf);
-  if (body != NULL)
-    {
-      curl_easy_setopt (curl, CURLOPT_POST, 1L);
-      curl_easy_setopt (curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) t.body_len);
-      curl_easy_setopt (curl, CURLOPT_READFUNCTION, read_cb);
-      curl_easy_setopt (curl, CURLOPT_READDATA, &t);
-    }
+  if (body != NULL) {
+    curl_easy_setopt (curl, CURLOPT_POST, 1L);
+    curl_easy_setopt (curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) t.body_len);
+    curl_easy_setopt (curl, CURLOPT_READFUNCTION, read_cb);
+    curl_easy_setopt (curl, CURLOPT_READDATA, &t);
+  }
   if (g_strcmp0 (method, "GET") != 0 && g_strcmp0 (method, "POST") != 0)
     curl_easy_setopt (curl, CURLOPT_CUSTOMREQUEST, method);
 
@@ -278,38 +264,26 @@ perform_once (SaldoHttp           *http,
    * from the moment libcurl started reading it. */
   *out_maybe_sent = body != NULL ? t.body_started : TRUE;
 
-  if (rc != CURLE_OK)
-    {
-      if (rc == CURLE_ABORTED_BY_CALLBACK && g_cancellable_is_cancelled (cancellable))
-        {
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                               "The request was cancelled");
-        }
-      else if (rc == CURLE_OPERATION_TIMEDOUT)
-        {
-          g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_TIMEOUT,
-                       "No reply from %s within %.1f s", url, http->timeout_sec);
-        }
-      else if (t.too_large)
-        {
-          g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
-                       "Reply from %s is larger than %u bytes", url, MAX_RESPONSE_SIZE);
-        }
-      else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
-               rc == CURLE_SSL_CONNECT_ERROR)
-        {
-          g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_TRANSPORT,
-                       "TLS connection to %s failed: %s", url,
-                       *errbuf != '\0' ? errbuf : curl_easy_strerror (rc));
-        }
-      else
-        {
-          g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_TRANSPORT,
-                       "Request to %s failed: %s", url,
-                       *errbuf != '\0' ? errbuf : curl_easy_strerror (rc));
-        }
-      return NULL;
+  if (rc != CURLE_OK) {
+    if (rc == CURLE_ABORTED_BY_CALLBACK && g_cancellable_is_cancelled (cancellable)) {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The request was cancelled");
+    } else if (rc == CURLE_OPERATION_TIMEDOUT) {
+      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_TIMEOUT,
+                   "No reply from %s within %.1f s", url, http->timeout_sec);
+    } else if (t.too_large) {
+      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
+                   "Reply from %s is larger than %u bytes", url, MAX_RESPONSE_SIZE);
+    } else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+               rc == CURLE_SSL_CONNECT_ERROR) {
+      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_TRANSPORT,
+                   "TLS connection to %s failed: %s", url,
+                   *errbuf != '\0' ? errbuf : curl_easy_strerror (rc));
+    } else {
+      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_TRANSPORT, "Request to %s failed: %s",
+                   url, *errbuf != '\0' ? errbuf : curl_easy_strerror (rc));
     }
+    return NULL;
+  }
 
   response = g_new0 (SaldoHttpResponse, 1);
   response->status = status;
@@ -322,73 +296,65 @@ sleep_cancellable (guint msec, GCancellable *cancellable)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) msec * 1000;
 
-  while (g_get_monotonic_time () < deadline)
-    {
-      if (g_cancellable_is_cancelled (cancellable))
-        return FALSE;
-      g_usleep (MIN (20000, deadline - g_get_monotonic_time ()));
-    }
+  while (g_get_monotonic_time () < deadline) {
+    if (g_cancellable_is_cancelled (cancellable))
+      return FALSE;
+    g_usleep (MIN (20000, deadline - g_get_monotonic_time ()));
+  }
   return !g_cancellable_is_cancelled (cancellable);
 }
 
 /* Blocking; call from a worker thread. On failure *out_maybe_sent tells
  * whether the server may have received a complete request. */
 SaldoHttpResponse *
-saldo_http_request (SaldoHttp           *http,
-                    const char          *method,
-                    const char          *url,
-                    const char * const  *headers,
-                    const char          *body,
-                    SaldoHttpFlags       flags,
-                    gboolean            *out_maybe_sent,
-                    GCancellable        *cancellable,
-                    GError             **error)
+saldo_http_request (SaldoHttp         *http,
+                    const char        *method,
+                    const char        *url,
+                    const char *const *headers,
+                    const char        *body,
+                    SaldoHttpFlags     flags,
+                    gboolean          *out_maybe_sent,
+                    GCancellable      *cancellable,
+                    GError           **error)
 {
   gboolean idempotent = (flags & SALDO_HTTP_FLAGS_IDEMPOTENT) != 0;
-  guint delay = http->retry_delay_ms;
+  guint    delay = http->retry_delay_ms;
   gboolean maybe_sent = FALSE;
 
-  if (!saldo_http_check_url (url, error))
-    {
-      if (out_maybe_sent != NULL)
-        *out_maybe_sent = FALSE;
+  if (!saldo_http_check_url (url, error)) {
+    if (out_maybe_sent != NULL)
+      *out_maybe_sent = FALSE;
+    return NULL;
+  }
+
+  for (guint attempt = 1;; attempt++) {
+    g_autoptr(GError) local_error = NULL;
+    g_autoptr(SaldoHttpResponse) response = NULL;
+    gboolean sent = FALSE;
+
+    response = perform_once (http, method, url, headers, body, &sent, cancellable, &local_error);
+    maybe_sent = maybe_sent || sent;
+    if (out_maybe_sent != NULL)
+      *out_maybe_sent = maybe_sent;
+
+    if (!idempotent || attempt >= MAX_ATTEMPTS ||
+        g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+        (response != NULL && response->status < 500)) {
+      if (local_error != NULL) {
+        g_propagate_error (error, g_steal_pointer (&local_error));
+        return NULL;
+      }
+      return g_steal_pointer (&response);
+    }
+
+    if (local_error != NULL)
+      g_debug ("%s %s failed (attempt %u): %s", method, url, attempt, local_error->message);
+    else
+      g_debug ("%s %s returned HTTP %ld (attempt %u)", method, url, response->status, attempt);
+    if (!sleep_cancellable (delay, cancellable)) {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "The request was cancelled");
       return NULL;
     }
-
-  for (guint attempt = 1; ; attempt++)
-    {
-      g_autoptr(GError) local_error = NULL;
-      g_autoptr(SaldoHttpResponse) response = NULL;
-      gboolean sent = FALSE;
-
-      response = perform_once (http, method, url, headers, body, &sent,
-                               cancellable, &local_error);
-      maybe_sent = maybe_sent || sent;
-      if (out_maybe_sent != NULL)
-        *out_maybe_sent = maybe_sent;
-
-      if (!idempotent || attempt >= MAX_ATTEMPTS ||
-          g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-          (response != NULL && response->status < 500))
-        {
-          if (local_error != NULL)
-            {
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              return NULL;
-            }
-          return g_steal_pointer (&response);
-        }
-
-      if (local_error != NULL)
-        g_debug ("%s %s failed (attempt %u): %s", method, url, attempt, local_error->message);
-      else
-        g_debug ("%s %s returned HTTP %ld (attempt %u)", method, url, response->status, attempt);
-      if (!sleep_cancellable (delay, cancellable))
-        {
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                               "The request was cancelled");
-          return NULL;
-        }
-      delay *= 2;
-    }
+    delay *= 2;
+  }
 }

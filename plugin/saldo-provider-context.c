@@ -9,20 +9,20 @@ saldo_provider_context_default_init (SaldoProviderContextInterface *iface)
 }
 
 gboolean
-saldo_provider_context_claim_voucher (SaldoProviderContext  *self,
-                                      const char            *reference,
-                                      const char            *pin,
-                                      GError               **error)
+saldo_provider_context_claim_voucher (SaldoProviderContext *self,
+                                      const char           *reference,
+                                      const char           *pin,
+                                      GError              **error)
 {
   g_return_val_if_fail (SALDO_IS_PROVIDER_CONTEXT (self), FALSE);
   return SALDO_PROVIDER_CONTEXT_GET_IFACE (self)->claim_voucher (self, reference, pin, error);
 }
 
 gboolean
-saldo_provider_context_voucher_is_used (SaldoProviderContext  *self,
-                                        const char            *pin,
-                                        gboolean              *used,
-                                        GError               **error)
+saldo_provider_context_voucher_is_used (SaldoProviderContext *self,
+                                        const char           *pin,
+                                        gboolean             *used,
+                                        GError              **error)
 {
   g_return_val_if_fail (SALDO_IS_PROVIDER_CONTEXT (self), FALSE);
   return SALDO_PROVIDER_CONTEXT_GET_IFACE (self)->voucher_is_used (self, pin, used, error);
@@ -38,24 +38,22 @@ saldo_provider_context_dial_async (SaldoProviderContext *self,
                                    gpointer              user_data)
 {
   g_return_if_fail (SALDO_IS_PROVIDER_CONTEXT (self));
-  SALDO_PROVIDER_CONTEXT_GET_IFACE (self)->dial_async (self, iccid, code, secret, cancellable,
-                                                       callback, user_data);
+  SALDO_PROVIDER_CONTEXT_GET_IFACE (self)->dial_async (self, iccid, code, secret, cancellable, callback,
+                                                       user_data);
 }
 
 char *
-saldo_provider_context_dial_finish (SaldoProviderContext  *self,
-                                    GAsyncResult          *result,
-                                    GError               **error)
+saldo_provider_context_dial_finish (SaldoProviderContext *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (SALDO_IS_PROVIDER_CONTEXT (self), NULL);
   return SALDO_PROVIDER_CONTEXT_GET_IFACE (self)->dial_finish (self, result, error);
 }
 
 void
-saldo_provider_context_voucher_patterns (SaldoProviderContext  *self,
-                                         const char            *iccid,
-                                         GRegex               **success,
-                                         GRegex               **failure)
+saldo_provider_context_voucher_patterns (SaldoProviderContext *self,
+                                         const char           *iccid,
+                                         GRegex              **success,
+                                         GRegex              **failure)
 {
   *success = NULL;
   *failure = NULL;

@@ -17,62 +17,51 @@ G_BEGIN_DECLS
 #define SALDO_TYPE_PROVIDER_CONTEXT (saldo_provider_context_get_type ())
 G_DECLARE_INTERFACE (SaldoProviderContext, saldo_provider_context, SALDO, PROVIDER_CONTEXT, GObject)
 
-struct _SaldoProviderContextInterface
-{
+struct _SaldoProviderContextInterface {
   GTypeInterface parent_iface;
 
-  gboolean (*claim_voucher)    (SaldoProviderContext  *self,
-                                const char            *reference,
-                                const char            *pin,
-                                GError               **error);
-  gboolean (*voucher_is_used)  (SaldoProviderContext  *self,
-                                const char            *pin,
-                                gboolean              *used,
-                                GError               **error);
-  void     (*dial_async)       (SaldoProviderContext  *self,
-                                const char            *iccid,
-                                const char            *code,
-                                const char            *secret,
-                                GCancellable          *cancellable,
-                                GAsyncReadyCallback    callback,
-                                gpointer               user_data);
-  char    *(*dial_finish)      (SaldoProviderContext  *self,
-                                GAsyncResult          *result,
-                                GError               **error);
-  void     (*voucher_patterns) (SaldoProviderContext  *self,
-                                const char            *iccid,
-                                GRegex               **success,
-                                GRegex               **failure);
+  gboolean (*claim_voucher) (SaldoProviderContext *self,
+                             const char           *reference,
+                             const char           *pin,
+                             GError              **error);
+  gboolean (*voucher_is_used) (SaldoProviderContext *self, const char *pin, gboolean *used, GError **error);
+  void (*dial_async) (SaldoProviderContext *self,
+                      const char           *iccid,
+                      const char           *code,
+                      const char           *secret,
+                      GCancellable         *cancellable,
+                      GAsyncReadyCallback   callback,
+                      gpointer              user_data);
+  char *(*dial_finish) (SaldoProviderContext *self, GAsyncResult *result, GError **error);
+  void (*voucher_patterns) (SaldoProviderContext *self, const char *iccid, GRegex **success, GRegex **failure);
 
   gpointer padding[8];
 };
 
 /* Claims pin for the top-up of reference, durably, before it is dialled;
  * fails when the PIN was claimed before or the top-up is not known. */
-gboolean saldo_provider_context_claim_voucher    (SaldoProviderContext  *self,
-                                                  const char            *reference,
-                                                  const char            *pin,
-                                                  GError               **error);
-gboolean saldo_provider_context_voucher_is_used  (SaldoProviderContext  *self,
-                                                  const char            *pin,
-                                                  gboolean              *used,
-                                                  GError               **error);
+gboolean saldo_provider_context_claim_voucher (SaldoProviderContext *self,
+                                               const char           *reference,
+                                               const char           *pin,
+                                               GError              **error);
+gboolean saldo_provider_context_voucher_is_used (SaldoProviderContext *self,
+                                                 const char           *pin,
+                                                 gboolean             *used,
+                                                 GError              **error);
 /* Dials code (which carries secret) on the modem of the line of iccid. */
-void     saldo_provider_context_dial_async       (SaldoProviderContext  *self,
-                                                  const char            *iccid,
-                                                  const char            *code,
-                                                  const char            *secret,
-                                                  GCancellable          *cancellable,
-                                                  GAsyncReadyCallback    callback,
-                                                  gpointer               user_data);
-char    *saldo_provider_context_dial_finish      (SaldoProviderContext  *self,
-                                                  GAsyncResult          *result,
-                                                  GError               **error);
+void  saldo_provider_context_dial_async (SaldoProviderContext *self,
+                                         const char           *iccid,
+                                         const char           *code,
+                                         const char           *secret,
+                                         GCancellable         *cancellable,
+                                         GAsyncReadyCallback   callback,
+                                         gpointer              user_data);
+char *saldo_provider_context_dial_finish (SaldoProviderContext *self, GAsyncResult *result, GError **error);
 /* The line's carrier's VoucherSuccess= and VoucherFailure= (new
  * references, NULL when it has none). */
-void     saldo_provider_context_voucher_patterns (SaldoProviderContext  *self,
-                                                  const char            *iccid,
-                                                  GRegex               **success,
-                                                  GRegex               **failure);
+void saldo_provider_context_voucher_patterns (SaldoProviderContext *self,
+                                              const char           *iccid,
+                                              GRegex              **success,
+                                              GRegex              **failure);
 
 G_END_DECLS

@@ -16,14 +16,13 @@ trusted_owner (uid_t uid)
 }
 
 gboolean
-saldo_trusted_check_stat (const char         *path,
-                          const struct stat  *st,
-                          GError            **error)
+saldo_trusted_check_stat (const char *path, const struct stat *st, GError **error)
 {
   if (!trusted_owner (st->st_uid)) {
     g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
                  "%s is owned by uid %u; saldod uses it as root, so it must belong to root "
-                 "(chown root %s)", path, (guint) st->st_uid, path);
+                 "(chown root %s)",
+                 path, (guint) st->st_uid, path);
     return FALSE;
   }
   if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
@@ -37,14 +36,12 @@ saldo_trusted_check_stat (const char         *path,
 }
 
 static gboolean
-check_directories (const char  *path,
-                   const char  *shown,
-                   GError     **error)
+check_directories (const char *path, const char *shown, GError **error)
 {
   g_autofree char *dir = g_path_get_dirname (path);
 
   for (;;) {
-    struct stat st;
+    struct stat      st;
     g_autofree char *parent = NULL;
 
     if (stat (dir, &st) != 0) {
@@ -71,11 +68,10 @@ check_directories (const char  *path,
 }
 
 gboolean
-saldo_trusted_check_path (const char  *path,
-                          GError     **error)
+saldo_trusted_check_path (const char *path, GError **error)
 {
   g_autofree char *real = NULL;
-  struct stat st;
+  struct stat      st;
 
   if (!g_path_is_absolute (path)) {
     g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
@@ -85,8 +81,8 @@ saldo_trusted_check_path (const char  *path,
   if (stat (path, &st) != 0) {
     int errsv = errno;
 
-    g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
-                 "%s: %s", path, g_strerror (errsv));
+    g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG, "%s: %s", path,
+                 g_strerror (errsv));
     return FALSE;
   }
   if (!saldo_trusted_check_stat (path, &st, error) || !check_directories (path, path, error))
@@ -96,8 +92,8 @@ saldo_trusted_check_path (const char  *path,
   if (real == NULL) {
     int errsv = errno;
 
-    g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
-                 "%s: %s", path, g_strerror (errsv));
+    g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG, "%s: %s", path,
+                 g_strerror (errsv));
     return FALSE;
   }
   return g_str_equal (real, path) || check_directories (real, path, error);

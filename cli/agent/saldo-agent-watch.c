@@ -25,14 +25,14 @@
 
 typedef struct {
   char    *id;
-  gint64   number;          /* id as a number, to show the oldest first */
+  gint64   number; /* id as a number, to show the oldest first */
   char    *line;
   gint64   amount;
   char    *currency;
-  char    *rule;            /* "/" when unknown */
-  char    *provider;        /* NULL when unknown */
-  char    *reason;          /* saldod's words, used when the rule says nothing better */
-  char    *problem;         /* why the last answer did not go through */
+  char    *rule;     /* "/" when unknown */
+  char    *provider; /* NULL when unknown */
+  char    *reason;   /* saldod's words, used when the rule says nothing better */
+  char    *problem;  /* why the last answer did not go through */
   gboolean answering;
 } Request;
 
@@ -44,7 +44,7 @@ struct _SaldoAgentWatch {
   GCancellable       *cancellable;
   GDBusObjectManager *objects;
   SaldoDBusManager   *manager;
-  GHashTable         *requests;        /* top-up id -> Request */
+  GHashTable         *requests; /* top-up id -> Request */
   guint               expiry_timer;
   guint               sleep_sub;
   gulong              action_handler;
@@ -68,22 +68,19 @@ request_free (Request *r)
 }
 
 static char *
-slot_name (const char *kind,
-           const char *line_path)
+slot_name (const char *kind, const char *line_path)
 {
   return g_strconcat (kind, ":", line_path, NULL);
 }
 
 static gboolean
-event_enabled (SaldoAgentWatch *self,
-               SaldoAgentEvent  event)
+event_enabled (SaldoAgentWatch *self, SaldoAgentEvent event)
 {
   return (g_settings_get_flags (self->settings, "notify") & event) != 0;
 }
 
 static SaldoDBusLine *
-find_line (SaldoAgentWatch *self,
-           const char      *path)
+find_line (SaldoAgentWatch *self, const char *path)
 {
   GDBusInterface *iface = g_dbus_object_manager_get_interface (self->objects, path, LINE_IFACE);
 
@@ -91,8 +88,7 @@ find_line (SaldoAgentWatch *self,
 }
 
 static SaldoDBusRule *
-find_rule (SaldoAgentWatch *self,
-           const char      *path)
+find_rule (SaldoAgentWatch *self, const char *path)
 {
   g_autoptr(GDBusObject) object = g_dbus_object_manager_get_object (self->objects, path);
 
@@ -100,24 +96,20 @@ find_rule (SaldoAgentWatch *self,
 }
 
 static char *
-line_label (SaldoAgentWatch *self,
-            const char      *path)
+line_label (SaldoAgentWatch *self, const char *path)
 {
   g_autoptr(SaldoDBusLine) line = find_line (self, path);
 
   if (line != NULL)
     return saldo_client_line_label (line);
   /* TRANSLATORS: a line saldod no longer lists; %s is its number. */
-  return g_strdup_printf (_("line %s"), strrchr (path, '/') + 1);
+  return g_strdup_printf (_ ("line %s"), strrchr (path, '/') + 1);
 }
 
 /* The threshold of a rule of the line that balance is below, for the words
  * "S/ 2.00 left, below S/ 5.00"; NULL if there is none. */
 static char *
-threshold_below (SaldoAgentWatch *self,
-                 const char      *line_path,
-                 gint64           balance,
-                 const char      *currency)
+threshold_below (SaldoAgentWatch *self, const char *line_path, gint64 balance, const char *currency)
 {
   g_autolist(GDBusObject) objects = g_dbus_object_manager_get_objects (self->objects);
 
@@ -160,12 +152,11 @@ on_low_balance (SaldoDBusManager *manager,
 
 /* A balance above the one we warned about: the warning is stale. */
 static void
-check_balance_recovered (SaldoAgentWatch *self,
-                         SaldoDBusLine   *line)
+check_balance_recovered (SaldoAgentWatch *self, SaldoDBusLine *line)
 {
-  const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (line));
+  const char      *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (line));
   g_autofree char *slot = slot_name ("low-balance", path);
-  const char *mark = saldo_notifier_get_mark (self->notifier, slot);
+  const char      *mark = saldo_notifier_get_mark (self->notifier, slot);
 
   if (mark != NULL && saldo_dbus_line_get_last_updated (line) != 0 &&
       saldo_dbus_line_get_balance (line) > g_ascii_strtoll (mark, NULL, 10))
@@ -189,16 +180,14 @@ on_expiry_timer (gpointer user_data)
 /* Shows or withdraws the line's expiry warning; returns when it next needs
  * a look (0: never), so that one timer serves every line. */
 static gint64
-evaluate_line_expiry (SaldoAgentWatch *self,
-                      SaldoDBusLine   *line,
-                      gint64           now)
+evaluate_line_expiry (SaldoAgentWatch *self, SaldoDBusLine *line, gint64 now)
 {
-  const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (line));
+  const char      *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (line));
   g_autofree char *slot = slot_name ("expiry", path);
-  gint64 expiry = (gint64) MIN (saldo_dbus_line_get_expiry (line), (guint64) G_MAXINT64 / 2);
-  gint64 window = (gint64) g_settings_get_uint (self->settings, "expiry-days") * DAY;
+  gint64           expiry = (gint64) MIN (saldo_dbus_line_get_expiry (line), (guint64) G_MAXINT64 / 2);
+  gint64           window = (gint64) g_settings_get_uint (self->settings, "expiry-days") * DAY;
   /* The expiry is a day (midnight UTC): the balance lasts through it. */
-  gint64 end = expiry + DAY;
+  gint64           end = expiry + DAY;
   g_autofree char *mark = NULL;
   g_autofree char *label = NULL;
   g_autofree char *date = NULL;
@@ -229,14 +218,12 @@ evaluate_line_expiry (SaldoAgentWatch *self,
 
 /* The same for the day the carrier would cut the line off. */
 static gint64
-evaluate_line_deactivation (SaldoAgentWatch *self,
-                            SaldoDBusLine   *line,
-                            gint64           now)
+evaluate_line_deactivation (SaldoAgentWatch *self, SaldoDBusLine *line, gint64 now)
 {
-  const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (line));
+  const char      *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (line));
   g_autofree char *slot = slot_name ("deactivation", path);
-  gint64 when = (gint64) MIN (saldo_dbus_line_get_deactivation_on (line), (guint64) G_MAXINT64 / 2);
-  gint64 window = (gint64) g_settings_get_uint (self->settings, "deactivation-days") * DAY;
+  gint64           when = (gint64) MIN (saldo_dbus_line_get_deactivation_on (line), (guint64) G_MAXINT64 / 2);
+  gint64           window = (gint64) g_settings_get_uint (self->settings, "deactivation-days") * DAY;
   g_autofree char *mark = NULL;
 
   if (!event_enabled (self, SALDO_AGENT_EVENT_EXPIRY) || when <= 0 || now >= when) {
@@ -255,8 +242,7 @@ evaluate_line_deactivation (SaldoAgentWatch *self,
     g_autofree char *date = saldo_client_format_day ((guint64) when);
 
     saldo_notifier_show (self->notifier, slot, mark,
-                         saldo_agent_text_deactivation (label, date,
-                                                        (guint) ((when - now + DAY - 1) / DAY)));
+                         saldo_agent_text_deactivation (label, date, (guint) ((when - now + DAY - 1) / DAY)));
   }
   return when;
 }
@@ -284,8 +270,8 @@ evaluate_expiry (SaldoAgentWatch *self)
   /* One timer for the earliest change; a suspended laptop catches up on
    * resume (PrepareForSleep), since timers do not count sleeping time. */
   if (next > 0)
-    self->expiry_timer = g_timeout_add_seconds ((guint) MIN (next - now, (gint64) 7 * DAY),
-                                                on_expiry_timer, self);
+    self->expiry_timer = g_timeout_add_seconds ((guint) MIN (next - now, (gint64) 7 * DAY), on_expiry_timer,
+                                                self);
 }
 
 static void
@@ -298,7 +284,7 @@ on_prepare_for_sleep (GDBusConnection *connection,
                       gpointer         user_data)
 {
   SaldoAgentWatch *self = user_data;
-  gboolean going_to_sleep = TRUE;
+  gboolean         going_to_sleep = TRUE;
 
   if (g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(b)")))
     g_variant_get (parameters, "(b)", &going_to_sleep);
@@ -311,13 +297,12 @@ on_prepare_for_sleep (GDBusConnection *connection,
 /* A provider that needs its owner, else its most pressing warning, else
  * nothing; replaced as it changes, withdrawn when it is fine. */
 static void
-evaluate_provider (SaldoAgentWatch   *self,
-                   SaldoDBusProvider *provider)
+evaluate_provider (SaldoAgentWatch *self, SaldoDBusProvider *provider)
 {
-  g_autofree char *slot = slot_name ("provider", g_dbus_proxy_get_object_path (G_DBUS_PROXY (provider)));
-  const char * const *warnings = saldo_dbus_provider_get_warnings (provider);
-  g_autofree char *id = saldo_client_safe_text (saldo_dbus_provider_get_id (provider), 64);
-  g_autofree char *mark = NULL;
+  g_autofree char   *slot = slot_name ("provider", g_dbus_proxy_get_object_path (G_DBUS_PROXY (provider)));
+  const char *const *warnings = saldo_dbus_provider_get_warnings (provider);
+  g_autofree char   *id = saldo_client_safe_text (saldo_dbus_provider_get_id (provider), 64);
+  g_autofree char   *mark = NULL;
 
   if (!event_enabled (self, SALDO_AGENT_EVENT_PROVIDER)) {
     saldo_notifier_withdraw (self->notifier, slot);
@@ -329,10 +314,12 @@ evaluate_provider (SaldoAgentWatch   *self,
     mark = g_strdup_printf ("attention %s", saldo_dbus_provider_get_attention (provider));
     if (g_strcmp0 (saldo_notifier_get_mark (self->notifier, slot), mark) != 0)
       saldo_notifier_show (self->notifier, slot, mark,
-                           saldo_agent_text_provider_attention (id, saldo_dbus_provider_get_attention (provider),
+                           saldo_agent_text_provider_attention (id,
+                                                                saldo_dbus_provider_get_attention (provider),
                                                                 error));
   } else if (warnings != NULL && warnings[0] != NULL) {
-    g_autofree char *expires = saldo_client_safe_text (saldo_dbus_provider_get_payment_expires (provider), 16);
+    g_autofree char *expires = saldo_client_safe_text (saldo_dbus_provider_get_payment_expires (provider),
+                                                       16);
 
     mark = g_strdup_printf ("warning %s", warnings[0]);
     if (g_strcmp0 (saldo_notifier_get_mark (self->notifier, slot), mark) != 0)
@@ -369,9 +356,7 @@ typedef struct {
 } RowFetch;
 
 static void
-on_top_ups (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+on_top_ups (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   RowFetch *fetch = user_data;
   g_autoptr(GVariant) rows = NULL;
@@ -408,7 +393,7 @@ fetch_row (SaldoAgentWatch *self,
            gpointer         data,
            GDestroyNotify   destroy)
 {
-  RowFetch *fetch = g_new0 (RowFetch, 1);
+  RowFetch    *fetch = g_new0 (RowFetch, 1);
   GVariantDict options;
 
   fetch->self = g_object_ref (self);
@@ -419,13 +404,12 @@ fetch_row (SaldoAgentWatch *self,
   g_variant_dict_init (&options, NULL);
   g_variant_dict_insert (&options, "line", "o", line_path);
   g_variant_dict_insert (&options, "limit", "u", 50);
-  saldo_dbus_manager_call_get_top_ups (self->manager, g_variant_dict_end (&options),
-                                       G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable, on_top_ups, fetch);
+  saldo_dbus_manager_call_get_top_ups (self->manager, g_variant_dict_end (&options), G_DBUS_CALL_FLAGS_NONE,
+                                       -1, self->cancellable, on_top_ups, fetch);
 }
 
 static char *
-row_string (GVariant   *row,
-            const char *key)
+row_string (GVariant *row, const char *key)
 {
   const char *value = NULL;
 
@@ -437,11 +421,10 @@ row_string (GVariant   *row,
 /* ---- confirmations ------------------------------------------------------ */
 
 static Request *
-first_request (SaldoAgentWatch *self,
-               const char      *line_path)
+first_request (SaldoAgentWatch *self, const char *line_path)
 {
   GHashTableIter iter;
-  Request *r, *first = NULL;
+  Request       *r, *first = NULL;
 
   g_hash_table_iter_init (&iter, self->requests);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &r))
@@ -452,8 +435,7 @@ first_request (SaldoAgentWatch *self,
 
 /* Why the rule asks, in the user's words and numbers. */
 static char *
-request_why (SaldoAgentWatch *self,
-             Request         *r)
+request_why (SaldoAgentWatch *self, Request *r)
 {
   g_autoptr(SaldoDBusRule) rule = g_str_equal (r->rule, "/") ? NULL : find_rule (self, r->rule);
   g_autoptr(SaldoDBusLine) line = find_line (self, r->line);
@@ -472,8 +454,9 @@ request_why (SaldoAgentWatch *self,
     return saldo_agent_text_why_data (left, below);
   }
   if (g_str_equal (kind, "keep-alive")) {
-    g_autofree char *date = line != NULL && saldo_dbus_line_get_expiry (line) != 0 ?
-                            saldo_client_format_date (saldo_dbus_line_get_expiry (line)) : NULL;
+    g_autofree char *date = line != NULL && saldo_dbus_line_get_expiry (line) != 0
+                              ? saldo_client_format_date (saldo_dbus_line_get_expiry (line))
+                              : NULL;
 
     return saldo_agent_text_why_keep_alive (date);
   }
@@ -485,12 +468,10 @@ request_why (SaldoAgentWatch *self,
 /* Shows the line's oldest open request, or withdraws the slot if none is
  * open; force shows it again even if it is the one shown last. */
 static void
-show_confirmation (SaldoAgentWatch *self,
-                   const char      *line_path,
-                   gboolean         force)
+show_confirmation (SaldoAgentWatch *self, const char *line_path, gboolean force)
 {
   g_autofree char *slot = slot_name ("confirmation", line_path);
-  Request *r = first_request (self, line_path);
+  Request         *r = first_request (self, line_path);
   g_autofree char *label = NULL;
   g_autofree char *amount = NULL;
   g_autofree char *why = NULL;
@@ -511,10 +492,9 @@ show_confirmation (SaldoAgentWatch *self,
 /* The request is settled (answered here or elsewhere, expired): its
  * notification goes, the line's next open request if any takes its place. */
 static void
-forget_request (SaldoAgentWatch *self,
-                const char      *id)
+forget_request (SaldoAgentWatch *self, const char *id)
 {
-  Request *r = g_hash_table_lookup (self->requests, id);
+  Request         *r = g_hash_table_lookup (self->requests, id);
   g_autofree char *line = NULL;
 
   if (r == NULL)
@@ -525,12 +505,10 @@ forget_request (SaldoAgentWatch *self,
 }
 
 static void
-on_request_row (SaldoAgentWatch *self,
-                GVariant        *row,
-                gpointer         data)
+on_request_row (SaldoAgentWatch *self, GVariant *row, gpointer data)
 {
   const char *id = data;
-  Request *r = g_hash_table_lookup (self->requests, id);
+  Request    *r = g_hash_table_lookup (self->requests, id);
   const char *rule = NULL;
 
   if (r == NULL)
@@ -596,11 +574,9 @@ typedef struct {
 } Answer;
 
 static void
-on_answered (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+on_answered (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  Answer *answer = user_data;
+  Answer          *answer = user_data;
   SaldoAgentWatch *self = answer->self;
   g_autoptr(GError) error = NULL;
   gboolean ok;
@@ -641,16 +617,13 @@ on_answered (GObject      *source,
 }
 
 static void
-on_action_invoked (SaldoNotifier   *notifier,
-                   const char      *slot,
-                   const char      *key,
-                   SaldoAgentWatch *self)
+on_action_invoked (SaldoNotifier *notifier, const char *slot, const char *key, SaldoAgentWatch *self)
 {
   const char *line_path;
   const char *mark = saldo_notifier_get_mark (notifier, slot);
-  gboolean confirm = g_str_equal (key, "confirm");
-  Answer *answer;
-  Request *r;
+  gboolean    confirm = g_str_equal (key, "confirm");
+  Answer     *answer;
+  Request    *r;
 
   if (!g_str_has_prefix (slot, "confirmation:") || (!confirm && !g_str_equal (key, "reject")))
     return;
@@ -678,9 +651,7 @@ on_action_invoked (SaldoNotifier   *notifier,
 /* Open requests from the ledger: those made while no agent ran, and the
  * notifications of requests settled meanwhile, which go. */
 static void
-on_planned_rows (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+on_planned_rows (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(SaldoAgentWatch) self = user_data;
   g_autoptr(GVariant) rows = NULL;
@@ -688,7 +659,7 @@ on_planned_rows (GObject      *source,
   g_autoptr(GHashTable) lines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_auto(GStrv) slots = NULL;
   GHashTableIter iter;
-  const char *line;
+  const char    *line;
 
   if (!saldo_dbus_manager_call_get_top_ups_finish (SALDO_DBUS_MANAGER (source), &rows, result, &error)) {
     if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -700,8 +671,8 @@ on_planned_rows (GObject      *source,
   for (gsize i = 0; i < g_variant_n_children (rows); i++) {
     g_autoptr(GVariant) row = g_variant_get_child_value (rows, i);
     const char *id = NULL, *state = NULL, *line_path = NULL, *currency = NULL, *rule = NULL;
-    gint64 amount = 0;
-    Request *r;
+    gint64      amount = 0;
+    Request    *r;
 
     if (!g_variant_lookup (row, "id", "&s", &id) || !g_variant_lookup (row, "state", "&s", &state) ||
         !g_variant_lookup (row, "line", "&o", &line_path) || !g_str_equal (state, "planned") ||
@@ -732,11 +703,11 @@ on_planned_rows (GObject      *source,
 /* ---- top-ups ------------------------------------------------------------ */
 
 typedef struct {
-  char   *id;
-  char   *line;
-  char   *status;       /* NULL: started */
-  gint64  amount;
-  char   *currency;     /* from TopUpStarted; NULL otherwise */
+  char  *id;
+  char  *line;
+  char  *status; /* NULL: started */
+  gint64 amount;
+  char  *currency; /* from TopUpStarted; NULL otherwise */
 } TopUpEvent;
 
 static void
@@ -750,11 +721,9 @@ top_up_event_free (TopUpEvent *ev)
 }
 
 static void
-on_top_up_row (SaldoAgentWatch *self,
-               GVariant        *row,
-               gpointer         data)
+on_top_up_row (SaldoAgentWatch *self, GVariant *row, gpointer data)
 {
-  TopUpEvent *ev = data;
+  TopUpEvent      *ev = data;
   g_autofree char *slot = slot_name ("top-up", ev->line);
   g_autofree char *mark = g_strdup_printf ("%s %s", ev->id, ev->status != NULL ? ev->status : "started");
   g_autofree char *label = line_label (self, ev->line);
@@ -763,13 +732,13 @@ on_top_up_row (SaldoAgentWatch *self,
   g_autofree char *row_error = row_string (row, "error");
   g_autofree char *row_failure = row_string (row, "failure");
   g_autoptr(SaldoDBusLine) line = find_line (self, ev->line);
-  const char *currency = ev->currency != NULL ? ev->currency : row_currency;
-  g_autofree char *amount = NULL;
-  g_autofree char *after = NULL;
+  const char        *currency = ev->currency != NULL ? ev->currency : row_currency;
+  g_autofree char   *amount = NULL;
+  g_autofree char   *after = NULL;
   SaldoNotification *n;
-  const char *rule = NULL;
-  gint64 balance_after;
-  SaldoTopUpOrigin origin = SALDO_TOPUP_ORIGIN_UNKNOWN;
+  const char        *rule = NULL;
+  gint64             balance_after;
+  SaldoTopUpOrigin   origin = SALDO_TOPUP_ORIGIN_UNKNOWN;
 
   if (g_strcmp0 (saldo_notifier_get_mark (self->notifier, slot), mark) == 0)
     return;
@@ -846,10 +815,7 @@ on_top_up_finished (SaldoDBusManager *manager,
 /* ---- rules -------------------------------------------------------------- */
 
 static void
-on_rule_disabled (SaldoDBusManager *manager,
-                  const char       *rule_path,
-                  const char       *reason,
-                  SaldoAgentWatch  *self)
+on_rule_disabled (SaldoDBusManager *manager, const char *rule_path, const char *reason, SaldoAgentWatch *self)
 {
   g_autoptr(SaldoDBusRule) rule = find_rule (self, rule_path);
   g_autofree char *slot = NULL;
@@ -876,7 +842,7 @@ on_properties_changed (GDBusObjectManagerClient *manager,
                        GDBusObjectProxy         *object,
                        GDBusProxy               *iface,
                        GVariant                 *changed,
-                       const char * const       *invalidated,
+                       const char *const        *invalidated,
                        SaldoAgentWatch          *self)
 {
   if (SALDO_DBUS_IS_LINE (iface)) {
@@ -890,7 +856,7 @@ on_properties_changed (GDBusObjectManagerClient *manager,
   } else if (SALDO_DBUS_IS_RULE (iface) && saldo_dbus_rule_get_enabled (SALDO_DBUS_RULE (iface))) {
     /* Turned back on: the warning that it was off is stale. */
     g_autofree char *slot = slot_name ("rule-disabled", saldo_dbus_rule_get_line (SALDO_DBUS_RULE (iface)));
-    const char *mark = saldo_notifier_get_mark (self->notifier, slot);
+    const char      *mark = saldo_notifier_get_mark (self->notifier, slot);
     g_autofree char *prefix = g_strconcat (g_dbus_proxy_get_object_path (iface), " ", NULL);
 
     if (mark != NULL && g_str_has_prefix (mark, prefix))
@@ -899,18 +865,14 @@ on_properties_changed (GDBusObjectManagerClient *manager,
 }
 
 static void
-on_object_added (GDBusObjectManager *manager,
-                 GDBusObject        *object,
-                 SaldoAgentWatch    *self)
+on_object_added (GDBusObjectManager *manager, GDBusObject *object, SaldoAgentWatch *self)
 {
   evaluate_expiry (self);
   evaluate_providers (self);
 }
 
 static void
-on_settings_changed (GSettings       *settings,
-                     const char      *key,
-                     SaldoAgentWatch *self)
+on_settings_changed (GSettings *settings, const char *key, SaldoAgentWatch *self)
 {
   static const struct {
     SaldoAgentEvent event;
@@ -922,7 +884,7 @@ on_settings_changed (GSettings       *settings,
     { SALDO_AGENT_EVENT_PROVIDER, "provider:" },
   };
   GHashTableIter iter;
-  Request *r;
+  Request       *r;
 
   /* Events turned off take their notifications with them. */
   for (guint i = 0; i < G_N_ELEMENTS (kinds); i++) {
@@ -959,32 +921,29 @@ start_following (SaldoAgentWatch *self)
   g_signal_connect (self->manager, "top-up-started", G_CALLBACK (on_top_up_started), self);
   g_signal_connect (self->manager, "top-up-finished", G_CALLBACK (on_top_up_finished), self);
   g_signal_connect (self->manager, "rule-disabled", G_CALLBACK (on_rule_disabled), self);
-  g_signal_connect (self->objects, "interface-proxy-properties-changed",
-                    G_CALLBACK (on_properties_changed), self);
+  g_signal_connect (self->objects, "interface-proxy-properties-changed", G_CALLBACK (on_properties_changed),
+                    self);
   g_signal_connect (self->objects, "object-added", G_CALLBACK (on_object_added), self);
-  self->action_handler = g_signal_connect (self->notifier, "action-invoked",
-                                           G_CALLBACK (on_action_invoked), self);
-  self->settings_handler = g_signal_connect (self->settings, "changed",
-                                             G_CALLBACK (on_settings_changed), self);
+  self->action_handler = g_signal_connect (self->notifier, "action-invoked", G_CALLBACK (on_action_invoked),
+                                           self);
+  self->settings_handler = g_signal_connect (self->settings, "changed", G_CALLBACK (on_settings_changed),
+                                             self);
   self->sleep_sub = g_dbus_connection_signal_subscribe (self->system, "org.freedesktop.login1",
-                                                        "org.freedesktop.login1.Manager",
-                                                        "PrepareForSleep", "/org/freedesktop/login1",
-                                                        NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                                        on_prepare_for_sleep, self, NULL);
+                                                        "org.freedesktop.login1.Manager", "PrepareForSleep",
+                                                        "/org/freedesktop/login1", NULL,
+                                                        G_DBUS_SIGNAL_FLAGS_NONE, on_prepare_for_sleep, self,
+                                                        NULL);
   evaluate_expiry (self);
   evaluate_providers (self);
   /* Tests wait for this line before making events. */
   g_debug ("following saldod");
   g_variant_dict_init (&options, NULL);
-  saldo_dbus_manager_call_get_top_ups (self->manager, g_variant_dict_end (&options),
-                                       G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable,
-                                       on_planned_rows, g_object_ref (self));
+  saldo_dbus_manager_call_get_top_ups (self->manager, g_variant_dict_end (&options), G_DBUS_CALL_FLAGS_NONE,
+                                       -1, self->cancellable, on_planned_rows, g_object_ref (self));
 }
 
 static void
-on_manager_ready (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+on_manager_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(SaldoAgentWatch) self = user_data;
   g_autoptr(GError) error = NULL;
@@ -999,9 +958,7 @@ on_manager_ready (GObject      *source,
 }
 
 static void
-on_objects_ready (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+on_objects_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(SaldoAgentWatch) self = user_data;
   g_autoptr(GError) error = NULL;
@@ -1012,9 +969,8 @@ on_objects_ready (GObject      *source,
       g_warning ("cannot follow saldod: %s", error->message);
     return;
   }
-  saldo_dbus_manager_proxy_new (self->system, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
-                                SALDO_BUS_NAME, SALDO_OBJECT_ROOT, self->cancellable,
-                                on_manager_ready, g_object_ref (self));
+  saldo_dbus_manager_proxy_new (self->system, G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, SALDO_BUS_NAME,
+                                SALDO_OBJECT_ROOT, self->cancellable, on_manager_ready, g_object_ref (self));
 }
 
 /* saldod left: requests can no longer be answered, so their notifications
@@ -1086,9 +1042,7 @@ saldo_agent_watch_init (SaldoAgentWatch *self)
 }
 
 SaldoAgentWatch *
-saldo_agent_watch_new (GDBusConnection *system,
-                       SaldoNotifier   *notifier,
-                       GSettings       *settings)
+saldo_agent_watch_new (GDBusConnection *system, SaldoNotifier *notifier, GSettings *settings)
 {
   SaldoAgentWatch *self = g_object_new (SALDO_TYPE_AGENT_WATCH, NULL);
 

@@ -83,10 +83,7 @@ on_quit_signal (gpointer user_data)
 }
 
 static void
-on_saldod_appeared (GDBusConnection *connection,
-                    const char      *name,
-                    const char      *owner,
-                    gpointer         user_data)
+on_saldod_appeared (GDBusConnection *connection, const char *name, const char *owner, gpointer user_data)
 {
   SaldoAgent *self = user_data;
 
@@ -98,9 +95,7 @@ on_saldod_appeared (GDBusConnection *connection,
 }
 
 static void
-on_saldod_vanished (GDBusConnection *connection,
-                    const char      *name,
-                    gpointer         user_data)
+on_saldod_vanished (GDBusConnection *connection, const char *name, gpointer user_data)
 {
   SaldoAgent *self = user_data;
 
@@ -121,13 +116,14 @@ on_saldod_vanished (GDBusConnection *connection,
 static GSettings *
 agent_settings (GError **error)
 {
-  g_autoptr(GSettingsSchema) schema =
-    g_settings_schema_source_lookup (g_settings_schema_source_get_default (), SALDO_AGENT_APP_ID, TRUE);
+  g_autoptr(GSettingsSchema)
+               schema = g_settings_schema_source_lookup (g_settings_schema_source_get_default (),
+                                                         SALDO_AGENT_APP_ID, TRUE);
 
   /* g_settings_new () would abort instead. */
   if (schema == NULL) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                 "the GSettings schema %s is not installed", SALDO_AGENT_APP_ID);
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "the GSettings schema %s is not installed",
+                 SALDO_AGENT_APP_ID);
     return NULL;
   }
   return g_settings_new_full (schema, NULL, NULL);
@@ -136,9 +132,9 @@ agent_settings (GError **error)
 static void
 saldo_agent_startup (GApplication *app)
 {
-  SaldoAgent *self = SALDO_AGENT (app);
-  g_autofree char *state_file = g_build_filename (g_get_user_state_dir (), "saldo",
-                                                  "agent-notifications.ini", NULL);
+  SaldoAgent      *self = SALDO_AGENT (app);
+  g_autofree char *state_file = g_build_filename (g_get_user_state_dir (), "saldo", "agent-notifications.ini",
+                                                  NULL);
 
   G_APPLICATION_CLASS (saldo_agent_parent_class)->startup (app);
   self->notifier = saldo_notifier_new (g_application_get_dbus_connection (app), "Saldo", state_file);
@@ -147,9 +143,8 @@ saldo_agent_startup (GApplication *app)
   g_application_hold (app);
   self->held = TRUE;
   self->name_watch = g_bus_watch_name_on_connection (self->system, SALDO_BUS_NAME,
-                                                     G_BUS_NAME_WATCHER_FLAGS_NONE,
-                                                     on_saldod_appeared, on_saldod_vanished,
-                                                     self, NULL);
+                                                     G_BUS_NAME_WATCHER_FLAGS_NONE, on_saldod_appeared,
+                                                     on_saldod_vanished, self, NULL);
 }
 
 static void
@@ -159,8 +154,7 @@ saldo_agent_activate (GApplication *app)
 }
 
 static gint
-saldo_agent_handle_local_options (GApplication *app,
-                                  GVariantDict *options)
+saldo_agent_handle_local_options (GApplication *app, GVariantDict *options)
 {
   SaldoAgent *self = SALDO_AGENT (app);
   g_autoptr(GError) error = NULL;
@@ -172,7 +166,7 @@ saldo_agent_handle_local_options (GApplication *app,
   g_variant_dict_lookup (options, "follow", "b", &self->follow);
   g_variant_dict_lookup (options, "wait", "i", &self->wait_seconds);
   if (self->wait_seconds <= 0) {
-    g_printerr ("saldo-agent: %s\n", _("--wait needs a number of seconds above 0"));
+    g_printerr ("saldo-agent: %s\n", _ ("--wait needs a number of seconds above 0"));
     return EXIT_FAILURE;
   }
   /* Checked here, before registering, so that a failure is an exit status. */
@@ -205,7 +199,7 @@ saldo_agent_dispose (GObject *object)
 static void
 saldo_agent_class_init (SaldoAgentClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass      *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   object_class->dispose = saldo_agent_dispose;
@@ -219,26 +213,24 @@ saldo_agent_init (SaldoAgent *self)
 {
   const GOptionEntry entries[] = {
     { "follow", 'f', G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL,
-      N_("Keep running while saldod is absent and follow it when it comes back"), NULL },
+      N_ ("Keep running while saldod is absent and follow it when it comes back"), NULL },
     { "wait", 'w', G_OPTION_FLAG_NONE, G_OPTION_ARG_INT, NULL,
-      N_("Without --follow: how long to wait for saldod at start before exiting (default 30)"),
-      N_("SECONDS") },
-    { "version", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL, N_("Show the version"), NULL },
+      N_ ("Without --follow: how long to wait for saldod at start before exiting (default 30)"),
+      N_ ("SECONDS") },
+    { "version", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL, N_ ("Show the version"), NULL },
     { NULL }
   };
 
   self->wait_seconds = DEFAULT_WAIT_SECONDS;
   g_application_add_main_option_entries (G_APPLICATION (self), entries);
   g_application_set_option_context_summary (G_APPLICATION (self),
-                                            _("Desktop notifications for Saldo: low balance, expiry, "
-                                              "top-ups, and top-ups that wait for your answer."));
+                                            _ ("Desktop notifications for Saldo: low balance, expiry, "
+                                               "top-ups, and top-ups that wait for your answer."));
 }
 
 SaldoAgent *
 saldo_agent_new (void)
 {
-  return g_object_new (SALDO_TYPE_AGENT,
-                       "application-id", SALDO_AGENT_APP_ID,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
-                       NULL);
+  return g_object_new (SALDO_TYPE_AGENT, "application-id", SALDO_AGENT_APP_ID, "flags",
+                       G_APPLICATION_DEFAULT_FLAGS, NULL);
 }

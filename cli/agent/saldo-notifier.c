@@ -24,10 +24,10 @@
 typedef struct {
   char              *slot;
   char              *mark;
-  guint32            id;            /* 0: nothing shown that we could replace */
-  char              *server;        /* who gave id out: "<bus guid> <unique name>" */
+  guint32            id;     /* 0: nothing shown that we could replace */
+  char              *server; /* who gave id out: "<bus guid> <unique name>" */
   gboolean           in_flight;
-  SaldoNotification *queued;        /* shown once the reply to in_flight comes */
+  SaldoNotification *queued; /* shown once the reply to in_flight comes */
   gboolean           queued_withdraw;
 } Slot;
 
@@ -36,8 +36,8 @@ struct _SaldoNotifier {
   GDBusConnection *session;
   char            *app_name;
   char            *state_file;
-  GHashTable      *slots;           /* slot name -> Slot */
-  char            *server;          /* the current server, NULL if none runs */
+  GHashTable      *slots;  /* slot name -> Slot */
+  char            *server; /* the current server, NULL if none runs */
   gboolean         caps_known;
   gboolean         caps_pending;
   gboolean         has_actions;
@@ -58,8 +58,7 @@ static guint signals[N_SIGNALS];
 G_DEFINE_TYPE (SaldoNotifier, saldo_notifier, G_TYPE_OBJECT)
 
 SaldoNotification *
-saldo_notification_new (const char *summary,
-                        const char *body)
+saldo_notification_new (const char *summary, const char *body)
 {
   SaldoNotification *n = g_new0 (SaldoNotification, 1);
 
@@ -101,9 +100,9 @@ save_state (SaldoNotifier *self)
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_path_get_dirname (self->state_file);
   g_autofree char *data = NULL;
-  GHashTableIter iter;
-  Slot *slot;
-  gsize len;
+  GHashTableIter   iter;
+  Slot            *slot;
+  gsize            len;
 
   g_hash_table_iter_init (&iter, self->slots);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &slot)) {
@@ -115,12 +114,11 @@ save_state (SaldoNotifier *self)
   }
   data = g_key_file_to_data (kf, &len, NULL);
   if (g_mkdir_with_parents (dir, 0700) != 0 ||
-      !g_file_set_contents_full (self->state_file, data, (gssize) len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error)) {
+      !g_file_set_contents_full (self->state_file, data, (gssize) len, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+                                 &error)) {
     /* Only de-duplication across restarts is lost: say it once. */
     if (!self->warned)
-      g_warning ("cannot save %s: %s", self->state_file,
-                 error != NULL ? error->message : g_strerror (errno));
+      g_warning ("cannot save %s: %s", self->state_file, error != NULL ? error->message : g_strerror (errno));
     self->warned = TRUE;
   }
 }
@@ -139,7 +137,7 @@ load_state (SaldoNotifier *self)
   }
   groups = g_key_file_get_groups (kf, NULL);
   for (guint i = 0; groups[i] != NULL; i++) {
-    Slot *slot = g_new0 (Slot, 1);
+    Slot   *slot = g_new0 (Slot, 1);
     guint64 id = g_key_file_get_uint64 (kf, groups[i], "id", NULL);
 
     slot->slot = g_strdup (groups[i]);
@@ -155,15 +153,13 @@ load_state (SaldoNotifier *self)
 static void send_notify (SaldoNotifier *self, Slot *slot, SaldoNotification *notification);
 
 static guint32
-valid_id (SaldoNotifier *self,
-          Slot          *slot)
+valid_id (SaldoNotifier *self, Slot *slot)
 {
   return slot->id != 0 && g_strcmp0 (slot->server, self->server) == 0 ? slot->id : 0;
 }
 
 static void
-close_id (SaldoNotifier *self,
-          guint32        id)
+close_id (SaldoNotifier *self, guint32 id)
 {
   g_dbus_connection_call (self->session, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH, NOTIFICATIONS_IFACE,
                           "CloseNotification", g_variant_new ("(u)", id), NULL,
@@ -173,8 +169,7 @@ close_id (SaldoNotifier *self,
 /* What happens after a reply (or before, when nothing is in flight): a
  * queued withdrawal or notification goes out now. */
 static void
-slot_flush (SaldoNotifier *self,
-            Slot          *slot)
+slot_flush (SaldoNotifier *self, Slot *slot)
 {
   if (slot->queued_withdraw) {
     guint32 id = valid_id (self, slot);
@@ -194,11 +189,9 @@ typedef struct {
 } NotifyCall;
 
 static void
-on_notify_reply (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+on_notify_reply (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  NotifyCall *call = user_data;
+  NotifyCall    *call = user_data;
   SaldoNotifier *self = call->self;
   g_autoptr(GDBusMessage) reply = NULL;
   g_autoptr(GError) error = NULL;
@@ -214,8 +207,7 @@ on_notify_reply (GObject      *source,
 
       g_variant_get (g_dbus_message_get_body (reply), "(u)", &slot->id);
       g_free (slot->server);
-      slot->server = g_strdup_printf ("%s %s", guid != NULL ? guid : "",
-                                      g_dbus_message_get_sender (reply));
+      slot->server = g_strdup_printf ("%s %s", guid != NULL ? guid : "", g_dbus_message_get_sender (reply));
       /* The server may have been started by this very call. */
       if (self->server == NULL)
         self->server = g_strdup (slot->server);
@@ -232,17 +224,15 @@ on_notify_reply (GObject      *source,
 
 /* Takes notification. */
 static void
-send_notify (SaldoNotifier     *self,
-             Slot              *slot,
-             SaldoNotification *notification)
+send_notify (SaldoNotifier *self, Slot *slot, SaldoNotification *notification)
 {
   g_autoptr(SaldoNotification) n = notification;
   g_autoptr(GDBusMessage) message = NULL;
   g_autofree char *body = NULL;
-  const char *text = n->body;
-  GVariantBuilder actions;
-  GVariantBuilder hints;
-  NotifyCall *call;
+  const char      *text = n->body;
+  GVariantBuilder  actions;
+  GVariantBuilder  hints;
+  NotifyCall      *call;
 
   if (!self->has_actions && n->body_without_actions != NULL)
     text = n->body_without_actions;
@@ -254,11 +244,11 @@ send_notify (SaldoNotifier     *self,
     g_variant_builder_add (&actions, "s", n->actions[i]);
   g_variant_builder_init (&hints, G_VARIANT_TYPE ("a{sv}"));
   g_variant_builder_add (&hints, "{sv}", "urgency", g_variant_new_byte ((guint8) n->urgency));
-  message = g_dbus_message_new_method_call (NOTIFICATIONS_NAME, NOTIFICATIONS_PATH,
-                                            NOTIFICATIONS_IFACE, "Notify");
-  g_dbus_message_set_body (message, g_variant_new ("(susssasa{sv}i)", self->app_name,
-                                                   valid_id (self, slot), n->icon != NULL ? n->icon : "",
-                                                   n->summary, body, &actions, &hints, n->timeout_ms));
+  message = g_dbus_message_new_method_call (NOTIFICATIONS_NAME, NOTIFICATIONS_PATH, NOTIFICATIONS_IFACE,
+                                            "Notify");
+  g_dbus_message_set_body (message, g_variant_new ("(susssasa{sv}i)", self->app_name, valid_id (self, slot),
+                                                   n->icon != NULL ? n->icon : "", n->summary, body, &actions,
+                                                   &hints, n->timeout_ms));
   slot->in_flight = TRUE;
   call = g_new0 (NotifyCall, 1);
   call->self = g_object_ref (self);
@@ -268,16 +258,14 @@ send_notify (SaldoNotifier     *self,
 }
 
 static void
-on_capabilities (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+on_capabilities (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(SaldoNotifier) self = user_data;
   g_autoptr(GVariant) reply = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree const char **caps = NULL;
-  GHashTableIter iter;
-  Slot *slot;
+  GHashTableIter          iter;
+  Slot                   *slot;
 
   self->caps_pending = FALSE;
   self->caps_known = TRUE;
@@ -312,13 +300,10 @@ fetch_capabilities (SaldoNotifier *self)
 }
 
 static void
-on_server_appeared (GDBusConnection *connection,
-                    const char      *name,
-                    const char      *owner,
-                    gpointer         user_data)
+on_server_appeared (GDBusConnection *connection, const char *name, const char *owner, gpointer user_data)
 {
   SaldoNotifier *self = user_data;
-  const char *guid = g_dbus_connection_get_guid (connection);
+  const char    *guid = g_dbus_connection_get_guid (connection);
 
   g_free (self->server);
   self->server = g_strdup_printf ("%s %s", guid != NULL ? guid : "", owner);
@@ -328,9 +313,7 @@ on_server_appeared (GDBusConnection *connection,
 }
 
 static void
-on_server_vanished (GDBusConnection *connection,
-                    const char      *name,
-                    gpointer         user_data)
+on_server_vanished (GDBusConnection *connection, const char *name, gpointer user_data)
 {
   SaldoNotifier *self = user_data;
 
@@ -339,11 +322,10 @@ on_server_vanished (GDBusConnection *connection,
 }
 
 static Slot *
-slot_for_id (SaldoNotifier *self,
-             guint32        id)
+slot_for_id (SaldoNotifier *self, guint32 id)
 {
   GHashTableIter iter;
-  Slot *slot;
+  Slot          *slot;
 
   g_hash_table_iter_init (&iter, self->slots);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &slot))
@@ -353,8 +335,7 @@ slot_for_id (SaldoNotifier *self,
 }
 
 static gboolean
-from_server (SaldoNotifier *self,
-             const char    *sender)
+from_server (SaldoNotifier *self, const char *sender)
 {
   const char *unique = self->server != NULL ? strchr (self->server, ' ') : NULL;
 
@@ -371,9 +352,9 @@ on_action_invoked (GDBusConnection *connection,
                    gpointer         user_data)
 {
   SaldoNotifier *self = user_data;
-  const char *key;
-  guint32 id;
-  Slot *slot;
+  const char    *key;
+  guint32        id;
+  Slot          *slot;
 
   if (!from_server (self, sender) || !g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(us)")))
     return;
@@ -395,10 +376,10 @@ on_closed (GDBusConnection *connection,
            GVariant        *parameters,
            gpointer         user_data)
 {
-  SaldoNotifier *self = user_data;
+  SaldoNotifier   *self = user_data;
   g_autofree char *name = NULL;
-  guint32 id, reason;
-  Slot *slot;
+  guint32          id, reason;
+  Slot            *slot;
 
   if (!from_server (self, sender) || !g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(uu)")))
     return;
@@ -445,8 +426,7 @@ saldo_notifier_show (SaldoNotifier     *self,
 }
 
 void
-saldo_notifier_withdraw (SaldoNotifier *self,
-                         const char    *slot_name)
+saldo_notifier_withdraw (SaldoNotifier *self, const char *slot_name)
 {
   Slot *slot = g_hash_table_lookup (self->slots, slot_name);
 
@@ -460,8 +440,7 @@ saldo_notifier_withdraw (SaldoNotifier *self,
 
 /* What the slot last showed (it may have been dismissed since), or NULL. */
 const char *
-saldo_notifier_get_mark (SaldoNotifier *self,
-                         const char    *slot_name)
+saldo_notifier_get_mark (SaldoNotifier *self, const char *slot_name)
 {
   Slot *slot = g_hash_table_lookup (self->slots, slot_name);
 
@@ -469,12 +448,11 @@ saldo_notifier_get_mark (SaldoNotifier *self,
 }
 
 GStrv
-saldo_notifier_dup_slots (SaldoNotifier *self,
-                          const char    *prefix)
+saldo_notifier_dup_slots (SaldoNotifier *self, const char *prefix)
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   GHashTableIter iter;
-  Slot *slot;
+  Slot          *slot;
 
   g_hash_table_iter_init (&iter, self->slots);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &slot))
@@ -521,13 +499,12 @@ saldo_notifier_class_init (SaldoNotifierClass *klass)
   object_class->finalize = saldo_notifier_finalize;
 
   /* action-invoked (slot, key): the user chose an action. */
-  signals[SIGNAL_ACTION_INVOKED] =
-    g_signal_new ("action-invoked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                  NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_ACTION_INVOKED] = g_signal_new ("action-invoked", G_TYPE_FROM_CLASS (klass),
+                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                                                 G_TYPE_STRING, G_TYPE_STRING);
   /* closed (slot, reason): the notification went away (dismissed, expired). */
-  signals[SIGNAL_CLOSED] =
-    g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                  NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
+  signals[SIGNAL_CLOSED] = g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                         NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
 }
 
 static void
@@ -537,9 +514,7 @@ saldo_notifier_init (SaldoNotifier *self)
 }
 
 SaldoNotifier *
-saldo_notifier_new (GDBusConnection *session,
-                    const char      *app_name,
-                    const char      *state_file)
+saldo_notifier_new (GDBusConnection *session, const char *app_name, const char *state_file)
 {
   SaldoNotifier *self = g_object_new (SALDO_TYPE_NOTIFIER, NULL);
 
@@ -547,17 +522,14 @@ saldo_notifier_new (GDBusConnection *session,
   self->app_name = g_strdup (app_name);
   self->state_file = g_strdup (state_file);
   load_state (self);
-  self->action_sub =
-    g_dbus_connection_signal_subscribe (session, NOTIFICATIONS_NAME, NOTIFICATIONS_IFACE, "ActionInvoked",
-                                        NOTIFICATIONS_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                        on_action_invoked, self, NULL);
-  self->closed_sub =
-    g_dbus_connection_signal_subscribe (session, NOTIFICATIONS_NAME, NOTIFICATIONS_IFACE,
-                                        "NotificationClosed", NOTIFICATIONS_PATH, NULL,
-                                        G_DBUS_SIGNAL_FLAGS_NONE, on_closed, self, NULL);
-  self->watch_id = g_bus_watch_name_on_connection (session, NOTIFICATIONS_NAME,
-                                                   G_BUS_NAME_WATCHER_FLAGS_NONE,
-                                                   on_server_appeared, on_server_vanished,
-                                                   self, NULL);
+  self->action_sub = g_dbus_connection_signal_subscribe (session, NOTIFICATIONS_NAME, NOTIFICATIONS_IFACE,
+                                                         "ActionInvoked", NOTIFICATIONS_PATH, NULL,
+                                                         G_DBUS_SIGNAL_FLAGS_NONE, on_action_invoked, self,
+                                                         NULL);
+  self->closed_sub = g_dbus_connection_signal_subscribe (session, NOTIFICATIONS_NAME, NOTIFICATIONS_IFACE,
+                                                         "NotificationClosed", NOTIFICATIONS_PATH, NULL,
+                                                         G_DBUS_SIGNAL_FLAGS_NONE, on_closed, self, NULL);
+  self->watch_id = g_bus_watch_name_on_connection (session, NOTIFICATIONS_NAME, G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                                   on_server_appeared, on_server_vanished, self, NULL);
   return self;
 }

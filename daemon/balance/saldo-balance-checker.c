@@ -24,12 +24,12 @@ static char *
 describe_ambiguity (const SaldoBalanceResult *result)
 {
   GString *text = g_string_new ("ambiguous reply, the balance is left as it was: ");
-  guint shown = 0;
+  guint    shown = 0;
 
   g_string_append (text, result->ambiguity);
   for (guint i = 0; i < result->n_buckets; i++) {
     const SaldoBucket *b = &result->buckets[i];
-    g_autofree char *money = NULL;
+    g_autofree char   *money = NULL;
 
     if (b->label == SALDO_BUCKET_DATA)
       continue;
@@ -43,14 +43,14 @@ describe_ambiguity (const SaldoBalanceResult *result)
 }
 
 SaldoReading *
-saldo_balance_checker_parse (SaldoCarrier  *carrier,
-                             const char    *country,
-                             const char    *text,
-                             const char    *source,
-                             gint64         now,
-                             GError       **error)
+saldo_balance_checker_parse (SaldoCarrier *carrier,
+                             const char   *country,
+                             const char   *text,
+                             const char   *source,
+                             gint64        now,
+                             GError      **error)
 {
-  SaldoBalanceHints hints;
+  SaldoBalanceHints  hints;
   SaldoBalanceResult result = { 0 };
   g_autoptr(SaldoReading) reading = saldo_reading_new ();
   g_autoptr(GError) parse_error = NULL;
@@ -81,7 +81,7 @@ saldo_balance_checker_parse (SaldoCarrier  *carrier,
     reading->currency = g_strdup (result.currency);
     if (result.has_expiry) {
       g_autoptr(GDateTime) day = g_date_time_new_utc (result.expiry_year, result.expiry_month,
-                                                      result.expiry_day, 0, 0, 0);
+                                                       result.expiry_day, 0, 0, 0);
 
       reading->has_expiry = day != NULL;
       reading->expiry = day != NULL ? g_date_time_to_unix (day) : 0;
@@ -151,7 +151,7 @@ is_transient (const GError *error)
 static gboolean
 on_retry (gpointer user_data)
 {
-  GTask *task = user_data;
+  GTask     *task = user_data;
   CheckData *data = g_task_get_task_data (task);
 
   data->retry_id = 0;
@@ -160,12 +160,10 @@ on_retry (gpointer user_data)
 }
 
 static void
-check_fail_or_retry (GTask        *task,
-                     SaldoReading *reading,
-                     GError       *error)
+check_fail_or_retry (GTask *task, SaldoReading *reading, GError *error)
 {
   SaldoBalanceChecker *self = g_task_get_source_object (task);
-  CheckData *data = g_task_get_task_data (task);
+  CheckData           *data = g_task_get_task_data (task);
 
   g_clear_pointer (&data->reading, saldo_reading_free);
   data->reading = reading;
@@ -173,8 +171,8 @@ check_fail_or_retry (GTask        *task,
       !g_cancellable_is_cancelled (data->cancellable)) {
     guint delay = self->config.retry_delay_ms << MIN (data->attempt - 1, 6u);
 
-    g_info ("balance check %s, attempt %u failed (%s); retrying in %u ms",
-            data->code, data->attempt, error->message, delay);
+    g_info ("balance check %s, attempt %u failed (%s); retrying in %u ms", data->code, data->attempt,
+            error->message, delay);
     g_error_free (error);
     data->retry_id = g_timeout_add (delay, on_retry, task);
     return;
@@ -184,16 +182,14 @@ check_fail_or_retry (GTask        *task,
 }
 
 static void
-on_ussd_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+on_ussd_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  GTask *task = user_data;
+  GTask     *task = user_data;
   CheckData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autofree char *reply = NULL;
-  SaldoReading *reading;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  SaldoReading    *reading;
+  gint64           now = g_get_real_time () / G_USEC_PER_SEC;
 
   reply = saldo_ussd_client_run_finish (SALDO_USSD_CLIENT (source), result, &error);
   if (reply == NULL) {
@@ -222,12 +218,11 @@ static void
 check_attempt (GTask *task)
 {
   SaldoBalanceChecker *self = g_task_get_source_object (task);
-  CheckData *data = g_task_get_task_data (task);
+  CheckData           *data = g_task_get_task_data (task);
 
   data->attempt++;
-  saldo_ussd_client_run_async (data->client, data->code, (const char * const *) data->menu,
-                               self->config.ussd_timeout_ms, data->cancellable,
-                               on_ussd_done, task);
+  saldo_ussd_client_run_async (data->client, data->code, (const char *const *) data->menu,
+                               self->config.ussd_timeout_ms, data->cancellable, on_ussd_done, task);
 }
 
 static GStrv
@@ -248,7 +243,8 @@ const char *
 saldo_balance_code_source_to_string (SaldoBalanceCodeSource source)
 {
   const char *name = source != SALDO_BALANCE_CODE_NONE
-                     ? saldo_enum_to_string (SALDO_TYPE_BALANCE_CODE_SOURCE, source) : NULL;
+                       ? saldo_enum_to_string (SALDO_TYPE_BALANCE_CODE_SOURCE, source)
+                       : NULL;
 
   /* None is "" on the bus: BalanceCodeSource is empty. */
   return name != NULL ? name : "";
@@ -261,7 +257,7 @@ saldo_balance_checker_choose_code (const SaldoLineRecord        *line,
                                    const char                  **code,
                                    GStrv                        *menu)
 {
-  const char * const *codes = carrier != NULL ? saldo_carrier_get_ussd_codes (carrier) : NULL;
+  const char *const *codes = carrier != NULL ? saldo_carrier_get_ussd_codes (carrier) : NULL;
 
   *code = NULL;
   *menu = NULL;
@@ -296,8 +292,8 @@ saldo_balance_checker_check_async (SaldoBalanceChecker          *self,
                                    GAsyncReadyCallback           callback,
                                    gpointer                      user_data)
 {
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-  CheckData *data = g_new0 (CheckData, 1);
+  GTask      *task = g_task_new (self, cancellable, callback, user_data);
+  CheckData  *data = g_new0 (CheckData, 1);
   const char *code;
 
   g_task_set_task_data (task, data, (GDestroyNotify) check_data_free);
@@ -306,12 +302,14 @@ saldo_balance_checker_check_async (SaldoBalanceChecker          *self,
   data->country = g_strdup (country);
   data->cancellable = cancellable != NULL ? g_object_ref (cancellable) : g_cancellable_new ();
 
-  if (saldo_balance_checker_choose_code (line, carrier, info, &code, &data->menu) == SALDO_BALANCE_CODE_NONE) {
+  if (saldo_balance_checker_choose_code (line, carrier, info, &code, &data->menu) ==
+      SALDO_BALANCE_CODE_NONE) {
     g_task_return_new_error (task, SALDO_ERROR, SALDO_ERROR_NOT_SUPPORTED,
                              "no balance code is known for carrier '%s'%s; set one with "
                              "saldoctl line set LINE balance-code=CODE",
                              saldo_carrier_get_id (carrier),
-                             saldo_carrier_is_generic (carrier) ? " nor in mobile-broadband-provider-info" : "");
+                             saldo_carrier_is_generic (carrier) ? " nor in mobile-broadband-provider-info"
+                                                                : "");
     g_object_unref (task);
     return;
   }
@@ -320,10 +318,10 @@ saldo_balance_checker_check_async (SaldoBalanceChecker          *self,
 }
 
 gboolean
-saldo_balance_checker_check_finish (SaldoBalanceChecker  *self,
-                                    GAsyncResult         *result,
-                                    SaldoReading        **reading_out,
-                                    GError              **error)
+saldo_balance_checker_check_finish (SaldoBalanceChecker *self,
+                                    GAsyncResult        *result,
+                                    SaldoReading       **reading_out,
+                                    GError             **error)
 {
   CheckData *data = g_task_get_task_data (G_TASK (result));
 

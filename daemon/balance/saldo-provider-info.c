@@ -7,27 +7,27 @@
 
 #include "saldo-carrier.h"
 
-G_DEFINE_QUARK (saldo-provider-info-error-quark, saldo_provider_info_error)
+G_DEFINE_QUARK (saldo - provider - info - error - quark, saldo_provider_info_error)
 
 /* The file is a few hundred KiB of trusted distribution data, but it is
  * still read as outside input: bounded, and malformed parts left out. */
 #define MAX_FILE_SIZE (16 * 1024 * 1024)
 
 typedef struct {
-  SaldoProviderInfoCodes  codes;       /* points into the members below */
-  char                   *name;
-  char                   *country;
-  GPtrArray              *ussd;        /* NULL-terminated */
-  GPtrArray              *sms_number;  /* NULL-terminated */
-  GPtrArray              *sms_text;    /* NULL-terminated */
-  char                   *topup;
-  GPtrArray              *networks;    /* "MCCMNC" strings */
+  SaldoProviderInfoCodes codes; /* points into the members below */
+  char                  *name;
+  char                  *country;
+  GPtrArray             *ussd;       /* NULL-terminated */
+  GPtrArray             *sms_number; /* NULL-terminated */
+  GPtrArray             *sms_text;   /* NULL-terminated */
+  char                  *topup;
+  GPtrArray             *networks; /* "MCCMNC" strings */
 } Provider;
 
 struct _SaldoProviderInfo {
   GObject     parent_instance;
-  GPtrArray  *providers;               /* Provider */
-  GHashTable *by_network;              /* "MCCMNC" → GPtrArray of Provider (borrowed) */
+  GPtrArray  *providers;  /* Provider */
+  GHashTable *by_network; /* "MCCMNC" → GPtrArray of Provider (borrowed) */
 };
 
 G_DEFINE_TYPE (SaldoProviderInfo, saldo_provider_info, G_TYPE_OBJECT)
@@ -42,8 +42,7 @@ strv_array_new (void)
 }
 
 static void
-strv_array_add (GPtrArray  *array,
-                const char *value)
+strv_array_add (GPtrArray *array, const char *value)
 {
   /* keep the NULL last */
   g_ptr_array_insert (array, (gint) array->len - 1, g_strdup (value));
@@ -78,15 +77,14 @@ provider_free (Provider *p)
 typedef struct {
   SaldoProviderInfo *self;
   char              *country;
-  Provider          *provider;     /* being read */
+  Provider          *provider; /* being read */
   GString           *text;
-  char              *replacement;  /* of the <ussd> being read */
-  char              *sms_text;     /* of the <sms> being read */
+  char              *replacement; /* of the <ussd> being read */
+  char              *sms_text;    /* of the <sms> being read */
 } ParseState;
 
 static gboolean
-parent_is (GMarkupParseContext *context,
-           const char          *name)
+parent_is (GMarkupParseContext *context, const char *name)
 {
   const GSList *stack = g_markup_parse_context_get_element_stack (context);
 
@@ -94,9 +92,7 @@ parent_is (GMarkupParseContext *context,
 }
 
 static gboolean
-all_digits (const char *s,
-            gsize       min,
-            gsize       max)
+all_digits (const char *s, gsize min, gsize max)
 {
   gsize len = s != NULL ? strlen (s) : 0;
 
@@ -110,12 +106,12 @@ all_digits (const char *s,
 }
 
 static void
-on_start (GMarkupParseContext  *context,
-          const char           *element,
-          const char          **names,
-          const char          **values,
-          gpointer              user_data,
-          GError              **error)
+on_start (GMarkupParseContext *context,
+          const char          *element,
+          const char         **names,
+          const char         **values,
+          gpointer             user_data,
+          GError             **error)
 {
   ParseState *st = user_data;
   const char *a = NULL, *b = NULL;
@@ -154,8 +150,7 @@ on_start (GMarkupParseContext  *context,
 /* "*123*CODE#" with replacement "CODE" → "*123*{pin}#", if Saldo's
  * ussd-voucher provider can dial it. */
 static char *
-voucher_template (const char *code,
-                  const char *replacement)
+voucher_template (const char *code, const char *replacement)
 {
   g_autofree char *template = NULL;
   const char *at;
@@ -167,13 +162,10 @@ voucher_template (const char *code,
 }
 
 static void
-on_end (GMarkupParseContext  *context,
-        const char           *element,
-        gpointer              user_data,
-        GError              **error)
+on_end (GMarkupParseContext *context, const char *element, gpointer user_data, GError **error)
 {
-  ParseState *st = user_data;
-  Provider *p = st->provider;
+  ParseState      *st = user_data;
+  Provider        *p = st->provider;
   g_autofree char *text = g_strstrip (g_strdup (st->text->str));
 
   g_string_truncate (st->text, 0);
@@ -197,9 +189,9 @@ on_end (GMarkupParseContext  *context,
     st->provider = NULL;
     p->codes.provider = p->name != NULL ? p->name : "";
     p->codes.country = p->country;
-    p->codes.balance_ussd = (const char * const *) p->ussd->pdata;
-    p->codes.balance_sms_number = (const char * const *) p->sms_number->pdata;
-    p->codes.balance_sms_text = (const char * const *) p->sms_text->pdata;
+    p->codes.balance_ussd = (const char *const *) p->ussd->pdata;
+    p->codes.balance_sms_number = (const char *const *) p->sms_number->pdata;
+    p->codes.balance_sms_text = (const char *const *) p->sms_text->pdata;
     p->codes.topup_template = p->topup;
     g_ptr_array_add (st->self->providers, p);
     for (guint i = 0; i < p->networks->len; i++) {
@@ -215,11 +207,7 @@ on_end (GMarkupParseContext  *context,
 }
 
 static void
-on_text (GMarkupParseContext  *context,
-         const char           *text,
-         gsize                 len,
-         gpointer              user_data,
-         GError              **error)
+on_text (GMarkupParseContext *context, const char *text, gsize len, gpointer user_data, GError **error)
 {
   ParseState *st = user_data;
 
@@ -231,15 +219,13 @@ on_text (GMarkupParseContext  *context,
 static const GMarkupParser parser = { on_start, on_end, on_text, NULL, NULL };
 
 SaldoProviderInfo *
-saldo_provider_info_new_from_data (const char  *data,
-                                   gssize       len,
-                                   GError     **error)
+saldo_provider_info_new_from_data (const char *data, gssize len, GError **error)
 {
   g_autoptr(SaldoProviderInfo) self = g_object_new (SALDO_TYPE_PROVIDER_INFO, NULL);
   g_autoptr(GMarkupParseContext) context = NULL;
   g_autoptr(GError) local_error = NULL;
   ParseState st = { self, NULL, NULL, g_string_new (NULL), NULL, NULL };
-  gboolean ok;
+  gboolean   ok;
 
   context = g_markup_parse_context_new (&parser, G_MARKUP_PREFIX_ERROR_POSITION, &st, NULL);
   ok = g_markup_parse_context_parse (context, data, len, &local_error) &&
@@ -259,8 +245,7 @@ saldo_provider_info_new_from_data (const char  *data,
 }
 
 SaldoProviderInfo *
-saldo_provider_info_new_from_file (const char  *path,
-                                   GError     **error)
+saldo_provider_info_new_from_file (const char *path, GError **error)
 {
   g_autoptr(GMappedFile) file = g_mapped_file_new (path, FALSE, error);
   g_autoptr(GError) local_error = NULL;
@@ -276,14 +261,13 @@ saldo_provider_info_new_from_file (const char  *path,
   self = saldo_provider_info_new_from_data (g_mapped_file_get_contents (file),
                                             (gssize) g_mapped_file_get_length (file), &local_error);
   if (self == NULL)
-    g_set_error (error, SALDO_PROVIDER_INFO_ERROR, SALDO_PROVIDER_INFO_ERROR_INVALID,
-                 "%s: %s", path, local_error->message);
+    g_set_error (error, SALDO_PROVIDER_INFO_ERROR, SALDO_PROVIDER_INFO_ERROR_INVALID, "%s: %s", path,
+                 local_error->message);
   return self;
 }
 
 static gboolean
-name_is (const char *name,
-         const char *spn)
+name_is (const char *name, const char *spn)
 {
   g_autofree char *a = g_strstrip (g_strdup (name));
   g_autofree char *b = g_strstrip (g_strdup (spn));
@@ -292,12 +276,9 @@ name_is (const char *name,
 }
 
 const SaldoProviderInfoCodes *
-saldo_provider_info_lookup (SaldoProviderInfo  *self,
-                            const char         *mcc_mnc,
-                            const char         *spn,
-                            char              **why)
+saldo_provider_info_lookup (SaldoProviderInfo *self, const char *mcc_mnc, const char *spn, char **why)
 {
-  GPtrArray *list;
+  GPtrArray      *list;
   const Provider *chosen = NULL;
   g_autoptr(GString) competing = NULL;
 
@@ -333,16 +314,14 @@ saldo_provider_info_lookup (SaldoProviderInfo  *self,
     if (why != NULL)
       *why = g_strdup_printf ("mobile-broadband-provider-info lists operators with different balance "
                               "codes on %s (%s %s%s) and the SIM names none of them",
-                              mcc_mnc, chosen->codes.provider, chosen->codes.balance_ussd[0],
-                              competing->str);
+                              mcc_mnc, chosen->codes.provider, chosen->codes.balance_ussd[0], competing->str);
     return NULL;
   }
   return chosen != NULL ? &chosen->codes : &((const Provider *) list->pdata[0])->codes;
 }
 
 const char *
-saldo_provider_info_get_country (SaldoProviderInfo *self,
-                                 const char        *mcc_mnc)
+saldo_provider_info_get_country (SaldoProviderInfo *self, const char *mcc_mnc)
 {
   GPtrArray *list;
 

@@ -10,8 +10,8 @@ struct _SaldoSmsWatcher {
   MMObject         *object;
   MMModemMessaging *messaging;
   GCancellable     *cancellable;
-  GHashTable       *pending;      /* path → MMSms still being received */
-  GHashTable       *reported;     /* paths already reported */
+  GHashTable       *pending;  /* path → MMSms still being received */
+  GHashTable       *reported; /* paths already reported */
 };
 
 enum {
@@ -24,8 +24,7 @@ static guint signals[N_SIGNALS];
 G_DEFINE_TYPE (SaldoSmsWatcher, saldo_sms_watcher, G_TYPE_OBJECT)
 
 static void
-saldo_sms_watcher_report (SaldoSmsWatcher *self,
-                          MMSms           *sms)
+saldo_sms_watcher_report (SaldoSmsWatcher *self, MMSms *sms)
 {
   const char *path = mm_sms_get_path (sms);
 
@@ -34,22 +33,19 @@ saldo_sms_watcher_report (SaldoSmsWatcher *self,
   g_hash_table_add (self->reported, g_strdup (path));
   g_hash_table_remove (self->pending, path);
   g_debug ("SMS %s from %s", path, mm_sms_get_number (sms));
-  g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0,
-                 mm_sms_get_number (sms), mm_sms_get_text (sms), mm_sms_get_timestamp (sms));
+  g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, mm_sms_get_number (sms), mm_sms_get_text (sms),
+                 mm_sms_get_timestamp (sms));
 }
 
 static void
-on_sms_state (MMSms      *sms,
-              GParamSpec *pspec,
-              gpointer    user_data)
+on_sms_state (MMSms *sms, GParamSpec *pspec, gpointer user_data)
 {
   if (mm_sms_get_state (sms) == MM_SMS_STATE_RECEIVED)
     saldo_sms_watcher_report (user_data, sms);
 }
 
 static void
-saldo_sms_watcher_take (SaldoSmsWatcher *self,
-                        MMSms           *sms)
+saldo_sms_watcher_take (SaldoSmsWatcher *self, MMSms *sms)
 {
   const char *path = mm_sms_get_path (sms);
 
@@ -68,9 +64,7 @@ saldo_sms_watcher_take (SaldoSmsWatcher *self,
 }
 
 static void
-on_sms_ready (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+on_sms_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(SaldoSmsWatcher) self = user_data;
   g_autoptr(GError) error = NULL;
@@ -88,29 +82,22 @@ on_sms_ready (GObject      *source,
 /* Only the new message is fetched: listing every stored message again for
  * each arrival would cost one round trip per message on the SIM. */
 static void
-on_added (MMModemMessaging *messaging,
-          const char       *path,
-          gboolean          received,
-          gpointer          user_data)
+on_added (MMModemMessaging *messaging, const char *path, gboolean received, gpointer user_data)
 {
   SaldoSmsWatcher *self = user_data;
 
   if (!received || g_hash_table_contains (self->reported, path))
     return;
-  g_async_initable_new_async (MM_TYPE_SMS, G_PRIORITY_DEFAULT, self->cancellable,
-                              on_sms_ready, g_object_ref (self),
-                              "g-connection", g_dbus_proxy_get_connection (G_DBUS_PROXY (messaging)),
-                              "g-name", g_dbus_proxy_get_name (G_DBUS_PROXY (messaging)),
-                              "g-flags", G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START,
-                              "g-object-path", path,
-                              "g-interface-name", "org.freedesktop.ModemManager1.Sms",
-                              NULL);
+  g_async_initable_new_async (MM_TYPE_SMS, G_PRIORITY_DEFAULT, self->cancellable, on_sms_ready,
+                              g_object_ref (self), "g-connection",
+                              g_dbus_proxy_get_connection (G_DBUS_PROXY (messaging)), "g-name",
+                              g_dbus_proxy_get_name (G_DBUS_PROXY (messaging)), "g-flags",
+                              G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START, "g-object-path", path, "g-interface-name",
+                              "org.freedesktop.ModemManager1.Sms", NULL);
 }
 
 static void
-on_history_ready (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+on_history_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(SaldoSmsWatcher) self = user_data;
   g_autoptr(GError) error = NULL;
@@ -142,14 +129,11 @@ saldo_sms_watcher_bind (SaldoSmsWatcher *self)
   g_set_object (&self->messaging, messaging);
   if (self->messaging == NULL)
     return;
-  mm_modem_messaging_list (self->messaging, self->cancellable, on_history_ready,
-                           g_object_ref (self));
+  mm_modem_messaging_list (self->messaging, self->cancellable, on_history_ready, g_object_ref (self));
 }
 
 static void
-on_interfaces_changed (GDBusObject    *object,
-                       GDBusInterface *interface,
-                       gpointer        user_data)
+on_interfaces_changed (GDBusObject *object, GDBusInterface *interface, gpointer user_data)
 {
   saldo_sms_watcher_bind (user_data);
 }
@@ -200,10 +184,9 @@ saldo_sms_watcher_class_init (SaldoSmsWatcherClass *klass)
 
   object_class->dispose = saldo_sms_watcher_dispose;
   object_class->finalize = saldo_sms_watcher_finalize;
-  signals[SIGNAL_MESSAGE_RECEIVED] =
-    g_signal_new ("message-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 3,
-                  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_MESSAGE_RECEIVED] = g_signal_new ("message-received", G_TYPE_FROM_CLASS (klass),
+                                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                                                   G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void

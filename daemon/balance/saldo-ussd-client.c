@@ -18,29 +18,29 @@
 struct _SaldoUssdClient {
   GObject          parent_instance;
   MMModem3gppUssd *ussd;
-  GQueue           queue;     /* GTask, head is running */
+  GQueue           queue; /* GTask, head is running */
   gboolean         busy;
 };
 
 G_DEFINE_TYPE (SaldoUssdClient, saldo_ussd_client, G_TYPE_OBJECT)
 
 typedef struct {
-  char          *code;
-  char          *shown;              /* code for logs and errors: PINs masked */
-  char          *secret;             /* masked in every text we give out, or NULL */
-  GStrv          responses;
-  guint          next_response;
-  guint          timeout_ms;
-  GCancellable  *call_cancellable;   /* cancels the ModemManager call in flight */
-  guint          timeout_id;
-  guint          late_reply_id;
-  guint          settle_id;
-  gulong         notification_id;
-  gulong         request_id;
-  gulong         caller_cancel_id;
-  GCancellable  *caller_cancellable;
-  gboolean       retried_busy;
-  gboolean       finished;
+  char         *code;
+  char         *shown;  /* code for logs and errors: PINs masked */
+  char         *secret; /* masked in every text we give out, or NULL */
+  GStrv         responses;
+  guint         next_response;
+  guint         timeout_ms;
+  GCancellable *call_cancellable; /* cancels the ModemManager call in flight */
+  guint         timeout_id;
+  guint         late_reply_id;
+  guint         settle_id;
+  gulong        notification_id;
+  gulong        request_id;
+  gulong        caller_cancel_id;
+  GCancellable *caller_cancellable;
+  gboolean      retried_busy;
+  gboolean      finished;
 } RunData;
 
 static void run_data_free (RunData *data);
@@ -48,8 +48,7 @@ static void saldo_ussd_client_next (SaldoUssdClient *self);
 static void run_initiate (GTask *task);
 
 static void
-run_data_disconnect (RunData         *data,
-                     MMModem3gppUssd *ussd)
+run_data_disconnect (RunData *data, MMModem3gppUssd *ussd)
 {
   g_clear_handle_id (&data->timeout_id, g_source_remove);
   g_clear_handle_id (&data->late_reply_id, g_source_remove);
@@ -87,9 +86,7 @@ session_is_open (MMModem3gppUssd *ussd)
 }
 
 static void
-on_release_done (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+on_release_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(SaldoUssdClient) self = user_data;
   g_autoptr(GError) error = NULL;
@@ -103,13 +100,10 @@ on_release_done (GObject      *source,
 /* Completes the running task.  The next request starts only once the
  * session is released, so two sessions never overlap on one modem. */
 static void
-run_complete (GTask  *task,
-              char   *reply,
-              GError *error,
-              gboolean release)
+run_complete (GTask *task, char *reply, GError *error, gboolean release)
 {
   SaldoUssdClient *self = g_task_get_source_object (task);
-  RunData *data = g_task_get_task_data (task);
+  RunData         *data = g_task_get_task_data (task);
 
   if (data->finished) {
     g_free (reply);
@@ -141,9 +135,7 @@ run_complete (GTask  *task,
 }
 
 static GError *
-convert_mm_error (const GError *mm_error,
-                  const char   *code,
-                  const char   *secret)
+convert_mm_error (const GError *mm_error, const char *code, const char *secret)
 {
   /* ModemManager may quote the code it was given. */
   g_autoptr(GError) error = g_error_copy (mm_error);
@@ -151,23 +143,21 @@ convert_mm_error (const GError *mm_error,
   g_free (error->message);
   error->message = saldo_redact_secret (mm_error->message, secret);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    return g_error_new (SALDO_ERROR, SALDO_ERROR_TIMED_OUT,
-                        "USSD %s: no answer from the modem: %s", code, error->message);
+    return g_error_new (SALDO_ERROR, SALDO_ERROR_TIMED_OUT, "USSD %s: no answer from the modem: %s", code,
+                        error->message);
   if (g_error_matches (error, MM_CORE_ERROR, MM_CORE_ERROR_UNSUPPORTED))
-    return g_error_new (SALDO_ERROR, SALDO_ERROR_NOT_SUPPORTED,
-                        "USSD %s: not supported by the modem: %s", code, error->message);
+    return g_error_new (SALDO_ERROR, SALDO_ERROR_NOT_SUPPORTED, "USSD %s: not supported by the modem: %s",
+                        code, error->message);
   if (g_error_matches (error, MM_CORE_ERROR, MM_CORE_ERROR_WRONG_STATE))
-    return g_error_new (SALDO_ERROR, SALDO_ERROR_MODEM_UNAVAILABLE,
-                        "USSD %s: modem not ready: %s", code, error->message);
-  return g_error_new (SALDO_ERROR, SALDO_ERROR_NETWORK_REJECTED,
-                      "USSD %s: %s", code, error->message);
+    return g_error_new (SALDO_ERROR, SALDO_ERROR_MODEM_UNAVAILABLE, "USSD %s: modem not ready: %s", code,
+                        error->message);
+  return g_error_new (SALDO_ERROR, SALDO_ERROR_NETWORK_REJECTED, "USSD %s: %s", code, error->message);
 }
 
 static void
-run_deliver (GTask      *task,
-             const char *raw_reply)
+run_deliver (GTask *task, const char *raw_reply)
 {
-  RunData *data = g_task_get_task_data (task);
+  RunData         *data = g_task_get_task_data (task);
   g_autofree char *decoded = saldo_ussd_text_maybe_decode (raw_reply != NULL ? raw_reply : "");
   /* A network that echoes a voucher PIN must not put it in a log or a ledger row. */
   g_autofree char *reply = saldo_redact_secret (decoded, data->secret);
@@ -179,18 +169,16 @@ run_deliver (GTask      *task,
 static void on_reply (GObject *source, GAsyncResult *result, gpointer user_data);
 
 static void
-run_respond_or_finish (GTask *task,
-                       char  *reply)
+run_respond_or_finish (GTask *task, char *reply)
 {
   SaldoUssdClient *self = g_task_get_source_object (task);
-  RunData *data = g_task_get_task_data (task);
+  RunData         *data = g_task_get_task_data (task);
 
   if (data->responses != NULL && data->responses[data->next_response] != NULL) {
     const char *answer = data->responses[data->next_response++];
 
     g_debug ("USSD %s: menu step %u, answering '%s'", data->shown, data->next_response, answer);
-    mm_modem_3gpp_ussd_respond (self->ussd, answer, data->call_cancellable,
-                                on_reply, g_object_ref (task));
+    mm_modem_3gpp_ussd_respond (self->ussd, answer, data->call_cancellable, on_reply, g_object_ref (task));
     g_free (reply);
     return;
   }
@@ -199,17 +187,14 @@ run_respond_or_finish (GTask *task,
 }
 
 static void
-on_network_text (MMModem3gppUssd *ussd,
-                 GParamSpec      *pspec,
-                 gpointer         user_data)
+on_network_text (MMModem3gppUssd *ussd, GParamSpec *pspec, gpointer user_data)
 {
-  GTask *task = user_data;
-  RunData *data = g_task_get_task_data (task);
+  GTask      *task = user_data;
+  RunData    *data = g_task_get_task_data (task);
   const char *text;
 
-  text = g_str_equal (pspec->name, "network-request") ?
-         mm_modem_3gpp_ussd_get_network_request (ussd) :
-         mm_modem_3gpp_ussd_get_network_notification (ussd);
+  text = g_str_equal (pspec->name, "network-request") ? mm_modem_3gpp_ussd_get_network_request (ussd)
+                                                      : mm_modem_3gpp_ussd_get_network_notification (ussd);
   if (text == NULL || *text == '\0' || data->finished)
     return;
   g_debug ("USSD %s: reply arrived as %s", data->shown, pspec->name);
@@ -219,14 +204,13 @@ on_network_text (MMModem3gppUssd *ussd,
 static gboolean
 on_late_reply_timeout (gpointer user_data)
 {
-  GTask *task = user_data;
+  GTask   *task = user_data;
   RunData *data = g_task_get_task_data (task);
 
   data->late_reply_id = 0;
   run_complete (task, NULL,
                 g_error_new (SALDO_ERROR, SALDO_ERROR_NETWORK_REJECTED,
-                             "USSD %s: the network released the session without an answer",
-                             data->shown),
+                             "USSD %s: the network released the session without an answer", data->shown),
                 FALSE);
   return G_SOURCE_REMOVE;
 }
@@ -240,16 +224,13 @@ is_network_release (const GError *error)
 static gboolean
 is_session_busy (const GError *error)
 {
-  return error != NULL &&
-         (strstr (error->message, "already active") != NULL ||
-          strstr (error->message, "already an ongoing") != NULL ||
-          g_error_matches (error, MM_CORE_ERROR, MM_CORE_ERROR_IN_PROGRESS));
+  return error != NULL && (strstr (error->message, "already active") != NULL ||
+                           strstr (error->message, "already an ongoing") != NULL ||
+                           g_error_matches (error, MM_CORE_ERROR, MM_CORE_ERROR_IN_PROGRESS));
 }
 
 static void
-on_stale_cancelled (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+on_stale_cancelled (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   RunData *data = g_task_get_task_data (task);
@@ -262,13 +243,11 @@ on_stale_cancelled (GObject      *source,
 }
 
 static void
-on_reply (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
+on_reply (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   SaldoUssdClient *self = g_task_get_source_object (task);
-  RunData *data = g_task_get_task_data (task);
+  RunData         *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   char *reply;
 
@@ -304,23 +283,22 @@ static void
 run_initiate (GTask *task)
 {
   SaldoUssdClient *self = g_task_get_source_object (task);
-  RunData *data = g_task_get_task_data (task);
+  RunData         *data = g_task_get_task_data (task);
 
   g_debug ("USSD %s: initiating", data->shown);
-  mm_modem_3gpp_ussd_initiate (self->ussd, data->code, data->call_cancellable,
-                               on_reply, g_object_ref (task));
+  mm_modem_3gpp_ussd_initiate (self->ussd, data->code, data->call_cancellable, on_reply, g_object_ref (task));
 }
 
 static gboolean
 on_run_timeout (gpointer user_data)
 {
-  GTask *task = user_data;
+  GTask   *task = user_data;
   RunData *data = g_task_get_task_data (task);
 
   data->timeout_id = 0;
   run_complete (task, NULL,
-                g_error_new (SALDO_ERROR, SALDO_ERROR_TIMED_OUT,
-                             "USSD %s: no reply within %u s", data->shown, data->timeout_ms / 1000),
+                g_error_new (SALDO_ERROR, SALDO_ERROR_TIMED_OUT, "USSD %s: no reply within %u s", data->shown,
+                             data->timeout_ms / 1000),
                 TRUE);
   return G_SOURCE_REMOVE;
 }
@@ -331,26 +309,23 @@ on_caller_cancelled_idle (gpointer user_data)
   GTask *task = user_data;
 
   run_complete (task, NULL,
-                g_error_new_literal (SALDO_ERROR, SALDO_ERROR_CANCELLED, "USSD request cancelled"),
-                TRUE);
+                g_error_new_literal (SALDO_ERROR, SALDO_ERROR_CANCELLED, "USSD request cancelled"), TRUE);
   return G_SOURCE_REMOVE;
 }
 
 static void
-on_caller_cancelled (GCancellable *cancellable,
-                     gpointer      user_data)
+on_caller_cancelled (GCancellable *cancellable, gpointer user_data)
 {
   /* Not from inside the cancellable's handler: disconnecting it there deadlocks. */
-  g_idle_add_full (G_PRIORITY_DEFAULT, on_caller_cancelled_idle,
-                   g_object_ref (user_data), g_object_unref);
+  g_idle_add_full (G_PRIORITY_DEFAULT, on_caller_cancelled_idle, g_object_ref (user_data), g_object_unref);
 }
 
 static gboolean
 on_settled (gpointer user_data)
 {
-  GTask *task = user_data;
+  GTask           *task = user_data;
   SaldoUssdClient *self = g_task_get_source_object (task);
-  RunData *data = g_task_get_task_data (task);
+  RunData         *data = g_task_get_task_data (task);
 
   data->settle_id = 0;
   if (session_is_open (self->ussd)) {
@@ -363,8 +338,7 @@ on_settled (gpointer user_data)
 }
 
 static void
-saldo_ussd_client_start (SaldoUssdClient *self,
-                         GTask           *task)
+saldo_ussd_client_start (SaldoUssdClient *self, GTask *task)
 {
   RunData *data = g_task_get_task_data (task);
 
@@ -372,8 +346,8 @@ saldo_ussd_client_start (SaldoUssdClient *self,
   data->timeout_id = g_timeout_add (data->timeout_ms, on_run_timeout, task);
   data->notification_id = g_signal_connect (self->ussd, "notify::network-notification",
                                             G_CALLBACK (on_network_text), task);
-  data->request_id = g_signal_connect (self->ussd, "notify::network-request",
-                                       G_CALLBACK (on_network_text), task);
+  data->request_id = g_signal_connect (self->ussd, "notify::network-request", G_CALLBACK (on_network_text),
+                                       task);
   if (data->caller_cancellable != NULL)
     data->caller_cancel_id = g_cancellable_connect (data->caller_cancellable,
                                                     G_CALLBACK (on_caller_cancelled), task, NULL);
@@ -401,12 +375,11 @@ saldo_ussd_client_next (SaldoUssdClient *self)
  * of 6 or more digits are masked before a code reaches a log line or an
  * error message. */
 static char *
-mask_code (const char *code,
-           const char *secret)
+mask_code (const char *code, const char *secret)
 {
   g_autofree char *masked = saldo_redact_secret (code, secret);
-  GString *shown = g_string_new (NULL);
-  const char *p = masked;
+  GString         *shown = g_string_new (NULL);
+  const char      *p = masked;
 
   while (*p != '\0') {
     gsize run = 0;
@@ -427,16 +400,16 @@ mask_code (const char *code,
 }
 
 static void
-saldo_ussd_client_run (SaldoUssdClient     *self,
-                       const char          *code,
-                       const char          *secret,
-                       const char * const  *responses,
-                       guint                timeout_ms,
-                       GCancellable        *cancellable,
-                       GAsyncReadyCallback  callback,
-                       gpointer             user_data)
+saldo_ussd_client_run (SaldoUssdClient    *self,
+                       const char         *code,
+                       const char         *secret,
+                       const char *const  *responses,
+                       guint               timeout_ms,
+                       GCancellable       *cancellable,
+                       GAsyncReadyCallback callback,
+                       gpointer            user_data)
 {
-  GTask *task;
+  GTask   *task;
   RunData *data;
 
   task = g_task_new (self, NULL, callback, user_data);
@@ -456,13 +429,13 @@ saldo_ussd_client_run (SaldoUssdClient     *self,
 }
 
 void
-saldo_ussd_client_run_async (SaldoUssdClient     *self,
-                             const char          *code,
-                             const char * const  *responses,
-                             guint                timeout_ms,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
+saldo_ussd_client_run_async (SaldoUssdClient    *self,
+                             const char         *code,
+                             const char *const  *responses,
+                             guint               timeout_ms,
+                             GCancellable       *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer            user_data)
 {
   g_return_if_fail (SALDO_IS_USSD_CLIENT (self));
   g_return_if_fail (code != NULL);
@@ -471,13 +444,13 @@ saldo_ussd_client_run_async (SaldoUssdClient     *self,
 }
 
 void
-saldo_ussd_client_run_secret_async (SaldoUssdClient     *self,
-                                    const char          *code,
-                                    const char          *secret,
-                                    guint                timeout_ms,
-                                    GCancellable        *cancellable,
-                                    GAsyncReadyCallback  callback,
-                                    gpointer             user_data)
+saldo_ussd_client_run_secret_async (SaldoUssdClient    *self,
+                                    const char         *code,
+                                    const char         *secret,
+                                    guint               timeout_ms,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data)
 {
   g_return_if_fail (SALDO_IS_USSD_CLIENT (self));
   g_return_if_fail (code != NULL);
@@ -486,9 +459,7 @@ saldo_ussd_client_run_secret_async (SaldoUssdClient     *self,
 }
 
 char *
-saldo_ussd_client_run_finish (SaldoUssdClient  *self,
-                              GAsyncResult     *result,
-                              GError          **error)
+saldo_ussd_client_run_finish (SaldoUssdClient *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
@@ -522,7 +493,7 @@ static void
 saldo_ussd_client_dispose (GObject *object)
 {
   SaldoUssdClient *self = SALDO_USSD_CLIENT (object);
-  GTask *task;
+  GTask           *task;
 
   /* Tasks hold a reference to us, so this runs only when none is queued;
    * drain defensively all the same. */

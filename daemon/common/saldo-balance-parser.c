@@ -22,43 +22,43 @@
 #include "saldo-enum.h"
 #include "saldo-money.h"
 
-G_DEFINE_QUARK (saldo-balance-parser-error-quark, saldo_balance_parser_error)
+G_DEFINE_QUARK (saldo - balance - parser - error - quark, saldo_balance_parser_error)
 
 /* Replies are at most a few SMS long; tokens past this are not looked at. */
-#define MAX_TOKENS 384
-#define MAX_FOLD 48       /* bytes of a folded word; longer words match nothing */
+#define MAX_TOKENS     384
+#define MAX_FOLD       48 /* bytes of a folded word; longer words match nothing */
 #define MAX_CANDIDATES 32
-#define BEFORE_WINDOW 6   /* words a keyword may precede its amount by */
-#define AFTER_WINDOW 4    /* words a keyword may follow its amount by */
+#define BEFORE_WINDOW  6 /* words a keyword may precede its amount by */
+#define AFTER_WINDOW   4 /* words a keyword may follow its amount by */
 
 /* Word flags */
 enum {
-  W_BALANCE    = 1 << 0,
-  W_PRICE      = 1 << 1,
-  W_EXPIRY     = 1 << 2,
-  W_PRIMARY    = 1 << 3,
-  W_ERROR      = 1 << 4,
-  W_MENU       = 1 << 5,
-  W_PHRASE     = 1 << 6,  /* first word of an entry in phrases[] */
-  W_FILLER     = 1 << 7,  /* may stand inside a written date */
-  W_CUR_PREFIX = 1 << 8,  /* a currency written only before the number */
-  W_NEGATE     = 1 << 9,  /* makes the next balance keyword a service name:
+  W_BALANCE = 1 << 0,
+  W_PRICE = 1 << 1,
+  W_EXPIRY = 1 << 2,
+  W_PRIMARY = 1 << 3,
+  W_ERROR = 1 << 4,
+  W_MENU = 1 << 5,
+  W_PHRASE = 1 << 6,     /* first word of an entry in phrases[] */
+  W_FILLER = 1 << 7,     /* may stand inside a written date */
+  W_CUR_PREFIX = 1 << 8, /* a currency written only before the number */
+  W_NEGATE = 1 << 9,     /* makes the next balance keyword a service name:
                            * "Pasa Saldo", "consulta saldo" */
-  W_BONUS      = 1 << 10, /* bucket labels, see SaldoBucketLabel */
-  W_PROMO      = 1 << 11,
-  W_LOAN       = 1 << 12,
-  W_TOTAL      = 1 << 13,
-  W_SPENDABLE  = 1 << 14, /* "available": the credit named is all spendable */
-  W_OF         = 1 << 15, /* "500 MB of 2 GB" */
-  W_DAY        = 1 << 16, /* periods: "válido por 30 días", "€10 per month" */
-  W_WEEK       = 1 << 17,
-  W_MONTHS     = 1 << 18,
-  W_MINUS      = 1 << 19, /* "minus 5 rubles" */
+  W_BONUS = 1 << 10,     /* bucket labels, see SaldoBucketLabel */
+  W_PROMO = 1 << 11,
+  W_LOAN = 1 << 12,
+  W_TOTAL = 1 << 13,
+  W_SPENDABLE = 1 << 14, /* "available": the credit named is all spendable */
+  W_OF = 1 << 15,        /* "500 MB of 2 GB" */
+  W_DAY = 1 << 16,       /* periods: "válido por 30 días", "€10 per month" */
+  W_WEEK = 1 << 17,
+  W_MONTHS = 1 << 18,
+  W_MINUS = 1 << 19,       /* "minus 5 rubles" */
   W_UNTIL_AFTER = 1 << 20, /* "until" written after the date: "30.06.2025 tarihine kadar" */
-  W_MINOR      = 1 << 21, /* a minor unit: "50 cents", "100 руб. 50 коп." */
-  W_AND        = 1 << 22,
-  W_HAVE       = 1 << 23, /* "you have": the balance, when nothing says price */
-  W_COUNT      = 1 << 24, /* what is counted, not money: "50 SMS", "120 minutes" */
+  W_MINOR = 1 << 21,       /* a minor unit: "50 cents", "100 руб. 50 коп." */
+  W_AND = 1 << 22,
+  W_HAVE = 1 << 23,  /* "you have": the balance, when nothing says price */
+  W_COUNT = 1 << 24, /* what is counted, not money: "50 SMS", "120 minutes" */
 };
 
 #define W_PERIOD (W_DAY | W_WEEK | W_MONTHS)
@@ -66,7 +66,7 @@ enum {
 #define W_LABEL (W_PRIMARY | W_BONUS | W_PROMO | W_LOAN | W_TOTAL)
 
 typedef struct {
-  const char *word;       /* folded: lower case, no accents, see fold_word() */
+  const char *word; /* folded: lower case, no accents, see fold_word() */
   guint32     flags;
   guint8      month;      /* 1..12 for a month name */
   guint8      unit_shift; /* 10, 20, 30, 40 for KB..TB */
@@ -74,11 +74,11 @@ typedef struct {
 } SaldoWord;
 
 /* Markers in SaldoWord.currency and symbol tables resolved with the country. */
-#define CUR_DOLLAR "$"
-#define CUR_PESO   "PESO"
+#define CUR_DOLLAR  "$"
+#define CUR_PESO    "PESO"
 #define CUR_CDOLLAR "C$"
-#define CUR_TOMAN  "TOMAN"   /* Iran: ten rials */
-#define CUR_RUBLE  "RUBLE"
+#define CUR_TOMAN   "TOMAN" /* Iran: ten rials */
+#define CUR_RUBLE   "RUBLE"
 
 typedef struct {
   const char *country;
@@ -88,75 +88,64 @@ typedef struct {
 /* The currency a country's carriers bill in (ISO 4217's list of
  * countries, one currency each); sorted by country. */
 static const SaldoCountryCurrency country_currencies[] = {
-  { "AD", "EUR" }, { "AE", "AED" }, { "AF", "AFN" }, { "AG", "XCD" }, { "AI", "XCD" },
-  { "AL", "ALL" }, { "AM", "AMD" }, { "AO", "AOA" }, { "AR", "ARS" }, { "AS", "USD" },
-  { "AT", "EUR" }, { "AU", "AUD" }, { "AW", "AWG" }, { "AX", "EUR" }, { "AZ", "AZN" },
-  { "BA", "BAM" }, { "BB", "BBD" }, { "BD", "BDT" }, { "BE", "EUR" }, { "BF", "XOF" },
-  { "BG", "BGN" }, { "BH", "BHD" }, { "BI", "BIF" }, { "BJ", "XOF" }, { "BL", "EUR" },
-  { "BM", "BMD" }, { "BN", "BND" }, { "BO", "BOB" }, { "BQ", "USD" }, { "BR", "BRL" },
-  { "BS", "BSD" }, { "BT", "BTN" }, { "BV", "NOK" }, { "BW", "BWP" }, { "BY", "BYN" },
-  { "BZ", "BZD" }, { "CA", "CAD" }, { "CC", "AUD" }, { "CD", "CDF" }, { "CF", "XAF" },
-  { "CG", "XAF" }, { "CH", "CHF" }, { "CI", "XOF" }, { "CK", "NZD" }, { "CL", "CLP" },
-  { "CM", "XAF" }, { "CN", "CNY" }, { "CO", "COP" }, { "CR", "CRC" }, { "CU", "CUP" },
-  { "CV", "CVE" }, { "CW", "XCG" }, { "CX", "AUD" }, { "CY", "EUR" }, { "CZ", "CZK" },
-  { "DE", "EUR" }, { "DJ", "DJF" }, { "DK", "DKK" }, { "DM", "XCD" }, { "DO", "DOP" },
-  { "DZ", "DZD" }, { "EC", "USD" }, { "EE", "EUR" }, { "EG", "EGP" }, { "EH", "MAD" },
-  { "ER", "ERN" }, { "ES", "EUR" }, { "ET", "ETB" }, { "FI", "EUR" }, { "FJ", "FJD" },
-  { "FK", "FKP" }, { "FM", "USD" }, { "FO", "DKK" }, { "FR", "EUR" }, { "GA", "XAF" },
-  { "GB", "GBP" }, { "GD", "XCD" }, { "GE", "GEL" }, { "GF", "EUR" }, { "GG", "GBP" },
-  { "GH", "GHS" }, { "GI", "GIP" }, { "GL", "DKK" }, { "GM", "GMD" }, { "GN", "GNF" },
-  { "GP", "EUR" }, { "GQ", "XAF" }, { "GR", "EUR" }, { "GT", "GTQ" }, { "GU", "USD" },
-  { "GW", "XOF" }, { "GY", "GYD" }, { "HK", "HKD" }, { "HM", "AUD" }, { "HN", "HNL" },
-  { "HR", "EUR" }, { "HT", "HTG" }, { "HU", "HUF" }, { "ID", "IDR" }, { "IE", "EUR" },
-  { "IL", "ILS" }, { "IM", "GBP" }, { "IN", "INR" }, { "IO", "USD" }, { "IQ", "IQD" },
-  { "IR", "IRR" }, { "IS", "ISK" }, { "IT", "EUR" }, { "JE", "GBP" }, { "JM", "JMD" },
-  { "JO", "JOD" }, { "JP", "JPY" }, { "KE", "KES" }, { "KG", "KGS" }, { "KH", "KHR" },
-  { "KI", "AUD" }, { "KM", "KMF" }, { "KN", "XCD" }, { "KP", "KPW" }, { "KR", "KRW" },
-  { "KW", "KWD" }, { "KY", "KYD" }, { "KZ", "KZT" }, { "LA", "LAK" }, { "LB", "LBP" },
-  { "LC", "XCD" }, { "LI", "CHF" }, { "LK", "LKR" }, { "LR", "LRD" }, { "LS", "LSL" },
-  { "LT", "EUR" }, { "LU", "EUR" }, { "LV", "EUR" }, { "LY", "LYD" }, { "MA", "MAD" },
-  { "MC", "EUR" }, { "MD", "MDL" }, { "ME", "EUR" }, { "MF", "EUR" }, { "MG", "MGA" },
-  { "MH", "USD" }, { "MK", "MKD" }, { "ML", "XOF" }, { "MM", "MMK" }, { "MN", "MNT" },
-  { "MO", "MOP" }, { "MP", "USD" }, { "MQ", "EUR" }, { "MR", "MRU" }, { "MS", "XCD" },
-  { "MT", "EUR" }, { "MU", "MUR" }, { "MV", "MVR" }, { "MW", "MWK" }, { "MX", "MXN" },
-  { "MY", "MYR" }, { "MZ", "MZN" }, { "NA", "NAD" }, { "NC", "XPF" }, { "NE", "XOF" },
-  { "NF", "AUD" }, { "NG", "NGN" }, { "NI", "NIO" }, { "NL", "EUR" }, { "NO", "NOK" },
-  { "NP", "NPR" }, { "NR", "AUD" }, { "NU", "NZD" }, { "NZ", "NZD" }, { "OM", "OMR" },
-  { "PA", "USD" }, { "PE", "PEN" }, { "PF", "XPF" }, { "PG", "PGK" }, { "PH", "PHP" },
-  { "PK", "PKR" }, { "PL", "PLN" }, { "PM", "EUR" }, { "PN", "NZD" }, { "PR", "USD" },
-  { "PS", "ILS" }, { "PT", "EUR" }, { "PW", "USD" }, { "PY", "PYG" }, { "QA", "QAR" },
-  { "RE", "EUR" }, { "RO", "RON" }, { "RS", "RSD" }, { "RU", "RUB" }, { "RW", "RWF" },
-  { "SA", "SAR" }, { "SB", "SBD" }, { "SC", "SCR" }, { "SD", "SDG" }, { "SE", "SEK" },
-  { "SG", "SGD" }, { "SH", "SHP" }, { "SI", "EUR" }, { "SJ", "NOK" }, { "SK", "EUR" },
-  { "SL", "SLE" }, { "SM", "EUR" }, { "SN", "XOF" }, { "SO", "SOS" }, { "SR", "SRD" },
-  { "SS", "SSP" }, { "ST", "STN" }, { "SV", "USD" }, { "SX", "XCG" }, { "SY", "SYP" },
-  { "SZ", "SZL" }, { "TC", "USD" }, { "TD", "XAF" }, { "TF", "EUR" }, { "TG", "XOF" },
-  { "TH", "THB" }, { "TJ", "TJS" }, { "TK", "NZD" }, { "TL", "USD" }, { "TM", "TMT" },
-  { "TN", "TND" }, { "TO", "TOP" }, { "TR", "TRY" }, { "TT", "TTD" }, { "TV", "AUD" },
-  { "TW", "TWD" }, { "TZ", "TZS" }, { "UA", "UAH" }, { "UG", "UGX" }, { "UM", "USD" },
-  { "US", "USD" }, { "UY", "UYU" }, { "UZ", "UZS" }, { "VA", "EUR" }, { "VC", "XCD" },
-  { "VE", "VES" }, { "VG", "USD" }, { "VI", "USD" }, { "VN", "VND" }, { "VU", "VUV" },
-  { "WF", "XPF" }, { "WS", "WST" }, { "XK", "EUR" }, { "YE", "YER" }, { "YT", "EUR" },
-  { "ZA", "ZAR" }, { "ZM", "ZMW" }, { "ZW", "ZWG" },
+  { "AD", "EUR" }, { "AE", "AED" }, { "AF", "AFN" }, { "AG", "XCD" }, { "AI", "XCD" }, { "AL", "ALL" },
+  { "AM", "AMD" }, { "AO", "AOA" }, { "AR", "ARS" }, { "AS", "USD" }, { "AT", "EUR" }, { "AU", "AUD" },
+  { "AW", "AWG" }, { "AX", "EUR" }, { "AZ", "AZN" }, { "BA", "BAM" }, { "BB", "BBD" }, { "BD", "BDT" },
+  { "BE", "EUR" }, { "BF", "XOF" }, { "BG", "BGN" }, { "BH", "BHD" }, { "BI", "BIF" }, { "BJ", "XOF" },
+  { "BL", "EUR" }, { "BM", "BMD" }, { "BN", "BND" }, { "BO", "BOB" }, { "BQ", "USD" }, { "BR", "BRL" },
+  { "BS", "BSD" }, { "BT", "BTN" }, { "BV", "NOK" }, { "BW", "BWP" }, { "BY", "BYN" }, { "BZ", "BZD" },
+  { "CA", "CAD" }, { "CC", "AUD" }, { "CD", "CDF" }, { "CF", "XAF" }, { "CG", "XAF" }, { "CH", "CHF" },
+  { "CI", "XOF" }, { "CK", "NZD" }, { "CL", "CLP" }, { "CM", "XAF" }, { "CN", "CNY" }, { "CO", "COP" },
+  { "CR", "CRC" }, { "CU", "CUP" }, { "CV", "CVE" }, { "CW", "XCG" }, { "CX", "AUD" }, { "CY", "EUR" },
+  { "CZ", "CZK" }, { "DE", "EUR" }, { "DJ", "DJF" }, { "DK", "DKK" }, { "DM", "XCD" }, { "DO", "DOP" },
+  { "DZ", "DZD" }, { "EC", "USD" }, { "EE", "EUR" }, { "EG", "EGP" }, { "EH", "MAD" }, { "ER", "ERN" },
+  { "ES", "EUR" }, { "ET", "ETB" }, { "FI", "EUR" }, { "FJ", "FJD" }, { "FK", "FKP" }, { "FM", "USD" },
+  { "FO", "DKK" }, { "FR", "EUR" }, { "GA", "XAF" }, { "GB", "GBP" }, { "GD", "XCD" }, { "GE", "GEL" },
+  { "GF", "EUR" }, { "GG", "GBP" }, { "GH", "GHS" }, { "GI", "GIP" }, { "GL", "DKK" }, { "GM", "GMD" },
+  { "GN", "GNF" }, { "GP", "EUR" }, { "GQ", "XAF" }, { "GR", "EUR" }, { "GT", "GTQ" }, { "GU", "USD" },
+  { "GW", "XOF" }, { "GY", "GYD" }, { "HK", "HKD" }, { "HM", "AUD" }, { "HN", "HNL" }, { "HR", "EUR" },
+  { "HT", "HTG" }, { "HU", "HUF" }, { "ID", "IDR" }, { "IE", "EUR" }, { "IL", "ILS" }, { "IM", "GBP" },
+  { "IN", "INR" }, { "IO", "USD" }, { "IQ", "IQD" }, { "IR", "IRR" }, { "IS", "ISK" }, { "IT", "EUR" },
+  { "JE", "GBP" }, { "JM", "JMD" }, { "JO", "JOD" }, { "JP", "JPY" }, { "KE", "KES" }, { "KG", "KGS" },
+  { "KH", "KHR" }, { "KI", "AUD" }, { "KM", "KMF" }, { "KN", "XCD" }, { "KP", "KPW" }, { "KR", "KRW" },
+  { "KW", "KWD" }, { "KY", "KYD" }, { "KZ", "KZT" }, { "LA", "LAK" }, { "LB", "LBP" }, { "LC", "XCD" },
+  { "LI", "CHF" }, { "LK", "LKR" }, { "LR", "LRD" }, { "LS", "LSL" }, { "LT", "EUR" }, { "LU", "EUR" },
+  { "LV", "EUR" }, { "LY", "LYD" }, { "MA", "MAD" }, { "MC", "EUR" }, { "MD", "MDL" }, { "ME", "EUR" },
+  { "MF", "EUR" }, { "MG", "MGA" }, { "MH", "USD" }, { "MK", "MKD" }, { "ML", "XOF" }, { "MM", "MMK" },
+  { "MN", "MNT" }, { "MO", "MOP" }, { "MP", "USD" }, { "MQ", "EUR" }, { "MR", "MRU" }, { "MS", "XCD" },
+  { "MT", "EUR" }, { "MU", "MUR" }, { "MV", "MVR" }, { "MW", "MWK" }, { "MX", "MXN" }, { "MY", "MYR" },
+  { "MZ", "MZN" }, { "NA", "NAD" }, { "NC", "XPF" }, { "NE", "XOF" }, { "NF", "AUD" }, { "NG", "NGN" },
+  { "NI", "NIO" }, { "NL", "EUR" }, { "NO", "NOK" }, { "NP", "NPR" }, { "NR", "AUD" }, { "NU", "NZD" },
+  { "NZ", "NZD" }, { "OM", "OMR" }, { "PA", "USD" }, { "PE", "PEN" }, { "PF", "XPF" }, { "PG", "PGK" },
+  { "PH", "PHP" }, { "PK", "PKR" }, { "PL", "PLN" }, { "PM", "EUR" }, { "PN", "NZD" }, { "PR", "USD" },
+  { "PS", "ILS" }, { "PT", "EUR" }, { "PW", "USD" }, { "PY", "PYG" }, { "QA", "QAR" }, { "RE", "EUR" },
+  { "RO", "RON" }, { "RS", "RSD" }, { "RU", "RUB" }, { "RW", "RWF" }, { "SA", "SAR" }, { "SB", "SBD" },
+  { "SC", "SCR" }, { "SD", "SDG" }, { "SE", "SEK" }, { "SG", "SGD" }, { "SH", "SHP" }, { "SI", "EUR" },
+  { "SJ", "NOK" }, { "SK", "EUR" }, { "SL", "SLE" }, { "SM", "EUR" }, { "SN", "XOF" }, { "SO", "SOS" },
+  { "SR", "SRD" }, { "SS", "SSP" }, { "ST", "STN" }, { "SV", "USD" }, { "SX", "XCG" }, { "SY", "SYP" },
+  { "SZ", "SZL" }, { "TC", "USD" }, { "TD", "XAF" }, { "TF", "EUR" }, { "TG", "XOF" }, { "TH", "THB" },
+  { "TJ", "TJS" }, { "TK", "NZD" }, { "TL", "USD" }, { "TM", "TMT" }, { "TN", "TND" }, { "TO", "TOP" },
+  { "TR", "TRY" }, { "TT", "TTD" }, { "TV", "AUD" }, { "TW", "TWD" }, { "TZ", "TZS" }, { "UA", "UAH" },
+  { "UG", "UGX" }, { "UM", "USD" }, { "US", "USD" }, { "UY", "UYU" }, { "UZ", "UZS" }, { "VA", "EUR" },
+  { "VC", "XCD" }, { "VE", "VES" }, { "VG", "USD" }, { "VI", "USD" }, { "VN", "VND" }, { "VU", "VUV" },
+  { "WF", "XPF" }, { "WS", "WST" }, { "XK", "EUR" }, { "YE", "YER" }, { "YT", "EUR" }, { "ZA", "ZAR" },
+  { "ZM", "ZMW" }, { "ZW", "ZWG" },
 };
 
 /* What a bare "$" means; sorted by country.  Peru's carriers quote
  * dollars with "$" while their own currency is "S/". */
 static const SaldoCountryCurrency dollar_currencies[] = {
-  { "AG", "XCD" }, { "AI", "XCD" }, { "AR", "ARS" }, { "AS", "USD" }, { "AU", "AUD" },
-  { "BB", "BBD" }, { "BM", "BMD" }, { "BN", "BND" }, { "BQ", "USD" }, { "BS", "BSD" },
-  { "BZ", "BZD" }, { "CA", "CAD" }, { "CC", "AUD" }, { "CK", "NZD" }, { "CL", "CLP" },
-  { "CO", "COP" }, { "CU", "CUP" }, { "CV", "CVE" }, { "CX", "AUD" }, { "DM", "XCD" },
-  { "DO", "DOP" }, { "EC", "USD" }, { "FJ", "FJD" }, { "FM", "USD" }, { "GD", "XCD" },
-  { "GU", "USD" }, { "GY", "GYD" }, { "HK", "HKD" }, { "IO", "USD" }, { "JM", "JMD" },
-  { "KI", "AUD" }, { "KN", "XCD" }, { "KY", "KYD" }, { "LC", "XCD" }, { "LR", "LRD" },
-  { "MH", "USD" }, { "MP", "USD" }, { "MS", "XCD" }, { "MX", "MXN" }, { "NA", "NAD" },
-  { "NR", "AUD" }, { "NU", "NZD" }, { "NZ", "NZD" }, { "PA", "USD" }, { "PE", "USD" },
-  { "PN", "NZD" }, { "PR", "USD" }, { "PW", "USD" }, { "SB", "SBD" }, { "SG", "SGD" },
-  { "SR", "SRD" }, { "SV", "USD" }, { "TC", "USD" }, { "TK", "NZD" }, { "TL", "USD" },
-  { "TT", "TTD" }, { "TV", "AUD" }, { "TW", "TWD" }, { "UM", "USD" }, { "US", "USD" },
-  { "UY", "UYU" }, { "VC", "XCD" }, { "VG", "USD" }, { "VI", "USD" }, { "WS", "WST" },
-  { "ZW", "USD" },
+  { "AG", "XCD" }, { "AI", "XCD" }, { "AR", "ARS" }, { "AS", "USD" }, { "AU", "AUD" }, { "BB", "BBD" },
+  { "BM", "BMD" }, { "BN", "BND" }, { "BQ", "USD" }, { "BS", "BSD" }, { "BZ", "BZD" }, { "CA", "CAD" },
+  { "CC", "AUD" }, { "CK", "NZD" }, { "CL", "CLP" }, { "CO", "COP" }, { "CU", "CUP" }, { "CV", "CVE" },
+  { "CX", "AUD" }, { "DM", "XCD" }, { "DO", "DOP" }, { "EC", "USD" }, { "FJ", "FJD" }, { "FM", "USD" },
+  { "GD", "XCD" }, { "GU", "USD" }, { "GY", "GYD" }, { "HK", "HKD" }, { "IO", "USD" }, { "JM", "JMD" },
+  { "KI", "AUD" }, { "KN", "XCD" }, { "KY", "KYD" }, { "LC", "XCD" }, { "LR", "LRD" }, { "MH", "USD" },
+  { "MP", "USD" }, { "MS", "XCD" }, { "MX", "MXN" }, { "NA", "NAD" }, { "NR", "AUD" }, { "NU", "NZD" },
+  { "NZ", "NZD" }, { "PA", "USD" }, { "PE", "USD" }, { "PN", "NZD" }, { "PR", "USD" }, { "PW", "USD" },
+  { "SB", "SBD" }, { "SG", "SGD" }, { "SR", "SRD" }, { "SV", "USD" }, { "TC", "USD" }, { "TK", "NZD" },
+  { "TL", "USD" }, { "TT", "TTD" }, { "TV", "AUD" }, { "TW", "TWD" }, { "UM", "USD" }, { "US", "USD" },
+  { "UY", "UYU" }, { "VC", "XCD" }, { "VG", "USD" }, { "VI", "USD" }, { "WS", "WST" }, { "ZW", "USD" },
 };
 
 /* What "peso(s)" means; sorted by country. */
@@ -181,8 +170,9 @@ static const SaldoSharedCurrency shared_currencies[] = {
   { "KR", "SEK", "DKDKKFODKKGLDKKISISKNONOKSESEK" },
   { "YEN", "JPY", "CNCNYJPJPY" },
   { CUR_CDOLLAR, "CAD", "CACADNINIO" },
-  { "FRANC", NULL, "BFXOFBIBIFBJXOFCDCDFCFXAFCGXAFCHCHFCIXOFCMXAFDJDJFGAXAFGNGNFGQXAFGWXOF"
-                   "KMKMFLICHFMLXOFNCXPFNEXOFPFXPFRWRWFSNXOFTDXAFTGXOFWFXPF" },
+  { "FRANC", NULL,
+    "BFXOFBIBIFBJXOFCDCDFCFXAFCGXAFCHCHFCIXOFCMXAFDJDJFGAXAFGNGNFGQXAFGWXOF"
+    "KMKMFLICHFMLXOFNCXPFNEXOFPFXPFRWRWFSNXOFTDXAFTGXOFWFXPF" },
   { "CFA", NULL, "BFXOFBJXOFCFXAFCGXAFCIXOFCMXAFGAXAFGQXAFGWXOFMLXOFNEXOFSNXOFTDXAFTGXOF" },
   { "SHILLING", NULL, "KEKESSOSOSTZTZSUGUGX" },
   { "RUPEE", NULL, "ININRLKLKRMUMURNPNPRPKPKRSCSCR" },
@@ -212,10 +202,9 @@ static const SaldoSharedCurrency shared_currencies[] = {
 
 /* Letters glued to a "$": "US$", "R$"...; sorted by prefix. */
 static const SaldoCountryCurrency dollar_prefixes[] = {
-  { "a", "AUD" }, { "ar", "ARS" }, { "au", "AUD" }, { "bz", "BZD" },
-  { "c", CUR_CDOLLAR }, { "ca", "CAD" }, { "cl", "CLP" }, { "col", "COP" },
-  { "hk", "HKD" }, { "mx", "MXN" }, { "nz", "NZD" }, { "r", "BRL" },
-  { "rd", "DOP" }, { "s", "SGD" }, { "us", "USD" },
+  { "a", "AUD" },  { "ar", "ARS" }, { "au", "AUD" },  { "bz", "BZD" }, { "c", CUR_CDOLLAR },
+  { "ca", "CAD" }, { "cl", "CLP" }, { "col", "COP" }, { "hk", "HKD" }, { "mx", "MXN" },
+  { "nz", "NZD" }, { "r", "BRL" },  { "rd", "DOP" },  { "s", "SGD" },  { "us", "USD" },
 };
 
 typedef struct {
@@ -226,19 +215,19 @@ typedef struct {
 
 /* Sorted by code point. */
 static const SaldoCurrencySymbol currency_symbols[] = {
-  { 0x0024, CUR_DOLLAR, TRUE },  /* $ */
-  { 0x00A3, "GBP", TRUE },       /* £ */
-  { 0x00A5, "YEN", TRUE },       /* ¥ */
-  { 0x20A6, "NGN", TRUE },       /* ₦ */
-  { 0x20A9, "KRW", TRUE },       /* ₩ */
-  { 0x20AA, "ILS", FALSE },      /* ₪ */
-  { 0x20AB, "VND", FALSE },      /* ₫ */
-  { 0x20AC, "EUR", FALSE },      /* € */
-  { 0x20B1, "PHP", TRUE },       /* ₱ */
-  { 0x20B4, "UAH", FALSE },      /* ₴ */
-  { 0x20B9, "INR", TRUE },       /* ₹ */
-  { 0x20BA, "TRY", FALSE },      /* ₺ */
-  { 0x20BD, "RUB", FALSE },      /* ₽ */
+  { 0x0024, CUR_DOLLAR, TRUE }, /* $ */
+  { 0x00A3, "GBP", TRUE },      /* £ */
+  { 0x00A5, "YEN", TRUE },      /* ¥ */
+  { 0x20A6, "NGN", TRUE },      /* ₦ */
+  { 0x20A9, "KRW", TRUE },      /* ₩ */
+  { 0x20AA, "ILS", FALSE },     /* ₪ */
+  { 0x20AB, "VND", FALSE },     /* ₫ */
+  { 0x20AC, "EUR", FALSE },     /* € */
+  { 0x20B1, "PHP", TRUE },      /* ₱ */
+  { 0x20B4, "UAH", FALSE },     /* ₴ */
+  { 0x20B9, "INR", TRUE },      /* ₹ */
+  { 0x20BA, "TRY", FALSE },     /* ₺ */
+  { 0x20BD, "RUB", FALSE },     /* ₽ */
 };
 
 /* Folded words; sorted by strcmp() (byte order of UTF-8). */
@@ -1369,77 +1358,63 @@ static const SaldoWord words[] = {
 /* words_by_byte[b] is the first entry of words[] whose first byte is >= b,
  * so a lookup only bisects the entries sharing the word's first byte. */
 static const guint16 words_by_byte[257] = {
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 42, 81, 138, 201, 240, 269, 305, 326, 342, 372, 413, 447, 532, 556,
-  579, 641, 643, 695, 777, 830, 845, 875, 890, 891, 894, 907, 907, 907, 907, 907,
-  907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907,
-  907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907,
-  907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907,
-  907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907,
-  907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907, 907,
-  908, 1013, 1048, 1048, 1048, 1048, 1048, 1048, 1050, 1078, 1082, 1082, 1082, 1082, 1082, 1082,
-  1082, 1091, 1091, 1091, 1092, 1093, 1099, 1106, 1108, 1114, 1114, 1115, 1116, 1121, 1121, 1121,
-  1121, 1121, 1121, 1121, 1121, 1121, 1121, 1121, 1121, 1121, 1121, 1121, 1121, 1121, 1121, 1121,
-  1121,
+  0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+  0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+  0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+  0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+  0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+  0,    0,    0,    0,    0,    0,    0,    0,    42,   81,   138,  201,  240,  269,  305,  326,  342,  372,
+  413,  447,  532,  556,  579,  641,  643,  695,  777,  830,  845,  875,  890,  891,  894,  907,  907,  907,
+  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,
+  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,
+  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,
+  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,
+  907,  907,  907,  907,  907,  907,  907,  907,  907,  907,  908,  1013, 1048, 1048, 1048, 1048, 1048, 1048,
+  1050, 1078, 1082, 1082, 1082, 1082, 1082, 1082, 1082, 1091, 1091, 1091, 1092, 1093, 1099, 1106, 1108, 1114,
+  1114, 1115, 1116, 1121, 1121, 1121, 1121, 1121, 1121, 1121, 1121, 1121, 1121, 1121, 1121, 1121, 1121, 1121,
+  1121, 1121, 1121, 1121, 1121,
 };
 
 /* words_by_pair[(a - 'a') * 29 + pair_slot (b)] is the first entry of
  * words[] starting with the bytes a, b or after; for words starting with
  * 'a'..'z'.  Generated with the table, checked by check_tables. */
 static const guint16 words_by_pair[26 * 29 + 1] = {
-  0, 1, 1, 1, 5, 5, 7, 7, 7, 14, 14, 15, 15, 17, 17, 18,
-  19, 20, 27, 27, 29, 29, 31, 38, 42, 42, 42, 42, 42, 42, 42, 42,
-  52, 52, 52, 53, 57, 57, 57, 57, 60, 60, 60, 61, 61, 61, 72, 72,
-  72, 74, 78, 78, 81, 81, 81, 81, 81, 81, 81, 81, 81, 85, 85, 85,
-  85, 101, 102, 102, 110, 110, 110, 110, 110, 110, 110, 129, 129, 129, 132, 132,
-  132, 135, 135, 135, 135, 135, 138, 138, 139, 139, 150, 150, 150, 150, 166, 166,
-  166, 168, 182, 182, 182, 182, 182, 186, 197, 198, 198, 199, 199, 199, 201, 201,
-  201, 201, 201, 201, 201, 202, 202, 202, 202, 202, 202, 202, 202, 205, 205, 205,
-  205, 206, 209, 210, 216, 216, 216, 216, 223, 225, 226, 229, 229, 229, 239, 240,
-  240, 240, 240, 240, 243, 244, 245, 245, 258, 258, 259, 259, 261, 261, 261, 261,
-  261, 261, 263, 263, 263, 268, 268, 269, 269, 269, 269, 269, 269, 269, 269, 269,
-  269, 270, 271, 271, 271, 277, 277, 277, 279, 288, 288, 288, 291, 291, 291, 292,
-  292, 292, 299, 300, 300, 304, 304, 304, 304, 305, 305, 305, 305, 305, 319, 319,
-  319, 319, 321, 321, 321, 321, 323, 323, 323, 324, 324, 324, 324, 324, 324, 325,
-  325, 325, 326, 326, 326, 326, 326, 326, 326, 327, 327, 328, 328, 328, 328, 328,
-  328, 328, 328, 328, 328, 328, 328, 328, 340, 340, 340, 340, 340, 340, 340, 342,
-  342, 342, 342, 342, 342, 342, 342, 342, 349, 349, 349, 349, 349, 349, 349, 349,
-  349, 349, 349, 349, 349, 349, 352, 352, 352, 352, 352, 353, 372, 372, 372, 372,
-  372, 372, 372, 373, 373, 376, 377, 379, 380, 384, 384, 384, 384, 387, 387, 387,
-  387, 387, 387, 396, 396, 396, 400, 402, 402, 403, 405, 411, 411, 413, 413, 413,
-  414, 414, 419, 419, 419, 419, 429, 429, 429, 429, 437, 437, 437, 438, 438, 438,
-  441, 441, 441, 441, 441, 441, 447, 447, 447, 447, 447, 447, 447, 447, 447, 483,
-  484, 484, 484, 501, 501, 501, 501, 518, 518, 519, 520, 522, 523, 530, 531, 531,
-  532, 532, 532, 532, 532, 532, 532, 532, 532, 532, 533, 533, 538, 538, 538, 539,
-  541, 541, 542, 542, 546, 546, 546, 546, 546, 546, 555, 555, 555, 555, 555, 555,
-  556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 563, 563, 563, 564, 565,
-  565, 565, 565, 568, 568, 568, 569, 569, 573, 573, 573, 573, 575, 577, 577, 579,
-  579, 579, 579, 579, 580, 580, 593, 593, 593, 593, 599, 599, 599, 599, 601, 601,
-  601, 607, 607, 607, 614, 614, 614, 636, 636, 636, 641, 641, 641, 641, 641, 641,
-  641, 642, 642, 642, 642, 642, 642, 642, 642, 642, 642, 642, 642, 642, 642, 642,
-  642, 642, 642, 642, 642, 642, 642, 643, 643, 643, 643, 643, 643, 643, 644, 644,
-  647, 648, 648, 649, 673, 673, 673, 673, 682, 682, 682, 682, 684, 684, 685, 686,
-  686, 686, 687, 687, 695, 695, 695, 695, 695, 695, 695, 695, 697, 707, 707, 710,
-  711, 736, 736, 736, 741, 748, 748, 748, 748, 749, 749, 755, 758, 758, 763, 763,
-  770, 773, 773, 773, 773, 775, 777, 777, 777, 777, 789, 790, 790, 790, 798, 798,
-  799, 800, 807, 807, 810, 811, 811, 811, 820, 820, 820, 828, 830, 830, 830, 830,
-  830, 830, 830, 830, 830, 830, 830, 830, 830, 830, 830, 830, 830, 831, 831, 831,
-  831, 831, 833, 833, 839, 839, 839, 839, 839, 843, 845, 845, 845, 845, 845, 845,
-  845, 845, 845, 845, 857, 857, 857, 857, 866, 866, 866, 866, 870, 870, 870, 870,
-  870, 870, 873, 873, 873, 873, 873, 873, 874, 874, 874, 874, 875, 875, 875, 875,
-  875, 879, 879, 879, 879, 882, 882, 882, 882, 882, 882, 882, 882, 882, 882, 885,
-  885, 885, 889, 889, 889, 889, 889, 889, 889, 890, 890, 890, 890, 890, 890, 890,
-  890, 890, 890, 890, 890, 890, 890, 890, 890, 890, 890, 890, 891, 891, 891, 891,
-  891, 891, 891, 891, 891, 891, 891, 891, 891, 892, 892, 892, 892, 892, 892, 893,
-  893, 893, 893, 893, 893, 893, 893, 893, 893, 893, 893, 893, 893, 893, 893, 894,
-  894, 894, 894, 894, 894, 894, 895, 895, 896, 897, 897, 897, 899, 899, 899, 899,
-  900, 900, 900, 904, 904, 904, 904, 905, 905, 905, 905, 905, 907, 907, 907, 907,
-  907, 907, 907,
+  0,   1,   1,   1,   5,   5,   7,   7,   7,   14,  14,  15,  15,  17,  17,  18,  19,  20,  27,  27,  29,
+  29,  31,  38,  42,  42,  42,  42,  42,  42,  42,  42,  52,  52,  52,  53,  57,  57,  57,  57,  60,  60,
+  60,  61,  61,  61,  72,  72,  72,  74,  78,  78,  81,  81,  81,  81,  81,  81,  81,  81,  81,  85,  85,
+  85,  85,  101, 102, 102, 110, 110, 110, 110, 110, 110, 110, 129, 129, 129, 132, 132, 132, 135, 135, 135,
+  135, 135, 138, 138, 139, 139, 150, 150, 150, 150, 166, 166, 166, 168, 182, 182, 182, 182, 182, 186, 197,
+  198, 198, 199, 199, 199, 201, 201, 201, 201, 201, 201, 201, 202, 202, 202, 202, 202, 202, 202, 202, 205,
+  205, 205, 205, 206, 209, 210, 216, 216, 216, 216, 223, 225, 226, 229, 229, 229, 239, 240, 240, 240, 240,
+  240, 243, 244, 245, 245, 258, 258, 259, 259, 261, 261, 261, 261, 261, 261, 263, 263, 263, 268, 268, 269,
+  269, 269, 269, 269, 269, 269, 269, 269, 269, 270, 271, 271, 271, 277, 277, 277, 279, 288, 288, 288, 291,
+  291, 291, 292, 292, 292, 299, 300, 300, 304, 304, 304, 304, 305, 305, 305, 305, 305, 319, 319, 319, 319,
+  321, 321, 321, 321, 323, 323, 323, 324, 324, 324, 324, 324, 324, 325, 325, 325, 326, 326, 326, 326, 326,
+  326, 326, 327, 327, 328, 328, 328, 328, 328, 328, 328, 328, 328, 328, 328, 328, 328, 340, 340, 340, 340,
+  340, 340, 340, 342, 342, 342, 342, 342, 342, 342, 342, 342, 349, 349, 349, 349, 349, 349, 349, 349, 349,
+  349, 349, 349, 349, 349, 352, 352, 352, 352, 352, 353, 372, 372, 372, 372, 372, 372, 372, 373, 373, 376,
+  377, 379, 380, 384, 384, 384, 384, 387, 387, 387, 387, 387, 387, 396, 396, 396, 400, 402, 402, 403, 405,
+  411, 411, 413, 413, 413, 414, 414, 419, 419, 419, 419, 429, 429, 429, 429, 437, 437, 437, 438, 438, 438,
+  441, 441, 441, 441, 441, 441, 447, 447, 447, 447, 447, 447, 447, 447, 447, 483, 484, 484, 484, 501, 501,
+  501, 501, 518, 518, 519, 520, 522, 523, 530, 531, 531, 532, 532, 532, 532, 532, 532, 532, 532, 532, 532,
+  533, 533, 538, 538, 538, 539, 541, 541, 542, 542, 546, 546, 546, 546, 546, 546, 555, 555, 555, 555, 555,
+  555, 556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 563, 563, 563, 564, 565, 565, 565, 565, 568,
+  568, 568, 569, 569, 573, 573, 573, 573, 575, 577, 577, 579, 579, 579, 579, 579, 580, 580, 593, 593, 593,
+  593, 599, 599, 599, 599, 601, 601, 601, 607, 607, 607, 614, 614, 614, 636, 636, 636, 641, 641, 641, 641,
+  641, 641, 641, 642, 642, 642, 642, 642, 642, 642, 642, 642, 642, 642, 642, 642, 642, 642, 642, 642, 642,
+  642, 642, 642, 642, 643, 643, 643, 643, 643, 643, 643, 644, 644, 647, 648, 648, 649, 673, 673, 673, 673,
+  682, 682, 682, 682, 684, 684, 685, 686, 686, 686, 687, 687, 695, 695, 695, 695, 695, 695, 695, 695, 697,
+  707, 707, 710, 711, 736, 736, 736, 741, 748, 748, 748, 748, 749, 749, 755, 758, 758, 763, 763, 770, 773,
+  773, 773, 773, 775, 777, 777, 777, 777, 789, 790, 790, 790, 798, 798, 799, 800, 807, 807, 810, 811, 811,
+  811, 820, 820, 820, 828, 830, 830, 830, 830, 830, 830, 830, 830, 830, 830, 830, 830, 830, 830, 830, 830,
+  830, 831, 831, 831, 831, 831, 833, 833, 839, 839, 839, 839, 839, 843, 845, 845, 845, 845, 845, 845, 845,
+  845, 845, 845, 857, 857, 857, 857, 866, 866, 866, 866, 870, 870, 870, 870, 870, 870, 873, 873, 873, 873,
+  873, 873, 874, 874, 874, 874, 875, 875, 875, 875, 875, 879, 879, 879, 879, 882, 882, 882, 882, 882, 882,
+  882, 882, 882, 882, 885, 885, 885, 889, 889, 889, 889, 889, 889, 889, 890, 890, 890, 890, 890, 890, 890,
+  890, 890, 890, 890, 890, 890, 890, 890, 890, 890, 890, 890, 891, 891, 891, 891, 891, 891, 891, 891, 891,
+  891, 891, 891, 891, 892, 892, 892, 892, 892, 892, 893, 893, 893, 893, 893, 893, 893, 893, 893, 893, 893,
+  893, 893, 893, 893, 893, 894, 894, 894, 894, 894, 894, 894, 895, 895, 896, 897, 897, 897, 899, 899, 899,
+  899, 900, 900, 900, 904, 904, 904, 904, 905, 905, 905, 905, 905, 907, 907, 907, 907, 907, 907, 907,
 };
 
 typedef enum {
@@ -1506,11 +1481,10 @@ static const SaldoPhrase phrases[] = {
 };
 
 /* ASCII base letter of U+00C0..U+017F, '.' where there is none. */
-static const char latin_fold[] =
-  "aaaaaa.ceeeeiiii.nooooo.ouuuuy..aaaaaa.ceeeeiiii"
-  ".nooooo.ouuuuy.yaaaaaaccccccccddddeeeeeeeeeegggg"
-  "gggghhhhiiiiiiiiii..jjkk.llllll..llnnnnnn...oooo"
-  "oo..rrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+static const char latin_fold[] = "aaaaaa.ceeeeiiii.nooooo.ouuuuy..aaaaaa.ceeeeiiii"
+                                 ".nooooo.ouuuuy.yaaaaaaccccccccddddeeeeeeeeeegggg"
+                                 "gggghhhhiiiiiiiiii..jjkk.llllll..llnnnnnn...oooo"
+                                 "oo..rrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
 
 /* Latin letters that look like Cyrillic ones (lower case): carriers and
  * spammers mix them inside one word, so a keyword is matched in the script
@@ -1519,10 +1493,9 @@ static const struct {
   char     latin;
   gunichar cyrillic;
 } homoglyphs[] = {
-  { 'a', 0x0430 }, { 'b', 0x0432 }, { 'c', 0x0441 }, { 'e', 0x0435 },
-  { 'h', 0x043D }, { 'i', 0x0456 }, { 'j', 0x0458 }, { 'k', 0x043A },
-  { 'm', 0x043C }, { 'o', 0x043E }, { 'p', 0x0440 }, { 's', 0x0455 },
-  { 't', 0x0442 }, { 'x', 0x0445 }, { 'y', 0x0443 },
+  { 'a', 0x0430 }, { 'b', 0x0432 }, { 'c', 0x0441 }, { 'e', 0x0435 }, { 'h', 0x043D },
+  { 'i', 0x0456 }, { 'j', 0x0458 }, { 'k', 0x043A }, { 'm', 0x043C }, { 'o', 0x043E },
+  { 'p', 0x0440 }, { 's', 0x0455 }, { 't', 0x0442 }, { 'x', 0x0445 }, { 'y', 0x0443 },
 };
 
 typedef enum {
@@ -1533,33 +1506,33 @@ typedef enum {
 
 /* Token flags */
 enum {
-  T_LINE_START = 1 << 0,   /* first token on its line */
-  T_SENTENCE   = 1 << 1,   /* a sentence ended just before */
-  T_COLON      = 1 << 2,   /* ':' or '=' just before */
-  T_ADJACENT   = 1 << 3,   /* only spaces (or nothing) since the previous token */
-  T_UPPER      = 1 << 4,   /* three ASCII capitals: maybe an ISO code */
-  T_PHONE      = 1 << 5,   /* "+51 999 888 777" */
-  T_CODE       = 1 << 6,   /* "*515#" */
-  T_OPTION     = 1 << 7,   /* "1." starting a menu option */
-  T_NEGATIVE   = 1 << 8,   /* '-' glued before the number */
-  T_USED       = 1 << 9,   /* part of a date */
-  T_IN_OPTION  = 1 << 10,  /* inside a menu option (set only for menus) */
-  T_PREFIX     = 1 << 11,  /* currency written only before its number */
-  T_AMOUNT     = 1 << 12,  /* part of a money amount */
-  T_CLAIMED    = 1 << 13,  /* balance keyword already tied to an amount after it */
-  T_CLAUSE     = 1 << 14,  /* ',' or ';' just before */
-  T_PRICED     = 1 << 15,  /* part of an amount read as a price */
-  T_BRACKET    = 1 << 16,  /* '(' or ')' just before */
+  T_LINE_START = 1 << 0, /* first token on its line */
+  T_SENTENCE = 1 << 1,   /* a sentence ended just before */
+  T_COLON = 1 << 2,      /* ':' or '=' just before */
+  T_ADJACENT = 1 << 3,   /* only spaces (or nothing) since the previous token */
+  T_UPPER = 1 << 4,      /* three ASCII capitals: maybe an ISO code */
+  T_PHONE = 1 << 5,      /* "+51 999 888 777" */
+  T_CODE = 1 << 6,       /* "*515#" */
+  T_OPTION = 1 << 7,     /* "1." starting a menu option */
+  T_NEGATIVE = 1 << 8,   /* '-' glued before the number */
+  T_USED = 1 << 9,       /* part of a date */
+  T_IN_OPTION = 1 << 10, /* inside a menu option (set only for menus) */
+  T_PREFIX = 1 << 11,    /* currency written only before its number */
+  T_AMOUNT = 1 << 12,    /* part of a money amount */
+  T_CLAIMED = 1 << 13,   /* balance keyword already tied to an amount after it */
+  T_CLAUSE = 1 << 14,    /* ',' or ';' just before */
+  T_PRICED = 1 << 15,    /* part of an amount read as a price */
+  T_BRACKET = 1 << 16,   /* '(' or ')' just before */
 };
 
 /* Separators seen inside a number */
 enum {
-  SEP_DOT   = 1 << 0,
+  SEP_DOT = 1 << 0,
   SEP_COMMA = 1 << 1,
   SEP_SPACE = 1 << 2,
-  SEP_APOS  = 1 << 3,
+  SEP_APOS = 1 << 3,
   SEP_SLASH = 1 << 4,
-  SEP_DASH  = 1 << 5,
+  SEP_DASH = 1 << 5,
   SEP_COLON = 1 << 6,
 };
 
@@ -1568,9 +1541,9 @@ typedef struct {
   guint8      seps;
   guint8      groups;
   guint32     flags;
-  guint32     wflags;     /* the word's flags in context, see compute_word_flags() */
-  gint16      word;       /* index in words[], or -1 */
-  const char *currency;   /* currency words and symbols */
+  guint32     wflags;   /* the word's flags in context, see compute_word_flags() */
+  gint16      word;     /* index in words[], or -1 */
+  const char *currency; /* currency words and symbols */
   gsize       start;
   gsize       end;
 } SaldoToken;
@@ -1583,9 +1556,9 @@ typedef struct {
   SaldoToken               tok[MAX_TOKENS];
   guint                    n_tok;
   gboolean                 truncated;
-  gboolean                 spendable;  /* "available balance", "verfügbares Guthaben" */
-  const char              *hinted;     /* hinted_currency(), once per reply */
-  gboolean                 lakh;       /* a country that groups digits by lakhs */
+  gboolean                 spendable; /* "available balance", "verfügbares Guthaben" */
+  const char              *hinted;    /* hinted_currency(), once per reply */
+  gboolean                 lakh;      /* a country that groups digits by lakhs */
 } SaldoScan;
 
 static inline gboolean
@@ -1603,9 +1576,7 @@ is_ascii_alpha (char c)
 /* The text was validated as UTF-8 within len, so a lead byte is always
  * followed by its continuation bytes inside the buffer. */
 static inline gunichar
-decode (const char *text,
-        gsize       i,
-        gsize      *next)
+decode (const char *text, gsize i, gsize *next)
 {
   const guint8 *p = (const guint8 *) text + i;
 
@@ -1650,9 +1621,7 @@ is_letter (gunichar c)
 /* Horizontal space: ' ', tab, NBSP, thin and narrow no-break spaces.
  * Returns its length in bytes, 0 if there is none at i. */
 static inline gsize
-space_len (const char *text,
-           gsize       len,
-           gsize       i)
+space_len (const char *text, gsize len, gsize i)
 {
   const guint8 *p = (const guint8 *) text;
 
@@ -1660,8 +1629,7 @@ space_len (const char *text,
     return 1;
   if (p[i] == 0xC2 && i + 1 < len && p[i + 1] == 0xA0)
     return 2;
-  if (p[i] == 0xE2 && i + 2 < len && p[i + 1] == 0x80 &&
-      (p[i + 2] == 0xAF || p[i + 2] == 0x89))
+  if (p[i] == 0xE2 && i + 2 < len && p[i + 1] == 0x80 && (p[i + 2] == 0xAF || p[i + 2] == 0x89))
     return 3;
   return 0;
 }
@@ -1675,7 +1643,7 @@ fold_char (gunichar c)
     return latin_fold[c - 0x00C0] != '.' ? (gunichar) latin_fold[c - 0x00C0] : g_unichar_tolower (c);
   if (c >= 0x0410 && c <= 0x042F)
     return c + 0x20;
-  if (c == 0x0401 || c == 0x0451)  /* Ё ё read as е */
+  if (c == 0x0401 || c == 0x0451) /* Ё ё read as е */
     return 0x0435;
   if (c >= 0x0400 && c <= 0x040F)
     return c + 0x50;
@@ -1711,18 +1679,14 @@ homoglyph_index (gunichar c)
 /* Lower case, accents off, homoglyphs moved to the word's main script.
  * Returns FALSE for words too long to be in any table. */
 static gboolean
-fold_word (const char *text,
-           gsize       start,
-           gsize       end,
-           char       *buf,
-           gsize      *out_len)
+fold_word (const char *text, gsize start, gsize end, char *buf, gsize *out_len)
 {
   gunichar cps[MAX_FOLD / 2];
-  guint n = 0;
-  int latin = 0, cyrillic = 0;
-  gsize i = start;
-  gsize o = 0;
-  gsize k;
+  guint    n = 0;
+  int      latin = 0, cyrillic = 0;
+  gsize    i = start;
+  gsize    o = 0;
+  gsize    k;
 
   /* Most words are plain ASCII: no script to decide. */
   for (k = start; k < end && (guint8) text[k] < 0x80 && o + 1 < MAX_FOLD; k++)
@@ -1733,11 +1697,11 @@ fold_word (const char *text,
     return TRUE;
   }
   if ((guint8) text[k] < 0x80)
-    return FALSE;  /* too long */
+    return FALSE; /* too long */
   o = 0;
 
   while (i < end) {
-    gsize next;
+    gsize    next;
     gunichar c = decode (text, i, &next);
 
     i = next;
@@ -1757,7 +1721,7 @@ fold_word (const char *text,
 
   for (guint m = 0; m < n; m++) {
     gunichar c = cps[m];
-    int h = latin != cyrillic ? homoglyph_index (c) : -1;
+    int      h = latin != cyrillic ? homoglyph_index (c) : -1;
 
     if (h >= 0)
       c = cyrillic > latin ? homoglyphs[h].cyrillic : (gunichar) homoglyphs[h].latin;
@@ -1786,7 +1750,7 @@ static int
 lookup_word (const char *folded)
 {
   guint8 first = (guint8) folded[0];
-  gsize lo = words_by_byte[first], hi = words_by_byte[first + 1];
+  gsize  lo = words_by_byte[first], hi = words_by_byte[first + 1];
 
   /* Most words start with an ASCII letter: two bytes narrow the search
    * down to a few entries. */
@@ -1799,7 +1763,7 @@ lookup_word (const char *folded)
 
   while (lo < hi) {
     gsize mid = (lo + hi) / 2;
-    int cmp = strcmp (folded, words[mid].word);
+    int   cmp = strcmp (folded, words[mid].word);
 
     if (cmp == 0)
       return (int) mid;
@@ -1818,12 +1782,14 @@ static const struct {
   const char *head;
   gsize       len;
 } compound_heads[] = {
-  { "guthaben", 8 }, { "tegoed", 6 }, { "balance", 7 }, { "saldo", 5 },
+  { "guthaben", 8 },
+  { "tegoed", 6 },
+  { "balance", 7 },
+  { "saldo", 5 },
 };
 
 static int
-lookup_compound (const char *folded,
-                 gsize       len)
+lookup_compound (const char *folded, gsize len)
 {
   for (guint i = 0; i < G_N_ELEMENTS (compound_heads); i++) {
     gsize hl = compound_heads[i].len;
@@ -1835,9 +1801,7 @@ lookup_compound (const char *folded,
 }
 
 static const char *
-lookup_country (const SaldoCountryCurrency *table,
-                gsize                       n,
-                const char                 *key)
+lookup_country (const SaldoCountryCurrency *table, gsize n, const char *key)
 {
   gsize lo = 0, hi = n;
 
@@ -1847,7 +1811,7 @@ lookup_country (const SaldoCountryCurrency *table,
     return NULL;
   while (lo < hi) {
     gsize mid = (lo + hi) / 2;
-    int cmp = g_ascii_toupper (key[0]) - table[mid].country[0];
+    int   cmp = g_ascii_toupper (key[0]) - table[mid].country[0];
 
     if (cmp == 0)
       cmp = g_ascii_toupper (key[1]) - table[mid].country[1];
@@ -1863,8 +1827,7 @@ lookup_country (const SaldoCountryCurrency *table,
 }
 
 static const char *
-lookup_symbol (gunichar  c,
-               gboolean *prefix_only)
+lookup_symbol (gunichar c, gboolean *prefix_only)
 {
   for (guint i = 0; i < G_N_ELEMENTS (currency_symbols); i++) {
     if (currency_symbols[i].c == c) {
@@ -1892,8 +1855,7 @@ hinted_currency (const SaldoBalanceHints *hints)
 
 /* Turns a marker from the tables into an ISO code, or NULL. */
 static const char *
-resolve_currency (const char              *marker,
-                  const SaldoBalanceHints *hints)
+resolve_currency (const char *marker, const SaldoBalanceHints *hints)
 {
   const char *iso;
 
@@ -1912,12 +1874,12 @@ resolve_currency (const char              *marker,
   }
   /* Belarus dropped four zeros on 2016-07-01: its roubles are BYN only
    * in a reading known to be newer (older ones were BYR, withdrawn). */
-  if ((strcmp (marker, CUR_RUBLE) == 0 || strcmp (marker, "R") == 0) &&
-      hints->country != NULL && g_ascii_strcasecmp (hints->country, "BY") == 0)
+  if ((strcmp (marker, CUR_RUBLE) == 0 || strcmp (marker, "R") == 0) && hints->country != NULL &&
+      g_ascii_strcasecmp (hints->country, "BY") == 0)
     return hints->now >= 1467331200 ? "BYN" : NULL;
   for (guint i = 0; i < G_N_ELEMENTS (shared_currencies); i++) {
     const SaldoSharedCurrency *shared = &shared_currencies[i];
-    const char *hinted = NULL;
+    const char                *hinted = NULL;
 
     if (strcmp (marker, shared->marker) != 0)
       continue;
@@ -1935,9 +1897,7 @@ resolve_currency (const char              *marker,
 }
 
 static gsize
-skip_digits (const char *text,
-             gsize       len,
-             gsize       i)
+skip_digits (const char *text, gsize len, gsize i)
 {
   while (i < len && is_digit (text[i]))
     i++;
@@ -1948,13 +1908,20 @@ static guint8
 sep_bit (char c)
 {
   switch (c) {
-  case '.': return SEP_DOT;
-  case ',': return SEP_COMMA;
-  case '\'': return SEP_APOS;
-  case '/': return SEP_SLASH;
-  case '-': return SEP_DASH;
-  case ':': return SEP_COLON;
-  default: return 0;
+  case '.':
+    return SEP_DOT;
+  case ',':
+    return SEP_COMMA;
+  case '\'':
+    return SEP_APOS;
+  case '/':
+    return SEP_SLASH;
+  case '-':
+    return SEP_DASH;
+  case ':':
+    return SEP_COLON;
+  default:
+    return 0;
   }
 }
 
@@ -1962,10 +1929,7 @@ sep_bit (char c)
  * separator each.  A space joins only groups of exactly three digits
  * ("1 234,56"), so "S/ 5 10" stays two numbers. */
 static gsize
-scan_number (const char *text,
-             gsize       len,
-             gsize       i,
-             SaldoToken *tok)
+scan_number (const char *text, gsize len, gsize i, SaldoToken *tok)
 {
   gsize j = skip_digits (text, len, i);
   gsize last = j - i;
@@ -1974,7 +1938,7 @@ scan_number (const char *text,
   tok->seps = 0;
   while (j < len && tok->groups < 255) {
     guint8 bit = sep_bit (text[j]);
-    gsize sl;
+    gsize  sl;
 
     if (bit != 0 && j + 1 < len && is_digit (text[j + 1])) {
       gsize k = skip_digits (text, len, j + 1);
@@ -1986,8 +1950,7 @@ scan_number (const char *text,
       continue;
     }
     sl = space_len (text, len, j);
-    if (sl != 0 && (tok->seps & ~SEP_SPACE) == 0 && last <= 3 &&
-        (tok->groups == 1 || last == 3)) {
+    if (sl != 0 && (tok->seps & ~SEP_SPACE) == 0 && last <= 3 && (tok->groups == 1 || last == 3)) {
       gsize k = j + sl;
       gsize e = skip_digits (text, len, k);
 
@@ -2006,17 +1969,15 @@ scan_number (const char *text,
 
 /* "+51 999 888 777", "+1 (555) 123-4567" */
 static gsize
-scan_phone (const char *text,
-            gsize       len,
-            gsize       i)
+scan_phone (const char *text, gsize len, gsize i)
 {
   gsize j = i;
 
   while (j < len) {
     if (is_digit (text[j])) {
       j++;
-    } else if ((text[j] == ' ' || text[j] == '-' || text[j] == '(' || text[j] == ')') &&
-               j + 1 < len && (is_digit (text[j + 1]) || text[j + 1] == '(')) {
+    } else if ((text[j] == ' ' || text[j] == '-' || text[j] == '(' || text[j] == ')') && j + 1 < len &&
+               (is_digit (text[j + 1]) || text[j + 1] == '(')) {
       j++;
     } else {
       break;
@@ -2026,9 +1987,7 @@ scan_phone (const char *text,
 }
 
 static guint
-phone_digits (const char *text,
-              gsize       start,
-              gsize       end)
+phone_digits (const char *text, gsize start, gsize end)
 {
   guint n = 0;
 
@@ -2038,10 +1997,7 @@ phone_digits (const char *text,
 }
 
 static gboolean
-is_word_byte_start (const char *text,
-                    gsize       i,
-                    gunichar   *c,
-                    gsize      *next)
+is_word_byte_start (const char *text, gsize i, gunichar *c, gsize *next)
 {
   *c = decode (text, i, next);
   return is_letter (*c);
@@ -2052,12 +2008,11 @@ is_word_byte_start (const char *text,
  * found in it nearest its end ("月份账单合计" is a bill, "잔액은" the
  * balance).  Lead bytes 0xE0 (Thai) and 0xE3..0xED (kana, CJK, Hangul). */
 static int
-lookup_unspaced (const char *text,
-                 gsize       len)
+lookup_unspaced (const char *text, gsize len)
 {
   guint8 lead = (guint8) text[0];
-  gsize best_end = 0, best_len = 0;
-  int best = -1;
+  gsize  best_end = 0, best_len = 0;
+  int    best = -1;
 
   if (lead != 0xE0 && (lead < 0xE3 || lead > 0xED))
     return -1;
@@ -2083,21 +2038,17 @@ lookup_unspaced (const char *text,
 /* An abbreviation written with dots, looked up whole: "s.d." (until),
  * "د.ل" (Libyan dinar).  Extends the token over it; the word, or -1. */
 static int
-lookup_dotted (SaldoScan  *scan,
-               SaldoToken *tok,
-               const char *first,
-               gsize       first_len)
+lookup_dotted (SaldoScan *scan, SaldoToken *tok, const char *first, gsize first_len)
 {
   const char *t = scan->text;
-  gsize start = tok->end + 1, end = start;
-  char dotted[MAX_FOLD];
-  gsize len2 = 0;
-  gunichar c;
-  gsize next;
-  int w;
+  gsize       start = tok->end + 1, end = start;
+  char        dotted[MAX_FOLD];
+  gsize       len2 = 0;
+  gunichar    c;
+  gsize       next;
+  int         w;
 
-  if (first_len > 6 || start >= scan->len || t[tok->end] != '.' ||
-      !is_word_byte_start (t, start, &c, &next))
+  if (first_len > 6 || start >= scan->len || t[tok->end] != '.' || !is_word_byte_start (t, start, &c, &next))
     return -1;
   end = next;
   while (end < scan->len) {
@@ -2117,7 +2068,8 @@ lookup_dotted (SaldoScan  *scan,
     return -1;
   tok->end = end;
   /* its closing dot, unless that ends the sentence */
-  if (end + 1 < scan->len && t[end] == '.' && t[end + 1] == ' ' && !g_ascii_isupper (t[MIN (end + 2, scan->len - 1)]))
+  if (end + 1 < scan->len && t[end] == '.' && t[end + 1] == ' ' &&
+      !g_ascii_isupper (t[MIN (end + 2, scan->len - 1)]))
     tok->end++;
   return w;
 }
@@ -2125,12 +2077,11 @@ lookup_dotted (SaldoScan  *scan,
 /* ISO 4217 codes that are also common words in capitals ("ALL 50 SMS",
  * "TOP UP 10", "TRY AGAIN"): a currency only where it is the line's. */
 static const char *
-iso_code_word (const SaldoScan *scan,
-               const char      *text)
+iso_code_word (const SaldoScan *scan, const char *text)
 {
-  static const char * const wordlike[] = {
-    "ALL", "AMD", "ANG", "BAM", "BOB", "CUP", "DOP", "GEL", "LAK", "MAD", "MOP", "MUR",
-    "NAD", "PEN", "SOS", "TOP", "TRY",
+  static const char *const wordlike[] = {
+    "ALL", "AMD", "ANG", "BAM", "BOB", "CUP", "DOP", "GEL", "LAK",
+    "MAD", "MOP", "MUR", "NAD", "PEN", "SOS", "TOP", "TRY",
   };
   const char *iso = saldo_currency_lookup (text, 3);
 
@@ -2144,12 +2095,10 @@ iso_code_word (const SaldoScan *scan,
 }
 
 static void
-classify_word (SaldoScan  *scan,
-               SaldoToken *tok,
-               gsize       end)
+classify_word (SaldoScan *scan, SaldoToken *tok, gsize end)
 {
-  char buf[MAX_FOLD];
-  gsize flen = 0;
+  char     buf[MAX_FOLD];
+  gsize    flen = 0;
   gboolean upper = TRUE;
 
   tok->type = TOK_WORD;
@@ -2167,7 +2116,8 @@ classify_word (SaldoScan  *scan,
 
   /* "s/d" (Indonesian "sampai dengan", until) before Peru's "S/". */
   if (flen == 1 && buf[0] == 's' && end + 1 < scan->len && scan->text[end] == '/' &&
-      (scan->text[end + 1] | 0x20) == 'd' && (end + 2 == scan->len || !is_ascii_alpha (scan->text[end + 2]))) {
+      (scan->text[end + 1] | 0x20) == 'd' &&
+      (end + 2 == scan->len || !is_ascii_alpha (scan->text[end + 2]))) {
     tok->word = (gint16) lookup_word ("s/d");
     tok->end = end + 2;
     return;
@@ -2225,12 +2175,10 @@ classify_word (SaldoScan  *scan,
 }
 
 static void
-mark_number (SaldoScan  *scan,
-             SaldoToken *tok,
-             gboolean    line_start)
+mark_number (SaldoScan *scan, SaldoToken *tok, gboolean line_start)
 {
   const char *t = scan->text;
-  gsize s = tok->start, e = tok->end;
+  gsize       s = tok->start, e = tok->end;
 
   if (s > 0 && (t[s - 1] == '*' || t[s - 1] == '#'))
     tok->flags |= T_CODE;
@@ -2244,9 +2192,8 @@ mark_number (SaldoScan  *scan,
    * of a currency ("Rp.0.Aktif"). */
   if (tok->groups == 1 && e - s <= 2 && e < scan->len && !(tok->flags & T_CODE) &&
       !(scan->n_tok > 0 && (tok->flags & T_ADJACENT) && scan->tok[scan->n_tok - 1].currency != NULL)) {
-    char c = t[e];
-    gboolean letter_after = e + 1 < scan->len &&
-                            (is_ascii_alpha (t[e + 1]) || (guint8) t[e + 1] >= 0x80);
+    char     c = t[e];
+    gboolean letter_after = e + 1 < scan->len && (is_ascii_alpha (t[e + 1]) || (guint8) t[e + 1] >= 0x80);
 
     if (line_start && (c == '.' || c == ')' || c == '-' || c == ':' || c == ' ' || c == '\t'))
       tok->flags |= T_OPTION;
@@ -2261,17 +2208,17 @@ static void
 tokenize (SaldoScan *scan)
 {
   const char *t = scan->text;
-  gsize len = scan->len;
-  gsize i = 0;
-  guint32 pending = T_LINE_START | T_ADJACENT;
-  gboolean line_start = TRUE;
+  gsize       len = scan->len;
+  gsize       i = 0;
+  guint32     pending = T_LINE_START | T_ADJACENT;
+  gboolean    line_start = TRUE;
 
   while (i < len) {
     SaldoToken *tok;
-    gunichar c;
-    gsize next;
-    gsize sl;
-    gboolean prefix_only = FALSE;
+    gunichar    c;
+    gsize       next;
+    gsize       sl;
+    gboolean    prefix_only = FALSE;
     const char *sym;
 
     if (t[i] == '\n' || t[i] == '\r') {
@@ -2314,7 +2261,7 @@ tokenize (SaldoScan *scan)
       gsize e = next;
 
       while (e < len) {
-        gsize n2;
+        gsize    n2;
         gunichar c2;
 
         if (is_ascii_alpha (t[e])) {
@@ -2368,18 +2315,17 @@ tokenize (SaldoScan *scan)
   compute_word_flags (scan);
 }
 
-#define MAX_GROUPS 8
-#define MAX_INT_DIGITS 14  /* so that 10^14 * 10^4 fits in a gint64 */
+#define MAX_GROUPS     8
+#define MAX_INT_DIGITS 14 /* so that 10^14 * 10^4 fits in a gint64 */
 
 typedef struct {
-  guint64 ip;                 /* integer part */
+  guint64 ip; /* integer part */
   char    frac[MAX_INT_DIGITS + 1];
   guint   n_frac;
 } SaldoNumber;
 
 static gboolean
-decimal_allowed (char                    sep,
-                 SaldoBalanceDecimalMark mark)
+decimal_allowed (char sep, SaldoBalanceDecimalMark mark)
 {
   if (mark == SALDO_BALANCE_DECIMAL_POINT)
     return sep == '.';
@@ -2392,19 +2338,19 @@ decimal_allowed (char                    sep,
  * separators are thousands and which one is decimal (see the header).
  * three_decimals: the currency has 3 minor digits, so "1.234" may be 1.234. */
 static gboolean
-read_number (const char              *text,
-             const SaldoToken        *tok,
-             SaldoBalanceDecimalMark  mark,
-             gboolean                 three_decimals,
-             gboolean                 lakh,
-             SaldoNumber             *num)
+read_number (const char             *text,
+             const SaldoToken       *tok,
+             SaldoBalanceDecimalMark mark,
+             gboolean                three_decimals,
+             gboolean                lakh,
+             SaldoNumber            *num)
 {
   gsize gs[MAX_GROUPS], gl[MAX_GROUPS];
-  char sep[MAX_GROUPS];
+  char  sep[MAX_GROUPS];
   guint n = 0;
   gsize i = tok->start;
   guint int_groups;
-  char dec = 0;
+  char  dec = 0;
   guint int_digits = 0;
 
   if (tok->seps & (SEP_SLASH | SEP_DASH | SEP_COLON) || (tok->flags & (T_PHONE | T_CODE)))
@@ -2429,10 +2375,9 @@ read_number (const char              *text,
 
   int_groups = n;
   if (n >= 2 && (sep[n - 1] == '.' || sep[n - 1] == ',')) {
-    char last = sep[n - 1];
+    char     last = sep[n - 1];
     gboolean mixed = FALSE;
-    gboolean can_be_thousands = gl[n - 1] == 3 && gl[0] <= 3 &&
-                                !(gl[0] == 1 && text[gs[0]] == '0');
+    gboolean can_be_thousands = gl[n - 1] == 3 && gl[0] <= 3 && !(gl[0] == 1 && text[gs[0]] == '0');
 
     for (guint k = 1; k + 1 < n; k++) {
       if (sep[k] != last)
@@ -2499,12 +2444,10 @@ static const guint64 powers_of_ten[] = {
 
 /* Bytes of "1,5 GB"; decimals past the byte are dropped. */
 static gboolean
-number_to_bytes (const SaldoNumber *num,
-                 guint              shift,
-                 guint64           *out)
+number_to_bytes (const SaldoNumber *num, guint shift, guint64 *out)
 {
   guint64 unit = G_GUINT64_CONSTANT (1) << shift;
-  guint n = MIN (num->n_frac, 6);
+  guint   n = MIN (num->n_frac, 6);
   guint64 frac = 0;
 
   if (num->ip > G_MAXUINT64 / unit)
@@ -2521,12 +2464,12 @@ number_to_bytes (const SaldoNumber *num,
 #define MAX_DATES 16
 
 typedef struct {
-  guint    first;  /* token indices, inclusive */
+  guint    first; /* token indices, inclusive */
   guint    last;
   guint16  year;
   guint8   month;
   guint8   day;
-  gboolean relative;  /* "válido por 30 días": an expiry by how it is said */
+  gboolean relative; /* "válido por 30 días": an expiry by how it is said */
 } SaldoDate;
 
 static gboolean
@@ -2536,8 +2479,7 @@ is_leap (guint y)
 }
 
 static guint
-days_in_month (guint y,
-               guint m)
+days_in_month (guint y, guint m)
 {
   static const guint8 days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 
@@ -2547,10 +2489,7 @@ days_in_month (guint y,
 /* Gregorian date of a count of days since 1970-01-01 (era arithmetic on
  * 400-year cycles, starting the year in March so leap days come last). */
 static void
-civil_from_days (gint64  z,
-                 guint  *y,
-                 guint  *m,
-                 guint  *d)
+civil_from_days (gint64 z, guint *y, guint *m, guint *d)
 {
   gint64 era, doe, yoe, doy, mp, year;
 
@@ -2568,9 +2507,7 @@ civil_from_days (gint64  z,
 
 /* Gregorian year from what the text says, 0 if it cannot be one. */
 static guint
-normalize_year (guint                    value,
-                gsize                    n_digits,
-                const SaldoBalanceHints *hints)
+normalize_year (guint value, gsize n_digits, const SaldoBalanceHints *hints)
 {
   if (n_digits == 2)
     return 2000 + value;
@@ -2584,11 +2521,7 @@ normalize_year (guint                    value,
 
 /* Validates a date; year 0 means "the next such day from hints->now". */
 static gboolean
-complete_date (const SaldoBalanceHints *hints,
-               guint                    y,
-               guint                    m,
-               guint                    d,
-               SaldoDate               *out)
+complete_date (const SaldoBalanceHints *hints, guint y, guint m, guint d, SaldoDate *out)
 {
   if (m < 1 || m > 12 || d < 1)
     return FALSE;
@@ -2597,8 +2530,7 @@ complete_date (const SaldoBalanceHints *hints,
 
     if (hints->now == 0)
       return FALSE;
-    civil_from_days (hints->now >= 0 ? hints->now / 86400 : (hints->now - 86399) / 86400,
-                     &ty, &tm, &td);
+    civil_from_days (hints->now >= 0 ? hints->now / 86400 : (hints->now - 86399) / 86400, &ty, &tm, &td);
     y = ty;
     if (m < tm || (m == tm && d < td))
       y++;
@@ -2625,15 +2557,13 @@ date_order (const SaldoBalanceHints *hints)
 
 /* "30/12/2026", "30.12.2026", "30-12-26", "2026-12-30", "05/01" */
 static gboolean
-numeric_date (const SaldoScan  *scan,
-              const SaldoToken *tok,
-              SaldoDate        *out)
+numeric_date (const SaldoScan *scan, const SaldoToken *tok, SaldoDate *out)
 {
-  guint v[3];
-  gsize l[3];
-  guint n = 0;
-  gsize i = tok->start;
-  guint y, m, d;
+  guint                 v[3];
+  gsize                 l[3];
+  guint                 n = 0;
+  gsize                 i = tok->start;
+  guint                 y, m, d;
   SaldoBalanceDateOrder order = date_order (scan->hints);
 
   if (tok->seps != SEP_SLASH && tok->seps != SEP_DASH && tok->seps != SEP_DOT)
@@ -2679,25 +2609,21 @@ numeric_date (const SaldoScan  *scan,
 }
 
 static gboolean
-is_filler (const SaldoScan *scan,
-           guint            i)
+is_filler (const SaldoScan *scan, guint i)
 {
   return i < scan->n_tok && scan->tok[i].type == TOK_WORD && scan->tok[i].word >= 0 &&
          (words[scan->tok[i].word].flags & W_FILLER);
 }
 
 static gboolean
-word_is (const SaldoScan *scan,
-         guint            i,
-         const char      *word)
+word_is (const SaldoScan *scan, guint i, const char *word)
 {
   return i < scan->n_tok && scan->tok[i].type == TOK_WORD && scan->tok[i].word >= 0 &&
          strcmp (words[scan->tok[i].word].word, word) == 0;
 }
 
 static guint
-month_of (const SaldoScan *scan,
-          guint            i)
+month_of (const SaldoScan *scan, guint i)
 {
   if (i >= scan->n_tok || scan->tok[i].type != TOK_WORD || scan->tok[i].word < 0)
     return 0;
@@ -2706,12 +2632,10 @@ month_of (const SaldoScan *scan,
 
 /* A plain 1..2 (day) or 4 (year) digit number, else 0. */
 static guint
-small_number (const SaldoScan *scan,
-              guint            i,
-              gsize            n_digits)
+small_number (const SaldoScan *scan, guint i, gsize n_digits)
 {
   const SaldoToken *tok;
-  guint v = 0;
+  guint             v = 0;
 
   if (i >= scan->n_tok)
     return 0;
@@ -2726,9 +2650,7 @@ small_number (const SaldoScan *scan,
 }
 
 static guint
-skip_fillers (const SaldoScan *scan,
-              guint            i,
-              guint            max)
+skip_fillers (const SaldoScan *scan, guint i, guint max)
 {
   for (guint k = 0; k < max && is_filler (scan, i); k++)
     i++;
@@ -2737,14 +2659,12 @@ skip_fillers (const SaldoScan *scan,
 
 /* A two-digit year glued to the month: "23Jan16", "23-Jan-16". */
 static guint
-glued_year (const SaldoScan *scan,
-            guint            k)
+glued_year (const SaldoScan *scan, guint k)
 {
   const SaldoToken *tok = k < scan->n_tok ? &scan->tok[k] : NULL;
-  char before;
+  char              before;
 
-  if (tok == NULL || tok->end - tok->start != 2 || small_number (scan, k, 2) == 0 ||
-      tok->start == 0)
+  if (tok == NULL || tok->end - tok->start != 2 || small_number (scan, k, 2) == 0 || tok->start == 0)
     return 0;
   before = scan->text[tok->start - 1];
   if (!is_ascii_alpha (before) && before != '-' && before != '/' && before != '\'')
@@ -2754,9 +2674,7 @@ glued_year (const SaldoScan *scan,
 
 /* "2026. december 30." (Hungarian), "2026年6月30日" */
 static gboolean
-year_first_date (const SaldoScan *scan,
-                 guint            i,
-                 SaldoDate       *out)
+year_first_date (const SaldoScan *scan, guint i, SaldoDate *out)
 {
   guint year = normalize_year (small_number (scan, i, 4), 4, scan->hints);
   guint month, day;
@@ -2785,9 +2703,7 @@ year_first_date (const SaldoScan *scan,
 /* "30 de diciembre de 2026", "30. Dezember 2026", "Dec 30, 2026", "30 Dec",
  * "23Jan16" */
 static gboolean
-written_date (const SaldoScan *scan,
-              guint            i,
-              SaldoDate       *out)
+written_date (const SaldoScan *scan, guint i, SaldoDate *out)
 {
   guint day, month, year = 0;
   guint j, k;
@@ -2825,8 +2741,7 @@ written_date (const SaldoScan *scan,
 }
 
 static guint
-find_dates (SaldoScan *scan,
-            SaldoDate *dates)
+find_dates (SaldoScan *scan, SaldoDate *dates)
 {
   guint n = 0;
 
@@ -2861,7 +2776,7 @@ compute_word_flags (SaldoScan *scan)
 {
   for (guint i = 0; i < scan->n_tok; i++) {
     SaldoToken *tok = &scan->tok[i];
-    guint32 flags;
+    guint32     flags;
 
     if (tok->type != TOK_WORD || tok->word < 0) {
       tok->wflags = 0;
@@ -2889,16 +2804,12 @@ compute_word_flags (SaldoScan *scan)
 }
 
 static inline guint32
-word_flags (const SaldoScan *scan,
-            guint            i)
+word_flags (const SaldoScan *scan, guint i)
 {
   return scan->tok[i].wflags;
 }
 
-static void G_GNUC_PRINTF (2, 3)
-note (SaldoScan  *scan,
-      const char *format,
-      ...)
+static void G_GNUC_PRINTF (2, 3) note (SaldoScan *scan, const char *format, ...)
 {
   va_list args;
 
@@ -2912,11 +2823,7 @@ note (SaldoScan  *scan,
 /* Nearest word with one of flags before token first, within the sentence
  * and without crossing another amount; distance in words, or -1. */
 static int
-keyword_before (const SaldoScan *scan,
-                guint            first,
-                guint32          flags,
-                guint            window,
-                guint           *at)
+keyword_before (const SaldoScan *scan, guint first, guint32 flags, guint window, guint *at)
 {
   guint dist = 0;
 
@@ -2942,10 +2849,7 @@ keyword_before (const SaldoScan *scan,
 /* The same after token last, within its line; skips keywords that
  * introduce another amount. */
 static int
-keyword_after (const SaldoScan *scan,
-               guint            last,
-               guint32          flags,
-               guint            window)
+keyword_after (const SaldoScan *scan, guint last, guint32 flags, guint window)
 {
   guint dist = 0;
 
@@ -2967,8 +2871,7 @@ keyword_after (const SaldoScan *scan,
 /* Before-keywords count as they are; after-keywords ("S/ 5 de saldo")
  * are weaker, so a keyword on each side goes to the one before. */
 static int
-keyword_score (int before,
-               int after)
+keyword_score (int before, int after)
 {
   int best = before >= 0 ? before : G_MAXINT;
 
@@ -2978,10 +2881,7 @@ keyword_score (int before,
 }
 
 static gboolean
-phrase_at (const SaldoScan   *scan,
-           guint              i,
-           const SaldoPhrase *phrase,
-           guint             *last)
+phrase_at (const SaldoScan *scan, guint i, const SaldoPhrase *phrase, guint *last)
 {
   for (guint w = 0; w < MAX_PHRASE_WORDS && phrase->words[w] != NULL; w++) {
     const SaldoToken *tok;
@@ -3004,12 +2904,11 @@ typedef struct {
   guint         options;
   gboolean      menu_word;
   gboolean      spendable;
-  guint64       option_numbers;   /* bit n: an option numbered n */
+  guint64       option_numbers; /* bit n: an option numbered n */
 } SaldoSignals;
 
 static void
-find_signals (SaldoScan    *scan,
-              SaldoSignals *sig)
+find_signals (SaldoScan *scan, SaldoSignals *sig)
 {
   memset (sig, 0, sizeof (*sig));
   for (guint i = 0; i < scan->n_tok; i++) {
@@ -3017,7 +2916,7 @@ find_signals (SaldoScan    *scan,
 
     if (scan->tok[i].flags & T_OPTION) {
       const SaldoToken *tok = &scan->tok[i];
-      guint v = 0;
+      guint             v = 0;
 
       for (gsize k = tok->start; k < tok->end; k++)
         v = v * 10 + (guint) (scan->text[k] - '0');
@@ -3028,9 +2927,8 @@ find_signals (SaldoScan    *scan,
     if (flags & W_MENU)
       sig->menu_word = TRUE;
     /* "verfügbares Guthaben", "saldo disponible", "available balance" */
-    if ((flags & W_SPENDABLE) &&
-        ((i > 0 && (word_flags (scan, i - 1) & W_BALANCE)) ||
-         (i + 1 < scan->n_tok && (word_flags (scan, i + 1) & W_BALANCE))))
+    if ((flags & W_SPENDABLE) && ((i > 0 && (word_flags (scan, i - 1) & W_BALANCE)) ||
+                                  (i + 1 < scan->n_tok && (word_flags (scan, i + 1) & W_BALANCE))))
       sig->spendable = TRUE;
     if ((flags & W_ERROR) && !sig->error) {
       sig->error = TRUE;
@@ -3040,8 +2938,8 @@ find_signals (SaldoScan    *scan,
     if (!(flags & W_PHRASE))
       continue;
     for (guint p = 0; p < G_N_ELEMENTS (phrases); p++) {
-      guint last = i;
-      gboolean *found = phrases[p].kind == SALDO_PHRASE_ERROR ? &sig->error : &sig->zero;
+      guint          last = i;
+      gboolean      *found = phrases[p].kind == SALDO_PHRASE_ERROR ? &sig->error : &sig->zero;
       SaldoTextSpan *span = phrases[p].kind == SALDO_PHRASE_ERROR ? &sig->error_span : &sig->zero_span;
 
       if (*found || !phrase_at (scan, i, &phrases[p], &last))
@@ -3075,16 +2973,16 @@ mark_options (SaldoScan *scan)
 /* Amounts and data */
 
 typedef struct {
-  guint       num;        /* token of the number */
-  int         cur;        /* token of the currency, -1 when hinted */
-  guint       first;
-  guint       last;
-  gint64      minor;
-  const char *iso;        /* NULL when unknown */
-  gboolean    anchored;   /* tied to a balance keyword */
-  gboolean    priced;     /* tied to a price keyword */
-  gboolean    contested;  /* a price that a balance keyword stands near too */
-  gboolean    part;       /* named after it, under a heading keyword before it */
+  guint            num; /* token of the number */
+  int              cur; /* token of the currency, -1 when hinted */
+  guint            first;
+  guint            last;
+  gint64           minor;
+  const char      *iso;       /* NULL when unknown */
+  gboolean         anchored;  /* tied to a balance keyword */
+  gboolean         priced;    /* tied to a price keyword */
+  gboolean         contested; /* a price that a balance keyword stands near too */
+  gboolean         part;      /* named after it, under a heading keyword before it */
   SaldoBucketLabel label;
 } SaldoAmount;
 
@@ -3095,8 +2993,7 @@ typedef struct {
 } SaldoData;
 
 static gboolean
-has_currency (const SaldoScan *scan,
-              guint            i)
+has_currency (const SaldoScan *scan, guint i)
 {
   return scan->tok[i].currency != NULL &&
          (scan->tok[i].type == TOK_CURRENCY || scan->tok[i].type == TOK_WORD);
@@ -3104,21 +3001,15 @@ has_currency (const SaldoScan *scan,
 
 /* Reads the amount of number token i with the given currency token. */
 static gboolean
-read_amount (SaldoScan   *scan,
-             guint        i,
-             int          cur,
-             const char  *iso,
-             gint64       scale,
-             SaldoAmount *out)
+read_amount (SaldoScan *scan, guint i, int cur, const char *iso, gint64 scale, SaldoAmount *out)
 {
   const SaldoToken *tok = &scan->tok[i];
-  int digits = saldo_currency_minor_digits (iso);
-  SaldoNumber num;
-  gboolean negative = (tok->flags & T_NEGATIVE) != 0;
+  int               digits = saldo_currency_minor_digits (iso);
+  SaldoNumber       num;
+  gboolean          negative = (tok->flags & T_NEGATIVE) != 0;
 
   if (digits < 0) {
-    note (scan, "'%.*s' has no known currency", (int) (tok->end - tok->start),
-          scan->text + tok->start);
+    note (scan, "'%.*s' has no known currency", (int) (tok->end - tok->start), scan->text + tok->start);
     return FALSE;
   }
   if (cur >= 0 && (guint) cur < i) {
@@ -3133,8 +3024,8 @@ read_amount (SaldoScan   *scan,
     negative = TRUE;
   if (!read_number (scan->text, tok, scan->hints->decimal_mark, digits == 3, scan->lakh, &num) ||
       !saldo_money_from_parts (num.ip, num.frac, num.n_frac, negative, iso, &out->minor, NULL)) {
-    note (scan, "'%.*s' is not an exact %s amount", (int) (tok->end - tok->start),
-          scan->text + tok->start, iso);
+    note (scan, "'%.*s' is not an exact %s amount", (int) (tok->end - tok->start), scan->text + tok->start,
+          iso);
     return FALSE;
   }
   /* "Rp 25rb" is 25 thousand rupiah, "50000 toman" 500000 rials: exact. */
@@ -3156,9 +3047,7 @@ read_amount (SaldoScan   *scan,
 }
 
 static gboolean
-unit_after (const SaldoScan *scan,
-            guint            i,
-            guint           *shift)
+unit_after (const SaldoScan *scan, guint i, guint *shift)
 {
   const SaldoToken *next;
 
@@ -3173,8 +3062,7 @@ unit_after (const SaldoScan *scan,
 }
 
 static gboolean
-is_minor_word (const SaldoScan *scan,
-               guint            i)
+is_minor_word (const SaldoScan *scan, guint i)
 {
   return i < scan->n_tok && (scan->tok[i].flags & T_ADJACENT) && scan->tok[i].type == TOK_WORD &&
          scan->tok[i].word >= 0 && (words[scan->tok[i].word].flags & W_MINOR);
@@ -3182,12 +3070,10 @@ is_minor_word (const SaldoScan *scan,
 
 /* A whole number of at most max_digits digits, or -1. */
 static gint64
-whole_number (const SaldoScan *scan,
-              guint            i,
-              gsize            max_digits)
+whole_number (const SaldoScan *scan, guint i, gsize max_digits)
 {
   const SaldoToken *tok = &scan->tok[i];
-  gint64 v = 0;
+  gint64            v = 0;
 
   if (tok->type != TOK_NUMBER || tok->groups != 1 || tok->end - tok->start > max_digits ||
       (tok->flags & (T_USED | T_PHONE | T_CODE)))
@@ -3200,14 +3086,12 @@ whole_number (const SaldoScan *scan,
 /* "50 cents", "75 копеек": minor units of the word's currency, else the
  * hinted one; never read as 50 whole units. */
 static gboolean
-read_minor_amount (SaldoScan   *scan,
-                   guint        i,
-                   SaldoAmount *out)
+read_minor_amount (SaldoScan *scan, guint i, SaldoAmount *out)
 {
   const SaldoWord *w = &words[scan->tok[i + 1].word];
-  const char *iso = w->currency != NULL ? resolve_currency (w->currency, scan->hints) : scan->hinted;
-  int digits = saldo_currency_minor_digits (iso);
-  gint64 v = whole_number (scan, i, 6);
+  const char      *iso = w->currency != NULL ? resolve_currency (w->currency, scan->hints) : scan->hinted;
+  int              digits = saldo_currency_minor_digits (iso);
+  gint64           v = whole_number (scan, i, 6);
 
   if (v < 0 || digits < 2)
     return FALSE;
@@ -3226,10 +3110,9 @@ read_minor_amount (SaldoScan   *scan,
 
 /* "100 руб. 50 коп.", "5 dollars and 25 cents": the minor part adds. */
 static void
-add_minor_part (SaldoScan   *scan,
-                SaldoAmount *a)
+add_minor_part (SaldoScan *scan, SaldoAmount *a)
 {
-  guint k = a->last + 1;
+  guint  k = a->last + 1;
   gint64 v;
 
   if (k < scan->n_tok && scan->tok[k].type == TOK_WORD && scan->tok[k].word >= 0 &&
@@ -3244,9 +3127,7 @@ add_minor_part (SaldoScan   *scan,
 
 /* "Balans=3394r (OP=9777 ...": the bracket's value is not the balance. */
 static gboolean
-bracket_between (const SaldoScan *scan,
-                 guint            from,
-                 guint            to)
+bracket_between (const SaldoScan *scan, guint from, guint to)
 {
   for (guint k = from + 1; k <= to; k++) {
     if (scan->tok[k].flags & T_BRACKET)
@@ -3256,20 +3137,16 @@ bracket_between (const SaldoScan *scan,
 }
 
 static void
-find_amounts (SaldoScan   *scan,
-              SaldoAmount *amounts,
-              guint       *n_amounts,
-              SaldoData   *data,
-              guint       *n_data)
+find_amounts (SaldoScan *scan, SaldoAmount *amounts, guint *n_amounts, SaldoData *data, guint *n_data)
 {
   *n_amounts = *n_data = 0;
   for (guint i = 0; i < scan->n_tok; i++) {
     SaldoToken *tok = &scan->tok[i];
-    guint shift, after;
-    int cur = -1;
+    guint       shift, after;
+    int         cur = -1;
     const char *iso;
-    guint kw;
-    gint64 scale = 1;
+    guint       kw;
+    gint64      scale = 1;
 
     if (tok->type != TOK_NUMBER || (tok->flags & (T_USED | T_PHONE | T_CODE | T_IN_OPTION)))
       continue;
@@ -3311,8 +3188,8 @@ find_amounts (SaldoScan   *scan,
     if (i > 0 && (tok->flags & T_ADJACENT) && has_currency (scan, i - 1) &&
         resolve_currency (scan->tok[i - 1].currency, scan->hints) != NULL)
       cur = (int) i - 1;
-    else if (after < scan->n_tok && has_currency (scan, after) &&
-             (scan->tok[after].flags & T_ADJACENT) && !(scan->tok[after].flags & T_PREFIX))
+    else if (after < scan->n_tok && has_currency (scan, after) && (scan->tok[after].flags & T_ADJACENT) &&
+             !(scan->tok[after].flags & T_PREFIX))
       cur = (int) after;
     else if (i > 0 && (tok->flags & T_ADJACENT) && has_currency (scan, i - 1))
       cur = (int) i - 1;
@@ -3380,14 +3257,13 @@ label_of (guint32 flags)
 /* An unclaimed balance or label word within two words after the amount,
  * in its clause; its flags, or 0. */
 static guint32
-name_after (const SaldoScan   *scan,
-            const SaldoAmount *am)
+name_after (const SaldoScan *scan, const SaldoAmount *am)
 {
   guint dist = 0;
 
   for (guint k = am->last + 1; k < scan->n_tok && dist < 2; k++) {
     const SaldoToken *tok = &scan->tok[k];
-    guint32 flags;
+    guint32           flags;
 
     if (tok->flags & (T_SENTENCE | T_CLAUSE | T_AMOUNT | T_LINE_START | T_CLAIMED))
       break;
@@ -3404,11 +3280,7 @@ name_after (const SaldoScan   *scan,
 }
 
 static void
-associate (SaldoScan   *scan,
-           SaldoAmount *amounts,
-           guint        n_amounts,
-           int         *bal_before,
-           int         *price_before)
+associate (SaldoScan *scan, SaldoAmount *amounts, guint n_amounts, int *bal_before, int *price_before)
 {
   int label_at[MAX_CANDIDATES];
 
@@ -3430,13 +3302,13 @@ associate (SaldoScan   *scan,
   }
   for (guint a = 0; a < n_amounts; a++) {
     SaldoAmount *am = &amounts[a];
-    int bal_after = keyword_after (scan, am->last, W_BALANCE, AFTER_WINDOW);
-    int price_after = keyword_after (scan, am->last, W_PRICE, AFTER_WINDOW);
+    int          bal_after = keyword_after (scan, am->last, W_BALANCE, AFTER_WINDOW);
+    int          price_after = keyword_after (scan, am->last, W_PRICE, AFTER_WINDOW);
     /* A rate is a price: "£10 per month", "S/ 5 x 7 días". */
-    int rate = keyword_after (scan, am->last, W_PERIOD, 2);
-    int bal = keyword_score (bal_before[a], bal_after);
-    int price;
-    guint kw;
+    int     rate = keyword_after (scan, am->last, W_PERIOD, 2);
+    int     bal = keyword_score (bal_before[a], bal_after);
+    int     price;
+    guint   kw;
     guint32 after = label_at[a] < 0 ? name_after (scan, am) : 0;
 
     if (rate >= 0 && (price_after < 0 || rate < price_after))
@@ -3469,13 +3341,11 @@ associate (SaldoScan   *scan,
 /* Data left, in "1 GB", "500 MB de 2 GB" (the second is the plan, not
  * more data) and offers ("1GB por S/ 5") are told apart here. */
 static gboolean
-data_is_offer (SaldoScan       *scan,
-               const SaldoData *data,
-               const SaldoData *previous)
+data_is_offer (SaldoScan *scan, const SaldoData *data, const SaldoData *previous)
 {
   guint kw;
-  int price = keyword_before (scan, data->num, W_PRICE, 4, &kw);
-  int bal = keyword_before (scan, data->num, W_BALANCE, 4, &kw);
+  int   price = keyword_before (scan, data->num, W_PRICE, 4, &kw);
+  int   bal = keyword_before (scan, data->num, W_BALANCE, 4, &kw);
 
   for (guint k = data->num; price < 0 && k > 0; k--) {
     if (scan->tok[k].flags & (T_SENTENCE | T_CLAUSE | T_LINE_START))
@@ -3489,9 +3359,9 @@ data_is_offer (SaldoScan       *scan,
           scan->text + scan->tok[data->num].start);
     return TRUE;
   }
-  if (previous != NULL && data->num == previous->unit + 2 &&
-      (word_flags (scan, previous->unit + 1) & W_OF)) {
-    note (scan, "data '%.*s' is the size of the plan", (int) (scan->tok[data->unit].end - scan->tok[data->num].start),
+  if (previous != NULL && data->num == previous->unit + 2 && (word_flags (scan, previous->unit + 1) & W_OF)) {
+    note (scan, "data '%.*s' is the size of the plan",
+          (int) (scan->tok[data->unit].end - scan->tok[data->num].start),
           scan->text + scan->tok[data->num].start);
     return TRUE;
   }
@@ -3500,8 +3370,7 @@ data_is_offer (SaldoScan       *scan,
 
 /* Expiry dates: the first date an expiry word stands shortly before. */
 static gboolean
-is_expiry_date (SaldoScan       *scan,
-                const SaldoDate *date)
+is_expiry_date (SaldoScan *scan, const SaldoDate *date)
 {
   guint kw;
 
@@ -3513,9 +3382,7 @@ is_expiry_date (SaldoScan       *scan,
  * "30 días de vigencia": an expiry counted from the reading's time
  * (hints->now, UTC); a month is a calendar month, clamped to its end. */
 static guint
-find_relative_dates (SaldoScan *scan,
-                     SaldoDate *dates,
-                     guint      n)
+find_relative_dates (SaldoScan *scan, SaldoDate *dates, guint n)
 {
   gint64 today;
 
@@ -3524,10 +3391,10 @@ find_relative_dates (SaldoScan *scan,
   today = scan->hints->now >= 0 ? scan->hints->now / 86400 : (scan->hints->now - 86399) / 86400;
   for (guint i = 0; i + 1 < scan->n_tok && n < MAX_DATES; i++) {
     const SaldoToken *tok = &scan->tok[i];
-    guint32 unit = word_flags (scan, i + 1) & W_PERIOD;
-    guint count = 0, kw, after;
-    guint y, m, d;
-    SaldoDate date = { i, i + 1, 0, 0, 0, TRUE };
+    guint32           unit = word_flags (scan, i + 1) & W_PERIOD;
+    guint             count = 0, kw, after;
+    guint             y, m, d;
+    SaldoDate         date = { i, i + 1, 0, 0, 0, TRUE };
 
     if (tok->type != TOK_NUMBER || tok->groups != 1 || tok->end - tok->start > 3 ||
         (tok->flags & (T_USED | T_PHONE | T_CODE | T_AMOUNT)) || unit == 0)
@@ -3535,9 +3402,8 @@ find_relative_dates (SaldoScan *scan,
     for (gsize k = tok->start; k < tok->end; k++)
       count = count * 10 + (guint) (scan->text[k] - '0');
     after = skip_fillers (scan, i + 2, 2);
-    if (count == 0 ||
-        (keyword_before (scan, i, W_EXPIRY, 3, &kw) < 0 &&
-         !(after < scan->n_tok && (word_flags (scan, after) & W_EXPIRY))))
+    if (count == 0 || (keyword_before (scan, i, W_EXPIRY, 3, &kw) < 0 &&
+                       !(after < scan->n_tok && (word_flags (scan, after) & W_EXPIRY))))
       continue;
     if (unit & W_MONTHS) {
       guint total;
@@ -3557,7 +3423,7 @@ find_relative_dates (SaldoScan *scan,
     date.day = (guint8) d;
     scan->tok[i].flags |= T_USED;
     /* keep text order: the first expiry date is the one taken */
-    for (guint k = n; ; k--) {
+    for (guint k = n;; k--) {
       if (k == 0 || dates[k - 1].first < date.first) {
         memmove (&dates[k + 1], &dates[k], (n - k) * sizeof (SaldoDate));
         dates[k] = date;
@@ -3572,29 +3438,23 @@ find_relative_dates (SaldoScan *scan,
 /* Result */
 
 static void
-set_span (SaldoTextSpan *span,
-          gsize          start,
-          gsize          end,
-          gsize          offset)
+set_span (SaldoTextSpan *span, gsize start, gsize end, gsize offset)
 {
   span->start = start + offset;
   span->end = end + offset;
 }
 
 static void
-set_currency (SaldoBalanceResult *result,
-              const char         *iso)
+set_currency (SaldoBalanceResult *result, const char *iso)
 {
   g_strlcpy (result->currency, iso != NULL ? iso : "", sizeof (result->currency));
 }
 
 static void
-fill_amount (SaldoScan         *scan,
-             const SaldoAmount *am,
-             gsize              offset)
+fill_amount (SaldoScan *scan, const SaldoAmount *am, gsize offset)
 {
   SaldoBalanceResult *result = scan->result;
-  const SaldoToken *num = &scan->tok[am->num];
+  const SaldoToken   *num = &scan->tok[am->num];
 
   result->has_amount = TRUE;
   result->amount_minor = am->minor;
@@ -3607,23 +3467,17 @@ fill_amount (SaldoScan         *scan,
 }
 
 static void
-fill_expiry (SaldoScan       *scan,
-             const SaldoDate *date,
-             gsize            offset)
+fill_expiry (SaldoScan *scan, const SaldoDate *date, gsize offset)
 {
   scan->result->has_expiry = TRUE;
   scan->result->expiry_year = date->year;
   scan->result->expiry_month = date->month;
   scan->result->expiry_day = date->day;
-  set_span (&scan->result->expiry_span, scan->tok[date->first].start,
-            scan->tok[date->last].end, offset);
+  set_span (&scan->result->expiry_span, scan->tok[date->first].start, scan->tok[date->last].end, offset);
 }
 
 static SaldoBucket *
-add_bucket (SaldoBalanceResult *result,
-            SaldoBucketLabel    label,
-            gsize               start,
-            gsize               end)
+add_bucket (SaldoBalanceResult *result, SaldoBucketLabel label, gsize start, gsize end)
 {
   SaldoBucket *b;
 
@@ -3638,8 +3492,7 @@ add_bucket (SaldoBalanceResult *result,
 }
 
 static void
-bucket_set_expiry (SaldoBucket     *b,
-                   const SaldoDate *date)
+bucket_set_expiry (SaldoBucket *b, const SaldoDate *date)
 {
   b->has_expiry = TRUE;
   b->expiry_year = date->year;
@@ -3649,11 +3502,7 @@ bucket_set_expiry (SaldoBucket     *b,
 
 /* The expiry date that follows token last before the next bucket does. */
 static const SaldoDate *
-own_expiry (SaldoScan       *scan,
-            guint            last,
-            guint            next,
-            const SaldoDate *dates,
-            guint            n_dates)
+own_expiry (SaldoScan *scan, guint last, guint next, const SaldoDate *dates, guint n_dates)
 {
   for (guint d = 0; d < n_dates; d++) {
     if (dates[d].first > last && dates[d].first < next && is_expiry_date (scan, &dates[d]))
@@ -3663,16 +3512,15 @@ own_expiry (SaldoScan       *scan,
 }
 
 typedef struct {
-  SaldoAmount *amounts;     /* money candidates that are not prices, text order */
+  SaldoAmount *amounts; /* money candidates that are not prices, text order */
   guint        n_amounts;
-  guint        anchored;    /* how many are tied to a keyword */
-  gboolean     contested;   /* a price had a balance keyword near it too */
-  gboolean     parts;       /* a credit listed in named parts */
+  guint        anchored;  /* how many are tied to a keyword */
+  gboolean     contested; /* a price had a balance keyword near it too */
+  gboolean     parts;     /* a credit listed in named parts */
 } SaldoMoney;
 
 static gboolean
-same_money (const SaldoAmount *a,
-            const SaldoAmount *b)
+same_money (const SaldoAmount *a, const SaldoAmount *b)
 {
   return a->minor == b->minor && strcmp (a->iso, b->iso) == 0;
 }
@@ -3680,17 +3528,14 @@ same_money (const SaldoAmount *a,
 /* Picks the main money bucket, or says why there is none beyond doubt
  * (see the header for the order).  Returns the index in amounts, -1. */
 static int
-choose_main (SaldoScan        *scan,
-             const SaldoMoney *money,
-             const char      **why,
-             gboolean         *sum)
+choose_main (SaldoScan *scan, const SaldoMoney *money, const char **why, gboolean *sum)
 {
   /* per label: the first amount, how many, and whether all say the same */
-  int first[SALDO_BUCKET_OTHER + 1];
-  guint count[SALDO_BUCKET_OTHER + 1] = { 0 };
+  int      first[SALDO_BUCKET_OTHER + 1];
+  guint    count[SALDO_BUCKET_OTHER + 1] = { 0 };
   gboolean agree[SALDO_BUCKET_OTHER + 1];
   gboolean same_currency = TRUE;
-  guint n_labelled;
+  guint    n_labelled;
 
   *why = NULL;
   *sum = FALSE;
@@ -3700,7 +3545,7 @@ choose_main (SaldoScan        *scan,
   }
   for (guint a = 0; a < money->n_amounts; a++) {
     const SaldoAmount *am = &money->amounts[a];
-    SaldoBucketLabel l = am->label;
+    SaldoBucketLabel   l = am->label;
 
     if (strcmp (am->iso, money->amounts[0].iso) != 0)
       same_currency = FALSE;
@@ -3768,8 +3613,7 @@ add_money_bucket (SaldoScan         *scan,
                   const SaldoDate   *dates,
                   guint              n_dates)
 {
-  SaldoBucket *b = add_bucket (scan->result, am->label, scan->tok[am->first].start,
-                               scan->tok[am->last].end);
+  SaldoBucket *b = add_bucket (scan->result, am->label, scan->tok[am->first].start, scan->tok[am->last].end);
   const SaldoDate *date;
 
   if (b == NULL)
@@ -3782,9 +3626,7 @@ add_money_bucket (SaldoScan         *scan,
 }
 
 static gboolean
-same_sentence (const SaldoScan *scan,
-               guint            from,
-               guint            to)
+same_sentence (const SaldoScan *scan, guint from, guint to)
 {
   for (guint k = from + 1; k <= to && k < scan->n_tok; k++) {
     if (scan->tok[k].flags & T_SENTENCE)
@@ -3796,11 +3638,7 @@ same_sentence (const SaldoScan *scan,
 /* The line's expiry: the main bucket's own, else the first expiry date
  * that no other money bucket owns. */
 static const SaldoDate *
-line_expiry (SaldoScan        *scan,
-             const SaldoMoney *money,
-             int               main_at,
-             const SaldoDate  *dates,
-             guint             n_dates)
+line_expiry (SaldoScan *scan, const SaldoMoney *money, int main_at, const SaldoDate *dates, guint n_dates)
 {
   for (guint d = 0; d < n_dates; d++) {
     int owner = -1;
@@ -3809,7 +3647,8 @@ line_expiry (SaldoScan        *scan,
       continue;
     /* owned by the last amount before it in its sentence */
     for (guint a = 0; a < money->n_amounts; a++) {
-      if (money->amounts[a].last < dates[d].first && same_sentence (scan, money->amounts[a].last, dates[d].first))
+      if (money->amounts[a].last < dates[d].first &&
+          same_sentence (scan, money->amounts[a].last, dates[d].first))
         owner = (int) a;
     }
     if (owner < 0 || owner == main_at)
@@ -3824,20 +3663,20 @@ static void
 scan_text (SaldoScan *scan)
 {
   SaldoBalanceResult *result = scan->result;
-  SaldoDate dates[MAX_DATES];
-  SaldoAmount amounts[MAX_CANDIDATES];
-  SaldoData data[MAX_CANDIDATES];
-  int bal_before[MAX_CANDIDATES], price_before[MAX_CANDIDATES];
-  guint n_dates, n_amounts, n_data;
-  SaldoSignals sig;
-  gboolean menu, sum = FALSE;
-  SaldoMoney money = { amounts, 0, 0, FALSE, FALSE };
-  const SaldoData *previous = NULL;
-  guint64 bytes = 0;
-  gboolean have_data = FALSE;
-  int main_at = -1;
-  const char *why = NULL;
-  const SaldoDate *expiry;
+  SaldoDate           dates[MAX_DATES];
+  SaldoAmount         amounts[MAX_CANDIDATES];
+  SaldoData           data[MAX_CANDIDATES];
+  int                 bal_before[MAX_CANDIDATES], price_before[MAX_CANDIDATES];
+  guint               n_dates, n_amounts, n_data;
+  SaldoSignals        sig;
+  gboolean            menu, sum = FALSE;
+  SaldoMoney          money = { amounts, 0, 0, FALSE, FALSE };
+  const SaldoData    *previous = NULL;
+  guint64             bytes = 0;
+  gboolean            have_data = FALSE;
+  int                 main_at = -1;
+  const char         *why = NULL;
+  const SaldoDate    *expiry;
 
   tokenize (scan);
   if (scan->truncated)
@@ -3895,7 +3734,7 @@ scan_text (SaldoScan *scan)
   if (money.anchored > 0) {
     result->kind = SALDO_REPLY_KIND_BALANCE;
   } else if (sig.zero) {
-    const char *iso = scan->hinted;
+    const char  *iso = scan->hinted;
     SaldoBucket *b;
 
     note (scan, "zero-balance phrase '%.*s'", (int) (sig.zero_span.end - sig.zero_span.start),
@@ -3931,16 +3770,15 @@ scan_text (SaldoScan *scan)
   if (money.n_amounts > 0) {
     main_at = choose_main (scan, &money, &why, &sum);
     for (guint a = 0; a < money.n_amounts; a++)
-      add_money_bucket (scan, &amounts[a], a + 1 < money.n_amounts ? &amounts[a + 1] : NULL,
-                        dates, n_dates);
+      add_money_bucket (scan, &amounts[a], a + 1 < money.n_amounts ? &amounts[a + 1] : NULL, dates, n_dates);
     if (main_at >= 0) {
       fill_amount (scan, &amounts[main_at], 0);
       result->main_bucket = main_at < (int) result->n_buckets ? main_at : -1;
     } else if (sum) {
       SaldoBucket *b = add_bucket (result, SALDO_BUCKET_TOTAL, scan->tok[amounts[0].first].start,
                                    scan->tok[amounts[money.n_amounts - 1].last].end);
-      gint64 total = 0;
-      gboolean overflow = FALSE;
+      gint64       total = 0;
+      gboolean     overflow = FALSE;
 
       for (guint a = 0; a < money.n_amounts; a++) {
         overflow |= amounts[a].minor < 0 || total > G_MAXINT64 - amounts[a].minor;
@@ -4027,17 +3865,15 @@ scan_init (SaldoScan               *scan,
   scan->truncated = FALSE;
   scan->spendable = FALSE;
   scan->hinted = hinted_currency (hints);
-  scan->lakh = hints->country != NULL &&
-               (g_ascii_strcasecmp (hints->country, "IN") == 0 || g_ascii_strcasecmp (hints->country, "PK") == 0 ||
-                g_ascii_strcasecmp (hints->country, "BD") == 0 || g_ascii_strcasecmp (hints->country, "NP") == 0 ||
-                g_ascii_strcasecmp (hints->country, "LK") == 0);
+  scan->lakh = hints->country != NULL && (g_ascii_strcasecmp (hints->country, "IN") == 0 ||
+                                          g_ascii_strcasecmp (hints->country, "PK") == 0 ||
+                                          g_ascii_strcasecmp (hints->country, "BD") == 0 ||
+                                          g_ascii_strcasecmp (hints->country, "NP") == 0 ||
+                                          g_ascii_strcasecmp (hints->country, "LK") == 0);
 }
 
 static gboolean
-group_span (GMatchInfo *info,
-            const char *name,
-            gsize      *start,
-            gsize      *end)
+group_span (GMatchInfo *info, const char *name, gsize *start, gsize *end)
 {
   int s = -1, e = -1;
 
@@ -4058,7 +3894,7 @@ read_pattern_group (SaldoScan  *scan,
                     int         currency_tok)
 {
   SaldoScan sub;
-  gsize s, e;
+  gsize     s, e;
 
   if (!group_span (info, name, &s, &e))
     return FALSE;
@@ -4074,10 +3910,10 @@ read_pattern_group (SaldoScan  *scan,
     return TRUE;
   }
   for (guint i = 0; i < sub.n_tok; i++) {
-    guint shift;
+    guint       shift;
     SaldoNumber num;
     SaldoAmount am;
-    int cur = currency_tok;
+    int         cur = currency_tok;
     const char *iso = currency_iso;
 
     if (sub.tok[i].type != TOK_NUMBER)
@@ -4117,16 +3953,14 @@ read_pattern_group (SaldoScan  *scan,
 }
 
 static gboolean
-apply_pattern (SaldoScan *scan,
-               GRegex    *regex,
-               guint      index)
+apply_pattern (SaldoScan *scan, GRegex *regex, guint index)
 {
   g_autoptr(GMatchInfo) info = NULL;
   SaldoBalanceResult *result = scan->result;
-  const char *iso = NULL;
-  SaldoTextSpan cur_span = { 0, 0 };
-  gsize s, e;
-  gboolean amount, data;
+  const char         *iso = NULL;
+  SaldoTextSpan       cur_span = { 0, 0 };
+  gsize               s, e;
+  gboolean            amount, data;
 
   if (!g_regex_match_full (regex, scan->text, (gssize) scan->len, 0, 0, &info, NULL))
     return FALSE;
@@ -4184,10 +4018,7 @@ apply_pattern (SaldoScan *scan,
 }
 
 static void
-parse_text (const char              *text,
-            gsize                    len,
-            const SaldoBalanceHints *hints,
-            SaldoBalanceResult      *result)
+parse_text (const char *text, gsize len, const SaldoBalanceHints *hints, SaldoBalanceResult *result)
 {
   SaldoScan scan;
 
@@ -4206,9 +4037,7 @@ parse_text (const char              *text,
 /* Arabic-Indic (U+0660..) and Persian (U+06F0..) digits, and the Arabic
  * decimal and thousands separators (U+066B, U+066C): two bytes each. */
 static char
-eastern_digit (const char *text,
-               gsize       len,
-               gsize       i)
+eastern_digit (const char *text, gsize len, gsize i)
 {
   guint8 a = (guint8) text[i], b = i + 1 < len ? (guint8) text[i + 1] : 0;
 
@@ -4224,8 +4053,7 @@ eastern_digit (const char *text,
 }
 
 static gboolean
-has_eastern_digits (const char *text,
-                    gsize       len)
+has_eastern_digits (const char *text, gsize len)
 {
   for (gsize i = 0; i + 1 < len; i++) {
     if (((guint8) text[i] == 0xD9 || (guint8) text[i] == 0xDB) && eastern_digit (text, len, i) != 0)
@@ -4235,8 +4063,7 @@ has_eastern_digits (const char *text,
 }
 
 static void
-remap_span (SaldoTextSpan *span,
-            const gsize   *map)
+remap_span (SaldoTextSpan *span, const gsize *map)
 {
   span->start = map[span->start];
   span->end = map[span->end];
@@ -4245,16 +4072,13 @@ remap_span (SaldoTextSpan *span,
 /* "موجودی ۴۳۲۴۰ ریال": read with ASCII digits in a copy (the only case the
  * parser allocates for), spans mapped back to the text as given. */
 static void
-parse_eastern_digits (const char              *text,
-                      gsize                    len,
-                      const SaldoBalanceHints *hints,
-                      SaldoBalanceResult      *result)
+parse_eastern_digits (const char *text, gsize len, const SaldoBalanceHints *hints, SaldoBalanceResult *result)
 {
-  g_autofree char *copy = g_malloc (len + 1);
+  g_autofree char  *copy = g_malloc (len + 1);
   g_autofree gsize *map = g_new (gsize, len + 1);
-  gsize o = 0;
+  gsize             o = 0;
 
-  for (gsize i = 0; i < len; ) {
+  for (gsize i = 0; i < len;) {
     char d = eastern_digit (text, len, i);
 
     map[o] = i;
@@ -4305,16 +4129,16 @@ saldo_balance_parse (const char              *text,
     hints = &defaults;
   }
   if (text == NULL) {
-    g_set_error_literal (error, SALDO_BALANCE_PARSER_ERROR,
-                         SALDO_BALANCE_PARSER_ERROR_INVALID_INPUT, "No reply text");
+    g_set_error_literal (error, SALDO_BALANCE_PARSER_ERROR, SALDO_BALANCE_PARSER_ERROR_INVALID_INPUT,
+                         "No reply text");
     return FALSE;
   }
   if (len < 0)
     len = (gssize) strlen (text);
   /* g_utf8_validate_len() also refuses NUL bytes inside the text. */
   if (!g_utf8_validate_len (text, (gsize) len, NULL)) {
-    g_set_error_literal (error, SALDO_BALANCE_PARSER_ERROR,
-                         SALDO_BALANCE_PARSER_ERROR_INVALID_INPUT, "Reply text is not valid UTF-8");
+    g_set_error_literal (error, SALDO_BALANCE_PARSER_ERROR, SALDO_BALANCE_PARSER_ERROR_INVALID_INPUT,
+                         "Reply text is not valid UTF-8");
     return FALSE;
   }
   if (hints->explain)
@@ -4351,8 +4175,7 @@ saldo_reply_kind_to_string (SaldoReplyKind kind)
 }
 
 gboolean
-saldo_reply_kind_from_string (const char     *str,
-                              SaldoReplyKind *out_kind)
+saldo_reply_kind_from_string (const char *str, SaldoReplyKind *out_kind)
 {
   g_return_val_if_fail (out_kind != NULL, FALSE);
 
@@ -4366,17 +4189,13 @@ saldo_balance_result_dup_expiry (const SaldoBalanceResult *result)
 
   if (!result->has_expiry)
     return NULL;
-  return g_strdup_printf ("%04u-%02u-%02u", result->expiry_year,
-                          result->expiry_month, result->expiry_day);
+  return g_strdup_printf ("%04u-%02u-%02u", result->expiry_year, result->expiry_month, result->expiry_day);
 }
 
 /* Table checks */
 
 static gboolean
-check_country_table (const SaldoCountryCurrency *table,
-                     gsize                       n,
-                     const char                 *name,
-                     GError                    **error)
+check_country_table (const SaldoCountryCurrency *table, gsize n, const char *name, GError **error)
 {
   for (gsize i = 0; i < n; i++) {
     if (i > 0 && strcmp (table[i - 1].country, table[i].country) >= 0) {
@@ -4384,8 +4203,7 @@ check_country_table (const SaldoCountryCurrency *table,
                    "%s: '%s' is out of order", name, table[i].country);
       return FALSE;
     }
-    if (strcmp (table[i].currency, CUR_CDOLLAR) != 0 &&
-        saldo_currency_minor_digits (table[i].currency) < 0) {
+    if (strcmp (table[i].currency, CUR_CDOLLAR) != 0 && saldo_currency_minor_digits (table[i].currency) < 0) {
       g_set_error (error, SALDO_BALANCE_PARSER_ERROR, SALDO_BALANCE_PARSER_ERROR_INVALID_INPUT,
                    "%s: unknown currency '%s'", name, table[i].currency);
       return FALSE;
@@ -4394,19 +4212,15 @@ check_country_table (const SaldoCountryCurrency *table,
   return TRUE;
 }
 
-static gboolean G_GNUC_PRINTF (2, 3)
-table_error (GError    **error,
-             const char *format,
-             ...)
+static gboolean G_GNUC_PRINTF (2, 3) table_error (GError **error, const char *format, ...)
 {
   g_autofree char *message = NULL;
-  va_list args;
+  va_list          args;
 
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  g_set_error_literal (error, SALDO_BALANCE_PARSER_ERROR,
-                       SALDO_BALANCE_PARSER_ERROR_INVALID_INPUT, message);
+  g_set_error_literal (error, SALDO_BALANCE_PARSER_ERROR, SALDO_BALANCE_PARSER_ERROR_INVALID_INPUT, message);
   return FALSE;
 }
 
@@ -4476,8 +4290,8 @@ saldo_balance_parser_check_tables (GError **error)
 
   for (gsize i = 0; i < G_N_ELEMENTS (words); i++) {
     const SaldoWord *w = &words[i];
-    char buf[MAX_FOLD];
-    gsize flen;
+    char             buf[MAX_FOLD];
+    gsize            flen;
 
     if (i > 0 && strcmp (words[i - 1].word, w->word) >= 0)
       return table_error (error, "word table: '%s' is out of order", w->word);

@@ -76,32 +76,32 @@ typedef enum {
   SALDO_REPLY_KIND_BALANCE,
   SALDO_REPLY_KIND_MENU,
   SALDO_REPLY_KIND_ERROR,
-  SALDO_REPLY_KIND_AMBIGUOUS,  /* money buckets, but none is the main one beyond doubt */
+  SALDO_REPLY_KIND_AMBIGUOUS, /* money buckets, but none is the main one beyond doubt */
 } SaldoReplyKind;
 
 typedef enum {
-  SALDO_BALANCE_DECIMAL_AUTO,  /* both accepted (carriers of one country mix them) */
+  SALDO_BALANCE_DECIMAL_AUTO, /* both accepted (carriers of one country mix them) */
   SALDO_BALANCE_DECIMAL_POINT,
   SALDO_BALANCE_DECIMAL_COMMA,
 } SaldoBalanceDecimalMark;
 
 typedef enum {
-  SALDO_BALANCE_DATE_AUTO,     /* MDY for US, DMY elsewhere */
+  SALDO_BALANCE_DATE_AUTO, /* MDY for US, DMY elsewhere */
   SALDO_BALANCE_DATE_DMY,
   SALDO_BALANCE_DATE_MDY,
   SALDO_BALANCE_DATE_YMD,
 } SaldoBalanceDateOrder;
 
 typedef struct {
-  const char              *country;          /* ISO 3166-1 alpha-2, or NULL */
-  const char              *default_currency; /* ISO 4217, or NULL */
-  SaldoBalanceDecimalMark  decimal_mark;
-  SaldoBalanceDateOrder    date_order;
+  const char             *country;          /* ISO 3166-1 alpha-2, or NULL */
+  const char             *default_currency; /* ISO 4217, or NULL */
+  SaldoBalanceDecimalMark decimal_mark;
+  SaldoBalanceDateOrder   date_order;
   /* GRegex* with named groups amount, currency, expiry, data; tried in
    * order before the generic scanner, first match wins.  May be NULL. */
-  GPtrArray               *patterns;
-  gint64                   now;              /* unix time, 0 = unknown */
-  gboolean                 explain;          /* fill result->explanation */
+  GPtrArray *patterns;
+  gint64     now;     /* unix time, 0 = unknown */
+  gboolean   explain; /* fill result->explanation */
 } SaldoBalanceHints;
 
 /* Byte offsets into the parsed text, [start, end). */
@@ -111,82 +111,81 @@ typedef struct {
 } SaldoTextSpan;
 
 typedef enum {
-  SALDO_BUCKET_MAIN,       /* "main": named the main one ("saldo principal") */
-  SALDO_BUCKET_BALANCE,    /* "balance": named only by a balance keyword */
-  SALDO_BUCKET_BONUS,      /* "bonus" */
-  SALDO_BUCKET_PROMOTION,  /* "promotion" */
-  SALDO_BUCKET_LOAN,       /* "loan": credit advanced by the carrier, owed */
-  SALDO_BUCKET_TOTAL,      /* "total": named the total, or the sum of spendable parts */
-  SALDO_BUCKET_DATA,       /* "data": bytes, not money */
-  SALDO_BUCKET_OTHER,      /* "other": an amount with a currency and no keyword */
+  SALDO_BUCKET_MAIN,      /* "main": named the main one ("saldo principal") */
+  SALDO_BUCKET_BALANCE,   /* "balance": named only by a balance keyword */
+  SALDO_BUCKET_BONUS,     /* "bonus" */
+  SALDO_BUCKET_PROMOTION, /* "promotion" */
+  SALDO_BUCKET_LOAN,      /* "loan": credit advanced by the carrier, owed */
+  SALDO_BUCKET_TOTAL,     /* "total": named the total, or the sum of spendable parts */
+  SALDO_BUCKET_DATA,      /* "data": bytes, not money */
+  SALDO_BUCKET_OTHER,     /* "other": an amount with a currency and no keyword */
 } SaldoBucketLabel;
 
 typedef struct {
   SaldoBucketLabel label;
-  gint64           amount_minor;   /* money buckets */
-  char             currency[4];    /* money buckets; "" for data */
-  guint64          data_bytes;     /* SALDO_BUCKET_DATA */
+  gint64           amount_minor; /* money buckets */
+  char             currency[4];  /* money buckets; "" for data */
+  guint64          data_bytes;   /* SALDO_BUCKET_DATA */
   gboolean         has_expiry;
   guint16          expiry_year;
   guint8           expiry_month;
   guint8           expiry_day;
-  SaldoTextSpan    span;           /* the amount with its currency or unit */
+  SaldoTextSpan    span; /* the amount with its currency or unit */
 } SaldoBucket;
 
 #define SALDO_BALANCE_MAX_BUCKETS 12
 
 typedef struct {
-  SaldoReplyKind  kind;
+  SaldoReplyKind kind;
 
-  gboolean        has_amount;     /* the main bucket's, when kind is BALANCE */
-  gint64          amount_minor;
-  char            currency[4];    /* "" when unknown */
-  SaldoTextSpan   amount_span;    /* the number */
-  SaldoTextSpan   currency_span;  /* empty (start == end) if from hints */
+  gboolean      has_amount; /* the main bucket's, when kind is BALANCE */
+  gint64        amount_minor;
+  char          currency[4];   /* "" when unknown */
+  SaldoTextSpan amount_span;   /* the number */
+  SaldoTextSpan currency_span; /* empty (start == end) if from hints */
 
-  gboolean        has_expiry;
-  guint16         expiry_year;
-  guint8          expiry_month;   /* 1..12 */
-  guint8          expiry_day;     /* 1..31 */
-  SaldoTextSpan   expiry_span;
+  gboolean      has_expiry;
+  guint16       expiry_year;
+  guint8        expiry_month; /* 1..12 */
+  guint8        expiry_day;   /* 1..31 */
+  SaldoTextSpan expiry_span;
 
-  gboolean        has_data;
-  guint64         data_bytes;
-  SaldoTextSpan   data_span;
+  gboolean      has_data;
+  guint64       data_bytes;
+  SaldoTextSpan data_span;
 
   /* every bucket, in text order (a sum of parts comes last); main_bucket
    * is the index of the main one, -1 when there is none */
-  guint           n_buckets;
-  SaldoBucket     buckets[SALDO_BALANCE_MAX_BUCKETS];
-  int             main_bucket;
+  guint       n_buckets;
+  SaldoBucket buckets[SALDO_BALANCE_MAX_BUCKETS];
+  int         main_bucket;
   /* why kind is AMBIGUOUS (static English text), else NULL */
-  const char     *ambiguity;
+  const char *ambiguity;
 
   /* human-readable notes, only when hints->explain; else NULL */
-  GPtrArray      *explanation;
+  GPtrArray *explanation;
 } SaldoBalanceResult;
 
-void         saldo_balance_hints_init     (SaldoBalanceHints       *hints);
+void saldo_balance_hints_init (SaldoBalanceHints *hints);
 
 /* text need not be NUL-terminated when len >= 0.  Returns FALSE only for
  * invalid input (not UTF-8); any valid text gives TRUE and some kind.
  * result is overwritten; release it with saldo_balance_result_clear(). */
-gboolean     saldo_balance_parse          (const char              *text,
-                                           gssize                   len,
-                                           const SaldoBalanceHints *hints,
-                                           SaldoBalanceResult      *result,
-                                           GError                 **error);
-void         saldo_balance_result_clear   (SaldoBalanceResult      *result);
+gboolean saldo_balance_parse (const char              *text,
+                              gssize                   len,
+                              const SaldoBalanceHints *hints,
+                              SaldoBalanceResult      *result,
+                              GError                 **error);
+void     saldo_balance_result_clear (SaldoBalanceResult *result);
 
-const char  *saldo_bucket_label_to_string (SaldoBucketLabel         label);
-const char  *saldo_reply_kind_to_string   (SaldoReplyKind           kind);
-gboolean     saldo_reply_kind_from_string (const char              *str,
-                                           SaldoReplyKind          *out_kind);
+const char *saldo_bucket_label_to_string (SaldoBucketLabel label);
+const char *saldo_reply_kind_to_string (SaldoReplyKind kind);
+gboolean    saldo_reply_kind_from_string (const char *str, SaldoReplyKind *out_kind);
 
 /* "YYYY-MM-DD" of the expiry, or NULL when there is none. */
-char        *saldo_balance_result_dup_expiry (const SaldoBalanceResult *result);
+char *saldo_balance_result_dup_expiry (const SaldoBalanceResult *result);
 
 /* Consistency checks of the built-in tables (sorted, folded); for tests. */
-gboolean     saldo_balance_parser_check_tables (GError **error);
+gboolean saldo_balance_parser_check_tables (GError **error);
 
 G_END_DECLS

@@ -12,8 +12,7 @@ G_BEGIN_DECLS
 
 /* The string of value, or NULL when it is not one of the enum's. */
 static inline const char *
-saldo_enum_to_string (GType type,
-                      gint  value)
+saldo_enum_to_string (GType type, gint value)
 {
   GEnumClass *klass = g_type_class_ref (type);
   GEnumValue *v = g_enum_get_value (klass, value);
@@ -24,9 +23,7 @@ saldo_enum_to_string (GType type,
 }
 
 static inline gboolean
-saldo_enum_from_string (GType       type,
-                        const char *str,
-                        gint       *value)
+saldo_enum_from_string (GType type, const char *str, gint *value)
 {
   GEnumClass *klass;
   GEnumValue *v;
@@ -44,11 +41,10 @@ saldo_enum_from_string (GType       type,
 
 /* Every string of the enum, in declaration order, joined by separator. */
 static inline char *
-saldo_enum_list (GType       type,
-                 const char *separator)
+saldo_enum_list (GType type, const char *separator)
 {
   GEnumClass *klass = g_type_class_ref (type);
-  GString *list = g_string_new (NULL);
+  GString    *list = g_string_new (NULL);
 
   for (guint i = 0; i < klass->n_values; i++)
     g_string_append_printf (list, "%s%s", i > 0 ? separator : "", klass->values[i].value_nick);

@@ -32,47 +32,40 @@ typedef enum {
 
 /* TRUE for a current ISO 4217 code with minor units ("PEN", "JPY"); FALSE
  * for NULL, lower case, unknown and withdrawn codes, and XAU, XXX... */
-gboolean  saldo_currency_is_valid     (const char *currency);
+gboolean saldo_currency_is_valid (const char *currency);
 /* The table's own NUL-terminated copy of the len-byte code at text (which
  * need not be terminated), or NULL where saldo_currency_is_valid() would
  * be FALSE. */
-const char *saldo_currency_lookup     (const char *text,
-                                       gsize       len);
+const char *saldo_currency_lookup (const char *text, gsize len);
 /* Minor-unit digits (0, 2, 3 or 4), or -1 where saldo_currency_is_valid()
  * is FALSE. */
-int       saldo_currency_minor_digits (const char *currency);
+int saldo_currency_minor_digits (const char *currency);
 
 /* The exact value of whole.frac in minor units: frac is n_frac ASCII
  * digits.  Decimals past the currency's are refused unless they are zeros
  * ("8.4000" is 840, "8.405" is refused for PEN); nothing is ever rounded. */
-gboolean  saldo_money_from_parts      (guint64     whole,
-                                       const char *frac,
-                                       gsize       n_frac,
-                                       gboolean    negative,
-                                       const char *currency,
-                                       gint64     *out_minor,
-                                       GError    **error);
+gboolean saldo_money_from_parts (guint64     whole,
+                                 const char *frac,
+                                 gsize       n_frac,
+                                 gboolean    negative,
+                                 const char *currency,
+                                 gint64     *out_minor,
+                                 GError    **error);
 /* "12", "12.5", "12.50", "-3.20": digits, an optional '.' and at least one
  * digit after it; no sign but '-', no thousands separator, no spaces. */
-gboolean  saldo_money_parse_decimal   (const char *text,
-                                       const char *currency,
-                                       gint64     *out_minor,
-                                       GError    **error);
+gboolean
+saldo_money_parse_decimal (const char *text, const char *currency, gint64 *out_minor, GError **error);
 /* JSON numbers from providers, rounded to the nearest minor unit (a double
  * holds most decimal fractions only approximately). */
-gboolean  saldo_money_from_double     (double      major,
-                                       const char *currency,
-                                       gint64     *out_minor);
+gboolean saldo_money_from_double (double major, const char *currency, gint64 *out_minor);
 
 /* 1250, "PEN" -> "12.50"; 500, "JPY" -> "500"; NULL for an invalid currency. */
-char     *saldo_money_to_decimal      (gint64      minor,
-                                       const char *currency);
+char *saldo_money_to_decimal (gint64 minor, const char *currency);
 /* For people and logs: "PEN 12.50"; never NULL ("1250 minor units of
  * XYZ" when the currency is unknown). */
-char     *saldo_money_format          (gint64      minor,
-                                       const char *currency);
+char *saldo_money_format (gint64 minor, const char *currency);
 
 /* Sorted, well-formed table; for tests. */
-gboolean  saldo_money_check_table     (GError    **error);
+gboolean saldo_money_check_table (GError **error);
 
 G_END_DECLS

@@ -14,7 +14,7 @@
 #include "saldo-enum.h"
 #include "saldo-ussd-text.h"
 
-G_DEFINE_QUARK (saldo-ussd-text-error-quark, saldo_ussd_text_error)
+G_DEFINE_QUARK (saldo - ussd - text - error - quark, saldo_ussd_text_error)
 
 #define GSM7_ESC 0x1B
 #define GSM7_CR  0x0D
@@ -47,17 +47,28 @@ static gunichar
 gsm7_extension (guint8 septet)
 {
   switch (septet) {
-  case 0x0A: return 0x000A;  /* form feed (page break): shown as a line break */
-  case 0x14: return 0x005E;  /* ^ */
-  case 0x28: return 0x007B;  /* { */
-  case 0x29: return 0x007D;  /* } */
-  case 0x2F: return 0x005C;  /* backslash */
-  case 0x3C: return 0x005B;  /* [ */
-  case 0x3D: return 0x007E;  /* ~ */
-  case 0x3E: return 0x005D;  /* ] */
-  case 0x40: return 0x007C;  /* | */
-  case 0x65: return 0x20AC;  /* € */
-  default:   return 0;
+  case 0x0A:
+    return 0x000A; /* form feed (page break): shown as a line break */
+  case 0x14:
+    return 0x005E; /* ^ */
+  case 0x28:
+    return 0x007B; /* { */
+  case 0x29:
+    return 0x007D; /* } */
+  case 0x2F:
+    return 0x005C; /* backslash */
+  case 0x3C:
+    return 0x005B; /* [ */
+  case 0x3D:
+    return 0x007E; /* ~ */
+  case 0x3E:
+    return 0x005D; /* ] */
+  case 0x40:
+    return 0x007C; /* | */
+  case 0x65:
+    return 0x20AC; /* € */
+  default:
+    return 0;
   }
 }
 
@@ -69,10 +80,33 @@ static gboolean
 gsm7_is_unusual (guint8 septet)
 {
   switch (septet) {
-  case 0x00: case 0x01: case 0x03: case 0x0B: case 0x0C: case 0x0E: case 0x0F:
-  case 0x10: case 0x11: case 0x12: case 0x13: case 0x14: case 0x15: case 0x16:
-  case 0x17: case 0x18: case 0x19: case 0x1A: case 0x1C: case 0x1D:
-  case 0x22: case 0x24: case 0x26: case 0x27: case 0x3C: case 0x3D: case 0x3E:
+  case 0x00:
+  case 0x01:
+  case 0x03:
+  case 0x0B:
+  case 0x0C:
+  case 0x0E:
+  case 0x0F:
+  case 0x10:
+  case 0x11:
+  case 0x12:
+  case 0x13:
+  case 0x14:
+  case 0x15:
+  case 0x16:
+  case 0x17:
+  case 0x18:
+  case 0x19:
+  case 0x1A:
+  case 0x1C:
+  case 0x1D:
+  case 0x22:
+  case 0x24:
+  case 0x26:
+  case 0x27:
+  case 0x3C:
+  case 0x3D:
+  case 0x3E:
   case 0x5F:
     return TRUE;
   default:
@@ -85,17 +119,16 @@ gsm7_is_unusual (guint8 septet)
 #define GSM7_MAX_WORD 24
 
 typedef struct {
-  GString              *out;
-  guint                 n_chars;
-  guint                 n_unusual;
-  guint                 n_non_ascii;
-  GUnicodeScript        other_script;  /* the one non-Latin script seen */
-  gboolean              bad;
+  GString       *out;
+  guint          n_chars;
+  guint          n_unusual;
+  guint          n_non_ascii;
+  GUnicodeScript other_script; /* the one non-Latin script seen */
+  gboolean       bad;
 } TextCheck;
 
 static void
-text_check_init (TextCheck *check,
-                 gsize      reserve)
+text_check_init (TextCheck *check, gsize reserve)
 {
   check->out = g_string_sized_new (reserve);
   check->n_chars = 0;
@@ -135,8 +168,7 @@ script_group (GUnicodeScript script)
  * CJK punctuation, kana, the common Han block, Hangul syllables, the
  * symbol/dingbat blocks used as emoji and full-width forms stay usual. */
 static gboolean
-is_rare_codepoint (gunichar       c,
-                   GUnicodeScript script)
+is_rare_codepoint (gunichar c, GUnicodeScript script)
 {
   switch (script) {
   case G_UNICODE_SCRIPT_HAN:
@@ -163,10 +195,9 @@ is_rare_codepoint (gunichar       c,
 }
 
 static void
-text_check_add (TextCheck *check,
-                gunichar   c)
+text_check_add (TextCheck *check, gunichar c)
 {
-  GUnicodeType type;
+  GUnicodeType   type;
   GUnicodeScript script;
 
   if (check->bad)
@@ -181,8 +212,7 @@ text_check_add (TextCheck *check,
     return;
   }
 
-  if (c < 0x20 || (c >= 0x7F && c <= 0x9F) ||
-      (c >= 0xFDD0 && c <= 0xFDEF) || (c & 0xFFFE) == 0xFFFE ||
+  if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || (c >= 0xFDD0 && c <= 0xFDEF) || (c & 0xFFFE) == 0xFFFE ||
       c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
     check->bad = TRUE;
     return;
@@ -190,18 +220,16 @@ text_check_add (TextCheck *check,
 
   type = g_unichar_type (c);
   script = g_unichar_get_script (c);
-  if (type == G_UNICODE_UNASSIGNED || type == G_UNICODE_PRIVATE_USE ||
-      script == G_UNICODE_SCRIPT_UNKNOWN || is_rare_codepoint (c, script))
+  if (type == G_UNICODE_UNASSIGNED || type == G_UNICODE_PRIVATE_USE || script == G_UNICODE_SCRIPT_UNKNOWN ||
+      is_rare_codepoint (c, script))
     check->n_unusual++;
 
   /* Text in any one language uses Latin (digits, amounts, brand names)
    * plus at most one other script; bytes read in the wrong encoding jump
    * between Han, Hangul, Yi, Arabic, ... */
   script = script_group (script);
-  if (script != G_UNICODE_SCRIPT_UNKNOWN &&
-      script != G_UNICODE_SCRIPT_COMMON &&
-      script != G_UNICODE_SCRIPT_INHERITED &&
-      script != G_UNICODE_SCRIPT_LATIN) {
+  if (script != G_UNICODE_SCRIPT_UNKNOWN && script != G_UNICODE_SCRIPT_COMMON &&
+      script != G_UNICODE_SCRIPT_INHERITED && script != G_UNICODE_SCRIPT_LATIN) {
     if (check->other_script == G_UNICODE_SCRIPT_COMMON)
       check->other_script = script;
     else if (check->other_script != script)
@@ -214,9 +242,7 @@ text_check_add (TextCheck *check,
 static gboolean
 text_check_passes (const TextCheck *check)
 {
-  return !check->bad &&
-         check->n_chars > 0 &&
-         (gsize) check->n_unusual * 8 <= check->n_chars;
+  return !check->bad && check->n_chars > 0 && (gsize) check->n_unusual * 8 <= check->n_chars;
 }
 
 static char *
@@ -229,8 +255,7 @@ text_check_steal (TextCheck *check)
 }
 
 static char *
-read_ucs2 (const guint8 *bytes,
-           gsize         n_bytes)
+read_ucs2 (const guint8 *bytes, gsize n_bytes)
 {
   TextCheck check;
 
@@ -270,9 +295,7 @@ read_ucs2 (const guint8 *bytes,
 }
 
 static guint8
-gsm7_septet_at (const guint8 *bytes,
-                gsize         n_bytes,
-                gsize         index)
+gsm7_septet_at (const guint8 *bytes, gsize n_bytes, gsize index)
 {
   gsize bit = index * 7;
   gsize byte = bit / 8;
@@ -287,13 +310,12 @@ gsm7_septet_at (const guint8 *bytes,
 }
 
 static char *
-read_gsm7_packed (const guint8 *bytes,
-                  gsize         n_bytes)
+read_gsm7_packed (const guint8 *bytes, gsize n_bytes)
 {
   TextCheck check;
-  gsize n_septets = n_bytes * 8 / 7;
-  guint8 prev = 0;
-  gsize run = 0;
+  gsize     n_septets = n_bytes * 8 / 7;
+  guint8    prev = 0;
+  gsize     run = 0;
 
   /* §6.1.2.3.1: when the septets end exactly on an octet boundary, the last
    * one is padding (CR, or 0 = "@" from encoders that fill with zeros). */
@@ -321,7 +343,7 @@ read_gsm7_packed (const guint8 *bytes,
     prev = septet;
 
     if (septet == GSM7_ESC) {
-      guint8 next;
+      guint8   next;
       gunichar ext;
 
       if (i + 1 >= n_septets) {
@@ -349,8 +371,7 @@ read_gsm7_packed (const guint8 *bytes,
 
   /* A third of random septets are accented letters or symbols; real text,
    * even in languages full of accents, stays mostly ASCII. */
-  if (!text_check_passes (&check) ||
-      (gsize) check.n_non_ascii * 4 > check.n_chars) {
+  if (!text_check_passes (&check) || (gsize) check.n_non_ascii * 4 > check.n_chars) {
     text_check_clear (&check);
     return NULL;
   }
@@ -358,11 +379,10 @@ read_gsm7_packed (const guint8 *bytes,
 }
 
 static char *
-read_eight_bit (const guint8 *bytes,
-                gsize         n_bytes)
+read_eight_bit (const guint8 *bytes, gsize n_bytes)
 {
   TextCheck check;
-  gboolean utf8 = g_utf8_validate_len ((const char *) bytes, n_bytes, NULL);
+  gboolean  utf8 = g_utf8_validate_len ((const char *) bytes, n_bytes, NULL);
 
   text_check_init (&check, n_bytes * 2);
   if (utf8) {
@@ -379,8 +399,7 @@ read_eight_bit (const guint8 *bytes,
   /* Latin-1 accepts any byte from 0xA0 up, so random bytes pass as text
    * unless we insist on mostly ASCII, which every Latin-1 language is.
    * Multi-byte UTF-8 is already unlikely by chance and may be all Cyrillic. */
-  if (!text_check_passes (&check) ||
-      (!utf8 && (gsize) check.n_non_ascii * 4 > check.n_chars)) {
+  if (!text_check_passes (&check) || (!utf8 && (gsize) check.n_non_ascii * 4 > check.n_chars)) {
     text_check_clear (&check);
     return NULL;
   }
@@ -389,18 +408,15 @@ read_eight_bit (const guint8 *bytes,
 
 /* "Plainly hex", minus the looks-like-text part; see the header. */
 static GByteArray *
-hex_to_bytes (const char *text,
-              gsize       len,
-              GError    **error)
+hex_to_bytes (const char *text, gsize len, GError **error)
 {
   g_autoptr(GByteArray) bytes = NULL;
   gboolean all_digits = TRUE;
 
-  if (len < SALDO_USSD_TEXT_MIN_HEX_LEN || len > SALDO_USSD_TEXT_MAX_HEX_LEN ||
-      len % 2 != 0) {
+  if (len < SALDO_USSD_TEXT_MIN_HEX_LEN || len > SALDO_USSD_TEXT_MAX_HEX_LEN || len % 2 != 0) {
     g_set_error (error, SALDO_USSD_TEXT_ERROR, SALDO_USSD_TEXT_ERROR_NOT_HEX,
-                 "Not hex: length %" G_GSIZE_FORMAT " is odd or outside %d..%d",
-                 len, SALDO_USSD_TEXT_MIN_HEX_LEN, SALDO_USSD_TEXT_MAX_HEX_LEN);
+                 "Not hex: length %" G_GSIZE_FORMAT " is odd or outside %d..%d", len,
+                 SALDO_USSD_TEXT_MIN_HEX_LEN, SALDO_USSD_TEXT_MAX_HEX_LEN);
     return NULL;
   }
 
@@ -422,8 +438,7 @@ hex_to_bytes (const char *text,
 
   bytes = g_byte_array_sized_new ((guint) (len / 2));
   for (gsize i = 0; i < len; i += 2) {
-    guint8 b = (guint8) ((g_ascii_xdigit_value (text[i]) << 4) |
-                         g_ascii_xdigit_value (text[i + 1]));
+    guint8 b = (guint8) ((g_ascii_xdigit_value (text[i]) << 4) | g_ascii_xdigit_value (text[i + 1]));
 
     g_byte_array_append (bytes, &b, 1);
   }
@@ -431,15 +446,12 @@ hex_to_bytes (const char *text,
 }
 
 char *
-saldo_ussd_text_decode (const char        *text,
-                        gssize             len,
-                        SaldoUssdEncoding *encoding_out,
-                        GError           **error)
+saldo_ussd_text_decode (const char *text, gssize len, SaldoUssdEncoding *encoding_out, GError **error)
 {
   g_autoptr(GByteArray) bytes = NULL;
   g_autofree char *eight_bit = NULL;
-  char *decoded;
-  gsize n_hex;
+  char            *decoded;
+  gsize            n_hex;
 
   g_return_val_if_fail (text != NULL || len == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);

@@ -56,7 +56,7 @@ G_BEGIN_DECLS
 #define SALDO_USSD_TEXT_ERROR (saldo_ussd_text_error_quark ())
 
 typedef enum {
-  SALDO_USSD_TEXT_ERROR_NOT_HEX,  /* not plainly hex: keep the text as it came */
+  SALDO_USSD_TEXT_ERROR_NOT_HEX, /* not plainly hex: keep the text as it came */
 } SaldoUssdTextError;
 
 typedef enum {
@@ -65,13 +65,10 @@ typedef enum {
   SALDO_USSD_ENCODING_EIGHT_BIT, /*< nick=8bit >*/
 } SaldoUssdEncoding;
 
-GQuark       saldo_ussd_text_error_quark     (void);
-const char  *saldo_ussd_encoding_to_string   (SaldoUssdEncoding  encoding);
+GQuark      saldo_ussd_text_error_quark (void);
+const char *saldo_ussd_encoding_to_string (SaldoUssdEncoding encoding);
 
-char        *saldo_ussd_text_decode          (const char        *text,
-                                              gssize             len,
-                                              SaldoUssdEncoding *encoding_out,
-                                              GError           **error);
-char        *saldo_ussd_text_maybe_decode    (const char        *text);
+char *saldo_ussd_text_decode (const char *text, gssize len, SaldoUssdEncoding *encoding_out, GError **error);
+char *saldo_ussd_text_maybe_decode (const char *text);
 
 G_END_DECLS

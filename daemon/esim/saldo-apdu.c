@@ -11,15 +11,15 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK (saldo-apdu-error-quark, saldo_apdu_error)
+G_DEFINE_QUARK (saldo - apdu - error - quark, saldo_apdu_error)
 
 #define SALDO_APDU_CLA_INTERINDUSTRY 0x00
 #define SALDO_APDU_CLA_PROPRIETARY   0x80
 #define SALDO_APDU_INS_STORE_DATA    0xE2
 #define SALDO_APDU_INS_GET_RESPONSE  0xC0
 /* SGP.22 STORE DATA P1: BER-TLV data, more blocks follow / last block. */
-#define SALDO_APDU_P1_MORE_BLOCKS    0x11
-#define SALDO_APDU_P1_LAST_BLOCK     0x91
+#define SALDO_APDU_P1_MORE_BLOCKS 0x11
+#define SALDO_APDU_P1_LAST_BLOCK  0x91
 
 /* A card answering 61xx with no data, or 6Cxx over and over, would keep a
  * transport looping forever; normal chains need 256 rounds at most for
@@ -38,8 +38,7 @@ saldo_apdu_channel_is_valid (guint8 channel)
  * (first interindustry coding), 4-19 in b4-b1 as channel - 4 with b7 set
  * (further interindustry coding, ISO 7816-4 5.4.1). */
 guint8
-saldo_apdu_cla (guint8 class_bits,
-                guint8 channel)
+saldo_apdu_cla (guint8 class_bits, guint8 channel)
 {
   g_return_val_if_fail (saldo_apdu_channel_is_valid (channel), class_bits);
 
@@ -49,9 +48,7 @@ saldo_apdu_cla (guint8 class_bits,
 }
 
 GPtrArray *
-saldo_apdu_store_data_blocks (guint8        channel,
-                              const guint8 *data,
-                              gsize         len)
+saldo_apdu_store_data_blocks (guint8 channel, const guint8 *data, gsize len)
 {
   g_autoptr(GPtrArray) blocks = NULL;
   gsize offset = 0;
@@ -63,9 +60,9 @@ saldo_apdu_store_data_blocks (guint8        channel,
 
   blocks = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   while (offset < len) {
-    gsize chunk = MIN (len - offset, (gsize) SALDO_APDU_STORE_DATA_BLOCK);
+    gsize    chunk = MIN (len - offset, (gsize) SALDO_APDU_STORE_DATA_BLOCK);
     gboolean last = offset + chunk == len;
-    guint8 *apdu = g_malloc (5 + chunk);
+    guint8  *apdu = g_malloc (5 + chunk);
 
     apdu[0] = saldo_apdu_cla (SALDO_APDU_CLA_PROPRIETARY, channel);
     apdu[1] = SALDO_APDU_INS_STORE_DATA;
@@ -82,8 +79,7 @@ saldo_apdu_store_data_blocks (guint8        channel,
 
 /* @le is sent as is: 00 asks for 256 bytes. */
 GBytes *
-saldo_apdu_get_response (guint8 channel,
-                         guint8 le)
+saldo_apdu_get_response (guint8 channel, guint8 le)
 {
   guint8 apdu[5];
 
@@ -100,14 +96,12 @@ saldo_apdu_get_response (guint8 channel,
 /* For 6Cxx: the same short command with its Le set (case 1 -> 2, case 3 ->
  * 4) or replaced (cases 2 and 4). */
 GBytes *
-saldo_apdu_with_le (GBytes  *command,
-                    guint8   le,
-                    GError **error)
+saldo_apdu_with_le (GBytes *command, guint8 le, GError **error)
 {
   g_autoptr(GByteArray) out = NULL;
   const guint8 *apdu;
-  gsize len;
-  gsize body;
+  gsize         len;
+  gsize         body;
 
   g_return_val_if_fail (command != NULL, NULL);
 
@@ -118,11 +112,11 @@ saldo_apdu_with_le (GBytes  *command,
     return NULL;
   }
   if (len == 4 || len == 5) {
-    body = 4;                        /* case 1, or case 2 with its old Le */
+    body = 4; /* case 1, or case 2 with its old Le */
   } else if (apdu[4] != 0 && len == 5 + (gsize) apdu[4]) {
-    body = len;                      /* case 3 */
+    body = len; /* case 3 */
   } else if (apdu[4] != 0 && len == 6 + (gsize) apdu[4]) {
-    body = len - 1;                  /* case 4 */
+    body = len - 1; /* case 4 */
   } else {
     g_set_error (error, SALDO_APDU_ERROR, SALDO_APDU_ERROR_PROTOCOL,
                  "C-APDU of %" G_GSIZE_FORMAT " bytes is not a short APDU", len);
@@ -136,10 +130,10 @@ saldo_apdu_with_le (GBytes  *command,
 }
 
 typedef struct {
-  guint16         sw;
-  guint16         mask;
-  SaldoApduError  code;
-  const char     *text;
+  guint16        sw;
+  guint16        mask;
+  SaldoApduError code;
+  const char    *text;
 } SaldoApduSwEntry;
 
 /* Exact codes first, then the ISO 7816-4 SW1 groups. */
@@ -211,11 +205,8 @@ saldo_apdu_sw_to_error (guint16 sw)
   if (saldo_apdu_sw_is_success (sw))
     return NULL;
   entry = saldo_apdu_sw_lookup (sw);
-  return g_error_new (SALDO_APDU_ERROR,
-                      entry != NULL ? entry->code : SALDO_APDU_ERROR_FAILED,
-                      "%s (SW %04X)",
-                      entry != NULL ? entry->text : "Card returned an unknown status",
-                      sw);
+  return g_error_new (SALDO_APDU_ERROR, entry != NULL ? entry->code : SALDO_APDU_ERROR_FAILED, "%s (SW %04X)",
+                      entry != NULL ? entry->text : "Card returned an unknown status", sw);
 }
 
 struct _SaldoApduResponse {
@@ -250,9 +241,7 @@ saldo_apdu_response_free (SaldoApduResponse *self)
 }
 
 static SaldoApduStep
-saldo_apdu_response_fail (SaldoApduResponse *self,
-                          GError           **error,
-                          GError            *err)
+saldo_apdu_response_fail (SaldoApduResponse *self, GError **error, GError *err)
 {
   self->finished = TRUE;
   g_propagate_error (error, err);
@@ -278,8 +267,7 @@ saldo_apdu_response_feed (SaldoApduResponse *self,
 
   if (self->finished) {
     return saldo_apdu_response_fail (self, error,
-                                     g_error_new_literal (SALDO_APDU_ERROR,
-                                                          SALDO_APDU_ERROR_PROTOCOL,
+                                     g_error_new_literal (SALDO_APDU_ERROR, SALDO_APDU_ERROR_PROTOCOL,
                                                           "R-APDU fed after the exchange ended"));
   }
 
@@ -289,8 +277,7 @@ saldo_apdu_response_feed (SaldoApduResponse *self,
     if (++self->resends > SALDO_APDU_MAX_RESENDS) {
       return saldo_apdu_response_fail (self, error,
                                        g_error_new (SALDO_APDU_ERROR, SALDO_APDU_ERROR_PROTOCOL,
-                                                    "Card keeps asking for a different Le (SW %04X)",
-                                                    sw));
+                                                    "Card keeps asking for a different Le (SW %04X)", sw));
     }
     if (le_out != NULL)
       *le_out = sw2;
@@ -303,8 +290,7 @@ saldo_apdu_response_feed (SaldoApduResponse *self,
   if (len > SALDO_APDU_RESPONSE_MAX - self->data->len) {
     return saldo_apdu_response_fail (self, error,
                                      g_error_new (SALDO_APDU_ERROR, SALDO_APDU_ERROR_PROTOCOL,
-                                                  "Response longer than %d bytes",
-                                                  SALDO_APDU_RESPONSE_MAX));
+                                                  "Response longer than %d bytes", SALDO_APDU_RESPONSE_MAX));
   }
   if (len > 0)
     g_byte_array_append (self->data, data, len);
@@ -343,11 +329,10 @@ saldo_apdu_response_feed_rapdu (SaldoApduResponse *self,
   if (len < 2) {
     return saldo_apdu_response_fail (self, error,
                                      g_error_new (SALDO_APDU_ERROR, SALDO_APDU_ERROR_PROTOCOL,
-                                                  "R-APDU of %" G_GSIZE_FORMAT
-                                                  " bytes has no status word", len));
+                                                  "R-APDU of %" G_GSIZE_FORMAT " bytes has no status word",
+                                                  len));
   }
-  return saldo_apdu_response_feed (self, rapdu, len - 2, rapdu[len - 2], rapdu[len - 1],
-                                   le_out, error);
+  return saldo_apdu_response_feed (self, rapdu, len - 2, rapdu[len - 2], rapdu[len - 1], le_out, error);
 }
 
 /* The assembled data once feed returned SALDO_APDU_STEP_COMPLETE, only

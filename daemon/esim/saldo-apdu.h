@@ -40,13 +40,13 @@ typedef enum {
 
 /* Largest response the accumulator assembles; SGP.22 responses we ask for
  * are a few KiB even with icons. */
-#define SALDO_APDU_RESPONSE_MAX     (64 * 1024)
+#define SALDO_APDU_RESPONSE_MAX (64 * 1024)
 
 typedef enum {
-  SALDO_APDU_STEP_COMPLETE,      /* whole response available: saldo_apdu_response_steal_data() */
-  SALDO_APDU_STEP_GET_RESPONSE,  /* send saldo_apdu_get_response (channel, le) */
-  SALDO_APDU_STEP_RESEND,        /* resend the last command with Le = le (saldo_apdu_with_le) */
-  SALDO_APDU_STEP_ERROR,         /* error is set; the exchange is over */
+  SALDO_APDU_STEP_COMPLETE,     /* whole response available: saldo_apdu_response_steal_data() */
+  SALDO_APDU_STEP_GET_RESPONSE, /* send saldo_apdu_get_response (channel, le) */
+  SALDO_APDU_STEP_RESEND,       /* resend the last command with Le = le (saldo_apdu_with_le) */
+  SALDO_APDU_STEP_ERROR,        /* error is set; the exchange is over */
 } SaldoApduStep;
 
 /* How a transport runs one ES10 command (blocks from
@@ -58,34 +58,28 @@ typedef enum {
  * ES10 response for saldo-es10c. */
 typedef struct _SaldoApduResponse SaldoApduResponse;
 
-GQuark             saldo_apdu_error_quark        (void);
+GQuark saldo_apdu_error_quark (void);
 
-gboolean           saldo_apdu_channel_is_valid   (guint8        channel);
-guint8             saldo_apdu_cla                (guint8        class_bits,
-                                                  guint8        channel);
+gboolean saldo_apdu_channel_is_valid (guint8 channel);
+guint8   saldo_apdu_cla (guint8 class_bits, guint8 channel);
 
-GPtrArray         *saldo_apdu_store_data_blocks  (guint8        channel,
-                                                  const guint8 *data,
-                                                  gsize         len);
-GBytes            *saldo_apdu_get_response       (guint8        channel,
-                                                  guint8        le);
-GBytes            *saldo_apdu_with_le            (GBytes       *command,
-                                                  guint8        le,
-                                                  GError      **error);
+GPtrArray *saldo_apdu_store_data_blocks (guint8 channel, const guint8 *data, gsize len);
+GBytes    *saldo_apdu_get_response (guint8 channel, guint8 le);
+GBytes    *saldo_apdu_with_le (GBytes *command, guint8 le, GError **error);
 
-const char        *saldo_apdu_sw_describe        (guint16       sw);
-gboolean           saldo_apdu_sw_is_success      (guint16       sw);
-GError            *saldo_apdu_sw_to_error        (guint16       sw);
+const char *saldo_apdu_sw_describe (guint16 sw);
+gboolean    saldo_apdu_sw_is_success (guint16 sw);
+GError     *saldo_apdu_sw_to_error (guint16 sw);
 
-SaldoApduResponse *saldo_apdu_response_new       (guint8        channel);
-void               saldo_apdu_response_free      (SaldoApduResponse *self);
-SaldoApduStep      saldo_apdu_response_feed      (SaldoApduResponse *self,
-                                                  const guint8      *data,
-                                                  gsize              len,
-                                                  guint8             sw1,
-                                                  guint8             sw2,
-                                                  guint8            *le_out,
-                                                  GError           **error);
+SaldoApduResponse *saldo_apdu_response_new (guint8 channel);
+void               saldo_apdu_response_free (SaldoApduResponse *self);
+SaldoApduStep      saldo_apdu_response_feed (SaldoApduResponse *self,
+                                             const guint8      *data,
+                                             gsize              len,
+                                             guint8             sw1,
+                                             guint8             sw2,
+                                             guint8            *le_out,
+                                             GError           **error);
 SaldoApduStep      saldo_apdu_response_feed_rapdu (SaldoApduResponse *self,
                                                    const guint8      *rapdu,
                                                    gsize              len,

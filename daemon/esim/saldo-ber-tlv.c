@@ -29,40 +29,33 @@
 
 #include "saldo-ber-tlv.h"
 
-G_DEFINE_QUARK (saldo-ber-error-quark, saldo_ber_error)
+G_DEFINE_QUARK (saldo - ber - error - quark, saldo_ber_error)
 
 gboolean
-saldo_ber_read (const guint8 *data,
-                gsize         len,
-                guint         depth,
-                SaldoBerTlv  *tlv,
-                gsize        *consumed,
-                GError      **error)
+saldo_ber_read (const guint8 *data, gsize len, guint depth, SaldoBerTlv *tlv, gsize *consumed, GError **error)
 {
-  gsize i = 0;
+  gsize   i = 0;
   guint32 tag;
-  gsize vlen;
-  guint8 l0;
+  gsize   vlen;
+  guint8  l0;
 
   g_return_val_if_fail (data != NULL || len == 0, FALSE);
   g_return_val_if_fail (tlv != NULL, FALSE);
 
   if (depth >= SALDO_BER_MAX_DEPTH) {
-    g_set_error (error, SALDO_BER_ERROR, SALDO_BER_ERROR_TOO_DEEP,
-                 "BER-TLV nested deeper than %u levels", SALDO_BER_MAX_DEPTH);
+    g_set_error (error, SALDO_BER_ERROR, SALDO_BER_ERROR_TOO_DEEP, "BER-TLV nested deeper than %u levels",
+                 SALDO_BER_MAX_DEPTH);
     return FALSE;
   }
 
   if (len == 0) {
-    g_set_error_literal (error, SALDO_BER_ERROR, SALDO_BER_ERROR_TRUNCATED,
-                         "BER-TLV truncated: missing tag");
+    g_set_error_literal (error, SALDO_BER_ERROR, SALDO_BER_ERROR_TRUNCATED, "BER-TLV truncated: missing tag");
     return FALSE;
   }
 
   tag = data[i++];
   if (tag == 0x00 || tag == 0xFF) {
-    g_set_error (error, SALDO_BER_ERROR, SALDO_BER_ERROR_BAD_TAG,
-                 "Invalid BER-TLV tag byte %02X", tag);
+    g_set_error (error, SALDO_BER_ERROR, SALDO_BER_ERROR_BAD_TAG, "Invalid BER-TLV tag byte %02X", tag);
     return FALSE;
   }
 
@@ -90,16 +83,16 @@ saldo_ber_read (const guint8 *data,
       if ((b & 0x80) == 0)
         break;
       if (i >= SALDO_BER_MAX_TAG_BYTES) {
-        g_set_error (error, SALDO_BER_ERROR, SALDO_BER_ERROR_BAD_TAG,
-                     "BER-TLV tag longer than %u bytes", SALDO_BER_MAX_TAG_BYTES);
+        g_set_error (error, SALDO_BER_ERROR, SALDO_BER_ERROR_BAD_TAG, "BER-TLV tag longer than %u bytes",
+                     SALDO_BER_MAX_TAG_BYTES);
         return FALSE;
       }
     }
   }
 
   if (i >= len) {
-    g_set_error (error, SALDO_BER_ERROR, SALDO_BER_ERROR_TRUNCATED,
-                 "BER-TLV truncated: tag %X has no length", tag);
+    g_set_error (error, SALDO_BER_ERROR, SALDO_BER_ERROR_TRUNCATED, "BER-TLV truncated: tag %X has no length",
+                 tag);
     return FALSE;
   }
 
@@ -115,8 +108,7 @@ saldo_ber_read (const guint8 *data,
 
     if (n > 4) {
       g_set_error (error, SALDO_BER_ERROR, SALDO_BER_ERROR_BAD_LENGTH,
-                   "BER-TLV tag %X has %u length bytes (at most 4 allowed)",
-                   tag, n);
+                   "BER-TLV tag %X has %u length bytes (at most 4 allowed)", tag, n);
       return FALSE;
     }
     if (len - i < n) {
@@ -131,8 +123,8 @@ saldo_ber_read (const guint8 *data,
 
   if (vlen > len - i) {
     g_set_error (error, SALDO_BER_ERROR, SALDO_BER_ERROR_TRUNCATED,
-                 "BER-TLV tag %X claims %" G_GSIZE_FORMAT " bytes but only %"
-                 G_GSIZE_FORMAT " remain", tag, vlen, len - i);
+                 "BER-TLV tag %X claims %" G_GSIZE_FORMAT " bytes but only %" G_GSIZE_FORMAT " remain", tag,
+                 vlen, len - i);
     return FALSE;
   }
 
@@ -150,10 +142,7 @@ saldo_ber_read (const guint8 *data,
 /* Exactly one TLV covering the whole buffer: responses are a single
  * top-level object and anything after it means we misread the framing. */
 gboolean
-saldo_ber_read_single (const guint8 *data,
-                       gsize         len,
-                       SaldoBerTlv  *tlv,
-                       GError      **error)
+saldo_ber_read_single (const guint8 *data, gsize len, SaldoBerTlv *tlv, GError **error)
 {
   gsize consumed = 0;
 
@@ -161,16 +150,14 @@ saldo_ber_read_single (const guint8 *data,
     return FALSE;
   if (consumed != len) {
     g_set_error (error, SALDO_BER_ERROR, SALDO_BER_ERROR_TRAILING_DATA,
-                 "%" G_GSIZE_FORMAT " unexpected bytes after BER-TLV tag %X",
-                 len - consumed, tlv->tag);
+                 "%" G_GSIZE_FORMAT " unexpected bytes after BER-TLV tag %X", len - consumed, tlv->tag);
     return FALSE;
   }
   return TRUE;
 }
 
 static gboolean
-saldo_ber_validate_children (const SaldoBerTlv *parent,
-                             GError           **error)
+saldo_ber_validate_children (const SaldoBerTlv *parent, GError **error)
 {
   SaldoBerCursor cursor;
 
@@ -190,10 +177,7 @@ saldo_ber_validate_children (const SaldoBerTlv *parent,
 /* Checks the whole tree once, so decoders can skip unknown constructed
  * members without looking inside and still never accept garbage. */
 gboolean
-saldo_ber_validate (const guint8 *data,
-                    gsize         len,
-                    SaldoBerTlv  *tlv,
-                    GError      **error)
+saldo_ber_validate (const guint8 *data, gsize len, SaldoBerTlv *tlv, GError **error)
 {
   SaldoBerTlv top;
 
@@ -207,10 +191,7 @@ saldo_ber_validate (const guint8 *data,
 }
 
 void
-saldo_ber_cursor_init (SaldoBerCursor *cursor,
-                       const guint8   *data,
-                       gsize           len,
-                       guint           depth)
+saldo_ber_cursor_init (SaldoBerCursor *cursor, const guint8 *data, gsize len, guint depth)
 {
   g_return_if_fail (cursor != NULL);
   g_return_if_fail (data != NULL || len == 0);
@@ -221,8 +202,7 @@ saldo_ber_cursor_init (SaldoBerCursor *cursor,
 }
 
 void
-saldo_ber_cursor_init_children (SaldoBerCursor    *cursor,
-                                const SaldoBerTlv *parent)
+saldo_ber_cursor_init_children (SaldoBerCursor *cursor, const SaldoBerTlv *parent)
 {
   g_return_if_fail (parent != NULL);
 
@@ -238,16 +218,14 @@ saldo_ber_cursor_done (const SaldoBerCursor *cursor)
 }
 
 gboolean
-saldo_ber_cursor_next (SaldoBerCursor *cursor,
-                       SaldoBerTlv    *tlv,
-                       GError        **error)
+saldo_ber_cursor_next (SaldoBerCursor *cursor, SaldoBerTlv *tlv, GError **error)
 {
   gsize consumed = 0;
 
   g_return_val_if_fail (cursor != NULL, FALSE);
 
-  if (!saldo_ber_read (cursor->pos, (gsize) (cursor->end - cursor->pos),
-                       cursor->depth, tlv, &consumed, error)) {
+  if (!saldo_ber_read (cursor->pos, (gsize) (cursor->end - cursor->pos), cursor->depth, tlv, &consumed,
+                       error)) {
     /* Stay failed: a cursor that hit garbage must not resync mid-value. */
     cursor->pos = cursor->end;
     return FALSE;
@@ -257,8 +235,7 @@ saldo_ber_cursor_next (SaldoBerCursor *cursor,
 }
 
 void
-saldo_ber_append_tag (GByteArray *out,
-                      guint32     tag)
+saldo_ber_append_tag (GByteArray *out, guint32 tag)
 {
   gboolean started = FALSE;
 
@@ -277,11 +254,10 @@ saldo_ber_append_tag (GByteArray *out,
 
 /* Always the minimal (DER) length form. */
 void
-saldo_ber_append_length (GByteArray *out,
-                         gsize       len)
+saldo_ber_append_length (GByteArray *out, gsize len)
 {
   guint8 buf[5];
-  guint n = 0;
+  guint  n = 0;
 
   g_return_if_fail (out != NULL);
   g_return_if_fail (len <= G_MAXUINT32);
@@ -300,10 +276,7 @@ saldo_ber_append_length (GByteArray *out,
 }
 
 void
-saldo_ber_append (GByteArray   *out,
-                  guint32       tag,
-                  const guint8 *value,
-                  gsize         len)
+saldo_ber_append (GByteArray *out, guint32 tag, const guint8 *value, gsize len)
 {
   g_return_if_fail (value != NULL || len == 0);
 

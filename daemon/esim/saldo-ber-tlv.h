@@ -8,12 +8,12 @@ G_BEGIN_DECLS
 #define SALDO_BER_ERROR (saldo_ber_error_quark ())
 
 typedef enum {
-  SALDO_BER_ERROR_TRUNCATED,          /* tag, length or value runs past the buffer */
-  SALDO_BER_ERROR_BAD_TAG,            /* reserved, non-minimal or over-long tag */
-  SALDO_BER_ERROR_INDEFINITE_LENGTH,  /* 0x80 length octet */
-  SALDO_BER_ERROR_BAD_LENGTH,         /* more than 4 length octets, reserved 0xFF */
-  SALDO_BER_ERROR_TOO_DEEP,           /* nesting deeper than SALDO_BER_MAX_DEPTH */
-  SALDO_BER_ERROR_TRAILING_DATA,      /* bytes after the single expected TLV */
+  SALDO_BER_ERROR_TRUNCATED,         /* tag, length or value runs past the buffer */
+  SALDO_BER_ERROR_BAD_TAG,           /* reserved, non-minimal or over-long tag */
+  SALDO_BER_ERROR_INDEFINITE_LENGTH, /* 0x80 length octet */
+  SALDO_BER_ERROR_BAD_LENGTH,        /* more than 4 length octets, reserved 0xFF */
+  SALDO_BER_ERROR_TOO_DEEP,          /* nesting deeper than SALDO_BER_MAX_DEPTH */
+  SALDO_BER_ERROR_TRAILING_DATA,     /* bytes after the single expected TLV */
 } SaldoBerError;
 
 /* Number of nesting levels accepted (the outermost TLV is level 0, so
@@ -45,41 +45,20 @@ typedef struct {
   guint         depth;
 } SaldoBerCursor;
 
-GQuark   saldo_ber_error_quark        (void);
+GQuark saldo_ber_error_quark (void);
 
-gboolean saldo_ber_read               (const guint8 *data,
-                                       gsize         len,
-                                       guint         depth,
-                                       SaldoBerTlv  *tlv,
-                                       gsize        *consumed,
-                                       GError      **error);
-gboolean saldo_ber_read_single        (const guint8 *data,
-                                       gsize         len,
-                                       SaldoBerTlv  *tlv,
-                                       GError      **error);
-gboolean saldo_ber_validate           (const guint8 *data,
-                                       gsize         len,
-                                       SaldoBerTlv  *tlv,
-                                       GError      **error);
+gboolean
+         saldo_ber_read (const guint8 *data, gsize len, guint depth, SaldoBerTlv *tlv, gsize *consumed, GError **error);
+gboolean saldo_ber_read_single (const guint8 *data, gsize len, SaldoBerTlv *tlv, GError **error);
+gboolean saldo_ber_validate (const guint8 *data, gsize len, SaldoBerTlv *tlv, GError **error);
 
-void     saldo_ber_cursor_init        (SaldoBerCursor    *cursor,
-                                       const guint8      *data,
-                                       gsize              len,
-                                       guint              depth);
-void     saldo_ber_cursor_init_children (SaldoBerCursor    *cursor,
-                                         const SaldoBerTlv *parent);
-gboolean saldo_ber_cursor_done        (const SaldoBerCursor *cursor);
-gboolean saldo_ber_cursor_next        (SaldoBerCursor *cursor,
-                                       SaldoBerTlv    *tlv,
-                                       GError        **error);
+void     saldo_ber_cursor_init (SaldoBerCursor *cursor, const guint8 *data, gsize len, guint depth);
+void     saldo_ber_cursor_init_children (SaldoBerCursor *cursor, const SaldoBerTlv *parent);
+gboolean saldo_ber_cursor_done (const SaldoBerCursor *cursor);
+gboolean saldo_ber_cursor_next (SaldoBerCursor *cursor, SaldoBerTlv *tlv, GError **error);
 
-void     saldo_ber_append             (GByteArray   *out,
-                                       guint32       tag,
-                                       const guint8 *value,
-                                       gsize         len);
-void     saldo_ber_append_tag         (GByteArray   *out,
-                                       guint32       tag);
-void     saldo_ber_append_length      (GByteArray   *out,
-                                       gsize         len);
+void saldo_ber_append (GByteArray *out, guint32 tag, const guint8 *value, gsize len);
+void saldo_ber_append_tag (GByteArray *out, guint32 tag);
+void saldo_ber_append_length (GByteArray *out, gsize len);
 
 G_END_DECLS

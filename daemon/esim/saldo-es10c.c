@@ -34,7 +34,7 @@
 
 #include "saldo-ber-tlv.h"
 
-G_DEFINE_QUARK (saldo-es10c-error-quark, saldo_es10c_error)
+G_DEFINE_QUARK (saldo - es10c - error - quark, saldo_es10c_error)
 
 #define SALDO_ICCID_BCD_LEN 10
 #define SALDO_EID_LEN       16
@@ -77,9 +77,7 @@ saldo_profile_class_to_string (SaldoProfileClass profile_class)
 /* EF.ICCID coding (ETSI TS 102 221 13.2): each byte holds two digits, the
  * low nibble first; unused trailing nibbles are F. */
 char *
-saldo_iccid_from_bcd (const guint8 *bcd,
-                      gsize         len,
-                      GError      **error)
+saldo_iccid_from_bcd (const guint8 *bcd, gsize len, GError **error)
 {
   g_autoptr(GString) digits = NULL;
   gboolean padding = FALSE;
@@ -88,8 +86,7 @@ saldo_iccid_from_bcd (const guint8 *bcd,
 
   if (len == 0 || len > SALDO_ICCID_BCD_LEN) {
     g_set_error (error, SALDO_ES10C_ERROR, SALDO_ES10C_ERROR_INVALID_ICCID,
-                 "ICCID must be 1 to %d BCD bytes, got %" G_GSIZE_FORMAT,
-                 SALDO_ICCID_BCD_LEN, len);
+                 "ICCID must be 1 to %d BCD bytes, got %" G_GSIZE_FORMAT, SALDO_ICCID_BCD_LEN, len);
     return NULL;
   }
 
@@ -109,8 +106,7 @@ saldo_iccid_from_bcd (const guint8 *bcd,
       }
       if (nibbles[k] > 9) {
         g_set_error (error, SALDO_ES10C_ERROR, SALDO_ES10C_ERROR_INVALID_ICCID,
-                     "ICCID has non-decimal nibble %X (byte %" G_GSIZE_FORMAT ")",
-                     nibbles[k], i);
+                     "ICCID has non-decimal nibble %X (byte %" G_GSIZE_FORMAT ")", nibbles[k], i);
         return NULL;
       }
       g_string_append_c (digits, '0' + nibbles[k]);
@@ -118,19 +114,17 @@ saldo_iccid_from_bcd (const guint8 *bcd,
   }
 
   if (digits->len == 0) {
-    g_set_error_literal (error, SALDO_ES10C_ERROR, SALDO_ES10C_ERROR_INVALID_ICCID,
-                         "ICCID is all padding");
+    g_set_error_literal (error, SALDO_ES10C_ERROR, SALDO_ES10C_ERROR_INVALID_ICCID, "ICCID is all padding");
     return NULL;
   }
   return g_string_free (g_steal_pointer (&digits), FALSE);
 }
 
 static char *
-saldo_es10c_hex_upper (const guint8 *data,
-                       gsize         len)
+saldo_es10c_hex_upper (const guint8 *data, gsize len)
 {
   static const char hexdigits[] = "0123456789ABCDEF";
-  char *out = g_new (char, len * 2 + 1);
+  char             *out = g_new (char, len * 2 + 1);
 
   for (gsize i = 0; i < len; i++) {
     out[2 * i] = hexdigits[data[i] >> 4];
@@ -159,12 +153,9 @@ GBytes *
 saldo_es10c_build_get_profiles_info (gboolean with_tag_list)
 {
   static const guint32 wanted[] = {
-    SALDO_ES10C_TAG_ICCID,
-    SALDO_ES10C_TAG_PROFILE_STATE,
-    SALDO_ES10C_TAG_NICKNAME,
-    SALDO_ES10C_TAG_SERVICE_PROVIDER,
-    SALDO_ES10C_TAG_PROFILE_NAME,
-    SALDO_ES10C_TAG_ICON_TYPE,
+    SALDO_ES10C_TAG_ICCID,         SALDO_ES10C_TAG_PROFILE_STATE,
+    SALDO_ES10C_TAG_NICKNAME,      SALDO_ES10C_TAG_SERVICE_PROVIDER,
+    SALDO_ES10C_TAG_PROFILE_NAME,  SALDO_ES10C_TAG_ICON_TYPE,
     SALDO_ES10C_TAG_PROFILE_CLASS,
   };
   g_autoptr(GByteArray) body = g_byte_array_new ();
@@ -182,23 +173,18 @@ saldo_es10c_build_get_profiles_info (gboolean with_tag_list)
 }
 
 static gboolean
-saldo_es10c_malformed (GError    **error,
-                       const char *what,
-                       GError     *ber_error)
+saldo_es10c_malformed (GError **error, const char *what, GError *ber_error)
 {
   if (ber_error != NULL) {
-    g_set_error (error, SALDO_ES10C_ERROR, SALDO_ES10C_ERROR_MALFORMED,
-                 "Malformed %s: %s", what, ber_error->message);
+    g_set_error (error, SALDO_ES10C_ERROR, SALDO_ES10C_ERROR_MALFORMED, "Malformed %s: %s", what,
+                 ber_error->message);
     g_error_free (ber_error);
   }
   return FALSE;
 }
 
 static gboolean
-saldo_es10c_read_integer (const SaldoBerTlv *tlv,
-                          const char        *field,
-                          gint64            *out,
-                          GError           **error)
+saldo_es10c_read_integer (const SaldoBerTlv *tlv, const char *field, gint64 *out, GError **error)
 {
   guint64 v;
 
@@ -216,10 +202,7 @@ saldo_es10c_read_integer (const SaldoBerTlv *tlv,
 }
 
 static void
-saldo_es10c_read_text (const SaldoBerTlv    *tlv,
-                       const char           *field,
-                       char                **out,
-                       SaldoEs10cParseStats *stats)
+saldo_es10c_read_text (const SaldoBerTlv *tlv, const char *field, char **out, SaldoEs10cParseStats *stats)
 {
   const char *text = (const char *) tlv->value;
 
@@ -272,22 +255,22 @@ saldo_es10c_profile_member_bit (guint32 tag)
 
 /* Returns TRUE with *profile_out NULL when the entry is skipped. */
 static gboolean
-saldo_es10c_parse_profile_info (const SaldoBerTlv     *info,
-                                SaldoEuiccProfile    **profile_out,
-                                SaldoEs10cParseStats  *stats,
-                                GError               **error)
+saldo_es10c_parse_profile_info (const SaldoBerTlv    *info,
+                                SaldoEuiccProfile   **profile_out,
+                                SaldoEs10cParseStats *stats,
+                                GError              **error)
 {
   g_autoptr(SaldoEuiccProfile) profile = saldo_euicc_profile_new ();
   SaldoBerCursor cursor;
-  guint seen = 0;
+  guint          seen = 0;
 
   *profile_out = NULL;
   saldo_ber_cursor_init_children (&cursor, info);
   while (!saldo_ber_cursor_done (&cursor)) {
     SaldoBerTlv m;
-    GError *ber_error = NULL;
-    guint bit;
-    gint64 v;
+    GError     *ber_error = NULL;
+    guint       bit;
+    gint64      v;
 
     if (!saldo_ber_cursor_next (&cursor, &m, &ber_error))
       return saldo_es10c_malformed (error, "ProfileInfo", ber_error);
@@ -295,8 +278,8 @@ saldo_es10c_parse_profile_info (const SaldoBerTlv     *info,
     bit = saldo_es10c_profile_member_bit (m.tag);
     if (bit != 0) {
       if (seen & bit) {
-        g_set_error (error, SALDO_ES10C_ERROR, SALDO_ES10C_ERROR_MALFORMED,
-                     "ProfileInfo repeats member %X", m.tag);
+        g_set_error (error, SALDO_ES10C_ERROR, SALDO_ES10C_ERROR_MALFORMED, "ProfileInfo repeats member %X",
+                     m.tag);
         return FALSE;
       }
       seen |= bit;
@@ -306,8 +289,7 @@ saldo_es10c_parse_profile_info (const SaldoBerTlv     *info,
     case SALDO_ES10C_TAG_ICCID:
       if (m.len != SALDO_ICCID_BCD_LEN) {
         g_set_error (error, SALDO_ES10C_ERROR, SALDO_ES10C_ERROR_INVALID_ICCID,
-                     "ICCID must be %d bytes, got %" G_GSIZE_FORMAT,
-                     SALDO_ICCID_BCD_LEN, m.len);
+                     "ICCID must be %d bytes, got %" G_GSIZE_FORMAT, SALDO_ICCID_BCD_LEN, m.len);
         return FALSE;
       }
       profile->iccid = saldo_iccid_from_bcd (m.value, m.len, error);
@@ -372,8 +354,7 @@ saldo_es10c_parse_profile_info (const SaldoBerTlv     *info,
 }
 
 static gboolean
-saldo_es10c_list_error (const SaldoBerTlv *tlv,
-                        GError           **error)
+saldo_es10c_list_error (const SaldoBerTlv *tlv, GError **error)
 {
   gint64 code;
 
@@ -381,8 +362,7 @@ saldo_es10c_list_error (const SaldoBerTlv *tlv,
     return FALSE;
   switch (code) {
   case 1:
-    g_set_error_literal (error, SALDO_ES10C_ERROR,
-                         SALDO_ES10C_ERROR_INCORRECT_INPUT_VALUES,
+    g_set_error_literal (error, SALDO_ES10C_ERROR, SALDO_ES10C_ERROR_INCORRECT_INPUT_VALUES,
                          "eUICC refused GetProfilesInfo: incorrectInputValues (1)");
     break;
   case 127:
@@ -391,8 +371,7 @@ saldo_es10c_list_error (const SaldoBerTlv *tlv,
     break;
   default:
     g_set_error (error, SALDO_ES10C_ERROR, SALDO_ES10C_ERROR_CARD_ERROR,
-                 "eUICC refused GetProfilesInfo: unknown profileInfoListError (%"
-                 G_GINT64_FORMAT ")", code);
+                 "eUICC refused GetProfilesInfo: unknown profileInfoListError (%" G_GINT64_FORMAT ")", code);
     break;
   }
   return FALSE;
@@ -407,10 +386,10 @@ saldo_es10c_parse_profiles_info_full (const guint8         *data,
 {
   g_autoptr(GPtrArray) profiles = NULL;
   SaldoEs10cParseStats local_stats = { 0 };
-  SaldoBerCursor cursor;
-  SaldoBerTlv top;
-  SaldoBerTlv choice;
-  GError *ber_error = NULL;
+  SaldoBerCursor       cursor;
+  SaldoBerTlv          top;
+  SaldoBerTlv          choice;
+  GError              *ber_error = NULL;
 
   g_return_val_if_fail (data != NULL || len == 0, FALSE);
   g_return_val_if_fail (profiles_out != NULL, FALSE);
@@ -450,7 +429,7 @@ saldo_es10c_parse_profiles_info_full (const guint8         *data,
   saldo_ber_cursor_init_children (&cursor, &choice);
   while (!saldo_ber_cursor_done (&cursor)) {
     SaldoEuiccProfile *profile = NULL;
-    SaldoBerTlv info;
+    SaldoBerTlv        info;
 
     if (!saldo_ber_cursor_next (&cursor, &info, &ber_error))
       return saldo_es10c_malformed (error, "profileInfoListOk", ber_error);
@@ -472,24 +451,18 @@ saldo_es10c_parse_profiles_info_full (const guint8         *data,
 }
 
 gboolean
-saldo_es10c_parse_profiles_info (const guint8 *data,
-                                 gsize         len,
-                                 GPtrArray   **profiles_out,
-                                 GError      **error)
+saldo_es10c_parse_profiles_info (const guint8 *data, gsize len, GPtrArray **profiles_out, GError **error)
 {
   return saldo_es10c_parse_profiles_info_full (data, len, profiles_out, NULL, error);
 }
 
 gboolean
-saldo_es10c_parse_get_eid (const guint8 *data,
-                           gsize         len,
-                           char        **eid_out,
-                           GError      **error)
+saldo_es10c_parse_get_eid (const guint8 *data, gsize len, char **eid_out, GError **error)
 {
   g_autofree char *eid = NULL;
-  SaldoBerCursor cursor;
-  SaldoBerTlv top;
-  GError *ber_error = NULL;
+  SaldoBerCursor   cursor;
+  SaldoBerTlv      top;
+  GError          *ber_error = NULL;
 
   g_return_val_if_fail (data != NULL || len == 0, FALSE);
   g_return_val_if_fail (eid_out != NULL, FALSE);
@@ -517,8 +490,7 @@ saldo_es10c_parse_get_eid (const guint8 *data,
     }
     if (m.len != SALDO_EID_LEN) {
       g_set_error (error, SALDO_ES10C_ERROR, SALDO_ES10C_ERROR_MALFORMED,
-                   "eidValue must be %d bytes, got %" G_GSIZE_FORMAT,
-                   SALDO_EID_LEN, m.len);
+                   "eidValue must be %d bytes, got %" G_GSIZE_FORMAT, SALDO_EID_LEN, m.len);
       return FALSE;
     }
     eid = saldo_es10c_hex_upper (m.value, m.len);

@@ -8,11 +8,11 @@ G_BEGIN_DECLS
 #define SALDO_ES10C_ERROR (saldo_es10c_error_quark ())
 
 typedef enum {
-  SALDO_ES10C_ERROR_MALFORMED,               /* not valid BER or not the expected structure */
-  SALDO_ES10C_ERROR_INVALID_ICCID,           /* BCD that is not an ICCID */
-  SALDO_ES10C_ERROR_INCORRECT_INPUT_VALUES,  /* profileInfoListError incorrectInputValues(1) */
-  SALDO_ES10C_ERROR_UNDEFINED,               /* profileInfoListError undefinedError(127) */
-  SALDO_ES10C_ERROR_CARD_ERROR,              /* profileInfoListError with another code */
+  SALDO_ES10C_ERROR_MALFORMED,              /* not valid BER or not the expected structure */
+  SALDO_ES10C_ERROR_INVALID_ICCID,          /* BCD that is not an ICCID */
+  SALDO_ES10C_ERROR_INCORRECT_INPUT_VALUES, /* profileInfoListError incorrectInputValues(1) */
+  SALDO_ES10C_ERROR_UNDEFINED,              /* profileInfoListError undefinedError(127) */
+  SALDO_ES10C_ERROR_CARD_ERROR,             /* profileInfoListError with another code */
 } SaldoEs10cError;
 
 /* SGP.22 tags (identifier octets as a big-endian number). */
@@ -45,52 +45,45 @@ typedef enum {
 } SaldoProfileClass;
 
 typedef struct {
-  char              *iccid;             /* decimal digits, never NULL in parser output */
-  gboolean           has_state;         /* FALSE if absent or a value SGP.22 does not define */
-  SaldoProfileState  state;
-  char              *nickname;          /* valid UTF-8 or NULL */
-  char              *service_provider;  /* valid UTF-8 or NULL */
-  char              *profile_name;      /* valid UTF-8 or NULL */
-  gboolean           has_class;         /* FALSE if absent or unknown value */
-  SaldoProfileClass  profile_class;
-  char              *isdp_aid;          /* upper-case hex or NULL */
+  char             *iccid;     /* decimal digits, never NULL in parser output */
+  gboolean          has_state; /* FALSE if absent or a value SGP.22 does not define */
+  SaldoProfileState state;
+  char             *nickname;         /* valid UTF-8 or NULL */
+  char             *service_provider; /* valid UTF-8 or NULL */
+  char             *profile_name;     /* valid UTF-8 or NULL */
+  gboolean          has_class;        /* FALSE if absent or unknown value */
+  SaldoProfileClass profile_class;
+  char             *isdp_aid; /* upper-case hex or NULL */
 } SaldoEuiccProfile;
 
 /* What the profiles parser tolerated instead of failing. */
 typedef struct {
-  guint skipped_without_iccid;  /* ProfileInfo entries dropped: no ICCID to key them */
-  guint sanitized_strings;      /* text fields that were not valid UTF-8 */
-  guint unknown_tags;           /* ProfileInfo members we do not read */
+  guint skipped_without_iccid; /* ProfileInfo entries dropped: no ICCID to key them */
+  guint sanitized_strings;     /* text fields that were not valid UTF-8 */
+  guint unknown_tags;          /* ProfileInfo members we do not read */
 } SaldoEs10cParseStats;
 
-GQuark             saldo_es10c_error_quark               (void);
+GQuark saldo_es10c_error_quark (void);
 
-SaldoEuiccProfile *saldo_euicc_profile_new               (void);
-void               saldo_euicc_profile_free              (SaldoEuiccProfile *profile);
+SaldoEuiccProfile *saldo_euicc_profile_new (void);
+void               saldo_euicc_profile_free (SaldoEuiccProfile *profile);
 
-const char        *saldo_profile_state_to_string         (SaldoProfileState state);
-const char        *saldo_profile_class_to_string         (SaldoProfileClass profile_class);
+const char *saldo_profile_state_to_string (SaldoProfileState state);
+const char *saldo_profile_class_to_string (SaldoProfileClass profile_class);
 
-char              *saldo_iccid_from_bcd                  (const guint8 *bcd,
-                                                          gsize         len,
-                                                          GError      **error);
+char *saldo_iccid_from_bcd (const guint8 *bcd, gsize len, GError **error);
 
-GBytes            *saldo_es10c_build_get_eid             (void);
-GBytes            *saldo_es10c_build_get_profiles_info   (gboolean with_tag_list);
+GBytes *saldo_es10c_build_get_eid (void);
+GBytes *saldo_es10c_build_get_profiles_info (gboolean with_tag_list);
 
-gboolean           saldo_es10c_parse_get_eid             (const guint8 *data,
-                                                          gsize         len,
-                                                          char        **eid_out,
-                                                          GError      **error);
-gboolean           saldo_es10c_parse_profiles_info       (const guint8 *data,
-                                                          gsize         len,
-                                                          GPtrArray   **profiles_out,
-                                                          GError      **error);
-gboolean           saldo_es10c_parse_profiles_info_full  (const guint8         *data,
-                                                          gsize                 len,
-                                                          GPtrArray           **profiles_out,
-                                                          SaldoEs10cParseStats *stats,
-                                                          GError              **error);
+gboolean saldo_es10c_parse_get_eid (const guint8 *data, gsize len, char **eid_out, GError **error);
+gboolean
+saldo_es10c_parse_profiles_info (const guint8 *data, gsize len, GPtrArray **profiles_out, GError **error);
+gboolean saldo_es10c_parse_profiles_info_full (const guint8         *data,
+                                               gsize                 len,
+                                               GPtrArray           **profiles_out,
+                                               SaldoEs10cParseStats *stats,
+                                               GError              **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaldoEuiccProfile, saldo_euicc_profile_free)
 

@@ -12,26 +12,26 @@
 
 /* Reads coalesce: a profile switch brings an indication, a SIM change and
  * a modem re-probe within moments of each other. */
-#define SALDO_EUICC_DEBOUNCE_MS   300
+#define SALDO_EUICC_DEBOUNCE_MS 300
 /* Transient failures (transport, no card yet) back off from here to an
  * hour; refusals by the firmware are not retried until something changes. */
-#define SALDO_EUICC_RETRY_MIN_S   30
-#define SALDO_EUICC_RETRY_MAX_S   3600
+#define SALDO_EUICC_RETRY_MIN_S 30
+#define SALDO_EUICC_RETRY_MAX_S 3600
 
 struct _SaldoEuiccMonitor {
-  GObject               parent_instance;
-  char                 *modem_path;
-  char                 *imei;
-  char                 *port;
-  SaldoControlProtocol  protocol;
-  SaldoQmiUim          *uim;           /* kept open for slot status indications */
-  GCancellable         *cancellable;
-  guint                 read_id;
-  guint                 retry_delay;
-  gboolean              reading;
-  gboolean              read_again;
-  gboolean              started;
-  guint                 slot;
+  GObject              parent_instance;
+  char                *modem_path;
+  char                *imei;
+  char                *port;
+  SaldoControlProtocol protocol;
+  SaldoQmiUim         *uim; /* kept open for slot status indications */
+  GCancellable        *cancellable;
+  guint                read_id;
+  guint                retry_delay;
+  gboolean             reading;
+  gboolean             read_again;
+  gboolean             started;
+  guint                slot;
 };
 
 enum {
@@ -59,10 +59,7 @@ saldo_euicc_report_free (SaldoEuiccReport *report)
 }
 
 static void
-saldo_euicc_monitor_emit (SaldoEuiccMonitor *self,
-                          const char        *eid,
-                          GPtrArray         *profiles,
-                          GError            *error)
+saldo_euicc_monitor_emit (SaldoEuiccMonitor *self, const char *eid, GPtrArray *profiles, GError *error)
 {
   g_autoptr(SaldoEuiccReport) report = NULL;
 
@@ -75,18 +72,17 @@ saldo_euicc_monitor_emit (SaldoEuiccMonitor *self,
   report->modem_path = g_strdup (self->modem_path);
   report->eid = g_strdup (eid);
   report->slot = self->slot;
-  report->key = eid != NULL ? g_strdup (eid)
-                            : g_strdup_printf ("modem:%s:%u", self->imei, self->slot);
-  report->profiles = profiles != NULL ? g_ptr_array_ref (profiles)
-                                      : g_ptr_array_new_with_free_func ((GDestroyNotify) saldo_euicc_profile_free);
+  report->key = eid != NULL ? g_strdup (eid) : g_strdup_printf ("modem:%s:%u", self->imei, self->slot);
+  report->profiles = profiles != NULL
+                       ? g_ptr_array_ref (profiles)
+                       : g_ptr_array_new_with_free_func ((GDestroyNotify) saldo_euicc_profile_free);
   report->error = error;
   g_signal_emit (self, signals[SIGNAL_REPORT], 0, report);
 }
 
 /* Ends one read; error (taken) decides whether and when to read again. */
 static void
-saldo_euicc_monitor_done (SaldoEuiccMonitor *self,
-                          GError            *error)
+saldo_euicc_monitor_done (SaldoEuiccMonitor *self, GError *error)
 {
   self->reading = FALSE;
   if (error == NULL) {
@@ -122,9 +118,7 @@ read_context_free (ReadContext *ctx)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReadContext, read_context_free)
 
 static void
-on_read_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+on_read_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(ReadContext) ctx = user_data;
   SaldoEuiccMonitor *self = ctx->self;
@@ -143,16 +137,13 @@ on_read_done (GObject      *source,
     saldo_euicc_monitor_done (self, error);
     return;
   }
-  g_debug ("eUICC on %s: %u profile(s), %u APDUs", self->modem_path, info->profiles->len,
-           info->apdu_count);
+  g_debug ("eUICC on %s: %u profile(s), %u APDUs", self->modem_path, info->profiles->len, info->apdu_count);
   saldo_euicc_monitor_emit (self, info->eid, info->profiles, NULL);
   saldo_euicc_monitor_done (self, NULL);
 }
 
 static void
-saldo_euicc_monitor_read_with (SaldoEuiccMonitor  *self,
-                               SaldoUiccTransport *transport,
-                               const char         *eid)
+saldo_euicc_monitor_read_with (SaldoEuiccMonitor *self, SaldoUiccTransport *transport, const char *eid)
 {
   ReadContext *ctx = g_new0 (ReadContext, 1);
 
@@ -162,14 +153,12 @@ saldo_euicc_monitor_read_with (SaldoEuiccMonitor  *self,
 }
 
 static void
-on_slot_status (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+on_slot_status (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(SaldoEuiccMonitor) self = user_data;
   g_autoptr(GPtrArray) slots = NULL;
   g_autoptr(SaldoUiccTransport) transport = NULL;
-  GError *error = NULL;
+  GError                *error = NULL;
   const SaldoQmiUimSlot *euicc;
 
   slots = saldo_qmi_uim_get_slot_status_finish (SALDO_QMI_UIM (source), result, &error);
@@ -196,9 +185,7 @@ on_slot_status (GObject      *source,
 }
 
 static void
-on_slot_status_changed (SaldoQmiUim *uim,
-                        GPtrArray   *slots,
-                        gpointer     user_data)
+on_slot_status_changed (SaldoQmiUim *uim, GPtrArray *slots, gpointer user_data)
 {
   SaldoEuiccMonitor *self = user_data;
 
@@ -207,12 +194,10 @@ on_slot_status_changed (SaldoQmiUim *uim,
 }
 
 static void
-on_uim_ready (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+on_uim_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(SaldoEuiccMonitor) self = user_data;
-  GError *error = NULL;
+  GError      *error = NULL;
   SaldoQmiUim *uim;
 
   uim = saldo_qmi_uim_new_finish (result, &error);
@@ -231,9 +216,7 @@ on_uim_ready (GObject      *source,
 }
 
 static void
-on_mbim_ready (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+on_mbim_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(SaldoEuiccMonitor) self = user_data;
   g_autoptr(SaldoUiccTransport) transport = NULL;
@@ -265,20 +248,18 @@ on_read_timer (gpointer user_data)
   }
   self->reading = TRUE;
   if (self->protocol == SALDO_CONTROL_PROTOCOL_MBIM) {
-    saldo_uicc_transport_mbim_open_async (port, (guint8) self->slot, self->cancellable,
-                                          on_mbim_ready, g_object_ref (self));
+    saldo_uicc_transport_mbim_open_async (port, (guint8) self->slot, self->cancellable, on_mbim_ready,
+                                          g_object_ref (self));
   } else if (self->uim == NULL) {
     saldo_qmi_uim_new_async (port, self->cancellable, on_uim_ready, g_object_ref (self));
   } else {
-    saldo_qmi_uim_get_slot_status_async (self->uim, self->cancellable, on_slot_status,
-                                         g_object_ref (self));
+    saldo_qmi_uim_get_slot_status_async (self->uim, self->cancellable, on_slot_status, g_object_ref (self));
   }
   return G_SOURCE_REMOVE;
 }
 
 static void
-saldo_euicc_monitor_schedule (SaldoEuiccMonitor *self,
-                              guint              delay_ms)
+saldo_euicc_monitor_schedule (SaldoEuiccMonitor *self, guint delay_ms)
 {
   g_clear_handle_id (&self->read_id, g_source_remove);
   self->read_id = g_timeout_add (delay_ms, on_read_timer, self);
@@ -302,10 +283,10 @@ saldo_euicc_monitor_refresh (SaldoEuiccMonitor *self)
 }
 
 SaldoEuiccMonitor *
-saldo_euicc_monitor_new (const char           *modem_path,
-                         const char           *imei,
-                         const char           *port,
-                         SaldoControlProtocol  protocol)
+saldo_euicc_monitor_new (const char          *modem_path,
+                         const char          *imei,
+                         const char          *port,
+                         SaldoControlProtocol protocol)
 {
   SaldoEuiccMonitor *self = g_object_new (SALDO_TYPE_EUICC_MONITOR, NULL);
 
@@ -357,9 +338,8 @@ saldo_euicc_monitor_class_init (SaldoEuiccMonitorClass *klass)
 
   object_class->dispose = saldo_euicc_monitor_dispose;
   object_class->finalize = saldo_euicc_monitor_finalize;
-  signals[SIGNAL_REPORT] =
-    g_signal_new ("report", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  signals[SIGNAL_REPORT] = g_signal_new ("report", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                         NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
 }
 
 static void

@@ -13,11 +13,11 @@ typedef enum {
 /* One read of an eUICC, good or bad. */
 typedef struct {
   char      *modem_path;
-  char      *key;          /* EID, or modem:IMEI:slot when the EID is unknown */
-  char      *eid;          /* NULL when unknown */
+  char      *key; /* EID, or modem:IMEI:slot when the EID is unknown */
+  char      *eid; /* NULL when unknown */
   guint      slot;
-  GPtrArray *profiles;     /* SaldoEuiccProfile; empty on error */
-  GError    *error;        /* NULL when the read succeeded */
+  GPtrArray *profiles; /* SaldoEuiccProfile; empty on error */
+  GError    *error;    /* NULL when the read succeeded */
 } SaldoEuiccReport;
 
 void saldo_euicc_report_free (SaldoEuiccReport *report);
@@ -31,11 +31,11 @@ G_DECLARE_FINAL_TYPE (SaldoEuiccMonitor, saldo_euicc_monitor, SALDO, EUICC_MONIT
  * QMI slot status indication; nothing is read before the first
  * saldo_euicc_monitor_refresh ().  Emits "report" (const SaldoEuiccReport *);
  * nothing is emitted for a modem whose active slot holds no eUICC. */
-SaldoEuiccMonitor *saldo_euicc_monitor_new     (const char           *modem_path,
-                                                const char           *imei,
-                                                const char           *port,
-                                                SaldoControlProtocol  protocol);
+SaldoEuiccMonitor   *saldo_euicc_monitor_new (const char          *modem_path,
+                                              const char          *imei,
+                                              const char          *port,
+                                              SaldoControlProtocol protocol);
 SaldoControlProtocol saldo_euicc_monitor_get_protocol (SaldoEuiccMonitor *self);
-void               saldo_euicc_monitor_refresh (SaldoEuiccMonitor    *self);
+void                 saldo_euicc_monitor_refresh (SaldoEuiccMonitor *self);
 
 G_END_DECLS

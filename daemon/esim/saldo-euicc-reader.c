@@ -6,7 +6,7 @@
 #include "saldo-apdu.h"
 #include "saldo-ber-tlv.h"
 
-G_DEFINE_QUARK (saldo-euicc-error-quark, saldo_euicc_error)
+G_DEFINE_QUARK (saldo - euicc - error - quark, saldo_euicc_error)
 
 gboolean
 saldo_euicc_error_is_permanent (const GError *error)
@@ -90,8 +90,7 @@ classify (const GError *error)
 }
 
 static GError *
-error_convert (GError     *error,
-               const char *context)
+error_convert (GError *error, const char *context)
 {
   GError *out;
 
@@ -122,7 +121,7 @@ typedef struct {
   SaldoApduResponse  *response;
   GBytes             *last_command;
   SaldoEuiccInfo     *info;
-  GError             *error;  /* the primary error, kept while the channel closes */
+  GError             *error; /* the primary error, kept while the channel closes */
 } ReadContext;
 
 static void
@@ -172,10 +171,9 @@ read_return (GTask *task)
 
 /* Takes @error; the channel, if open, is closed before the task returns. */
 static void
-read_fail (GTask  *task,
-           GError *error)
+read_fail (GTask *task, GError *error)
 {
-  ReadContext *ctx = g_task_get_task_data (task);
+  ReadContext     *ctx = g_task_get_task_data (task);
   g_autofree char *context = g_strdup_printf ("%s (slot %u)", step_name (ctx->step),
                                               saldo_uicc_transport_get_slot (ctx->transport));
 
@@ -188,9 +186,7 @@ read_fail (GTask  *task,
 }
 
 static void
-close_ready (GObject      *source,
-             GAsyncResult *res,
-             gpointer      user_data)
+close_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   ReadContext *ctx = g_task_get_task_data (task);
@@ -203,8 +199,7 @@ close_ready (GObject      *source,
     /* Reported, but the primary error (if any) is what the caller acts on */
     if (ctx->error != NULL) {
       g_autofree char *message = g_strdup_printf ("%s (closing channel %u also failed: %s)",
-                                                  ctx->error->message, ctx->channel,
-                                                  error->message);
+                                                  ctx->error->message, ctx->channel, error->message);
       g_free (ctx->error->message);
       ctx->error->message = g_steal_pointer (&message);
     } else if (ctx->info != NULL) {
@@ -222,8 +217,8 @@ read_close (GTask *task)
   ReadContext *ctx = g_task_get_task_data (task);
 
   /* Never cancelled: a channel left open stays taken on the card */
-  saldo_uicc_transport_close_channel_async (ctx->transport, ctx->channel, NULL,
-                                            close_ready, g_object_ref (task));
+  saldo_uicc_transport_close_channel_async (ctx->transport, ctx->channel, NULL, close_ready,
+                                            g_object_ref (task));
 }
 
 static void
@@ -237,12 +232,10 @@ read_send_block (GTask *task)
 }
 
 static void
-read_command (GTask    *task,
-              ReadStep  step,
-              GBytes   *es10)
+read_command (GTask *task, ReadStep step, GBytes *es10)
 {
-  ReadContext *ctx = g_task_get_task_data (task);
-  gsize len = 0;
+  ReadContext  *ctx = g_task_get_task_data (task);
+  gsize         len = 0;
   const guint8 *data = g_bytes_get_data (es10, &len);
 
   ctx->step = step;
@@ -253,13 +246,12 @@ read_command (GTask    *task,
 }
 
 static void
-read_command_done (GTask  *task,
-                   GBytes *data)
+read_command_done (GTask *task, GBytes *data)
 {
   ReadContext *ctx = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) request = NULL;
-  gsize len = 0;
+  gsize         len = 0;
   const guint8 *bytes = g_bytes_get_data (data, &len);
 
   switch (ctx->step) {
@@ -288,9 +280,7 @@ read_command_done (GTask  *task,
 }
 
 static void
-transmit_ready (GObject      *source,
-                GAsyncResult *res,
-                gpointer      user_data)
+transmit_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   ReadContext *ctx = g_task_get_task_data (task);
@@ -298,8 +288,8 @@ transmit_ready (GObject      *source,
   g_autoptr(GBytes) rapdu = NULL;
   g_autoptr(GBytes) next = NULL;
   const guint8 *data;
-  gsize len = 0;
-  guint8 le = 0;
+  gsize         len = 0;
+  guint8        le = 0;
 
   rapdu = saldo_uicc_transport_transmit_finish (ctx->transport, res, &error);
   if (rapdu == NULL) {
@@ -342,23 +332,19 @@ transmit_ready (GObject      *source,
 }
 
 static void
-read_send (GTask  *task,
-           GBytes *apdu)
+read_send (GTask *task, GBytes *apdu)
 {
   ReadContext *ctx = g_task_get_task_data (task);
 
   g_clear_pointer (&ctx->last_command, g_bytes_unref);
   ctx->last_command = g_bytes_ref (apdu);
   ctx->info->apdu_count++;
-  saldo_uicc_transport_transmit_async (ctx->transport, ctx->channel, apdu,
-                                       g_task_get_cancellable (task),
+  saldo_uicc_transport_transmit_async (ctx->transport, ctx->channel, apdu, g_task_get_cancellable (task),
                                        transmit_ready, g_object_ref (task));
 }
 
 static void
-open_ready (GObject      *source,
-            GAsyncResult *res,
-            gpointer      user_data)
+open_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   ReadContext *ctx = g_task_get_task_data (task);
@@ -386,10 +372,10 @@ open_ready (GObject      *source,
 }
 
 void
-saldo_euicc_reader_read_async (SaldoUiccTransport  *transport,
-                               GCancellable        *cancellable,
-                               GAsyncReadyCallback  callback,
-                               gpointer             user_data)
+saldo_euicc_reader_read_async (SaldoUiccTransport *transport,
+                               GCancellable       *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data)
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GBytes) aid = NULL;
@@ -414,9 +400,7 @@ saldo_euicc_reader_read_async (SaldoUiccTransport  *transport,
 }
 
 SaldoEuiccInfo *
-saldo_euicc_reader_read_finish (SaldoUiccTransport  *transport,
-                                GAsyncResult        *res,
-                                GError             **error)
+saldo_euicc_reader_read_finish (SaldoUiccTransport *transport, GAsyncResult *res, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (res, transport), NULL);
   g_return_val_if_fail (g_async_result_is_tagged (res, saldo_euicc_reader_read_async), NULL);

@@ -16,8 +16,7 @@ struct _SaldoEuicc {
 G_DEFINE_TYPE (SaldoEuicc, saldo_euicc, G_TYPE_OBJECT)
 
 SaldoEuicc *
-saldo_euicc_new (gint64      id,
-                 const char *key)
+saldo_euicc_new (gint64 id, const char *key)
 {
   SaldoEuicc *self = g_object_new (SALDO_TYPE_EUICC, NULL);
   const char *no_lines[] = { NULL };

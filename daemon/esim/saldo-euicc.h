@@ -13,12 +13,11 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SaldoEuicc, saldo_euicc, SALDO, EUICC, GObject)
 
 /* The bus object of one eUICC, /io/github/saldo/Saldo1/Euicc/<id>. */
-SaldoEuicc          *saldo_euicc_new              (gint64       id,
-                                                   const char  *key);
-const char          *saldo_euicc_get_key          (SaldoEuicc  *self);
-const char          *saldo_euicc_get_object_path  (SaldoEuicc  *self);
-GDBusObjectSkeleton *saldo_euicc_get_dbus_object  (SaldoEuicc  *self);
-SaldoDBusEuicc      *saldo_euicc_get_dbus_euicc   (SaldoEuicc  *self);
-const char          *saldo_euicc_get_modem        (SaldoEuicc  *self);
+SaldoEuicc          *saldo_euicc_new (gint64 id, const char *key);
+const char          *saldo_euicc_get_key (SaldoEuicc *self);
+const char          *saldo_euicc_get_object_path (SaldoEuicc *self);
+GDBusObjectSkeleton *saldo_euicc_get_dbus_object (SaldoEuicc *self);
+SaldoDBusEuicc      *saldo_euicc_get_dbus_euicc (SaldoEuicc *self);
+const char          *saldo_euicc_get_modem (SaldoEuicc *self);
 
 G_END_DECLS

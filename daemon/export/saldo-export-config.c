@@ -6,16 +6,14 @@
 #include "saldo-error.h"
 #include "saldo-export-config.h"
 
-#define MQTT_GROUP "Mqtt"
+#define MQTT_GROUP      "Mqtt"
 #define MAX_TOPIC_BYTES 200
 
-const char * const saldo_export_daemon_keys[] = {
-  "MetricsFile", "MetricsFullIccid", "ModuleDirectory", NULL
-};
+const char *const saldo_export_daemon_keys[] = { "MetricsFile", "MetricsFullIccid", "ModuleDirectory", NULL };
 
-static const char * const mqtt_keys[] = {
-  "Host", "Port", "NodeId", "ClientId", "TopicPrefix", "DiscoveryPrefix", "Username",
-  "PasswordFile", "TLS", "CAFile", "CertFile", "KeyFile", "KeepAlive", "FullIccid", NULL
+static const char *const mqtt_keys[] = {
+  "Host", "Port",   "NodeId",   "ClientId", "TopicPrefix", "DiscoveryPrefix", "Username", "PasswordFile",
+  "TLS",  "CAFile", "CertFile", "KeyFile",  "KeepAlive",   "FullIccid",       NULL
 };
 
 void
@@ -42,11 +40,7 @@ saldo_export_settings_free (SaldoExportSettings *settings)
 }
 
 static gboolean
-fail (GError    **error,
-      const char *path,
-      const char *group,
-      const char *key,
-      const char *why)
+fail (GError **error, const char *path, const char *group, const char *key, const char *why)
 {
   g_set_error (error, SALDO_ERROR, SALDO_ERROR_CONFIG, "%s: [%s] %s %s", path, group, key, why);
   return FALSE;
@@ -54,12 +48,12 @@ fail (GError    **error,
 
 /* An optional string: FALSE only when the key is there but unreadable. */
 static gboolean
-read_string (GKeyFile    *keyfile,
-             const char  *path,
-             const char  *group,
-             const char  *key,
-             char       **value,
-             GError     **error)
+read_string (GKeyFile   *keyfile,
+             const char *path,
+             const char *group,
+             const char *key,
+             char      **value,
+             GError    **error)
 {
   g_autofree char *v = NULL;
 
@@ -74,12 +68,12 @@ read_string (GKeyFile    *keyfile,
 }
 
 static gboolean
-read_bool (GKeyFile    *keyfile,
-           const char  *path,
-           const char  *group,
-           const char  *key,
-           gboolean    *value,
-           GError     **error)
+read_bool (GKeyFile   *keyfile,
+           const char *path,
+           const char *group,
+           const char *key,
+           gboolean   *value,
+           GError    **error)
 {
   g_autoptr(GError) local_error = NULL;
   gboolean v;
@@ -94,17 +88,17 @@ read_bool (GKeyFile    *keyfile,
 }
 
 static gboolean
-read_uint (GKeyFile    *keyfile,
-           const char  *path,
-           const char  *group,
-           const char  *key,
-           guint        min,
-           guint        max,
-           guint       *value,
-           GError     **error)
+read_uint (GKeyFile   *keyfile,
+           const char *path,
+           const char *group,
+           const char *key,
+           guint       min,
+           guint       max,
+           guint      *value,
+           GError    **error)
 {
   g_autofree char *text = NULL;
-  guint64 v;
+  guint64          v;
 
   if (!g_key_file_has_key (keyfile, group, key, NULL))
     return TRUE;
@@ -120,13 +114,13 @@ read_uint (GKeyFile    *keyfile,
 
 /* A file name: absolute, or relative to the configuration's directory. */
 static gboolean
-read_file_name (GKeyFile    *keyfile,
-                const char  *path,
-                const char  *group,
-                const char  *key,
-                gboolean     absolute_only,
-                char       **value,
-                GError     **error)
+read_file_name (GKeyFile   *keyfile,
+                const char *path,
+                const char *group,
+                const char *key,
+                gboolean    absolute_only,
+                char      **value,
+                GError    **error)
 {
   g_autofree char *name = NULL;
 
@@ -135,8 +129,7 @@ read_file_name (GKeyFile    *keyfile,
   if (name == NULL)
     return TRUE;
   if (*name == '\0' || (absolute_only && !g_path_is_absolute (name)))
-    return fail (error, path, group, key, absolute_only ? "must be an absolute path" :
-                                                          "must name a file");
+    return fail (error, path, group, key, absolute_only ? "must be an absolute path" : "must name a file");
   g_free (*value);
   if (g_path_is_absolute (name)) {
     *value = g_steal_pointer (&name);
@@ -151,8 +144,7 @@ read_file_name (GKeyFile    *keyfile,
 /* Topic levels that are plain names: no wildcards, no $SYS-like start, no
  * empty level, nothing a broker would refuse or a subscriber misread. */
 static gboolean
-topic_is_valid (const char *topic,
-                gboolean    allow_empty)
+topic_is_valid (const char *topic, gboolean allow_empty)
 {
   gsize len = strlen (topic);
 
@@ -185,7 +177,7 @@ static char *
 default_node_id (void)
 {
   g_autofree char *host = g_strdup (g_get_host_name ());
-  char *dot = strchr (host, '.');
+  char            *dot = strchr (host, '.');
 
   if (dot != NULL)
     *dot = '\0';
@@ -196,13 +188,10 @@ default_node_id (void)
 }
 
 static gboolean
-load_mqtt (GKeyFile           *keyfile,
-           const char         *path,
-           SaldoMqttSettings  *mqtt,
-           GError            **error)
+load_mqtt (GKeyFile *keyfile, const char *path, SaldoMqttSettings *mqtt, GError **error)
 {
   const char *g = MQTT_GROUP;
-  gboolean tls_set;
+  gboolean    tls_set;
 
   mqtt->keepalive = 300;
   mqtt->discovery_prefix = g_strdup ("homeassistant");
@@ -257,16 +246,15 @@ load_mqtt (GKeyFile           *keyfile,
 }
 
 SaldoExportSettings *
-saldo_export_settings_load (GKeyFile    *keyfile,
-                            const char  *path,
-                            GPtrArray   *warnings,
-                            GError     **error)
+saldo_export_settings_load (GKeyFile *keyfile, const char *path, GPtrArray *warnings, GError **error)
 {
   g_autoptr(SaldoExportSettings) settings = g_new0 (SaldoExportSettings, 1);
 
   /* A development build (meson devenv) points it at the build tree. */
-  settings->module_dir = g_strdup (g_getenv ("SALDO_MODULE_DIR") != NULL && *g_getenv ("SALDO_MODULE_DIR") != '\0'
-                                   ? g_getenv ("SALDO_MODULE_DIR") : SALDO_MODULE_DIR);
+  settings->module_dir = g_strdup (g_getenv ("SALDO_MODULE_DIR") != NULL &&
+                                       *g_getenv ("SALDO_MODULE_DIR") != '\0'
+                                     ? g_getenv ("SALDO_MODULE_DIR")
+                                     : SALDO_MODULE_DIR);
   if (!read_file_name (keyfile, path, "Daemon", "MetricsFile", TRUE, &settings->metrics_file, error) ||
       !read_bool (keyfile, path, "Daemon", "MetricsFullIccid", &settings->metrics_full_iccid, error) ||
       !read_file_name (keyfile, path, "Daemon", "ModuleDirectory", TRUE, &settings->module_dir, error))
@@ -284,8 +272,8 @@ saldo_export_settings_load (GKeyFile    *keyfile,
       return NULL;
     for (guint i = 0; warnings != NULL && keys != NULL && keys[i] != NULL; i++)
       if (!g_strv_contains (mqtt_keys, keys[i]))
-        g_ptr_array_add (warnings, g_strdup_printf ("%s: unknown key [%s] %s ignored", path,
-                                                    MQTT_GROUP, keys[i]));
+        g_ptr_array_add (warnings,
+                         g_strdup_printf ("%s: unknown key [%s] %s ignored", path, MQTT_GROUP, keys[i]));
   }
   return g_steal_pointer (&settings);
 }

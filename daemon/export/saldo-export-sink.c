@@ -11,8 +11,7 @@ saldo_export_sink_default_init (SaldoExportSinkInterface *iface)
 }
 
 void
-saldo_export_sink_publish (SaldoExportSink     *self,
-                           SaldoExportSnapshot *snapshot)
+saldo_export_sink_publish (SaldoExportSink *self, SaldoExportSnapshot *snapshot)
 {
   g_return_if_fail (SALDO_IS_EXPORT_SINK (self));
   SALDO_EXPORT_SINK_GET_IFACE (self)->publish (self, snapshot);

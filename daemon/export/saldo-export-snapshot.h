@@ -23,56 +23,56 @@ G_BEGIN_DECLS
 #define SALDO_EXPORT_N_TOPUP_STATES 9
 
 typedef struct {
-  guint        state;           /* SaldoLedgerState */
-  char        *currency;        /* ISO 4217 */
-  guint64      count;           /* top-ups that reached the state */
-  gint64       amount;          /* their amounts, minor units */
+  guint   state;    /* SaldoLedgerState */
+  char   *currency; /* ISO 4217 */
+  guint64 count;    /* top-ups that reached the state */
+  gint64  amount;   /* their amounts, minor units */
 } SaldoExportTopupTotal;
 
 typedef struct {
-  gint64       id;              /* the line number */
-  char        *iccid;
-  char        *operator_code;   /* home MCC+MNC, "" unknown */
-  char        *operator_name;   /* from the network: untrusted text */
-  char        *carrier;         /* Saldo's carrier definition, "" none */
-  char        *sim_type;
-  gboolean     active;          /* a modem presents the SIM */
-  gboolean     roaming;         /* active and registered abroad */
-  gboolean     has_balance;
-  gint64       balance;         /* minor units of currency */
-  char        *currency;        /* "" while no balance was read */
-  gint64       expiry;          /* unix seconds, 0 = unknown */
-  gboolean     data_known;
-  guint64      data_bytes;
-  gint64       last_reading;    /* last good balance reading, 0 = never */
-  gint64       first_seen;
-  gint64       refresh_interval;/* effective, s; 0 = no schedule */
-  guint64      refresh_failures;/* since saldod started */
-  char        *last_error;      /* "" none; untrusted text */
-  guint64      topups_reached[SALDO_EXPORT_N_TOPUP_STATES];
-  guint        topups_open[SALDO_EXPORT_N_TOPUP_STATES]; /* in that state now */
-  GPtrArray   *topup_totals;    /* SaldoExportTopupTotal, by state then currency */
-  gint64       topup_unknown_since; /* oldest outcome still unknown, 0 = none */
+  gint64     id; /* the line number */
+  char      *iccid;
+  char      *operator_code; /* home MCC+MNC, "" unknown */
+  char      *operator_name; /* from the network: untrusted text */
+  char      *carrier;       /* Saldo's carrier definition, "" none */
+  char      *sim_type;
+  gboolean   active;  /* a modem presents the SIM */
+  gboolean   roaming; /* active and registered abroad */
+  gboolean   has_balance;
+  gint64     balance;  /* minor units of currency */
+  char      *currency; /* "" while no balance was read */
+  gint64     expiry;   /* unix seconds, 0 = unknown */
+  gboolean   data_known;
+  guint64    data_bytes;
+  gint64     last_reading; /* last good balance reading, 0 = never */
+  gint64     first_seen;
+  gint64     refresh_interval; /* effective, s; 0 = no schedule */
+  guint64    refresh_failures; /* since saldod started */
+  char      *last_error;       /* "" none; untrusted text */
+  guint64    topups_reached[SALDO_EXPORT_N_TOPUP_STATES];
+  guint      topups_open[SALDO_EXPORT_N_TOPUP_STATES]; /* in that state now */
+  GPtrArray *topup_totals;                             /* SaldoExportTopupTotal, by state then currency */
+  gint64     topup_unknown_since;                      /* oldest outcome still unknown, 0 = none */
 } SaldoExportLine;
 
 typedef struct {
-  gint64       time;            /* when it was taken, unix seconds */
-  gint64       started;         /* when saldod started */
-  gboolean     modem_manager_running;
-  gboolean     topups_known;    /* FALSE: the ledger could not be read */
-  GPtrArray   *lines;           /* SaldoExportLine, by line number */
+  gint64     time;    /* when it was taken, unix seconds */
+  gint64     started; /* when saldod started */
+  gboolean   modem_manager_running;
+  gboolean   topups_known; /* FALSE: the ledger could not be read */
+  GPtrArray *lines;        /* SaldoExportLine, by line number */
 } SaldoExportSnapshot;
 
-SaldoExportLine     *saldo_export_line_new       (void);
-void                 saldo_export_line_free      (SaldoExportLine     *line);
-SaldoExportSnapshot *saldo_export_snapshot_new   (void);
-SaldoExportSnapshot *saldo_export_snapshot_ref   (SaldoExportSnapshot *snapshot);
+SaldoExportLine     *saldo_export_line_new (void);
+void                 saldo_export_line_free (SaldoExportLine *line);
+SaldoExportSnapshot *saldo_export_snapshot_new (void);
+SaldoExportSnapshot *saldo_export_snapshot_ref (SaldoExportSnapshot *snapshot);
 void                 saldo_export_snapshot_unref (SaldoExportSnapshot *snapshot);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaldoExportLine, saldo_export_line_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaldoExportSnapshot, saldo_export_snapshot_unref)
 
 /* "0011": the ICCID's last four digits, which name a line in labels and
  * payloads without giving the whole ICCID away. */
-char                *saldo_export_iccid_suffix   (const char          *iccid);
+char *saldo_export_iccid_suffix (const char *iccid);
 
 G_END_DECLS

@@ -24,24 +24,24 @@ struct _SaldoExporter {
   gint64               default_refresh_interval;
   SaldoLedger         *ledger;
   SaldoDBusManager    *manager;
-  GPtrArray           *lines;         /* SaldoLine */
-  GHashTable          *extras;        /* line id (gint64*) → LineExtra */
-  GPtrArray           *sinks;         /* SaldoExportSink */
-  gint64               started;       /* unix seconds */
-  gint64               last_export;   /* monotonic µs, 0 = never */
+  GPtrArray           *lines;       /* SaldoLine */
+  GHashTable          *extras;      /* line id (gint64*) → LineExtra */
+  GPtrArray           *sinks;       /* SaldoExportSink */
+  gint64               started;     /* unix seconds */
+  gint64               last_export; /* monotonic µs, 0 = never */
   guint                export_id;
-  char                *ledger_error;  /* logged once until it changes */
+  char                *ledger_error; /* logged once until it changes */
 };
 
 G_DEFINE_TYPE (SaldoExporter, saldo_exporter, G_TYPE_OBJECT)
 
 /* The bus properties an export shows; Refreshing, LastReply and the like
  * change often and are not exported. */
-static const char * const exported_properties[] = {
-  "iccid", "operator-code", "operator-name", "carrier", "sim-type", "active", "balance",
-  "currency", "expiry", "data-remaining", "data-known", "last-updated", "last-error",
-  "refresh-interval", NULL
-};
+static const char *const exported_properties[] = { "iccid",          "operator-code",    "operator-name",
+                                                   "carrier",        "sim-type",         "active",
+                                                   "balance",        "currency",         "expiry",
+                                                   "data-remaining", "data-known",       "last-updated",
+                                                   "last-error",     "refresh-interval", NULL };
 
 static gboolean on_export (gpointer user_data);
 
@@ -60,10 +60,9 @@ saldo_exporter_queue (SaldoExporter *self)
 }
 
 static LineExtra *
-line_extra (SaldoExporter *self,
-            SaldoLine     *line)
+line_extra (SaldoExporter *self, SaldoLine *line)
 {
-  gint64 id = saldo_line_get_id (line);
+  gint64     id = saldo_line_get_id (line);
   LineExtra *extra = g_hash_table_lookup (self->extras, &id);
 
   if (extra == NULL) {
@@ -76,11 +75,10 @@ line_extra (SaldoExporter *self,
 /* ---- the snapshot ---- */
 
 static int
-compare_totals (gconstpointer a,
-                gconstpointer b)
+compare_totals (gconstpointer a, gconstpointer b)
 {
-  const SaldoExportTopupTotal *x = *(SaldoExportTopupTotal * const *) a;
-  const SaldoExportTopupTotal *y = *(SaldoExportTopupTotal * const *) b;
+  const SaldoExportTopupTotal *x = *(SaldoExportTopupTotal *const *) a;
+  const SaldoExportTopupTotal *y = *(SaldoExportTopupTotal *const *) b;
 
   if (x->state != y->state)
     return x->state < y->state ? -1 : 1;
@@ -90,8 +88,7 @@ compare_totals (gconstpointer a,
 /* The ledger's counts, per line; FALSE (logged once) when it cannot be
  * read: the top-up series are then left out rather than shown as zero. */
 static gboolean
-add_topups (SaldoExporter *self,
-            GHashTable    *by_id)
+add_topups (SaldoExporter *self, GHashTable *by_id)
 {
   g_autoptr(GPtrArray) reached = NULL;
   g_autoptr(GPtrArray) waiting = NULL;
@@ -110,8 +107,8 @@ add_topups (SaldoExporter *self,
   g_clear_pointer (&self->ledger_error, g_free);
   for (guint i = 0; i < reached->len; i++) {
     const SaldoLedgerTallyRow *row = reached->pdata[i];
-    SaldoExportLine *line = g_hash_table_lookup (by_id, &row->line_id);
-    SaldoExportTopupTotal *total;
+    SaldoExportLine           *line = g_hash_table_lookup (by_id, &row->line_id);
+    SaldoExportTopupTotal     *total;
 
     if (line == NULL || row->state >= SALDO_EXPORT_N_TOPUP_STATES)
       continue;
@@ -125,7 +122,7 @@ add_topups (SaldoExporter *self,
   }
   for (guint i = 0; i < waiting->len; i++) {
     const SaldoLedgerTallyRow *row = waiting->pdata[i];
-    SaldoExportLine *line = g_hash_table_lookup (by_id, &row->line_id);
+    SaldoExportLine           *line = g_hash_table_lookup (by_id, &row->line_id);
 
     if (line == NULL || row->state >= SALDO_EXPORT_N_TOPUP_STATES)
       continue;
@@ -135,7 +132,7 @@ add_topups (SaldoExporter *self,
       line->topup_unknown_since = row->since;
   }
   {
-    GHashTableIter iter;
+    GHashTableIter   iter;
     SaldoExportLine *line;
 
     g_hash_table_iter_init (&iter, by_id);
@@ -146,15 +143,14 @@ add_topups (SaldoExporter *self,
 }
 
 static SaldoExportLine *
-export_line (SaldoExporter *self,
-             SaldoLine     *line)
+export_line (SaldoExporter *self, SaldoLine *line)
 {
   const SaldoLineRecord *record = saldo_line_get_record (line);
-  SaldoDBusLine *iface = saldo_line_get_dbus_line (line);
-  gint64 id = record->id;
-  LineExtra *extra = g_hash_table_lookup (self->extras, &id);
-  SaldoExportLine *e = saldo_export_line_new ();
-  const char *currency = saldo_dbus_line_get_currency (iface);
+  SaldoDBusLine         *iface = saldo_line_get_dbus_line (line);
+  gint64                 id = record->id;
+  LineExtra             *extra = g_hash_table_lookup (self->extras, &id);
+  SaldoExportLine       *e = saldo_export_line_new ();
+  const char            *currency = saldo_dbus_line_get_currency (iface);
 
   e->id = id;
   e->iccid = g_strdup (record->iccid);
@@ -217,9 +213,7 @@ on_export (gpointer user_data)
 /* ---- what changes ---- */
 
 static void
-on_line_notify (GObject    *object,
-                GParamSpec *pspec,
-                gpointer    user_data)
+on_line_notify (GObject *object, GParamSpec *pspec, gpointer user_data)
 {
   if (g_strv_contains (exported_properties, pspec->name))
     saldo_exporter_queue (user_data);
@@ -232,21 +226,17 @@ on_changed (gpointer user_data)
 }
 
 void
-saldo_exporter_add_line (SaldoExporter *self,
-                         SaldoLine     *line)
+saldo_exporter_add_line (SaldoExporter *self, SaldoLine *line)
 {
   if (self == NULL)
     return;
   g_ptr_array_add (self->lines, g_object_ref (line));
-  g_signal_connect_object (saldo_line_get_dbus_line (line), "notify",
-                           G_CALLBACK (on_line_notify), self, 0);
+  g_signal_connect_object (saldo_line_get_dbus_line (line), "notify", G_CALLBACK (on_line_notify), self, 0);
   saldo_exporter_queue (self);
 }
 
 void
-saldo_exporter_set_roaming (SaldoExporter *self,
-                            SaldoLine     *line,
-                            gboolean       roaming)
+saldo_exporter_set_roaming (SaldoExporter *self, SaldoLine *line, gboolean roaming)
 {
   LineExtra *extra;
 
@@ -260,8 +250,7 @@ saldo_exporter_set_roaming (SaldoExporter *self,
 }
 
 void
-saldo_exporter_refresh_failed (SaldoExporter *self,
-                               SaldoLine     *line)
+saldo_exporter_refresh_failed (SaldoExporter *self, SaldoLine *line)
 {
   if (self == NULL)
     return;
@@ -275,34 +264,29 @@ saldo_exporter_refresh_failed (SaldoExporter *self,
  * that does not publish over MQTT never maps libmosquitto and its TLS
  * stack.  Kept resident: its GTypes cannot be unloaded. */
 static SaldoExportSink *
-load_module_sink (SaldoExporter  *self,
-                  const char     *name,
-                  gconstpointer   settings,
-                  GError        **error)
+load_module_sink (SaldoExporter *self, const char *name, gconstpointer settings, GError **error)
 {
   g_autofree char *basename = g_strdup_printf ("saldo-%s.%s", name, G_MODULE_SUFFIX);
   g_autofree char *path = g_build_filename (self->settings->module_dir, basename, NULL);
-  gpointer abi = NULL;
-  gpointer new_sink = NULL;
-  GModule *module;
+  gpointer         abi = NULL;
+  gpointer         new_sink = NULL;
+  GModule         *module;
 
   if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                 "%s is not installed (saldod was built without it: -D%s=enabled builds it)",
-                 path, name);
+                 "%s is not installed (saldod was built without it: -D%s=enabled builds it)", path, name);
     return NULL;
   }
   module = g_module_open (path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
   if (module == NULL) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot load %s: %s", path,
-                 g_module_error ());
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot load %s: %s", path, g_module_error ());
     return NULL;
   }
   if (!g_module_symbol (module, SALDO_EXPORT_MODULE_ABI_SYMBOL, &abi) || abi == NULL ||
       !g_module_symbol (module, SALDO_EXPORT_MODULE_NEW_SYMBOL, &new_sink) || new_sink == NULL ||
       *(const guint32 *) abi != SALDO_EXPORT_MODULE_ABI) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                 "%s is not a module of this saldod (another version?)", path);
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s is not a module of this saldod (another version?)",
+                 path);
     g_module_close (module);
     return NULL;
   }
@@ -311,10 +295,7 @@ load_module_sink (SaldoExporter  *self,
 }
 
 SaldoExporter *
-saldo_exporter_new (SaldoConfig      *config,
-                    SaldoLedger      *ledger,
-                    SaldoDBusManager *manager,
-                    GPtrArray        *lines)
+saldo_exporter_new (SaldoConfig *config, SaldoLedger *ledger, SaldoDBusManager *manager, GPtrArray *lines)
 {
   g_autoptr(SaldoExporter) self = g_object_new (SALDO_TYPE_EXPORTER, NULL);
   g_autoptr(GError) error = NULL;

@@ -29,18 +29,12 @@ G_DECLARE_FINAL_TYPE (SaldoExporter, saldo_exporter, SALDO, EXPORTER, GObject)
 /* NULL when nothing is configured (or nothing configured could start,
  * which is logged).  lines is the daemon's array of SaldoLine, watched
  * as it is now; later lines come through saldo_exporter_add_line (). */
-SaldoExporter       *saldo_exporter_new            (SaldoConfig      *config,
-                                                    SaldoLedger      *ledger,
-                                                    SaldoDBusManager *manager,
-                                                    GPtrArray        *lines);
-void                 saldo_exporter_add_line       (SaldoExporter    *self,
-                                                    SaldoLine        *line);
-void                 saldo_exporter_set_roaming    (SaldoExporter    *self,
-                                                    SaldoLine        *line,
-                                                    gboolean          roaming);
-void                 saldo_exporter_refresh_failed (SaldoExporter    *self,
-                                                    SaldoLine        *line);
+SaldoExporter *
+saldo_exporter_new (SaldoConfig *config, SaldoLedger *ledger, SaldoDBusManager *manager, GPtrArray *lines);
+void saldo_exporter_add_line (SaldoExporter *self, SaldoLine *line);
+void saldo_exporter_set_roaming (SaldoExporter *self, SaldoLine *line, gboolean roaming);
+void saldo_exporter_refresh_failed (SaldoExporter *self, SaldoLine *line);
 /* What would be exported now (tests, benchmarks). */
-SaldoExportSnapshot *saldo_exporter_snapshot       (SaldoExporter    *self);
+SaldoExportSnapshot *saldo_exporter_snapshot (SaldoExporter *self);
 
 G_END_DECLS

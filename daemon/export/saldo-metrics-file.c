@@ -12,21 +12,22 @@
 #include "saldo-metrics-file.h"
 
 struct _SaldoMetricsFile {
-  GObject              parent_instance;
-  char                *path;
-  SaldoMetricsOptions  options;
-  GString             *buffer;      /* kept: the next file is about as long */
-  char                *last_error;  /* logged once until it changes or clears */
+  GObject             parent_instance;
+  char               *path;
+  SaldoMetricsOptions options;
+  GString            *buffer;     /* kept: the next file is about as long */
+  char               *last_error; /* logged once until it changes or clears */
 };
 
 static void saldo_metrics_file_sink_init (SaldoExportSinkInterface *iface);
 
-G_DEFINE_TYPE_WITH_CODE (SaldoMetricsFile, saldo_metrics_file, G_TYPE_OBJECT,
+G_DEFINE_TYPE_WITH_CODE (SaldoMetricsFile,
+                         saldo_metrics_file,
+                         G_TYPE_OBJECT,
                          G_IMPLEMENT_INTERFACE (SALDO_TYPE_EXPORT_SINK, saldo_metrics_file_sink_init))
 
 SaldoMetricsFile *
-saldo_metrics_file_new (const char                *path,
-                        const SaldoMetricsOptions *options)
+saldo_metrics_file_new (const char *path, const SaldoMetricsOptions *options)
 {
   SaldoMetricsFile *self = g_object_new (SALDO_TYPE_METRICS_FILE, NULL);
 
@@ -36,10 +37,7 @@ saldo_metrics_file_new (const char                *path,
 }
 
 static gboolean
-set_errno_error (GError     **error,
-                 int          errsv,
-                 const char  *what,
-                 const char  *path)
+set_errno_error (GError **error, int errsv, const char *what, const char *path)
 {
   g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv), "%s %s: %s", what, path,
                g_strerror (errsv));
@@ -47,9 +45,7 @@ set_errno_error (GError     **error,
 }
 
 static gboolean
-write_all (int          fd,
-           const char  *data,
-           gsize        len)
+write_all (int fd, const char *data, gsize len)
 {
   while (len > 0) {
     ssize_t n = write (fd, data, len);
@@ -70,16 +66,13 @@ write_all (int          fd,
  * saldod's unit has UMask=0077, which would hide the file from
  * node_exporter's user. */
 static gboolean
-replace_file (const char  *path,
-              const char  *data,
-              gsize        len,
-              GError     **error)
+replace_file (const char *path, const char *data, gsize len, GError **error)
 {
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *base = g_path_get_basename (path);
   g_autofree char *tmp = g_strdup_printf ("%s/.%s.XXXXXX", dir, base);
-  int fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0600);
-  int errsv;
+  int              fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0600);
+  int              errsv;
 
   if (fd < 0)
     return set_errno_error (error, errno, "cannot create a file beside", path);
@@ -104,9 +97,7 @@ replace_file (const char  *path,
 }
 
 gboolean
-saldo_metrics_file_write (SaldoMetricsFile     *self,
-                          SaldoExportSnapshot  *snapshot,
-                          GError              **error)
+saldo_metrics_file_write (SaldoMetricsFile *self, SaldoExportSnapshot *snapshot, GError **error)
 {
   g_string_truncate (self->buffer, 0);
   saldo_metrics_format (snapshot, &self->options, self->buffer);
@@ -114,8 +105,7 @@ saldo_metrics_file_write (SaldoMetricsFile     *self,
 }
 
 static void
-saldo_metrics_file_publish (SaldoExportSink     *sink,
-                            SaldoExportSnapshot *snapshot)
+saldo_metrics_file_publish (SaldoExportSink *sink, SaldoExportSnapshot *snapshot)
 {
   SaldoMetricsFile *self = SALDO_METRICS_FILE (sink);
   g_autoptr(GError) error = NULL;

@@ -13,11 +13,8 @@ G_BEGIN_DECLS
 #define SALDO_TYPE_METRICS_FILE (saldo_metrics_file_get_type ())
 G_DECLARE_FINAL_TYPE (SaldoMetricsFile, saldo_metrics_file, SALDO, METRICS_FILE, GObject)
 
-SaldoMetricsFile *saldo_metrics_file_new   (const char                *path,
-                                            const SaldoMetricsOptions *options);
+SaldoMetricsFile *saldo_metrics_file_new (const char *path, const SaldoMetricsOptions *options);
 /* The same as publish (), with the error, for tests and benchmarks. */
-gboolean          saldo_metrics_file_write (SaldoMetricsFile          *self,
-                                            SaldoExportSnapshot       *snapshot,
-                                            GError                   **error);
+gboolean saldo_metrics_file_write (SaldoMetricsFile *self, SaldoExportSnapshot *snapshot, GError **error);
 
 G_END_DECLS

@@ -17,11 +17,10 @@ G_STATIC_ASSERT (SALDO_EXPORT_N_TOPUP_STATES == SALDO_LEDGER_STATE_EXPIRED + 1);
  * legal but break tools that print labels, so they become '?'.  Invalid
  * UTF-8, which the format forbids, is repaired. */
 void
-saldo_metrics_append_label_value (GString    *out,
-                                  const char *value)
+saldo_metrics_append_label_value (GString *out, const char *value)
 {
   g_autofree char *valid = g_utf8_make_valid (value != NULL ? value : "", -1);
-  gsize start = out->len;
+  gsize            start = out->len;
 
   for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p)) {
     gunichar c = g_utf8_get_char (p);
@@ -42,9 +41,7 @@ saldo_metrics_append_label_value (GString    *out,
 }
 
 static void
-append_label (GString    *out,
-              const char *name,
-              const char *value)
+append_label (GString *out, const char *name, const char *value)
 {
   if (out->str[out->len - 1] != '{')
     g_string_append_c (out, ',');
@@ -62,7 +59,7 @@ begin_line_sample (GString                   *out,
                    const SaldoMetricsOptions *options)
 {
   g_autofree char *suffix = saldo_export_iccid_suffix (line->iccid);
-  char number[24];
+  char             number[24];
 
   g_snprintf (number, sizeof number, "%" G_GINT64_FORMAT, line->id);
   g_string_append_printf (out, "%s{", name);
@@ -76,8 +73,7 @@ begin_line_sample (GString                   *out,
 }
 
 static void
-end_sample (GString    *out,
-            const char *value)
+end_sample (GString *out, const char *value)
 {
   g_string_append_printf (out, "} %s\n", value);
 }
@@ -91,10 +87,7 @@ typedef struct {
 } Family;
 
 static Family
-begin_family (GString    *out,
-              const char *name,
-              const char *type,
-              const char *help)
+begin_family (GString *out, const char *name, const char *type, const char *help)
 {
   Family family = { out, out->len, 0 };
 
@@ -112,14 +105,10 @@ end_family (Family *family)
 
 /* ---- per-line families with one sample per line ---- */
 
-typedef gboolean (*LineValue) (const SaldoExportLine *line,
-                               char                  *buf,
-                               gsize                  size);
+typedef gboolean (*LineValue) (const SaldoExportLine *line, char *buf, gsize size);
 
 static gboolean
-print_int (char   *buf,
-           gsize   size,
-           gint64  value)
+print_int (char *buf, gsize size, gint64 value)
 {
   g_snprintf (buf, size, "%" G_GINT64_FORMAT, value);
   return TRUE;
@@ -204,34 +193,33 @@ typedef struct {
 /* The forecast (runs-out and deactivation dates) and provider families
  * join this table once saldod computes them. */
 static const LineFamily line_families[] = {
-  { "saldo_line_info", "gauge",
-    "Every line saldod knows (1), with its SIM type.", value_info, FALSE },
-  { "saldo_line_active", "gauge",
-    "1 while a modem presents the line's SIM.", value_active, FALSE },
-  { "saldo_line_roaming", "gauge",
-    "1 while the line's modem is registered on a network abroad.", value_roaming, FALSE },
-  { NULL, NULL, NULL, NULL, FALSE },   /* saldo_line_balance, with its currency */
+  { "saldo_line_info", "gauge", "Every line saldod knows (1), with its SIM type.", value_info, FALSE },
+  { "saldo_line_active", "gauge", "1 while a modem presents the line's SIM.", value_active, FALSE },
+  { "saldo_line_roaming", "gauge", "1 while the line's modem is registered on a network abroad.",
+    value_roaming, FALSE },
+  { NULL, NULL, NULL, NULL, FALSE }, /* saldo_line_balance, with its currency */
   { "saldo_line_balance_expiry_timestamp_seconds", "gauge",
-    "When the balance expires, as the carrier said (unix time); absent when not known.",
-    value_expiry, FALSE },
+    "When the balance expires, as the carrier said (unix time); absent when not known.", value_expiry,
+    FALSE },
   { "saldo_line_data_remaining_bytes", "gauge",
     "Mobile data left, as the carrier said; absent when not known.", value_data, FALSE },
   { "saldo_line_last_reading_timestamp_seconds", "gauge",
     "When the balance was last read (unix time); absent for a line never read. "
-    "Its age is time() - this.", value_last_reading, FALSE },
-  { "saldo_line_first_seen_timestamp_seconds", "gauge",
-    "When saldod first saw the line (unix time).", value_first_seen, FALSE },
+    "Its age is time() - this.",
+    value_last_reading, FALSE },
+  { "saldo_line_first_seen_timestamp_seconds", "gauge", "When saldod first saw the line (unix time).",
+    value_first_seen, FALSE },
   { "saldo_line_refresh_interval_seconds", "gauge",
-    "Seconds between scheduled balance checks of the line; 0: no schedule.",
-    value_interval, FALSE },
+    "Seconds between scheduled balance checks of the line; 0: no schedule.", value_interval, FALSE },
   { "saldo_line_refresh_failures_total", "counter",
     "Balance checks that ended without a balance since saldod started.", value_failures, FALSE },
   { "saldo_line_last_check_failed", "gauge",
-    "1 when the line's last balance check gave no balance (saldoctl balance shows why).",
-    value_check_failed, FALSE },
+    "1 when the line's last balance check gave no balance (saldoctl balance shows why).", value_check_failed,
+    FALSE },
   { "saldo_line_topup_unknown_since_timestamp_seconds", "gauge",
     "Since when the oldest top-up of the line whose outcome is unknown has been so (unix time); "
-    "absent when none is.", value_unknown_since, TRUE },
+    "absent when none is.",
+    value_unknown_since, TRUE },
 };
 
 static void
@@ -247,7 +235,7 @@ format_line_family (GString                   *out,
   family = begin_family (out, lf->name, lf->type, lf->help);
   for (guint i = 0; i < snapshot->lines->len; i++) {
     const SaldoExportLine *line = snapshot->lines->pdata[i];
-    char value[32];
+    char                   value[32];
 
     if (!lf->value (line, value, sizeof value))
       continue;
@@ -262,9 +250,7 @@ format_line_family (GString                   *out,
 /* Major units, exactly: the money module knows each currency's minor
  * units (PEN 2, JPY 0, BHD 3). */
 static void
-format_balance (GString                   *out,
-                const SaldoExportSnapshot *snapshot,
-                const SaldoMetricsOptions *options)
+format_balance (GString *out, const SaldoExportSnapshot *snapshot, const SaldoMetricsOptions *options)
 {
   Family family = begin_family (out, "saldo_line_balance", "gauge",
                                 "The line's balance in major units of its currency (8.40 is S/ 8.40); "
@@ -272,7 +258,7 @@ format_balance (GString                   *out,
 
   for (guint i = 0; i < snapshot->lines->len; i++) {
     const SaldoExportLine *line = snapshot->lines->pdata[i];
-    g_autofree char *amount = NULL;
+    g_autofree char       *amount = NULL;
 
     if (!line->has_balance)
       continue;
@@ -295,9 +281,7 @@ state_is_pending (guint state)
 }
 
 static void
-format_topups (GString                   *out,
-               const SaldoExportSnapshot *snapshot,
-               const SaldoMetricsOptions *options)
+format_topups (GString *out, const SaldoExportSnapshot *snapshot, const SaldoMetricsOptions *options)
 {
   Family family;
 
@@ -330,7 +314,7 @@ format_topups (GString                   *out,
 
     for (guint t = 0; t < line->topup_totals->len; t++) {
       const SaldoExportTopupTotal *total = line->topup_totals->pdata[t];
-      g_autofree char *amount = saldo_money_to_decimal (total->amount, total->currency);
+      g_autofree char             *amount = saldo_money_to_decimal (total->amount, total->currency);
 
       if (amount == NULL)
         continue;
@@ -363,12 +347,10 @@ format_topups (GString                   *out,
 }
 
 void
-saldo_metrics_format (const SaldoExportSnapshot *snapshot,
-                      const SaldoMetricsOptions *options,
-                      GString                   *out)
+saldo_metrics_format (const SaldoExportSnapshot *snapshot, const SaldoMetricsOptions *options, GString *out)
 {
   Family family;
-  char value[32];
+  char   value[32];
 
   family = begin_family (out, "saldo_build_info", "gauge", "The saldod that writes this file (1).");
   g_string_append (out, "saldo_build_info{");
@@ -376,16 +358,14 @@ saldo_metrics_format (const SaldoExportSnapshot *snapshot,
   end_sample (out, "1");
   end_family (&family);
 
-  family = begin_family (out, "saldo_start_time_seconds", "gauge",
-                         "When saldod started (unix time).");
+  family = begin_family (out, "saldo_start_time_seconds", "gauge", "When saldod started (unix time).");
   g_snprintf (value, sizeof value, "%" G_GINT64_FORMAT, snapshot->started);
   g_string_append_printf (out, "saldo_start_time_seconds %s\n", value);
   end_family (&family);
 
   family = begin_family (out, "saldo_modem_manager_running", "gauge",
                          "1 while ModemManager runs (saldod sees modems only through it).");
-  g_string_append_printf (out, "saldo_modem_manager_running %d\n",
-                          snapshot->modem_manager_running ? 1 : 0);
+  g_string_append_printf (out, "saldo_modem_manager_running %d\n", snapshot->modem_manager_running ? 1 : 0);
   end_family (&family);
 
   for (guint i = 0; i < G_N_ELEMENTS (line_families); i++) {

@@ -27,14 +27,14 @@ struct _SaldoLineManager {
   const SaldoDaemonSettings *settings;
   SaldoModemWatcher         *watcher;
   SaldoCarrierDb            *carriers;
-  SaldoProviderInfo         *provider_info;   /* NULL when not installed or not wanted */
+  SaldoProviderInfo         *provider_info; /* NULL when not installed or not wanted */
   SaldoBalanceChecker       *checker;
-  GPtrArray                 *lines;           /* SaldoLine, by id */
-  GHashTable                *lines_by_iccid;  /* iccid → SaldoLine */
-  GHashTable                *modems;          /* modem path → SaldoModem */
-  GHashTable                *euiccs;          /* key → SaldoEuicc */
-  GHashTable                *refreshes;       /* SaldoLine → GPtrArray of GTask waiting */
-  GHashTable                *last_attempt;    /* SaldoLine → gint64* unix time */
+  GPtrArray                 *lines;          /* SaldoLine, by id */
+  GHashTable                *lines_by_iccid; /* iccid → SaldoLine */
+  GHashTable                *modems;         /* modem path → SaldoModem */
+  GHashTable                *euiccs;         /* key → SaldoEuicc */
+  GHashTable                *refreshes;      /* SaldoLine → GPtrArray of GTask waiting */
+  GHashTable                *last_attempt;   /* SaldoLine → gint64* unix time */
   guint                      schedule_id;
 };
 
@@ -83,8 +83,7 @@ saldo_line_manager_get_euiccs (SaldoLineManager *self)
 }
 
 SaldoLine *
-saldo_line_manager_lookup_by_path (SaldoLineManager *self,
-                                   const char       *path)
+saldo_line_manager_lookup_by_path (SaldoLineManager *self, const char *path)
 {
   for (guint i = 0; i < self->lines->len; i++)
     if (g_strcmp0 (saldo_line_get_object_path (self->lines->pdata[i]), path) == 0)
@@ -93,8 +92,7 @@ saldo_line_manager_lookup_by_path (SaldoLineManager *self,
 }
 
 SaldoLine *
-saldo_line_manager_lookup_by_id (SaldoLineManager *self,
-                                 gint64            id)
+saldo_line_manager_lookup_by_id (SaldoLineManager *self, gint64 id)
 {
   for (guint i = 0; i < self->lines->len; i++)
     if (saldo_line_get_id (self->lines->pdata[i]) == id)
@@ -103,15 +101,13 @@ saldo_line_manager_lookup_by_id (SaldoLineManager *self,
 }
 
 SaldoLine *
-saldo_line_manager_lookup_by_iccid (SaldoLineManager *self,
-                                    const char       *iccid)
+saldo_line_manager_lookup_by_iccid (SaldoLineManager *self, const char *iccid)
 {
   return g_hash_table_lookup (self->lines_by_iccid, iccid);
 }
 
 static void
-saldo_line_manager_add_line (SaldoLineManager *self,
-                             SaldoLine        *line)
+saldo_line_manager_add_line (SaldoLineManager *self, SaldoLine *line)
 {
   g_hash_table_insert (self->lines_by_iccid, g_strdup (saldo_line_get_iccid (line)), g_object_ref (line));
   g_ptr_array_add (self->lines, g_object_ref (line));
@@ -119,8 +115,7 @@ saldo_line_manager_add_line (SaldoLineManager *self,
 }
 
 static void
-saldo_line_manager_save_line (SaldoLineManager *self,
-                              SaldoLine        *line)
+saldo_line_manager_save_line (SaldoLineManager *self, SaldoLine *line)
 {
   g_autoptr(SaldoLineRecord) record = saldo_line_record_copy (saldo_line_get_record (line));
   g_autoptr(GError) error = NULL;
@@ -130,16 +125,14 @@ saldo_line_manager_save_line (SaldoLineManager *self,
 }
 
 SaldoLine *
-saldo_line_manager_ensure_line (SaldoLineManager *self,
-                                const char       *iccid,
-                                const char       *origin)
+saldo_line_manager_ensure_line (SaldoLineManager *self, const char *iccid, const char *origin)
 {
   g_autoptr(SaldoLineRecord) record = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(SaldoLine) line = NULL;
   g_autofree char *redacted = NULL;
-  SaldoLine *existing;
-  gint64 time = now ();
+  SaldoLine       *existing;
+  gint64           time = now ();
 
   existing = g_hash_table_lookup (self->lines_by_iccid, iccid);
   if (existing != NULL)
@@ -165,22 +158,21 @@ saldo_line_manager_ensure_line (SaldoLineManager *self,
 /* ---- carriers ----------------------------------------------------------- */
 
 SaldoCarrier *
-saldo_line_manager_get_carrier (SaldoLineManager *self,
-                                SaldoLine        *line)
+saldo_line_manager_get_carrier (SaldoLineManager *self, SaldoLine *line)
 {
   const SaldoLineRecord *record = saldo_line_get_record (line);
-  SaldoCarrier *carrier = saldo_carrier_db_lookup (self->carriers, record->operator_code,
-                                                   record->iccid, record->operator_name);
+  SaldoCarrier *carrier = saldo_carrier_db_lookup (self->carriers, record->operator_code, record->iccid,
+                                                   record->operator_name);
 
   /* The db keeps its carriers; callers get their own reference. */
   return carrier != NULL ? g_object_ref (carrier) : NULL;
 }
 
 const SaldoProviderInfoCodes *
-saldo_line_manager_get_provider_info (SaldoLineManager  *self,
-                                      SaldoLine         *line,
-                                      SaldoCarrier      *carrier,
-                                      char             **why)
+saldo_line_manager_get_provider_info (SaldoLineManager *self,
+                                      SaldoLine        *line,
+                                      SaldoCarrier     *carrier,
+                                      char            **why)
 {
   const SaldoLineRecord *record = saldo_line_get_record (line);
 
@@ -191,16 +183,13 @@ saldo_line_manager_get_provider_info (SaldoLineManager  *self,
       *why = g_strdup ("mobile-broadband-provider-info is not installed");
     return NULL;
   }
-  return saldo_provider_info_lookup (self->provider_info, record->operator_code,
-                                     record->operator_name, why);
+  return saldo_provider_info_lookup (self->provider_info, record->operator_code, record->operator_name, why);
 }
 
 /* The country the reply parser reads a line's replies in: its carrier
  * file's, else that of its network in mobile-broadband-provider-info. */
 static const char *
-line_country (SaldoLineManager *self,
-              SaldoLine        *line,
-              SaldoCarrier     *carrier)
+line_country (SaldoLineManager *self, SaldoLine *line, SaldoCarrier *carrier)
 {
   if (carrier != NULL && !saldo_carrier_is_generic (carrier))
     return saldo_carrier_get_country (carrier);
@@ -210,8 +199,7 @@ line_country (SaldoLineManager *self,
 }
 
 char *
-saldo_line_manager_get_currency (SaldoLineManager *self,
-                                 SaldoLine        *line)
+saldo_line_manager_get_currency (SaldoLineManager *self, SaldoLine *line)
 {
   const char *read_currency = saldo_line_get_currency (line);
   g_autoptr(SaldoCarrier) carrier = NULL;
@@ -238,20 +226,20 @@ saldo_line_manager_load_provider_info (SaldoLineManager *self)
             saldo_provider_info_get_n_providers (self->provider_info), path);
   else if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
     g_info ("mobile-broadband-provider-info is not installed (%s): lines without a carrier file "
-            "need their own balance-code", path);
+            "need their own balance-code",
+            path);
   else
     g_warning ("mobile-broadband-provider-info not used: %s", error->message);
 }
 
 /* Carrier and BalanceCodeSource follow the line's network and settings. */
 static void
-saldo_line_manager_sync_carrier (SaldoLineManager *self,
-                                 SaldoLine        *line)
+saldo_line_manager_sync_carrier (SaldoLineManager *self, SaldoLine *line)
 {
   g_autoptr(SaldoCarrier) carrier = saldo_line_manager_get_carrier (self, line);
   const SaldoProviderInfoCodes *info = saldo_line_manager_get_provider_info (self, line, carrier, NULL);
   g_auto(GStrv) menu = NULL;
-  const char *code;
+  const char            *code;
   SaldoBalanceCodeSource source;
 
   source = saldo_balance_checker_choose_code (saldo_line_get_record (line), carrier, info, &code, &menu);
@@ -273,16 +261,14 @@ saldo_line_manager_record_reading (SaldoLineManager *self,
   /* The reading is kept even when it cannot be saved: the owner still sees
    * it on the bus, and the failure is logged loudly. */
   if (!saldo_store_add_reading (self->store, reading, &error))
-    g_warning ("line %" G_GINT64_FORMAT ": cannot record a reading: %s",
-               saldo_line_get_id (line), error->message);
+    g_warning ("line %" G_GINT64_FORMAT ": cannot record a reading: %s", saldo_line_get_id (line),
+               error->message);
   if (apply)
     saldo_line_apply_reading (line, reading);
 }
 
 void
-saldo_line_manager_add_network_reading (SaldoLineManager *self,
-                                        SaldoLine        *line,
-                                        SaldoReading     *reading)
+saldo_line_manager_add_network_reading (SaldoLineManager *self, SaldoLine *line, SaldoReading *reading)
 {
   saldo_line_manager_record_reading (self, line, reading, TRUE);
   /* A reply that is no balance (a menu, an error) carries its error. */
@@ -291,26 +277,23 @@ saldo_line_manager_add_network_reading (SaldoLineManager *self,
 }
 
 gboolean
-saldo_line_manager_list_readings (SaldoLineManager  *self,
-                                  SaldoLine         *line,
-                                  gint64             since,
-                                  guint              limit,
-                                  GPtrArray        **readings_out,
-                                  GError           **error)
+saldo_line_manager_list_readings (SaldoLineManager *self,
+                                  SaldoLine        *line,
+                                  gint64            since,
+                                  guint             limit,
+                                  GPtrArray       **readings_out,
+                                  GError          **error)
 {
-  return saldo_store_list_readings (self->store, saldo_line_get_id (line), since, limit,
-                                    readings_out, error);
+  return saldo_store_list_readings (self->store, saldo_line_get_id (line), since, limit, readings_out, error);
 }
 
 SaldoReading *
-saldo_line_manager_last_network_reading (SaldoLineManager *self,
-                                         SaldoLine        *line)
+saldo_line_manager_last_network_reading (SaldoLineManager *self, SaldoLine *line)
 {
   g_autoptr(GError) error = NULL;
   SaldoReading *reading = NULL;
 
-  if (!saldo_store_last_balance_from (self->store, saldo_line_get_id (line), "ussd", &reading,
-                                      &error))
+  if (!saldo_store_last_balance_from (self->store, saldo_line_get_id (line), "ussd", &reading, &error))
     g_warning ("line %s: %s", saldo_line_get_object_path (line), error->message);
   return reading;
 }
@@ -318,8 +301,7 @@ saldo_line_manager_last_network_reading (SaldoLineManager *self,
 /* ---- balance checks ----------------------------------------------------- */
 
 gint64
-saldo_line_manager_get_last_attempt (SaldoLineManager *self,
-                                     SaldoLine        *line)
+saldo_line_manager_get_last_attempt (SaldoLineManager *self, SaldoLine *line)
 {
   gint64 *attempt = g_hash_table_lookup (self->last_attempt, line);
 
@@ -328,23 +310,19 @@ saldo_line_manager_get_last_attempt (SaldoLineManager *self,
 
 /* The last time the line's balance was asked for or read. */
 static gint64
-last_check_or_attempt (SaldoLineManager *self,
-                       SaldoLine        *line)
+last_check_or_attempt (SaldoLineManager *self, SaldoLine *line)
 {
   return MAX (saldo_line_manager_get_last_attempt (self, line), saldo_line_get_last_check (line));
 }
 
 static SaldoModem *
-modem_of_line (SaldoLineManager *self,
-               SaldoLine        *line)
+modem_of_line (SaldoLineManager *self, SaldoLine *line)
 {
   return g_hash_table_lookup (self->modems, saldo_line_get_modem (line));
 }
 
 static gboolean
-registration_allows (const SaldoSimInfo *info,
-                     gboolean            allow_roaming,
-                     GError            **error)
+registration_allows (const SaldoSimInfo *info, gboolean allow_roaming, GError **error)
 {
   const char *registration = info != NULL ? info->registration : NULL;
 
@@ -365,8 +343,7 @@ registration_allows (const SaldoSimInfo *info,
 }
 
 static const SaldoSimInfo *
-line_sim_info (SaldoLineManager *self,
-               SaldoLine        *line)
+line_sim_info (SaldoLineManager *self, SaldoLine *line)
 {
   SaldoModem *modem = modem_of_line (self, line);
 
@@ -375,9 +352,7 @@ line_sim_info (SaldoLineManager *self,
 
 /* Answers everyone waiting for the line's check. */
 static void
-saldo_line_manager_finish_refresh (SaldoLineManager *self,
-                                   SaldoLine        *line,
-                                   const GError     *error)
+saldo_line_manager_finish_refresh (SaldoLineManager *self, SaldoLine *line, const GError *error)
 {
   g_autoptr(GPtrArray) waiters = NULL;
 
@@ -400,9 +375,7 @@ typedef struct {
 } CheckContext;
 
 static void
-on_check_done (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+on_check_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   CheckContext *ctx = user_data;
   g_autoptr(SaldoLineManager) self = ctx->self;
@@ -421,26 +394,23 @@ on_check_done (GObject      *source,
   if (error != NULL)
     g_info ("line %s: balance check failed: %s", saldo_line_get_object_path (line), error->message);
   else
-    g_info ("line %s: balance %s %" G_GINT64_FORMAT " (minor units)",
-            saldo_line_get_object_path (line), reading->currency, reading->amount_minor);
+    g_info ("line %s: balance %s %" G_GINT64_FORMAT " (minor units)", saldo_line_get_object_path (line),
+            reading->currency, reading->amount_minor);
   saldo_line_manager_finish_refresh (self, line, error);
 }
 
 /* Starts a balance check of line, or joins the one running.  task may be
  * NULL (scheduled checks). */
 static void
-saldo_line_manager_start_check (SaldoLineManager *self,
-                                SaldoLine        *line,
-                                gboolean          allow_roaming,
-                                GTask            *task)
+saldo_line_manager_start_check (SaldoLineManager *self, SaldoLine *line, gboolean allow_roaming, GTask *task)
 {
   g_autoptr(SaldoCarrier) carrier = NULL;
   const SaldoProviderInfoCodes *info = NULL;
   g_autoptr(GError) error = NULL;
-  GPtrArray *waiters;
+  GPtrArray       *waiters;
   SaldoUssdClient *client = NULL;
-  CheckContext *ctx;
-  gint64 *attempt;
+  CheckContext    *ctx;
+  gint64          *attempt;
 
   waiters = g_hash_table_lookup (self->refreshes, line);
   if (waiters != NULL) {
@@ -453,13 +423,12 @@ saldo_line_manager_start_check (SaldoLineManager *self,
     g_set_error_literal (&error, SALDO_ERROR, SALDO_ERROR_MODEM_UNAVAILABLE,
                          "the line's SIM is not in any modem");
   } else if (registration_allows (line_sim_info (self, line),
-                                  allow_roaming || saldo_line_get_record (line)->allow_roaming,
-                                  &error)) {
+                                  allow_roaming || saldo_line_get_record (line)->allow_roaming, &error)) {
     SaldoModem *modem = modem_of_line (self, line);
 
     if (modem == NULL)
-      g_set_error (&error, SALDO_ERROR, SALDO_ERROR_MODEM_UNAVAILABLE,
-                   "modem %s is gone", saldo_line_get_modem (line));
+      g_set_error (&error, SALDO_ERROR, SALDO_ERROR_MODEM_UNAVAILABLE, "modem %s is gone",
+                   saldo_line_get_modem (line));
     else
       client = saldo_modem_get_ussd_client (modem, &error);
     if (client != NULL) {
@@ -477,8 +446,8 @@ saldo_line_manager_start_check (SaldoLineManager *self,
             SALDO_BALANCE_CODE_NONE)
           g_set_error (&error, SALDO_ERROR, SALDO_ERROR_NOT_SUPPORTED,
                        "no balance code is known for the line (carrier '%s'%s%s); set one with "
-                       "saldoctl line set LINE balance-code=CODE", saldo_carrier_get_id (carrier),
-                       why != NULL ? "; " : "", why != NULL ? why : "");
+                       "saldoctl line set LINE balance-code=CODE",
+                       saldo_carrier_get_id (carrier), why != NULL ? "; " : "", why != NULL ? why : "");
       }
     }
   }
@@ -493,8 +462,7 @@ saldo_line_manager_start_check (SaldoLineManager *self,
       g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);
     } else {
-      g_info ("line %s: scheduled check skipped: %s", saldo_line_get_object_path (line),
-              error->message);
+      g_info ("line %s: scheduled check skipped: %s", saldo_line_get_object_path (line), error->message);
     }
     saldo_line_manager_reschedule (self);
     return;
@@ -510,17 +478,17 @@ saldo_line_manager_start_check (SaldoLineManager *self,
   ctx = g_new0 (CheckContext, 1);
   ctx->self = g_object_ref (self);
   ctx->line = g_object_ref (line);
-  saldo_balance_checker_check_async (self->checker, client, saldo_line_get_record (line), carrier,
-                                     info, line_country (self, line, carrier), NULL, on_check_done, ctx);
+  saldo_balance_checker_check_async (self->checker, client, saldo_line_get_record (line), carrier, info,
+                                     line_country (self, line, carrier), NULL, on_check_done, ctx);
 }
 
 void
-saldo_line_manager_refresh_async (SaldoLineManager    *self,
-                                  SaldoLine           *line,
-                                  gboolean             allow_roaming,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
+saldo_line_manager_refresh_async (SaldoLineManager   *self,
+                                  SaldoLine          *line,
+                                  gboolean            allow_roaming,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
 
@@ -529,28 +497,23 @@ saldo_line_manager_refresh_async (SaldoLineManager    *self,
 }
 
 gboolean
-saldo_line_manager_refresh_finish (SaldoLineManager  *self,
-                                   GAsyncResult      *result,
-                                   GError           **error)
+saldo_line_manager_refresh_finish (SaldoLineManager *self, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 void
-saldo_line_manager_refresh (SaldoLineManager *self,
-                            SaldoLine        *line)
+saldo_line_manager_refresh (SaldoLineManager *self, SaldoLine *line)
 {
   saldo_line_manager_start_check (self, line, FALSE, NULL);
 }
 
 const char *
-saldo_line_manager_refresh_if_stale (SaldoLineManager  *self,
-                                     SaldoLine         *line,
-                                     GError           **error)
+saldo_line_manager_refresh_if_stale (SaldoLineManager *self, SaldoLine *line, GError **error)
 {
   const SaldoSimInfo *info = line_sim_info (self, line);
-  const char *registration = info != NULL ? info->registration : NULL;
-  gint64 interval = saldo_line_get_refresh_interval (line, self->settings->refresh_interval);
+  const char         *registration = info != NULL ? info->registration : NULL;
+  gint64              interval = saldo_line_get_refresh_interval (line, self->settings->refresh_interval);
   gint64 last_reading = (gint64) MIN (saldo_dbus_line_get_last_updated (saldo_line_get_dbus_line (line)),
                                       (guint64) G_MAXINT64);
   gint64 min_interval = self->settings->registration_refresh_min_interval;
@@ -583,9 +546,7 @@ saldo_line_manager_refresh_if_stale (SaldoLineManager  *self,
 /* A per-line offset of up to a tenth of the interval, stable for a given
  * last check, so lines do not all dial at the same second. */
 static gint64
-schedule_jitter (SaldoLine *line,
-                 gint64     last,
-                 gint64     interval)
+schedule_jitter (SaldoLine *line, gint64 last, gint64 interval)
 {
   guint32 h = (guint32) (saldo_line_get_id (line) * 2654435761u) ^ (guint32) last;
 
@@ -593,8 +554,7 @@ schedule_jitter (SaldoLine *line,
 }
 
 static gint64
-saldo_line_manager_next_due (SaldoLineManager *self,
-                             SaldoLine        *line)
+saldo_line_manager_next_due (SaldoLineManager *self, SaldoLine *line)
 {
   gint64 interval = saldo_line_get_refresh_interval (line, self->settings->refresh_interval);
   gint64 last;
@@ -611,7 +571,7 @@ static gboolean
 on_schedule (gpointer user_data)
 {
   SaldoLineManager *self = user_data;
-  gint64 time = now ();
+  gint64            time = now ();
 
   self->schedule_id = 0;
   for (guint i = 0; i < self->lines->len; i++) {
@@ -648,10 +608,7 @@ saldo_line_manager_reschedule (SaldoLineManager *self)
 /* ---- settings ----------------------------------------------------------- */
 
 gboolean
-saldo_line_manager_configure (SaldoLineManager  *self,
-                              SaldoLine         *line,
-                              GVariant          *settings,
-                              GError           **error)
+saldo_line_manager_configure (SaldoLineManager *self, SaldoLine *line, GVariant *settings, GError **error)
 {
   g_autoptr(SaldoLineRecord) record = NULL;
   gboolean changed = FALSE;
@@ -670,9 +627,7 @@ saldo_line_manager_configure (SaldoLineManager  *self,
 }
 
 gboolean
-saldo_line_manager_settings_touch_money (SaldoLineManager *self,
-                                         SaldoLine        *line,
-                                         GVariant         *settings)
+saldo_line_manager_settings_touch_money (SaldoLineManager *self, SaldoLine *line, GVariant *settings)
 {
   g_autoptr(SaldoCarrier) carrier = saldo_line_manager_get_carrier (self, line);
   g_autoptr(GVariant) code = g_variant_lookup_value (settings, "balance-code", NULL);
@@ -682,19 +637,20 @@ saldo_line_manager_settings_touch_money (SaldoLineManager *self,
   if (number != NULL)
     return TRUE;
   if (code != NULL) {
-    const char *value = g_variant_is_of_type (code, G_VARIANT_TYPE_STRING)
-                        ? g_variant_get_string (code, NULL) : NULL;
+    const char *value = g_variant_is_of_type (code, G_VARIANT_TYPE_STRING) ? g_variant_get_string (code, NULL)
+                                                                           : NULL;
 
-    if (value == NULL || (*value != '\0' &&
-                          (carrier == NULL ||
-                           !g_strv_contains (saldo_carrier_get_ussd_codes (carrier), value))))
+    if (value == NULL ||
+        (*value != '\0' &&
+         (carrier == NULL || !g_strv_contains (saldo_carrier_get_ussd_codes (carrier), value))))
       return TRUE;
   }
   if (menu != NULL) {
-    const char *value = g_variant_is_of_type (menu, G_VARIANT_TYPE_STRING)
-                        ? g_variant_get_string (menu, NULL) : NULL;
+    const char *value = g_variant_is_of_type (menu, G_VARIANT_TYPE_STRING) ? g_variant_get_string (menu, NULL)
+                                                                           : NULL;
     g_autofree char *carrier_menu = carrier != NULL
-      ? g_strjoinv (";", (char **) saldo_carrier_get_menu_path (carrier)) : NULL;
+                                      ? g_strjoinv (";", (char **) saldo_carrier_get_menu_path (carrier))
+                                      : NULL;
 
     if (value == NULL || (*value != '\0' && g_strcmp0 (value, carrier_menu) != 0))
       return TRUE;
@@ -719,23 +675,19 @@ sms_time (const char *timestamp)
 }
 
 static void
-on_sms (SaldoModem *modem,
-        const char *sender,
-        const char *text,
-        const char *timestamp,
-        gpointer    user_data)
+on_sms (SaldoModem *modem, const char *sender, const char *text, const char *timestamp, gpointer user_data)
 {
   SaldoLineManager *self = user_data;
-  const char *iccid = saldo_modem_get_iccid (modem);
-  SaldoLine *line = iccid != NULL ? g_hash_table_lookup (self->lines_by_iccid, iccid) : NULL;
+  const char       *iccid = saldo_modem_get_iccid (modem);
+  SaldoLine        *line = iccid != NULL ? g_hash_table_lookup (self->lines_by_iccid, iccid) : NULL;
   g_autoptr(SaldoCarrier) carrier = NULL;
   g_autoptr(SaldoReading) reading = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) extra = NULL;
   const char *history_only = NULL;
-  gboolean listed;
-  gint64 time = now ();
-  gint64 sent;
+  gboolean    listed;
+  gint64      time = now ();
+  gint64      sent;
 
   if (line == NULL || sender == NULL || text == NULL)
     return;
@@ -781,8 +733,8 @@ on_sms (SaldoModem *modem,
     history_only = "it is older than the line's last reading";
   saldo_line_manager_record_reading (self, line, reading, history_only == NULL);
   if (history_only != NULL) {
-    g_info ("line %s: a balance SMS by %s is kept in the history only: %s",
-            saldo_line_get_object_path (line), sender, history_only);
+    g_info ("line %s: a balance SMS by %s is kept in the history only: %s", saldo_line_get_object_path (line),
+            sender, history_only);
     return;
   }
   g_info ("line %s: balance from an SMS by %s", saldo_line_get_object_path (line), sender);
@@ -799,12 +751,11 @@ profile_class_name (const SaldoEuiccProfile *profile)
 }
 
 static SaldoEuicc *
-saldo_line_manager_ensure_euicc (SaldoLineManager *self,
-                                 const char       *key)
+saldo_line_manager_ensure_euicc (SaldoLineManager *self, const char *key)
 {
   g_autoptr(GError) error = NULL;
   SaldoEuicc *euicc = g_hash_table_lookup (self->euiccs, key);
-  gint64 id;
+  gint64      id;
 
   if (euicc != NULL)
     return euicc;
@@ -822,13 +773,11 @@ saldo_line_manager_ensure_euicc (SaldoLineManager *self,
 /* Every profile gets a line — disabled ones too, so the owner can set rules
  * before switching — and the lines follow the ICCID, never the slot. */
 static void
-on_euicc_report (SaldoModem             *modem,
-                 const SaldoEuiccReport *report,
-                 gpointer                user_data)
+on_euicc_report (SaldoModem *modem, const SaldoEuiccReport *report, gpointer user_data)
 {
   SaldoLineManager *self = user_data;
-  SaldoEuicc *euicc = saldo_line_manager_ensure_euicc (self, report->key);
-  SaldoDBusEuicc *iface;
+  SaldoEuicc       *euicc = saldo_line_manager_ensure_euicc (self, report->key);
+  SaldoDBusEuicc   *iface;
   g_autoptr(GPtrArray) paths = NULL;
   g_autoptr(GHashTable) listed = NULL;
 
@@ -851,8 +800,8 @@ on_euicc_report (SaldoModem             *modem,
   listed = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < report->profiles->len; i++) {
     const SaldoEuiccProfile *profile = report->profiles->pdata[i];
-    SaldoLine *line = saldo_line_manager_ensure_line (self, profile->iccid,
-                                                      saldo_euicc_get_object_path (euicc));
+    SaldoLine               *line = saldo_line_manager_ensure_line (self, profile->iccid,
+                                                                    saldo_euicc_get_object_path (euicc));
 
     if (line == NULL)
       continue;
@@ -868,7 +817,7 @@ on_euicc_report (SaldoModem             *modem,
   }
   /* Profiles this eUICC no longer lists keep their lines, marked absent. */
   for (guint i = 0; report->eid != NULL && i < self->lines->len; i++) {
-    SaldoLine *line = self->lines->pdata[i];
+    SaldoLine             *line = self->lines->pdata[i];
     const SaldoLineRecord *record = saldo_line_get_record (line);
 
     if (g_strcmp0 (record->eid, report->eid) != 0 || g_hash_table_contains (listed, record->iccid))
@@ -878,21 +827,21 @@ on_euicc_report (SaldoModem             *modem,
       saldo_line_manager_save_line (self, line);
   }
   g_ptr_array_add (paths, NULL);
-  saldo_dbus_euicc_set_lines (iface, (const char * const *) paths->pdata);
+  saldo_dbus_euicc_set_lines (iface, (const char *const *) paths->pdata);
 }
 
 /* ---- modems ------------------------------------------------------------- */
 
 static SaldoModem *
-saldo_line_manager_ensure_modem (SaldoLineManager *self,
-                                 const char       *modem_path)
+saldo_line_manager_ensure_modem (SaldoLineManager *self, const char *modem_path)
 {
   SaldoModem *modem = g_hash_table_lookup (self->modems, modem_path);
 
   if (modem != NULL)
     return modem;
   modem = saldo_modem_new (modem_path, self->watcher != NULL
-                                       ? saldo_modem_watcher_lookup_modem (self->watcher, modem_path) : NULL);
+                                         ? saldo_modem_watcher_lookup_modem (self->watcher, modem_path)
+                                         : NULL);
   g_signal_connect (modem, "sms-received", G_CALLBACK (on_sms), self);
   g_signal_connect (modem, "euicc-report", G_CALLBACK (on_euicc_report), self);
   g_hash_table_insert (self->modems, g_strdup (modem_path), modem);
@@ -901,11 +850,10 @@ saldo_line_manager_ensure_modem (SaldoLineManager *self,
 
 /* The modem no longer presents the line it did. */
 static void
-saldo_line_manager_release_line (SaldoLineManager *self,
-                                 SaldoModem       *modem)
+saldo_line_manager_release_line (SaldoLineManager *self, SaldoModem *modem)
 {
   g_autofree char *iccid = g_strdup (saldo_modem_get_iccid (modem));
-  SaldoLine *line;
+  SaldoLine       *line;
 
   if (iccid == NULL)
     return;
@@ -920,21 +868,18 @@ saldo_line_manager_release_line (SaldoLineManager *self,
 }
 
 static void
-on_modem_added (SaldoModemWatcher *watcher,
-                const char        *modem_path,
-                MMObject          *object,
-                SaldoLineManager  *self)
+on_modem_added (SaldoModemWatcher *watcher, const char *modem_path, MMObject *object, SaldoLineManager *self)
 {
   g_autoptr(MMModem) modem = mm_object_get_modem (object);
   g_autoptr(SaldoEuiccMonitor) monitor = NULL;
   g_autofree char *port = NULL;
   g_autofree char *protocol = NULL;
-  SaldoModem *entry = saldo_line_manager_ensure_modem (self, modem_path);
-  const char *imei = modem != NULL ? mm_modem_get_equipment_identifier (modem) : NULL;
+  SaldoModem      *entry = saldo_line_manager_ensure_modem (self, modem_path);
+  const char      *imei = modem != NULL ? mm_modem_get_equipment_identifier (modem) : NULL;
 
   if (!saldo_config_get_modem_control_port (self->config, imei, &port, &protocol) && modem != NULL) {
     MMModemPortInfo *ports = NULL;
-    guint n_ports = 0;
+    guint            n_ports = 0;
 
     if (mm_modem_get_ports (modem, &ports, &n_ports)) {
       for (guint i = 0; i < n_ports && port == NULL; i++) {
@@ -964,12 +909,10 @@ on_modem_added (SaldoModemWatcher *watcher,
 }
 
 static void
-on_modem_removed (SaldoModemWatcher *watcher,
-                  const char        *modem_path,
-                  SaldoLineManager  *self)
+on_modem_removed (SaldoModemWatcher *watcher, const char *modem_path, SaldoLineManager *self)
 {
   GHashTableIter iter;
-  SaldoEuicc *euicc;
+  SaldoEuicc    *euicc;
 
   g_hash_table_remove (self->modems, modem_path);
   g_hash_table_iter_init (&iter, self->euiccs);
@@ -986,8 +929,8 @@ on_sim_present (SaldoModemWatcher  *watcher,
 {
   SaldoModem *modem = saldo_line_manager_ensure_modem (self, modem_path);
   const char *previous = saldo_modem_get_iccid (modem);
-  gboolean was_registered;
-  SaldoLine *line;
+  gboolean    was_registered;
+  SaldoLine  *line;
 
   if (previous != NULL && g_strcmp0 (previous, info->iccid) != 0) {
     saldo_line_manager_release_line (self, modem);
@@ -1003,13 +946,12 @@ on_sim_present (SaldoModemWatcher  *watcher,
   if (saldo_line_get_active (line) && g_strcmp0 (saldo_line_get_modem (line), modem_path) != 0) {
     SaldoModem *other = g_hash_table_lookup (self->modems, saldo_line_get_modem (line));
 
-    g_warning ("line %s is presented by %s and %s at once; following %s",
-               saldo_line_get_object_path (line), saldo_line_get_modem (line), modem_path, modem_path);
+    g_warning ("line %s is presented by %s and %s at once; following %s", saldo_line_get_object_path (line),
+               saldo_line_get_modem (line), modem_path, modem_path);
     if (other != NULL)
       saldo_modem_set_iccid (other, NULL);
   }
-  saldo_line_update_identity (line, info->imsi, info->operator_code,
-                              info->operator_name, info->sim_type);
+  saldo_line_update_identity (line, info->imsi, info->operator_code, info->operator_name, info->sim_type);
   saldo_line_set_sim_own_number (line, info->own_number);
   saldo_line_manager_sync_carrier (self, line);
   saldo_line_touch (line, now ());
@@ -1032,7 +974,8 @@ on_sim_present (SaldoModemWatcher  *watcher,
   /* A modem that just registered is the moment to learn the balance, but
    * not more often than the configured minimum: registration can flap. */
   if (saldo_modem_is_registered (modem) && !was_registered && self->settings->refresh_on_registration &&
-      now () - last_check_or_attempt (self, line) >= (gint64) self->settings->registration_refresh_min_interval &&
+      now () - last_check_or_attempt (self, line) >=
+        (gint64) self->settings->registration_refresh_min_interval &&
       registration_allows (info, saldo_line_get_record (line)->allow_roaming, NULL))
     saldo_line_manager_refresh (self, line);
   else
@@ -1040,21 +983,16 @@ on_sim_present (SaldoModemWatcher  *watcher,
 }
 
 static void
-on_sim_absent (SaldoModemWatcher *watcher,
-               const char        *modem_path,
-               const char        *reason,
-               SaldoLineManager  *self)
+on_sim_absent (SaldoModemWatcher *watcher, const char *modem_path, const char *reason, SaldoLineManager *self)
 {
   SaldoModem *modem = g_hash_table_lookup (self->modems, modem_path);
-  gboolean modem_gone = g_str_equal (reason, "modem removed") ||
-                        g_str_equal (reason, "ModemManager stopped");
+  gboolean modem_gone = g_str_equal (reason, "modem removed") || g_str_equal (reason, "ModemManager stopped");
 
   if (modem == NULL) {
     saldo_line_manager_reschedule (self);
     return;
   }
-  if (!modem_gone && saldo_modem_take_euicc_pending (modem) &&
-      saldo_modem_get_euicc_monitor (modem) != NULL)
+  if (!modem_gone && saldo_modem_take_euicc_pending (modem) && saldo_modem_get_euicc_monitor (modem) != NULL)
     saldo_euicc_monitor_refresh (saldo_modem_get_euicc_monitor (modem));
   saldo_line_manager_release_line (self, modem);
   saldo_modem_release_sim (modem);
@@ -1062,9 +1000,7 @@ on_sim_absent (SaldoModemWatcher *watcher,
 }
 
 static void
-on_manager_running (GObject    *object,
-                    GParamSpec *pspec,
-                    gpointer    user_data)
+on_manager_running (GObject *object, GParamSpec *pspec, gpointer user_data)
 {
   SaldoLineManager *self = user_data;
 
@@ -1078,8 +1014,7 @@ saldo_line_manager_get_modem_manager_running (SaldoLineManager *self)
 }
 
 void
-saldo_line_manager_start (SaldoLineManager *self,
-                          GDBusConnection  *connection)
+saldo_line_manager_start (SaldoLineManager *self, GDBusConnection *connection)
 {
   g_return_if_fail (self->watcher == NULL);
   self->watcher = saldo_modem_watcher_new (connection);
@@ -1094,13 +1029,11 @@ saldo_line_manager_start (SaldoLineManager *self,
 /* ---- dialling for providers --------------------------------------------- */
 
 static void
-on_secret_dialled (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+on_secret_dialled (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   GError *error = NULL;
-  char *reply = saldo_ussd_client_run_finish (SALDO_USSD_CLIENT (source), result, &error);
+  char   *reply = saldo_ussd_client_run_finish (SALDO_USSD_CLIENT (source), result, &error);
 
   if (reply == NULL)
     g_task_return_error (task, error);
@@ -1109,19 +1042,19 @@ on_secret_dialled (GObject      *source,
 }
 
 void
-saldo_line_manager_dial_secret_async (SaldoLineManager    *self,
-                                      const char          *iccid,
-                                      const char          *code,
-                                      const char          *secret,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
+saldo_line_manager_dial_secret_async (SaldoLineManager   *self,
+                                      const char         *iccid,
+                                      const char         *code,
+                                      const char         *secret,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  SaldoLine *line = g_hash_table_lookup (self->lines_by_iccid, iccid);
-  SaldoModem *modem = line != NULL ? modem_of_line (self, line) : NULL;
+  SaldoLine       *line = g_hash_table_lookup (self->lines_by_iccid, iccid);
+  SaldoModem      *modem = line != NULL ? modem_of_line (self, line) : NULL;
   SaldoUssdClient *client;
-  GError *error = NULL;
+  GError          *error = NULL;
 
   if (line == NULL || !saldo_line_get_active (line)) {
     g_task_return_new_error (task, SALDO_ERROR, SALDO_ERROR_MODEM_UNAVAILABLE,
@@ -1129,8 +1062,8 @@ saldo_line_manager_dial_secret_async (SaldoLineManager    *self,
     return;
   }
   if (modem == NULL) {
-    g_task_return_new_error (task, SALDO_ERROR, SALDO_ERROR_MODEM_UNAVAILABLE,
-                             "modem %s is gone", saldo_line_get_modem (line));
+    g_task_return_new_error (task, SALDO_ERROR, SALDO_ERROR_MODEM_UNAVAILABLE, "modem %s is gone",
+                             saldo_line_get_modem (line));
     return;
   }
   client = saldo_modem_get_ussd_client (modem, &error);
@@ -1138,14 +1071,12 @@ saldo_line_manager_dial_secret_async (SaldoLineManager    *self,
     g_task_return_error (task, error);
     return;
   }
-  saldo_ussd_client_run_secret_async (client, code, secret, self->settings->ussd_timeout * 1000,
-                                      cancellable, on_secret_dialled, g_steal_pointer (&task));
+  saldo_ussd_client_run_secret_async (client, code, secret, self->settings->ussd_timeout * 1000, cancellable,
+                                      on_secret_dialled, g_steal_pointer (&task));
 }
 
 char *
-saldo_line_manager_dial_secret_finish (SaldoLineManager  *self,
-                                       GAsyncResult      *result,
-                                       GError           **error)
+saldo_line_manager_dial_secret_finish (SaldoLineManager *self, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -1155,11 +1086,11 @@ saldo_line_manager_dial_secret_finish (SaldoLineManager  *self,
 static void
 saldo_line_manager_load_carriers (SaldoLineManager *self)
 {
-  g_autofree char *admin_dir = g_build_filename (saldo_config_get_config_dir (self->config),
-                                                 "carriers.d", NULL);
-  const char *dirs[] = { self->settings->carrier_data_dir, admin_dir, NULL };
-  GPtrArray *errors;
-  const char * const *warnings;
+  g_autofree char   *admin_dir = g_build_filename (saldo_config_get_config_dir (self->config), "carriers.d",
+                                                   NULL);
+  const char        *dirs[] = { self->settings->carrier_data_dir, admin_dir, NULL };
+  GPtrArray         *errors;
+  const char *const *warnings;
 
   self->carriers = saldo_carrier_db_new_from_dirs (dirs);
   errors = saldo_carrier_db_get_errors (self->carriers);
@@ -1171,8 +1102,7 @@ saldo_line_manager_load_carriers (SaldoLineManager *self)
 }
 
 static gboolean
-saldo_line_manager_load (SaldoLineManager  *self,
-                         GError           **error)
+saldo_line_manager_load (SaldoLineManager *self, GError **error)
 {
   g_autoptr(GPtrArray) records = NULL;
   g_autoptr(GArray) euicc_ids = NULL;
@@ -1213,16 +1143,14 @@ saldo_line_manager_load (SaldoLineManager  *self,
     g_ptr_array_add (paths, NULL);
     if (!g_str_has_prefix (key, "modem:"))
       saldo_dbus_euicc_set_eid (saldo_euicc_get_dbus_euicc (euicc), key);
-    saldo_dbus_euicc_set_lines (saldo_euicc_get_dbus_euicc (euicc), (const char * const *) paths->pdata);
+    saldo_dbus_euicc_set_lines (saldo_euicc_get_dbus_euicc (euicc), (const char *const *) paths->pdata);
     g_hash_table_insert (self->euiccs, g_strdup (key), euicc);
   }
   return TRUE;
 }
 
 SaldoLineManager *
-saldo_line_manager_new (SaldoStore   *store,
-                        SaldoConfig  *config,
-                        GError      **error)
+saldo_line_manager_new (SaldoStore *store, SaldoConfig *config, GError **error)
 {
   g_autoptr(SaldoLineManager) self = g_object_new (SALDO_TYPE_LINE_MANAGER, NULL);
   SaldoBalanceCheckConfig check_config;
@@ -1242,10 +1170,7 @@ saldo_line_manager_new (SaldoStore   *store,
 }
 
 static void
-saldo_line_manager_get_property (GObject    *object,
-                                 guint       prop_id,
-                                 GValue     *value,
-                                 GParamSpec *pspec)
+saldo_line_manager_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   SaldoLineManager *self = SALDO_LINE_MANAGER (object);
 
@@ -1299,28 +1224,23 @@ saldo_line_manager_class_init (SaldoLineManagerClass *klass)
   object_class->get_property = saldo_line_manager_get_property;
   object_class->dispose = saldo_line_manager_dispose;
   object_class->finalize = saldo_line_manager_finalize;
-  props[PROP_MODEM_MANAGER_RUNNING] =
-    g_param_spec_boolean ("modem-manager-running", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  props[PROP_MODEM_MANAGER_RUNNING] = g_param_spec_boolean ("modem-manager-running", NULL, NULL, FALSE,
+                                                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
-  signals[SIGNAL_LINE_ADDED] =
-    g_signal_new ("line-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, SALDO_TYPE_LINE);
-  signals[SIGNAL_EUICC_ADDED] =
-    g_signal_new ("euicc-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, SALDO_TYPE_EUICC);
-  signals[SIGNAL_BALANCE_READ] =
-    g_signal_new ("balance-read", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, SALDO_TYPE_LINE, G_TYPE_POINTER);
-  signals[SIGNAL_SMS_BALANCE] =
-    g_signal_new ("sms-balance", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, SALDO_TYPE_LINE);
-  signals[SIGNAL_CHECK_FAILED] =
-    g_signal_new ("check-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, SALDO_TYPE_LINE);
-  signals[SIGNAL_REGISTRATION] =
-    g_signal_new ("registration", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, SALDO_TYPE_LINE, G_TYPE_STRING);
+  signals[SIGNAL_LINE_ADDED] = g_signal_new ("line-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                             NULL, NULL, NULL, G_TYPE_NONE, 1, SALDO_TYPE_LINE);
+  signals[SIGNAL_EUICC_ADDED] = g_signal_new ("euicc-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                              NULL, NULL, NULL, G_TYPE_NONE, 1, SALDO_TYPE_EUICC);
+  signals[SIGNAL_BALANCE_READ] = g_signal_new ("balance-read", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                               0, NULL, NULL, NULL, G_TYPE_NONE, 2, SALDO_TYPE_LINE,
+                                               G_TYPE_POINTER);
+  signals[SIGNAL_SMS_BALANCE] = g_signal_new ("sms-balance", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                              NULL, NULL, NULL, G_TYPE_NONE, 1, SALDO_TYPE_LINE);
+  signals[SIGNAL_CHECK_FAILED] = g_signal_new ("check-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                               0, NULL, NULL, NULL, G_TYPE_NONE, 1, SALDO_TYPE_LINE);
+  signals[SIGNAL_REGISTRATION] = g_signal_new ("registration", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                               0, NULL, NULL, NULL, G_TYPE_NONE, 2, SALDO_TYPE_LINE,
+                                               G_TYPE_STRING);
 }
 
 static void

@@ -8,14 +8,13 @@
 struct _SaldoLineNetwork {
   GObject         parent_instance;
   SaldoNmWatcher *watcher;
-  GPtrArray      *lines;     /* SaldoLine */
+  GPtrArray      *lines; /* SaldoLine */
 };
 
 G_DEFINE_TYPE (SaldoLineNetwork, saldo_line_network, G_TYPE_OBJECT)
 
 static void
-sync_line (SaldoLineNetwork *self,
-           SaldoLine        *line)
+sync_line (SaldoLineNetwork *self, SaldoLine *line)
 {
   SaldoDBusLine *iface = saldo_line_get_dbus_line (line);
   /* An inactive line's Modem is "/", which no device has. */
@@ -27,9 +26,7 @@ sync_line (SaldoLineNetwork *self,
 }
 
 static void
-on_device_changed (SaldoNmWatcher   *watcher,
-                   const char       *modem_path,
-                   SaldoLineNetwork *self)
+on_device_changed (SaldoNmWatcher *watcher, const char *modem_path, SaldoLineNetwork *self)
 {
   for (guint i = 0; i < self->lines->len; i++)
     if (g_strcmp0 (saldo_line_get_modem (self->lines->pdata[i]), modem_path) == 0)
@@ -37,9 +34,7 @@ on_device_changed (SaldoNmWatcher   *watcher,
 }
 
 static void
-on_line_modem (SaldoDBusLine    *iface,
-               GParamSpec       *pspec,
-               SaldoLineNetwork *self)
+on_line_modem (SaldoDBusLine *iface, GParamSpec *pspec, SaldoLineNetwork *self)
 {
   for (guint i = 0; i < self->lines->len; i++)
     if (saldo_line_get_dbus_line (self->lines->pdata[i]) == iface)
@@ -47,29 +42,25 @@ on_line_modem (SaldoDBusLine    *iface,
 }
 
 static void
-add_line (SaldoLineNetwork *self,
-          SaldoLine        *line)
+add_line (SaldoLineNetwork *self, SaldoLine *line)
 {
   g_ptr_array_add (self->lines, g_object_ref (line));
-  g_signal_connect_object (saldo_line_get_dbus_line (line), "notify::modem",
-                           G_CALLBACK (on_line_modem), self, 0);
+  g_signal_connect_object (saldo_line_get_dbus_line (line), "notify::modem", G_CALLBACK (on_line_modem), self,
+                           0);
   sync_line (self, line);
 }
 
 static void
-on_line_added (SaldoLineManager *lines,
-               SaldoLine        *line,
-               SaldoLineNetwork *self)
+on_line_added (SaldoLineManager *lines, SaldoLine *line, SaldoLineNetwork *self)
 {
   add_line (self, line);
 }
 
 SaldoLineNetwork *
-saldo_line_network_new (SaldoLineManager *lines,
-                        SaldoNmWatcher   *watcher)
+saldo_line_network_new (SaldoLineManager *lines, SaldoNmWatcher *watcher)
 {
   SaldoLineNetwork *self = g_object_new (SALDO_TYPE_LINE_NETWORK, NULL);
-  GPtrArray *known = saldo_line_manager_get_lines (lines);
+  GPtrArray        *known = saldo_line_manager_get_lines (lines);
 
   self->watcher = g_object_ref (watcher);
   g_signal_connect_object (watcher, "device-changed", G_CALLBACK (on_device_changed), self, 0);

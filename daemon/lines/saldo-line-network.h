@@ -16,7 +16,6 @@ G_DECLARE_FINAL_TYPE (SaldoLineNetwork, saldo_line_network, SALDO, LINE_NETWORK,
  * moving to another modem (or none), and the watcher's "device-changed".
  */
 /* Follows every line of lines, those added later too. */
-SaldoLineNetwork *saldo_line_network_new (SaldoLineManager *lines,
-                                          SaldoNmWatcher   *watcher);
+SaldoLineNetwork *saldo_line_network_new (SaldoLineManager *lines, SaldoNmWatcher *watcher);
 
 G_END_DECLS

@@ -12,14 +12,14 @@
 /* A line: one subscription, keyed by ICCID, exported for as long as saldod
  * remembers the ICCID — whether or not a modem presents it right now. */
 struct _SaldoLine {
-  GObject                   parent_instance;
-  SaldoLineRecord          *record;
-  char                     *object_path;
-  char                     *modem_path;
-  SaldoDBusObjectSkeleton  *object;
-  SaldoDBusLine            *iface;
-  char                     *sim_own_number;
-  gint64                    last_check;
+  GObject                  parent_instance;
+  SaldoLineRecord         *record;
+  char                    *object_path;
+  char                    *modem_path;
+  SaldoDBusObjectSkeleton *object;
+  SaldoDBusLine           *iface;
+  char                    *sim_own_number;
+  gint64                   last_check;
 };
 
 G_DEFINE_TYPE (SaldoLine, saldo_line, G_TYPE_OBJECT)
@@ -50,8 +50,9 @@ saldo_line_sync_settings (SaldoLine *self)
 {
   saldo_dbus_line_set_balance_code (self->iface, self->record->balance_code);
   saldo_dbus_line_set_refresh_interval (self->iface,
-                                        self->record->refresh_interval < 0 ? 0 :
-                                        (guint) MIN (self->record->refresh_interval, G_MAXUINT32));
+                                        self->record->refresh_interval < 0
+                                          ? 0
+                                          : (guint) MIN (self->record->refresh_interval, G_MAXUINT32));
   saldo_dbus_line_set_allow_roaming (self->iface, self->record->allow_roaming);
   saldo_dbus_line_set_own_number (self->iface, saldo_line_get_own_number (self));
 }
@@ -136,8 +137,7 @@ saldo_line_get_active (SaldoLine *self)
 
 /* NULL or "/" means no modem presents the line any more. */
 void
-saldo_line_set_modem (SaldoLine  *self,
-                      const char *modem_path)
+saldo_line_set_modem (SaldoLine *self, const char *modem_path)
 {
   if (modem_path == NULL || *modem_path == '\0')
     modem_path = "/";
@@ -150,8 +150,7 @@ saldo_line_set_modem (SaldoLine  *self,
 }
 
 static gboolean
-replace_if_known (char       **field,
-                  const char  *value)
+replace_if_known (char **field, const char *value)
 {
   /* A value the modem could not read this time keeps what we knew. */
   if (value == NULL || *value == '\0' || g_strcmp0 (*field, value) == 0)
@@ -182,8 +181,7 @@ saldo_line_update_identity (SaldoLine  *self,
 }
 
 static gboolean
-replace_always (char       **field,
-                const char  *value)
+replace_always (char **field, const char *value)
 {
   if (value == NULL)
     value = "";
@@ -224,8 +222,7 @@ saldo_line_update_profile (SaldoLine  *self,
 }
 
 void
-saldo_line_touch (SaldoLine *self,
-                  gint64     now)
+saldo_line_touch (SaldoLine *self, gint64 now)
 {
   self->record->last_seen = now;
 }
@@ -241,8 +238,7 @@ saldo_line_get_own_number (SaldoLine *self)
 }
 
 void
-saldo_line_set_sim_own_number (SaldoLine  *self,
-                               const char *number)
+saldo_line_set_sim_own_number (SaldoLine *self, const char *number)
 {
   if (g_strcmp0 (self->sim_own_number, number) == 0)
     return;
@@ -252,15 +248,13 @@ saldo_line_set_sim_own_number (SaldoLine  *self,
 }
 
 void
-saldo_line_set_carrier (SaldoLine  *self,
-                        const char *carrier_id)
+saldo_line_set_carrier (SaldoLine *self, const char *carrier_id)
 {
   saldo_dbus_line_set_carrier (self->iface, carrier_id != NULL ? carrier_id : "");
 }
 
 void
-saldo_line_set_refreshing (SaldoLine *self,
-                           gboolean   refreshing)
+saldo_line_set_refreshing (SaldoLine *self, gboolean refreshing)
 {
   saldo_dbus_line_set_refreshing (self->iface, refreshing);
 }
@@ -280,8 +274,7 @@ saldo_line_get_last_check (SaldoLine *self)
 /* Good readings set the balance; every reading sets LastReply and LastError,
  * so a menu or an error never overwrites a balance that was right. */
 void
-saldo_line_apply_reading (SaldoLine          *self,
-                          const SaldoReading *reading)
+saldo_line_apply_reading (SaldoLine *self, const SaldoReading *reading)
 {
   gboolean good = g_strcmp0 (reading->kind, "balance") == 0;
 
@@ -297,7 +290,8 @@ saldo_line_apply_reading (SaldoLine          *self,
   }
   saldo_dbus_line_set_expiry (self->iface, reading->has_expiry ? (guint64) MAX (reading->expiry, 0) : 0);
   saldo_dbus_line_set_data_known (self->iface, reading->has_data);
-  saldo_dbus_line_set_data_remaining (self->iface, reading->has_data ? (guint64) MAX (reading->data_bytes, 0) : 0);
+  saldo_dbus_line_set_data_remaining (self->iface,
+                                      reading->has_data ? (guint64) MAX (reading->data_bytes, 0) : 0);
   saldo_dbus_line_set_balance_source (self->iface, reading->source);
   saldo_dbus_line_set_last_updated (self->iface, (guint64) MAX (reading->time, 0));
 }
@@ -315,22 +309,19 @@ saldo_line_get_currency (SaldoLine *self)
 }
 
 void
-saldo_line_set_last_error (SaldoLine  *self,
-                           const char *message)
+saldo_line_set_last_error (SaldoLine *self, const char *message)
 {
   saldo_dbus_line_set_last_error (self->iface, message);
 }
 
 void
-saldo_line_set_balance_code_source (SaldoLine  *self,
-                                    const char *source)
+saldo_line_set_balance_code_source (SaldoLine *self, const char *source)
 {
   saldo_dbus_line_set_balance_code_source (self->iface, source);
 }
 
 gint64
-saldo_line_get_refresh_interval (SaldoLine *self,
-                                 gint64     default_interval)
+saldo_line_get_refresh_interval (SaldoLine *self, gint64 default_interval)
 {
   return self->record->refresh_interval < 0 ? default_interval : self->record->refresh_interval;
 }
@@ -382,9 +373,7 @@ valid_senders (const char *senders)
 }
 
 static gboolean
-invalid_setting (GError    **error,
-                 const char *key,
-                 const char *why)
+invalid_setting (GError **error, const char *key, const char *why)
 {
   g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT, "%s: %s", key, why);
   return FALSE;
@@ -393,10 +382,7 @@ invalid_setting (GError    **error,
 /* Validates every key first and applies nothing unless all are good, so a
  * bad call never leaves half its settings behind. */
 gboolean
-saldo_line_update_settings (SaldoLine  *self,
-                            GVariant   *settings,
-                            gboolean   *changed,
-                            GError    **error)
+saldo_line_update_settings (SaldoLine *self, GVariant *settings, gboolean *changed, GError **error)
 {
   g_autoptr(SaldoLineRecord) next = saldo_line_record_copy (self->record);
   gsize n_settings = g_variant_n_children (settings);
@@ -451,7 +437,8 @@ saldo_line_update_settings (SaldoLine  *self,
     } else {
       g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
                    "%s: unknown setting (known: balance-code, balance-menu, refresh-interval, "
-                   "allow-roaming, own-number, sms-senders)", key);
+                   "allow-roaming, own-number, sms-senders)",
+                   key);
       return FALSE;
     }
   }

@@ -12,7 +12,7 @@
  * Nothing here polls. */
 
 typedef struct {
-  SaldoModemWatcher *watcher;       /* unowned */
+  SaldoModemWatcher *watcher; /* unowned */
   char              *path;
   MMObject          *object;
   MMModem           *modem;
@@ -28,9 +28,9 @@ struct _SaldoModemWatcher {
   GDBusConnection *connection;
   GCancellable    *cancellable;
   MMManager       *manager;
-  GHashTable      *modems;          /* path → ModemEntry */
+  GHashTable      *modems; /* path → ModemEntry */
   gboolean         manager_running;
-  gboolean         synced;          /* manager_running reflects a real look */
+  gboolean         synced; /* manager_running reflects a real look */
 };
 
 enum {
@@ -48,7 +48,7 @@ enum {
 };
 
 static GParamSpec *props[N_PROPS];
-static guint signals[N_SIGNALS];
+static guint       signals[N_SIGNALS];
 
 G_DEFINE_TYPE (SaldoModemWatcher, saldo_modem_watcher, G_TYPE_OBJECT)
 
@@ -56,8 +56,7 @@ static void modem_entry_evaluate (ModemEntry *entry);
 static void modem_entry_load_sim (ModemEntry *entry);
 
 static void
-modem_entry_report_absent (ModemEntry *entry,
-                           const char *reason)
+modem_entry_report_absent (ModemEntry *entry, const char *reason)
 {
   gboolean was_present = entry->reported != NULL;
 
@@ -143,17 +142,13 @@ registration_to_string (MMModem3gpp *modem_3gpp)
 }
 
 static void
-on_property_changed (GObject    *object,
-                     GParamSpec *pspec,
-                     gpointer    user_data)
+on_property_changed (GObject *object, GParamSpec *pspec, gpointer user_data)
 {
   modem_entry_evaluate (user_data);
 }
 
 static void
-on_sim_path_changed (GObject    *object,
-                     GParamSpec *pspec,
-                     gpointer    user_data)
+on_sim_path_changed (GObject *object, GParamSpec *pspec, gpointer user_data)
 {
   modem_entry_load_sim (user_data);
 }
@@ -164,8 +159,8 @@ modem_entry_evaluate (ModemEntry *entry)
   g_autoptr(SaldoSimInfo) info = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *iccid = NULL;
-  const char *operator_code = NULL;
-  const char *operator_name = NULL;
+  const char      *operator_code = NULL;
+  const char      *operator_name = NULL;
 
   if (entry->modem == NULL)
     return;
@@ -231,9 +226,7 @@ typedef struct {
 } SimLoad;
 
 static void
-on_sim_ready (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+on_sim_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SimLoad *load = user_data;
   g_autoptr(GCancellable) cancellable = load->cancellable;
@@ -262,7 +255,7 @@ static void
 modem_entry_load_sim (ModemEntry *entry)
 {
   const char *sim_path = mm_modem_get_sim_path (entry->modem);
-  SimLoad *load;
+  SimLoad    *load;
 
   g_cancellable_cancel (entry->cancellable);
   g_clear_object (&entry->cancellable);
@@ -300,9 +293,7 @@ modem_entry_bind_3gpp (ModemEntry *entry)
 }
 
 static void
-on_interfaces_changed (GDBusObject    *object,
-                       GDBusInterface *interface,
-                       gpointer        user_data)
+on_interfaces_changed (GDBusObject *object, GDBusInterface *interface, gpointer user_data)
 {
   ModemEntry *entry = user_data;
 
@@ -311,12 +302,11 @@ on_interfaces_changed (GDBusObject    *object,
 }
 
 static void
-saldo_modem_watcher_add_object (SaldoModemWatcher *self,
-                                MMObject          *object)
+saldo_modem_watcher_add_object (SaldoModemWatcher *self, MMObject *object)
 {
   const char *path = g_dbus_object_get_object_path (G_DBUS_OBJECT (object));
   ModemEntry *entry;
-  MMModem *modem;
+  MMModem    *modem;
 
   if (g_hash_table_contains (self->modems, path))
     return;
@@ -349,9 +339,7 @@ saldo_modem_watcher_add_object (SaldoModemWatcher *self,
 }
 
 static void
-saldo_modem_watcher_remove_path (SaldoModemWatcher *self,
-                                 const char        *path,
-                                 const char        *reason)
+saldo_modem_watcher_remove_path (SaldoModemWatcher *self, const char *path, const char *reason)
 {
   ModemEntry *entry = g_hash_table_lookup (self->modems, path);
 
@@ -365,27 +353,22 @@ saldo_modem_watcher_remove_path (SaldoModemWatcher *self,
 }
 
 static void
-on_object_added (GDBusObjectManager *manager,
-                 GDBusObject        *object,
-                 gpointer            user_data)
+on_object_added (GDBusObjectManager *manager, GDBusObject *object, gpointer user_data)
 {
   saldo_modem_watcher_add_object (user_data, MM_OBJECT (object));
 }
 
 static void
-on_object_removed (GDBusObjectManager *manager,
-                   GDBusObject        *object,
-                   gpointer            user_data)
+on_object_removed (GDBusObjectManager *manager, GDBusObject *object, gpointer user_data)
 {
-  saldo_modem_watcher_remove_path (user_data, g_dbus_object_get_object_path (object),
-                                   "modem removed");
+  saldo_modem_watcher_remove_path (user_data, g_dbus_object_get_object_path (object), "modem removed");
 }
 
 static void
 saldo_modem_watcher_sync (SaldoModemWatcher *self)
 {
   g_autofree char *owner = NULL;
-  gboolean running;
+  gboolean         running;
 
   owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (self->manager));
   running = owner != NULL;
@@ -419,17 +402,13 @@ saldo_modem_watcher_sync (SaldoModemWatcher *self)
 }
 
 static void
-on_name_owner_changed (GObject    *object,
-                       GParamSpec *pspec,
-                       gpointer    user_data)
+on_name_owner_changed (GObject *object, GParamSpec *pspec, gpointer user_data)
 {
   saldo_modem_watcher_sync (user_data);
 }
 
 static void
-on_manager_ready (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+on_manager_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(SaldoModemWatcher) self = SALDO_MODEM_WATCHER (user_data);
   g_autoptr(GError) error = NULL;
@@ -469,9 +448,8 @@ saldo_modem_watcher_start (SaldoModemWatcher *self)
 
   /* DO_NOT_AUTO_START: ModemManager is started by the system, not by us;
    * the client tracks its name and fills in when it appears. */
-  mm_manager_new (self->connection,
-                  G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
-                  self->cancellable, on_manager_ready, g_object_ref (self));
+  mm_manager_new (self->connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START, self->cancellable,
+                  on_manager_ready, g_object_ref (self));
 }
 
 gboolean
@@ -481,8 +459,7 @@ saldo_modem_watcher_get_manager_running (SaldoModemWatcher *self)
 }
 
 MMObject *
-saldo_modem_watcher_lookup_modem (SaldoModemWatcher *self,
-                                  const char        *modem_path)
+saldo_modem_watcher_lookup_modem (SaldoModemWatcher *self, const char *modem_path)
 {
   ModemEntry *entry = g_hash_table_lookup (self->modems, modem_path);
 
@@ -490,10 +467,7 @@ saldo_modem_watcher_lookup_modem (SaldoModemWatcher *self,
 }
 
 static void
-saldo_modem_watcher_get_property (GObject    *object,
-                                  guint       prop_id,
-                                  GValue     *value,
-                                  GParamSpec *pspec)
+saldo_modem_watcher_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   SaldoModemWatcher *self = SALDO_MODEM_WATCHER (object);
 
@@ -539,29 +513,25 @@ saldo_modem_watcher_class_init (SaldoModemWatcherClass *klass)
   object_class->dispose = saldo_modem_watcher_dispose;
   object_class->finalize = saldo_modem_watcher_finalize;
 
-  props[PROP_MANAGER_RUNNING] =
-    g_param_spec_boolean ("manager-running", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  props[PROP_MANAGER_RUNNING] = g_param_spec_boolean ("manager-running", NULL, NULL, FALSE,
+                                                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
-  signals[SIGNAL_SIM_PRESENT] =
-    g_signal_new ("sim-present", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_POINTER);
-  signals[SIGNAL_MODEM_ADDED] =
-    g_signal_new ("modem-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, MM_TYPE_OBJECT);
-  signals[SIGNAL_MODEM_REMOVED] =
-    g_signal_new ("modem-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
-  signals[SIGNAL_SIM_ABSENT] =
-    g_signal_new ("sim-absent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_SIM_PRESENT] = g_signal_new ("sim-present", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                              NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
+                                              G_TYPE_POINTER);
+  signals[SIGNAL_MODEM_ADDED] = g_signal_new ("modem-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                              NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
+                                              MM_TYPE_OBJECT);
+  signals[SIGNAL_MODEM_REMOVED] = g_signal_new ("modem-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_SIM_ABSENT] = g_signal_new ("sim-absent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                             NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
 saldo_modem_watcher_init (SaldoModemWatcher *self)
 {
   self->cancellable = g_cancellable_new ();
-  self->modems = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                        (GDestroyNotify) modem_entry_free);
+  self->modems = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) modem_entry_free);
 }

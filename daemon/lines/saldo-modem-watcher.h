@@ -21,10 +21,9 @@ G_DECLARE_FINAL_TYPE (SaldoModemWatcher, saldo_modem_watcher, SALDO, MODEM_WATCH
  *  "modem-removed" (const char *modem_path)
  *  "notify::manager-running".
  */
-SaldoModemWatcher *saldo_modem_watcher_new                (GDBusConnection   *connection);
-void               saldo_modem_watcher_start              (SaldoModemWatcher *self);
+SaldoModemWatcher *saldo_modem_watcher_new (GDBusConnection *connection);
+void               saldo_modem_watcher_start (SaldoModemWatcher *self);
 gboolean           saldo_modem_watcher_get_manager_running (SaldoModemWatcher *self);
-MMObject          *saldo_modem_watcher_lookup_modem       (SaldoModemWatcher *self,
-                                                           const char        *modem_path);
+MMObject          *saldo_modem_watcher_lookup_modem (SaldoModemWatcher *self, const char *modem_path);
 
 G_END_DECLS

@@ -8,15 +8,15 @@
 #include "saldo-sms-watcher.h"
 
 struct _SaldoModem {
-  GObject             parent_instance;
-  char               *path;
-  MMObject           *object;
-  char               *iccid;          /* the ICCID it presents, NULL = none */
-  SaldoSimInfo       *info;           /* last reported, NULL = no SIM */
-  SaldoUssdClient    *ussd_client;
-  SaldoSmsWatcher    *sms_watcher;
-  SaldoEuiccMonitor  *euicc_monitor;
-  gboolean            euicc_pending;  /* first read waits for the SIM */
+  GObject            parent_instance;
+  char              *path;
+  MMObject          *object;
+  char              *iccid; /* the ICCID it presents, NULL = none */
+  SaldoSimInfo      *info;  /* last reported, NULL = no SIM */
+  SaldoUssdClient   *ussd_client;
+  SaldoSmsWatcher   *sms_watcher;
+  SaldoEuiccMonitor *euicc_monitor;
+  gboolean           euicc_pending; /* first read waits for the SIM */
 };
 
 G_DEFINE_TYPE (SaldoModem, saldo_modem, G_TYPE_OBJECT)
@@ -30,8 +30,7 @@ enum {
 static guint signals[N_SIGNALS];
 
 SaldoModem *
-saldo_modem_new (const char *path,
-                 MMObject   *object)
+saldo_modem_new (const char *path, MMObject *object)
 {
   SaldoModem *self = g_object_new (SALDO_TYPE_MODEM, NULL);
 
@@ -53,8 +52,7 @@ saldo_modem_get_iccid (SaldoModem *self)
 }
 
 void
-saldo_modem_set_iccid (SaldoModem *self,
-                       const char *iccid)
+saldo_modem_set_iccid (SaldoModem *self, const char *iccid)
 {
   g_free (self->iccid);
   self->iccid = g_strdup (iccid);
@@ -67,8 +65,7 @@ saldo_modem_get_sim_info (SaldoModem *self)
 }
 
 void
-saldo_modem_set_sim_info (SaldoModem         *self,
-                          const SaldoSimInfo *info)
+saldo_modem_set_sim_info (SaldoModem *self, const SaldoSimInfo *info)
 {
   g_clear_pointer (&self->info, saldo_sim_info_free);
   self->info = info != NULL ? saldo_sim_info_copy (info) : NULL;
@@ -93,14 +90,12 @@ saldo_modem_release_sim (SaldoModem *self)
 }
 
 SaldoUssdClient *
-saldo_modem_get_ussd_client (SaldoModem  *self,
-                             GError     **error)
+saldo_modem_get_ussd_client (SaldoModem *self, GError **error)
 {
   g_autoptr(MMModem3gppUssd) ussd = NULL;
 
   if (self->object == NULL) {
-    g_set_error (error, SALDO_ERROR, SALDO_ERROR_MODEM_UNAVAILABLE,
-                 "modem %s is gone", self->path);
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_MODEM_UNAVAILABLE, "modem %s is gone", self->path);
     return NULL;
   }
   ussd = mm_object_get_modem_3gpp_ussd (self->object);
@@ -138,9 +133,7 @@ saldo_modem_watch_sms (SaldoModem *self)
 }
 
 static void
-on_euicc_report (SaldoEuiccMonitor      *monitor,
-                 const SaldoEuiccReport *report,
-                 gpointer                user_data)
+on_euicc_report (SaldoEuiccMonitor *monitor, const SaldoEuiccReport *report, gpointer user_data)
 {
   SaldoModem *self = user_data;
 
@@ -148,9 +141,7 @@ on_euicc_report (SaldoEuiccMonitor      *monitor,
 }
 
 void
-saldo_modem_set_euicc_monitor (SaldoModem        *self,
-                               SaldoEuiccMonitor *monitor,
-                               gboolean           wait_for_sim)
+saldo_modem_set_euicc_monitor (SaldoModem *self, SaldoEuiccMonitor *monitor, gboolean wait_for_sim)
 {
   if (self->euicc_monitor != NULL)
     g_signal_handlers_disconnect_by_data (self->euicc_monitor, self);
@@ -204,13 +195,11 @@ saldo_modem_class_init (SaldoModemClass *klass)
 
   object_class->dispose = saldo_modem_dispose;
   object_class->finalize = saldo_modem_finalize;
-  signals[SIGNAL_SMS_RECEIVED] =
-    g_signal_new ("sms-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 3,
-                  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
-  signals[SIGNAL_EUICC_REPORT] =
-    g_signal_new ("euicc-report", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+  signals[SIGNAL_SMS_RECEIVED] = g_signal_new ("sms-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                               0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING,
+                                               G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_EUICC_REPORT] = g_signal_new ("euicc-report", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                               0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
 }
 
 static void

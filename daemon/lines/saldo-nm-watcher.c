@@ -22,20 +22,20 @@
 #define MM_MODEM_PATH_PREFIX "/org/freedesktop/ModemManager1/Modem/"
 
 typedef enum {
-  DEVICE_ASKING,     /* GetAll on its way: not known to be a modem yet */
+  DEVICE_ASKING, /* GetAll on its way: not known to be a modem yet */
   DEVICE_MODEM,
-  DEVICE_OTHER,      /* not a modem: nothing more is asked */
+  DEVICE_OTHER, /* not a modem: nothing more is asked */
 } DeviceKind;
 
 typedef struct {
-  char       *path;
-  DeviceKind  kind;
-  guint       properties_id;
-  char       *udi;            /* the modem's path, while kind is DEVICE_MODEM */
-  char       *interface;
-  char       *ip_interface;
-  char       *active_path;    /* Device.ActiveConnection, "/" when none */
-  char       *connection;     /* its Id, once read */
+  char         *path;
+  DeviceKind    kind;
+  guint         properties_id;
+  char         *udi; /* the modem's path, while kind is DEVICE_MODEM */
+  char         *interface;
+  char         *ip_interface;
+  char         *active_path; /* Device.ActiveConnection, "/" when none */
+  char         *connection;  /* its Id, once read */
   SaldoNmDevice view;
 } Device;
 
@@ -43,13 +43,13 @@ struct _SaldoNmWatcher {
   GObject          parent_instance;
   GDBusConnection *connection;
   guint            name_watch_id;
-  char            *owner;         /* NetworkManager's unique name, while it runs */
-  GCancellable    *cancellable;   /* every call to the current owner */
+  char            *owner;       /* NetworkManager's unique name, while it runs */
+  GCancellable    *cancellable; /* every call to the current owner */
   guint            added_id;
   guint            removed_id;
-  guint            objects_id;    /* InterfacesAdded, until the manager is exported */
-  GHashTable      *devices;       /* NM device path → Device */
-  GHashTable      *by_modem;      /* modem path → Device (borrowed) */
+  guint            objects_id; /* InterfacesAdded, until the manager is exported */
+  GHashTable      *devices;    /* NM device path → Device */
+  GHashTable      *by_modem;   /* modem path → Device (borrowed) */
 };
 
 enum {
@@ -64,23 +64,21 @@ enum {
 };
 
 static GParamSpec *props[N_PROPS];
-static guint signals[N_SIGNALS];
+static guint       signals[N_SIGNALS];
 
 G_DEFINE_TYPE (SaldoNmWatcher, saldo_nm_watcher, G_TYPE_OBJECT)
 
 /* An answer from NetworkManager finds its device again by path, and only
  * while the owner it was asked of still runs (the cancellable). */
 typedef struct {
-  SaldoNmWatcher *self;          /* unowned: valid while cancellable is not cancelled */
+  SaldoNmWatcher *self; /* unowned: valid while cancellable is not cancelled */
   GCancellable   *cancellable;
   char           *device_path;
-  char           *active_path;   /* for an Id: the connection it was asked for */
+  char           *active_path; /* for an Id: the connection it was asked for */
 } Call;
 
 static Call *
-call_new (SaldoNmWatcher *self,
-          const char     *device_path,
-          const char     *active_path)
+call_new (SaldoNmWatcher *self, const char *device_path, const char *active_path)
 {
   Call *call = g_new0 (Call, 1);
 
@@ -103,8 +101,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Call, call_free)
 
 /* The device the call was about, when the answer still matters. */
 static Device *
-call_device (Call         *call,
-             const GError *error)
+call_device (Call *call, const GError *error)
 {
   if (g_cancellable_is_cancelled (call->cancellable))
     return NULL;
@@ -127,19 +124,16 @@ device_free (Device *device)
   g_free (device);
 }
 
-static void unsubscribe (SaldoNmWatcher *self,
-                         guint          *id);
+static void unsubscribe (SaldoNmWatcher *self, guint *id);
 
 static void
-device_unsubscribe (SaldoNmWatcher *self,
-                    Device         *device)
+device_unsubscribe (SaldoNmWatcher *self, Device *device)
 {
   unsubscribe (self, &device->properties_id);
 }
 
 static void
-emit_changed (SaldoNmWatcher *self,
-              const char     *modem_path)
+emit_changed (SaldoNmWatcher *self, const char *modem_path)
 {
   g_autofree char *path = g_strdup (modem_path);
 
@@ -157,9 +151,7 @@ device_sync_view (Device *device)
 
 /* value into *field when it is a string that differs; TRUE if it did. */
 static gboolean
-take_string (char       **field,
-             GVariant    *value,
-             const char  *type)
+take_string (char **field, GVariant *value, const char *type)
 {
   const char *text;
 
@@ -174,9 +166,7 @@ take_string (char       **field,
 }
 
 static void
-on_connection_id (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+on_connection_id (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(Call) call = user_data;
   g_autoptr(GError) error = NULL;
@@ -197,9 +187,7 @@ on_connection_id (GObject      *source,
 
 /* A new ActiveConnection: its Id is asked for; "" meanwhile. */
 static gboolean
-device_set_active (SaldoNmWatcher *self,
-                   Device         *device,
-                   const char     *active_path)
+device_set_active (SaldoNmWatcher *self, Device *device, const char *active_path)
 {
   gboolean changed = FALSE;
 
@@ -211,25 +199,22 @@ device_set_active (SaldoNmWatcher *self,
     changed = TRUE;
   g_clear_pointer (&device->connection, g_free);
   if (!g_str_equal (active_path, "/"))
-    g_dbus_connection_call (self->connection, self->owner, active_path,
-                            "org.freedesktop.DBus.Properties", "Get",
-                            g_variant_new ("(ss)", NM_ACTIVE_IFACE, "Id"), G_VARIANT_TYPE ("(v)"),
-                            G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, self->cancellable,
-                            on_connection_id, call_new (self, device->path, active_path));
+    g_dbus_connection_call (self->connection, self->owner, active_path, "org.freedesktop.DBus.Properties",
+                            "Get", g_variant_new ("(ss)", NM_ACTIVE_IFACE, "Id"), G_VARIANT_TYPE ("(v)"),
+                            G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, self->cancellable, on_connection_id,
+                            call_new (self, device->path, active_path));
   return changed;
 }
 
 /* Device properties, from GetAll or PropertiesChanged; TRUE if what a
  * lookup gives changed. */
 static gboolean
-device_update (SaldoNmWatcher *self,
-               Device         *device,
-               GVariant       *properties)
+device_update (SaldoNmWatcher *self, Device *device, GVariant *properties)
 {
   g_autoptr(GVariant) interface = g_variant_lookup_value (properties, "Interface", NULL);
   g_autoptr(GVariant) ip_interface = g_variant_lookup_value (properties, "IpInterface", NULL);
-  g_autoptr(GVariant) active = g_variant_lookup_value (properties, "ActiveConnection",
-                                                       G_VARIANT_TYPE_OBJECT_PATH);
+  g_autoptr(GVariant)
+               active = g_variant_lookup_value (properties, "ActiveConnection", G_VARIANT_TYPE_OBJECT_PATH);
   gboolean changed = FALSE;
 
   changed |= take_string (&device->interface, interface, "s");
@@ -250,7 +235,7 @@ on_device_properties_changed (GDBusConnection *connection,
                               gpointer         user_data)
 {
   SaldoNmWatcher *self = user_data;
-  Device *device = g_hash_table_lookup (self->devices, object_path);
+  Device         *device = g_hash_table_lookup (self->devices, object_path);
   g_autoptr(GVariant) changed = NULL;
 
   /* Before GetAll answers, its answer is newer than any of these. */
@@ -265,25 +250,22 @@ on_device_properties_changed (GDBusConnection *connection,
 }
 
 static void
-on_device_properties (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+on_device_properties (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(Call) call = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
   g_autoptr(GVariant) properties = NULL;
   SaldoNmWatcher *self = call->self;
-  Device *device = call_device (call, error);
-  const char *udi = NULL;
-  guint32 type = 0;
+  Device         *device = call_device (call, error);
+  const char     *udi = NULL;
+  guint32         type = 0;
 
   if (device == NULL || device->kind != DEVICE_ASKING)
     return;
   properties = g_variant_get_child_value (reply, 0);
   if (!g_variant_lookup (properties, "DeviceType", "u", &type) || type != NM_DEVICE_TYPE_MODEM ||
-      !g_variant_lookup (properties, "Udi", "&s", &udi) ||
-      !g_str_has_prefix (udi, MM_MODEM_PATH_PREFIX) ||
+      !g_variant_lookup (properties, "Udi", "&s", &udi) || !g_str_has_prefix (udi, MM_MODEM_PATH_PREFIX) ||
       g_hash_table_contains (self->by_modem, udi)) {
     device->kind = DEVICE_OTHER;
     device_unsubscribe (self, device);
@@ -298,8 +280,7 @@ on_device_properties (GObject      *source,
 }
 
 static void
-device_add (SaldoNmWatcher *self,
-            const char     *path)
+device_add (SaldoNmWatcher *self, const char *path)
 {
   Device *device;
 
@@ -312,22 +293,21 @@ device_add (SaldoNmWatcher *self,
   g_hash_table_insert (self->devices, device->path, device);
   /* Subscribed before asking: a change after NetworkManager answered comes
    * as a signal after the answer, none is missed. */
-  device->properties_id =
-    g_dbus_connection_signal_subscribe (self->connection, self->owner,
-                                        "org.freedesktop.DBus.Properties", "PropertiesChanged",
-                                        path, NM_DEVICE_IFACE, G_DBUS_SIGNAL_FLAGS_NONE,
-                                        on_device_properties_changed, self, NULL);
-  g_dbus_connection_call (self->connection, self->owner, path, "org.freedesktop.DBus.Properties",
-                          "GetAll", g_variant_new ("(s)", NM_DEVICE_IFACE), G_VARIANT_TYPE ("(a{sv})"),
-                          G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, self->cancellable,
-                          on_device_properties, call_new (self, path, NULL));
+  device->properties_id = g_dbus_connection_signal_subscribe (self->connection, self->owner,
+                                                              "org.freedesktop.DBus.Properties",
+                                                              "PropertiesChanged", path, NM_DEVICE_IFACE,
+                                                              G_DBUS_SIGNAL_FLAGS_NONE,
+                                                              on_device_properties_changed, self, NULL);
+  g_dbus_connection_call (self->connection, self->owner, path, "org.freedesktop.DBus.Properties", "GetAll",
+                          g_variant_new ("(s)", NM_DEVICE_IFACE), G_VARIANT_TYPE ("(a{sv})"),
+                          G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, self->cancellable, on_device_properties,
+                          call_new (self, path, NULL));
 }
 
 static void
-device_remove (SaldoNmWatcher *self,
-               const char     *path)
+device_remove (SaldoNmWatcher *self, const char *path)
 {
-  Device *device = g_hash_table_lookup (self->devices, path);
+  Device          *device = g_hash_table_lookup (self->devices, path);
   g_autofree char *modem_path = NULL;
 
   if (device == NULL)
@@ -353,7 +333,7 @@ on_device_signal (GDBusConnection *connection,
                   gpointer         user_data)
 {
   SaldoNmWatcher *self = user_data;
-  const char *path;
+  const char     *path;
 
   if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(o)")))
     return;
@@ -365,8 +345,7 @@ on_device_signal (GDBusConnection *connection,
 }
 
 static void
-unsubscribe (SaldoNmWatcher *self,
-             guint          *id)
+unsubscribe (SaldoNmWatcher *self, guint *id)
 {
   if (*id != 0)
     g_dbus_connection_signal_unsubscribe (self->connection, *id);
@@ -374,9 +353,7 @@ unsubscribe (SaldoNmWatcher *self,
 }
 
 static void
-on_devices (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+on_devices (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(Call) call = user_data;
   g_autoptr(GError) error = NULL;
@@ -407,8 +384,8 @@ static void
 list_devices (SaldoNmWatcher *self)
 {
   g_dbus_connection_call (self->connection, self->owner, NM_PATH, NM_IFACE, "GetDevices", NULL,
-                          G_VARIANT_TYPE ("(ao)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
-                          self->cancellable, on_devices, call_new (self, NM_PATH, NULL));
+                          G_VARIANT_TYPE ("(ao)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, self->cancellable,
+                          on_devices, call_new (self, NM_PATH, NULL));
 }
 
 static void
@@ -421,7 +398,7 @@ on_interfaces_added (GDBusConnection *connection,
                      gpointer         user_data)
 {
   SaldoNmWatcher *self = user_data;
-  const char *path;
+  const char     *path;
 
   if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(oa{sa{sv}})")))
     return;
@@ -436,7 +413,7 @@ forget_owner (SaldoNmWatcher *self)
 {
   g_autoptr(GPtrArray) modems = g_ptr_array_new_with_free_func (g_free);
   GHashTableIter iter;
-  Device *device;
+  Device        *device;
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -457,10 +434,7 @@ forget_owner (SaldoNmWatcher *self)
 }
 
 static void
-on_name_appeared (GDBusConnection *connection,
-                  const char      *name,
-                  const char      *owner,
-                  gpointer         user_data)
+on_name_appeared (GDBusConnection *connection, const char *name, const char *owner, gpointer user_data)
 {
   SaldoNmWatcher *self = user_data;
 
@@ -469,9 +443,9 @@ on_name_appeared (GDBusConnection *connection,
   self->owner = g_strdup (owner);
   self->cancellable = g_cancellable_new ();
   g_info ("NetworkManager is running (%s)", owner);
-  self->added_id = g_dbus_connection_signal_subscribe (connection, owner, NM_IFACE, "DeviceAdded",
-                                                       NM_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
-                                                       on_device_signal, self, NULL);
+  self->added_id = g_dbus_connection_signal_subscribe (connection, owner, NM_IFACE, "DeviceAdded", NM_PATH,
+                                                       NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_device_signal, self,
+                                                       NULL);
   self->removed_id = g_dbus_connection_signal_subscribe (connection, owner, NM_IFACE, "DeviceRemoved",
                                                          NM_PATH, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
                                                          on_device_signal, self, NULL);
@@ -480,19 +454,17 @@ on_name_appeared (GDBusConnection *connection,
   self->objects_id = g_dbus_connection_signal_subscribe (connection, owner,
                                                          "org.freedesktop.DBus.ObjectManager",
                                                          "InterfacesAdded", "/org/freedesktop", NULL,
-                                                         G_DBUS_SIGNAL_FLAGS_NONE,
-                                                         on_interfaces_added, self, NULL);
+                                                         G_DBUS_SIGNAL_FLAGS_NONE, on_interfaces_added, self,
+                                                         NULL);
   list_devices (self);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RUNNING]);
 }
 
 static void
-on_name_vanished (GDBusConnection *connection,
-                  const char      *name,
-                  gpointer         user_data)
+on_name_vanished (GDBusConnection *connection, const char *name, gpointer user_data)
 {
   SaldoNmWatcher *self = user_data;
-  gboolean was_running = self->owner != NULL;
+  gboolean        was_running = self->owner != NULL;
 
   forget_owner (self);
   if (was_running) {
@@ -516,9 +488,8 @@ saldo_nm_watcher_start (SaldoNmWatcher *self)
   g_return_if_fail (self->name_watch_id == 0);
   /* Never auto-started: saldod follows NetworkManager, it does not run it. */
   self->name_watch_id = g_bus_watch_name_on_connection (self->connection, NM_BUS_NAME,
-                                                        G_BUS_NAME_WATCHER_FLAGS_NONE,
-                                                        on_name_appeared, on_name_vanished,
-                                                        self, NULL);
+                                                        G_BUS_NAME_WATCHER_FLAGS_NONE, on_name_appeared,
+                                                        on_name_vanished, self, NULL);
 }
 
 gboolean
@@ -528,8 +499,7 @@ saldo_nm_watcher_get_running (SaldoNmWatcher *self)
 }
 
 const SaldoNmDevice *
-saldo_nm_watcher_lookup (SaldoNmWatcher *self,
-                         const char     *modem_path)
+saldo_nm_watcher_lookup (SaldoNmWatcher *self, const char *modem_path)
 {
   Device *device;
 
@@ -540,10 +510,7 @@ saldo_nm_watcher_lookup (SaldoNmWatcher *self,
 }
 
 static void
-saldo_nm_watcher_get_property (GObject    *object,
-                               guint       prop_id,
-                               GValue     *value,
-                               GParamSpec *pspec)
+saldo_nm_watcher_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   SaldoNmWatcher *self = SALDO_NM_WATCHER (object);
 
@@ -597,8 +564,8 @@ saldo_nm_watcher_class_init (SaldoNmWatcherClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   signals[SIGNAL_DEVICE_CHANGED] = g_signal_new ("device-changed", G_TYPE_FROM_CLASS (klass),
-                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                                 G_TYPE_NONE, 1, G_TYPE_STRING);
+                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                                 G_TYPE_STRING);
 }
 
 static void

@@ -11,10 +11,10 @@ G_DECLARE_FINAL_TYPE (SaldoNmWatcher, saldo_nm_watcher, SALDO, NM_WATCHER, GObje
 /* What NetworkManager says about the device it made of one ModemManager
  * modem (its Udi is the modem's object path).  Strings are never NULL. */
 typedef struct {
-  const char *device_path;   /* NetworkManager's object path of the device */
-  const char *interface;     /* Device.Interface: "cdc-wdm0", "ttyUSB2" */
-  const char *ip_interface;  /* Device.IpInterface: "wwan0"; "" unless connected */
-  const char *connection;    /* Id of Device.ActiveConnection; "" when none */
+  const char *device_path;  /* NetworkManager's object path of the device */
+  const char *interface;    /* Device.Interface: "cdc-wdm0", "ttyUSB2" */
+  const char *ip_interface; /* Device.IpInterface: "wwan0"; "" unless connected */
+  const char *connection;   /* Id of Device.ActiveConnection; "" when none */
 } SaldoNmDevice;
 
 /*
@@ -28,12 +28,11 @@ typedef struct {
  *      left or came back);
  *  "notify::running".
  */
-SaldoNmWatcher      *saldo_nm_watcher_new         (GDBusConnection *connection);
-void                 saldo_nm_watcher_start       (SaldoNmWatcher  *self);
-gboolean             saldo_nm_watcher_get_running (SaldoNmWatcher  *self);
+SaldoNmWatcher *saldo_nm_watcher_new (GDBusConnection *connection);
+void            saldo_nm_watcher_start (SaldoNmWatcher *self);
+gboolean        saldo_nm_watcher_get_running (SaldoNmWatcher *self);
 /* The device NetworkManager has for the modem, or NULL (none, or
  * NetworkManager not running).  Valid until the next "device-changed". */
-const SaldoNmDevice *saldo_nm_watcher_lookup      (SaldoNmWatcher  *self,
-                                                   const char      *modem_path);
+const SaldoNmDevice *saldo_nm_watcher_lookup (SaldoNmWatcher *self, const char *modem_path);
 
 G_END_DECLS

@@ -48,20 +48,15 @@ saldo_sim_info_copy (const SaldoSimInfo *info)
 }
 
 gboolean
-saldo_sim_info_equal (const SaldoSimInfo *a,
-                      const SaldoSimInfo *b)
+saldo_sim_info_equal (const SaldoSimInfo *a, const SaldoSimInfo *b)
 {
   if (a == NULL || b == NULL)
     return a == b;
-  return g_strcmp0 (a->modem_path, b->modem_path) == 0 &&
-         g_strcmp0 (a->equipment_id, b->equipment_id) == 0 &&
-         g_strcmp0 (a->iccid, b->iccid) == 0 &&
-         g_strcmp0 (a->imsi, b->imsi) == 0 &&
+  return g_strcmp0 (a->modem_path, b->modem_path) == 0 && g_strcmp0 (a->equipment_id, b->equipment_id) == 0 &&
+         g_strcmp0 (a->iccid, b->iccid) == 0 && g_strcmp0 (a->imsi, b->imsi) == 0 &&
          g_strcmp0 (a->operator_code, b->operator_code) == 0 &&
-         g_strcmp0 (a->operator_name, b->operator_name) == 0 &&
-         g_strcmp0 (a->sim_type, b->sim_type) == 0 &&
-         g_strcmp0 (a->eid, b->eid) == 0 &&
-         g_strcmp0 (a->own_number, b->own_number) == 0 &&
+         g_strcmp0 (a->operator_name, b->operator_name) == 0 && g_strcmp0 (a->sim_type, b->sim_type) == 0 &&
+         g_strcmp0 (a->eid, b->eid) == 0 && g_strcmp0 (a->own_number, b->own_number) == 0 &&
          g_strcmp0 (a->registration, b->registration) == 0;
 }
 
@@ -71,16 +66,14 @@ saldo_sim_info_equal (const SaldoSimInfo *a,
  * Anything else (a PIN-locked SIM's empty value, a garbled read) must not
  * become a line, because a line created from garbage lives forever. */
 char *
-saldo_iccid_normalize (const char  *raw,
-                       GError     **error)
+saldo_iccid_normalize (const char *raw, GError **error)
 {
   g_autoptr(GString) digits = NULL;
   g_autofree char *shown = NULL;
-  const char *p;
+  const char      *p;
 
   if (raw == NULL || *raw == '\0') {
-    g_set_error_literal (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                         "the SIM reports no ICCID");
+    g_set_error_literal (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT, "the SIM reports no ICCID");
     return NULL;
   }
   /* Errors end up in log lines: even a garbled ICCID is shown shortened. */
@@ -104,8 +97,7 @@ saldo_iccid_normalize (const char  *raw,
   }
   if (digits->len < 18 || digits->len > 22) {
     g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                 "ICCID '%s' has %" G_GSIZE_FORMAT " digits (18 to 22 expected)",
-                 shown, digits->len);
+                 "ICCID '%s' has %" G_GSIZE_FORMAT " digits (18 to 22 expected)", shown, digits->len);
     return NULL;
   }
   if (digits->str[0] != '8' || digits->str[1] != '9') {

@@ -18,7 +18,7 @@ struct _SaldoLedger {
   GObject          parent_instance;
   SaldoStore      *store;
   sqlite3         *db;
-  int              last_step_rc;  /* extended code of the last failed update */
+  int              last_step_rc; /* extended code of the last failed update */
   SaldoLedgerClock clock;
   gpointer         clock_data;
 };
@@ -30,7 +30,7 @@ G_DEFINE_TYPE (SaldoLedger, saldo_ledger, G_TYPE_OBJECT)
 static guint changed_signal;
 
 
-#define REFERENCE_PREFIX "saldo-"
+#define REFERENCE_PREFIX       "saldo-"
 #define REFERENCE_RANDOM_CHARS 20
 
 /* Index = SaldoLedgerState; these strings are what the database holds. */
@@ -43,8 +43,7 @@ saldo_topup_origin_to_string (SaldoTopupOrigin origin)
 /* The whole state machine.  Anything not listed here is refused, so a bug
  * elsewhere cannot, say, turn a failed top-up back into a sent one. */
 static gboolean
-transition_is_legal (SaldoLedgerState from,
-                     SaldoLedgerState to)
+transition_is_legal (SaldoLedgerState from, SaldoLedgerState to)
 {
   switch (from) {
   case SALDO_LEDGER_STATE_PLANNED:
@@ -78,9 +77,7 @@ ledger_now (SaldoLedger *self)
 }
 
 void
-saldo_ledger_set_clock (SaldoLedger      *self,
-                        SaldoLedgerClock  clock,
-                        gpointer          data)
+saldo_ledger_set_clock (SaldoLedger *self, SaldoLedgerClock clock, gpointer data)
 {
   g_return_if_fail (SALDO_IS_LEDGER (self));
   self->clock = clock;
@@ -141,8 +138,7 @@ saldo_topup_record_free (SaldoTopupRecord *record)
 }
 
 void
-saldo_topup_record_to_rule_row (const SaldoTopupRecord *record,
-                                SaldoLedgerRow         *row)
+saldo_topup_record_to_rule_row (const SaldoTopupRecord *record, SaldoLedgerRow *row)
 {
   row->rule_id = record->rule_id;
   row->iccid = record->iccid;
@@ -172,10 +168,8 @@ saldo_topup_failure_token (const GError *error)
 gboolean
 saldo_topup_failure_needs_attention (const char *token)
 {
-  return g_strcmp0 (token, "insufficient-funds") == 0 ||
-         g_strcmp0 (token, "credentials-rejected") == 0 ||
-         g_strcmp0 (token, "payment-declined") == 0 ||
-         g_strcmp0 (token, "payment-expired") == 0;
+  return g_strcmp0 (token, "insufficient-funds") == 0 || g_strcmp0 (token, "credentials-rejected") == 0 ||
+         g_strcmp0 (token, "payment-declined") == 0 || g_strcmp0 (token, "payment-expired") == 0;
 }
 
 void
@@ -212,17 +206,13 @@ saldo_ledger_rows_free (SaldoLedgerRows *rows)
 /* ---- SQLite helpers ---- */
 
 static gboolean
-ledger_fail (SaldoLedger  *self,
-             const char   *what,
-             GError      **error)
+ledger_fail (SaldoLedger *self, const char *what, GError **error)
 {
   return saldo_sql_fail (self->db, "top-up ledger", what, error);
 }
 
 static gboolean
-ledger_exec (SaldoLedger  *self,
-             const char   *sql,
-             GError      **error)
+ledger_exec (SaldoLedger *self, const char *sql, GError **error)
 {
   if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
     return ledger_fail (self, sql, error);
@@ -230,10 +220,7 @@ ledger_exec (SaldoLedger  *self,
 }
 
 static gboolean
-ledger_prepare (SaldoLedger    *self,
-                const char     *sql,
-                sqlite3_stmt  **stmt_out,
-                GError        **error)
+ledger_prepare (SaldoLedger *self, const char *sql, sqlite3_stmt **stmt_out, GError **error)
 {
   return saldo_sql_prepare (self->db, "top-up ledger", sql, stmt_out, error);
 }
@@ -241,15 +228,13 @@ ledger_prepare (SaldoLedger    *self,
 /* IMMEDIATE takes the write lock up front, so the state we read inside the
  * transaction is still the state when we write. */
 static gboolean
-ledger_begin (SaldoLedger  *self,
-              GError      **error)
+ledger_begin (SaldoLedger *self, GError **error)
 {
   return ledger_exec (self, "BEGIN IMMEDIATE", error);
 }
 
 static gboolean
-ledger_commit (SaldoLedger  *self,
-               GError      **error)
+ledger_commit (SaldoLedger *self, GError **error)
 {
   if (!ledger_exec (self, "COMMIT", error)) {
     sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
@@ -268,21 +253,22 @@ ledger_rollback (SaldoLedger *self)
 
 /* actor_uid: the uid of the person who caused the event, or -1 (saldod) */
 static gboolean
-append_event_by (SaldoLedger  *self,
-                 gint64        topup_id,
-                 gint64        now,
-                 const char   *kind,
-                 const char   *from_state,
-                 const char   *to_state,
-                 const char   *detail,
-                 gint64        actor_uid,
-                 GError      **error)
+append_event_by (SaldoLedger *self,
+                 gint64       topup_id,
+                 gint64       now,
+                 const char  *kind,
+                 const char  *from_state,
+                 const char  *to_state,
+                 const char  *detail,
+                 gint64       actor_uid,
+                 GError     **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
   if (!ledger_prepare (self,
                        "INSERT INTO topup_events (topup_id, time, kind, from_state, to_state, detail,"
-                       " actor_uid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &stmt, error))
+                       " actor_uid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                       &stmt, error))
     return FALSE;
   if (actor_uid >= 0)
     sqlite3_bind_int64 (stmt, 7, actor_uid);
@@ -300,24 +286,21 @@ append_event_by (SaldoLedger  *self,
 }
 
 static gboolean
-append_event (SaldoLedger  *self,
-              gint64        topup_id,
-              gint64        now,
-              const char   *kind,
-              const char   *from_state,
-              const char   *to_state,
-              const char   *detail,
-              GError      **error)
+append_event (SaldoLedger *self,
+              gint64       topup_id,
+              gint64       now,
+              const char  *kind,
+              const char  *from_state,
+              const char  *to_state,
+              const char  *detail,
+              GError     **error)
 {
   return append_event_by (self, topup_id, now, kind, from_state, to_state, detail, -1, error);
 }
 
 /* Reads the row's state inside the caller's transaction. */
 static gboolean
-read_state (SaldoLedger       *self,
-            gint64             id,
-            SaldoLedgerState  *state_out,
-            GError           **error)
+read_state (SaldoLedger *self, gint64 id, SaldoLedgerState *state_out, GError **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   int rc;
@@ -341,20 +324,19 @@ read_state (SaldoLedger       *self,
   return TRUE;
 }
 
-typedef void (*BindExtra) (sqlite3_stmt *stmt,
-                           gconstpointer data);
+typedef void (*BindExtra) (sqlite3_stmt *stmt, gconstpointer data);
 
 #define SAME_STATE (-1)
 
 typedef struct {
-  guint         expected_mask;  /* states the caller accepts the row to be in */
-  int           to;             /* a SaldoLedgerState or SAME_STATE */
-  const char   *set_sql;        /* extra ", col = ?5 ..." assignments, or NULL */
+  guint         expected_mask; /* states the caller accepts the row to be in */
+  int           to;            /* a SaldoLedgerState or SAME_STATE */
+  const char   *set_sql;       /* extra ", col = ?5 ..." assignments, or NULL */
   BindExtra     bind;
   gconstpointer bind_data;
   const char   *kind;
   const char   *detail;
-  gint64        actor_uid;      /* 0 or more: the person who asked for it */
+  gint64        actor_uid; /* 0 or more: the person who asked for it */
   gboolean      by_person;
 } Transition;
 
@@ -362,16 +344,13 @@ typedef struct {
  * that state, append the event.  ?1 id, ?2 old state, ?3 new state, ?4 now;
  * extra assignments use ?5 onwards. */
 static gboolean
-ledger_transition (SaldoLedger       *self,
-                   gint64             id,
-                   const Transition  *t,
-                   GError           **error)
+ledger_transition (SaldoLedger *self, gint64 id, const Transition *t, GError **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autofree char *sql = NULL;
   SaldoLedgerState from;
   SaldoLedgerState to;
-  gint64 now = ledger_now (self);
+  gint64           now = ledger_now (self);
 
   sql = g_strdup_printf ("UPDATE topups SET state = ?3, updated = ?4%s"
                          " WHERE id = ?1 AND state = ?2",
@@ -389,8 +368,8 @@ ledger_transition (SaldoLedger       *self,
       (t->to != SAME_STATE && !transition_is_legal (from, to))) {
     ledger_rollback (self);
     g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                 "top-up %" G_GINT64_FORMAT " is %s: it cannot become %s (%s)",
-                 id, saldo_ledger_state_to_string (from), saldo_ledger_state_to_string (to), t->kind);
+                 "top-up %" G_GINT64_FORMAT " is %s: it cannot become %s (%s)", id,
+                 saldo_ledger_state_to_string (from), saldo_ledger_state_to_string (to), t->kind);
     return FALSE;
   }
   sqlite3_bind_int64 (stmt, 1, id);
@@ -414,8 +393,8 @@ ledger_transition (SaldoLedger       *self,
     return FALSE;
   }
   if (!append_event_by (self, id, now, t->kind, saldo_ledger_state_to_string (from),
-                        saldo_ledger_state_to_string (to), t->detail,
-                        t->by_person ? t->actor_uid : -1, error)) {
+                        saldo_ledger_state_to_string (to), t->detail, t->by_person ? t->actor_uid : -1,
+                        error)) {
     ledger_rollback (self);
     return FALSE;
   }
@@ -437,8 +416,7 @@ saldo_ledger_new (SaldoStore *store)
 }
 
 static gboolean
-invalid (GError     **error,
-         const char  *what)
+invalid (GError **error, const char *what)
 {
   g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT, "invalid top-up: %s", what);
   return FALSE;
@@ -447,22 +425,18 @@ invalid (GError     **error,
 static gboolean
 currency_is_valid (const char *currency)
 {
-  return currency != NULL && strlen (currency) == 3 &&
-         g_ascii_isupper (currency[0]) && g_ascii_isupper (currency[1]) &&
-         g_ascii_isupper (currency[2]);
+  return currency != NULL && strlen (currency) == 3 && g_ascii_isupper (currency[0]) &&
+         g_ascii_isupper (currency[1]) && g_ascii_isupper (currency[2]);
 }
 
 gboolean
-saldo_ledger_create_planned (SaldoLedger           *self,
-                             const SaldoTopupPlan  *plan,
-                             gint64                *id_out,
-                             GError               **error)
+saldo_ledger_create_planned (SaldoLedger *self, const SaldoTopupPlan *plan, gint64 *id_out, GError **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(sqlite3_stmt) line = NULL;
   gint64 now = ledger_now (self);
   gint64 id;
-  int rc;
+  int    rc;
 
   g_return_val_if_fail (SALDO_IS_LEDGER (self), FALSE);
 
@@ -489,8 +463,7 @@ saldo_ledger_create_planned (SaldoLedger           *self,
   sqlite3_bind_int64 (line, 1, plan->line_id);
   rc = sqlite3_step (line);
   if (rc == SQLITE_DONE) {
-    g_set_error (error, SALDO_ERROR, SALDO_ERROR_NOT_FOUND, "no line %" G_GINT64_FORMAT,
-                 plan->line_id);
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_NOT_FOUND, "no line %" G_GINT64_FORMAT, plan->line_id);
     return FALSE;
   }
   if (rc != SQLITE_ROW)
@@ -524,8 +497,8 @@ saldo_ledger_create_planned (SaldoLedger           *self,
     return FALSE;
   }
   id = sqlite3_last_insert_rowid (self->db);
-  if (!append_event (self, id, now, "created", NULL, "planned",
-                     saldo_topup_origin_to_string (plan->origin), error)) {
+  if (!append_event (self, id, now, "created", NULL, "planned", saldo_topup_origin_to_string (plan->origin),
+                     error)) {
     ledger_rollback (self);
     return FALSE;
   }
@@ -539,13 +512,12 @@ saldo_ledger_create_planned (SaldoLedger           *self,
 /* 20 characters of base32 from the kernel's CSPRNG: 100 bits, so two
  * references never collide in practice and cannot be guessed. */
 static gboolean
-make_reference (char   **reference_out,
-                GError **error)
+make_reference (char **reference_out, GError **error)
 {
   static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  guint8 bytes[REFERENCE_RANDOM_CHARS];
-  gsize got = 0;
-  GString *reference;
+  guint8            bytes[REFERENCE_RANDOM_CHARS];
+  gsize             got = 0;
+  GString          *reference;
 
   while (got < sizeof (bytes)) {
     ssize_t n = getrandom (bytes + got, sizeof (bytes) - got, 0);
@@ -570,23 +542,19 @@ make_reference (char   **reference_out,
 }
 
 static void
-bind_reference (sqlite3_stmt  *stmt,
-                gconstpointer  data)
+bind_reference (sqlite3_stmt *stmt, gconstpointer data)
 {
   sqlite3_bind_text (stmt, 5, data, -1, SQLITE_STATIC);
 }
 
 gboolean
-saldo_ledger_record_intent (SaldoLedger  *self,
-                            gint64        id,
-                            char        **reference_out,
-                            GError      **error)
+saldo_ledger_record_intent (SaldoLedger *self, gint64 id, char **reference_out, GError **error)
 {
   g_return_val_if_fail (SALDO_IS_LEDGER (self), FALSE);
 
   /* A collision is astronomically unlikely; if the UNIQUE constraint ever
    * fires, a fresh reference is drawn rather than failing the top-up. */
-  for (guint tries = 0; ; tries++) {
+  for (guint tries = 0;; tries++) {
     g_autofree char *reference = NULL;
     g_autoptr(GError) local_error = NULL;
     Transition t = {
@@ -615,17 +583,13 @@ saldo_ledger_record_intent (SaldoLedger  *self,
 }
 
 static void
-bind_error_text (sqlite3_stmt  *stmt,
-                 gconstpointer  data)
+bind_error_text (sqlite3_stmt *stmt, gconstpointer data)
 {
   sqlite3_bind_text (stmt, 5, data, -1, SQLITE_STATIC);
 }
 
 gboolean
-saldo_ledger_cancel (SaldoLedger  *self,
-                     gint64        id,
-                     const char   *reason,
-                     GError      **error)
+saldo_ledger_cancel (SaldoLedger *self, gint64 id, const char *reason, GError **error)
 {
   Transition t = {
     .expected_mask = SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_PLANNED),
@@ -642,11 +606,11 @@ saldo_ledger_cancel (SaldoLedger  *self,
 }
 
 gboolean
-saldo_ledger_mark_sent (SaldoLedger       *self,
-                        gint64             id,
-                        SaldoLedgerState   expected,
-                        const char        *detail,
-                        GError           **error)
+saldo_ledger_mark_sent (SaldoLedger     *self,
+                        gint64           id,
+                        SaldoLedgerState expected,
+                        const char      *detail,
+                        GError         **error)
 {
   /* A first send comes from intent; anything else re-sends the same
    * reference, which only reconcile does after a NOT_FOUND lookup. */
@@ -663,8 +627,7 @@ saldo_ledger_mark_sent (SaldoLedger       *self,
 }
 
 static void
-bind_receipt (sqlite3_stmt  *stmt,
-              gconstpointer  data)
+bind_receipt (sqlite3_stmt *stmt, gconstpointer data)
 {
   const SaldoTopupReceipt *receipt = data;
 
@@ -681,13 +644,13 @@ bind_receipt (sqlite3_stmt  *stmt,
 }
 
 gboolean
-saldo_ledger_mark_result (SaldoLedger              *self,
-                          gint64                    id,
-                          SaldoLedgerState          expected,
-                          SaldoLedgerState          state,
-                          const SaldoTopupReceipt  *receipt,
-                          const char               *detail,
-                          GError                  **error)
+saldo_ledger_mark_result (SaldoLedger             *self,
+                          gint64                   id,
+                          SaldoLedgerState         expected,
+                          SaldoLedgerState         state,
+                          const SaldoTopupReceipt *receipt,
+                          const char              *detail,
+                          GError                 **error)
 {
   SaldoTopupReceipt empty;
   /* Fields the provider did not report keep what an earlier answer said;
@@ -738,8 +701,7 @@ typedef struct {
 } LookupNote;
 
 static void
-bind_lookup_note (sqlite3_stmt  *stmt,
-                  gconstpointer  data)
+bind_lookup_note (sqlite3_stmt *stmt, gconstpointer data)
 {
   const LookupNote *note = data;
 
@@ -748,13 +710,13 @@ bind_lookup_note (sqlite3_stmt  *stmt,
 }
 
 gboolean
-saldo_ledger_note_lookup (SaldoLedger       *self,
-                          gint64             id,
-                          SaldoLedgerState   expected,
-                          gint64             next_check,
-                          gboolean           provider_pending,
-                          const char        *detail,
-                          GError           **error)
+saldo_ledger_note_lookup (SaldoLedger     *self,
+                          gint64           id,
+                          SaldoLedgerState expected,
+                          gint64           next_check,
+                          gboolean         provider_pending,
+                          const char      *detail,
+                          GError         **error)
 {
   LookupNote note = { next_check, provider_pending };
   /* "Still processing" is sticky: a later lookup that fails to reach the
@@ -778,14 +740,13 @@ saldo_ledger_note_lookup (SaldoLedger       *self,
 }
 
 typedef struct {
-  gboolean has_balance;
-  gint64   balance;
+  gboolean    has_balance;
+  gint64      balance;
   const char *error;
 } BalanceAfter;
 
 static void
-bind_balance_after (sqlite3_stmt  *stmt,
-                    gconstpointer  data)
+bind_balance_after (sqlite3_stmt *stmt, gconstpointer data)
 {
   const BalanceAfter *after = data;
 
@@ -797,22 +758,19 @@ bind_balance_after (sqlite3_stmt  *stmt,
 }
 
 gboolean
-saldo_ledger_mark_verified (SaldoLedger  *self,
-                            gint64        id,
-                            gint64        balance_after,
-                            GError      **error)
+saldo_ledger_mark_verified (SaldoLedger *self, gint64 id, gint64 balance_after, GError **error)
 {
-  BalanceAfter after = { TRUE, balance_after, NULL };
+  BalanceAfter     after = { TRUE, balance_after, NULL };
   g_autofree char *detail = g_strdup_printf ("balance after: %" G_GINT64_FORMAT, balance_after);
-  Transition t = {
-    .expected_mask = SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_SUCCEEDED) |
-                     SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_DISPUTED),
-    .to = SALDO_LEDGER_STATE_VERIFIED,
-    .set_sql = ", balance_after = ?5, error = COALESCE (?6, '')",
-    .bind = bind_balance_after,
-    .bind_data = &after,
-    .kind = "verified",
-    .detail = detail,
+  Transition       t = {
+          .expected_mask = SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_SUCCEEDED) |
+                           SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_DISPUTED),
+          .to = SALDO_LEDGER_STATE_VERIFIED,
+          .set_sql = ", balance_after = ?5, error = COALESCE (?6, '')",
+          .bind = bind_balance_after,
+          .bind_data = &after,
+          .kind = "verified",
+          .detail = detail,
   };
 
   g_return_val_if_fail (SALDO_IS_LEDGER (self), FALSE);
@@ -820,23 +778,23 @@ saldo_ledger_mark_verified (SaldoLedger  *self,
 }
 
 gboolean
-saldo_ledger_mark_disputed (SaldoLedger  *self,
-                            gint64        id,
-                            gboolean      has_balance_after,
-                            gint64        balance_after,
-                            const char   *reason,
-                            GError      **error)
+saldo_ledger_mark_disputed (SaldoLedger *self,
+                            gint64       id,
+                            gboolean     has_balance_after,
+                            gint64       balance_after,
+                            const char  *reason,
+                            GError     **error)
 {
   BalanceAfter after = { has_balance_after, balance_after,
                          reason != NULL ? reason : "the balance did not rise" };
-  Transition t = {
-    .expected_mask = SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_SUCCEEDED),
-    .to = SALDO_LEDGER_STATE_DISPUTED,
-    .set_sql = ", balance_after = COALESCE (?5, balance_after), error = ?6",
-    .bind = bind_balance_after,
-    .bind_data = &after,
-    .kind = "disputed",
-    .detail = after.error,
+  Transition   t = {
+      .expected_mask = SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_SUCCEEDED),
+      .to = SALDO_LEDGER_STATE_DISPUTED,
+      .set_sql = ", balance_after = COALESCE (?5, balance_after), error = ?6",
+      .bind = bind_balance_after,
+      .bind_data = &after,
+      .kind = "disputed",
+      .detail = after.error,
   };
 
   g_return_val_if_fail (SALDO_IS_LEDGER (self), FALSE);
@@ -844,19 +802,18 @@ saldo_ledger_mark_disputed (SaldoLedger  *self,
 }
 
 static void
-bind_resolution (sqlite3_stmt  *stmt,
-                 gconstpointer  data)
+bind_resolution (sqlite3_stmt *stmt, gconstpointer data)
 {
   sqlite3_bind_text (stmt, 5, data, -1, SQLITE_STATIC);
 }
 
 gboolean
-saldo_ledger_resolve (SaldoLedger       *self,
-                      gint64             id,
-                      SaldoLedgerState   state,
-                      guint32            actor_uid,
-                      const char        *note,
-                      GError           **error)
+saldo_ledger_resolve (SaldoLedger     *self,
+                      gint64           id,
+                      SaldoLedgerState state,
+                      guint32          actor_uid,
+                      const char      *note,
+                      GError         **error)
 {
   g_autofree char *detail = NULL;
   /* Only rows whose outcome is open; a reference stays as it was. */
@@ -877,20 +834,15 @@ saldo_ledger_resolve (SaldoLedger       *self,
   g_return_val_if_fail (SALDO_IS_LEDGER (self), FALSE);
   if (state != SALDO_LEDGER_STATE_SUCCEEDED && state != SALDO_LEDGER_STATE_FAILED)
     return invalid (error, "a top-up is resolved as succeeded or failed");
-  detail = g_strdup_printf ("resolved as %s by uid %u%s%s", saldo_ledger_state_to_string (state),
-                            actor_uid, note != NULL && *note != '\0' ? ": " : "",
-                            note != NULL ? note : "");
+  detail = g_strdup_printf ("resolved as %s by uid %u%s%s", saldo_ledger_state_to_string (state), actor_uid,
+                            note != NULL && *note != '\0' ? ": " : "", note != NULL ? note : "");
   t.bind_data = detail;
   t.detail = detail;
   return ledger_transition (self, id, &t, error);
 }
 
 gboolean
-saldo_ledger_settle (SaldoLedger       *self,
-                     gint64             id,
-                     SaldoLedgerState   state,
-                     const char        *reason,
-                     GError           **error)
+saldo_ledger_settle (SaldoLedger *self, gint64 id, SaldoLedgerState state, const char *reason, GError **error)
 {
   Transition t = {
     .expected_mask = SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_UNKNOWN),
@@ -913,11 +865,7 @@ saldo_ledger_settle (SaldoLedger       *self,
 
 /* planned → expired: closed unsent, without the owner's no */
 static gboolean
-close_planned (SaldoLedger  *self,
-               gint64        id,
-               const char   *kind,
-               const char   *reason,
-               GError      **error)
+close_planned (SaldoLedger *self, gint64 id, const char *kind, const char *reason, GError **error)
 {
   Transition t = {
     .expected_mask = SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_PLANNED),
@@ -933,10 +881,7 @@ close_planned (SaldoLedger  *self,
 }
 
 gboolean
-saldo_ledger_withdraw (SaldoLedger  *self,
-                       gint64        id,
-                       const char   *reason,
-                       GError      **error)
+saldo_ledger_withdraw (SaldoLedger *self, gint64 id, const char *reason, GError **error)
 {
   g_return_val_if_fail (SALDO_IS_LEDGER (self), FALSE);
   if (reason == NULL)
@@ -945,16 +890,16 @@ saldo_ledger_withdraw (SaldoLedger  *self,
 }
 
 gboolean
-saldo_ledger_expire_planned (SaldoLedger  *self,
-                             GPtrArray   **expired_out,
-                             gint64       *next_expiry_out,
-                             GError      **error)
+saldo_ledger_expire_planned (SaldoLedger *self,
+                             GPtrArray  **expired_out,
+                             gint64      *next_expiry_out,
+                             GError     **error)
 {
   g_autoptr(GPtrArray) planned = NULL;
   g_autoptr(GPtrArray) expired = g_ptr_array_new_with_free_func ((GDestroyNotify) saldo_topup_record_free);
   SaldoLedgerQuery query = { .state_mask = SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_PLANNED) };
-  gint64 now = ledger_now (self);
-  gint64 next = 0;
+  gint64           now = ledger_now (self);
+  gint64           next = 0;
 
   g_return_val_if_fail (SALDO_IS_LEDGER (self), FALSE);
   if (!saldo_ledger_list (self, &query, &planned, error))
@@ -992,20 +937,20 @@ saldo_ledger_expire_planned (SaldoLedger  *self,
 
 /* ---- reading ---- */
 
-#define RECORD_COLUMNS \
-  "t.id, t.reference, t.line_id, l.iccid, t.rule_id, t.origin, t.provider, t.amount," \
-  " t.currency, t.phone, t.country, t.operator_id, t.ussd_template, t.state, t.created," \
-  " t.updated, t.finished, t.provider_transaction_id, t.delivered_amount," \
-  " t.delivered_currency, t.requested_amount, t.requested_currency, t.balance_before," \
+#define RECORD_COLUMNS                                                                    \
+  "t.id, t.reference, t.line_id, l.iccid, t.rule_id, t.origin, t.provider, t.amount,"     \
+  " t.currency, t.phone, t.country, t.operator_id, t.ussd_template, t.state, t.created,"  \
+  " t.updated, t.finished, t.provider_transaction_id, t.delivered_amount,"                \
+  " t.delivered_currency, t.requested_amount, t.requested_currency, t.balance_before,"    \
   " t.balance_after, t.message, t.error, t.attempts, t.lookups, t.next_check, t.expires," \
-  " t.sent_at, t.provider_pending, t.failure" \
+  " t.sent_at, t.provider_pending, t.failure"                                             \
   " FROM topups t JOIN lines l ON l.id = t.line_id"
 
 static SaldoTopupRecord *
 record_from_row (sqlite3_stmt *stmt)
 {
   SaldoTopupRecord *record = g_new0 (SaldoTopupRecord, 1);
-  int c = 0;
+  int               c = 0;
 
   record->id = sqlite3_column_int64 (stmt, c++);
   record->reference = saldo_sql_column_dup_nullable (stmt, c++);
@@ -1013,7 +958,8 @@ record_from_row (sqlite3_stmt *stmt)
   record->iccid = saldo_sql_column_dup (stmt, c++);
   record->rule_id = sqlite3_column_int64 (stmt, c++);
   record->origin = g_strcmp0 ((const char *) sqlite3_column_text (stmt, c++), "rule") == 0
-                   ? SALDO_TOPUP_ORIGIN_RULE : SALDO_TOPUP_ORIGIN_MANUAL;
+                     ? SALDO_TOPUP_ORIGIN_RULE
+                     : SALDO_TOPUP_ORIGIN_MANUAL;
   record->provider = saldo_sql_column_dup (stmt, c++);
   record->amount = sqlite3_column_int64 (stmt, c++);
   record->currency = saldo_sql_column_dup (stmt, c++);
@@ -1028,12 +974,12 @@ record_from_row (sqlite3_stmt *stmt)
   record->updated = sqlite3_column_int64 (stmt, c++);
   record->finished = sqlite3_column_int64 (stmt, c++);
   record->provider_transaction_id = saldo_sql_column_dup_nullable (stmt, c++);
-  record->delivered_amount = sqlite3_column_type (stmt, c) != SQLITE_NULL
-                             ? sqlite3_column_int64 (stmt, c) : -1;
+  record->delivered_amount = sqlite3_column_type (stmt, c) != SQLITE_NULL ? sqlite3_column_int64 (stmt, c)
+                                                                          : -1;
   c++;
   record->delivered_currency = saldo_sql_column_dup_nullable (stmt, c++);
-  record->requested_amount = sqlite3_column_type (stmt, c) != SQLITE_NULL
-                             ? sqlite3_column_int64 (stmt, c) : -1;
+  record->requested_amount = sqlite3_column_type (stmt, c) != SQLITE_NULL ? sqlite3_column_int64 (stmt, c)
+                                                                          : -1;
   c++;
   record->requested_currency = saldo_sql_column_dup_nullable (stmt, c++);
   record->has_balance_before = sqlite3_column_type (stmt, c) != SQLITE_NULL;
@@ -1062,7 +1008,7 @@ get_one (SaldoLedger       *self,
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autofree char *sql = g_strconcat ("SELECT " RECORD_COLUMNS " WHERE ", where, NULL);
-  int rc;
+  int              rc;
 
   if (!ledger_prepare (self, sql, &stmt, error))
     return FALSE;
@@ -1073,8 +1019,7 @@ get_one (SaldoLedger       *self,
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE) {
     if (reference != NULL)
-      g_set_error (error, SALDO_ERROR, SALDO_ERROR_NOT_FOUND, "no top-up with reference %s",
-                   reference);
+      g_set_error (error, SALDO_ERROR, SALDO_ERROR_NOT_FOUND, "no top-up with reference %s", reference);
     else
       g_set_error (error, SALDO_ERROR, SALDO_ERROR_NOT_FOUND, "no top-up %" G_GINT64_FORMAT, id);
     return FALSE;
@@ -1086,10 +1031,7 @@ get_one (SaldoLedger       *self,
 }
 
 gboolean
-saldo_ledger_get (SaldoLedger       *self,
-                  gint64             id,
-                  SaldoTopupRecord **record_out,
-                  GError           **error)
+saldo_ledger_get (SaldoLedger *self, gint64 id, SaldoTopupRecord **record_out, GError **error)
 {
   g_return_val_if_fail (SALDO_IS_LEDGER (self), FALSE);
   return get_one (self, "t.id = ?1", id, NULL, record_out, error);
@@ -1108,18 +1050,14 @@ saldo_ledger_get_by_reference (SaldoLedger       *self,
 }
 
 gboolean
-saldo_ledger_list (SaldoLedger             *self,
-                   const SaldoLedgerQuery  *query,
-                   GPtrArray              **records_out,
-                   GError                 **error)
+saldo_ledger_list (SaldoLedger *self, const SaldoLedgerQuery *query, GPtrArray **records_out, GError **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) saldo_topup_record_free);
-  g_autoptr(GString) sql = g_string_new ("SELECT " RECORD_COLUMNS
-                                         " WHERE (?1 = 0 OR t.line_id = ?1)"
-                                         " AND (?2 IS NULL OR t.provider = ?2)"
-                                         " AND (?3 = 0 OR t.id < ?3)"
-                                         " AND (?5 = 0 OR t.created >= ?5)");
+  g_autoptr(GString) sql = g_string_new ("SELECT " RECORD_COLUMNS " WHERE (?1 = 0 OR t.line_id = ?1)"
+                                          " AND (?2 IS NULL OR t.provider = ?2)"
+                                          " AND (?3 = 0 OR t.id < ?3)"
+                                          " AND (?5 = 0 OR t.created >= ?5)");
   int rc;
 
   g_return_val_if_fail (SALDO_IS_LEDGER (self), FALSE);
@@ -1156,10 +1094,7 @@ saldo_ledger_list (SaldoLedger             *self,
 }
 
 gboolean
-saldo_ledger_list_events (SaldoLedger  *self,
-                          gint64        topup_id,
-                          GPtrArray   **events_out,
-                          GError      **error)
+saldo_ledger_list_events (SaldoLedger *self, gint64 topup_id, GPtrArray **events_out, GError **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func ((GDestroyNotify) saldo_topup_event_free);
@@ -1169,7 +1104,8 @@ saldo_ledger_list_events (SaldoLedger  *self,
 
   if (!ledger_prepare (self,
                        "SELECT id, topup_id, time, kind, from_state, to_state, detail, actor_uid"
-                       " FROM topup_events WHERE topup_id = ?1 ORDER BY id", &stmt, error))
+                       " FROM topup_events WHERE topup_id = ?1 ORDER BY id",
+                       &stmt, error))
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, topup_id);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
@@ -1182,8 +1118,7 @@ saldo_ledger_list_events (SaldoLedger  *self,
     event->from_state = saldo_sql_column_dup_nullable (stmt, 4);
     event->to_state = saldo_sql_column_dup (stmt, 5);
     event->detail = saldo_sql_column_dup (stmt, 6);
-    event->actor_uid = sqlite3_column_type (stmt, 7) != SQLITE_NULL
-                       ? sqlite3_column_int64 (stmt, 7) : -1;
+    event->actor_uid = sqlite3_column_type (stmt, 7) != SQLITE_NULL ? sqlite3_column_int64 (stmt, 7) : -1;
     g_ptr_array_add (events, event);
   }
   if (rc != SQLITE_DONE)
@@ -1202,10 +1137,7 @@ tally_row_free (gpointer data)
 }
 
 gboolean
-saldo_ledger_tally (SaldoLedger  *self,
-                    gboolean      waiting_now,
-                    GPtrArray   **rows_out,
-                    GError      **error)
+saldo_ledger_tally (SaldoLedger *self, gboolean waiting_now, GPtrArray **rows_out, GError **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (tally_row_free);
@@ -1213,17 +1145,18 @@ saldo_ledger_tally (SaldoLedger  *self,
 
   g_return_val_if_fail (SALDO_IS_LEDGER (self), FALSE);
 
-  if (!ledger_prepare (self, waiting_now ?
-                       "SELECT line_id, state, currency, COUNT (*), SUM (amount), MIN (entered) FROM"
-                       " (SELECT t.line_id, t.state, t.currency, t.amount,"
-                       "   (SELECT MAX (e.time) FROM topup_events e WHERE e.topup_id = t.id"
-                       "    AND e.to_state = t.state AND e.from_state IS NOT t.state) AS entered"
-                       "  FROM topups t WHERE t.state IN ('planned', 'intent', 'sent', 'unknown'))"
-                       " GROUP BY line_id, state, currency ORDER BY line_id" :
-                       "SELECT t.line_id, r.state, t.currency, COUNT (*), SUM (t.amount), 0 FROM"
-                       " (SELECT DISTINCT topup_id, to_state AS state FROM topup_events) r"
-                       " JOIN topups t ON t.id = r.topup_id"
-                       " GROUP BY t.line_id, r.state, t.currency ORDER BY t.line_id",
+  if (!ledger_prepare (self,
+                       waiting_now
+                         ? "SELECT line_id, state, currency, COUNT (*), SUM (amount), MIN (entered) FROM"
+                           " (SELECT t.line_id, t.state, t.currency, t.amount,"
+                           "   (SELECT MAX (e.time) FROM topup_events e WHERE e.topup_id = t.id"
+                           "    AND e.to_state = t.state AND e.from_state IS NOT t.state) AS entered"
+                           "  FROM topups t WHERE t.state IN ('planned', 'intent', 'sent', 'unknown'))"
+                           " GROUP BY line_id, state, currency ORDER BY line_id"
+                         : "SELECT t.line_id, r.state, t.currency, COUNT (*), SUM (t.amount), 0 FROM"
+                           " (SELECT DISTINCT topup_id, to_state AS state FROM topup_events) r"
+                           " JOIN topups t ON t.id = r.topup_id"
+                           " GROUP BY t.line_id, r.state, t.currency ORDER BY t.line_id",
                        &stmt, error))
     return FALSE;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
@@ -1232,8 +1165,8 @@ saldo_ledger_tally (SaldoLedger  *self,
     g_ptr_array_add (rows, row);
     row->line_id = sqlite3_column_int64 (stmt, 0);
     if (!saldo_ledger_state_from_string ((const char *) sqlite3_column_text (stmt, 1), &row->state)) {
-      g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE,
-                   "top-up ledger: unknown state '%s'", sqlite3_column_text (stmt, 1));
+      g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE, "top-up ledger: unknown state '%s'",
+                   sqlite3_column_text (stmt, 1));
       return FALSE;
     }
     row->currency = saldo_sql_column_dup (stmt, 2);
@@ -1248,10 +1181,7 @@ saldo_ledger_tally (SaldoLedger  *self,
 }
 
 gboolean
-saldo_ledger_to_rule_rows (SaldoLedger       *self,
-                           gint64             since,
-                           SaldoLedgerRows  **rows_out,
-                           GError           **error)
+saldo_ledger_to_rule_rows (SaldoLedger *self, gint64 since, SaldoLedgerRows **rows_out, GError **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(SaldoLedgerRows) rows = g_new0 (SaldoLedgerRows, 1);
@@ -1261,10 +1191,12 @@ saldo_ledger_to_rule_rows (SaldoLedger       *self,
   g_return_val_if_fail (SALDO_IS_LEDGER (self), FALSE);
 
   /* In-flight rows count against limits however old they are. */
-  if (!ledger_prepare (self, "SELECT " RECORD_COLUMNS
+  if (!ledger_prepare (self,
+                       "SELECT " RECORD_COLUMNS
                        " WHERE (CASE WHEN t.sent_at > 0 THEN t.sent_at ELSE t.created END) >= ?1"
                        " OR t.state IN ('intent', 'sent', 'unknown')"
-                       " ORDER BY t.id", &stmt, error))
+                       " ORDER BY t.id",
+                       &stmt, error))
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, since);
   rows->strings = g_string_chunk_new (256);
@@ -1294,26 +1226,24 @@ voucher_hash (const char *pin)
 }
 
 gboolean
-saldo_ledger_claim_voucher (SaldoLedger  *self,
-                            gint64        topup_id,
-                            const char   *pin,
-                            GError      **error)
+saldo_ledger_claim_voucher (SaldoLedger *self, gint64 topup_id, const char *pin, GError **error)
 {
   g_autoptr(sqlite3_stmt) find = NULL;
   g_autoptr(sqlite3_stmt) insert = NULL;
   g_autofree char *hash = NULL;
   SaldoLedgerState state;
-  gint64 now = ledger_now (self);
-  int rc;
+  gint64           now = ledger_now (self);
+  int              rc;
 
   g_return_val_if_fail (SALDO_IS_LEDGER (self), FALSE);
   if (pin == NULL || *pin == '\0')
     return invalid (error, "empty voucher PIN");
   hash = voucher_hash (pin);
-  if (!ledger_prepare (self, "SELECT topup_id FROM used_vouchers WHERE pin_sha256 = ?1",
-                       &find, error) ||
-      !ledger_prepare (self, "INSERT INTO used_vouchers (pin_sha256, topup_id, time)"
-                       " VALUES (?1, ?2, ?3)", &insert, error))
+  if (!ledger_prepare (self, "SELECT topup_id FROM used_vouchers WHERE pin_sha256 = ?1", &find, error) ||
+      !ledger_prepare (self,
+                       "INSERT INTO used_vouchers (pin_sha256, topup_id, time)"
+                       " VALUES (?1, ?2, ?3)",
+                       &insert, error))
     return FALSE;
   sqlite3_bind_text (find, 1, hash, -1, SQLITE_STATIC);
   sqlite3_bind_text (insert, 1, hash, -1, SQLITE_STATIC);
@@ -1333,7 +1263,8 @@ saldo_ledger_claim_voucher (SaldoLedger  *self,
     ledger_rollback (self);
     g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
                  "this voucher PIN was already used by top-up %" G_GINT64_FORMAT
-                 "; a PIN is never dialled twice", owner);
+                 "; a PIN is never dialled twice",
+                 owner);
     return FALSE;
   }
   if (rc != SQLITE_DONE || sqlite3_step (insert) != SQLITE_DONE) {
@@ -1351,14 +1282,11 @@ saldo_ledger_claim_voucher (SaldoLedger  *self,
 }
 
 gboolean
-saldo_ledger_voucher_is_used (SaldoLedger  *self,
-                              const char   *pin,
-                              gboolean     *used_out,
-                              GError      **error)
+saldo_ledger_voucher_is_used (SaldoLedger *self, const char *pin, gboolean *used_out, GError **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autofree char *hash = NULL;
-  int rc;
+  int              rc;
 
   g_return_val_if_fail (SALDO_IS_LEDGER (self), FALSE);
   if (pin == NULL || *pin == '\0')
@@ -1376,15 +1304,32 @@ saldo_ledger_voucher_is_used (SaldoLedger  *self,
 
 /* ---- receipts ---- */
 
-static const char * const receipt_header[] = {
-  "id", "reference", "iccid", "origin", "rule_id", "provider", "state",
-  "amount_minor", "currency", "requested_amount_minor", "requested_currency",
-  "delivered_amount_minor", "delivered_currency", "provider_transaction_id",
-  "balance_before_minor", "balance_after_minor", "created", "finished",
-  "attempts", "message", "error", NULL,
+static const char *const receipt_header[] = {
+  "id",
+  "reference",
+  "iccid",
+  "origin",
+  "rule_id",
+  "provider",
+  "state",
+  "amount_minor",
+  "currency",
+  "requested_amount_minor",
+  "requested_currency",
+  "delivered_amount_minor",
+  "delivered_currency",
+  "provider_transaction_id",
+  "balance_before_minor",
+  "balance_after_minor",
+  "created",
+  "finished",
+  "attempts",
+  "message",
+  "error",
+  NULL,
 };
 
-const char * const *
+const char *const *
 saldo_ledger_receipt_header (void)
 {
   return receipt_header;
@@ -1402,8 +1347,7 @@ format_time (gint64 t)
 }
 
 static char *
-format_optional (gboolean present,
-                 gint64   value)
+format_optional (gboolean present, gint64 value)
 {
   return present ? g_strdup_printf ("%" G_GINT64_FORMAT, value) : g_strdup ("");
 }
@@ -1451,7 +1395,7 @@ saldo_ledger_receipt_fields (const SaldoTopupRecord *record)
 }
 
 char *
-saldo_ledger_csv_line (const char * const *fields)
+saldo_ledger_csv_line (const char *const *fields)
 {
   GString *line = g_string_new (NULL);
 
@@ -1488,8 +1432,8 @@ static void
 saldo_ledger_class_init (SaldoLedgerClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = saldo_ledger_finalize;
-  changed_signal = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  changed_signal = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                 G_TYPE_NONE, 0);
 }
 
 static void

@@ -45,8 +45,8 @@ saldo_store_ensure_provider (SaldoStore           *store,
   g_autoptr(sqlite3_stmt) select = NULL;
   SaldoProviderRecord *r;
 
-  if (!saldo_sql_prepare (db, "providers", "INSERT OR IGNORE INTO providers (name) VALUES (?1)",
-                          &insert, error))
+  if (!saldo_sql_prepare (db, "providers", "INSERT OR IGNORE INTO providers (name) VALUES (?1)", &insert,
+                          error))
     return FALSE;
   sqlite3_bind_text (insert, 1, name, -1, SQLITE_STATIC);
   if (sqlite3_step (insert) != SQLITE_DONE)
@@ -77,9 +77,7 @@ saldo_store_ensure_provider (SaldoStore           *store,
 }
 
 gboolean
-saldo_store_save_provider (SaldoStore                 *store,
-                           const SaldoProviderRecord  *r,
-                           GError                    **error)
+saldo_store_save_provider (SaldoStore *store, const SaldoProviderRecord *r, GError **error)
 {
   sqlite3 *db = saldo_store_get_handle (store);
   g_autoptr(sqlite3_stmt) stmt = NULL;

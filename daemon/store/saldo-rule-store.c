@@ -31,7 +31,10 @@ static const SaldoSqlColumn rule_columns[] = {
 };
 
 static const SaldoSqlTable rules_table = {
-  "rules", G_STRUCT_OFFSET (SaldoRuleRecord, id), rule_columns, G_N_ELEMENTS (rule_columns),
+  "rules",
+  G_STRUCT_OFFSET (SaldoRuleRecord, id),
+  rule_columns,
+  G_N_ELEMENTS (rule_columns),
   sizeof (SaldoRuleRecord),
 };
 
@@ -63,22 +66,18 @@ saldo_rule_record_free (SaldoRuleRecord *record)
 }
 
 static gboolean
-fail (SaldoStore  *store,
-      const char  *what,
-      GError     **error)
+fail (SaldoStore *store, const char *what, GError **error)
 {
   return saldo_sql_fail (saldo_store_get_handle (store), "rules", what, error);
 }
 
 gboolean
-saldo_store_load_rules (SaldoStore  *store,
-                        GPtrArray  **rules_out,
-                        GError     **error)
+saldo_store_load_rules (SaldoStore *store, GPtrArray **rules_out, GError **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GPtrArray) rules = g_ptr_array_new_with_free_func ((GDestroyNotify) saldo_rule_record_free);
   g_autofree char *sql = saldo_sql_select (&rules_table, "WHERE removed = 0 ORDER BY id");
-  int rc;
+  int              rc;
 
   if (sqlite3_prepare_v2 (saldo_store_get_handle (store), sql, -1, &stmt, NULL) != SQLITE_OK)
     return fail (store, "loading rules", error);
@@ -91,24 +90,20 @@ saldo_store_load_rules (SaldoStore  *store,
 }
 
 gboolean
-saldo_store_save_rule (SaldoStore       *store,
-                       SaldoRuleRecord  *r,
-                       GError          **error)
+saldo_store_save_rule (SaldoStore *store, SaldoRuleRecord *r, GError **error)
 {
   return saldo_sql_save (saldo_store_get_handle (store), "rules", &rules_table, r, " AND removed = 0",
                          "saving a rule", error);
 }
 
 gboolean
-saldo_store_remove_rule (SaldoStore  *store,
-                         gint64       id,
-                         GError     **error)
+saldo_store_remove_rule (SaldoStore *store, gint64 id, GError **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
   if (sqlite3_prepare_v2 (saldo_store_get_handle (store),
-                          "UPDATE rules SET removed = 1, enabled = 0 WHERE id = ?1",
-                          -1, &stmt, NULL) != SQLITE_OK)
+                          "UPDATE rules SET removed = 1, enabled = 0 WHERE id = ?1", -1, &stmt,
+                          NULL) != SQLITE_OK)
     return fail (store, "removing a rule", error);
   sqlite3_bind_int64 (stmt, 1, id);
   if (sqlite3_step (stmt) != SQLITE_DONE)

@@ -7,10 +7,7 @@
 #include "saldo-sql.h"
 
 gboolean
-saldo_sql_fail (sqlite3     *db,
-                const char  *where,
-                const char  *what,
-                GError     **error)
+saldo_sql_fail (sqlite3 *db, const char *where, const char *what, GError **error)
 {
   g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE, "%s: %s failed: %s", where, what,
                sqlite3_errmsg (db));
@@ -18,10 +15,7 @@ saldo_sql_fail (sqlite3     *db,
 }
 
 gboolean
-saldo_sql_exec (sqlite3     *db,
-                const char  *where,
-                const char  *sql,
-                GError     **error)
+saldo_sql_exec (sqlite3 *db, const char *where, const char *sql, GError **error)
 {
   char *message = NULL;
 
@@ -35,11 +29,7 @@ saldo_sql_exec (sqlite3     *db,
 }
 
 gboolean
-saldo_sql_prepare (sqlite3       *db,
-                   const char    *where,
-                   const char    *sql,
-                   sqlite3_stmt **stmt_out,
-                   GError       **error)
+saldo_sql_prepare (sqlite3 *db, const char *where, const char *sql, sqlite3_stmt **stmt_out, GError **error)
 {
   if (sqlite3_prepare_v2 (db, sql, -1, stmt_out, NULL) != SQLITE_OK)
     return saldo_sql_fail (db, where, "preparing a statement", error);
@@ -47,9 +37,7 @@ saldo_sql_prepare (sqlite3       *db,
 }
 
 void
-saldo_sql_bind_text_or_null (sqlite3_stmt *stmt,
-                             int           index,
-                             const char   *text)
+saldo_sql_bind_text_or_null (sqlite3_stmt *stmt, int index, const char *text)
 {
   if (text != NULL)
     sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
@@ -58,10 +46,7 @@ saldo_sql_bind_text_or_null (sqlite3_stmt *stmt,
 }
 
 void
-saldo_sql_bind_int64_if (sqlite3_stmt *stmt,
-                         int           index,
-                         gboolean      present,
-                         gint64        value)
+saldo_sql_bind_int64_if (sqlite3_stmt *stmt, int index, gboolean present, gint64 value)
 {
   if (present)
     sqlite3_bind_int64 (stmt, index, value);
@@ -70,8 +55,7 @@ saldo_sql_bind_int64_if (sqlite3_stmt *stmt,
 }
 
 char *
-saldo_sql_column_dup (sqlite3_stmt *stmt,
-                      int           column)
+saldo_sql_column_dup (sqlite3_stmt *stmt, int column)
 {
   const unsigned char *text = sqlite3_column_text (stmt, column);
 
@@ -79,8 +63,7 @@ saldo_sql_column_dup (sqlite3_stmt *stmt,
 }
 
 char *
-saldo_sql_column_dup_nullable (sqlite3_stmt *stmt,
-                               int           column)
+saldo_sql_column_dup_nullable (sqlite3_stmt *stmt, int column)
 {
   const unsigned char *text = sqlite3_column_text (stmt, column);
 
@@ -92,17 +75,14 @@ saldo_sql_column_dup_nullable (sqlite3_stmt *stmt,
 #define FIELD(record, column, type) (*(type *) ((guint8 *) (record) + (column)->offset))
 
 static void
-append_names (GString             *sql,
-              const SaldoSqlTable *table,
-              const char          *suffix)
+append_names (GString *sql, const SaldoSqlTable *table, const char *suffix)
 {
   for (gsize i = 0; i < table->n_columns; i++)
     g_string_append_printf (sql, "%s%s%s", i > 0 ? ", " : "", table->columns[i].name, suffix);
 }
 
 char *
-saldo_sql_select (const SaldoSqlTable *table,
-                  const char          *tail)
+saldo_sql_select (const SaldoSqlTable *table, const char *tail)
 {
   GString *sql = g_string_new ("SELECT id, ");
 
@@ -112,15 +92,14 @@ saldo_sql_select (const SaldoSqlTable *table,
 }
 
 gpointer
-saldo_sql_read (const SaldoSqlTable *table,
-                sqlite3_stmt        *stmt)
+saldo_sql_read (const SaldoSqlTable *table, sqlite3_stmt *stmt)
 {
   gpointer record = g_malloc0 (table->record_size);
 
   *(gint64 *) ((guint8 *) record + table->id_offset) = sqlite3_column_int64 (stmt, 0);
   for (gsize i = 0; i < table->n_columns; i++) {
     const SaldoSqlColumn *c = &table->columns[i];
-    int at = (int) i + 1;
+    int                   at = (int) i + 1;
 
     switch (c->type) {
     case SALDO_SQL_TEXT:
@@ -146,10 +125,7 @@ saldo_sql_read (const SaldoSqlTable *table,
 }
 
 static void
-bind_column (sqlite3_stmt         *stmt,
-             int                   index,
-             const SaldoSqlColumn *c,
-             gconstpointer         record)
+bind_column (sqlite3_stmt *stmt, int index, const SaldoSqlColumn *c, gconstpointer record)
 {
   switch (c->type) {
   case SALDO_SQL_TEXT: {
@@ -198,8 +174,8 @@ saldo_sql_save (sqlite3             *db,
   } else {
     g_string_append_printf (sql, "UPDATE %s SET ", table->name);
     for (gsize i = 0; i < table->n_columns; i++)
-      g_string_append_printf (sql, "%s%s = ?%" G_GSIZE_FORMAT, i > 0 ? ", " : "",
-                              table->columns[i].name, i + 1);
+      g_string_append_printf (sql, "%s%s = ?%" G_GSIZE_FORMAT, i > 0 ? ", " : "", table->columns[i].name,
+                              i + 1);
     g_string_append_printf (sql, " WHERE id = ?%" G_GSIZE_FORMAT "%s", table->n_columns + 1,
                             and_where != NULL ? and_where : "");
   }
@@ -217,8 +193,7 @@ saldo_sql_save (sqlite3             *db,
 }
 
 gpointer
-saldo_sql_record_copy (const SaldoSqlTable *table,
-                       gconstpointer        record)
+saldo_sql_record_copy (const SaldoSqlTable *table, gconstpointer record)
 {
   gpointer copy = g_memdup2 (record, table->record_size);
 
@@ -229,8 +204,7 @@ saldo_sql_record_copy (const SaldoSqlTable *table,
 }
 
 void
-saldo_sql_record_free (const SaldoSqlTable *table,
-                       gpointer             record)
+saldo_sql_record_free (const SaldoSqlTable *table, gpointer record)
 {
   if (record == NULL)
     return;

@@ -21,7 +21,7 @@ G_DEFINE_TYPE (SaldoStore, saldo_store, G_TYPE_OBJECT)
 
 /* Migration N takes the schema from version N to N+1.  Append only: a shipped
  * migration is never edited, so every database walks the same path. */
-static const char * const migrations[] = {
+static const char *const migrations[] = {
   /* 0 → 1: lines.  AUTOINCREMENT guarantees an id is never handed out twice,
    * even after the row with the highest id is deleted. */
   "CREATE TABLE lines ("
@@ -347,7 +347,10 @@ static const SaldoSqlColumn line_columns[] = {
 };
 
 static const SaldoSqlTable lines_table = {
-  "lines", G_STRUCT_OFFSET (SaldoLineRecord, id), line_columns, G_N_ELEMENTS (line_columns),
+  "lines",
+  G_STRUCT_OFFSET (SaldoLineRecord, id),
+  line_columns,
+  G_N_ELEMENTS (line_columns),
   sizeof (SaldoLineRecord),
 };
 
@@ -384,26 +387,19 @@ saldo_reading_free (SaldoReading *reading)
 }
 
 static gboolean
-saldo_store_fail (SaldoStore  *self,
-                  const char  *what,
-                  GError     **error)
+saldo_store_fail (SaldoStore *self, const char *what, GError **error)
 {
   return saldo_sql_fail (self->db, self->path, what, error);
 }
 
 static gboolean
-saldo_store_exec (SaldoStore  *self,
-                  const char  *sql,
-                  GError     **error)
+saldo_store_exec (SaldoStore *self, const char *sql, GError **error)
 {
   return saldo_sql_exec (self->db, self->path, sql, error);
 }
 
 static gboolean
-saldo_store_query_text (SaldoStore  *self,
-                        const char  *sql,
-                        char       **value_out,
-                        GError     **error)
+saldo_store_query_text (SaldoStore *self, const char *sql, char **value_out, GError **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   int rc;
@@ -418,8 +414,7 @@ saldo_store_query_text (SaldoStore  *self,
 }
 
 static gboolean
-saldo_store_check_integrity (SaldoStore  *self,
-                             GError     **error)
+saldo_store_check_integrity (SaldoStore *self, GError **error)
 {
   g_autofree char *verdict = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -436,8 +431,8 @@ saldo_store_check_integrity (SaldoStore  *self,
   }
   if (g_strcmp0 (verdict, "ok") != 0) {
     g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE,
-                 "%s is corrupt (%s); it was left untouched: move it away or restore a backup",
-                 self->path, verdict);
+                 "%s is corrupt (%s); it was left untouched: move it away or restore a backup", self->path,
+                 verdict);
     return FALSE;
   }
   return TRUE;
@@ -445,8 +440,7 @@ saldo_store_check_integrity (SaldoStore  *self,
 
 /* Inside a migration: every foreign key still points at a row. */
 static gboolean
-saldo_store_check_foreign_keys (SaldoStore  *self,
-                                GError     **error)
+saldo_store_check_foreign_keys (SaldoStore *self, GError **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   int rc;
@@ -457,8 +451,7 @@ saldo_store_check_foreign_keys (SaldoStore  *self,
   if (rc == SQLITE_ROW) {
     g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE,
                  "%s: table %s has a row whose reference to %s points nowhere", self->path,
-                 (const char *) sqlite3_column_text (stmt, 0),
-                 (const char *) sqlite3_column_text (stmt, 2));
+                 (const char *) sqlite3_column_text (stmt, 0), (const char *) sqlite3_column_text (stmt, 2));
     return FALSE;
   }
   if (rc != SQLITE_DONE)
@@ -467,11 +460,10 @@ saldo_store_check_foreign_keys (SaldoStore  *self,
 }
 
 static gboolean
-saldo_store_migrate (SaldoStore  *self,
-                     GError     **error)
+saldo_store_migrate (SaldoStore *self, GError **error)
 {
   g_autofree char *version_text = NULL;
-  gint64 version;
+  gint64           version;
 
   if (!saldo_store_query_text (self, "PRAGMA user_version", &version_text, error))
     return FALSE;
@@ -487,8 +479,7 @@ saldo_store_migrate (SaldoStore  *self,
    * pointing at it would refuse; SQLite's documented way is to switch them
    * off (outside a transaction) and check every reference before the step
    * commits. */
-  if (version < SALDO_STORE_SCHEMA_VERSION &&
-      !saldo_store_exec (self, "PRAGMA foreign_keys = OFF", error))
+  if (version < SALDO_STORE_SCHEMA_VERSION && !saldo_store_exec (self, "PRAGMA foreign_keys = OFF", error))
     return FALSE;
   for (gint64 v = version; v < SALDO_STORE_SCHEMA_VERSION; v++) {
     g_autofree char *bump = NULL;
@@ -498,12 +489,10 @@ saldo_store_migrate (SaldoStore  *self,
     if (!saldo_store_exec (self, "BEGIN IMMEDIATE", error))
       return FALSE;
     bump = g_strdup_printf ("PRAGMA user_version = %" G_GINT64_FORMAT, v + 1);
-    if (!saldo_store_exec (self, migrations[v], error) ||
-        !saldo_store_check_foreign_keys (self, error) ||
+    if (!saldo_store_exec (self, migrations[v], error) || !saldo_store_check_foreign_keys (self, error) ||
         !saldo_store_exec (self, bump, error)) {
       saldo_store_exec (self, "ROLLBACK", NULL);
-      g_prefix_error (error, "migrating schema %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT ": ",
-                      v, v + 1);
+      g_prefix_error (error, "migrating schema %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT ": ", v, v + 1);
       return FALSE;
     }
     if (!saldo_store_exec (self, "COMMIT", error))
@@ -517,20 +506,17 @@ saldo_store_migrate (SaldoStore  *self,
 }
 
 SaldoStore *
-saldo_store_open (const char  *path,
-                  GError     **error)
+saldo_store_open (const char *path, GError **error)
 {
   g_autoptr(SaldoStore) self = g_object_new (SALDO_TYPE_STORE, NULL);
   g_autofree char *journal_mode = NULL;
-  int rc;
+  int              rc;
 
   self->path = g_strdup (path);
-  rc = sqlite3_open_v2 (path, &self->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+  rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL);
   if (rc != SQLITE_OK) {
-    g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE,
-                 "cannot open %s: %s", path,
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE, "cannot open %s: %s", path,
                  self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
     return NULL;
   }
@@ -545,8 +531,8 @@ saldo_store_open (const char  *path,
   if (!saldo_store_query_text (self, "PRAGMA journal_mode = WAL", &journal_mode, error))
     return NULL;
   if (g_ascii_strcasecmp (journal_mode, "wal") != 0) {
-    g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE,
-                 "%s: cannot switch to WAL journal mode (got %s)", path, journal_mode);
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE, "%s: cannot switch to WAL journal mode (got %s)",
+                 path, journal_mode);
     return NULL;
   }
   if (!saldo_store_exec (self, "PRAGMA synchronous = FULL", error) ||
@@ -574,14 +560,12 @@ saldo_store_get_handle (SaldoStore *self)
 }
 
 gboolean
-saldo_store_load_lines (SaldoStore  *self,
-                        GPtrArray  **records_out,
-                        GError     **error)
+saldo_store_load_lines (SaldoStore *self, GPtrArray **records_out, GError **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) saldo_line_record_free);
   g_autofree char *sql = saldo_sql_select (&lines_table, "ORDER BY id");
-  int rc;
+  int              rc;
 
   g_return_val_if_fail (SALDO_IS_STORE (self), FALSE);
 
@@ -598,9 +582,7 @@ saldo_store_load_lines (SaldoStore  *self,
 /* Inserts the line when record->id is 0 (and sets it), updates it otherwise.
  * A single statement is its own transaction in SQLite. */
 gboolean
-saldo_store_save_line (SaldoStore       *self,
-                       SaldoLineRecord  *record,
-                       GError          **error)
+saldo_store_save_line (SaldoStore *self, SaldoLineRecord *record, GError **error)
 {
   g_return_val_if_fail (SALDO_IS_STORE (self), FALSE);
   g_return_val_if_fail (record->iccid != NULL, FALSE);
@@ -609,19 +591,16 @@ saldo_store_save_line (SaldoStore       *self,
 }
 
 gboolean
-saldo_store_ensure_euicc (SaldoStore  *self,
-                          const char  *key,
-                          gint64      *id_out,
-                          GError     **error)
+saldo_store_ensure_euicc (SaldoStore *self, const char *key, gint64 *id_out, GError **error)
 {
   g_autoptr(sqlite3_stmt) insert = NULL;
   g_autoptr(sqlite3_stmt) select = NULL;
 
   if (sqlite3_prepare_v2 (self->db,
                           "INSERT INTO euiccs (key, first_seen) VALUES (?1, ?2)"
-                          " ON CONFLICT (key) DO NOTHING", -1, &insert, NULL) != SQLITE_OK ||
-      sqlite3_prepare_v2 (self->db, "SELECT id FROM euiccs WHERE key = ?1", -1, &select,
-                          NULL) != SQLITE_OK)
+                          " ON CONFLICT (key) DO NOTHING",
+                          -1, &insert, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (self->db, "SELECT id FROM euiccs WHERE key = ?1", -1, &select, NULL) != SQLITE_OK)
     return saldo_store_fail (self, "recording an eUICC", error);
   sqlite3_bind_text (insert, 1, key, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (insert, 2, g_get_real_time () / G_USEC_PER_SEC);
@@ -635,18 +614,14 @@ saldo_store_ensure_euicc (SaldoStore  *self,
 }
 
 gboolean
-saldo_store_load_euiccs (SaldoStore  *self,
-                         GArray     **ids_out,
-                         GPtrArray  **keys_out,
-                         GError     **error)
+saldo_store_load_euiccs (SaldoStore *self, GArray **ids_out, GPtrArray **keys_out, GError **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
   int rc;
 
-  if (sqlite3_prepare_v2 (self->db, "SELECT id, key FROM euiccs ORDER BY id", -1, &stmt,
-                          NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2 (self->db, "SELECT id, key FROM euiccs ORDER BY id", -1, &stmt, NULL) != SQLITE_OK)
     return saldo_store_fail (self, "loading eUICCs", error);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
     gint64 id = sqlite3_column_int64 (stmt, 0);
@@ -662,9 +637,7 @@ saldo_store_load_euiccs (SaldoStore  *self,
 }
 
 gboolean
-saldo_store_add_reading (SaldoStore    *self,
-                         SaldoReading  *reading,
-                         GError       **error)
+saldo_store_add_reading (SaldoStore *self, SaldoReading *reading, GError **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
 
@@ -726,17 +699,18 @@ reading_from_row (sqlite3_stmt *stmt)
   return reading;
 }
 
-#define READING_COLUMNS "id, line_id, time, source, kind, raw_text, error, carrier," \
-                        " amount_minor, currency, expiry, data_bytes"
+#define READING_COLUMNS                                        \
+  "id, line_id, time, source, kind, raw_text, error, carrier," \
+  " amount_minor, currency, expiry, data_bytes"
 
 /* Newest first.  line_id 0 lists every line. */
 gboolean
-saldo_store_list_readings (SaldoStore  *self,
-                           gint64       line_id,
-                           gint64       since,
-                           guint        limit,
-                           GPtrArray  **readings_out,
-                           GError     **error)
+saldo_store_list_readings (SaldoStore *self,
+                           gint64      line_id,
+                           gint64      since,
+                           guint       limit,
+                           GPtrArray **readings_out,
+                           GError    **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GPtrArray) readings = g_ptr_array_new_with_free_func ((GDestroyNotify) saldo_reading_free);
@@ -747,13 +721,12 @@ saldo_store_list_readings (SaldoStore  *self,
    * a query that left the line open would sort every reading of every line
    * on each call. */
   if (sqlite3_prepare_v2 (self->db,
-                          line_id != 0 ?
-                          "SELECT " READING_COLUMNS " FROM readings"
-                          " WHERE line_id = ?1 AND time >= ?2"
-                          " ORDER BY time DESC, id DESC LIMIT ?3" :
-                          "SELECT " READING_COLUMNS " FROM readings"
-                          " WHERE time >= ?2"
-                          " ORDER BY time DESC, id DESC LIMIT ?3",
+                          line_id != 0 ? "SELECT " READING_COLUMNS " FROM readings"
+                                         " WHERE line_id = ?1 AND time >= ?2"
+                                         " ORDER BY time DESC, id DESC LIMIT ?3"
+                                       : "SELECT " READING_COLUMNS " FROM readings"
+                                         " WHERE time >= ?2"
+                                         " ORDER BY time DESC, id DESC LIMIT ?3",
                           -1, &stmt, NULL) != SQLITE_OK)
     return saldo_store_fail (self, "listing readings", error);
   sqlite3_bind_int64 (stmt, 1, line_id);

@@ -21,8 +21,8 @@ struct _SaldoForecaster {
   SaldoStore       *store;
   SaldoLedger      *ledger;
   SaldoLineManager *lines;
-  GHashTable       *forecasts;     /* line id (gint64*) → SaldoForecast */
-  GHashTable       *unusual_sent;  /* line id (gint64*) → gint64*, when last announced */
+  GHashTable       *forecasts;    /* line id (gint64*) → SaldoForecast */
+  GHashTable       *unusual_sent; /* line id (gint64*) → gint64*, when last announced */
 };
 
 G_DEFINE_TYPE (SaldoForecaster, saldo_forecaster, G_TYPE_OBJECT)
@@ -44,37 +44,37 @@ line_key (SaldoLine *line)
 }
 
 static gboolean
-compute (SaldoForecaster  *self,
-         SaldoLine        *line,
-         const char       *currency,
-         gint64            now,
-         SaldoForecast    *out,
-         GError          **error)
+compute (SaldoForecaster *self,
+         SaldoLine       *line,
+         const char      *currency,
+         gint64           now,
+         SaldoForecast   *out,
+         GError         **error)
 {
   g_autoptr(GPtrArray) readings = NULL;
   g_autoptr(SaldoLedgerRows) rows = NULL;
   g_autoptr(GArray) points = g_array_new (FALSE, FALSE, sizeof (SaldoBalancePoint));
   g_autoptr(SaldoCarrier) carrier = saldo_line_manager_get_carrier (self->lines, line);
-  guint deactivation_days = carrier != NULL ? saldo_carrier_get_deactivation_days (carrier) : 0;
-  gint64 since = now - (gint64) SALDO_FORECAST_DEFAULT_WINDOW_DAYS * 86400;
+  guint              deactivation_days = carrier != NULL ? saldo_carrier_get_deactivation_days (carrier) : 0;
+  gint64             since = now - (gint64) SALDO_FORECAST_DEFAULT_WINDOW_DAYS * 86400;
   SaldoForecastInput in = { 0 };
-  int digits;
+  int                digits;
 
   /* The last recharge may be older than the window: the ledger is read as
    * far back as the carrier's deactivation period. */
   if (deactivation_days > 0)
     since = MIN (since, now - (gint64) deactivation_days * 86400);
-  if (!saldo_store_list_readings (self->store, saldo_line_get_id (line), since,
-                                  FORECAST_MAX_READINGS, &readings, error) ||
+  if (!saldo_store_list_readings (self->store, saldo_line_get_id (line), since, FORECAST_MAX_READINGS,
+                                  &readings, error) ||
       !saldo_ledger_to_rule_rows (self->ledger, since, &rows, error))
     return FALSE;
   for (guint i = 0; i < readings->len; i++) {
     const SaldoReading *r = readings->pdata[i];
-    SaldoBalancePoint p = { r->time, r->amount_minor };
+    SaldoBalancePoint   p = { r->time, r->amount_minor };
 
     /* Only good balances in the line's currency are comparable. */
-    if (g_strcmp0 (r->kind, "balance") == 0 && r->has_amount &&
-        g_strcmp0 (r->source, "ussd") == 0 && g_strcmp0 (r->currency, currency) == 0)
+    if (g_strcmp0 (r->kind, "balance") == 0 && r->has_amount && g_strcmp0 (r->source, "ussd") == 0 &&
+        g_strcmp0 (r->currency, currency) == 0)
       g_array_append_val (points, p);
   }
   digits = saldo_currency_minor_digits (currency);
@@ -99,9 +99,9 @@ announce_unusual (SaldoForecaster     *self,
                   const SaldoForecast *forecast,
                   gint64               now)
 {
-  gint64 id = saldo_line_get_id (line);
-  gint64 *last = g_hash_table_lookup (self->unusual_sent, &id);
-  gint64 period = (gint64) MAX (forecast->block_days, 1) * 86400;
+  gint64           id = saldo_line_get_id (line);
+  gint64          *last = g_hash_table_lookup (self->unusual_sent, &id);
+  gint64           period = (gint64) MAX (forecast->block_days, 1) * 86400;
   g_autofree char *per_day = NULL;
   g_autofree char *usual = NULL;
   g_autofree char *message = NULL;
@@ -112,12 +112,11 @@ announce_unusual (SaldoForecaster     *self,
   per_day = saldo_money_format (forecast->last_block_spend, currency);
   usual = saldo_money_format (forecast->spend_per_day, currency);
   message = g_strdup_printf ("line %s: unusual spending: %s a day over the last %s, against %s "
-                             "usually", saldo_line_get_object_path (line), per_day,
+                             "usually",
+                             saldo_line_get_object_path (line), per_day,
                              forecast->block_days == 1 ? "day" : "week", usual);
-  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
-                    "MESSAGE_ID", SALDO_MESSAGE_UNUSUAL_SPENDING,
-                    "SALDO_LINE", saldo_line_get_object_path (line),
-                    "MESSAGE", "%s", message);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE_ID", SALDO_MESSAGE_UNUSUAL_SPENDING,
+                    "SALDO_LINE", saldo_line_get_object_path (line), "MESSAGE", "%s", message);
   last = g_new (gint64, 1);
   *last = now;
   g_hash_table_replace (self->unusual_sent, line_key (line), last);
@@ -126,15 +125,13 @@ announce_unusual (SaldoForecaster     *self,
 }
 
 void
-saldo_forecaster_update (SaldoForecaster *self,
-                         SaldoLine       *line,
-                         gboolean         announce)
+saldo_forecaster_update (SaldoForecaster *self, SaldoLine *line, gboolean announce)
 {
-  SaldoDBusLine *iface = saldo_line_get_dbus_line (line);
+  SaldoDBusLine   *iface = saldo_line_get_dbus_line (line);
   g_autofree char *currency = saldo_line_manager_get_currency (self->lines, line);
   g_autoptr(GError) error = NULL;
   g_autofree SaldoForecast *forecast = g_new0 (SaldoForecast, 1);
-  gint64 now = saldo_ledger_now (self->ledger);
+  gint64                    now = saldo_ledger_now (self->ledger);
 
   if (currency == NULL || !saldo_currency_is_valid (currency) ||
       !compute (self, line, currency, now, forecast, &error)) {
@@ -151,11 +148,9 @@ saldo_forecaster_update (SaldoForecaster *self,
 }
 
 void
-saldo_forecaster_fill (SaldoForecaster *self,
-                       SaldoLine       *line,
-                       SaldoLineState  *state)
+saldo_forecaster_fill (SaldoForecaster *self, SaldoLine *line, SaldoLineState *state)
 {
-  gint64 id = saldo_line_get_id (line);
+  gint64               id = saldo_line_get_id (line);
   const SaldoForecast *forecast = g_hash_table_lookup (self->forecasts, &id);
 
   state->spend_known = forecast != NULL && forecast->spend_known;
@@ -163,9 +158,7 @@ saldo_forecaster_fill (SaldoForecaster *self,
 }
 
 SaldoForecaster *
-saldo_forecaster_new (SaldoStore       *store,
-                      SaldoLedger      *ledger,
-                      SaldoLineManager *lines)
+saldo_forecaster_new (SaldoStore *store, SaldoLedger *ledger, SaldoLineManager *lines)
 {
   SaldoForecaster *self = g_object_new (SALDO_TYPE_FORECASTER, NULL);
 
@@ -194,9 +187,9 @@ saldo_forecaster_class_init (SaldoForecasterClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->finalize = saldo_forecaster_finalize;
-  signals[SIGNAL_UNUSUAL_SPENDING] =
-    g_signal_new ("unusual-spending", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_INT64, G_TYPE_INT64);
+  signals[SIGNAL_UNUSUAL_SPENDING] = g_signal_new ("unusual-spending", G_TYPE_FROM_CLASS (klass),
+                                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                                                   G_TYPE_STRING, G_TYPE_INT64, G_TYPE_INT64);
 }
 
 static void

@@ -26,17 +26,11 @@ G_DECLARE_FINAL_TYPE (SaldoForecaster, saldo_forecaster, SALDO, FORECASTER, GObj
  *      at most once per day (or week) the judgement is about.
  */
 
-SaldoForecaster *saldo_forecaster_new    (SaldoStore       *store,
-                                          SaldoLedger      *ledger,
-                                          SaldoLineManager *lines);
+SaldoForecaster *saldo_forecaster_new (SaldoStore *store, SaldoLedger *ledger, SaldoLineManager *lines);
 /* Computes line's forecast again; announce: may signal unusual spending
  * (after a new reading, not after a top-up or at start). */
-void             saldo_forecaster_update (SaldoForecaster  *self,
-                                          SaldoLine        *line,
-                                          gboolean          announce);
+void saldo_forecaster_update (SaldoForecaster *self, SaldoLine *line, gboolean announce);
 /* The engine's spend_known/spend_per_day for line, as last computed. */
-void             saldo_forecaster_fill   (SaldoForecaster  *self,
-                                          SaldoLine        *line,
-                                          SaldoLineState   *state);
+void saldo_forecaster_fill (SaldoForecaster *self, SaldoLine *line, SaldoLineState *state);
 
 G_END_DECLS

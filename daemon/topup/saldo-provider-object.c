@@ -31,12 +31,11 @@ sync_record (SaldoProviderObject *self)
 }
 
 SaldoProviderObject *
-saldo_provider_object_new (SaldoProvider             *provider,
-                           const SaldoProviderRecord *record)
+saldo_provider_object_new (SaldoProvider *provider, const SaldoProviderRecord *record)
 {
   SaldoProviderObject *self = g_object_new (SALDO_TYPE_PROVIDER_OBJECT, NULL);
-  g_autofree char *expires = NULL;
-  int year, month;
+  g_autofree char     *expires = NULL;
+  int                  year, month;
 
   self->provider = g_object_ref (provider);
   self->record = saldo_provider_record_copy (record);
@@ -49,7 +48,7 @@ saldo_provider_object_new (SaldoProvider             *provider,
   saldo_dbus_provider_set_type_ (self->iface, saldo_provider_get_type_name (provider));
   saldo_dbus_provider_set_payment_expires (self->iface, expires);
   saldo_dbus_provider_set_spent_this_month (self->iface, g_variant_new ("a{sx}", NULL));
-  saldo_dbus_provider_set_warnings (self->iface, (const char * const []) { NULL });
+  saldo_dbus_provider_set_warnings (self->iface, (const char *const[]){ NULL });
   sync_record (self);
   saldo_dbus_object_skeleton_set_provider (self->object, self->iface);
   return self;
@@ -74,8 +73,7 @@ saldo_provider_object_get_record (SaldoProviderObject *self)
 }
 
 void
-saldo_provider_object_set_record (SaldoProviderObject       *self,
-                                  const SaldoProviderRecord *record)
+saldo_provider_object_set_record (SaldoProviderObject *self, const SaldoProviderRecord *record)
 {
   SaldoProviderRecord *copy = saldo_provider_record_copy (record);
 

@@ -17,17 +17,15 @@ G_BEGIN_DECLS
 #define SALDO_TYPE_PROVIDER_OBJECT (saldo_provider_object_get_type ())
 G_DECLARE_FINAL_TYPE (SaldoProviderObject, saldo_provider_object, SALDO, PROVIDER_OBJECT, GObject)
 
-SaldoProviderObject       *saldo_provider_object_new             (SaldoProvider             *provider,
-                                                                  const SaldoProviderRecord *record);
-SaldoProvider             *saldo_provider_object_get_provider    (SaldoProviderObject       *self);
-const char                *saldo_provider_object_get_id          (SaldoProviderObject       *self);
-const SaldoProviderRecord *saldo_provider_object_get_record      (SaldoProviderObject       *self);
-void                       saldo_provider_object_set_record      (SaldoProviderObject       *self,
-                                                                  const SaldoProviderRecord *record);
-const char                *saldo_provider_object_get_path        (SaldoProviderObject       *self);
-GDBusObjectSkeleton       *saldo_provider_object_get_dbus_object (SaldoProviderObject       *self);
-SaldoDBusProvider         *saldo_provider_object_get_dbus_provider (SaldoProviderObject     *self);
+SaldoProviderObject *saldo_provider_object_new (SaldoProvider *provider, const SaldoProviderRecord *record);
+SaldoProvider       *saldo_provider_object_get_provider (SaldoProviderObject *self);
+const char          *saldo_provider_object_get_id (SaldoProviderObject *self);
+const SaldoProviderRecord *saldo_provider_object_get_record (SaldoProviderObject *self);
+void        saldo_provider_object_set_record (SaldoProviderObject *self, const SaldoProviderRecord *record);
+const char *saldo_provider_object_get_path (SaldoProviderObject *self);
+GDBusObjectSkeleton *saldo_provider_object_get_dbus_object (SaldoProviderObject *self);
+SaldoDBusProvider   *saldo_provider_object_get_dbus_provider (SaldoProviderObject *self);
 /* State "needs-attention": the rules using it pause. */
-gboolean                   saldo_provider_object_needs_attention (SaldoProviderObject       *self);
+gboolean saldo_provider_object_needs_attention (SaldoProviderObject *self);
 
 G_END_DECLS

@@ -21,27 +21,27 @@
 #define FUNDS_REFRESH_INTERVAL (6 * 60 * 60)
 
 typedef struct {
-  SaldoProviderWatch  *watch;      /* not a reference: the watch owns this */
+  SaldoProviderWatch  *watch; /* not a reference: the watch owns this */
   SaldoProviderObject *object;
-  guint                timer_id;   /* the next health check or funds refresh */
-  guint                attempt;    /* health checks since it needed attention */
+  guint                timer_id; /* the next health check or funds refresh */
+  guint                attempt;  /* health checks since it needed attention */
   gboolean             checking;
-  gboolean             manual;     /* the check in flight was asked with Check () */
-  GPtrArray           *waiting;    /* GTask of Check () for that check */
-  GStrv                warnings;   /* as last announced */
+  gboolean             manual;   /* the check in flight was asked with Check () */
+  GPtrArray           *waiting;  /* GTask of Check () for that check */
+  GStrv                warnings; /* as last announced */
 } Runtime;
 
 struct _SaldoProviderWatch {
-  GObject      parent_instance;
-  SaldoStore  *store;
-  SaldoLedger *ledger;
-  SaldoConfig *config;
-  GPtrArray   *rules;        /* SaldoRuleObject, the top-up manager's */
-  GPtrArray   *runtimes;     /* Runtime, one per provider */
-  GPtrArray   *objects;      /* SaldoProviderObject, the same order */
+  GObject       parent_instance;
+  SaldoStore   *store;
+  SaldoLedger  *ledger;
+  SaldoConfig  *config;
+  GPtrArray    *rules;    /* SaldoRuleObject, the top-up manager's */
+  GPtrArray    *runtimes; /* Runtime, one per provider */
+  GPtrArray    *objects;  /* SaldoProviderObject, the same order */
   GCancellable *cancellable;
-  guint        wake_id;      /* month change, payment expiry */
-  gint64       wake_at;
+  guint         wake_id; /* month change, payment expiry */
+  gint64        wake_at;
 };
 
 G_DEFINE_TYPE (SaldoProviderWatch, saldo_provider_watch, G_TYPE_OBJECT)
@@ -68,14 +68,10 @@ check_interval (SaldoProviderWatch *self)
 }
 
 static void
-journal (const char          *message_id,
-         SaldoProviderObject *object,
-         const char          *message)
+journal (const char *message_id, SaldoProviderObject *object, const char *message)
 {
-  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
-                    "MESSAGE_ID", message_id,
-                    "SALDO_PROVIDER", saldo_provider_object_get_path (object),
-                    "MESSAGE", "%s", message);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE_ID", message_id, "SALDO_PROVIDER",
+                    saldo_provider_object_get_path (object), "MESSAGE", "%s", message);
 }
 
 static void
@@ -85,8 +81,7 @@ runtime_free (Runtime *rt)
   g_clear_object (&rt->object);
   if (rt->waiting != NULL) {
     for (guint i = 0; i < rt->waiting->len; i++)
-      g_task_return_new_error (rt->waiting->pdata[i], G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                               "saldod is stopping");
+      g_task_return_new_error (rt->waiting->pdata[i], G_IO_ERROR, G_IO_ERROR_CANCELLED, "saldod is stopping");
     g_ptr_array_unref (rt->waiting);
   }
   g_strfreev (rt->warnings);
@@ -94,8 +89,7 @@ runtime_free (Runtime *rt)
 }
 
 static Runtime *
-runtime_for (SaldoProviderWatch *self,
-             const char         *id)
+runtime_for (SaldoProviderWatch *self, const char *id)
 {
   for (guint i = 0; self->runtimes != NULL && i < self->runtimes->len; i++) {
     Runtime *rt = self->runtimes->pdata[i];
@@ -107,8 +101,7 @@ runtime_for (SaldoProviderWatch *self,
 }
 
 const char *
-saldo_provider_watch_path (SaldoProviderWatch *self,
-                           const char         *id)
+saldo_provider_watch_path (SaldoProviderWatch *self, const char *id)
 {
   Runtime *rt = runtime_for (self, id);
 
@@ -117,8 +110,7 @@ saldo_provider_watch_path (SaldoProviderWatch *self,
 }
 
 gboolean
-saldo_provider_watch_paused (SaldoProviderWatch *self,
-                             const char         *id)
+saldo_provider_watch_paused (SaldoProviderWatch *self, const char *id)
 {
   Runtime *rt = runtime_for (self, id);
 
@@ -126,12 +118,9 @@ saldo_provider_watch_paused (SaldoProviderWatch *self,
 }
 
 char *
-saldo_provider_watch_pause_reason (SaldoProviderWatch *self,
-                                   const char         *id,
-                                   gint64              rule_id,
-                                   const char         *kind)
+saldo_provider_watch_pause_reason (SaldoProviderWatch *self, const char *id, gint64 rule_id, const char *kind)
 {
-  Runtime *rt = runtime_for (self, id);
+  Runtime                   *rt = runtime_for (self, id);
   const SaldoProviderRecord *r;
 
   if (rt == NULL || !saldo_provider_object_needs_attention (rt->object))
@@ -151,8 +140,7 @@ saldo_provider_watch_get_objects (SaldoProviderWatch *self)
 /* ---- state ------------------------------------------------------------ */
 
 static void
-save (Runtime             *rt,
-      SaldoProviderRecord *record)
+save (Runtime *rt, SaldoProviderRecord *record)
 {
   g_autoptr(GError) error = NULL;
 
@@ -180,9 +168,7 @@ static void schedule_check (Runtime *rt, gint64 delay);
 static void update_warnings (Runtime *rt);
 
 static void
-enter_attention (Runtime    *rt,
-                 const char *token,
-                 const char *message)
+enter_attention (Runtime *rt, const char *token, const char *message)
 {
   const SaldoProviderRecord *old = saldo_provider_object_get_record (rt->object);
   g_autoptr(SaldoProviderRecord) r = saldo_provider_record_copy (old);
@@ -205,18 +191,16 @@ enter_attention (Runtime    *rt,
   if (!news)
     return;
   text = g_strdup_printf ("provider %s needs attention: %s (%s); the rules using it wait "
-                          "until it works again", r->name, attention_words (token), message);
+                          "until it works again",
+                          r->name, attention_words (token), message);
   journal (SALDO_MESSAGE_PROVIDER_ATTENTION, rt->object, text);
-  g_signal_emit (rt->watch, signals[SIGNAL_NEEDS_ATTENTION], 0,
-                 saldo_provider_object_get_path (rt->object), message);
+  g_signal_emit (rt->watch, signals[SIGNAL_NEEDS_ATTENTION], 0, saldo_provider_object_get_path (rt->object),
+                 message);
   schedule_check (rt, saldo_provider_check_delay (0, check_interval (rt->watch)));
 }
 
 static void
-recover (Runtime             *rt,
-         SaldoProviderRecord *r,
-         const char          *state,
-         const char          *why)
+recover (Runtime *rt, SaldoProviderRecord *r, const char *state, const char *why)
 {
   gboolean was_paused = saldo_provider_object_needs_attention (rt->object);
 
@@ -229,7 +213,8 @@ recover (Runtime             *rt,
   save (rt, r);
   if (was_paused) {
     g_autofree char *text = g_strdup_printf ("provider %s works again (%s); the rules using it "
-                                             "resume", r->name, why);
+                                             "resume",
+                                             r->name, why);
 
     journal (SALDO_MESSAGE_PROVIDER_RECOVERED, rt->object, text);
     g_signal_emit (rt->watch, signals[SIGNAL_RECOVERED], 0, saldo_provider_object_get_id (rt->object));
@@ -249,9 +234,7 @@ finish_waiting (Runtime *rt)
 
 /* What the account query said; see the header. */
 static void
-on_account (SaldoProvider *provider,
-            GAsyncResult  *result,
-            Runtime       *rt)
+on_account (SaldoProvider *provider, GAsyncResult *result, Runtime *rt)
 {
   g_autoptr(SaldoProviderAccount) account = NULL;
   g_autoptr(GError) error = NULL;
@@ -278,8 +261,8 @@ on_account (SaldoProvider *provider,
       g_free (r->last_error);
       r->last_error = g_strdup_printf ("its account still holds %s; waiting for a refill", funds);
       save (rt, r);
-    } else if (paused && g_strcmp0 (r->attention, "insufficient-funds") == 0 &&
-               !r->has_attention_funds && !manual) {
+    } else if (paused && g_strcmp0 (r->attention, "insufficient-funds") == 0 && !r->has_attention_funds &&
+               !manual) {
       /* The first answer after it ran dry: what "more" will be measured from. */
       r->has_attention_funds = TRUE;
       r->attention_funds = account->funds;
@@ -300,10 +283,9 @@ on_account (SaldoProvider *provider,
       g_free (r->last_error);
       r->last_error = g_strdup_printf ("%s; it cannot be checked by itself: after fixing it, "
                                        "ask for a check (saldoctl providers check %s)",
-                                       saldo_provider_object_get_record (rt->object)->last_error,
-                                       r->name);
+                                       saldo_provider_object_get_record (rt->object)->last_error, r->name);
       save (rt, r);
-      rt->attempt = G_MAXUINT;   /* nothing to ask again */
+      rt->attempt = G_MAXUINT; /* nothing to ask again */
     }
   } else {
     SaldoProviderFailure failure = saldo_provider_failure_classify (error);
@@ -315,8 +297,7 @@ on_account (SaldoProvider *provider,
       r->last_error = g_strdup (error->message);
       if (!paused) {
         g_free (r->state);
-        r->state = g_strdup (failure == SALDO_PROVIDER_FAILURE_UNREACHABLE ? "unreachable"
-                                                                           : "unknown");
+        r->state = g_strdup (failure == SALDO_PROVIDER_FAILURE_UNREACHABLE ? "unreachable" : "unknown");
       }
       save (rt, r);
     }
@@ -343,9 +324,7 @@ typedef struct {
 /* The runtime is gone once the watch is disposed (the cancellable says
  * so): a late answer touches nothing. */
 static void
-on_account_call (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+on_account_call (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   AccountCall *call = user_data;
 
@@ -356,8 +335,7 @@ on_account_call (GObject      *source,
 }
 
 static void
-ask (Runtime  *rt,
-     gboolean  manual)
+ask (Runtime *rt, gboolean manual)
 {
   AccountCall *call;
 
@@ -369,8 +347,8 @@ ask (Runtime  *rt,
   call = g_new0 (AccountCall, 1);
   call->rt = rt;
   call->cancellable = g_object_ref (rt->watch->cancellable);
-  saldo_provider_account_async (saldo_provider_object_get_provider (rt->object),
-                                call->cancellable, on_account_call, call);
+  saldo_provider_account_async (saldo_provider_object_get_provider (rt->object), call->cancellable,
+                                on_account_call, call);
 }
 
 static gboolean
@@ -384,26 +362,24 @@ on_timer (gpointer user_data)
 }
 
 static void
-schedule_check (Runtime *rt,
-                gint64   delay)
+schedule_check (Runtime *rt, gint64 delay)
 {
   g_clear_handle_id (&rt->timer_id, g_source_remove);
   rt->timer_id = g_timeout_add_seconds ((guint) CLAMP (delay, 1, G_MAXINT), on_timer, rt);
 }
 
 void
-saldo_provider_watch_check_async (SaldoProviderWatch  *self,
-                                  const char          *id,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
+saldo_provider_watch_check_async (SaldoProviderWatch *self,
+                                  const char         *id,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
 {
-  GTask *task = g_task_new (self, NULL, callback, user_data);
+  GTask   *task = g_task_new (self, NULL, callback, user_data);
   Runtime *rt = runtime_for (self, id);
 
   g_task_set_source_tag (task, saldo_provider_watch_check_async);
   if (rt == NULL) {
-    g_task_return_new_error (task, SALDO_ERROR, SALDO_ERROR_NOT_FOUND,
-                             "provider '%s' is not configured", id);
+    g_task_return_new_error (task, SALDO_ERROR, SALDO_ERROR_NOT_FOUND, "provider '%s' is not configured", id);
     g_object_unref (task);
     return;
   }
@@ -414,9 +390,7 @@ saldo_provider_watch_check_async (SaldoProviderWatch  *self,
 }
 
 gboolean
-saldo_provider_watch_check_finish (SaldoProviderWatch  *self,
-                                   GAsyncResult        *result,
-                                   GError             **error)
+saldo_provider_watch_check_finish (SaldoProviderWatch *self, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
 }
@@ -424,13 +398,11 @@ saldo_provider_watch_check_finish (SaldoProviderWatch  *self,
 /* ---- what the ledger says --------------------------------------------- */
 
 static gint64
-month_start (GTimeZone *tz,
-             gint64     now,
-             int        months_ahead)
+month_start (GTimeZone *tz, gint64 now, int months_ahead)
 {
   g_autoptr(GDateTime) local = g_date_time_new_from_unix_local (now);
   g_autoptr(GDateTime) first = g_date_time_new (tz, g_date_time_get_year (local),
-                                                g_date_time_get_month (local), 1, 0, 0, 0);
+                                                 g_date_time_get_month (local), 1, 0, 0, 0);
   g_autoptr(GDateTime) shifted = g_date_time_add_months (first, months_ahead);
 
   return g_date_time_to_unix (shifted);
@@ -446,9 +418,9 @@ update_spent (Runtime *rt)
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GError) error = NULL;
   SaldoLedgerQuery query = { 0 };
-  GVariantBuilder builder;
-  GHashTableIter iter;
-  gpointer key, value;
+  GVariantBuilder  builder;
+  GHashTableIter   iter;
+  gpointer         key, value;
 
   query.provider = saldo_provider_object_get_id (rt->object);
   query.since = month_start (tz, watch_now (rt->watch), 0);
@@ -458,7 +430,7 @@ update_spent (Runtime *rt)
   }
   for (guint i = 0; i < rows->len; i++) {
     const SaldoTopupRecord *row = rows->pdata[i];
-    gint64 *sum;
+    gint64                 *sum;
 
     if (!saldo_ledger_state_is_charging (row->state))
       continue;
@@ -480,9 +452,7 @@ update_spent (Runtime *rt)
 /* What the next top-up of every enabled rule using the provider needs,
  * when they are all in one currency. */
 static gboolean
-rules_need (Runtime     *rt,
-            gint64      *needed,
-            const char **currency)
+rules_need (Runtime *rt, gint64 *needed, const char **currency)
 {
   const char *id = saldo_provider_object_get_id (rt->object);
 
@@ -507,19 +477,18 @@ static void
 update_warnings (Runtime *rt)
 {
   const SaldoProviderRecord *r = saldo_provider_object_get_record (rt->object);
-  SaldoProvider *provider = saldo_provider_object_get_provider (rt->object);
+  SaldoProvider             *provider = saldo_provider_object_get_provider (rt->object);
   g_autoptr(GTimeZone) tz = g_time_zone_new_local ();
   g_autoptr(GPtrArray) warnings = NULL;
   g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
   SaldoProviderHealthInput in = { 0 };
-  gint64 next_change = 0;
+  gint64                   next_change = 0;
 
   in.funds_known = r->has_funds;
   in.funds = r->funds;
   in.funds_currency = r->funds_currency;
   in.warn_below_known = r->has_funds &&
-                        saldo_provider_get_funds_warn_below (provider, r->funds_currency,
-                                                             &in.warn_below);
+                        saldo_provider_get_funds_warn_below (provider, r->funds_currency, &in.warn_below);
   in.needed_known = rules_need (rt, &in.needed, &in.needed_currency);
   saldo_provider_get_payment_expires (provider, &in.expires_year, &in.expires_month);
   in.tz = tz;
@@ -530,18 +499,18 @@ update_warnings (Runtime *rt)
 
     g_strv_builder_add (names, w->warning);
     /* Each warning is announced when it appears, not on every look. */
-    if (rt->warnings == NULL || !g_strv_contains ((const char * const *) rt->warnings, w->warning)) {
+    if (rt->warnings == NULL || !g_strv_contains ((const char *const *) rt->warnings, w->warning)) {
       g_autofree char *text = g_strdup_printf ("provider %s: %s", r->name, w->message);
 
       journal (SALDO_MESSAGE_PROVIDER_WARNING, rt->object, text);
-      g_signal_emit (rt->watch, signals[SIGNAL_WARNING], 0,
-                     saldo_provider_object_get_path (rt->object), w->warning, w->message);
+      g_signal_emit (rt->watch, signals[SIGNAL_WARNING], 0, saldo_provider_object_get_path (rt->object),
+                     w->warning, w->message);
     }
   }
   g_strfreev (rt->warnings);
   rt->warnings = g_strv_builder_end (names);
   saldo_dbus_provider_set_warnings (saldo_provider_object_get_dbus_provider (rt->object),
-                                    (const char * const *) rt->warnings);
+                                    (const char *const *) rt->warnings);
   if (next_change > 0)
     wake_at (rt->watch, next_change);
 }
@@ -549,8 +518,7 @@ update_warnings (Runtime *rt)
 /* ---- hooks ------------------------------------------------------------ */
 
 void
-saldo_provider_watch_topup_finished (SaldoProviderWatch     *self,
-                                     const SaldoTopupRecord *record)
+saldo_provider_watch_topup_finished (SaldoProviderWatch *self, const SaldoTopupRecord *record)
 {
   Runtime *rt = record != NULL ? runtime_for (self, record->provider) : NULL;
   g_autoptr(SaldoProviderRecord) r = NULL;
@@ -570,8 +538,7 @@ saldo_provider_watch_topup_finished (SaldoProviderWatch     *self,
   } else if (*record->error != '\0') {
     g_free (r->last_error);
     r->last_error = g_strdup (record->error);
-    if (g_str_equal (record->failure, "unreachable") &&
-        !saldo_provider_object_needs_attention (rt->object)) {
+    if (g_str_equal (record->failure, "unreachable") && !saldo_provider_object_needs_attention (rt->object)) {
       g_free (r->state);
       r->state = g_strdup ("unreachable");
     }
@@ -595,15 +562,14 @@ on_wake (gpointer user_data)
 }
 
 static void
-wake_at (SaldoProviderWatch *self,
-         gint64              when)
+wake_at (SaldoProviderWatch *self, gint64 when)
 {
   if (self->wake_id != 0 && self->wake_at <= when)
     return;
   g_clear_handle_id (&self->wake_id, g_source_remove);
   self->wake_at = when;
-  self->wake_id = g_timeout_add_seconds ((guint) CLAMP (when - watch_now (self), 1, 31 * 86400),
-                                         on_wake, self);
+  self->wake_id = g_timeout_add_seconds ((guint) CLAMP (when - watch_now (self), 1, 31 * 86400), on_wake,
+                                         self);
 }
 
 /* SpentThisMonth and the warnings, which the calendar and the rules change. */
@@ -636,12 +602,12 @@ saldo_provider_watch_start (SaldoProviderWatch *self)
 }
 
 SaldoProviderWatch *
-saldo_provider_watch_new (SaldoStore   *store,
-                          SaldoLedger  *ledger,
-                          SaldoConfig  *config,
-                          GPtrArray    *providers,
-                          GPtrArray    *rules,
-                          GError      **error)
+saldo_provider_watch_new (SaldoStore  *store,
+                          SaldoLedger *ledger,
+                          SaldoConfig *config,
+                          GPtrArray   *providers,
+                          GPtrArray   *rules,
+                          GError     **error)
 {
   g_autoptr(SaldoProviderWatch) self = g_object_new (SALDO_TYPE_PROVIDER_WATCH, NULL);
 
@@ -699,15 +665,14 @@ saldo_provider_watch_class_init (SaldoProviderWatchClass *klass)
 
   object_class->dispose = saldo_provider_watch_dispose;
   object_class->finalize = saldo_provider_watch_finalize;
-  signals[SIGNAL_NEEDS_ATTENTION] =
-    g_signal_new ("needs-attention", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
-  signals[SIGNAL_WARNING] =
-    g_signal_new ("warning", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
-  signals[SIGNAL_RECOVERED] =
-    g_signal_new ("recovered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_NEEDS_ATTENTION] = g_signal_new ("needs-attention", G_TYPE_FROM_CLASS (klass),
+                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                                                  G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_WARNING] = g_signal_new ("warning", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                          NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING,
+                                          G_TYPE_STRING);
+  signals[SIGNAL_RECOVERED] = g_signal_new ("recovered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                            NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void

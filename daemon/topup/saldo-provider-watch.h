@@ -32,41 +32,34 @@ G_DECLARE_FINAL_TYPE (SaldoProviderWatch, saldo_provider_watch, SALDO, PROVIDER_
 
 /* providers: SaldoProvider; rules: SaldoRuleObject — both the top-up
  * manager's arrays, shared (a reference on each).  ledger gives the clock. */
-SaldoProviderWatch  *saldo_provider_watch_new          (SaldoStore                *store,
-                                                        SaldoLedger               *ledger,
-                                                        SaldoConfig               *config,
-                                                        GPtrArray                 *providers,
-                                                        GPtrArray                 *rules,
-                                                        GError                   **error);
+SaldoProviderWatch *saldo_provider_watch_new (SaldoStore  *store,
+                                              SaldoLedger *ledger,
+                                              SaldoConfig *config,
+                                              GPtrArray   *providers,
+                                              GPtrArray   *rules,
+                                              GError     **error);
 /* Asks every provider what its account holds; call once saldod serves. */
-void                 saldo_provider_watch_start        (SaldoProviderWatch        *self);
+void saldo_provider_watch_start (SaldoProviderWatch *self);
 /* SaldoProviderObject, in the providers' order (borrowed). */
-GPtrArray           *saldo_provider_watch_get_objects  (SaldoProviderWatch        *self);
+GPtrArray *saldo_provider_watch_get_objects (SaldoProviderWatch *self);
 /* The provider needs its owner: the rules using it are not evaluated. */
-gboolean             saldo_provider_watch_paused       (SaldoProviderWatch        *self,
-                                                        const char                *id);
+gboolean saldo_provider_watch_paused (SaldoProviderWatch *self, const char *id);
 /* Why a rule using provider id waits, for its LastDecision; NULL when it
  * does not. */
-char                *saldo_provider_watch_pause_reason (SaldoProviderWatch        *self,
-                                                        const char                *id,
-                                                        gint64                     rule_id,
-                                                        const char                *kind);
+char *
+saldo_provider_watch_pause_reason (SaldoProviderWatch *self, const char *id, gint64 rule_id, const char *kind);
 /* The provider's object path; "/" for an id no longer configured. */
-const char          *saldo_provider_watch_path         (SaldoProviderWatch        *self,
-                                                        const char                *id);
+const char *saldo_provider_watch_path (SaldoProviderWatch *self, const char *id);
 /* A top-up through the provider ended (record as the ledger has it). */
-void                 saldo_provider_watch_topup_finished (SaldoProviderWatch      *self,
-                                                          const SaldoTopupRecord  *record);
+void saldo_provider_watch_topup_finished (SaldoProviderWatch *self, const SaldoTopupRecord *record);
 /* The rules changed: what they need of the funds. */
-void                 saldo_provider_watch_refresh      (SaldoProviderWatch        *self);
+void saldo_provider_watch_refresh (SaldoProviderWatch *self);
 /* Check (): asks the provider now.  Fails only when id is unknown; what
  * the provider said is in the object's properties. */
-void                 saldo_provider_watch_check_async  (SaldoProviderWatch        *self,
-                                                        const char                *id,
-                                                        GAsyncReadyCallback        callback,
-                                                        gpointer                   user_data);
-gboolean             saldo_provider_watch_check_finish (SaldoProviderWatch        *self,
-                                                        GAsyncResult              *result,
-                                                        GError                   **error);
+void     saldo_provider_watch_check_async (SaldoProviderWatch *self,
+                                           const char         *id,
+                                           GAsyncReadyCallback callback,
+                                           gpointer            user_data);
+gboolean saldo_provider_watch_check_finish (SaldoProviderWatch *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

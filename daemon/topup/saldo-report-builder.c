@@ -12,16 +12,16 @@
 
 /* Readings from this long before the month: the balance the month began
  * with, for its days below the threshold. */
-#define REPORT_LEAD (31 * 86400)
+#define REPORT_LEAD         (31 * 86400)
 #define REPORT_MAX_READINGS 100000
 
 typedef struct {
-  GPtrArray *readings;      /* GPtrArray of SaldoReading per line */
-  GPtrArray *points;        /* GArray of SaldoBalancePoint per line */
-  GPtrArray *currencies;    /* char * per line */
-  GArray    *lines;         /* SaldoReportLine */
-  GArray    *rows;          /* SaldoReportRow */
-  GPtrArray *records;       /* SaldoTopupRecord */
+  GPtrArray *readings;   /* GPtrArray of SaldoReading per line */
+  GPtrArray *points;     /* GArray of SaldoBalancePoint per line */
+  GPtrArray *currencies; /* char * per line */
+  GArray    *lines;      /* SaldoReportLine */
+  GArray    *rows;       /* SaldoReportRow */
+  GPtrArray *records;    /* SaldoTopupRecord */
 } Inputs;
 
 static void
@@ -37,9 +37,7 @@ inputs_clear (Inputs *in)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Inputs, inputs_clear)
 
 gboolean
-saldo_report_parse_month (const char *text,
-                          int        *year,
-                          int        *month)
+saldo_report_parse_month (const char *text, int *year, int *month)
 {
   guint64 y, m;
   g_auto(GStrv) parts = g_strsplit (text, "-", -1);
@@ -55,9 +53,7 @@ saldo_report_parse_month (const char *text,
 
 /* The line's threshold and caps as its rules set them. */
 static void
-line_settings (GPtrArray       *rules,
-               SaldoLine       *line,
-               SaldoReportLine *out)
+line_settings (GPtrArray *rules, SaldoLine *line, SaldoReportLine *out)
 {
   SaldoLineLimits limits = { 0 };
 
@@ -84,7 +80,7 @@ gather (SaldoStore       *store,
         Inputs           *in,
         GError          **error)
 {
-  GPtrArray *lines = saldo_line_manager_get_lines (manager);
+  GPtrArray       *lines = saldo_line_manager_get_lines (manager);
   SaldoLedgerQuery query = { .since = from };
 
   in->readings = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
@@ -93,23 +89,23 @@ gather (SaldoStore       *store,
   in->lines = g_array_new (FALSE, TRUE, sizeof (SaldoReportLine));
   in->rows = g_array_new (FALSE, TRUE, sizeof (SaldoReportRow));
   for (guint i = 0; i < lines->len; i++) {
-    SaldoLine *line = lines->pdata[i];
-    char *currency = saldo_line_manager_get_currency (manager, line);
-    GPtrArray *readings = NULL;
-    GArray *points = g_array_new (FALSE, FALSE, sizeof (SaldoBalancePoint));
+    SaldoLine      *line = lines->pdata[i];
+    char           *currency = saldo_line_manager_get_currency (manager, line);
+    GPtrArray      *readings = NULL;
+    GArray         *points = g_array_new (FALSE, FALSE, sizeof (SaldoBalancePoint));
     SaldoReportLine entry = { 0 };
 
     g_ptr_array_add (in->points, points);
     g_ptr_array_add (in->currencies, currency);
     if ((only != NULL && line != only) || currency == NULL || !saldo_currency_is_valid (currency))
       continue;
-    if (!saldo_store_list_readings (store, saldo_line_get_id (line), from - REPORT_LEAD,
-                                    REPORT_MAX_READINGS, &readings, error))
+    if (!saldo_store_list_readings (store, saldo_line_get_id (line), from - REPORT_LEAD, REPORT_MAX_READINGS,
+                                    &readings, error))
       return FALSE;
     g_ptr_array_add (in->readings, readings);
     for (guint j = 0; j < readings->len; j++) {
       const SaldoReading *r = readings->pdata[j];
-      SaldoBalancePoint p = { r->time, r->amount_minor };
+      SaldoBalancePoint   p = { r->time, r->amount_minor };
 
       /* What the network answered, as the forecast reads it. */
       if (g_strcmp0 (r->kind, "balance") == 0 && r->has_amount && g_strcmp0 (r->source, "ussd") == 0 &&
@@ -127,8 +123,9 @@ gather (SaldoStore       *store,
     return FALSE;
   for (guint i = 0; i < in->records->len; i++) {
     const SaldoTopupRecord *t = in->records->pdata[i];
-    SaldoReportRow row = { t->iccid, t->provider, t->amount, t->currency, t->state, t->created,
-                           *t->error != '\0' ? t->error : NULL };
+    SaldoReportRow          row = {
+               t->iccid, t->provider, t->amount, t->currency, t->state, t->created, *t->error != '\0' ? t->error : NULL
+    };
 
     g_array_append_val (in->rows, row);
   }

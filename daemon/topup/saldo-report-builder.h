@@ -25,8 +25,6 @@ SaldoReport *saldo_report_build (SaldoStore                *store,
                                  GError                   **error);
 
 /* "YYYY-MM". */
-gboolean     saldo_report_parse_month (const char *text,
-                                       int        *year,
-                                       int        *month);
+gboolean saldo_report_parse_month (const char *text, int *year, int *month);
 
 G_END_DECLS

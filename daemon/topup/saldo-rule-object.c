@@ -22,7 +22,7 @@ static void
 saldo_rule_object_sync (SaldoRuleObject *self)
 {
   const SaldoRuleRecord *r = self->record;
-  g_autofree char *day = r->day != 0 ? saldo_rule_day_to_string (r->day) : g_strdup ("");
+  g_autofree char       *day = r->day != 0 ? saldo_rule_day_to_string (r->day) : g_strdup ("");
 
   saldo_dbus_rule_set_kind (self->iface, r->kind);
   saldo_dbus_rule_set_enabled (self->iface, r->enabled);
@@ -46,8 +46,7 @@ saldo_rule_object_sync (SaldoRuleObject *self)
 }
 
 SaldoRuleObject *
-saldo_rule_object_new (const SaldoRuleRecord *record,
-                       const char            *line_path)
+saldo_rule_object_new (const SaldoRuleRecord *record, const char *line_path)
 {
   SaldoRuleObject *self = g_object_new (SALDO_TYPE_RULE_OBJECT, NULL);
 
@@ -69,8 +68,7 @@ saldo_rule_object_get_record (SaldoRuleObject *self)
 }
 
 void
-saldo_rule_object_set_record (SaldoRuleObject       *self,
-                              const SaldoRuleRecord *record)
+saldo_rule_object_set_record (SaldoRuleObject *self, const SaldoRuleRecord *record)
 {
   saldo_rule_record_free (self->record);
   self->record = saldo_rule_record_copy (record);
@@ -84,8 +82,7 @@ saldo_rule_object_get_path (SaldoRuleObject *self)
 }
 
 void
-saldo_rule_object_set_last_decision (SaldoRuleObject *self,
-                                     const char      *reason)
+saldo_rule_object_set_last_decision (SaldoRuleObject *self, const char *reason)
 {
   saldo_dbus_rule_set_last_decision (self->iface, reason != NULL ? reason : "");
 }
@@ -103,17 +100,16 @@ saldo_rule_object_get_dbus_rule (SaldoRuleObject *self)
 }
 
 void
-saldo_rule_record_to_engine (const SaldoRuleRecord *r,
-                             const char            *iccid,
-                             SaldoRule             *rule)
+saldo_rule_record_to_engine (const SaldoRuleRecord *r, const char *iccid, SaldoRule *rule)
 {
   memset (rule, 0, sizeof *rule);
   rule->id = r->id;
   rule->iccid = iccid;
   rule->provider = r->provider;
   saldo_rule_kind_from_string (r->kind, &rule->kind);
-  rule->mode = !r->enabled ? SALDO_RULE_MODE_DISABLED :
-               r->confirm ? SALDO_RULE_MODE_CONFIRM : SALDO_RULE_MODE_ENABLED;
+  rule->mode = !r->enabled  ? SALDO_RULE_MODE_DISABLED
+               : r->confirm ? SALDO_RULE_MODE_CONFIRM
+                            : SALDO_RULE_MODE_ENABLED;
   rule->amount = r->amount;
   rule->currency = r->currency;
   rule->threshold = r->below;
@@ -125,8 +121,7 @@ saldo_rule_record_to_engine (const SaldoRuleRecord *r,
 }
 
 static gint64
-strictest (gint64 current,
-           gint64 candidate)
+strictest (gint64 current, gint64 candidate)
 {
   if (candidate <= 0)
     return current;
@@ -134,8 +129,7 @@ strictest (gint64 current,
 }
 
 void
-saldo_rule_record_fold_limits (const SaldoRuleRecord *r,
-                               SaldoLineLimits       *limits)
+saldo_rule_record_fold_limits (const SaldoRuleRecord *r, SaldoLineLimits *limits)
 {
   limits->max_per_topup = strictest (limits->max_per_topup, r->max_per_topup);
   limits->max_per_day = strictest (limits->max_per_day, r->max_per_day);
@@ -147,27 +141,25 @@ saldo_rule_record_fold_limits (const SaldoRuleRecord *r,
 }
 
 static gboolean
-bad (GError    **error,
-     const char *key,
-     const char *type)
+bad (GError **error, const char *key, const char *type)
 {
   g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT, "%s: must be %s", key, type);
   return FALSE;
 }
 
 gboolean
-saldo_rule_record_apply (SaldoRuleRecord     *record,
-                         GVariant            *options,
-                         const char          *line_currency,
-                         const char * const  *providers,
-                         GError             **error)
+saldo_rule_record_apply (SaldoRuleRecord   *record,
+                         GVariant          *options,
+                         const char        *line_currency,
+                         const char *const *providers,
+                         GError           **error)
 {
   g_autoptr(SaldoRuleRecord) next = saldo_rule_record_copy (record);
   g_autoptr(GError) rule_error = NULL;
-  SaldoRule rule;
-  SaldoLineLimits limits = { 0 };
+  SaldoRule         rule;
+  SaldoLineLimits   limits = { 0 };
   SaldoGlobalLimits global;
-  gsize n = g_variant_n_children (options);
+  gsize             n = g_variant_n_children (options);
 
   for (gsize i = 0; i < n; i++) {
     g_autoptr(GVariant) v = NULL;
@@ -175,7 +167,7 @@ saldo_rule_record_apply (SaldoRuleRecord     *record,
 
     g_variant_get_child (options, i, "{&sv}", &key, &v);
     if (g_str_equal (key, "line")) {
-      continue;  /* resolved by the caller */
+      continue; /* resolved by the caller */
     } else if (g_str_equal (key, "kind")) {
       SaldoRuleKind kind;
 
@@ -205,8 +197,8 @@ saldo_rule_record_apply (SaldoRuleRecord     *record,
       if (line_currency != NULL && *line_currency != '\0' &&
           g_strcmp0 (g_variant_get_string (v, NULL), line_currency) != 0) {
         g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                     "currency: %s differs from the line's currency %s",
-                     g_variant_get_string (v, NULL), line_currency);
+                     "currency: %s differs from the line's currency %s", g_variant_get_string (v, NULL),
+                     line_currency);
         return FALSE;
       }
       g_free (next->currency);
@@ -220,8 +212,7 @@ saldo_rule_record_apply (SaldoRuleRecord     *record,
         return bad (error, key, "an integer in minor units (x)");
       value = g_variant_get_int64 (v);
       if (value < 0 || (value == 0 && (g_str_equal (key, "amount") || g_str_equal (key, "below")))) {
-        g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                     "%s: must be greater than zero", key);
+        g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT, "%s: must be greater than zero", key);
         return FALSE;
       }
       if (g_str_equal (key, "amount"))
@@ -234,8 +225,7 @@ saldo_rule_record_apply (SaldoRuleRecord     *record,
         next->max_per_day = value;
       else
         next->max_per_month = value;
-    } else if (g_str_equal (key, "days-before") || g_str_equal (key, "days") ||
-               g_str_equal (key, "hour") ||
+    } else if (g_str_equal (key, "days-before") || g_str_equal (key, "days") || g_str_equal (key, "hour") ||
                g_str_equal (key, "max-attempts-24h") || g_str_equal (key, "cooldown")) {
       if (!g_variant_is_of_type (v, G_VARIANT_TYPE_UINT32))
         return bad (error, key, "an unsigned integer (u)");

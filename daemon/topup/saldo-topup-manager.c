@@ -25,20 +25,22 @@ struct _SaldoTopupManager {
   const SaldoDaemonSettings *settings;
   SaldoLedger               *ledger;
   SaldoTopupRunner          *runner;
-  GPtrArray                 *providers;       /* SaldoProvider */
-  GPtrArray                 *rules;           /* SaldoRuleObject, by id */
-  SaldoProviderWatch        *watch;           /* the providers' state; pauses their rules */
-  SaldoForecaster           *forecaster;      /* each line's spend per day */
-  GHashTable                *topups_running;  /* topup id (gint64*) → line */
-  guint                      evaluate_id;     /* earliest WAIT to look at again */
+  GPtrArray                 *providers;      /* SaldoProvider */
+  GPtrArray                 *rules;          /* SaldoRuleObject, by id */
+  SaldoProviderWatch        *watch;          /* the providers' state; pauses their rules */
+  SaldoForecaster           *forecaster;     /* each line's spend per day */
+  GHashTable                *topups_running; /* topup id (gint64*) → line */
+  guint                      evaluate_id;    /* earliest WAIT to look at again */
   guint                      reconcile_id;
-  guint                      expiry_id;       /* the next planned top-up to expire */
-  guint                      settle_id;       /* the next unknown top-up the balance may settle */
+  guint                      expiry_id; /* the next planned top-up to expire */
+  guint                      settle_id; /* the next unknown top-up the balance may settle */
 };
 
 static void saldo_topup_manager_context_init (SaldoProviderContextInterface *iface);
 
-G_DEFINE_TYPE_WITH_CODE (SaldoTopupManager, saldo_topup_manager, G_TYPE_OBJECT,
+G_DEFINE_TYPE_WITH_CODE (SaldoTopupManager,
+                         saldo_topup_manager,
+                         G_TYPE_OBJECT,
                          G_IMPLEMENT_INTERFACE (SALDO_TYPE_PROVIDER_CONTEXT,
                                                 saldo_topup_manager_context_init))
 
@@ -72,11 +74,11 @@ emit_finished (SaldoTopupManager *self,
 }
 
 /* journald MESSAGE_IDs, so applets and admins can select the events. */
-#define SALDO_MESSAGE_TOPUP_STARTED     "5a1d0c3e7f2b4a9c8e6d1f0a2b3c4d01"
-#define SALDO_MESSAGE_TOPUP_FINISHED    "5a1d0c3e7f2b4a9c8e6d1f0a2b3c4d02"
-#define SALDO_MESSAGE_CONFIRMATION      "5a1d0c3e7f2b4a9c8e6d1f0a2b3c4d03"
-#define SALDO_MESSAGE_RULE_DISABLED     "5a1d0c3e7f2b4a9c8e6d1f0a2b3c4d04"
-#define SALDO_MESSAGE_LOW_BALANCE       "5a1d0c3e7f2b4a9c8e6d1f0a2b3c4d05"
+#define SALDO_MESSAGE_TOPUP_STARTED  "5a1d0c3e7f2b4a9c8e6d1f0a2b3c4d01"
+#define SALDO_MESSAGE_TOPUP_FINISHED "5a1d0c3e7f2b4a9c8e6d1f0a2b3c4d02"
+#define SALDO_MESSAGE_CONFIRMATION   "5a1d0c3e7f2b4a9c8e6d1f0a2b3c4d03"
+#define SALDO_MESSAGE_RULE_DISABLED  "5a1d0c3e7f2b4a9c8e6d1f0a2b3c4d04"
+#define SALDO_MESSAGE_LOW_BALANCE    "5a1d0c3e7f2b4a9c8e6d1f0a2b3c4d05"
 
 /* A balance that rose by at least this share of the amount verifies a
  * top-up (carriers may take a fee or settle a debt out of it). */
@@ -86,32 +88,23 @@ emit_finished (SaldoTopupManager *self,
 #define SALDO_HISTORY_WINDOW (40 * 86400)
 
 static void
-journal_event (const char *message_id,
-               SaldoLine  *line,
-               const char *format,
-               ...) G_GNUC_PRINTF (3, 4);
+journal_event (const char *message_id, SaldoLine *line, const char *format, ...) G_GNUC_PRINTF (3, 4);
 
 static void
-journal_event (const char *message_id,
-               SaldoLine  *line,
-               const char *format,
-               ...)
+journal_event (const char *message_id, SaldoLine *line, const char *format, ...)
 {
   g_autofree char *message = NULL;
-  va_list args;
+  va_list          args;
 
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
-                    "MESSAGE_ID", message_id,
-                    "SALDO_LINE", line != NULL ? saldo_line_get_object_path (line) : "",
-                    "MESSAGE", "%s", message);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MESSAGE_ID", message_id, "SALDO_LINE",
+                    line != NULL ? saldo_line_get_object_path (line) : "", "MESSAGE", "%s", message);
 }
 
 static SaldoProvider *
-find_provider (SaldoTopupManager *self,
-               const char  *id)
+find_provider (SaldoTopupManager *self, const char *id)
 {
   for (guint i = 0; i < self->providers->len; i++)
     if (g_strcmp0 (saldo_provider_get_id (self->providers->pdata[i]), id) == 0)
@@ -130,8 +123,7 @@ provider_ids (SaldoTopupManager *self)
 }
 
 static SaldoRuleObject *
-find_rule (SaldoTopupManager *self,
-           gint64       id)
+find_rule (SaldoTopupManager *self, gint64 id)
 {
   for (guint i = 0; i < self->rules->len; i++)
     if (saldo_rule_object_get_record (self->rules->pdata[i])->id == id)
@@ -147,16 +139,16 @@ topup_id_string (gint64 id)
 
 /* ---- running a top-up ------------------------------------------------- */
 
-static void evaluate_line (SaldoTopupManager *self, SaldoLine *line, gint64 confirmed_rule_id);
+static void   evaluate_line (SaldoTopupManager *self, SaldoLine *line, gint64 confirmed_rule_id);
 static gint64 settle_unknown (SaldoTopupManager *self, SaldoLine *line, GPtrArray **due_lines_out);
-static void schedule_settle (SaldoTopupManager *self, gint64 due);
-static char *open_topup_note (SaldoTopupManager *self, SaldoLine *line);
-static void schedule_reconcile (SaldoTopupManager *self, gint64 due);
+static void   schedule_settle (SaldoTopupManager *self, gint64 due);
+static char  *open_topup_note (SaldoTopupManager *self, SaldoLine *line);
+static void   schedule_reconcile (SaldoTopupManager *self, gint64 due);
 
 typedef struct {
   SaldoTopupManager *self;
-  SaldoLine   *line;
-  gint64       topup_id;
+  SaldoLine         *line;
+  gint64             topup_id;
 } TopupContext;
 
 static gboolean
@@ -179,16 +171,14 @@ topup_context_free (TopupContext *ctx)
 }
 
 static void
-on_topup_executed (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+on_topup_executed (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  TopupContext *ctx = user_data;
+  TopupContext      *ctx = user_data;
   SaldoTopupManager *self = ctx->self;
   g_autoptr(SaldoTopupRecord) record = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *id = topup_id_string (ctx->topup_id);
-  const char *state;
+  const char      *state;
 
   record = saldo_topup_runner_execute_finish (SALDO_TOPUP_RUNNER (source), result, &error);
   g_hash_table_remove (self->topups_running, &ctx->topup_id);
@@ -200,8 +190,7 @@ on_topup_executed (GObject      *source,
   }
   journal_event (SALDO_MESSAGE_TOPUP_FINISHED, ctx->line, "top-up %s of line %s: %s%s%s", id,
                  saldo_line_get_object_path (ctx->line), state,
-                 record != NULL && *record->error != '\0' ? ": " : "",
-                 record != NULL ? record->error : "");
+                 record != NULL && *record->error != '\0' ? ": " : "", record != NULL ? record->error : "");
   emit_finished (self, id, saldo_line_get_object_path (ctx->line), state,
                  record != NULL ? record->amount : 0);
   /* A top-up is a recharge: the carrier's deactivation date moves; and
@@ -214,8 +203,8 @@ on_topup_executed (GObject      *source,
     verify->self = g_object_ref (self);
     verify->line = g_object_ref (ctx->line);
     verify->topup_id = ctx->topup_id;
-    g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, self->settings->verify_delay,
-                                on_verify_timeout, verify, (GDestroyNotify) topup_context_free);
+    g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, self->settings->verify_delay, on_verify_timeout, verify,
+                                (GDestroyNotify) topup_context_free);
   } else if (record == NULL || record->state == SALDO_LEDGER_STATE_UNKNOWN ||
              record->state == SALDO_LEDGER_STATE_SENT) {
     gint64 next = settle_unknown (self, ctx->line, NULL);
@@ -231,23 +220,22 @@ on_topup_executed (GObject      *source,
 /* Runs a planned ledger row.  Returns FALSE when the provider is gone. */
 static gboolean
 execute_topup (SaldoTopupManager *self,
-               SaldoLine    *line,
-               gint64        topup_id,
-               const char   *provider_id,
-               gint64        amount,
-               const char   *currency,
-               GError      **error)
+               SaldoLine         *line,
+               gint64             topup_id,
+               const char        *provider_id,
+               gint64             amount,
+               const char        *currency,
+               GError           **error)
 {
-  SaldoProvider *provider = find_provider (self, provider_id);
+  SaldoProvider   *provider = find_provider (self, provider_id);
   g_autofree char *id = topup_id_string (topup_id);
-  TopupContext *ctx;
-  gint64 *key;
+  TopupContext    *ctx;
+  gint64          *key;
 
   if (provider == NULL) {
     g_autoptr(GError) cancel_error = NULL;
 
-    g_set_error (error, SALDO_ERROR, SALDO_ERROR_PROVIDER,
-                 "provider '%s' is not configured", provider_id);
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_PROVIDER, "provider '%s' is not configured", provider_id);
     /* Nothing was sent: close the planned row rather than leave it open. */
     if (!saldo_ledger_cancel (self->ledger, topup_id, (*error)->message, &cancel_error))
       g_warning ("top-up %s: %s", id, cancel_error->message);
@@ -256,34 +244,34 @@ execute_topup (SaldoTopupManager *self,
   key = g_new (gint64, 1);
   *key = topup_id;
   g_hash_table_insert (self->topups_running, key, g_object_ref (line));
-  journal_event (SALDO_MESSAGE_TOPUP_STARTED, line, "top-up %s of line %s: %" G_GINT64_FORMAT
-                 " %s through %s", id, saldo_line_get_object_path (line), amount, currency,
-                 provider_id);
-  g_signal_emit (self, signals[SIGNAL_TOP_UP_STARTED], 0, id, saldo_line_get_object_path (line),
-                 amount, currency);
+  journal_event (SALDO_MESSAGE_TOPUP_STARTED, line,
+                 "top-up %s of line %s: %" G_GINT64_FORMAT " %s through %s", id,
+                 saldo_line_get_object_path (line), amount, currency, provider_id);
+  g_signal_emit (self, signals[SIGNAL_TOP_UP_STARTED], 0, id, saldo_line_get_object_path (line), amount,
+                 currency);
   ctx = g_new0 (TopupContext, 1);
   ctx->self = g_object_ref (self);
   ctx->line = g_object_ref (line);
   ctx->topup_id = topup_id;
-  saldo_topup_runner_execute_async (self->runner, self->ledger, provider, topup_id, NULL,
-                                    on_topup_executed, ctx);
+  saldo_topup_runner_execute_async (self->runner, self->ledger, provider, topup_id, NULL, on_topup_executed,
+                                    ctx);
   return TRUE;
 }
 
 static gboolean
 plan_topup (SaldoTopupManager *self,
-            SaldoLine    *line,
-            gint64        rule_id,
-            const char   *provider_id,
-            gint64        amount,
-            const char   *currency,
-            gint64       *id_out,
-            GError      **error)
+            SaldoLine         *line,
+            gint64             rule_id,
+            const char        *provider_id,
+            gint64             amount,
+            const char        *currency,
+            gint64            *id_out,
+            GError           **error)
 {
   const SaldoLineRecord *record = saldo_line_get_record (line);
   g_autoptr(SaldoCarrier) carrier = saldo_line_manager_get_carrier (self->lines, line);
   g_autoptr(SaldoReading) last = saldo_line_manager_last_network_reading (self->lines, line);
-  const char *own_number = saldo_line_get_own_number (line);
+  const char    *own_number = saldo_line_get_own_number (line);
   SaldoTopupPlan plan = { 0 };
 
   plan.line_id = record->id;
@@ -293,19 +281,20 @@ plan_topup (SaldoTopupManager *self,
   plan.amount = amount;
   plan.currency = currency;
   plan.phone = *own_number != '\0' ? own_number : NULL;
-  plan.country = carrier != NULL && !saldo_carrier_is_generic (carrier) ?
-                 saldo_carrier_get_country (carrier) : NULL;
+  plan.country = carrier != NULL && !saldo_carrier_is_generic (carrier) ? saldo_carrier_get_country (carrier)
+                                                                        : NULL;
   plan.operator_id = *record->operator_code != '\0' ? record->operator_code : NULL;
   plan.ussd_template = carrier != NULL && saldo_carrier_get_voucher_template (carrier) != NULL &&
-                       *saldo_carrier_get_voucher_template (carrier) != '\0' ?
-                       saldo_carrier_get_voucher_template (carrier) : NULL;
+                           *saldo_carrier_get_voucher_template (carrier) != '\0'
+                         ? saldo_carrier_get_voucher_template (carrier)
+                         : NULL;
   if (plan.ussd_template == NULL && carrier != NULL && saldo_carrier_is_generic (carrier)) {
-    const SaldoProviderInfoCodes *info = saldo_line_manager_get_provider_info (self->lines, line, carrier, NULL);
+    const SaldoProviderInfoCodes *info = saldo_line_manager_get_provider_info (self->lines, line, carrier,
+                                                                               NULL);
 
     plan.ussd_template = info != NULL ? info->topup_template : NULL;
   }
-  plan.has_balance_before = last != NULL && last->has_amount &&
-                            g_strcmp0 (last->currency, currency) == 0;
+  plan.has_balance_before = last != NULL && last->has_amount && g_strcmp0 (last->currency, currency) == 0;
   plan.balance_before = plan.has_balance_before ? last->amount_minor : 0;
   /* Only rows awaiting confirmation stay planned for long; any planned row
    * left behind (a crash before it was sent) expires all the same. */
@@ -349,15 +338,15 @@ expire_planned (SaldoTopupManager *self)
   }
   for (guint i = 0; expired != NULL && i < expired->len; i++) {
     const SaldoTopupRecord *row = expired->pdata[i];
-    SaldoLine *line = saldo_line_manager_lookup_by_id (self->lines, row->line_id);
-    g_autofree char *id = topup_id_string (row->id);
+    SaldoLine              *line = saldo_line_manager_lookup_by_id (self->lines, row->line_id);
+    g_autofree char        *id = topup_id_string (row->id);
 
     journal_event (SALDO_MESSAGE_TOPUP_FINISHED, line,
                    "top-up %s of line %s: expired: nobody confirmed it within %" G_GINT64_FORMAT
-                   " s; nothing was sent", id, line_path_or_root (line),
-                   self->settings->confirmation_timeout);
-    emit_finished (self, id, line_path_or_root (line),
-                                             saldo_ledger_state_to_string (row->state), row->amount);
+                   " s; nothing was sent",
+                   id, line_path_or_root (line), self->settings->confirmation_timeout);
+    emit_finished (self, id, line_path_or_root (line), saldo_ledger_state_to_string (row->state),
+                   row->amount);
   }
   if (next > 0)
     self->expiry_id = g_timeout_add_seconds ((guint) CLAMP (next - topup_now (self), 1, 86400),
@@ -367,7 +356,7 @@ expire_planned (SaldoTopupManager *self)
 /* ---- the engine ------------------------------------------------------- */
 
 typedef struct {
-  GArray            *rules;        /* SaldoRule */
+  GArray            *rules; /* SaldoRule */
   SaldoLedgerRows   *rows;
   SaldoBalancePoint *points;
   gsize              n_points;
@@ -376,9 +365,9 @@ typedef struct {
   GTimeZone         *tz;
   /* where the caps the rules left unset came from, for the owner: NULL
    * when a rule set it or nothing did */
-  char              *topup_cap_from;
-  char              *day_cap_from;
-  SaldoReading      *last;         /* the line's last USSD balance reading */
+  char         *topup_cap_from;
+  char         *day_cap_from;
+  SaldoReading *last; /* the line's last USSD balance reading */
 } EngineScratch;
 
 static void
@@ -400,11 +389,11 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EngineScratch, engine_scratch_clear)
  * may then change the balance or the time to ask "what if". */
 static gboolean
 build_engine_input (SaldoTopupManager *self,
-                    SaldoLine           *line,
-                    const SaldoRule     *extra_rule,
-                    EngineScratch       *scratch,
-                    SaldoEngineInput    *in,
-                    GError             **error)
+                    SaldoLine         *line,
+                    const SaldoRule   *extra_rule,
+                    EngineScratch     *scratch,
+                    SaldoEngineInput  *in,
+                    GError           **error)
 {
   g_autoptr(SaldoCarrier) carrier = saldo_line_manager_get_carrier (self->lines, line);
   g_autoptr(GPtrArray) readings = NULL;
@@ -421,7 +410,7 @@ build_engine_input (SaldoTopupManager *self,
   in->line_limits.cooldown = 0;
   for (guint i = 0; i < self->rules->len; i++) {
     const SaldoRuleRecord *r = saldo_rule_object_get_record (self->rules->pdata[i]);
-    SaldoRule rule;
+    SaldoRule              rule;
 
     if (r->line_id != saldo_line_get_id (line))
       continue;
@@ -444,15 +433,15 @@ build_engine_input (SaldoTopupManager *self,
         carrier != NULL ? saldo_carrier_get_max_per_day (carrier) : 0,
         carrier != NULL ? saldo_carrier_get_currency (carrier) : NULL },
     };
-    int topup_from;
-    int day_from;
+    int              topup_from;
+    int              day_from;
     g_autofree char *conf_topup = g_strdup_printf ("DefaultMaxPerTopup in %s",
                                                    saldo_config_get_path (self->config));
     g_autofree char *conf_day = g_strdup_printf ("DefaultMaxPerDay in %s",
                                                  saldo_config_get_path (self->config));
 
-    saldo_line_limits_fill_defaults (&in->line_limits, scratch->currency, defaults,
-                                     G_N_ELEMENTS (defaults), &topup_from, &day_from);
+    saldo_line_limits_fill_defaults (&in->line_limits, scratch->currency, defaults, G_N_ELEMENTS (defaults),
+                                     &topup_from, &day_from);
     if (topup_from == 0)
       scratch->topup_cap_from = g_steal_pointer (&conf_topup);
     else if (topup_from == 1)
@@ -471,8 +460,8 @@ build_engine_input (SaldoTopupManager *self,
 
   if (!saldo_ledger_to_rule_rows (self->ledger, now - SALDO_HISTORY_WINDOW, &scratch->rows, error))
     return FALSE;
-  if (!saldo_store_list_readings (self->store, saldo_line_get_id (line), now - SALDO_HISTORY_WINDOW,
-                                  8, &readings, error))
+  if (!saldo_store_list_readings (self->store, saldo_line_get_id (line), now - SALDO_HISTORY_WINDOW, 8,
+                                  &readings, error))
     return FALSE;
   scratch->points = g_new0 (SaldoBalancePoint, readings->len + 1);
   for (guint i = 0; i < readings->len; i++) {
@@ -521,12 +510,11 @@ build_engine_input (SaldoTopupManager *self,
 /* A decision held back by a default cap names the key that set it, so the
  * owner knows what to change. */
 static void
-explain_default_cap (const EngineScratch *scratch,
-                     SaldoDecision       *decision)
+explain_default_cap (const EngineScratch *scratch, SaldoDecision *decision)
 {
   const char *from = NULL;
   const char *rule_key = NULL;
-  char *reason;
+  char       *reason;
 
   if (decision->limit == SALDO_LIMIT_MAX_PER_TOPUP) {
     from = scratch->topup_cap_from;
@@ -537,8 +525,8 @@ explain_default_cap (const EngineScratch *scratch,
   }
   if (from == NULL || decision->reason == NULL)
     return;
-  reason = g_strdup_printf ("%s (the default cap: %s; a rule's %s replaces it)",
-                            decision->reason, from, rule_key);
+  reason = g_strdup_printf ("%s (the default cap: %s; a rule's %s replaces it)", decision->reason, from,
+                            rule_key);
   g_free (decision->reason);
   decision->reason = reason;
 }
@@ -547,7 +535,7 @@ static gboolean
 on_evaluate_timer (gpointer user_data)
 {
   SaldoTopupManager *self = user_data;
-  GPtrArray *lines = saldo_line_manager_get_lines (self->lines);
+  GPtrArray         *lines = saldo_line_manager_get_lines (self->lines);
 
   self->evaluate_id = 0;
   for (guint i = 0; i < lines->len; i++)
@@ -556,8 +544,7 @@ on_evaluate_timer (gpointer user_data)
 }
 
 static void
-schedule_evaluation (SaldoTopupManager *self,
-                     gint64       until)
+schedule_evaluation (SaldoTopupManager *self, gint64 until)
 {
   gint64 delay = MAX (until - topup_now (self), 1);
 
@@ -566,7 +553,8 @@ schedule_evaluation (SaldoTopupManager *self,
   if (self->evaluate_id != 0) {
     GSource *source = g_main_context_find_source_by_id (NULL, self->evaluate_id);
 
-    if (source != NULL && g_source_get_ready_time (source) <= g_get_monotonic_time () + delay * G_USEC_PER_SEC)
+    if (source != NULL &&
+        g_source_get_ready_time (source) <= g_get_monotonic_time () + delay * G_USEC_PER_SEC)
       return;
     g_clear_handle_id (&self->evaluate_id, g_source_remove);
   }
@@ -574,9 +562,7 @@ schedule_evaluation (SaldoTopupManager *self,
 }
 
 static gboolean
-planned_row_exists (SaldoTopupManager *self,
-                    SaldoLine   *line,
-                    gint64       rule_id)
+planned_row_exists (SaldoTopupManager *self, SaldoLine *line, gint64 rule_id)
 {
   g_autoptr(GPtrArray) rows = NULL;
   SaldoLedgerQuery query = { 0 };
@@ -584,7 +570,7 @@ planned_row_exists (SaldoTopupManager *self,
   query.line_id = saldo_line_get_id (line);
   query.state_mask = SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_PLANNED);
   if (!saldo_ledger_list (self->ledger, &query, &rows, NULL))
-    return TRUE;  /* when in doubt, do not ask twice */
+    return TRUE; /* when in doubt, do not ask twice */
   for (guint i = 0; i < rows->len; i++)
     if (((SaldoTopupRecord *) rows->pdata[i])->rule_id == rule_id)
       return TRUE;
@@ -592,10 +578,7 @@ planned_row_exists (SaldoTopupManager *self,
 }
 
 static void
-disable_rule (SaldoTopupManager *self,
-              SaldoRuleObject *rule,
-              SaldoLine       *line,
-              const char      *reason)
+disable_rule (SaldoTopupManager *self, SaldoRuleObject *rule, SaldoLine *line, const char *reason)
 {
   g_autoptr(SaldoRuleRecord) record = saldo_rule_record_copy (saldo_rule_object_get_record (rule));
   g_autoptr(GError) error = NULL;
@@ -606,21 +589,20 @@ disable_rule (SaldoTopupManager *self,
   if (!saldo_store_save_rule (self->store, record, &error))
     g_warning ("cannot disable rule %s: %s", saldo_rule_object_get_path (rule), error->message);
   saldo_rule_object_set_record (rule, record);
-  journal_event (SALDO_MESSAGE_RULE_DISABLED, line, "rule %s disabled: %s",
-                 saldo_rule_object_get_path (rule), reason);
+  journal_event (SALDO_MESSAGE_RULE_DISABLED, line, "rule %s disabled: %s", saldo_rule_object_get_path (rule),
+                 reason);
   g_warning ("rule %s disabled itself: %s", saldo_rule_object_get_path (rule), reason);
   g_signal_emit (self, signals[SIGNAL_RULE_DISABLED], 0, saldo_rule_object_get_path (rule), reason);
 }
 
 /* The line's rules whose provider needs the owner say so. */
 static void
-note_paused (SaldoTopupManager *self,
-             SaldoLine         *line)
+note_paused (SaldoTopupManager *self, SaldoLine *line)
 {
   for (guint i = 0; i < self->rules->len; i++) {
-    SaldoRuleObject *rule = self->rules->pdata[i];
+    SaldoRuleObject       *rule = self->rules->pdata[i];
     const SaldoRuleRecord *r = saldo_rule_object_get_record (rule);
-    g_autofree char *why = NULL;
+    g_autofree char       *why = NULL;
 
     if (r->line_id != saldo_line_get_id (line) || !r->enabled)
       continue;
@@ -631,16 +613,14 @@ note_paused (SaldoTopupManager *self,
 }
 
 static void
-evaluate_line (SaldoTopupManager *self,
-               SaldoLine   *line,
-               gint64       confirmed_rule_id)
+evaluate_line (SaldoTopupManager *self, SaldoLine *line, gint64 confirmed_rule_id)
 {
   g_auto(EngineScratch) scratch = { 0 };
   g_auto(SaldoDecision) decision = SALDO_DECISION_INIT;
   g_autoptr(GError) error = NULL;
   SaldoEngineInput in;
   SaldoRuleObject *rule;
-  gboolean has_rules = FALSE;
+  gboolean         has_rules = FALSE;
 
   for (guint i = 0; i < self->rules->len && !has_rules; i++)
     has_rules = saldo_rule_object_get_record (self->rules->pdata[i])->line_id == saldo_line_get_id (line);
@@ -649,8 +629,7 @@ evaluate_line (SaldoTopupManager *self,
   note_paused (self, line);
   if (!build_engine_input (self, line, NULL, &scratch, &in, &error) ||
       (in.confirmed_rule_id = confirmed_rule_id, !saldo_rule_engine_decide (&in, &decision, &error))) {
-    g_warning ("line %s: cannot evaluate its rules: %s", saldo_line_get_object_path (line),
-               error->message);
+    g_warning ("line %s: cannot evaluate its rules: %s", saldo_line_get_object_path (line), error->message);
     return;
   }
   explain_default_cap (&scratch, &decision);
@@ -662,8 +641,7 @@ evaluate_line (SaldoTopupManager *self,
 
     for (guint i = 0; open_note != NULL && i < self->rules->len; i++)
       if (saldo_rule_object_get_record (self->rules->pdata[i])->line_id == saldo_line_get_id (line))
-        saldo_rule_object_set_last_decision (self->rules->pdata[i],
-                                           open_note);
+        saldo_rule_object_set_last_decision (self->rules->pdata[i], open_note);
   }
   g_debug ("line %s: %s: %s", saldo_line_get_object_path (line),
            saldo_decision_kind_to_string (decision.kind), decision.reason);
@@ -672,21 +650,20 @@ evaluate_line (SaldoTopupManager *self,
   case SALDO_DECISION_TOP_UP: {
     gint64 id;
 
-    if (!plan_topup (self, line, decision.rule_id, decision.provider, decision.amount,
-                     decision.currency, &id, &error) ||
-        !execute_topup (self, line, id, decision.provider, decision.amount, decision.currency,
-                        &error))
+    if (!plan_topup (self, line, decision.rule_id, decision.provider, decision.amount, decision.currency, &id,
+                     &error) ||
+        !execute_topup (self, line, id, decision.provider, decision.amount, decision.currency, &error))
       g_warning ("line %s: cannot top up: %s", saldo_line_get_object_path (line), error->message);
     break;
   }
   case SALDO_DECISION_NEEDS_CONFIRMATION: {
-    gint64 id;
+    gint64           id;
     g_autofree char *id_text = NULL;
 
     if (planned_row_exists (self, line, decision.rule_id))
       break;
-    if (!plan_topup (self, line, decision.rule_id, decision.provider, decision.amount,
-                     decision.currency, &id, &error)) {
+    if (!plan_topup (self, line, decision.rule_id, decision.provider, decision.amount, decision.currency, &id,
+                     &error)) {
       g_warning ("line %s: cannot plan a top-up: %s", saldo_line_get_object_path (line), error->message);
       break;
     }
@@ -694,9 +671,8 @@ evaluate_line (SaldoTopupManager *self,
     expire_planned (self);
     journal_event (SALDO_MESSAGE_CONFIRMATION, line, "top-up %s needs confirmation: %s", id_text,
                    decision.reason);
-    g_signal_emit (self, signals[SIGNAL_CONFIRMATION_REQUIRED], 0, id_text,
-                   saldo_line_get_object_path (line), decision.amount, decision.currency,
-                   decision.reason);
+    g_signal_emit (self, signals[SIGNAL_CONFIRMATION_REQUIRED], 0, id_text, saldo_line_get_object_path (line),
+                   decision.amount, decision.currency, decision.reason);
     break;
   }
   case SALDO_DECISION_DISABLE_RULE:
@@ -719,13 +695,11 @@ evaluate_line (SaldoTopupManager *self,
 /* ---- verification ----------------------------------------------------- */
 
 static void
-verify_topups (SaldoTopupManager *self,
-               SaldoLine          *line,
-               const SaldoReading *reading)
+verify_topups (SaldoTopupManager *self, SaldoLine *line, const SaldoReading *reading)
 {
   g_autoptr(GPtrArray) rows = NULL;
   SaldoLedgerQuery query = { 0 };
-  gint64 breaker_window = SALDO_DEFAULT_BREAKER_WINDOW;
+  gint64           breaker_window = SALDO_DEFAULT_BREAKER_WINDOW;
 
   query.line_id = saldo_line_get_id (line);
   query.state_mask = SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_SUCCEEDED);
@@ -742,17 +716,13 @@ verify_topups (SaldoTopupManager *self,
       if (saldo_ledger_mark_verified (self->ledger, row->id, reading->amount_minor, &error)) {
         g_info ("top-up %s verified: balance %" G_GINT64_FORMAT " → %" G_GINT64_FORMAT, id,
                 row->balance_before, reading->amount_minor);
-        emit_finished (self, id,
-                                                 saldo_line_get_object_path (line), "verified",
-                                                 row->amount);
+        emit_finished (self, id, saldo_line_get_object_path (line), "verified", row->amount);
       }
     } else if (reading->time > row->finished + breaker_window) {
       if (saldo_ledger_mark_disputed (self->ledger, row->id, TRUE, reading->amount_minor,
                                       "the balance did not rise after the top-up", &error)) {
         g_warning ("top-up %s disputed: the balance did not rise", id);
-        emit_finished (self, id,
-                                                 saldo_line_get_object_path (line), "disputed",
-                                                 row->amount);
+        emit_finished (self, id, saldo_line_get_object_path (line), "disputed", row->amount);
       }
     }
     if (error != NULL)
@@ -765,16 +735,12 @@ verify_topups (SaldoTopupManager *self,
 /* The USSD balance readings of a line since `since`, in `currency`: SMS can
  * be sent by anyone, so they never settle money. */
 static SaldoBalancePoint *
-settle_readings (SaldoTopupManager *self,
-                 gint64       line_id,
-                 const char  *currency,
-                 gint64       since,
-                 gsize       *n_out)
+settle_readings (SaldoTopupManager *self, gint64 line_id, const char *currency, gint64 since, gsize *n_out)
 {
   g_autoptr(GPtrArray) readings = NULL;
   g_autoptr(GError) error = NULL;
   SaldoBalancePoint *points;
-  gsize n = 0;
+  gsize              n = 0;
 
   if (!saldo_store_list_readings (self->store, line_id, since, 200, &readings, &error)) {
     g_warning ("cannot read the balance history: %s", error->message);
@@ -785,8 +751,8 @@ settle_readings (SaldoTopupManager *self,
   for (guint i = 0; i < readings->len; i++) {
     const SaldoReading *r = readings->pdata[i];
 
-    if (!r->has_amount || g_strcmp0 (r->kind, "balance") != 0 ||
-        g_strcmp0 (r->source, "ussd") != 0 || g_strcmp0 (r->currency, currency) != 0)
+    if (!r->has_amount || g_strcmp0 (r->kind, "balance") != 0 || g_strcmp0 (r->source, "ussd") != 0 ||
+        g_strcmp0 (r->currency, currency) != 0)
       continue;
     points[n].time = r->time;
     points[n].balance = r->amount_minor;
@@ -797,13 +763,11 @@ settle_readings (SaldoTopupManager *self,
 }
 
 static void
-settle_decide (SaldoTopupManager *self,
-               const SaldoTopupRecord *row,
-               SaldoSettleDecision    *decision)
+settle_decide (SaldoTopupManager *self, const SaldoTopupRecord *row, SaldoSettleDecision *decision)
 {
   g_autofree SaldoBalancePoint *points = NULL;
-  SaldoSettleInput in = { 0 };
-  gsize n = 0;
+  SaldoSettleInput              in = { 0 };
+  gsize                         n = 0;
 
   in.amount = row->amount;
   in.sent = row->sent_at > 0 ? row->sent_at : row->created;
@@ -821,19 +785,18 @@ settle_decide (SaldoTopupManager *self,
 }
 
 static void
-settle_apply (SaldoTopupManager *self,
-              SaldoLine              *line,
-              const SaldoTopupRecord *row,
+settle_apply (SaldoTopupManager         *self,
+              SaldoLine                 *line,
+              const SaldoTopupRecord    *row,
               const SaldoSettleDecision *decision)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *id = topup_id_string (row->id);
   g_autofree char *reason = g_strdup_printf ("settled by the balance: %s", decision->reason);
-  gboolean ok = decision->kind == SALDO_SETTLE_SUCCEEDED;
+  gboolean         ok = decision->kind == SALDO_SETTLE_SUCCEEDED;
 
   if (!saldo_ledger_settle (self->ledger, row->id,
-                            ok ? SALDO_LEDGER_STATE_SUCCEEDED : SALDO_LEDGER_STATE_FAILED,
-                            reason, &error) ||
+                            ok ? SALDO_LEDGER_STATE_SUCCEEDED : SALDO_LEDGER_STATE_FAILED, reason, &error) ||
       (ok && !saldo_ledger_mark_verified (self->ledger, row->id, decision->balance_after, &error))) {
     g_warning ("top-up %s: %s", id, error->message);
     return;
@@ -842,8 +805,7 @@ settle_apply (SaldoTopupManager *self,
                  line_path_or_root (line), ok ? "verified" : "failed", reason);
   if (!ok)
     g_warning ("top-up %s: %s", id, reason);
-  emit_finished (self, id, line_path_or_root (line),
-                                           ok ? "verified" : "failed", row->amount);
+  emit_finished (self, id, line_path_or_root (line), ok ? "verified" : "failed", row->amount);
 }
 
 /* Settles what the balance can settle among the line's unknown rows (all
@@ -851,16 +813,14 @@ settle_apply (SaldoTopupManager *self,
  * taking for a row still open, 0 = none; *due_lines_out (may be NULL) gets
  * the lines that need one now. */
 static gint64
-settle_unknown (SaldoTopupManager *self,
-                SaldoLine    *line,
-                GPtrArray   **due_lines_out)
+settle_unknown (SaldoTopupManager *self, SaldoLine *line, GPtrArray **due_lines_out)
 {
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) due_lines = g_ptr_array_new ();
   SaldoLedgerQuery query = { .state_mask = SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_UNKNOWN) };
-  gint64 now = topup_now (self);
-  gint64 next = 0;
+  gint64           now = topup_now (self);
+  gint64           next = 0;
 
   query.line_id = line != NULL ? saldo_line_get_id (line) : 0;
   if (!saldo_ledger_list (self->ledger, &query, &rows, &error)) {
@@ -916,15 +876,15 @@ on_settle_timer (gpointer user_data)
 }
 
 static void
-schedule_settle (SaldoTopupManager *self,
-                 gint64       due)
+schedule_settle (SaldoTopupManager *self, gint64 due)
 {
   gint64 delay = MAX (due - topup_now (self), 1);
 
   if (self->settle_id != 0) {
     GSource *source = g_main_context_find_source_by_id (NULL, self->settle_id);
 
-    if (source != NULL && g_source_get_ready_time (source) <= g_get_monotonic_time () + delay * G_USEC_PER_SEC)
+    if (source != NULL &&
+        g_source_get_ready_time (source) <= g_get_monotonic_time () + delay * G_USEC_PER_SEC)
       return;
     g_clear_handle_id (&self->settle_id, g_source_remove);
   }
@@ -934,8 +894,7 @@ schedule_settle (SaldoTopupManager *self,
 /* A top-up whose outcome is open blocks every other one on its line: the
  * line's rules say which, since when, and what will settle it. */
 static char *
-open_topup_note (SaldoTopupManager *self,
-                 SaldoLine   *line)
+open_topup_note (SaldoTopupManager *self, SaldoLine *line)
 {
   g_autoptr(GPtrArray) rows = NULL;
   g_auto(SaldoSettleDecision) decision = { 0 };
@@ -947,8 +906,8 @@ open_topup_note (SaldoTopupManager *self,
     .limit = 1,
   };
   const SaldoTopupRecord *row;
-  g_autofree char *amount = NULL;
-  const char *how;
+  g_autofree char        *amount = NULL;
+  const char             *how;
 
   if (!saldo_ledger_list (self->ledger, &query, &rows, NULL) || rows->len == 0)
     return NULL;
@@ -987,11 +946,11 @@ on_balance_read (SaldoLineManager   *lines,
   for (guint i = 0; i < self->rules->len; i++) {
     const SaldoRuleRecord *r = saldo_rule_object_get_record (self->rules->pdata[i]);
 
-    if (r->line_id == saldo_line_get_id (line) && g_str_equal (r->kind, "threshold") &&
-        reading->has_amount && reading->amount_minor < r->below) {
-      journal_event (SALDO_MESSAGE_LOW_BALANCE, line, "line %s: balance %" G_GINT64_FORMAT
-                     " %s is below %" G_GINT64_FORMAT, saldo_line_get_object_path (line),
-                     reading->amount_minor, reading->currency, r->below);
+    if (r->line_id == saldo_line_get_id (line) && g_str_equal (r->kind, "threshold") && reading->has_amount &&
+        reading->amount_minor < r->below) {
+      journal_event (SALDO_MESSAGE_LOW_BALANCE, line,
+                     "line %s: balance %" G_GINT64_FORMAT " %s is below %" G_GINT64_FORMAT,
+                     saldo_line_get_object_path (line), reading->amount_minor, reading->currency, r->below);
       g_signal_emit (self, signals[SIGNAL_LOW_BALANCE], 0, saldo_line_get_object_path (line),
                      reading->amount_minor, reading->currency);
       break;
@@ -1015,8 +974,7 @@ on_reconcile_timer (gpointer user_data)
 }
 
 static void
-schedule_reconcile (SaldoTopupManager *self,
-                    gint64       due)
+schedule_reconcile (SaldoTopupManager *self, gint64 due)
 {
   gint64 delay = MAX (due - topup_now (self), 1);
 
@@ -1026,9 +984,7 @@ schedule_reconcile (SaldoTopupManager *self,
 }
 
 static void
-on_reconciled (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+on_reconciled (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(SaldoTopupManager) self = user_data;
   g_autoptr(GError) error = NULL;
@@ -1040,8 +996,8 @@ on_reconciled (GObject      *source,
     return;
   }
   if (summary.checked > 0)
-    g_info ("reconciled %u top-up(s): %u succeeded, %u failed, %u re-sent, %u still open",
-            summary.checked, summary.succeeded, summary.failed, summary.resent, summary.open);
+    g_info ("reconciled %u top-up(s): %u succeeded, %u failed, %u re-sent, %u still open", summary.checked,
+            summary.succeeded, summary.failed, summary.resent, summary.open);
   if (summary.next_due > 0)
     schedule_reconcile (self, summary.next_due);
 }
@@ -1049,12 +1005,11 @@ on_reconciled (GObject      *source,
 /* Every sent/unknown row is looked up by its reference; a request is sent
  * again, with the same reference, only when the provider has no record. */
 static void
-reconcile_all (SaldoTopupManager *self,
-               gboolean     force)
+reconcile_all (SaldoTopupManager *self, gboolean force)
 {
   for (guint i = 0; i < self->providers->len; i++)
-    saldo_topup_runner_reconcile_async (self->runner, self->ledger, self->providers->pdata[i],
-                                        force, NULL, on_reconciled, g_object_ref (self));
+    saldo_topup_runner_reconcile_async (self->runner, self->ledger, self->providers->pdata[i], force, NULL,
+                                        on_reconciled, g_object_ref (self));
 }
 
 /* ---- rules ------------------------------------------------------------ */
@@ -1066,16 +1021,13 @@ saldo_topup_manager_get_rules (SaldoTopupManager *self)
 }
 
 SaldoRuleObject *
-saldo_topup_manager_lookup_rule (SaldoTopupManager *self,
-                                 gint64             id)
+saldo_topup_manager_lookup_rule (SaldoTopupManager *self, gint64 id)
 {
   return find_rule (self, id);
 }
 
 SaldoRuleObject *
-saldo_topup_manager_add_rule (SaldoTopupManager  *self,
-                              GVariant           *options,
-                              GError            **error)
+saldo_topup_manager_add_rule (SaldoTopupManager *self, GVariant *options, GError **error)
 {
   g_autoptr(SaldoRuleRecord) record = saldo_rule_record_new ();
   g_autoptr(SaldoRuleObject) rule = NULL;
@@ -1083,7 +1035,7 @@ saldo_topup_manager_add_rule (SaldoTopupManager  *self,
   g_auto(GStrv) providers = provider_ids (self);
   g_autoptr(GVariantDict) dict = g_variant_dict_new (options);
   const char *line_path = NULL;
-  SaldoLine *line;
+  SaldoLine  *line;
 
   if (!g_variant_lookup (options, "line", "&o", &line_path)) {
     g_set_error_literal (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
@@ -1103,7 +1055,7 @@ saldo_topup_manager_add_rule (SaldoTopupManager  *self,
   currency = saldo_line_manager_get_currency (self->lines, line);
   record->line_id = saldo_line_get_id (line);
   record->created = topup_now (self);
-  if (!saldo_rule_record_apply (record, options, currency, (const char * const *) providers, error) ||
+  if (!saldo_rule_record_apply (record, options, currency, (const char *const *) providers, error) ||
       !saldo_store_save_rule (self->store, record, error))
     return NULL;
   rule = saldo_rule_object_new (record, saldo_line_get_object_path (line));
@@ -1117,10 +1069,10 @@ saldo_topup_manager_add_rule (SaldoTopupManager  *self,
 }
 
 gboolean
-saldo_topup_manager_update_rule (SaldoTopupManager  *self,
-                                 SaldoRuleObject    *rule,
-                                 GVariant           *changes,
-                                 GError            **error)
+saldo_topup_manager_update_rule (SaldoTopupManager *self,
+                                 SaldoRuleObject   *rule,
+                                 GVariant          *changes,
+                                 GError           **error)
 {
   g_autoptr(SaldoRuleRecord) record = saldo_rule_record_copy (saldo_rule_object_get_record (rule));
   g_autofree char *currency = NULL;
@@ -1134,7 +1086,7 @@ saldo_topup_manager_update_rule (SaldoTopupManager  *self,
     return FALSE;
   }
   currency = line != NULL ? saldo_line_manager_get_currency (self->lines, line) : NULL;
-  if (!saldo_rule_record_apply (record, changes, currency, (const char * const *) providers, error) ||
+  if (!saldo_rule_record_apply (record, changes, currency, (const char *const *) providers, error) ||
       !saldo_store_save_rule (self->store, record, error))
     return FALSE;
   saldo_rule_object_set_record (rule, record);
@@ -1145,9 +1097,7 @@ saldo_topup_manager_update_rule (SaldoTopupManager  *self,
 }
 
 gboolean
-saldo_topup_manager_remove_rule (SaldoTopupManager  *self,
-                                 SaldoRuleObject    *rule,
-                                 GError            **error)
+saldo_topup_manager_remove_rule (SaldoTopupManager *self, SaldoRuleObject *rule, GError **error)
 {
   g_autoptr(SaldoRuleObject) removed = g_object_ref (rule);
 
@@ -1163,11 +1113,11 @@ saldo_topup_manager_remove_rule (SaldoTopupManager  *self,
 /* ---- what the owner asks ---------------------------------------------- */
 
 gboolean
-saldo_topup_manager_simulate (SaldoTopupManager  *self,
-                              SaldoLine          *line,
-                              const SaldoWhatIf  *what_if,
-                              SaldoDecision      *decision,
-                              GError            **error)
+saldo_topup_manager_simulate (SaldoTopupManager *self,
+                              SaldoLine         *line,
+                              const SaldoWhatIf *what_if,
+                              SaldoDecision     *decision,
+                              GError           **error)
 {
   g_auto(EngineScratch) scratch = { 0 };
   SaldoEngineInput in;
@@ -1198,18 +1148,18 @@ saldo_topup_manager_simulate (SaldoTopupManager  *self,
 }
 
 char *
-saldo_topup_manager_top_up (SaldoTopupManager  *self,
-                            SaldoLine          *line,
-                            gint64              amount,
-                            const char         *provider_id,
-                            GError            **error)
+saldo_topup_manager_top_up (SaldoTopupManager *self,
+                            SaldoLine         *line,
+                            gint64             amount,
+                            const char        *provider_id,
+                            GError           **error)
 {
   g_auto(EngineScratch) scratch = { 0 };
   g_auto(SaldoDecision) decision = SALDO_DECISION_INIT;
   g_autofree char *currency = NULL;
   SaldoEngineInput in;
-  SaldoRule manual;
-  gint64 id;
+  SaldoRule        manual;
+  gint64           id;
 
   if (amount <= 0) {
     g_set_error_literal (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
@@ -1219,8 +1169,9 @@ saldo_topup_manager_top_up (SaldoTopupManager  *self,
   /* Far above any cap, and sums and shares of it stay exact. */
   if (!saldo_amount_is_valid (amount)) {
     g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                 "amount: %" G_GINT64_FORMAT " minor units is more than Saldo handles (at most %"
-                 G_GINT64_FORMAT ")", amount, SALDO_AMOUNT_MAX);
+                 "amount: %" G_GINT64_FORMAT
+                 " minor units is more than Saldo handles (at most %" G_GINT64_FORMAT ")",
+                 amount, SALDO_AMOUNT_MAX);
     return NULL;
   }
   if (provider_id == NULL && self->providers->len == 1)
@@ -1248,7 +1199,7 @@ saldo_topup_manager_top_up (SaldoTopupManager  *self,
   manual.mode = SALDO_RULE_MODE_ENABLED;
   manual.amount = amount;
   manual.currency = currency;
-  manual.threshold = 1;   /* with the balance taken as 0 below: always wanted */
+  manual.threshold = 1; /* with the balance taken as 0 below: always wanted */
   if (!build_engine_input (self, line, &manual, &scratch, &in, error))
     return NULL;
   /* The owner types the amount: without any cap on it a slip of the
@@ -1257,7 +1208,8 @@ saldo_topup_manager_top_up (SaldoTopupManager  *self,
     g_set_error (error, SALDO_ERROR, SALDO_ERROR_LIMIT_REACHED,
                  "max-per-topup: no cap applies to top-ups of this line in %s: set "
                  "DefaultMaxPerTopup (with DefaultCapCurrency) in %s, MaxPerTopup in its carrier "
-                 "file, or a rule's max-per-topup", currency, saldo_config_get_path (self->config));
+                 "file, or a rule's max-per-topup",
+                 currency, saldo_config_get_path (self->config));
     return NULL;
   }
   /* Only the manual rule decides; the line's own rules only lend their caps. */
@@ -1282,8 +1234,7 @@ saldo_topup_manager_top_up (SaldoTopupManager  *self,
 
     /* The limit's name first, so scripts can tell "cooldown" from a cap. */
     g_set_error (error, SALDO_ERROR, SALDO_ERROR_LIMIT_REACHED, "%s%s%s",
-                 named ? saldo_limit_to_string (decision.limit) : "", named ? ": " : "",
-                 decision.reason);
+                 named ? saldo_limit_to_string (decision.limit) : "", named ? ": " : "", decision.reason);
     return NULL;
   }
   if (!plan_topup (self, line, 0, provider_id, amount, currency, &id, error) ||
@@ -1293,9 +1244,7 @@ saldo_topup_manager_top_up (SaldoTopupManager  *self,
 }
 
 gboolean
-saldo_topup_id_parse (const char  *text,
-                      gint64      *id,
-                      GError     **error)
+saldo_topup_id_parse (const char *text, gint64 *id, GError **error)
 {
   guint64 value;
 
@@ -1310,10 +1259,7 @@ saldo_topup_id_parse (const char  *text,
 /* Closes a planned row the owner can no longer confirm (as expired: it was
  * not their no), telling why. */
 static void
-withdraw_planned (SaldoTopupManager      *self,
-                  SaldoLine              *line,
-                  const SaldoTopupRecord *record,
-                  const char             *reason)
+withdraw_planned (SaldoTopupManager *self, SaldoLine *line, const SaldoTopupRecord *record, const char *reason)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *id = topup_id_string (record->id);
@@ -1322,8 +1268,10 @@ withdraw_planned (SaldoTopupManager      *self,
     g_warning ("top-up %s: %s", id, error->message);
     return;
   }
-  journal_event (SALDO_MESSAGE_TOPUP_FINISHED, line, "top-up %s of line %s: expired: %s; "
-                 "nothing was sent", id, line_path_or_root (line), reason);
+  journal_event (SALDO_MESSAGE_TOPUP_FINISHED, line,
+                 "top-up %s of line %s: expired: %s; "
+                 "nothing was sent",
+                 id, line_path_or_root (line), reason);
   emit_finished (self, id, line_path_or_root (line), "expired", record->amount);
 }
 
@@ -1332,24 +1280,21 @@ withdraw_planned (SaldoTopupManager      *self,
  * flight and the global cap, as if the rule had just fired.  Returns TRUE
  * when the row may be sent. */
 static gboolean
-confirm_decides (SaldoTopupManager       *self,
-                 SaldoLine               *line,
-                 const SaldoTopupRecord  *record,
-                 GError                 **error)
+confirm_decides (SaldoTopupManager *self, SaldoLine *line, const SaldoTopupRecord *record, GError **error)
 {
   g_auto(EngineScratch) scratch = { 0 };
   g_auto(SaldoDecision) decision = SALDO_DECISION_INIT;
   g_autofree char *reason = NULL;
   SaldoRuleObject *rule = record->rule_id > 0 ? find_rule (self, record->rule_id) : NULL;
   SaldoEngineInput in;
-  SaldoRule *engine_rule = NULL;
+  SaldoRule       *engine_rule = NULL;
 
   if (rule == NULL || !saldo_rule_object_get_record (rule)->confirm) {
     reason = g_strdup_printf ("withdrawn: %s", rule == NULL ? "its rule was removed"
                                                             : "its rule no longer asks for confirmation");
     withdraw_planned (self, line, record, reason);
-    g_set_error (error, SALDO_ERROR, SALDO_ERROR_CANCELLED, "top-up %" G_GINT64_FORMAT " %s",
-                 record->id, reason);
+    g_set_error (error, SALDO_ERROR, SALDO_ERROR_CANCELLED, "top-up %" G_GINT64_FORMAT " %s", record->id,
+                 reason);
     return FALSE;
   }
   if (!build_engine_input (self, line, NULL, &scratch, &in, error))
@@ -1390,17 +1335,15 @@ confirm_decides (SaldoTopupManager       *self,
   }
   reason = g_strdup_printf ("withdrawn: the rule no longer wants it: %s", decision.reason);
   withdraw_planned (self, line, record, reason);
-  g_set_error (error, SALDO_ERROR, SALDO_ERROR_CANCELLED, "top-up %" G_GINT64_FORMAT " %s",
-               record->id, reason);
+  g_set_error (error, SALDO_ERROR, SALDO_ERROR_CANCELLED, "top-up %" G_GINT64_FORMAT " %s", record->id,
+               reason);
   return FALSE;
 }
 
 /* The planned row id_text, once a row past its time has been expired (it
  * is answered as expired, whatever the timer says). */
 static SaldoTopupRecord *
-get_planned (SaldoTopupManager  *self,
-             const char         *id_text,
-             GError            **error)
+get_planned (SaldoTopupManager *self, const char *id_text, GError **error)
 {
   g_autoptr(SaldoTopupRecord) record = NULL;
   gint64 id;
@@ -1420,9 +1363,7 @@ get_planned (SaldoTopupManager  *self,
 }
 
 gboolean
-saldo_topup_manager_confirm (SaldoTopupManager  *self,
-                             const char         *id_text,
-                             GError            **error)
+saldo_topup_manager_confirm (SaldoTopupManager *self, const char *id_text, GError **error)
 {
   g_autoptr(SaldoTopupRecord) record = get_planned (self, id_text, error);
   SaldoLine *line;
@@ -1435,14 +1376,11 @@ saldo_topup_manager_confirm (SaldoTopupManager  *self,
     return FALSE;
   }
   return confirm_decides (self, line, record, error) &&
-         execute_topup (self, line, record->id, record->provider, record->amount, record->currency,
-                        error);
+         execute_topup (self, line, record->id, record->provider, record->amount, record->currency, error);
 }
 
 gboolean
-saldo_topup_manager_reject (SaldoTopupManager  *self,
-                            const char         *id_text,
-                            GError            **error)
+saldo_topup_manager_reject (SaldoTopupManager *self, const char *id_text, GError **error)
 {
   g_autoptr(SaldoTopupRecord) record = get_planned (self, id_text, error);
   SaldoLine *line;
@@ -1458,32 +1396,32 @@ saldo_topup_manager_reject (SaldoTopupManager  *self,
 }
 
 gboolean
-saldo_topup_manager_resolve (SaldoTopupManager  *self,
-                             const char         *id_text,
-                             SaldoLedgerState    state,
-                             guint32             uid,
-                             const char         *note,
-                             GError            **error)
+saldo_topup_manager_resolve (SaldoTopupManager *self,
+                             const char        *id_text,
+                             SaldoLedgerState   state,
+                             guint32            uid,
+                             const char        *note,
+                             GError           **error)
 {
   g_autoptr(SaldoTopupRecord) record = NULL;
   SaldoLine *line;
-  gint64 id;
+  gint64     id;
 
-  g_return_val_if_fail (state == SALDO_LEDGER_STATE_SUCCEEDED || state == SALDO_LEDGER_STATE_FAILED,
-                        FALSE);
-  if (!saldo_topup_id_parse (id_text, &id, error) ||
-      !saldo_ledger_get (self->ledger, id, &record, error))
+  g_return_val_if_fail (state == SALDO_LEDGER_STATE_SUCCEEDED || state == SALDO_LEDGER_STATE_FAILED, FALSE);
+  if (!saldo_topup_id_parse (id_text, &id, error) || !saldo_ledger_get (self->ledger, id, &record, error))
     return FALSE;
   if (saldo_topup_runner_is_busy (self->runner, id)) {
     g_set_error (error, SALDO_ERROR, SALDO_ERROR_BUSY,
                  "top-up %s is being sent or looked up right now; try again when that has "
-                 "finished", id_text);
+                 "finished",
+                 id_text);
     return FALSE;
   }
   if (!saldo_ledger_state_is_in_flight (record->state)) {
     g_set_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
                  "id: top-up %s is %s; only a top-up whose outcome is open (unknown, sent, "
-                 "intent) can be resolved", id_text, saldo_ledger_state_to_string (record->state));
+                 "intent) can be resolved",
+                 id_text, saldo_ledger_state_to_string (record->state));
     return FALSE;
   }
   if (!saldo_ledger_resolve (self->ledger, id, state, uid, note, error))
@@ -1500,10 +1438,10 @@ saldo_topup_manager_resolve (SaldoTopupManager  *self,
 }
 
 gboolean
-saldo_topup_manager_list (SaldoTopupManager       *self,
-                          const SaldoLedgerQuery  *query,
-                          GPtrArray              **records_out,
-                          GError                 **error)
+saldo_topup_manager_list (SaldoTopupManager      *self,
+                          const SaldoLedgerQuery *query,
+                          GPtrArray             **records_out,
+                          GError                **error)
 {
   return saldo_ledger_list (self->ledger, query, records_out, error);
 }
@@ -1511,8 +1449,7 @@ saldo_topup_manager_list (SaldoTopupManager       *self,
 /* ---- SMS: a reading by USSD before the rules decide ------------------- */
 
 static gboolean
-line_has_rules (SaldoTopupManager *self,
-                SaldoLine         *line)
+line_has_rules (SaldoTopupManager *self, SaldoLine *line)
 {
   for (guint i = 0; i < self->rules->len; i++)
     if (saldo_rule_object_get_record (self->rules->pdata[i])->line_id == saldo_line_get_id (line))
@@ -1525,9 +1462,7 @@ line_has_rules (SaldoTopupManager *self,
  * that one.  Not more often than RegistrationRefreshMinInterval, so a flood
  * of messages cannot keep the modem dialling. */
 static void
-on_sms_balance (SaldoLineManager  *lines,
-                SaldoLine         *line,
-                SaldoTopupManager *self)
+on_sms_balance (SaldoLineManager *lines, SaldoLine *line, SaldoTopupManager *self)
 {
   g_autoptr(SaldoCarrier) carrier = saldo_line_manager_get_carrier (lines, line);
   gboolean has_code = *saldo_line_get_record (line)->balance_code != '\0' ||
@@ -1538,7 +1473,7 @@ on_sms_balance (SaldoLineManager  *lines,
     return;
   /* Attempts are on the real clock, as the line manager keeps them. */
   if (attempt > 0 && g_get_real_time () / G_USEC_PER_SEC - attempt <
-                     (gint64) self->settings->registration_refresh_min_interval) {
+                       (gint64) self->settings->registration_refresh_min_interval) {
     g_info ("line %s: a USSD reading was taken moments ago; the rules decided on it",
             saldo_line_get_object_path (line));
     return;
@@ -1551,10 +1486,7 @@ on_sms_balance (SaldoLineManager  *lines,
 /* ---- what providers may use ------------------------------------------ */
 
 static gboolean
-context_claim_voucher (SaldoProviderContext  *context,
-                       const char            *reference,
-                       const char            *pin,
-                       GError               **error)
+context_claim_voucher (SaldoProviderContext *context, const char *reference, const char *pin, GError **error)
 {
   SaldoTopupManager *self = SALDO_TOPUP_MANAGER (context);
   g_autoptr(SaldoTopupRecord) record = NULL;
@@ -1564,24 +1496,19 @@ context_claim_voucher (SaldoProviderContext  *context,
 }
 
 static gboolean
-context_voucher_is_used (SaldoProviderContext  *context,
-                         const char            *pin,
-                         gboolean              *used,
-                         GError               **error)
+context_voucher_is_used (SaldoProviderContext *context, const char *pin, gboolean *used, GError **error)
 {
   return saldo_ledger_voucher_is_used (SALDO_TOPUP_MANAGER (context)->ledger, pin, used, error);
 }
 
 static void
-on_context_dialled (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+on_context_dialled (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
-  const char *secret = g_task_get_task_data (task);
-  GError *error = NULL;
-  g_autofree char *reply = saldo_line_manager_dial_secret_finish (SALDO_LINE_MANAGER (source),
-                                                                  result, &error);
+  const char      *secret = g_task_get_task_data (task);
+  GError          *error = NULL;
+  g_autofree char *reply = saldo_line_manager_dial_secret_finish (SALDO_LINE_MANAGER (source), result,
+                                                                  &error);
 
   /* The USSD client masks the secret already; the context promises it, so
    * it makes sure whatever path the text took. */
@@ -1613,31 +1540,25 @@ context_dial_async (SaldoProviderContext *context,
                     gpointer              user_data)
 {
   SaldoTopupManager *self = SALDO_TOPUP_MANAGER (context);
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  GTask             *task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_task_data (task, g_strdup (secret), secret_free);
-  saldo_line_manager_dial_secret_async (self->lines, iccid, code, secret, cancellable,
-                                        on_context_dialled, task);
+  saldo_line_manager_dial_secret_async (self->lines, iccid, code, secret, cancellable, on_context_dialled,
+                                        task);
 }
 
 static char *
-context_dial_finish (SaldoProviderContext  *context,
-                     GAsyncResult          *result,
-                     GError               **error)
+context_dial_finish (SaldoProviderContext *context, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static void
-context_voucher_patterns (SaldoProviderContext  *context,
-                          const char            *iccid,
-                          GRegex               **success,
-                          GRegex               **failure)
+context_voucher_patterns (SaldoProviderContext *context, const char *iccid, GRegex **success, GRegex **failure)
 {
   SaldoTopupManager *self = SALDO_TOPUP_MANAGER (context);
-  SaldoLine *line = saldo_line_manager_lookup_by_iccid (self->lines, iccid);
-  g_autoptr(SaldoCarrier) carrier = line != NULL ? saldo_line_manager_get_carrier (self->lines, line)
-                                                 : NULL;
+  SaldoLine         *line = saldo_line_manager_lookup_by_iccid (self->lines, iccid);
+  g_autoptr(SaldoCarrier) carrier = line != NULL ? saldo_line_manager_get_carrier (self->lines, line) : NULL;
   GRegex *regex;
 
   if (carrier == NULL)
@@ -1685,21 +1606,15 @@ saldo_topup_manager_get_forecaster (SaldoTopupManager *self)
 }
 
 SaldoReport *
-saldo_topup_manager_report (SaldoTopupManager  *self,
-                            int                 year,
-                            int                 month,
-                            SaldoLine          *only,
-                            GError            **error)
+saldo_topup_manager_report (SaldoTopupManager *self, int year, int month, SaldoLine *only, GError **error)
 {
-  return saldo_report_build (self->store, self->ledger, self->lines, self->rules, self->settings,
-                             year, month, only, error);
+  return saldo_report_build (self->store, self->ledger, self->lines, self->rules, self->settings, year, month,
+                             only, error);
 }
 
 /* A provider works again: the rules using it are looked at again. */
 static void
-on_provider_recovered (SaldoProviderWatch *watch,
-                       const char         *id,
-                       SaldoTopupManager  *self)
+on_provider_recovered (SaldoProviderWatch *watch, const char *id, SaldoTopupManager *self)
 {
   GPtrArray *lines = saldo_line_manager_get_lines (self->lines);
 
@@ -1731,9 +1646,7 @@ on_provider_needs_attention (SaldoProviderWatch *watch,
 }
 
 void
-saldo_topup_manager_set_clock (SaldoTopupManager *self,
-                               SaldoLedgerClock   clock,
-                               gpointer           data)
+saldo_topup_manager_set_clock (SaldoTopupManager *self, SaldoLedgerClock clock, gpointer data)
 {
   saldo_ledger_set_clock (self->ledger, clock, data);
 }
@@ -1742,8 +1655,7 @@ saldo_topup_manager_set_clock (SaldoTopupManager *self,
  * reported and skipped, the others load.  Secrets stay in their own
  * root-only files and never reach the bus or the logs. */
 static void
-saldo_topup_manager_load_providers (SaldoTopupManager   *self,
-                                    SaldoProviderLoader *loader)
+saldo_topup_manager_load_providers (SaldoTopupManager *self, SaldoProviderLoader *loader)
 {
   g_autoptr(GPtrArray) errors = NULL;
   g_autoptr(GError) error = NULL;
@@ -1764,8 +1676,7 @@ saldo_topup_manager_load_providers (SaldoTopupManager   *self,
 }
 
 static gboolean
-saldo_topup_manager_load_rules (SaldoTopupManager  *self,
-                                GError            **error)
+saldo_topup_manager_load_rules (SaldoTopupManager *self, GError **error)
 {
   g_autoptr(GPtrArray) records = NULL;
 
@@ -1773,7 +1684,7 @@ saldo_topup_manager_load_rules (SaldoTopupManager  *self,
     return FALSE;
   for (guint i = 0; i < records->len; i++) {
     const SaldoRuleRecord *record = records->pdata[i];
-    SaldoLine *line = saldo_line_manager_lookup_by_id (self->lines, record->line_id);
+    SaldoLine             *line = saldo_line_manager_lookup_by_id (self->lines, record->line_id);
 
     if (line == NULL)
       continue;
@@ -1783,11 +1694,11 @@ saldo_topup_manager_load_rules (SaldoTopupManager  *self,
 }
 
 SaldoTopupManager *
-saldo_topup_manager_new (SaldoStore           *store,
-                         SaldoLineManager     *lines,
-                         SaldoConfig          *config,
-                         SaldoProviderLoader  *loader,
-                         GError              **error)
+saldo_topup_manager_new (SaldoStore          *store,
+                         SaldoLineManager    *lines,
+                         SaldoConfig         *config,
+                         SaldoProviderLoader *loader,
+                         GError             **error)
 {
   g_autoptr(SaldoTopupManager) self = g_object_new (SALDO_TYPE_TOPUP_MANAGER, NULL);
 
@@ -1800,8 +1711,7 @@ saldo_topup_manager_new (SaldoStore           *store,
   saldo_topup_manager_load_providers (self, loader);
   if (!saldo_topup_manager_load_rules (self, error))
     return NULL;
-  self->watch = saldo_provider_watch_new (store, self->ledger, config, self->providers, self->rules,
-                                          error);
+  self->watch = saldo_provider_watch_new (store, self->ledger, config, self->providers, self->rules, error);
   if (self->watch == NULL)
     return NULL;
   g_signal_connect (self->watch, "recovered", G_CALLBACK (on_provider_recovered), self);
@@ -1830,7 +1740,7 @@ close_stale_planned (SaldoTopupManager *self)
   }
   for (guint i = 0; i < rows->len; i++) {
     const SaldoTopupRecord *row = rows->pdata[i];
-    SaldoRuleObject *rule = row->rule_id > 0 ? find_rule (self, row->rule_id) : NULL;
+    SaldoRuleObject        *rule = row->rule_id > 0 ? find_rule (self, row->rule_id) : NULL;
 
     if (rule != NULL && saldo_rule_object_get_record (rule)->confirm)
       continue;
@@ -1896,31 +1806,26 @@ saldo_topup_manager_class_init (SaldoTopupManagerClass *klass)
 
   object_class->dispose = saldo_topup_manager_dispose;
   object_class->finalize = saldo_topup_manager_finalize;
-  signals[SIGNAL_RULE_ADDED] =
-    g_signal_new ("rule-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, SALDO_TYPE_RULE_OBJECT);
-  signals[SIGNAL_RULE_REMOVED] =
-    g_signal_new ("rule-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, SALDO_TYPE_RULE_OBJECT);
-  signals[SIGNAL_TOP_UP_STARTED] =
-    g_signal_new ("top-up-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 4,
-                  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64, G_TYPE_STRING);
-  signals[SIGNAL_TOP_UP_FINISHED] =
-    g_signal_new ("top-up-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 4,
-                  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64);
-  signals[SIGNAL_CONFIRMATION_REQUIRED] =
-    g_signal_new ("confirmation-required", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 5,
-                  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64, G_TYPE_STRING, G_TYPE_STRING);
-  signals[SIGNAL_RULE_DISABLED] =
-    g_signal_new ("rule-disabled", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
-  signals[SIGNAL_LOW_BALANCE] =
-    g_signal_new ("low-balance", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 3,
-                  G_TYPE_STRING, G_TYPE_INT64, G_TYPE_STRING);
+  signals[SIGNAL_RULE_ADDED] = g_signal_new ("rule-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                             NULL, NULL, NULL, G_TYPE_NONE, 1, SALDO_TYPE_RULE_OBJECT);
+  signals[SIGNAL_RULE_REMOVED] = g_signal_new ("rule-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                               0, NULL, NULL, NULL, G_TYPE_NONE, 1, SALDO_TYPE_RULE_OBJECT);
+  signals[SIGNAL_TOP_UP_STARTED] = g_signal_new ("top-up-started", G_TYPE_FROM_CLASS (klass),
+                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 4,
+                                                 G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64, G_TYPE_STRING);
+  signals[SIGNAL_TOP_UP_FINISHED] = g_signal_new ("top-up-finished", G_TYPE_FROM_CLASS (klass),
+                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 4,
+                                                  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64);
+  signals[SIGNAL_CONFIRMATION_REQUIRED] = g_signal_new ("confirmation-required", G_TYPE_FROM_CLASS (klass),
+                                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                                        5, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT64,
+                                                        G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_RULE_DISABLED] = g_signal_new ("rule-disabled", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
+                                                G_TYPE_STRING);
+  signals[SIGNAL_LOW_BALANCE] = g_signal_new ("low-balance", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                              NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_INT64,
+                                              G_TYPE_STRING);
 }
 
 static void

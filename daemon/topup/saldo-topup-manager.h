@@ -43,96 +43,80 @@ G_DECLARE_FINAL_TYPE (SaldoTopupManager, saldo_topup_manager, SALDO, TOPUP_MANAG
 
 /* Loads the providers from providers.d beside the configuration file
  * (through loader, which knows the built-in types) and the rules. */
-SaldoTopupManager *saldo_topup_manager_new         (SaldoStore          *store,
-                                                    SaldoLineManager    *lines,
-                                                    SaldoConfig         *config,
-                                                    SaldoProviderLoader *loader,
-                                                    GError             **error);
+SaldoTopupManager *saldo_topup_manager_new (SaldoStore          *store,
+                                            SaldoLineManager    *lines,
+                                            SaldoConfig         *config,
+                                            SaldoProviderLoader *loader,
+                                            GError             **error);
 /* Where "now" comes from (unix seconds) for every decision, the ledger's
  * rows and the timers; NULL = the real clock.  For tests that move time. */
-void               saldo_topup_manager_set_clock   (SaldoTopupManager   *self,
-                                                    SaldoLedgerClock     clock,
-                                                    gpointer             data);
+void saldo_topup_manager_set_clock (SaldoTopupManager *self, SaldoLedgerClock clock, gpointer data);
 /* Closes what a stop left open, then reconciles: call once saldod serves. */
-void               saldo_topup_manager_start       (SaldoTopupManager   *self);
+void saldo_topup_manager_start (SaldoTopupManager *self);
 
-SaldoLedger       *saldo_topup_manager_get_ledger  (SaldoTopupManager   *self);
+SaldoLedger *saldo_topup_manager_get_ledger (SaldoTopupManager *self);
 /* The providers' objects and state, and the lines' forecasts (borrowed;
  * their signals are for the bus layer). */
 SaldoProviderWatch *saldo_topup_manager_get_provider_watch (SaldoTopupManager *self);
-SaldoForecaster   *saldo_topup_manager_get_forecaster (SaldoTopupManager *self);
+SaldoForecaster    *saldo_topup_manager_get_forecaster (SaldoTopupManager *self);
 /* GetReport: the local month year-month, of one line or (NULL) all. */
-SaldoReport       *saldo_topup_manager_report      (SaldoTopupManager   *self,
-                                                    int                  year,
-                                                    int                  month,
-                                                    SaldoLine           *only,
-                                                    GError             **error);
+SaldoReport *
+saldo_topup_manager_report (SaldoTopupManager *self, int year, int month, SaldoLine *only, GError **error);
 /* SaldoProvider (borrowed). */
-GPtrArray         *saldo_topup_manager_get_providers (SaldoTopupManager *self);
+GPtrArray *saldo_topup_manager_get_providers (SaldoTopupManager *self);
 /* SaldoRuleObject, by id (borrowed). */
-GPtrArray         *saldo_topup_manager_get_rules   (SaldoTopupManager   *self);
-SaldoRuleObject   *saldo_topup_manager_lookup_rule (SaldoTopupManager   *self,
-                                                    gint64               id);
+GPtrArray       *saldo_topup_manager_get_rules (SaldoTopupManager *self);
+SaldoRuleObject *saldo_topup_manager_lookup_rule (SaldoTopupManager *self, gint64 id);
 
 /* AddRule: options as the D-Bus method takes them; errors name the key.
  * Returns a new reference. */
-SaldoRuleObject   *saldo_topup_manager_add_rule    (SaldoTopupManager   *self,
-                                                    GVariant            *options,
-                                                    GError             **error);
-gboolean           saldo_topup_manager_update_rule (SaldoTopupManager   *self,
-                                                    SaldoRuleObject     *rule,
-                                                    GVariant            *changes,
-                                                    GError             **error);
-gboolean           saldo_topup_manager_remove_rule (SaldoTopupManager   *self,
-                                                    SaldoRuleObject     *rule,
-                                                    GError             **error);
+SaldoRuleObject *saldo_topup_manager_add_rule (SaldoTopupManager *self, GVariant *options, GError **error);
+gboolean         saldo_topup_manager_update_rule (SaldoTopupManager *self,
+                                                  SaldoRuleObject   *rule,
+                                                  GVariant          *changes,
+                                                  GError           **error);
+gboolean saldo_topup_manager_remove_rule (SaldoTopupManager *self, SaldoRuleObject *rule, GError **error);
 
 /* What the rules would decide for line now, or with another balance, data
  * left or time; nothing is recorded or spent. */
 typedef struct {
   gboolean has_balance;
-  gint64   balance;          /* minor units */
+  gint64   balance; /* minor units */
   gboolean has_data;
-  gint64   data;             /* bytes */
-  gint64   time;             /* unix seconds; 0 = now */
+  gint64   data; /* bytes */
+  gint64   time; /* unix seconds; 0 = now */
 } SaldoWhatIf;
 
-gboolean           saldo_topup_manager_simulate    (SaldoTopupManager   *self,
-                                                    SaldoLine           *line,
-                                                    const SaldoWhatIf   *what_if,
-                                                    SaldoDecision       *decision,
-                                                    GError             **error);
+gboolean saldo_topup_manager_simulate (SaldoTopupManager *self,
+                                       SaldoLine         *line,
+                                       const SaldoWhatIf *what_if,
+                                       SaldoDecision     *decision,
+                                       GError           **error);
 
 /* The owner's top-up of amount through provider_id (NULL: the only one),
  * judged by the same limits as the rules; returns the top-up's id. */
-char              *saldo_topup_manager_top_up      (SaldoTopupManager   *self,
-                                                    SaldoLine           *line,
-                                                    gint64               amount,
-                                                    const char          *provider_id,
-                                                    GError             **error);
+char *saldo_topup_manager_top_up (SaldoTopupManager *self,
+                                  SaldoLine         *line,
+                                  gint64             amount,
+                                  const char        *provider_id,
+                                  GError           **error);
 /* The owner's answer to a top-up waiting for confirmation. */
-gboolean           saldo_topup_manager_confirm     (SaldoTopupManager   *self,
-                                                    const char          *id,
-                                                    GError             **error);
-gboolean           saldo_topup_manager_reject      (SaldoTopupManager   *self,
-                                                    const char          *id,
-                                                    GError             **error);
+gboolean saldo_topup_manager_confirm (SaldoTopupManager *self, const char *id, GError **error);
+gboolean saldo_topup_manager_reject (SaldoTopupManager *self, const char *id, GError **error);
 /* The owner settles a top-up whose outcome is open (succeeded or failed);
  * uid is theirs, note may be NULL. */
-gboolean           saldo_topup_manager_resolve     (SaldoTopupManager   *self,
-                                                    const char          *id,
-                                                    SaldoLedgerState     outcome,
-                                                    guint32              uid,
-                                                    const char          *note,
-                                                    GError             **error);
+gboolean saldo_topup_manager_resolve (SaldoTopupManager *self,
+                                      const char        *id,
+                                      SaldoLedgerState   outcome,
+                                      guint32            uid,
+                                      const char        *note,
+                                      GError           **error);
 /* Top-ups newest first, as the ledger lists them. */
-gboolean           saldo_topup_manager_list        (SaldoTopupManager   *self,
-                                                    const SaldoLedgerQuery *query,
-                                                    GPtrArray          **records_out,
-                                                    GError             **error);
+gboolean saldo_topup_manager_list (SaldoTopupManager      *self,
+                                   const SaldoLedgerQuery *query,
+                                   GPtrArray             **records_out,
+                                   GError                **error);
 /* A top-up id as the bus shows it, parsed. */
-gboolean           saldo_topup_id_parse            (const char          *text,
-                                                    gint64              *id,
-                                                    GError             **error);
+gboolean saldo_topup_id_parse (const char *text, gint64 *id, GError **error);
 
 G_END_DECLS

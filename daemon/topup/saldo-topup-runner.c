@@ -12,9 +12,9 @@
 #include "saldo-topup-runner.h"
 
 struct _SaldoTopupRunner {
-  GObject          parent_instance;
-  SaldoTopupFault  fault;
-  GHashTable      *busy;   /* gint64 ids of rows this runner is working on */
+  GObject         parent_instance;
+  SaldoTopupFault fault;
+  GHashTable     *busy; /* gint64 ids of rows this runner is working on */
 };
 
 G_DEFINE_TYPE (SaldoTopupRunner, saldo_topup_runner, G_TYPE_OBJECT)
@@ -28,8 +28,7 @@ saldo_topup_fault_to_string (SaldoTopupFault fault)
 }
 
 gboolean
-saldo_topup_fault_from_string (const char      *str,
-                               SaldoTopupFault *fault)
+saldo_topup_fault_from_string (const char *str, SaldoTopupFault *fault)
 {
   return saldo_enum_from_string (SALDO_TYPE_TOPUP_FAULT, str, (gint *) fault);
 }
@@ -48,14 +47,15 @@ SaldoTopupRunner *
 saldo_topup_runner_new (void)
 {
   SaldoTopupRunner *self = g_object_new (SALDO_TYPE_TOPUP_RUNNER, NULL);
-  const char *fault = g_getenv ("SALDO_TEST_FAULT");
+  const char       *fault = g_getenv ("SALDO_TEST_FAULT");
 
   /* Read once, so a running daemon cannot be made to crash by anything
    * that happens after start-up. */
   if (fault != NULL && *fault != '\0') {
     if (saldo_topup_fault_from_string (fault, &self->fault))
       g_warning ("SALDO_TEST_FAULT=%s: this process will kill itself at that top-up step "
-                 "(test only)", fault);
+                 "(test only)",
+                 fault);
     else
       g_warning ("SALDO_TEST_FAULT=%s is not a fault step; ignored", fault);
   }
@@ -70,8 +70,7 @@ saldo_topup_runner_get_fault (SaldoTopupRunner *self)
 }
 
 gboolean
-saldo_topup_runner_is_busy (SaldoTopupRunner *self,
-                            gint64            topup_id)
+saldo_topup_runner_is_busy (SaldoTopupRunner *self, gint64 topup_id)
 {
   g_return_val_if_fail (SALDO_IS_TOPUP_RUNNER (self), FALSE);
   return g_hash_table_contains (self->busy, &topup_id);
@@ -79,30 +78,26 @@ saldo_topup_runner_is_busy (SaldoTopupRunner *self,
 
 /* TEST ONLY: the crash test's stand-in for a power cut. */
 static void
-fault_point (SaldoTopupRunner *self,
-             SaldoTopupFault   step)
+fault_point (SaldoTopupRunner *self, SaldoTopupFault step)
 {
   if (self->fault != SALDO_TOPUP_FAULT_NONE && self->fault == step)
     raise (SIGKILL);
 }
 
 static void
-busy_add (SaldoTopupRunner *self,
-          gint64            id)
+busy_add (SaldoTopupRunner *self, gint64 id)
 {
   g_hash_table_add (self->busy, g_memdup2 (&id, sizeof (id)));
 }
 
 static void
-busy_remove (SaldoTopupRunner *self,
-             gint64            id)
+busy_remove (SaldoTopupRunner *self, gint64 id)
 {
   g_hash_table_remove (self->busy, &id);
 }
 
 static SaldoTopUpRequest *
-request_from_record (const SaldoTopupRecord *record,
-                     const char             *reference)
+request_from_record (const SaldoTopupRecord *record, const char *reference)
 {
   SaldoTopUpRequest *req = saldo_top_up_request_new ();
 
@@ -134,8 +129,7 @@ state_for_status (SaldoTopUpStatus status)
 }
 
 static void
-receipt_from_result (const SaldoTopUpResult *result,
-                     SaldoTopupReceipt      *receipt)
+receipt_from_result (const SaldoTopUpResult *result, SaldoTopupReceipt *receipt)
 {
   saldo_topup_receipt_init (receipt);
   receipt->provider_transaction_id = result->transaction_id;
@@ -153,11 +147,9 @@ receipt_from_result (const SaldoTopUpResult *result,
 }
 
 static char *
-describe_result (const char             *what,
-                 const SaldoTopUpResult *result)
+describe_result (const char *what, const SaldoTopUpResult *result)
 {
-  return g_strdup_printf ("%s: %s%s%s%s%s", what,
-                          saldo_top_up_status_to_string (result->status),
+  return g_strdup_printf ("%s: %s%s%s%s%s", what, saldo_top_up_status_to_string (result->status),
                           result->transaction_id != NULL ? ", transaction " : "",
                           result->transaction_id != NULL ? result->transaction_id : "",
                           result->error != NULL ? ": " : "",
@@ -168,8 +160,7 @@ describe_result (const char             *what,
  * journal: one that quotes the line's ICCID, as Reloadly's errors do, has
  * it shortened like every log line. */
 static void
-scrub_text (char       **text,
-            const char  *iccid)
+scrub_text (char **text, const char *iccid)
 {
   char *clean;
 
@@ -181,9 +172,7 @@ scrub_text (char       **text,
 }
 
 static void
-scrub_result (SaldoTopUpResult *result,
-              GError           *error,
-              const char       *iccid)
+scrub_result (SaldoTopUpResult *result, GError *error, const char *iccid)
 {
   if (result != NULL) {
     scrub_text (&result->message, iccid);
@@ -198,9 +187,9 @@ scrub_result (SaldoTopUpResult *result,
 /* ---- sending one row: mark sent, ask the provider, record the answer ---- */
 
 typedef struct {
-  SaldoLedger      *ledger;
-  SaldoProvider    *provider;
-  SaldoTopupRecord *record;
+  SaldoLedger       *ledger;
+  SaldoProvider     *provider;
+  SaldoTopupRecord  *record;
   SaldoTopUpRequest *request;
 } SendData;
 
@@ -215,12 +204,10 @@ send_data_free (SendData *data)
 }
 
 static void
-return_record (GTask       *task,
-               SaldoLedger *ledger,
-               gint64       id)
+return_record (GTask *task, SaldoLedger *ledger, gint64 id)
 {
   SaldoTopupRecord *record = NULL;
-  GError *error = NULL;
+  GError           *error = NULL;
 
   if (!saldo_ledger_get (ledger, id, &record, &error))
     g_task_return_error (task, error);
@@ -229,19 +216,17 @@ return_record (GTask       *task,
 }
 
 static void
-send_top_up_done (GObject      *source,
-                  GAsyncResult *res,
-                  gpointer      user_data)
+send_top_up_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   SaldoTopupRunner *self = g_task_get_source_object (task);
-  SendData *data = g_task_get_task_data (task);
+  SendData         *data = g_task_get_task_data (task);
   g_autoptr(SaldoTopUpResult) result = NULL;
   g_autoptr(GError) provider_error = NULL;
-  GError *error = NULL;
+  GError           *error = NULL;
   SaldoTopupReceipt receipt;
-  SaldoLedgerState state;
-  g_autofree char *detail = NULL;
+  SaldoLedgerState  state;
+  g_autofree char  *detail = NULL;
 
   result = saldo_provider_top_up_finish (data->provider, res, &provider_error);
   fault_point (self, SALDO_TOPUP_FAULT_AFTER_PROVIDER_REPLY);
@@ -265,8 +250,8 @@ send_top_up_done (GObject      *source,
     }
     detail = describe_result ("provider", result);
   }
-  if (!saldo_ledger_mark_result (data->ledger, data->record->id, SALDO_LEDGER_STATE_SENT, state,
-                                 &receipt, detail, &error)) {
+  if (!saldo_ledger_mark_result (data->ledger, data->record->id, SALDO_LEDGER_STATE_SENT, state, &receipt,
+                                 detail, &error)) {
     /* The row stays "sent": the next reconcile asks the provider. */
     g_task_return_error (task, error);
     return;
@@ -280,19 +265,19 @@ send_top_up_done (GObject      *source,
  * marked sent and committed before the request leaves, so a crash from here
  * on finds it "sent" and reconciles instead of sending blindly. */
 static void
-send_row_async (SaldoTopupRunner    *self,
-                SaldoLedger         *ledger,
-                SaldoProvider       *provider,
-                SaldoTopupRecord    *record,
-                SaldoLedgerState     from,
-                const char          *detail,
-                GCancellable        *cancellable,
-                GAsyncReadyCallback  callback,
-                gpointer             user_data)
+send_row_async (SaldoTopupRunner   *self,
+                SaldoLedger        *ledger,
+                SaldoProvider      *provider,
+                SaldoTopupRecord   *record,
+                SaldoLedgerState    from,
+                const char         *detail,
+                GCancellable       *cancellable,
+                GAsyncReadyCallback callback,
+                gpointer            user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   SendData *data = g_new0 (SendData, 1);
-  GError *error = NULL;
+  GError   *error = NULL;
 
   g_task_set_source_tag (task, send_row_async);
   data->ledger = g_object_ref (ledger);
@@ -306,14 +291,12 @@ send_row_async (SaldoTopupRunner    *self,
     return;
   }
   fault_point (self, SALDO_TOPUP_FAULT_AFTER_SENT);
-  saldo_provider_top_up_async (provider, data->request, cancellable,
-                               send_top_up_done, g_steal_pointer (&task));
+  saldo_provider_top_up_async (provider, data->request, cancellable, send_top_up_done,
+                               g_steal_pointer (&task));
 }
 
 static SaldoTopupRecord *
-send_row_finish (SaldoTopupRunner  *self,
-                 GAsyncResult      *result,
-                 GError           **error)
+send_row_finish (SaldoTopupRunner *self, GAsyncResult *result, GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -321,12 +304,10 @@ send_row_finish (SaldoTopupRunner  *self,
 /* ---- execute / run ---- */
 
 static void
-execute_send_done (GObject      *source,
-                   GAsyncResult *res,
-                   gpointer      user_data)
+execute_send_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
+  GError           *error = NULL;
   SaldoTopupRecord *record = send_row_finish (SALDO_TOPUP_RUNNER (source), res, &error);
 
   busy_remove (SALDO_TOPUP_RUNNER (source), *(gint64 *) g_task_get_task_data (task));
@@ -337,19 +318,15 @@ execute_send_done (GObject      *source,
 }
 
 static void
-execute (SaldoTopupRunner *self,
-         SaldoLedger      *ledger,
-         SaldoProvider    *provider,
-         gint64            topup_id,
-         GTask            *task_in)
+execute (SaldoTopupRunner *self, SaldoLedger *ledger, SaldoProvider *provider, gint64 topup_id, GTask *task_in)
 {
   g_autoptr(GTask) task = task_in;
   g_autoptr(SaldoTopupRecord) record = NULL;
   g_autoptr(SaldoTopUpRequest) probe = NULL;
   g_autoptr(GError) invalid = NULL;
   g_autofree char *reference = NULL;
-  GCancellable *cancellable;
-  GError *error = NULL;
+  GCancellable    *cancellable;
+  GError          *error = NULL;
 
   if (!saldo_ledger_get (ledger, topup_id, &record, &error)) {
     g_task_return_error (task, error);
@@ -357,14 +334,14 @@ execute (SaldoTopupRunner *self,
   }
   if (record->state != SALDO_LEDGER_STATE_PLANNED) {
     g_task_return_new_error (task, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                             "top-up %" G_GINT64_FORMAT " is %s, not planned",
-                             topup_id, saldo_ledger_state_to_string (record->state));
+                             "top-up %" G_GINT64_FORMAT " is %s, not planned", topup_id,
+                             saldo_ledger_state_to_string (record->state));
     return;
   }
   if (g_strcmp0 (record->provider, saldo_provider_get_id (provider)) != 0) {
     g_task_return_new_error (task, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                             "top-up %" G_GINT64_FORMAT " is for provider “%s”, not “%s”",
-                             topup_id, record->provider, saldo_provider_get_id (provider));
+                             "top-up %" G_GINT64_FORMAT " is for provider “%s”, not “%s”", topup_id,
+                             record->provider, saldo_provider_get_id (provider));
     return;
   }
   /* Checked before a reference exists, so a request the provider would
@@ -375,8 +352,7 @@ execute (SaldoTopupRunner *self,
       g_task_return_error (task, error);
       return;
     }
-    g_task_return_new_error (task, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
-                             "%s", invalid->message);
+    g_task_return_new_error (task, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT, "%s", invalid->message);
     return;
   }
   /* Marked before the intent exists, so a reconcile pass running now
@@ -393,18 +369,18 @@ execute (SaldoTopupRunner *self,
   record->reference = g_steal_pointer (&reference);
   record->state = SALDO_LEDGER_STATE_INTENT;
   cancellable = g_task_get_cancellable (task);
-  send_row_async (self, ledger, provider, record, SALDO_LEDGER_STATE_INTENT, record->reference,
-                  cancellable, execute_send_done, g_steal_pointer (&task));
+  send_row_async (self, ledger, provider, record, SALDO_LEDGER_STATE_INTENT, record->reference, cancellable,
+                  execute_send_done, g_steal_pointer (&task));
 }
 
 void
-saldo_topup_runner_execute_async (SaldoTopupRunner    *self,
-                                  SaldoLedger         *ledger,
-                                  SaldoProvider       *provider,
-                                  gint64               topup_id,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
+saldo_topup_runner_execute_async (SaldoTopupRunner   *self,
+                                  SaldoLedger        *ledger,
+                                  SaldoProvider      *provider,
+                                  gint64              topup_id,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
 {
   GTask *task;
 
@@ -418,9 +394,7 @@ saldo_topup_runner_execute_async (SaldoTopupRunner    *self,
 }
 
 SaldoTopupRecord *
-saldo_topup_runner_execute_finish (SaldoTopupRunner  *self,
-                                   GAsyncResult      *result,
-                                   GError           **error)
+saldo_topup_runner_execute_finish (SaldoTopupRunner *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
@@ -435,10 +409,10 @@ saldo_topup_runner_run_async (SaldoTopupRunner     *self,
                               GAsyncReadyCallback   callback,
                               gpointer              user_data)
 {
-  GTask *task;
+  GTask         *task;
   SaldoTopupPlan own;
-  GError *error = NULL;
-  gint64 id;
+  GError        *error = NULL;
+  gint64         id;
 
   g_return_if_fail (SALDO_IS_TOPUP_RUNNER (self));
   g_return_if_fail (SALDO_IS_LEDGER (ledger));
@@ -457,9 +431,7 @@ saldo_topup_runner_run_async (SaldoTopupRunner     *self,
 }
 
 SaldoTopupRecord *
-saldo_topup_runner_run_finish (SaldoTopupRunner  *self,
-                               GAsyncResult      *result,
-                               GError           **error)
+saldo_topup_runner_run_finish (SaldoTopupRunner *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
@@ -468,13 +440,13 @@ saldo_topup_runner_run_finish (SaldoTopupRunner  *self,
 /* ---- reconcile ---- */
 
 typedef struct {
-  SaldoLedger           *ledger;
-  SaldoProvider         *provider;
-  gboolean               force;
-  GPtrArray             *rows;
-  guint                  next;
-  SaldoTopupRecord      *current;   /* borrowed from rows */
-  SaldoReconcileSummary  summary;
+  SaldoLedger          *ledger;
+  SaldoProvider        *provider;
+  gboolean              force;
+  GPtrArray            *rows;
+  guint                 next;
+  SaldoTopupRecord     *current; /* borrowed from rows */
+  SaldoReconcileSummary summary;
 } ReconcileData;
 
 static void
@@ -489,24 +461,21 @@ reconcile_data_free (ReconcileData *data)
 static void reconcile_next (GTask *task);
 
 static void
-note_due (ReconcileData *data,
-          gint64         next_check)
+note_due (ReconcileData *data, gint64 next_check)
 {
   if (next_check > 0 && (data->summary.next_due == 0 || next_check < data->summary.next_due))
     data->summary.next_due = next_check;
 }
 
 static void
-note_open (ReconcileData *data,
-           gint64         next_check)
+note_open (ReconcileData *data, gint64 next_check)
 {
   data->summary.open++;
   note_due (data, next_check);
 }
 
 static void
-tally (ReconcileData          *data,
-       const SaldoTopupRecord *record)
+tally (ReconcileData *data, const SaldoTopupRecord *record)
 {
   if (record->state == SALDO_LEDGER_STATE_SUCCEEDED)
     data->summary.succeeded++;
@@ -518,11 +487,10 @@ tally (ReconcileData          *data,
 
 /* The current row is finished with; a ledger error ends the pass. */
 static void
-reconcile_row_done (GTask  *task,
-                    GError *error)
+reconcile_row_done (GTask *task, GError *error)
 {
   SaldoTopupRunner *self = g_task_get_source_object (task);
-  ReconcileData *data = g_task_get_task_data (task);
+  ReconcileData    *data = g_task_get_task_data (task);
 
   busy_remove (self, data->current->id);
   if (error != NULL) {
@@ -534,11 +502,9 @@ reconcile_row_done (GTask  *task,
 }
 
 static void
-reconcile_resend_done (GObject      *source,
-                       GAsyncResult *res,
-                       gpointer      user_data)
+reconcile_resend_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  GTask *task = user_data;
+  GTask         *task = user_data;
   ReconcileData *data = g_task_get_task_data (task);
   g_autoptr(SaldoTopupRecord) record = NULL;
   GError *error = NULL;
@@ -550,21 +516,19 @@ reconcile_resend_done (GObject      *source,
 }
 
 static void
-reconcile_lookup_done (GObject      *source,
-                       GAsyncResult *res,
-                       gpointer      user_data)
+reconcile_lookup_done (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  GTask *task = user_data;
+  GTask            *task = user_data;
   SaldoTopupRunner *self = g_task_get_source_object (task);
-  ReconcileData *data = g_task_get_task_data (task);
+  ReconcileData    *data = g_task_get_task_data (task);
   SaldoTopupRecord *row = data->current;
   g_autoptr(SaldoTopUpResult) result = NULL;
   g_autoptr(GError) lookup_error = NULL;
   g_autofree char *detail = NULL;
-  GError *error = NULL;
-  gint64 now = saldo_ledger_now (data->ledger);
-  gint64 next_check = now + saldo_topup_backoff (row->lookups);
-  gint64 believe_from = row->sent_at + saldo_provider_get_not_found_grace (data->provider);
+  GError          *error = NULL;
+  gint64           now = saldo_ledger_now (data->ledger);
+  gint64           next_check = now + saldo_topup_backoff (row->lookups);
+  gint64           believe_from = row->sent_at + saldo_provider_get_not_found_grace (data->provider);
 
   result = saldo_provider_lookup_finish (data->provider, res, &lookup_error);
   scrub_result (result, lookup_error, row->iccid);
@@ -573,10 +537,10 @@ reconcile_lookup_done (GObject      *source,
    * have none until its grace after the request has passed. */
   if (result == NULL && row->sent_at > 0 && now < believe_from &&
       g_error_matches (lookup_error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND)) {
-    g_autoptr(GError) too_early = g_error_new (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
-                                               "%s; not believed until %" G_GINT64_FORMAT
-                                               " s after the request", lookup_error->message,
-                                               believe_from - row->sent_at);
+    g_autoptr(GError)
+                 too_early = g_error_new (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
+                                          "%s; not believed until %" G_GINT64_FORMAT " s after the request",
+                                          lookup_error->message, believe_from - row->sent_at);
 
     g_clear_error (&lookup_error);
     lookup_error = g_steal_pointer (&too_early);
@@ -605,11 +569,10 @@ reconcile_lookup_done (GObject      *source,
       saldo_topup_receipt_init (&receipt);
       receipt.error = lookup_error->message;
       receipt.next_check = next_check;
-      saldo_ledger_mark_result (data->ledger, row->id, row->state, SALDO_LEDGER_STATE_UNKNOWN,
-                                &receipt, detail, &error);
+      saldo_ledger_mark_result (data->ledger, row->id, row->state, SALDO_LEDGER_STATE_UNKNOWN, &receipt,
+                                detail, &error);
     } else {
-      saldo_ledger_note_lookup (data->ledger, row->id, row->state, next_check, FALSE, detail,
-                                &error);
+      saldo_ledger_note_lookup (data->ledger, row->id, row->state, next_check, FALSE, detail, &error);
     }
     note_open (data, next_check);
     reconcile_row_done (task, error);
@@ -617,7 +580,7 @@ reconcile_lookup_done (GObject      *source,
   }
 
   {
-    SaldoLedgerState state = state_for_status (result->status);
+    SaldoLedgerState  state = state_for_status (result->status);
     SaldoTopupReceipt receipt;
 
     detail = describe_result ("lookup", result);
@@ -627,18 +590,15 @@ reconcile_lookup_done (GObject      *source,
       gboolean pending = result->status == SALDO_TOP_UP_STATUS_PENDING;
 
       if (row->state == SALDO_LEDGER_STATE_UNKNOWN) {
-        saldo_ledger_note_lookup (data->ledger, row->id, row->state, next_check, pending, detail,
-                                  &error);
+        saldo_ledger_note_lookup (data->ledger, row->id, row->state, next_check, pending, detail, &error);
       } else {
         receipt.next_check = next_check;
         receipt.pending = pending;
-        saldo_ledger_mark_result (data->ledger, row->id, row->state, state, &receipt, detail,
-                                  &error);
+        saldo_ledger_mark_result (data->ledger, row->id, row->state, state, &receipt, detail, &error);
       }
       note_open (data, next_check);
     } else {
-      saldo_ledger_mark_result (data->ledger, row->id, row->state, state, &receipt, detail,
-                                &error);
+      saldo_ledger_mark_result (data->ledger, row->id, row->state, state, &receipt, detail, &error);
       if (state == SALDO_LEDGER_STATE_SUCCEEDED)
         data->summary.succeeded++;
       else
@@ -652,9 +612,9 @@ static void
 reconcile_next (GTask *task)
 {
   SaldoTopupRunner *self = g_task_get_source_object (task);
-  ReconcileData *data = g_task_get_task_data (task);
-  gint64 now = saldo_ledger_now (data->ledger);
-  GError *error = NULL;
+  ReconcileData    *data = g_task_get_task_data (task);
+  gint64            now = saldo_ledger_now (data->ledger);
+  GError           *error = NULL;
 
   while (data->next < data->rows->len) {
     SaldoTopupRecord *row = g_ptr_array_index (data->rows, data->next++);
@@ -692,16 +652,16 @@ reconcile_next (GTask *task)
 }
 
 void
-saldo_topup_runner_reconcile_async (SaldoTopupRunner    *self,
-                                    SaldoLedger         *ledger,
-                                    SaldoProvider       *provider,
-                                    gboolean             force,
-                                    GCancellable        *cancellable,
-                                    GAsyncReadyCallback  callback,
-                                    gpointer             user_data)
+saldo_topup_runner_reconcile_async (SaldoTopupRunner   *self,
+                                    SaldoLedger        *ledger,
+                                    SaldoProvider      *provider,
+                                    gboolean            force,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data)
 {
-  GTask *task;
-  ReconcileData *data;
+  GTask           *task;
+  ReconcileData   *data;
   SaldoLedgerQuery query = {
     .state_mask = SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_INTENT) |
                   SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_SENT) |
@@ -738,10 +698,10 @@ saldo_topup_runner_reconcile_async (SaldoTopupRunner    *self,
 }
 
 gboolean
-saldo_topup_runner_reconcile_finish (SaldoTopupRunner       *self,
-                                     GAsyncResult           *result,
-                                     SaldoReconcileSummary  *summary_out,
-                                     GError                **error)
+saldo_topup_runner_reconcile_finish (SaldoTopupRunner      *self,
+                                     GAsyncResult          *result,
+                                     SaldoReconcileSummary *summary_out,
+                                     GError               **error)
 {
   g_autofree SaldoReconcileSummary *summary = NULL;
 

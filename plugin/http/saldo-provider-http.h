@@ -7,16 +7,12 @@
 G_BEGIN_DECLS
 
 #define SALDO_TYPE_PROVIDER_HTTP (saldo_provider_http_get_type ())
-G_DECLARE_FINAL_TYPE (SaldoProviderHttp, saldo_provider_http,
-                      SALDO, PROVIDER_HTTP, SaldoProvider)
+G_DECLARE_FINAL_TYPE (SaldoProviderHttp, saldo_provider_http, SALDO, PROVIDER_HTTP, SaldoProvider)
 
-char *saldo_provider_http_sign (const char *secret,
-                                const char *data,
-                                gsize       len);
+char *saldo_provider_http_sign (const char *secret, const char *data, gsize len);
 
 /* The account reply of AccountUrl= (no I/O, so it can be fuzzed): the
  * funds, or the error its status and "error_code" stand for. */
-SaldoProviderAccount *saldo_provider_http_parse_account (const SaldoHttpResponse  *response,
-                                                         GError                  **error);
+SaldoProviderAccount *saldo_provider_http_parse_account (const SaldoHttpResponse *response, GError **error);
 
 G_END_DECLS

@@ -60,8 +60,7 @@ saldo_voucher_refusal_regex_new (void)
 }
 
 SaldoVoucherReply
-saldo_voucher_reply_classify (const SaldoVoucherPatterns *patterns,
-                              const char                 *reply)
+saldo_voucher_reply_classify (const SaldoVoucherPatterns *patterns, const char *reply)
 {
   if (reply == NULL)
     return SALDO_VOUCHER_REPLY_UNCLEAR;
@@ -76,12 +75,12 @@ saldo_voucher_reply_classify (const SaldoVoucherPatterns *patterns,
 }
 
 struct _SaldoProviderUssdVoucher {
-  SaldoProvider     parent_instance;
-  char             *voucher_file;
-  char             *template_override;
-  GRegex           *refusal;
-  GRegex           *success;   /* SuccessPattern=, or NULL: the carrier's */
-  GRegex           *failure;   /* FailurePattern=, or NULL */
+  SaldoProvider parent_instance;
+  char         *voucher_file;
+  char         *template_override;
+  GRegex       *refusal;
+  GRegex       *success; /* SuccessPattern=, or NULL: the carrier's */
+  GRegex       *failure; /* FailurePattern=, or NULL */
 };
 
 G_DEFINE_TYPE (SaldoProviderUssdVoucher, saldo_provider_ussd_voucher, SALDO_TYPE_PROVIDER)
@@ -104,10 +103,7 @@ dialling_free (Dialling *dialling)
 
 /* An optional pattern: FALSE only when it is set and does not compile. */
 static gboolean
-compile_pattern (GKeyFile    *kf,
-                 const char  *key,
-                 GRegex     **out,
-                 GError     **error)
+compile_pattern (GKeyFile *kf, const char *key, GRegex **out, GError **error)
 {
   g_autofree char *pattern = g_key_file_get_string (kf, SALDO_PROVIDER_GROUP, key, NULL);
   g_autoptr(GError) local_error = NULL;
@@ -116,19 +112,19 @@ compile_pattern (GKeyFile    *kf,
     return TRUE;
   *out = g_regex_new (pattern, G_REGEX_OPTIMIZE, 0, &local_error);
   if (*out == NULL)
-    g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
-                 "%s: %s", key, local_error->message);
+    g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG, "%s: %s", key,
+                 local_error->message);
   return *out != NULL;
 }
 
 static gboolean
-saldo_provider_ussd_voucher_configure (SaldoProvider  *provider,
-                                       GKeyFile       *kf,
-                                       const char     *config_dir,
-                                       GError        **error)
+saldo_provider_ussd_voucher_configure (SaldoProvider *provider,
+                                       GKeyFile      *kf,
+                                       const char    *config_dir,
+                                       GError       **error)
 {
   SaldoProviderUssdVoucher *self = SALDO_PROVIDER_USSD_VOUCHER (provider);
-  g_autofree char *file = g_key_file_get_string (kf, SALDO_PROVIDER_GROUP, "VoucherFile", NULL);
+  g_autofree char          *file = g_key_file_get_string (kf, SALDO_PROVIDER_GROUP, "VoucherFile", NULL);
   g_autofree char *template = g_key_file_get_string (kf, SALDO_PROVIDER_GROUP, "Template", NULL);
 
   if (file == NULL) {
@@ -140,8 +136,8 @@ saldo_provider_ussd_voucher_configure (SaldoProvider  *provider,
     g_autoptr(GError) local_error = NULL;
 
     if (!saldo_voucher_template_validate (template, &local_error)) {
-      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG,
-                   "Template=: %s", local_error->message);
+      g_set_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG, "Template=: %s",
+                   local_error->message);
       return FALSE;
     }
   }
@@ -153,9 +149,7 @@ saldo_provider_ussd_voucher_configure (SaldoProvider  *provider,
 }
 
 GPtrArray *
-saldo_voucher_file_find_pins (const char *contents,
-                              gint64      amount,
-                              const char *currency)
+saldo_voucher_file_find_pins (const char *contents, gint64 amount, const char *currency)
 {
   g_autoptr(GPtrArray) pins = g_ptr_array_new_with_free_func ((GDestroyNotify) saldo_secret_free);
   g_auto(GStrv) lines = g_strsplit (contents, "\n", -1);
@@ -168,8 +162,8 @@ saldo_voucher_file_find_pins (const char *contents,
     if (*lines[i] == '\0' || *lines[i] == '#')
       continue;
     fields = g_strsplit_set (lines[i], " \t", -1);
-    if (g_strv_length (fields) < 2 || !saldo_money_parse_decimal (fields[g_strv_length (fields) - 1],
-                                                                 currency, &value, NULL))
+    if (g_strv_length (fields) < 2 ||
+        !saldo_money_parse_decimal (fields[g_strv_length (fields) - 1], currency, &value, NULL))
       continue;
     /* A PIN is digits only, whatever amount was asked for. */
     if (strspn (fields[0], "0123456789") != strlen (fields[0]) || value != amount ||
@@ -212,24 +206,22 @@ pick_voucher (SaldoProviderUssdVoucher *self,
 }
 
 static void
-on_dialled (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+on_dialled (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   SaldoProviderUssdVoucher *self = g_task_get_source_object (task);
-  Dialling *dialling = g_task_get_task_data (task);
-  SaldoTopUpRequest *req = dialling->req;
+  Dialling                 *dialling = g_task_get_task_data (task);
+  SaldoTopUpRequest        *req = dialling->req;
   g_autoptr(GError) error = NULL;
   /* The context masks the PIN in the reply and in errors, whatever the
    * network or ModemManager echoes: it never reaches the ledger, GetTopUps
    * or the journal, however short it is. */
-  g_autofree char *reply = saldo_provider_context_dial_finish (SALDO_PROVIDER_CONTEXT (source),
-                                                               result, &error);
+  g_autofree char *reply = saldo_provider_context_dial_finish (SALDO_PROVIDER_CONTEXT (source), result,
+                                                               &error);
   g_autoptr(GRegex) carrier_success = NULL;
   g_autoptr(GRegex) carrier_failure = NULL;
   SaldoVoucherPatterns patterns = { 0 };
-  SaldoTopUpResult *res;
+  SaldoTopUpResult    *res;
 
   if (reply == NULL) {
     /* The code left the machine: whether the carrier took the PIN is not
@@ -238,8 +230,7 @@ on_dialled (GObject      *source,
                            (GDestroyNotify) saldo_top_up_result_free);
     return;
   }
-  saldo_provider_context_voucher_patterns (dialling->context, req->iccid, &carrier_success,
-                                           &carrier_failure);
+  saldo_provider_context_voucher_patterns (dialling->context, req->iccid, &carrier_success, &carrier_failure);
   patterns.refusal = self->refusal;
   patterns.failure[0] = carrier_failure;
   patterns.failure[1] = self->failure;
@@ -261,9 +252,10 @@ on_dialled (GObject      *source,
 
     unclear = g_error_new (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PROTOCOL,
                            "the carrier's reply neither confirms nor refuses%s; the balance "
-                           "will tell", patterns.success == NULL
-                           ? " (no VoucherSuccess= in the carrier file, so no text can confirm)"
-                           : "");
+                           "will tell",
+                           patterns.success == NULL
+                             ? " (no VoucherSuccess= in the carrier file, so no text can confirm)"
+                             : "");
     res = saldo_top_up_result_new_unknown (req->reference, unclear);
     break;
   }
@@ -275,11 +267,11 @@ on_dialled (GObject      *source,
 }
 
 static void
-saldo_provider_ussd_voucher_top_up_async (SaldoProvider       *provider,
-                                          SaldoTopUpRequest   *req,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data)
+saldo_provider_ussd_voucher_top_up_async (SaldoProvider      *provider,
+                                          SaldoTopUpRequest  *req,
+                                          GCancellable       *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data)
 {
   SaldoProviderUssdVoucher *self = SALDO_PROVIDER_USSD_VOUCHER (provider);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
@@ -328,11 +320,11 @@ saldo_provider_ussd_voucher_top_up_async (SaldoProvider       *provider,
 
 /* A USSD voucher leaves no record that can be asked about later. */
 static void
-saldo_provider_ussd_voucher_lookup_async (SaldoProvider       *provider,
-                                          const char          *reference,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data)
+saldo_provider_ussd_voucher_lookup_async (SaldoProvider      *provider,
+                                          const char         *reference,
+                                          GCancellable       *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data)
 {
   g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
 

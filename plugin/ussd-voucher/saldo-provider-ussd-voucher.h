@@ -17,24 +17,24 @@ typedef enum {
 } SaldoVoucherReply;
 
 typedef struct {
-  GRegex *refusal;      /* saldo_voucher_refusal_regex_new () */
-  GRegex *failure[2];   /* carrier's VoucherFailure=, provider's FailurePattern=; may be NULL */
-  GRegex *success;      /* provider's SuccessPattern=, else carrier's VoucherSuccess=; may be NULL */
+  GRegex *refusal;    /* saldo_voucher_refusal_regex_new () */
+  GRegex *failure[2]; /* carrier's VoucherFailure=, provider's FailurePattern=; may be NULL */
+  GRegex *success;    /* provider's SuccessPattern=, else carrier's VoucherSuccess=; may be NULL */
 } SaldoVoucherPatterns;
 
-GRegex            *saldo_voucher_refusal_regex_new (void);
-SaldoVoucherReply  saldo_voucher_reply_classify    (const SaldoVoucherPatterns *patterns,
-                                                    const char                 *reply);
+GRegex           *saldo_voucher_refusal_regex_new (void);
+SaldoVoucherReply saldo_voucher_reply_classify (const SaldoVoucherPatterns *patterns, const char *reply);
 
 #define SALDO_TYPE_PROVIDER_USSD_VOUCHER (saldo_provider_ussd_voucher_get_type ())
-G_DECLARE_FINAL_TYPE (SaldoProviderUssdVoucher, saldo_provider_ussd_voucher,
-                      SALDO, PROVIDER_USSD_VOUCHER, SaldoProvider)
+G_DECLARE_FINAL_TYPE (SaldoProviderUssdVoucher,
+                      saldo_provider_ussd_voucher,
+                      SALDO,
+                      PROVIDER_USSD_VOUCHER,
+                      SaldoProvider)
 
 /* The PINs of exactly @amount in a voucher file's text, in file order (no
  * I/O; the array frees them as secrets).  Lines are "PIN AMOUNT"; blank,
  * '#' and malformed lines are skipped. */
-GPtrArray *saldo_voucher_file_find_pins (const char *contents,
-                                         gint64      amount,
-                                         const char *currency);
+GPtrArray *saldo_voucher_file_find_pins (const char *contents, gint64 amount, const char *currency);
 
 G_END_DECLS

@@ -75,10 +75,10 @@ G_BEGIN_DECLS
 #define SALDO_FORECAST_TOPUP_GRACE         (60 * 60)
 
 typedef struct {
-  const char              *iccid;             /* rows of other lines are ignored; NULL: all rows */
-  const SaldoBalancePoint *readings;          /* the line's readings, in its currency, any order */
+  const char              *iccid;    /* rows of other lines are ignored; NULL: all rows */
+  const SaldoBalancePoint *readings; /* the line's readings, in its currency, any order */
   gsize                    n_readings;
-  const SaldoLedgerRow    *history;           /* ledger rows */
+  const SaldoLedgerRow    *history; /* ledger rows */
   gsize                    n_history;
   gint64                   now;
   guint                    window_days;       /* 0: SALDO_FORECAST_DEFAULT_WINDOW_DAYS */
@@ -88,32 +88,30 @@ typedef struct {
 
 typedef struct {
   gboolean spend_known;
-  gint64   spend_per_day;     /* minor units, rounded to the nearest */
-  guint    block_days;        /* 1: read day by day, 7: week by week, 0: not known */
-  guint    days_covered;      /* days in the window covered for at least half */
-  gint64   runs_out_on;       /* unix time, 0 = unknown or never */
-  gint64   last_recharge;     /* unix time, 0 = none seen */
-  gint64   deactivation_on;   /* unix time, 0 = unknown */
-  gboolean last_block_known;  /* the newest day or week (block_days) could be judged */
-  gint64   last_block_spend;  /* its rate, minor units a day */
-  gboolean unusual;           /* ... and it is unusual */
+  gint64   spend_per_day;    /* minor units, rounded to the nearest */
+  guint    block_days;       /* 1: read day by day, 7: week by week, 0: not known */
+  guint    days_covered;     /* days in the window covered for at least half */
+  gint64   runs_out_on;      /* unix time, 0 = unknown or never */
+  gint64   last_recharge;    /* unix time, 0 = none seen */
+  gint64   deactivation_on;  /* unix time, 0 = unknown */
+  gboolean last_block_known; /* the newest day or week (block_days) could be judged */
+  gint64   last_block_spend; /* its rate, minor units a day */
+  gboolean unusual;          /* ... and it is unusual */
 } SaldoForecast;
 
 /* FALSE only for malformed input (NULL arrays with counts, now <= 0, a
  * window above SALDO_FORECAST_MAX_WINDOW_DAYS, a negative unusual_min). */
-gboolean saldo_forecast_compute (const SaldoForecastInput  *in,
-                                 SaldoForecast             *out,
-                                 GError                   **error);
+gboolean saldo_forecast_compute (const SaldoForecastInput *in, SaldoForecast *out, GError **error);
 
 /* Spending between consecutive readings in [from, to), top-ups and rises
  * left out as above but gaps counted (the balance did go down: the report's
  * "consumption"); a pair counts for the part of it inside the range. */
-gint64   saldo_forecast_consumption (const SaldoBalancePoint *readings,
-                                     gsize                    n_readings,
-                                     const SaldoLedgerRow    *history,
-                                     gsize                    n_history,
-                                     const char              *iccid,
-                                     gint64                   from,
-                                     gint64                   to);
+gint64 saldo_forecast_consumption (const SaldoBalancePoint *readings,
+                                   gsize                    n_readings,
+                                   const SaldoLedgerRow    *history,
+                                   gsize                    n_history,
+                                   const char              *iccid,
+                                   gint64                   from,
+                                   gint64                   to);
 
 G_END_DECLS

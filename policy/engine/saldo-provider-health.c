@@ -40,56 +40,46 @@ saldo_provider_payment_end (int year, int month, GTimeZone *tz)
 }
 
 GPtrArray *
-saldo_provider_health_warnings (const SaldoProviderHealthInput *in,
-                                gint64                         *next_change)
+saldo_provider_health_warnings (const SaldoProviderHealthInput *in, gint64 *next_change)
 {
   GPtrArray *warnings = g_ptr_array_new_with_free_func ((GDestroyNotify) saldo_provider_warning_free);
-  gint64 end = saldo_provider_payment_end (in->expires_year, in->expires_month, in->tz);
+  gint64     end = saldo_provider_payment_end (in->expires_year, in->expires_month, in->tz);
 
   if (next_change != NULL)
     *next_change = 0;
-  if (in->funds_known && in->warn_below_known && in->funds < in->warn_below)
-    {
-      g_autofree char *funds = saldo_money_format (in->funds, in->funds_currency);
-      g_autofree char *below = saldo_money_format (in->warn_below, in->funds_currency);
+  if (in->funds_known && in->warn_below_known && in->funds < in->warn_below) {
+    g_autofree char *funds = saldo_money_format (in->funds, in->funds_currency);
+    g_autofree char *below = saldo_money_format (in->warn_below, in->funds_currency);
 
-      add (warnings, "funds-low",
-           g_strdup_printf ("its funds, %s, are below the %s it should keep", funds, below));
-    }
+    add (warnings, "funds-low",
+         g_strdup_printf ("its funds, %s, are below the %s it should keep", funds, below));
+  }
   if (in->funds_known && in->needed_known && in->needed > 0 &&
-      g_strcmp0 (in->funds_currency, in->needed_currency) == 0 && in->funds < in->needed)
-    {
-      g_autofree char *funds = saldo_money_format (in->funds, in->funds_currency);
-      g_autofree char *needed = saldo_money_format (in->needed, in->needed_currency);
+      g_strcmp0 (in->funds_currency, in->needed_currency) == 0 && in->funds < in->needed) {
+    g_autofree char *funds = saldo_money_format (in->funds, in->funds_currency);
+    g_autofree char *needed = saldo_money_format (in->needed, in->needed_currency);
 
-      add (warnings, "funds-short",
-           g_strdup_printf ("its funds, %s, do not cover the next top-ups of its rules (%s)",
-                            funds, needed));
+    add (warnings, "funds-short",
+         g_strdup_printf ("its funds, %s, do not cover the next top-ups of its rules (%s)", funds, needed));
+  }
+  if (end > 0) {
+    g_autofree char *when = g_strdup_printf ("%04d-%02d", in->expires_year, in->expires_month);
+
+    if (in->now >= end) {
+      add (warnings, "payment-expired",
+           g_strdup_printf ("its payment method expired at the end of %s", when));
+    } else if (in->now >= end - SALDO_PROVIDER_EXPIRY_NOTICE) {
+      gint64 days = (end - in->now + 86399) / 86400;
+
+      add (warnings, "payment-expires-soon",
+           g_strdup_printf ("its payment method expires at the end of %s, in %" G_GINT64_FORMAT " day%s",
+                            when, days, days == 1 ? "" : "s"));
+      if (next_change != NULL)
+        *next_change = end;
+    } else if (next_change != NULL) {
+      *next_change = end - SALDO_PROVIDER_EXPIRY_NOTICE;
     }
-  if (end > 0)
-    {
-      g_autofree char *when = g_strdup_printf ("%04d-%02d", in->expires_year, in->expires_month);
-
-      if (in->now >= end)
-        {
-          add (warnings, "payment-expired",
-               g_strdup_printf ("its payment method expired at the end of %s", when));
-        }
-      else if (in->now >= end - SALDO_PROVIDER_EXPIRY_NOTICE)
-        {
-          gint64 days = (end - in->now + 86399) / 86400;
-
-          add (warnings, "payment-expires-soon",
-               g_strdup_printf ("its payment method expires at the end of %s, in %" G_GINT64_FORMAT
-                                " day%s", when, days, days == 1 ? "" : "s"));
-          if (next_change != NULL)
-            *next_change = end;
-        }
-      else if (next_change != NULL)
-        {
-          *next_change = end - SALDO_PROVIDER_EXPIRY_NOTICE;
-        }
-    }
+  }
   return warnings;
 }
 

@@ -30,35 +30,31 @@ G_BEGIN_DECLS
 
 typedef struct {
   gboolean    funds_known;
-  gint64      funds;            /* minor units of funds_currency */
+  gint64      funds; /* minor units of funds_currency */
   const char *funds_currency;
   gboolean    warn_below_known;
-  gint64      warn_below;       /* minor units of funds_currency */
+  gint64      warn_below; /* minor units of funds_currency */
   gboolean    needed_known;
-  gint64      needed;           /* minor units of needed_currency */
+  gint64      needed; /* minor units of needed_currency */
   const char *needed_currency;
-  int         expires_year;     /* 0: no PaymentExpires= */
+  int         expires_year; /* 0: no PaymentExpires= */
   int         expires_month;
-  GTimeZone  *tz;               /* NULL: UTC */
+  GTimeZone  *tz; /* NULL: UTC */
   gint64      now;
 } SaldoProviderHealthInput;
 
 typedef struct {
-  char *warning;    /* funds-low, funds-short, payment-expires-soon, payment-expired */
-  char *message;    /* in words, for the journal and the signal */
+  char *warning; /* funds-low, funds-short, payment-expires-soon, payment-expired */
+  char *message; /* in words, for the journal and the signal */
 } SaldoProviderWarning;
 
-void       saldo_provider_warning_free     (SaldoProviderWarning            *warning);
+void saldo_provider_warning_free (SaldoProviderWarning *warning);
 /* SaldoProviderWarning, in the order above; never NULL. */
-GPtrArray *saldo_provider_health_warnings  (const SaldoProviderHealthInput  *in,
-                                            gint64                          *next_change);
+GPtrArray *saldo_provider_health_warnings (const SaldoProviderHealthInput *in, gint64 *next_change);
 /* When the payment method stops working: the first second after its
  * month, local time; 0 when year is 0 or out of range. */
-gint64     saldo_provider_payment_end      (int                              year,
-                                            int                              month,
-                                            GTimeZone                       *tz);
+gint64 saldo_provider_payment_end (int year, int month, GTimeZone *tz);
 /* Seconds until the health check after @attempt earlier ones. */
-gint64     saldo_provider_check_delay      (guint                            attempt,
-                                            gint64                           base);
+gint64 saldo_provider_check_delay (guint attempt, gint64 base);
 
 G_END_DECLS

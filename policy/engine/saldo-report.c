@@ -63,23 +63,22 @@ check_input (const SaldoReportInput *in, GError **error)
     return invalid (error, "month: must be a month between 1970 and 9998");
   if ((in->n_lines > 0 && in->lines == NULL) || (in->n_rows > 0 && in->rows == NULL))
     return invalid (error, "lines/rows: an array is missing for a non-zero count");
-  for (gsize i = 0; i < in->n_lines; i++)
-    {
-      const SaldoReportLine *line = &in->lines[i];
+  for (gsize i = 0; i < in->n_lines; i++) {
+    const SaldoReportLine *line = &in->lines[i];
 
-      if (line->iccid == NULL || !saldo_currency_is_valid (line->currency))
-        return invalid (error, "lines: every line needs an ICCID and an ISO 4217 currency");
-      if (line->n_readings > 0 && line->readings == NULL)
-        return invalid (error, "readings: an array is missing for a non-zero count");
-    }
+    if (line->iccid == NULL || !saldo_currency_is_valid (line->currency))
+      return invalid (error, "lines: every line needs an ICCID and an ISO 4217 currency");
+    if (line->n_readings > 0 && line->readings == NULL)
+      return invalid (error, "readings: an array is missing for a non-zero count");
+  }
   return TRUE;
 }
 
 static gint
 compare_failures (gconstpointer pa, gconstpointer pb)
 {
-  const SaldoReportFailure *a = *(SaldoReportFailure * const *) pa;
-  const SaldoReportFailure *b = *(SaldoReportFailure * const *) pb;
+  const SaldoReportFailure *a = *(SaldoReportFailure *const *) pa;
+  const SaldoReportFailure *b = *(SaldoReportFailure *const *) pb;
 
   if (a->count != b->count)
     return a->count > b->count ? -1 : 1;
@@ -89,9 +88,9 @@ compare_failures (gconstpointer pa, gconstpointer pb)
 static gint
 compare_providers (gconstpointer pa, gconstpointer pb)
 {
-  const SaldoReportProvider *a = *(SaldoReportProvider * const *) pa;
-  const SaldoReportProvider *b = *(SaldoReportProvider * const *) pb;
-  int c = strcmp (a->provider, b->provider);
+  const SaldoReportProvider *a = *(SaldoReportProvider *const *) pa;
+  const SaldoReportProvider *b = *(SaldoReportProvider *const *) pb;
+  int                        c = strcmp (a->provider, b->provider);
 
   return c != 0 ? c : strcmp (a->currency, b->currency);
 }
@@ -112,16 +111,14 @@ add_failure (SaldoReportLineResult *result, const char *error)
 {
   const char *reason = error != NULL && *error != '\0' ? error : "no reason given";
 
-  for (guint i = 0; i < result->failures->len; i++)
-    {
-      SaldoReportFailure *f = g_ptr_array_index (result->failures, i);
+  for (guint i = 0; i < result->failures->len; i++) {
+    SaldoReportFailure *f = g_ptr_array_index (result->failures, i);
 
-      if (strcmp (f->reason, reason) == 0)
-        {
-          f->count++;
-          return;
-        }
+    if (strcmp (f->reason, reason) == 0) {
+      f->count++;
+      return;
     }
+  }
   {
     SaldoReportFailure *f = g_new0 (SaldoReportFailure, 1);
 
@@ -142,29 +139,26 @@ day_index (const gint64 *day_starts, int n_days, gint64 t)
 }
 
 static guint
-days_below (const SaldoReportLine *line, const gint64 *day_starts, int n_days, gint64 to,
-            gint64 now)
+days_below (const SaldoReportLine *line, const gint64 *day_starts, int n_days, gint64 to, gint64 now)
 {
   g_autofree SaldoBalancePoint *sorted = g_new (SaldoBalancePoint, MAX (line->n_readings, 1));
-  g_autofree gboolean *below = g_new0 (gboolean, n_days);
-  gint64 end = MIN (to, now);
-  guint n = 0;
+  g_autofree gboolean          *below = g_new0 (gboolean, n_days);
+  gint64                        end = MIN (to, now);
+  guint                         n = 0;
 
   if (line->n_readings > 0)
     memcpy (sorted, line->readings, line->n_readings * sizeof (SaldoBalancePoint));
   qsort (sorted, line->n_readings, sizeof (SaldoBalancePoint), compare_points);
-  for (gsize i = 0; i < line->n_readings; i++)
-    {
-      gint64 from = MAX (sorted[i].time, day_starts[0]);
-      gint64 until = i + 1 < line->n_readings ? MIN (sorted[i + 1].time, end) : end;
+  for (gsize i = 0; i < line->n_readings; i++) {
+    gint64 from = MAX (sorted[i].time, day_starts[0]);
+    gint64 until = i + 1 < line->n_readings ? MIN (sorted[i + 1].time, end) : end;
 
-      if (sorted[i].balance >= line->threshold || until <= from)
-        continue;
-      /* every day the interval [from, until) touches */
-      for (int d = day_index (day_starts, n_days, from);
-           d >= 0 && d < n_days && day_starts[d] < until; d++)
-        below[d] = TRUE;
-    }
+    if (sorted[i].balance >= line->threshold || until <= from)
+      continue;
+    /* every day the interval [from, until) touches */
+    for (int d = day_index (day_starts, n_days, from); d >= 0 && d < n_days && day_starts[d] < until; d++)
+      below[d] = TRUE;
+  }
   for (int d = 0; d < n_days; d++)
     n += below[d];
   return n;
@@ -175,12 +169,11 @@ provider_entry (GPtrArray *providers, const char *id, const char *currency)
 {
   SaldoReportProvider *p;
 
-  for (guint i = 0; i < providers->len; i++)
-    {
-      p = g_ptr_array_index (providers, i);
-      if (strcmp (p->provider, id) == 0 && strcmp (p->currency, currency) == 0)
-        return p;
-    }
+  for (guint i = 0; i < providers->len; i++) {
+    p = g_ptr_array_index (providers, i);
+    if (strcmp (p->provider, id) == 0 && strcmp (p->currency, currency) == 0)
+      return p;
+  }
   p = g_new0 (SaldoReportProvider, 1);
   p->provider = g_strdup (id);
   p->currency = g_strdup (currency);
@@ -196,9 +189,9 @@ saldo_report_compute (const SaldoReportInput *in, GError **error)
   g_autoptr(GDateTime) first = NULL;
   g_autoptr(GDateTime) next = NULL;
   g_autofree SaldoLedgerRow *ledger = NULL;
-  gint64 day_starts[32];
-  int n_days;
-  GTimeZone *tz;
+  gint64                     day_starts[32];
+  int                        n_days;
+  GTimeZone                 *tz;
 
   g_return_val_if_fail (in != NULL, NULL);
   if (!check_input (in, error))
@@ -210,12 +203,11 @@ saldo_report_compute (const SaldoReportInput *in, GError **error)
   first = g_date_time_new (tz, in->year, in->month, 1, 0, 0, 0);
   next = g_date_time_add_months (first, 1);
   n_days = g_date_get_days_in_month ((GDateMonth) in->month, (GDateYear) in->year);
-  for (int d = 0; d < n_days; d++)
-    {
-      g_autoptr(GDateTime) day = g_date_time_new (tz, in->year, in->month, d + 1, 0, 0, 0);
+  for (int d = 0; d < n_days; d++) {
+    g_autoptr(GDateTime) day = g_date_time_new (tz, in->year, in->month, d + 1, 0, 0, 0);
 
-      day_starts[d] = g_date_time_to_unix (day);
-    }
+    day_starts[d] = g_date_time_to_unix (day);
+  }
 
   report = g_new0 (SaldoReport, 1);
   report->from = g_date_time_to_unix (first);
@@ -227,96 +219,83 @@ saldo_report_compute (const SaldoReportInput *in, GError **error)
 
   /* the ledger as the forecast reads it, to leave top-ups out of consumption */
   ledger = g_new0 (SaldoLedgerRow, MAX (in->n_rows, 1));
-  for (gsize r = 0; r < in->n_rows; r++)
-    {
-      ledger[r].iccid = in->rows[r].iccid;
-      ledger[r].amount = in->rows[r].amount;
-      ledger[r].currency = in->rows[r].currency;
-      ledger[r].state = in->rows[r].state;
-      ledger[r].created = in->rows[r].created;
-    }
+  for (gsize r = 0; r < in->n_rows; r++) {
+    ledger[r].iccid = in->rows[r].iccid;
+    ledger[r].amount = in->rows[r].amount;
+    ledger[r].currency = in->rows[r].currency;
+    ledger[r].state = in->rows[r].state;
+    ledger[r].created = in->rows[r].created;
+  }
 
-  for (gsize r = 0; r < in->n_rows; r++)
-    {
-      const SaldoReportRow *row = &in->rows[r];
-      SaldoReportProvider *p;
+  for (gsize r = 0; r < in->n_rows; r++) {
+    const SaldoReportRow *row = &in->rows[r];
+    SaldoReportProvider  *p;
 
-      if (row->created < report->from || row->created >= report->to ||
-          !saldo_currency_is_valid (row->currency))
-        continue;
-      p = provider_entry (report->providers, row->provider != NULL ? row->provider : "",
-                          row->currency);
-      p->attempts += saldo_ledger_state_is_attempt (row->state);
-      if (saldo_ledger_state_is_charging (row->state))
-        {
-          p->spent = sat_add (p->spent, MAX (row->amount, 0));
-          if (g_strcmp0 (row->currency, in->cap_currency) == 0)
-            report->cap_spent = sat_add (report->cap_spent, MAX (row->amount, 0));
-        }
+    if (row->created < report->from || row->created >= report->to || !saldo_currency_is_valid (row->currency))
+      continue;
+    p = provider_entry (report->providers, row->provider != NULL ? row->provider : "", row->currency);
+    p->attempts += saldo_ledger_state_is_attempt (row->state);
+    if (saldo_ledger_state_is_charging (row->state)) {
+      p->spent = sat_add (p->spent, MAX (row->amount, 0));
+      if (g_strcmp0 (row->currency, in->cap_currency) == 0)
+        report->cap_spent = sat_add (report->cap_spent, MAX (row->amount, 0));
     }
+  }
   g_ptr_array_sort (report->providers, compare_providers);
 
-  for (gsize l = 0; l < in->n_lines; l++)
-    {
-      const SaldoReportLine *line = &in->lines[l];
-      SaldoReportLineResult *result = g_new0 (SaldoReportLineResult, 1);
-      gint64 day_spent[32] = { 0 };
+  for (gsize l = 0; l < in->n_lines; l++) {
+    const SaldoReportLine *line = &in->lines[l];
+    SaldoReportLineResult *result = g_new0 (SaldoReportLineResult, 1);
+    gint64                 day_spent[32] = { 0 };
 
-      result->iccid = g_strdup (line->iccid);
-      result->currency = g_strdup (line->currency);
-      result->failures = g_ptr_array_new_with_free_func ((GDestroyNotify) failure_free);
-      result->threshold = line->threshold;
-      result->max_per_day = line->max_per_day;
-      result->max_per_month = line->max_per_month;
-      g_ptr_array_add (report->lines, result);
+    result->iccid = g_strdup (line->iccid);
+    result->currency = g_strdup (line->currency);
+    result->failures = g_ptr_array_new_with_free_func ((GDestroyNotify) failure_free);
+    result->threshold = line->threshold;
+    result->max_per_day = line->max_per_day;
+    result->max_per_month = line->max_per_month;
+    g_ptr_array_add (report->lines, result);
 
-      for (gsize r = 0; r < in->n_rows; r++)
-        {
-          const SaldoReportRow *row = &in->rows[r];
-          gint64 amount = MAX (row->amount, 0);
-          guint state = (guint) row->state;
+    for (gsize r = 0; r < in->n_rows; r++) {
+      const SaldoReportRow *row = &in->rows[r];
+      gint64                amount = MAX (row->amount, 0);
+      guint                 state = (guint) row->state;
 
-          if (g_strcmp0 (row->iccid, line->iccid) != 0 ||
-              row->created < report->from || row->created >= report->to)
-            continue;
-          if (g_strcmp0 (row->currency, line->currency) != 0)
-            {
-              result->other_currency++;
-              continue;
-            }
-          result->attempts += saldo_ledger_state_is_attempt (row->state);
-          if (state < SALDO_REPORT_N_STATES)
-            {
-              result->state_count[state]++;
-              result->state_sum[state] = sat_add (result->state_sum[state], amount);
-            }
-          if (row->state == SALDO_LEDGER_STATE_FAILED)
-            add_failure (result, row->error);
-          if (saldo_ledger_state_is_charging (row->state))
-            {
-              int d = day_index (day_starts, n_days, row->created);
+      if (g_strcmp0 (row->iccid, line->iccid) != 0 || row->created < report->from ||
+          row->created >= report->to)
+        continue;
+      if (g_strcmp0 (row->currency, line->currency) != 0) {
+        result->other_currency++;
+        continue;
+      }
+      result->attempts += saldo_ledger_state_is_attempt (row->state);
+      if (state < SALDO_REPORT_N_STATES) {
+        result->state_count[state]++;
+        result->state_sum[state] = sat_add (result->state_sum[state], amount);
+      }
+      if (row->state == SALDO_LEDGER_STATE_FAILED)
+        add_failure (result, row->error);
+      if (saldo_ledger_state_is_charging (row->state)) {
+        int d = day_index (day_starts, n_days, row->created);
 
-              result->spent = sat_add (result->spent, amount);
-              if (d >= 0)
-                day_spent[d] = sat_add (day_spent[d], amount);
-            }
-        }
-      for (int d = 0; d < n_days; d++)
-        {
-          if (day_spent[d] > result->max_day_spent)
-            {
-              result->max_day_spent = day_spent[d];
-              result->max_day = day_starts[d];
-            }
-        }
-      g_ptr_array_sort (result->failures, compare_failures);
-
-      result->consumption = saldo_forecast_consumption (line->readings, line->n_readings,
-                                                        ledger, in->n_rows, line->iccid,
-                                                        report->from, report->to);
-      result->days_below_known = line->threshold > 0 && line->n_readings > 0;
-      if (result->days_below_known)
-        result->days_below = days_below (line, day_starts, n_days, report->to, in->now);
+        result->spent = sat_add (result->spent, amount);
+        if (d >= 0)
+          day_spent[d] = sat_add (day_spent[d], amount);
+      }
     }
+    for (int d = 0; d < n_days; d++) {
+      if (day_spent[d] > result->max_day_spent) {
+        result->max_day_spent = day_spent[d];
+        result->max_day = day_starts[d];
+      }
+    }
+    g_ptr_array_sort (result->failures, compare_failures);
+
+    result->consumption = saldo_forecast_consumption (line->readings, line->n_readings, ledger, in->n_rows,
+                                                      line->iccid, report->from, report->to);
+    result->days_below_known = line->threshold > 0 && line->n_readings > 0;
+    if (result->days_below_known)
+      result->days_below = days_below (line, day_starts, n_days, report->to, in->now);
+  }
   return g_steal_pointer (&report);
 }

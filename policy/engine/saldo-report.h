@@ -33,43 +33,43 @@ G_BEGIN_DECLS
  */
 
 typedef struct {
-  const char       *iccid;
-  const char       *provider;
-  gint64            amount;     /* minor units of currency */
-  const char       *currency;
-  SaldoLedgerState  state;
-  gint64            created;
-  const char       *error;      /* why it failed, or NULL */
+  const char      *iccid;
+  const char      *provider;
+  gint64           amount; /* minor units of currency */
+  const char      *currency;
+  SaldoLedgerState state;
+  gint64           created;
+  const char      *error; /* why it failed, or NULL */
 } SaldoReportRow;
 
 typedef struct {
   const char              *iccid;
-  const char              *currency;       /* the line's */
-  const SaldoBalancePoint *readings;       /* any order; include the last one before the month */
+  const char              *currency; /* the line's */
+  const SaldoBalancePoint *readings; /* any order; include the last one before the month */
   gsize                    n_readings;
-  gint64                   threshold;      /* 0: none (no days-below count) */
-  gint64                   max_per_day;    /* 0: no cap */
-  gint64                   max_per_month;  /* 0: no cap */
+  gint64                   threshold;     /* 0: none (no days-below count) */
+  gint64                   max_per_day;   /* 0: no cap */
+  gint64                   max_per_month; /* 0: no cap */
 } SaldoReportLine;
 
 typedef struct {
   const SaldoReportLine *lines;
   gsize                  n_lines;
-  const SaldoReportRow  *rows;            /* every line's rows; other months are skipped */
+  const SaldoReportRow  *rows; /* every line's rows; other months are skipped */
   gsize                  n_rows;
-  gint64                 monthly_cap;     /* global, 0: none */
+  gint64                 monthly_cap; /* global, 0: none */
   const char            *cap_currency;
   int                    year;
-  int                    month;           /* 1..12 */
-  GTimeZone             *tz;              /* NULL: UTC */
-  gint64                 now;             /* days after it are not counted */
+  int                    month; /* 1..12 */
+  GTimeZone             *tz;    /* NULL: UTC */
+  gint64                 now;   /* days after it are not counted */
 } SaldoReportInput;
 
 #define SALDO_REPORT_N_STATES (SALDO_LEDGER_STATE_EXPIRED + 1)
 
 typedef struct {
-  char   *reason;
-  guint   count;
+  char *reason;
+  guint count;
 } SaldoReportFailure;
 
 typedef struct {
@@ -81,39 +81,38 @@ typedef struct {
   gint64     state_sum[SALDO_REPORT_N_STATES];
   guint      other_currency;
   gint64     consumption;
-  gint64     threshold;          /* the input's */
-  gboolean   days_below_known;   /* a threshold and at least one reading */
+  gint64     threshold;        /* the input's */
+  gboolean   days_below_known; /* a threshold and at least one reading */
   guint      days_below;
-  GPtrArray *failures;           /* SaldoReportFailure */
+  GPtrArray *failures; /* SaldoReportFailure */
   gint64     max_per_day;
   gint64     max_day_spent;
-  gint64     max_day;            /* start of that local day, 0 = no spending */
+  gint64     max_day; /* start of that local day, 0 = no spending */
   gint64     max_per_month;
 } SaldoReportLineResult;
 
 typedef struct {
-  char   *provider;
-  char   *currency;
-  guint   attempts;
-  gint64  spent;
+  char  *provider;
+  char  *currency;
+  guint  attempts;
+  gint64 spent;
 } SaldoReportProvider;
 
 typedef struct {
-  gint64     from;              /* the month: [from, to) */
+  gint64     from; /* the month: [from, to) */
   gint64     to;
-  GPtrArray *lines;             /* SaldoReportLineResult, in input order */
-  GPtrArray *providers;         /* SaldoReportProvider, by provider id then currency */
+  GPtrArray *lines;     /* SaldoReportLineResult, in input order */
+  GPtrArray *providers; /* SaldoReportProvider, by provider id then currency */
   gint64     monthly_cap;
   char      *cap_currency;
-  gint64     cap_spent;         /* every line's spending in cap_currency */
+  gint64     cap_spent; /* every line's spending in cap_currency */
 } SaldoReport;
 
-void         saldo_report_free    (SaldoReport            *report);
+void saldo_report_free (SaldoReport *report);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaldoReport, saldo_report_free)
 
 /* NULL with an error only for malformed input (a month out of range, NULL
  * arrays with counts, a line without ICCID or currency). */
-SaldoReport *saldo_report_compute (const SaldoReportInput  *in,
-                                   GError                 **error);
+SaldoReport *saldo_report_compute (const SaldoReportInput *in, GError **error);
 
 G_END_DECLS

@@ -94,64 +94,67 @@ G_BEGIN_DECLS
  */
 
 typedef enum {
-  SALDO_DECISION_NOTHING,             /* "nothing" */
-  SALDO_DECISION_TOP_UP,              /* "top-up" */
-  SALDO_DECISION_WAIT,                /* "wait" */
-  SALDO_DECISION_BLOCKED,             /* "blocked" */
-  SALDO_DECISION_NEEDS_CONFIRMATION,  /* "needs-confirmation" */
-  SALDO_DECISION_DISABLE_RULE,        /* "disable-rule" */
+  SALDO_DECISION_NOTHING,            /* "nothing" */
+  SALDO_DECISION_TOP_UP,             /* "top-up" */
+  SALDO_DECISION_WAIT,               /* "wait" */
+  SALDO_DECISION_BLOCKED,            /* "blocked" */
+  SALDO_DECISION_NEEDS_CONFIRMATION, /* "needs-confirmation" */
+  SALDO_DECISION_DISABLE_RULE,       /* "disable-rule" */
 } SaldoDecisionKind;
 
 typedef struct {
   gint64 time;
-  gint64 balance;   /* minor units of the line currency */
+  gint64 balance; /* minor units of the line currency */
 } SaldoBalancePoint;
 
 typedef struct {
-  const char         *iccid;
-  const char         *currency;           /* the line's currency */
-  gint64              balance;
-  const char         *balance_currency;   /* currency of the reading; NULL = line currency */
-  gboolean            balance_known;
-  gint64              expiry;             /* 0 = unknown */
-  gint64              data_left;          /* bytes */
-  gboolean            data_known;
-  gint64              last_recharge;      /* 0 = unknown */
-  guint               deactivation_days;  /* 0 = carrier does not deactivate / unknown */
-  gboolean            spend_known;        /* spend_per_day is known (forecast rules) */
-  gint64              spend_per_day;      /* minor units of the line currency, >= 0 */
-  const SaldoBalancePoint *readings;           /* last few balance readings, any order */
-  gsize               n_readings;
+  const char              *iccid;
+  const char              *currency; /* the line's currency */
+  gint64                   balance;
+  const char              *balance_currency; /* currency of the reading; NULL = line currency */
+  gboolean                 balance_known;
+  gint64                   expiry;    /* 0 = unknown */
+  gint64                   data_left; /* bytes */
+  gboolean                 data_known;
+  gint64                   last_recharge;     /* 0 = unknown */
+  guint                    deactivation_days; /* 0 = carrier does not deactivate / unknown */
+  gboolean                 spend_known;       /* spend_per_day is known (forecast rules) */
+  gint64                   spend_per_day;     /* minor units of the line currency, >= 0 */
+  const SaldoBalancePoint *readings;          /* last few balance readings, any order */
+  gsize                    n_readings;
 } SaldoLineState;
 
 typedef struct {
   SaldoLineState        line;
-  const SaldoRule      *rules;      /* rules of other lines are ignored */
+  const SaldoRule      *rules; /* rules of other lines are ignored */
   gsize                 n_rules;
-  const SaldoLedgerRow *history;    /* this line's rows, or every line's */
+  const SaldoLedgerRow *history; /* this line's rows, or every line's */
   gsize                 n_history;
   SaldoLineLimits       line_limits;
   SaldoGlobalLimits     global_limits;
   /* spend this calendar month on lines whose rows are NOT in `history`,
    * in global_limits.currency */
-  gint64                month_spent_other_lines;
-  GTimeZone            *tz;         /* the line's local calendar; NULL = UTC */
-  gint64                now;
-  gint64                confirmed_rule_id;  /* the owner confirmed this rule's top-up */
+  gint64     month_spent_other_lines;
+  GTimeZone *tz; /* the line's local calendar; NULL = UTC */
+  gint64     now;
+  gint64     confirmed_rule_id; /* the owner confirmed this rule's top-up */
 } SaldoEngineInput;
 
 typedef struct {
-  SaldoDecisionKind  kind;
-  gint64             rule_id;   /* rule responsible, 0 if none */
-  gint64             amount;    /* TOP_UP / NEEDS_CONFIRMATION / BLOCKED: the amount */
-  char              *currency;
-  char              *provider;
-  SaldoLimit         limit;     /* BLOCKED / DISABLE_RULE, WAIT caused by a limit */
-  gint64             until;     /* WAIT / BLOCKED: earliest time worth asking again, 0 = none */
-  char              *reason;    /* a sentence for humans */
+  SaldoDecisionKind kind;
+  gint64            rule_id; /* rule responsible, 0 if none */
+  gint64            amount;  /* TOP_UP / NEEDS_CONFIRMATION / BLOCKED: the amount */
+  char             *currency;
+  char             *provider;
+  SaldoLimit        limit;  /* BLOCKED / DISABLE_RULE, WAIT caused by a limit */
+  gint64            until;  /* WAIT / BLOCKED: earliest time worth asking again, 0 = none */
+  char             *reason; /* a sentence for humans */
 } SaldoDecision;
 
-#define SALDO_DECISION_INIT { SALDO_DECISION_NOTHING, 0, 0, NULL, NULL, SALDO_LIMIT_NONE, 0, NULL }
+#define SALDO_DECISION_INIT                                             \
+  {                                                                     \
+    SALDO_DECISION_NOTHING, 0, 0, NULL, NULL, SALDO_LIMIT_NONE, 0, NULL \
+  }
 
 /* How the ledger is aggregated; both give identical decisions.
  * PER_RULE is the straightforward reference (every limit rescans the
@@ -161,21 +164,18 @@ typedef enum {
   SALDO_ENGINE_SCAN_PER_RULE,
 } SaldoEngineStrategy;
 
-void         saldo_decision_clear               (SaldoDecision *decision);
+void saldo_decision_clear (SaldoDecision *decision);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SaldoDecision, saldo_decision_clear)
 
-const char  *saldo_decision_kind_to_string      (SaldoDecisionKind kind);
-gboolean     saldo_decision_kind_from_string    (const char        *str,
-                                                 SaldoDecisionKind *kind);
+const char *saldo_decision_kind_to_string (SaldoDecisionKind kind);
+gboolean    saldo_decision_kind_from_string (const char *str, SaldoDecisionKind *kind);
 
 /* Returns FALSE (and leaves *out cleared) only for malformed input: NULL
  * arrays with counts, no line ICCID/currency, invalid limits, now <= 0. */
-gboolean     saldo_rule_engine_decide           (const SaldoEngineInput *in,
-                                                 SaldoDecision          *out,
-                                                 GError                **error);
-gboolean     saldo_rule_engine_decide_with      (const SaldoEngineInput *in,
-                                                 SaldoEngineStrategy     strategy,
-                                                 SaldoDecision          *out,
-                                                 GError                **error);
+gboolean saldo_rule_engine_decide (const SaldoEngineInput *in, SaldoDecision *out, GError **error);
+gboolean saldo_rule_engine_decide_with (const SaldoEngineInput *in,
+                                        SaldoEngineStrategy     strategy,
+                                        SaldoDecision          *out,
+                                        GError                **error);
 
 G_END_DECLS

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK (saldo-rule-error-quark, saldo_rule_error)
+G_DEFINE_QUARK (saldo - rule - error - quark, saldo_rule_error)
 
 /* These strings are part of the D-Bus contract and the database: never
  * rename the values (saldo-policy-enums.c is generated from saldo-rule.h). */
@@ -66,11 +66,10 @@ saldo_rule_day_from_string (const char *str, gint *day)
 
   if (str == NULL)
     return FALSE;
-  if (g_strcmp0 (str, "last") == 0)
-    {
-      *day = SALDO_RULE_DAY_LAST;
-      return TRUE;
-    }
+  if (g_strcmp0 (str, "last") == 0) {
+    *day = SALDO_RULE_DAY_LAST;
+    return TRUE;
+  }
   if (!g_ascii_string_to_unsigned (str, 10, 1, 28, &v, NULL))
     return FALSE;
   *day = (gint) v;
@@ -88,30 +87,28 @@ saldo_rule_day_to_string (gint day)
 gboolean
 saldo_ledger_state_is_charging (SaldoLedgerState state)
 {
-  switch (state)
-    {
-    case SALDO_LEDGER_STATE_INTENT:
-    case SALDO_LEDGER_STATE_SENT:
-    case SALDO_LEDGER_STATE_SUCCEEDED:
-    case SALDO_LEDGER_STATE_UNKNOWN:
-    case SALDO_LEDGER_STATE_VERIFIED:
-    case SALDO_LEDGER_STATE_DISPUTED:
-      return TRUE;
-    case SALDO_LEDGER_STATE_PLANNED:
-    case SALDO_LEDGER_STATE_FAILED:
-    case SALDO_LEDGER_STATE_EXPIRED:
-      return FALSE;
-    default:
-      /* a state we do not know may have charged: count it */
-      return TRUE;
-    }
+  switch (state) {
+  case SALDO_LEDGER_STATE_INTENT:
+  case SALDO_LEDGER_STATE_SENT:
+  case SALDO_LEDGER_STATE_SUCCEEDED:
+  case SALDO_LEDGER_STATE_UNKNOWN:
+  case SALDO_LEDGER_STATE_VERIFIED:
+  case SALDO_LEDGER_STATE_DISPUTED:
+    return TRUE;
+  case SALDO_LEDGER_STATE_PLANNED:
+  case SALDO_LEDGER_STATE_FAILED:
+  case SALDO_LEDGER_STATE_EXPIRED:
+    return FALSE;
+  default:
+    /* a state we do not know may have charged: count it */
+    return TRUE;
+  }
 }
 
 gboolean
 saldo_ledger_state_is_in_flight (SaldoLedgerState state)
 {
-  return state == SALDO_LEDGER_STATE_INTENT ||
-         state == SALDO_LEDGER_STATE_SENT ||
+  return state == SALDO_LEDGER_STATE_INTENT || state == SALDO_LEDGER_STATE_SENT ||
          state == SALDO_LEDGER_STATE_UNKNOWN;
 }
 
@@ -134,10 +131,7 @@ saldo_amount_is_valid (gint64 amount)
 }
 
 gboolean
-saldo_balance_rose_by (gint64 before,
-                       gint64 after,
-                       gint64 amount,
-                       guint  percent)
+saldo_balance_rose_by (gint64 before, gint64 after, gint64 amount, guint percent)
 {
   gint64 need;
   gint64 rise;
@@ -166,17 +160,16 @@ saldo_line_limits_fill_defaults (SaldoLineLimits        *limits,
   int topup = -1;
   int day = -1;
 
-  for (gsize i = 0; i < n_defaults; i++)
-    {
-      const SaldoCapDefaults *d = &defaults[i];
+  for (gsize i = 0; i < n_defaults; i++) {
+    const SaldoCapDefaults *d = &defaults[i];
 
-      if (currency == NULL || g_strcmp0 (d->currency, currency) != 0)
-        continue;
-      if (limits->max_per_topup == 0 && topup < 0 && d->max_per_topup > 0)
-        topup = (int) i;
-      if (limits->max_per_day == 0 && day < 0 && d->max_per_day > 0)
-        day = (int) i;
-    }
+    if (currency == NULL || g_strcmp0 (d->currency, currency) != 0)
+      continue;
+    if (limits->max_per_topup == 0 && topup < 0 && d->max_per_topup > 0)
+      topup = (int) i;
+    if (limits->max_per_day == 0 && day < 0 && d->max_per_day > 0)
+      day = (int) i;
+  }
   if (topup >= 0)
     limits->max_per_topup = defaults[topup].max_per_topup;
   if (day >= 0)
@@ -206,13 +199,12 @@ saldo_global_limits_init_defaults (SaldoGlobalLimits *limits)
   limits->max_consecutive_failures = SALDO_DEFAULT_MAX_CONSECUTIVE_FAILURES;
 }
 
-static gboolean
-invalid (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+static gboolean invalid (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 static gboolean
 invalid (GError **error, const char *format, ...)
 {
-  va_list args;
+  va_list          args;
   g_autofree char *msg = NULL;
 
   va_start (args, format);
@@ -240,56 +232,49 @@ saldo_rule_validate (const SaldoRule *rule, const char *line_currency, GError **
   if (rule->amount <= 0)
     return invalid (error, "amount: must be greater than zero");
   if (rule->amount > SALDO_AMOUNT_MAX)
-    return invalid (error, "amount: must be at most %" G_GINT64_FORMAT " minor units",
-                    SALDO_AMOUNT_MAX);
+    return invalid (error, "amount: must be at most %" G_GINT64_FORMAT " minor units", SALDO_AMOUNT_MAX);
   if (!saldo_currency_is_valid (rule->currency))
     return invalid (error, "currency: \"%s\" is not an ISO 4217 currency code",
                     rule->currency != NULL ? rule->currency : "");
   if (line_currency != NULL && strcmp (rule->currency, line_currency) != 0)
-    return invalid (error, "currency: %s does not match the line currency %s",
-                    rule->currency, line_currency);
+    return invalid (error, "currency: %s does not match the line currency %s", rule->currency, line_currency);
   if (rule->created < 0)
     return invalid (error, "created: must not be negative");
   if (rule->rearmed_at < 0)
     return invalid (error, "rearmed-at: must not be negative");
 
-  switch (rule->kind)
-    {
-    case SALDO_RULE_KIND_THRESHOLD:
-      if (rule->threshold <= 0)
-        return invalid (error, "threshold: must be greater than zero");
-      if (rule->threshold > SALDO_AMOUNT_MAX)
-        return invalid (error, "threshold: must be at most %" G_GINT64_FORMAT " minor units",
-                        SALDO_AMOUNT_MAX);
-      break;
-    case SALDO_RULE_KIND_DATA:
-      if (rule->threshold <= 0)
-        return invalid (error, "threshold: must be greater than zero bytes");
-      break;
-    case SALDO_RULE_KIND_KEEP_ALIVE:
-      if (rule->days_before < 1 || rule->days_before > 90)
-        return invalid (error, "days-before: must be between 1 and 90, got %u",
-                        rule->days_before);
-      break;
-    case SALDO_RULE_KIND_FORECAST:
-      if (rule->threshold <= 0)
-        return invalid (error, "below: must be greater than zero");
-      if (rule->threshold > SALDO_AMOUNT_MAX)
-        return invalid (error, "below: must be at most %" G_GINT64_FORMAT " minor units",
-                        SALDO_AMOUNT_MAX);
-      if (rule->days_before < 1 || rule->days_before > 90)
-        return invalid (error, "days: must be between 1 and 90, got %u", rule->days_before);
-      break;
-    case SALDO_RULE_KIND_SCHEDULE:
-      if (rule->day != SALDO_RULE_DAY_LAST && (rule->day < 1 || rule->day > 28))
-        return invalid (error, "day: must be between 1 and 28 or \"last\", got %d",
-                        rule->day);
-      if (rule->hour > 23)
-        return invalid (error, "hour: must be between 0 and 23, got %u", rule->hour);
-      break;
-    default:
-      g_assert_not_reached ();
-    }
+  switch (rule->kind) {
+  case SALDO_RULE_KIND_THRESHOLD:
+    if (rule->threshold <= 0)
+      return invalid (error, "threshold: must be greater than zero");
+    if (rule->threshold > SALDO_AMOUNT_MAX)
+      return invalid (error, "threshold: must be at most %" G_GINT64_FORMAT " minor units", SALDO_AMOUNT_MAX);
+    break;
+  case SALDO_RULE_KIND_DATA:
+    if (rule->threshold <= 0)
+      return invalid (error, "threshold: must be greater than zero bytes");
+    break;
+  case SALDO_RULE_KIND_KEEP_ALIVE:
+    if (rule->days_before < 1 || rule->days_before > 90)
+      return invalid (error, "days-before: must be between 1 and 90, got %u", rule->days_before);
+    break;
+  case SALDO_RULE_KIND_FORECAST:
+    if (rule->threshold <= 0)
+      return invalid (error, "below: must be greater than zero");
+    if (rule->threshold > SALDO_AMOUNT_MAX)
+      return invalid (error, "below: must be at most %" G_GINT64_FORMAT " minor units", SALDO_AMOUNT_MAX);
+    if (rule->days_before < 1 || rule->days_before > 90)
+      return invalid (error, "days: must be between 1 and 90, got %u", rule->days_before);
+    break;
+  case SALDO_RULE_KIND_SCHEDULE:
+    if (rule->day != SALDO_RULE_DAY_LAST && (rule->day < 1 || rule->day > 28))
+      return invalid (error, "day: must be between 1 and 28 or \"last\", got %d", rule->day);
+    if (rule->hour > 23)
+      return invalid (error, "hour: must be between 0 and 23, got %u", rule->hour);
+    break;
+  default:
+    g_assert_not_reached ();
+  }
   return TRUE;
 }
 
@@ -347,21 +332,19 @@ saldo_rule_check_limits (const SaldoRule         *rule,
                          const SaldoGlobalLimits *global,
                          GError                 **error)
 {
-  if (limits != NULL)
-    {
-      if (!check_cap ("max-per-topup", limits->max_per_topup, rule, error) ||
-          !check_cap ("max-per-day", limits->max_per_day, rule, error) ||
-          !check_cap ("max-per-month", limits->max_per_month, rule, error))
-        return FALSE;
-    }
-  if (global != NULL && global->monthly_cap > 0)
-    {
-      if (g_strcmp0 (global->currency, rule->currency) != 0)
-        return invalid (error, "global-monthly-cap: the cap is in %s but the rule tops up in %s",
-                        global->currency != NULL ? global->currency : "(none)",
-                        rule->currency != NULL ? rule->currency : "(none)");
-      if (!check_cap ("global-monthly-cap", global->monthly_cap, rule, error))
-        return FALSE;
-    }
+  if (limits != NULL) {
+    if (!check_cap ("max-per-topup", limits->max_per_topup, rule, error) ||
+        !check_cap ("max-per-day", limits->max_per_day, rule, error) ||
+        !check_cap ("max-per-month", limits->max_per_month, rule, error))
+      return FALSE;
+  }
+  if (global != NULL && global->monthly_cap > 0) {
+    if (g_strcmp0 (global->currency, rule->currency) != 0)
+      return invalid (error, "global-monthly-cap: the cap is in %s but the rule tops up in %s",
+                      global->currency != NULL ? global->currency : "(none)",
+                      rule->currency != NULL ? rule->currency : "(none)");
+    if (!check_cap ("global-monthly-cap", global->monthly_cap, rule, error))
+      return FALSE;
+  }
   return TRUE;
 }

@@ -40,31 +40,29 @@ typedef enum {
 
 typedef struct {
   gint64                   amount;
-  gint64                   sent;              /* unix seconds */
+  gint64                   sent; /* unix seconds */
   gboolean                 has_balance_before;
   gint64                   balance_before;
   gboolean                 provider_pending;
-  const SaldoBalancePoint *readings;          /* any order */
+  const SaldoBalancePoint *readings; /* any order */
   gsize                    n_readings;
-  gint64                   delay;             /* s, > 0 */
-  gint64                   window;            /* s, > 0 */
-  guint                    percent;           /* 1..100 */
+  gint64                   delay;   /* s, > 0 */
+  gint64                   window;  /* s, > 0 */
+  guint                    percent; /* 1..100 */
   gint64                   now;
 } SaldoSettleInput;
 
 typedef struct {
   SaldoSettleKind kind;
-  gint64          until;          /* WAIT: when to take a reading / look again */
-  gint64          balance_after;  /* SUCCEEDED: the reading that showed it */
-  gint64          reading_time;   /* SUCCEEDED / FAILED: that reading's time */
-  char           *reason;         /* a sentence for people and the ledger */
+  gint64          until;         /* WAIT: when to take a reading / look again */
+  gint64          balance_after; /* SUCCEEDED: the reading that showed it */
+  gint64          reading_time;  /* SUCCEEDED / FAILED: that reading's time */
+  char           *reason;        /* a sentence for people and the ledger */
 } SaldoSettleDecision;
 
 void saldo_settle_decision_clear (SaldoSettleDecision *decision);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SaldoSettleDecision, saldo_settle_decision_clear)
 
-void saldo_settle_decide         (const SaldoSettleInput *in,
-                                  const char             *currency,
-                                  SaldoSettleDecision    *out);
+void saldo_settle_decide (const SaldoSettleInput *in, const char *currency, SaldoSettleDecision *out);
 
 G_END_DECLS

@@ -21,15 +21,14 @@
 #include "fuzz-common.h"
 #include "saldo-money.h"
 
-static const char * const currencies[] = {
+static const char *const currencies[] = {
   "PEN", "USD", "JPY", "CLP", "BHD", "KWD", "CLF", "UYW", "EUR", "XYZ", "XAU", "pen", "", NULL,
 };
 
 FUZZ_QUIET_INITIALIZER
 
 static void
-check_text (const char *text,
-            const char *currency)
+check_text (const char *text, const char *currency)
 {
   g_autoptr(GError) error = NULL;
   gint64 minor = 0;
@@ -37,8 +36,8 @@ check_text (const char *text,
   if (saldo_money_parse_decimal (text, currency, &minor, &error)) {
     g_autofree char *again = saldo_money_to_decimal (minor, currency);
     g_autofree char *shown = saldo_money_format (minor, currency);
-    gint64 reparsed = 0;
-    const char *p = text;
+    gint64           reparsed = 0;
+    const char      *p = text;
 
     g_assert_no_error (error);
     g_assert_true (saldo_currency_is_valid (currency));
@@ -58,8 +57,7 @@ check_text (const char *text,
 }
 
 static void
-check_minor (gint64      minor,
-             const char *currency)
+check_minor (gint64 minor, const char *currency)
 {
   g_autofree char *text = saldo_money_to_decimal (minor, currency);
   g_autofree char *shown = saldo_money_format (minor, currency);
@@ -78,8 +76,7 @@ check_minor (gint64      minor,
 }
 
 static void
-check_double (double      major,
-              const char *currency)
+check_double (double major, const char *currency)
 {
   gint64 minor = 0;
 
@@ -93,15 +90,12 @@ check_double (double      major,
 
 /* The text's digits as the fraction of a whole part taken from the input. */
 static void
-check_parts (guint64     whole,
-             const char *text,
-             gboolean    negative,
-             const char *currency)
+check_parts (guint64 whole, const char *text, gboolean negative, const char *currency)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *frac = g_strdup (text);
-  gsize n = 0;
-  gint64 minor = 0;
+  gsize            n = 0;
+  gint64           minor = 0;
 
   for (const char *p = text; *p != '\0'; p++)
     if (g_ascii_isdigit (*p))
@@ -116,12 +110,11 @@ check_parts (guint64     whole,
 }
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data,
-                        size_t        size)
+LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
   g_autofree char *text = NULL;
-  const char *currency;
-  const char *code;
+  const char      *currency;
+  const char      *code;
 
   if (size < 1 || size > 4096)
     return 0;
@@ -139,8 +132,8 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   }
 
   if (size >= 9) {
-    gint64 minor;
-    double major;
+    gint64  minor;
+    double  major;
     guint64 whole;
 
     memcpy (&minor, data + 1, sizeof minor);
@@ -148,8 +141,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
     memcpy (&whole, data + 1, sizeof whole);
     check_minor (minor, currency);
     check_double (major, currency);
-    check_parts (whole, text + 8 <= text + strlen (text) ? text + 8 : "", (data[0] & 0x80) != 0,
-                 currency);
+    check_parts (whole, text + 8 <= text + strlen (text) ? text + 8 : "", (data[0] & 0x80) != 0, currency);
   }
   return 0;
 }

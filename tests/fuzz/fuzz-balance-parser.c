@@ -14,12 +14,12 @@
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
 typedef struct {
-  const char              *country;
-  const char              *default_currency;
-  SaldoBalanceDecimalMark  mark;
-  SaldoBalanceDateOrder    order;
-  gint64                   now;
-  gboolean                 with_patterns;
+  const char             *country;
+  const char             *default_currency;
+  SaldoBalanceDecimalMark mark;
+  SaldoBalanceDateOrder   order;
+  gint64                  now;
+  gboolean                with_patterns;
 } FuzzHints;
 
 static const FuzzHints hint_sets[] = {
@@ -39,23 +39,21 @@ get_patterns (void)
     patterns = g_ptr_array_new_with_free_func ((GDestroyNotify) g_regex_unref);
     g_ptr_array_add (patterns, g_regex_new ("(?<amount>\\d+[.,]\\d+)\\s*(?<currency>\\S+)?"
                                             "(.*?(?<expiry>\\d+/\\d+/\\d+))?"
-                                            "(.*?(?<data>\\d+\\s*[MG]B))?", 0, 0, NULL));
+                                            "(.*?(?<data>\\d+\\s*[MG]B))?",
+                                            0, 0, NULL));
   }
   return patterns;
 }
 
 static void
-check_span (const SaldoTextSpan *span,
-            gsize                len)
+check_span (const SaldoTextSpan *span, gsize len)
 {
   g_assert_cmpuint (span->start, <=, span->end);
   g_assert_cmpuint (span->end, <=, len);
 }
 
 static void
-check_result (const SaldoBalanceResult *r,
-              gsize                     len,
-              gboolean                  explain)
+check_result (const SaldoBalanceResult *r, gsize len, gboolean explain)
 {
   g_autofree char *expiry = saldo_balance_result_dup_expiry (r);
 
@@ -101,18 +99,17 @@ check_result (const SaldoBalanceResult *r,
 }
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data,
-                        size_t        size)
+LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
   /* A heap copy of exactly size bytes: ASan flags any read past it. */
   g_autofree char *text = g_malloc (MAX (size, 1));
-  gboolean valid = g_utf8_validate_len ((const char *) data, size, NULL);
+  gboolean         valid = g_utf8_validate_len ((const char *) data, size, NULL);
 
   memcpy (text, data, size);
   for (guint h = 0; h < G_N_ELEMENTS (hint_sets); h++) {
     for (int explain = 0; explain <= 1; explain++) {
       g_autoptr(GError) error = NULL;
-      SaldoBalanceHints hints;
+      SaldoBalanceHints  hints;
       SaldoBalanceResult result;
 
       saldo_balance_hints_init (&hints);

@@ -19,10 +19,7 @@ int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
 static GLogWriterOutput
-fuzz_log_writer (GLogLevelFlags   level,
-                 const GLogField *fields,
-                 gsize            n_fields,
-                 gpointer         user_data)
+fuzz_log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
 {
   if ((level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL)) != 0) {
     g_log_writer_standard_streams (level, fields, n_fields, user_data);
@@ -38,14 +35,17 @@ fuzz_quiet_logs (void)
 }
 
 /* The initializer of a target that needs no other setup. */
-#define FUZZ_QUIET_INITIALIZER \
-  int LLVMFuzzerInitialize (int *argc, char ***argv) { fuzz_quiet_logs (); return 0; }
+#define FUZZ_QUIET_INITIALIZER                       \
+  int LLVMFuzzerInitialize (int *argc, char ***argv) \
+  {                                                  \
+    fuzz_quiet_logs ();                              \
+    return 0;                                        \
+  }
 
 /* A NUL-terminated copy of the input, cut at its first NUL, as a C string
  * reader would see it. */
 static inline char *
-fuzz_strndup (const guint8 *data,
-              size_t        size)
+fuzz_strndup (const guint8 *data, size_t size)
 {
   return g_strndup ((const char *) data, size);
 }
@@ -53,9 +53,7 @@ fuzz_strndup (const guint8 *data,
 /* Overwrites @path with the input: no rename and no fsync (unlike
  * g_file_set_contents()), which would dominate a run of millions. */
 static inline void
-fuzz_write_file (const char   *path,
-                 const guint8 *data,
-                 size_t        size)
+fuzz_write_file (const char *path, const guint8 *data, size_t size)
 {
   int fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
@@ -70,7 +68,7 @@ static inline char *
 fuzz_make_dir (const char *name)
 {
   g_autofree char *tmpl = g_strdup_printf ("saldo-fuzz-%s-XXXXXX", name);
-  char *dir = g_build_filename ("/dev/shm", tmpl, NULL);
+  char            *dir = g_build_filename ("/dev/shm", tmpl, NULL);
 
   if (g_mkdtemp (dir) == NULL) {
     g_free (dir);

@@ -27,8 +27,7 @@ remove_files (void)
 }
 
 int
-LLVMFuzzerInitialize (int    *argc,
-                      char ***argv)
+LLVMFuzzerInitialize (int *argc, char ***argv)
 {
   fuzz_quiet_logs ();
   dir = fuzz_make_dir ("config");
@@ -41,11 +40,11 @@ static void
 check_export (SaldoConfig *config)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(SaldoExportSettings) export =
-    saldo_export_settings_load (saldo_config_get_keyfile (config), saldo_config_get_path (config),
-                                NULL, &error);
+  g_autoptr(SaldoExportSettings) export = saldo_export_settings_load (saldo_config_get_keyfile (config),
+                                                                       saldo_config_get_path (config), NULL,
+                                                                       &error);
   const SaldoMqttSettings *m;
-  const char *files[4];
+  const char              *files[4];
 
   g_assert_no_error (error);
   g_assert_true (export->metrics_file == NULL || g_path_is_absolute (export->metrics_file));
@@ -78,7 +77,7 @@ static void
 check_config (SaldoConfig *config)
 {
   const SaldoDaemonSettings *s = saldo_config_get_daemon_settings (config);
-  GKeyFile *kf = saldo_config_get_keyfile (config);
+  GKeyFile                  *kf = saldo_config_get_keyfile (config);
   g_auto(GStrv) groups = g_key_file_get_groups (kf, NULL);
 
   g_assert_true (g_path_is_absolute (saldo_config_get_state_dir (config)));
@@ -106,8 +105,8 @@ check_config (SaldoConfig *config)
 
     if (!g_str_has_prefix (groups[i], "Modem "))
       continue;
-    g_assert_true (saldo_config_get_modem_control_port (config, groups[i] + strlen ("Modem "),
-                                                        &port, &protocol));
+    g_assert_true (
+      saldo_config_get_modem_control_port (config, groups[i] + strlen ("Modem "), &port, &protocol));
     g_assert_true (g_path_is_absolute (port));
     g_assert_true (g_str_equal (protocol, "qmi") || g_str_equal (protocol, "mbim"));
   }
@@ -115,8 +114,7 @@ check_config (SaldoConfig *config)
 }
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data,
-                        size_t        size)
+LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
   g_autoptr(SaldoConfig) config = NULL;
   g_autoptr(GError) error = NULL;

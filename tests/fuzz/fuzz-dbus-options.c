@@ -24,16 +24,16 @@
 #include "saldo-options.h"
 #include "saldo-rule-object.h"
 
-static const char * const line_currencies[] = { "PEN", "JPY", "BHD", "", NULL, "XYZ", "usd", "EUR" };
-static const char * const providers[] = { "reloadly", "my-backend", "claro-vouchers", NULL };
+static const char *const line_currencies[] = { "PEN", "JPY", "BHD", "", NULL, "XYZ", "usd", "EUR" };
+static const char *const providers[] = { "reloadly", "my-backend", "claro-vouchers", NULL };
 
 /* The key lists of the methods that check options (saldo-daemon*.c). */
-static const char * const known_refresh[] = { "allow-roaming", NULL };
-static const char * const known_history[] = { "limit", "since", NULL };
-static const char * const known_simulate[] = { "line", "balance", "data", "time", NULL };
-static const char * const known_topups[] = { "line", "limit", "before", NULL };
-static const char * const known_confirm[] = { "provider", NULL };
-static const char * const * const known_lists[] = {
+static const char *const        known_refresh[] = { "allow-roaming", NULL };
+static const char *const        known_history[] = { "limit", "since", NULL };
+static const char *const        known_simulate[] = { "line", "balance", "data", "time", NULL };
+static const char *const        known_topups[] = { "line", "limit", "before", NULL };
+static const char *const        known_confirm[] = { "provider", NULL };
+static const char *const *const known_lists[] = {
   known_refresh, known_history, known_simulate, known_topups, known_confirm,
 };
 
@@ -42,25 +42,23 @@ static const struct {
   const char *key;
   const char *type;
 } lookups[] = {
-  { "allow-roaming", "b" }, { "limit", "u" }, { "since", "t" }, { "line", "o" },
-  { "balance", "x" }, { "data", "t" }, { "time", "t" }, { "provider", "s" }, { "before", "s" },
+  { "allow-roaming", "b" }, { "limit", "u" }, { "since", "t" },    { "line", "o" },   { "balance", "x" },
+  { "data", "t" },          { "time", "t" },  { "provider", "s" }, { "before", "s" },
 };
 
 FUZZ_QUIET_INITIALIZER
 
 static gboolean
-rule_records_equal (const SaldoRuleRecord *a,
-                    const SaldoRuleRecord *b)
+rule_records_equal (const SaldoRuleRecord *a, const SaldoRuleRecord *b)
 {
   return a->id == b->id && a->line_id == b->line_id && g_str_equal (a->kind, b->kind) &&
-         a->enabled == b->enabled && a->confirm == b->confirm &&
-         g_str_equal (a->provider, b->provider) && a->amount == b->amount &&
-         g_str_equal (a->currency, b->currency) && a->below == b->below &&
+         a->enabled == b->enabled && a->confirm == b->confirm && g_str_equal (a->provider, b->provider) &&
+         a->amount == b->amount && g_str_equal (a->currency, b->currency) && a->below == b->below &&
          a->days_before == b->days_before && a->day == b->day && a->hour == b->hour &&
          a->max_per_topup == b->max_per_topup && a->max_per_day == b->max_per_day &&
          a->max_per_month == b->max_per_month && a->max_attempts_24h == b->max_attempts_24h &&
-         a->cooldown == b->cooldown && a->created == b->created &&
-         a->rearmed_at == b->rearmed_at && g_str_equal (a->disabled_reason, b->disabled_reason);
+         a->cooldown == b->cooldown && a->created == b->created && a->rearmed_at == b->rearmed_at &&
+         g_str_equal (a->disabled_reason, b->disabled_reason);
 }
 
 static SaldoRuleRecord *
@@ -69,7 +67,7 @@ existing_rule (guint state)
   SaldoRuleRecord *record = saldo_rule_record_new ();
 
   if (state == 0)
-    return record;  /* AddRule: a new record */
+    return record; /* AddRule: a new record */
   record->id = 7;
   record->line_id = 3;
   g_free (record->provider);
@@ -89,9 +87,7 @@ existing_rule (guint state)
 }
 
 static void
-check_rule_apply (GVariant   *options,
-                  guint       state,
-                  const char *line_currency)
+check_rule_apply (GVariant *options, guint state, const char *line_currency)
 {
   g_autoptr(SaldoRuleRecord) record = existing_rule (state);
   g_autoptr(SaldoRuleRecord) before = saldo_rule_record_copy (record);
@@ -121,7 +117,7 @@ check_line_settings (GVariant *options)
   g_autoptr(SaldoLineRecord) before = NULL;
   g_autoptr(GError) error = NULL;
   const SaldoLineRecord *after;
-  gboolean changed = FALSE;
+  gboolean               changed = FALSE;
 
   record->id = 3;
   g_free (record->iccid);
@@ -132,10 +128,10 @@ check_line_settings (GVariant *options)
   if (saldo_line_update_settings (line, options, &changed, &error)) {
     g_assert_no_error (error);
     after = saldo_line_get_record (line);
-    g_assert_true (after->refresh_interval == before->refresh_interval ||
-                   after->refresh_interval == 0 || after->refresh_interval >= 600);
-    g_assert_true (after->balance_code != NULL && after->balance_menu != NULL &&
-                   after->own_number != NULL && after->sms_senders != NULL);
+    g_assert_true (after->refresh_interval == before->refresh_interval || after->refresh_interval == 0 ||
+                   after->refresh_interval >= 600);
+    g_assert_true (after->balance_code != NULL && after->balance_menu != NULL && after->own_number != NULL &&
+                   after->sms_senders != NULL);
   } else {
     g_assert_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT);
     after = saldo_line_get_record (line);
@@ -149,8 +145,7 @@ check_line_settings (GVariant *options)
 }
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data,
-                        size_t        size)
+LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GVariant) value = NULL;
@@ -182,8 +177,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
     if (saldo_options_lookup (options, lookups[i].key, type, "fuzz", &found, &error))
       g_assert_true (found == NULL || g_variant_is_of_type (found, type));
     else
-      g_assert_true (found == NULL && g_error_matches (error, SALDO_ERROR,
-                                                       SALDO_ERROR_INVALID_ARGUMENT));
+      g_assert_true (found == NULL && g_error_matches (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT));
   }
   check_rule_apply (options, (data[0] >> 3) % 3, line_currency);
   check_line_settings (options);

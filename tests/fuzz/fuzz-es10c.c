@@ -38,8 +38,7 @@ walk (const SaldoBerTlv *parent)
 }
 
 static void
-check_ber (const guint8 *data,
-           gsize         len)
+check_ber (const guint8 *data, gsize len)
 {
   g_autoptr(GError) error = NULL;
   SaldoBerTlv tlv;
@@ -54,12 +53,11 @@ check_ber (const guint8 *data,
 }
 
 static void
-check_decoders (const guint8 *data,
-                gsize         len)
+check_decoders (const guint8 *data, gsize len)
 {
   g_autoptr(GPtrArray) profiles = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *eid = NULL;
+  g_autofree char     *eid = NULL;
   SaldoEs10cParseStats stats;
 
   if (saldo_es10c_parse_profiles_info_full (data, len, &profiles, &stats, &error)) {
@@ -69,8 +67,7 @@ check_decoders (const guint8 *data,
       g_assert_nonnull (p->iccid);
       g_assert_cmpuint (strspn (p->iccid, "0123456789"), ==, strlen (p->iccid));
       g_assert_true (p->nickname == NULL || g_utf8_validate (p->nickname, -1, NULL));
-      g_assert_true (p->service_provider == NULL ||
-                     g_utf8_validate (p->service_provider, -1, NULL));
+      g_assert_true (p->service_provider == NULL || g_utf8_validate (p->service_provider, -1, NULL));
       g_assert_true (p->profile_name == NULL || g_utf8_validate (p->profile_name, -1, NULL));
       g_assert_nonnull (saldo_profile_state_to_string (p->state));
       g_assert_nonnull (saldo_profile_class_to_string (p->profile_class));
@@ -88,8 +85,7 @@ check_decoders (const guint8 *data,
 }
 
 static void
-check_iccid (const guint8 *data,
-             gsize         len)
+check_iccid (const guint8 *data, gsize len)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *iccid = saldo_iccid_from_bcd (data, MIN (len, (gsize) 10), &error);
@@ -98,18 +94,16 @@ check_iccid (const guint8 *data,
 }
 
 static void
-check_store_data (const guint8 *data,
-                  gsize         len)
+check_store_data (const guint8 *data, gsize len)
 {
   g_autoptr(GPtrArray) blocks = NULL;
   gsize offset = 0;
 
   if (len == 0 || len > SALDO_APDU_STORE_DATA_MAX)
     return;
-  blocks = saldo_apdu_store_data_blocks ((guint8) (data[0] % (SALDO_APDU_MAX_CHANNEL + 1)),
-                                         data, len);
+  blocks = saldo_apdu_store_data_blocks ((guint8) (data[0] % (SALDO_APDU_MAX_CHANNEL + 1)), data, len);
   for (guint i = 0; i < blocks->len; i++) {
-    gsize alen;
+    gsize         alen;
     const guint8 *apdu = g_bytes_get_data (g_ptr_array_index (blocks, i), &alen);
 
     g_assert_cmpuint (alen, ==, 5 + (gsize) apdu[4]);
@@ -120,15 +114,14 @@ check_store_data (const guint8 *data,
 }
 
 static void
-check_accumulator (const guint8 *data,
-                   gsize         len)
+check_accumulator (const guint8 *data, gsize len)
 {
   g_autoptr(SaldoApduResponse) resp = NULL;
   g_autoptr(GBytes) last_command = NULL;
   const guint8 *pos;
   const guint8 *end = data + len;
-  guint8 separator;
-  guint8 channel;
+  guint8        separator;
+  guint8        channel;
 
   if (len < 2)
     return;
@@ -140,10 +133,10 @@ check_accumulator (const guint8 *data,
   pos = data + 2;
   while (pos <= end) {
     const guint8 *next = memchr (pos, separator, (gsize) (end - pos));
-    gsize chunk = next != NULL ? (gsize) (next - pos) : (gsize) (end - pos);
+    gsize         chunk = next != NULL ? (gsize) (next - pos) : (gsize) (end - pos);
     g_autoptr(GError) error = NULL;
     g_autoptr(GBytes) payload = NULL;
-    guint8 le = 0;
+    guint8        le = 0;
     SaldoApduStep step;
 
     step = saldo_apdu_response_feed_rapdu (resp, pos, chunk, &le, &error);
@@ -185,8 +178,7 @@ check_accumulator (const guint8 *data,
 }
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data,
-                        size_t        size)
+LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
   check_ber (data, size);
   check_decoders (data, size);

@@ -22,8 +22,7 @@
 FUZZ_QUIET_INITIALIZER
 
 static void
-put_u32 (guint8  *p,
-         guint32  value)
+put_u32 (guint8 *p, guint32 value)
 {
   p[0] = value & 0xFF;
   p[1] = (value >> 8) & 0xFF;
@@ -39,14 +38,13 @@ check_error (const GError *error)
 }
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data,
-                        size_t        size)
+LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
   g_autofree guint8 *raw = NULL;
   g_autoptr(MbimMessage) message = NULL;
   g_autoptr(GBytes) rapdu = NULL;
   g_autoptr(GError) error = NULL;
-  gsize len;
+  gsize  len;
   guint8 channel = 0;
 
   if (size < 1 || size > 70 * 1024)

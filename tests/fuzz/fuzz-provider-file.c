@@ -21,11 +21,11 @@
 #include "saldo-provider-loader.h"
 #include "saldo-provider-ussd-voucher.h"
 
-static char *dir;
-static char *path;
+static char                *dir;
+static char                *path;
 static SaldoProviderLoader *loader;
 
-static const char * const aside[] = { "secret", "ca.pem", "vouchers" };
+static const char *const aside[] = { "secret", "ca.pem", "vouchers" };
 
 static void
 remove_files (void)
@@ -40,10 +40,9 @@ remove_files (void)
 }
 
 int
-LLVMFuzzerInitialize (int    *argc,
-                      char ***argv)
+LLVMFuzzerInitialize (int *argc, char ***argv)
 {
-  static const char * const contents[] = {
+  static const char *const contents[] = {
     "s3cr3t-hmac-key\n",
     "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
     "123456789012 10.00\n",
@@ -68,8 +67,7 @@ LLVMFuzzerInitialize (int    *argc,
 }
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data,
-                        size_t        size)
+LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
   g_autoptr(SaldoProvider) provider = NULL;
   g_autoptr(GError) error = NULL;

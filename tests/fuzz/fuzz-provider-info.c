@@ -12,10 +12,9 @@
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 static void
-check (SaldoProviderInfo *info,
-       const char        *network)
+check (SaldoProviderInfo *info, const char *network)
 {
-  g_autofree char *why = NULL;
+  g_autofree char              *why = NULL;
   const SaldoProviderInfoCodes *codes = saldo_provider_info_lookup (info, network, "x", &why);
 
   g_assert_true (codes != NULL || why != NULL);

@@ -32,8 +32,7 @@ static const long statuses[] = {
 static SaldoTopUpRequest *request;
 
 int
-LLVMFuzzerInitialize (int    *argc,
-                      char ***argv)
+LLVMFuzzerInitialize (int *argc, char ***argv)
 {
   fuzz_quiet_logs ();
   request = saldo_top_up_request_new ();
@@ -47,8 +46,7 @@ LLVMFuzzerInitialize (int    *argc,
 }
 
 static void
-check_result (const SaldoTopUpResult *result,
-              gboolean                with_request)
+check_result (const SaldoTopUpResult *result, gboolean with_request)
 {
   g_assert_cmpstr (result->reference, ==, REFERENCE);
   g_assert_nonnull (saldo_top_up_status_to_string (result->status));
@@ -63,8 +61,7 @@ check_result (const SaldoTopUpResult *result,
 }
 
 static void
-check_http (const char *body,
-            gsize       len)
+check_http (const char *body, gsize len)
 {
   for (int with_request = 0; with_request <= 1; with_request++) {
     g_autoptr(GError) error = NULL;
@@ -84,8 +81,7 @@ check_http (const char *body,
 
 /* Funds in a valid currency, or a provider error: never both, never neither. */
 static void
-check_account (SaldoProviderAccount *account,
-               GError               *error)
+check_account (SaldoProviderAccount *account, GError *error)
 {
   g_assert_true ((account == NULL) == (error != NULL));
   if (account != NULL)
@@ -97,11 +93,9 @@ check_account (SaldoProviderAccount *account,
 }
 
 static void
-check_accounts (const char              *body,
-                gsize                    len,
-                const SaldoHttpResponse *response)
+check_accounts (const char *body, gsize len, const SaldoHttpResponse *response)
 {
-  GError *error = NULL;
+  GError               *error = NULL;
   SaldoProviderAccount *account;
 
   account = saldo_provider_account_reply_parse (body, len, &error);
@@ -125,8 +119,8 @@ check_reloadly (const SaldoHttpResponse *response)
   g_autoptr(SaldoTopUpResult) report = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *token = NULL;
-  gint64 lifetime = -1;
-  gboolean more = FALSE;
+  gint64           lifetime = -1;
+  gboolean         more = FALSE;
 
   topup = saldo_provider_reloadly_parse_top_up (request, response);
   g_assert_nonnull (topup);
@@ -165,11 +159,10 @@ check_reloadly (const SaldoHttpResponse *response)
  * not Saldo's to fix, so such bodies are not leak-checked.  Errs on the
  * side of "more than one". */
 static gboolean
-several_roots (const guint8 *data,
-               gsize         len)
+several_roots (const guint8 *data, gsize len)
 {
-  guint depth = 0;
-  guint roots = 0;
+  guint    depth = 0;
+  guint    roots = 0;
   gboolean in_string = FALSE;
   gboolean in_scalar = FALSE;
 
@@ -203,8 +196,7 @@ several_roots (const guint8 *data,
 }
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data,
-                        size_t        size)
+LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
   SaldoHttpResponse response;
   g_autoptr(GBytes) body = NULL;

@@ -31,12 +31,10 @@ enum {
 static const guint16 message_ids[] = { 0x0042, 0x003B, 0x003F, 0x0048 };
 
 static QmiClientUim *client;
-static guint n_indications;
+static guint         n_indications;
 
 static void
-on_slot_status (QmiClientUim                     *uim,
-                QmiIndicationUimSlotStatusOutput *output,
-                gpointer                          user_data)
+on_slot_status (QmiClientUim *uim, QmiIndicationUimSlotStatusOutput *output, gpointer user_data)
 {
   g_autoptr(GPtrArray) slots = NULL;
   g_autoptr(GError) error = NULL;
@@ -51,11 +49,9 @@ on_slot_status (QmiClientUim                     *uim,
 
     g_assert_cmpuint (slot->physical_slot, ==, i + 1);
     g_assert_true (slot->iccid == NULL ||
-                   (*slot->iccid != '\0' &&
-                    strspn (slot->iccid, "0123456789") == strlen (slot->iccid)));
+                   (*slot->iccid != '\0' && strspn (slot->iccid, "0123456789") == strlen (slot->iccid)));
     g_assert_true (slot->eid == NULL ||
-                   (*slot->eid != '\0' &&
-                    strspn (slot->eid, "0123456789ABCDEF") == strlen (slot->eid)));
+                   (*slot->eid != '\0' && strspn (slot->eid, "0123456789ABCDEF") == strlen (slot->eid)));
   }
   g_clear_pointer (&slots, g_ptr_array_unref);
   g_clear_error (&error);
@@ -63,15 +59,11 @@ on_slot_status (QmiClientUim                     *uim,
 }
 
 int
-LLVMFuzzerInitialize (int    *argc,
-                      char ***argv)
+LLVMFuzzerInitialize (int *argc, char ***argv)
 {
   fuzz_quiet_logs ();
   /* A client with no device: indications are fed to it directly. */
-  client = g_object_new (QMI_TYPE_CLIENT_UIM,
-                         QMI_CLIENT_SERVICE, QMI_SERVICE_UIM,
-                         QMI_CLIENT_CID, 1,
-                         NULL);
+  client = g_object_new (QMI_TYPE_CLIENT_UIM, QMI_CLIENT_SERVICE, QMI_SERVICE_UIM, QMI_CLIENT_CID, 1, NULL);
   g_signal_connect (client, "slot-status", G_CALLBACK (on_slot_status), NULL);
   return 0;
 }
@@ -84,10 +76,9 @@ check_error (GError **error)
   g_assert_true ((*error)->domain == SALDO_QMI_UIM_ERROR);
 }
 
-#if !QMI_CHECK_VERSION (1, 36, 0)
+#if !QMI_CHECK_VERSION(1, 36, 0)
 static void
-check_reply (QmiMessage *message,
-             guint       mode)
+check_reply (QmiMessage *message, guint mode)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) rapdu = NULL;
@@ -120,8 +111,7 @@ check_reply (QmiMessage *message,
 #endif
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data,
-                        size_t        size)
+LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
   g_autoptr(GByteArray) qmi = NULL;
   g_autoptr(QmiMessage) message = NULL;
@@ -139,10 +129,19 @@ LLVMFuzzerTestOneInput (const guint8 *data,
      * service header: flags (response or indication), transaction,
      * message id, TLV length. */
     guint8 header[13] = {
-      0x01, (frame - 1) & 0xFF, ((frame - 1) >> 8) & 0xFF, 0x80, QMI_SERVICE_UIM, 0x01,
-      mode == MODE_SLOT_STATUS ? 0x04 : 0x02, 0x01, 0x00,
-      message_ids[mode] & 0xFF, message_ids[mode] >> 8,
-      (size - 1) & 0xFF, ((size - 1) >> 8) & 0xFF,
+      0x01,
+      (frame - 1) & 0xFF,
+      ((frame - 1) >> 8) & 0xFF,
+      0x80,
+      QMI_SERVICE_UIM,
+      0x01,
+      mode == MODE_SLOT_STATUS ? 0x04 : 0x02,
+      0x01,
+      0x00,
+      message_ids[mode] & 0xFF,
+      message_ids[mode] >> 8,
+      (size - 1) & 0xFF,
+      ((size - 1) >> 8) & 0xFF,
     };
 
     g_byte_array_append (qmi, header, sizeof header);
@@ -163,7 +162,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
     __lsan_enable ();
     g_assert_cmpuint (n_indications, <=, before + 1);
   } else {
-#if !QMI_CHECK_VERSION (1, 36, 0)
+#if !QMI_CHECK_VERSION(1, 36, 0)
     check_reply (message, mode);
 #endif
   }

@@ -26,12 +26,11 @@
 /* Most carriers allow 10 parts; 16 is beyond any real message. */
 #define MAX_PARTS 16
 
-static GPtrArray *carriers;
-static const char * const countries[] = { NULL, "PE", "DE", "ID", "FR", "US", "KE" };
+static GPtrArray        *carriers;
+static const char *const countries[] = { NULL, "PE", "DE", "ID", "FR", "US", "KE" };
 
 int
-LLVMFuzzerInitialize (int    *argc,
-                      char ***argv)
+LLVMFuzzerInitialize (int *argc, char ***argv)
 {
   const char *dirs[] = { SALDO_FUZZ_CARRIERS_DIR, NULL };
   g_autoptr(SaldoCarrierDb) db = NULL;
@@ -44,14 +43,12 @@ LLVMFuzzerInitialize (int    *argc,
   g_ptr_array_set_free_func (carriers, g_object_unref);
   for (guint i = 0; i < carriers->len; i++)
     g_object_ref (g_ptr_array_index (carriers, i));
-  g_ptr_array_add (carriers, NULL);  /* no carrier known */
+  g_ptr_array_add (carriers, NULL); /* no carrier known */
   return 0;
 }
 
 static void
-check_reading (SaldoCarrier *carrier,
-               const char   *country,
-               const char   *text)
+check_reading (SaldoCarrier *carrier, const char *country, const char *text)
 {
   g_autoptr(SaldoReading) reading = NULL;
   g_autoptr(GError) error = NULL;
@@ -76,15 +73,14 @@ check_reading (SaldoCarrier *carrier,
 }
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data,
-                        size_t        size)
+LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
   g_autoptr(GString) joined = g_string_new (NULL);
   g_autofree char *sender = NULL;
-  const guint8 *pos;
-  const guint8 *end = data + size;
-  guint8 separator;
-  guint n_parts = 0;
+  const guint8    *pos;
+  const guint8    *end = data + size;
+  guint8           separator;
+  guint            n_parts = 0;
 
   if (size < 1 || size > 16 * 1024)
     return 0;
@@ -92,7 +88,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   pos = data + 1;
   while (pos <= end && n_parts <= MAX_PARTS) {
     const guint8 *next = memchr (pos, separator, (gsize) (end - pos));
-    gsize len = next != NULL ? (gsize) (next - pos) : (gsize) (end - pos);
+    gsize         len = next != NULL ? (gsize) (next - pos) : (gsize) (end - pos);
     /* D-Bus strings carry no NUL: ModemManager's text stops at one. */
     g_autofree char *cut = fuzz_strndup (pos, len);
     g_autofree char *valid = g_utf8_make_valid (cut, -1);

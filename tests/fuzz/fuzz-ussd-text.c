@@ -16,12 +16,11 @@
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
 static void
-check_decode (const char *text,
-              gsize       len)
+check_decode (const char *text, gsize len)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *decoded = NULL;
-  SaldoUssdEncoding encoding = (SaldoUssdEncoding) 42;  /* not an encoding */
+  g_autofree char  *decoded = NULL;
+  SaldoUssdEncoding encoding = (SaldoUssdEncoding) 42; /* not an encoding */
 
   decoded = saldo_ussd_text_decode (text, (gssize) len, &encoding, &error);
   if (decoded != NULL) {
@@ -42,12 +41,11 @@ check_decode (const char *text,
 }
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data,
-                        size_t        size)
+LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
-  g_autofree char *terminated = NULL;
-  g_autofree char *maybe = NULL;
-  g_autofree char *hex = NULL;
+  g_autofree char  *terminated = NULL;
+  g_autofree char  *maybe = NULL;
+  g_autofree char  *hex = NULL;
   static const char digits[] = "0123456789ABCDEF";
 
   /* Arbitrary bytes as they came, bounded by size. */

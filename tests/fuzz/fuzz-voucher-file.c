@@ -21,7 +21,7 @@ static const struct {
   gint64      amount;
   const char *currency;
 } wanted[] = {
-  { 1000, "PEN" }, { 500, "PEN" }, { 0, "PEN" }, { -1, "PEN" }, { 1, "USD" },
+  { 1000, "PEN" }, { 500, "PEN" },  { 0, "PEN" },          { -1, "PEN" },         { 1, "USD" },
   { 1000, "JPY" }, { 5000, "BHD" }, { G_MAXINT64, "PEN" }, { G_MININT64, "PEN" },
 };
 
@@ -29,14 +29,11 @@ FUZZ_QUIET_INITIALIZER
 
 /* Whether @line (stripped) is "PIN ... AMOUNT" with this PIN and amount. */
 static gboolean
-line_offers (const char *line,
-             const char *pin,
-             gint64      amount,
-             const char *currency)
+line_offers (const char *line, const char *pin, gint64 amount, const char *currency)
 {
   g_autofree char *copy = g_strstrip (g_strdup (line));
   g_auto(GStrv) fields = g_strsplit_set (copy, " \t", -1);
-  guint n = g_strv_length (fields);
+  guint  n = g_strv_length (fields);
   gint64 value = 0;
 
   return n >= 2 && g_str_equal (fields[0], pin) &&
@@ -44,8 +41,7 @@ line_offers (const char *line,
 }
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data,
-                        size_t        size)
+LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
   g_autofree char *contents = NULL;
   g_autoptr(GPtrArray) pins = NULL;
@@ -64,13 +60,12 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   lines = g_strsplit (contents, "\n", -1);
   for (guint i = 0; i < pins->len; i++) {
     const char *pin = g_ptr_array_index (pins, i);
-    gsize len = strlen (pin);
+    gsize       len = strlen (pin);
 
     g_assert_cmpuint (len, >=, SALDO_CARRIER_VOUCHER_PIN_MIN_LEN);
     g_assert_cmpuint (len, <=, SALDO_CARRIER_VOUCHER_PIN_MAX_LEN);
     g_assert_cmpuint (strspn (pin, "0123456789"), ==, len);
-    while (lines[line] != NULL &&
-           !line_offers (lines[line], pin, wanted[pick].amount, wanted[pick].currency))
+    while (lines[line] != NULL && !line_offers (lines[line], pin, wanted[pick].amount, wanted[pick].currency))
       line++;
     g_assert_nonnull (lines[line]);
     line++;

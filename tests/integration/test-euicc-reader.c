@@ -20,14 +20,14 @@
 #include "saldo-uicc-transport-qmi.h"
 #include "saldo-test-sim.h"
 
-#define TEST_EID "89049032123451234512345678901235"
-#define ICCID_WORK "8944100000000000017"
+#define TEST_EID     "89049032123451234512345678901235"
+#define ICCID_WORK   "8944100000000000017"
 #define ICCID_TRAVEL "89012608822220000009"
-#define ICCID_LAB "8988247000000000019"
+#define ICCID_LAB    "8988247000000000019"
 
-#define APDU_GET_EID "81E2910006BF3E035C015A"
+#define APDU_GET_EID      "81E2910006BF3E035C015A"
 #define APDU_GET_PROFILES "81E291000DBF2D0A5C085A9F709091929395"
-#define RAPDU_EID "BF3E125A10" TEST_EID "9000"
+#define RAPDU_EID         "BF3E125A10" TEST_EID "9000"
 
 /* ------------------------------------------------------------------------ */
 /* Helpers */
@@ -35,7 +35,7 @@
 static GBytes *
 bytes_from_hex (const gchar *hex)
 {
-  gsize len = strlen (hex);
+  gsize              len = strlen (hex);
   g_autofree guint8 *data = NULL;
 
   g_assert_cmpuint (len % 2, ==, 0);
@@ -52,8 +52,7 @@ bytes_from_hex (const gchar *hex)
 }
 
 static gchar *
-hex_from_data (const guint8 *data,
-               gsize         len)
+hex_from_data (const guint8 *data, gsize len)
 {
   GString *hex = g_string_new (NULL);
 
@@ -65,16 +64,14 @@ hex_from_data (const guint8 *data,
 static gchar *
 hex_from_bytes (GBytes *bytes)
 {
-  gsize len = 0;
+  gsize         len = 0;
   const guint8 *data = g_bytes_get_data (bytes, &len);
 
   return hex_from_data (data, len);
 }
 
 static void
-store_result (GObject      *source,
-              GAsyncResult *res,
-              gpointer      user_data)
+store_result (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   GAsyncResult **out = user_data;
 
@@ -90,9 +87,7 @@ wait_result (GAsyncResult **res)
 }
 
 static SaldoEuiccInfo *
-read_sync (SaldoUiccTransport *transport,
-           GCancellable       *cancellable,
-           GError            **error)
+read_sync (SaldoUiccTransport *transport, GCancellable *cancellable, GError **error)
 {
   g_autoptr(GAsyncResult) res = NULL;
 
@@ -109,10 +104,8 @@ typedef struct {
 } PermanentCase;
 
 static const PermanentCase permanent_cases[] = {
-  { SALDO_EUICC_ERROR_CHANNEL_REFUSED, TRUE },
-  { SALDO_EUICC_ERROR_CARD_ERROR, TRUE },
-  { SALDO_EUICC_ERROR_MALFORMED, TRUE },
-  { SALDO_EUICC_ERROR_NO_CARD, FALSE },
+  { SALDO_EUICC_ERROR_CHANNEL_REFUSED, TRUE }, { SALDO_EUICC_ERROR_CARD_ERROR, TRUE },
+  { SALDO_EUICC_ERROR_MALFORMED, TRUE },       { SALDO_EUICC_ERROR_NO_CARD, FALSE },
   { SALDO_EUICC_ERROR_TRANSPORT, FALSE },
 };
 
@@ -146,7 +139,7 @@ typedef struct {
   const gchar *name;
   SlotSpec     slots[3];
   guint        n_slots;
-  gint         expected;  /* index into slots, -1 for none */
+  gint         expected; /* index into slots, -1 for none */
 } FindCase;
 
 static const FindCase find_cases[] = {
@@ -192,22 +185,34 @@ test_find_euicc (void)
 /* ------------------------------------------------------------------------ */
 /* MBIM requests and recorded replies */
 
-#define UUID_UICC_HEX "C2F6588EF0374BC98665F4D44BD09367"
+#define UUID_UICC_HEX          "C2F6588EF0374BC98665F4D44BD09367"
 #define UUID_BASIC_CONNECT_HEX "A289CC33BCBB8B4FB6B0133EC2AAE6DF"
 
 typedef struct {
   const gchar *name;
   guint32      cid;
-  const gchar *info;  /* expected information buffer */
+  const gchar *info; /* expected information buffer */
 } RequestCase;
 
 static const RequestCase request_cases[] = {
   /* AppId (size 16, offset 16), SelectP2Arg 0, ChannelGroup 1, AID */
-  { "open-channel", 2, "10000000" "10000000" "00000000" "01000000" "A0000005591010FFFFFFFF8900000100" },
+  { "open-channel", 2,
+    "10000000"
+    "10000000"
+    "00000000"
+    "01000000"
+    "A0000005591010FFFFFFFF8900000100" },
   /* Channel 1, no secure messaging, interindustry CLA, Command (11 bytes at 20), padded to 4 */
-  { "apdu", 4, "01000000" "00000000" "00000000" "0B000000" "14000000" APDU_GET_EID "00" },
+  { "apdu", 4,
+    "01000000"
+    "00000000"
+    "00000000"
+    "0B000000"
+    "14000000" APDU_GET_EID "00" },
   /* Channel 1, ChannelGroup 1 */
-  { "close-channel", 3, "01000000" "01000000" },
+  { "close-channel", 3,
+    "01000000"
+    "01000000" },
 };
 
 static void
@@ -232,8 +237,8 @@ test_mbim_requests (void)
     const RequestCase *t = &request_cases[i];
     g_autoptr(MbimMessage) message = built[i];
     g_autofree gchar *info_hex = NULL;
-    const guint8 *info;
-    guint32 info_len = 0;
+    const guint8     *info;
+    guint32           info_len = 0;
 
     g_test_message ("%s", t->name);
     g_assert_cmpint (mbim_message_get_message_type (message), ==, MBIM_MESSAGE_TYPE_COMMAND);
@@ -255,26 +260,22 @@ test_mbim_requests (void)
 }
 
 static guint32
-hex_u32 (guint32 value,
-         GString *out)
+hex_u32 (guint32 value, GString *out)
 {
-  g_string_append_printf (out, "%02X%02X%02X%02X", value & 0xFF, (value >> 8) & 0xFF,
-                          (value >> 16) & 0xFF, value >> 24);
+  g_string_append_printf (out, "%02X%02X%02X%02X", value & 0xFF, (value >> 8) & 0xFF, (value >> 16) & 0xFF,
+                          value >> 24);
   return value;
 }
 
 /* A COMMAND_DONE as a modem sends it: header, one fragment, service UUID,
  * CID, status, information buffer. */
 static MbimMessage *
-command_done_new (const gchar *uuid_hex,
-                  guint32      cid,
-                  guint32      status,
-                  const gchar *info_hex)
+command_done_new (const gchar *uuid_hex, guint32 cid, guint32 status, const gchar *info_hex)
 {
   g_autoptr(GString) hex = g_string_new (NULL);
   g_autoptr(GBytes) raw = NULL;
-  gsize info_len = strlen (info_hex) / 2;
-  gsize len = 0;
+  gsize         info_len = strlen (info_hex) / 2;
+  gsize         len = 0;
   const guint8 *data;
 
   hex_u32 (0x80000003, hex);
@@ -305,43 +306,105 @@ typedef struct {
   guint32      cid;
   guint32      status;
   const gchar *info;
-  const gchar *expected;  /* channel number or R-APDU hex; NULL on error */
-  gint         code;      /* SaldoUiccTransportError when expected is NULL */
+  const gchar *expected; /* channel number or R-APDU hex; NULL on error */
+  gint         code;     /* SaldoUiccTransportError when expected is NULL */
   const gchar *message_part;
 } ParseCase;
 
 static const ParseCase parse_cases[] = {
-  { "open-ok", PARSE_OPEN, UUID_UICC_HEX, 2, 0, "90000000" "01000000" "00000000" "00000000", "1", 0, NULL },
-  { "open-ok-61xx", PARSE_OPEN, UUID_UICC_HEX, 2, 0, "611A0000" "02000000" "00000000" "00000000", "2", 0, NULL },
-  { "open-ok-sw-high-byte", PARSE_OPEN, UUID_UICC_HEX, 2, 0, "00900000" "03000000" "00000000" "00000000", "3", 0, NULL },
-  { "open-select-failed", PARSE_OPEN, UUID_UICC_HEX, 2, 0x87430002, "6A820000" "00000000" "00000000" "00000000",
+  { "open-ok", PARSE_OPEN, UUID_UICC_HEX, 2, 0,
+    "90000000"
+    "01000000"
+    "00000000"
+    "00000000",
+    "1", 0, NULL },
+  { "open-ok-61xx", PARSE_OPEN, UUID_UICC_HEX, 2, 0,
+    "611A0000"
+    "02000000"
+    "00000000"
+    "00000000",
+    "2", 0, NULL },
+  { "open-ok-sw-high-byte", PARSE_OPEN, UUID_UICC_HEX, 2, 0,
+    "00900000"
+    "03000000"
+    "00000000"
+    "00000000",
+    "3", 0, NULL },
+  { "open-select-failed", PARSE_OPEN, UUID_UICC_HEX, 2, 0x87430002,
+    "6A820000"
+    "00000000"
+    "00000000"
+    "00000000",
     NULL, SALDO_UICC_TRANSPORT_ERROR_INTERNAL, "card status 6A82: MsSelectFailed" },
-  { "open-sw-error", PARSE_OPEN, UUID_UICC_HEX, 2, 0, "6A820000" "00000000" "00000000" "00000000",
+  { "open-sw-error", PARSE_OPEN, UUID_UICC_HEX, 2, 0,
+    "6A820000"
+    "00000000"
+    "00000000"
+    "00000000",
     NULL, SALDO_UICC_TRANSPORT_ERROR_INTERNAL, "card status 6A82" },
-  { "open-not-allowed", PARSE_OPEN, UUID_UICC_HEX, 2, 28, "", NULL, SALDO_UICC_TRANSPORT_ERROR_ACCESS_DENIED, "OperationNotAllowed" },
-  { "open-no-device-support", PARSE_OPEN, UUID_UICC_HEX, 2, 9, "", NULL, SALDO_UICC_TRANSPORT_ERROR_NOT_SUPPORTED, "NoDeviceSupport" },
-  { "open-failure", PARSE_OPEN, UUID_UICC_HEX, 2, 2, "", NULL, SALDO_UICC_TRANSPORT_ERROR_INTERNAL, "Failure" },
-  { "open-no-channels", PARSE_OPEN, UUID_UICC_HEX, 2, 0x87430001, "", NULL, SALDO_UICC_TRANSPORT_ERROR_NO_CHANNELS, "MsNoLogicalChannels" },
-  { "open-sim-not-inserted", PARSE_OPEN, UUID_UICC_HEX, 2, 3, "", NULL, SALDO_UICC_TRANSPORT_ERROR_NO_CARD, "SimNotInserted" },
+  { "open-not-allowed", PARSE_OPEN, UUID_UICC_HEX, 2, 28, "", NULL, SALDO_UICC_TRANSPORT_ERROR_ACCESS_DENIED,
+    "OperationNotAllowed" },
+  { "open-no-device-support", PARSE_OPEN, UUID_UICC_HEX, 2, 9, "", NULL,
+    SALDO_UICC_TRANSPORT_ERROR_NOT_SUPPORTED, "NoDeviceSupport" },
+  { "open-failure", PARSE_OPEN, UUID_UICC_HEX, 2, 2, "", NULL, SALDO_UICC_TRANSPORT_ERROR_INTERNAL,
+    "Failure" },
+  { "open-no-channels", PARSE_OPEN, UUID_UICC_HEX, 2, 0x87430001, "", NULL,
+    SALDO_UICC_TRANSPORT_ERROR_NO_CHANNELS, "MsNoLogicalChannels" },
+  { "open-sim-not-inserted", PARSE_OPEN, UUID_UICC_HEX, 2, 3, "", NULL, SALDO_UICC_TRANSPORT_ERROR_NO_CARD,
+    "SimNotInserted" },
   { "open-busy", PARSE_OPEN, UUID_UICC_HEX, 2, 1, "", NULL, SALDO_UICC_TRANSPORT_ERROR_TRANSPORT, "Busy" },
-  { "open-channel-zero", PARSE_OPEN, UUID_UICC_HEX, 2, 0, "90000000" "00000000" "00000000" "00000000",
+  { "open-channel-zero", PARSE_OPEN, UUID_UICC_HEX, 2, 0,
+    "90000000"
+    "00000000"
+    "00000000"
+    "00000000",
     NULL, SALDO_UICC_TRANSPORT_ERROR_PROTOCOL, "channel 0" },
-  { "open-truncated", PARSE_OPEN, UUID_UICC_HEX, 2, 0, "90000000", NULL, SALDO_UICC_TRANSPORT_ERROR_PROTOCOL, "malformed" },
-  { "open-wrong-cid", PARSE_OPEN, UUID_UICC_HEX, 4, 0, "90000000" "00000000" "00000000",
+  { "open-truncated", PARSE_OPEN, UUID_UICC_HEX, 2, 0, "90000000", NULL, SALDO_UICC_TRANSPORT_ERROR_PROTOCOL,
+    "malformed" },
+  { "open-wrong-cid", PARSE_OPEN, UUID_UICC_HEX, 4, 0,
+    "90000000"
+    "00000000"
+    "00000000",
     NULL, SALDO_UICC_TRANSPORT_ERROR_PROTOCOL, "command 4" },
-  { "open-wrong-service", PARSE_OPEN, UUID_BASIC_CONNECT_HEX, 2, 0, "90000000" "01000000" "00000000" "00000000",
+  { "open-wrong-service", PARSE_OPEN, UUID_BASIC_CONNECT_HEX, 2, 0,
+    "90000000"
+    "01000000"
+    "00000000"
+    "00000000",
     NULL, SALDO_UICC_TRANSPORT_ERROR_PROTOCOL, "basic-connect" },
   /* Status, Response (21 bytes at offset 12), data padded to 4 */
-  { "apdu-data", PARSE_APDU, UUID_UICC_HEX, 4, 0, "90000000" "15000000" "0C000000" "BF3E125A10" TEST_EID "000000",
+  { "apdu-data", PARSE_APDU, UUID_UICC_HEX, 4, 0,
+    "90000000"
+    "15000000"
+    "0C000000"
+    "BF3E125A10" TEST_EID "000000",
     RAPDU_EID, 0, NULL },
-  { "apdu-61xx", PARSE_APDU, UUID_UICC_HEX, 4, 0, "61100000" "00000000" "00000000", "6110", 0, NULL },
-  { "apdu-card-error-is-data", PARSE_APDU, UUID_UICC_HEX, 4, 0, "69850000" "00000000" "00000000", "6985", 0, NULL },
-  { "apdu-sw-high-byte", PARSE_APDU, UUID_UICC_HEX, 4, 0, "00900000" "00000000" "00000000", "9000", 0, NULL },
-  { "apdu-invalid-channel", PARSE_APDU, UUID_UICC_HEX, 4, 0x87430003, "", NULL, SALDO_UICC_TRANSPORT_ERROR_PROTOCOL, "MsInvalidLogicalChannel" },
-  { "apdu-out-of-bounds", PARSE_APDU, UUID_UICC_HEX, 4, 0, "90000000" "40000000" "0C000000" "BF3E",
+  { "apdu-61xx", PARSE_APDU, UUID_UICC_HEX, 4, 0,
+    "61100000"
+    "00000000"
+    "00000000",
+    "6110", 0, NULL },
+  { "apdu-card-error-is-data", PARSE_APDU, UUID_UICC_HEX, 4, 0,
+    "69850000"
+    "00000000"
+    "00000000",
+    "6985", 0, NULL },
+  { "apdu-sw-high-byte", PARSE_APDU, UUID_UICC_HEX, 4, 0,
+    "00900000"
+    "00000000"
+    "00000000",
+    "9000", 0, NULL },
+  { "apdu-invalid-channel", PARSE_APDU, UUID_UICC_HEX, 4, 0x87430003, "", NULL,
+    SALDO_UICC_TRANSPORT_ERROR_PROTOCOL, "MsInvalidLogicalChannel" },
+  { "apdu-out-of-bounds", PARSE_APDU, UUID_UICC_HEX, 4, 0,
+    "90000000"
+    "40000000"
+    "0C000000"
+    "BF3E",
     NULL, SALDO_UICC_TRANSPORT_ERROR_PROTOCOL, "malformed" },
   { "close-ok", PARSE_CLOSE, UUID_UICC_HEX, 3, 0, "90000000", "", 0, NULL },
-  { "close-invalid-channel", PARSE_CLOSE, UUID_UICC_HEX, 3, 0x87430003, "", NULL, SALDO_UICC_TRANSPORT_ERROR_PROTOCOL, "MsInvalidLogicalChannel" },
+  { "close-invalid-channel", PARSE_CLOSE, UUID_UICC_HEX, 3, 0x87430003, "", NULL,
+    SALDO_UICC_TRANSPORT_ERROR_PROTOCOL, "MsInvalidLogicalChannel" },
 };
 
 static void
@@ -388,12 +451,15 @@ static void
 test_mbim_function_error (void)
 {
   /* FUNCTION_ERROR, transaction 7, NotOpened */
-  g_autoptr(GBytes) raw = bytes_from_hex ("04000080" "10000000" "07000000" "05000000");
+  g_autoptr(GBytes) raw = bytes_from_hex ("04000080"
+                                           "10000000"
+                                           "07000000"
+                                           "05000000");
   g_autoptr(MbimMessage) response = NULL;
   g_autoptr(GError) error = NULL;
-  gsize len = 0;
+  gsize         len = 0;
   const guint8 *data = g_bytes_get_data (raw, &len);
-  guint8 channel = 0;
+  guint8        channel = 0;
 
   response = mbim_message_new (data, (guint32) len);
   g_assert_false (saldo_uicc_transport_mbim_parse_open_channel (response, &channel, &error));
@@ -407,13 +473,8 @@ typedef struct {
 } SwCase;
 
 static const SwCase sw_cases[] = {
-  { 0x00000090, 0x9000 },
-  { 0x00009000, 0x9000 },
-  { 0x0000826A, 0x6A82 },
-  { 0x00006A82, 0x6A82 },
-  { 0x00001061, 0x6110 },
-  { 0x00000091, 0x9100 },
-  { 0x00000000, 0x0000 },
+  { 0x00000090, 0x9000 }, { 0x00009000, 0x9000 }, { 0x0000826A, 0x6A82 }, { 0x00006A82, 0x6A82 },
+  { 0x00001061, 0x6110 }, { 0x00000091, 0x9100 }, { 0x00000000, 0x0000 },
 };
 
 static void
@@ -435,24 +496,24 @@ typedef struct {
 G_DECLARE_FINAL_TYPE (TestScriptTransport, test_script_transport, TEST, SCRIPT_TRANSPORT, SaldoUiccTransport)
 
 struct _TestScriptTransport {
-  SaldoUiccTransport  parent_instance;
-  const Exchange     *script;
-  guint               n_script;
-  guint               next;
-  gboolean            fail_close;
-  GCancellable       *cancel_on_first;  /* cancelled while the first APDU is in flight */
-  guint               opened;
-  guint               closed;
+  SaldoUiccTransport parent_instance;
+  const Exchange    *script;
+  guint              n_script;
+  guint              next;
+  gboolean           fail_close;
+  GCancellable      *cancel_on_first; /* cancelled while the first APDU is in flight */
+  guint              opened;
+  guint              closed;
 };
 
 G_DEFINE_TYPE (TestScriptTransport, test_script_transport, SALDO_TYPE_UICC_TRANSPORT)
 
 static void
-script_open_channel_async (SaldoUiccTransport  *transport,
-                           GBytes              *aid,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
+script_open_channel_async (SaldoUiccTransport *transport,
+                           GBytes             *aid,
+                           GCancellable       *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
 {
   TestScriptTransport *self = TEST_SCRIPT_TRANSPORT (transport);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
@@ -464,10 +525,10 @@ script_open_channel_async (SaldoUiccTransport  *transport,
 }
 
 static gboolean
-script_open_channel_finish (SaldoUiccTransport  *transport,
-                            GAsyncResult        *res,
-                            guint8              *out_channel,
-                            GError             **error)
+script_open_channel_finish (SaldoUiccTransport *transport,
+                            GAsyncResult       *res,
+                            guint8             *out_channel,
+                            GError            **error)
 {
   gssize channel = g_task_propagate_int (G_TASK (res), error);
 
@@ -476,12 +537,12 @@ script_open_channel_finish (SaldoUiccTransport  *transport,
 }
 
 static void
-script_transmit_async (SaldoUiccTransport  *transport,
-                       guint8               channel,
-                       GBytes              *apdu,
-                       GCancellable        *cancellable,
-                       GAsyncReadyCallback  callback,
-                       gpointer             user_data)
+script_transmit_async (SaldoUiccTransport *transport,
+                       guint8              channel,
+                       GBytes             *apdu,
+                       GCancellable       *cancellable,
+                       GAsyncReadyCallback callback,
+                       gpointer            user_data)
 {
   TestScriptTransport *self = TEST_SCRIPT_TRANSPORT (transport);
   g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
@@ -498,19 +559,17 @@ script_transmit_async (SaldoUiccTransport  *transport,
 }
 
 static GBytes *
-script_transmit_finish (SaldoUiccTransport  *transport,
-                        GAsyncResult        *res,
-                        GError             **error)
+script_transmit_finish (SaldoUiccTransport *transport, GAsyncResult *res, GError **error)
 {
   return g_task_propagate_pointer (G_TASK (res), error);
 }
 
 static void
-script_close_channel_async (SaldoUiccTransport  *transport,
-                            guint8               channel,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
+script_close_channel_async (SaldoUiccTransport *transport,
+                            guint8              channel,
+                            GCancellable       *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer            user_data)
 {
   TestScriptTransport *self = TEST_SCRIPT_TRANSPORT (transport);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
@@ -527,9 +586,7 @@ script_close_channel_async (SaldoUiccTransport  *transport,
 }
 
 static gboolean
-script_close_channel_finish (SaldoUiccTransport  *transport,
-                             GAsyncResult        *res,
-                             GError             **error)
+script_close_channel_finish (SaldoUiccTransport *transport, GAsyncResult *res, GError **error)
 {
   return g_task_propagate_boolean (G_TASK (res), error);
 }
@@ -552,7 +609,9 @@ test_script_transport_init (TestScriptTransport *self)
 {
 }
 
-#define RAPDU_ONE_PROFILE "BF2D17A015E3135A0A984401000000000010F79F700101950102" "9000"
+#define RAPDU_ONE_PROFILE                                \
+  "BF2D17A015E3135A0A984401000000000010F79F700101950102" \
+  "9000"
 
 static const Exchange script_ok[] = {
   { APDU_GET_EID, RAPDU_EID },
@@ -563,8 +622,10 @@ static const Exchange script_ok[] = {
 static const Exchange script_resend[] = {
   { APDU_GET_EID, "6C15" },
   { APDU_GET_EID "15", RAPDU_EID },
-  { APDU_GET_PROFILES, "BF2D17A015E3135A0A98440100" "6110" },
-  { "01C0000010", "0000000010F79F700101950102" "9000" },
+  { APDU_GET_PROFILES, "BF2D17A015E3135A0A98440100"
+                       "6110" },
+  { "01C0000010", "0000000010F79F700101950102"
+                  "9000" },
 };
 
 static const Exchange script_sw_error[] = {
@@ -572,17 +633,20 @@ static const Exchange script_sw_error[] = {
 };
 
 static const Exchange script_bad_eid[] = {
-  { APDU_GET_EID, "BF3E035A0112" "9000" },
+  { APDU_GET_EID, "BF3E035A0112"
+                  "9000" },
 };
 
 static const Exchange script_list_error[] = {
   { APDU_GET_EID, RAPDU_EID },
-  { APDU_GET_PROFILES, "BF2D03810101" "9000" },
+  { APDU_GET_PROFILES, "BF2D03810101"
+                       "9000" },
 };
 
 static const Exchange script_not_ber[] = {
   { APDU_GET_EID, RAPDU_EID },
-  { APDU_GET_PROFILES, "BF2D7F" "9000" },
+  { APDU_GET_PROFILES, "BF2D7F"
+                       "9000" },
 };
 
 typedef struct {
@@ -591,7 +655,7 @@ typedef struct {
   guint           n_script;
   gboolean        fail_close;
   gboolean        cancel;
-  gint            code;          /* -1: success */
+  gint            code; /* -1: success */
   const gchar    *message_part;
   guint           apdu_count;
 } ScriptCase;
@@ -600,16 +664,16 @@ static const ScriptCase script_cases[] = {
   { "ok", script_ok, G_N_ELEMENTS (script_ok), FALSE, FALSE, -1, NULL, 2 },
   { "ok-close-fails", script_ok, G_N_ELEMENTS (script_ok), TRUE, FALSE, -1, NULL, 2 },
   { "resend-and-chain", script_resend, G_N_ELEMENTS (script_resend), FALSE, FALSE, -1, NULL, 4 },
-  { "sw-error", script_sw_error, G_N_ELEMENTS (script_sw_error), FALSE, FALSE,
-    SALDO_EUICC_ERROR_CARD_ERROR, "GetEID (slot 1): Referenced data not found (SW 6A88)", 0 },
+  { "sw-error", script_sw_error, G_N_ELEMENTS (script_sw_error), FALSE, FALSE, SALDO_EUICC_ERROR_CARD_ERROR,
+    "GetEID (slot 1): Referenced data not found (SW 6A88)", 0 },
   { "sw-error-close-fails", script_sw_error, G_N_ELEMENTS (script_sw_error), TRUE, FALSE,
     SALDO_EUICC_ERROR_CARD_ERROR, "(SW 6A88) (closing channel 1 also failed: modem went away)", 0 },
-  { "bad-eid", script_bad_eid, G_N_ELEMENTS (script_bad_eid), FALSE, FALSE,
-    SALDO_EUICC_ERROR_MALFORMED, "GetEID", 0 },
+  { "bad-eid", script_bad_eid, G_N_ELEMENTS (script_bad_eid), FALSE, FALSE, SALDO_EUICC_ERROR_MALFORMED,
+    "GetEID", 0 },
   { "profile-list-error", script_list_error, G_N_ELEMENTS (script_list_error), FALSE, FALSE,
     SALDO_EUICC_ERROR_CARD_ERROR, "GetProfilesInfo", 0 },
-  { "not-ber", script_not_ber, G_N_ELEMENTS (script_not_ber), FALSE, FALSE,
-    SALDO_EUICC_ERROR_MALFORMED, "GetProfilesInfo", 0 },
+  { "not-ber", script_not_ber, G_N_ELEMENTS (script_not_ber), FALSE, FALSE, SALDO_EUICC_ERROR_MALFORMED,
+    "GetProfilesInfo", 0 },
   { "cancelled-mid-read", script_ok, 1, FALSE, TRUE, -2, NULL, 0 },
 };
 
@@ -687,12 +751,12 @@ typedef enum {
 
 static const gchar *backend_names[] = { "qmi", "mbim" };
 
-#define THREE_PROFILES \
-  "[{\"iccid\":\"" ICCID_WORK "\",\"state\":\"enabled\",\"nickname\":\"Work\",\"spn\":\"Operator A\"," \
-  "\"name\":\"Operator A Business\",\"class\":\"operational\"}," \
+#define THREE_PROFILES                                                                                      \
+  "[{\"iccid\":\"" ICCID_WORK "\",\"state\":\"enabled\",\"nickname\":\"Work\",\"spn\":\"Operator A\","      \
+  "\"name\":\"Operator A Business\",\"class\":\"operational\"},"                                            \
   "{\"iccid\":\"" ICCID_TRAVEL "\",\"state\":\"disabled\",\"nickname\":\"Travel\",\"spn\":\"Roam Mobile\"," \
-  "\"name\":\"Roam Global 5GB\",\"class\":\"operational\"}," \
-  "{\"iccid\":\"" ICCID_LAB "\",\"state\":\"disabled\",\"spn\":\"Test Lab\"," \
+  "\"name\":\"Roam Global 5GB\",\"class\":\"operational\"},"                                                \
+  "{\"iccid\":\"" ICCID_LAB "\",\"state\":\"disabled\",\"spn\":\"Test Lab\","                               \
   "\"name\":\"Conformance\",\"class\":\"test\"}]"
 
 typedef struct {
@@ -703,8 +767,7 @@ typedef struct {
 } Fixture;
 
 static void
-fixture_set_up (Fixture       *fx,
-                gconstpointer  user_data)
+fixture_set_up (Fixture *fx, gconstpointer user_data)
 {
   Backend backend = GPOINTER_TO_UINT (user_data) & 0xFF;
   g_autoptr(GError) error = NULL;
@@ -740,15 +803,14 @@ fixture_set_up (Fixture       *fx,
 }
 
 static void
-fixture_tear_down (Fixture       *fx,
-                   gconstpointer  user_data)
+fixture_tear_down (Fixture *fx, gconstpointer user_data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GAsyncResult) res = NULL;
 
   if (fx->backend == BACKEND_MBIM) {
-    saldo_uicc_transport_mbim_close_async (SALDO_UICC_TRANSPORT_MBIM (fx->transport), NULL,
-                                           store_result, &res);
+    saldo_uicc_transport_mbim_close_async (SALDO_UICC_TRANSPORT_MBIM (fx->transport), NULL, store_result,
+                                           &res);
     g_assert_true (saldo_uicc_transport_mbim_close_finish (SALDO_UICC_TRANSPORT_MBIM (fx->transport),
                                                            wait_result (&res), &error));
     g_assert_no_error (error);
@@ -764,8 +826,7 @@ fixture_tear_down (Fixture       *fx,
 }
 
 static void
-assert_channels_balanced (Fixture *fx,
-                          guint    opened)
+assert_channels_balanced (Fixture *fx, guint opened)
 {
   g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "channels_opened"), ==, opened);
   g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "channels_closed"), ==, opened);
@@ -774,12 +835,12 @@ assert_channels_balanced (Fixture *fx,
 }
 
 typedef struct {
-  const gchar       *iccid;
-  gboolean           enabled;
-  const gchar       *nickname;
-  const gchar       *service_provider;
-  const gchar       *profile_name;
-  SaldoProfileClass  profile_class;
+  const gchar      *iccid;
+  gboolean          enabled;
+  const gchar      *nickname;
+  const gchar      *service_provider;
+  const gchar      *profile_name;
+  SaldoProfileClass profile_class;
 } ExpectedProfile;
 
 static const ExpectedProfile expected_profiles[] = {
@@ -789,8 +850,7 @@ static const ExpectedProfile expected_profiles[] = {
 };
 
 static void
-test_full_read (Fixture       *fx,
-                gconstpointer  user_data)
+test_full_read (Fixture *fx, gconstpointer user_data)
 {
   gboolean chunked = (GPOINTER_TO_UINT (user_data) >> 8) != 0;
   g_autoptr(SaldoEuiccInfo) info = NULL;
@@ -805,7 +865,7 @@ test_full_read (Fixture       *fx,
   g_assert_cmpstr (info->eid, ==, TEST_EID);
   g_assert_cmpuint (info->profiles->len, ==, G_N_ELEMENTS (expected_profiles));
   for (guint i = 0; i < G_N_ELEMENTS (expected_profiles); i++) {
-    const ExpectedProfile *e = &expected_profiles[i];
+    const ExpectedProfile   *e = &expected_profiles[i];
     const SaldoEuiccProfile *p = g_ptr_array_index (info->profiles, i);
 
     g_assert_cmpstr (p->iccid, ==, e->iccid);
@@ -816,7 +876,7 @@ test_full_read (Fixture       *fx,
     g_assert_cmpstr (p->profile_name, ==, e->profile_name);
     g_assert_true (p->has_class);
     g_assert_cmpint (p->profile_class, ==, e->profile_class);
-    g_assert_null (p->isdp_aid);  /* not in the tag list */
+    g_assert_null (p->isdp_aid); /* not in the tag list */
   }
   g_assert_cmpstr (saldo_euicc_info_get_enabled_profile (info)->iccid, ==, ICCID_WORK);
 
@@ -852,11 +912,10 @@ static const RefusalCase refusal_cases[] = {
 };
 
 static void
-test_refused (Fixture       *fx,
-              gconstpointer  user_data)
+test_refused (Fixture *fx, gconstpointer user_data)
 {
   const RefusalCase *t = &refusal_cases[GPOINTER_TO_UINT (user_data) >> 8];
-  g_autofree gchar *command = g_strdup_printf ("refuse-channel %s", t->refusal);
+  g_autofree gchar  *command = g_strdup_printf ("refuse-channel %s", t->refusal);
   g_autoptr(SaldoEuiccInfo) info = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -876,10 +935,9 @@ test_refused (Fixture       *fx,
 static const gchar *sw_errors[] = { "6A82", "6985" };
 
 static void
-test_sw_error (Fixture       *fx,
-               gconstpointer  user_data)
+test_sw_error (Fixture *fx, gconstpointer user_data)
 {
-  const gchar *sw = sw_errors[GPOINTER_TO_UINT (user_data) >> 8];
+  const gchar      *sw = sw_errors[GPOINTER_TO_UINT (user_data) >> 8];
   g_autofree gchar *command = g_strdup_printf ("sw-error %s", sw);
   g_autofree gchar *sw_text = g_strdup_printf ("(SW %s)", sw);
   g_autoptr(SaldoEuiccInfo) info = NULL;
@@ -907,8 +965,7 @@ test_sw_error (Fixture       *fx,
 }
 
 static void
-test_profile_switch (Fixture       *fx,
-                     gconstpointer  user_data)
+test_profile_switch (Fixture *fx, gconstpointer user_data)
 {
   g_autoptr(SaldoEuiccInfo) before = NULL;
   g_autoptr(SaldoEuiccInfo) after = NULL;
@@ -926,8 +983,9 @@ test_profile_switch (Fixture       *fx,
   for (guint i = 0; i < after->profiles->len; i++) {
     const SaldoEuiccProfile *p = g_ptr_array_index (after->profiles, i);
 
-    g_assert_cmpint (p->state, ==, g_str_equal (p->iccid, ICCID_TRAVEL) ? SALDO_PROFILE_STATE_ENABLED
-                                                                          : SALDO_PROFILE_STATE_DISABLED);
+    g_assert_cmpint (p->state, ==,
+                     g_str_equal (p->iccid, ICCID_TRAVEL) ? SALDO_PROFILE_STATE_ENABLED
+                                                          : SALDO_PROFILE_STATE_DISABLED);
   }
   assert_channels_balanced (fx, 2);
   /* Read-only: only GetEID and GetProfilesInfo ever reached the ISD-R */
@@ -938,10 +996,7 @@ test_profile_switch (Fixture       *fx,
 /* libqmi warns that a pty is neither qmi_wwan nor cdc-wdm in sysfs; that is
  * the point of a simulated port.  Any other warning fails the test. */
 static void
-qmi_log_handler (const gchar    *log_domain,
-                 GLogLevelFlags  log_level,
-                 const gchar    *message,
-                 gpointer        user_data)
+qmi_log_handler (const gchar *log_domain, GLogLevelFlags log_level, const gchar *message, gpointer user_data)
 {
   if ((log_level & G_LOG_LEVEL_WARNING) != 0 && strstr (message, "transport type") != NULL) {
     g_test_message ("expected libqmi warning: %s", message);
@@ -953,27 +1008,23 @@ qmi_log_handler (const gchar    *log_domain,
 }
 
 static void
-add_sim_test (Backend      backend,
-              const gchar *name,
-              guint        variant,
-              void       (*func) (Fixture *, gconstpointer))
+add_sim_test (Backend backend, const gchar *name, guint variant, void (*func) (Fixture *, gconstpointer))
 {
   g_autofree gchar *path = g_strdup_printf ("/euicc-reader/%s/%s", backend_names[backend], name);
 
-  g_test_add (path, Fixture, GUINT_TO_POINTER (backend | variant << 8),
-              fixture_set_up, func, fixture_tear_down);
+  g_test_add (path, Fixture, GUINT_TO_POINTER (backend | variant << 8), fixture_set_up, func,
+              fixture_tear_down);
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
-  g_log_set_handler ("Qmi", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
-                     qmi_log_handler, NULL);
-  g_log_set_handler ("Mbim", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
-                     qmi_log_handler, NULL);
+  g_log_set_handler ("Qmi", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION, qmi_log_handler,
+                     NULL);
+  g_log_set_handler ("Mbim", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION, qmi_log_handler,
+                     NULL);
 
   g_test_add_func ("/euicc-reader/error-permanent", test_error_permanent);
   g_test_add_func ("/euicc-reader/qmi/find-euicc", test_find_euicc);

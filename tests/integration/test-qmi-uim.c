@@ -12,20 +12,28 @@
 #include "saldo-qmi-uim.h"
 #include "saldo-test-sim.h"
 
-#define ISDR_AID "A0000005591010FFFFFFFF8900000100"
-#define TEST_EID "89049032123451234512345678901235"
-#define ICCID_WORK "8944100000000000017"
+#define ISDR_AID     "A0000005591010FFFFFFFF8900000100"
+#define TEST_EID     "89049032123451234512345678901235"
+#define ICCID_WORK   "8944100000000000017"
 #define ICCID_TRAVEL "89012608822220000009"
 
 /* es10c-vectors.txt: GetProfilesInfo with isdpAid, chained over 64-byte R-APDUs */
-#define PROFILES_R1 "BF2D819EA0819BE34C5A0A984401000000000010F74F10A0000005591010FFFFFFFF89000010009F7001019004576F726B910A4F70657261746F72204192134F6162"
-#define PROFILES_R2 "70657261746F72204120427573696E657373950102E34B5A0A981062802822020000904F10A0000005591010FFFFFFFF89000011009F700100900654726176656122"
+#define PROFILES_R1                                                                                          \
+  "BF2D819EA0819BE34C5A0A984401000000000010F74F10A0000005591010FFFFFFFF89000010009F7001019004576F726B910A4F" \
+  "70657261746F72204192134F6162"
+#define PROFILES_R2                                                                                          \
+  "70657261746F72204120427573696E657373950102E34B5A0A981062802822020000904F10A0000005591010FFFFFFFF89000011" \
+  "009F700100900654726176656122"
 #define PROFILES_R3 "6C910B526F616D204D6F62696C65920F526F616D20476C6F62616C203547429501029000"
-#define PROFILES_DER "BF2D819EA0819BE34C5A0A984401000000000010F74F10A0000005591010FFFFFFFF89000010009F7001019004576F726B910A4F70657261746F72204192134F70657261746F72204120427573696E657373950102E34B5A0A981062802822020000904F10A0000005591010FFFFFFFF89000011009F700100900654726176656C910B526F616D204D6F62696C65920F526F616D20476C6F62616C20354742950102"
+#define PROFILES_DER                                                                                         \
+  "BF2D819EA0819BE34C5A0A984401000000000010F74F10A0000005591010FFFFFFFF89000010009F7001019004576F726B910A4F" \
+  "70657261746F72204192134F70657261746F72204120427573696E657373950102E34B5A0A981062802822020000904F10A00000" \
+  "05591010FFFFFFFF89000011009F700100900654726176656C910B526F616D204D6F62696C65920F526F616D20476C6F62616C20" \
+  "354742950102"
 
 typedef struct {
-  SaldoTestSim      sim;
-  SaldoQmiUim      *uim;
+  SaldoTestSim sim;
+  SaldoQmiUim *uim;
 } Fixture;
 
 /* ------------------------------------------------------------------------ */
@@ -34,7 +42,7 @@ typedef struct {
 static GBytes *
 bytes_from_hex (const gchar *hex)
 {
-  gsize len = strlen (hex);
+  gsize              len = strlen (hex);
   g_autofree guint8 *data = NULL;
 
   g_assert_cmpuint (len % 2, ==, 0);
@@ -53,9 +61,9 @@ bytes_from_hex (const gchar *hex)
 static gchar *
 hex_from_bytes (GBytes *bytes)
 {
-  gsize len = 0;
+  gsize         len = 0;
   const guint8 *data = g_bytes_get_data (bytes, &len);
-  GString *hex = g_string_new (NULL);
+  GString      *hex = g_string_new (NULL);
 
   for (gsize i = 0; i < len; i++)
     g_string_append_printf (hex, "%02X", data[i]);
@@ -63,9 +71,7 @@ hex_from_bytes (GBytes *bytes)
 }
 
 static void
-store_result (GObject      *source,
-              GAsyncResult *res,
-              gpointer      user_data)
+store_result (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   GAsyncResult **out = user_data;
 
@@ -81,8 +87,7 @@ wait_result (GAsyncResult **res)
 }
 
 static SaldoQmiUim *
-uim_new_sync (const gchar *path,
-              GError     **error)
+uim_new_sync (const gchar *path, GError **error)
 {
   g_autoptr(GFile) port = g_file_new_for_path (path);
   g_autoptr(GAsyncResult) res = NULL;
@@ -103,8 +108,7 @@ uim_close_sync (SaldoQmiUim *uim)
 }
 
 static GPtrArray *
-uim_slot_status_sync (SaldoQmiUim *uim,
-                      GError     **error)
+uim_slot_status_sync (SaldoQmiUim *uim, GError **error)
 {
   g_autoptr(GAsyncResult) res = NULL;
 
@@ -113,11 +117,7 @@ uim_slot_status_sync (SaldoQmiUim *uim,
 }
 
 static gboolean
-uim_open_channel_sync (SaldoQmiUim *uim,
-                       guint8       slot,
-                       const gchar *aid_hex,
-                       guint8      *channel,
-                       GError     **error)
+uim_open_channel_sync (SaldoQmiUim *uim, guint8 slot, const gchar *aid_hex, guint8 *channel, GError **error)
 {
   g_autoptr(GBytes) aid = bytes_from_hex (aid_hex);
   g_autoptr(GAsyncResult) res = NULL;
@@ -127,10 +127,7 @@ uim_open_channel_sync (SaldoQmiUim *uim,
 }
 
 static gboolean
-uim_close_channel_sync (SaldoQmiUim *uim,
-                        guint8       slot,
-                        guint8       channel,
-                        GError     **error)
+uim_close_channel_sync (SaldoQmiUim *uim, guint8 slot, guint8 channel, GError **error)
 {
   g_autoptr(GAsyncResult) res = NULL;
 
@@ -140,9 +137,7 @@ uim_close_channel_sync (SaldoQmiUim *uim,
 
 /* Returns the response (data + SW) as upper-case hex. */
 static gchar *
-uim_apdu_sync (SaldoQmiUim *uim,
-               guint8       channel,
-               const gchar *apdu_hex)
+uim_apdu_sync (SaldoQmiUim *uim, guint8 channel, const gchar *apdu_hex)
 {
   g_autoptr(GBytes) apdu = bytes_from_hex (apdu_hex);
   g_autoptr(GAsyncResult) res = NULL;
@@ -172,8 +167,7 @@ open_isdr (Fixture *fx)
 /* Fixture: one simulator (own pty and link) and one transport per test */
 
 static void
-fixture_set_up (Fixture       *fx,
-                gconstpointer  user_data)
+fixture_set_up (Fixture *fx, gconstpointer user_data)
 {
   g_autoptr(GError) error = NULL;
   const char *args[] = { "--chunk", "64", NULL };
@@ -185,8 +179,7 @@ fixture_set_up (Fixture       *fx,
 }
 
 static void
-fixture_tear_down (Fixture       *fx,
-                   gconstpointer  user_data)
+fixture_tear_down (Fixture *fx, gconstpointer user_data)
 {
   if (fx->uim != NULL) {
     uim_close_sync (fx->uim);
@@ -199,8 +192,7 @@ fixture_tear_down (Fixture       *fx,
 /* Tests */
 
 static void
-test_slot_status (Fixture       *fx,
-                  gconstpointer  user_data)
+test_slot_status (Fixture *fx, gconstpointer user_data)
 {
   g_autoptr(GPtrArray) slots = NULL;
   g_autoptr(GError) error = NULL;
@@ -235,16 +227,18 @@ typedef struct {
 
 static const ApduExchange exchanges[] = {
   /* GetEID */
-  { "81E2910006BF3E035C015A", "BF3E125A1089049032123451234512345678901235" "9000" },
+  { "81E2910006BF3E035C015A", "BF3E125A1089049032123451234512345678901235"
+                              "9000" },
   /* GetProfilesInfo, default tags, chained by hand */
   { "81E2910003BF2D00", PROFILES_R1 },
   { "81C0000062", PROFILES_R2 },
   { "81C0000022", PROFILES_R3 },
   /* GetProfilesInfo with a tag list (no isdpAid) */
   { "81E291000DBF2D0A5C085A9F709091929395",
-    "BF2D79A077E33A5A0A984401000000000010F79F7001019004576F726B910A4F70657261746F72204192134F70657261746F72204120427573696E6573739501613C" },
-  { "81C000003C",
-    "02E3395A0A981062802822020000909F700100900654726176656C910B526F616D204D6F62696C65920F526F616D20476C6F62616C203547429501029000" },
+    "BF2D79A077E33A5A0A984401000000000010F79F7001019004576F726B910A4F70657261746F72204192134F70657261746F7220"
+    "4120427573696E6573739501613C" },
+  { "81C000003C", "02E3395A0A981062802822020000909F700100900654726176656C910B526F616D204D6F62696C65920F526F61"
+                  "6D20476C6F62616C203547429501029000" },
   /* GET RESPONSE with nothing pending */
   { "81C0000010", "6985" },
   /* CLA naming another channel than the one carrying it */
@@ -252,8 +246,7 @@ static const ApduExchange exchanges[] = {
 };
 
 static void
-test_apdu_exchange (Fixture       *fx,
-                    gconstpointer  user_data)
+test_apdu_exchange (Fixture *fx, gconstpointer user_data)
 {
   g_autoptr(GString) chained = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
@@ -288,12 +281,12 @@ test_apdu_exchange (Fixture       *fx,
 }
 
 typedef struct {
-  const gchar      *name;
-  const gchar      *sim_refusal;  /* argument of the simulator's refuse-channel */
-  guint8            slot;
-  const gchar      *aid;
-  SaldoQmiUimError  code;
-  const gchar      *message_part; /* libqmi's text must survive conversion */
+  const gchar     *name;
+  const gchar     *sim_refusal; /* argument of the simulator's refuse-channel */
+  guint8           slot;
+  const gchar     *aid;
+  SaldoQmiUimError code;
+  const gchar     *message_part; /* libqmi's text must survive conversion */
 } OpenFailure;
 
 static const OpenFailure open_failures[] = {
@@ -305,13 +298,12 @@ static const OpenFailure open_failures[] = {
 };
 
 static void
-test_open_failure (Fixture       *fx,
-                   gconstpointer  user_data)
+test_open_failure (Fixture *fx, gconstpointer user_data)
 {
   const OpenFailure *t = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree gchar *refusal = g_strdup_printf ("refuse-channel %s", t->sim_refusal);
-  guint8 channel = 0xFF;
+  guint8            channel = 0xFF;
 
   saldo_test_sim_command_ok (&fx->sim, refusal);
   g_assert_false (uim_open_channel_sync (fx->uim, t->slot, t->aid, &channel, &error));
@@ -326,20 +318,20 @@ test_open_failure (Fixture       *fx,
   saldo_test_sim_command_ok (&fx->sim, "refuse-channel none");
   channel = open_isdr (fx);
   g_assert_true (uim_close_channel_sync (fx->uim, 1, channel, NULL));
-  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "channels_opened"), ==, saldo_test_sim_counter (&fx->sim, "channels_closed"));
+  g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "channels_opened"), ==,
+                    saldo_test_sim_counter (&fx->sim, "channels_closed"));
 }
 
 static const gchar *sw_errors[] = { "6A82", "6985", "6A88" };
 
 static void
-test_sw_error (Fixture       *fx,
-               gconstpointer  user_data)
+test_sw_error (Fixture *fx, gconstpointer user_data)
 {
-  const gchar *sw = *(const gchar * const *) user_data;
+  const gchar      *sw = *(const gchar *const *) user_data;
   g_autofree gchar *command = g_strdup_printf ("sw-error %s", sw);
   g_autofree gchar *failed = NULL;
   g_autofree gchar *ok = NULL;
-  guint8 channel;
+  guint8            channel;
 
   channel = open_isdr (fx);
   saldo_test_sim_command_ok (&fx->sim, command);
@@ -347,15 +339,15 @@ test_sw_error (Fixture       *fx,
   failed = uim_apdu_sync (fx->uim, channel, "81E2910006BF3E035C015A");
   g_assert_cmpstr (failed, ==, sw);
   ok = uim_apdu_sync (fx->uim, channel, "81E2910006BF3E035C015A");
-  g_assert_cmpstr (ok, ==, "BF3E125A1089049032123451234512345678901235" "9000");
+  g_assert_cmpstr (ok, ==,
+                   "BF3E125A1089049032123451234512345678901235"
+                   "9000");
   g_assert_true (uim_close_channel_sync (fx->uim, 1, channel, NULL));
   g_assert_cmpuint (saldo_test_sim_counter (&fx->sim, "apdu_sw_error"), ==, 1);
 }
 
 static void
-slot_status_changed_cb (SaldoQmiUim *uim,
-                        GPtrArray   *slots,
-                        gpointer     user_data)
+slot_status_changed_cb (SaldoQmiUim *uim, GPtrArray *slots, gpointer user_data)
 {
   GPtrArray **out = user_data;
 
@@ -364,8 +356,7 @@ slot_status_changed_cb (SaldoQmiUim *uim,
 }
 
 static void
-test_slot_status_indication (Fixture       *fx,
-                             gconstpointer  user_data)
+test_slot_status_indication (Fixture *fx, gconstpointer user_data)
 {
   g_autoptr(GPtrArray) indicated = NULL;
   g_autoptr(GPtrArray) asked = NULL;
@@ -395,8 +386,7 @@ test_slot_status_indication (Fixture       *fx,
 }
 
 static void
-test_misuse_and_close (Fixture       *fx,
-                       gconstpointer  user_data)
+test_misuse_and_close (Fixture *fx, gconstpointer user_data)
 {
   g_autoptr(GError) error = NULL;
   guint8 channel = 0;
@@ -417,24 +407,30 @@ test_misuse_and_close (Fixture       *fx,
 }
 
 typedef struct {
-  const gchar      *name;
-  GQuark          (*domain) (void);
-  gint              code;
-  gboolean          converted;
-  SaldoQmiUimError  expected;
+  const gchar *name;
+  GQuark (*domain) (void);
+  gint             code;
+  gboolean         converted;
+  SaldoQmiUimError expected;
 } ConvertCase;
 
 static const ConvertCase convert_cases[] = {
-  { "access-denied", qmi_protocol_error_quark, QMI_PROTOCOL_ERROR_ACCESS_DENIED, TRUE, SALDO_QMI_UIM_ERROR_ACCESS_DENIED },
-  { "not-supported", qmi_protocol_error_quark, QMI_PROTOCOL_ERROR_NOT_SUPPORTED, TRUE, SALDO_QMI_UIM_ERROR_NOT_SUPPORTED },
-  { "invalid-command", qmi_protocol_error_quark, QMI_PROTOCOL_ERROR_INVALID_QMI_COMMAND, TRUE, SALDO_QMI_UIM_ERROR_NOT_SUPPORTED },
+  { "access-denied", qmi_protocol_error_quark, QMI_PROTOCOL_ERROR_ACCESS_DENIED, TRUE,
+    SALDO_QMI_UIM_ERROR_ACCESS_DENIED },
+  { "not-supported", qmi_protocol_error_quark, QMI_PROTOCOL_ERROR_NOT_SUPPORTED, TRUE,
+    SALDO_QMI_UIM_ERROR_NOT_SUPPORTED },
+  { "invalid-command", qmi_protocol_error_quark, QMI_PROTOCOL_ERROR_INVALID_QMI_COMMAND, TRUE,
+    SALDO_QMI_UIM_ERROR_NOT_SUPPORTED },
   { "internal", qmi_protocol_error_quark, QMI_PROTOCOL_ERROR_INTERNAL, TRUE, SALDO_QMI_UIM_ERROR_INTERNAL },
-  { "uim-uninitialized", qmi_protocol_error_quark, QMI_PROTOCOL_ERROR_UIM_UNINITIALIZED, TRUE, SALDO_QMI_UIM_ERROR_NO_CARD },
-  { "invalid-argument", qmi_protocol_error_quark, QMI_PROTOCOL_ERROR_INVALID_ARGUMENT, TRUE, SALDO_QMI_UIM_ERROR_PROTOCOL },
+  { "uim-uninitialized", qmi_protocol_error_quark, QMI_PROTOCOL_ERROR_UIM_UNINITIALIZED, TRUE,
+    SALDO_QMI_UIM_ERROR_NO_CARD },
+  { "invalid-argument", qmi_protocol_error_quark, QMI_PROTOCOL_ERROR_INVALID_ARGUMENT, TRUE,
+    SALDO_QMI_UIM_ERROR_PROTOCOL },
   { "timeout", qmi_core_error_quark, QMI_CORE_ERROR_TIMEOUT, TRUE, SALDO_QMI_UIM_ERROR_TRANSPORT },
   { "wrong-state", qmi_core_error_quark, QMI_CORE_ERROR_WRONG_STATE, TRUE, SALDO_QMI_UIM_ERROR_TRANSPORT },
   { "tlv-not-found", qmi_core_error_quark, QMI_CORE_ERROR_TLV_NOT_FOUND, TRUE, SALDO_QMI_UIM_ERROR_PROTOCOL },
-  { "core-unsupported", qmi_core_error_quark, QMI_CORE_ERROR_UNSUPPORTED, TRUE, SALDO_QMI_UIM_ERROR_NOT_SUPPORTED },
+  { "core-unsupported", qmi_core_error_quark, QMI_CORE_ERROR_UNSUPPORTED, TRUE,
+    SALDO_QMI_UIM_ERROR_NOT_SUPPORTED },
   { "io-failed", g_io_error_quark, G_IO_ERROR_FAILED, TRUE, SALDO_QMI_UIM_ERROR_TRANSPORT },
   { "cancelled", g_io_error_quark, G_IO_ERROR_CANCELLED, FALSE, 0 },
   { "already-ours", saldo_qmi_uim_error_quark, SALDO_QMI_UIM_ERROR_NO_CARD, FALSE, 0 },
@@ -447,7 +443,7 @@ test_error_convert (void)
     const ConvertCase *t = &convert_cases[i];
     g_autoptr(GError) error = g_error_new (t->domain (), t->code, "original text %s", t->name);
     g_autofree gchar *message = g_strdup (error->message);
-    GQuark domain = t->domain ();
+    GQuark            domain = t->domain ();
 
     saldo_qmi_uim_error_convert (&error);
     g_test_message ("%s: %s", t->name, error->message);
@@ -464,10 +460,7 @@ test_error_convert (void)
  * before any test fatal handler could veto, so warnings are made non-fatal
  * and every other libqmi warning fails the test here instead. */
 static void
-qmi_log_handler (const gchar    *log_domain,
-                 GLogLevelFlags  log_level,
-                 const gchar    *message,
-                 gpointer        user_data)
+qmi_log_handler (const gchar *log_domain, GLogLevelFlags log_level, const gchar *message, gpointer user_data)
 {
   if ((log_level & G_LOG_LEVEL_WARNING) != 0 && strstr (message, "transport type") != NULL) {
     g_test_message ("expected libqmi warning: %s", message);
@@ -479,13 +472,12 @@ qmi_log_handler (const gchar    *log_domain,
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
-  g_log_set_handler ("Qmi", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
-                     qmi_log_handler, NULL);
+  g_log_set_handler ("Qmi", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION, qmi_log_handler,
+                     NULL);
 
   g_test_add_func ("/qmi-uim/error-convert", test_error_convert);
 
@@ -495,26 +487,21 @@ main (int    argc,
     return g_test_run ();
   }
 
-  g_test_add ("/qmi-uim/slot-status", Fixture, NULL,
-              fixture_set_up, test_slot_status, fixture_tear_down);
-  g_test_add ("/qmi-uim/apdu/exchange", Fixture, NULL,
-              fixture_set_up, test_apdu_exchange, fixture_tear_down);
+  g_test_add ("/qmi-uim/slot-status", Fixture, NULL, fixture_set_up, test_slot_status, fixture_tear_down);
+  g_test_add ("/qmi-uim/apdu/exchange", Fixture, NULL, fixture_set_up, test_apdu_exchange, fixture_tear_down);
   for (guint i = 0; i < G_N_ELEMENTS (open_failures); i++) {
     g_autofree gchar *path = g_strdup_printf ("/qmi-uim/open-channel/%s", open_failures[i].name);
 
-    g_test_add (path, Fixture, &open_failures[i],
-                fixture_set_up, test_open_failure, fixture_tear_down);
+    g_test_add (path, Fixture, &open_failures[i], fixture_set_up, test_open_failure, fixture_tear_down);
   }
   for (guint i = 0; i < G_N_ELEMENTS (sw_errors); i++) {
     g_autofree gchar *path = g_strdup_printf ("/qmi-uim/apdu/sw-error/%s", sw_errors[i]);
 
-    g_test_add (path, Fixture, &sw_errors[i],
-                fixture_set_up, test_sw_error, fixture_tear_down);
+    g_test_add (path, Fixture, &sw_errors[i], fixture_set_up, test_sw_error, fixture_tear_down);
   }
-  g_test_add ("/qmi-uim/slot-status/indication", Fixture, NULL,
-              fixture_set_up, test_slot_status_indication, fixture_tear_down);
-  g_test_add ("/qmi-uim/close", Fixture, NULL,
-              fixture_set_up, test_misuse_and_close, fixture_tear_down);
+  g_test_add ("/qmi-uim/slot-status/indication", Fixture, NULL, fixture_set_up, test_slot_status_indication,
+              fixture_tear_down);
+  g_test_add ("/qmi-uim/close", Fixture, NULL, fixture_set_up, test_misuse_and_close, fixture_tear_down);
 
   return g_test_run ();
 }

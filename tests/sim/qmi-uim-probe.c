@@ -19,9 +19,7 @@
 #define MAX_GET_RESPONSE 64
 
 static void
-store_result (GObject      *source,
-              GAsyncResult *res,
-              gpointer      user_data)
+store_result (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   GAsyncResult **out = user_data;
 
@@ -37,8 +35,7 @@ wait_result (GAsyncResult **res)
 }
 
 static GBytes *
-parse_hex (const gchar *hex,
-           GError     **error)
+parse_hex (const gchar *hex, GError **error)
 {
   gsize len = strlen (hex);
   g_autoptr(GByteArray) out = g_byte_array_new ();
@@ -48,8 +45,8 @@ parse_hex (const gchar *hex,
     return NULL;
   }
   for (gsize i = 0; i < len; i += 2) {
-    gint hi = g_ascii_xdigit_value (hex[i]);
-    gint lo = g_ascii_xdigit_value (hex[i + 1]);
+    gint   hi = g_ascii_xdigit_value (hex[i]);
+    gint   lo = g_ascii_xdigit_value (hex[i + 1]);
     guint8 byte;
 
     if (hi < 0 || lo < 0) {
@@ -65,9 +62,9 @@ parse_hex (const gchar *hex,
 static gchar *
 to_hex (GBytes *bytes)
 {
-  gsize len = 0;
+  gsize         len = 0;
   const guint8 *data = g_bytes_get_data (bytes, &len);
-  GString *hex = g_string_new (NULL);
+  GString      *hex = g_string_new (NULL);
 
   for (gsize i = 0; i < len; i++)
     g_string_append_printf (hex, "%02X", data[i]);
@@ -75,11 +72,7 @@ to_hex (GBytes *bytes)
 }
 
 static GBytes *
-transmit (SaldoQmiUim *uim,
-          guint8       slot,
-          guint8       channel,
-          GBytes      *apdu,
-          GError     **error)
+transmit (SaldoQmiUim *uim, guint8 slot, guint8 channel, GBytes *apdu, GError **error)
 {
   g_autoptr(GAsyncResult) res = NULL;
   g_autoptr(GBytes) response = NULL;
@@ -98,8 +91,7 @@ transmit (SaldoQmiUim *uim,
 /* CLA per ISO 7816-4: channels 1-3 in bits 1-2, 4-19 in the further
  * interindustry class. */
 static guint8
-cla_for_channel (guint8 cla,
-                 guint8 channel)
+cla_for_channel (guint8 cla, guint8 channel)
 {
   if (channel <= 3)
     return (guint8) ((cla & 0x9C) | channel);
@@ -107,17 +99,13 @@ cla_for_channel (guint8 cla,
 }
 
 static gboolean
-run_apdu (SaldoQmiUim *uim,
-          guint8       slot,
-          guint8       channel,
-          const gchar *hex,
-          GError     **error)
+run_apdu (SaldoQmiUim *uim, guint8 slot, guint8 channel, const gchar *hex, GError **error)
 {
   g_autoptr(GBytes) parsed = parse_hex (hex, error);
   g_autoptr(GByteArray) apdu = NULL;
   g_autoptr(GBytes) command = NULL;
   g_autoptr(GBytes) response = NULL;
-  gsize len;
+  gsize         len;
   const guint8 *sw;
 
   if (parsed == NULL)
@@ -149,10 +137,7 @@ run_apdu (SaldoQmiUim *uim,
 }
 
 static gboolean
-probe (const gchar  *path,
-       guint8        slot,
-       gchar       **apdus,
-       GError      **error)
+probe (const gchar *path, guint8 slot, gchar **apdus, GError **error)
 {
   g_autoptr(GFile) port = g_file_new_for_path (path);
   g_autoptr(SaldoQmiUim) uim = NULL;
@@ -178,10 +163,10 @@ probe (const gchar  *path,
   for (guint i = 0; i < slots->len; i++) {
     SaldoQmiUimSlot *s = g_ptr_array_index (slots, i);
 
-    g_print ("slot %u: card %s, %s, %s (logical %u), EID %s, ICCID %s\n",
-             s->physical_slot, s->card_present ? "present" : "absent",
-             s->is_euicc ? "eUICC" : "not eUICC", s->active ? "active" : "inactive",
-             s->logical_slot, s->eid ? s->eid : "-", s->iccid ? s->iccid : "-");
+    g_print ("slot %u: card %s, %s, %s (logical %u), EID %s, ICCID %s\n", s->physical_slot,
+             s->card_present ? "present" : "absent", s->is_euicc ? "eUICC" : "not eUICC",
+             s->active ? "active" : "inactive", s->logical_slot, s->eid ? s->eid : "-",
+             s->iccid ? s->iccid : "-");
   }
 
   if (apdus != NULL && apdus[0] != NULL) {
@@ -211,8 +196,7 @@ probe (const gchar  *path,
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
   guint64 slot = 1;

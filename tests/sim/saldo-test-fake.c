@@ -38,9 +38,9 @@ saldo_fake_start (void)
   JsonObject *obj;
 
   fake->dir = saldo_test_make_dir ();
-  fake->proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                                 &error, "/usr/bin/python3", script, "--dir", fake->dir,
-                                 "--max-seconds", "300", NULL);
+  fake->proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                                 "/usr/bin/python3", script, "--dir", fake->dir, "--max-seconds", "300",
+                                 NULL);
   g_assert_no_error (error);
   fake->in = g_object_ref (g_subprocess_get_stdin_pipe (fake->proc));
   fake->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (fake->proc));
@@ -94,8 +94,7 @@ saldo_fake_fault (SaldoFake *fake, const char *json)
 {
   g_autoptr(JsonNode) reply = saldo_fake_command (fake, json);
 
-  g_assert_true (json_object_get_boolean_member_with_default (json_node_get_object (reply),
-                                                              "ok", FALSE));
+  g_assert_true (json_object_get_boolean_member_with_default (json_node_get_object (reply), "ok", FALSE));
 }
 
 guint
@@ -103,15 +102,13 @@ saldo_fake_charges (SaldoFake *fake, const char *reference)
 {
   g_autoptr(JsonNode) state = saldo_fake_command (fake, "{\"op\": \"state\"}");
   JsonArray *charges = json_object_get_array_member (json_node_get_object (state), "charges");
-  guint n = 0;
+  guint      n = 0;
 
-  for (guint i = 0; i < json_array_get_length (charges); i++)
-    {
-      JsonObject *charge = json_array_get_object_element (charges, i);
-      if (reference == NULL ||
-          g_strcmp0 (json_object_get_string_member (charge, "reference"), reference) == 0)
-        n++;
-    }
+  for (guint i = 0; i < json_array_get_length (charges); i++) {
+    JsonObject *charge = json_array_get_object_element (charges, i);
+    if (reference == NULL || g_strcmp0 (json_object_get_string_member (charge, "reference"), reference) == 0)
+      n++;
+  }
   return n;
 }
 
@@ -142,15 +139,14 @@ saldo_test_remove_dir (const char *path)
 
   if (dir == NULL)
     return;
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL) {
+    g_autofree char *child = g_build_filename (path, name, NULL);
 
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        saldo_test_remove_dir (child);
-      else
-        g_unlink (child);
-    }
+    if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+      saldo_test_remove_dir (child);
+    else
+      g_unlink (child);
+  }
   g_rmdir (path);
 }
 
@@ -167,8 +163,11 @@ saldo_test_write_file (const char *dir, const char *name, const char *contents, 
 }
 
 SaldoProvider *
-saldo_test_new_provider (GType type, const char *id, const char *keyfile,
-                         const char *config_dir, GError **error)
+saldo_test_new_provider (GType       type,
+                         const char *id,
+                         const char *keyfile,
+                         const char *config_dir,
+                         GError    **error)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_autoptr(SaldoProvider) provider = g_object_new (type, "id", id, NULL);

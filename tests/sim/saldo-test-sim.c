@@ -5,9 +5,7 @@
 #include "saldo-test-sim.h"
 
 void
-saldo_test_sim_start (SaldoTestSim       *sim,
-                      const char         *script,
-                      const char * const *args)
+saldo_test_sim_start (SaldoTestSim *sim, const char *script, const char *const *args)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
@@ -27,9 +25,8 @@ saldo_test_sim_start (SaldoTestSim       *sim,
     g_ptr_array_add (argv, g_strdup (args[i]));
   g_ptr_array_add (argv, NULL);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  sim->proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  sim->proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
   sim->in = g_object_ref (g_subprocess_get_stdin_pipe (sim->proc));
   sim->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (sim->proc));
@@ -42,8 +39,7 @@ saldo_test_sim_start (SaldoTestSim       *sim,
 }
 
 char *
-saldo_test_sim_command (SaldoTestSim *sim,
-                        const char   *command)
+saldo_test_sim_command (SaldoTestSim *sim, const char *command)
 {
   g_autofree char *line = g_strdup_printf ("%s\n", command);
   g_autoptr(GError) error = NULL;
@@ -58,8 +54,7 @@ saldo_test_sim_command (SaldoTestSim *sim,
 }
 
 void
-saldo_test_sim_command_ok (SaldoTestSim *sim,
-                           const char   *command)
+saldo_test_sim_command_ok (SaldoTestSim *sim, const char *command)
 {
   g_autofree char *reply = saldo_test_sim_command (sim, command);
 
@@ -67,8 +62,7 @@ saldo_test_sim_command_ok (SaldoTestSim *sim,
 }
 
 guint
-saldo_test_sim_counter (SaldoTestSim *sim,
-                        const char   *name)
+saldo_test_sim_counter (SaldoTestSim *sim, const char *name)
 {
   g_autofree char *reply = saldo_test_sim_command (sim, "counters");
   g_auto(GStrv) words = NULL;

@@ -17,16 +17,11 @@ typedef struct {
 } SaldoTestSim;
 
 /* args: extra arguments after --link PATH, NULL-terminated (may be NULL) */
-void   saldo_test_sim_start      (SaldoTestSim        *sim,
-                                  const char          *script,
-                                  const char * const  *args);
-char  *saldo_test_sim_command    (SaldoTestSim        *sim,
-                                  const char          *command);
-void   saldo_test_sim_command_ok (SaldoTestSim        *sim,
-                                  const char          *command);
-guint  saldo_test_sim_counter    (SaldoTestSim        *sim,
-                                  const char          *name);
+void  saldo_test_sim_start (SaldoTestSim *sim, const char *script, const char *const *args);
+char *saldo_test_sim_command (SaldoTestSim *sim, const char *command);
+void  saldo_test_sim_command_ok (SaldoTestSim *sim, const char *command);
+guint saldo_test_sim_counter (SaldoTestSim *sim, const char *name);
 /* Closes stdin (the simulator removes its link and exits) and cleans up. */
-void   saldo_test_sim_stop       (SaldoTestSim        *sim);
+void saldo_test_sim_stop (SaldoTestSim *sim);
 
 G_END_DECLS

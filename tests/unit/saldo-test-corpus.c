@@ -39,20 +39,14 @@ unescape (const char *s)
 }
 
 static gboolean
-corpus_error (GError     **error,
-              const char  *path,
-              guint        line,
-              const char  *what)
+corpus_error (GError **error, const char *path, guint line, const char *what)
 {
   g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s:%u: %s", path, line, what);
   return FALSE;
 }
 
 static gboolean
-finish_entry (GPtrArray         *entries,
-              SaldoCorpusEntry **cur,
-              const char        *path,
-              GError           **error)
+finish_entry (GPtrArray *entries, SaldoCorpusEntry **cur, const char *path, GError **error)
 {
   if (*cur == NULL)
     return TRUE;
@@ -63,9 +57,7 @@ finish_entry (GPtrArray         *entries,
 }
 
 gboolean
-saldo_corpus_load (const char  *path,
-                   GPtrArray   *entries,
-                   GError     **error)
+saldo_corpus_load (const char *path, GPtrArray *entries, GError **error)
 {
   g_autofree char *contents = NULL;
   g_autofree char *base = g_path_get_basename (path);
@@ -77,10 +69,10 @@ saldo_corpus_load (const char  *path,
     return FALSE;
   lines = g_strsplit (contents, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++) {
-    const char *line = lines[i];
-    const char *colon, *value;
+    const char      *line = lines[i];
+    const char      *colon, *value;
     g_autofree char *key = NULL;
-    char **target = NULL;
+    char           **target = NULL;
 
     if (line[0] == '#') {
       if (g_str_has_prefix (line, "# split: rules"))
@@ -130,16 +122,13 @@ saldo_corpus_load (const char  *path,
 }
 
 static int
-compare_paths (gconstpointer a,
-               gconstpointer b)
+compare_paths (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
 gboolean
-saldo_corpus_load_dir (const char  *dir,
-                       GPtrArray   *entries,
-                       GError     **error)
+saldo_corpus_load_dir (const char *dir, GPtrArray *entries, GError **error)
 {
   g_autoptr(GDir) d = g_dir_open (dir, 0, error);
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
@@ -172,8 +161,7 @@ unix_noon_of (const char *ymd)
 }
 
 void
-saldo_corpus_hints (const SaldoCorpusEntry *entry,
-                    SaldoBalanceHints      *hints)
+saldo_corpus_hints (const SaldoCorpusEntry *entry, SaldoBalanceHints *hints)
 {
   saldo_balance_hints_init (hints);
   hints->country = entry->country;
@@ -206,10 +194,7 @@ saldo_corpus_money_buckets (const SaldoBalanceResult *result)
 }
 
 static void
-differs (GString    *why,
-         const char *key,
-         const char *want,
-         const char *got)
+differs (GString *why, const char *key, const char *want, const char *got)
 {
   if (g_strcmp0 (want, got) == 0)
     return;
@@ -218,22 +203,21 @@ differs (GString    *why,
 }
 
 SaldoVerdict
-saldo_corpus_judge (const SaldoCorpusEntry   *entry,
-                    const SaldoBalanceResult *result,
-                    char                    **why)
+saldo_corpus_judge (const SaldoCorpusEntry *entry, const SaldoBalanceResult *result, char **why)
 {
   g_auto(GStrv) expect = g_strsplit (entry->expect, " ", -1);
   g_autoptr(GString) diff = g_string_new (NULL);
-  const char *kind = NULL, *amount = NULL, *currency = NULL, *expiry = NULL, *data = NULL;
-  const char *subs = NULL;
+  const char      *kind = NULL, *amount = NULL, *currency = NULL, *expiry = NULL, *data = NULL;
+  const char      *subs = NULL;
   g_autofree char *got_amount = saldo_corpus_format_amount (result);
   g_autofree char *got_expiry = saldo_balance_result_dup_expiry (result);
-  g_autofree char *got_data = result->has_data ? g_strdup_printf ("%" G_GUINT64_FORMAT, result->data_bytes) : NULL;
+  g_autofree char *got_data = result->has_data ? g_strdup_printf ("%" G_GUINT64_FORMAT, result->data_bytes)
+                                               : NULL;
   g_autofree char *got_subs = g_strdup_printf ("%u", saldo_corpus_money_buckets (result));
-  gboolean wrong;
+  gboolean         wrong;
 
   for (guint i = 0; expect[i] != NULL; i++) {
-    const char *kv = expect[i];
+    const char  *kv = expect[i];
     const char **target = NULL;
 
     if (g_str_has_prefix (kv, "kind="))
@@ -264,9 +248,8 @@ saldo_corpus_judge (const SaldoCorpusEntry   *entry,
 
   /* Wrong: an amount is reported where the reply states none as the
    * balance, or another amount or currency than the one it states. */
-  wrong = result->has_amount &&
-          (amount == NULL || g_strcmp0 (amount, got_amount) != 0 ||
-           (currency != NULL && g_strcmp0 (currency, result->currency) != 0));
+  wrong = result->has_amount && (amount == NULL || g_strcmp0 (amount, got_amount) != 0 ||
+                                 (currency != NULL && g_strcmp0 (currency, result->currency) != 0));
   if (why != NULL)
     *why = g_strdup (diff->str);
   if (wrong)

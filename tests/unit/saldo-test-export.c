@@ -4,9 +4,7 @@
 #include "saldo-test-export.h"
 
 SaldoExportLine *
-saldo_test_export_line (gint64      id,
-                        const char *iccid,
-                        const char *operator_name)
+saldo_test_export_line (gint64 id, const char *iccid, const char *operator_name)
 {
   SaldoExportLine *line = saldo_export_line_new ();
 

@@ -13,17 +13,15 @@
 #define SALDO_TYPE_TEST_PLUGIN (saldo_test_plugin_get_type ())
 G_DECLARE_FINAL_TYPE (SaldoTestPlugin, saldo_test_plugin, SALDO, TEST_PLUGIN, SaldoProvider)
 
-struct _SaldoTestPlugin
-{
+struct _SaldoTestPlugin {
   SaldoProvider parent_instance;
-  char *prefix;
+  char         *prefix;
 };
 
 G_DEFINE_TYPE (SaldoTestPlugin, saldo_test_plugin, SALDO_TYPE_PROVIDER)
 
 static gboolean
-saldo_test_plugin_configure (SaldoProvider *provider, GKeyFile *kf, const char *config_dir,
-                             GError **error)
+saldo_test_plugin_configure (SaldoProvider *provider, GKeyFile *kf, const char *config_dir, GError **error)
 {
   SaldoTestPlugin *self = SALDO_TEST_PLUGIN (provider);
 
@@ -33,14 +31,15 @@ saldo_test_plugin_configure (SaldoProvider *provider, GKeyFile *kf, const char *
 }
 
 static void
-saldo_test_plugin_top_up_async (SaldoProvider *provider, SaldoTopUpRequest *req,
-                                GCancellable *cancellable, GAsyncReadyCallback callback,
-                                gpointer user_data)
+saldo_test_plugin_top_up_async (SaldoProvider      *provider,
+                                SaldoTopUpRequest  *req,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
 {
   SaldoTestPlugin *self = SALDO_TEST_PLUGIN (provider);
   g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
-  SaldoTopUpResult *result = saldo_top_up_result_new (SALDO_TOP_UP_STATUS_SUCCEEDED,
-                                                      req->reference);
+  SaldoTopUpResult *result = saldo_top_up_result_new (SALDO_TOP_UP_STATUS_SUCCEEDED, req->reference);
 
   result->transaction_id = g_strconcat (self->prefix, req->reference, NULL);
   result->delivered_amount = req->amount;
@@ -55,14 +54,16 @@ saldo_test_plugin_finish (SaldoProvider *provider, GAsyncResult *res, GError **e
 }
 
 static void
-saldo_test_plugin_lookup_async (SaldoProvider *provider, const char *reference,
-                                GCancellable *cancellable, GAsyncReadyCallback callback,
-                                gpointer user_data)
+saldo_test_plugin_lookup_async (SaldoProvider      *provider,
+                                const char         *reference,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
 {
   g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
 
-  g_task_return_new_error (task, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND,
-                           "No top-up %s", reference);
+  g_task_return_new_error (task, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND, "No top-up %s",
+                           reference);
 }
 
 static void

@@ -25,8 +25,7 @@ unix_time_of (const char *ymd)
 }
 
 static void
-assert_span_inside (const SaldoTextSpan *span,
-                    gsize                len)
+assert_span_inside (const SaldoTextSpan *span, gsize len)
 {
   g_assert_cmpuint (span->start, <=, span->end);
   g_assert_cmpuint (span->end, <=, len);
@@ -42,7 +41,7 @@ parse_exact (const char              *text,
              GError                 **error)
 {
   g_autofree char *copy = g_malloc (MAX (len, 1));
-  gboolean ok;
+  gboolean         ok;
 
   memcpy (copy, text, len);
   ok = saldo_balance_parse (copy, (gssize) len, hints, result, error);
@@ -69,8 +68,8 @@ test_corpus_entry (gconstpointer data)
 {
   const SaldoCorpusEntry *entry = data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *why = NULL;
-  SaldoBalanceHints hints;
+  g_autofree char   *why = NULL;
+  SaldoBalanceHints  hints;
   SaldoBalanceResult result;
 
   g_test_message ("%s:%u (%s): %s", entry->file, entry->line, entry->source, entry->text);
@@ -99,12 +98,10 @@ typedef struct {
 } Score;
 
 static void
-print_score (const char  *name,
-             const Score *score)
+print_score (const char *name, const Score *score)
 {
-  g_test_message ("world corpus, %-6s: %u/%u right (%.1f%%), %u wrong amount(s)", name,
-                  score->right, score->total,
-                  score->total > 0 ? 100.0 * score->right / score->total : 0.0, score->wrong);
+  g_test_message ("world corpus, %-6s: %u/%u right (%.1f%%), %u wrong amount(s)", name, score->right,
+                  score->total, score->total > 0 ? 100.0 * score->right / score->total : 0.0, score->wrong);
 }
 
 static void
@@ -113,17 +110,17 @@ test_world_corpus (void)
   g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) saldo_corpus_entry_free);
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_test_build_filename (G_TEST_DIST, "data", "world-corpus", NULL);
-  Score rules = { 0 }, scored = { 0 }, all = { 0 };
+  Score            rules = { 0 }, scored = { 0 }, all = { 0 };
 
   g_assert_true (saldo_corpus_load_dir (dir, entries, &error));
   g_assert_no_error (error);
   for (guint i = 0; i < entries->len; i++) {
     const SaldoCorpusEntry *entry = g_ptr_array_index (entries, i);
-    Score *part = entry->split == SALDO_CORPUS_SPLIT_RULES ? &rules : &scored;
-    g_autofree char *why = NULL;
-    SaldoBalanceHints hints;
-    SaldoBalanceResult result;
-    SaldoVerdict verdict;
+    Score                  *part = entry->split == SALDO_CORPUS_SPLIT_RULES ? &rules : &scored;
+    g_autofree char        *why = NULL;
+    SaldoBalanceHints       hints;
+    SaldoBalanceResult      result;
+    SaldoVerdict            verdict;
 
     /* Every file says which part it belongs to. */
     g_assert_cmpint (entry->split, !=, SALDO_CORPUS_SPLIT_NONE);
@@ -160,7 +157,7 @@ static char *
 reverse_clauses (const char *text)
 {
   g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
-  GString *out = g_string_new (NULL);
+  GString    *out = g_string_new (NULL);
   const char *start = text;
 
   for (const char *p = text; *p != '\0'; p++) {
@@ -188,8 +185,7 @@ reverse_clauses (const char *text)
 
 /* The main amount's number written with '.' and ',' swapped. */
 static char *
-swap_decimal_mark (const char               *text,
-                   const SaldoBalanceResult *result)
+swap_decimal_mark (const char *text, const SaldoBalanceResult *result)
 {
   char *out = g_strdup (text);
 
@@ -209,7 +205,7 @@ check_mutation (const SaldoCorpusEntry   *entry,
                 const char               *text)
 {
   g_autoptr(GError) error = NULL;
-  SaldoBalanceHints hints;
+  SaldoBalanceHints  hints;
   SaldoBalanceResult result;
 
   saldo_corpus_hints (entry, &hints);
@@ -227,16 +223,15 @@ check_mutation (const SaldoCorpusEntry   *entry,
 }
 
 static void
-mutate_entry (const SaldoCorpusEntry *entry,
-              guint                  *n_checked)
+mutate_entry (const SaldoCorpusEntry *entry, guint *n_checked)
 {
   g_autoptr(GError) error = NULL;
-  SaldoBalanceHints hints;
+  SaldoBalanceHints  hints;
   SaldoBalanceResult result;
-  g_autofree char *bonus_amount = NULL, *price_amount = NULL;
-  g_autofree char *bonus = NULL, *price = NULL, *reversed = NULL, *swapped = NULL;
-  g_autofree char *with_bonus = NULL, *bonus_first = NULL, *with_price = NULL, *price_first = NULL;
-  g_autofree char *everything = NULL;
+  g_autofree char   *bonus_amount = NULL, *price_amount = NULL;
+  g_autofree char   *bonus = NULL, *price = NULL, *reversed = NULL, *swapped = NULL;
+  g_autofree char   *with_bonus = NULL, *bonus_first = NULL, *with_price = NULL, *price_first = NULL;
+  g_autofree char   *everything = NULL;
 
   saldo_corpus_hints (entry, &hints);
   g_assert_true (parse_exact (entry->text, strlen (entry->text), &hints, &result, &error));
@@ -277,7 +272,7 @@ test_property_mutations (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "balance-corpus.txt", NULL);
   g_autofree char *dir = g_test_build_filename (G_TEST_DIST, "data", "world-corpus", NULL);
-  guint checked = 0;
+  guint            checked = 0;
 
   g_assert_true (saldo_corpus_load (path, entries, &error));
   g_assert_true (saldo_corpus_load_dir (dir, world, &error));
@@ -298,19 +293,19 @@ test_property_mutations (void)
 /* Focused tests */
 
 typedef struct {
-  const char     *text;
-  const char     *country;
-  SaldoReplyKind  kind;
-  const char     *amount;     /* NULL: no amount */
-  const char     *currency;
-  guint           n_subs;
+  const char    *text;
+  const char    *country;
+  SaldoReplyKind kind;
+  const char    *amount; /* NULL: no amount */
+  const char    *currency;
+  guint          n_subs;
 } TrapCase;
 
 static void
 check_trap (const TrapCase *c)
 {
   g_autoptr(GError) error = NULL;
-  SaldoBalanceHints hints;
+  SaldoBalanceHints  hints;
   SaldoBalanceResult result;
 
   g_test_message ("%s", c->text);
@@ -334,9 +329,11 @@ static void
 test_trap_first_amount_is_price (void)
 {
   static const TrapCase cases[] = {
-    { "Tu plan de S/ 29.90 se renueva el 05/01. Saldo: S/ 8.40", "PE", SALDO_REPLY_KIND_BALANCE, "8.40", "PEN", 1 },
+    { "Tu plan de S/ 29.90 se renueva el 05/01. Saldo: S/ 8.40", "PE", SALDO_REPLY_KIND_BALANCE, "8.40",
+      "PEN", 1 },
     { "Precio del paquete S/ 5.00. Tu saldo es S/ 1.10", "PE", SALDO_REPLY_KIND_BALANCE, "1.10", "PEN", 1 },
-    { "Your plan costs $30.00 and renews on 05/01. Balance $2.10", "US", SALDO_REPLY_KIND_BALANCE, "2.10", "USD", 1 },
+    { "Your plan costs $30.00 and renews on 05/01. Balance $2.10", "US", SALDO_REPLY_KIND_BALANCE, "2.10",
+      "USD", 1 },
     { "S/ 29.90 se renueva el 05/01. Saldo S/ 8.40", "PE", SALDO_REPLY_KIND_BALANCE, "8.40", "PEN", 1 },
     /* Only a price: no balance to report. */
     { "Tu plan de S/ 29.90 se renueva el 05/01", "PE", SALDO_REPLY_KIND_UNKNOWN, NULL, NULL, 0 },
@@ -392,7 +389,8 @@ test_trap_errors (void)
     /* Errors win over menus... */
     { "Opcion invalida\n1. Saldo\n2. Salir", "PE", SALDO_REPLY_KIND_ERROR, NULL, NULL, 0 },
     /* ...but not over an anchored balance. */
-    { "Saldo S/ 2.00. Bonos no disponibles, intente mas tarde", "PE", SALDO_REPLY_KIND_BALANCE, "2.00", "PEN", 1 },
+    { "Saldo S/ 2.00. Bonos no disponibles, intente mas tarde", "PE", SALDO_REPLY_KIND_BALANCE, "2.00", "PEN",
+      1 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -416,8 +414,8 @@ static void
 test_trap_sub_balances (void)
 {
   g_autoptr(GError) error = NULL;
-  const char *text = "Saldo principal S/ 3.00, saldo promocional S/ 2.50";
-  SaldoBalanceHints hints;
+  const char        *text = "Saldo principal S/ 3.00, saldo promocional S/ 2.50";
+  SaldoBalanceHints  hints;
   SaldoBalanceResult result;
 
   saldo_balance_hints_init (&hints);
@@ -433,8 +431,7 @@ test_trap_sub_balances (void)
   g_assert_cmpint (result.buckets[1].amount_minor, ==, 250);
   g_assert_cmpstr (result.buckets[1].currency, ==, "PEN");
   g_assert_cmpmem (text + result.buckets[1].span.start,
-                   result.buckets[1].span.end - result.buckets[1].span.start,
-                   "S/ 2.50", 7);
+                   result.buckets[1].span.end - result.buckets[1].span.start, "S/ 2.50", 7);
   g_assert_null (result.ambiguity);
   saldo_balance_result_clear (&result);
 }
@@ -444,7 +441,7 @@ test_trap_many_sub_balances (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) text = g_string_new (NULL);
-  SaldoBalanceHints hints;
+  SaldoBalanceHints  hints;
   SaldoBalanceResult result;
 
   /* Twelve balances, none named the main one: no amount, all buckets. */
@@ -466,11 +463,18 @@ static void
 test_trap_buckets (void)
 {
   static const TrapCase cases[] = {
-    { "Your credit is \xc2\xa3" "5.00 of which bonus credit is \xc2\xa3" "0.00", "GB", SALDO_REPLY_KIND_BALANCE, "5.00", "GBP", 2 },
-    { "Ihr Guthaben betr\xc3\xa4gt 5,00 EUR, davon Bonusguthaben 0,00 EUR.", "DE", SALDO_REPLY_KIND_BALANCE, "5.00", "EUR", 2 },
-    { "Guthaben: 3,00 EUR Aufladeguthaben, 2,00 EUR Bonus, 1,00 EUR Aktionsguthaben", "DE", SALDO_REPLY_KIND_AMBIGUOUS, NULL, NULL, 3 },
+    { "Your credit is \xc2\xa3"
+      "5.00 of which bonus credit is \xc2\xa3"
+      "0.00",
+      "GB", SALDO_REPLY_KIND_BALANCE, "5.00", "GBP", 2 },
+    { "Ihr Guthaben betr\xc3\xa4gt 5,00 EUR, davon Bonusguthaben 0,00 EUR.", "DE", SALDO_REPLY_KIND_BALANCE,
+      "5.00", "EUR", 2 },
+    { "Guthaben: 3,00 EUR Aufladeguthaben, 2,00 EUR Bonus, 1,00 EUR Aktionsguthaben", "DE",
+      SALDO_REPLY_KIND_AMBIGUOUS, NULL, NULL, 3 },
     /* the sum bucket comes last */
-    { "Ihr verf\xc3\xbc" "gbares Guthaben: 3,00 EUR Aufladeguthaben, 2,00 EUR Bonusguthaben", "DE", SALDO_REPLY_KIND_BALANCE, "5.00", "EUR", 3 },
+    { "Ihr verf\xc3\xbc"
+      "gbares Guthaben: 3,00 EUR Aufladeguthaben, 2,00 EUR Bonusguthaben",
+      "DE", SALDO_REPLY_KIND_BALANCE, "5.00", "EUR", 3 },
     { "Saldo S/ 2.00. Saldo S/ 40.00", "PE", SALDO_REPLY_KIND_AMBIGUOUS, NULL, NULL, 2 },
     { "Saldo S/ 5.00. Tu saldo: S/ 5.00", "PE", SALDO_REPLY_KIND_BALANCE, "5.00", "PEN", 2 },
     { "Bono: S/ 3.00", "PE", SALDO_REPLY_KIND_AMBIGUOUS, NULL, NULL, 1 },
@@ -481,10 +485,12 @@ test_trap_buckets (void)
     { "Bonus: $2.00, Total: $7.00", "US", SALDO_REPLY_KIND_BALANCE, "7.00", "USD", 2 },
     { "S/ 4.00 y S/ 9.00", "PE", SALDO_REPLY_KIND_AMBIGUOUS, NULL, NULL, 2 },
     { "S/ 4.00, S/ 9.00, S/ 1.00", "PE", SALDO_REPLY_KIND_AMBIGUOUS, NULL, NULL, 3 },
-    { "Saldo principal S/ 4.00, saldo principal S/ 9.00, principal S/ 1.00", "PE", SALDO_REPLY_KIND_AMBIGUOUS, NULL, NULL, 3 },
+    { "Saldo principal S/ 4.00, saldo principal S/ 9.00, principal S/ 1.00", "PE", SALDO_REPLY_KIND_AMBIGUOUS,
+      NULL, NULL, 3 },
     { "Balance: $5.00 Bonus balance: $2.00", "US", SALDO_REPLY_KIND_BALANCE, "5.00", "USD", 2 },
     /* a price near a balance keyword makes a bare amount doubtful */
-    { "Transferiste S/ 5.00. Costo S/ 0.25. Tu saldo actual es S/ 4.75\nPrice of the plan: PEN 14.74.", "PE", SALDO_REPLY_KIND_BALANCE, "4.75", "PEN", 1 },
+    { "Transferiste S/ 5.00. Costo S/ 0.25. Tu saldo actual es S/ 4.75\nPrice of the plan: PEN 14.74.", "PE",
+      SALDO_REPLY_KIND_BALANCE, "4.75", "PEN", 1 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -499,20 +505,23 @@ test_world_shapes (void)
   static const struct {
     const char *country;
     const char *text;
-    const char *amount;    /* NULL: none */
+    const char *amount; /* NULL: none */
     const char *currency;
-    const char *expiry;    /* NULL: none */
+    const char *expiry; /* NULL: none */
   } cases[] = {
     { "ML", "Votre solde est de 1000 FCFA valable jusqu'au 30/06/2025", "1000", "XOF", "2025-06-30" },
     { "CM", "Votre solde est de 1000 FCFA", "1000", "XAF", NULL },
-    { NULL, "Votre solde est de 1000 FCFA", NULL, NULL, NULL },      /* XOF or XAF? */
+    { NULL, "Votre solde est de 1000 FCFA", NULL, NULL, NULL }, /* XOF or XAF? */
     { "CI", "Votre credit est de 500 francs", "500", "XOF", NULL },
     { "CH", "Votre credit est de 5.50 francs", "5.50", "CHF", NULL },
     { "UG", "Your account balance is 5270Ushs.", "5270", "UGX", NULL },
     { "KE", "Your airtime balance is Ksh 50.00", "50.00", "KES", NULL },
     { "TZ", "Salio lako ni Tsh 1,000", "1000.00", "TZS", NULL },
     { "NG", "Main Bal: N100.00; Bonus: N0.00", "100.00", "NGN", NULL },
-    { "NG", "Your balance is \xe2\x82\xa6" "250.00", "250.00", "NGN", NULL },
+    { "NG",
+      "Your balance is \xe2\x82\xa6"
+      "250.00",
+      "250.00", "NGN", NULL },
     { "IN", "Your balance is Rs 45.50, valid till 30-06-2025", "45.50", "INR", "2025-06-30" },
     { "NP", "Your balance is Rs. 123.45. Valid till 2025-06-30", "123.45", "NPR", "2025-06-30" },
     { "ID", "Sisa pulsa Rp.3000.Aktif sd 26/02/2020.", "3000.00", "IDR", "2020-02-26" },
@@ -530,8 +539,10 @@ test_world_shapes (void)
     { "CO", "Su saldo es $5.000. Vence 2025-06-30", "5000.00", "COP", "2025-06-30" },
     { "EC", "USD:5.87", "5.87", "USD", NULL },
     { "LY", "\xd8\xb1\xd8\xb5\xd9\x8a\xd8\xaf\xd9\x83 107.930 \xd8\xaf.\xd9\x84", "107.930", "LYD", NULL },
-    { "TH", "\xe0\xb8\x84\xe0\xb8\xb8\xe0\xb8\x93\xe0\xb8\xa1\xe0\xb8\xb5 45.50 \xe0\xb8\x9a. "
-            "\xe0\xb8\x96\xe0\xb8\xb6\xe0\xb8\x87 30/12/2566", "45.50", "THB", "2023-12-30" },
+    { "TH",
+      "\xe0\xb8\x84\xe0\xb8\xb8\xe0\xb8\x93\xe0\xb8\xa1\xe0\xb8\xb5 45.50 \xe0\xb8\x9a. "
+      "\xe0\xb8\x96\xe0\xb8\xb6\xe0\xb8\x87 30/12/2566",
+      "45.50", "THB", "2023-12-30" },
     { "VN", "TKC 10.000d, han 30/06/2025", "10000", "VND", "2025-06-30" },
     { "PH", "Your balance is P50.00 valid until Jun 30, 2025", "50.00", "PHP", "2025-06-30" },
     { "MY", "Baki: RM5.00 Tamat: 30/06/2025", "5.00", "MYR", "2025-06-30" },
@@ -539,40 +550,56 @@ test_world_shapes (void)
     { "MA", "Votre solde est 12.34 DH", "12.34", "MAD", NULL },
     { "HU", "Egyenlege 1200 Ft, \xc3\xa9rv\xc3\xa9nyes 2026. december 30.", "1200.00", "HUF", "2026-12-30" },
     { "NL", "Je beltegoed is \xe2\x82\xac 5,00, geldig tot 30 juni 2025", "5.00", "EUR", "2025-06-30" },
-    { "IT", "Il tuo credito residuo \xc3\xa8 di 5,21 euro, scade il 30 giugno 2025", "5.21", "EUR", "2025-06-30" },
+    { "IT", "Il tuo credito residuo \xc3\xa8 di 5,21 euro, scade il 30 giugno 2025", "5.21", "EUR",
+      "2025-06-30" },
     { "TR", "TL bakiyeniz 12,34 TL, 30 Haziran 2025 tarihine kadar", "12.34", "TRY", "2025-06-30" },
-    { "KR", "\xec\x9e\x94\xec\x95\xa1\xec\x9d\x80 5,000\xec\x9b\x90\xec\x9e\x85\xeb\x8b\x88\xeb\x8b\xa4. "
-            "2025\xeb\x85\x84 6\xec\x9b\x94 30\xec\x9d\xbc\xea\xb9\x8c\xec\xa7\x80", "5000", "KRW", "2025-06-30" },
-    { "JP", "\xe6\xae\x8b\xe9\xab\x98\xe3\x81\xaf" "500\xe5\x86\x86\xe3\x81\xa7\xe3\x81\x99\xe3\x80\x82"
-            "2025\xe5\xb9\xb4" "6\xe6\x9c\x88" "30\xe6\x97\xa5\xe3\x81\xbe\xe3\x81\xa7", "500", "JPY", "2025-06-30" },
-    { "RU", "\xd0\x91\xd0\xb0\xd0\xbb\xd0\xb0\xd0\xbd\xd1\x81: 100 \xd1\x80\xd1\x83\xd0\xb1. 50 "
-            "\xd0\xba\xd0\xbe\xd0\xbf.", "100.50", "RUB", NULL },
-    { "US", "Balance: 50 cents", "0.50", "USD", NULL },                /* never 50.00 */
+    { "KR",
+      "\xec\x9e\x94\xec\x95\xa1\xec\x9d\x80 5,000\xec\x9b\x90\xec\x9e\x85\xeb\x8b\x88\xeb\x8b\xa4. "
+      "2025\xeb\x85\x84 6\xec\x9b\x94 30\xec\x9d\xbc\xea\xb9\x8c\xec\xa7\x80",
+      "5000", "KRW", "2025-06-30" },
+    { "JP",
+      "\xe6\xae\x8b\xe9\xab\x98\xe3\x81\xaf"
+      "500\xe5\x86\x86\xe3\x81\xa7\xe3\x81\x99\xe3\x80\x82"
+      "2025\xe5\xb9\xb4"
+      "6\xe6\x9c\x88"
+      "30\xe6\x97\xa5\xe3\x81\xbe\xe3\x81\xa7",
+      "500", "JPY", "2025-06-30" },
+    { "RU",
+      "\xd0\x91\xd0\xb0\xd0\xbb\xd0\xb0\xd0\xbd\xd1\x81: 100 \xd1\x80\xd1\x83\xd0\xb1. 50 "
+      "\xd0\xba\xd0\xbe\xd0\xbf.",
+      "100.50", "RUB", NULL },
+    { "US", "Balance: 50 cents", "0.50", "USD", NULL }, /* never 50.00 */
     { "US", "Your balance is 5 dollars and 25 cents", "5.25", "USD", NULL },
     { "ES", "Tienes 5 euros y 20 c\xc3\xa9ntimos", "5.20", "EUR", NULL },
     { "GB", "Your balance is 75 pence", "0.75", "GBP", NULL },
     { "IN", "Your balance is Rs 1,23,456.78", "123456.78", "INR", NULL },
     { "DE", "Guthaben: +5,00 EUR", "5.00", "EUR", NULL },
     { "VE", "Tu saldo es Bs.S 150,00", "150.00", "VES", NULL },
-    { "VE", "Saldo Bs.F 150,00", NULL, NULL, NULL },                   /* withdrawn bolivar */
+    { "VE", "Saldo Bs.F 150,00", NULL, NULL, NULL }, /* withdrawn bolivar */
     { "HK", "Your balance is $50.00", "50.00", "HKD", NULL },
     /* Persian and Arabic-Indic digits, the Arabic decimal separator */
-    { "IR", "\xd9\x85\xd9\x88\xd8\xac\xd9\x88\xd8\xaf\xdb\x8c \xdb\xb4\xdb\xb3\xdb\xb2\xdb\xb4\xdb\xb0 "
-            "\xd8\xb1\xdb\x8c\xd8\xa7\xd9\x84", "43240.00", "IRR", NULL },
-    { "EG", "\xd8\xb1\xd8\xb5\xd9\x8a\xd8\xaf\xd9\x83 \xd9\xa1\xd9\xa2\xd9\xab\xd9\xa5\xd9\xa0 "
-            "\xd8\xac\xd9\x86\xd9\x8a\xd9\x87", "12.50", "EGP", NULL },
-    { "TH", "\xe0\xb8\x84\xe0\xb8\xb8\xe0\xb8\x93\xe0\xb8\xa1\xe0\xb8\xb5 45.50 \xe0\xb8\x9a. "
-            "\xe0\xb9\x82\xe0\xb8\x9a\xe0\xb8\x99\xe0\xb8\xb1\xe0\xb8\xaa 20.00 \xe0\xb8\x9a.", "45.50", "THB", NULL },
-    { "PE", "Saldo: 50 SMS", NULL, NULL, NULL },                       /* counts, not money */
+    { "IR",
+      "\xd9\x85\xd9\x88\xd8\xac\xd9\x88\xd8\xaf\xdb\x8c \xdb\xb4\xdb\xb3\xdb\xb2\xdb\xb4\xdb\xb0 "
+      "\xd8\xb1\xdb\x8c\xd8\xa7\xd9\x84",
+      "43240.00", "IRR", NULL },
+    { "EG",
+      "\xd8\xb1\xd8\xb5\xd9\x8a\xd8\xaf\xd9\x83 \xd9\xa1\xd9\xa2\xd9\xab\xd9\xa5\xd9\xa0 "
+      "\xd8\xac\xd9\x86\xd9\x8a\xd9\x87",
+      "12.50", "EGP", NULL },
+    { "TH",
+      "\xe0\xb8\x84\xe0\xb8\xb8\xe0\xb8\x93\xe0\xb8\xa1\xe0\xb8\xb5 45.50 \xe0\xb8\x9a. "
+      "\xe0\xb9\x82\xe0\xb8\x9a\xe0\xb8\x99\xe0\xb8\xb1\xe0\xb8\xaa 20.00 \xe0\xb8\x9a.",
+      "45.50", "THB", NULL },
+    { "PE", "Saldo: 50 SMS", NULL, NULL, NULL }, /* counts, not money */
     { "US", "Balance: 120 min", NULL, NULL, NULL },
-    { "GB", "Your balance is 50p", NULL, NULL, NULL },                  /* pence: not a guess */
-    { "BY", "Balans 3394r", NULL, NULL, NULL },                        /* BYR or BYN? */
+    { "GB", "Your balance is 50p", NULL, NULL, NULL }, /* pence: not a guess */
+    { "BY", "Balans 3394r", NULL, NULL, NULL },        /* BYR or BYN? */
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr(GError) error = NULL;
-    g_autofree char *amount = NULL, *expiry = NULL;
-    SaldoBalanceHints hints;
+    g_autofree char   *amount = NULL, *expiry = NULL;
+    SaldoBalanceHints  hints;
     SaldoBalanceResult result;
 
     g_test_message ("%s: %s", cases[i].country != NULL ? cases[i].country : "-", cases[i].text);
@@ -597,17 +624,23 @@ test_relative_expiry (void)
     const char *text;
     const char *expiry;
   } cases[] = {
-    { "Saldo S/ 5.00, v\xc3\xa1lido por 30 d\xc3\xad" "as", "2026-01-31" },
+    { "Saldo S/ 5.00, v\xc3\xa1lido por 30 d\xc3\xad"
+      "as",
+      "2026-01-31" },
     { "Tu saldo es $50.00 y vence en 2 semanas", "2026-01-15" },
     { "Balance $5.00, valid for 1 month", "2026-02-01" },
-    { "Saldo S/ 5.00, 3 d\xc3\xad" "as de vigencia", "2026-01-04" },
-    { "Saldo S/ 5.00 por 30 d\xc3\xad" "as", NULL },            /* no expiry word */
+    { "Saldo S/ 5.00, 3 d\xc3\xad"
+      "as de vigencia",
+      "2026-01-04" },
+    { "Saldo S/ 5.00 por 30 d\xc3\xad"
+      "as",
+      NULL }, /* no expiry word */
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr(GError) error = NULL;
-    g_autofree char *expiry = NULL;
-    SaldoBalanceHints hints;
+    g_autofree char   *expiry = NULL;
+    SaldoBalanceHints  hints;
     SaldoBalanceResult result;
 
     g_test_message ("%s", cases[i].text);
@@ -627,7 +660,12 @@ test_trap_homoglyphs (void)
 {
   static const TrapCase cases[] = {
     /* Latin 'a' inside Cyrillic "Баланс". */
-    { "\xd0\x91" "a" "\xd0\xbb" "a" "\xd0\xbd\xd1\x81: 310,55\xd1\x80", "RU", SALDO_REPLY_KIND_BALANCE, "310.55", "RUB", 1 },
+    { "\xd0\x91"
+      "a"
+      "\xd0\xbb"
+      "a"
+      "\xd0\xbd\xd1\x81: 310,55\xd1\x80",
+      "RU", SALDO_REPLY_KIND_BALANCE, "310.55", "RUB", 1 },
     /* Cyrillic 'а' and 'о' inside Latin "Saldo". */
     { "S\xd0\xb0ld\xd0\xbe: S/ 2.00", "PE", SALDO_REPLY_KIND_BALANCE, "2.00", "PEN", 1 },
     /* A lone Cyrillic "р" stays the rouble sign. */
@@ -644,8 +682,8 @@ static void
 test_trap_zero_balance (void)
 {
   g_autoptr(GError) error = NULL;
-  const char *text = "Usted no tiene saldo en sus cuentas";
-  SaldoBalanceHints hints;
+  const char        *text = "Usted no tiene saldo en sus cuentas";
+  SaldoBalanceHints  hints;
   SaldoBalanceResult result;
 
   saldo_balance_hints_init (&hints);
@@ -681,12 +719,12 @@ test_dollar_by_country (void)
     const char *amount;
   } cases[] = {
     { "PE", "USD", "1200.00" }, { "MX", "MXN", "1200.00" }, { "US", "USD", "1200.00" },
-    { "AR", "ARS", "1200.00" }, { "CL", "CLP", "1200" }, { "CO", "COP", "1200.00" },
+    { "AR", "ARS", "1200.00" }, { "CL", "CLP", "1200" },    { "CO", "COP", "1200.00" },
     { NULL, "USD", "1200.00" }, { "DE", "USD", "1200.00" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    TrapCase c = { "Saldo $1.200", cases[i].country, SALDO_REPLY_KIND_BALANCE,
+    TrapCase c = { "Saldo $1.200",  cases[i].country,  SALDO_REPLY_KIND_BALANCE,
                    cases[i].amount, cases[i].currency, 1 };
 
     check_trap (&c);
@@ -701,10 +739,10 @@ test_invalid_input (void)
     gsize       len;
   } cases[] = {
     { "\xff", 1 },
-    { "Saldo S/ 5\xc3", 11 },          /* truncated sequence */
-    { "Saldo\0S/ 5.00", 14 },          /* NUL inside the given length */
-    { "\xed\xa0\x80", 3 },             /* UTF-16 surrogate */
-    { "\xc0\xaf", 2 },                 /* overlong */
+    { "Saldo S/ 5\xc3", 11 }, /* truncated sequence */
+    { "Saldo\0S/ 5.00", 14 }, /* NUL inside the given length */
+    { "\xed\xa0\x80", 3 },    /* UTF-16 surrogate */
+    { "\xc0\xaf", 2 },        /* overlong */
   };
   SaldoBalanceResult result;
 
@@ -728,7 +766,7 @@ static void
 test_length_limits_text (void)
 {
   g_autoptr(GError) error = NULL;
-  const char *text = "Saldo S/ 8.40 99 soles";
+  const char        *text = "Saldo S/ 8.40 99 soles";
   SaldoBalanceResult result;
 
   /* Only the first 13 bytes count: "Saldo S/ 8.40". */
@@ -747,9 +785,7 @@ test_length_limits_text (void)
 }
 
 static void
-assert_span_text (const char          *text,
-                  const SaldoTextSpan *span,
-                  const char          *want)
+assert_span_text (const char *text, const SaldoTextSpan *span, const char *want)
 {
   g_assert_cmpmem (text + span->start, span->end - span->start, want, strlen (want));
 }
@@ -758,8 +794,8 @@ static void
 test_spans (void)
 {
   g_autoptr(GError) error = NULL;
-  const char *text = "Saldo: S/ 8.40, datos 1,5 GB, vence el 30 de diciembre de 2026";
-  SaldoBalanceHints hints;
+  const char        *text = "Saldo: S/ 8.40, datos 1,5 GB, vence el 30 de diciembre de 2026";
+  SaldoBalanceHints  hints;
   SaldoBalanceResult result;
 
   saldo_balance_hints_init (&hints);
@@ -780,7 +816,7 @@ test_eastern_digit_spans (void)
   /* "رصيدك ١٢٫٥٠ جنيه" */
   const char *text = "\xd8\xb1\xd8\xb5\xd9\x8a\xd8\xaf\xd9\x83 \xd9\xa1\xd9\xa2\xd9\xab\xd9\xa5\xd9\xa0 "
                      "\xd8\xac\xd9\x86\xd9\x8a\xd9\x87";
-  SaldoBalanceHints hints;
+  SaldoBalanceHints  hints;
   SaldoBalanceResult result;
 
   saldo_balance_hints_init (&hints);
@@ -796,10 +832,10 @@ static void
 test_decimal_marks (void)
 {
   static const struct {
-    const char              *text;
-    SaldoBalanceDecimalMark  mark;
-    gboolean                 has_amount;
-    gint64                   minor;
+    const char             *text;
+    SaldoBalanceDecimalMark mark;
+    gboolean                has_amount;
+    gint64                  minor;
   } cases[] = {
     { "Saldo 8,40 EUR", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 840 },
     { "Saldo 8.40 EUR", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 840 },
@@ -810,13 +846,15 @@ test_decimal_marks (void)
     { "Saldo 1.234,56 EUR", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 123456 },
     { "Saldo 1,234.56 EUR", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 123456 },
     { "Saldo 1 234,56 EUR", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 123456 },
-    { "Saldo 1\xc2\xa0" "234,56 EUR", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 123456 },
+    { "Saldo 1\xc2\xa0"
+      "234,56 EUR",
+      SALDO_BALANCE_DECIMAL_AUTO, TRUE, 123456 },
     { "Saldo 1'234.50 CHF", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 123450 },
     { "Saldo 1.234.567,00 EUR", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 123456700 },
     { "Saldo 1.23.456 EUR", SALDO_BALANCE_DECIMAL_AUTO, FALSE, 0 },
-    { "Saldo 8.405 EUR", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 840500 },  /* thousands */
-    { "Saldo 8.4050 EUR", SALDO_BALANCE_DECIMAL_AUTO, FALSE, 0 },     /* too exact */
-    { "Saldo 8.4000 EUR", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 840 },    /* zeros only */
+    { "Saldo 8.405 EUR", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 840500 }, /* thousands */
+    { "Saldo 8.4050 EUR", SALDO_BALANCE_DECIMAL_AUTO, FALSE, 0 },    /* too exact */
+    { "Saldo 8.4000 EUR", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 840 },   /* zeros only */
     { "Saldo 1.250 BHD", SALDO_BALANCE_DECIMAL_AUTO, TRUE, 1250 },
     { "Saldo 1.250 BHD", SALDO_BALANCE_DECIMAL_COMMA, TRUE, 1250000 },
     { "Saldo 99999999999999 EUR", SALDO_BALANCE_DECIMAL_AUTO, TRUE, G_GINT64_CONSTANT (9999999999999900) },
@@ -825,7 +863,7 @@ test_decimal_marks (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr(GError) error = NULL;
-    SaldoBalanceHints hints;
+    SaldoBalanceHints  hints;
     SaldoBalanceResult result;
 
     g_test_message ("%s", cases[i].text);
@@ -842,11 +880,11 @@ static void
 test_dates (void)
 {
   static const struct {
-    const char            *text;
-    const char            *country;
-    SaldoBalanceDateOrder  order;
-    const char            *now;
-    const char            *expiry;  /* NULL: none */
+    const char           *text;
+    const char           *country;
+    SaldoBalanceDateOrder order;
+    const char           *now;
+    const char           *expiry; /* NULL: none */
   } cases[] = {
     { "Saldo S/ 1.00 vence 30/12/2026", "PE", SALDO_BALANCE_DATE_AUTO, NULL, "2026-12-30" },
     { "Saldo S/ 1.00 vence 30.12.2026", "PE", SALDO_BALANCE_DATE_AUTO, NULL, "2026-12-30" },
@@ -862,7 +900,8 @@ test_dates (void)
     { "Saldo R$ 1,00 validade 30 dezembro 2026", "BR", SALDO_BALANCE_DATE_AUTO, NULL, "2026-12-30" },
     { "Solde 1,00 € valable jusqu'au 30 décembre 2026", "FR", SALDO_BALANCE_DATE_AUTO, NULL, "2026-12-30" },
     { "Guthaben 1,00 € gültig bis 30. Dezember 2026", "DE", SALDO_BALANCE_DATE_AUTO, NULL, "2026-12-30" },
-    { "Баланс 1,00 ₽ до 30 декабря 2026", "RU", SALDO_BALANCE_DATE_AUTO, NULL, "2026-12-30" },
+    { "Баланс 1,00 ₽ до 30 декабря 2026", "RU", SALDO_BALANCE_DATE_AUTO, NULL,
+      "2026-12-30" },
     /* Invalid days, years out of range, non-Gregorian years. */
     { "Saldo S/ 1.00 vence 29/02/2027", "PE", SALDO_BALANCE_DATE_AUTO, NULL, NULL },
     { "Saldo S/ 1.00 vence 29/02/2028", "PE", SALDO_BALANCE_DATE_AUTO, NULL, "2028-02-29" },
@@ -883,8 +922,8 @@ test_dates (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr(GError) error = NULL;
-    g_autofree char *got = NULL;
-    SaldoBalanceHints hints;
+    g_autofree char   *got = NULL;
+    SaldoBalanceHints  hints;
     SaldoBalanceResult result;
 
     g_test_message ("%s", cases[i].text);
@@ -906,16 +945,11 @@ test_data_units (void)
     const char *text;
     guint64     bytes;
   } cases[] = {
-    { "Te quedan 512 KB", 524288 },
-    { "Te quedan 100 MB", 104857600 },
-    { "Te quedan 100MB", 104857600 },
-    { "Te quedan 1,5 GB", 1610612736 },
-    { "Te quedan 1.5GB", 1610612736 },
-    { "Te quedan 2 TB", G_GUINT64_CONSTANT (2199023255552) },
-    { "Te quedan 1.024 MB", 1073741824 },
-    { "Te quedan 0,1 MB", 104857 },
-    { "Осталось 300 МБ", 314572800 },
-    { "Il reste 2 Go", 2147483648 },
+    { "Te quedan 512 KB", 524288 },       { "Te quedan 100 MB", 104857600 },
+    { "Te quedan 100MB", 104857600 },     { "Te quedan 1,5 GB", 1610612736 },
+    { "Te quedan 1.5GB", 1610612736 },    { "Te quedan 2 TB", G_GUINT64_CONSTANT (2199023255552) },
+    { "Te quedan 1.024 MB", 1073741824 }, { "Te quedan 0,1 MB", 104857 },
+    { "Осталось 300 МБ", 314572800 },     { "Il reste 2 Go", 2147483648 },
     { "Te quedan 20 megas", 20971520 },
   };
 
@@ -936,10 +970,10 @@ static void
 test_explain (void)
 {
   g_autoptr(GError) error = NULL;
-  const char *text = "Tu plan de S/ 29.90 se renueva el 05/01. Saldo: S/ 8.40";
-  SaldoBalanceHints hints;
+  const char        *text = "Tu plan de S/ 29.90 se renueva el 05/01. Saldo: S/ 8.40";
+  SaldoBalanceHints  hints;
   SaldoBalanceResult result;
-  gboolean price_noted = FALSE;
+  gboolean           price_noted = FALSE;
 
   saldo_balance_hints_init (&hints);
   hints.explain = TRUE;
@@ -966,9 +1000,9 @@ test_patterns (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) patterns = g_ptr_array_new_with_free_func ((GDestroyNotify) g_regex_unref);
-  const char *text = "BAL=12.50 PEN; EXP 2026-12-30; DAT 300MB";
-  const char *other = "Saldo S/ 3.00";
-  SaldoBalanceHints hints;
+  const char        *text = "BAL=12.50 PEN; EXP 2026-12-30; DAT 300MB";
+  const char        *other = "Saldo S/ 3.00";
+  SaldoBalanceHints  hints;
   SaldoBalanceResult result;
 
   /* The first pattern never matches; the second does. */
@@ -1022,7 +1056,10 @@ static void
 test_kind_strings (void)
 {
   static const SaldoReplyKind kinds[] = {
-    SALDO_REPLY_KIND_UNKNOWN, SALDO_REPLY_KIND_BALANCE, SALDO_REPLY_KIND_MENU, SALDO_REPLY_KIND_ERROR,
+    SALDO_REPLY_KIND_UNKNOWN,
+    SALDO_REPLY_KIND_BALANCE,
+    SALDO_REPLY_KIND_MENU,
+    SALDO_REPLY_KIND_ERROR,
   };
   SaldoReplyKind kind = SALDO_REPLY_KIND_MENU;
 
@@ -1042,9 +1079,9 @@ test_kind_strings (void)
 static void
 test_result_helpers (void)
 {
-  SaldoBalanceHints hints;
+  SaldoBalanceHints  hints;
   SaldoBalanceResult result;
-  g_autofree char *expiry = NULL;
+  g_autofree char   *expiry = NULL;
 
   memset (&hints, 0xAA, sizeof (hints));
   saldo_balance_hints_init (&hints);
@@ -1076,8 +1113,7 @@ test_tables (void)
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_autoptr(GPtrArray) corpus = NULL;
   g_autoptr(GError) error = NULL;

@@ -32,8 +32,7 @@ keyfile_from_string (const char *data)
 }
 
 static SaldoCarrierDb *
-db_from_dirs (const char *first,
-              ...)
+db_from_dirs (const char *first, ...)
 {
   g_autoptr(GPtrArray) dirs = g_ptr_array_new_with_free_func (g_free);
   va_list args;
@@ -44,12 +43,11 @@ db_from_dirs (const char *first,
   va_end (args);
   g_ptr_array_add (dirs, NULL);
 
-  return saldo_carrier_db_new_from_dirs ((const char * const *) dirs->pdata);
+  return saldo_carrier_db_new_from_dirs ((const char *const *) dirs->pdata);
 }
 
 static void
-assert_strv (const char * const *actual,
-             const char         *expected_joined)
+assert_strv (const char *const *actual, const char *expected_joined)
 {
   g_autofree char *joined = g_strjoinv (";", (char **) actual);
 
@@ -57,17 +55,14 @@ assert_strv (const char * const *actual,
 }
 
 static gboolean
-errors_mention (GPtrArray  *errors,
-                const char *needle1,
-                const char *needle2)
+errors_mention (GPtrArray *errors, const char *needle1, const char *needle2)
 {
-  for (guint i = 0; i < errors->len; i++)
-    {
-      const GError *e = g_ptr_array_index (errors, i);
+  for (guint i = 0; i < errors->len; i++) {
+    const GError *e = g_ptr_array_index (errors, i);
 
-      if (strstr (e->message, needle1) != NULL && strstr (e->message, needle2) != NULL)
-        return TRUE;
-    }
+    if (strstr (e->message, needle1) != NULL && strstr (e->message, needle2) != NULL)
+      return TRUE;
+  }
   return FALSE;
 }
 
@@ -79,33 +74,32 @@ test_full_keyfile (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GMatchInfo) match = NULL;
   g_autofree char *amount = NULL;
-  GPtrArray *patterns;
-  const char *data =
-    "[Carrier]\n"
-    "Name=  Test Carrier  \n"
-    "Country=PE\n"
-    "Currency=PEN\n"
-    "MccMnc=71610; 716100;\n"
-    "IccidPrefix=89511\n"
-    "Spn=TestSpn\n"
-    "BalanceUssd=*222#;*777#\n"
-    "BalanceMenu=1;2\n"
-    "SmsSenders=515;Claro\n"
-    "BalanceSmsNumber=600\n"
-    "BalanceSmsText=S\n"
-    "ReplyPattern10=(?<data>\\d+)\\s*MB\n"
-    "ReplyPattern2=(?<expiry>\\d{2}/\\d{2}/\\d{4})\n"
-    "ReplyPattern=(?<=saldo )(?<currency>S/\\.?)\\s*(?<amount>\\d+[.,]\\d{2})\n"
-    "DecimalComma=true\n"
-    "DateOrder=ymd\n"
-    "VoucherUssd=*123*{pin}#\n"
-    "DeactivationDays=210\n"
-    "RestrictionDays=60\n"
-    "Sources=https://example.org/a;Some newspaper, 2025\n"
-    "Disabled=false\n"
-    "Fooo=1\n"
-    "[Extra]\n"
-    "Key=value\n";
+  GPtrArray       *patterns;
+  const char      *data = "[Carrier]\n"
+                          "Name=  Test Carrier  \n"
+                          "Country=PE\n"
+                          "Currency=PEN\n"
+                          "MccMnc=71610; 716100;\n"
+                          "IccidPrefix=89511\n"
+                          "Spn=TestSpn\n"
+                          "BalanceUssd=*222#;*777#\n"
+                          "BalanceMenu=1;2\n"
+                          "SmsSenders=515;Claro\n"
+                          "BalanceSmsNumber=600\n"
+                          "BalanceSmsText=S\n"
+                          "ReplyPattern10=(?<data>\\d+)\\s*MB\n"
+                          "ReplyPattern2=(?<expiry>\\d{2}/\\d{2}/\\d{4})\n"
+                          "ReplyPattern=(?<=saldo )(?<currency>S/\\.?)\\s*(?<amount>\\d+[.,]\\d{2})\n"
+                          "DecimalComma=true\n"
+                          "DateOrder=ymd\n"
+                          "VoucherUssd=*123*{pin}#\n"
+                          "DeactivationDays=210\n"
+                          "RestrictionDays=60\n"
+                          "Sources=https://example.org/a;Some newspaper, 2025\n"
+                          "Disabled=false\n"
+                          "Fooo=1\n"
+                          "[Extra]\n"
+                          "Key=value\n";
 
   kf = keyfile_from_string (data);
   carrier = saldo_carrier_new_from_keyfile ("test-carrier", kf, &error);
@@ -147,12 +141,10 @@ test_full_keyfile (void)
                    "(?<=saldo )(?<currency>S/\\.?)\\s*(?<amount>\\d+[.,]\\d{2})");
   g_assert_cmpstr (g_regex_get_pattern (g_ptr_array_index (patterns, 1)), ==,
                    "(?<expiry>\\d{2}/\\d{2}/\\d{4})");
-  g_assert_cmpstr (g_regex_get_pattern (g_ptr_array_index (patterns, 2)), ==,
-                   "(?<data>\\d+)\\s*MB");
+  g_assert_cmpstr (g_regex_get_pattern (g_ptr_array_index (patterns, 2)), ==, "(?<data>\\d+)\\s*MB");
 
   /* patterns are read raw, so single backslashes reach PCRE intact */
-  g_assert_true (g_regex_match (g_ptr_array_index (patterns, 0),
-                                "Tu saldo S/. 12,50 vence", 0, &match));
+  g_assert_true (g_regex_match (g_ptr_array_index (patterns, 0), "Tu saldo S/. 12,50 vence", 0, &match));
   amount = g_match_info_fetch_named (match, "amount");
   g_assert_cmpstr (amount, ==, "12,50");
 }
@@ -161,7 +153,7 @@ static void
 test_defaults (void)
 {
   g_autoptr(GKeyFile) kf = keyfile_from_string ("[Carrier]\nName=Min\nCountry=XX\nCurrency=XXX\n"
-                                                "VoucherUssd=\nDeactivationDays=\n");
+                                                 "VoucherUssd=\nDeactivationDays=\n");
   g_autoptr(SaldoCarrier) carrier = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -184,10 +176,10 @@ test_defaults (void)
 
 typedef struct {
   const char *id;
-  const char *extra;      /* appended to a valid [Carrier] group, or the whole file if base is FALSE */
+  const char *extra; /* appended to a valid [Carrier] group, or the whole file if base is FALSE */
   gboolean    base;
   int         code;
-  const char *key;        /* must appear in the message */
+  const char *key; /* must appear in the message */
 } InvalidCase;
 
 #define BASE "[Carrier]\nName=T\nCountry=PE\nCurrency=PEN\n"
@@ -198,12 +190,18 @@ static const InvalidCase invalid_cases[] = {
   { "t", "[Carrier]\nName=T\nCurrency=PEN\n", FALSE, SALDO_CARRIER_ERROR_MISSING_KEY, "“Country”" },
   { "t", "[Carrier]\nName=T\nCountry=PE\n", FALSE, SALDO_CARRIER_ERROR_MISSING_KEY, "“Currency”" },
   { "t", "[Other]\nName=T\n", FALSE, SALDO_CARRIER_ERROR_INVALID_FILE, "[Carrier]" },
-  { "t", "[Carrier]\nName=T\nCountry=pe\nCurrency=PEN\n", FALSE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“Country”" },
-  { "t", "[Carrier]\nName=T\nCountry=PER\nCurrency=PEN\n", FALSE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“Country”" },
-  { "t", "[Carrier]\nName=T\nCountry=PE\nCurrency=pen\n", FALSE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“Currency”" },
-  { "t", "[Carrier]\nName=T\nCountry=PE\nCurrency=S/.\n", FALSE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“Currency”" },
-  { "t", "[Carrier]\nName=T\nCountry=PE\nCurrency=PNE\n", FALSE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“Currency”" },
-  { "t", "[Carrier]\nName=T\nCountry=PE\nCurrency=PENN\n", FALSE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“Currency”" },
+  { "t", "[Carrier]\nName=T\nCountry=pe\nCurrency=PEN\n", FALSE, SALDO_CARRIER_ERROR_INVALID_VALUE,
+    "“Country”" },
+  { "t", "[Carrier]\nName=T\nCountry=PER\nCurrency=PEN\n", FALSE, SALDO_CARRIER_ERROR_INVALID_VALUE,
+    "“Country”" },
+  { "t", "[Carrier]\nName=T\nCountry=PE\nCurrency=pen\n", FALSE, SALDO_CARRIER_ERROR_INVALID_VALUE,
+    "“Currency”" },
+  { "t", "[Carrier]\nName=T\nCountry=PE\nCurrency=S/.\n", FALSE, SALDO_CARRIER_ERROR_INVALID_VALUE,
+    "“Currency”" },
+  { "t", "[Carrier]\nName=T\nCountry=PE\nCurrency=PNE\n", FALSE, SALDO_CARRIER_ERROR_INVALID_VALUE,
+    "“Currency”" },
+  { "t", "[Carrier]\nName=T\nCountry=PE\nCurrency=PENN\n", FALSE, SALDO_CARRIER_ERROR_INVALID_VALUE,
+    "“Currency”" },
   { "t", "MccMnc=7161\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“MccMnc”" },
   { "t", "MccMnc=7161000\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“MccMnc”" },
   { "t", "MccMnc=7161a\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“MccMnc”" },
@@ -216,16 +214,19 @@ static const InvalidCase invalid_cases[] = {
   { "t", "SmsSenders=515;\\t\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“SmsSenders”" },
   { "t", "BalanceSmsNumber=600\n", TRUE, SALDO_CARRIER_ERROR_MISSING_KEY, "“BalanceSmsText”" },
   { "t", "BalanceSmsText=S\n", TRUE, SALDO_CARRIER_ERROR_MISSING_KEY, "“BalanceSmsNumber”" },
-  { "t", "BalanceSmsNumber=6a0\nBalanceSmsText=S\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“BalanceSmsNumber”" },
+  { "t", "BalanceSmsNumber=6a0\nBalanceSmsText=S\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE,
+    "“BalanceSmsNumber”" },
   { "t", "ReplyPattern1=(?<amount>\\d+\n", TRUE, SALDO_CARRIER_ERROR_INVALID_PATTERN, "“ReplyPattern1”" },
   { "t", "ReplyPattern1=(?<amount>\\d+\n", TRUE, SALDO_CARRIER_ERROR_INVALID_PATTERN, "(?<amount>\\d+" },
   { "t", "ReplyPattern5=(?<amount>\xff\\d)\n", TRUE, SALDO_CARRIER_ERROR_INVALID_PATTERN, "UTF-8" },
   { "t", "ReplyPattern=\\d+\n", TRUE, SALDO_CARRIER_ERROR_INVALID_PATTERN, "“ReplyPattern”" },
   { "t", "ReplyPattern3=(?<ammount>\\d+)\n", TRUE, SALDO_CARRIER_ERROR_INVALID_PATTERN, "ammount" },
-  { "t", "ReplyPattern3=(?P<total>\\d+)(?<amount>\\d)\n", TRUE, SALDO_CARRIER_ERROR_INVALID_PATTERN, "total" },
+  { "t", "ReplyPattern3=(?P<total>\\d+)(?<amount>\\d)\n", TRUE, SALDO_CARRIER_ERROR_INVALID_PATTERN,
+    "total" },
   { "t", "ReplyPattern4=\n", TRUE, SALDO_CARRIER_ERROR_INVALID_PATTERN, "“ReplyPattern4”" },
   { "t", "ReplyPattern01=(?<amount>\\d+)\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“ReplyPattern01”" },
-  { "t", "ReplyPattern1000=(?<amount>\\d+)\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“ReplyPattern1000”" },
+  { "t", "ReplyPattern1000=(?<amount>\\d+)\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE,
+    "“ReplyPattern1000”" },
   { "t", "DecimalComma=yes\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“DecimalComma”" },
   { "t", "Disabled=maybe\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“Disabled”" },
   { "t", "DateOrder=dym\n", TRUE, SALDO_CARRIER_ERROR_INVALID_VALUE, "“DateOrder”" },
@@ -254,54 +255,48 @@ static const InvalidCase invalid_cases[] = {
 static void
 test_invalid (void)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (invalid_cases); i++)
-    {
-      const InvalidCase *c = &invalid_cases[i];
-      g_autofree char *data = c->base ? g_strconcat (BASE, c->extra, NULL) : g_strdup (c->extra);
-      g_autoptr(GKeyFile) kf = keyfile_from_string (data);
-      g_autoptr(SaldoCarrier) carrier = NULL;
-      g_autoptr(GError) error = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (invalid_cases); i++) {
+    const InvalidCase *c = &invalid_cases[i];
+    g_autofree char   *data = c->base ? g_strconcat (BASE, c->extra, NULL) : g_strdup (c->extra);
+    g_autoptr(GKeyFile) kf = keyfile_from_string (data);
+    g_autoptr(SaldoCarrier) carrier = NULL;
+    g_autoptr(GError) error = NULL;
 
-      g_test_message ("case %u: %s", i, c->extra);
-      carrier = saldo_carrier_new_from_keyfile (c->id, kf, &error);
-      g_assert_null (carrier);
-      g_assert_error (error, SALDO_CARRIER_ERROR, c->code);
-      g_assert_nonnull (strstr (error->message, c->key));
-    }
+    g_test_message ("case %u: %s", i, c->extra);
+    carrier = saldo_carrier_new_from_keyfile (c->id, kf, &error);
+    g_assert_null (carrier);
+    g_assert_error (error, SALDO_CARRIER_ERROR, c->code);
+    g_assert_nonnull (strstr (error->message, c->key));
+  }
 }
 
 static void
 test_pattern_group_scan (void)
 {
   /* lookarounds, escapes and classes are not named groups */
-  const char * const valid[] = {
-    "(?<=S/)(?<amount>\\d+)",
-    "(?<!x)(?<amount>\\d+)",
-    "\\(?<foo>(?<amount>\\d+)",
-    "[(?<foo>](?<amount>\\d+)",
-    "[]a(?<foo>](?<data>\\d+)",
-    "(?'expiry'\\d+)",
+  const char *const valid[] = {
+    "(?<=S/)(?<amount>\\d+)",   "(?<!x)(?<amount>\\d+)",    "\\(?<foo>(?<amount>\\d+)",
+    "[(?<foo>](?<amount>\\d+)", "[]a(?<foo>](?<data>\\d+)", "(?'expiry'\\d+)",
     "(?P<currency>S/)",
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (valid); i++)
-    {
-      g_autofree char *data = g_strdup_printf (BASE "ReplyPattern=%s\n", valid[i]);
-      g_autoptr(GKeyFile) kf = keyfile_from_string (data);
-      g_autoptr(SaldoCarrier) carrier = NULL;
-      g_autoptr(GError) error = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (valid); i++) {
+    g_autofree char *data = g_strdup_printf (BASE "ReplyPattern=%s\n", valid[i]);
+    g_autoptr(GKeyFile) kf = keyfile_from_string (data);
+    g_autoptr(SaldoCarrier) carrier = NULL;
+    g_autoptr(GError) error = NULL;
 
-      g_test_message ("pattern %s", valid[i]);
-      carrier = saldo_carrier_new_from_keyfile ("t", kf, &error);
-      g_assert_no_error (error);
-      g_assert_cmpuint (saldo_carrier_get_patterns (carrier)->len, ==, 1);
-    }
+    g_test_message ("pattern %s", valid[i]);
+    carrier = saldo_carrier_new_from_keyfile ("t", kf, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (saldo_carrier_get_patterns (carrier)->len, ==, 1);
+  }
 }
 
 typedef struct {
   const char *template;
   const char *pin;
-  const char *expected;   /* NULL: an error with code below */
+  const char *expected; /* NULL: an error with code below */
   int         code;
 } VoucherCase;
 
@@ -322,36 +317,32 @@ static const VoucherCase voucher_cases[] = {
 static void
 test_voucher (void)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (voucher_cases); i++)
-    {
-      const VoucherCase *c = &voucher_cases[i];
-      g_autofree char *data = NULL;
-      g_autoptr(GKeyFile) kf = NULL;
-      g_autoptr(SaldoCarrier) carrier = NULL;
-      g_autoptr(GError) error = NULL;
-      g_autofree char *ussd = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (voucher_cases); i++) {
+    const VoucherCase *c = &voucher_cases[i];
+    g_autofree char   *data = NULL;
+    g_autoptr(GKeyFile) kf = NULL;
+    g_autoptr(SaldoCarrier) carrier = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *ussd = NULL;
 
-      g_test_message ("case %u", i);
-      data = c->template != NULL ? g_strdup_printf (BASE "VoucherUssd=%s\n", c->template) : g_strdup (BASE);
-      kf = keyfile_from_string (data);
-      carrier = saldo_carrier_new_from_keyfile ("t", kf, &error);
+    g_test_message ("case %u", i);
+    data = c->template != NULL ? g_strdup_printf (BASE "VoucherUssd=%s\n", c->template) : g_strdup (BASE);
+    kf = keyfile_from_string (data);
+    carrier = saldo_carrier_new_from_keyfile ("t", kf, &error);
+    g_assert_no_error (error);
+
+    ussd = saldo_carrier_render_voucher_ussd (carrier, c->pin, &error);
+    if (c->expected != NULL) {
       g_assert_no_error (error);
-
-      ussd = saldo_carrier_render_voucher_ussd (carrier, c->pin, &error);
-      if (c->expected != NULL)
-        {
-          g_assert_no_error (error);
-          g_assert_cmpstr (ussd, ==, c->expected);
-        }
-      else
-        {
-          g_assert_null (ussd);
-          g_assert_error (error, SALDO_CARRIER_ERROR, c->code);
-          /* the PIN is money: it must never leak into an error message */
-          if (c->pin != NULL && strlen (c->pin) > 0)
-            g_assert_null (strstr (error->message, c->pin));
-        }
+      g_assert_cmpstr (ussd, ==, c->expected);
+    } else {
+      g_assert_null (ussd);
+      g_assert_error (error, SALDO_CARRIER_ERROR, c->code);
+      /* the PIN is money: it must never leak into an error message */
+      if (c->pin != NULL && strlen (c->pin) > 0)
+        g_assert_null (strstr (error->message, c->pin));
     }
+  }
 }
 
 static void
@@ -359,11 +350,10 @@ test_date_order (void)
 {
   SaldoDateOrder order;
 
-  for (SaldoDateOrder o = SALDO_DATE_ORDER_AUTO; o <= SALDO_DATE_ORDER_YMD; o++)
-    {
-      g_assert_true (saldo_date_order_from_string (saldo_date_order_to_string (o), &order));
-      g_assert_cmpint (order, ==, o);
-    }
+  for (SaldoDateOrder o = SALDO_DATE_ORDER_AUTO; o <= SALDO_DATE_ORDER_YMD; o++) {
+    g_assert_true (saldo_date_order_from_string (saldo_date_order_to_string (o), &order));
+    g_assert_cmpint (order, ==, o);
+  }
   g_assert_false (saldo_date_order_from_string ("DMY", &order));
   g_assert_false (saldo_date_order_from_string (NULL, &order));
   g_assert_null (saldo_date_order_to_string ((SaldoDateOrder) 42));
@@ -379,45 +369,41 @@ test_shipped_files_validate (void)
   g_autoptr(SaldoCarrierDb) db = NULL;
   g_autoptr(GPtrArray) list = NULL;
   const char *name;
-  guint n_files = 0;
+  guint       n_files = 0;
 
   g_assert_no_error (error);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = NULL;
-      g_autofree char *id = NULL;
-      g_autoptr(GKeyFile) kf = g_key_file_new ();
-      g_autoptr(SaldoCarrier) carrier = NULL;
-      g_autofree char *unknown = NULL;
+  while ((name = g_dir_read_name (dir)) != NULL) {
+    g_autofree char *path = NULL;
+    g_autofree char *id = NULL;
+    g_autoptr(GKeyFile) kf = g_key_file_new ();
+    g_autoptr(SaldoCarrier) carrier = NULL;
+    g_autofree char *unknown = NULL;
 
-      if (!g_str_has_suffix (name, ".conf"))
-        continue;
-      n_files++;
-      g_test_message ("validating %s", name);
-      path = g_build_filename (shipped_dir, name, NULL);
-      id = g_strndup (name, strlen (name) - strlen (".conf"));
+    if (!g_str_has_suffix (name, ".conf"))
+      continue;
+    n_files++;
+    g_test_message ("validating %s", name);
+    path = g_build_filename (shipped_dir, name, NULL);
+    id = g_strndup (name, strlen (name) - strlen (".conf"));
 
-      g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &error);
-      g_assert_no_error (error);
-      g_assert_false (saldo_carrier_keyfile_is_disabled (kf, &error));
-      g_assert_no_error (error);
-      carrier = saldo_carrier_new_from_keyfile (id, kf, &error);
-      g_assert_no_error (error);
+    g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &error);
+    g_assert_no_error (error);
+    g_assert_false (saldo_carrier_keyfile_is_disabled (kf, &error));
+    g_assert_no_error (error);
+    carrier = saldo_carrier_new_from_keyfile (id, kf, &error);
+    g_assert_no_error (error);
 
-      /* shipped data must be exact: unknown keys are typos there */
-      unknown = g_strjoinv (";", (char **) saldo_carrier_get_unknown_keys (carrier));
-      g_assert_cmpstr (unknown, ==, "");
-      g_assert_cmpuint (g_strv_length ((char **) saldo_carrier_get_sources (carrier)), >, 0);
-      if (saldo_carrier_is_generic (carrier))
-        {
-          g_assert_false (saldo_carrier_has_match_rules (carrier));
-          g_assert_cmpuint (g_strv_length ((char **) saldo_carrier_get_ussd_codes (carrier)), ==, 0);
-        }
-      else
-        {
-          g_assert_true (saldo_carrier_has_match_rules (carrier));
-        }
+    /* shipped data must be exact: unknown keys are typos there */
+    unknown = g_strjoinv (";", (char **) saldo_carrier_get_unknown_keys (carrier));
+    g_assert_cmpstr (unknown, ==, "");
+    g_assert_cmpuint (g_strv_length ((char **) saldo_carrier_get_sources (carrier)), >, 0);
+    if (saldo_carrier_is_generic (carrier)) {
+      g_assert_false (saldo_carrier_has_match_rules (carrier));
+      g_assert_cmpuint (g_strv_length ((char **) saldo_carrier_get_ussd_codes (carrier)), ==, 0);
+    } else {
+      g_assert_true (saldo_carrier_has_match_rules (carrier));
     }
+  }
 
   g_assert_cmpuint (n_files, >, 0);
   db = db_from_dirs (shipped_dir, NULL);
@@ -453,30 +439,28 @@ test_lookup_shipped (void)
 {
   g_autoptr(SaldoCarrierDb) db = db_from_dirs (shipped_dir, NULL);
 
-  for (guint i = 0; i < G_N_ELEMENTS (peru_cases); i++)
-    {
-      const LookupCase *c = &peru_cases[i];
-      SaldoCarrier *carrier = saldo_carrier_db_lookup (db, c->mcc_mnc, c->iccid, c->spn);
+  for (guint i = 0; i < G_N_ELEMENTS (peru_cases); i++) {
+    const LookupCase *c = &peru_cases[i];
+    SaldoCarrier     *carrier = saldo_carrier_db_lookup (db, c->mcc_mnc, c->iccid, c->spn);
 
-      g_test_message ("case %u: %s", i, c->mcc_mnc);
-      g_assert_nonnull (carrier);
-      g_assert_cmpstr (saldo_carrier_get_id (carrier), ==, c->expected_id);
-      g_assert_cmpuint (saldo_carrier_get_deactivation_days (carrier), ==, c->deactivation_days);
-      if (!saldo_carrier_is_generic (carrier))
-        {
-          g_assert_cmpint (saldo_carrier_get_date_order (carrier), ==, SALDO_DATE_ORDER_DMY);
-          g_assert_true (saldo_carrier_decimal_comma_is_set (carrier));
-          g_assert_false (saldo_carrier_get_decimal_comma (carrier));
-          g_assert_cmpstr (saldo_carrier_get_country (carrier), ==, "PE");
-          g_assert_cmpstr (saldo_carrier_get_currency (carrier), ==, "PEN");
-        }
+    g_test_message ("case %u: %s", i, c->mcc_mnc);
+    g_assert_nonnull (carrier);
+    g_assert_cmpstr (saldo_carrier_get_id (carrier), ==, c->expected_id);
+    g_assert_cmpuint (saldo_carrier_get_deactivation_days (carrier), ==, c->deactivation_days);
+    if (!saldo_carrier_is_generic (carrier)) {
+      g_assert_cmpint (saldo_carrier_get_date_order (carrier), ==, SALDO_DATE_ORDER_DMY);
+      g_assert_true (saldo_carrier_decimal_comma_is_set (carrier));
+      g_assert_false (saldo_carrier_get_decimal_comma (carrier));
+      g_assert_cmpstr (saldo_carrier_get_country (carrier), ==, "PE");
+      g_assert_cmpstr (saldo_carrier_get_currency (carrier), ==, "PEN");
     }
+  }
 }
 
 typedef struct {
   const char *text;
-  const char *amount;      /* major units as the parser formats them, or NULL */
-  guint64     data_bytes;  /* 0: none expected */
+  const char *amount;     /* major units as the parser formats them, or NULL */
+  guint64     data_bytes; /* 0: none expected */
 } ReplyCase;
 
 /* Formats seen in Peruvian carrier and regulator texts, read with the hints
@@ -504,8 +488,8 @@ test_shipped_peru_hints (void)
     g_assert_cmpint (saldo_carrier_get_max_per_topup (carrier), ==, 5000);
     g_assert_cmpint (saldo_carrier_get_max_per_day (carrier), ==, 10000);
     for (guint j = 0; j < G_N_ELEMENTS (peru_replies); j++) {
-      const ReplyCase *c = &peru_replies[j];
-      SaldoBalanceHints hints;
+      const ReplyCase   *c = &peru_replies[j];
+      SaldoBalanceHints  hints;
       SaldoBalanceResult result = { 0 };
       g_autoptr(GError) error = NULL;
 
@@ -558,14 +542,13 @@ test_lookup_specificity (void)
   g_autoptr(SaldoCarrierDb) db = db_from_dirs (shipped_dir, mvno, NULL);
 
   g_assert_cmpuint (saldo_carrier_db_get_errors (db)->len, ==, 0);
-  for (guint i = 0; i < G_N_ELEMENTS (mvno_cases); i++)
-    {
-      const LookupCase *c = &mvno_cases[i];
-      SaldoCarrier *carrier = saldo_carrier_db_lookup (db, c->mcc_mnc, c->iccid, c->spn);
+  for (guint i = 0; i < G_N_ELEMENTS (mvno_cases); i++) {
+    const LookupCase *c = &mvno_cases[i];
+    SaldoCarrier     *carrier = saldo_carrier_db_lookup (db, c->mcc_mnc, c->iccid, c->spn);
 
-      g_test_message ("case %u", i);
-      g_assert_cmpstr (saldo_carrier_get_id (carrier), ==, c->expected_id);
-    }
+    g_test_message ("case %u", i);
+    g_assert_cmpstr (saldo_carrier_get_id (carrier), ==, c->expected_id);
+  }
 
   /* a carrier without match rules is never looked up, only fetched by id */
   g_assert_nonnull (saldo_carrier_db_get (db, "manual-only"));
@@ -584,9 +567,9 @@ test_admin_override (void)
   g_autoptr(GPtrArray) list = NULL;
   g_autoptr(GPtrArray) shipped_list = saldo_carrier_db_list (shipped);
   g_autoptr(GError) error = NULL;
-  g_autofree char *ussd = NULL;
-  const char * const *warnings;
-  SaldoCarrier *claro;
+  g_autofree char   *ussd = NULL;
+  const char *const *warnings;
+  SaldoCarrier      *claro;
 
   g_assert_cmpuint (saldo_carrier_db_get_errors (db)->len, ==, 0);
 
@@ -627,7 +610,8 @@ test_admin_override (void)
   g_assert_cmpuint (list->len, ==, shipped_list->len);
   for (guint i = 1; i < list->len; i++)
     g_assert_cmpint (strcmp (saldo_carrier_get_id (g_ptr_array_index (list, i - 1)),
-                             saldo_carrier_get_id (g_ptr_array_index (list, i))), <, 0);
+                             saldo_carrier_get_id (g_ptr_array_index (list, i))),
+                     <, 0);
 }
 
 static void
@@ -635,7 +619,7 @@ test_admin_broken (void)
 {
   g_autofree char *admin = fixture_dir ("carriers-broken");
   g_autoptr(SaldoCarrierDb) db = db_from_dirs (shipped_dir, admin, NULL);
-  GPtrArray *errors = saldo_carrier_db_get_errors (db);
+  GPtrArray    *errors = saldo_carrier_db_get_errors (db);
   SaldoCarrier *carrier;
 
   for (guint i = 0; i < errors->len; i++)
@@ -688,11 +672,10 @@ test_dirs_edge_cases (void)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   const char *env;
-  int ret;
+  int         ret;
 
   g_test_init (&argc, &argv, NULL);
 

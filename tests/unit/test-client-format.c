@@ -27,7 +27,7 @@ test_c_locale (void)
   b = saldo_client_format_money (-5, "PEN");
   c = saldo_client_format_money (123456789, "JPY");
   d = saldo_client_format_money (1250, "BHD");
-  e = saldo_client_format_date (1798588800);     /* 2026-12-30 00:00 UTC */
+  e = saldo_client_format_date (1798588800); /* 2026-12-30 00:00 UTC */
   /* No known minor unit: never written as if it had two decimals. */
   f = saldo_client_format_money (1500, "XYZ");
   g_assert_cmpstr (a, ==, "20.00 PEN");
@@ -74,7 +74,9 @@ test_de_de (void)
 static void
 test_safe_text (void)
 {
-  g_autofree char *a = saldo_client_safe_text ("Claro\x1b[31m PE\n\t\xe2\x80\xae""evil", 40);
+  g_autofree char *a = saldo_client_safe_text ("Claro\x1b[31m PE\n\t\xe2\x80\xae"
+                                               "evil",
+                                               40);
   g_autofree char *b = saldo_client_safe_text ("\xff\xfe bad utf8", 40);
   g_autofree char *c = saldo_client_safe_text ("abcdefghij", 4);
 

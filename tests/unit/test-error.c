@@ -28,14 +28,12 @@
 
 typedef struct {
   gint        code;
-  const char *name;   /* after PREFIX */
+  const char *name; /* after PREFIX */
 } Expect;
 
 /* What a client receives for error (domain, code, "the text"). */
 static char *
-name_on_the_bus (GQuark      domain,
-                 gint        code,
-                 char      **message)
+name_on_the_bus (GQuark domain, gint code, char **message)
 {
   g_autoptr(GError) error = g_error_new_literal (domain, code, "the text");
   char *name = NULL;
@@ -45,9 +43,7 @@ name_on_the_bus (GQuark      domain,
 }
 
 static void
-check_domain (GQuark        domain,
-              const Expect *expect,
-              gsize         n)
+check_domain (GQuark domain, const Expect *expect, gsize n)
 {
   for (gsize i = 0; i < n; i++) {
     g_autoptr(GError) error = g_error_new_literal (domain, expect[i].code, "the text");
@@ -66,11 +62,13 @@ check_domain (GQuark        domain,
   }
 }
 
-#define CHECK(domain, ...) \
-  G_STMT_START { \
-    static const Expect expect[] = { __VA_ARGS__ }; \
+#define CHECK(domain, ...)                                \
+  G_STMT_START                                            \
+  {                                                       \
+    static const Expect expect[] = { __VA_ARGS__ };       \
     check_domain (domain, expect, G_N_ELEMENTS (expect)); \
-  } G_STMT_END
+  }                                                       \
+  G_STMT_END
 
 /* Every SaldoError has its README name, and the README names no other. */
 static void
@@ -80,8 +78,8 @@ test_readme_names (void)
   g_autofree char *readme = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) listed = NULL;
-  const char *start;
-  const char *end;
+  const char      *start;
+  const char      *end;
   g_autofree char *list = NULL;
 
   g_assert_true (g_file_get_contents (path, &readme, NULL, &error));
@@ -105,7 +103,7 @@ test_readme_names (void)
       const char *name = saldo_error_to_name (code);
 
       g_assert_true (g_str_has_prefix (name, PREFIX));
-      g_assert_true (g_strv_contains ((const char * const *) listed, name + strlen (PREFIX)));
+      g_assert_true (g_strv_contains ((const char *const *) listed, name + strlen (PREFIX)));
     }
   }
 }
@@ -113,8 +111,7 @@ test_readme_names (void)
 static void
 test_saldo (void)
 {
-  CHECK (SALDO_ERROR,
-         { SALDO_ERROR_FAILED, "Failed" }, { SALDO_ERROR_INVALID_ARGUMENT, "InvalidArgument" },
+  CHECK (SALDO_ERROR, { SALDO_ERROR_FAILED, "Failed" }, { SALDO_ERROR_INVALID_ARGUMENT, "InvalidArgument" },
          { SALDO_ERROR_NOT_FOUND, "NotFound" }, { SALDO_ERROR_BUSY, "Busy" },
          { SALDO_ERROR_TIMED_OUT, "TimedOut" }, { SALDO_ERROR_MODEM_UNAVAILABLE, "ModemUnavailable" },
          { SALDO_ERROR_NOT_SUPPORTED, "NotSupported" }, { SALDO_ERROR_DATABASE, "Database" },
@@ -127,8 +124,7 @@ test_saldo (void)
 static void
 test_gio (void)
 {
-  CHECK (G_IO_ERROR,
-         { G_IO_ERROR_CANCELLED, "Cancelled" }, { G_IO_ERROR_TIMED_OUT, "TimedOut" },
+  CHECK (G_IO_ERROR, { G_IO_ERROR_CANCELLED, "Cancelled" }, { G_IO_ERROR_TIMED_OUT, "TimedOut" },
          { G_IO_ERROR_NOT_FOUND, "NotFound" }, { G_IO_ERROR_INVALID_ARGUMENT, "InvalidArgument" },
          { G_IO_ERROR_BUSY, "Busy" }, { G_IO_ERROR_NOT_SUPPORTED, "NotSupported" },
          { G_IO_ERROR_FAILED, "Failed" }, { G_IO_ERROR_PERMISSION_DENIED, "Failed" },
@@ -145,16 +141,14 @@ static void
 test_modem_manager (void)
 {
   g_autoptr(GError) remote = g_dbus_error_new_for_dbus_error ("org.freedesktop.ModemManager1.Error.Core.WrongState",
-                                                              "modem not enabled");
+                                                      "modem not enabled");
   g_autofree char *name = NULL;
   g_autofree char *message = NULL;
 
-  CHECK (MM_CORE_ERROR,
-         { MM_CORE_ERROR_CANCELLED, "Cancelled" }, { MM_CORE_ERROR_UNSUPPORTED, "NotSupported" },
-         { MM_CORE_ERROR_WRONG_STATE, "ModemUnavailable" }, { MM_CORE_ERROR_IN_PROGRESS, "Busy" },
-         { MM_CORE_ERROR_FAILED, "Failed" });
-  CHECK (MM_MOBILE_EQUIPMENT_ERROR,
-         { MM_MOBILE_EQUIPMENT_ERROR_NETWORK_TIMEOUT, "NetworkRejected" },
+  CHECK (MM_CORE_ERROR, { MM_CORE_ERROR_CANCELLED, "Cancelled" },
+         { MM_CORE_ERROR_UNSUPPORTED, "NotSupported" }, { MM_CORE_ERROR_WRONG_STATE, "ModemUnavailable" },
+         { MM_CORE_ERROR_IN_PROGRESS, "Busy" }, { MM_CORE_ERROR_FAILED, "Failed" });
+  CHECK (MM_MOBILE_EQUIPMENT_ERROR, { MM_MOBILE_EQUIPMENT_ERROR_NETWORK_TIMEOUT, "NetworkRejected" },
          { MM_MOBILE_EQUIPMENT_ERROR_UNKNOWN, "NetworkRejected" });
 
   g_assert_true (remote->domain == MM_CORE_ERROR);
@@ -166,8 +160,7 @@ test_modem_manager (void)
 static void
 test_money_and_rules (void)
 {
-  CHECK (SALDO_MONEY_ERROR,
-         { SALDO_MONEY_ERROR_UNKNOWN_CURRENCY, "InvalidArgument" },
+  CHECK (SALDO_MONEY_ERROR, { SALDO_MONEY_ERROR_UNKNOWN_CURRENCY, "InvalidArgument" },
          { SALDO_MONEY_ERROR_INVALID, "InvalidArgument" },
          { SALDO_MONEY_ERROR_TOO_PRECISE, "InvalidArgument" },
          { SALDO_MONEY_ERROR_TOO_LARGE, "InvalidArgument" });
@@ -184,10 +177,9 @@ test_replies (void)
 static void
 test_carriers (void)
 {
-  CHECK (SALDO_CARRIER_ERROR,
-         { SALDO_CARRIER_ERROR_INVALID_FILE, "Config" }, { SALDO_CARRIER_ERROR_INVALID_ID, "Config" },
-         { SALDO_CARRIER_ERROR_MISSING_KEY, "Config" }, { SALDO_CARRIER_ERROR_INVALID_VALUE, "Config" },
-         { SALDO_CARRIER_ERROR_INVALID_PATTERN, "Config" },
+  CHECK (SALDO_CARRIER_ERROR, { SALDO_CARRIER_ERROR_INVALID_FILE, "Config" },
+         { SALDO_CARRIER_ERROR_INVALID_ID, "Config" }, { SALDO_CARRIER_ERROR_MISSING_KEY, "Config" },
+         { SALDO_CARRIER_ERROR_INVALID_VALUE, "Config" }, { SALDO_CARRIER_ERROR_INVALID_PATTERN, "Config" },
          { SALDO_CARRIER_ERROR_INVALID_PIN, "InvalidArgument" },
          { SALDO_CARRIER_ERROR_NOT_SUPPORTED, "NotSupported" });
   CHECK (SALDO_PROVIDER_INFO_ERROR, { SALDO_PROVIDER_INFO_ERROR_INVALID, "Config" });
@@ -196,63 +188,49 @@ test_carriers (void)
 static void
 test_providers (void)
 {
-  CHECK (SALDO_PROVIDER_ERROR,
-         { SALDO_PROVIDER_ERROR_INVALID_CONFIG, "Config" },
+  CHECK (SALDO_PROVIDER_ERROR, { SALDO_PROVIDER_ERROR_INVALID_CONFIG, "Config" },
          { SALDO_PROVIDER_ERROR_INVALID_REQUEST, "InvalidArgument" },
          { SALDO_PROVIDER_ERROR_AUTH_FAILED, "Provider" },
          { SALDO_PROVIDER_ERROR_INSUFFICIENT_FUNDS, "Provider" },
          { SALDO_PROVIDER_ERROR_RECENTLY_RECHARGED, "Provider" },
          { SALDO_PROVIDER_ERROR_INVALID_AMOUNT, "InvalidArgument" },
-         { SALDO_PROVIDER_ERROR_NO_NUMBER, "Provider" },
-         { SALDO_PROVIDER_ERROR_NO_OPERATOR, "Provider" },
-         { SALDO_PROVIDER_ERROR_NOT_FOUND, "NotFound" },
-         { SALDO_PROVIDER_ERROR_TRANSPORT, "Provider" },
+         { SALDO_PROVIDER_ERROR_NO_NUMBER, "Provider" }, { SALDO_PROVIDER_ERROR_NO_OPERATOR, "Provider" },
+         { SALDO_PROVIDER_ERROR_NOT_FOUND, "NotFound" }, { SALDO_PROVIDER_ERROR_TRANSPORT, "Provider" },
          { SALDO_PROVIDER_ERROR_PROTOCOL, "Provider" },
          { SALDO_PROVIDER_ERROR_DUPLICATE_REFERENCE, "Provider" },
-         { SALDO_PROVIDER_ERROR_REJECTED, "Provider" },
-         { SALDO_PROVIDER_ERROR_TIMEOUT, "TimedOut" },
-         { SALDO_PROVIDER_ERROR_UNKNOWN_TYPE, "Config" },
-         { SALDO_PROVIDER_ERROR_ABI_MISMATCH, "Config" },
+         { SALDO_PROVIDER_ERROR_REJECTED, "Provider" }, { SALDO_PROVIDER_ERROR_TIMEOUT, "TimedOut" },
+         { SALDO_PROVIDER_ERROR_UNKNOWN_TYPE, "Config" }, { SALDO_PROVIDER_ERROR_ABI_MISMATCH, "Config" },
          { SALDO_PROVIDER_ERROR_PAYMENT_DECLINED, "Provider" },
-         { SALDO_PROVIDER_ERROR_PAYMENT_EXPIRED, "Provider" },
-         { SALDO_PROVIDER_ERROR_UNAVAILABLE, "Busy" },
+         { SALDO_PROVIDER_ERROR_PAYMENT_EXPIRED, "Provider" }, { SALDO_PROVIDER_ERROR_UNAVAILABLE, "Busy" },
          { SALDO_PROVIDER_ERROR_NOT_SUPPORTED, "NotSupported" });
 }
 
 static void
 test_esim (void)
 {
-  CHECK (SALDO_UICC_TRANSPORT_ERROR,
-         { SALDO_UICC_TRANSPORT_ERROR_ACCESS_DENIED, "NotSupported" },
+  CHECK (SALDO_UICC_TRANSPORT_ERROR, { SALDO_UICC_TRANSPORT_ERROR_ACCESS_DENIED, "NotSupported" },
          { SALDO_UICC_TRANSPORT_ERROR_NOT_SUPPORTED, "NotSupported" },
          { SALDO_UICC_TRANSPORT_ERROR_INTERNAL, "Failed" },
          { SALDO_UICC_TRANSPORT_ERROR_NO_CHANNELS, "Busy" },
          { SALDO_UICC_TRANSPORT_ERROR_NO_CARD, "ModemUnavailable" },
          { SALDO_UICC_TRANSPORT_ERROR_TRANSPORT, "ModemUnavailable" },
          { SALDO_UICC_TRANSPORT_ERROR_PROTOCOL, "ParseFailed" });
-  CHECK (SALDO_QMI_UIM_ERROR,
-         { SALDO_QMI_UIM_ERROR_ACCESS_DENIED, "NotSupported" },
-         { SALDO_QMI_UIM_ERROR_NOT_SUPPORTED, "NotSupported" },
-         { SALDO_QMI_UIM_ERROR_INTERNAL, "Failed" },
+  CHECK (SALDO_QMI_UIM_ERROR, { SALDO_QMI_UIM_ERROR_ACCESS_DENIED, "NotSupported" },
+         { SALDO_QMI_UIM_ERROR_NOT_SUPPORTED, "NotSupported" }, { SALDO_QMI_UIM_ERROR_INTERNAL, "Failed" },
          { SALDO_QMI_UIM_ERROR_NO_CARD, "ModemUnavailable" },
          { SALDO_QMI_UIM_ERROR_TRANSPORT, "ModemUnavailable" },
          { SALDO_QMI_UIM_ERROR_PROTOCOL, "ParseFailed" });
-  CHECK (SALDO_EUICC_ERROR,
-         { SALDO_EUICC_ERROR_CHANNEL_REFUSED, "NotSupported" },
-         { SALDO_EUICC_ERROR_NO_CARD, "ModemUnavailable" },
-         { SALDO_EUICC_ERROR_CARD_ERROR, "Failed" },
-         { SALDO_EUICC_ERROR_MALFORMED, "ParseFailed" },
-         { SALDO_EUICC_ERROR_TRANSPORT, "ModemUnavailable" });
-  CHECK (SALDO_APDU_ERROR,
-         { SALDO_APDU_ERROR_FAILED, "Failed" }, { SALDO_APDU_ERROR_PROTOCOL, "ParseFailed" },
-         { SALDO_APDU_ERROR_SECURITY_STATUS, "Failed" },
+  CHECK (SALDO_EUICC_ERROR, { SALDO_EUICC_ERROR_CHANNEL_REFUSED, "NotSupported" },
+         { SALDO_EUICC_ERROR_NO_CARD, "ModemUnavailable" }, { SALDO_EUICC_ERROR_CARD_ERROR, "Failed" },
+         { SALDO_EUICC_ERROR_MALFORMED, "ParseFailed" }, { SALDO_EUICC_ERROR_TRANSPORT, "ModemUnavailable" });
+  CHECK (SALDO_APDU_ERROR, { SALDO_APDU_ERROR_FAILED, "Failed" },
+         { SALDO_APDU_ERROR_PROTOCOL, "ParseFailed" }, { SALDO_APDU_ERROR_SECURITY_STATUS, "Failed" },
          { SALDO_APDU_ERROR_CHANNEL_NOT_SUPPORTED, "NotSupported" },
          { SALDO_APDU_ERROR_FUNCTION_NOT_SUPPORTED, "NotSupported" });
-  CHECK (SALDO_ES10C_ERROR,
-         { SALDO_ES10C_ERROR_MALFORMED, "ParseFailed" }, { SALDO_ES10C_ERROR_INVALID_ICCID, "ParseFailed" },
-         { SALDO_ES10C_ERROR_CARD_ERROR, "ParseFailed" });
-  CHECK (SALDO_BER_ERROR,
-         { SALDO_BER_ERROR_TRUNCATED, "ParseFailed" }, { SALDO_BER_ERROR_TOO_DEEP, "ParseFailed" });
+  CHECK (SALDO_ES10C_ERROR, { SALDO_ES10C_ERROR_MALFORMED, "ParseFailed" },
+         { SALDO_ES10C_ERROR_INVALID_ICCID, "ParseFailed" }, { SALDO_ES10C_ERROR_CARD_ERROR, "ParseFailed" });
+  CHECK (SALDO_BER_ERROR, { SALDO_BER_ERROR_TRUNCATED, "ParseFailed" },
+         { SALDO_BER_ERROR_TOO_DEEP, "ParseFailed" });
 }
 
 /* D-Bus's own names stay (AccessDenied from polkit, the standard ones a
@@ -274,8 +252,8 @@ test_standard_and_unknown (void)
     { g_dbus_error_new_for_dbus_error ("org.freedesktop.DBus.Error.InteractiveAuthorizationRequired",
                                        "needs a password"),
       "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired", "needs a password" },
-    { g_error_new_literal (g_quark_from_static_string ("some-other-domain"), 3, "odd"),
-      PREFIX "Failed", "odd" },
+    { g_error_new_literal (g_quark_from_static_string ("some-other-domain"), 3, "odd"), PREFIX "Failed",
+      "odd" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {

@@ -13,34 +13,33 @@
 #include "saldo-es10c.h"
 
 /* Two profiles without isdpAid (124 bytes). */
-#define VEC_PROFILES_TWO \
+#define VEC_PROFILES_TWO                                                     \
   "BF2D79A077E33A5A0A984401000000000010F79F7001019004576F726B910A4F70657261" \
   "746F72204192134F70657261746F72204120427573696E657373950102E3395A0A981062" \
   "802822020000909F700100900654726176656C910B526F616D204D6F62696C65920F526F" \
   "616D20476C6F62616C20354742950102"
 
 /* The same list as real eUICCs send it: isdpAid, long-form lengths (162 bytes). */
-#define VEC_PROFILES_ISDP \
+#define VEC_PROFILES_ISDP                                                    \
   "BF2D819EA0819BE34C5A0A984401000000000010F74F10A0000005591010FFFFFFFF8900" \
   "0010009F7001019004576F726B910A4F70657261746F72204192134F70657261746F7220" \
   "4120427573696E657373950102E34B5A0A981062802822020000904F10A0000005591010" \
   "FFFFFFFF89000011009F700100900654726176656C910B526F616D204D6F62696C65920F" \
   "526F616D20476C6F62616C20354742950102"
 
-#define VEC_RAPDU_1 \
+#define VEC_RAPDU_1                                                          \
   "BF2D819EA0819BE34C5A0A984401000000000010F74F10A0000005591010FFFFFFFF8900" \
   "0010009F7001019004576F726B910A4F70657261746F72204192134F6162"
-#define VEC_RAPDU_2 \
+#define VEC_RAPDU_2                                                          \
   "70657261746F72204120427573696E657373950102E34B5A0A981062802822020000904F" \
   "10A0000005591010FFFFFFFF89000011009F700100900654726176656122"
 
-#define VEC_RAPDU_3 \
-  "6C910B526F616D204D6F62696C65920F526F616D20476C6F62616C203547429501029000"
+#define VEC_RAPDU_3 "6C910B526F616D204D6F62696C65920F526F616D20476C6F62616C203547429501029000"
 
 /* Three profiles: operational with isdpAid; test class with unknown extension
  * members B6 (nested), B7, 99, B8, 9F7F; provisioning class with a 300-byte
  * icon (82 01 2C) so the outer lengths need 82 xx xx. */
-#define VEC_PROFILES_THREE \
+#define VEC_PROFILES_THREE                                                   \
   "BF2D820239A0820235E34C5A0A984401000000000010F74F10A0000005591010FFFFFFFF" \
   "89000010009F7001019004576F726B910A4F70657261746F72204192134F70657261746F" \
   "72204120427573696E657373950102E36A5A0A981062802822020000904F10A000000559" \
@@ -59,7 +58,7 @@
   "00000000000000000000000000000000000000000000000000000000000000950101"
 
 /* First ProfileInfo has no ICCID, the second does. */
-#define VEC_PROFILES_NO_ICCID \
+#define VEC_PROFILES_NO_ICCID                                                \
   "BF2D49A047E32A4F10A0000005591010FFFFFFFF89000010009F700101900547686F7374" \
   "92084E6F204943434944950102E3195A0A984401000000000010F79F70010192044B6570" \
   "74950102"
@@ -74,8 +73,8 @@ hex_to_bytes (const char *hex)
 
   g_assert_cmpuint (n % 2, ==, 0);
   for (gsize i = 0; i < n; i += 2) {
-    gint hi = g_ascii_xdigit_value (hex[i]);
-    gint lo = g_ascii_xdigit_value (hex[i + 1]);
+    gint   hi = g_ascii_xdigit_value (hex[i]);
+    gint   lo = g_ascii_xdigit_value (hex[i + 1]);
     guint8 b;
 
     g_assert_cmpint (hi, >=, 0);
@@ -89,9 +88,9 @@ hex_to_bytes (const char *hex)
 static char *
 bytes_to_hex (GBytes *bytes)
 {
-  gsize len;
+  gsize         len;
   const guint8 *data = g_bytes_get_data (bytes, &len);
-  GString *s = g_string_new (NULL);
+  GString      *s = g_string_new (NULL);
 
   for (gsize i = 0; i < len; i++)
     g_string_append_printf (s, "%02X", data[i]);
@@ -99,8 +98,7 @@ bytes_to_hex (GBytes *bytes)
 }
 
 static void
-assert_bytes_hex (GBytes     *bytes,
-                  const char *hex)
+assert_bytes_hex (GBytes *bytes, const char *hex)
 {
   g_autofree char *got = bytes_to_hex (bytes);
 
@@ -123,10 +121,10 @@ test_ber_valid (void)
     { "BF2D00", 0xBF2D, TRUE, 0 },
     { "E3025A00", 0xE3, TRUE, 2 },
     { "9F7F0101", 0x9F7F, FALSE, 1 },
-    { "9F1F00", 0x9F1F, FALSE, 0 },          /* smallest number needing two bytes */
-    { "BF81000100", 0xBF8100, TRUE, 1 },     /* three-byte tag */
-    { "DF8181010100", 0xDF818101, FALSE, 1 },/* four-byte tag, the maximum */
-    { "0481017F", 0x04, FALSE, 1 },          /* non-minimal length: accepted (BER) */
+    { "9F1F00", 0x9F1F, FALSE, 0 },           /* smallest number needing two bytes */
+    { "BF81000100", 0xBF8100, TRUE, 1 },      /* three-byte tag */
+    { "DF8181010100", 0xDF818101, FALSE, 1 }, /* four-byte tag, the maximum */
+    { "0481017F", 0x04, FALSE, 1 },           /* non-minimal length: accepted (BER) */
     { "048200017F", 0x04, FALSE, 1 },
     { "04840000000100", 0x04, FALSE, 1 },
   };
@@ -134,9 +132,9 @@ test_ber_valid (void)
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr(GBytes) b = hex_to_bytes (cases[i].hex);
     g_autoptr(GError) error = NULL;
-    gsize len;
+    gsize         len;
     const guint8 *data = g_bytes_get_data (b, &len);
-    SaldoBerTlv tlv;
+    SaldoBerTlv   tlv;
 
     g_test_message ("case %s", cases[i].hex);
     g_assert_true (saldo_ber_read_single (data, len, &tlv, &error));
@@ -152,27 +150,27 @@ static void
 test_ber_reject (void)
 {
   static const struct {
-    const char    *hex;
-    SaldoBerError  code;
+    const char   *hex;
+    SaldoBerError code;
   } cases[] = {
     { "", SALDO_BER_ERROR_TRUNCATED },
-    { "5A", SALDO_BER_ERROR_TRUNCATED },               /* no length */
-    { "9F", SALDO_BER_ERROR_TRUNCATED },               /* multi-byte tag cut */
+    { "5A", SALDO_BER_ERROR_TRUNCATED }, /* no length */
+    { "9F", SALDO_BER_ERROR_TRUNCATED }, /* multi-byte tag cut */
     { "BF81", SALDO_BER_ERROR_TRUNCATED },
     { "9F70", SALDO_BER_ERROR_TRUNCATED },
-    { "5A0501", SALDO_BER_ERROR_TRUNCATED },           /* value past the buffer */
-    { "5A81", SALDO_BER_ERROR_TRUNCATED },             /* long length cut */
+    { "5A0501", SALDO_BER_ERROR_TRUNCATED }, /* value past the buffer */
+    { "5A81", SALDO_BER_ERROR_TRUNCATED },   /* long length cut */
     { "5A8200", SALDO_BER_ERROR_TRUNCATED },
-    { "5A84FFFFFFFF00", SALDO_BER_ERROR_TRUNCATED },   /* absurd length */
+    { "5A84FFFFFFFF00", SALDO_BER_ERROR_TRUNCATED }, /* absurd length */
     { "5A8180", SALDO_BER_ERROR_TRUNCATED },
     { "A0805A000000", SALDO_BER_ERROR_INDEFINITE_LENGTH },
-    { "5A850000000001AA", SALDO_BER_ERROR_BAD_LENGTH },/* five length bytes */
+    { "5A850000000001AA", SALDO_BER_ERROR_BAD_LENGTH }, /* five length bytes */
     { "5AFF", SALDO_BER_ERROR_BAD_LENGTH },
-    { "0000", SALDO_BER_ERROR_BAD_TAG },               /* end-of-contents */
+    { "0000", SALDO_BER_ERROR_BAD_TAG }, /* end-of-contents */
     { "FF00", SALDO_BER_ERROR_BAD_TAG },
-    { "9F807000", SALDO_BER_ERROR_BAD_TAG },           /* leading zero bits */
-    { "9F1E00", SALDO_BER_ERROR_BAD_TAG },             /* number < 31 in long form */
-    { "9F81818101", SALDO_BER_ERROR_BAD_TAG },         /* five-byte tag */
+    { "9F807000", SALDO_BER_ERROR_BAD_TAG },   /* leading zero bits */
+    { "9F1E00", SALDO_BER_ERROR_BAD_TAG },     /* number < 31 in long form */
+    { "9F81818101", SALDO_BER_ERROR_BAD_TAG }, /* five-byte tag */
     { "5A0000", SALDO_BER_ERROR_TRAILING_DATA },
     { "BF2D00BF2D00", SALDO_BER_ERROR_TRAILING_DATA },
   };
@@ -180,9 +178,9 @@ test_ber_reject (void)
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr(GBytes) b = hex_to_bytes (cases[i].hex);
     g_autoptr(GError) error = NULL;
-    gsize len;
+    gsize         len;
     const guint8 *data = g_bytes_get_data (b, &len);
-    SaldoBerTlv tlv;
+    SaldoBerTlv   tlv;
 
     g_test_message ("case '%s'", cases[i].hex);
     g_assert_false (saldo_ber_read_single (data, len, &tlv, &error));
@@ -196,22 +194,22 @@ test_ber_validate (void)
 {
   static const struct {
     const char *hex;
-    gint        code;  /* -1: valid */
+    gint        code; /* -1: valid */
   } cases[] = {
     { "A0035A0100", -1 },
-    { "A0035A0200", SALDO_BER_ERROR_TRUNCATED },       /* child overruns parent */
+    { "A0035A0200", SALDO_BER_ERROR_TRUNCATED }, /* child overruns parent */
     { "A0045A00FF00", SALDO_BER_ERROR_BAD_TAG },
     { "A0055A00A18000", SALDO_BER_ERROR_INDEFINITE_LENGTH },
     { "A0015A", SALDO_BER_ERROR_TRUNCATED },
-    { "5A035A0100", -1 },                              /* primitive: content not parsed */
+    { "5A035A0100", -1 }, /* primitive: content not parsed */
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr(GBytes) b = hex_to_bytes (cases[i].hex);
     g_autoptr(GError) error = NULL;
-    gsize len;
+    gsize         len;
     const guint8 *data = g_bytes_get_data (b, &len);
-    gboolean ok;
+    gboolean      ok;
 
     g_test_message ("case %s", cases[i].hex);
     ok = saldo_ber_validate (data, len, NULL, &error);
@@ -249,7 +247,7 @@ test_ber_depth (void)
   g_autoptr(GBytes) deep = build_nested (SALDO_BER_MAX_DEPTH + 1);
   g_autoptr(GBytes) very_deep = build_nested (100);
   g_autoptr(GError) error = NULL;
-  gsize len;
+  gsize         len;
   const guint8 *data;
 
   data = g_bytes_get_data (ok, &len);
@@ -270,14 +268,14 @@ static void
 test_ber_cursor (void)
 {
   static const guint32 expected_tags[] = { 0x5A, 0x9F70, 0x90, 0x91, 0x92, 0x95 };
-  static const gsize expected_lens[] = { 10, 1, 4, 10, 19, 1 };
+  static const gsize   expected_lens[] = { 10, 1, 4, 10, 19, 1 };
   g_autoptr(GBytes) b = hex_to_bytes (VEC_PROFILES_TWO);
   g_autoptr(GError) error = NULL;
-  gsize len;
-  const guint8 *data = g_bytes_get_data (b, &len);
+  gsize          len;
+  const guint8  *data = g_bytes_get_data (b, &len);
   SaldoBerCursor cursor;
-  SaldoBerTlv top, list, info, m;
-  guint n = 0;
+  SaldoBerTlv    top, list, info, m;
+  guint          n = 0;
 
   g_assert_true (saldo_ber_validate (data, len, &top, &error));
   g_assert_no_error (error);
@@ -331,13 +329,8 @@ test_ber_append (void)
     gsize       len;
     const char *header;
   } cases[] = {
-    { 0, "0400" },
-    { 127, "047F" },
-    { 128, "048180" },
-    { 255, "0481FF" },
-    { 256, "04820100" },
-    { 65535, "0482FFFF" },
-    { 65536, "0483010000" },
+    { 0, "0400" },       { 127, "047F" },       { 128, "048180" },       { 255, "0481FF" },
+    { 256, "04820100" }, { 65535, "0482FFFF" }, { 65536, "0483010000" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -349,8 +342,8 @@ test_ber_append (void)
 
     saldo_ber_append (out, 0x04, value, cases[i].len);
     g_assert_cmpuint (out->len, ==, g_bytes_get_size (header) + cases[i].len);
-    g_assert_cmpmem (out->data, g_bytes_get_size (header),
-                     g_bytes_get_data (header, NULL), g_bytes_get_size (header));
+    g_assert_cmpmem (out->data, g_bytes_get_size (header), g_bytes_get_data (header, NULL),
+                     g_bytes_get_size (header));
     g_assert_true (saldo_ber_read_single (out->data, out->len, &tlv, &error));
     g_assert_cmpuint (tlv.len, ==, cases[i].len);
   }
@@ -374,27 +367,27 @@ test_iccid_bcd (void)
 {
   static const struct {
     const char *hex;
-    const char *iccid;  /* NULL: rejected */
+    const char *iccid; /* NULL: rejected */
   } cases[] = {
     { "984401000000000010F7", "8944100000000000017" },
     { "98106280282202000090", "89012608822220000009" },
     { "988812010000103254F6", "8988211000000123456" },
-    { "98F0", "890" },                          /* low nibble first, then F padding */
+    { "98F0", "890" }, /* low nibble first, then F padding */
     { "98", "89" },
-    { "9A4401000000000010F7", NULL },           /* nibble A */
-    { "98F401000000000010F7", NULL },           /* digit after padding */
-    { "984401000000000010FB", NULL },           /* B in the padding position */
-    { "FFFF", NULL },                           /* only padding */
+    { "9A4401000000000010F7", NULL }, /* nibble A */
+    { "98F401000000000010F7", NULL }, /* digit after padding */
+    { "984401000000000010FB", NULL }, /* B in the padding position */
+    { "FFFF", NULL },                 /* only padding */
     { "", NULL },
-    { "9844010000000000100000", NULL },         /* 11 bytes */
+    { "9844010000000000100000", NULL }, /* 11 bytes */
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr(GBytes) b = hex_to_bytes (cases[i].hex);
     g_autoptr(GError) error = NULL;
     g_autofree char *iccid = NULL;
-    gsize len;
-    const guint8 *data = g_bytes_get_data (b, &len);
+    gsize            len;
+    const guint8    *data = g_bytes_get_data (b, &len);
 
     g_test_message ("case %s", cases[i].hex);
     iccid = saldo_iccid_from_bcd (data, len, &error);
@@ -434,9 +427,9 @@ test_es10c_builders (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (apdus); i++) {
     GBytes *req = apdus[i].which == 0 ? eid : apdus[i].which == 1 ? plain : filtered;
-    g_autoptr(GPtrArray) blocks = saldo_apdu_store_data_blocks (apdus[i].channel,
-                                                                g_bytes_get_data (req, NULL),
-                                                                g_bytes_get_size (req));
+    g_autoptr(GPtrArray)
+                 blocks = saldo_apdu_store_data_blocks (apdus[i].channel, g_bytes_get_data (req, NULL),
+                                                        g_bytes_get_size (req));
 
     g_assert_cmpuint (blocks->len, ==, 1);
     assert_bytes_hex (g_ptr_array_index (blocks, 0), apdus[i].capdu);
@@ -447,17 +440,16 @@ test_es10c_builders (void)
 
 typedef struct {
   const char *iccid;
-  gint        state;          /* -1: absent/unknown */
+  gint        state; /* -1: absent/unknown */
   const char *nickname;
   const char *provider;
   const char *name;
-  gint        profile_class;  /* -1: absent/unknown */
+  gint        profile_class; /* -1: absent/unknown */
   const char *isdp_aid;
 } ExpectedProfile;
 
 static void
-assert_profile (SaldoEuiccProfile     *p,
-                const ExpectedProfile *e)
+assert_profile (SaldoEuiccProfile *p, const ExpectedProfile *e)
 {
   g_assert_cmpstr (p->iccid, ==, e->iccid);
   g_assert_cmpint (p->has_state, ==, e->state >= 0);
@@ -473,34 +465,31 @@ assert_profile (SaldoEuiccProfile     *p,
 }
 
 static const ExpectedProfile expect_two[] = {
-  { "8944100000000000017", SALDO_PROFILE_STATE_ENABLED, "Work", "Operator A",
-    "Operator A Business", SALDO_PROFILE_CLASS_OPERATIONAL, NULL },
-  { "89012608822220000009", SALDO_PROFILE_STATE_DISABLED, "Travel", "Roam Mobile",
-    "Roam Global 5GB", SALDO_PROFILE_CLASS_OPERATIONAL, NULL },
+  { "8944100000000000017", SALDO_PROFILE_STATE_ENABLED, "Work", "Operator A", "Operator A Business",
+    SALDO_PROFILE_CLASS_OPERATIONAL, NULL },
+  { "89012608822220000009", SALDO_PROFILE_STATE_DISABLED, "Travel", "Roam Mobile", "Roam Global 5GB",
+    SALDO_PROFILE_CLASS_OPERATIONAL, NULL },
 };
 
 static const ExpectedProfile expect_isdp[] = {
-  { "8944100000000000017", SALDO_PROFILE_STATE_ENABLED, "Work", "Operator A",
-    "Operator A Business", SALDO_PROFILE_CLASS_OPERATIONAL,
-    "A0000005591010FFFFFFFF8900001000" },
-  { "89012608822220000009", SALDO_PROFILE_STATE_DISABLED, "Travel", "Roam Mobile",
-    "Roam Global 5GB", SALDO_PROFILE_CLASS_OPERATIONAL,
-    "A0000005591010FFFFFFFF8900001100" },
+  { "8944100000000000017", SALDO_PROFILE_STATE_ENABLED, "Work", "Operator A", "Operator A Business",
+    SALDO_PROFILE_CLASS_OPERATIONAL, "A0000005591010FFFFFFFF8900001000" },
+  { "89012608822220000009", SALDO_PROFILE_STATE_DISABLED, "Travel", "Roam Mobile", "Roam Global 5GB",
+    SALDO_PROFILE_CLASS_OPERATIONAL, "A0000005591010FFFFFFFF8900001100" },
 };
 
 static const ExpectedProfile expect_three[] = {
-  { "8944100000000000017", SALDO_PROFILE_STATE_ENABLED, "Work", "Operator A",
-    "Operator A Business", SALDO_PROFILE_CLASS_OPERATIONAL,
-    "A0000005591010FFFFFFFF8900001000" },
-  { "89012608822220000009", SALDO_PROFILE_STATE_DISABLED, NULL, "Test Lab",
-    "Test Profile", SALDO_PROFILE_CLASS_TEST, "A0000005591010FFFFFFFF8900001100" },
-  { "8988211000000123456", SALDO_PROFILE_STATE_DISABLED, "Spare", "Provisioner",
-    "Bootstrap", SALDO_PROFILE_CLASS_PROVISIONING, "A0000005591010FFFFFFFF8900001200" },
+  { "8944100000000000017", SALDO_PROFILE_STATE_ENABLED, "Work", "Operator A", "Operator A Business",
+    SALDO_PROFILE_CLASS_OPERATIONAL, "A0000005591010FFFFFFFF8900001000" },
+  { "89012608822220000009", SALDO_PROFILE_STATE_DISABLED, NULL, "Test Lab", "Test Profile",
+    SALDO_PROFILE_CLASS_TEST, "A0000005591010FFFFFFFF8900001100" },
+  { "8988211000000123456", SALDO_PROFILE_STATE_DISABLED, "Spare", "Provisioner", "Bootstrap",
+    SALDO_PROFILE_CLASS_PROVISIONING, "A0000005591010FFFFFFFF8900001200" },
 };
 
 static const ExpectedProfile expect_no_iccid[] = {
-  { "8944100000000000017", SALDO_PROFILE_STATE_ENABLED, NULL, NULL, "Kept",
-    SALDO_PROFILE_CLASS_OPERATIONAL, NULL },
+  { "8944100000000000017", SALDO_PROFILE_STATE_ENABLED, NULL, NULL, "Kept", SALDO_PROFILE_CLASS_OPERATIONAL,
+    NULL },
 };
 
 static const ExpectedProfile expect_odd_values[] = {
@@ -509,7 +498,10 @@ static const ExpectedProfile expect_odd_values[] = {
 
 /* U+FFFD replaces invalid bytes and NUL; valid multi-byte text stays. */
 static const ExpectedProfile expect_bad_utf8[] = {
-  { "8944100000000000017", -1, "N\xEF\xBF\xBDx", "Caf\xC3\xA9", "A\xEF\xBF\xBD" "B", -1, NULL },
+  { "8944100000000000017", -1, "N\xEF\xBF\xBDx", "Caf\xC3\xA9",
+    "A\xEF\xBF\xBD"
+    "B",
+    -1, NULL },
 };
 
 static const ExpectedProfile expect_unknown_only[] = {
@@ -533,15 +525,14 @@ test_es10c_profiles (void)
     { "three-ext-icon", VEC_PROFILES_THREE, expect_three, 3, 0, 0, 5 },
     { "no-iccid", VEC_PROFILES_NO_ICCID, expect_no_iccid, 1, 1, 0, 0 },
     { "empty", "BF2D02A000", NULL, 0, 0, 0, 0 },
-    { "odd-values", "BF2D17A015E3135A0A984401000000000010F79F7001029501FF",
-      expect_odd_values, 1, 0, 0, 0 },
-    { "bad-utf8", "BF2D21A01FE31D5A0A984401000000000010F7920341FF4290034E00789105436166C3A9",
-      expect_bad_utf8, 1, 0, 2, 0 },
-    { "unknown-members", "BF2D1AA018E3165A0A984401000000000010F7DF40020102BF41028000",
-      expect_unknown_only, 1, 0, 0, 2 },
+    { "odd-values", "BF2D17A015E3135A0A984401000000000010F79F7001029501FF", expect_odd_values, 1, 0, 0, 0 },
+    { "bad-utf8", "BF2D21A01FE31D5A0A984401000000000010F7920341FF4290034E00789105436166C3A9", expect_bad_utf8,
+      1, 0, 2, 0 },
+    { "unknown-members", "BF2D1AA018E3165A0A984401000000000010F7DF40020102BF41028000", expect_unknown_only, 1,
+      0, 0, 2 },
     /* extension nested to level 7: still accepted */
-    { "deep-ext-ok", "BF2D1AA018E3165A0A984401000000000010F7B608A006A004A0028000",
-      expect_unknown_only, 1, 0, 0, 1 },
+    { "deep-ext-ok", "BF2D1AA018E3165A0A984401000000000010F7B608A006A004A0028000", expect_unknown_only, 1, 0,
+      0, 1 },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -549,8 +540,8 @@ test_es10c_profiles (void)
     g_autoptr(GPtrArray) profiles = NULL;
     g_autoptr(GError) error = NULL;
     SaldoEs10cParseStats stats = { 99, 99, 99 };
-    gsize len;
-    const guint8 *data = g_bytes_get_data (b, &len);
+    gsize                len;
+    const guint8        *data = g_bytes_get_data (b, &len);
 
     g_test_message ("case %s", cases[i].name);
     g_assert_true (saldo_es10c_parse_profiles_info_full (data, len, &profiles, &stats, &error));
@@ -577,10 +568,10 @@ static void
 test_es10c_profiles_reject (void)
 {
   static const struct {
-    const char      *name;
-    const char      *hex;
-    SaldoEs10cError  code;
-    const char      *in_message;
+    const char     *name;
+    const char     *hex;
+    SaldoEs10cError code;
+    const char     *in_message;
   } cases[] = {
     { "list-error-undefined", "BF2D0381017F", SALDO_ES10C_ERROR_UNDEFINED, "undefinedError (127)" },
     { "list-error-input", "BF2D03810101", SALDO_ES10C_ERROR_INCORRECT_INPUT_VALUES,
@@ -593,8 +584,7 @@ test_es10c_profiles_reject (void)
       SALDO_ES10C_ERROR_MALFORMED, "repeats" },
     { "int-empty", "BF2D13A011E30F5A0A984401000000000010F79F7000", SALDO_ES10C_ERROR_MALFORMED,
       "profileState" },
-    { "bad-aid", "BF2D14A012E3105A0A984401000000000010F74F02A000", SALDO_ES10C_ERROR_MALFORMED,
-      "isdpAid" },
+    { "bad-aid", "BF2D14A012E3105A0A984401000000000010F74F02A000", SALDO_ES10C_ERROR_MALFORMED, "isdpAid" },
     { "two-alternatives", "BF2D05A00081017F", SALDO_ES10C_ERROR_MALFORMED, "more than one" },
     { "not-profile-info", "BF2D04A002E200", SALDO_ES10C_ERROR_MALFORMED, "E3" },
     { "unknown-alternative", "BF2D02A100", SALDO_ES10C_ERROR_MALFORMED, "A1" },
@@ -612,7 +602,7 @@ test_es10c_profiles_reject (void)
     g_autoptr(GBytes) b = hex_to_bytes (cases[i].hex);
     g_autoptr(GPtrArray) profiles = NULL;
     g_autoptr(GError) error = NULL;
-    gsize len;
+    gsize         len;
     const guint8 *data = g_bytes_get_data (b, &len);
 
     g_test_message ("case %s", cases[i].name);
@@ -630,10 +620,8 @@ test_es10c_strings (void)
   g_assert_cmpstr (saldo_profile_state_to_string (SALDO_PROFILE_STATE_DISABLED), ==, "disabled");
   g_assert_cmpstr (saldo_profile_state_to_string ((SaldoProfileState) 7), ==, "unknown");
   g_assert_cmpstr (saldo_profile_class_to_string (SALDO_PROFILE_CLASS_TEST), ==, "test");
-  g_assert_cmpstr (saldo_profile_class_to_string (SALDO_PROFILE_CLASS_PROVISIONING), ==,
-                   "provisioning");
-  g_assert_cmpstr (saldo_profile_class_to_string (SALDO_PROFILE_CLASS_OPERATIONAL), ==,
-                   "operational");
+  g_assert_cmpstr (saldo_profile_class_to_string (SALDO_PROFILE_CLASS_PROVISIONING), ==, "provisioning");
+  g_assert_cmpstr (saldo_profile_class_to_string (SALDO_PROFILE_CLASS_OPERATIONAL), ==, "operational");
   g_assert_cmpstr (saldo_profile_class_to_string ((SaldoProfileClass) 3), ==, "unknown");
 }
 
@@ -644,25 +632,24 @@ test_es10c_eid (void)
 {
   static const struct {
     const char *hex;
-    const char *eid;  /* NULL: rejected as malformed */
+    const char *eid; /* NULL: rejected as malformed */
   } cases[] = {
     { VEC_EID_RESPONSE, "89049032123451234512345678901235" },
     /* unknown members around eidValue are skipped */
-    { "BF3E189F7F01015A10890490321234512345123456789012358000",
-      "89049032123451234512345678901235" },
-    { "BF3E115A0F890490321234512345123456789012", NULL },   /* 15 bytes */
-    { "BF3E00", NULL },                                     /* no eidValue */
+    { "BF3E189F7F01015A10890490321234512345123456789012358000", "89049032123451234512345678901235" },
+    { "BF3E115A0F890490321234512345123456789012", NULL }, /* 15 bytes */
+    { "BF3E00", NULL },                                   /* no eidValue */
     { "BF3E245A10890490321234512345123456789012355A1089049032123451234512345678901235", NULL },
-    { "BF2D125A1089049032123451234512345678901235", NULL },  /* wrong tag */
-    { "BF3E125A10890490321234512345123456789012", NULL },    /* truncated */
-    { VEC_EID_RESPONSE "9000", NULL },                       /* SW left on */
+    { "BF2D125A1089049032123451234512345678901235", NULL }, /* wrong tag */
+    { "BF3E125A10890490321234512345123456789012", NULL },   /* truncated */
+    { VEC_EID_RESPONSE "9000", NULL },                      /* SW left on */
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr(GError) error = NULL;
     g_autofree char *eid = NULL;
     g_autoptr(GBytes) b = hex_to_bytes (cases[i].hex);
-    gsize len;
+    gsize         len;
     const guint8 *data = g_bytes_get_data (b, &len);
     g_test_message ("case %s", cases[i].hex);
     if (cases[i].eid != NULL) {
@@ -687,19 +674,15 @@ test_apdu_cla (void)
     guint8 proprietary;
     guint8 interindustry;
   } cases[] = {
-    { 0, 0x80, 0x00 },
-    { 1, 0x81, 0x01 },
-    { 3, 0x83, 0x03 },
-    { 4, 0xC0, 0x40 },
-    { 5, 0xC1, 0x41 },
-    { 19, 0xCF, 0x4F },
+    { 0, 0x80, 0x00 }, { 1, 0x81, 0x01 }, { 3, 0x83, 0x03 },
+    { 4, 0xC0, 0x40 }, { 5, 0xC1, 0x41 }, { 19, 0xCF, 0x4F },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr(GBytes) get_response = saldo_apdu_get_response (cases[i].channel, 0x10);
     g_autoptr(GPtrArray) blocks = NULL;
     static const guint8 payload[] = { 0xBF, 0x2D, 0x00 };
-    const guint8 *apdu;
+    const guint8       *apdu;
 
     g_assert_true (saldo_apdu_channel_is_valid (cases[i].channel));
     g_assert_cmphex (saldo_apdu_cla (0x80, cases[i].channel), ==, cases[i].proprietary);
@@ -723,12 +706,7 @@ test_apdu_store_data_split (void)
     gsize len;
     guint n_blocks;
   } cases[] = {
-    { 1, 1 },
-    { 255, 1 },
-    { 256, 2 },
-    { 600, 3 },
-    { 765, 3 },
-    { 766, 4 },
+    { 1, 1 }, { 255, 1 }, { 256, 2 }, { 600, 3 }, { 765, 3 }, { 766, 4 },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -742,9 +720,9 @@ test_apdu_store_data_split (void)
     blocks = saldo_apdu_store_data_blocks (2, data, cases[i].len);
     g_assert_cmpuint (blocks->len, ==, cases[i].n_blocks);
     for (guint k = 0; k < blocks->len; k++) {
-      gsize alen;
+      gsize         alen;
       const guint8 *apdu = g_bytes_get_data (g_ptr_array_index (blocks, k), &alen);
-      gboolean last = k == blocks->len - 1;
+      gboolean      last = k == blocks->len - 1;
 
       g_assert_cmphex (apdu[0], ==, 0x82);
       g_assert_cmphex (apdu[1], ==, 0xE2);
@@ -765,14 +743,14 @@ test_apdu_get_response_and_le (void)
   static const struct {
     const char *command;
     guint8      le;
-    const char *expected;  /* NULL: rejected */
+    const char *expected; /* NULL: rejected */
   } cases[] = {
     { "81E2910003BF2D00", 0x40, "81E2910003BF2D0040" },   /* case 3 -> 4 */
     { "81E2910003BF2D0010", 0x40, "81E2910003BF2D0040" }, /* case 4: replace */
     { "01C0000000", 0x22, "01C0000022" },                 /* case 2: replace */
     { "00A40400", 0x10, "00A4040010" },                   /* case 1 -> 2 */
     { "81E2", 0x10, NULL },
-    { "81E2910005BF2D00", 0x10, NULL },                   /* Lc disagrees */
+    { "81E2910005BF2D00", 0x10, NULL }, /* Lc disagrees */
     { "81E2910000AA", 0x10, NULL },
   };
 
@@ -805,9 +783,9 @@ static void
 test_apdu_sw_errors (void)
 {
   static const struct {
-    guint16         sw;
-    gint            code;  /* -1: success */
-    const char     *text;
+    guint16     sw;
+    gint        code; /* -1: success */
+    const char *text;
   } cases[] = {
     { 0x9000, -1, NULL },
     { 0x9110, -1, NULL },
@@ -847,24 +825,21 @@ test_apdu_sw_errors (void)
 
 /* Feeds R-APDUs (data + SW, hex) and checks each step. */
 typedef struct {
-  const char    *rapdu;
-  SaldoApduStep  step;
-  guint8         le;
+  const char   *rapdu;
+  SaldoApduStep step;
+  guint8        le;
 } FeedStep;
 
 static SaldoApduResponse *
-run_feed (guint8          channel,
-          const FeedStep *steps,
-          gsize           n_steps,
-          GError        **error)
+run_feed (guint8 channel, const FeedStep *steps, gsize n_steps, GError **error)
 {
   SaldoApduResponse *resp = saldo_apdu_response_new (channel);
 
   for (gsize i = 0; i < n_steps; i++) {
     g_autoptr(GBytes) b = hex_to_bytes (steps[i].rapdu);
-    gsize len;
+    gsize         len;
     const guint8 *data = g_bytes_get_data (b, &len);
-    guint8 le = 0xAA;
+    guint8        le = 0xAA;
     SaldoApduStep step;
 
     g_clear_error (error);
@@ -899,8 +874,7 @@ test_apdu_accumulator_chain (void)
   g_assert_true (g_bytes_equal (data, expected));
   g_assert_null (again);
 
-  g_assert_true (saldo_es10c_parse_profiles_info (g_bytes_get_data (data, NULL),
-                                                  g_bytes_get_size (data),
+  g_assert_true (saldo_es10c_parse_profiles_info (g_bytes_get_data (data, NULL), g_bytes_get_size (data),
                                                   &profiles, &error));
   g_assert_cmpuint (profiles->len, ==, 2);
   assert_profile (g_ptr_array_index (profiles, 0), &expect_isdp[0]);
@@ -918,8 +892,8 @@ test_apdu_accumulator_eid (void)
   g_autoptr(GBytes) data = saldo_apdu_response_steal_data (resp);
   g_autofree char *eid = NULL;
 
-  g_assert_true (saldo_es10c_parse_get_eid (g_bytes_get_data (data, NULL),
-                                            g_bytes_get_size (data), &eid, &error));
+  g_assert_true (
+    saldo_es10c_parse_get_eid (g_bytes_get_data (data, NULL), g_bytes_get_size (data), &eid, &error));
   g_assert_cmpstr (eid, ==, "89049032123451234512345678901235");
 }
 
@@ -936,7 +910,7 @@ test_apdu_accumulator_cases (void)
     { "015A9000", SALDO_APDU_STEP_COMPLETE, 0 },
   };
   static const FeedStep full_256[] = {
-    { "BF3E6100", SALDO_APDU_STEP_GET_RESPONSE, 0x00 },  /* 00 = 256 bytes */
+    { "BF3E6100", SALDO_APDU_STEP_GET_RESPONSE, 0x00 }, /* 00 = 256 bytes */
     { "035C015A9000", SALDO_APDU_STEP_COMPLETE, 0 },
   };
   static const FeedStep proactive[] = {
@@ -944,7 +918,7 @@ test_apdu_accumulator_cases (void)
   };
   static const FeedStep error_sw[] = {
     { "6A82", SALDO_APDU_STEP_ERROR, 0 },
-    { "9000", SALDO_APDU_STEP_ERROR, 0 },  /* fed after the end */
+    { "9000", SALDO_APDU_STEP_ERROR, 0 }, /* fed after the end */
   };
   static const FeedStep error_mid_chain[] = {
     { "BF3E6103", SALDO_APDU_STEP_GET_RESPONSE, 0x03 },
@@ -958,12 +932,9 @@ test_apdu_accumulator_cases (void)
   };
   /* data arriving resets the resend budget: only consecutive 6Cxx count */
   static const FeedStep resend_reset[] = {
-    { "6C10", SALDO_APDU_STEP_RESEND, 0x10 },
-    { "6C10", SALDO_APDU_STEP_RESEND, 0x10 },
-    { "6C10", SALDO_APDU_STEP_RESEND, 0x10 },
-    { "BF3E6101", SALDO_APDU_STEP_GET_RESPONSE, 0x01 },
-    { "6C01", SALDO_APDU_STEP_RESEND, 0x01 },
-    { "AA9000", SALDO_APDU_STEP_COMPLETE, 0 },
+    { "6C10", SALDO_APDU_STEP_RESEND, 0x10 }, { "6C10", SALDO_APDU_STEP_RESEND, 0x10 },
+    { "6C10", SALDO_APDU_STEP_RESEND, 0x10 }, { "BF3E6101", SALDO_APDU_STEP_GET_RESPONSE, 0x01 },
+    { "6C01", SALDO_APDU_STEP_RESEND, 0x01 }, { "AA9000", SALDO_APDU_STEP_COMPLETE, 0 },
   };
   static const FeedStep no_sw[] = {
     { "90", SALDO_APDU_STEP_ERROR, 0 },
@@ -972,12 +943,12 @@ test_apdu_accumulator_cases (void)
     const char     *name;
     const FeedStep *steps;
     gsize           n_steps;
-    const char     *data;   /* NULL: no data (error) */
+    const char     *data; /* NULL: no data (error) */
     gint            code;
   } cases[] = {
     { "resend", resend, G_N_ELEMENTS (resend), "BF3E035C015A", -1 },
-    { "get-response-resend", get_response_then_resend, G_N_ELEMENTS (get_response_then_resend),
-      "BF3E015A", -1 },
+    { "get-response-resend", get_response_then_resend, G_N_ELEMENTS (get_response_then_resend), "BF3E015A",
+      -1 },
     { "le-256", full_256, G_N_ELEMENTS (full_256), "BF3E035C015A", -1 },
     { "proactive-91xx", proactive, G_N_ELEMENTS (proactive), "BF3E035C015A", -1 },
     { "error-sw", error_sw, G_N_ELEMENTS (error_sw), NULL, SALDO_APDU_ERROR_PROTOCOL },
@@ -1026,7 +997,7 @@ test_apdu_accumulator_limits (void)
   g_autoptr(SaldoApduResponse) empty = saldo_apdu_response_new (1);
   g_autoptr(GError) error = NULL;
   SaldoApduStep step = SALDO_APDU_STEP_GET_RESPONSE;
-  guint rounds = 0;
+  guint         rounds = 0;
 
   while (step == SALDO_APDU_STEP_GET_RESPONSE) {
     step = saldo_apdu_response_feed (big, chunk, 256, 0x61, 0x00, NULL, &error);
@@ -1050,8 +1021,7 @@ test_apdu_accumulator_limits (void)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 

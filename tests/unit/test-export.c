@@ -19,9 +19,7 @@
 #define ICCID_CLARO "8951100000000000011"
 
 static SaldoExportLine *
-make_line (gint64      id,
-           const char *iccid,
-           const char *operator_name)
+make_line (gint64 id, const char *iccid, const char *operator_name)
 {
   SaldoExportLine *line = saldo_test_export_line (id, iccid, operator_name);
 
@@ -31,9 +29,7 @@ make_line (gint64      id,
 }
 
 static void
-set_balance (SaldoExportLine *line,
-             gint64           minor,
-             const char      *currency)
+set_balance (SaldoExportLine *line, gint64 minor, const char *currency)
 {
   line->has_balance = TRUE;
   line->balance = minor;
@@ -42,17 +38,16 @@ set_balance (SaldoExportLine *line,
 }
 
 static char *
-format (SaldoExportSnapshot *snapshot,
-        gboolean             full_iccid)
+format (SaldoExportSnapshot *snapshot, gboolean full_iccid)
 {
   SaldoMetricsOptions options = { .full_iccid = full_iccid };
-  GString *out = g_string_new (NULL);
+  GString            *out = g_string_new (NULL);
 
   saldo_metrics_format (snapshot, &options, out);
   return g_string_free (out, FALSE);
 }
 
-#define LABELS(line, suffix, name) \
+#define LABELS(line, suffix, name)                                                          \
   "{line=\"" line "\",iccid_suffix=\"" suffix "\",operator=\"71610\",operator_name=\"" name \
   "\",carrier=\"claro-pe\""
 
@@ -94,23 +89,32 @@ test_format_lines (void)
   g_assert_nonnull (strstr (text, "saldo_start_time_seconds 1790000000\n"));
   g_assert_nonnull (strstr (text, "saldo_modem_manager_running 1\n"));
   /* Major units from each currency's own minor units: never a fixed 100. */
-  g_assert_nonnull (strstr (text, "saldo_line_balance" LABELS ("1", "0011", "Claro PE") ",currency=\"PEN\"} 12.50\n"));
+  g_assert_nonnull (
+    strstr (text, "saldo_line_balance" LABELS ("1", "0011", "Claro PE") ",currency=\"PEN\"} 12.50\n"));
   g_assert_nonnull (strstr (text, ",currency=\"JPY\"} 500\n"));
   g_assert_nonnull (strstr (text, ",currency=\"BHD\"} 1.250\n"));
   /* Escaped as the format says; other control characters and invalid
    * UTF-8 do not get through. */
   g_assert_nonnull (strstr (text, "operator_name=\"NTT \\\"do\\\\co\\\"\\nmo?[31m\""));
   g_assert_nonnull (strstr (text, "operator_name=\"Batelco \xef\xbf\xbd\xef\xbf\xbd\""));
-  g_assert_nonnull (strstr (text, "saldo_line_balance_expiry_timestamp_seconds" LABELS ("1", "0011", "Claro PE") "} 1798588800\n"));
-  g_assert_nonnull (strstr (text, "saldo_line_last_reading_timestamp_seconds" LABELS ("1", "0011", "Claro PE") "} 1790000100\n"));
-  g_assert_nonnull (strstr (text, "saldo_line_data_remaining_bytes" LABELS ("1", "0011", "Claro PE") "} 1610612736\n"));
+  g_assert_nonnull (
+    strstr (text,
+            "saldo_line_balance_expiry_timestamp_seconds" LABELS ("1", "0011", "Claro PE") "} 1798588800\n"));
+  g_assert_nonnull (
+    strstr (text,
+            "saldo_line_last_reading_timestamp_seconds" LABELS ("1", "0011", "Claro PE") "} 1790000100\n"));
+  g_assert_nonnull (
+    strstr (text, "saldo_line_data_remaining_bytes" LABELS ("1", "0011", "Claro PE") "} 1610612736\n"));
   g_assert_nonnull (strstr (text, "saldo_line_active" LABELS ("1", "0011", "Claro PE") "} 1\n"));
   g_assert_nonnull (strstr (text, "saldo_line_roaming" LABELS ("1", "0011", "Claro PE") "} 1\n"));
   g_assert_nonnull (strstr (text, "saldo_line_roaming" LABELS ("4", "0044", "Claro PE") "} 0\n"));
-  g_assert_nonnull (strstr (text, "saldo_line_refresh_failures_total" LABELS ("1", "0011", "Claro PE") "} 3\n"));
-  g_assert_nonnull (strstr (text, "saldo_line_refresh_interval_seconds" LABELS ("4", "0044", "Claro PE") "} 0\n"));
+  g_assert_nonnull (
+    strstr (text, "saldo_line_refresh_failures_total" LABELS ("1", "0011", "Claro PE") "} 3\n"));
+  g_assert_nonnull (
+    strstr (text, "saldo_line_refresh_interval_seconds" LABELS ("4", "0044", "Claro PE") "} 0\n"));
   g_assert_nonnull (strstr (text, "saldo_line_last_check_failed{line=\"3\""));
-  g_assert_nonnull (strstr (text, "saldo_line_info" LABELS ("4", "0044", "Claro PE") ",sim_type=\"physical\"} 1\n"));
+  g_assert_nonnull (
+    strstr (text, "saldo_line_info" LABELS ("4", "0044", "Claro PE") ",sim_type=\"physical\"} 1\n"));
   g_assert_nonnull (strstr (text, "# TYPE saldo_line_refresh_failures_total counter\n"));
   /* What is not known is absent, never 0. */
   g_assert_null (strstr (text, "saldo_line_balance{line=\"4\""));
@@ -146,9 +150,9 @@ static void
 test_format_topups (void)
 {
   g_autoptr(SaldoExportSnapshot) snapshot = saldo_export_snapshot_new ();
-  SaldoExportLine *line = make_line (7, ICCID_CLARO, "Claro PE");
+  SaldoExportLine       *line = make_line (7, ICCID_CLARO, "Claro PE");
   SaldoExportTopupTotal *total = g_new0 (SaldoExportTopupTotal, 1);
-  g_autofree char *text = NULL;
+  g_autofree char       *text = NULL;
 
   snapshot->topups_known = TRUE;
   line->topups_reached[SALDO_LEDGER_STATE_SUCCEEDED] = 2;
@@ -161,13 +165,22 @@ test_format_topups (void)
   g_ptr_array_add (line->topup_totals, total);
   g_ptr_array_add (snapshot->lines, line);
   text = format (snapshot, FALSE);
-  g_assert_nonnull (strstr (text, "saldo_line_topups_total" LABELS ("7", "0011", "Claro PE") ",state=\"succeeded\"} 2\n"));
+  g_assert_nonnull (
+    strstr (text, "saldo_line_topups_total" LABELS ("7", "0011", "Claro PE") ",state=\"succeeded\"} 2\n"));
   /* Zeros for the states not reached yet, so increase () sees the first. */
-  g_assert_nonnull (strstr (text, "saldo_line_topups_total" LABELS ("7", "0011", "Claro PE") ",state=\"failed\"} 0\n"));
-  g_assert_nonnull (strstr (text, "saldo_line_topup_amount_total" LABELS ("7", "0011", "Claro PE") ",state=\"succeeded\",currency=\"PEN\"} 40.00\n"));
-  g_assert_nonnull (strstr (text, "saldo_line_topups_pending" LABELS ("7", "0011", "Claro PE") ",state=\"unknown\"} 1\n"));
-  g_assert_null (strstr (text, "saldo_line_topups_pending" LABELS ("7", "0011", "Claro PE") ",state=\"verified\""));
-  g_assert_nonnull (strstr (text, "saldo_line_topup_unknown_since_timestamp_seconds" LABELS ("7", "0011", "Claro PE") "} 1790000500\n"));
+  g_assert_nonnull (
+    strstr (text, "saldo_line_topups_total" LABELS ("7", "0011", "Claro PE") ",state=\"failed\"} 0\n"));
+  g_assert_nonnull (
+    strstr (text,
+            "saldo_line_topup_amount_total" LABELS ("7", "0011", "Claro PE") ",state=\"succeeded\",currency="
+                                                                             "\"PEN\"} 40.00\n"));
+  g_assert_nonnull (
+    strstr (text, "saldo_line_topups_pending" LABELS ("7", "0011", "Claro PE") ",state=\"unknown\"} 1\n"));
+  g_assert_null (
+    strstr (text, "saldo_line_topups_pending" LABELS ("7", "0011", "Claro PE") ",state=\"verified\""));
+  g_assert_nonnull (
+    strstr (text, "saldo_line_topup_unknown_since_timestamp_seconds" LABELS ("7", "0011",
+                                                                             "Claro PE") "} 1790000500\n"));
 }
 
 static void
@@ -231,8 +244,7 @@ typedef struct {
 } Fixture;
 
 static SaldoLine *
-fixture_add_line (Fixture    *fx,
-                  const char *iccid)
+fixture_add_line (Fixture *fx, const char *iccid)
 {
   g_autoptr(SaldoLineRecord) record = saldo_line_record_new ();
   g_autoptr(GError) error = NULL;
@@ -308,12 +320,11 @@ on_tick (gpointer user_data)
 
 /* Runs the main loop for ms, counting how many times the file was replaced. */
 static guint
-run_counting_writes (const char *path,
-                     guint       ms)
+run_counting_writes (const char *path, guint ms)
 {
-  gint64 end = g_get_monotonic_time () + ms * 1000;
+  gint64  end = g_get_monotonic_time () + ms * 1000;
   guint64 inode = file_inode (path);
-  guint writes = 0;
+  guint   writes = 0;
 
   while (g_get_monotonic_time () < end) {
     g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
@@ -343,14 +354,17 @@ test_exporter_coalesces (Fixture *fx, gconstpointer data)
 {
   SaldoLine *claro = fixture_add_line (fx, ICCID_CLARO);
   g_autoptr(SaldoExporter) exporter = saldo_exporter_new (fx->config, fx->ledger, NULL, fx->lines);
-  SaldoDBusLine *iface = saldo_line_get_dbus_line (claro);
+  SaldoDBusLine   *iface = saldo_line_get_dbus_line (claro);
   g_autofree char *first = NULL;
   g_autofree char *later = NULL;
   g_autofree char *topped = NULL;
   g_autoptr(GError) error = NULL;
   SaldoTopupPlan plan = {
-    .line_id = saldo_line_get_id (claro), .origin = SALDO_TOPUP_ORIGIN_MANUAL, .provider = "rl",
-    .amount = 2000, .currency = "PEN",
+    .line_id = saldo_line_get_id (claro),
+    .origin = SALDO_TOPUP_ORIGIN_MANUAL,
+    .provider = "rl",
+    .amount = 2000,
+    .currency = "PEN",
   };
   gint64 topup = 0;
 
@@ -361,8 +375,9 @@ test_exporter_coalesces (Fixture *fx, gconstpointer data)
   g_assert_null (strstr (first, "saldo_line_balance{"));
   g_assert_nonnull (strstr (first, "saldo_line_refresh_interval_seconds{line=\"1\""));
   g_assert_nonnull (strstr (first, "} 3600\n"));
-  g_assert_nonnull (strstr (first, "saldo_line_topups_total{line=\"1\",iccid_suffix=\"0011\",operator=\"71610\","
-                                   "operator_name=\"Claro PE\",carrier=\"\",state=\"planned\"} 0\n"));
+  g_assert_nonnull (strstr (first,
+                            "saldo_line_topups_total{line=\"1\",iccid_suffix=\"0011\",operator=\"71610\","
+                            "operator_name=\"Claro PE\",carrier=\"\",state=\"planned\"} 0\n"));
 
   /* A burst of changes is one write, no sooner than the interval after the
    * last one, and carries the last value. */
@@ -378,8 +393,9 @@ test_exporter_coalesces (Fixture *fx, gconstpointer data)
   later = metrics_text (fx);
   g_assert_nonnull (strstr (later, ",currency=\"PEN\"} 10.00\n"));
   g_assert_nonnull (strstr (later, "saldo_line_refresh_failures_total{line=\"1\""));
-  g_assert_null (strstr (later, "saldo_line_refresh_failures_total{line=\"1\",iccid_suffix=\"0011\",operator=\"71610\","
-                                "operator_name=\"Claro PE\",carrier=\"\"} 0\n"));
+  g_assert_null (
+    strstr (later, "saldo_line_refresh_failures_total{line=\"1\",iccid_suffix=\"0011\",operator=\"71610\","
+                   "operator_name=\"Claro PE\",carrier=\"\"} 0\n"));
   g_assert_nonnull (strstr (later, "saldo_line_roaming{line=\"1\",iccid_suffix=\"0011\",operator=\"71610\","
                                    "operator_name=\"Claro PE\",carrier=\"\"} 1\n"));
 
@@ -394,8 +410,9 @@ test_exporter_coalesces (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (run_counting_writes (fx->metrics, 500), ==, 1);
   topped = metrics_text (fx);
   g_assert_nonnull (strstr (topped, "carrier=\"\",state=\"planned\"} 1\n"));
-  g_assert_nonnull (strstr (topped, "saldo_line_topups_pending{line=\"1\",iccid_suffix=\"0011\",operator=\"71610\","
-                                    "operator_name=\"Claro PE\",carrier=\"\",state=\"planned\"} 1\n"));
+  g_assert_nonnull (strstr (topped,
+                            "saldo_line_topups_pending{line=\"1\",iccid_suffix=\"0011\",operator=\"71610\","
+                            "operator_name=\"Claro PE\",carrier=\"\",state=\"planned\"} 1\n"));
   g_assert_nonnull (strstr (topped, "state=\"planned\",currency=\"PEN\"} 20.00\n"));
 
   /* A line that appears later is exported too. */
@@ -415,14 +432,17 @@ test_exporter_unknown_since (Fixture *fx, gconstpointer data)
   g_autoptr(SaldoExporter) exporter = NULL;
   g_autoptr(SaldoExportSnapshot) snapshot = NULL;
   const SaldoExportLine *line;
-  SaldoTopupPlan plan = {
-    .line_id = saldo_line_get_id (claro), .origin = SALDO_TOPUP_ORIGIN_MANUAL, .provider = "rl",
-    .amount = 1500, .currency = "PEN",
+  SaldoTopupPlan         plan = {
+            .line_id = saldo_line_get_id (claro),
+            .origin = SALDO_TOPUP_ORIGIN_MANUAL,
+            .provider = "rl",
+            .amount = 1500,
+            .currency = "PEN",
   };
   SaldoTopupReceipt receipt;
-  gint64 id = 0;
-  g_autofree char *reference = NULL;
-  gint64 before = g_get_real_time () / G_USEC_PER_SEC;
+  gint64            id = 0;
+  g_autofree char  *reference = NULL;
+  gint64            before = g_get_real_time () / G_USEC_PER_SEC;
 
   saldo_topup_receipt_init (&receipt);
   receipt.error = "timed out";
@@ -448,8 +468,7 @@ test_exporter_unknown_since (Fixture *fx, gconstpointer data)
 /* ---- [Daemon] Metrics* and [Mqtt] ---- */
 
 static SaldoExportSettings *
-load_settings (const char *text,
-               GError    **error)
+load_settings (const char *text, GError **error)
 {
   g_autoptr(GKeyFile) keyfile = g_key_file_new ();
 
@@ -462,7 +481,7 @@ test_settings (void)
 {
   static const struct {
     const char *text;
-    const char *message;   /* NULL: accepted */
+    const char *message; /* NULL: accepted */
   } cases[] = {
     { "[Daemon]\nMetricsFile=saldo.prom\n", "[Daemon] MetricsFile must be an absolute path" },
     { "[Daemon]\nMetricsFile=/var/lib/prometheus/node-exporter/\n", "MetricsFile must name a file" },
@@ -504,7 +523,8 @@ test_settings_defaults (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(SaldoExportSettings) plain = load_settings ("[Mqtt]\nHost=broker\nNodeId=gw-7\n"
-                                                        "Username=saldo\nPasswordFile=mqtt.secret\n", &error);
+                                                         "Username=saldo\nPasswordFile=mqtt.secret\n",
+                                                         &error);
   g_autoptr(SaldoExportSettings) tls = NULL;
   g_autoptr(SaldoExportSettings) none = NULL;
 
@@ -539,10 +559,10 @@ main (int argc, char **argv)
   g_test_add_func ("/export/format/lines", test_format_lines);
   g_test_add_func ("/export/format/topups", test_format_topups);
   g_test_add_func ("/export/metrics-file", test_metrics_file);
-  g_test_add ("/export/exporter/coalesces", Fixture, NULL, fixture_setup,
-              test_exporter_coalesces, fixture_teardown);
-  g_test_add ("/export/exporter/unknown-since", Fixture, NULL, fixture_setup,
-              test_exporter_unknown_since, fixture_teardown);
+  g_test_add ("/export/exporter/coalesces", Fixture, NULL, fixture_setup, test_exporter_coalesces,
+              fixture_teardown);
+  g_test_add ("/export/exporter/unknown-since", Fixture, NULL, fixture_setup, test_exporter_unknown_since,
+              fixture_teardown);
   g_test_add_func ("/export/settings/refused", test_settings);
   g_test_add_func ("/export/settings/defaults", test_settings_defaults);
   return g_test_run ();

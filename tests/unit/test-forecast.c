@@ -12,18 +12,18 @@
 #include "saldo-report.h"
 #include "saldo-rule-engine.h"
 
-#define DAY (24 * 60 * 60)
-#define HOUR (60 * 60)
-#define T0 ((gint64) 1780000000)   /* 2026-05-28 */
-#define ICCID "8951101234567890123"
+#define DAY        (24 * 60 * 60)
+#define HOUR       (60 * 60)
+#define T0         ((gint64) 1780000000) /* 2026-05-28 */
+#define ICCID      "8951101234567890123"
 #define ITERATIONS 150
 
 /* ---- generated histories ---- */
 
 typedef enum {
-  EVENT_DRAIN,      /* an extra drop (an outlier, a weekly bundle) */
-  EVENT_TOPUP,      /* a top-up in the ledger, credited a minute later */
-  EVENT_RECHARGE,   /* a recharge saldod did not make: a rise only */
+  EVENT_DRAIN,    /* an extra drop (an outlier, a weekly bundle) */
+  EVENT_TOPUP,    /* a top-up in the ledger, credited a minute later */
+  EVENT_RECHARGE, /* a recharge saldod did not make: a rise only */
 } EventKind;
 
 typedef struct {
@@ -33,12 +33,12 @@ typedef struct {
 } Event;
 
 typedef struct {
-  gint64  start;          /* the steady drain starts here */
+  gint64  start; /* the steady drain starts here */
   gint64  balance0;
-  double  rate;           /* minor units a day */
-  GArray *events;         /* Event */
-  GArray *readings;       /* SaldoBalancePoint */
-  GArray *rows;           /* SaldoLedgerRow */
+  double  rate;     /* minor units a day */
+  GArray *events;   /* Event */
+  GArray *readings; /* SaldoBalancePoint */
+  GArray *rows;     /* SaldoLedgerRow */
 } History;
 
 static History *
@@ -72,12 +72,10 @@ history_event (History *h, EventKind kind, gint64 time, gint64 amount)
   Event e = { kind, time, amount };
 
   g_array_append_val (h->events, e);
-  if (kind == EVENT_TOPUP)
-    {
-      SaldoLedgerRow row = { 1, ICCID, amount, "PEN", SALDO_LEDGER_STATE_VERIFIED, time,
-                             time + 60 };
-      g_array_append_val (h->rows, row);
-    }
+  if (kind == EVENT_TOPUP) {
+    SaldoLedgerRow row = { 1, ICCID, amount, "PEN", SALDO_LEDGER_STATE_VERIFIED, time, time + 60 };
+    g_array_append_val (h->rows, row);
+  }
 }
 
 /* the true balance at @t */
@@ -86,15 +84,14 @@ history_balance (const History *h, gint64 t)
 {
   gint64 b = h->balance0 - (gint64) floor (h->rate * (double) (t - h->start) / DAY);
 
-  for (guint i = 0; i < h->events->len; i++)
-    {
-      const Event *e = &g_array_index (h->events, Event, i);
+  for (guint i = 0; i < h->events->len; i++) {
+    const Event *e = &g_array_index (h->events, Event, i);
 
-      if (e->kind == EVENT_DRAIN && e->time <= t)
-        b -= e->amount;
-      else if (e->kind != EVENT_DRAIN && e->time + 60 <= t)
-        b += e->amount;
-    }
+    if (e->kind == EVENT_DRAIN && e->time <= t)
+      b -= e->amount;
+    else if (e->kind != EVENT_DRAIN && e->time + 60 <= t)
+      b += e->amount;
+  }
   return b;
 }
 
@@ -103,22 +100,20 @@ history_balance (const History *h, gint64 t)
 static void
 history_read (History *h, gint64 until, gint64 step, gint64 gap_from, gint64 gap_to)
 {
-  for (gint64 t = h->start; t <= until; t += step)
-    {
-      gint64 jitter = step >= 8 ? g_test_rand_int_range (-(gint) (step / 4), (gint) (step / 4)) : 0;
-      SaldoBalancePoint p;
+  for (gint64 t = h->start; t <= until; t += step) {
+    gint64            jitter = step >= 8 ? g_test_rand_int_range (-(gint) (step / 4), (gint) (step / 4)) : 0;
+    SaldoBalancePoint p;
 
-      p.time = MIN (MAX (t + jitter, h->start), until);
-      if (p.time >= gap_from && p.time < gap_to)
-        continue;
-      p.balance = history_balance (h, p.time);
-      g_array_append_val (h->readings, p);
-    }
+    p.time = MIN (MAX (t + jitter, h->start), until);
+    if (p.time >= gap_from && p.time < gap_to)
+      continue;
+    p.balance = history_balance (h, p.time);
+    g_array_append_val (h->readings, p);
+  }
 }
 
 static void
-forecast (const History *h, gint64 now, guint deactivation_days, gint64 unusual_min,
-          SaldoForecast *out)
+forecast (const History *h, gint64 now, guint deactivation_days, gint64 unusual_min, SaldoForecast *out)
 {
   SaldoForecastInput in = {
     .iccid = ICCID,
@@ -169,23 +164,22 @@ last_reading_time (const History *h)
 static void
 test_steady_drain (void)
 {
-  for (guint iter = 0; iter < ITERATIONS; iter++)
-    {
-      double rate = g_test_rand_int_range (100, 5000);
-      gint64 days = g_test_rand_int_range (5, 31);
-      gint64 step = g_test_rand_int_range (1, 13) * HOUR;
-      gint64 left_days = g_test_rand_int_range (1, 61);
-      gint64 now = T0 + days * DAY + g_test_rand_int_range (0, 6 * HOUR);
-      g_autoptr(History) h = history_new (T0, (gint64) (rate * (double) (days + left_days)), rate);
-      SaldoForecast f;
+  for (guint iter = 0; iter < ITERATIONS; iter++) {
+    double rate = g_test_rand_int_range (100, 5000);
+    gint64 days = g_test_rand_int_range (5, 31);
+    gint64 step = g_test_rand_int_range (1, 13) * HOUR;
+    gint64 left_days = g_test_rand_int_range (1, 61);
+    gint64 now = T0 + days * DAY + g_test_rand_int_range (0, 6 * HOUR);
+    g_autoptr(History) h = history_new (T0, (gint64) (rate * (double) (days + left_days)), rate);
+    SaldoForecast f;
 
-      history_read (h, now, step, 0, 0);
-      forecast (h, now, 0, 0, &f);
-      assert_rate (&f, rate);
-      g_assert_cmpuint (f.block_days, ==, 1);
-      g_assert_cmpint (llabs (f.runs_out_on - true_runs_out (h, last_reading_time (h))), <=, DAY);
-      g_assert_false (f.unusual);
-    }
+    history_read (h, now, step, 0, 0);
+    forecast (h, now, 0, 0, &f);
+    assert_rate (&f, rate);
+    g_assert_cmpuint (f.block_days, ==, 1);
+    g_assert_cmpint (llabs (f.runs_out_on - true_runs_out (h, last_reading_time (h))), <=, DAY);
+    g_assert_false (f.unusual);
+  }
 }
 
 /* Top-ups (in the ledger) and recharges saldod did not make (rises only)
@@ -195,41 +189,38 @@ test_steady_drain (void)
 static void
 test_topups_never_spending (void)
 {
-  for (guint iter = 0; iter < ITERATIONS; iter++)
-    {
-      double rate = g_test_rand_int_range (100, 5000);
-      gint64 days = g_test_rand_int_range (10, 31);
-      gint64 step = g_test_rand_int_range (2, 9) * HOUR;
-      gint64 now = T0 + days * DAY;
-      gboolean small = iter % 2 == 1;
-      g_autoptr(History) h = history_new (T0, (gint64) (rate * 5), rate);
-      gint64 last_recharge = 0;
-      SaldoForecast f;
+  for (guint iter = 0; iter < ITERATIONS; iter++) {
+    double   rate = g_test_rand_int_range (100, 5000);
+    gint64   days = g_test_rand_int_range (10, 31);
+    gint64   step = g_test_rand_int_range (2, 9) * HOUR;
+    gint64   now = T0 + days * DAY;
+    gboolean small = iter % 2 == 1;
+    g_autoptr(History) h = history_new (T0, (gint64) (rate * 5), rate);
+    gint64        last_recharge = 0;
+    SaldoForecast f;
 
-      for (gint64 t = T0 + DAY; t < now - DAY;
-           t += small ? DAY : g_test_rand_int_range (2, 5) * DAY)
-        {
-          gint64 at = t + g_test_rand_int_range (0, DAY);
-          gint64 amount = small ? 1 + (gint64) (rate * (double) step / DAY / 2)
-                                : (gint64) (rate * g_test_rand_int_range (1, 10)) + 1;
-          EventKind kind = small || g_test_rand_bit () ? EVENT_TOPUP : EVENT_RECHARGE;
+    for (gint64 t = T0 + DAY; t < now - DAY; t += small ? DAY : g_test_rand_int_range (2, 5) * DAY) {
+      gint64    at = t + g_test_rand_int_range (0, DAY);
+      gint64    amount = small ? 1 + (gint64) (rate * (double) step / DAY / 2)
+                               : (gint64) (rate * g_test_rand_int_range (1, 10)) + 1;
+      EventKind kind = small || g_test_rand_bit () ? EVENT_TOPUP : EVENT_RECHARGE;
 
-          history_event (h, kind, at, amount);
-          if (kind == EVENT_TOPUP)
-            last_recharge = MAX (last_recharge, at);
-        }
-      history_read (h, now, step, 0, 0);
-      forecast (h, now, 60, 0, &f);
-      assert_rate (&f, rate);
-      g_assert_cmpint (llabs (f.runs_out_on - true_runs_out (h, last_reading_time (h))), <=, DAY);
-      /* the last recharge: never later than it was credited (a minute on),
-       * at most a reading interval (plus jitter) earlier */
-      for (guint i = 0; i < h->events->len; i++)
-        if (g_array_index (h->events, Event, i).kind == EVENT_RECHARGE)
-          last_recharge = MAX (last_recharge, g_array_index (h->events, Event, i).time - 2 * step);
-      g_assert_cmpint (f.last_recharge, >=, last_recharge);
-      g_assert_cmpint (f.deactivation_on, ==, f.last_recharge + 60 * DAY);
+      history_event (h, kind, at, amount);
+      if (kind == EVENT_TOPUP)
+        last_recharge = MAX (last_recharge, at);
     }
+    history_read (h, now, step, 0, 0);
+    forecast (h, now, 60, 0, &f);
+    assert_rate (&f, rate);
+    g_assert_cmpint (llabs (f.runs_out_on - true_runs_out (h, last_reading_time (h))), <=, DAY);
+    /* the last recharge: never later than it was credited (a minute on),
+       * at most a reading interval (plus jitter) earlier */
+    for (guint i = 0; i < h->events->len; i++)
+      if (g_array_index (h->events, Event, i).kind == EVENT_RECHARGE)
+        last_recharge = MAX (last_recharge, g_array_index (h->events, Event, i).time - 2 * step);
+    g_assert_cmpint (f.last_recharge, >=, last_recharge);
+    g_assert_cmpint (f.deactivation_on, ==, f.last_recharge + 60 * DAY);
+  }
 }
 
 /* A few days with a big extra drain (up to a seventh of the days) leave
@@ -237,23 +228,22 @@ test_topups_never_spending (void)
 static void
 test_outliers (void)
 {
-  for (guint iter = 0; iter < ITERATIONS; iter++)
-    {
-      double rate = g_test_rand_int_range (100, 5000);
-      gint64 days = g_test_rand_int_range (14, 31);
-      gint64 step = g_test_rand_int_range (1, 13) * HOUR;
-      gint64 now = T0 + days * DAY;
-      gint64 outliers = g_test_rand_int_range (1, (gint) (days / 7) + 1);
-      g_autoptr(History) h = history_new (T0, (gint64) (rate * 100), rate);
-      SaldoForecast f;
+  for (guint iter = 0; iter < ITERATIONS; iter++) {
+    double rate = g_test_rand_int_range (100, 5000);
+    gint64 days = g_test_rand_int_range (14, 31);
+    gint64 step = g_test_rand_int_range (1, 13) * HOUR;
+    gint64 now = T0 + days * DAY;
+    gint64 outliers = g_test_rand_int_range (1, (gint) (days / 7) + 1);
+    g_autoptr(History) h = history_new (T0, (gint64) (rate * 100), rate);
+    SaldoForecast f;
 
-      for (gint64 k = 0; k < outliers; k++)
-        history_event (h, EVENT_DRAIN, T0 + g_test_rand_int_range (0, (gint) (days * DAY)),
-                       (gint64) (rate * g_test_rand_int_range (3, 50)));
-      history_read (h, now, step, 0, 0);
-      forecast (h, now, 0, 0, &f);
-      assert_rate (&f, rate);
-    }
+    for (gint64 k = 0; k < outliers; k++)
+      history_event (h, EVENT_DRAIN, T0 + g_test_rand_int_range (0, (gint) (days * DAY)),
+                     (gint64) (rate * g_test_rand_int_range (3, 50)));
+    history_read (h, now, step, 0, 0);
+    forecast (h, now, 0, 0, &f);
+    assert_rate (&f, rate);
+  }
 }
 
 /* Days without readings (a modem that was off) are no information, not
@@ -261,20 +251,19 @@ test_outliers (void)
 static void
 test_gaps (void)
 {
-  for (guint iter = 0; iter < ITERATIONS; iter++)
-    {
-      double rate = g_test_rand_int_range (100, 5000);
-      gint64 days = g_test_rand_int_range (12, 31);
-      gint64 gap = g_test_rand_int_range (4 * HOUR, 8 * DAY);
-      gint64 gap_from = T0 + g_test_rand_int_range (DAY, (gint) (days * DAY - gap - 3 * DAY));
-      gint64 now = T0 + days * DAY;
-      g_autoptr(History) h = history_new (T0, (gint64) (rate * 100), rate);
-      SaldoForecast f;
+  for (guint iter = 0; iter < ITERATIONS; iter++) {
+    double rate = g_test_rand_int_range (100, 5000);
+    gint64 days = g_test_rand_int_range (12, 31);
+    gint64 gap = g_test_rand_int_range (4 * HOUR, 8 * DAY);
+    gint64 gap_from = T0 + g_test_rand_int_range (DAY, (gint) (days * DAY - gap - 3 * DAY));
+    gint64 now = T0 + days * DAY;
+    g_autoptr(History) h = history_new (T0, (gint64) (rate * 100), rate);
+    SaldoForecast f;
 
-      history_read (h, now, 6 * HOUR, gap_from, gap_from + gap);
-      forecast (h, now, 0, 0, &f);
-      assert_rate (&f, rate);
-    }
+    history_read (h, now, 6 * HOUR, gap_from, gap_from + gap);
+    forecast (h, now, 0, 0, &f);
+    assert_rate (&f, rate);
+  }
 }
 
 /* A line that buys a weekly bundle is read week by week (from six weeks
@@ -283,25 +272,24 @@ test_gaps (void)
 static void
 test_weekly_bundle (void)
 {
-  for (guint iter = 0; iter < ITERATIONS / 3; iter++)
-    {
-      gint64 bundle = g_test_rand_int_range (500, 3000);
-      gint64 weeks = g_test_rand_int_range (6, 10);
-      gint64 first = T0 + g_test_rand_int_range (0, 7 * DAY);
-      gint64 now = T0 + weeks * 7 * DAY;
-      g_autoptr(History) h = history_new (T0, bundle * 20, 0);
-      SaldoForecast f;
+  for (guint iter = 0; iter < ITERATIONS / 3; iter++) {
+    gint64 bundle = g_test_rand_int_range (500, 3000);
+    gint64 weeks = g_test_rand_int_range (6, 10);
+    gint64 first = T0 + g_test_rand_int_range (0, 7 * DAY);
+    gint64 now = T0 + weeks * 7 * DAY;
+    g_autoptr(History) h = history_new (T0, bundle * 20, 0);
+    SaldoForecast f;
 
-      for (gint64 t = first; t < now; t += 7 * DAY)
-        history_event (h, EVENT_DRAIN, t, bundle);
-      history_read (h, now, 6 * HOUR, 0, 0);
-      forecast (h, now, 0, 0, &f);
-      g_assert_true (f.spend_known);
-      g_assert_cmpuint (f.block_days, ==, 7);
-      g_assert_cmpfloat (fabs ((double) f.spend_per_day - bundle / 7.0), <=, bundle / 7.0 * 0.15);
-      /* the bundle is the line's usual, not unusual spending */
-      g_assert_false (f.unusual);
-    }
+    for (gint64 t = first; t < now; t += 7 * DAY)
+      history_event (h, EVENT_DRAIN, t, bundle);
+    history_read (h, now, 6 * HOUR, 0, 0);
+    forecast (h, now, 0, 0, &f);
+    g_assert_true (f.spend_known);
+    g_assert_cmpuint (f.block_days, ==, 7);
+    g_assert_cmpfloat (fabs ((double) f.spend_per_day - bundle / 7.0), <=, bundle / 7.0 * 0.15);
+    /* the bundle is the line's usual, not unusual spending */
+    g_assert_false (f.unusual);
+  }
 }
 
 /* ---- examples ---- */
@@ -402,40 +390,38 @@ static void
 test_unusual (void)
 {
   const struct {
-    gint64 extra;       /* drained on the last day on top of 200 a day */
-    gint64 minimum;     /* unusual_min */
+    gint64   extra;   /* drained on the last day on top of 200 a day */
+    gint64   minimum; /* unusual_min */
     gboolean unusual;
   } cases[] = {
-    { 0, 0, FALSE },
-    { 300, 0, FALSE },      /* 500 a day: 2.5 × usual */
-    { 500, 0, TRUE },       /* 700 a day: 3.5 × usual */
-    { 500, 600, FALSE },    /* ... but less than the minimum above usual */
+    { 0, 0, FALSE },     { 300, 0, FALSE }, /* 500 a day: 2.5 × usual */
+    { 500, 0, TRUE },                       /* 700 a day: 3.5 × usual */
+    { 500, 600, FALSE },                    /* ... but less than the minimum above usual */
     { 5000, 600, TRUE },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autoptr(History) h = history_new (T0, 100000, 200);
-      gint64 now = T0 + 20 * DAY;
-      SaldoForecast f;
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(History) h = history_new (T0, 100000, 200);
+    gint64        now = T0 + 20 * DAY;
+    SaldoForecast f;
 
-      if (cases[i].extra > 0)
-        history_event (h, EVENT_DRAIN, now - 10 * HOUR, cases[i].extra);
-      history_read (h, now, HOUR, 0, 0);
-      forecast (h, now, 0, cases[i].minimum, &f);
-      assert_rate (&f, 200);
-      g_assert_true (f.last_block_known);
-      /* readings are whole minor units (an hour's 8.33 reads as 8 or 9), and
+    if (cases[i].extra > 0)
+      history_event (h, EVENT_DRAIN, now - 10 * HOUR, cases[i].extra);
+    history_read (h, now, HOUR, 0, 0);
+    forecast (h, now, 0, cases[i].minimum, &f);
+    assert_rate (&f, 200);
+    g_assert_true (f.last_block_known);
+    /* readings are whole minor units (an hour's 8.33 reads as 8 or 9), and
        * the day's rate is its spending over the time readings cover */
-      g_assert_cmpint (llabs (f.last_block_spend - (200 + cases[i].extra)), <=,
-                       MAX (10, (200 + cases[i].extra) / 50));
-      g_assert_cmpint (f.unusual, ==, cases[i].unusual);
-    }
+    g_assert_cmpint (llabs (f.last_block_spend - (200 + cases[i].extra)), <=,
+                     MAX (10, (200 + cases[i].extra) / 50));
+    g_assert_cmpint (f.unusual, ==, cases[i].unusual);
+  }
 
   /* a line whose days vary a lot needs a bigger jump (usual + 5 × MAD) */
   {
     g_autoptr(History) h = history_new (T0, 100000, 0);
-    gint64 now = T0 + 21 * DAY;
+    gint64        now = T0 + 21 * DAY;
     SaldoForecast f;
 
     for (gint64 d = 0; d < 20; d++)
@@ -466,7 +452,7 @@ static void
 test_bad_input (void)
 {
   SaldoForecastInput in = { .now = T0, .n_readings = 3 };
-  SaldoForecast f;
+  SaldoForecast      f;
   g_autoptr(GError) error = NULL;
 
   g_assert_false (saldo_forecast_compute (&in, &f, &error));
@@ -487,9 +473,16 @@ static void
 decide (gint64 balance, gboolean spend_known, gint64 spend, SaldoDecision *out)
 {
   SaldoRule rule = {
-    .id = 7, .iccid = ICCID, .provider = "rl", .kind = SALDO_RULE_KIND_FORECAST,
-    .mode = SALDO_RULE_MODE_ENABLED, .amount = 2000, .currency = "PEN",
-    .threshold = 500, .days_before = 3, .created = T0 - DAY,
+    .id = 7,
+    .iccid = ICCID,
+    .provider = "rl",
+    .kind = SALDO_RULE_KIND_FORECAST,
+    .mode = SALDO_RULE_MODE_ENABLED,
+    .amount = 2000,
+    .currency = "PEN",
+    .threshold = 500,
+    .days_before = 3,
+    .created = T0 - DAY,
   };
   SaldoEngineInput in = { 0 };
   g_autoptr(GTimeZone) tz = g_time_zone_new_utc ();
@@ -553,9 +546,15 @@ static void
 test_forecast_rule_validate (void)
 {
   SaldoRule rule = {
-    .id = 1, .iccid = ICCID, .provider = "rl", .kind = SALDO_RULE_KIND_FORECAST,
-    .mode = SALDO_RULE_MODE_ENABLED, .amount = 2000, .currency = "PEN",
-    .threshold = 500, .days_before = 0,
+    .id = 1,
+    .iccid = ICCID,
+    .provider = "rl",
+    .kind = SALDO_RULE_KIND_FORECAST,
+    .mode = SALDO_RULE_MODE_ENABLED,
+    .amount = 2000,
+    .currency = "PEN",
+    .threshold = 500,
+    .days_before = 0,
   };
   g_autoptr(GError) error = NULL;
   SaldoRuleKind kind;
@@ -584,7 +583,7 @@ test_report (void)
 {
   /* June 2026 in Lima (UTC-5): from 2026-06-01 05:00 UTC */
   g_autoptr(GTimeZone) lima = g_time_zone_new_identifier ("America/Lima");
-  const gint64 june = 1780290000;
+  const gint64         june = 1780290000;
   const SaldoReportRow rows[] = {
     /* May: not in the report */
     { ICCID, "rl", 1000, "PEN", SALDO_LEDGER_STATE_VERIFIED, june - 1, NULL },
@@ -606,31 +605,42 @@ test_report (void)
   /* 100 a day from PEN 3.00, read daily at 07:00 Lima; PEN 20.00 topped
    * up on day 2 and PEN 30.00 recharged at a shop on day 20 */
   SaldoBalancePoint readings[40];
-  SaldoReportLine line = {
-    .iccid = ICCID, .currency = "PEN", .readings = readings, .n_readings = 0,
-    .threshold = 500, .max_per_day = 2500, .max_per_month = 5000,
+  SaldoReportLine   line = {
+      .iccid = ICCID,
+      .currency = "PEN",
+      .readings = readings,
+      .n_readings = 0,
+      .threshold = 500,
+      .max_per_day = 2500,
+      .max_per_month = 5000,
   };
   SaldoReportInput in = {
-    .lines = &line, .n_lines = 1, .rows = rows, .n_rows = G_N_ELEMENTS (rows),
-    .monthly_cap = 10000, .cap_currency = "PEN", .year = 2026, .month = 6, .tz = lima,
+    .lines = &line,
+    .n_lines = 1,
+    .rows = rows,
+    .n_rows = G_N_ELEMENTS (rows),
+    .monthly_cap = 10000,
+    .cap_currency = "PEN",
+    .year = 2026,
+    .month = 6,
+    .tz = lima,
     .now = june + 25 * DAY,
   };
   g_autoptr(SaldoReport) report = NULL;
   g_autoptr(GError) error = NULL;
   const SaldoReportLineResult *r;
-  gint64 balance = 300;
+  gint64                       balance = 300;
 
-  for (int d = -1; d < 26; d++)
-    {
-      SaldoBalancePoint p = { june + d * DAY + 12 * HOUR, balance };
+  for (int d = -1; d < 26; d++) {
+    SaldoBalancePoint p = { june + d * DAY + 12 * HOUR, balance };
 
-      readings[line.n_readings++] = p;
-      balance -= 100;
-      if (d == 1)
-        balance += 2000;      /* the verified top-up on day 2 */
-      if (d == 19)
-        balance += 3000;      /* a recharge at a shop */
-    }
+    readings[line.n_readings++] = p;
+    balance -= 100;
+    if (d == 1)
+      balance += 2000; /* the verified top-up on day 2 */
+    if (d == 19)
+      balance += 3000; /* a recharge at a shop */
+  }
 
   report = saldo_report_compute (&in, &error);
   g_assert_no_error (error);

@@ -21,8 +21,7 @@ typedef struct {
 } Fixture;
 
 static gint64
-add_line (SaldoStore *store,
-          const char *iccid)
+add_line (SaldoStore *store, const char *iccid)
 {
   g_autoptr(SaldoLineRecord) line = saldo_line_record_new ();
   g_autoptr(GError) error = NULL;
@@ -136,29 +135,29 @@ count_events (Fixture *fx, gint64 id)
 typedef enum {
   OP_INTENT,
   OP_CANCEL,
-  OP_SEND,          /* mark_sent, expecting the row's current state */
+  OP_SEND, /* mark_sent, expecting the row's current state */
   OP_SUCCEEDED,
   OP_FAILED,
   OP_UNKNOWN,
-  OP_LOOKUP,        /* note_lookup */
+  OP_LOOKUP, /* note_lookup */
   OP_VERIFIED,
   OP_DISPUTED,
-  OP_WITHDRAW,      /* planned → expired */
-  OP_RESOLVE,       /* the owner says it succeeded */
-  OP_SETTLE,        /* the balance says it failed */
+  OP_WITHDRAW, /* planned → expired */
+  OP_RESOLVE,  /* the owner says it succeeded */
+  OP_SETTLE,   /* the balance says it failed */
   N_OPS,
   OP_END = -1,
 } Op;
 
-static const char * const op_names[] = {
-  "intent", "cancel", "send", "succeeded", "failed", "unknown", "lookup", "verified", "disputed",
-  "withdraw", "resolve", "settle",
+static const char *const op_names[] = {
+  "intent", "cancel",   "send",     "succeeded", "failed",  "unknown",
+  "lookup", "verified", "disputed", "withdraw",  "resolve", "settle",
 };
 
 static gboolean
 apply (Fixture *fx, gint64 id, Op op, GError **error)
 {
-  SaldoLedgerState current = state_of (fx, id);
+  SaldoLedgerState  current = state_of (fx, id);
   SaldoTopupReceipt receipt;
 
   saldo_topup_receipt_init (&receipt);
@@ -176,17 +175,17 @@ apply (Fixture *fx, gint64 id, Op op, GError **error)
     receipt.requested_amount = 270;
     receipt.requested_currency = "USD";
     receipt.message = "SUCCESSFUL";
-    return saldo_ledger_mark_result (fx->ledger, id, current, SALDO_LEDGER_STATE_SUCCEEDED,
-                                     &receipt, "ok", error);
+    return saldo_ledger_mark_result (fx->ledger, id, current, SALDO_LEDGER_STATE_SUCCEEDED, &receipt, "ok",
+                                     error);
   case OP_FAILED:
     receipt.error = "declined";
-    return saldo_ledger_mark_result (fx->ledger, id, current, SALDO_LEDGER_STATE_FAILED,
-                                     &receipt, "no", error);
+    return saldo_ledger_mark_result (fx->ledger, id, current, SALDO_LEDGER_STATE_FAILED, &receipt, "no",
+                                     error);
   case OP_UNKNOWN:
     receipt.error = "timed out";
     receipt.next_check = 1234;
-    return saldo_ledger_mark_result (fx->ledger, id, current, SALDO_LEDGER_STATE_UNKNOWN,
-                                     &receipt, "?", error);
+    return saldo_ledger_mark_result (fx->ledger, id, current, SALDO_LEDGER_STATE_UNKNOWN, &receipt, "?",
+                                     error);
   case OP_LOOKUP:
     return saldo_ledger_note_lookup (fx->ledger, id, current, 5678, TRUE, "still processing", error);
   case OP_VERIFIED:
@@ -199,8 +198,7 @@ apply (Fixture *fx, gint64 id, Op op, GError **error)
     return saldo_ledger_resolve (fx->ledger, id, SALDO_LEDGER_STATE_SUCCEEDED, 1000,
                                  "the shop says it went through", error);
   case OP_SETTLE:
-    return saldo_ledger_settle (fx->ledger, id, SALDO_LEDGER_STATE_FAILED,
-                                "the balance did not rise", error);
+    return saldo_ledger_settle (fx->ledger, id, SALDO_LEDGER_STATE_FAILED, "the balance did not rise", error);
   case N_OPS:
   case OP_END:
   default:
@@ -229,13 +227,13 @@ test_state_names (void)
     g_assert_true (saldo_ledger_state_from_string (saldo_ledger_state_to_string (s), &parsed));
     g_assert_cmpint (parsed, ==, s);
   }
-  g_assert_false (saldo_ledger_state_from_string ("refunded", &(SaldoLedgerState) { 0 }));
+  g_assert_false (saldo_ledger_state_from_string ("refunded", &(SaldoLedgerState){ 0 }));
 }
 
 static void
 test_schema (Fixture *fx, gconstpointer data)
 {
-  sqlite3 *db = saldo_store_get_handle (fx->store);
+  sqlite3    *db = saldo_store_get_handle (fx->store);
   const char *tables[] = { "topups", "topup_events", "used_vouchers" };
 
   g_assert_cmpint (saldo_store_get_schema_version (fx->store), >=, 3);
@@ -252,30 +250,51 @@ test_legal_paths (Fixture *fx, gconstpointer data)
     Op               ops[10];
     SaldoLedgerState final;
     gboolean         finished;
-    const char      *kinds;   /* event kinds, comma separated */
+    const char      *kinds; /* event kinds, comma separated */
     guint            attempts;
   } cases[] = {
     { { OP_INTENT, OP_SEND, OP_SUCCEEDED, OP_VERIFIED, OP_END },
-      SALDO_LEDGER_STATE_VERIFIED, TRUE, "created,intent,sent,result,verified", 1 },
+      SALDO_LEDGER_STATE_VERIFIED,
+      TRUE,
+      "created,intent,sent,result,verified",
+      1 },
     { { OP_INTENT, OP_SEND, OP_FAILED, OP_END },
-      SALDO_LEDGER_STATE_FAILED, TRUE, "created,intent,sent,result", 1 },
+      SALDO_LEDGER_STATE_FAILED,
+      TRUE,
+      "created,intent,sent,result",
+      1 },
     { { OP_INTENT, OP_SEND, OP_UNKNOWN, OP_LOOKUP, OP_SEND, OP_SUCCEEDED, OP_DISPUTED, OP_VERIFIED, OP_END },
-      SALDO_LEDGER_STATE_VERIFIED, TRUE,
-      "created,intent,sent,result,lookup,resent,result,disputed,verified", 2 },
-    { { OP_CANCEL, OP_END },
-      SALDO_LEDGER_STATE_FAILED, TRUE, "created,cancelled", 0 },
+      SALDO_LEDGER_STATE_VERIFIED,
+      TRUE,
+      "created,intent,sent,result,lookup,resent,result,disputed,verified",
+      2 },
+    { { OP_CANCEL, OP_END }, SALDO_LEDGER_STATE_FAILED, TRUE, "created,cancelled", 0 },
     { { OP_INTENT, OP_SEND, OP_UNKNOWN, OP_LOOKUP, OP_FAILED, OP_END },
-      SALDO_LEDGER_STATE_FAILED, TRUE, "created,intent,sent,result,lookup,result", 1 },
-    { { OP_INTENT, OP_SUCCEEDED, OP_END },
-      SALDO_LEDGER_STATE_SUCCEEDED, TRUE, "created,intent,result", 0 },
+      SALDO_LEDGER_STATE_FAILED,
+      TRUE,
+      "created,intent,sent,result,lookup,result",
+      1 },
+    { { OP_INTENT, OP_SUCCEEDED, OP_END }, SALDO_LEDGER_STATE_SUCCEEDED, TRUE, "created,intent,result", 0 },
     { { OP_INTENT, OP_SEND, OP_SEND, OP_UNKNOWN, OP_END },
-      SALDO_LEDGER_STATE_UNKNOWN, FALSE, "created,intent,sent,resent,result", 2 },
+      SALDO_LEDGER_STATE_UNKNOWN,
+      FALSE,
+      "created,intent,sent,resent,result",
+      2 },
     { { OP_INTENT, OP_LOOKUP, OP_SEND, OP_SUCCEEDED, OP_DISPUTED, OP_END },
-      SALDO_LEDGER_STATE_DISPUTED, TRUE, "created,intent,lookup,sent,result,disputed", 1 },
+      SALDO_LEDGER_STATE_DISPUTED,
+      TRUE,
+      "created,intent,lookup,sent,result,disputed",
+      1 },
     { { OP_INTENT, OP_SEND, OP_UNKNOWN, OP_SETTLE, OP_END },
-      SALDO_LEDGER_STATE_FAILED, TRUE, "created,intent,sent,result,settled", 1 },
+      SALDO_LEDGER_STATE_FAILED,
+      TRUE,
+      "created,intent,sent,result,settled",
+      1 },
     { { OP_INTENT, OP_SEND, OP_UNKNOWN, OP_RESOLVE, OP_VERIFIED, OP_END },
-      SALDO_LEDGER_STATE_VERIFIED, TRUE, "created,intent,sent,result,resolved,verified", 1 },
+      SALDO_LEDGER_STATE_VERIFIED,
+      TRUE,
+      "created,intent,sent,result,resolved,verified",
+      1 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -313,29 +332,29 @@ test_legal_paths (Fixture *fx, gconstpointer data)
 
 /* How each state is reached, for the matrix below. */
 static const Op reach[][6] = {
-  [SALDO_LEDGER_STATE_PLANNED]   = { OP_END },
-  [SALDO_LEDGER_STATE_INTENT]    = { OP_INTENT, OP_END },
-  [SALDO_LEDGER_STATE_SENT]      = { OP_INTENT, OP_SEND, OP_END },
+  [SALDO_LEDGER_STATE_PLANNED] = { OP_END },
+  [SALDO_LEDGER_STATE_INTENT] = { OP_INTENT, OP_END },
+  [SALDO_LEDGER_STATE_SENT] = { OP_INTENT, OP_SEND, OP_END },
   [SALDO_LEDGER_STATE_SUCCEEDED] = { OP_INTENT, OP_SEND, OP_SUCCEEDED, OP_END },
-  [SALDO_LEDGER_STATE_FAILED]    = { OP_INTENT, OP_SEND, OP_FAILED, OP_END },
-  [SALDO_LEDGER_STATE_UNKNOWN]   = { OP_INTENT, OP_SEND, OP_UNKNOWN, OP_END },
-  [SALDO_LEDGER_STATE_VERIFIED]  = { OP_INTENT, OP_SEND, OP_SUCCEEDED, OP_VERIFIED, OP_END },
-  [SALDO_LEDGER_STATE_DISPUTED]  = { OP_INTENT, OP_SEND, OP_SUCCEEDED, OP_DISPUTED, OP_END },
-  [SALDO_LEDGER_STATE_EXPIRED]   = { OP_WITHDRAW, OP_END },
+  [SALDO_LEDGER_STATE_FAILED] = { OP_INTENT, OP_SEND, OP_FAILED, OP_END },
+  [SALDO_LEDGER_STATE_UNKNOWN] = { OP_INTENT, OP_SEND, OP_UNKNOWN, OP_END },
+  [SALDO_LEDGER_STATE_VERIFIED] = { OP_INTENT, OP_SEND, OP_SUCCEEDED, OP_VERIFIED, OP_END },
+  [SALDO_LEDGER_STATE_DISPUTED] = { OP_INTENT, OP_SEND, OP_SUCCEEDED, OP_DISPUTED, OP_END },
+  [SALDO_LEDGER_STATE_EXPIRED] = { OP_WITHDRAW, OP_END },
 };
 
 /* legal[state][op], written out independently of the ledger's own table:
  *              intent cancel send succ fail unkn lookup verif disp withdr resolve settle */
 static const gboolean legal[][N_OPS] = {
-  [SALDO_LEDGER_STATE_PLANNED]   = { 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0 },
-  [SALDO_LEDGER_STATE_INTENT]    = { 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0 },
-  [SALDO_LEDGER_STATE_SENT]      = { 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0 },
+  [SALDO_LEDGER_STATE_PLANNED] = { 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0 },
+  [SALDO_LEDGER_STATE_INTENT] = { 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0 },
+  [SALDO_LEDGER_STATE_SENT] = { 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0 },
   [SALDO_LEDGER_STATE_SUCCEEDED] = { 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0 },
-  [SALDO_LEDGER_STATE_FAILED]    = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
-  [SALDO_LEDGER_STATE_UNKNOWN]   = { 0, 0, 1, 1, 1, 0, 1, 0, 0, 0, 1, 1 },
-  [SALDO_LEDGER_STATE_VERIFIED]  = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
-  [SALDO_LEDGER_STATE_DISPUTED]  = { 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0 },
-  [SALDO_LEDGER_STATE_EXPIRED]   = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+  [SALDO_LEDGER_STATE_FAILED] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+  [SALDO_LEDGER_STATE_UNKNOWN] = { 0, 0, 1, 1, 1, 0, 1, 0, 0, 0, 1, 1 },
+  [SALDO_LEDGER_STATE_VERIFIED] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+  [SALDO_LEDGER_STATE_DISPUTED] = { 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0 },
+  [SALDO_LEDGER_STATE_EXPIRED] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
 };
 
 static void
@@ -347,7 +366,7 @@ test_transition_matrix (Fixture *fx, gconstpointer data)
       g_autoptr(SaldoTopupRecord) before = NULL;
       g_autoptr(SaldoTopupRecord) after = NULL;
       g_autoptr(GError) error = NULL;
-      guint events_before;
+      guint    events_before;
       gboolean ok;
 
       for (guint k = 0; reach[s][k] != OP_END; k++)
@@ -458,7 +477,7 @@ static void
 test_events_in_same_transaction (Fixture *fx, gconstpointer data)
 {
   sqlite3 *db = saldo_store_get_handle (fx->store);
-  gint64 id = plan (fx, fx->line_a, 0, 1000);
+  gint64   id = plan (fx, fx->line_a, 0, 1000);
   g_autoptr(GError) error = NULL;
 
   apply_ok (fx, id, OP_INTENT);
@@ -467,7 +486,8 @@ test_events_in_same_transaction (Fixture *fx, gconstpointer data)
                                  "CREATE TEMP TRIGGER fail_sent BEFORE INSERT ON topup_events"
                                  " WHEN NEW.kind = 'sent'"
                                  " BEGIN SELECT RAISE (ABORT, 'disk full, say'); END",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_OK);
   g_assert_false (saldo_ledger_mark_sent (fx->ledger, id, SALDO_LEDGER_STATE_INTENT, NULL, &error));
   g_assert_error (error, SALDO_ERROR, SALDO_ERROR_DATABASE);
   g_clear_error (&error);
@@ -484,8 +504,8 @@ test_events_in_same_transaction (Fixture *fx, gconstpointer data)
 static void
 test_append_only (Fixture *fx, gconstpointer data)
 {
-  sqlite3 *db = saldo_store_get_handle (fx->store);
-  gint64 id = plan (fx, fx->line_a, 0, 1000);
+  sqlite3    *db = saldo_store_get_handle (fx->store);
+  gint64      id = plan (fx, fx->line_a, 0, 1000);
   const char *refused[] = {
     "UPDATE topup_events SET detail = 'rewritten'",
     "DELETE FROM topup_events",
@@ -523,11 +543,11 @@ test_references_unique (Fixture *fx, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autofree char *first = NULL;
   g_autofree char *sql = NULL;
-  gint64 other;
+  gint64           other;
 
   for (guint i = 0; i < 200; i++) {
     gint64 id = plan (fx, fx->line_a, 0, 100 + i);
-    char *reference = NULL;
+    char  *reference = NULL;
     g_autoptr(SaldoTopupRecord) record = NULL;
     g_autoptr(SaldoTopupRecord) by_ref = NULL;
 
@@ -546,26 +566,26 @@ test_references_unique (Fixture *fx, gconstpointer data)
   }
   /* The database itself refuses a second row with the same reference. */
   other = plan (fx, fx->line_a, 0, 1);
-  sql = g_strdup_printf ("UPDATE topups SET state = 'intent', reference = '%s' WHERE id = %"
-                         G_GINT64_FORMAT, first, other);
+  sql = g_strdup_printf ("UPDATE topups SET state = 'intent', reference = '%s' WHERE id = %" G_GINT64_FORMAT,
+                         first, other);
   g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_CONSTRAINT_UNIQUE);
 
   g_assert_false (saldo_ledger_get_by_reference (fx->ledger, "saldo-NOSUCHREFERENCE2345",
-                                                 &(SaldoTopupRecord *) { NULL }, &error));
+                                                 &(SaldoTopupRecord *){ NULL }, &error));
   g_assert_error (error, SALDO_ERROR, SALDO_ERROR_NOT_FOUND);
 }
 
 static void
 test_vouchers (Fixture *fx, gconstpointer data)
 {
-  sqlite3 *db = saldo_store_get_handle (fx->store);
+  sqlite3    *db = saldo_store_get_handle (fx->store);
   const char *pin = "1234567890123456";
-  gint64 first = plan (fx, fx->line_a, 0, 1000);
-  gint64 second = plan (fx, fx->line_b, 0, 1000);
+  gint64      first = plan (fx, fx->line_a, 0, 1000);
+  gint64      second = plan (fx, fx->line_b, 0, 1000);
   g_autoptr(GError) error = NULL;
-  gboolean used = TRUE;
+  gboolean      used = TRUE;
   sqlite3_stmt *stmt = NULL;
-  guint rows = 0;
+  guint         rows = 0;
 
   g_assert_true (saldo_ledger_voucher_is_used (fx->ledger, pin, &used, &error));
   g_assert_no_error (error);
@@ -594,7 +614,8 @@ test_vouchers (Fixture *fx, gconstpointer data)
   /* Only hashes are kept: the PIN appears in no column of any table. */
   g_assert_cmpint (sqlite3_prepare_v2 (db,
                                        "SELECT pin_sha256 FROM used_vouchers UNION ALL"
-                                       " SELECT detail FROM topup_events", -1, &stmt, NULL),
+                                       " SELECT detail FROM topup_events",
+                                       -1, &stmt, NULL),
                    ==, SQLITE_OK);
   while (sqlite3_step (stmt) == SQLITE_ROW) {
     g_assert_null (strstr ((const char *) sqlite3_column_text (stmt, 0), pin));
@@ -609,12 +630,12 @@ test_rule_rows (Fixture *fx, gconstpointer data)
 {
   sqlite3 *db = saldo_store_get_handle (fx->store);
   const struct {
-    gint64           line;
-    gint64           rule_id;
-    gint64           amount;
-    Op               ops[5];
-    gint64           age;     /* seconds in the past */
-    gboolean         listed;  /* with since = now - 1 day */
+    gint64   line;
+    gint64   rule_id;
+    gint64   amount;
+    Op       ops[5];
+    gint64   age;    /* seconds in the past */
+    gboolean listed; /* with since = now - 1 day */
   } cases[] = {
     { 1, 3, 500, { OP_INTENT, OP_SEND, OP_SUCCEEDED, OP_END }, 60, TRUE },
     { 2, 0, 700, { OP_INTENT, OP_SEND, OP_FAILED, OP_END }, 120, TRUE },
@@ -629,19 +650,18 @@ test_rule_rows (Fixture *fx, gconstpointer data)
   g_autoptr(GError) error = NULL;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   gint64 ids[G_N_ELEMENTS (cases)];
-  gsize n = 0;
+  gsize  n = 0;
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autofree char *sql = NULL;
 
-    ids[i] = plan (fx, cases[i].line == 1 ? fx->line_a : fx->line_b, cases[i].rule_id,
-                   cases[i].amount);
+    ids[i] = plan (fx, cases[i].line == 1 ? fx->line_a : fx->line_b, cases[i].rule_id, cases[i].amount);
     for (guint k = 0; cases[i].ops[k] != OP_END; k++)
       apply_ok (fx, ids[i], cases[i].ops[k]);
     /* sent 5 s after it was planned */
     sql = g_strdup_printf ("UPDATE topups SET created = %" G_GINT64_FORMAT ", sent_at = CASE WHEN"
-                           " sent_at > 0 THEN %" G_GINT64_FORMAT " ELSE 0 END WHERE id = %"
-                           G_GINT64_FORMAT, now - cases[i].age, now - cases[i].age + 5, ids[i]);
+                           " sent_at > 0 THEN %" G_GINT64_FORMAT " ELSE 0 END WHERE id = %" G_GINT64_FORMAT,
+                           now - cases[i].age, now - cases[i].age + 5, ids[i]);
     g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
   }
   g_assert_true (saldo_ledger_to_rule_rows (fx->ledger, now - 86400, &rows, &error));
@@ -662,8 +682,9 @@ test_rule_rows (Fixture *fx, gconstpointer data)
     /* the engine's time of a top-up is when its request left */
     g_assert_cmpint (row->created, ==, now - cases[i].age + (record->sent_at > 0 ? 5 : 0));
     g_assert_cmpint (row->finished, ==, record->finished);
-    g_assert_cmpint (row->finished > 0, ==, record->state == SALDO_LEDGER_STATE_SUCCEEDED ||
-                                            record->state == SALDO_LEDGER_STATE_FAILED);
+    g_assert_cmpint (row->finished > 0, ==,
+                     record->state == SALDO_LEDGER_STATE_SUCCEEDED ||
+                       record->state == SALDO_LEDGER_STATE_FAILED);
   }
   g_assert_cmpuint (n, ==, rows->n_rows);
 }
@@ -675,8 +696,8 @@ test_list_paging (Fixture *fx, gconstpointer data)
   g_autoptr(GPtrArray) failed = NULL;
   g_autoptr(GError) error = NULL;
   SaldoLedgerQuery q = { .line_id = fx->line_a };
-  gint64 before = 0;
-  guint seen = 0;
+  gint64           before = 0;
+  guint            seen = 0;
 
   for (guint i = 0; i < 25; i++) {
     gint64 id = plan (fx, i % 3 == 0 ? fx->line_b : fx->line_a, 0, 100 + i);
@@ -713,7 +734,7 @@ test_list_paging (Fixture *fx, gconstpointer data)
   }
   g_assert_cmpuint (seen, ==, all->len);
 
-  q = (SaldoLedgerQuery) { .state_mask = SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_FAILED) };
+  q = (SaldoLedgerQuery){ .state_mask = SALDO_LEDGER_STATE_BIT (SALDO_LEDGER_STATE_FAILED) };
   g_assert_true (saldo_ledger_list (fx->ledger, &q, &failed, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (failed->len, ==, 7);
@@ -763,7 +784,7 @@ test_invalid_plans (Fixture *fx, gconstpointer data)
   }
   g_assert_true (saldo_ledger_list (fx->ledger, &q, &all, &error));
   g_assert_cmpuint (all->len, ==, 0);
-  g_assert_false (saldo_ledger_get (fx->ledger, 1, &(SaldoTopupRecord *) { NULL }, &error));
+  g_assert_false (saldo_ledger_get (fx->ledger, 1, &(SaldoTopupRecord *){ NULL }, &error));
   g_assert_error (error, SALDO_ERROR, SALDO_ERROR_NOT_FOUND);
 }
 
@@ -802,8 +823,7 @@ test_receipts_csv (Fixture *fx, gconstpointer data)
   g_assert_no_error (error);
   record = get (fx, id);
   fields = saldo_ledger_receipt_fields (record);
-  g_assert_cmpuint (g_strv_length (fields), ==,
-                    g_strv_length ((GStrv) saldo_ledger_receipt_header ()));
+  g_assert_cmpuint (g_strv_length (fields), ==, g_strv_length ((GStrv) saldo_ledger_receipt_header ()));
   g_assert_cmpint (g_ascii_strtoll (fields[0], NULL, 10), ==, id);
   g_assert_cmpstr (fields[1], ==, record->reference);
   g_assert_cmpstr (fields[2], ==, ICCID_A);
@@ -826,10 +846,10 @@ test_reopen_keeps_everything (Fixture *fx, gconstpointer data)
   g_autoptr(GPtrArray) after = NULL;
   g_autoptr(GError) error = NULL;
   SaldoLedgerQuery q = { 0 };
-  gint64 a = plan (fx, fx->line_a, 0, 1000);
-  gint64 b = plan (fx, fx->line_b, 9, 2000);
-  guint events_a, events_b;
-  gboolean used = FALSE;
+  gint64           a = plan (fx, fx->line_a, 0, 1000);
+  gint64           b = plan (fx, fx->line_b, 9, 2000);
+  guint            events_a, events_b;
+  gboolean         used = FALSE;
 
   apply_ok (fx, a, OP_INTENT);
   apply_ok (fx, a, OP_SEND);
@@ -855,7 +875,7 @@ test_reopen_keeps_everything (Fixture *fx, gconstpointer data)
     SaldoTopupRecord *r1 = before->pdata[i];
     SaldoTopupRecord *r2 = after->pdata[i];
 
-    g_assert_true (g_strv_equal ((const char * const *) f1, (const char * const *) f2));
+    g_assert_true (g_strv_equal ((const char *const *) f1, (const char *const *) f2));
     g_assert_cmpint (r1->next_check, ==, r2->next_check);
     g_assert_cmpstr (r1->phone, ==, r2->phone);
     g_assert_cmpstr (r1->country, ==, r2->country);
@@ -879,8 +899,13 @@ static gint64
 plan_expiring (Fixture *fx, gint64 rule_id, gint64 expires)
 {
   SaldoTopupPlan p = {
-    .line_id = fx->line_a, .rule_id = rule_id, .origin = SALDO_TOPUP_ORIGIN_RULE,
-    .provider = "rl", .amount = 1000, .currency = "PEN", .expires = expires,
+    .line_id = fx->line_a,
+    .rule_id = rule_id,
+    .origin = SALDO_TOPUP_ORIGIN_RULE,
+    .provider = "rl",
+    .amount = 1000,
+    .currency = "PEN",
+    .expires = expires,
   };
   g_autoptr(GError) error = NULL;
   gint64 id = 0;
@@ -954,8 +979,7 @@ test_resolution_records_uid (Fixture *fx, gconstpointer data)
   record = get (fx, id);
   g_assert_cmpint (record->sent_at, >, 0);
   apply_ok (fx, id, OP_UNKNOWN);
-  g_assert_false (saldo_ledger_resolve (fx->ledger, id, SALDO_LEDGER_STATE_VERIFIED, 1000, NULL,
-                                        &error));
+  g_assert_false (saldo_ledger_resolve (fx->ledger, id, SALDO_LEDGER_STATE_VERIFIED, 1000, NULL, &error));
   g_assert_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
   g_assert_true (saldo_ledger_resolve (fx->ledger, id, SALDO_LEDGER_STATE_FAILED, 1000,

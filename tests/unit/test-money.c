@@ -17,21 +17,66 @@ test_minor_digits (void)
     int         digits;
   } cases[] = {
     /* pinned by issue 10 */
-    { "JPY", 0 }, { "BHD", 3 }, { "CLF", 4 }, { "RWF", 0 }, { "XPF", 0 }, { "UYW", 4 },
+    { "JPY", 0 },
+    { "BHD", 3 },
+    { "CLF", 4 },
+    { "RWF", 0 },
+    { "XPF", 0 },
+    { "UYW", 4 },
     /* the other codes the three old tables disagreed on */
-    { "BIF", 0 }, { "DJF", 0 }, { "GNF", 0 }, { "KMF", 0 }, { "VUV", 0 }, { "UYI", 0 },
+    { "BIF", 0 },
+    { "DJF", 0 },
+    { "GNF", 0 },
+    { "KMF", 0 },
+    { "VUV", 0 },
+    { "UYI", 0 },
     /* three decimals, none, the usual two */
-    { "IQD", 3 }, { "JOD", 3 }, { "KWD", 3 }, { "LYD", 3 }, { "OMR", 3 }, { "TND", 3 },
-    { "CLP", 0 }, { "ISK", 0 }, { "KRW", 0 }, { "PYG", 0 }, { "UGX", 0 }, { "VND", 0 },
-    { "XAF", 0 }, { "XOF", 0 },
-    { "PEN", 2 }, { "USD", 2 }, { "EUR", 2 }, { "KES", 2 }, { "TZS", 2 }, { "NGN", 2 },
-    { "IDR", 2 }, { "CZK", 2 }, { "HUF", 2 }, { "MGA", 2 }, { "MRU", 2 }, { "VES", 2 },
-    { "VED", 2 }, { "SLE", 2 }, { "ZWG", 2 }, { "XCG", 2 }, { "BOV", 2 }, { "COU", 2 },
+    { "IQD", 3 },
+    { "JOD", 3 },
+    { "KWD", 3 },
+    { "LYD", 3 },
+    { "OMR", 3 },
+    { "TND", 3 },
+    { "CLP", 0 },
+    { "ISK", 0 },
+    { "KRW", 0 },
+    { "PYG", 0 },
+    { "UGX", 0 },
+    { "VND", 0 },
+    { "XAF", 0 },
+    { "XOF", 0 },
+    { "PEN", 2 },
+    { "USD", 2 },
+    { "EUR", 2 },
+    { "KES", 2 },
+    { "TZS", 2 },
+    { "NGN", 2 },
+    { "IDR", 2 },
+    { "CZK", 2 },
+    { "HUF", 2 },
+    { "MGA", 2 },
+    { "MRU", 2 },
+    { "VES", 2 },
+    { "VED", 2 },
+    { "SLE", 2 },
+    { "ZWG", 2 },
+    { "XCG", 2 },
+    { "BOV", 2 },
+    { "COU", 2 },
     /* no minor unit: not money */
-    { "XXX", -1 }, { "XAU", -1 }, { "XTS", -1 }, { "XDR", -1 },
+    { "XXX", -1 },
+    { "XAU", -1 },
+    { "XTS", -1 },
+    { "XDR", -1 },
     /* withdrawn, unknown, malformed */
-    { "HRK", -1 }, { "ZWL", -1 }, { "ZZZ", -1 }, { "pen", -1 }, { "PE", -1 }, { "PENN", -1 },
-    { "", -1 }, { NULL, -1 },
+    { "HRK", -1 },
+    { "ZWL", -1 },
+    { "ZZZ", -1 },
+    { "pen", -1 },
+    { "PE", -1 },
+    { "PENN", -1 },
+    { "", -1 },
+    { NULL, -1 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -62,13 +107,13 @@ test_parse_decimal (void)
     const char *text;
     const char *currency;
     gint64      minor;
-    int         error;   /* -1: parses */
+    int         error; /* -1: parses */
   } cases[] = {
     { "12", "PEN", 1200, -1 },
     { "12.5", "PEN", 1250, -1 },
     { "12.50", "PEN", 1250, -1 },
-    { "0.29", "PEN", 29, -1 },           /* never 28 through a double */
-    { "8.4000", "PEN", 840, -1 },        /* zeros past the minor unit */
+    { "0.29", "PEN", 29, -1 },    /* never 28 through a double */
+    { "8.4000", "PEN", 840, -1 }, /* zeros past the minor unit */
     { "-3.20", "PEN", -320, -1 },
     { "1.250", "BHD", 1250, -1 },
     { "1.2345", "CLF", 12345, -1 },
@@ -101,7 +146,7 @@ test_parse_decimal (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr(GError) error = NULL;
-    gint64 minor = 42;
+    gint64   minor = 42;
     gboolean ok;
 
     g_test_message ("“%s” %s", cases[i].text, cases[i].currency != NULL ? cases[i].currency : "(null)");
@@ -178,7 +223,7 @@ test_format (void)
   static const struct {
     gint64      minor;
     const char *currency;
-    const char *decimal;   /* NULL: refused */
+    const char *decimal; /* NULL: refused */
     const char *shown;
   } cases[] = {
     { 1250, "PEN", "12.50", "PEN 12.50" },
@@ -207,8 +252,8 @@ test_format (void)
 static void
 test_round_trip (void)
 {
-  static const char * const codes[] = { "PEN", "JPY", "BHD", "CLF", "RWF", "UYW" };
-  static const gint64 values[] = { 0, 1, -1, 99, 100, 12345, -987654321, G_MAXINT64, -G_MAXINT64 };
+  static const char *const codes[] = { "PEN", "JPY", "BHD", "CLF", "RWF", "UYW" };
+  static const gint64      values[] = { 0, 1, -1, 99, 100, 12345, -987654321, G_MAXINT64, -G_MAXINT64 };
 
   for (guint c = 0; c < G_N_ELEMENTS (codes); c++) {
     for (guint v = 0; v < G_N_ELEMENTS (values); v++) {
@@ -233,8 +278,7 @@ test_table (void)
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 

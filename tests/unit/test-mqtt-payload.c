@@ -15,12 +15,13 @@
 #define NOW 1790000000
 
 static const SaldoMqttNames names = {
-  .node_id = "gw1", .topic_prefix = "saldo/gw1", .discovery_prefix = "homeassistant",
+  .node_id = "gw1",
+  .topic_prefix = "saldo/gw1",
+  .discovery_prefix = "homeassistant",
 };
 
 static JsonObject *
-parse_object (const char *text,
-              JsonParser *parser)
+parse_object (const char *text, JsonParser *parser)
 {
   g_autoptr(GError) error = NULL;
 
@@ -31,8 +32,7 @@ parse_object (const char *text,
 }
 
 static gboolean
-is_null (JsonObject *object,
-         const char *member)
+is_null (JsonObject *object, const char *member)
 {
   g_assert_true (json_object_has_member (object, member));
   return JSON_NODE_HOLDS_NULL (json_object_get_member (object, member));
@@ -41,7 +41,8 @@ is_null (JsonObject *object,
 static void
 test_state (void)
 {
-  g_autoptr(SaldoExportLine) line = saldo_test_export_line (1, "8951100000000000011", "Claro \"PE\"\x1b[2J\xff");
+  g_autoptr(SaldoExportLine)
+               line = saldo_test_export_line (1, "8951100000000000011", "Claro \"PE\"\x1b[2J\xff");
   g_autoptr(SaldoExportLine) fresh = saldo_test_export_line (2, "8951100000000000022", "Claro PE");
   g_autoptr(SaldoExportLine) dinar = saldo_test_export_line (3, "8997300000000000033", "Batelco");
   g_autoptr(JsonParser) parser = json_parser_new ();
@@ -50,8 +51,8 @@ test_state (void)
   g_autofree char *dinar_text = NULL;
   g_autofree char *full_text = NULL;
   g_autofree char *topic = saldo_mqtt_state_topic (&names, line);
-  SaldoMqttNames full = names;
-  JsonObject *state;
+  SaldoMqttNames   full = names;
+  JsonObject      *state;
 
   line->has_balance = TRUE;
   line->balance = 1250;
@@ -113,10 +114,7 @@ test_state (void)
 }
 
 static JsonObject *
-find_config (GPtrArray  *topics,
-             GPtrArray  *payloads,
-             const char *topic,
-             JsonParser *parser)
+find_config (GPtrArray *topics, GPtrArray *payloads, const char *topic, JsonParser *parser)
 {
   for (guint i = 0; i < topics->len; i++)
     if (g_str_equal (topics->pdata[i], topic))
@@ -133,8 +131,8 @@ test_discovery (void)
   g_autoptr(GPtrArray) payloads = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(JsonParser) parser = json_parser_new ();
   SaldoMqttNames quiet = names;
-  JsonObject *config;
-  JsonObject *device;
+  JsonObject    *config;
+  JsonObject    *device;
 
   /* Never read: the balance entity has no currency yet. */
   saldo_mqtt_discovery (&names, line, topics, payloads);
@@ -165,7 +163,8 @@ test_discovery (void)
   g_assert_cmpstr (json_object_get_string_member (config, "device_class"), ==, "timestamp");
   config = find_config (topics, payloads, "homeassistant/sensor/saldo_gw1/line1_days_left/config", parser);
   g_assert_cmpstr (json_object_get_string_member (config, "unit_of_measurement"), ==, "d");
-  config = find_config (topics, payloads, "homeassistant/binary_sensor/saldo_gw1/line1_roaming/config", parser);
+  config = find_config (topics, payloads, "homeassistant/binary_sensor/saldo_gw1/line1_roaming/config",
+                        parser);
   g_assert_cmpstr (json_object_get_string_member (config, "value_template"), ==,
                    "{{ 'ON' if value_json.roaming else 'OFF' }}");
   /* No ICCID anywhere in what Home Assistant is told. */
@@ -179,8 +178,7 @@ test_discovery (void)
 }
 
 static gint64
-days_left_at (SaldoExportLine *line,
-              gint64           t)
+days_left_at (SaldoExportLine *line, gint64 t)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autofree char *text = saldo_mqtt_state_payload (&names, line, t);

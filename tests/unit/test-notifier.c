@@ -28,7 +28,7 @@ typedef struct {
   guint            own_id;
   guint32          next_id;
   gboolean         markup;
-  GPtrArray       *calls;     /* "Notify <replaces> <summary>|<body>|<actions>" or "Close <id>" */
+  GPtrArray       *calls; /* "Notify <replaces> <summary>|<body>|<actions>" or "Close <id>" */
 } Server;
 
 typedef struct {
@@ -59,15 +59,15 @@ server_method (GDBusConnection       *conn,
     g_dbus_method_invocation_return_value (invocation,
                                            g_variant_new ("(^as)", server->markup ? with : without));
   } else if (g_str_equal (method, "Notify")) {
-    const char *app, *icon, *summary, *body;
+    const char             *app, *icon, *summary, *body;
     g_autofree const char **actions = NULL;
-    g_autofree char *joined = NULL;
+    g_autofree char        *joined = NULL;
     g_autoptr(GVariant) hints = NULL;
     guint32 replaces, id;
-    gint32 timeout;
+    gint32  timeout;
 
-    g_variant_get (params, "(&su&s&s&s^a&s@a{sv}i)", &app, &replaces, &icon, &summary, &body,
-                   &actions, &hints, &timeout);
+    g_variant_get (params, "(&su&s&s&s^a&s@a{sv}i)", &app, &replaces, &icon, &summary, &body, &actions,
+                   &hints, &timeout);
     joined = g_strjoinv (",", (char **) actions);
     g_ptr_array_add (server->calls, g_strdup_printf ("Notify %u %s|%s|%s", replaces, summary, body, joined));
     id = replaces != 0 ? replaces : server->next_id++;
@@ -82,16 +82,16 @@ server_method (GDBusConnection       *conn,
 }
 
 static void
-server_start (Fixture  *f,
-              gboolean  markup)
+server_start (Fixture *f, gboolean markup)
 {
   static const GDBusInterfaceVTable vtable = { server_method, NULL, NULL, { 0 } };
   g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (server_xml, NULL);
   g_autofree char *address = g_strdup (g_test_dbus_get_bus_address (f->bus));
-  Server *s = &f->server;
+  Server          *s = &f->server;
 
-  s->conn = g_dbus_connection_new_for_address_sync (address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                    G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+  s->conn = g_dbus_connection_new_for_address_sync (address,
+                                                    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                      G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
                                                     NULL, NULL, NULL);
   g_assert_nonnull (s->conn);
   s->markup = markup;
@@ -116,8 +116,7 @@ server_stop (Fixture *f)
 }
 
 static void
-spin_until_calls (Fixture *f,
-                  guint    n)
+spin_until_calls (Fixture *f, guint n)
 {
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
@@ -136,22 +135,20 @@ spin_a_while (void)
 }
 
 static const char *
-call (Fixture *f,
-      guint    i)
+call (Fixture *f, guint i)
 {
   g_assert_cmpuint (i, <, f->server.calls->len);
   return f->server.calls->pdata[i];
 }
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture *f, gconstpointer data)
 {
   f->bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_test_dbus_up (f->bus);
   f->session = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (f->bus),
                                                        G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                       G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                         G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
                                                        NULL, NULL, NULL);
   f->dir = g_dir_make_tmp ("saldo-notifier-XXXXXX", NULL);
   f->state = g_build_filename (f->dir, "state", "notifications.ini", NULL);
@@ -159,8 +156,7 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture *f, gconstpointer data)
 {
   g_autofree char *sub = g_path_get_dirname (f->state);
 
@@ -180,8 +176,7 @@ fixture_teardown (Fixture       *f,
 }
 
 static SaldoNotification *
-note (const char *summary,
-      const char *body)
+note (const char *summary, const char *body)
 {
   return saldo_notification_new (summary, body);
 }
@@ -189,8 +184,7 @@ note (const char *summary,
 /* Shown again while the first Notify is on its way: the next one waits for
  * its id and replaces it; one superseded before it went out never goes. */
 static void
-test_replaces_not_stacks (Fixture       *f,
-                          gconstpointer  data)
+test_replaces_not_stacks (Fixture *f, gconstpointer data)
 {
   g_autoptr(SaldoNotifier) notifier = saldo_notifier_new (f->session, "Saldo", f->state);
 
@@ -219,8 +213,7 @@ test_replaces_not_stacks (Fixture       *f,
 
 /* A withdrawal while the Notify is on its way closes what it showed. */
 static void
-test_withdraw_in_flight (Fixture       *f,
-                         gconstpointer  data)
+test_withdraw_in_flight (Fixture *f, gconstpointer data)
 {
   g_autoptr(SaldoNotifier) notifier = saldo_notifier_new (f->session, "Saldo", f->state);
 
@@ -242,29 +235,26 @@ test_withdraw_in_flight (Fixture       *f,
 
 /* Text from the network is never markup; actions only where shown. */
 static void
-test_markup_and_actions (Fixture       *f,
-                         gconstpointer  data)
+test_markup_and_actions (Fixture *f, gconstpointer data)
 {
   g_autoptr(SaldoNotifier) notifier = saldo_notifier_new (f->session, "Saldo", f->state);
   SaldoNotification *n = note ("<b>Claro</b>", "Claro <a href='x'>&</a>");
-  const char *actions[] = { "confirm", "Top up S/ 20.00", "reject", "Not now", NULL };
+  const char        *actions[] = { "confirm", "Top up S/ 20.00", "reject", "Not now", NULL };
 
   n->actions = g_strdupv ((char **) actions);
   n->body_without_actions = g_strdup ("use saldoctl");
   saldo_notifier_show (notifier, "confirmation:/L/1", "1", n);
   spin_until_calls (f, 1);
   if (f->server.markup)
-    g_assert_cmpstr (call (f, 0), ==, "Notify 0 <b>Claro</b>|Claro &lt;a href=&apos;x&apos;&gt;&amp;&lt;/a&gt;|"
-                                      "confirm,Top up S/ 20.00,reject,Not now");
+    g_assert_cmpstr (call (f, 0), ==,
+                     "Notify 0 <b>Claro</b>|Claro &lt;a href=&apos;x&apos;&gt;&amp;&lt;/a&gt;|"
+                     "confirm,Top up S/ 20.00,reject,Not now");
   else
     g_assert_cmpstr (call (f, 0), ==, "Notify 0 <b>Claro</b>|use saldoctl|");
 }
 
 static void
-on_action (SaldoNotifier *notifier,
-           const char    *slot,
-           const char    *key,
-           Fixture       *f)
+on_action (SaldoNotifier *notifier, const char *slot, const char *key, Fixture *f)
 {
   g_free (f->last_action);
   f->last_action = g_strdup_printf ("%s %s", slot, key);
@@ -272,15 +262,14 @@ on_action (SaldoNotifier *notifier,
 
 /* Actions reach the slot; the same signal from anyone but the server does not. */
 static void
-test_action_from_the_server_only (Fixture       *f,
-                                  gconstpointer  data)
+test_action_from_the_server_only (Fixture *f, gconstpointer data)
 {
   g_autoptr(SaldoNotifier) notifier = saldo_notifier_new (f->session, "Saldo", f->state);
-  g_autoptr(GDBusConnection) other =
-    g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (f->bus),
-                                            G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                            G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                            NULL, NULL, NULL);
+  g_autoptr(GDBusConnection)
+      other = g_dbus_connection_new_for_address_sync (g_test_dbus_get_bus_address (f->bus),
+                                                      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                        G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                      NULL, NULL, NULL);
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
   g_signal_connect (notifier, "action-invoked", G_CALLBACK (on_action), f);
@@ -303,8 +292,7 @@ test_action_from_the_server_only (Fixture       *f,
 /* A restarted agent replaces what it showed on the same server, and
  * nothing on another one (its ids belong to other notifications there). */
 static void
-test_ids_survive_restart_on_the_same_server_only (Fixture       *f,
-                                                  gconstpointer  data)
+test_ids_survive_restart_on_the_same_server_only (Fixture *f, gconstpointer data)
 {
   g_autoptr(SaldoNotifier) first = saldo_notifier_new (f->session, "Saldo", f->state);
   g_autoptr(SaldoNotifier) second = NULL;
@@ -337,14 +325,14 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/notifier/replaces-not-stacks", Fixture, NULL, fixture_setup,
-              test_replaces_not_stacks, fixture_teardown);
-  g_test_add ("/notifier/withdraw-in-flight", Fixture, NULL, fixture_setup,
-              test_withdraw_in_flight, fixture_teardown);
-  g_test_add ("/notifier/markup-and-actions", Fixture, NULL, fixture_setup,
-              test_markup_and_actions, fixture_teardown);
-  g_test_add ("/notifier/plain-server", Fixture, GINT_TO_POINTER (1), fixture_setup,
-              test_markup_and_actions, fixture_teardown);
+  g_test_add ("/notifier/replaces-not-stacks", Fixture, NULL, fixture_setup, test_replaces_not_stacks,
+              fixture_teardown);
+  g_test_add ("/notifier/withdraw-in-flight", Fixture, NULL, fixture_setup, test_withdraw_in_flight,
+              fixture_teardown);
+  g_test_add ("/notifier/markup-and-actions", Fixture, NULL, fixture_setup, test_markup_and_actions,
+              fixture_teardown);
+  g_test_add ("/notifier/plain-server", Fixture, GINT_TO_POINTER (1), fixture_setup, test_markup_and_actions,
+              fixture_teardown);
   g_test_add ("/notifier/action-from-the-server-only", Fixture, NULL, fixture_setup,
               test_action_from_the_server_only, fixture_teardown);
   g_test_add ("/notifier/ids-survive-restart-on-the-same-server-only", Fixture, NULL, fixture_setup,

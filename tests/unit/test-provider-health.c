@@ -9,7 +9,7 @@
 #include "saldo-provider-health.h"
 #include "saldo-rule-engine.h"
 
-#define DAY (24 * 60 * 60)
+#define DAY   (24 * 60 * 60)
 #define ICCID "8951100000000000011"
 
 static gint64
@@ -27,13 +27,12 @@ names (const SaldoProviderHealthInput *in, gint64 *next_change)
   g_autoptr(GPtrArray) warnings = saldo_provider_health_warnings (in, next_change);
   g_autoptr(GString) text = g_string_new (NULL);
 
-  for (guint i = 0; i < warnings->len; i++)
-    {
-      const SaldoProviderWarning *w = warnings->pdata[i];
+  for (guint i = 0; i < warnings->len; i++) {
+    const SaldoProviderWarning *w = warnings->pdata[i];
 
-      g_assert_nonnull (w->message);
-      g_string_append_printf (text, "%s%s", i > 0 ? "," : "", w->warning);
-    }
+    g_assert_nonnull (w->message);
+    g_string_append_printf (text, "%s%s", i > 0 ? "," : "", w->warning);
+  }
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
@@ -42,12 +41,12 @@ static void
 test_payment_expiry (void)
 {
   g_autoptr(GTimeZone) lima = g_time_zone_new_identifier ("America/Lima");
-  gint64 end = at (lima, 2026, 10, 1, 0);
+  gint64                   end = at (lima, 2026, 10, 1, 0);
   SaldoProviderHealthInput in = { .expires_year = 2026, .expires_month = 9, .tz = lima };
   const struct {
-    gint64 now;
+    gint64      now;
     const char *expected;
-    gint64 next;
+    gint64      next;
   } clock[] = {
     { at (lima, 2026, 7, 15, 12), "", end - SALDO_PROVIDER_EXPIRY_NOTICE },
     { end - SALDO_PROVIDER_EXPIRY_NOTICE - 1, "", end - SALDO_PROVIDER_EXPIRY_NOTICE },
@@ -60,16 +59,15 @@ test_payment_expiry (void)
   g_assert_cmpint (saldo_provider_payment_end (2026, 9, lima), ==, end);
   /* 2026-10-01 00:00 in Lima is 05:00 UTC */
   g_assert_cmpint (end, ==, 1790830800);
-  for (guint i = 0; i < G_N_ELEMENTS (clock); i++)
-    {
-      g_autofree char *got = NULL;
-      gint64 next = -1;
+  for (guint i = 0; i < G_N_ELEMENTS (clock); i++) {
+    g_autofree char *got = NULL;
+    gint64           next = -1;
 
-      in.now = clock[i].now;
-      got = names (&in, &next);
-      g_assert_cmpstr (got, ==, clock[i].expected);
-      g_assert_cmpint (next, ==, clock[i].next);
-    }
+    in.now = clock[i].now;
+    got = names (&in, &next);
+    g_assert_cmpstr (got, ==, clock[i].expected);
+    g_assert_cmpint (next, ==, clock[i].next);
+  }
 
   /* the days left are in the message */
   {
@@ -84,8 +82,8 @@ test_payment_expiry (void)
   /* no PaymentExpires=: nothing, and no timer */
   {
     SaldoProviderHealthInput none = { .now = end };
-    g_autofree char *got = NULL;
-    gint64 next = -1;
+    g_autofree char         *got = NULL;
+    gint64                   next = -1;
 
     got = names (&none, &next);
     g_assert_cmpstr (got, ==, "");
@@ -97,12 +95,12 @@ static void
 test_funds (void)
 {
   const struct {
-    gint64 funds;
+    gint64      funds;
     const char *funds_currency;
-    gboolean warn_known;
-    gint64 warn_below;
-    gboolean needed_known;
-    gint64 needed;
+    gboolean    warn_known;
+    gint64      warn_below;
+    gboolean    needed_known;
+    gint64      needed;
     const char *needed_currency;
     const char *expected;
   } cases[] = {
@@ -116,24 +114,31 @@ test_funds (void)
     { 0, "USD", FALSE, 0, FALSE, 0, NULL, "" },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      SaldoProviderHealthInput in = {
-        .funds_known = TRUE, .funds = cases[i].funds, .funds_currency = cases[i].funds_currency,
-        .warn_below_known = cases[i].warn_known, .warn_below = cases[i].warn_below,
-        .needed_known = cases[i].needed_known, .needed = cases[i].needed,
-        .needed_currency = cases[i].needed_currency, .now = 1780000000,
-      };
-      g_autofree char *got = names (&in, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    SaldoProviderHealthInput in = {
+      .funds_known = TRUE,
+      .funds = cases[i].funds,
+      .funds_currency = cases[i].funds_currency,
+      .warn_below_known = cases[i].warn_known,
+      .warn_below = cases[i].warn_below,
+      .needed_known = cases[i].needed_known,
+      .needed = cases[i].needed,
+      .needed_currency = cases[i].needed_currency,
+      .now = 1780000000,
+    };
+    g_autofree char *got = names (&in, NULL);
 
-      g_assert_cmpstr (got, ==, cases[i].expected);
-    }
+    g_assert_cmpstr (got, ==, cases[i].expected);
+  }
 
   /* unknown funds warn of nothing */
   {
-    SaldoProviderHealthInput in = { .warn_below_known = TRUE, .warn_below = 100,
-                                    .needed_known = TRUE, .needed = 100, .now = 1780000000 };
-    g_autofree char *got = names (&in, NULL);
+    SaldoProviderHealthInput in = { .warn_below_known = TRUE,
+                                    .warn_below = 100,
+                                    .needed_known = TRUE,
+                                    .needed = 100,
+                                    .now = 1780000000 };
+    g_autofree char         *got = names (&in, NULL);
 
     g_assert_cmpstr (got, ==, "");
   }
@@ -156,18 +161,29 @@ static void
 test_provider_faults_do_not_disable (void)
 {
   SaldoRule rule = {
-    .id = 1, .iccid = ICCID, .provider = "rl", .kind = SALDO_RULE_KIND_THRESHOLD,
-    .mode = SALDO_RULE_MODE_ENABLED, .amount = 2000, .currency = "PEN", .threshold = 500,
+    .id = 1,
+    .iccid = ICCID,
+    .provider = "rl",
+    .kind = SALDO_RULE_KIND_THRESHOLD,
+    .mode = SALDO_RULE_MODE_ENABLED,
+    .amount = 2000,
+    .currency = "PEN",
+    .threshold = 500,
   };
-  SaldoLedgerRow rows[3];
+  SaldoLedgerRow   rows[3];
   SaldoEngineInput in = { 0 };
   g_auto(SaldoDecision) d = SALDO_DECISION_INIT;
   g_autoptr(GError) error = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
-    rows[i] = (SaldoLedgerRow) { 1, ICCID, 2000, "PEN", SALDO_LEDGER_STATE_FAILED,
-                                 1780000000 - 3600 * (gint64) (i + 1), 1780000000 - 3600 * (gint64) (i + 1),
-                                 FALSE };
+    rows[i] = (SaldoLedgerRow){ 1,
+                                ICCID,
+                                2000,
+                                "PEN",
+                                SALDO_LEDGER_STATE_FAILED,
+                                1780000000 - 3600 * (gint64) (i + 1),
+                                1780000000 - 3600 * (gint64) (i + 1),
+                                FALSE };
   in.line.iccid = ICCID;
   in.line.currency = "PEN";
   in.line.balance = 100;
@@ -179,15 +195,14 @@ test_provider_faults_do_not_disable (void)
   saldo_line_limits_init_defaults (&in.line_limits);
   saldo_global_limits_init_defaults (&in.global_limits);
   in.now = 1780000000;
-  for (int strategy = 0; strategy < 2; strategy++)
-    {
-      rows[1].provider_fault = FALSE;
-      g_assert_true (saldo_rule_engine_decide_with (&in, strategy, &d, &error));
-      g_assert_cmpint (d.kind, ==, SALDO_DECISION_DISABLE_RULE);
-      rows[1].provider_fault = TRUE;
-      g_assert_true (saldo_rule_engine_decide_with (&in, strategy, &d, &error));
-      g_assert_cmpint (d.kind, ==, SALDO_DECISION_TOP_UP);
-    }
+  for (int strategy = 0; strategy < 2; strategy++) {
+    rows[1].provider_fault = FALSE;
+    g_assert_true (saldo_rule_engine_decide_with (&in, strategy, &d, &error));
+    g_assert_cmpint (d.kind, ==, SALDO_DECISION_DISABLE_RULE);
+    rows[1].provider_fault = TRUE;
+    g_assert_true (saldo_rule_engine_decide_with (&in, strategy, &d, &error));
+    g_assert_cmpint (d.kind, ==, SALDO_DECISION_TOP_UP);
+  }
 }
 
 int

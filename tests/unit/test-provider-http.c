@@ -70,7 +70,7 @@ static void
 test_success (Fixture *fx, gconstpointer data)
 {
   const struct {
-    gint64 amount;
+    gint64      amount;
     const char *currency;
   } cases[] = {
     { 1500, "EUR" },
@@ -79,21 +79,20 @@ test_success (Fixture *fx, gconstpointer data)
     { 12345, "KWD" },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autoptr(SaldoTopUpRequest) req = new_request (cases[i].amount, cases[i].currency);
-      g_autoptr(SaldoTopUpResult) result = NULL;
-      g_autoptr(GError) error = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(SaldoTopUpRequest) req = new_request (cases[i].amount, cases[i].currency);
+    g_autoptr(SaldoTopUpResult) result = NULL;
+    g_autoptr(GError) error = NULL;
 
-      result = top_up (fx, req, &error);
-      g_assert_no_error (error);
-      g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_SUCCEEDED);
-      g_assert_true (g_str_has_prefix (result->transaction_id, "hook-"));
-      /* The server echoes the decimal it got: the minor units round-trip. */
-      g_assert_cmpint (result->delivered_amount, ==, cases[i].amount);
-      g_assert_cmpstr (result->delivered_currency, ==, cases[i].currency);
-      g_assert_cmpuint (saldo_fake_charges (fx->fake, req->reference), ==, 1);
-    }
+    result = top_up (fx, req, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_SUCCEEDED);
+    g_assert_true (g_str_has_prefix (result->transaction_id, "hook-"));
+    /* The server echoes the decimal it got: the minor units round-trip. */
+    g_assert_cmpint (result->delivered_amount, ==, cases[i].amount);
+    g_assert_cmpstr (result->delivered_currency, ==, cases[i].currency);
+    g_assert_cmpuint (saldo_fake_charges (fx->fake, req->reference), ==, 1);
+  }
   g_assert_cmpint (saldo_fake_counter (fx->fake, "hmac_failures"), ==, 0);
 }
 
@@ -102,11 +101,10 @@ test_same_reference_charges_once (Fixture *fx, gconstpointer data)
 {
   g_autoptr(SaldoTopUpRequest) req = new_request (1000, "EUR");
 
-  for (guint i = 0; i < 3; i++)
-    {
-      g_autoptr(SaldoTopUpResult) result = top_up (fx, req, NULL);
-      g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_SUCCEEDED);
-    }
+  for (guint i = 0; i < 3; i++) {
+    g_autoptr(SaldoTopUpResult) result = top_up (fx, req, NULL);
+    g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_SUCCEEDED);
+  }
   g_assert_cmpint (saldo_fake_counter (fx->fake, "hook_posts"), ==, 3);
   g_assert_cmpuint (saldo_fake_charges (fx->fake, req->reference), ==, 1);
 }
@@ -131,45 +129,40 @@ test_failures (Fixture *fx, gconstpointer data)
 {
   /* The fake answers each with HTTP 402 and {"status": "failed"}. */
   const struct {
-    const char *error_code;
-    SaldoTopUpStatus status;
+    const char        *error_code;
+    SaldoTopUpStatus   status;
     SaldoProviderError expected;
-    const char *attention;
+    const char        *attention;
   } cases[] = {
     { "insufficient_funds", SALDO_TOP_UP_STATUS_FAILED, SALDO_PROVIDER_ERROR_INSUFFICIENT_FUNDS,
       "insufficient-funds" },
-    { "recently_recharged", SALDO_TOP_UP_STATUS_FAILED, SALDO_PROVIDER_ERROR_RECENTLY_RECHARGED,
-      NULL },
+    { "recently_recharged", SALDO_TOP_UP_STATUS_FAILED, SALDO_PROVIDER_ERROR_RECENTLY_RECHARGED, NULL },
     { "invalid_amount", SALDO_TOP_UP_STATUS_FAILED, SALDO_PROVIDER_ERROR_INVALID_AMOUNT, NULL },
     { "card_declined", SALDO_TOP_UP_STATUS_FAILED, SALDO_PROVIDER_ERROR_PAYMENT_DECLINED,
       "payment-declined" },
-    { "expired_card", SALDO_TOP_UP_STATUS_FAILED, SALDO_PROVIDER_ERROR_PAYMENT_EXPIRED,
-      "payment-expired" },
+    { "expired_card", SALDO_TOP_UP_STATUS_FAILED, SALDO_PROVIDER_ERROR_PAYMENT_EXPIRED, "payment-expired" },
     /* a code Saldo does not know, on a 402: the payment was declined */
-    { "do_not_honor", SALDO_TOP_UP_STATUS_FAILED, SALDO_PROVIDER_ERROR_PAYMENT_DECLINED,
-      "payment-declined" },
-    { "duplicate_reference", SALDO_TOP_UP_STATUS_UNKNOWN, SALDO_PROVIDER_ERROR_DUPLICATE_REFERENCE,
-      NULL },
+    { "do_not_honor", SALDO_TOP_UP_STATUS_FAILED, SALDO_PROVIDER_ERROR_PAYMENT_DECLINED, "payment-declined" },
+    { "duplicate_reference", SALDO_TOP_UP_STATUS_UNKNOWN, SALDO_PROVIDER_ERROR_DUPLICATE_REFERENCE, NULL },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autoptr(SaldoTopUpRequest) req = new_request (1000, "EUR");
-      g_autoptr(SaldoTopUpResult) result = NULL;
-      g_autoptr(GError) error = NULL;
-      g_autofree char *fault = g_strdup_printf ("{\"op\": \"fault\", \"path\": \"/hook/topup\", "
-                                                "\"action\": \"failed\", \"error_code\": \"%s\"}",
-                                                cases[i].error_code);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(SaldoTopUpRequest) req = new_request (1000, "EUR");
+    g_autoptr(SaldoTopUpResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *fault = g_strdup_printf ("{\"op\": \"fault\", \"path\": \"/hook/topup\", "
+                                              "\"action\": \"failed\", \"error_code\": \"%s\"}",
+                                              cases[i].error_code);
 
-      saldo_fake_fault (fx->fake, fault);
-      result = top_up (fx, req, &error);
-      g_assert_no_error (error);
-      g_assert_cmpint (result->status, ==, cases[i].status);
-      g_assert_error (result->error, SALDO_PROVIDER_ERROR, (gint) cases[i].expected);
-      g_assert_cmpstr (saldo_provider_attention_reason (result->error), ==, cases[i].attention);
-      g_assert_cmpstr (result->error_code, ==, cases[i].error_code);
-      g_assert_cmpuint (saldo_fake_charges (fx->fake, req->reference), ==, 0);
-    }
+    saldo_fake_fault (fx->fake, fault);
+    result = top_up (fx, req, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (result->status, ==, cases[i].status);
+    g_assert_error (result->error, SALDO_PROVIDER_ERROR, (gint) cases[i].expected);
+    g_assert_cmpstr (saldo_provider_attention_reason (result->error), ==, cases[i].attention);
+    g_assert_cmpstr (result->error_code, ==, cases[i].error_code);
+    g_assert_cmpuint (saldo_fake_charges (fx->fake, req->reference), ==, 0);
+  }
 
   /* A bare 402 (a proxy's page, no JSON): declined, nothing charged. */
   {
@@ -183,8 +176,7 @@ test_failures (Fixture *fx, gconstpointer data)
     result = top_up (fx, req, &error);
     g_assert_null (result);
     g_assert_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_PAYMENT_DECLINED);
-    g_assert_cmpint (saldo_provider_failure_classify (error), ==,
-                     SALDO_PROVIDER_FAILURE_NEEDS_ATTENTION);
+    g_assert_cmpint (saldo_provider_failure_classify (error), ==, SALDO_PROVIDER_FAILURE_NEEDS_ATTENTION);
   }
   /* A 402 that claims success contradicts itself: unknown, looked up later. */
   {
@@ -220,8 +212,8 @@ account_provider (Fixture *fx, const char *url)
 
   config = g_strdup_printf ("[Provider]\nType=http\nUrl=https://127.0.0.1:%u/hook/topup\n"
                             "%s%s\nSecretFile=hook.secret\nCaFile=%s\nTimeoutSec=5\n",
-                            fx->fake->port, url != NULL ? "AccountUrl=" : "",
-                            url != NULL ? url : "", fx->fake->ca);
+                            fx->fake->port, url != NULL ? "AccountUrl=" : "", url != NULL ? url : "",
+                            fx->fake->ca);
   provider = saldo_test_new_provider (SALDO_TYPE_PROVIDER_HTTP, "bank", config, fx->dir, &error);
   g_assert_no_error (error);
   return provider;
@@ -236,8 +228,8 @@ test_account (Fixture *fx, gconstpointer data)
   g_autoptr(SaldoProviderAccount) acct = NULL;
   g_autoptr(GError) error = NULL;
   const struct {
-    const char *fault;
-    SaldoProviderError code;
+    const char          *fault;
+    SaldoProviderError   code;
     SaldoProviderFailure failure;
   } cases[] = {
     { "\"http\": 402, \"body\": {\"error_code\": \"expired_card\", \"message\": \"12/25\"}",
@@ -248,14 +240,12 @@ test_account (Fixture *fx, gconstpointer data)
       SALDO_PROVIDER_ERROR_INSUFFICIENT_FUNDS, SALDO_PROVIDER_FAILURE_NEEDS_ATTENTION },
     { "\"http\": 403, \"body\": \"forbidden\"", SALDO_PROVIDER_ERROR_AUTH_FAILED,
       SALDO_PROVIDER_FAILURE_NEEDS_ATTENTION },
-    { "\"http\": 503, \"count\": 3", SALDO_PROVIDER_ERROR_UNAVAILABLE,
-      SALDO_PROVIDER_FAILURE_UNREACHABLE },
+    { "\"http\": 503, \"count\": 3", SALDO_PROVIDER_ERROR_UNAVAILABLE, SALDO_PROVIDER_FAILURE_UNREACHABLE },
     { "\"http\": 200, \"body\": {\"balance\": \"12.505\", \"currency\": \"USD\"}",
       SALDO_PROVIDER_ERROR_PROTOCOL, SALDO_PROVIDER_FAILURE_OTHER },
-    { "\"http\": 200, \"body\": {\"balance\": \"12.50\"}",
-      SALDO_PROVIDER_ERROR_PROTOCOL, SALDO_PROVIDER_FAILURE_OTHER },
-    { "\"http\": 404, \"body\": \"no\"", SALDO_PROVIDER_ERROR_PROTOCOL,
+    { "\"http\": 200, \"body\": {\"balance\": \"12.50\"}", SALDO_PROVIDER_ERROR_PROTOCOL,
       SALDO_PROVIDER_FAILURE_OTHER },
+    { "\"http\": 404, \"body\": \"no\"", SALDO_PROVIDER_ERROR_PROTOCOL, SALDO_PROVIDER_FAILURE_OTHER },
   };
 
   saldo_fake_fault (fx->fake, "{\"op\": \"config\", \"hook_funds\": 123.45}");
@@ -266,20 +256,20 @@ test_account (Fixture *fx, gconstpointer data)
   g_assert_cmpint (saldo_fake_counter (fx->fake, "hook_account_requests"), ==, 1);
   g_assert_cmpint (saldo_fake_counter (fx->fake, "hmac_failures"), ==, 0);
 
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autoptr(SaldoProviderAccount) failed = NULL;
-      g_autoptr(GError) local_error = NULL;
-      g_autofree char *fault = g_strdup_printf ("{\"op\": \"fault\", \"path\": \"/hook/account\", "
-                                                "\"action\": \"status\", %s}", cases[i].fault);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(SaldoProviderAccount) failed = NULL;
+    g_autoptr(GError) local_error = NULL;
+    g_autofree char *fault = g_strdup_printf ("{\"op\": \"fault\", \"path\": \"/hook/account\", "
+                                              "\"action\": \"status\", %s}",
+                                              cases[i].fault);
 
-      saldo_fake_fault (fx->fake, fault);
-      failed = saldo_test_account (provider, &local_error);
-      g_assert_null (failed);
-      g_assert_error (local_error, SALDO_PROVIDER_ERROR, (gint) cases[i].code);
-      g_assert_cmpint (saldo_provider_failure_classify (local_error), ==, cases[i].failure);
-      saldo_test_assert_secret_free (local_error, SECRET);
-    }
+    saldo_fake_fault (fx->fake, fault);
+    failed = saldo_test_account (provider, &local_error);
+    g_assert_null (failed);
+    g_assert_error (local_error, SALDO_PROVIDER_ERROR, (gint) cases[i].code);
+    g_assert_cmpint (saldo_provider_failure_classify (local_error), ==, cases[i].failure);
+    saldo_test_assert_secret_free (local_error, SECRET);
+  }
 
   /* A wrong secret is refused by the backend: rejected credentials. */
   g_clear_pointer (&acct, saldo_provider_account_free);
@@ -304,9 +294,9 @@ static void
 test_unknown_outcomes (Fixture *fx, gconstpointer data)
 {
   const struct {
-    const char *fault;
+    const char        *fault;
     SaldoProviderError expected;
-    guint charges;
+    guint              charges;
   } cases[] = {
     { "\"action\": \"malformed_after_charge\"", SALDO_PROVIDER_ERROR_PROTOCOL, 1 },
     { "\"action\": \"hang_after_charge\", \"seconds\": 5", SALDO_PROVIDER_ERROR_TIMEOUT, 1 },
@@ -317,37 +307,32 @@ test_unknown_outcomes (Fixture *fx, gconstpointer data)
     { "\"action\": \"status\", \"http\": 409, \"body\": \"conflict\"",
       SALDO_PROVIDER_ERROR_DUPLICATE_REFERENCE, 0 },
     /* Found by fuzzing: an empty body crashed the reply parser. */
-    { "\"action\": \"status\", \"http\": 200, \"body\": \"\"",
-      SALDO_PROVIDER_ERROR_PROTOCOL, 0 },
+    { "\"action\": \"status\", \"http\": 200, \"body\": \"\"", SALDO_PROVIDER_ERROR_PROTOCOL, 0 },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autoptr(SaldoTopUpRequest) req = new_request (1000, "EUR");
-      g_autoptr(SaldoTopUpResult) result = NULL;
-      g_autoptr(SaldoTopUpResult) looked_up = NULL;
-      g_autoptr(GError) error = NULL;
-      g_autofree char *fault = g_strdup_printf ("{\"op\": \"fault\", \"path\": \"/hook/topup\", %s}",
-                                                cases[i].fault);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(SaldoTopUpRequest) req = new_request (1000, "EUR");
+    g_autoptr(SaldoTopUpResult) result = NULL;
+    g_autoptr(SaldoTopUpResult) looked_up = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *fault = g_strdup_printf ("{\"op\": \"fault\", \"path\": \"/hook/topup\", %s}",
+                                              cases[i].fault);
 
-      saldo_fake_fault (fx->fake, fault);
-      result = top_up (fx, req, &error);
+    saldo_fake_fault (fx->fake, fault);
+    result = top_up (fx, req, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_UNKNOWN);
+    g_assert_error (result->error, SALDO_PROVIDER_ERROR, (gint) cases[i].expected);
+    g_assert_cmpuint (saldo_fake_charges (fx->fake, req->reference), ==, cases[i].charges);
+
+    looked_up = saldo_test_lookup (fx->provider, req->reference, &error);
+    if (cases[i].charges > 0) {
       g_assert_no_error (error);
-      g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_UNKNOWN);
-      g_assert_error (result->error, SALDO_PROVIDER_ERROR, (gint) cases[i].expected);
-      g_assert_cmpuint (saldo_fake_charges (fx->fake, req->reference), ==, cases[i].charges);
-
-      looked_up = saldo_test_lookup (fx->provider, req->reference, &error);
-      if (cases[i].charges > 0)
-        {
-          g_assert_no_error (error);
-          g_assert_cmpint (looked_up->status, ==, SALDO_TOP_UP_STATUS_SUCCEEDED);
-        }
-      else
-        {
-          g_assert_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND);
-        }
+      g_assert_cmpint (looked_up->status, ==, SALDO_TOP_UP_STATUS_SUCCEEDED);
+    } else {
+      g_assert_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND);
     }
+  }
 }
 
 static void
@@ -385,11 +370,20 @@ test_no_record_only_when_said (Fixture *fx, gconstpointer data)
     const char *fault;
     gboolean    not_found;
   } cases[] = {
-    { "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 404, \"body\": \"<html>Not Found</html>\"}", FALSE },
-    { "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 404, \"body\": {}}", FALSE },
-    { "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 404, \"body\": {\"error\": \"not_found\"}}", FALSE },
-    { "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 404, \"body\": {\"status\": \"not_found\"}}", TRUE },
-    { "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 200, \"body\": {\"status\": \"not_found\"}}", TRUE },
+    { "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 404, \"body\": "
+      "\"<html>Not Found</html>\"}",
+      FALSE },
+    { "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 404, \"body\": {}}",
+      FALSE },
+    { "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 404, \"body\": "
+      "{\"error\": \"not_found\"}}",
+      FALSE },
+    { "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 404, \"body\": "
+      "{\"status\": \"not_found\"}}",
+      TRUE },
+    { "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 200, \"body\": "
+      "{\"status\": \"not_found\"}}",
+      TRUE },
   };
 
   /* The webhook's backend answers at once: no grace. */
@@ -403,8 +397,8 @@ test_no_record_only_when_said (Fixture *fx, gconstpointer data)
     g_assert_null (result);
     g_assert_nonnull (error);
     g_test_message ("%s: %s", cases[i].fault, error->message);
-    g_assert_cmpint (g_error_matches (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND),
-                     ==, cases[i].not_found);
+    g_assert_cmpint (g_error_matches (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND), ==,
+                     cases[i].not_found);
   }
 }
 
@@ -420,28 +414,30 @@ test_config_errors (Fixture *fx, gconstpointer data)
     { "[Provider]\nType=http\nUrl=http://192.0.2.1/topup\nSecretFile=hook.secret\n", "plain http" },
     { "[Provider]\nType=http\nUrl=http://[2001:db8::1]/topup\nSecretFile=hook.secret\n", "plain http" },
     { "[Provider]\nType=http\nUrl=https://example.com/topup\nSecretFile=hook.secret\n"
-      "StatusUrl=https://example.com/status\n", "{reference}" },
+      "StatusUrl=https://example.com/status\n",
+      "{reference}" },
     { "[Provider]\nType=http\nUrl=https://example.com/topup\nSecretFile=hook.secret\n"
-      "StatusUrl=http://example.com/status/{reference}\n", "plain http" },
+      "StatusUrl=http://example.com/status/{reference}\n",
+      "plain http" },
     { "[Provider]\nType=http\nUrl=https://example.com/topup\nSecretFile=loose\n", "chmod 600" },
     { "[Provider]\nType=http\nUrl=https://example.com/topup\nSecretFile=hook.secret\n"
-      "CaFile=/nonexistent/ca.pem\n", "CaFile" },
+      "CaFile=/nonexistent/ca.pem\n",
+      "CaFile" },
     { "[Provider]\nType=http\nUrl=https://example.com/topup\nSecretFile=hook.secret\n"
-      "AccountUrl=http://example.com/account\n", "AccountUrl=" },
+      "AccountUrl=http://example.com/account\n",
+      "AccountUrl=" },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autoptr(SaldoProvider) provider = NULL;
-      g_autoptr(GError) error = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(SaldoProvider) provider = NULL;
+    g_autoptr(GError) error = NULL;
 
-      provider = saldo_test_new_provider (SALDO_TYPE_PROVIDER_HTTP, "bad", cases[i].keyfile,
-                                          fx->dir, &error);
-      g_assert_null (provider);
-      g_assert_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG);
-      g_assert_nonnull (strstr (error->message, cases[i].message_part));
-      saldo_test_assert_secret_free (error, SECRET);
-    }
+    provider = saldo_test_new_provider (SALDO_TYPE_PROVIDER_HTTP, "bad", cases[i].keyfile, fx->dir, &error);
+    g_assert_null (provider);
+    g_assert_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG);
+    g_assert_nonnull (strstr (error->message, cases[i].message_part));
+    saldo_test_assert_secret_free (error, SECRET);
+  }
 }
 
 static void
@@ -450,7 +446,8 @@ test_signature_format (void)
   /* RFC 4231 test case 2. */
   g_autofree char *sig = saldo_provider_http_sign ("Jefe", "what do ya want for nothing?", 28);
 
-  g_assert_cmpstr (sig, ==, "X-Saldo-Signature: sha256="
+  g_assert_cmpstr (sig, ==,
+                   "X-Saldo-Signature: sha256="
                    "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 

@@ -28,7 +28,7 @@ test_real_database (void)
 {
   g_autoptr(SaldoProviderInfo) info = load_real ();
   const SaldoProviderInfoCodes *codes;
-  g_autofree char *why = NULL;
+  g_autofree char              *why = NULL;
 
   g_assert_cmpuint (saldo_provider_info_get_n_providers (info), >, 500);
 
@@ -137,7 +137,7 @@ test_document (void)
 static void
 test_invalid (void)
 {
-  static const char * const bad[] = {
+  static const char *const bad[] = {
     "",
     "<serviceproviders><country code=\"zz\"><provider>",
     "<serviceproviders></country></serviceproviders>",
@@ -159,8 +159,7 @@ test_invalid (void)
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 

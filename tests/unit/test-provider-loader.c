@@ -9,7 +9,7 @@
 #include "saldo-test-fake.h"
 
 /* Module files built from saldo-test-plugin.c with different ABI versions. */
-#define PLUGIN_GOOD "saldo-test-plugin-good." G_MODULE_SUFFIX
+#define PLUGIN_GOOD  "saldo-test-plugin-good." G_MODULE_SUFFIX
 #define PLUGIN_MAJOR "saldo-test-plugin-abi-major." G_MODULE_SUFFIX
 #define PLUGIN_MINOR "saldo-test-plugin-abi-minor." G_MODULE_SUFFIX
 
@@ -38,48 +38,45 @@ test_abi_mismatch (void)
     { PLUGIN_MINOR, "built for provider ABI 1.7" },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autofree char *dir = install_plugin (cases[i].built, "testplug");
-      g_autoptr(SaldoProviderLoader) loader = saldo_provider_loader_new (dir);
-      g_autoptr(GError) error = NULL;
-      GType type;
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree char *dir = install_plugin (cases[i].built, "testplug");
+    g_autoptr(SaldoProviderLoader) loader = saldo_provider_loader_new (dir);
+    g_autoptr(GError) error = NULL;
+    GType type;
 
-      type = saldo_provider_loader_lookup_type (loader, "testplug", &error);
-      g_assert_cmpuint (type, ==, G_TYPE_INVALID);
-      g_assert_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_ABI_MISMATCH);
-      g_assert_nonnull (strstr (error->message, cases[i].message_part));
-      g_assert_nonnull (strstr (error->message, "rebuild"));
-      saldo_test_remove_dir (dir);
-    }
+    type = saldo_provider_loader_lookup_type (loader, "testplug", &error);
+    g_assert_cmpuint (type, ==, G_TYPE_INVALID);
+    g_assert_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_ABI_MISMATCH);
+    g_assert_nonnull (strstr (error->message, cases[i].message_part));
+    g_assert_nonnull (strstr (error->message, "rebuild"));
+    saldo_test_remove_dir (dir);
+  }
 }
 
 static void
 test_not_a_plugin (void)
 {
   g_autofree char *dir = saldo_test_make_dir ();
-  g_free (saldo_test_write_file (dir, "saldo-provider-junk." G_MODULE_SUFFIX,
-                                                 "not an ELF file", 0644));
+  g_free (saldo_test_write_file (dir, "saldo-provider-junk." G_MODULE_SUFFIX, "not an ELF file", 0644));
   g_autoptr(SaldoProviderLoader) loader = saldo_provider_loader_new (dir);
   const struct {
-    const char *type_name;
+    const char        *type_name;
     SaldoProviderError expected;
-    const char *message_part;
+    const char        *message_part;
   } cases[] = {
     { "junk", SALDO_PROVIDER_ERROR_UNKNOWN_TYPE, "Cannot load provider plugin" },
     { "absent", SALDO_PROVIDER_ERROR_UNKNOWN_TYPE, "Unknown provider type" },
     { "../etc", SALDO_PROVIDER_ERROR_UNKNOWN_TYPE, "not a valid provider type" },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autoptr(GError) error = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(GError) error = NULL;
 
-      g_assert_cmpuint (saldo_provider_loader_lookup_type (loader, cases[i].type_name, &error),
-                        ==, G_TYPE_INVALID);
-      g_assert_error (error, SALDO_PROVIDER_ERROR, (gint) cases[i].expected);
-      g_assert_nonnull (strstr (error->message, cases[i].message_part));
-    }
+    g_assert_cmpuint (saldo_provider_loader_lookup_type (loader, cases[i].type_name, &error), ==,
+                      G_TYPE_INVALID);
+    g_assert_error (error, SALDO_PROVIDER_ERROR, (gint) cases[i].expected);
+    g_assert_nonnull (strstr (error->message, cases[i].message_part));
+  }
   saldo_test_remove_dir (dir);
 }
 
@@ -96,8 +93,7 @@ test_good_plugin (void)
   g_autoptr(SaldoTopUpRequest) req = saldo_top_up_request_new ();
   g_autoptr(SaldoTopUpResult) result = NULL;
   g_autofree char *description = NULL;
-  const char *expected_errors[] = { "Type= is missing", "Unknown provider type “nosuch”",
-                                    "Prefix" };
+  const char      *expected_errors[] = { "Type= is missing", "Unknown provider type “nosuch”", "Prefix" };
 
   g_assert_cmpint (g_mkdir (providers_d, 0755), ==, 0);
   g_free (saldo_test_write_file (providers_d, "zeta.conf", "[Provider]\nType=testplug\nPrefix=z-\n", 0644));
@@ -117,11 +113,10 @@ test_good_plugin (void)
   g_assert_cmpstr (description, ==, "testplug provider “alpha”");
 
   g_assert_cmpuint (errors->len, ==, G_N_ELEMENTS (expected_errors));
-  for (guint i = 0; i < errors->len; i++)
-    {
-      GError *e = g_ptr_array_index (errors, i);
-      g_assert_nonnull (strstr (e->message, expected_errors[i]));
-    }
+  for (guint i = 0; i < errors->len; i++) {
+    GError *e = g_ptr_array_index (errors, i);
+    g_assert_nonnull (strstr (e->message, expected_errors[i]));
+  }
 
   req->reference = g_strdup ("loader-1");
   req->iccid = g_strdup ("8944110000000000001");
@@ -143,14 +138,13 @@ test_builtins (void)
   const char *types[] = { "reloadly", "http", "command" };
 
   saldo_provider_loader_add_builtins (loader);
-  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
-    {
-      g_autoptr(GError) error = NULL;
-      GType type = saldo_provider_loader_lookup_type (loader, types[i], &error);
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++) {
+    g_autoptr(GError) error = NULL;
+    GType type = saldo_provider_loader_lookup_type (loader, types[i], &error);
 
-      g_assert_no_error (error);
-      g_assert_true (g_type_is_a (type, SALDO_TYPE_PROVIDER));
-    }
+    g_assert_no_error (error);
+    g_assert_true (g_type_is_a (type, SALDO_TYPE_PROVIDER));
+  }
 }
 
 static void
@@ -197,17 +191,15 @@ test_untrusted_files (void)
   g_assert_cmpuint (providers->len, ==, 1);
   g_assert_cmpstr (saldo_provider_get_id (g_ptr_array_index (providers, 0)), ==, "a-good");
   g_assert_cmpuint (errors->len, ==, geteuid () == 0 ? 3 : 2);
-  for (guint i = 0; i < 2; i++)
-    {
-      GError *e = g_ptr_array_index (errors, i);
+  for (guint i = 0; i < 2; i++) {
+    GError *e = g_ptr_array_index (errors, i);
 
-      g_assert_error (e, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG);
-      g_assert_nonnull (strstr (e->message, "writable by group or others"));
-      g_assert_nonnull (strstr (e->message, "chmod go-w"));
-    }
+    g_assert_error (e, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG);
+    g_assert_nonnull (strstr (e->message, "writable by group or others"));
+    g_assert_nonnull (strstr (e->message, "chmod go-w"));
+  }
   if (geteuid () == 0)
-    g_assert_nonnull (strstr (((GError *) g_ptr_array_index (errors, 2))->message,
-                              "owned by uid 4242"));
+    g_assert_nonnull (strstr (((GError *) g_ptr_array_index (errors, 2))->message, "owned by uid 4242"));
   saldo_test_remove_dir (config_dir);
 }
 
@@ -216,10 +208,10 @@ test_provider_ids (void)
 {
   const struct {
     const char *id;
-    gboolean valid;
+    gboolean    valid;
   } cases[] = {
-    { "reloadly", TRUE }, { "My_Bank-2", TRUE }, { "", FALSE }, { "a b", FALSE },
-    { "../x", FALSE }, { "a.b", FALSE },
+    { "reloadly", TRUE }, { "My_Bank-2", TRUE }, { "", FALSE },
+    { "a b", FALSE },     { "../x", FALSE },     { "a.b", FALSE },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

@@ -21,8 +21,7 @@ provider_config (Fixture *fx, const char *extra)
                           "ClientSecretFile=secret\nSandbox=true\n"
                           "AuthUrl=https://127.0.0.1:%u/oauth/token\n"
                           "ApiUrl=https://127.0.0.1:%u\nCaFile=%s\nTimeoutSec=5\n%s",
-                          fx->fake->port, fx->fake->port, fx->fake->ca,
-                          extra != NULL ? extra : "");
+                          fx->fake->port, fx->fake->port, fx->fake->ca, extra != NULL ? extra : "");
 }
 
 static void
@@ -37,8 +36,7 @@ fixture_setup (Fixture *fx, gconstpointer data)
   fx->dir = saldo_test_make_dir ();
   g_free (saldo_test_write_file (fx->dir, "secret", SECRET "\n", 0600));
   config = provider_config (fx, data);
-  fx->provider = saldo_test_new_provider (SALDO_TYPE_PROVIDER_RELOADLY, "rl", config,
-                                          fx->dir, &error);
+  fx->provider = saldo_test_new_provider (SALDO_TYPE_PROVIDER_RELOADLY, "rl", config, fx->dir, &error);
   g_assert_no_error (error);
 }
 
@@ -90,45 +88,43 @@ test_success (Fixture *fx, gconstpointer data)
   /* Local currency is sent as is; the account currency is converted. */
   const struct {
     const char *currency;
-    gint64 amount;
-    gint64 delivered_pen;
+    gint64      amount;
+    gint64      delivered_pen;
   } cases[] = {
     { "PEN", 1000, 1000 },
     { "USD", 1000, 3700 },
     { "PEN", 1234, 1234 },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autoptr(SaldoTopUpRequest) req = new_request (cases[i].currency, cases[i].amount);
-      g_autoptr(SaldoTopUpResult) result = NULL;
-      g_autoptr(GError) error = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(SaldoTopUpRequest) req = new_request (cases[i].currency, cases[i].amount);
+    g_autoptr(SaldoTopUpResult) result = NULL;
+    g_autoptr(GError) error = NULL;
 
-      result = top_up (fx, req, &error);
-      g_assert_no_error (error);
-      g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_SUCCEEDED);
-      g_assert_nonnull (result->transaction_id);
-      g_assert_cmpstr (result->reference, ==, req->reference);
-      g_assert_cmpint (result->delivered_amount, ==, cases[i].delivered_pen);
-      g_assert_cmpstr (result->delivered_currency, ==, "PEN");
-      g_assert_cmpint (result->requested_amount, ==, cases[i].amount);
-      g_assert_cmpstr (result->requested_currency, ==, cases[i].currency);
-      g_assert_null (result->error);
-      g_assert_cmpuint (saldo_fake_charges (fx->fake, req->reference), ==, 1);
-    }
+    result = top_up (fx, req, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_SUCCEEDED);
+    g_assert_nonnull (result->transaction_id);
+    g_assert_cmpstr (result->reference, ==, req->reference);
+    g_assert_cmpint (result->delivered_amount, ==, cases[i].delivered_pen);
+    g_assert_cmpstr (result->delivered_currency, ==, "PEN");
+    g_assert_cmpint (result->requested_amount, ==, cases[i].amount);
+    g_assert_cmpstr (result->requested_currency, ==, cases[i].currency);
+    g_assert_null (result->error);
+    g_assert_cmpuint (saldo_fake_charges (fx->fake, req->reference), ==, 1);
+  }
   g_assert_cmpuint (saldo_fake_charges (fx->fake, NULL), ==, G_N_ELEMENTS (cases));
 }
 
 static void
 test_token_cached (Fixture *fx, gconstpointer data)
 {
-  for (guint i = 0; i < 3; i++)
-    {
-      g_autoptr(SaldoTopUpRequest) req = new_request ("PEN", 500);
-      g_autoptr(SaldoTopUpResult) result = top_up (fx, req, NULL);
+  for (guint i = 0; i < 3; i++) {
+    g_autoptr(SaldoTopUpRequest) req = new_request ("PEN", 500);
+    g_autoptr(SaldoTopUpResult) result = top_up (fx, req, NULL);
 
-      g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_SUCCEEDED);
-    }
+    g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_SUCCEEDED);
+  }
   g_assert_cmpint (saldo_fake_counter (fx->fake, "token_requests"), ==, 1);
   /* The operator of a number is detected once too. */
   g_assert_cmpint (saldo_fake_counter (fx->fake, "autodetect_requests"), ==, 1);
@@ -146,19 +142,18 @@ test_token_refresh (Fixture *fx, gconstpointer data)
   g_autoptr(SaldoTopUpResult) first_result = top_up (fx, first, NULL);
 
   g_assert_cmpint (first_result->status, ==, SALDO_TOP_UP_STATUS_SUCCEEDED);
-  for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
-    {
-      g_autoptr(SaldoTopUpRequest) req = new_request ("PEN", 500);
-      g_autoptr(SaldoTopUpResult) result = NULL;
-      g_autoptr(GError) error = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (faults); i++) {
+    g_autoptr(SaldoTopUpRequest) req = new_request ("PEN", 500);
+    g_autoptr(SaldoTopUpResult) result = NULL;
+    g_autoptr(GError) error = NULL;
 
-      saldo_fake_fault (fx->fake, faults[i]);
-      result = top_up (fx, req, &error);
-      g_assert_no_error (error);
-      g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_SUCCEEDED);
-      g_assert_cmpuint (saldo_fake_charges (fx->fake, req->reference), ==, 1);
-      g_assert_cmpint (saldo_fake_counter (fx->fake, "token_requests"), ==, 2 + i);
-    }
+    saldo_fake_fault (fx->fake, faults[i]);
+    result = top_up (fx, req, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_SUCCEEDED);
+    g_assert_cmpuint (saldo_fake_charges (fx->fake, req->reference), ==, 1);
+    g_assert_cmpint (saldo_fake_counter (fx->fake, "token_requests"), ==, 2 + i);
+  }
 }
 
 static void
@@ -174,41 +169,40 @@ static void
 test_error_mapping (Fixture *fx, gconstpointer data)
 {
   const struct {
-    const char *error_code;
-    SaldoProviderError expected;
+    const char          *error_code;
+    SaldoProviderError   expected;
     SaldoProviderFailure failure;
-    const char *reason;
+    const char          *reason;
   } cases[] = {
-    { "INSUFFICIENT_BALANCE", SALDO_PROVIDER_ERROR_INSUFFICIENT_FUNDS,
-      SALDO_PROVIDER_FAILURE_NEEDS_ATTENTION, "insufficient-funds" },
-    { "PHONE_RECENTLY_RECHARGED", SALDO_PROVIDER_ERROR_RECENTLY_RECHARGED,
-      SALDO_PROVIDER_FAILURE_OTHER, NULL },
-    { "INVALID_AMOUNT_FOR_OPERATOR", SALDO_PROVIDER_ERROR_INVALID_AMOUNT,
-      SALDO_PROVIDER_FAILURE_OTHER, NULL },
+    { "INSUFFICIENT_BALANCE", SALDO_PROVIDER_ERROR_INSUFFICIENT_FUNDS, SALDO_PROVIDER_FAILURE_NEEDS_ATTENTION,
+      "insufficient-funds" },
+    { "PHONE_RECENTLY_RECHARGED", SALDO_PROVIDER_ERROR_RECENTLY_RECHARGED, SALDO_PROVIDER_FAILURE_OTHER,
+      NULL },
+    { "INVALID_AMOUNT_FOR_OPERATOR", SALDO_PROVIDER_ERROR_INVALID_AMOUNT, SALDO_PROVIDER_FAILURE_OTHER,
+      NULL },
     { "TRANSACTION_CANNOT_BE_PROCESSED_AT_THE_MOMENT", SALDO_PROVIDER_ERROR_UNAVAILABLE,
       SALDO_PROVIDER_FAILURE_UNREACHABLE, NULL },
-    { "MAX_DAILY_TRANSACTION_COUNT_REACHED", SALDO_PROVIDER_ERROR_REJECTED,
-      SALDO_PROVIDER_FAILURE_OTHER, NULL },
+    { "MAX_DAILY_TRANSACTION_COUNT_REACHED", SALDO_PROVIDER_ERROR_REJECTED, SALDO_PROVIDER_FAILURE_OTHER,
+      NULL },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autoptr(SaldoTopUpRequest) req = new_request ("PEN", 500);
-      g_autoptr(SaldoTopUpResult) result = NULL;
-      g_autoptr(GError) error = NULL;
-      g_autofree char *fault = g_strdup_printf ("{\"op\": \"fault\", \"path\": \"/topups\", "
-                                                "\"action\": \"error\", \"errorCode\": \"%s\"}",
-                                                cases[i].error_code);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(SaldoTopUpRequest) req = new_request ("PEN", 500);
+    g_autoptr(SaldoTopUpResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *fault = g_strdup_printf ("{\"op\": \"fault\", \"path\": \"/topups\", "
+                                              "\"action\": \"error\", \"errorCode\": \"%s\"}",
+                                              cases[i].error_code);
 
-      saldo_fake_fault (fx->fake, fault);
-      result = top_up (fx, req, &error);
-      g_assert_no_error (error);
-      g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_FAILED);
-      g_assert_error (result->error, SALDO_PROVIDER_ERROR, (gint) cases[i].expected);
-      assert_class (result->error, cases[i].failure, cases[i].reason);
-      g_assert_cmpstr (result->error_code, ==, cases[i].error_code);
-      g_assert_cmpuint (saldo_fake_charges (fx->fake, req->reference), ==, 0);
-    }
+    saldo_fake_fault (fx->fake, fault);
+    result = top_up (fx, req, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_FAILED);
+    g_assert_error (result->error, SALDO_PROVIDER_ERROR, (gint) cases[i].expected);
+    assert_class (result->error, cases[i].failure, cases[i].reason);
+    g_assert_cmpstr (result->error_code, ==, cases[i].error_code);
+    g_assert_cmpuint (saldo_fake_charges (fx->fake, req->reference), ==, 0);
+  }
 }
 
 static void
@@ -231,15 +225,14 @@ test_not_sent_errors (Fixture *fx, gconstpointer data)
   g_free (foreign->phone);
   foreign->phone = g_strdup ("+4915112345678");
 
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autoptr(SaldoTopUpResult) result = NULL;
-      g_autoptr(GError) error = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(SaldoTopUpResult) result = NULL;
+    g_autoptr(GError) error = NULL;
 
-      result = top_up (fx, cases[i].req, &error);
-      g_assert_null (result);
-      g_assert_error (error, SALDO_PROVIDER_ERROR, (gint) cases[i].expected);
-    }
+    result = top_up (fx, cases[i].req, &error);
+    g_assert_null (result);
+    g_assert_error (error, SALDO_PROVIDER_ERROR, (gint) cases[i].expected);
+  }
   g_assert_cmpint (saldo_fake_counter (fx->fake, "topup_posts"), ==, 0);
   g_assert_cmpuint (saldo_fake_charges (fx->fake, NULL), ==, 0);
 }
@@ -266,9 +259,9 @@ static void
 test_unknown_outcomes (Fixture *fx, gconstpointer data)
 {
   const struct {
-    const char *fault;
+    const char        *fault;
     SaldoProviderError expected;
-    guint charges;
+    guint              charges;
   } cases[] = {
     { "\"action\": \"malformed_after_charge\"", SALDO_PROVIDER_ERROR_PROTOCOL, 1 },
     { "\"action\": \"hang_after_charge\", \"seconds\": 5", SALDO_PROVIDER_ERROR_TIMEOUT, 1 },
@@ -277,35 +270,31 @@ test_unknown_outcomes (Fixture *fx, gconstpointer data)
       SALDO_PROVIDER_ERROR_PROTOCOL, 0 },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autoptr(SaldoTopUpRequest) req = new_request ("PEN", 500);
-      g_autoptr(SaldoTopUpResult) result = NULL;
-      g_autoptr(SaldoTopUpResult) looked_up = NULL;
-      g_autoptr(GError) error = NULL;
-      g_autofree char *fault = g_strdup_printf ("{\"op\": \"fault\", \"path\": \"/topups\", %s}",
-                                                cases[i].fault);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(SaldoTopUpRequest) req = new_request ("PEN", 500);
+    g_autoptr(SaldoTopUpResult) result = NULL;
+    g_autoptr(SaldoTopUpResult) looked_up = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *fault = g_strdup_printf ("{\"op\": \"fault\", \"path\": \"/topups\", %s}",
+                                              cases[i].fault);
 
-      saldo_fake_fault (fx->fake, fault);
-      result = top_up (fx, req, &error);
+    saldo_fake_fault (fx->fake, fault);
+    result = top_up (fx, req, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_UNKNOWN);
+    g_assert_error (result->error, SALDO_PROVIDER_ERROR, (gint) cases[i].expected);
+    g_assert_cmpuint (saldo_fake_charges (fx->fake, req->reference), ==, cases[i].charges);
+    g_assert_cmpint (saldo_fake_counter (fx->fake, "topup_posts"), ==, i + 1);
+
+    /* Reconciliation: lookup tells what really happened. */
+    looked_up = saldo_test_lookup (fx->provider, req->reference, &error);
+    if (cases[i].charges > 0) {
       g_assert_no_error (error);
-      g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_UNKNOWN);
-      g_assert_error (result->error, SALDO_PROVIDER_ERROR, (gint) cases[i].expected);
-      g_assert_cmpuint (saldo_fake_charges (fx->fake, req->reference), ==, cases[i].charges);
-      g_assert_cmpint (saldo_fake_counter (fx->fake, "topup_posts"), ==, i + 1);
-
-      /* Reconciliation: lookup tells what really happened. */
-      looked_up = saldo_test_lookup (fx->provider, req->reference, &error);
-      if (cases[i].charges > 0)
-        {
-          g_assert_no_error (error);
-          g_assert_cmpint (looked_up->status, ==, SALDO_TOP_UP_STATUS_SUCCEEDED);
-        }
-      else
-        {
-          g_assert_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND);
-        }
+      g_assert_cmpint (looked_up->status, ==, SALDO_TOP_UP_STATUS_SUCCEEDED);
+    } else {
+      g_assert_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_NOT_FOUND);
     }
+  }
 }
 
 static void
@@ -375,10 +364,14 @@ static void
 test_lookup_no_record_only_when_said (Fixture *fx, gconstpointer data)
 {
   const char *faults[] = {
-    "{\"op\": \"fault\", \"path\": \"/topups/reports/\", \"action\": \"status\", \"http\": 404, \"body\": {}}",
-    "{\"op\": \"fault\", \"path\": \"/topups/reports/\", \"action\": \"status\", \"http\": 404, \"body\": \"<html>Not Found</html>\"}",
-    "{\"op\": \"fault\", \"path\": \"/topups/reports/\", \"action\": \"status\", \"http\": 200, \"body\": {\"content\": []}}",
-    "{\"op\": \"fault\", \"path\": \"/topups/reports/\", \"action\": \"status\", \"http\": 200, \"body\": {}}",
+    "{\"op\": \"fault\", \"path\": \"/topups/reports/\", \"action\": \"status\", \"http\": 404, \"body\": "
+    "{}}",
+    "{\"op\": \"fault\", \"path\": \"/topups/reports/\", \"action\": \"status\", \"http\": 404, \"body\": "
+    "\"<html>Not Found</html>\"}",
+    "{\"op\": \"fault\", \"path\": \"/topups/reports/\", \"action\": \"status\", \"http\": 200, \"body\": "
+    "{\"content\": []}}",
+    "{\"op\": \"fault\", \"path\": \"/topups/reports/\", \"action\": \"status\", \"http\": 200, \"body\": "
+    "{}}",
   };
 
   /* Reloadly's reports lag: "no record" waits 10 minutes by default. */
@@ -404,8 +397,10 @@ test_idempotent_retry (Fixture *fx, gconstpointer data)
   g_autoptr(SaldoTopUpResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  saldo_fake_fault (fx->fake, "{\"op\": \"fault\", \"path\": \"/oauth/token\", \"action\": \"status\", \"http\": 503}");
-  saldo_fake_fault (fx->fake, "{\"op\": \"fault\", \"path\": \"/operators\", \"action\": \"status\", \"http\": 500}");
+  saldo_fake_fault (fx->fake,
+                    "{\"op\": \"fault\", \"path\": \"/oauth/token\", \"action\": \"status\", \"http\": 503}");
+  saldo_fake_fault (fx->fake,
+                    "{\"op\": \"fault\", \"path\": \"/operators\", \"action\": \"status\", \"http\": 500}");
   result = top_up (fx, req, &error);
   g_assert_no_error (error);
   g_assert_cmpint (result->status, ==, SALDO_TOP_UP_STATUS_SUCCEEDED);
@@ -440,7 +435,7 @@ test_transport_not_sent (Fixture *fx, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autofree char *wrong_ca = NULL;
   g_autofree char *refused = NULL;
-  guint closed_port;
+  guint            closed_port;
 
   /* Bound but not listening: connections to it are refused. */
   sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
@@ -464,21 +459,20 @@ test_transport_not_sent (Fixture *fx, gconstpointer data)
   {
     const char *configs[] = { wrong_ca, refused };
 
-    for (guint i = 0; i < G_N_ELEMENTS (configs); i++)
-      {
-        g_autoptr(SaldoProvider) provider = NULL;
-        g_autoptr(SaldoTopUpRequest) req = new_request ("PEN", 500);
-        g_autoptr(SaldoTopUpResult) result = NULL;
-        g_autoptr(GError) local_error = NULL;
+    for (guint i = 0; i < G_N_ELEMENTS (configs); i++) {
+      g_autoptr(SaldoProvider) provider = NULL;
+      g_autoptr(SaldoTopUpRequest) req = new_request ("PEN", 500);
+      g_autoptr(SaldoTopUpResult) result = NULL;
+      g_autoptr(GError) local_error = NULL;
 
-        provider = saldo_test_new_provider (SALDO_TYPE_PROVIDER_RELOADLY, "rl2", configs[i],
-                                            fx->dir, &local_error);
-        g_assert_no_error (local_error);
-        result = saldo_test_top_up (provider, req, &local_error);
-        g_assert_null (result);
-        g_assert_error (local_error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_TRANSPORT);
-        assert_no_secret (local_error);
-      }
+      provider = saldo_test_new_provider (SALDO_TYPE_PROVIDER_RELOADLY, "rl2", configs[i], fx->dir,
+                                          &local_error);
+      g_assert_no_error (local_error);
+      result = saldo_test_top_up (provider, req, &local_error);
+      g_assert_null (result);
+      g_assert_error (local_error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_TRANSPORT);
+      assert_no_secret (local_error);
+    }
   }
   g_assert_cmpint (saldo_fake_counter (fx->fake, "token_requests"), ==, 0);
 }
@@ -498,13 +492,15 @@ test_config_errors (Fixture *fx, gconstpointer data)
     { "[Provider]\nType=reloadly\nClientId=x\nClientSecretFile=missing\n", "Cannot open" },
     { "[Provider]\nType=reloadly\nClientSecretFile=secret\n", "ClientId=" },
     { "[Provider]\nType=reloadly\nClientId=x\nClientSecretFile=secret\n"
-      "ApiUrl=http://192.0.2.10\n", "plain http" },
+      "ApiUrl=http://192.0.2.10\n",
+      "plain http" },
     { "[Provider]\nType=reloadly\nClientId=x\nClientSecretFile=secret\n"
-      "AuthUrl=http://example.com/oauth/token\n", "plain http" },
+      "AuthUrl=http://example.com/oauth/token\n",
+      "plain http" },
     { "[Provider]\nType=reloadly\nClientId=x\nClientSecretFile=secret\n"
-      "ApiUrl=ftp://127.0.0.1/\n", "scheme" },
-    { "[Provider]\nType=reloadly\nClientId=x\nClientSecretFile=secret\nTimeoutSec=-1\n",
-      "TimeoutSec" },
+      "ApiUrl=ftp://127.0.0.1/\n",
+      "scheme" },
+    { "[Provider]\nType=reloadly\nClientId=x\nClientSecretFile=secret\nTimeoutSec=-1\n", "TimeoutSec" },
     { "[Provider]\nType=reloadly\nClientId=x\nClientSecretFile=secret\nNotFoundGraceSec=-1\n",
       "NotFoundGraceSec" },
     { "[Provider]\nType=reloadly\nClientId=x\nClientSecretFile=secret\nNotFoundGraceSec=soon\n",
@@ -512,18 +508,17 @@ test_config_errors (Fixture *fx, gconstpointer data)
     { "[Provider]\nType=reloadly\nClientId=x\n", "No secret configured" },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autoptr(SaldoProvider) provider = NULL;
-      g_autoptr(GError) error = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr(SaldoProvider) provider = NULL;
+    g_autoptr(GError) error = NULL;
 
-      provider = saldo_test_new_provider (SALDO_TYPE_PROVIDER_RELOADLY, "bad", cases[i].keyfile,
-                                          fx->dir, &error);
-      g_assert_null (provider);
-      g_assert_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG);
-      g_assert_nonnull (strstr (error->message, cases[i].message_part));
-      assert_no_secret (error);
-    }
+    provider = saldo_test_new_provider (SALDO_TYPE_PROVIDER_RELOADLY, "bad", cases[i].keyfile, fx->dir,
+                                        &error);
+    g_assert_null (provider);
+    g_assert_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_CONFIG);
+    g_assert_nonnull (strstr (error->message, cases[i].message_part));
+    assert_no_secret (error);
+  }
 
   /* Plain http is fine to loopback. */
   plain_ok = g_strdup_printf ("[Provider]\nType=reloadly\nClientId=" CLIENT "\n"
@@ -537,8 +532,7 @@ test_config_errors (Fixture *fx, gconstpointer data)
     g_autoptr(SaldoTopUpResult) result = NULL;
     g_autoptr(GError) error = NULL;
 
-    provider = saldo_test_new_provider (SALDO_TYPE_PROVIDER_RELOADLY, "plain", plain_ok,
-                                        fx->dir, &error);
+    provider = saldo_test_new_provider (SALDO_TYPE_PROVIDER_RELOADLY, "plain", plain_ok, fx->dir, &error);
     g_assert_no_error (error);
     result = saldo_test_top_up (provider, req, &error);
     g_assert_no_error (error);
@@ -564,8 +558,7 @@ test_credentials_directory (Fixture *fx, gconstpointer data)
                             "ApiUrl=https://127.0.0.1:%u\nCaFile=%s\n",
                             fx->fake->port, fx->fake->port, fx->fake->ca);
   g_setenv ("CREDENTIALS_DIRECTORY", cred_dir, TRUE);
-  provider = saldo_test_new_provider (SALDO_TYPE_PROVIDER_RELOADLY, "viacred", config,
-                                      fx->dir, &error);
+  provider = saldo_test_new_provider (SALDO_TYPE_PROVIDER_RELOADLY, "viacred", config, fx->dir, &error);
   g_unsetenv ("CREDENTIALS_DIRECTORY");
   g_assert_no_error (error);
   result = saldo_test_top_up (provider, req, &error);
@@ -577,20 +570,19 @@ static void
 test_invalid_request (Fixture *fx, gconstpointer data)
 {
   const char *references[] = { "", "has space", "semi;colon",
-    "0123456789012345678901234567890123456789012345678901234567890123456789" };
+                               "0123456789012345678901234567890123456789012345678901234567890123456789" };
 
-  for (guint i = 0; i < G_N_ELEMENTS (references); i++)
-    {
-      g_autoptr(SaldoTopUpRequest) req = new_request ("PEN", 500);
-      g_autoptr(SaldoTopUpResult) result = NULL;
-      g_autoptr(GError) error = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (references); i++) {
+    g_autoptr(SaldoTopUpRequest) req = new_request ("PEN", 500);
+    g_autoptr(SaldoTopUpResult) result = NULL;
+    g_autoptr(GError) error = NULL;
 
-      g_free (req->reference);
-      req->reference = g_strdup (references[i]);
-      result = top_up (fx, req, &error);
-      g_assert_null (result);
-      g_assert_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_REQUEST);
-    }
+    g_free (req->reference);
+    req->reference = g_strdup (references[i]);
+    result = top_up (fx, req, &error);
+    g_assert_null (result);
+    g_assert_error (error, SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_INVALID_REQUEST);
+  }
   g_assert_cmpint (saldo_fake_counter (fx->fake, "token_requests"), ==, 0);
 }
 
@@ -642,40 +634,38 @@ static void
 test_failure_classes (Fixture *fx, gconstpointer data)
 {
   const struct {
-    const char *fault;
-    SaldoProviderError code;
+    const char          *fault;
+    SaldoProviderError   code;
     SaldoProviderFailure failure;
-    const char *reason;
+    const char          *reason;
   } account_cases[] = {
     { "\"action\": \"status\", \"http\": 503, \"count\": 3", SALDO_PROVIDER_ERROR_UNAVAILABLE,
       SALDO_PROVIDER_FAILURE_UNREACHABLE, NULL },
     { "\"action\": \"status\", \"http\": 429", SALDO_PROVIDER_ERROR_UNAVAILABLE,
       SALDO_PROVIDER_FAILURE_UNREACHABLE, NULL },
     { "\"action\": \"error\", \"http\": 403, \"errorCode\": \"INVALID_CREDENTIALS\"",
-      SALDO_PROVIDER_ERROR_AUTH_FAILED, SALDO_PROVIDER_FAILURE_NEEDS_ATTENTION,
-      "credentials-rejected" },
+      SALDO_PROVIDER_ERROR_AUTH_FAILED, SALDO_PROVIDER_FAILURE_NEEDS_ATTENTION, "credentials-rejected" },
     { "\"action\": \"status\", \"http\": 200, \"body\": {\"balance\": \"lots\"}",
       SALDO_PROVIDER_ERROR_PROTOCOL, SALDO_PROVIDER_FAILURE_OTHER, NULL },
     { "\"action\": \"status\", \"http\": 200, "
       "\"body\": {\"balance\": 12.5, \"currencyCode\": \"XYZ\"}",
       SALDO_PROVIDER_ERROR_PROTOCOL, SALDO_PROVIDER_FAILURE_OTHER, NULL },
-    { "\"action\": \"status\", \"http\": 404, \"body\": \"<html>no</html>\"",
-      SALDO_PROVIDER_ERROR_PROTOCOL, SALDO_PROVIDER_FAILURE_OTHER, NULL },
+    { "\"action\": \"status\", \"http\": 404, \"body\": \"<html>no</html>\"", SALDO_PROVIDER_ERROR_PROTOCOL,
+      SALDO_PROVIDER_FAILURE_OTHER, NULL },
   };
-  for (guint i = 0; i < G_N_ELEMENTS (account_cases); i++)
-    {
-      g_autoptr(SaldoProviderAccount) acct = NULL;
-      g_autoptr(GError) error = NULL;
-      g_autofree char *fault = g_strdup_printf ("{\"op\": \"fault\", \"path\": "
-                                                "\"/accounts/balance\", %s}",
-                                                account_cases[i].fault);
+  for (guint i = 0; i < G_N_ELEMENTS (account_cases); i++) {
+    g_autoptr(SaldoProviderAccount) acct = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *fault = g_strdup_printf ("{\"op\": \"fault\", \"path\": "
+                                              "\"/accounts/balance\", %s}",
+                                              account_cases[i].fault);
 
-      saldo_fake_fault (fx->fake, fault);
-      acct = account (fx, &error);
-      g_assert_null (acct);
-      g_assert_error (error, SALDO_PROVIDER_ERROR, (gint) account_cases[i].code);
-      assert_class (error, account_cases[i].failure, account_cases[i].reason);
-    }
+    saldo_fake_fault (fx->fake, fault);
+    acct = account (fx, &error);
+    g_assert_null (acct);
+    g_assert_error (error, SALDO_PROVIDER_ERROR, (gint) account_cases[i].code);
+    assert_class (error, account_cases[i].failure, account_cases[i].reason);
+  }
   /* The account really running dry, as Reloadly reports it. */
   {
     g_autoptr(SaldoTopUpRequest) req = new_request ("USD", 1000);
@@ -726,7 +716,7 @@ test_account_unreachable (Fixture *fx, gconstpointer data)
   g_autoptr(SaldoProviderAccount) acct = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *config = NULL;
-  guint port;
+  guint            port;
 
   sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
   g_assert_no_error (error);
@@ -740,8 +730,7 @@ test_account_unreachable (Fixture *fx, gconstpointer data)
                             "AuthUrl=https://127.0.0.1:%u/oauth/token\n"
                             "ApiUrl=https://127.0.0.1:%u\nCaFile=%s\n",
                             port, port, fx->fake->ca);
-  provider = saldo_test_new_provider (SALDO_TYPE_PROVIDER_RELOADLY, "down", config, fx->dir,
-                                      &error);
+  provider = saldo_test_new_provider (SALDO_TYPE_PROVIDER_RELOADLY, "down", config, fx->dir, &error);
   g_assert_no_error (error);
   acct = saldo_test_account (provider, &error);
   g_assert_null (acct);

@@ -6,7 +6,7 @@
 
 typedef struct {
   const char *raw;
-  const char *expected;   /* NULL: rejected */
+  const char *expected; /* NULL: rejected */
 } IccidCase;
 
 static const IccidCase iccid_cases[] = {
@@ -18,9 +18,9 @@ static const IccidCase iccid_cases[] = {
   { "", NULL },
   { "ZZZ", NULL },
   { "1234567", NULL },
-  { "8951F00000000000011", NULL },          /* filler inside */
-  { "7951100000000000011", NULL },          /* not a telecom ICCID */
-  { "89511000000000000112233", NULL },      /* too long */
+  { "8951F00000000000011", NULL },     /* filler inside */
+  { "7951100000000000011", NULL },     /* not a telecom ICCID */
+  { "89511000000000000112233", NULL }, /* too long */
   { "89 51100000000000011", NULL },
 };
 

@@ -129,8 +129,8 @@ test_store_rejects_garbage (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(SaldoStore) store = NULL;
   g_autofree char *contents = NULL;
-  const char *garbage = "this is not an SQLite database, but it holds the owner's ledger\n";
-  gsize len = 0;
+  const char      *garbage = "this is not an SQLite database, but it holds the owner's ledger\n";
+  gsize            len = 0;
 
   g_assert_true (g_file_set_contents (f->path, garbage, -1, NULL));
   store = saldo_store_open (f->path, &error);
@@ -147,7 +147,7 @@ test_store_rejects_corrupt_pages (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *contents = NULL;
-  gsize len = 0;
+  gsize            len = 0;
 
   {
     g_autoptr(SaldoStore) store = saldo_store_open (f->path, &error);
@@ -203,12 +203,17 @@ test_store_migrates_v1 (Fixture *f, gconstpointer data)
   /* A database as schema 1 left it. */
   g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db,
-    "CREATE TABLE lines (id INTEGER PRIMARY KEY AUTOINCREMENT, iccid TEXT NOT NULL UNIQUE,"
-    " imsi TEXT NOT NULL DEFAULT '', operator_code TEXT NOT NULL DEFAULT '',"
-    " operator_name TEXT NOT NULL DEFAULT '', sim_type TEXT NOT NULL DEFAULT 'unknown',"
-    " first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL);"
-    "INSERT INTO lines (iccid, imsi, first_seen, last_seen) VALUES ('8951100000000000011', '716100000000011', 5, 6);"
-    "PRAGMA user_version = 1;", NULL, NULL, NULL), ==, SQLITE_OK);
+                                 "CREATE TABLE lines (id INTEGER PRIMARY KEY AUTOINCREMENT, iccid TEXT NOT "
+                                 "NULL UNIQUE,"
+                                 " imsi TEXT NOT NULL DEFAULT '', operator_code TEXT NOT NULL DEFAULT '',"
+                                 " operator_name TEXT NOT NULL DEFAULT '', sim_type TEXT NOT NULL DEFAULT "
+                                 "'unknown',"
+                                 " first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL);"
+                                 "INSERT INTO lines (iccid, imsi, first_seen, last_seen) VALUES "
+                                 "('8951100000000000011', '716100000000011', 5, 6);"
+                                 "PRAGMA user_version = 1;",
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_OK);
   sqlite3_close (db);
   {
     g_autoptr(SaldoStore) store = saldo_store_open (f->path, &error);
@@ -229,7 +234,7 @@ static gint64
 query_int (sqlite3 *db, const char *sql)
 {
   sqlite3_stmt *stmt = NULL;
-  gint64 value;
+  gint64        value;
 
   g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
@@ -260,11 +265,13 @@ test_store_migrates_v5 (Fixture *f, gconstpointer data)
   g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
   g_assert_cmpint (query_int (db, "PRAGMA user_version"), ==, 5);
   /* Readings older versions kept: an SMS login code among them. */
-  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO readings (line_id, time, source, kind, raw_text)"
+  g_assert_cmpint (sqlite3_exec (db,
+                                 "INSERT INTO readings (line_id, time, source, kind, raw_text)"
                                  " VALUES (1, 1700000400, 'sms', 'unknown', 'Tu codigo es 482913'),"
                                  " (1, 1700000401, 'sms', 'balance', 'Saldo S/ 5.00'),"
                                  " (1, 1700000402, 'ussd', 'menu', '1. Saldo 2. Bonos')",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_OK);
   sqlite3_close (db);
 
   store = saldo_store_open (f->path, &error);
@@ -301,7 +308,8 @@ test_store_migrates_v5 (Fixture *f, gconstpointer data)
   /* Schema 8: the rule kept as it was; the kinds are the engine's to know,
    * so one the schema never listed is stored, and ids go on from 1. */
   g_assert_cmpint (query_int (db, "SELECT count(*) FROM rules WHERE id = 1 AND kind = 'threshold'"
-                                  " AND amount = 1000 AND below = 500"), ==, 1);
+                                  " AND amount = 1000 AND below = 500"),
+                   ==, 1);
   {
     g_autoptr(SaldoRuleRecord) rule = saldo_rule_record_new ();
 
@@ -320,10 +328,13 @@ test_store_migrates_v5 (Fixture *f, gconstpointer data)
 
   /* The guards are back on the rebuilt table. */
   g_assert_cmpint (sqlite3_exec (db, "DELETE FROM topups WHERE id = 3", NULL, NULL, NULL), !=, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "UPDATE topups SET reference = 'x' WHERE id = 2", NULL, NULL, NULL),
+  g_assert_cmpint (sqlite3_exec (db, "UPDATE topups SET reference = 'x' WHERE id = 2", NULL, NULL, NULL), !=,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+                                 "INSERT INTO topup_events (topup_id, time, kind, to_state)"
+                                 " VALUES (99, 1, 'x', 'planned')",
+                                 NULL, NULL, NULL),
                    !=, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO topup_events (topup_id, time, kind, to_state)"
-                                 " VALUES (99, 1, 'x', 'planned')", NULL, NULL, NULL), !=, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "UPDATE topups SET state = 'refunded' WHERE id = 2", NULL, NULL, NULL),
                    !=, SQLITE_OK);
   /* The new state is accepted, the new transitions work, the used PIN stays. */
@@ -394,12 +405,18 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/store/new-and-reopen", Fixture, NULL, fixture_setup, test_store_new_and_reopen, fixture_teardown);
-  g_test_add ("/store/duplicate-iccid", Fixture, NULL, fixture_setup, test_store_duplicate_iccid, fixture_teardown);
-  g_test_add ("/store/ids-never-reused", Fixture, NULL, fixture_setup, test_store_ids_never_reused, fixture_teardown);
-  g_test_add ("/store/rejects-garbage", Fixture, NULL, fixture_setup, test_store_rejects_garbage, fixture_teardown);
-  g_test_add ("/store/rejects-corrupt-pages", Fixture, NULL, fixture_setup, test_store_rejects_corrupt_pages, fixture_teardown);
-  g_test_add ("/store/rejects-newer-schema", Fixture, NULL, fixture_setup, test_store_rejects_newer_schema, fixture_teardown);
+  g_test_add ("/store/new-and-reopen", Fixture, NULL, fixture_setup, test_store_new_and_reopen,
+              fixture_teardown);
+  g_test_add ("/store/duplicate-iccid", Fixture, NULL, fixture_setup, test_store_duplicate_iccid,
+              fixture_teardown);
+  g_test_add ("/store/ids-never-reused", Fixture, NULL, fixture_setup, test_store_ids_never_reused,
+              fixture_teardown);
+  g_test_add ("/store/rejects-garbage", Fixture, NULL, fixture_setup, test_store_rejects_garbage,
+              fixture_teardown);
+  g_test_add ("/store/rejects-corrupt-pages", Fixture, NULL, fixture_setup, test_store_rejects_corrupt_pages,
+              fixture_teardown);
+  g_test_add ("/store/rejects-newer-schema", Fixture, NULL, fixture_setup, test_store_rejects_newer_schema,
+              fixture_teardown);
   g_test_add ("/store/migrates-v1", Fixture, NULL, fixture_setup, test_store_migrates_v1, fixture_teardown);
   g_test_add ("/store/migrates-v5", Fixture, NULL, fixture_setup, test_store_migrates_v5, fixture_teardown);
   g_test_add ("/store/readings", Fixture, NULL, fixture_setup, test_store_readings, fixture_teardown);

@@ -20,9 +20,9 @@
 #include "saldo-test-fake.h"
 #include "saldo-topup-runner.h"
 
-#define ICCID "8951101234567890123"
-#define HOOK_SECRET "hook-Secret-value-71ac"
-#define CLIENT "saldo-client-id"
+#define ICCID         "8951101234567890123"
+#define HOOK_SECRET   "hook-Secret-value-71ac"
+#define CLIENT        "saldo-client-id"
 #define CLIENT_SECRET "s3cr3t-CLIENT-value-9f2b"
 
 /* ---- both sides ---- */
@@ -61,8 +61,11 @@ default_plan (gint64 line_id)
 }
 
 static SaldoTopupRecord *
-run_top_up (SaldoTopupRunner *runner, SaldoLedger *ledger, SaldoProvider *provider,
-            const SaldoTopupPlan *plan, GError **error)
+run_top_up (SaldoTopupRunner     *runner,
+            SaldoLedger          *ledger,
+            SaldoProvider        *provider,
+            const SaldoTopupPlan *plan,
+            GError              **error)
 {
   g_autoptr(GAsyncResult) res = NULL;
 
@@ -71,8 +74,12 @@ run_top_up (SaldoTopupRunner *runner, SaldoLedger *ledger, SaldoProvider *provid
 }
 
 static gboolean
-reconcile (SaldoTopupRunner *runner, SaldoLedger *ledger, SaldoProvider *provider,
-           gboolean force, SaldoReconcileSummary *summary, GError **error)
+reconcile (SaldoTopupRunner      *runner,
+           SaldoLedger           *ledger,
+           SaldoProvider         *provider,
+           gboolean               force,
+           SaldoReconcileSummary *summary,
+           GError               **error)
 {
   g_autoptr(GAsyncResult) res = NULL;
 
@@ -150,7 +157,7 @@ typedef struct {
   gint64     line_id;
 } Fixture;
 
-static const char * const provider_kinds[] = { "http", "reloadly" };
+static const char *const provider_kinds[] = { "http", "reloadly" };
 
 static void
 new_database (Fixture *fx)
@@ -194,8 +201,7 @@ write_reloadly_conf_grace (Fixture *fx, const char *name, const char *timeout, c
                                            "AuthUrl=https://127.0.0.1:%u/oauth/token\n"
                                            "ApiUrl=https://127.0.0.1:%u\nCaFile=%s\nTimeoutSec=%s\n"
                                            "NotFoundGraceSec=%s\n",
-                                           fx->fake->port, fx->fake->port, fx->fake->ca, timeout,
-                                           grace);
+                                           fx->fake->port, fx->fake->port, fx->fake->ca, timeout, grace);
   g_autofree char *file = g_strconcat (name, ".conf", NULL);
 
   return saldo_test_write_file (fx->dir, file, conf, 0600);
@@ -254,8 +260,7 @@ spawn_child (Fixture *fx, const char *mode, const char *conf, SaldoTopupFault fa
     g_subprocess_launcher_setenv (launcher, "SALDO_TEST_FAULT", saldo_topup_fault_to_string (fault), TRUE);
   else
     g_subprocess_launcher_unsetenv (launcher, "SALDO_TEST_FAULT");
-  child = g_subprocess_launcher_spawn (launcher, &error, self_exe, "--child", mode, fx->db, conf,
-                                       line, NULL);
+  child = g_subprocess_launcher_spawn (launcher, &error, self_exe, "--child", mode, fx->db, conf, line, NULL);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_wait (child, NULL, &error));
   g_assert_no_error (error);
@@ -338,24 +343,19 @@ static void
 test_crash_at_every_step (Fixture *fx, gconstpointer data)
 {
   const struct {
-    SaldoTopupFault   fault;
-    SaldoLedgerState  after_crash;
-    guint             charges_after_crash;
-    guint             resent;
-    const char       *events;
+    SaldoTopupFault  fault;
+    SaldoLedgerState after_crash;
+    guint            charges_after_crash;
+    guint            resent;
+    const char      *events;
   } cases[] = {
-    { SALDO_TOPUP_FAULT_NONE, SALDO_LEDGER_STATE_SUCCEEDED, 1, 0,
-      "created,intent,sent,result" },
+    { SALDO_TOPUP_FAULT_NONE, SALDO_LEDGER_STATE_SUCCEEDED, 1, 0, "created,intent,sent,result" },
     /* nothing left the machine: the provider has no record, one re-send */
-    { SALDO_TOPUP_FAULT_AFTER_INTENT, SALDO_LEDGER_STATE_INTENT, 0, 1,
-      "created,intent,sent,result" },
-    { SALDO_TOPUP_FAULT_AFTER_SENT, SALDO_LEDGER_STATE_SENT, 0, 1,
-      "created,intent,sent,resent,result" },
+    { SALDO_TOPUP_FAULT_AFTER_INTENT, SALDO_LEDGER_STATE_INTENT, 0, 1, "created,intent,sent,result" },
+    { SALDO_TOPUP_FAULT_AFTER_SENT, SALDO_LEDGER_STATE_SENT, 0, 1, "created,intent,sent,resent,result" },
     /* charged, answer lost with the process: the lookup finds it */
-    { SALDO_TOPUP_FAULT_AFTER_PROVIDER_REPLY, SALDO_LEDGER_STATE_SENT, 1, 0,
-      "created,intent,sent,result" },
-    { SALDO_TOPUP_FAULT_AFTER_RESULT, SALDO_LEDGER_STATE_SUCCEEDED, 1, 0,
-      "created,intent,sent,result" },
+    { SALDO_TOPUP_FAULT_AFTER_PROVIDER_REPLY, SALDO_LEDGER_STATE_SENT, 1, 0, "created,intent,sent,result" },
+    { SALDO_TOPUP_FAULT_AFTER_RESULT, SALDO_LEDGER_STATE_SUCCEEDED, 1, 0, "created,intent,sent,result" },
   };
 
   for (guint p = 0; p < G_N_ELEMENTS (provider_kinds); p++) {
@@ -365,9 +365,9 @@ test_crash_at_every_step (Fixture *fx, gconstpointer data)
       g_autoptr(SaldoTopupRecord) crashed = NULL;
       g_autoptr(SaldoTopupRecord) done = NULL;
       g_autoptr(GError) error = NULL;
-      g_autofree char *kinds = NULL;
+      g_autofree char      *kinds = NULL;
       SaldoReconcileSummary summary;
-      guint total_before = saldo_fake_charges (fx->fake, NULL);
+      guint                 total_before = saldo_fake_charges (fx->fake, NULL);
 
       g_test_message ("%s provider, crash %s", provider_kinds[p],
                       saldo_topup_fault_to_string (cases[i].fault));
@@ -378,8 +378,7 @@ test_crash_at_every_step (Fixture *fx, gconstpointer data)
       crashed = only_row (d);
       g_assert_cmpint (crashed->state, ==, cases[i].after_crash);
       g_assert_nonnull (crashed->reference);
-      g_assert_cmpuint (saldo_fake_charges (fx->fake, crashed->reference), ==,
-                        cases[i].charges_after_crash);
+      g_assert_cmpuint (saldo_fake_charges (fx->fake, crashed->reference), ==, cases[i].charges_after_crash);
 
       g_assert_true (reconcile (d->runner, d->ledger, d->provider, TRUE, &summary, &error));
       g_assert_no_error (error);
@@ -393,7 +392,8 @@ test_crash_at_every_step (Fixture *fx, gconstpointer data)
       g_assert_nonnull (done->provider_transaction_id);
       g_assert_cmpint (done->delivered_amount, ==, 1000);
       g_assert_cmpstr (done->delivered_currency, ==, "PEN");
-      g_assert_cmpuint (done->attempts, ==, cases[i].resent + (cases[i].after_crash != SALDO_LEDGER_STATE_INTENT ? 1 : 0));
+      g_assert_cmpuint (done->attempts, ==,
+                        cases[i].resent + (cases[i].after_crash != SALDO_LEDGER_STATE_INTENT ? 1 : 0));
       kinds = event_kinds (d, done->id);
       g_assert_cmpstr (kinds, ==, cases[i].events);
 
@@ -425,7 +425,7 @@ test_crash_during_reconcile (Fixture *fx, gconstpointer data)
     g_autoptr(SaldoTopupRecord) done = NULL;
     g_autoptr(GError) error = NULL;
     SaldoReconcileSummary summary;
-    guint total_before = saldo_fake_charges (fx->fake, NULL);
+    guint                 total_before = saldo_fake_charges (fx->fake, NULL);
 
     new_database (fx);
     spawn_child (fx, "run", conf, SALDO_TOPUP_FAULT_AFTER_INTENT);
@@ -451,17 +451,17 @@ static void
 test_outcomes (Fixture *fx, gconstpointer data)
 {
   const struct {
-    const char       *name;
-    const char       *provider;
-    const char       *timeout;
-    const char       *topup_fault;    /* on the top-up endpoint, or NULL */
-    SaldoLedgerState  first;          /* after the run */
-    const char       *lookup_fault;   /* before the first reconcile, or NULL */
-    const char       *resend_fault;   /* likewise, for a re-send */
-    guint             passes;         /* forced reconcile passes */
-    SaldoLedgerState  final;
-    guint             charges;
-    guint             resent;
+    const char      *name;
+    const char      *provider;
+    const char      *timeout;
+    const char      *topup_fault;  /* on the top-up endpoint, or NULL */
+    SaldoLedgerState first;        /* after the run */
+    const char      *lookup_fault; /* before the first reconcile, or NULL */
+    const char      *resend_fault; /* likewise, for a re-send */
+    guint            passes;       /* forced reconcile passes */
+    SaldoLedgerState final;
+    guint            charges;
+    guint            resent;
   } cases[] = {
     { "reply lost to a timeout", "http", "1",
       "{\"op\": \"fault\", \"path\": \"/hook/topup\", \"action\": \"hang_after_charge\", \"seconds\": 3}",
@@ -473,44 +473,52 @@ test_outcomes (Fixture *fx, gconstpointer data)
       "{\"op\": \"fault\", \"path\": \"/topups\", \"action\": \"reset_after_charge\"}",
       SALDO_LEDGER_STATE_UNKNOWN, NULL, NULL, 1, SALDO_LEDGER_STATE_SUCCEEDED, 1, 0 },
     { "provider says failed", "http", "5",
-      "{\"op\": \"fault\", \"path\": \"/hook/topup\", \"action\": \"failed\", \"error_code\": \"insufficient_funds\"}",
+      "{\"op\": \"fault\", \"path\": \"/hook/topup\", \"action\": \"failed\", \"error_code\": "
+      "\"insufficient_funds\"}",
       SALDO_LEDGER_STATE_FAILED, NULL, NULL, 1, SALDO_LEDGER_STATE_FAILED, 0, 0 },
     { "provider says processing", "reloadly", "5",
-      "{\"op\": \"fault\", \"path\": \"/topups\", \"action\": \"processing\"}",
-      SALDO_LEDGER_STATE_UNKNOWN, NULL, NULL, 1, SALDO_LEDGER_STATE_SUCCEEDED, 1, 0 },
+      "{\"op\": \"fault\", \"path\": \"/topups\", \"action\": \"processing\"}", SALDO_LEDGER_STATE_UNKNOWN,
+      NULL, NULL, 1, SALDO_LEDGER_STATE_SUCCEEDED, 1, 0 },
     /* The provider wrongly claims no record: the re-send carries the same
      * reference, and the provider's idempotency holds the charge at one. */
     { "duplicate reference on re-send", "http", "1",
       "{\"op\": \"fault\", \"path\": \"/hook/topup\", \"action\": \"hang_after_charge\", \"seconds\": 3}",
       SALDO_LEDGER_STATE_UNKNOWN,
-      "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 404, \"body\": {\"status\": \"not_found\"}}",
+      "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 404, \"body\": "
+      "{\"status\": \"not_found\"}}",
       NULL, 1, SALDO_LEDGER_STATE_SUCCEEDED, 1, 1 },
     { "duplicate reference on re-send", "reloadly", "1",
       "{\"op\": \"fault\", \"path\": \"/topups\", \"action\": \"hang_after_charge\", \"seconds\": 3}",
       SALDO_LEDGER_STATE_UNKNOWN,
-      "{\"op\": \"fault\", \"path\": \"/topups/reports/\", \"action\": \"status\", \"http\": 200, \"body\": {\"content\": [], \"totalPages\": 0}}",
+      "{\"op\": \"fault\", \"path\": \"/topups/reports/\", \"action\": \"status\", \"http\": 200, \"body\": "
+      "{\"content\": [], \"totalPages\": 0}}",
       NULL, 2, SALDO_LEDGER_STATE_SUCCEEDED, 1, 1 },
     /* "No record" that is not the provider's own word re-sends nothing. */
     { "bare 404 from StatusUrl", "http", "5",
       "{\"op\": \"fault\", \"path\": \"/hook/topup\", \"action\": \"malformed_after_charge\"}",
       SALDO_LEDGER_STATE_UNKNOWN,
-      "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 404, \"body\": \"<html>Not Found</html>\"}",
+      "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 404, \"body\": "
+      "\"<html>Not Found</html>\"}",
       NULL, 1, SALDO_LEDGER_STATE_UNKNOWN, 1, 0 },
     { "404 on Reloadly's report", "reloadly", "5",
       "{\"op\": \"fault\", \"path\": \"/topups\", \"action\": \"reset_after_charge\"}",
       SALDO_LEDGER_STATE_UNKNOWN,
-      "{\"op\": \"fault\", \"path\": \"/topups/reports/\", \"action\": \"status\", \"http\": 404, \"body\": {}}",
+      "{\"op\": \"fault\", \"path\": \"/topups/reports/\", \"action\": \"status\", \"http\": 404, \"body\": "
+      "{}}",
       NULL, 1, SALDO_LEDGER_STATE_UNKNOWN, 1, 0 },
     { "409 on re-send", "http", "5",
       "{\"op\": \"fault\", \"path\": \"/hook/topup\", \"action\": \"malformed_after_charge\"}",
       SALDO_LEDGER_STATE_UNKNOWN,
-      "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 404, \"body\": {\"status\": \"not_found\"}}",
-      "{\"op\": \"fault\", \"path\": \"/hook/topup\", \"action\": \"status\", \"http\": 409, \"body\": \"conflict\"}",
+      "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 404, \"body\": "
+      "{\"status\": \"not_found\"}}",
+      "{\"op\": \"fault\", \"path\": \"/hook/topup\", \"action\": \"status\", \"http\": 409, \"body\": "
+      "\"conflict\"}",
       2, SALDO_LEDGER_STATE_SUCCEEDED, 1, 1 },
     { "lookup fails: stays unknown", "http", "1",
       "{\"op\": \"fault\", \"path\": \"/hook/topup\", \"action\": \"hang_after_charge\", \"seconds\": 3}",
       SALDO_LEDGER_STATE_UNKNOWN,
-      "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 500, \"count\": 3, \"body\": {}}",
+      "{\"op\": \"fault\", \"path\": \"/hook/status/\", \"action\": \"status\", \"http\": 500, \"count\": 3, "
+      "\"body\": {}}",
       NULL, 1, SALDO_LEDGER_STATE_UNKNOWN, 1, 0 },
   };
 
@@ -520,16 +528,15 @@ test_outcomes (Fixture *fx, gconstpointer data)
     g_autoptr(SaldoTopupRecord) first = NULL;
     g_autoptr(SaldoTopupRecord) last = NULL;
     g_autoptr(GError) error = NULL;
-    SaldoTopupPlan plan;
+    SaldoTopupPlan        plan;
     SaldoReconcileSummary summary = { 0 };
-    guint resent = 0;
-    guint total_before = saldo_fake_charges (fx->fake, NULL);
+    guint                 resent = 0;
+    guint                 total_before = saldo_fake_charges (fx->fake, NULL);
 
     g_test_message ("%s (%s)", cases[i].name, cases[i].provider);
     new_database (fx);
-    conf = g_str_equal (cases[i].provider, "http")
-           ? write_http_conf (fx, "hook1", cases[i].timeout)
-           : write_reloadly_conf (fx, "reload1", cases[i].timeout);
+    conf = g_str_equal (cases[i].provider, "http") ? write_http_conf (fx, "hook1", cases[i].timeout)
+                                                   : write_reloadly_conf (fx, "reload1", cases[i].timeout);
     d = daemon_start (fx, conf);
     plan = default_plan (fx->line_id);
     if (cases[i].topup_fault != NULL)
@@ -591,11 +598,11 @@ test_not_found_grace (Fixture *fx, gconstpointer data)
   g_autoptr(SaldoTopupRecord) waiting = NULL;
   g_autoptr(SaldoTopupRecord) done = NULL;
   g_autoptr(GError) error = NULL;
-  SaldoTopupPlan plan;
+  SaldoTopupPlan        plan;
   SaldoReconcileSummary summary = { 0 };
-  const char *empty_report = "{\"op\": \"fault\", \"path\": \"/topups/reports/\", \"action\": "
-                             "\"status\", \"http\": 200, \"body\": {\"content\": [], \"totalPages\": 0}}";
-  gint64 now;
+  const char           *empty_report = "{\"op\": \"fault\", \"path\": \"/topups/reports/\", \"action\": "
+                                       "\"status\", \"http\": 200, \"body\": {\"content\": [], \"totalPages\": 0}}";
+  gint64                now;
 
   new_database (fx);
   d = daemon_start (fx, conf);
@@ -641,7 +648,7 @@ test_not_reached (Fixture *fx, gconstpointer data)
   SaldoTopupPlan plan = default_plan (fx->line_id);
   g_autoptr(SaldoTopupRecord) record = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *kinds = NULL;
+  g_autofree char      *kinds = NULL;
   SaldoReconcileSummary summary;
 
   saldo_fake_fault (fx->fake, "{\"op\": \"config\", \"hmac_secret\": \"another-secret\"}");
@@ -694,7 +701,7 @@ test_fault_names (void)
     g_assert_true (saldo_topup_fault_from_string (saldo_topup_fault_to_string (f), &parsed));
     g_assert_cmpint (parsed, ==, f);
   }
-  g_assert_false (saldo_topup_fault_from_string ("after-everything", &(SaldoTopupFault) { 0 }));
+  g_assert_false (saldo_topup_fault_from_string ("after-everything", &(SaldoTopupFault){ 0 }));
   g_assert_cmpint (saldo_topup_backoff (0), ==, 60);
   g_assert_cmpint (saldo_topup_backoff (1), ==, 120);
   g_assert_cmpint (saldo_topup_backoff (5), ==, 1920);
@@ -714,8 +721,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/topup/fault-names", test_fault_names);
-#define ADD(path, func) \
-  g_test_add ("/topup/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func) g_test_add ("/topup/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("crash-at-every-step", test_crash_at_every_step);
   ADD ("crash-during-reconcile", test_crash_during_reconcile);
   ADD ("outcomes", test_outcomes);

@@ -17,7 +17,7 @@
 
 #define CLARO_ICCID "8951100000000000011"
 #define OTHER_ICCID "8951100000000000029"
-#define T0 1790000000   /* a Thursday in 2026 */
+#define T0          1790000000 /* a Thursday in 2026 */
 
 /* ---- a provider whose answers the test scripts ---- */
 
@@ -25,29 +25,26 @@
 G_DECLARE_FINAL_TYPE (TestProvider, test_provider, TEST, PROVIDER, SaldoProvider)
 
 struct _TestProvider {
-  SaldoProvider     parent_instance;
-  SaldoTopUpStatus  answer;        /* what the next top-up gets */
-  GHashTable       *charges;       /* reference → times charged */
-  guint             requests;
+  SaldoProvider    parent_instance;
+  SaldoTopUpStatus answer;  /* what the next top-up gets */
+  GHashTable      *charges; /* reference → times charged */
+  guint            requests;
 };
 
 G_DEFINE_TYPE (TestProvider, test_provider, SALDO_TYPE_PROVIDER)
 
 static gboolean
-test_provider_configure (SaldoProvider  *provider,
-                         GKeyFile       *kf,
-                         const char     *config_dir,
-                         GError        **error)
+test_provider_configure (SaldoProvider *provider, GKeyFile *kf, const char *config_dir, GError **error)
 {
   return TRUE;
 }
 
 static void
-test_provider_top_up_async (SaldoProvider       *provider,
-                            SaldoTopUpRequest   *req,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
+test_provider_top_up_async (SaldoProvider      *provider,
+                            SaldoTopUpRequest  *req,
+                            GCancellable       *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer            user_data)
 {
   TestProvider *self = TEST_PROVIDER (provider);
   g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
@@ -55,22 +52,21 @@ test_provider_top_up_async (SaldoProvider       *provider,
 
   self->requests++;
   if (self->answer == SALDO_TOP_UP_STATUS_UNKNOWN) {
-    g_autoptr(GError) lost = g_error_new_literal (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_TIMEOUT,
-                                                  "no answer");
+    g_autoptr(GError)
+                 lost = g_error_new_literal (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_TIMEOUT, "no answer");
 
     /* Charged, but the answer is lost on the way back. */
     g_hash_table_insert (self->charges, g_strdup (req->reference),
-                         GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (self->charges,
-                                                                                  req->reference)) + 1));
+                         GUINT_TO_POINTER (
+                           GPOINTER_TO_UINT (g_hash_table_lookup (self->charges, req->reference)) + 1));
     result = saldo_top_up_result_new_unknown (req->reference, lost);
   } else if (self->answer == SALDO_TOP_UP_STATUS_FAILED) {
     result = saldo_top_up_result_new (SALDO_TOP_UP_STATUS_FAILED, req->reference);
-    result->error = g_error_new_literal (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_REJECTED,
-                                         "declined");
+    result->error = g_error_new_literal (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_REJECTED, "declined");
   } else {
     g_hash_table_insert (self->charges, g_strdup (req->reference),
-                         GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (self->charges,
-                                                                                  req->reference)) + 1));
+                         GUINT_TO_POINTER (
+                           GPOINTER_TO_UINT (g_hash_table_lookup (self->charges, req->reference)) + 1));
     result = saldo_top_up_result_new (SALDO_TOP_UP_STATUS_SUCCEEDED, req->reference);
     result->delivered_amount = req->amount;
     result->delivered_currency = g_strdup (req->currency);
@@ -80,11 +76,11 @@ test_provider_top_up_async (SaldoProvider       *provider,
 
 /* Nothing to look up: the balance has to tell. */
 static void
-test_provider_lookup_async (SaldoProvider       *provider,
-                            const char          *reference,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
+test_provider_lookup_async (SaldoProvider      *provider,
+                            const char         *reference,
+                            GCancellable       *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer            user_data)
 {
   g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
 
@@ -126,10 +122,10 @@ typedef struct {
   SaldoLineManager  *lines;
   SaldoTopupManager *topups;
   TestProvider      *provider;
-  SaldoLine         *claro;     /* Claro Perú: its carrier file caps top-ups */
-  SaldoLine         *other;     /* a network Saldo has no file for: no caps */
-  GPtrArray         *events;    /* "finished <id> <state>", "started <id>", ... */
-  char              *asked;     /* the last confirmation's id */
+  SaldoLine         *claro;  /* Claro Perú: its carrier file caps top-ups */
+  SaldoLine         *other;  /* a network Saldo has no file for: no caps */
+  GPtrArray         *events; /* "finished <id> <state>", "started <id>", ... */
+  char              *asked;  /* the last confirmation's id */
 } Fixture;
 
 static gint64
@@ -139,23 +135,35 @@ fake_clock (gpointer data)
 }
 
 static void
-on_started (SaldoTopupManager *topups, const char *id, const char *line, gint64 amount,
-            const char *currency, Fixture *fx)
+on_started (SaldoTopupManager *topups,
+            const char        *id,
+            const char        *line,
+            gint64             amount,
+            const char        *currency,
+            Fixture           *fx)
 {
-  g_ptr_array_add (fx->events, g_strdup_printf ("started %s %" G_GINT64_FORMAT " %s", id, amount,
-                                                currency));
+  g_ptr_array_add (fx->events, g_strdup_printf ("started %s %" G_GINT64_FORMAT " %s", id, amount, currency));
 }
 
 static void
-on_finished (SaldoTopupManager *topups, const char *id, const char *line, const char *state,
-             gint64 amount, Fixture *fx)
+on_finished (SaldoTopupManager *topups,
+             const char        *id,
+             const char        *line,
+             const char        *state,
+             gint64             amount,
+             Fixture           *fx)
 {
   g_ptr_array_add (fx->events, g_strdup_printf ("finished %s %s", id, state));
 }
 
 static void
-on_confirmation (SaldoTopupManager *topups, const char *id, const char *line, gint64 amount,
-                 const char *currency, const char *reason, Fixture *fx)
+on_confirmation (SaldoTopupManager *topups,
+                 const char        *id,
+                 const char        *line,
+                 gint64             amount,
+                 const char        *currency,
+                 const char        *reason,
+                 Fixture           *fx)
 {
   g_free (fx->asked);
   fx->asked = g_strdup (id);
@@ -163,16 +171,13 @@ on_confirmation (SaldoTopupManager *topups, const char *id, const char *line, gi
 }
 
 static void
-on_low_balance (SaldoTopupManager *topups, const char *line, gint64 balance, const char *currency,
-                Fixture *fx)
+on_low_balance (SaldoTopupManager *topups, const char *line, gint64 balance, const char *currency, Fixture *fx)
 {
   g_ptr_array_add (fx->events, g_strdup_printf ("low %" G_GINT64_FORMAT, balance));
 }
 
 static void
-write_file (const char *dir,
-            const char *name,
-            const char *contents)
+write_file (const char *dir, const char *name, const char *contents)
 {
   g_autofree char *path = g_build_filename (dir, name, NULL);
   g_autoptr(GError) error = NULL;
@@ -232,8 +237,7 @@ fixture_close (Fixture *fx)
 }
 
 static void
-fixture_setup (Fixture       *fx,
-               gconstpointer  data)
+fixture_setup (Fixture *fx, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *providers = NULL;
@@ -258,8 +262,7 @@ fixture_setup (Fixture       *fx,
 }
 
 static void
-fixture_teardown (Fixture       *fx,
-                  gconstpointer  data)
+fixture_teardown (Fixture *fx, gconstpointer data)
 {
   g_autofree char *cmd = NULL;
 
@@ -273,9 +276,7 @@ fixture_teardown (Fixture       *fx,
 
 /* A balance the network just told (a USSD reply, read). */
 static void
-read_balance (Fixture   *fx,
-              SaldoLine *line,
-              gint64     amount)
+read_balance (Fixture *fx, SaldoLine *line, gint64 amount)
 {
   g_autoptr(SaldoReading) reading = saldo_reading_new ();
 
@@ -292,8 +293,7 @@ read_balance (Fixture   *fx,
 }
 
 static gboolean
-has_event (Fixture    *fx,
-           const char *prefix)
+has_event (Fixture *fx, const char *prefix)
 {
   for (guint i = 0; i < fx->events->len; i++)
     if (g_str_has_prefix (fx->events->pdata[i], prefix))
@@ -310,8 +310,7 @@ keep_ticking (gpointer data)
 /* Runs the main loop until an event starting with prefix came (the
  * provider answers from the loop). */
 static void
-wait_event (Fixture    *fx,
-            const char *prefix)
+wait_event (Fixture *fx, const char *prefix)
 {
   gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   /* Wakes the loop up when nothing else would. */
@@ -331,8 +330,8 @@ static guint
 charges (Fixture *fx)
 {
   GHashTableIter iter;
-  gpointer times;
-  guint total = 0;
+  gpointer       times;
+  guint          total = 0;
 
   g_hash_table_iter_init (&iter, fx->provider->charges);
   while (g_hash_table_iter_next (&iter, NULL, &times))
@@ -341,12 +340,11 @@ charges (Fixture *fx)
 }
 
 static SaldoTopupRecord *
-topup (Fixture    *fx,
-       const char *id_text)
+topup (Fixture *fx, const char *id_text)
 {
   g_autoptr(GError) error = NULL;
   SaldoTopupRecord *record = NULL;
-  gint64 id;
+  gint64            id;
 
   g_assert_true (saldo_topup_id_parse (id_text, &id, &error));
   g_assert_true (saldo_ledger_get (saldo_topup_manager_get_ledger (fx->topups), id, &record, &error));
@@ -355,12 +353,10 @@ topup (Fixture    *fx,
 }
 
 static SaldoRuleObject *
-add_rule (Fixture    *fx,
-          SaldoLine  *line,
-          gboolean    confirm)
+add_rule (Fixture *fx, SaldoLine *line, gboolean confirm)
 {
   g_autoptr(GError) error = NULL;
-  GVariantDict dict;
+  GVariantDict     dict;
   SaldoRuleObject *rule;
 
   g_variant_dict_init (&dict, NULL);
@@ -379,8 +375,7 @@ add_rule (Fixture    *fx,
 /* A low balance tops up once; the next reading, risen, verifies it; the
  * balance low again right after is held back by the cooldown. */
 static void
-test_rule_tops_up_once_and_verifies (Fixture       *fx,
-                                     gconstpointer  data)
+test_rule_tops_up_once_and_verifies (Fixture *fx, gconstpointer data)
 {
   g_autoptr(SaldoRuleObject) rule = NULL;
   g_autoptr(SaldoTopupRecord) record = NULL;
@@ -416,8 +411,7 @@ test_rule_tops_up_once_and_verifies (Fixture       *fx,
  * provider, a line with no cap at all and one above the carrier's cap are
  * refused before anything is planned. */
 static void
-test_manual_top_up_limits (Fixture       *fx,
-                           gconstpointer  data)
+test_manual_top_up_limits (Fixture *fx, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *id = NULL;
@@ -468,8 +462,7 @@ test_manual_top_up_limits (Fixture       *fx,
 /* A rule that asks: nothing is charged until the owner says yes; a no
  * closes the row; a question nobody answered in time expires. */
 static void
-test_confirmation (Fixture       *fx,
-                   gconstpointer  data)
+test_confirmation (Fixture *fx, gconstpointer data)
 {
   g_autoptr(SaldoRuleObject) rule = NULL;
   g_autoptr(SaldoTopupRecord) record = NULL;
@@ -526,8 +519,7 @@ test_confirmation (Fixture       *fx,
  * line; the balance settles it once it has had time to arrive, and only a
  * USSD reading counts. */
 static void
-test_unknown_settled_by_the_balance (Fixture       *fx,
-                                     gconstpointer  data)
+test_unknown_settled_by_the_balance (Fixture *fx, gconstpointer data)
 {
   g_autoptr(SaldoRuleObject) rule = NULL;
   g_autoptr(SaldoTopupRecord) record = NULL;
@@ -554,8 +546,7 @@ test_unknown_settled_by_the_balance (Fixture       *fx,
 
 /* What nobody else can settle, the owner does; the ledger names them. */
 static void
-test_owner_resolves (Fixture       *fx,
-                     gconstpointer  data)
+test_owner_resolves (Fixture *fx, gconstpointer data)
 {
   g_autoptr(SaldoTopupRecord) record = NULL;
   g_autoptr(GPtrArray) events = NULL;
@@ -567,8 +558,8 @@ test_owner_resolves (Fixture       *fx,
   id = saldo_topup_manager_top_up (fx->topups, fx->claro, 1000, NULL, &error);
   g_assert_no_error (error);
   wait_event (fx, "finished 1 unknown");
-  g_assert_false (saldo_topup_manager_resolve (fx->topups, "x", SALDO_LEDGER_STATE_FAILED, 1000,
-                                               NULL, &error));
+  g_assert_false (
+    saldo_topup_manager_resolve (fx->topups, "x", SALDO_LEDGER_STATE_FAILED, 1000, NULL, &error));
   g_assert_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
   g_assert_true (saldo_topup_manager_resolve (fx->topups, id, SALDO_LEDGER_STATE_FAILED, 1000,
@@ -577,25 +568,24 @@ test_owner_resolves (Fixture       *fx,
   g_assert_true (has_event (fx, "finished 1 failed"));
   record = topup (fx, id);
   g_assert_cmpint (record->state, ==, SALDO_LEDGER_STATE_FAILED);
-  g_assert_true (saldo_ledger_list_events (saldo_topup_manager_get_ledger (fx->topups), record->id,
-                                           &events, &error));
+  g_assert_true (
+    saldo_ledger_list_events (saldo_topup_manager_get_ledger (fx->topups), record->id, &events, &error));
   g_assert_cmpint (((SaldoTopupEvent *) events->pdata[events->len - 1])->actor_uid, ==, 1000);
   /* Settled is settled. */
-  g_assert_false (saldo_topup_manager_resolve (fx->topups, id, SALDO_LEDGER_STATE_SUCCEEDED, 1000,
-                                               NULL, &error));
+  g_assert_false (
+    saldo_topup_manager_resolve (fx->topups, id, SALDO_LEDGER_STATE_SUCCEEDED, 1000, NULL, &error));
   g_assert_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT);
 }
 
 /* Rules and top-ups outlive a restart: a planned row that was to be sent
  * at once is closed, not sent late. */
 static void
-test_restart (Fixture       *fx,
-              gconstpointer  data)
+test_restart (Fixture *fx, gconstpointer data)
 {
   g_autoptr(SaldoTopupRecord) record = NULL;
   g_autoptr(GError) error = NULL;
   SaldoTopupPlan plan = { 0 };
-  gint64 id;
+  gint64         id;
 
   read_balance (fx, fx->claro, 300);
   g_object_unref (add_rule (fx, fx->claro, FALSE));
@@ -606,8 +596,8 @@ test_restart (Fixture       *fx,
   plan.amount = 500;
   plan.currency = "PEN";
   plan.expires = fx->now + 3600;
-  g_assert_true (saldo_ledger_create_planned (saldo_topup_manager_get_ledger (fx->topups), &plan,
-                                              &id, &error));
+  g_assert_true (
+    saldo_ledger_create_planned (saldo_topup_manager_get_ledger (fx->topups), &plan, &id, &error));
   g_assert_no_error (error);
 
   fixture_close (fx);

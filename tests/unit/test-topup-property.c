@@ -38,16 +38,16 @@
 #include "saldo-settle.h"
 #include "saldo-topup-runner.h"
 
-#define DAY 86400
-#define N_LINES 2
-#define MAX_RULES 2
-#define STEPS 250
-#define SETTLE_DELAY 1800
-#define SETTLE_WINDOW DAY
+#define DAY             86400
+#define N_LINES         2
+#define MAX_RULES       2
+#define STEPS           250
+#define SETTLE_DELAY    1800
+#define SETTLE_WINDOW   DAY
 #define CONFIRM_TIMEOUT DAY
-#define VERIFY_PERCENT 80
+#define VERIFY_PERCENT  80
 
-static const char * const iccids[N_LINES] = { "8951100000000000017", "8951100000000000025" };
+static const char *const iccids[N_LINES] = { "8951100000000000017", "8951100000000000025" };
 
 /* ---- a provider whose outcomes the simulation scripts ---- */
 
@@ -68,19 +68,19 @@ typedef struct {
   guint    line;
   gint64   amount;
   gboolean charged;
-  gint64   arrives;    /* the line's balance rises then */
+  gint64   arrives; /* the line's balance rises then */
   gboolean credited;
-  guint    times;      /* charges for this reference */
+  guint    times; /* charges for this reference */
 } Charge;
 
 typedef struct {
-  gint64             id;
-  gint64             line_id;
-  gint64             true_balance;
-  GArray            *readings;      /* SaldoBalancePoint, oldest first */
-  SaldoRule          rules[MAX_RULES];
-  gsize              n_rules;
-  SaldoLineLimits    rule_caps;     /* folded from the rules, before defaults */
+  gint64          id;
+  gint64          line_id;
+  gint64          true_balance;
+  GArray         *readings; /* SaldoBalancePoint, oldest first */
+  SaldoRule       rules[MAX_RULES];
+  gsize           n_rules;
+  SaldoLineLimits rule_caps; /* folded from the rules, before defaults */
 } SimLine;
 
 struct _Sim {
@@ -96,25 +96,24 @@ struct _Sim {
   SimLine           lines[N_LINES];
   SaldoCapDefaults  defaults[2];
   SaldoGlobalLimits global;
-  GHashTable       *charges;       /* reference → Charge */
+  GHashTable       *charges; /* reference → Charge */
   /* how often each thing happened, so a run shows it exercised something */
-  guint             topups, confirmed, refused, rejected, expired, settled_ok, settled_failed,
-                    restarts, unknown;
+  guint topups, confirmed, refused, rejected, expired, settled_ok, settled_failed, restarts, unknown;
 };
 
 static guint64 base_seed;
 
 static void
-sim_provider_top_up_async (SaldoProvider       *provider,
-                           SaldoTopUpRequest   *req,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
+sim_provider_top_up_async (SaldoProvider      *provider,
+                           SaldoTopUpRequest  *req,
+                           GCancellable       *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
 {
   Sim *sim = SIM_PROVIDER (provider)->sim;
   g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
-  Charge *charge = g_hash_table_lookup (sim->charges, req->reference);
-  double dice = g_rand_double (sim->rand);
+  Charge           *charge = g_hash_table_lookup (sim->charges, req->reference);
+  double            dice = g_rand_double (sim->rand);
   SaldoTopUpResult *result;
 
   if (charge == NULL) {
@@ -132,11 +131,10 @@ sim_provider_top_up_async (SaldoProvider       *provider,
     result = saldo_top_up_result_new (SALDO_TOP_UP_STATUS_SUCCEEDED, req->reference);
   } else if (dice < 0.7) {
     result = saldo_top_up_result_new (SALDO_TOP_UP_STATUS_FAILED, req->reference);
-    result->error = g_error_new_literal (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_REJECTED,
-                                         "declined");
+    result->error = g_error_new_literal (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_REJECTED, "declined");
   } else {
-    g_autoptr(GError) lost = g_error_new_literal (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_TIMEOUT,
-                                                  "no answer");
+    g_autoptr(GError)
+                 lost = g_error_new_literal (SALDO_PROVIDER_ERROR, SALDO_PROVIDER_ERROR_TIMEOUT, "no answer");
 
     /* The answer is lost; the money may or may not be on its way. */
     if (g_rand_boolean (sim->rand)) {
@@ -152,11 +150,11 @@ sim_provider_top_up_async (SaldoProvider       *provider,
 
 /* Like a voucher: nothing to look up, the balance has to tell. */
 static void
-sim_provider_lookup_async (SaldoProvider       *provider,
-                           const char          *reference,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
+sim_provider_lookup_async (SaldoProvider      *provider,
+                           const char         *reference,
+                           GCancellable       *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
 {
   g_autoptr(GTask) task = g_task_new (provider, cancellable, callback, user_data);
 
@@ -256,10 +254,10 @@ sim_setup (Sim *sim, guint64 seed)
   g_assert_no_error (error);
 
   /* saldo.conf's defaults sometimes, the carrier file's always */
-  sim->defaults[0] = (SaldoCapDefaults) { g_rand_boolean (sim->rand) ? rand_range (sim, 800, 3000) : 0,
-                                          g_rand_boolean (sim->rand) ? rand_range (sim, 2000, 6000) : 0,
-                                          "PEN" };
-  sim->defaults[1] = (SaldoCapDefaults) { 5000, 10000, "PEN" };
+  sim->defaults[0] = (SaldoCapDefaults){ g_rand_boolean (sim->rand) ? rand_range (sim, 800, 3000) : 0,
+                                         g_rand_boolean (sim->rand) ? rand_range (sim, 2000, 6000) : 0,
+                                         "PEN" };
+  sim->defaults[1] = (SaldoCapDefaults){ 5000, 10000, "PEN" };
   saldo_global_limits_init_defaults (&sim->global);
   if (g_rand_boolean (sim->rand)) {
     sim->global.monthly_cap = rand_range (sim, 3000, 30000);
@@ -281,16 +279,15 @@ sim_setup (Sim *sim, guint64 seed)
     line->rule_caps.cooldown = 0;
     for (gsize r = 0; r < line->n_rules; r++) {
       SaldoRule *rule = &line->rules[r];
-      gint64 max_per_topup = g_rand_boolean (sim->rand) ? rand_range (sim, 500, 4000) : 0;
-      gint64 max_per_day = g_rand_boolean (sim->rand) ? rand_range (sim, 1000, 8000) : 0;
-      gint64 max_per_month = g_rand_int_range (sim->rand, 0, 3) == 0 ? rand_range (sim, 3000, 20000) : 0;
+      gint64     max_per_topup = g_rand_boolean (sim->rand) ? rand_range (sim, 500, 4000) : 0;
+      gint64     max_per_day = g_rand_boolean (sim->rand) ? rand_range (sim, 1000, 8000) : 0;
+      gint64     max_per_month = g_rand_int_range (sim->rand, 0, 3) == 0 ? rand_range (sim, 3000, 20000) : 0;
 
       rule->id = (gint64) (l * MAX_RULES + r + 1);
       rule->iccid = iccids[l];
       rule->provider = "sim";
       rule->kind = SALDO_RULE_KIND_THRESHOLD;
-      rule->mode = g_rand_int_range (sim->rand, 0, 3) > 0 ? SALDO_RULE_MODE_CONFIRM
-                                                          : SALDO_RULE_MODE_ENABLED;
+      rule->mode = g_rand_int_range (sim->rand, 0, 3) > 0 ? SALDO_RULE_MODE_CONFIRM : SALDO_RULE_MODE_ENABLED;
       rule->amount = rand_range (sim, 300, 4000);
       rule->currency = "PEN";
       rule->threshold = rand_range (sim, 500, 2500);
@@ -335,8 +332,7 @@ line_limits (Sim *sim, const SimLine *line)
   lim.max_per_day = line->rule_caps.max_per_day;
   lim.max_per_month = line->rule_caps.max_per_month;
   lim.cooldown = line->n_rules > 0 ? line->rule_caps.cooldown : SALDO_DEFAULT_COOLDOWN;
-  saldo_line_limits_fill_defaults (&lim, "PEN", sim->defaults, G_N_ELEMENTS (sim->defaults),
-                                   NULL, NULL);
+  saldo_line_limits_fill_defaults (&lim, "PEN", sim->defaults, G_N_ELEMENTS (sim->defaults), NULL, NULL);
   return lim;
 }
 
@@ -360,14 +356,12 @@ run_planned (Sim *sim, gint64 id)
   g_autoptr(SaldoTopupRecord) record = NULL;
   g_autoptr(GError) error = NULL;
 
-  saldo_topup_runner_execute_async (sim->runner, sim->ledger, sim->provider, id, NULL,
-                                    store_result, &res);
+  saldo_topup_runner_execute_async (sim->runner, sim->ledger, sim->provider, id, NULL, store_result, &res);
   wait_for (&res);
   record = saldo_topup_runner_execute_finish (sim->runner, res, &error);
   g_assert_no_error (error);
   g_assert_true (record->state == SALDO_LEDGER_STATE_SUCCEEDED ||
-                 record->state == SALDO_LEDGER_STATE_FAILED ||
-                 record->state == SALDO_LEDGER_STATE_UNKNOWN);
+                 record->state == SALDO_LEDGER_STATE_FAILED || record->state == SALDO_LEDGER_STATE_UNKNOWN);
   sim->topups++;
 }
 
@@ -377,10 +371,15 @@ plan (Sim *sim, guint l, gint64 rule_id, gint64 amount)
   SimLine *line = &sim->lines[l];
   g_autoptr(GError) error = NULL;
   SaldoTopupPlan p = {
-    .line_id = line->line_id, .rule_id = rule_id,
+    .line_id = line->line_id,
+    .rule_id = rule_id,
     .origin = rule_id > 0 ? SALDO_TOPUP_ORIGIN_RULE : SALDO_TOPUP_ORIGIN_MANUAL,
-    .provider = "sim", .amount = amount, .currency = "PEN", .phone = "+51987654321",
-    .country = "PE", .expires = sim->now + CONFIRM_TIMEOUT,
+    .provider = "sim",
+    .amount = amount,
+    .currency = "PEN",
+    .phone = "+51987654321",
+    .country = "PE",
+    .expires = sim->now + CONFIRM_TIMEOUT,
   };
   gint64 id = 0;
 
@@ -452,7 +451,7 @@ evaluate (Sim *sim, guint l)
 {
   g_auto(SaldoDecision) d = SALDO_DECISION_INIT;
   g_autoptr(GError) error = NULL;
-  Scratch scratch = { 0 };
+  Scratch          scratch = { 0 };
   SaldoEngineInput in;
 
   if (sim->lines[l].n_rules == 0)
@@ -473,19 +472,25 @@ manual_top_up (Sim *sim, guint l)
 {
   g_auto(SaldoDecision) d = SALDO_DECISION_INIT;
   g_autoptr(GError) error = NULL;
-  Scratch scratch = { 0 };
+  Scratch          scratch = { 0 };
   SaldoEngineInput in;
-  gint64 amount = g_rand_int_range (sim->rand, 0, 10) == 0 ? G_MAXINT64 - rand_range (sim, 0, 9)
-                  : rand_range (sim, 100, 3500);
+  gint64           amount = g_rand_int_range (sim->rand, 0, 10) == 0 ? G_MAXINT64 - rand_range (sim, 0, 9)
+                                                                     : rand_range (sim, 100, 3500);
 
   if (!saldo_amount_is_valid (amount)) {
     sim->refused++;
     return;
   }
   engine_input (sim, l, &scratch, &in);
-  scratch.manual = (SaldoRule) {
-    .id = G_MAXINT64, .iccid = iccids[l], .provider = "sim", .kind = SALDO_RULE_KIND_THRESHOLD,
-    .mode = SALDO_RULE_MODE_ENABLED, .amount = amount, .currency = "PEN", .threshold = 1,
+  scratch.manual = (SaldoRule){
+    .id = G_MAXINT64,
+    .iccid = iccids[l],
+    .provider = "sim",
+    .kind = SALDO_RULE_KIND_THRESHOLD,
+    .mode = SALDO_RULE_MODE_ENABLED,
+    .amount = amount,
+    .currency = "PEN",
+    .threshold = 1,
     .rearmed_at = sim->now + 1,
   };
   in.rules = &scratch.manual;
@@ -523,10 +528,10 @@ confirm (Sim *sim)
   g_autoptr(SaldoTopupRecord) row = pick_row (sim, SALDO_LEDGER_STATE_PLANNED);
   g_auto(SaldoDecision) d = SALDO_DECISION_INIT;
   g_autoptr(GError) error = NULL;
-  Scratch scratch = { 0 };
+  Scratch          scratch = { 0 };
   SaldoEngineInput in;
-  SaldoRule rule = { 0 };
-  guint l;
+  SaldoRule        rule = { 0 };
+  guint            l;
 
   if (row == NULL)
     return;
@@ -583,12 +588,18 @@ settle_input (Sim *sim, const SaldoTopupRecord *row, SaldoSettleInput *in)
 {
   const SimLine *line = &sim->lines[g_str_equal (row->iccid, iccids[0]) ? 0 : 1];
 
-  *in = (SaldoSettleInput) {
-    .amount = row->amount, .sent = row->sent_at > 0 ? row->sent_at : row->created,
-    .has_balance_before = row->has_balance_before, .balance_before = row->balance_before,
+  *in = (SaldoSettleInput){
+    .amount = row->amount,
+    .sent = row->sent_at > 0 ? row->sent_at : row->created,
+    .has_balance_before = row->has_balance_before,
+    .balance_before = row->balance_before,
     .provider_pending = row->provider_pending,
-    .readings = (const SaldoBalancePoint *) line->readings->data, .n_readings = line->readings->len,
-    .delay = SETTLE_DELAY, .window = SETTLE_WINDOW, .percent = VERIFY_PERCENT, .now = sim->now,
+    .readings = (const SaldoBalancePoint *) line->readings->data,
+    .n_readings = line->readings->len,
+    .delay = SETTLE_DELAY,
+    .window = SETTLE_WINDOW,
+    .percent = VERIFY_PERCENT,
+    .now = sim->now,
   };
 }
 
@@ -605,19 +616,18 @@ settle (Sim *sim, gboolean *due)
     const SaldoTopupRecord *row = rows->pdata[i];
     g_auto(SaldoSettleDecision) d = { 0 };
     SaldoSettleInput in;
-    guint l = g_str_equal (row->iccid, iccids[0]) ? 0 : 1;
+    guint            l = g_str_equal (row->iccid, iccids[0]) ? 0 : 1;
 
     settle_input (sim, row, &in);
     saldo_settle_decide (&in, "PEN", &d);
     if (d.kind == SALDO_SETTLE_SUCCEEDED) {
-      g_assert_true (saldo_ledger_settle (sim->ledger, row->id, SALDO_LEDGER_STATE_SUCCEEDED,
-                                          d.reason, &error));
+      g_assert_true (
+        saldo_ledger_settle (sim->ledger, row->id, SALDO_LEDGER_STATE_SUCCEEDED, d.reason, &error));
       g_assert_true (saldo_ledger_mark_verified (sim->ledger, row->id, d.balance_after, &error));
       g_assert_no_error (error);
       sim->settled_ok++;
     } else if (d.kind == SALDO_SETTLE_FAILED) {
-      g_assert_true (saldo_ledger_settle (sim->ledger, row->id, SALDO_LEDGER_STATE_FAILED,
-                                          d.reason, &error));
+      g_assert_true (saldo_ledger_settle (sim->ledger, row->id, SALDO_LEDGER_STATE_FAILED, d.reason, &error));
       g_assert_no_error (error);
       sim->settled_failed++;
     } else if (d.kind == SALDO_SETTLE_WAIT && d.until <= sim->now) {
@@ -632,9 +642,9 @@ settle (Sim *sim, gboolean *due)
 static void
 read_balance (Sim *sim, guint l)
 {
-  SimLine *line = &sim->lines[l];
-  GHashTableIter iter;
-  Charge *charge;
+  SimLine          *line = &sim->lines[l];
+  GHashTableIter    iter;
+  Charge           *charge;
   SaldoBalancePoint point;
 
   g_hash_table_iter_init (&iter, sim->charges);
@@ -683,8 +693,8 @@ reconcile (Sim *sim)
   g_autoptr(GError) error = NULL;
   SaldoReconcileSummary summary;
 
-  saldo_topup_runner_reconcile_async (sim->runner, sim->ledger, sim->provider, TRUE, NULL,
-                                      store_result, &res);
+  saldo_topup_runner_reconcile_async (sim->runner, sim->ledger, sim->provider, TRUE, NULL, store_result,
+                                      &res);
   wait_for (&res);
   g_assert_true (saldo_topup_runner_reconcile_finish (sim->runner, res, &summary, &error));
   g_assert_no_error (error);
@@ -707,8 +717,7 @@ day_key (Sim *sim, gint64 t, gboolean month)
 static gboolean
 may_have_charged (SaldoLedgerState s)
 {
-  return s != SALDO_LEDGER_STATE_PLANNED && s != SALDO_LEDGER_STATE_FAILED &&
-         s != SALDO_LEDGER_STATE_EXPIRED;
+  return s != SALDO_LEDGER_STATE_PLANNED && s != SALDO_LEDGER_STATE_FAILED && s != SALDO_LEDGER_STATE_EXPIRED;
 }
 
 static void
@@ -721,20 +730,20 @@ check (Sim *sim, const char *after)
   g_autoptr(GHashTable) references = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GError) error = NULL;
   SaldoLedgerQuery q = { 0 };
-  GHashTableIter iter;
-  const char *reference;
-  Charge *charge;
+  GHashTableIter   iter;
+  const char      *reference;
+  Charge          *charge;
 
   g_assert_true (saldo_ledger_list (sim->ledger, &q, &rows, &error));
   g_assert_no_error (error);
   for (guint i = 0; i < rows->len; i++) {
     const SaldoTopupRecord *row = rows->pdata[i];
-    guint l = g_str_equal (row->iccid, iccids[0]) ? 0 : 1;
-    SaldoLineLimits lim = line_limits (sim, &sim->lines[l]);
-    gint64 spent_at = row->sent_at > 0 ? row->sent_at : row->created;
-    gpointer dk = GINT_TO_POINTER (day_key (sim, spent_at, FALSE) * 4 + (gint) l);
-    gpointer mk = GINT_TO_POINTER (day_key (sim, spent_at, TRUE) * 4 + (gint) l);
-    gpointer gk = GINT_TO_POINTER (day_key (sim, spent_at, TRUE));
+    guint                   l = g_str_equal (row->iccid, iccids[0]) ? 0 : 1;
+    SaldoLineLimits         lim = line_limits (sim, &sim->lines[l]);
+    gint64                  spent_at = row->sent_at > 0 ? row->sent_at : row->created;
+    gpointer                dk = GINT_TO_POINTER (day_key (sim, spent_at, FALSE) * 4 + (gint) l);
+    gpointer                mk = GINT_TO_POINTER (day_key (sim, spent_at, TRUE) * 4 + (gint) l);
+    gpointer                gk = GINT_TO_POINTER (day_key (sim, spent_at, TRUE));
 
     if (row->state == SALDO_LEDGER_STATE_INTENT || row->state == SALDO_LEDGER_STATE_SENT)
       g_error ("after %s: top-up %" G_GINT64_FORMAT " is left %s", after, row->id,
@@ -743,8 +752,7 @@ check (Sim *sim, const char *after)
       g_hash_table_add (references, row->reference);
     /* deadlines */
     if (row->state == SALDO_LEDGER_STATE_PLANNED && row->expires <= sim->now)
-      g_error ("after %s: top-up %" G_GINT64_FORMAT " is still planned past its expiry",
-               after, row->id);
+      g_error ("after %s: top-up %" G_GINT64_FORMAT " is still planned past its expiry", after, row->id);
     if (row->state == SALDO_LEDGER_STATE_UNKNOWN) {
       g_auto(SaldoSettleDecision) d = { 0 };
       SaldoSettleInput in;
@@ -752,25 +760,28 @@ check (Sim *sim, const char *after)
       settle_input (sim, row, &in);
       saldo_settle_decide (&in, "PEN", &d);
       if (d.kind != SALDO_SETTLE_WAIT || d.until <= sim->now)
-        g_error ("after %s: top-up %" G_GINT64_FORMAT " is still unknown past its deadline: %s",
-                 after, row->id, d.reason);
+        g_error ("after %s: top-up %" G_GINT64_FORMAT " is still unknown past its deadline: %s", after,
+                 row->id, d.reason);
     }
     if (!may_have_charged (row->state))
       continue;
     /* caps */
     if (lim.max_per_topup > 0 && row->amount > lim.max_per_topup)
       g_error ("after %s: top-up %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " is above "
-               "max-per-topup %" G_GINT64_FORMAT, after, row->id, row->amount, lim.max_per_topup);
-    g_hash_table_insert (day, dk, GSIZE_TO_POINTER (GPOINTER_TO_SIZE (g_hash_table_lookup (day, dk)) +
-                                                    (gsize) row->amount));
-    g_hash_table_insert (month, mk, GSIZE_TO_POINTER (GPOINTER_TO_SIZE (g_hash_table_lookup (month, mk)) +
-                                                      (gsize) row->amount));
-    g_hash_table_insert (global, gk, GSIZE_TO_POINTER (GPOINTER_TO_SIZE (g_hash_table_lookup (global, gk)) +
-                                                       (gsize) row->amount));
+               "max-per-topup %" G_GINT64_FORMAT,
+               after, row->id, row->amount, lim.max_per_topup);
+    g_hash_table_insert (day, dk,
+                         GSIZE_TO_POINTER (GPOINTER_TO_SIZE (g_hash_table_lookup (day, dk)) +
+                                           (gsize) row->amount));
+    g_hash_table_insert (month, mk,
+                         GSIZE_TO_POINTER (GPOINTER_TO_SIZE (g_hash_table_lookup (month, mk)) +
+                                           (gsize) row->amount));
+    g_hash_table_insert (global, gk,
+                         GSIZE_TO_POINTER (GPOINTER_TO_SIZE (g_hash_table_lookup (global, gk)) +
+                                           (gsize) row->amount));
     if (lim.max_per_day > 0 && GPOINTER_TO_SIZE (g_hash_table_lookup (day, dk)) > (gsize) lim.max_per_day)
-      g_error ("after %s: line %u spent %" G_GSIZE_FORMAT " in a day, above max-per-day %"
-               G_GINT64_FORMAT, after, l, GPOINTER_TO_SIZE (g_hash_table_lookup (day, dk)),
-               lim.max_per_day);
+      g_error ("after %s: line %u spent %" G_GSIZE_FORMAT " in a day, above max-per-day %" G_GINT64_FORMAT,
+               after, l, GPOINTER_TO_SIZE (g_hash_table_lookup (day, dk)), lim.max_per_day);
     if (lim.max_per_month > 0 &&
         GPOINTER_TO_SIZE (g_hash_table_lookup (month, mk)) > (gsize) lim.max_per_month)
       g_error ("after %s: line %u is above max-per-month", after, l);
@@ -789,7 +800,7 @@ check (Sim *sim, const char *after)
 static void
 run_once (guint64 seed)
 {
-  Sim sim;
+  Sim      sim;
   gboolean due[N_LINES];
 
   g_test_message ("seed %" G_GUINT64_FORMAT, seed);
@@ -800,8 +811,8 @@ run_once (guint64 seed)
   }
   check (&sim, "the first readings");
   for (guint step = 0; step < STEPS; step++) {
-    guint l = (guint) g_rand_int_range (sim.rand, 0, N_LINES);
-    guint what = (guint) g_rand_int_range (sim.rand, 0, 100);
+    guint       l = (guint) g_rand_int_range (sim.rand, 0, N_LINES);
+    guint       what = (guint) g_rand_int_range (sim.rand, 0, 100);
     const char *name;
 
     timers (&sim);
@@ -857,9 +868,9 @@ run_once (guint64 seed)
     g_assert_cmpuint (open->len, ==, 0);
   }
   g_test_message ("%u top-ups (%u unknown), %u confirmed, %u refused, %u rejected, %u expired, "
-                  "settled %u by a rise and %u by none, %u restarts", sim.topups, sim.unknown,
-                  sim.confirmed, sim.refused, sim.rejected, sim.expired, sim.settled_ok,
-                  sim.settled_failed, sim.restarts);
+                  "settled %u by a rise and %u by none, %u restarts",
+                  sim.topups, sim.unknown, sim.confirmed, sim.refused, sim.rejected, sim.expired,
+                  sim.settled_ok, sim.settled_failed, sim.restarts);
   sim_teardown (&sim);
 }
 
@@ -867,7 +878,7 @@ static void
 test_property (void)
 {
   const char *runs_env = g_getenv ("SALDO_PROPERTY_RUNS");
-  guint runs = runs_env != NULL ? (guint) g_ascii_strtoull (runs_env, NULL, 10) : 12;
+  guint       runs = runs_env != NULL ? (guint) g_ascii_strtoull (runs_env, NULL, 10) : 12;
 
   for (guint i = 0; i < runs; i++)
     run_once (base_seed + i);

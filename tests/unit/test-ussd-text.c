@@ -10,10 +10,10 @@
  * 'S' = 0x53, 'a' = 0x61 -> 0x53 | (0x61 << 7) & 0xFF = 0xD3, 0x30, ... */
 
 typedef struct {
-  const char        *name;
-  const char        *hex;
-  SaldoUssdEncoding  encoding;
-  const char        *expected;
+  const char       *name;
+  const char       *hex;
+  SaldoUssdEncoding encoding;
+  const char       *expected;
 } DecodeCase;
 
 static const DecodeCase decode_cases[] = {
@@ -23,44 +23,34 @@ static const DecodeCase decode_cases[] = {
     "006500200053002F00200035002E00300030002000650073007400E10020006C006900730074"
     "0061002E002000A10047007200610063006900610073002C0020006100F1006F0020006E0075"
     "00650076006F0021",
-    SALDO_USSD_ENCODING_UCS2,
-    "Señor, tu recarga de S/ 5.00 está lista. ¡Gracias, año nuevo!" },
-  { "ucs2-emoji-surrogate-pair", "0048006F006C00610020D83DDE00",
-    SALDO_USSD_ENCODING_UCS2, "Hola \xF0\x9F\x98\x80" },
-  { "ucs2-cyrillic", "04110430043B0430043D044100200031003500300020044004430431002E",
-    SALDO_USSD_ENCODING_UCS2, "Баланс 150 руб." },
-  { "ucs2-han", "60A876844F59989D4E3A00310032002E003500305143",
-    SALDO_USSD_ENCODING_UCS2, "您的余额为12.50元" },
-  { "ucs2-crlf", "00530061006C0064006F000D000A0053002F00200031",
-    SALDO_USSD_ENCODING_UCS2, "Saldo\r\nS/ 1" },
-  { "gsm7", "D3309BFCD681A62F50CD258301",
-    SALDO_USSD_ENCODING_GSM7_PACKED, "Saldo: S/ 5.20" },
-  { "gsm7-lowercase-hex", "d3309bfcd681a62f50cd258301",
-    SALDO_USSD_ENCODING_GSM7_PACKED, "Saldo: S/ 5.20" },
-  { "gsm7-mixed-case-hex", "d3309bFCd681A62f50cd258301",
-    SALDO_USSD_ENCODING_GSM7_PACKED, "Saldo: S/ 5.20" },
-  { "gsm7-euro-escape", "D2F2382C3F8741B54D19",
-    SALDO_USSD_ENCODING_GSM7_PACKED, "Recarga 5€" },
-  { "gsm7-escape-table", "D3309BFCD6816A2C190CB42983363CF1DBFDDEF81A",
-    SALDO_USSD_ENCODING_GSM7_PACKED, "Saldo: 5,20 € [bono]" },
+    SALDO_USSD_ENCODING_UCS2, "Señor, tu recarga de S/ 5.00 está lista. ¡Gracias, año nuevo!" },
+  { "ucs2-emoji-surrogate-pair", "0048006F006C00610020D83DDE00", SALDO_USSD_ENCODING_UCS2,
+    "Hola \xF0\x9F\x98\x80" },
+  { "ucs2-cyrillic", "04110430043B0430043D044100200031003500300020044004430431002E", SALDO_USSD_ENCODING_UCS2,
+    "Баланс 150 руб." },
+  { "ucs2-han", "60A876844F59989D4E3A00310032002E003500305143", SALDO_USSD_ENCODING_UCS2,
+    "您的余额为12.50元" },
+  { "ucs2-crlf", "00530061006C0064006F000D000A0053002F00200031", SALDO_USSD_ENCODING_UCS2, "Saldo\r\nS/ 1" },
+  { "gsm7", "D3309BFCD681A62F50CD258301", SALDO_USSD_ENCODING_GSM7_PACKED, "Saldo: S/ 5.20" },
+  { "gsm7-lowercase-hex", "d3309bfcd681a62f50cd258301", SALDO_USSD_ENCODING_GSM7_PACKED, "Saldo: S/ 5.20" },
+  { "gsm7-mixed-case-hex", "d3309bFCd681A62f50cd258301", SALDO_USSD_ENCODING_GSM7_PACKED, "Saldo: S/ 5.20" },
+  { "gsm7-euro-escape", "D2F2382C3F8741B54D19", SALDO_USSD_ENCODING_GSM7_PACKED, "Recarga 5€" },
+  { "gsm7-escape-table", "D3309BFCD6816A2C190CB42983363CF1DBFDDEF81A", SALDO_USSD_ENCODING_GSM7_PACKED,
+    "Saldo: 5,20 € [bono]" },
   /* 7 characters leave 7 spare bits: the CR padding must go. */
-  { "gsm7-cr-padding", "D3309BFC06D51A",
-    SALDO_USSD_ENCODING_GSM7_PACKED, "Saldo 5" },
+  { "gsm7-cr-padding", "D3309BFC06D51A", SALDO_USSD_ENCODING_GSM7_PACKED, "Saldo 5" },
   /* Same, from an encoder that left the 7 spare bits zero ("@"). */
-  { "gsm7-zero-fill", "D3309BFC06D500",
-    SALDO_USSD_ENCODING_GSM7_PACKED, "Saldo 5" },
-  { "gsm7-cr-padding-15", "D43A681E6693DF3AD0F405CAB91A",
-    SALDO_USSD_ENCODING_GSM7_PACKED, "Tu saldo: S/ 9." },
+  { "gsm7-zero-fill", "D3309BFC06D500", SALDO_USSD_ENCODING_GSM7_PACKED, "Saldo 5" },
+  { "gsm7-cr-padding-15", "D43A681E6693DF3AD0F405CAB91A", SALDO_USSD_ENCODING_GSM7_PACKED,
+    "Tu saldo: S/ 9." },
   { "gsm7-spanish-menu",
     "D474D95D9E83A62FD0CC058381F2A0180C066A0A5D2030B13C2F87E72079791C969FC3F21F28"
     "A69B1E40329DF30D",
     SALDO_USSD_ENCODING_GSM7_PACKED, "Tienes S/ 3.00 y 100 MB. ¿Deseas recargar? 1:Sì 2:No" },
-  { "8bit-ascii", "53616C646F3A20532F20352E3230",
-    SALDO_USSD_ENCODING_EIGHT_BIT, "Saldo: S/ 5.20" },
+  { "8bit-ascii", "53616C646F3A20532F20352E3230", SALDO_USSD_ENCODING_EIGHT_BIT, "Saldo: S/ 5.20" },
   { "8bit-latin1", "56E16C69646F20686173746120656C2064ED612033302C207365F16F72",
     SALDO_USSD_ENCODING_EIGHT_BIT, "Válido hasta el día 30, señor" },
-  { "8bit-utf8",
-    "56C3A16C69646F20686173746120656C2064C3AD612033302C207365C3B16F72",
+  { "8bit-utf8", "56C3A16C69646F20686173746120656C2064C3AD612033302C207365C3B16F72",
     SALDO_USSD_ENCODING_EIGHT_BIT, "Válido hasta el día 30, señor" },
 };
 
@@ -70,7 +60,7 @@ test_decode (void)
   for (guint i = 0; i < G_N_ELEMENTS (decode_cases); i++) {
     const DecodeCase *c = &decode_cases[i];
     g_autoptr(GError) error = NULL;
-    g_autofree char *text = NULL;
+    g_autofree char  *text = NULL;
     SaldoUssdEncoding encoding = (SaldoUssdEncoding) -1;
 
     g_test_message ("case %s", c->name);
@@ -117,8 +107,8 @@ test_keep (void)
   for (guint i = 0; i < G_N_ELEMENTS (keep_cases); i++) {
     const KeepCase *c = &keep_cases[i];
     g_autoptr(GError) error = NULL;
-    g_autofree char *text = NULL;
-    g_autofree char *maybe = NULL;
+    g_autofree char  *text = NULL;
+    g_autofree char  *maybe = NULL;
     SaldoUssdEncoding encoding = (SaldoUssdEncoding) 42;
 
     g_test_message ("case %s: '%s'", c->name, c->text);
@@ -155,7 +145,7 @@ test_explicit_length (void)
   g_autofree char *exact = NULL;
   g_autofree char *heap = g_malloc (strlen (ucs2));
   g_autofree char *short_prefix = NULL;
-  char with_nul[16];
+  char             with_nul[16];
 
   /* Only the first 4 code units count. */
   prefix = saldo_ussd_text_decode (ucs2, 16, NULL, &error);
@@ -209,8 +199,7 @@ static void
 test_encoding_names (void)
 {
   g_assert_cmpstr (saldo_ussd_encoding_to_string (SALDO_USSD_ENCODING_UCS2), ==, "ucs2");
-  g_assert_cmpstr (saldo_ussd_encoding_to_string (SALDO_USSD_ENCODING_GSM7_PACKED), ==,
-                   "gsm7-packed");
+  g_assert_cmpstr (saldo_ussd_encoding_to_string (SALDO_USSD_ENCODING_GSM7_PACKED), ==, "gsm7-packed");
   g_assert_cmpstr (saldo_ussd_encoding_to_string (SALDO_USSD_ENCODING_EIGHT_BIT), ==, "8bit");
 }
 

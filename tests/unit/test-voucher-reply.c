@@ -13,8 +13,9 @@
 
 /* As broad as the old built-in default and then some: it matches the
  * success words inside "no ha sido realizada" and "not successful". */
-#define BROAD_SUCCESS "(?i)exitos|[eé]xito|realizad|successful|success|sucesso|succ[eè]s|" \
-                      "effectu|accepted|aceptad|abonad|credited"
+#define BROAD_SUCCESS                                                    \
+  "(?i)exitos|[eé]xito|realizad|successful|success|sucesso|succ[eè]s|" \
+  "effectu|accepted|aceptad|abonad|credited"
 
 typedef struct {
   char *outcome;
@@ -77,13 +78,13 @@ test_corpus (void)
   g_autoptr(GPtrArray) replies = load_corpus ();
   g_autoptr(GRegex) success = g_regex_new (BROAD_SUCCESS, 0, 0, NULL);
   SaldoVoucherPatterns patterns = { 0 };
-  guint refused_per_language[4] = { 0 };
-  const char *languages[] = { "es", "en", "pt", "fr" };
+  guint                refused_per_language[4] = { 0 };
+  const char          *languages[] = { "es", "en", "pt", "fr" };
 
   patterns.refusal = saldo_voucher_refusal_regex_new ();
   patterns.success = success;
   for (guint i = 0; i < replies->len; i++) {
-    const Reply *reply = replies->pdata[i];
+    const Reply      *reply = replies->pdata[i];
     SaldoVoucherReply got = saldo_voucher_reply_classify (&patterns, reply->text);
 
     if (got != expected_outcome (reply))
@@ -109,8 +110,7 @@ test_no_success_pattern (void)
   for (guint i = 0; i < replies->len; i++) {
     const Reply *reply = replies->pdata[i];
 
-    g_assert_cmpint (saldo_voucher_reply_classify (&patterns, reply->text), !=,
-                     SALDO_VOUCHER_REPLY_ACCEPTED);
+    g_assert_cmpint (saldo_voucher_reply_classify (&patterns, reply->text), !=, SALDO_VOUCHER_REPLY_ACCEPTED);
   }
   g_assert_cmpint (saldo_voucher_reply_classify (&patterns, NULL), ==, SALDO_VOUCHER_REPLY_UNCLEAR);
   g_regex_unref (patterns.refusal);

@@ -21,7 +21,7 @@
 #define SALDO_QMI_TLV_RESULT 0x02
 
 struct _SaldoQmiUim {
-  GObject       parent_instance;
+  GObject parent_instance;
 
   GFile        *port;
   QmiDevice    *device;
@@ -38,7 +38,7 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-G_DEFINE_QUARK (saldo-qmi-uim-error-quark, saldo_qmi_uim_error)
+G_DEFINE_QUARK (saldo - qmi - uim - error - quark, saldo_qmi_uim_error)
 
 /* ------------------------------------------------------------------------ */
 /* Errors */
@@ -94,15 +94,14 @@ error_code_from_core (gint code)
 void
 saldo_qmi_uim_error_convert (GError **error)
 {
-  GError *orig;
+  GError          *orig;
   SaldoQmiUimError code;
 
   if (error == NULL || *error == NULL)
     return;
 
   orig = *error;
-  if (orig->domain == SALDO_QMI_UIM_ERROR ||
-      g_error_matches (orig, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (orig->domain == SALDO_QMI_UIM_ERROR || g_error_matches (orig, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
   if (orig->domain == QMI_PROTOCOL_ERROR)
@@ -119,9 +118,7 @@ saldo_qmi_uim_error_convert (GError **error)
 /* Converts, adds context and returns @error on @task, unless the caller
  * cancelled: then it is G_IO_ERROR_CANCELLED whatever libqmi said. */
 static void
-task_return_qmi_error (GTask       *task,
-                       GError      *error,
-                       const gchar *context)
+task_return_qmi_error (GTask *task, GError *error, const gchar *context)
 {
   if (g_task_return_error_if_cancelled (task)) {
     g_error_free (error);
@@ -133,8 +130,7 @@ task_return_qmi_error (GTask       *task,
 }
 
 static gboolean
-check_open (SaldoQmiUim *self,
-            GTask       *task)
+check_open (SaldoQmiUim *self, GTask *task)
 {
   if (self->client != NULL)
     return TRUE;
@@ -194,15 +190,13 @@ encode_hex (const GArray *bytes)
 /* The Get Slot Status reply and the Slot Status indication share these
  * TLVs: per-slot arrays, in physical slot order. */
 static GPtrArray *
-slots_from_arrays (GArray *status,
-                   GArray *info,
-                   GArray *eids)
+slots_from_arrays (GArray *status, GArray *info, GArray *eids)
 {
   GPtrArray *slots = g_ptr_array_new_with_free_func ((GDestroyNotify) saldo_qmi_uim_slot_free);
 
   for (guint i = 0; status != NULL && i < status->len; i++) {
     QmiPhysicalSlotStatusSlot *st = &g_array_index (status, QmiPhysicalSlotStatusSlot, i);
-    SaldoQmiUimSlot *slot = g_new0 (SaldoQmiUimSlot, 1);
+    SaldoQmiUimSlot           *slot = g_new0 (SaldoQmiUimSlot, 1);
 
     slot->physical_slot = i + 1;
     slot->card_present = st->physical_card_status == QMI_UIM_PHYSICAL_CARD_STATE_PRESENT;
@@ -220,8 +214,7 @@ slots_from_arrays (GArray *status,
 }
 
 GPtrArray *
-saldo_qmi_uim_slots_from_indication (QmiIndicationUimSlotStatusOutput  *output,
-                                     GError                           **error)
+saldo_qmi_uim_slots_from_indication (QmiIndicationUimSlotStatusOutput *output, GError **error)
 {
   GArray *status = NULL;
   GArray *info = NULL;
@@ -235,9 +228,7 @@ saldo_qmi_uim_slots_from_indication (QmiIndicationUimSlotStatusOutput  *output,
 }
 
 static void
-slot_status_indication_cb (QmiClientUim                     *client,
-                           QmiIndicationUimSlotStatusOutput *output,
-                           gpointer                          user_data)
+slot_status_indication_cb (QmiClientUim *client, QmiIndicationUimSlotStatusOutput *output, gpointer user_data)
 {
   SaldoQmiUim *self = SALDO_QMI_UIM (user_data);
   g_autoptr(GPtrArray) slots = NULL;
@@ -254,18 +245,17 @@ slot_status_indication_cb (QmiClientUim                     *client,
 /* ------------------------------------------------------------------------ */
 /* Raw messages for libqmi < 1.36 */
 
-#if !QMI_CHECK_VERSION (1, 36, 0)
+#if !QMI_CHECK_VERSION(1, 36, 0)
 
 /* TLV 0x02: u16 status (0 success), u16 QMI protocol error code. */
 static gboolean
-reply_check_result (QmiMessage *reply,
-                    GError    **error)
+reply_check_result (QmiMessage *reply, GError **error)
 {
   const guint8 *raw;
-  guint16 len = 0;
-  guint16 status;
-  guint16 code;
-  const gchar *name;
+  guint16       len = 0;
+  guint16       status;
+  guint16       code;
+  const gchar  *name;
 
   raw = qmi_message_get_raw_tlv (reply, SALDO_QMI_TLV_RESULT, &len);
   if (raw == NULL || len < 4) {
@@ -280,18 +270,16 @@ reply_check_result (QmiMessage *reply,
 
   /* Same wording as libqmi's own typed calls */
   name = qmi_protocol_error_get_string ((QmiProtocolError) code);
-  g_set_error (error, QMI_PROTOCOL_ERROR, code, "QMI protocol error (%u): '%s'",
-               code, name ? name : "unknown");
+  g_set_error (error, QMI_PROTOCOL_ERROR, code, "QMI protocol error (%u): '%s'", code,
+               name ? name : "unknown");
   return FALSE;
 }
 
 gboolean
-saldo_qmi_uim_reply_check (QmiMessage  *reply,
-                           guint8       card_result_tlv,
-                           GError     **error)
+saldo_qmi_uim_reply_check (QmiMessage *reply, guint8 card_result_tlv, GError **error)
 {
   const guint8 *raw;
-  guint16 len = 0;
+  guint16       len = 0;
 
   if (reply_check_result (reply, error))
     return TRUE;
@@ -304,12 +292,10 @@ saldo_qmi_uim_reply_check (QmiMessage  *reply,
 }
 
 gboolean
-saldo_qmi_uim_reply_get_channel (QmiMessage  *reply,
-                                 guint8      *out_channel,
-                                 GError     **error)
+saldo_qmi_uim_reply_get_channel (QmiMessage *reply, guint8 *out_channel, GError **error)
 {
   const guint8 *raw;
-  guint16 len = 0;
+  guint16       len = 0;
 
   raw = qmi_message_get_raw_tlv (reply, 0x10, &len);
   if (raw == NULL || len != 1) {
@@ -323,12 +309,11 @@ saldo_qmi_uim_reply_get_channel (QmiMessage  *reply,
 
 /* TLV 0x10: u16 LE length, then the response data ending in SW1 SW2 */
 GBytes *
-saldo_qmi_uim_reply_get_apdu_response (QmiMessage  *reply,
-                                       GError     **error)
+saldo_qmi_uim_reply_get_apdu_response (QmiMessage *reply, GError **error)
 {
   const guint8 *raw;
-  guint16 len = 0;
-  guint16 data_len;
+  guint16       len = 0;
+  guint16       data_len;
 
   raw = qmi_message_get_raw_tlv (reply, 0x10, &len);
   if (raw == NULL || len < 2) {
@@ -376,19 +361,15 @@ command_send (SaldoQmiUim          *self,
       return;
     }
   }
-  qmi_device_command_full (self->device, request, NULL, timeout,
-                           g_task_get_cancellable (task),
-                           ready, g_object_ref (task));
+  qmi_device_command_full (self->device, request, NULL, timeout, g_task_get_cancellable (task), ready,
+                           g_object_ref (task));
 }
 
 /* The checked reply of a command_send(), or NULL once @task has failed
  * with @context.  @card_result_tlv (0: none) names the TLV that carries
  * the card's SW1 SW2 on a failure, for the error message. */
 static QmiMessage *
-command_finish (GTask        *task,
-                GAsyncResult *res,
-                guint8        card_result_tlv,
-                const gchar  *context)
+command_finish (GTask *task, GAsyncResult *res, guint8 card_result_tlv, const gchar *context)
 {
   SaldoQmiUim *self = g_task_get_source_object (task);
   g_autoptr(QmiMessage) reply = NULL;
@@ -409,12 +390,10 @@ command_finish (GTask        *task,
 /* ------------------------------------------------------------------------ */
 /* Open logical channel */
 
-#if QMI_CHECK_VERSION (1, 36, 0)
+#if QMI_CHECK_VERSION(1, 36, 0)
 
 static void
-open_channel_ready (GObject      *source,
-                    GAsyncResult *res,
-                    gpointer      user_data)
+open_channel_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(QmiMessageUimOpenLogicalChannelOutput) output = NULL;
@@ -422,8 +401,7 @@ open_channel_ready (GObject      *source,
   guint8 channel = 0;
 
   output = qmi_client_uim_open_logical_channel_finish (QMI_CLIENT_UIM (source), res, &error);
-  if (output != NULL &&
-      !qmi_message_uim_open_logical_channel_output_get_result (output, &error)) {
+  if (output != NULL && !qmi_message_uim_open_logical_channel_output_get_result (output, &error)) {
     guint8 sw1, sw2;
 
     if (qmi_message_uim_open_logical_channel_output_get_card_result (output, &sw1, &sw2, NULL))
@@ -439,14 +417,11 @@ open_channel_ready (GObject      *source,
 }
 
 static void
-open_channel_send (SaldoQmiUim *self,
-                   guint8       slot,
-                   GBytes      *aid,
-                   GTask       *task)
+open_channel_send (SaldoQmiUim *self, guint8 slot, GBytes *aid, GTask *task)
 {
   g_autoptr(QmiMessageUimOpenLogicalChannelInput) input = NULL;
   g_autoptr(GArray) aid_array = NULL;
-  gsize aid_len = 0;
+  gsize         aid_len = 0;
   const guint8 *aid_data = g_bytes_get_data (aid, &aid_len);
 
   aid_array = g_array_sized_new (FALSE, FALSE, 1, (guint) aid_len);
@@ -455,21 +430,19 @@ open_channel_send (SaldoQmiUim *self,
   qmi_message_uim_open_logical_channel_input_set_slot (input, slot, NULL);
   qmi_message_uim_open_logical_channel_input_set_aid (input, aid_array, NULL);
   qmi_client_uim_open_logical_channel (self->client, input, SALDO_QMI_UIM_COMMAND_TIMEOUT,
-                                       g_task_get_cancellable (task),
-                                       open_channel_ready, g_object_ref (task));
+                                       g_task_get_cancellable (task), open_channel_ready,
+                                       g_object_ref (task));
 }
 
 #else
 
 static void
-open_channel_ready (GObject      *source,
-                    GAsyncResult *res,
-                    gpointer      user_data)
+open_channel_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(QmiMessage) reply = NULL;
   GError *error = NULL;
-  guint8 channel = 0;
+  guint8  channel = 0;
 
   /* TLV 0x11 carries SW1 SW2 of the card's SELECT, when it got that far */
   reply = command_finish (task, res, 0x11, "Couldn't open logical channel");
@@ -483,37 +456,34 @@ open_channel_ready (GObject      *source,
 }
 
 static void
-open_channel_send (SaldoQmiUim *self,
-                   guint8       slot,
-                   GBytes      *aid,
-                   GTask       *task)
+open_channel_send (SaldoQmiUim *self, guint8 slot, GBytes *aid, GTask *task)
 {
   g_autoptr(GByteArray) aid_tlv = g_byte_array_new ();
-  gsize aid_len = 0;
+  gsize         aid_len = 0;
   const guint8 *aid_data = g_bytes_get_data (aid, &aid_len);
-  guint8 prefix = (guint8) aid_len;
+  guint8        prefix = (guint8) aid_len;
 
   /* TLV 0x01 slot; TLV 0x10 AID with a one-byte length */
   g_byte_array_append (aid_tlv, &prefix, 1);
   g_byte_array_append (aid_tlv, aid_data, (guint) aid_len);
   command_send (self, SALDO_QMI_UIM_MSG_OPEN_LOGICAL_CHANNEL,
-                (const SaldoQmiUimTlv[]) {
+                (const SaldoQmiUimTlv[]){
                   { 0x01, &slot, 1 },
                   { 0x10, aid_tlv->data, aid_tlv->len },
-                }, 2,
-                SALDO_QMI_UIM_COMMAND_TIMEOUT, "Couldn't build open channel request",
-                task, open_channel_ready);
+                },
+                2, SALDO_QMI_UIM_COMMAND_TIMEOUT, "Couldn't build open channel request", task,
+                open_channel_ready);
 }
 
 #endif
 
 void
-saldo_qmi_uim_open_channel_async (SaldoQmiUim         *self,
-                                  guint8               slot,
-                                  GBytes              *aid,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
+saldo_qmi_uim_open_channel_async (SaldoQmiUim        *self,
+                                  guint8              slot,
+                                  GBytes             *aid,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
 {
   g_autoptr(GTask) task = NULL;
   gsize aid_len;
@@ -536,10 +506,7 @@ saldo_qmi_uim_open_channel_async (SaldoQmiUim         *self,
 }
 
 gboolean
-saldo_qmi_uim_open_channel_finish (SaldoQmiUim   *self,
-                                   GAsyncResult  *res,
-                                   guint8        *out_channel,
-                                   GError       **error)
+saldo_qmi_uim_open_channel_finish (SaldoQmiUim *self, GAsyncResult *res, guint8 *out_channel, GError **error)
 {
   gssize channel;
 
@@ -556,12 +523,10 @@ saldo_qmi_uim_open_channel_finish (SaldoQmiUim   *self,
 /* ------------------------------------------------------------------------ */
 /* Send APDU */
 
-#if QMI_CHECK_VERSION (1, 36, 0)
+#if QMI_CHECK_VERSION(1, 36, 0)
 
 static void
-send_apdu_ready (GObject      *source,
-                 GAsyncResult *res,
-                 gpointer      user_data)
+send_apdu_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(QmiMessageUimSendApduOutput) output = NULL;
@@ -569,8 +534,7 @@ send_apdu_ready (GObject      *source,
   GArray *response = NULL;
 
   output = qmi_client_uim_send_apdu_finish (QMI_CLIENT_UIM (source), res, &error);
-  if (output != NULL &&
-      qmi_message_uim_send_apdu_output_get_result (output, &error))
+  if (output != NULL && qmi_message_uim_send_apdu_output_get_result (output, &error))
     qmi_message_uim_send_apdu_output_get_apdu_response (output, &response, &error);
   if (error != NULL) {
     task_return_qmi_error (task, g_steal_pointer (&error), "Couldn't send APDU");
@@ -581,20 +545,15 @@ send_apdu_ready (GObject      *source,
                              "Couldn't send APDU: response without status word");
     return;
   }
-  g_task_return_pointer (task, g_bytes_new (response->data, response->len),
-                         (GDestroyNotify) g_bytes_unref);
+  g_task_return_pointer (task, g_bytes_new (response->data, response->len), (GDestroyNotify) g_bytes_unref);
 }
 
 static void
-send_apdu_send (SaldoQmiUim *self,
-                guint8       slot,
-                guint8       channel,
-                GBytes      *apdu,
-                GTask       *task)
+send_apdu_send (SaldoQmiUim *self, guint8 slot, guint8 channel, GBytes *apdu, GTask *task)
 {
   g_autoptr(QmiMessageUimSendApduInput) input = NULL;
   g_autoptr(GArray) apdu_array = NULL;
-  gsize apdu_len = 0;
+  gsize         apdu_len = 0;
   const guint8 *apdu_data = g_bytes_get_data (apdu, &apdu_len);
 
   apdu_array = g_array_sized_new (FALSE, FALSE, 1, (guint) apdu_len);
@@ -603,17 +562,14 @@ send_apdu_send (SaldoQmiUim *self,
   qmi_message_uim_send_apdu_input_set_slot (input, slot, NULL);
   qmi_message_uim_send_apdu_input_set_channel_id (input, channel, NULL);
   qmi_message_uim_send_apdu_input_set_apdu (input, apdu_array, NULL);
-  qmi_client_uim_send_apdu (self->client, input, SALDO_QMI_UIM_APDU_TIMEOUT,
-                            g_task_get_cancellable (task),
+  qmi_client_uim_send_apdu (self->client, input, SALDO_QMI_UIM_APDU_TIMEOUT, g_task_get_cancellable (task),
                             send_apdu_ready, g_object_ref (task));
 }
 
 #else
 
 static void
-send_apdu_ready (GObject      *source,
-                 GAsyncResult *res,
-                 gpointer      user_data)
+send_apdu_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(QmiMessage) reply = NULL;
@@ -632,40 +588,35 @@ send_apdu_ready (GObject      *source,
 }
 
 static void
-send_apdu_send (SaldoQmiUim *self,
-                guint8       slot,
-                guint8       channel,
-                GBytes      *apdu,
-                GTask       *task)
+send_apdu_send (SaldoQmiUim *self, guint8 slot, guint8 channel, GBytes *apdu, GTask *task)
 {
   g_autoptr(GByteArray) apdu_tlv = g_byte_array_new ();
-  gsize apdu_len = 0;
+  gsize         apdu_len = 0;
   const guint8 *apdu_data = g_bytes_get_data (apdu, &apdu_len);
-  guint8 prefix[2] = { apdu_len & 0xFF, (apdu_len >> 8) & 0xFF };
+  guint8        prefix[2] = { apdu_len & 0xFF, (apdu_len >> 8) & 0xFF };
 
   /* TLV 0x01 slot; TLV 0x02 APDU with a u16 LE length; TLV 0x10 channel */
   g_byte_array_append (apdu_tlv, prefix, 2);
   g_byte_array_append (apdu_tlv, apdu_data, (guint) apdu_len);
   command_send (self, SALDO_QMI_UIM_MSG_SEND_APDU,
-                (const SaldoQmiUimTlv[]) {
+                (const SaldoQmiUimTlv[]){
                   { 0x01, &slot, 1 },
                   { 0x02, apdu_tlv->data, apdu_tlv->len },
                   { 0x10, &channel, 1 },
-                }, 3,
-                SALDO_QMI_UIM_APDU_TIMEOUT, "Couldn't build APDU request",
-                task, send_apdu_ready);
+                },
+                3, SALDO_QMI_UIM_APDU_TIMEOUT, "Couldn't build APDU request", task, send_apdu_ready);
 }
 
 #endif
 
 void
-saldo_qmi_uim_send_apdu_async (SaldoQmiUim         *self,
-                               guint8               slot,
-                               guint8               channel,
-                               GBytes              *apdu,
-                               GCancellable        *cancellable,
-                               GAsyncReadyCallback  callback,
-                               gpointer             user_data)
+saldo_qmi_uim_send_apdu_async (SaldoQmiUim        *self,
+                               guint8              slot,
+                               guint8              channel,
+                               GBytes             *apdu,
+                               GCancellable       *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data)
 {
   g_autoptr(GTask) task = NULL;
   gsize apdu_len;
@@ -688,9 +639,7 @@ saldo_qmi_uim_send_apdu_async (SaldoQmiUim         *self,
 }
 
 GBytes *
-saldo_qmi_uim_send_apdu_finish (SaldoQmiUim   *self,
-                                GAsyncResult  *res,
-                                GError       **error)
+saldo_qmi_uim_send_apdu_finish (SaldoQmiUim *self, GAsyncResult *res, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (res, self), NULL);
 
@@ -700,12 +649,10 @@ saldo_qmi_uim_send_apdu_finish (SaldoQmiUim   *self,
 /* ------------------------------------------------------------------------ */
 /* Close logical channel */
 
-#if QMI_CHECK_VERSION (1, 36, 0)
+#if QMI_CHECK_VERSION(1, 36, 0)
 
 static void
-close_channel_ready (GObject      *source,
-                     GAsyncResult *res,
-                     gpointer      user_data)
+close_channel_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(QmiMessageUimLogicalChannelOutput) output = NULL;
@@ -722,10 +669,7 @@ close_channel_ready (GObject      *source,
 }
 
 static void
-close_channel_send (SaldoQmiUim *self,
-                    guint8       slot,
-                    guint8       channel,
-                    GTask       *task)
+close_channel_send (SaldoQmiUim *self, guint8 slot, guint8 channel, GTask *task)
 {
   g_autoptr(QmiMessageUimLogicalChannelInput) input = NULL;
 
@@ -733,16 +677,13 @@ close_channel_send (SaldoQmiUim *self,
   qmi_message_uim_logical_channel_input_set_slot (input, slot, NULL);
   qmi_message_uim_logical_channel_input_set_channel_id (input, channel, NULL);
   qmi_client_uim_logical_channel (self->client, input, SALDO_QMI_UIM_COMMAND_TIMEOUT,
-                                  g_task_get_cancellable (task),
-                                  close_channel_ready, g_object_ref (task));
+                                  g_task_get_cancellable (task), close_channel_ready, g_object_ref (task));
 }
 
 #else
 
 static void
-close_channel_ready (GObject      *source,
-                     GAsyncResult *res,
-                     gpointer      user_data)
+close_channel_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(QmiMessage) reply = NULL;
@@ -754,30 +695,27 @@ close_channel_ready (GObject      *source,
 }
 
 static void
-close_channel_send (SaldoQmiUim *self,
-                    guint8       slot,
-                    guint8       channel,
-                    GTask       *task)
+close_channel_send (SaldoQmiUim *self, guint8 slot, guint8 channel, GTask *task)
 {
   /* TLV 0x01 slot; TLV 0x11 channel id (its presence makes this a close) */
   command_send (self, SALDO_QMI_UIM_MSG_LOGICAL_CHANNEL,
-                (const SaldoQmiUimTlv[]) {
+                (const SaldoQmiUimTlv[]){
                   { 0x01, &slot, 1 },
                   { 0x11, &channel, 1 },
-                }, 2,
-                SALDO_QMI_UIM_COMMAND_TIMEOUT, "Couldn't build close channel request",
-                task, close_channel_ready);
+                },
+                2, SALDO_QMI_UIM_COMMAND_TIMEOUT, "Couldn't build close channel request", task,
+                close_channel_ready);
 }
 
 #endif
 
 void
-saldo_qmi_uim_close_channel_async (SaldoQmiUim         *self,
-                                   guint8               slot,
-                                   guint8               channel,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
+saldo_qmi_uim_close_channel_async (SaldoQmiUim        *self,
+                                   guint8              slot,
+                                   guint8              channel,
+                                   GCancellable       *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer            user_data)
 {
   g_autoptr(GTask) task = NULL;
 
@@ -791,9 +729,7 @@ saldo_qmi_uim_close_channel_async (SaldoQmiUim         *self,
 }
 
 gboolean
-saldo_qmi_uim_close_channel_finish (SaldoQmiUim   *self,
-                                    GAsyncResult  *res,
-                                    GError       **error)
+saldo_qmi_uim_close_channel_finish (SaldoQmiUim *self, GAsyncResult *res, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (res, self), FALSE);
 
@@ -804,9 +740,7 @@ saldo_qmi_uim_close_channel_finish (SaldoQmiUim   *self,
 /* Slot status */
 
 static void
-get_slot_status_ready (GObject      *source,
-                       GAsyncResult *res,
-                       gpointer      user_data)
+get_slot_status_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(QmiMessageUimGetSlotStatusOutput) output = NULL;
@@ -816,8 +750,7 @@ get_slot_status_ready (GObject      *source,
   GArray *eids = NULL;
 
   output = qmi_client_uim_get_slot_status_finish (QMI_CLIENT_UIM (source), res, &error);
-  if (output != NULL &&
-      qmi_message_uim_get_slot_status_output_get_result (output, &error))
+  if (output != NULL && qmi_message_uim_get_slot_status_output_get_result (output, &error))
     qmi_message_uim_get_slot_status_output_get_physical_slot_status (output, &status, &error);
   if (error != NULL) {
     task_return_qmi_error (task, g_steal_pointer (&error), "Couldn't get slot status");
@@ -827,15 +760,14 @@ get_slot_status_ready (GObject      *source,
   qmi_message_uim_get_slot_status_output_get_physical_slot_information (output, &info, NULL);
   qmi_message_uim_get_slot_status_output_get_slot_eid (output, &eids, NULL);
 
-  g_task_return_pointer (task, slots_from_arrays (status, info, eids),
-                         (GDestroyNotify) g_ptr_array_unref);
+  g_task_return_pointer (task, slots_from_arrays (status, info, eids), (GDestroyNotify) g_ptr_array_unref);
 }
 
 void
-saldo_qmi_uim_get_slot_status_async (SaldoQmiUim         *self,
-                                     GCancellable        *cancellable,
-                                     GAsyncReadyCallback  callback,
-                                     gpointer             user_data)
+saldo_qmi_uim_get_slot_status_async (SaldoQmiUim        *self,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data)
 {
   g_autoptr(GTask) task = NULL;
 
@@ -845,14 +777,12 @@ saldo_qmi_uim_get_slot_status_async (SaldoQmiUim         *self,
   g_task_set_source_tag (task, saldo_qmi_uim_get_slot_status_async);
   if (!check_open (self, task))
     return;
-  qmi_client_uim_get_slot_status (self->client, NULL, SALDO_QMI_UIM_COMMAND_TIMEOUT,
-                                  cancellable, get_slot_status_ready, g_object_ref (task));
+  qmi_client_uim_get_slot_status (self->client, NULL, SALDO_QMI_UIM_COMMAND_TIMEOUT, cancellable,
+                                  get_slot_status_ready, g_object_ref (task));
 }
 
 GPtrArray *
-saldo_qmi_uim_get_slot_status_finish (SaldoQmiUim   *self,
-                                      GAsyncResult  *res,
-                                      GError       **error)
+saldo_qmi_uim_get_slot_status_finish (SaldoQmiUim *self, GAsyncResult *res, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (res, self), NULL);
 
@@ -864,9 +794,7 @@ saldo_qmi_uim_get_slot_status_finish (SaldoQmiUim   *self,
  * register for slot status indications */
 
 static void
-register_events_ready (GObject      *source,
-                       GAsyncResult *res,
-                       gpointer      user_data)
+register_events_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   SaldoQmiUim *self = g_task_get_source_object (task);
@@ -881,15 +809,13 @@ register_events_ready (GObject      *source,
   /* Not fatal: without indications the caller still gets slot status by
    * asking; it just learns about profile switches later. */
   if (error != NULL)
-    g_debug ("%s: no slot status indications: %s",
-             qmi_device_get_path_display (self->device), error->message);
+    g_debug ("%s: no slot status indications: %s", qmi_device_get_path_display (self->device),
+             error->message);
   g_task_return_pointer (task, g_object_ref (self), g_object_unref);
 }
 
 static void
-allocate_client_ready (GObject      *source,
-                       GAsyncResult *res,
-                       gpointer      user_data)
+allocate_client_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   SaldoQmiUim *self = g_task_get_source_object (task);
@@ -903,21 +829,18 @@ allocate_client_ready (GObject      *source,
     return;
   }
   self->client = QMI_CLIENT_UIM (client);
-  g_signal_connect_object (self->client, "slot-status",
-                           G_CALLBACK (slot_status_indication_cb), self, 0);
+  g_signal_connect_object (self->client, "slot-status", G_CALLBACK (slot_status_indication_cb), self, 0);
 
   input = qmi_message_uim_register_events_input_new ();
-  qmi_message_uim_register_events_input_set_event_registration_mask (
-      input, QMI_UIM_EVENT_REGISTRATION_FLAG_PHYSICAL_SLOT_STATUS, NULL);
+  qmi_message_uim_register_events_input_set_event_registration_mask (input,
+                                                                     QMI_UIM_EVENT_REGISTRATION_FLAG_PHYSICAL_SLOT_STATUS,
+                                                                     NULL);
   qmi_client_uim_register_events (self->client, input, SALDO_QMI_UIM_COMMAND_TIMEOUT,
-                                  g_task_get_cancellable (task),
-                                  register_events_ready, g_object_ref (task));
+                                  g_task_get_cancellable (task), register_events_ready, g_object_ref (task));
 }
 
 static void
-device_open_ready (GObject      *source,
-                   GAsyncResult *res,
-                   gpointer      user_data)
+device_open_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   SaldoQmiUim *self = g_task_get_source_object (task);
@@ -928,15 +851,12 @@ device_open_ready (GObject      *source,
     return;
   }
   self->device_open = TRUE;
-  qmi_device_allocate_client (self->device, QMI_SERVICE_UIM, QMI_CID_NONE,
-                              SALDO_QMI_UIM_COMMAND_TIMEOUT, g_task_get_cancellable (task),
-                              allocate_client_ready, g_object_ref (task));
+  qmi_device_allocate_client (self->device, QMI_SERVICE_UIM, QMI_CID_NONE, SALDO_QMI_UIM_COMMAND_TIMEOUT,
+                              g_task_get_cancellable (task), allocate_client_ready, g_object_ref (task));
 }
 
 static void
-device_new_ready (GObject      *source,
-                  GAsyncResult *res,
-                  gpointer      user_data)
+device_new_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   SaldoQmiUim *self = g_task_get_source_object (task);
@@ -949,17 +869,16 @@ device_new_ready (GObject      *source,
   }
   /* Never exclusive: ModemManager shares the port through qmi-proxy.
    * No AUTO either, it needs a qmi_wwan/cdc-wdm sysfs entry. */
-  qmi_device_open (self->device,
-                   QMI_DEVICE_OPEN_FLAGS_PROXY | QMI_DEVICE_OPEN_FLAGS_VERSION_INFO,
-                   SALDO_QMI_UIM_OPEN_TIMEOUT, g_task_get_cancellable (task),
-                   device_open_ready, g_object_ref (task));
+  qmi_device_open (self->device, QMI_DEVICE_OPEN_FLAGS_PROXY | QMI_DEVICE_OPEN_FLAGS_VERSION_INFO,
+                   SALDO_QMI_UIM_OPEN_TIMEOUT, g_task_get_cancellable (task), device_open_ready,
+                   g_object_ref (task));
 }
 
 void
-saldo_qmi_uim_new_async (GFile               *port,
-                         GCancellable        *cancellable,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
+saldo_qmi_uim_new_async (GFile              *port,
+                         GCancellable       *cancellable,
+                         GAsyncReadyCallback callback,
+                         gpointer            user_data)
 {
   g_autoptr(SaldoQmiUim) self = NULL;
   g_autoptr(GTask) task = NULL;
@@ -974,8 +893,7 @@ saldo_qmi_uim_new_async (GFile               *port,
 }
 
 SaldoQmiUim *
-saldo_qmi_uim_new_finish (GAsyncResult  *res,
-                          GError       **error)
+saldo_qmi_uim_new_finish (GAsyncResult *res, GError **error)
 {
   g_return_val_if_fail (G_IS_TASK (res), NULL);
 
@@ -995,9 +913,7 @@ saldo_qmi_uim_get_port (SaldoQmiUim *self)
  * close our end of the proxy connection. */
 
 static void
-close_device_ready (GObject      *source,
-                    GAsyncResult *res,
-                    gpointer      user_data)
+close_device_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   SaldoQmiUim *self = g_task_get_source_object (task);
@@ -1013,9 +929,7 @@ close_device_ready (GObject      *source,
 }
 
 static void
-close_release_ready (GObject      *source,
-                     GAsyncResult *res,
-                     gpointer      user_data)
+close_release_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
@@ -1023,16 +937,15 @@ close_release_ready (GObject      *source,
   /* libqmi: even on error the client counts as released */
   if (!qmi_device_release_client_finish (QMI_DEVICE (source), res, &error))
     g_debug ("Releasing QMI UIM client: %s", error->message);
-  qmi_device_close_async (QMI_DEVICE (source), SALDO_QMI_UIM_CLOSE_TIMEOUT,
-                          g_task_get_cancellable (task),
+  qmi_device_close_async (QMI_DEVICE (source), SALDO_QMI_UIM_CLOSE_TIMEOUT, g_task_get_cancellable (task),
                           close_device_ready, g_object_ref (task));
 }
 
 void
-saldo_qmi_uim_close_async (SaldoQmiUim         *self,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
+saldo_qmi_uim_close_async (SaldoQmiUim        *self,
+                           GCancellable       *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(QmiClientUim) client = NULL;
@@ -1049,20 +962,17 @@ saldo_qmi_uim_close_async (SaldoQmiUim         *self,
   client = g_steal_pointer (&self->client);
   if (client != NULL) {
     g_signal_handlers_disconnect_by_data (client, self);
-    qmi_device_release_client (self->device, QMI_CLIENT (client),
-                               QMI_DEVICE_RELEASE_CLIENT_FLAGS_RELEASE_CID,
-                               SALDO_QMI_UIM_CLOSE_TIMEOUT, cancellable,
-                               close_release_ready, g_object_ref (task));
+    qmi_device_release_client (self->device, QMI_CLIENT (client), QMI_DEVICE_RELEASE_CLIENT_FLAGS_RELEASE_CID,
+                               SALDO_QMI_UIM_CLOSE_TIMEOUT, cancellable, close_release_ready,
+                               g_object_ref (task));
     return;
   }
-  qmi_device_close_async (self->device, SALDO_QMI_UIM_CLOSE_TIMEOUT, cancellable,
-                          close_device_ready, g_object_ref (task));
+  qmi_device_close_async (self->device, SALDO_QMI_UIM_CLOSE_TIMEOUT, cancellable, close_device_ready,
+                          g_object_ref (task));
 }
 
 gboolean
-saldo_qmi_uim_close_finish (SaldoQmiUim   *self,
-                            GAsyncResult  *res,
-                            GError       **error)
+saldo_qmi_uim_close_finish (SaldoQmiUim *self, GAsyncResult *res, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (res, self), FALSE);
 
@@ -1074,21 +984,16 @@ saldo_qmi_uim_close_finish (SaldoQmiUim   *self,
 /* Best effort for owners that drop us without closing: the chain keeps
  * only the device alive, not the object. */
 static void
-dispose_close_ready (GObject      *source,
-                     GAsyncResult *res,
-                     gpointer      user_data)
+dispose_close_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   qmi_device_close_finish (QMI_DEVICE (source), res, NULL);
 }
 
 static void
-dispose_release_ready (GObject      *source,
-                       GAsyncResult *res,
-                       gpointer      user_data)
+dispose_release_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   qmi_device_release_client_finish (QMI_DEVICE (source), res, NULL);
-  qmi_device_close_async (QMI_DEVICE (source), SALDO_QMI_UIM_CLOSE_TIMEOUT, NULL,
-                          dispose_close_ready, NULL);
+  qmi_device_close_async (QMI_DEVICE (source), SALDO_QMI_UIM_CLOSE_TIMEOUT, NULL, dispose_close_ready, NULL);
 }
 
 static void
@@ -1100,12 +1005,10 @@ saldo_qmi_uim_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->client, self);
     if (self->device != NULL)
       qmi_device_release_client (self->device, QMI_CLIENT (self->client),
-                                 QMI_DEVICE_RELEASE_CLIENT_FLAGS_RELEASE_CID,
-                                 SALDO_QMI_UIM_CLOSE_TIMEOUT, NULL,
-                                 dispose_release_ready, NULL);
+                                 QMI_DEVICE_RELEASE_CLIENT_FLAGS_RELEASE_CID, SALDO_QMI_UIM_CLOSE_TIMEOUT,
+                                 NULL, dispose_release_ready, NULL);
   } else if (self->device != NULL && self->device_open) {
-    qmi_device_close_async (self->device, SALDO_QMI_UIM_CLOSE_TIMEOUT, NULL,
-                            dispose_close_ready, NULL);
+    qmi_device_close_async (self->device, SALDO_QMI_UIM_CLOSE_TIMEOUT, NULL, dispose_close_ready, NULL);
   }
   self->device_open = FALSE;
   g_clear_object (&self->client);
@@ -1122,13 +1025,9 @@ saldo_qmi_uim_class_init (SaldoQmiUimClass *klass)
 
   object_class->dispose = saldo_qmi_uim_dispose;
 
-  signals[SIGNAL_SLOT_STATUS_CHANGED] =
-    g_signal_new ("slot-status-changed",
-                  G_TYPE_FROM_CLASS (klass),
-                  G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 1,
-                  G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[SIGNAL_SLOT_STATUS_CHANGED] = g_signal_new ("slot-status-changed", G_TYPE_FROM_CLASS (klass),
+                                                      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                                      G_TYPE_PTR_ARRAY | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void

@@ -36,13 +36,13 @@ GQuark saldo_qmi_uim_error_quark (void);
 void saldo_qmi_uim_error_convert (GError **error);
 
 typedef struct {
-  guint     physical_slot;  /* 1-based */
-  gboolean  card_present;
-  gboolean  is_euicc;
-  gboolean  active;
-  guint     logical_slot;   /* logical slot it is mapped to, 0 if none */
-  gchar    *eid;            /* hex digits, NULL when not reported */
-  gchar    *iccid;          /* decoded digits, NULL when not reported */
+  guint    physical_slot; /* 1-based */
+  gboolean card_present;
+  gboolean is_euicc;
+  gboolean active;
+  guint    logical_slot; /* logical slot it is mapped to, 0 if none */
+  gchar   *eid;          /* hex digits, NULL when not reported */
+  gchar   *iccid;        /* decoded digits, NULL when not reported */
 } SaldoQmiUimSlot;
 
 void saldo_qmi_uim_slot_free (SaldoQmiUimSlot *slot);
@@ -53,17 +53,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaldoQmiUimSlot, saldo_qmi_uim_slot_free)
  * TLVs); for libqmi < 1.36, where saldod sends raw messages, the result TLV
  * (with the card's SW1 SW2 from @card_result_tlv, 0 for none), the channel of
  * an Open Logical Channel reply and the R-APDU of a Send APDU reply. */
-GPtrArray *saldo_qmi_uim_slots_from_indication    (QmiIndicationUimSlotStatusOutput  *output,
-                                                   GError                           **error);
-#if !QMI_CHECK_VERSION (1, 36, 0)
-gboolean   saldo_qmi_uim_reply_check              (QmiMessage                        *reply,
-                                                   guint8                             card_result_tlv,
-                                                   GError                           **error);
-gboolean   saldo_qmi_uim_reply_get_channel        (QmiMessage                        *reply,
-                                                   guint8                            *out_channel,
-                                                   GError                           **error);
-GBytes    *saldo_qmi_uim_reply_get_apdu_response  (QmiMessage                        *reply,
-                                                   GError                           **error);
+GPtrArray *saldo_qmi_uim_slots_from_indication (QmiIndicationUimSlotStatusOutput *output, GError **error);
+#if !QMI_CHECK_VERSION(1, 36, 0)
+gboolean saldo_qmi_uim_reply_check (QmiMessage *reply, guint8 card_result_tlv, GError **error);
+gboolean saldo_qmi_uim_reply_get_channel (QmiMessage *reply, guint8 *out_channel, GError **error);
+GBytes  *saldo_qmi_uim_reply_get_apdu_response (QmiMessage *reply, GError **error);
 #endif
 
 #define SALDO_TYPE_QMI_UIM (saldo_qmi_uim_get_type ())
@@ -76,67 +70,56 @@ G_DECLARE_FINAL_TYPE (SaldoQmiUim, saldo_qmi_uim, SALDO, QMI_UIM, GObject)
  *     switch); @slots holds SaldoQmiUimSlot, owned by the emitter.
  */
 
-void          saldo_qmi_uim_new_async                (GFile               *port,
-                                                      GCancellable        *cancellable,
-                                                      GAsyncReadyCallback  callback,
-                                                      gpointer             user_data);
-SaldoQmiUim  *saldo_qmi_uim_new_finish               (GAsyncResult        *res,
-                                                      GError             **error);
+void         saldo_qmi_uim_new_async (GFile              *port,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data);
+SaldoQmiUim *saldo_qmi_uim_new_finish (GAsyncResult *res, GError **error);
 
-GFile        *saldo_qmi_uim_get_port                 (SaldoQmiUim         *self);
+GFile *saldo_qmi_uim_get_port (SaldoQmiUim *self);
 
 /* Returns a GPtrArray of SaldoQmiUimSlot (with free func). */
-void          saldo_qmi_uim_get_slot_status_async    (SaldoQmiUim         *self,
-                                                      GCancellable        *cancellable,
-                                                      GAsyncReadyCallback  callback,
-                                                      gpointer             user_data);
-GPtrArray    *saldo_qmi_uim_get_slot_status_finish   (SaldoQmiUim         *self,
-                                                      GAsyncResult        *res,
-                                                      GError             **error);
+void       saldo_qmi_uim_get_slot_status_async (SaldoQmiUim        *self,
+                                                GCancellable       *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer            user_data);
+GPtrArray *saldo_qmi_uim_get_slot_status_finish (SaldoQmiUim *self, GAsyncResult *res, GError **error);
 
 /* @slot is the QMI slot number, 1-based. */
-void          saldo_qmi_uim_open_channel_async       (SaldoQmiUim         *self,
-                                                      guint8               slot,
-                                                      GBytes              *aid,
-                                                      GCancellable        *cancellable,
-                                                      GAsyncReadyCallback  callback,
-                                                      gpointer             user_data);
-gboolean      saldo_qmi_uim_open_channel_finish      (SaldoQmiUim         *self,
-                                                      GAsyncResult        *res,
-                                                      guint8              *out_channel,
-                                                      GError             **error);
+void saldo_qmi_uim_open_channel_async (SaldoQmiUim        *self,
+                                       guint8              slot,
+                                       GBytes             *aid,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data);
+gboolean
+saldo_qmi_uim_open_channel_finish (SaldoQmiUim *self, GAsyncResult *res, guint8 *out_channel, GError **error);
 
 /* The response carries the card's data followed by SW1 SW2; an error status
  * word is a successful transport result, not a GError. */
-void          saldo_qmi_uim_send_apdu_async          (SaldoQmiUim         *self,
-                                                      guint8               slot,
-                                                      guint8               channel,
-                                                      GBytes              *apdu,
-                                                      GCancellable        *cancellable,
-                                                      GAsyncReadyCallback  callback,
-                                                      gpointer             user_data);
-GBytes       *saldo_qmi_uim_send_apdu_finish         (SaldoQmiUim         *self,
-                                                      GAsyncResult        *res,
-                                                      GError             **error);
+void    saldo_qmi_uim_send_apdu_async (SaldoQmiUim        *self,
+                                       guint8              slot,
+                                       guint8              channel,
+                                       GBytes             *apdu,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data);
+GBytes *saldo_qmi_uim_send_apdu_finish (SaldoQmiUim *self, GAsyncResult *res, GError **error);
 
-void          saldo_qmi_uim_close_channel_async      (SaldoQmiUim         *self,
-                                                      guint8               slot,
-                                                      guint8               channel,
-                                                      GCancellable        *cancellable,
-                                                      GAsyncReadyCallback  callback,
-                                                      gpointer             user_data);
-gboolean      saldo_qmi_uim_close_channel_finish     (SaldoQmiUim         *self,
-                                                      GAsyncResult        *res,
-                                                      GError             **error);
+void     saldo_qmi_uim_close_channel_async (SaldoQmiUim        *self,
+                                            guint8              slot,
+                                            guint8              channel,
+                                            GCancellable       *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer            user_data);
+gboolean saldo_qmi_uim_close_channel_finish (SaldoQmiUim *self, GAsyncResult *res, GError **error);
 
 /* Releases the UIM client and closes the port; later calls fail with
  * SALDO_QMI_UIM_ERROR_TRANSPORT. */
-void          saldo_qmi_uim_close_async              (SaldoQmiUim         *self,
-                                                      GCancellable        *cancellable,
-                                                      GAsyncReadyCallback  callback,
-                                                      gpointer             user_data);
-gboolean      saldo_qmi_uim_close_finish             (SaldoQmiUim         *self,
-                                                      GAsyncResult        *res,
-                                                      GError             **error);
+void     saldo_qmi_uim_close_async (SaldoQmiUim        *self,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data);
+gboolean saldo_qmi_uim_close_finish (SaldoQmiUim *self, GAsyncResult *res, GError **error);
 
 G_END_DECLS

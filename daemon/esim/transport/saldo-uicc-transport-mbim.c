@@ -20,10 +20,10 @@
 #define SALDO_UICC_MBIM_MAX_APDU 4096
 
 struct _SaldoUiccTransportMbim {
-  SaldoUiccTransport  parent_instance;
+  SaldoUiccTransport parent_instance;
 
-  MbimDevice         *device;
-  gboolean            owns_device;
+  MbimDevice *device;
+  gboolean    owns_device;
 };
 
 G_DEFINE_TYPE (SaldoUiccTransportMbim, saldo_uicc_transport_mbim, SALDO_TYPE_UICC_TRANSPORT)
@@ -75,16 +75,15 @@ ms_status_name (guint32 status)
 void
 saldo_uicc_transport_mbim_error_convert (GError **error)
 {
-  GError *orig;
+  GError                 *orig;
   SaldoUiccTransportError code;
-  const char *ms_name = NULL;
+  const char             *ms_name = NULL;
 
   if (error == NULL || *error == NULL)
     return;
 
   orig = *error;
-  if (orig->domain == SALDO_UICC_TRANSPORT_ERROR ||
-      g_error_matches (orig, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (orig->domain == SALDO_UICC_TRANSPORT_ERROR || g_error_matches (orig, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
   if (orig->domain == MBIM_STATUS_ERROR) {
@@ -110,8 +109,7 @@ saldo_uicc_transport_mbim_error_convert (GError **error)
 
   /* libmbim only knows the code's number for the MS UICC statuses */
   if (ms_name != NULL)
-    *error = g_error_new (SALDO_UICC_TRANSPORT_ERROR, code, "%s (0x%08X)",
-                          ms_name, (guint32) orig->code);
+    *error = g_error_new (SALDO_UICC_TRANSPORT_ERROR, code, "%s (0x%08X)", ms_name, (guint32) orig->code);
   else
     *error = g_error_new_literal (SALDO_UICC_TRANSPORT_ERROR, code, orig->message);
   g_error_free (orig);
@@ -138,10 +136,9 @@ saldo_uicc_transport_mbim_status_to_sw (guint32 status)
 }
 
 MbimMessage *
-saldo_uicc_transport_mbim_build_open_channel (GBytes  *aid,
-                                              GError **error)
+saldo_uicc_transport_mbim_build_open_channel (GBytes *aid, GError **error)
 {
-  gsize len = 0;
+  gsize         len = 0;
   const guint8 *data;
   g_autoptr(GError) local_error = NULL;
   MbimMessage *message;
@@ -155,8 +152,10 @@ saldo_uicc_transport_mbim_build_open_channel (GBytes  *aid,
     return NULL;
   }
   /* SelectP2Arg 0: SELECT by DF name, first occurrence, FCI returned */
-  message = mbim_message_ms_uicc_low_level_access_open_channel_set_new (
-      (guint32) len, data, 0, SALDO_UICC_TRANSPORT_MBIM_CHANNEL_GROUP, &local_error);
+  message =
+    mbim_message_ms_uicc_low_level_access_open_channel_set_new ((guint32) len, data, 0,
+                                                                SALDO_UICC_TRANSPORT_MBIM_CHANNEL_GROUP,
+                                                                &local_error);
   if (message == NULL) {
     saldo_uicc_transport_mbim_error_convert (&local_error);
     g_propagate_error (error, g_steal_pointer (&local_error));
@@ -165,11 +164,9 @@ saldo_uicc_transport_mbim_build_open_channel (GBytes  *aid,
 }
 
 MbimMessage *
-saldo_uicc_transport_mbim_build_apdu (guint8   channel,
-                                      GBytes  *apdu,
-                                      GError **error)
+saldo_uicc_transport_mbim_build_apdu (guint8 channel, GBytes *apdu, GError **error)
 {
-  gsize len = 0;
+  gsize         len = 0;
   const guint8 *data;
   g_autoptr(GError) local_error = NULL;
   MbimMessage *message;
@@ -184,9 +181,9 @@ saldo_uicc_transport_mbim_build_apdu (guint8   channel,
   }
   /* Our CLA already names the channel in the ISO 7816-4 interindustry
    * codings (saldo_apdu_cla), which is what this class byte type says. */
-  message = mbim_message_ms_uicc_low_level_access_apdu_set_new (
-      channel, MBIM_UICC_SECURE_MESSAGING_NONE, MBIM_UICC_CLASS_BYTE_TYPE_INTER_INDUSTRY,
-      (guint32) len, data, &local_error);
+  message = mbim_message_ms_uicc_low_level_access_apdu_set_new (channel, MBIM_UICC_SECURE_MESSAGING_NONE,
+                                                                MBIM_UICC_CLASS_BYTE_TYPE_INTER_INDUSTRY,
+                                                                (guint32) len, data, &local_error);
   if (message == NULL) {
     saldo_uicc_transport_mbim_error_convert (&local_error);
     g_propagate_error (error, g_steal_pointer (&local_error));
@@ -195,14 +192,15 @@ saldo_uicc_transport_mbim_build_apdu (guint8   channel,
 }
 
 MbimMessage *
-saldo_uicc_transport_mbim_build_close_channel (guint8   channel,
-                                               GError **error)
+saldo_uicc_transport_mbim_build_close_channel (guint8 channel, GError **error)
 {
   g_autoptr(GError) local_error = NULL;
   MbimMessage *message;
 
-  message = mbim_message_ms_uicc_low_level_access_close_channel_set_new (
-      channel, SALDO_UICC_TRANSPORT_MBIM_CHANNEL_GROUP, &local_error);
+  message =
+    mbim_message_ms_uicc_low_level_access_close_channel_set_new (channel,
+                                                                 SALDO_UICC_TRANSPORT_MBIM_CHANNEL_GROUP,
+                                                                 &local_error);
   if (message == NULL) {
     saldo_uicc_transport_mbim_error_convert (&local_error);
     g_propagate_error (error, g_steal_pointer (&local_error));
@@ -213,12 +211,10 @@ saldo_uicc_transport_mbim_build_close_channel (guint8   channel,
 /* A reply must be the COMMAND_DONE of the command we sent: libmbim matches
  * transaction ids only. */
 static gboolean
-check_reply (MbimMessage  *response,
-             guint32       cid,
-             GError      **error)
+check_reply (MbimMessage *response, guint32 cid, GError **error)
 {
   if (mbim_message_get_message_type (response) != MBIM_MESSAGE_TYPE_COMMAND_DONE)
-    return TRUE;  /* function errors are reported by get_result */
+    return TRUE; /* function errors are reported by get_result */
   if (mbim_message_command_done_get_service (response) != MBIM_SERVICE_MS_UICC_LOW_LEVEL_ACCESS ||
       mbim_message_command_done_get_cid (response) != cid) {
     g_set_error (error, SALDO_UICC_TRANSPORT_ERROR, SALDO_UICC_TRANSPORT_ERROR_PROTOCOL,
@@ -231,9 +227,7 @@ check_reply (MbimMessage  *response,
 }
 
 static gboolean
-reply_get_result (MbimMessage  *response,
-                  guint32       cid,
-                  GError      **error)
+reply_get_result (MbimMessage *response, guint32 cid, GError **error)
 {
   g_autoptr(GError) local_error = NULL;
 
@@ -248,9 +242,7 @@ reply_get_result (MbimMessage  *response,
 }
 
 gboolean
-saldo_uicc_transport_mbim_parse_open_channel (MbimMessage  *response,
-                                              guint8       *out_channel,
-                                              GError      **error)
+saldo_uicc_transport_mbim_parse_open_channel (MbimMessage *response, guint8 *out_channel, GError **error)
 {
   g_autoptr(GError) local_error = NULL;
   guint32 status = 0;
@@ -260,24 +252,21 @@ saldo_uicc_transport_mbim_parse_open_channel (MbimMessage  *response,
   g_return_val_if_fail (response != NULL, FALSE);
 
   if (!check_reply (response, MBIM_CID_MS_UICC_LOW_LEVEL_ACCESS_OPEN_CHANNEL, &local_error)) {
-    g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                "Couldn't open logical channel: ");
+    g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "Couldn't open logical channel: ");
     return FALSE;
   }
   if (!reply_get_result (response, MBIM_CID_MS_UICC_LOW_LEVEL_ACCESS_OPEN_CHANNEL, &local_error)) {
     /* A failed SELECT may still carry the card's status word */
     if (mbim_message_get_message_type (response) == MBIM_MESSAGE_TYPE_COMMAND_DONE &&
-        mbim_message_ms_uicc_low_level_access_open_channel_response_parse (response, &status, NULL,
-                                                                           NULL, NULL, NULL) &&
+        mbim_message_ms_uicc_low_level_access_open_channel_response_parse (response, &status, NULL, NULL,
+                                                                           NULL, NULL) &&
         status != 0)
-      g_prefix_error (&local_error, "card status %04X: ",
-                      saldo_uicc_transport_mbim_status_to_sw (status));
-    g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                "Couldn't open logical channel: ");
+      g_prefix_error (&local_error, "card status %04X: ", saldo_uicc_transport_mbim_status_to_sw (status));
+    g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "Couldn't open logical channel: ");
     return FALSE;
   }
-  if (!mbim_message_ms_uicc_low_level_access_open_channel_response_parse (response, &status, &channel,
-                                                                          NULL, NULL, &local_error)) {
+  if (!mbim_message_ms_uicc_low_level_access_open_channel_response_parse (response, &status, &channel, NULL,
+                                                                          NULL, &local_error)) {
     g_set_error (error, SALDO_UICC_TRANSPORT_ERROR, SALDO_UICC_TRANSPORT_ERROR_PROTOCOL,
                  "Couldn't open logical channel: malformed reply: %s", local_error->message);
     return FALSE;
@@ -285,8 +274,7 @@ saldo_uicc_transport_mbim_parse_open_channel (MbimMessage  *response,
   sw = saldo_uicc_transport_mbim_status_to_sw (status);
   if (!saldo_apdu_sw_is_success (sw) && (sw >> 8) != 0x61) {
     g_set_error (error, SALDO_UICC_TRANSPORT_ERROR, SALDO_UICC_TRANSPORT_ERROR_INTERNAL,
-                 "Couldn't open logical channel: card status %04X: %s",
-                 sw, saldo_apdu_sw_describe (sw));
+                 "Couldn't open logical channel: card status %04X: %s", sw, saldo_apdu_sw_describe (sw));
     return FALSE;
   }
   if (channel == 0 || !saldo_apdu_channel_is_valid ((guint8) MIN (channel, 255))) {
@@ -300,16 +288,15 @@ saldo_uicc_transport_mbim_parse_open_channel (MbimMessage  *response,
 }
 
 GBytes *
-saldo_uicc_transport_mbim_parse_apdu (MbimMessage  *response,
-                                      GError      **error)
+saldo_uicc_transport_mbim_parse_apdu (MbimMessage *response, GError **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GByteArray) rapdu = NULL;
-  guint32 status = 0;
-  guint32 size = 0;
+  guint32       status = 0;
+  guint32       size = 0;
   const guint8 *data = NULL;
-  guint16 sw;
-  guint8 sw_bytes[2];
+  guint16       sw;
+  guint8        sw_bytes[2];
 
   g_return_val_if_fail (response != NULL, NULL);
 
@@ -340,21 +327,18 @@ saldo_uicc_transport_mbim_parse_apdu (MbimMessage  *response,
 }
 
 gboolean
-saldo_uicc_transport_mbim_parse_close_channel (MbimMessage  *response,
-                                               GError      **error)
+saldo_uicc_transport_mbim_parse_close_channel (MbimMessage *response, GError **error)
 {
   g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (response != NULL, FALSE);
 
   if (!reply_get_result (response, MBIM_CID_MS_UICC_LOW_LEVEL_ACCESS_CLOSE_CHANNEL, &local_error)) {
-    g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                "Couldn't close logical channel: ");
+    g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "Couldn't close logical channel: ");
     return FALSE;
   }
   /* The Status word of a close is informational: the channel is gone. */
-  if (!mbim_message_ms_uicc_low_level_access_close_channel_response_parse (response, NULL,
-                                                                           &local_error)) {
+  if (!mbim_message_ms_uicc_low_level_access_close_channel_response_parse (response, NULL, &local_error)) {
     g_set_error (error, SALDO_UICC_TRANSPORT_ERROR, SALDO_UICC_TRANSPORT_ERROR_PROTOCOL,
                  "Couldn't close logical channel: malformed reply: %s", local_error->message);
     return FALSE;
@@ -372,15 +356,13 @@ typedef enum {
 } CommandKind;
 
 static void
-command_ready (GObject      *source,
-               GAsyncResult *res,
-               gpointer      user_data)
+command_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   CommandKind kind = GPOINTER_TO_UINT (g_task_get_task_data (task));
   g_autoptr(MbimMessage) response = NULL;
   g_autoptr(GError) error = NULL;
-  guint8 channel = 0;
+  guint8  channel = 0;
   GBytes *rapdu;
 
   response = mbim_device_command_finish (MBIM_DEVICE (source), res, &error);
@@ -442,18 +424,17 @@ command_send (SaldoUiccTransportMbim *self,
                              "MBIM device is closed");
     return;
   }
-  mbim_device_command (self->device, message, timeout, cancellable,
-                       command_ready, g_steal_pointer (&task));
+  mbim_device_command (self->device, message, timeout, cancellable, command_ready, g_steal_pointer (&task));
 }
 
 static void
-saldo_uicc_transport_mbim_open_channel_async (SaldoUiccTransport  *transport,
-                                              GBytes              *aid,
-                                              GCancellable        *cancellable,
-                                              GAsyncReadyCallback  callback,
-                                              gpointer             user_data)
+saldo_uicc_transport_mbim_open_channel_async (SaldoUiccTransport *transport,
+                                              GBytes             *aid,
+                                              GCancellable       *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer            user_data)
 {
-  GError *error = NULL;
+  GError      *error = NULL;
   MbimMessage *request = saldo_uicc_transport_mbim_build_open_channel (aid, &error);
 
   command_send (SALDO_UICC_TRANSPORT_MBIM (transport), COMMAND_OPEN_CHANNEL, request, error,
@@ -462,14 +443,14 @@ saldo_uicc_transport_mbim_open_channel_async (SaldoUiccTransport  *transport,
 }
 
 static void
-saldo_uicc_transport_mbim_transmit_async (SaldoUiccTransport  *transport,
-                                          guint8               channel,
-                                          GBytes              *apdu,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data)
+saldo_uicc_transport_mbim_transmit_async (SaldoUiccTransport *transport,
+                                          guint8              channel,
+                                          GBytes             *apdu,
+                                          GCancellable       *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data)
 {
-  GError *error = NULL;
+  GError      *error = NULL;
   MbimMessage *request = saldo_uicc_transport_mbim_build_apdu (channel, apdu, &error);
 
   command_send (SALDO_UICC_TRANSPORT_MBIM (transport), COMMAND_APDU, request, error,
@@ -478,13 +459,13 @@ saldo_uicc_transport_mbim_transmit_async (SaldoUiccTransport  *transport,
 }
 
 static void
-saldo_uicc_transport_mbim_close_channel_async (SaldoUiccTransport  *transport,
-                                               guint8               channel,
-                                               GCancellable        *cancellable,
-                                               GAsyncReadyCallback  callback,
-                                               gpointer             user_data)
+saldo_uicc_transport_mbim_close_channel_async (SaldoUiccTransport *transport,
+                                               guint8              channel,
+                                               GCancellable       *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer            user_data)
 {
-  GError *error = NULL;
+  GError      *error = NULL;
   MbimMessage *request = saldo_uicc_transport_mbim_build_close_channel (channel, &error);
 
   command_send (SALDO_UICC_TRANSPORT_MBIM (transport), COMMAND_CLOSE_CHANNEL, request, error,
@@ -496,8 +477,7 @@ saldo_uicc_transport_mbim_close_channel_async (SaldoUiccTransport  *transport,
 /* Construction and device ownership */
 
 SaldoUiccTransport *
-saldo_uicc_transport_mbim_new (MbimDevice *device,
-                               guint8      slot)
+saldo_uicc_transport_mbim_new (MbimDevice *device, guint8 slot)
 {
   SaldoUiccTransportMbim *self;
 
@@ -517,9 +497,7 @@ saldo_uicc_transport_mbim_get_device (SaldoUiccTransportMbim *self)
 }
 
 static void
-device_open_ready (GObject      *source,
-                   GAsyncResult *res,
-                   gpointer      user_data)
+device_open_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   SaldoUiccTransportMbim *self = g_task_get_task_data (task);
@@ -538,9 +516,7 @@ device_open_ready (GObject      *source,
 }
 
 static void
-device_new_ready (GObject      *source,
-                  GAsyncResult *res,
-                  gpointer      user_data)
+device_new_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   SaldoUiccTransportMbim *self = g_task_get_task_data (task);
@@ -556,17 +532,16 @@ device_new_ready (GObject      *source,
     return;
   }
   /* Never exclusive: ModemManager shares the port through mbim-proxy */
-  mbim_device_open_full (self->device, MBIM_DEVICE_OPEN_FLAGS_PROXY,
-                         SALDO_UICC_MBIM_OPEN_TIMEOUT, g_task_get_cancellable (task),
-                         device_open_ready, g_object_ref (task));
+  mbim_device_open_full (self->device, MBIM_DEVICE_OPEN_FLAGS_PROXY, SALDO_UICC_MBIM_OPEN_TIMEOUT,
+                         g_task_get_cancellable (task), device_open_ready, g_object_ref (task));
 }
 
 void
-saldo_uicc_transport_mbim_open_async (GFile               *port,
-                                      guint8               slot,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
+saldo_uicc_transport_mbim_open_async (GFile              *port,
+                                      guint8              slot,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data)
 {
   SaldoUiccTransportMbim *self;
   g_autoptr(GTask) task = NULL;
@@ -581,8 +556,7 @@ saldo_uicc_transport_mbim_open_async (GFile               *port,
 }
 
 SaldoUiccTransport *
-saldo_uicc_transport_mbim_open_finish (GAsyncResult  *res,
-                                       GError       **error)
+saldo_uicc_transport_mbim_open_finish (GAsyncResult *res, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (res, NULL), NULL);
 
@@ -590,9 +564,7 @@ saldo_uicc_transport_mbim_open_finish (GAsyncResult  *res,
 }
 
 static void
-device_close_ready (GObject      *source,
-                    GAsyncResult *res,
-                    gpointer      user_data)
+device_close_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
@@ -626,14 +598,12 @@ saldo_uicc_transport_mbim_close_async (SaldoUiccTransportMbim *self,
     return;
   }
   self->owns_device = FALSE;
-  mbim_device_close (device, SALDO_UICC_MBIM_CLOSE_TIMEOUT, cancellable,
-                     device_close_ready, g_steal_pointer (&task));
+  mbim_device_close (device, SALDO_UICC_MBIM_CLOSE_TIMEOUT, cancellable, device_close_ready,
+                     g_steal_pointer (&task));
 }
 
 gboolean
-saldo_uicc_transport_mbim_close_finish (SaldoUiccTransportMbim  *self,
-                                        GAsyncResult            *res,
-                                        GError                 **error)
+saldo_uicc_transport_mbim_close_finish (SaldoUiccTransportMbim *self, GAsyncResult *res, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (res, self), FALSE);
 
@@ -642,9 +612,7 @@ saldo_uicc_transport_mbim_close_finish (SaldoUiccTransportMbim  *self,
 
 /* Best effort for owners that drop us without closing. */
 static void
-dispose_close_ready (GObject      *source,
-                     GAsyncResult *res,
-                     gpointer      user_data)
+dispose_close_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   mbim_device_close_finish (MBIM_DEVICE (source), res, NULL);
 }
@@ -665,7 +633,7 @@ saldo_uicc_transport_mbim_dispose (GObject *object)
 static void
 saldo_uicc_transport_mbim_class_init (SaldoUiccTransportMbimClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass            *object_class = G_OBJECT_CLASS (klass);
   SaldoUiccTransportClass *transport_class = SALDO_UICC_TRANSPORT_CLASS (klass);
 
   object_class->dispose = saldo_uicc_transport_mbim_dispose;

@@ -4,9 +4,9 @@
 #include "saldo-uicc-transport-qmi.h"
 
 struct _SaldoUiccTransportQmi {
-  SaldoUiccTransport  parent_instance;
+  SaldoUiccTransport parent_instance;
 
-  SaldoQmiUim        *uim;
+  SaldoQmiUim *uim;
 };
 
 G_DEFINE_TYPE (SaldoUiccTransportQmi, saldo_uicc_transport_qmi, SALDO_TYPE_UICC_TRANSPORT)
@@ -14,7 +14,7 @@ G_DEFINE_TYPE (SaldoUiccTransportQmi, saldo_uicc_transport_qmi, SALDO_TYPE_UICC_
 void
 saldo_uicc_transport_qmi_error_convert (GError **error)
 {
-  GError *orig;
+  GError                 *orig;
   SaldoUiccTransportError code;
 
   if (error == NULL || *error == NULL || (*error)->domain != SALDO_QMI_UIM_ERROR)
@@ -69,9 +69,7 @@ qmi_slot (SaldoUiccTransportQmi *self)
 }
 
 static void
-open_channel_ready (GObject      *source,
-                    GAsyncResult *res,
-                    gpointer      user_data)
+open_channel_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
@@ -86,24 +84,21 @@ open_channel_ready (GObject      *source,
 }
 
 static void
-saldo_uicc_transport_qmi_open_channel_async (SaldoUiccTransport  *transport,
-                                             GBytes              *aid,
-                                             GCancellable        *cancellable,
-                                             GAsyncReadyCallback  callback,
-                                             gpointer             user_data)
+saldo_uicc_transport_qmi_open_channel_async (SaldoUiccTransport *transport,
+                                             GBytes             *aid,
+                                             GCancellable       *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer            user_data)
 {
   SaldoUiccTransportQmi *self = SALDO_UICC_TRANSPORT_QMI (transport);
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  GTask                 *task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, saldo_uicc_transport_qmi_open_channel_async);
-  saldo_qmi_uim_open_channel_async (self->uim, qmi_slot (self), aid, cancellable,
-                                    open_channel_ready, task);
+  saldo_qmi_uim_open_channel_async (self->uim, qmi_slot (self), aid, cancellable, open_channel_ready, task);
 }
 
 static void
-transmit_ready (GObject      *source,
-                GAsyncResult *res,
-                gpointer      user_data)
+transmit_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
@@ -119,25 +114,23 @@ transmit_ready (GObject      *source,
 }
 
 static void
-saldo_uicc_transport_qmi_transmit_async (SaldoUiccTransport  *transport,
-                                         guint8               channel,
-                                         GBytes              *apdu,
-                                         GCancellable        *cancellable,
-                                         GAsyncReadyCallback  callback,
-                                         gpointer             user_data)
+saldo_uicc_transport_qmi_transmit_async (SaldoUiccTransport *transport,
+                                         guint8              channel,
+                                         GBytes             *apdu,
+                                         GCancellable       *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer            user_data)
 {
   SaldoUiccTransportQmi *self = SALDO_UICC_TRANSPORT_QMI (transport);
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  GTask                 *task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, saldo_uicc_transport_qmi_transmit_async);
-  saldo_qmi_uim_send_apdu_async (self->uim, qmi_slot (self), channel, apdu, cancellable,
-                                 transmit_ready, task);
+  saldo_qmi_uim_send_apdu_async (self->uim, qmi_slot (self), channel, apdu, cancellable, transmit_ready,
+                                 task);
 }
 
 static void
-close_channel_ready (GObject      *source,
-                     GAsyncResult *res,
-                     gpointer      user_data)
+close_channel_ready (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
@@ -151,23 +144,22 @@ close_channel_ready (GObject      *source,
 }
 
 static void
-saldo_uicc_transport_qmi_close_channel_async (SaldoUiccTransport  *transport,
-                                              guint8               channel,
-                                              GCancellable        *cancellable,
-                                              GAsyncReadyCallback  callback,
-                                              gpointer             user_data)
+saldo_uicc_transport_qmi_close_channel_async (SaldoUiccTransport *transport,
+                                              guint8              channel,
+                                              GCancellable       *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer            user_data)
 {
   SaldoUiccTransportQmi *self = SALDO_UICC_TRANSPORT_QMI (transport);
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  GTask                 *task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, saldo_uicc_transport_qmi_close_channel_async);
-  saldo_qmi_uim_close_channel_async (self->uim, qmi_slot (self), channel, cancellable,
-                                     close_channel_ready, task);
+  saldo_qmi_uim_close_channel_async (self->uim, qmi_slot (self), channel, cancellable, close_channel_ready,
+                                     task);
 }
 
 SaldoUiccTransport *
-saldo_uicc_transport_qmi_new (SaldoQmiUim *uim,
-                              guint8       slot)
+saldo_uicc_transport_qmi_new (SaldoQmiUim *uim, guint8 slot)
 {
   SaldoUiccTransportQmi *self;
 
@@ -199,7 +191,7 @@ saldo_uicc_transport_qmi_dispose (GObject *object)
 static void
 saldo_uicc_transport_qmi_class_init (SaldoUiccTransportQmiClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass            *object_class = G_OBJECT_CLASS (klass);
   SaldoUiccTransportClass *transport_class = SALDO_UICC_TRANSPORT_CLASS (klass);
 
   object_class->dispose = saldo_uicc_transport_qmi_dispose;

@@ -16,17 +16,14 @@ saldo_mqtt_status_topic (const SaldoMqttNames *names)
 }
 
 char *
-saldo_mqtt_state_topic (const SaldoMqttNames  *names,
-                        const SaldoExportLine *line)
+saldo_mqtt_state_topic (const SaldoMqttNames *names, const SaldoExportLine *line)
 {
   return g_strdup_printf ("%s/line/%" G_GINT64_FORMAT "/state", names->topic_prefix, line->id);
 }
 
 /* Text from the network and SIMs, made valid UTF-8 for JSON. */
 static void
-add_text (JsonBuilder *builder,
-          const char  *member,
-          const char  *text)
+add_text (JsonBuilder *builder, const char *member, const char *text)
 {
   g_autofree char *valid = g_utf8_make_valid (text != NULL ? text : "", -1);
 
@@ -35,9 +32,7 @@ add_text (JsonBuilder *builder,
 }
 
 static void
-add_time (JsonBuilder *builder,
-          const char  *member,
-          gint64       t)
+add_time (JsonBuilder *builder, const char *member, gint64 t)
 {
   g_autoptr(GDateTime) time = t > 0 ? g_date_time_new_from_unix_utc (t) : NULL;
   g_autofree char *text = time != NULL ? g_date_time_format_iso8601 (time) : NULL;
@@ -50,8 +45,7 @@ add_time (JsonBuilder *builder,
 }
 
 static gint64
-days_left (const SaldoExportLine *line,
-           gint64                 now)
+days_left (const SaldoExportLine *line, gint64 now)
 {
   return line->expiry > now ? (line->expiry - now) / DAY : 0;
 }
@@ -70,13 +64,12 @@ to_json (JsonBuilder *builder)
  * rather than 0.  The balance is a decimal string ("8.40", the currency's
  * own minor units): a JSON double would print 8.4000000000000004. */
 char *
-saldo_mqtt_state_payload (const SaldoMqttNames  *names,
-                          const SaldoExportLine *line,
-                          gint64                 now)
+saldo_mqtt_state_payload (const SaldoMqttNames *names, const SaldoExportLine *line, gint64 now)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autofree char *suffix = saldo_export_iccid_suffix (line->iccid);
-  g_autofree char *balance = line->has_balance ? saldo_money_to_decimal (line->balance, line->currency) : NULL;
+  g_autofree char *balance = line->has_balance ? saldo_money_to_decimal (line->balance, line->currency)
+                                               : NULL;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "line");
@@ -138,7 +131,7 @@ typedef struct {
   const char *component;
   const char *name;
   const char *device_class;
-  const char *unit;             /* "@currency": the line's currency */
+  const char *unit; /* "@currency": the line's currency */
   const char *value_template;
   const char *entity_category;
 } Entity;
@@ -146,37 +139,33 @@ typedef struct {
 static const Entity entities[] = {
   { "balance", "sensor", "Balance", "monetary", "@currency", "{{ value_json.balance }}", NULL },
   { "expiry", "sensor", "Balance expiry", "timestamp", NULL, "{{ value_json.expiry }}", NULL },
-  { "days_left", "sensor", "Days until the balance expires", "duration", "d",
-    "{{ value_json.days_left }}", NULL },
+  { "days_left", "sensor", "Days until the balance expires", "duration", "d", "{{ value_json.days_left }}",
+    NULL },
   { "data", "sensor", "Data left", "data_size", "B", "{{ value_json.data_remaining_bytes }}", NULL },
   { "last_reading", "sensor", "Last reading", "timestamp", NULL, "{{ value_json.last_reading }}",
     "diagnostic" },
-  { "active", "binary_sensor", "SIM in a modem", "plug", NULL,
-    "{{ 'ON' if value_json.active else 'OFF' }}", "diagnostic" },
-  { "roaming", "binary_sensor", "Roaming", NULL, NULL,
-    "{{ 'ON' if value_json.roaming else 'OFF' }}", NULL },
+  { "active", "binary_sensor", "SIM in a modem", "plug", NULL, "{{ 'ON' if value_json.active else 'OFF' }}",
+    "diagnostic" },
+  { "roaming", "binary_sensor", "Roaming", NULL, NULL, "{{ 'ON' if value_json.roaming else 'OFF' }}", NULL },
   { "check_failed", "binary_sensor", "Balance check failed", "problem", NULL,
     "{{ 'ON' if value_json.last_check_failed else 'OFF' }}", "diagnostic" },
 };
 
 static void
-add_string (JsonBuilder *builder,
-            const char  *member,
-            const char  *value)
+add_string (JsonBuilder *builder, const char *member, const char *value)
 {
   json_builder_set_member_name (builder, member);
   json_builder_add_string_value (builder, value);
 }
 
 static void
-add_device (JsonBuilder           *builder,
-            const SaldoMqttNames  *names,
-            const SaldoExportLine *line)
+add_device (JsonBuilder *builder, const SaldoMqttNames *names, const SaldoExportLine *line)
 {
   g_autofree char *id = g_strdup_printf ("saldo_%s_line%" G_GINT64_FORMAT, names->node_id, line->id);
   g_autofree char *suffix = saldo_export_iccid_suffix (line->iccid);
-  const char *who = *line->operator_name != '\0' ? line->operator_name :
-                    *line->carrier != '\0' ? line->carrier : "SIM";
+  const char      *who = *line->operator_name != '\0' ? line->operator_name
+                         : *line->carrier != '\0'     ? line->carrier
+                                                      : "SIM";
   g_autofree char *name = g_strdup_printf ("%s …%s", who, suffix);
 
   json_builder_set_member_name (builder, "device");
@@ -208,10 +197,10 @@ saldo_mqtt_discovery (const SaldoMqttNames  *names,
   for (guint i = 0; i < G_N_ELEMENTS (entities); i++) {
     const Entity *entity = &entities[i];
     g_autoptr(JsonBuilder) builder = json_builder_new ();
-    g_autofree char *object_id = g_strdup_printf ("saldo_%s_line%" G_GINT64_FORMAT "_%s",
-                                                  names->node_id, line->id, entity->key);
-    const char *unit = entity->unit;
-    const char *device_class = entity->device_class;
+    g_autofree char *object_id = g_strdup_printf ("saldo_%s_line%" G_GINT64_FORMAT "_%s", names->node_id,
+                                                  line->id, entity->key);
+    const char      *unit = entity->unit;
+    const char      *device_class = entity->device_class;
 
     /* A balance never read has no currency yet: no unit, and not monetary
      * (which needs one) until it has. */
@@ -241,8 +230,8 @@ saldo_mqtt_discovery (const SaldoMqttNames  *names,
     json_builder_end_object (builder);
     json_builder_end_object (builder);
     g_ptr_array_add (topics, g_strdup_printf ("%s/%s/saldo_%s/line%" G_GINT64_FORMAT "_%s/config",
-                                              names->discovery_prefix, entity->component,
-                                              names->node_id, line->id, entity->key));
+                                              names->discovery_prefix, entity->component, names->node_id,
+                                              line->id, entity->key));
     g_ptr_array_add (payloads, to_json (builder));
   }
 }
@@ -250,8 +239,7 @@ saldo_mqtt_discovery (const SaldoMqttNames  *names,
 /* days_left drops by one each time (expiry - now) crosses a whole number
  * of days, and stays at 0 once the expiry has passed. */
 gint64
-saldo_mqtt_next_change (const SaldoExportLine *line,
-                        gint64                 now)
+saldo_mqtt_next_change (const SaldoExportLine *line, gint64 now)
 {
   gint64 days = days_left (line, now);
 

@@ -17,26 +17,22 @@ G_BEGIN_DECLS
 typedef struct {
   const char *node_id;
   const char *topic_prefix;
-  const char *discovery_prefix;   /* "" = no discovery */
+  const char *discovery_prefix; /* "" = no discovery */
   gboolean    full_iccid;
 } SaldoMqttNames;
 
 /* PREFIX/status: "online" while saldod is connected, "offline" (its will) after. */
-char   *saldo_mqtt_status_topic   (const SaldoMqttNames  *names);
-char   *saldo_mqtt_state_topic    (const SaldoMqttNames  *names,
-                                   const SaldoExportLine *line);
+char *saldo_mqtt_status_topic (const SaldoMqttNames *names);
+char *saldo_mqtt_state_topic (const SaldoMqttNames *names, const SaldoExportLine *line);
 /* days_left counts from now (unix seconds). */
-char   *saldo_mqtt_state_payload  (const SaldoMqttNames  *names,
-                                   const SaldoExportLine *line,
-                                   gint64                 now);
+char *saldo_mqtt_state_payload (const SaldoMqttNames *names, const SaldoExportLine *line, gint64 now);
 /* Adds the line's discovery (topic, payload) pairs; nothing when
  * discovery is off. */
-void    saldo_mqtt_discovery      (const SaldoMqttNames  *names,
-                                   const SaldoExportLine *line,
-                                   GPtrArray             *topics,
-                                   GPtrArray             *payloads);
+void saldo_mqtt_discovery (const SaldoMqttNames  *names,
+                           const SaldoExportLine *line,
+                           GPtrArray             *topics,
+                           GPtrArray             *payloads);
 /* When the state's days_left next changes (unix seconds), 0 = never. */
-gint64  saldo_mqtt_next_change    (const SaldoExportLine *line,
-                                   gint64                 now);
+gint64 saldo_mqtt_next_change (const SaldoExportLine *line, gint64 now);
 
 G_END_DECLS

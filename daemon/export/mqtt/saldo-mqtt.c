@@ -36,19 +36,19 @@
 
 /* QoS 0: nothing is kept for a broker that is away; a new connection
  * gets everything again (retained), so the latest state always wins. */
-#define QOS                 0
-#define BACKOFF_MIN_S       1
-#define BACKOFF_MAX_S       300
-#define CONNECT_TIMEOUT_S   30
-#define STABLE_AFTER_S      60    /* a connection that lasted this long resets the backoff */
-#define SYSTEM_CA_DIR       "/etc/ssl/certs"
+#define QOS               0
+#define BACKOFF_MIN_S     1
+#define BACKOFF_MAX_S     300
+#define CONNECT_TIMEOUT_S 30
+#define STABLE_AFTER_S    60 /* a connection that lasted this long resets the backoff */
+#define SYSTEM_CA_DIR     "/etc/ssl/certs"
 
 G_DECLARE_FINAL_TYPE (SaldoMqtt, saldo_mqtt, SALDO, MQTT, GObject)
 
 typedef enum {
-  STATE_IDLE,          /* waiting to (re)connect */
-  STATE_RESOLVING,     /* mosquitto_connect_async () in its thread */
-  STATE_CONNECTING,    /* socket open, waiting for CONNACK */
+  STATE_IDLE,       /* waiting to (re)connect */
+  STATE_RESOLVING,  /* mosquitto_connect_async () in its thread */
+  STATE_CONNECTING, /* socket open, waiting for CONNACK */
   STATE_CONNECTED,
 } ConnectionState;
 
@@ -58,52 +58,51 @@ typedef struct {
 } SocketSource;
 
 struct _SaldoMqtt {
-  GObject               parent_instance;
-  struct mosquitto     *mosq;            /* NULL while a connect thread holds it */
-  char                 *host;
-  guint                 port;
-  guint                 keepalive;
-  gboolean              tls;
-  SaldoMqttNames        names;
-  char                 *node_id;
-  char                 *topic_prefix;
-  char                 *discovery_prefix;
-  char                 *status_topic;
-  ConnectionState       state;
-  GSource              *socket_source;
-  guint                 reconnect_id;
-  guint                 keepalive_id;
-  guint                 connect_timeout_id;
-  guint                 days_id;
-  guint                 backoff_s;
-  gint64                connected_at;    /* monotonic µs */
-  char                 *last_problem;    /* logged as a warning once until it changes */
-  char                 *last_log_error;  /* libmosquitto's own words for the last failure */
-  gboolean              closing;
-  SaldoExportSnapshot  *latest;
-  GHashTable           *sent;            /* topic → payload the broker has */
+  GObject              parent_instance;
+  struct mosquitto    *mosq; /* NULL while a connect thread holds it */
+  char                *host;
+  guint                port;
+  guint                keepalive;
+  gboolean             tls;
+  SaldoMqttNames       names;
+  char                *node_id;
+  char                *topic_prefix;
+  char                *discovery_prefix;
+  char                *status_topic;
+  ConnectionState      state;
+  GSource             *socket_source;
+  guint                reconnect_id;
+  guint                keepalive_id;
+  guint                connect_timeout_id;
+  guint                days_id;
+  guint                backoff_s;
+  gint64               connected_at;   /* monotonic µs */
+  char                *last_problem;   /* logged as a warning once until it changes */
+  char                *last_log_error; /* libmosquitto's own words for the last failure */
+  gboolean             closing;
+  SaldoExportSnapshot *latest;
+  GHashTable          *sent; /* topic → payload the broker has */
 };
 
 static void saldo_mqtt_sink_init (SaldoExportSinkInterface *iface);
 
-G_DEFINE_TYPE_WITH_CODE (SaldoMqtt, saldo_mqtt, G_TYPE_OBJECT,
+G_DEFINE_TYPE_WITH_CODE (SaldoMqtt,
+                         saldo_mqtt,
+                         G_TYPE_OBJECT,
                          G_IMPLEMENT_INTERFACE (SALDO_TYPE_EXPORT_SINK, saldo_mqtt_sink_init))
 
-static void saldo_mqtt_connect        (SaldoMqtt  *self);
-static void saldo_mqtt_connection_lost (SaldoMqtt *self,
-                                        const char *why);
-static void saldo_mqtt_publish_all    (SaldoMqtt  *self,
-                                       gboolean    force);
+static void saldo_mqtt_connect (SaldoMqtt *self);
+static void saldo_mqtt_connection_lost (SaldoMqtt *self, const char *why);
+static void saldo_mqtt_publish_all (SaldoMqtt *self, gboolean force);
 
 /* A problem that repeats (a broker down for hours) is a warning once,
  * then debug messages, until something else happens. */
 static void
-report_problem (SaldoMqtt  *self,
-                const char *problem)
+report_problem (SaldoMqtt *self, const char *problem)
 {
-  g_autofree char *message = self->last_log_error != NULL ?
-                             g_strdup_printf ("%s (%s)", problem, self->last_log_error) :
-                             g_strdup (problem);
+  g_autofree char *message = self->last_log_error != NULL
+                               ? g_strdup_printf ("%s (%s)", problem, self->last_log_error)
+                               : g_strdup (problem);
 
   g_clear_pointer (&self->last_log_error, g_free);
   if (g_strcmp0 (self->last_problem, message) != 0)
@@ -117,12 +116,10 @@ report_problem (SaldoMqtt  *self,
 /* ---- the socket on the main loop ---- */
 
 static gboolean
-socket_dispatch (GSource     *source,
-                 GSourceFunc  callback,
-                 gpointer     user_data)
+socket_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
 {
   SocketSource *socket_source = (SocketSource *) source;
-  GIOCondition revents = g_source_query_unix_fd (source, socket_source->tag);
+  GIOCondition  revents = g_source_query_unix_fd (source, socket_source->tag);
 
   return ((gboolean (*) (GIOCondition, gpointer)) (void (*) (void)) callback) (revents, user_data);
 }
@@ -165,7 +162,7 @@ arm_keepalive (SaldoMqtt *self)
 static void
 update_watch (SaldoMqtt *self)
 {
-  GIOCondition condition = G_IO_IN | G_IO_HUP | G_IO_ERR;
+  GIOCondition  condition = G_IO_IN | G_IO_HUP | G_IO_ERR;
   SocketSource *source = (SocketSource *) self->socket_source;
 
   if (source == NULL || self->mosq == NULL)
@@ -176,16 +173,14 @@ update_watch (SaldoMqtt *self)
 }
 
 static gboolean
-on_socket (GIOCondition condition,
-           gpointer     user_data)
+on_socket (GIOCondition condition, gpointer user_data)
 {
   SaldoMqtt *self = user_data;
-  SSL *ssl = self->tls ? mosquitto_ssl_get (self->mosq) : NULL;
-  int rc = MOSQ_ERR_SUCCESS;
+  SSL       *ssl = self->tls ? mosquitto_ssl_get (self->mosq) : NULL;
+  int        rc = MOSQ_ERR_SUCCESS;
 
   /* Reading also drives the TLS handshake; writing sends queued packets. */
-  if (condition & (G_IO_IN | G_IO_HUP | G_IO_ERR) ||
-      (ssl != NULL && !SSL_is_init_finished (ssl)))
+  if (condition & (G_IO_IN | G_IO_HUP | G_IO_ERR) || (ssl != NULL && !SSL_is_init_finished (ssl)))
     rc = mosquitto_loop_read (self->mosq, 1);
   if (rc == MOSQ_ERR_SUCCESS && self->socket_source != NULL && (condition & G_IO_OUT) &&
       mosquitto_socket (self->mosq) >= 0) {
@@ -194,7 +189,7 @@ on_socket (GIOCondition condition,
       arm_keepalive (self);
   }
   if (self->socket_source == NULL)
-    return G_SOURCE_REMOVE;      /* on_disconnect ran meanwhile */
+    return G_SOURCE_REMOVE; /* on_disconnect ran meanwhile */
   if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket (self->mosq) < 0) {
     saldo_mqtt_connection_lost (self, mosquitto_strerror (rc != MOSQ_ERR_SUCCESS ? rc : MOSQ_ERR_CONN_LOST));
     return G_SOURCE_REMOVE;
@@ -222,7 +217,7 @@ static gboolean
 on_keepalive (gpointer user_data)
 {
   SaldoMqtt *self = user_data;
-  int rc;
+  int        rc;
 
   self->keepalive_id = 0;
   rc = mosquitto_loop_misc (self->mosq);
@@ -266,8 +261,7 @@ schedule_reconnect (SaldoMqtt *self)
 }
 
 static void
-saldo_mqtt_connection_lost (SaldoMqtt  *self,
-                            const char *why)
+saldo_mqtt_connection_lost (SaldoMqtt *self, const char *why)
 {
   gboolean was_connected = self->state == STATE_CONNECTED;
 
@@ -280,8 +274,7 @@ saldo_mqtt_connection_lost (SaldoMqtt  *self,
   self->state = STATE_IDLE;
   if (self->mosq != NULL && mosquitto_socket (self->mosq) >= 0)
     mosquitto_disconnect (self->mosq);
-  if (was_connected &&
-      g_get_monotonic_time () - self->connected_at >= STABLE_AFTER_S * G_USEC_PER_SEC)
+  if (was_connected && g_get_monotonic_time () - self->connected_at >= STABLE_AFTER_S * G_USEC_PER_SEC)
     self->backoff_s = BACKOFF_MIN_S;
   if (was_connected) {
     g_autofree char *message = g_strdup_printf ("connection lost (%s); connecting again", why);
@@ -294,16 +287,13 @@ saldo_mqtt_connection_lost (SaldoMqtt  *self,
 }
 
 static void
-on_connect (struct mosquitto *mosq,
-            void             *user_data,
-            int               rc)
+on_connect (struct mosquitto *mosq, void *user_data, int rc)
 {
   SaldoMqtt *self = user_data;
 
   g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
   if (rc != 0) {
-    g_autofree char *message = g_strdup_printf ("refused the connection: %s",
-                                                mosquitto_connack_string (rc));
+    g_autofree char *message = g_strdup_printf ("refused the connection: %s", mosquitto_connack_string (rc));
 
     /* Credentials or a client id the broker refuses do not get better
      * by asking every second. */
@@ -324,9 +314,7 @@ on_connect (struct mosquitto *mosq,
 }
 
 static void
-on_disconnect (struct mosquitto *mosq,
-               void             *user_data,
-               int               rc)
+on_disconnect (struct mosquitto *mosq, void *user_data, int rc)
 {
   SaldoMqtt *self = user_data;
 
@@ -339,10 +327,7 @@ on_disconnect (struct mosquitto *mosq,
 /* libmosquitto says why TLS failed ("certificate verify failed") only in
  * its log; the next reported problem carries it. */
 static void
-on_log (struct mosquitto *mosq,
-        void             *user_data,
-        int               level,
-        const char       *text)
+on_log (struct mosquitto *mosq, void *user_data, int level, const char *text)
 {
   SaldoMqtt *self = user_data;
 
@@ -382,10 +367,7 @@ connect_job_free (ConnectJob *job)
 }
 
 static void
-connect_thread (GTask        *task,
-                gpointer      source_object,
-                gpointer      task_data,
-                GCancellable *cancellable)
+connect_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
   ConnectJob *job = task_data;
 
@@ -395,12 +377,10 @@ connect_thread (GTask        *task,
 }
 
 static void
-on_connect_started (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+on_connect_started (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  SaldoMqtt *self = SALDO_MQTT (source);
-  ConnectJob *job = g_task_get_task_data (G_TASK (result));
+  SaldoMqtt       *self = SALDO_MQTT (source);
+  ConnectJob      *job = g_task_get_task_data (G_TASK (result));
   g_autofree char *why = NULL;
 
   /* The client is ours again. */
@@ -450,10 +430,7 @@ saldo_mqtt_connect (SaldoMqtt *self)
 /* Retained; only what the broker does not have already, unless forced
  * (a new connection: the broker may have lost everything). */
 static void
-publish (SaldoMqtt  *self,
-         const char *topic,
-         char       *payload,
-         gboolean    force)
+publish (SaldoMqtt *self, const char *topic, char *payload, gboolean force)
 {
   int rc;
 
@@ -481,8 +458,7 @@ on_days (gpointer user_data)
 }
 
 static void
-saldo_mqtt_publish_all (SaldoMqtt *self,
-                        gboolean   force)
+saldo_mqtt_publish_all (SaldoMqtt *self, gboolean force)
 {
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   gint64 next = 0;
@@ -497,7 +473,7 @@ saldo_mqtt_publish_all (SaldoMqtt *self,
     g_autoptr(GPtrArray) topics = g_ptr_array_new_with_free_func (g_free);
     g_autoptr(GPtrArray) payloads = g_ptr_array_new ();
     g_autofree char *state_topic = saldo_mqtt_state_topic (&self->names, line);
-    gint64 change = saldo_mqtt_next_change (line, now);
+    gint64           change = saldo_mqtt_next_change (line, now);
 
     /* Discovery first, so Home Assistant knows the entities before their
      * state arrives. */
@@ -511,8 +487,8 @@ saldo_mqtt_publish_all (SaldoMqtt *self,
   /* days_left changes at midnight of the expiry's day, counted back: one
    * timer for the earliest change of all lines, none when no line expires. */
   if (next > 0)
-    self->days_id = g_timeout_add_seconds ((guint) MIN (next - now, (gint64) G_MAXUINT / 1000),
-                                           on_days, self);
+    self->days_id = g_timeout_add_seconds ((guint) MIN (next - now, (gint64) G_MAXUINT / 1000), on_days,
+                                           self);
   if (self->socket_source != NULL)
     update_watch (self);
   if (self->keepalive_id != 0)
@@ -520,8 +496,7 @@ saldo_mqtt_publish_all (SaldoMqtt *self,
 }
 
 static void
-saldo_mqtt_publish (SaldoExportSink     *sink,
-                    SaldoExportSnapshot *snapshot)
+saldo_mqtt_publish (SaldoExportSink *sink, SaldoExportSnapshot *snapshot)
 {
   SaldoMqtt *self = SALDO_MQTT (sink);
 
@@ -541,9 +516,7 @@ saldo_mqtt_sink_init (SaldoExportSinkInterface *iface)
 /* Files saldod reads as root must be as trusted as the providers'
  * secrets: owned by root (or saldod's user), not readable by others. */
 static gboolean
-check_secret_file (const char  *path,
-                   char       **contents,
-                   GError     **error)
+check_secret_file (const char *path, char **contents, GError **error)
 {
   char *secret = saldo_secret_read_file (path, TRUE, error);
 
@@ -557,11 +530,10 @@ check_secret_file (const char  *path,
 }
 
 static char *
-read_password (const SaldoMqttSettings  *settings,
-               GError                  **error)
+read_password (const SaldoMqttSettings *settings, GError **error)
 {
   const char *credentials = g_getenv ("CREDENTIALS_DIRECTORY");
-  char *password = NULL;
+  char       *password = NULL;
 
   if (settings->password_file != NULL)
     return check_secret_file (settings->password_file, &password, error) ? password : NULL;
@@ -576,9 +548,7 @@ read_password (const SaldoMqttSettings  *settings,
 }
 
 static gboolean
-mosquitto_ok (int          rc,
-              const char  *what,
-              GError     **error)
+mosquitto_ok (int rc, const char *what, GError **error)
 {
   if (rc == MOSQ_ERR_SUCCESS)
     return TRUE;
@@ -588,11 +558,10 @@ mosquitto_ok (int          rc,
 }
 
 static SaldoMqtt *
-saldo_mqtt_new (const SaldoMqttSettings  *settings,
-                GError                  **error)
+saldo_mqtt_new (const SaldoMqttSettings *settings, GError **error)
 {
   g_autoptr(SaldoMqtt) self = g_object_new (saldo_mqtt_get_type (), NULL);
-  char *password = NULL;
+  char    *password = NULL;
   gboolean ok;
 
   self->host = g_strdup (settings->host);
@@ -610,8 +579,7 @@ saldo_mqtt_new (const SaldoMqttSettings  *settings,
 
   self->mosq = mosquitto_new (settings->client_id, TRUE, self);
   if (self->mosq == NULL) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot make an MQTT client: %s",
-                 g_strerror (errno));
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot make an MQTT client: %s", g_strerror (errno));
     return NULL;
   }
   mosquitto_connect_callback_set (self->mosq, on_connect);
@@ -619,8 +587,8 @@ saldo_mqtt_new (const SaldoMqttSettings  *settings,
   mosquitto_log_callback_set (self->mosq, on_log);
   if (!mosquitto_ok (mosquitto_int_option (self->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311),
                      "MQTT 3.1.1", error) ||
-      !mosquitto_ok (mosquitto_will_set (self->mosq, self->status_topic, 7, "offline", 1, TRUE),
-                     "the will", error))
+      !mosquitto_ok (mosquitto_will_set (self->mosq, self->status_topic, 7, "offline", 1, TRUE), "the will",
+                     error))
     return NULL;
   if (settings->username != NULL) {
     password = read_password (settings, error);
@@ -644,8 +612,8 @@ saldo_mqtt_new (const SaldoMqttSettings  *settings,
                        settings->ca_file != NULL ? settings->ca_file : SYSTEM_CA_DIR, error))
       return NULL;
   }
-  g_info ("MQTT: publishing to %s:%u%s under %s", self->host, self->port,
-          self->tls ? " (TLS)" : "", self->topic_prefix);
+  g_info ("MQTT: publishing to %s:%u%s under %s", self->host, self->port, self->tls ? " (TLS)" : "",
+          self->topic_prefix);
   saldo_mqtt_connect (self);
   return g_steal_pointer (&self);
 }
@@ -715,12 +683,10 @@ saldo_mqtt_init (SaldoMqtt *self)
 
 G_MODULE_EXPORT const guint32 saldo_export_module_abi = SALDO_EXPORT_MODULE_ABI;
 
-G_MODULE_EXPORT SaldoExportSink *saldo_export_module_new_sink (gconstpointer   settings,
-                                                               GError        **error);
+G_MODULE_EXPORT SaldoExportSink *saldo_export_module_new_sink (gconstpointer settings, GError **error);
 
 SaldoExportSink *
-saldo_export_module_new_sink (gconstpointer   settings,
-                              GError        **error)
+saldo_export_module_new_sink (gconstpointer settings, GError **error)
 {
   SaldoMqtt *self = saldo_mqtt_new (settings, error);
 
