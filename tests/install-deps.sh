@@ -6,7 +6,7 @@
 set -eu
 
 packages="
-  meson ninja-build pkg-config gcc clang libclang-rt-14-dev
+  meson ninja-build pkg-config gcc clang libclang-rt-14-dev clang-format-14
   libglib2.0-dev libglib2.0-dev-bin libglib2.0-bin
   libmm-glib-dev modemmanager
   libqmi-glib-dev libqmi-utils libmbim-glib-dev libmbim-utils
