@@ -62,6 +62,7 @@ typedef struct {
   SaldoLine             *line;
   SaldoRuleObject       *rule;
   SaldoProviderObject   *provider;
+  gboolean               confirm; /* ConfirmTopUp, not RejectTopUp */
 } MethodCall;
 
 static MethodCall *
@@ -740,21 +741,38 @@ on_handle_simulate (SaldoDBusManager      *iface,
   return TRUE;
 }
 
+/* ConfirmTopUp and RejectTopUp: the owner's answer to a planned top-up. */
 static void
-on_confirm_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
+on_answer_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(MethodCall) call = user_data;
   const char *id;
   GError     *error = NULL;
+  gboolean    done;
 
   if (!authorized (source, result, call))
     return;
   g_variant_get_child (call->args, 0, "&s", &id);
-  if (!saldo_topup_manager_confirm (call->self->topups, id, &error)) {
+  done = call->confirm ? saldo_topup_manager_confirm (call->self->topups, id, &error)
+                       : saldo_topup_manager_reject (call->self->topups, id, &error);
+  if (!done) {
     return_error (call->invocation, error);
     return;
   }
-  saldo_dbus_manager_complete_confirm_top_up (call->self->manager_iface, call->invocation);
+  if (call->confirm)
+    saldo_dbus_manager_complete_confirm_top_up (call->self->manager_iface, call->invocation);
+  else
+    saldo_dbus_manager_complete_reject_top_up (call->self->manager_iface, call->invocation);
+}
+
+static gboolean
+handle_answer (SaldoDaemon *self, GDBusMethodInvocation *invocation, gboolean confirm)
+{
+  MethodCall *call = method_call_new (self, invocation, g_dbus_method_invocation_get_parameters (invocation));
+
+  call->confirm = confirm;
+  authorize (self, call, action_top_up, on_answer_authorized);
+  return TRUE;
 }
 
 static gboolean
@@ -763,28 +781,7 @@ on_handle_confirm (SaldoDBusManager      *iface,
                    const char            *id,
                    gpointer               user_data)
 {
-  SaldoDaemon *self = user_data;
-
-  authorize (self, method_call_new (self, invocation, g_dbus_method_invocation_get_parameters (invocation)),
-             action_top_up, on_confirm_authorized);
-  return TRUE;
-}
-
-static void
-on_reject_authorized (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(MethodCall) call = user_data;
-  const char *id;
-  GError     *error = NULL;
-
-  if (!authorized (source, result, call))
-    return;
-  g_variant_get_child (call->args, 0, "&s", &id);
-  if (!saldo_topup_manager_reject (call->self->topups, id, &error)) {
-    return_error (call->invocation, error);
-    return;
-  }
-  saldo_dbus_manager_complete_reject_top_up (call->self->manager_iface, call->invocation);
+  return handle_answer (user_data, invocation, TRUE);
 }
 
 static gboolean
@@ -793,11 +790,7 @@ on_handle_reject (SaldoDBusManager      *iface,
                   const char            *id,
                   gpointer               user_data)
 {
-  SaldoDaemon *self = user_data;
-
-  authorize (self, method_call_new (self, invocation, g_dbus_method_invocation_get_parameters (invocation)),
-             action_top_up, on_reject_authorized);
-  return TRUE;
+  return handle_answer (user_data, invocation, FALSE);
 }
 
 static void
