@@ -20,19 +20,6 @@ typedef struct {
 } Segment;
 
 static gint
-compare_points (gconstpointer pa, gconstpointer pb)
-{
-  const SaldoBalancePoint *a = pa;
-  const SaldoBalancePoint *b = pb;
-
-  if (a->time != b->time)
-    return a->time < b->time ? -1 : 1;
-  if (a->balance != b->balance)
-    return a->balance < b->balance ? -1 : 1;
-  return 0;
-}
-
-static gint
 compare_doubles (gconstpointer pa, gconstpointer pb)
 {
   double a = *(const double *) pa;
@@ -57,17 +44,6 @@ topup_between (const SaldoLedgerRow *history, gsize n_history, const char *iccid
       return TRUE;
   }
   return FALSE;
-}
-
-static SaldoBalancePoint *
-sorted_copy (const SaldoBalancePoint *readings, gsize n)
-{
-  SaldoBalancePoint *copy = g_new (SaldoBalancePoint, MAX (n, 1));
-
-  if (n > 0)
-    memcpy (copy, readings, n * sizeof (SaldoBalancePoint));
-  qsort (copy, n, sizeof (SaldoBalancePoint), compare_points);
-  return copy;
 }
 
 /* The falling pairs that count as spending.  @with_gaps keeps pairs that
@@ -305,7 +281,7 @@ saldo_forecast_compute (const SaldoForecastInput *in, SaldoForecast *out, GError
 
   window = in->window_days > 0 ? in->window_days : SALDO_FORECAST_DEFAULT_WINDOW_DAYS;
   window_start = in->now - (gint64) window * DAY;
-  sorted = sorted_copy (in->readings, in->n_readings);
+  sorted = saldo_balance_points_sorted (in->readings, in->n_readings);
   segments = spending_segments (sorted, in->n_readings, in->history, in->n_history, in->iccid, FALSE);
 
   /* only what lies in the window matters from here on */
@@ -364,7 +340,7 @@ saldo_forecast_consumption (const SaldoBalancePoint *readings,
                             gint64                   from,
                             gint64                   to)
 {
-  g_autofree SaldoBalancePoint *sorted = sorted_copy (readings, n_readings);
+  g_autofree SaldoBalancePoint *sorted = saldo_balance_points_sorted (readings, n_readings);
   g_autoptr(GArray) segments = spending_segments (sorted, n_readings, history, n_history, iccid, TRUE);
   double sum = 0;
 

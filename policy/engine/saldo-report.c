@@ -95,17 +95,6 @@ compare_providers (gconstpointer pa, gconstpointer pb)
   return c != 0 ? c : strcmp (a->currency, b->currency);
 }
 
-static gint
-compare_points (gconstpointer pa, gconstpointer pb)
-{
-  const SaldoBalancePoint *a = pa;
-  const SaldoBalancePoint *b = pb;
-
-  if (a->time != b->time)
-    return a->time < b->time ? -1 : 1;
-  return a->balance < b->balance ? -1 : (a->balance > b->balance ? 1 : 0);
-}
-
 static void
 add_failure (SaldoReportLineResult *result, const char *error)
 {
@@ -141,14 +130,11 @@ day_index (const gint64 *day_starts, int n_days, gint64 t)
 static guint
 days_below (const SaldoReportLine *line, const gint64 *day_starts, int n_days, gint64 to, gint64 now)
 {
-  g_autofree SaldoBalancePoint *sorted = g_new (SaldoBalancePoint, MAX (line->n_readings, 1));
+  g_autofree SaldoBalancePoint *sorted = saldo_balance_points_sorted (line->readings, line->n_readings);
   g_autofree gboolean          *below = g_new0 (gboolean, n_days);
   gint64                        end = MIN (to, now);
   guint                         n = 0;
 
-  if (line->n_readings > 0)
-    memcpy (sorted, line->readings, line->n_readings * sizeof (SaldoBalancePoint));
-  qsort (sorted, line->n_readings, sizeof (SaldoBalancePoint), compare_points);
   for (gsize i = 0; i < line->n_readings; i++) {
     gint64 from = MAX (sorted[i].time, day_starts[0]);
     gint64 until = i + 1 < line->n_readings ? MIN (sorted[i + 1].time, end) : end;

@@ -947,7 +947,7 @@ compare_candidates (gconstpointer pa, gconstpointer pb)
 }
 
 static gint
-compare_readings (gconstpointer pa, gconstpointer pb)
+compare_balance_points (gconstpointer pa, gconstpointer pb)
 {
   const SaldoBalancePoint *a = pa;
   const SaldoBalancePoint *b = pb;
@@ -958,6 +958,19 @@ compare_readings (gconstpointer pa, gconstpointer pb)
   if (a->balance != b->balance)
     return a->balance < b->balance ? -1 : 1;
   return 0;
+}
+
+/* A copy of @points oldest first (ties by balance), for the engine, the
+ * forecast and the report alike; free it with g_free().  Never NULL. */
+SaldoBalancePoint *
+saldo_balance_points_sorted (const SaldoBalancePoint *points, gsize n_points)
+{
+  SaldoBalancePoint *sorted = g_new (SaldoBalancePoint, MAX (n_points, 1));
+
+  if (n_points > 0)
+    memcpy (sorted, points, n_points * sizeof (SaldoBalancePoint));
+  qsort (sorted, n_points, sizeof (SaldoBalancePoint), compare_balance_points);
+  return sorted;
 }
 
 static gint
@@ -1085,10 +1098,7 @@ saldo_rule_engine_decide_with (const SaldoEngineInput *in,
   if (!setup_calendar (&ctx, error))
     return FALSE;
 
-  readings = g_new (SaldoBalancePoint, MAX (in->line.n_readings, 1));
-  if (in->line.n_readings > 0)
-    memcpy (readings, in->line.readings, sizeof (SaldoBalancePoint) * in->line.n_readings);
-  qsort (readings, in->line.n_readings, sizeof (SaldoBalancePoint), compare_readings);
+  readings = saldo_balance_points_sorted (in->line.readings, in->line.n_readings);
   ctx.readings = readings;
   ctx.n_readings = in->line.n_readings;
 

@@ -107,6 +107,8 @@ typedef struct {
   gint64 balance; /* minor units of the line currency */
 } SaldoBalancePoint;
 
+SaldoBalancePoint *saldo_balance_points_sorted (const SaldoBalancePoint *points, gsize n_points);
+
 typedef struct {
   const char              *iccid;
   const char              *currency; /* the line's currency */
