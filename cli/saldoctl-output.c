@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <glib/gi18n.h>
+
+#include "saldo-money.h"
 #include "saldoctl-output.h"
 
 /* Bidirectional controls reorder what a terminal shows: a name could
@@ -196,4 +199,23 @@ saldoctl_fit_headings (int *widths, guint n_widths, const char **headings)
 {
   for (guint i = 0; i < n_widths && headings[i] != NULL; i++)
     widths[i] = MAX (widths[i], (int) g_utf8_strlen (headings[i], -1));
+}
+
+/* "12.50" for PEN; without a known currency the exponent is unknown, so
+ * the count of minor units is shown as what it is rather than guessed. */
+char *
+saldoctl_format_money (gint64 minor, const char *currency)
+{
+  char *decimal = saldo_money_to_decimal (minor, currency);
+
+  return decimal != NULL ? decimal : g_strdup_printf ("%" G_GINT64_FORMAT " minor units", minor);
+}
+
+char *
+saldoctl_format_date (guint64 unix_seconds)
+{
+  g_autoptr(GDateTime)
+               dt = g_date_time_new_from_unix_utc ((gint64) MIN (unix_seconds, (guint64) G_MAXINT64));
+
+  return dt != NULL ? g_date_time_format (dt, "%Y-%m-%d") : g_strdup ("");
 }

@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 
 #include "saldo-dbus-generated.h"
+#include "saldoctl-output.h"
 
 G_BEGIN_DECLS
 
@@ -14,6 +15,11 @@ typedef struct {
   gboolean            json;
 } SaldoCtl;
 
+/* The connection to saldod and its objects (saldoctl-bus.c). */
+void saldoctl_clear (SaldoCtl *ctl);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SaldoCtl, saldoctl_clear)
+
+
 gboolean       saldoctl_connect (SaldoCtl *ctl, GError **error);
 GPtrArray     *saldoctl_get_lines (SaldoCtl *ctl);
 SaldoDBusLine *saldoctl_find_line (SaldoCtl *ctl, const char *selector, GError **error);
@@ -23,8 +29,6 @@ gboolean       saldoctl_line_on_device (SaldoDBusLine *line, const char *name);
  * g_ptr_array_sort () order of proxies by it. */
 gint64         saldoctl_object_number (gpointer proxy);
 gint           saldoctl_compare_objects (gconstpointer a, gconstpointer b);
-char          *saldoctl_format_money (gint64 minor, const char *currency);
-char          *saldoctl_format_date (guint64 unix_seconds);
 GDBusCallFlags saldoctl_call_flags (void);
 
 /* Money and data sizes as people type them (saldoctl-topup.c). */
