@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The cost of one export of the metrics file with 64 lines (each read, with
- * 20 top-ups of five ledger events each), next to writing the same bytes
- * with a plain write () and with write () + fsync () in the same run.
+ * its forecast and 20 top-ups of five ledger events each), next to writing
+ * the same bytes with a plain write () and with write () + fsync () in the
+ * same run.
  *
  *   meson test -C _build --benchmark --verbose export
  *   _build/bench/bench-export [RUNS]
@@ -138,10 +139,13 @@ main (int argc, char **argv)
     saldo_dbus_line_set_expiry (iface, 1798588800);
     saldo_dbus_line_set_last_updated (iface, 1790000100);
     saldo_dbus_line_set_active (iface, TRUE);
+    saldo_dbus_line_set_spend_per_day (iface, 150);
+    saldo_dbus_line_set_runs_out_on (iface, 1790500000);
+    saldo_dbus_line_set_deactivation_on (iface, 1813000000);
     add_topups (ledger, record->id);
   }
   sqlite3_exec (saldo_store_get_handle (store), "PRAGMA synchronous = FULL", NULL, NULL, NULL);
-  exporter = saldo_exporter_new (config, ledger, NULL, lines);
+  exporter = saldo_exporter_new (config, ledger, NULL, lines, NULL);
   file = saldo_metrics_file_new (metrics, &options);
 
   for (guint r = 0; r < runs; r++) {

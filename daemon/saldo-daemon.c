@@ -1371,7 +1371,9 @@ saldo_daemon_start (SaldoDaemon *self)
   saldo_nm_watcher_start (self->nm_watcher);
   saldo_topup_manager_start (self->topups);
   self->exporter = saldo_exporter_new (self->config, saldo_topup_manager_get_ledger (self->topups),
-                                       self->manager_iface, saldo_line_manager_get_lines (self->lines));
+                                       self->manager_iface, saldo_line_manager_get_lines (self->lines),
+                                       saldo_provider_watch_get_objects (
+                                         saldo_topup_manager_get_provider_watch (self->topups)));
 }
 
 static void

@@ -39,12 +39,41 @@ saldo_export_line_free (SaldoExportLine *line)
   g_free (line);
 }
 
+const char * const saldo_export_provider_states[] = {
+  "ok", "needs-attention", "unreachable", "unknown", NULL
+};
+
+const char * const saldo_export_attentions[] = {
+  "insufficient-funds", "credentials-rejected", "payment-declined", "payment-expired", NULL
+};
+
+SaldoExportProvider *
+saldo_export_provider_new (void)
+{
+  return g_new0 (SaldoExportProvider, 1);
+}
+
+void
+saldo_export_provider_free (SaldoExportProvider *provider)
+{
+  if (provider == NULL)
+    return;
+  g_free (provider->id);
+  g_free (provider->type);
+  g_free (provider->state);
+  g_free (provider->attention);
+  g_free (provider->funds_currency);
+  g_free (provider->payment_expires);
+  g_free (provider);
+}
+
 static void
 snapshot_clear (gpointer data)
 {
   SaldoExportSnapshot *snapshot = data;
 
   g_ptr_array_unref (snapshot->lines);
+  g_ptr_array_unref (snapshot->providers);
 }
 
 SaldoExportSnapshot *
@@ -53,6 +82,7 @@ saldo_export_snapshot_new (void)
   SaldoExportSnapshot *snapshot = g_atomic_rc_box_new0 (SaldoExportSnapshot);
 
   snapshot->lines = g_ptr_array_new_with_free_func ((GDestroyNotify) saldo_export_line_free);
+  snapshot->providers = g_ptr_array_new_with_free_func ((GDestroyNotify) saldo_export_provider_free);
   return snapshot;
 }
 

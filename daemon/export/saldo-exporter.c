@@ -11,6 +11,7 @@
 #include "saldo-exporter.h"
 #include "saldo-metrics-file.h"
 #include "saldo-money.h"
+#include "saldo-provider-health.h"
 
 /* What the daemon tells about a line beyond its bus properties. */
 typedef struct {
@@ -24,11 +25,12 @@ struct _SaldoExporter {
   gint64               default_refresh_interval;
   SaldoLedger         *ledger;
   SaldoDBusManager    *manager;
-  GPtrArray           *lines;       /* SaldoLine */
-  GHashTable          *extras;      /* line id (gint64*) → LineExtra */
-  GPtrArray           *sinks;       /* SaldoExportSink */
-  gint64               started;     /* unix seconds */
-  gint64               last_export; /* monotonic µs, 0 = never */
+  GPtrArray           *lines;         /* SaldoLine */
+  GPtrArray           *providers;     /* SaldoProviderObject */
+  GHashTable          *extras;        /* line id (gint64*) → LineExtra */
+  GPtrArray           *sinks;         /* SaldoExportSink */
+  gint64               started;       /* unix seconds */
+  gint64               last_export;   /* monotonic µs, 0 = never */
   guint                export_id;
   char                *ledger_error; /* logged once until it changes */
 };
@@ -37,11 +39,18 @@ G_DEFINE_TYPE (SaldoExporter, saldo_exporter, G_TYPE_OBJECT)
 
 /* The bus properties an export shows; Refreshing, LastReply and the like
  * change often and are not exported. */
-static const char *const exported_properties[] = { "iccid",          "operator-code",    "operator-name",
-                                                   "carrier",        "sim-type",         "active",
-                                                   "balance",        "currency",         "expiry",
-                                                   "data-remaining", "data-known",       "last-updated",
-                                                   "last-error",     "refresh-interval", NULL };
+static const char * const exported_properties[] = {
+  "iccid", "operator-code", "operator-name", "carrier", "sim-type", "active", "balance",
+  "currency", "expiry", "data-remaining", "data-known", "last-updated", "last-error",
+  "refresh-interval", "spend-per-day", "runs-out-on", "deactivation-on", NULL
+};
+
+/* A provider's LastError (words), Warnings and SpentThisMonth are not
+ * exported. */
+static const char * const exported_provider_properties[] = {
+  "state", "attention", "funds", "funds-currency", "funds-known", "payment-expires",
+  "last-success", NULL
+};
 
 static gboolean on_export (gpointer user_data);
 
@@ -173,6 +182,39 @@ export_line (SaldoExporter *self, SaldoLine *line)
   e->refresh_interval = saldo_line_get_refresh_interval (line, self->default_refresh_interval);
   e->refresh_failures = extra != NULL ? extra->refresh_failures : 0;
   e->last_error = g_strdup (saldo_dbus_line_get_last_error (iface));
+  /* SpendPerDay is in minor units of Currency, -1 while unknown. */
+  e->spend_per_day = saldo_dbus_line_get_spend_per_day (iface);
+  e->spend_known = e->has_balance && e->spend_per_day >= 0;
+  e->runs_out_on = (gint64) MIN (saldo_dbus_line_get_runs_out_on (iface), (guint64) G_MAXINT64);
+  e->deactivation_on = (gint64) MIN (saldo_dbus_line_get_deactivation_on (iface), (guint64) G_MAXINT64);
+  return e;
+}
+
+static SaldoExportProvider *
+export_provider (SaldoProviderObject *object,
+                 GTimeZone           *tz)
+{
+  SaldoDBusProvider *iface = saldo_provider_object_get_dbus_provider (object);
+  SaldoExportProvider *e = saldo_export_provider_new ();
+  const char *currency = saldo_dbus_provider_get_funds_currency (iface);
+  int year = 0, month = 0;
+
+  e->number = saldo_provider_object_get_record (object)->id;
+  e->id = g_strdup (saldo_dbus_provider_get_id (iface));
+  e->type = g_strdup (saldo_dbus_provider_get_type_ (iface));
+  e->state = g_strdup (saldo_dbus_provider_get_state (iface));
+  e->attention = g_strdup (saldo_dbus_provider_get_attention (iface));
+  /* As with balances: funds in a currency the money module does not know
+   * cannot be put in major units, and are not exported. */
+  e->funds_known = saldo_dbus_provider_get_funds_known (iface) && currency != NULL &&
+                   saldo_currency_is_valid (currency);
+  e->funds = e->funds_known ? saldo_dbus_provider_get_funds (iface) : 0;
+  e->funds_currency = g_strdup (e->funds_known ? currency : "");
+  e->payment_expires = g_strdup (saldo_dbus_provider_get_payment_expires (iface));
+  /* The end the provider watch warns about: the same month, the same zone. */
+  saldo_provider_get_payment_expires (saldo_provider_object_get_provider (object), &year, &month);
+  e->payment_end = saldo_provider_payment_end (year, month, tz);
+  e->last_success = (gint64) MIN (saldo_dbus_provider_get_last_success (iface), (guint64) G_MAXINT64);
   return e;
 }
 
@@ -193,6 +235,12 @@ saldo_exporter_snapshot (SaldoExporter *self)
     g_hash_table_insert (by_id, &line->id, line);
   }
   snapshot->topups_known = add_topups (self, by_id);
+  if (self->providers->len > 0) {
+    g_autoptr(GTimeZone) tz = g_time_zone_new_local ();
+
+    for (guint i = 0; i < self->providers->len; i++)
+      g_ptr_array_add (snapshot->providers, export_provider (self->providers->pdata[i], tz));
+  }
   return snapshot;
 }
 
@@ -216,6 +264,15 @@ static void
 on_line_notify (GObject *object, GParamSpec *pspec, gpointer user_data)
 {
   if (g_strv_contains (exported_properties, pspec->name))
+    saldo_exporter_queue (user_data);
+}
+
+static void
+on_provider_notify (GObject    *object,
+                    GParamSpec *pspec,
+                    gpointer    user_data)
+{
+  if (g_strv_contains (exported_provider_properties, pspec->name))
     saldo_exporter_queue (user_data);
 }
 
@@ -295,7 +352,11 @@ load_module_sink (SaldoExporter *self, const char *name, gconstpointer settings,
 }
 
 SaldoExporter *
-saldo_exporter_new (SaldoConfig *config, SaldoLedger *ledger, SaldoDBusManager *manager, GPtrArray *lines)
+saldo_exporter_new (SaldoConfig      *config,
+                    SaldoLedger      *ledger,
+                    SaldoDBusManager *manager,
+                    GPtrArray        *lines,
+                    GPtrArray        *providers)
 {
   g_autoptr(SaldoExporter) self = g_object_new (SALDO_TYPE_EXPORTER, NULL);
   g_autoptr(GError) error = NULL;
@@ -336,6 +397,13 @@ saldo_exporter_new (SaldoConfig *config, SaldoLedger *ledger, SaldoDBusManager *
   }
   for (guint i = 0; lines != NULL && i < lines->len; i++)
     saldo_exporter_add_line (self, lines->pdata[i]);
+  for (guint i = 0; providers != NULL && i < providers->len; i++) {
+    SaldoProviderObject *provider = providers->pdata[i];
+
+    g_ptr_array_add (self->providers, g_object_ref (provider));
+    g_signal_connect_object (saldo_provider_object_get_dbus_provider (provider), "notify",
+                             G_CALLBACK (on_provider_notify), self, 0);
+  }
   saldo_exporter_queue (self);
   return g_steal_pointer (&self);
 }
@@ -353,6 +421,7 @@ saldo_exporter_dispose (GObject *object)
   /* Sinks go first: the MQTT one says goodbye to its broker. */
   g_ptr_array_set_size (self->sinks, 0);
   g_ptr_array_set_size (self->lines, 0);
+  g_ptr_array_set_size (self->providers, 0);
   g_clear_object (&self->ledger);
   g_clear_object (&self->manager);
   G_OBJECT_CLASS (saldo_exporter_parent_class)->dispose (object);
@@ -365,6 +434,7 @@ saldo_exporter_finalize (GObject *object)
 
   saldo_export_settings_free (self->settings);
   g_ptr_array_unref (self->lines);
+  g_ptr_array_unref (self->providers);
   g_ptr_array_unref (self->sinks);
   g_hash_table_unref (self->extras);
   g_free (self->ledger_error);
@@ -384,6 +454,7 @@ static void
 saldo_exporter_init (SaldoExporter *self)
 {
   self->lines = g_ptr_array_new_with_free_func (g_object_unref);
+  self->providers = g_ptr_array_new_with_free_func (g_object_unref);
   self->sinks = g_ptr_array_new_with_free_func (g_object_unref);
   self->extras = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
 }

@@ -182,44 +182,86 @@ value_unknown_since (const SaldoExportLine *line, char *buf, gsize size)
   return line->topup_unknown_since > 0 && print_int (buf, size, line->topup_unknown_since);
 }
 
+static gboolean
+value_runs_out (const SaldoExportLine *line, char *buf, gsize size)
+{
+  return line->runs_out_on > 0 && print_int (buf, size, line->runs_out_on);
+}
+
+static gboolean
+value_deactivation (const SaldoExportLine *line, char *buf, gsize size)
+{
+  return line->deactivation_on > 0 && print_int (buf, size, line->deactivation_on);
+}
+
+/* Amounts in the line's currency (minor units), exported in major units
+ * with a currency label. */
+typedef gboolean (*LineMoney) (const SaldoExportLine *line,
+                               gint64                *minor);
+
+static gboolean
+money_balance (const SaldoExportLine *line, gint64 *minor)
+{
+  *minor = line->balance;
+  return line->has_balance;
+}
+
+static gboolean
+money_spend (const SaldoExportLine *line, gint64 *minor)
+{
+  *minor = line->spend_per_day;
+  return line->has_balance && line->spend_known;
+}
+
 typedef struct {
   const char *name;
   const char *type;
   const char *help;
-  LineValue   value;
+  LineValue   value;            /* or: */
+  LineMoney   money;
   gboolean    needs_ledger;
 } LineFamily;
 
-/* The forecast (runs-out and deactivation dates) and provider families
- * join this table once saldod computes them. */
 static const LineFamily line_families[] = {
-  { "saldo_line_info", "gauge", "Every line saldod knows (1), with its SIM type.", value_info, FALSE },
-  { "saldo_line_active", "gauge", "1 while a modem presents the line's SIM.", value_active, FALSE },
-  { "saldo_line_roaming", "gauge", "1 while the line's modem is registered on a network abroad.",
-    value_roaming, FALSE },
-  { NULL, NULL, NULL, NULL, FALSE }, /* saldo_line_balance, with its currency */
+  { "saldo_line_info", "gauge",
+    "Every line saldod knows (1), with its SIM type.", value_info },
+  { "saldo_line_active", "gauge",
+    "1 while a modem presents the line's SIM.", value_active },
+  { "saldo_line_roaming", "gauge",
+    "1 while the line's modem is registered on a network abroad.", value_roaming },
+  { "saldo_line_balance", "gauge",
+    "The line's balance in major units of its currency (8.40 is S/ 8.40); absent while never read.",
+    NULL, money_balance },
   { "saldo_line_balance_expiry_timestamp_seconds", "gauge",
-    "When the balance expires, as the carrier said (unix time); absent when not known.", value_expiry,
-    FALSE },
+    "When the balance expires, as the carrier said (unix time); absent when not known.",
+    value_expiry },
+  { "saldo_line_spend_per_day", "gauge",
+    "What the line spends a day, in major units of its currency, from its readings (top-ups and "
+    "other rises left out); absent while there is too little history.", NULL, money_spend },
+  { "saldo_line_runs_out_timestamp_seconds", "gauge",
+    "When the balance runs out at the rate the line spends, from its readings (unix time); "
+    "absent while there is too little history or it spends nothing.", value_runs_out },
+  { "saldo_line_deactivation_timestamp_seconds", "gauge",
+    "When the carrier would deactivate the line: its deactivation period after the last "
+    "recharge (unix time); absent when not known.", value_deactivation },
   { "saldo_line_data_remaining_bytes", "gauge",
-    "Mobile data left, as the carrier said; absent when not known.", value_data, FALSE },
+    "Mobile data left, as the carrier said; absent when not known.", value_data },
   { "saldo_line_last_reading_timestamp_seconds", "gauge",
     "When the balance was last read (unix time); absent for a line never read. "
-    "Its age is time() - this.",
-    value_last_reading, FALSE },
-  { "saldo_line_first_seen_timestamp_seconds", "gauge", "When saldod first saw the line (unix time).",
-    value_first_seen, FALSE },
+    "Its age is time() - this.", value_last_reading },
+  { "saldo_line_first_seen_timestamp_seconds", "gauge",
+    "When saldod first saw the line (unix time).", value_first_seen },
   { "saldo_line_refresh_interval_seconds", "gauge",
-    "Seconds between scheduled balance checks of the line; 0: no schedule.", value_interval, FALSE },
+    "Seconds between scheduled balance checks of the line; 0: no schedule.",
+    value_interval },
   { "saldo_line_refresh_failures_total", "counter",
-    "Balance checks that ended without a balance since saldod started.", value_failures, FALSE },
+    "Balance checks that ended without a balance since saldod started.", value_failures },
   { "saldo_line_last_check_failed", "gauge",
-    "1 when the line's last balance check gave no balance (saldoctl balance shows why).", value_check_failed,
-    FALSE },
+    "1 when the line's last balance check gave no balance (saldoctl balance shows why).",
+    value_check_failed },
   { "saldo_line_topup_unknown_since_timestamp_seconds", "gauge",
     "Since when the oldest top-up of the line whose outcome is unknown has been so (unix time); "
-    "absent when none is.",
-    value_unknown_since, TRUE },
+    "absent when none is.", value_unknown_since, NULL, TRUE },
 };
 
 static void
@@ -235,39 +277,24 @@ format_line_family (GString                   *out,
   family = begin_family (out, lf->name, lf->type, lf->help);
   for (guint i = 0; i < snapshot->lines->len; i++) {
     const SaldoExportLine *line = snapshot->lines->pdata[i];
-    char                   value[32];
+    g_autofree char *amount = NULL;
+    char value[32];
+    gint64 minor = 0;
 
-    if (!lf->value (line, value, sizeof value))
+    /* Major units, exactly: the money module knows each currency's minor
+     * units (PEN 2, JPY 0, BHD 3). */
+    if (lf->money != NULL) {
+      if (!lf->money (line, &minor) || (amount = saldo_money_to_decimal (minor, line->currency)) == NULL)
+        continue;
+    } else if (!lf->value (line, value, sizeof value)) {
       continue;
+    }
     begin_line_sample (out, lf->name, line, options);
     if (lf->value == value_info)
       append_label (out, "sim_type", line->sim_type);
-    end_sample (out, value);
-  }
-  end_family (&family);
-}
-
-/* Major units, exactly: the money module knows each currency's minor
- * units (PEN 2, JPY 0, BHD 3). */
-static void
-format_balance (GString *out, const SaldoExportSnapshot *snapshot, const SaldoMetricsOptions *options)
-{
-  Family family = begin_family (out, "saldo_line_balance", "gauge",
-                                "The line's balance in major units of its currency (8.40 is S/ 8.40); "
-                                "absent while never read.");
-
-  for (guint i = 0; i < snapshot->lines->len; i++) {
-    const SaldoExportLine *line = snapshot->lines->pdata[i];
-    g_autofree char       *amount = NULL;
-
-    if (!line->has_balance)
-      continue;
-    amount = saldo_money_to_decimal (line->balance, line->currency);
-    if (amount == NULL)
-      continue;
-    begin_line_sample (out, "saldo_line_balance", line, options);
-    append_label (out, "currency", line->currency);
-    end_sample (out, amount);
+    if (amount != NULL)
+      append_label (out, "currency", line->currency);
+    end_sample (out, amount != NULL ? amount : value);
   }
   end_family (&family);
 }
@@ -346,6 +373,135 @@ format_topups (GString *out, const SaldoExportSnapshot *snapshot, const SaldoMet
   end_family (&family);
 }
 
+/* ---- providers ---- */
+
+static void
+begin_provider_sample (GString                   *out,
+                       const char                *name,
+                       const SaldoExportProvider *provider)
+{
+  g_string_append_printf (out, "%s{", name);
+  append_label (out, "provider", provider->id);
+  append_label (out, "type", provider->type);
+}
+
+typedef const char *(*ProviderText) (const SaldoExportProvider *provider);
+
+static const char *
+provider_state (const SaldoExportProvider *provider)
+{
+  return provider->state;
+}
+
+static const char *
+provider_attention (const SaldoExportProvider *provider)
+{
+  return provider->attention;
+}
+
+/* A state set: one sample per value, 1 for the current one, 0 for the
+ * others; so a change is a change of value, not of series, and an alert
+ * can ask for `== 1`. */
+static void
+format_state_set (GString                   *out,
+                  const SaldoExportSnapshot *snapshot,
+                  const char                *name,
+                  const char                *help,
+                  const char                *label,
+                  const char * const        *values,
+                  ProviderText               current)
+{
+  Family family = begin_family (out, name, "gauge", help);
+
+  for (guint i = 0; i < snapshot->providers->len; i++) {
+    const SaldoExportProvider *provider = snapshot->providers->pdata[i];
+
+    for (guint v = 0; values[v] != NULL; v++) {
+      begin_provider_sample (out, name, provider);
+      append_label (out, label, values[v]);
+      end_sample (out, g_strcmp0 (current (provider), values[v]) == 0 ? "1" : "0");
+    }
+  }
+  end_family (&family);
+}
+
+typedef gint64 (*ProviderTime) (const SaldoExportProvider *provider);
+
+static gint64
+provider_payment_end (const SaldoExportProvider *provider)
+{
+  return provider->payment_end;
+}
+
+static gint64
+provider_last_success (const SaldoExportProvider *provider)
+{
+  return provider->last_success;
+}
+
+/* Absent where the time is 0 (not given, never). */
+static void
+format_provider_time (GString                   *out,
+                      const SaldoExportSnapshot *snapshot,
+                      const char                *name,
+                      const char                *help,
+                      ProviderTime               when)
+{
+  Family family = begin_family (out, name, "gauge", help);
+
+  for (guint i = 0; i < snapshot->providers->len; i++) {
+    const SaldoExportProvider *provider = snapshot->providers->pdata[i];
+    char value[24];
+
+    if (when (provider) <= 0)
+      continue;
+    print_int (value, sizeof value, when (provider));
+    begin_provider_sample (out, name, provider);
+    end_sample (out, value);
+  }
+  end_family (&family);
+}
+
+static void
+format_providers (GString                   *out,
+                  const SaldoExportSnapshot *snapshot)
+{
+  Family family;
+
+  format_state_set (out, snapshot, "saldo_provider_state",
+                    "The top-up provider's state, 1 for the one it is in: ok, needs-attention (it cannot "
+                    "top up until its owner acts; the rules using it wait), unreachable, unknown.",
+                    "state", saldo_export_provider_states, provider_state);
+  format_state_set (out, snapshot, "saldo_provider_attention",
+                    "While the provider needs attention, what its owner must fix, 1 for that one: "
+                    "insufficient-funds, credentials-rejected, payment-declined, payment-expired.",
+                    "reason", saldo_export_attentions, provider_attention);
+
+  family = begin_family (out, "saldo_provider_funds", "gauge",
+                         "What the provider's own account holds (the money top-ups are paid from), in "
+                         "major units of its currency; absent when the provider cannot tell.");
+  for (guint i = 0; i < snapshot->providers->len; i++) {
+    const SaldoExportProvider *provider = snapshot->providers->pdata[i];
+    g_autofree char *amount = NULL;
+
+    if (!provider->funds_known ||
+        (amount = saldo_money_to_decimal (provider->funds, provider->funds_currency)) == NULL)
+      continue;
+    begin_provider_sample (out, "saldo_provider_funds", provider);
+    append_label (out, "currency", provider->funds_currency);
+    end_sample (out, amount);
+  }
+  end_family (&family);
+
+  format_provider_time (out, snapshot, "saldo_provider_payment_expiry_timestamp_seconds",
+                        "When the payment method its owner named (PaymentExpires=, a card's last month) "
+                        "stops working: the first second after that month, local time (unix time); "
+                        "absent when not given.", provider_payment_end);
+  format_provider_time (out, snapshot, "saldo_provider_last_success_timestamp_seconds",
+                        "When the provider last answered well, to a top-up or about its account (unix "
+                        "time); absent when never.", provider_last_success);
+}
+
 void
 saldo_metrics_format (const SaldoExportSnapshot *snapshot, const SaldoMetricsOptions *options, GString *out)
 {
@@ -368,11 +524,8 @@ saldo_metrics_format (const SaldoExportSnapshot *snapshot, const SaldoMetricsOpt
   g_string_append_printf (out, "saldo_modem_manager_running %d\n", snapshot->modem_manager_running ? 1 : 0);
   end_family (&family);
 
-  for (guint i = 0; i < G_N_ELEMENTS (line_families); i++) {
-    if (line_families[i].name == NULL)
-      format_balance (out, snapshot, options);
-    else
-      format_line_family (out, snapshot, options, &line_families[i]);
-  }
+  for (guint i = 0; i < G_N_ELEMENTS (line_families); i++)
+    format_line_family (out, snapshot, options, &line_families[i]);
   format_topups (out, snapshot, options);
+  format_providers (out, snapshot);
 }

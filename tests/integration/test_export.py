@@ -4,22 +4,27 @@
 prometheus-node-exporter reads saldod's metrics file, promtool checks it;
 a real mosquitto broker on loopback gets each line's retained state and
 Home Assistant's discovery configs over TLS, and keeps them across its own
-restart."""
+restart.  The forecast and the top-up providers go both ways too."""
 
 import calendar
+import datetime
 import json
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import threading
 import time
+import types
 import urllib.request
 
 import paho.mqtt.client as mqtt
 
 from fakeprovider import make_certs
 from saldo_testcase import CLARO, MOVISTAR, SaldoTestCase, main
+from test_forecast_report import CLARO_DEACTIVATION_DAYS, DAY, add_reading, add_topup
+from test_topup import FakeProvider, add_http_provider
 
 NODE_EXPORTER = '/usr/bin/prometheus-node-exporter'
 PROMTOOL = '/usr/bin/promtool'
@@ -247,6 +252,61 @@ class ExportTest(SaldoTestCase):
                                    operator_name='Movi\\"star\\\\PE'), '1')
         self.assertEqual(value_for(scraped, 'saldo_line_refresh_failures_total', line='1'), '1')
         self.assertRegex(scraped, r'(?m)^saldo_modem_manager_running 1$')
+        # Too little history for a forecast: no date, no rate, not 0.
+        self.assertNotIn('saldo_line_runs_out_timestamp_seconds{', scraped)
+        self.assertNotIn('saldo_line_spend_per_day{', scraped)
+
+        # Its history, built while saldod is stopped: two weeks of S/ 2.00 a
+        # day up to the S/ 12.50 it read, and a top-up 10 days ago; and an
+        # http provider whose account answers.
+        self.stop_saldod()
+        fake = FakeProvider(self.rig)
+        self.addCleanup(fake.close)
+        providers = add_http_provider(self.config_path, fake)
+        with open(os.path.join(providers, 'pay.conf'), 'a') as f:
+            f.write('AccountUrl=https://127.0.0.1:%d/hook/account\n' % fake.port)
+        db = sqlite3.connect(os.path.join(self.state_dir, 'saldo.db'))
+        for k in range(1, 57):
+            add_reading(db, read_at - k * 6 * 3600, 1250 + 50 * k)
+        topped_up = read_at - 10 * DAY + 1800
+        add_topup(db, '0001', topped_up, 'verified', 2000)
+        db.commit()
+        db.close()
+        self.start_saldod()
+        self.wait_metrics(metrics, lambda t: value_for(t, 'saldo_provider_funds', provider='pay')
+                          and value_for(t, 'saldo_line_runs_out_timestamp_seconds', line='1'),
+                          'the forecast and the funds')
+        self.promtool_check(metrics)
+        scraped = self.rig.wait_for(lambda: (lambda t: t if t and 'saldo_provider_funds{' in t else None)(
+            scrape()), 10, 'the new series through node_exporter')
+        self.assertAlmostEqual(float(value_for(scraped, 'saldo_line_spend_per_day', line='1',
+                                               currency='PEN')), 2.00, delta=0.02)
+        self.assertAlmostEqual(float(value_for(scraped, 'saldo_line_runs_out_timestamp_seconds',
+                                               line='1')), read_at + 6.25 * DAY, delta=DAY)
+        self.assertEqual(float(value_for(scraped, 'saldo_line_deactivation_timestamp_seconds',
+                                         line='1')), topped_up + CLARO_DEACTIVATION_DAYS * DAY)
+        self.assertIsNone(value_for(scraped, 'saldo_line_runs_out_timestamp_seconds', line='2'))
+        self.assertEqual(float(value_for(scraped, 'saldo_provider_funds', provider='pay',
+                                         type='http', currency='PEN')), 1000)
+        self.assertEqual(value_for(scraped, 'saldo_provider_state', provider='pay', state='ok'), '1')
+        self.assertEqual(value_for(scraped, 'saldo_provider_state', provider='pay',
+                                   state='needs-attention'), '0')
+
+        # The backend stops taking saldod's signature: a check finds the
+        # provider needing attention, and the file follows by itself.
+        fake.command({'op': 'config', 'hmac_secret': 'rotated-on-the-server'})
+        self.saldoctl('providers', 'check', 'pay')
+        self.wait_metrics(metrics, lambda t: value_for(
+            t, 'saldo_provider_state', provider='pay', state='needs-attention') == '1',
+            'pay needing attention', 10)
+        scraped = self.rig.wait_for(lambda: (lambda t: t if t and value_for(
+            t, 'saldo_provider_state', provider='pay', state='needs-attention') == '1' else None)(
+            scrape()), 10, 'needs-attention through node_exporter')
+        self.assertEqual(value_for(scraped, 'saldo_provider_state', provider='pay', state='ok'), '0')
+        self.assertEqual(value_for(scraped, 'saldo_provider_attention', provider='pay',
+                                   reason='credentials-rejected'), '1')
+        self.assertEqual(value_for(scraped, 'saldo_provider_attention', provider='pay',
+                                   reason='insufficient-funds'), '0')
 
     # ---- MQTT and Home Assistant ----------------------------------------------
 
@@ -289,6 +349,9 @@ class ExportTest(SaldoTestCase):
 
     def test_mqtt_home_assistant_over_tls(self):
         self.mqtt_setup()
+        # A provider that cannot tell its funds (no AccountUrl): its state is
+        # published, its funds are not.
+        add_http_provider(self.config_path, types.SimpleNamespace(port=1, ca=self.broker.ca))
         claro = self.claro_line_up()
         self.start_saldod()
         path, _ = self.wait_line(CLARO['iccid'], Active=True)
@@ -309,11 +372,35 @@ class ExportTest(SaldoTestCase):
         self.assertEqual(state['expiry'], '2026-12-30T00:00:00Z')
         days = (calendar.timegm((2026, 12, 30, 0, 0, 0)) - int(time.time())) // 86400
         self.assertIn(state['days_left'], (days, days + 1))
+        # One reading is no forecast: nothing made up.
+        self.assertIsNone(state['spend_per_day'])
+        self.assertIsNone(state['runs_out_on'])
+        self.assertIsNone(state['deactivation_on'])
+        first_reading = state['last_reading']
         # Home Assistant's discovery: sensors without YAML.
         configs = sub.topics('homeassistant/')
         self.assertIn('homeassistant/sensor/saldo_gw1/line1_balance/config', configs)
         self.assertIn('homeassistant/sensor/saldo_gw1/line1_days_left/config', configs)
         self.assertIn('homeassistant/binary_sensor/saldo_gw1/line1_roaming/config', configs)
+        for key in ('runs_out', 'deactivation'):
+            config = json.loads(sub.get('homeassistant/sensor/saldo_gw1/line1_%s/config' % key))
+            self.assertEqual(config['device_class'], 'timestamp')
+        spend = self.rig.wait_for(lambda: (lambda c: c if c.get('unit_of_measurement') else None)(
+            json.loads(sub.get('homeassistant/sensor/saldo_gw1/line1_spend_per_day/config'))), 10,
+            'the spending config with its currency')
+        self.assertEqual(spend['unit_of_measurement'], 'PEN/d')
+        self.assertEqual(spend['value_template'], '{{ value_json.spend_per_day }}')
+        # The provider: a device of its own.
+        [provider_topic] = sub.topics('saldo/gw1/provider/')
+        number = provider_topic.split('/')[3]
+        provider = json.loads(sub.get(provider_topic))
+        self.assertEqual((provider['provider'], provider['type'], provider['state'], provider['funds']),
+                         ('pay', 'http', 'unknown', None))
+        attention = json.loads(sub.get('homeassistant/binary_sensor/saldo_gw1/provider%s_needs_attention/'
+                                       'config' % number))
+        self.assertEqual((attention['device_class'], attention['state_topic']),
+                         ('problem', provider_topic))
+        self.assertIn('homeassistant/sensor/saldo_gw1/provider%s_funds/config' % number, configs)
         balance = self.rig.wait_for(lambda: (lambda c: c if c.get('unit_of_measurement') else None)(
             json.loads(sub.get('homeassistant/sensor/saldo_gw1/line1_balance/config'))), 10,
             'the balance config with its currency')
@@ -326,16 +413,20 @@ class ExportTest(SaldoTestCase):
             self.assertNotIn(CLARO['iccid'], sub.get(topic), topic)
         self.assertNotIn(self.MQTT_PASSWORD, self.saldod_text())
 
-        # The broker goes away; the balance changes meanwhile; it comes back
-        # (with what it persisted) and gets the latest state, retained.
+        # The broker goes away; the line is recharged meanwhile; it comes back
+        # (with what it persisted) and gets the latest state, retained, with
+        # the carrier's deactivation date counted from the recharge.
         sub.close()
         self.broker.stop()
-        claro.set_ussd('*777#', 'Claro: Tu saldo es S/ 7.25, vence el 30/12/2026.')
+        claro.set_ussd('*777#', 'Claro: Tu saldo es S/ 17.25, vence el 30/12/2026.')
         self.refresh(path)
         self.broker.start()
         late = self.subscribe()
-        state = self.wait_state(late, 1, lambda s: s['balance'] == '7.25',
+        state = self.wait_state(late, 1, lambda s: s['balance'] == '17.25',
                                 'the balance read while the broker was down', timeout=30)
+        recharged = datetime.datetime.fromisoformat(first_reading.replace('Z', '+00:00'))
+        self.assertEqual(state['deactivation_on'], (
+            recharged + datetime.timedelta(days=CLARO_DEACTIVATION_DAYS)).strftime('%Y-%m-%dT%H:%M:%SZ'))
         self.rig.wait_for(lambda: late.get('saldo/gw1/status') == 'online', 10, 'online again')
         self.rig.wait_for(lambda: late.get('homeassistant/sensor/saldo_gw1/line1_balance/config'), 10,
                           'the discovery configs, retained')

@@ -20,6 +20,21 @@ DAY = 86400
 CLARO_DEACTIVATION_DAYS = 270   # plugin/carriers/claro-pe.conf
 
 
+def add_reading(db, time_, amount):
+    """A USSD reading of line 1 in saldod's database (PEN, minor units)."""
+    db.execute("INSERT INTO readings (line_id, time, source, kind, raw_text, amount_minor,"
+               " currency) VALUES (1, ?, 'ussd', 'balance', 'Saldo: S/ %.2f', ?, 'PEN')"
+               % (amount / 100), (time_, amount))
+
+
+def add_topup(db, ref, created, state, amount, error='', failure=''):
+    """A ledger row of line 1 through provider 'pay'."""
+    db.execute("INSERT INTO topups (reference, line_id, origin, provider, amount, currency,"
+               " state, created, updated, finished, error, failure) VALUES"
+               " (?, 1, 'manual', 'pay', ?, 'PEN', ?, ?, ?, ?, ?, ?)",
+               ('saldo-test-%s' % ref, amount, state, created, created, created, error, failure))
+
+
 class ForecastReportTest(SaldoTestCase):
 
     def setUp(self):
@@ -52,19 +67,6 @@ class ForecastReportTest(SaldoTestCase):
         self.addCleanup(db.close)
         return db
 
-    @staticmethod
-    def add_reading(db, time_, amount):
-        db.execute("INSERT INTO readings (line_id, time, source, kind, raw_text, amount_minor,"
-                   " currency) VALUES (1, ?, 'ussd', 'balance', 'Saldo: S/ %.2f', ?, 'PEN')"
-                   % (amount / 100), (time_, amount))
-
-    @staticmethod
-    def add_topup(db, ref, created, state, amount, error='', failure=''):
-        db.execute("INSERT INTO topups (reference, line_id, origin, provider, amount, currency,"
-                   " state, created, updated, finished, error, failure) VALUES"
-                   " (?, 1, 'manual', 'pay', ?, 'PEN', ?, ?, ?, ?, ?, ?)",
-                   ('saldo-test-%s' % ref, amount, state, created, created, created, error, failure))
-
     def signals(self, name):
         return [args for member, args in self.seen if member == name]
 
@@ -76,9 +78,9 @@ class ForecastReportTest(SaldoTestCase):
         # Two weeks of S/ 2.00 a day, read every 6 hours, up to S/ 12.00 now;
         # a top-up 10 days ago (its pair is left out of the spending).
         for k in range(1, 57):
-            self.add_reading(db, now0 - k * 6 * 3600, 1200 + 50 * k)
+            add_reading(db, now0 - k * 6 * 3600, 1200 + 50 * k)
         topped_up = now0 - 10 * DAY + 1800
-        self.add_topup(db, '0001', topped_up, 'verified', 2000)
+        add_topup(db, '0001', topped_up, 'verified', 2000)
         db.commit()
 
         path = self.start()
@@ -135,18 +137,18 @@ class ForecastReportTest(SaldoTestCase):
         # S/ 1.00 a day from S/ 30.00, read daily at noon from the 1st to
         # the 28th; S/ 20.00 topped up on the 3rd, seen on the 4th.
         for d in range(1, 29):
-            self.add_reading(db, at(d, 12), 3000 - 100 * (d - 1) + (2000 if d >= 4 else 0))
-        self.add_topup(db, '0001', at(3, 15), 'verified', 2000)
-        self.add_topup(db, '0002', at(10, 9), 'failed', 2000,
+            add_reading(db, at(d, 12), 3000 - 100 * (d - 1) + (2000 if d >= 4 else 0))
+        add_topup(db, '0001', at(3, 15), 'verified', 2000)
+        add_topup(db, '0002', at(10, 9), 'failed', 2000,
                        'The top-up account has insufficient funds', 'insufficient-funds')
-        self.add_topup(db, '0003', at(10, 10), 'failed', 2000,
+        add_topup(db, '0003', at(10, 10), 'failed', 2000,
                        'The top-up account has insufficient funds', 'insufficient-funds')
-        self.add_topup(db, '0004', at(11, 9), 'failed', 2000, 'did not answer within 3.0 s',
+        add_topup(db, '0004', at(11, 9), 'failed', 2000, 'did not answer within 3.0 s',
                        'unreachable')
-        self.add_topup(db, '0005', at(12, 15), 'succeeded', 1500)
+        add_topup(db, '0005', at(12, 15), 'succeeded', 1500)
         # Neither the month before nor this month is in the report.
-        self.add_topup(db, '0006', at(1, 0) - DAY, 'verified', 900)
-        self.add_topup(db, '0007', int(today.timestamp()) - 60, 'verified', 700)
+        add_topup(db, '0006', at(1, 0) - DAY, 'verified', 900)
+        add_topup(db, '0007', int(today.timestamp()) - 60, 'verified', 700)
         db.commit()
 
         self.start()

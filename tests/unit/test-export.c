@@ -72,8 +72,19 @@ test_format_lines (void)
   claro->data_known = TRUE;
   claro->data_bytes = 1610612736;
   claro->refresh_failures = 3;
+  claro->spend_known = TRUE;
+  claro->spend_per_day = 205;
+  claro->runs_out_on = 1790500000;
+  claro->deactivation_on = 1813000000;
   set_balance (yen, 500, "JPY");
+  yen->spend_known = TRUE;
+  yen->spend_per_day = 0;
   set_balance (dinar, 1250, "BHD");
+  dinar->spend_known = TRUE;
+  dinar->spend_per_day = 1005;
+  /* Spending known, but no currency to count it in: not exported. */
+  fresh->spend_known = TRUE;
+  fresh->spend_per_day = 300;
   g_free (dinar->last_error);
   dinar->last_error = g_strdup ("no reply");
   /* A line seen a second ago: never read, not active. */
@@ -113,8 +124,19 @@ test_format_lines (void)
   g_assert_nonnull (
     strstr (text, "saldo_line_refresh_interval_seconds" LABELS ("4", "0044", "Claro PE") "} 0\n"));
   g_assert_nonnull (strstr (text, "saldo_line_last_check_failed{line=\"3\""));
-  g_assert_nonnull (
-    strstr (text, "saldo_line_info" LABELS ("4", "0044", "Claro PE") ",sim_type=\"physical\"} 1\n"));
+  g_assert_nonnull (strstr (text, "saldo_line_info" LABELS ("4", "0044", "Claro PE") ",sim_type=\"physical\"} 1\n"));
+  /* The forecast: spending in the line's own minor units; dates. */
+  g_assert_nonnull (strstr (text, "saldo_line_spend_per_day" LABELS ("1", "0011", "Claro PE") ",currency=\"PEN\"} 2.05\n"));
+  g_assert_nonnull (strstr (text, "saldo_line_spend_per_day{line=\"2\""));
+  g_assert_nonnull (strstr (text, ",currency=\"JPY\"} 0\n"));
+  g_assert_nonnull (strstr (text, ",currency=\"BHD\"} 1.005\n"));
+  g_assert_null (strstr (text, "saldo_line_spend_per_day{line=\"4\""));
+  g_assert_nonnull (strstr (text, "saldo_line_runs_out_timestamp_seconds" LABELS ("1", "0011", "Claro PE") "} 1790500000\n"));
+  g_assert_nonnull (strstr (text, "saldo_line_deactivation_timestamp_seconds" LABELS ("1", "0011", "Claro PE") "} 1813000000\n"));
+  g_assert_null (strstr (text, "saldo_line_runs_out_timestamp_seconds{line=\"2\""));
+  g_assert_null (strstr (text, "saldo_line_deactivation_timestamp_seconds{line=\"4\""));
+  /* No provider configured: no provider series. */
+  g_assert_null (strstr (text, "saldo_provider_"));
   g_assert_nonnull (strstr (text, "# TYPE saldo_line_refresh_failures_total counter\n"));
   /* What is not known is absent, never 0. */
   g_assert_null (strstr (text, "saldo_line_balance{line=\"4\""));
@@ -181,6 +203,62 @@ test_format_topups (void)
   g_assert_nonnull (
     strstr (text, "saldo_line_topup_unknown_since_timestamp_seconds" LABELS ("7", "0011",
                                                                              "Claro PE") "} 1790000500\n"));
+}
+
+static SaldoExportProvider *
+make_provider (gint64      number,
+               const char *id,
+               const char *type,
+               const char *state,
+               const char *attention)
+{
+  SaldoExportProvider *provider = saldo_export_provider_new ();
+
+  provider->number = number;
+  provider->id = g_strdup (id);
+  provider->type = g_strdup (type);
+  provider->state = g_strdup (state);
+  provider->attention = g_strdup (attention);
+  provider->funds_currency = g_strdup ("");
+  provider->payment_expires = g_strdup ("");
+  return provider;
+}
+
+static void
+test_format_providers (void)
+{
+  g_autoptr(SaldoExportSnapshot) snapshot = saldo_export_snapshot_new ();
+  SaldoExportProvider *rl = make_provider (1, "rl", "reloadly", "ok", "");
+  SaldoExportProvider *pay = make_provider (2, "pay", "http", "needs-attention", "payment-expired");
+  g_autofree char *text = NULL;
+
+  rl->funds_known = TRUE;
+  rl->funds = 2050;
+  g_free (rl->funds_currency);
+  rl->funds_currency = g_strdup ("USD");
+  rl->last_success = 1790000200;
+  g_free (pay->payment_expires);
+  pay->payment_expires = g_strdup ("2026-08");
+  pay->payment_end = 1788220800;
+  g_ptr_array_add (snapshot->providers, rl);
+  g_ptr_array_add (snapshot->providers, pay);
+  text = format (snapshot, FALSE);
+  /* One sample per state, 1 for the current one. */
+  g_assert_nonnull (strstr (text, "# TYPE saldo_provider_state gauge\n"));
+  g_assert_nonnull (strstr (text, "saldo_provider_state{provider=\"rl\",type=\"reloadly\",state=\"ok\"} 1\n"));
+  g_assert_nonnull (strstr (text, "saldo_provider_state{provider=\"rl\",type=\"reloadly\",state=\"needs-attention\"} 0\n"));
+  g_assert_nonnull (strstr (text, "saldo_provider_state{provider=\"pay\",type=\"http\",state=\"needs-attention\"} 1\n"));
+  g_assert_nonnull (strstr (text, "saldo_provider_state{provider=\"pay\",type=\"http\",state=\"unknown\"} 0\n"));
+  g_assert_nonnull (strstr (text, "saldo_provider_attention{provider=\"pay\",type=\"http\",reason=\"payment-expired\"} 1\n"));
+  g_assert_nonnull (strstr (text, "saldo_provider_attention{provider=\"pay\",type=\"http\",reason=\"insufficient-funds\"} 0\n"));
+  g_assert_nonnull (strstr (text, "saldo_provider_attention{provider=\"rl\",type=\"reloadly\",reason=\"payment-expired\"} 0\n"));
+  /* Funds only where the provider can tell: never 0 for "cannot tell". */
+  g_assert_nonnull (strstr (text, "saldo_provider_funds{provider=\"rl\",type=\"reloadly\",currency=\"USD\"} 20.50\n"));
+  g_assert_null (strstr (text, "saldo_provider_funds{provider=\"pay\""));
+  g_assert_nonnull (strstr (text, "saldo_provider_payment_expiry_timestamp_seconds{provider=\"pay\",type=\"http\"} 1788220800\n"));
+  g_assert_null (strstr (text, "saldo_provider_payment_expiry_timestamp_seconds{provider=\"rl\""));
+  g_assert_nonnull (strstr (text, "saldo_provider_last_success_timestamp_seconds{provider=\"rl\",type=\"reloadly\"} 1790000200\n"));
+  g_assert_null (strstr (text, "saldo_provider_last_success_timestamp_seconds{provider=\"pay\""));
 }
 
 static void
@@ -353,8 +431,8 @@ static void
 test_exporter_coalesces (Fixture *fx, gconstpointer data)
 {
   SaldoLine *claro = fixture_add_line (fx, ICCID_CLARO);
-  g_autoptr(SaldoExporter) exporter = saldo_exporter_new (fx->config, fx->ledger, NULL, fx->lines);
-  SaldoDBusLine   *iface = saldo_line_get_dbus_line (claro);
+  g_autoptr(SaldoExporter) exporter = saldo_exporter_new (fx->config, fx->ledger, NULL, fx->lines, NULL);
+  SaldoDBusLine *iface = saldo_line_get_dbus_line (claro);
   g_autofree char *first = NULL;
   g_autofree char *later = NULL;
   g_autofree char *topped = NULL;
@@ -398,6 +476,22 @@ test_exporter_coalesces (Fixture *fx, gconstpointer data)
                    "operator_name=\"Claro PE\",carrier=\"\"} 0\n"));
   g_assert_nonnull (strstr (later, "saldo_line_roaming{line=\"1\",iccid_suffix=\"0011\",operator=\"71610\","
                                    "operator_name=\"Claro PE\",carrier=\"\"} 1\n"));
+
+  /* The forecast is exported: SpendPerDay (-1 while unknown), RunsOutOn
+   * and DeactivationOn (0 while unknown). */
+  g_assert_null (strstr (later, "saldo_line_spend_per_day{"));
+  g_assert_null (strstr (later, "saldo_line_runs_out_timestamp_seconds{"));
+  saldo_dbus_line_set_spend_per_day (iface, 150);
+  saldo_dbus_line_set_runs_out_on (iface, 1790000000);
+  saldo_dbus_line_set_deactivation_on (iface, 1813000000);
+  g_assert_cmpuint (run_counting_writes (fx->metrics, SALDO_EXPORT_MIN_INTERVAL_MS + 300), ==, 1);
+  g_clear_pointer (&later, g_free);
+  later = metrics_text (fx);
+  g_assert_nonnull (strstr (later, "saldo_line_spend_per_day{line=\"1\",iccid_suffix=\"0011\",operator=\"71610\","
+                                   "operator_name=\"Claro PE\",carrier=\"\",currency=\"PEN\"} 1.50\n"));
+  g_assert_nonnull (strstr (later, "carrier=\"\"} 1790000000\n"));
+  g_assert_nonnull (strstr (later, "saldo_line_deactivation_timestamp_seconds{line=\"1\",iccid_suffix=\"0011\","
+                                   "operator=\"71610\",operator_name=\"Claro PE\",carrier=\"\"} 1813000000\n"));
 
   /* Properties that are not exported write nothing; nothing else wakes it. */
   saldo_dbus_line_set_refreshing (iface, TRUE);
@@ -452,7 +546,7 @@ test_exporter_unknown_since (Fixture *fx, gconstpointer data)
   g_assert_true (saldo_ledger_mark_result (fx->ledger, id, SALDO_LEDGER_STATE_SENT,
                                            SALDO_LEDGER_STATE_UNKNOWN, &receipt, NULL, &error));
   g_assert_no_error (error);
-  exporter = saldo_exporter_new (fx->config, fx->ledger, NULL, fx->lines);
+  exporter = saldo_exporter_new (fx->config, fx->ledger, NULL, fx->lines, NULL);
   snapshot = saldo_exporter_snapshot (exporter);
   g_assert_true (snapshot->topups_known);
   line = snapshot->lines->pdata[0];
@@ -558,6 +652,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/export/format/lines", test_format_lines);
   g_test_add_func ("/export/format/topups", test_format_topups);
+  g_test_add_func ("/export/format/providers", test_format_providers);
   g_test_add_func ("/export/metrics-file", test_metrics_file);
   g_test_add ("/export/exporter/coalesces", Fixture, NULL, fixture_setup, test_exporter_coalesces,
               fixture_teardown);

@@ -65,6 +65,13 @@ test_state (void)
   line->data_known = TRUE;
   line->data_bytes = 1610612736;
   line->topups_open[SALDO_LEDGER_STATE_UNKNOWN] = 1;
+  line->spend_known = TRUE;
+  line->spend_per_day = 205;
+  line->runs_out_on = NOW + 6 * DAY;
+  line->deactivation_on = NOW + 200 * DAY;
+  /* Known spending of a line with no currency yet is not published. */
+  fresh->spend_known = TRUE;
+  fresh->spend_per_day = 205;
   g_assert_cmpstr (topic, ==, "saldo/gw1/line/1/state");
 
   text = saldo_mqtt_state_payload (&names, line, NOW);
@@ -82,6 +89,9 @@ test_state (void)
   g_assert_cmpint (json_object_get_int_member (state, "data_remaining_bytes"), ==, 1610612736);
   g_assert_cmpint (json_object_get_int_member (state, "topups_unknown"), ==, 1);
   g_assert_cmpstr (json_object_get_string_member (state, "last_reading"), ==, "2026-09-21T14:12:20Z");
+  g_assert_cmpstr (json_object_get_string_member (state, "spend_per_day"), ==, "2.05");
+  g_assert_cmpstr (json_object_get_string_member (state, "runs_out_on"), ==, "2026-09-27T14:13:20Z");
+  g_assert_cmpstr (json_object_get_string_member (state, "deactivation_on"), ==, "2027-04-09T14:13:20Z");
   g_assert_cmpstr (json_object_get_string_member (state, "operator_name"), ==,
                    "Claro \"PE\"\x1b[2J\xef\xbf\xbd");
   g_assert_true (g_utf8_validate (text, -1, NULL));
@@ -96,6 +106,9 @@ test_state (void)
   g_assert_true (is_null (state, "days_left"));
   g_assert_true (is_null (state, "data_remaining_bytes"));
   g_assert_true (is_null (state, "last_reading"));
+  g_assert_true (is_null (state, "spend_per_day"));
+  g_assert_true (is_null (state, "runs_out_on"));
+  g_assert_true (is_null (state, "deactivation_on"));
   g_assert_false (json_object_get_boolean_member (state, "active"));
   g_assert_false (json_object_get_boolean_member (state, "roaming"));
 
@@ -136,10 +149,12 @@ test_discovery (void)
 
   /* Never read: the balance entity has no currency yet. */
   saldo_mqtt_discovery (&names, line, topics, payloads);
-  g_assert_cmpuint (topics->len, ==, 8);
+  g_assert_cmpuint (topics->len, ==, 11);
   config = find_config (topics, payloads, "homeassistant/sensor/saldo_gw1/line1_balance/config", parser);
   g_assert_false (json_object_has_member (config, "unit_of_measurement"));
   g_assert_false (json_object_has_member (config, "device_class"));
+  config = find_config (topics, payloads, "homeassistant/sensor/saldo_gw1/line1_spend_per_day/config", parser);
+  g_assert_false (json_object_has_member (config, "unit_of_measurement"));
 
   g_ptr_array_set_size (topics, 0);
   g_ptr_array_set_size (payloads, 0);
@@ -163,8 +178,18 @@ test_discovery (void)
   g_assert_cmpstr (json_object_get_string_member (config, "device_class"), ==, "timestamp");
   config = find_config (topics, payloads, "homeassistant/sensor/saldo_gw1/line1_days_left/config", parser);
   g_assert_cmpstr (json_object_get_string_member (config, "unit_of_measurement"), ==, "d");
-  config = find_config (topics, payloads, "homeassistant/binary_sensor/saldo_gw1/line1_roaming/config",
-                        parser);
+  /* The forecast: two dates and a rate in the line's currency a day. */
+  config = find_config (topics, payloads, "homeassistant/sensor/saldo_gw1/line1_runs_out/config", parser);
+  g_assert_cmpstr (json_object_get_string_member (config, "device_class"), ==, "timestamp");
+  g_assert_cmpstr (json_object_get_string_member (config, "value_template"), ==, "{{ value_json.runs_out_on }}");
+  config = find_config (topics, payloads, "homeassistant/sensor/saldo_gw1/line1_deactivation/config", parser);
+  g_assert_cmpstr (json_object_get_string_member (config, "device_class"), ==, "timestamp");
+  g_assert_cmpstr (json_object_get_string_member (config, "value_template"), ==, "{{ value_json.deactivation_on }}");
+  config = find_config (topics, payloads, "homeassistant/sensor/saldo_gw1/line1_spend_per_day/config", parser);
+  g_assert_cmpstr (json_object_get_string_member (config, "unit_of_measurement"), ==, "PEN/d");
+  g_assert_false (json_object_has_member (config, "device_class"));
+  g_assert_cmpstr (json_object_get_string_member (config, "unique_id"), ==, "saldo_gw1_line1_spend_per_day");
+  config = find_config (topics, payloads, "homeassistant/binary_sensor/saldo_gw1/line1_roaming/config", parser);
   g_assert_cmpstr (json_object_get_string_member (config, "value_template"), ==,
                    "{{ 'ON' if value_json.roaming else 'OFF' }}");
   /* No ICCID anywhere in what Home Assistant is told. */
@@ -175,6 +200,77 @@ test_discovery (void)
   g_ptr_array_set_size (topics, 0);
   saldo_mqtt_discovery (&quiet, line, topics, payloads);
   g_assert_cmpuint (topics->len, ==, 0);
+}
+
+static void
+test_provider (void)
+{
+  g_autoptr(SaldoExportProvider) provider = saldo_export_provider_new ();
+  g_autoptr(GPtrArray) topics = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) payloads = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *topic = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *unknown_text = NULL;
+  JsonObject *object;
+  JsonArray *options;
+
+  provider->number = 2;
+  provider->id = g_strdup ("rl");
+  provider->type = g_strdup ("reloadly");
+  provider->state = g_strdup ("needs-attention");
+  provider->attention = g_strdup ("insufficient-funds");
+  provider->funds_known = TRUE;
+  provider->funds = 150;
+  provider->funds_currency = g_strdup ("USD");
+  provider->payment_expires = g_strdup ("2027-05");
+  provider->last_success = NOW - 60;
+  topic = saldo_mqtt_provider_topic (&names, provider);
+  g_assert_cmpstr (topic, ==, "saldo/gw1/provider/2/state");
+  text = saldo_mqtt_provider_payload (provider);
+  object = parse_object (text, parser);
+  g_assert_cmpstr (json_object_get_string_member (object, "provider"), ==, "rl");
+  g_assert_cmpstr (json_object_get_string_member (object, "state"), ==, "needs-attention");
+  g_assert_cmpstr (json_object_get_string_member (object, "attention"), ==, "insufficient-funds");
+  g_assert_cmpstr (json_object_get_string_member (object, "funds"), ==, "1.50");
+  g_assert_cmpstr (json_object_get_string_member (object, "funds_currency"), ==, "USD");
+  g_assert_cmpstr (json_object_get_string_member (object, "payment_expires"), ==, "2027-05");
+  g_assert_cmpstr (json_object_get_string_member (object, "last_success"), ==, "2026-09-21T14:12:20Z");
+
+  saldo_mqtt_provider_discovery (&names, provider, topics, payloads);
+  g_assert_cmpuint (topics->len, ==, 3);
+  object = find_config (topics, payloads, "homeassistant/binary_sensor/saldo_gw1/provider2_needs_attention/config",
+                        parser);
+  g_assert_cmpstr (json_object_get_string_member (object, "device_class"), ==, "problem");
+  g_assert_cmpstr (json_object_get_string_member (object, "state_topic"), ==, "saldo/gw1/provider/2/state");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (object, "device"), "name"), ==,
+                   "Top-up provider rl");
+  object = find_config (topics, payloads, "homeassistant/sensor/saldo_gw1/provider2_state/config", parser);
+  g_assert_cmpstr (json_object_get_string_member (object, "device_class"), ==, "enum");
+  options = json_object_get_array_member (object, "options");
+  g_assert_cmpuint (json_array_get_length (options), ==, 4);
+  g_assert_cmpstr (json_array_get_string_element (options, 1), ==, "needs-attention");
+  object = find_config (topics, payloads, "homeassistant/sensor/saldo_gw1/provider2_funds/config", parser);
+  g_assert_cmpstr (json_object_get_string_member (object, "device_class"), ==, "monetary");
+  g_assert_cmpstr (json_object_get_string_member (object, "unit_of_measurement"), ==, "USD");
+
+  /* A provider that cannot tell its funds: null, and no currency. */
+  provider->funds_known = FALSE;
+  g_free (provider->payment_expires);
+  provider->payment_expires = g_strdup ("");
+  provider->last_success = 0;
+  unknown_text = saldo_mqtt_provider_payload (provider);
+  object = parse_object (unknown_text, parser);
+  g_assert_true (is_null (object, "funds"));
+  g_assert_true (is_null (object, "funds_currency"));
+  g_assert_true (is_null (object, "payment_expires"));
+  g_assert_true (is_null (object, "last_success"));
+  g_ptr_array_set_size (topics, 0);
+  g_ptr_array_set_size (payloads, 0);
+  saldo_mqtt_provider_discovery (&names, provider, topics, payloads);
+  object = find_config (topics, payloads, "homeassistant/sensor/saldo_gw1/provider2_funds/config", parser);
+  g_assert_false (json_object_has_member (object, "unit_of_measurement"));
+  g_assert_false (json_object_has_member (object, "device_class"));
 }
 
 static gint64
@@ -211,6 +307,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/mqtt-payload/state", test_state);
   g_test_add_func ("/mqtt-payload/discovery", test_discovery);
+  g_test_add_func ("/mqtt-payload/provider", test_provider);
   g_test_add_func ("/mqtt-payload/next-change", test_next_change);
   return g_test_run ();
 }

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <json-glib/json-glib.h>
+#include <string.h>
 
 #include "saldo-rule.h"
 #include "saldo-money.h"
@@ -44,6 +45,20 @@ add_time (JsonBuilder *builder, const char *member, gint64 t)
     json_builder_add_null_value (builder);
 }
 
+/* An amount as an exact decimal string ("8.40", the currency's own minor
+ * units: a JSON double would print 8.4000000000000004), or null. */
+static void
+add_money (JsonBuilder *builder,
+           const char  *member,
+           const char  *amount)
+{
+  json_builder_set_member_name (builder, member);
+  if (amount != NULL)
+    json_builder_add_string_value (builder, amount);
+  else
+    json_builder_add_null_value (builder);
+}
+
 static gint64
 days_left (const SaldoExportLine *line, gint64 now)
 {
@@ -61,15 +76,15 @@ to_json (JsonBuilder *builder)
 }
 
 /* Unknown figures are null: Home Assistant shows those sensors as unknown
- * rather than 0.  The balance is a decimal string ("8.40", the currency's
- * own minor units): a JSON double would print 8.4000000000000004. */
+ * rather than 0. */
 char *
 saldo_mqtt_state_payload (const SaldoMqttNames *names, const SaldoExportLine *line, gint64 now)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autofree char *suffix = saldo_export_iccid_suffix (line->iccid);
-  g_autofree char *balance = line->has_balance ? saldo_money_to_decimal (line->balance, line->currency)
-                                               : NULL;
+  g_autofree char *balance = line->has_balance ? saldo_money_to_decimal (line->balance, line->currency) : NULL;
+  g_autofree char *spend = line->has_balance && line->spend_known ?
+                           saldo_money_to_decimal (line->spend_per_day, line->currency) : NULL;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "line");
@@ -84,11 +99,7 @@ saldo_mqtt_state_payload (const SaldoMqttNames *names, const SaldoExportLine *li
   json_builder_add_boolean_value (builder, line->active);
   json_builder_set_member_name (builder, "roaming");
   json_builder_add_boolean_value (builder, line->active && line->roaming);
-  json_builder_set_member_name (builder, "balance");
-  if (balance != NULL)
-    json_builder_add_string_value (builder, balance);
-  else
-    json_builder_add_null_value (builder);
+  add_money (builder, "balance", balance);
   json_builder_set_member_name (builder, "balance_minor");
   if (balance != NULL)
     json_builder_add_int_value (builder, line->balance);
@@ -111,6 +122,9 @@ saldo_mqtt_state_payload (const SaldoMqttNames *names, const SaldoExportLine *li
   else
     json_builder_add_null_value (builder);
   add_time (builder, "last_reading", line->last_reading);
+  add_money (builder, "spend_per_day", spend);
+  add_time (builder, "runs_out_on", line->runs_out_on);
+  add_time (builder, "deactivation_on", line->deactivation_on);
   json_builder_set_member_name (builder, "last_check_failed");
   json_builder_add_boolean_value (builder, line->last_error != NULL && *line->last_error != '\0');
   add_text (builder, "last_error", line->last_error);
@@ -124,23 +138,31 @@ saldo_mqtt_state_payload (const SaldoMqttNames *names, const SaldoExportLine *li
   return to_json (builder);
 }
 
-/* One Home Assistant entity per figure.  The forecast dates (runs out,
- * deactivation) join this table once saldod computes them. */
+/* One Home Assistant entity per figure. */
 typedef struct {
-  const char *key;
-  const char *component;
-  const char *name;
-  const char *device_class;
-  const char *unit; /* "@currency": the line's currency */
-  const char *value_template;
-  const char *entity_category;
+  const char         *key;
+  const char         *component;
+  const char         *name;
+  const char         *device_class;
+  const char         *unit;             /* "@currency…": the currency, then the rest */
+  const char         *value_template;
+  const char         *entity_category;
+  const char * const *options;          /* an enum sensor's states, NULL-terminated */
 } Entity;
 
-static const Entity entities[] = {
+/* Spending per day is a rate: Home Assistant's "monetary" class wants a
+ * bare currency as its unit, so it has none, and "PEN/d" as its unit, as
+ * Home Assistant's own price sensors ("EUR/kWh") do. */
+static const Entity line_entities[] = {
   { "balance", "sensor", "Balance", "monetary", "@currency", "{{ value_json.balance }}", NULL },
   { "expiry", "sensor", "Balance expiry", "timestamp", NULL, "{{ value_json.expiry }}", NULL },
-  { "days_left", "sensor", "Days until the balance expires", "duration", "d", "{{ value_json.days_left }}",
-    NULL },
+  { "days_left", "sensor", "Days until the balance expires", "duration", "d",
+    "{{ value_json.days_left }}", NULL },
+  { "spend_per_day", "sensor", "Spending per day", NULL, "@currency/d",
+    "{{ value_json.spend_per_day }}", NULL },
+  { "runs_out", "sensor", "Balance runs out", "timestamp", NULL, "{{ value_json.runs_out_on }}", NULL },
+  { "deactivation", "sensor", "Carrier deactivation", "timestamp", NULL,
+    "{{ value_json.deactivation_on }}", NULL },
   { "data", "sensor", "Data left", "data_size", "B", "{{ value_json.data_remaining_bytes }}", NULL },
   { "last_reading", "sensor", "Last reading", "timestamp", NULL, "{{ value_json.last_reading }}",
     "diagnostic" },
@@ -151,6 +173,14 @@ static const Entity entities[] = {
     "{{ 'ON' if value_json.last_check_failed else 'OFF' }}", "diagnostic" },
 };
 
+static const Entity provider_entities[] = {
+  { "needs_attention", "binary_sensor", "Needs attention", "problem", NULL,
+    "{{ 'ON' if value_json.state == 'needs-attention' else 'OFF' }}", NULL },
+  { "state", "sensor", "State", "enum", NULL, "{{ value_json.state }}", "diagnostic",
+    saldo_export_provider_states },
+  { "funds", "sensor", "Funds", "monetary", "@currency", "{{ value_json.funds }}", NULL },
+};
+
 static void
 add_string (JsonBuilder *builder, const char *member, const char *value)
 {
@@ -158,55 +188,58 @@ add_string (JsonBuilder *builder, const char *member, const char *value)
   json_builder_add_string_value (builder, value);
 }
 
-static void
-add_device (JsonBuilder *builder, const SaldoMqttNames *names, const SaldoExportLine *line)
+/* Home Assistant's device: its identifier, and the fields it shows. */
+static JsonNode *
+device_node (const char *identifier,
+             const char *name,
+             const char *model)
 {
-  g_autofree char *id = g_strdup_printf ("saldo_%s_line%" G_GINT64_FORMAT, names->node_id, line->id);
-  g_autofree char *suffix = saldo_export_iccid_suffix (line->iccid);
-  const char      *who = *line->operator_name != '\0' ? line->operator_name
-                         : *line->carrier != '\0'     ? line->carrier
-                                                      : "SIM";
-  g_autofree char *name = g_strdup_printf ("%s …%s", who, suffix);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
 
-  json_builder_set_member_name (builder, "device");
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "identifiers");
   json_builder_begin_array (builder);
-  json_builder_add_string_value (builder, id);
+  json_builder_add_string_value (builder, identifier);
   json_builder_end_array (builder);
   add_text (builder, "name", name);
   add_string (builder, "manufacturer", "Saldo");
-  add_text (builder, "model", *line->carrier != '\0' ? line->carrier : "SIM");
+  add_text (builder, "model", model);
   add_string (builder, "sw_version", SALDO_VERSION);
   json_builder_end_object (builder);
+  return json_builder_get_root (builder);
 }
 
-void
-saldo_mqtt_discovery (const SaldoMqttNames  *names,
-                      const SaldoExportLine *line,
-                      GPtrArray             *topics,
-                      GPtrArray             *payloads)
+/* The (topic, payload) pairs of one device's entities; `what` ("line1",
+ * "provider2") names it in topics and ids.  currency: NULL while unknown. */
+static void
+add_configs (const SaldoMqttNames *names,
+             const Entity         *entities,
+             guint                 n_entities,
+             const char           *what,
+             const char           *state_topic,
+             const char           *currency,
+             JsonNode             *device,
+             GPtrArray            *topics,
+             GPtrArray            *payloads)
 {
-  g_autofree char *state_topic = NULL;
-  g_autofree char *status_topic = NULL;
+  g_autofree char *status_topic = saldo_mqtt_status_topic (names);
 
-  if (*names->discovery_prefix == '\0')
-    return;
-  state_topic = saldo_mqtt_state_topic (names, line);
-  status_topic = saldo_mqtt_status_topic (names);
-  for (guint i = 0; i < G_N_ELEMENTS (entities); i++) {
+  for (guint i = 0; i < n_entities; i++) {
     const Entity *entity = &entities[i];
     g_autoptr(JsonBuilder) builder = json_builder_new ();
-    g_autofree char *object_id = g_strdup_printf ("saldo_%s_line%" G_GINT64_FORMAT "_%s", names->node_id,
-                                                  line->id, entity->key);
-    const char      *unit = entity->unit;
-    const char      *device_class = entity->device_class;
+    g_autofree char *object_id = g_strdup_printf ("saldo_%s_%s_%s", names->node_id, what, entity->key);
+    g_autofree char *unit = g_strdup (entity->unit);
+    const char *device_class = entity->device_class;
 
-    /* A balance never read has no currency yet: no unit, and not monetary
+    /* An amount not read yet has no currency: no unit, and not monetary
      * (which needs one) until it has. */
-    if (g_strcmp0 (unit, "@currency") == 0) {
-      unit = line->has_balance ? line->currency : NULL;
-      if (unit == NULL)
+    if (unit != NULL && g_str_has_prefix (unit, "@currency")) {
+      g_autofree char *rest = g_strdup (unit + strlen ("@currency"));
+
+      g_clear_pointer (&unit, g_free);
+      if (currency != NULL)
+        unit = g_strconcat (currency, rest, NULL);
+      else
         device_class = NULL;
     }
     json_builder_begin_object (builder);
@@ -222,18 +255,112 @@ saldo_mqtt_discovery (const SaldoMqttNames  *names,
       add_string (builder, "unit_of_measurement", unit);
     if (entity->entity_category != NULL)
       add_string (builder, "entity_category", entity->entity_category);
-    add_device (builder, names, line);
+    if (entity->options != NULL) {
+      json_builder_set_member_name (builder, "options");
+      json_builder_begin_array (builder);
+      for (guint o = 0; entity->options[o] != NULL; o++)
+        json_builder_add_string_value (builder, entity->options[o]);
+      json_builder_end_array (builder);
+    }
+    json_builder_set_member_name (builder, "device");
+    json_builder_add_value (builder, json_node_copy (device));
     json_builder_set_member_name (builder, "origin");
     json_builder_begin_object (builder);
     add_string (builder, "name", "Saldo");
     add_string (builder, "sw_version", SALDO_VERSION);
     json_builder_end_object (builder);
     json_builder_end_object (builder);
-    g_ptr_array_add (topics, g_strdup_printf ("%s/%s/saldo_%s/line%" G_GINT64_FORMAT "_%s/config",
-                                              names->discovery_prefix, entity->component, names->node_id,
-                                              line->id, entity->key));
+    g_ptr_array_add (topics, g_strdup_printf ("%s/%s/saldo_%s/%s_%s/config", names->discovery_prefix,
+                                              entity->component, names->node_id, what, entity->key));
     g_ptr_array_add (payloads, to_json (builder));
   }
+}
+
+void
+saldo_mqtt_discovery (const SaldoMqttNames  *names,
+                      const SaldoExportLine *line,
+                      GPtrArray             *topics,
+                      GPtrArray             *payloads)
+{
+  g_autofree char *state_topic = NULL;
+  g_autofree char *what = NULL;
+  g_autofree char *identifier = NULL;
+  g_autofree char *suffix = NULL;
+  g_autofree char *name = NULL;
+  g_autoptr(JsonNode) device = NULL;
+  const char *who;
+
+  if (*names->discovery_prefix == '\0')
+    return;
+  state_topic = saldo_mqtt_state_topic (names, line);
+  what = g_strdup_printf ("line%" G_GINT64_FORMAT, line->id);
+  identifier = g_strdup_printf ("saldo_%s_%s", names->node_id, what);
+  suffix = saldo_export_iccid_suffix (line->iccid);
+  who = *line->operator_name != '\0' ? line->operator_name : *line->carrier != '\0' ? line->carrier : "SIM";
+  name = g_strdup_printf ("%s …%s", who, suffix);
+  device = device_node (identifier, name, *line->carrier != '\0' ? line->carrier : "SIM");
+  add_configs (names, line_entities, G_N_ELEMENTS (line_entities), what, state_topic,
+               line->has_balance ? line->currency : NULL, device, topics, payloads);
+}
+
+/* ---- providers ---- */
+
+char *
+saldo_mqtt_provider_topic (const SaldoMqttNames      *names,
+                           const SaldoExportProvider *provider)
+{
+  return g_strdup_printf ("%s/provider/%" G_GINT64_FORMAT "/state", names->topic_prefix, provider->number);
+}
+
+char *
+saldo_mqtt_provider_payload (const SaldoExportProvider *provider)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *funds = provider->funds_known ?
+                           saldo_money_to_decimal (provider->funds, provider->funds_currency) : NULL;
+
+  json_builder_begin_object (builder);
+  add_text (builder, "provider", provider->id);
+  add_text (builder, "type", provider->type);
+  add_text (builder, "state", provider->state);
+  add_text (builder, "attention", provider->attention);
+  add_money (builder, "funds", funds);
+  json_builder_set_member_name (builder, "funds_currency");
+  if (funds != NULL)
+    json_builder_add_string_value (builder, provider->funds_currency);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "payment_expires");
+  if (*provider->payment_expires != '\0')
+    json_builder_add_string_value (builder, provider->payment_expires);
+  else
+    json_builder_add_null_value (builder);
+  add_time (builder, "last_success", provider->last_success);
+  json_builder_end_object (builder);
+  return to_json (builder);
+}
+
+void
+saldo_mqtt_provider_discovery (const SaldoMqttNames      *names,
+                               const SaldoExportProvider *provider,
+                               GPtrArray                 *topics,
+                               GPtrArray                 *payloads)
+{
+  g_autofree char *state_topic = NULL;
+  g_autofree char *what = NULL;
+  g_autofree char *identifier = NULL;
+  g_autofree char *name = NULL;
+  g_autoptr(JsonNode) device = NULL;
+
+  if (*names->discovery_prefix == '\0')
+    return;
+  state_topic = saldo_mqtt_provider_topic (names, provider);
+  what = g_strdup_printf ("provider%" G_GINT64_FORMAT, provider->number);
+  identifier = g_strdup_printf ("saldo_%s_%s", names->node_id, what);
+  name = g_strdup_printf ("Top-up provider %s", provider->id);
+  device = device_node (identifier, name, provider->type);
+  add_configs (names, provider_entities, G_N_ELEMENTS (provider_entities), what, state_topic,
+               provider->funds_known ? provider->funds_currency : NULL, device, topics, payloads);
 }
 
 /* days_left drops by one each time (expiry - now) crosses a whole number

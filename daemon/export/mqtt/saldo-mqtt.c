@@ -447,6 +447,22 @@ publish (SaldoMqtt *self, const char *topic, char *payload, gboolean force)
   g_hash_table_replace (self->sent, g_strdup (topic), payload);
 }
 
+/* Discovery first, so Home Assistant knows the entities before their
+ * state arrives.  Takes the payloads and state_topic. */
+static void
+publish_device (SaldoMqtt *self,
+                GPtrArray *topics,
+                GPtrArray *payloads,
+                char      *state_topic,
+                char      *state,
+                gboolean   force)
+{
+  for (guint j = 0; j < topics->len; j++)
+    publish (self, topics->pdata[j], payloads->pdata[j], force);
+  publish (self, state_topic, state, force);
+  g_free (state_topic);
+}
+
 static gboolean
 on_days (gpointer user_data)
 {
@@ -472,17 +488,26 @@ saldo_mqtt_publish_all (SaldoMqtt *self, gboolean force)
     const SaldoExportLine *line = self->latest->lines->pdata[i];
     g_autoptr(GPtrArray) topics = g_ptr_array_new_with_free_func (g_free);
     g_autoptr(GPtrArray) payloads = g_ptr_array_new ();
-    g_autofree char *state_topic = saldo_mqtt_state_topic (&self->names, line);
-    gint64           change = saldo_mqtt_next_change (line, now);
+    gint64 change = saldo_mqtt_next_change (line, now);
 
-    /* Discovery first, so Home Assistant knows the entities before their
-     * state arrives. */
     saldo_mqtt_discovery (&self->names, line, topics, payloads);
-    for (guint j = 0; j < topics->len; j++)
-      publish (self, topics->pdata[j], payloads->pdata[j], force);
-    publish (self, state_topic, saldo_mqtt_state_payload (&self->names, line, now), force);
+    publish_device (self, topics, payloads, saldo_mqtt_state_topic (&self->names, line),
+                    saldo_mqtt_state_payload (&self->names, line, now), force);
     if (change > 0 && (next == 0 || change < next))
       next = change;
+  }
+  /* The top-up providers are devices of their own: an owner's automation
+   * wants "needs attention" and the funds next to the lines whose rules
+   * wait for them, and the snapshot has them already, so they take the
+   * lines' way (retained state, discovery first). */
+  for (guint i = 0; i < self->latest->providers->len; i++) {
+    const SaldoExportProvider *provider = self->latest->providers->pdata[i];
+    g_autoptr(GPtrArray) topics = g_ptr_array_new_with_free_func (g_free);
+    g_autoptr(GPtrArray) payloads = g_ptr_array_new ();
+
+    saldo_mqtt_provider_discovery (&self->names, provider, topics, payloads);
+    publish_device (self, topics, payloads, saldo_mqtt_provider_topic (&self->names, provider),
+                    saldo_mqtt_provider_payload (provider), force);
   }
   /* days_left changes at midnight of the expiry's day, counted back: one
    * timer for the earliest change of all lines, none when no line expires. */
