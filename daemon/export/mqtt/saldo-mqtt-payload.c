@@ -32,31 +32,26 @@ add_text (JsonBuilder *builder, const char *member, const char *text)
   json_builder_add_string_value (builder, valid);
 }
 
+/* A figure not known is null: Home Assistant shows it as unknown, not 0. */
+static void
+add_string_or_null (JsonBuilder *builder,
+                    const char  *member,
+                    const char  *value)
+{
+  json_builder_set_member_name (builder, member);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
 static void
 add_time (JsonBuilder *builder, const char *member, gint64 t)
 {
   g_autoptr(GDateTime) time = t > 0 ? g_date_time_new_from_unix_utc (t) : NULL;
   g_autofree char *text = time != NULL ? g_date_time_format_iso8601 (time) : NULL;
 
-  json_builder_set_member_name (builder, member);
-  if (text != NULL)
-    json_builder_add_string_value (builder, text);
-  else
-    json_builder_add_null_value (builder);
-}
-
-/* An amount as an exact decimal string ("8.40", the currency's own minor
- * units: a JSON double would print 8.4000000000000004), or null. */
-static void
-add_money (JsonBuilder *builder,
-           const char  *member,
-           const char  *amount)
-{
-  json_builder_set_member_name (builder, member);
-  if (amount != NULL)
-    json_builder_add_string_value (builder, amount);
-  else
-    json_builder_add_null_value (builder);
+  add_string_or_null (builder, member, text);
 }
 
 static gint64
@@ -75,8 +70,8 @@ to_json (JsonBuilder *builder)
   return json_generator_to_data (generator, NULL);
 }
 
-/* Unknown figures are null: Home Assistant shows those sensors as unknown
- * rather than 0. */
+/* Amounts are exact decimal strings ("8.40", the currency's own minor
+ * units): a JSON double would print 8.4000000000000004. */
 char *
 saldo_mqtt_state_payload (const SaldoMqttNames *names, const SaldoExportLine *line, gint64 now)
 {
@@ -99,17 +94,13 @@ saldo_mqtt_state_payload (const SaldoMqttNames *names, const SaldoExportLine *li
   json_builder_add_boolean_value (builder, line->active);
   json_builder_set_member_name (builder, "roaming");
   json_builder_add_boolean_value (builder, line->active && line->roaming);
-  add_money (builder, "balance", balance);
+  add_string_or_null (builder, "balance", balance);
   json_builder_set_member_name (builder, "balance_minor");
   if (balance != NULL)
     json_builder_add_int_value (builder, line->balance);
   else
     json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "currency");
-  if (balance != NULL)
-    json_builder_add_string_value (builder, line->currency);
-  else
-    json_builder_add_null_value (builder);
+  add_string_or_null (builder, "currency", balance != NULL ? line->currency : NULL);
   add_time (builder, "expiry", line->expiry);
   json_builder_set_member_name (builder, "days_left");
   if (line->expiry > 0)
@@ -122,7 +113,7 @@ saldo_mqtt_state_payload (const SaldoMqttNames *names, const SaldoExportLine *li
   else
     json_builder_add_null_value (builder);
   add_time (builder, "last_reading", line->last_reading);
-  add_money (builder, "spend_per_day", spend);
+  add_string_or_null (builder, "spend_per_day", spend);
   add_time (builder, "runs_out_on", line->runs_out_on);
   add_time (builder, "deactivation_on", line->deactivation_on);
   json_builder_set_member_name (builder, "last_check_failed");
@@ -188,41 +179,54 @@ add_string (JsonBuilder *builder, const char *member, const char *value)
   json_builder_add_string_value (builder, value);
 }
 
-/* Home Assistant's device: its identifier, and the fields it shows. */
+/* A device of Home Assistant's: what it is shown as; `what` ("line1",
+ * "provider2") names it in topics and ids. */
+typedef struct {
+  const char *what;
+  const char *name;
+  const char *model;
+  const char *state_topic;
+  const char *currency;         /* NULL while unknown */
+} Device;
+
 static JsonNode *
-device_node (const char *identifier,
-             const char *name,
-             const char *model)
+device_node (const SaldoMqttNames *names,
+             const Device         *device)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *identifier = g_strdup_printf ("saldo_%s_%s", names->node_id, device->what);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "identifiers");
   json_builder_begin_array (builder);
   json_builder_add_string_value (builder, identifier);
   json_builder_end_array (builder);
-  add_text (builder, "name", name);
+  add_text (builder, "name", device->name);
   add_string (builder, "manufacturer", "Saldo");
-  add_text (builder, "model", model);
+  add_text (builder, "model", device->model);
   add_string (builder, "sw_version", SALDO_VERSION);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }
 
-/* The (topic, payload) pairs of one device's entities; `what` ("line1",
- * "provider2") names it in topics and ids.  currency: NULL while unknown. */
+/* The (topic, payload) pairs of one device's entities; nothing when
+ * discovery is off. */
 static void
 add_configs (const SaldoMqttNames *names,
+             const Device         *dev,
              const Entity         *entities,
              guint                 n_entities,
-             const char           *what,
-             const char           *state_topic,
-             const char           *currency,
-             JsonNode             *device,
              GPtrArray            *topics,
              GPtrArray            *payloads)
 {
-  g_autofree char *status_topic = saldo_mqtt_status_topic (names);
+  g_autofree char *status_topic = NULL;
+  g_autoptr(JsonNode) device = NULL;
+  const char *what = dev->what;
+
+  if (*names->discovery_prefix == '\0')
+    return;
+  status_topic = saldo_mqtt_status_topic (names);
+  device = device_node (names, dev);
 
   for (guint i = 0; i < n_entities; i++) {
     const Entity *entity = &entities[i];
@@ -237,8 +241,8 @@ add_configs (const SaldoMqttNames *names,
       g_autofree char *rest = g_strdup (unit + strlen ("@currency"));
 
       g_clear_pointer (&unit, g_free);
-      if (currency != NULL)
-        unit = g_strconcat (currency, rest, NULL);
+      if (dev->currency != NULL)
+        unit = g_strconcat (dev->currency, rest, NULL);
       else
         device_class = NULL;
     }
@@ -246,7 +250,7 @@ add_configs (const SaldoMqttNames *names,
     add_string (builder, "name", entity->name);
     add_string (builder, "unique_id", object_id);
     add_string (builder, "object_id", object_id);
-    add_string (builder, "state_topic", state_topic);
+    add_string (builder, "state_topic", dev->state_topic);
     add_string (builder, "value_template", entity->value_template);
     add_string (builder, "availability_topic", status_topic);
     if (device_class != NULL)
@@ -282,25 +286,18 @@ saldo_mqtt_discovery (const SaldoMqttNames  *names,
                       GPtrArray             *topics,
                       GPtrArray             *payloads)
 {
-  g_autofree char *state_topic = NULL;
-  g_autofree char *what = NULL;
-  g_autofree char *identifier = NULL;
-  g_autofree char *suffix = NULL;
-  g_autofree char *name = NULL;
-  g_autoptr(JsonNode) device = NULL;
-  const char *who;
+  g_autofree char *state_topic = saldo_mqtt_state_topic (names, line);
+  g_autofree char *what = g_strdup_printf ("line%" G_GINT64_FORMAT, line->id);
+  g_autofree char *suffix = saldo_export_iccid_suffix (line->iccid);
+  const char *who = *line->operator_name != '\0' ? line->operator_name :
+                    *line->carrier != '\0' ? line->carrier : "SIM";
+  g_autofree char *name = g_strdup_printf ("%s …%s", who, suffix);
+  Device device = {
+    what, name, *line->carrier != '\0' ? line->carrier : "SIM", state_topic,
+    line->has_balance ? line->currency : NULL,
+  };
 
-  if (*names->discovery_prefix == '\0')
-    return;
-  state_topic = saldo_mqtt_state_topic (names, line);
-  what = g_strdup_printf ("line%" G_GINT64_FORMAT, line->id);
-  identifier = g_strdup_printf ("saldo_%s_%s", names->node_id, what);
-  suffix = saldo_export_iccid_suffix (line->iccid);
-  who = *line->operator_name != '\0' ? line->operator_name : *line->carrier != '\0' ? line->carrier : "SIM";
-  name = g_strdup_printf ("%s …%s", who, suffix);
-  device = device_node (identifier, name, *line->carrier != '\0' ? line->carrier : "SIM");
-  add_configs (names, line_entities, G_N_ELEMENTS (line_entities), what, state_topic,
-               line->has_balance ? line->currency : NULL, device, topics, payloads);
+  add_configs (names, &device, line_entities, G_N_ELEMENTS (line_entities), topics, payloads);
 }
 
 /* ---- providers ---- */
@@ -324,17 +321,10 @@ saldo_mqtt_provider_payload (const SaldoExportProvider *provider)
   add_text (builder, "type", provider->type);
   add_text (builder, "state", provider->state);
   add_text (builder, "attention", provider->attention);
-  add_money (builder, "funds", funds);
-  json_builder_set_member_name (builder, "funds_currency");
-  if (funds != NULL)
-    json_builder_add_string_value (builder, provider->funds_currency);
-  else
-    json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "payment_expires");
-  if (*provider->payment_expires != '\0')
-    json_builder_add_string_value (builder, provider->payment_expires);
-  else
-    json_builder_add_null_value (builder);
+  add_string_or_null (builder, "funds", funds);
+  add_string_or_null (builder, "funds_currency", funds != NULL ? provider->funds_currency : NULL);
+  add_string_or_null (builder, "payment_expires",
+                      *provider->payment_expires != '\0' ? provider->payment_expires : NULL);
   add_time (builder, "last_success", provider->last_success);
   json_builder_end_object (builder);
   return to_json (builder);
@@ -346,21 +336,14 @@ saldo_mqtt_provider_discovery (const SaldoMqttNames      *names,
                                GPtrArray                 *topics,
                                GPtrArray                 *payloads)
 {
-  g_autofree char *state_topic = NULL;
-  g_autofree char *what = NULL;
-  g_autofree char *identifier = NULL;
-  g_autofree char *name = NULL;
-  g_autoptr(JsonNode) device = NULL;
+  g_autofree char *state_topic = saldo_mqtt_provider_topic (names, provider);
+  g_autofree char *what = g_strdup_printf ("provider%" G_GINT64_FORMAT, provider->number);
+  g_autofree char *name = g_strdup_printf ("Top-up provider %s", provider->id);
+  Device device = {
+    what, name, provider->type, state_topic, provider->funds_known ? provider->funds_currency : NULL,
+  };
 
-  if (*names->discovery_prefix == '\0')
-    return;
-  state_topic = saldo_mqtt_provider_topic (names, provider);
-  what = g_strdup_printf ("provider%" G_GINT64_FORMAT, provider->number);
-  identifier = g_strdup_printf ("saldo_%s_%s", names->node_id, what);
-  name = g_strdup_printf ("Top-up provider %s", provider->id);
-  device = device_node (identifier, name, provider->type);
-  add_configs (names, provider_entities, G_N_ELEMENTS (provider_entities), what, state_topic,
-               provider->funds_known ? provider->funds_currency : NULL, device, topics, payloads);
+  add_configs (names, &device, provider_entities, G_N_ELEMENTS (provider_entities), topics, payloads);
 }
 
 /* days_left drops by one each time (expiry - now) crosses a whole number
