@@ -24,9 +24,9 @@ void saldo_export_sink_publish (SaldoExportSink *self, SaldoExportSnapshot *snap
 /* Optional sinks are modules (DIR/saldo-NAME.so) so that a saldod that
  * does not use them never maps their libraries.  A module exports these
  * two symbols; saldod refuses one built for another ABI. */
-#define SALDO_EXPORT_MODULE_ABI            2u
-#define SALDO_EXPORT_MODULE_ABI_SYMBOL     "saldo_export_module_abi"
-#define SALDO_EXPORT_MODULE_NEW_SYMBOL     "saldo_export_module_new_sink"
+#define SALDO_EXPORT_MODULE_ABI        2u
+#define SALDO_EXPORT_MODULE_ABI_SYMBOL "saldo_export_module_abi"
+#define SALDO_EXPORT_MODULE_NEW_SYMBOL "saldo_export_module_new_sink"
 
 /* settings: the module's own (SaldoMqttSettings for saldo-mqtt.so),
  * borrowed for the call. */

@@ -39,13 +39,11 @@ saldo_export_line_free (SaldoExportLine *line)
   g_free (line);
 }
 
-const char * const saldo_export_provider_states[] = {
-  "ok", "needs-attention", "unreachable", "unknown", NULL
-};
+const char *const saldo_export_provider_states[] = { "ok", "needs-attention", "unreachable", "unknown",
+                                                     NULL };
 
-const char * const saldo_export_attentions[] = {
-  "insufficient-funds", "credentials-rejected", "payment-declined", "payment-expired", NULL
-};
+const char *const saldo_export_attentions[] = { "insufficient-funds", "credentials-rejected",
+                                                "payment-declined", "payment-expired", NULL };
 
 SaldoExportProvider *
 saldo_export_provider_new (void)

@@ -25,12 +25,12 @@ struct _SaldoExporter {
   gint64               default_refresh_interval;
   SaldoLedger         *ledger;
   SaldoDBusManager    *manager;
-  GPtrArray           *lines;         /* SaldoLine */
-  GPtrArray           *providers;     /* SaldoProviderObject */
-  GHashTable          *extras;        /* line id (gint64*) → LineExtra */
-  GPtrArray           *sinks;         /* SaldoExportSink */
-  gint64               started;       /* unix seconds */
-  gint64               last_export;   /* monotonic µs, 0 = never */
+  GPtrArray           *lines;       /* SaldoLine */
+  GPtrArray           *providers;   /* SaldoProviderObject */
+  GHashTable          *extras;      /* line id (gint64*) → LineExtra */
+  GPtrArray           *sinks;       /* SaldoExportSink */
+  gint64               started;     /* unix seconds */
+  gint64               last_export; /* monotonic µs, 0 = never */
   guint                export_id;
   char                *ledger_error; /* logged once until it changes */
 };
@@ -39,17 +39,16 @@ G_DEFINE_TYPE (SaldoExporter, saldo_exporter, G_TYPE_OBJECT)
 
 /* The bus properties an export shows; Refreshing, LastReply and the like
  * change often and are not exported. */
-static const char * const exported_properties[] = {
-  "iccid", "operator-code", "operator-name", "carrier", "sim-type", "active", "balance",
-  "currency", "expiry", "data-remaining", "data-known", "last-updated", "last-error",
-  "refresh-interval", "spend-per-day", "runs-out-on", "deactivation-on", NULL
+static const char *const exported_properties[] = {
+  "iccid",      "operator-code",    "operator-name", "carrier",        "sim-type",        "active",
+  "balance",    "currency",         "expiry",        "data-remaining", "data-known",      "last-updated",
+  "last-error", "refresh-interval", "spend-per-day", "runs-out-on",    "deactivation-on", NULL
 };
 
 /* A provider's LastError (words), Warnings and SpentThisMonth are not
  * exported. */
-static const char * const exported_provider_properties[] = {
-  "state", "attention", "funds", "funds-currency", "funds-known", "payment-expires",
-  "last-success", NULL
+static const char *const exported_provider_properties[] = {
+  "state", "attention", "funds", "funds-currency", "funds-known", "payment-expires", "last-success", NULL
 };
 
 static gboolean on_export (gpointer user_data);
@@ -191,13 +190,12 @@ export_line (SaldoExporter *self, SaldoLine *line)
 }
 
 static SaldoExportProvider *
-export_provider (SaldoProviderObject *object,
-                 GTimeZone           *tz)
+export_provider (SaldoProviderObject *object, GTimeZone *tz)
 {
-  SaldoDBusProvider *iface = saldo_provider_object_get_dbus_provider (object);
+  SaldoDBusProvider   *iface = saldo_provider_object_get_dbus_provider (object);
   SaldoExportProvider *e = saldo_export_provider_new ();
-  const char *currency = saldo_dbus_provider_get_funds_currency (iface);
-  int year = 0, month = 0;
+  const char          *currency = saldo_dbus_provider_get_funds_currency (iface);
+  int                  year = 0, month = 0;
 
   e->number = saldo_provider_object_get_record (object)->id;
   e->id = g_strdup (saldo_dbus_provider_get_id (iface));
@@ -268,9 +266,7 @@ on_line_notify (GObject *object, GParamSpec *pspec, gpointer user_data)
 }
 
 static void
-on_provider_notify (GObject    *object,
-                    GParamSpec *pspec,
-                    gpointer    user_data)
+on_provider_notify (GObject *object, GParamSpec *pspec, gpointer user_data)
 {
   if (g_strv_contains (exported_provider_properties, pspec->name))
     saldo_exporter_queue (user_data);

@@ -16,8 +16,9 @@ G_BEGIN_DECLS
  * Feeds the engines others run: [Daemon] MetricsFile= (Prometheus) and
  * [Mqtt] (Home Assistant).  It watches the lines' and the providers' bus
  * properties and the ledger itself; the daemon only tells it what is not
- * on the bus (a line roaming, a balance check that failed).  After a change it exports once,
- * at most every SALDO_EXPORT_MIN_INTERVAL_MS, and sets no timer otherwise.
+ * on the bus (a line roaming, a balance check that failed).  After a
+ * change it exports once, at most every SALDO_EXPORT_MIN_INTERVAL_MS, and
+ * sets no timer otherwise.
  *
  * Every function accepts NULL, the exporter of a saldod that exports
  * nothing.
@@ -32,18 +33,14 @@ G_DECLARE_FINAL_TYPE (SaldoExporter, saldo_exporter, SALDO, EXPORTER, GObject)
  * as it is now; later lines come through saldo_exporter_add_line ().
  * providers (SaldoProviderObject, may be NULL) are the top-up manager's,
  * fixed while saldod runs. */
-SaldoExporter       *saldo_exporter_new            (SaldoConfig      *config,
-                                                    SaldoLedger      *ledger,
-                                                    SaldoDBusManager *manager,
-                                                    GPtrArray        *lines,
-                                                    GPtrArray        *providers);
-void                 saldo_exporter_add_line       (SaldoExporter    *self,
-                                                    SaldoLine        *line);
-void                 saldo_exporter_set_roaming    (SaldoExporter    *self,
-                                                    SaldoLine        *line,
-                                                    gboolean          roaming);
-void                 saldo_exporter_refresh_failed (SaldoExporter    *self,
-                                                    SaldoLine        *line);
+SaldoExporter *saldo_exporter_new (SaldoConfig      *config,
+                                   SaldoLedger      *ledger,
+                                   SaldoDBusManager *manager,
+                                   GPtrArray        *lines,
+                                   GPtrArray        *providers);
+void           saldo_exporter_add_line (SaldoExporter *self, SaldoLine *line);
+void           saldo_exporter_set_roaming (SaldoExporter *self, SaldoLine *line, gboolean roaming);
+void           saldo_exporter_refresh_failed (SaldoExporter *self, SaldoLine *line);
 /* What would be exported now (tests, benchmarks). */
 SaldoExportSnapshot *saldo_exporter_snapshot (SaldoExporter *self);
 

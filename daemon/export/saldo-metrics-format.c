@@ -196,8 +196,7 @@ value_deactivation (const SaldoExportLine *line, char *buf, gsize size)
 
 /* Amounts in the line's currency (minor units), exported in major units
  * with a currency label. */
-typedef gboolean (*LineMoney) (const SaldoExportLine *line,
-                               gint64                *minor);
+typedef gboolean (*LineMoney) (const SaldoExportLine *line, gint64 *minor);
 
 static gboolean
 money_balance (const SaldoExportLine *line, gint64 *minor)
@@ -217,43 +216,43 @@ typedef struct {
   const char *name;
   const char *type;
   const char *help;
-  LineValue   value;            /* or: */
+  LineValue   value; /* or: */
   LineMoney   money;
   gboolean    needs_ledger;
 } LineFamily;
 
 static const LineFamily line_families[] = {
-  { "saldo_line_info", "gauge",
-    "Every line saldod knows (1), with its SIM type.", value_info },
-  { "saldo_line_active", "gauge",
-    "1 while a modem presents the line's SIM.", value_active },
-  { "saldo_line_roaming", "gauge",
-    "1 while the line's modem is registered on a network abroad.", value_roaming },
+  { "saldo_line_info", "gauge", "Every line saldod knows (1), with its SIM type.", value_info },
+  { "saldo_line_active", "gauge", "1 while a modem presents the line's SIM.", value_active },
+  { "saldo_line_roaming", "gauge", "1 while the line's modem is registered on a network abroad.",
+    value_roaming },
   { "saldo_line_balance", "gauge",
-    "The line's balance in major units of its currency (8.40 is S/ 8.40); absent while never read.",
-    NULL, money_balance },
+    "The line's balance in major units of its currency (8.40 is S/ 8.40); absent while never read.", NULL,
+    money_balance },
   { "saldo_line_balance_expiry_timestamp_seconds", "gauge",
-    "When the balance expires, as the carrier said (unix time); absent when not known.",
-    value_expiry },
+    "When the balance expires, as the carrier said (unix time); absent when not known.", value_expiry },
   { "saldo_line_spend_per_day", "gauge",
     "What the line spends a day, in major units of its currency, from its readings (top-ups and "
-    "other rises left out); absent while there is too little history.", NULL, money_spend },
+    "other rises left out); absent while there is too little history.",
+    NULL, money_spend },
   { "saldo_line_runs_out_timestamp_seconds", "gauge",
     "When the balance runs out at the rate the line spends, from its readings (unix time); "
-    "absent while there is too little history or it spends nothing.", value_runs_out },
+    "absent while there is too little history or it spends nothing.",
+    value_runs_out },
   { "saldo_line_deactivation_timestamp_seconds", "gauge",
     "When the carrier would deactivate the line: its deactivation period after the last "
-    "recharge (unix time); absent when not known.", value_deactivation },
+    "recharge (unix time); absent when not known.",
+    value_deactivation },
   { "saldo_line_data_remaining_bytes", "gauge",
     "Mobile data left, as the carrier said; absent when not known.", value_data },
   { "saldo_line_last_reading_timestamp_seconds", "gauge",
     "When the balance was last read (unix time); absent for a line never read. "
-    "Its age is time() - this.", value_last_reading },
-  { "saldo_line_first_seen_timestamp_seconds", "gauge",
-    "When saldod first saw the line (unix time).", value_first_seen },
+    "Its age is time() - this.",
+    value_last_reading },
+  { "saldo_line_first_seen_timestamp_seconds", "gauge", "When saldod first saw the line (unix time).",
+    value_first_seen },
   { "saldo_line_refresh_interval_seconds", "gauge",
-    "Seconds between scheduled balance checks of the line; 0: no schedule.",
-    value_interval },
+    "Seconds between scheduled balance checks of the line; 0: no schedule.", value_interval },
   { "saldo_line_refresh_failures_total", "counter",
     "Balance checks that ended without a balance since saldod started.", value_failures },
   { "saldo_line_last_check_failed", "gauge",
@@ -261,7 +260,8 @@ static const LineFamily line_families[] = {
     value_check_failed },
   { "saldo_line_topup_unknown_since_timestamp_seconds", "gauge",
     "Since when the oldest top-up of the line whose outcome is unknown has been so (unix time); "
-    "absent when none is.", value_unknown_since, NULL, TRUE },
+    "absent when none is.",
+    value_unknown_since, NULL, TRUE },
 };
 
 static void
@@ -277,9 +277,9 @@ format_line_family (GString                   *out,
   family = begin_family (out, lf->name, lf->type, lf->help);
   for (guint i = 0; i < snapshot->lines->len; i++) {
     const SaldoExportLine *line = snapshot->lines->pdata[i];
-    g_autofree char *amount = NULL;
-    char value[32];
-    gint64 minor = 0;
+    g_autofree char       *amount = NULL;
+    char                   value[32];
+    gint64                 minor = 0;
 
     /* Major units, exactly: the money module knows each currency's minor
      * units (PEN 2, JPY 0, BHD 3). */
@@ -376,9 +376,7 @@ format_topups (GString *out, const SaldoExportSnapshot *snapshot, const SaldoMet
 /* ---- providers ---- */
 
 static void
-begin_provider_sample (GString                   *out,
-                       const char                *name,
-                       const SaldoExportProvider *provider)
+begin_provider_sample (GString *out, const char *name, const SaldoExportProvider *provider)
 {
   g_string_append_printf (out, "%s{", name);
   append_label (out, "provider", provider->id);
@@ -408,7 +406,7 @@ format_state_set (GString                   *out,
                   const char                *name,
                   const char                *help,
                   const char                *label,
-                  const char * const        *values,
+                  const char *const         *values,
                   ProviderText               current)
 {
   Family family = begin_family (out, name, "gauge", help);
@@ -451,7 +449,7 @@ format_provider_time (GString                   *out,
 
   for (guint i = 0; i < snapshot->providers->len; i++) {
     const SaldoExportProvider *provider = snapshot->providers->pdata[i];
-    char value[24];
+    char                       value[24];
 
     if (when (provider) <= 0)
       continue;
@@ -463,8 +461,7 @@ format_provider_time (GString                   *out,
 }
 
 static void
-format_providers (GString                   *out,
-                  const SaldoExportSnapshot *snapshot)
+format_providers (GString *out, const SaldoExportSnapshot *snapshot)
 {
   Family family;
 
@@ -482,7 +479,7 @@ format_providers (GString                   *out,
                          "major units of its currency; absent when the provider cannot tell.");
   for (guint i = 0; i < snapshot->providers->len; i++) {
     const SaldoExportProvider *provider = snapshot->providers->pdata[i];
-    g_autofree char *amount = NULL;
+    g_autofree char           *amount = NULL;
 
     if (!provider->funds_known ||
         (amount = saldo_money_to_decimal (provider->funds, provider->funds_currency)) == NULL)
@@ -496,10 +493,12 @@ format_providers (GString                   *out,
   format_provider_time (out, snapshot, "saldo_provider_payment_expiry_timestamp_seconds",
                         "When the payment method its owner named (PaymentExpires=, a card's last month) "
                         "stops working: the first second after that month, local time (unix time); "
-                        "absent when not given.", provider_payment_end);
+                        "absent when not given.",
+                        provider_payment_end);
   format_provider_time (out, snapshot, "saldo_provider_last_success_timestamp_seconds",
                         "When the provider last answered well, to a top-up or about its account (unix "
-                        "time); absent when never.", provider_last_success);
+                        "time); absent when never.",
+                        provider_last_success);
 }
 
 void

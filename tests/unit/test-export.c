@@ -124,15 +124,20 @@ test_format_lines (void)
   g_assert_nonnull (
     strstr (text, "saldo_line_refresh_interval_seconds" LABELS ("4", "0044", "Claro PE") "} 0\n"));
   g_assert_nonnull (strstr (text, "saldo_line_last_check_failed{line=\"3\""));
-  g_assert_nonnull (strstr (text, "saldo_line_info" LABELS ("4", "0044", "Claro PE") ",sim_type=\"physical\"} 1\n"));
+  g_assert_nonnull (
+    strstr (text, "saldo_line_info" LABELS ("4", "0044", "Claro PE") ",sim_type=\"physical\"} 1\n"));
   /* The forecast: spending in the line's own minor units; dates. */
-  g_assert_nonnull (strstr (text, "saldo_line_spend_per_day" LABELS ("1", "0011", "Claro PE") ",currency=\"PEN\"} 2.05\n"));
+  g_assert_nonnull (
+    strstr (text, "saldo_line_spend_per_day" LABELS ("1", "0011", "Claro PE") ",currency=\"PEN\"} 2.05\n"));
   g_assert_nonnull (strstr (text, "saldo_line_spend_per_day{line=\"2\""));
   g_assert_nonnull (strstr (text, ",currency=\"JPY\"} 0\n"));
   g_assert_nonnull (strstr (text, ",currency=\"BHD\"} 1.005\n"));
   g_assert_null (strstr (text, "saldo_line_spend_per_day{line=\"4\""));
-  g_assert_nonnull (strstr (text, "saldo_line_runs_out_timestamp_seconds" LABELS ("1", "0011", "Claro PE") "} 1790500000\n"));
-  g_assert_nonnull (strstr (text, "saldo_line_deactivation_timestamp_seconds" LABELS ("1", "0011", "Claro PE") "} 1813000000\n"));
+  g_assert_nonnull (
+    strstr (text, "saldo_line_runs_out_timestamp_seconds" LABELS ("1", "0011", "Claro PE") "} 1790500000\n"));
+  g_assert_nonnull (
+    strstr (text,
+            "saldo_line_deactivation_timestamp_seconds" LABELS ("1", "0011", "Claro PE") "} 1813000000\n"));
   g_assert_null (strstr (text, "saldo_line_runs_out_timestamp_seconds{line=\"2\""));
   g_assert_null (strstr (text, "saldo_line_deactivation_timestamp_seconds{line=\"4\""));
   /* No provider configured: no provider series. */
@@ -206,11 +211,7 @@ test_format_topups (void)
 }
 
 static SaldoExportProvider *
-make_provider (gint64      number,
-               const char *id,
-               const char *type,
-               const char *state,
-               const char *attention)
+make_provider (gint64 number, const char *id, const char *type, const char *state, const char *attention)
 {
   SaldoExportProvider *provider = saldo_export_provider_new ();
 
@@ -230,7 +231,7 @@ test_format_providers (void)
   g_autoptr(SaldoExportSnapshot) snapshot = saldo_export_snapshot_new ();
   SaldoExportProvider *rl = make_provider (1, "rl", "reloadly", "ok", "");
   SaldoExportProvider *pay = make_provider (2, "pay", "http", "needs-attention", "payment-expired");
-  g_autofree char *text = NULL;
+  g_autofree char     *text = NULL;
 
   rl->funds_known = TRUE;
   rl->funds = 2050;
@@ -245,19 +246,33 @@ test_format_providers (void)
   text = format (snapshot, FALSE);
   /* One sample per state, 1 for the current one. */
   g_assert_nonnull (strstr (text, "# TYPE saldo_provider_state gauge\n"));
-  g_assert_nonnull (strstr (text, "saldo_provider_state{provider=\"rl\",type=\"reloadly\",state=\"ok\"} 1\n"));
-  g_assert_nonnull (strstr (text, "saldo_provider_state{provider=\"rl\",type=\"reloadly\",state=\"needs-attention\"} 0\n"));
-  g_assert_nonnull (strstr (text, "saldo_provider_state{provider=\"pay\",type=\"http\",state=\"needs-attention\"} 1\n"));
-  g_assert_nonnull (strstr (text, "saldo_provider_state{provider=\"pay\",type=\"http\",state=\"unknown\"} 0\n"));
-  g_assert_nonnull (strstr (text, "saldo_provider_attention{provider=\"pay\",type=\"http\",reason=\"payment-expired\"} 1\n"));
-  g_assert_nonnull (strstr (text, "saldo_provider_attention{provider=\"pay\",type=\"http\",reason=\"insufficient-funds\"} 0\n"));
-  g_assert_nonnull (strstr (text, "saldo_provider_attention{provider=\"rl\",type=\"reloadly\",reason=\"payment-expired\"} 0\n"));
+  g_assert_nonnull (
+    strstr (text, "saldo_provider_state{provider=\"rl\",type=\"reloadly\",state=\"ok\"} 1\n"));
+  g_assert_nonnull (
+    strstr (text, "saldo_provider_state{provider=\"rl\",type=\"reloadly\",state=\"needs-attention\"} 0\n"));
+  g_assert_nonnull (
+    strstr (text, "saldo_provider_state{provider=\"pay\",type=\"http\",state=\"needs-attention\"} 1\n"));
+  g_assert_nonnull (
+    strstr (text, "saldo_provider_state{provider=\"pay\",type=\"http\",state=\"unknown\"} 0\n"));
+  g_assert_nonnull (
+    strstr (text, "saldo_provider_attention{provider=\"pay\",type=\"http\",reason=\"payment-expired\"} 1\n"));
+  g_assert_nonnull (
+    strstr (text,
+            "saldo_provider_attention{provider=\"pay\",type=\"http\",reason=\"insufficient-funds\"} 0\n"));
+  g_assert_nonnull (
+    strstr (text,
+            "saldo_provider_attention{provider=\"rl\",type=\"reloadly\",reason=\"payment-expired\"} 0\n"));
   /* Funds only where the provider can tell: never 0 for "cannot tell". */
-  g_assert_nonnull (strstr (text, "saldo_provider_funds{provider=\"rl\",type=\"reloadly\",currency=\"USD\"} 20.50\n"));
+  g_assert_nonnull (
+    strstr (text, "saldo_provider_funds{provider=\"rl\",type=\"reloadly\",currency=\"USD\"} 20.50\n"));
   g_assert_null (strstr (text, "saldo_provider_funds{provider=\"pay\""));
-  g_assert_nonnull (strstr (text, "saldo_provider_payment_expiry_timestamp_seconds{provider=\"pay\",type=\"http\"} 1788220800\n"));
+  g_assert_nonnull (
+    strstr (text,
+            "saldo_provider_payment_expiry_timestamp_seconds{provider=\"pay\",type=\"http\"} 1788220800\n"));
   g_assert_null (strstr (text, "saldo_provider_payment_expiry_timestamp_seconds{provider=\"rl\""));
-  g_assert_nonnull (strstr (text, "saldo_provider_last_success_timestamp_seconds{provider=\"rl\",type=\"reloadly\"} 1790000200\n"));
+  g_assert_nonnull (
+    strstr (text,
+            "saldo_provider_last_success_timestamp_seconds{provider=\"rl\",type=\"reloadly\"} 1790000200\n"));
   g_assert_null (strstr (text, "saldo_provider_last_success_timestamp_seconds{provider=\"pay\""));
 }
 
@@ -432,7 +447,7 @@ test_exporter_coalesces (Fixture *fx, gconstpointer data)
 {
   SaldoLine *claro = fixture_add_line (fx, ICCID_CLARO);
   g_autoptr(SaldoExporter) exporter = saldo_exporter_new (fx->config, fx->ledger, NULL, fx->lines, NULL);
-  SaldoDBusLine *iface = saldo_line_get_dbus_line (claro);
+  SaldoDBusLine   *iface = saldo_line_get_dbus_line (claro);
   g_autofree char *first = NULL;
   g_autofree char *later = NULL;
   g_autofree char *topped = NULL;
@@ -487,11 +502,13 @@ test_exporter_coalesces (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (run_counting_writes (fx->metrics, SALDO_EXPORT_MIN_INTERVAL_MS + 300), ==, 1);
   g_clear_pointer (&later, g_free);
   later = metrics_text (fx);
-  g_assert_nonnull (strstr (later, "saldo_line_spend_per_day{line=\"1\",iccid_suffix=\"0011\",operator=\"71610\","
-                                   "operator_name=\"Claro PE\",carrier=\"\",currency=\"PEN\"} 1.50\n"));
+  g_assert_nonnull (strstr (later,
+                            "saldo_line_spend_per_day{line=\"1\",iccid_suffix=\"0011\",operator=\"71610\","
+                            "operator_name=\"Claro PE\",carrier=\"\",currency=\"PEN\"} 1.50\n"));
   g_assert_nonnull (strstr (later, "carrier=\"\"} 1790000000\n"));
-  g_assert_nonnull (strstr (later, "saldo_line_deactivation_timestamp_seconds{line=\"1\",iccid_suffix=\"0011\","
-                                   "operator=\"71610\",operator_name=\"Claro PE\",carrier=\"\"} 1813000000\n"));
+  g_assert_nonnull (strstr (later,
+                            "saldo_line_deactivation_timestamp_seconds{line=\"1\",iccid_suffix=\"0011\","
+                            "operator=\"71610\",operator_name=\"Claro PE\",carrier=\"\"} 1813000000\n"));
 
   /* Properties that are not exported write nothing; nothing else wakes it. */
   saldo_dbus_line_set_refreshing (iface, TRUE);

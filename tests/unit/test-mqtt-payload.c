@@ -153,7 +153,8 @@ test_discovery (void)
   config = find_config (topics, payloads, "homeassistant/sensor/saldo_gw1/line1_balance/config", parser);
   g_assert_false (json_object_has_member (config, "unit_of_measurement"));
   g_assert_false (json_object_has_member (config, "device_class"));
-  config = find_config (topics, payloads, "homeassistant/sensor/saldo_gw1/line1_spend_per_day/config", parser);
+  config = find_config (topics, payloads, "homeassistant/sensor/saldo_gw1/line1_spend_per_day/config",
+                        parser);
   g_assert_false (json_object_has_member (config, "unit_of_measurement"));
 
   g_ptr_array_set_size (topics, 0);
@@ -181,15 +182,19 @@ test_discovery (void)
   /* The forecast: two dates and a rate in the line's currency a day. */
   config = find_config (topics, payloads, "homeassistant/sensor/saldo_gw1/line1_runs_out/config", parser);
   g_assert_cmpstr (json_object_get_string_member (config, "device_class"), ==, "timestamp");
-  g_assert_cmpstr (json_object_get_string_member (config, "value_template"), ==, "{{ value_json.runs_out_on }}");
+  g_assert_cmpstr (json_object_get_string_member (config, "value_template"), ==,
+                   "{{ value_json.runs_out_on }}");
   config = find_config (topics, payloads, "homeassistant/sensor/saldo_gw1/line1_deactivation/config", parser);
   g_assert_cmpstr (json_object_get_string_member (config, "device_class"), ==, "timestamp");
-  g_assert_cmpstr (json_object_get_string_member (config, "value_template"), ==, "{{ value_json.deactivation_on }}");
-  config = find_config (topics, payloads, "homeassistant/sensor/saldo_gw1/line1_spend_per_day/config", parser);
+  g_assert_cmpstr (json_object_get_string_member (config, "value_template"), ==,
+                   "{{ value_json.deactivation_on }}");
+  config = find_config (topics, payloads, "homeassistant/sensor/saldo_gw1/line1_spend_per_day/config",
+                        parser);
   g_assert_cmpstr (json_object_get_string_member (config, "unit_of_measurement"), ==, "PEN/d");
   g_assert_false (json_object_has_member (config, "device_class"));
   g_assert_cmpstr (json_object_get_string_member (config, "unique_id"), ==, "saldo_gw1_line1_spend_per_day");
-  config = find_config (topics, payloads, "homeassistant/binary_sensor/saldo_gw1/line1_roaming/config", parser);
+  config = find_config (topics, payloads, "homeassistant/binary_sensor/saldo_gw1/line1_roaming/config",
+                        parser);
   g_assert_cmpstr (json_object_get_string_member (config, "value_template"), ==,
                    "{{ 'ON' if value_json.roaming else 'OFF' }}");
   /* No ICCID anywhere in what Home Assistant is told. */
@@ -212,8 +217,8 @@ test_provider (void)
   g_autofree char *topic = NULL;
   g_autofree char *text = NULL;
   g_autofree char *unknown_text = NULL;
-  JsonObject *object;
-  JsonArray *options;
+  JsonObject      *object;
+  JsonArray       *options;
 
   provider->number = 2;
   provider->id = g_strdup ("rl");
@@ -239,12 +244,12 @@ test_provider (void)
 
   saldo_mqtt_provider_discovery (&names, provider, topics, payloads);
   g_assert_cmpuint (topics->len, ==, 3);
-  object = find_config (topics, payloads, "homeassistant/binary_sensor/saldo_gw1/provider2_needs_attention/config",
-                        parser);
+  object = find_config (topics, payloads,
+                        "homeassistant/binary_sensor/saldo_gw1/provider2_needs_attention/config", parser);
   g_assert_cmpstr (json_object_get_string_member (object, "device_class"), ==, "problem");
   g_assert_cmpstr (json_object_get_string_member (object, "state_topic"), ==, "saldo/gw1/provider/2/state");
-  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (object, "device"), "name"), ==,
-                   "Top-up provider rl");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (object, "device"), "name"),
+                   ==, "Top-up provider rl");
   object = find_config (topics, payloads, "homeassistant/sensor/saldo_gw1/provider2_state/config", parser);
   g_assert_cmpstr (json_object_get_string_member (object, "device_class"), ==, "enum");
   options = json_object_get_array_member (object, "options");

@@ -34,9 +34,7 @@ add_text (JsonBuilder *builder, const char *member, const char *text)
 
 /* A figure not known is null: Home Assistant shows it as unknown, not 0. */
 static void
-add_string_or_null (JsonBuilder *builder,
-                    const char  *member,
-                    const char  *value)
+add_string_or_null (JsonBuilder *builder, const char *member, const char *value)
 {
   json_builder_set_member_name (builder, member);
   if (value != NULL)
@@ -77,9 +75,11 @@ saldo_mqtt_state_payload (const SaldoMqttNames *names, const SaldoExportLine *li
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autofree char *suffix = saldo_export_iccid_suffix (line->iccid);
-  g_autofree char *balance = line->has_balance ? saldo_money_to_decimal (line->balance, line->currency) : NULL;
-  g_autofree char *spend = line->has_balance && line->spend_known ?
-                           saldo_money_to_decimal (line->spend_per_day, line->currency) : NULL;
+  g_autofree char *balance = line->has_balance ? saldo_money_to_decimal (line->balance, line->currency)
+                                               : NULL;
+  g_autofree char *spend = line->has_balance && line->spend_known
+                             ? saldo_money_to_decimal (line->spend_per_day, line->currency)
+                             : NULL;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "line");
@@ -131,14 +131,14 @@ saldo_mqtt_state_payload (const SaldoMqttNames *names, const SaldoExportLine *li
 
 /* One Home Assistant entity per figure. */
 typedef struct {
-  const char         *key;
-  const char         *component;
-  const char         *name;
-  const char         *device_class;
-  const char         *unit;             /* "@currency…": the currency, then the rest */
-  const char         *value_template;
-  const char         *entity_category;
-  const char * const *options;          /* an enum sensor's states, NULL-terminated */
+  const char        *key;
+  const char        *component;
+  const char        *name;
+  const char        *device_class;
+  const char        *unit; /* "@currency…": the currency, then the rest */
+  const char        *value_template;
+  const char        *entity_category;
+  const char *const *options; /* an enum sensor's states, NULL-terminated */
 } Entity;
 
 /* Spending per day is a rate: Home Assistant's "monetary" class wants a
@@ -147,13 +147,13 @@ typedef struct {
 static const Entity line_entities[] = {
   { "balance", "sensor", "Balance", "monetary", "@currency", "{{ value_json.balance }}", NULL },
   { "expiry", "sensor", "Balance expiry", "timestamp", NULL, "{{ value_json.expiry }}", NULL },
-  { "days_left", "sensor", "Days until the balance expires", "duration", "d",
-    "{{ value_json.days_left }}", NULL },
-  { "spend_per_day", "sensor", "Spending per day", NULL, "@currency/d",
-    "{{ value_json.spend_per_day }}", NULL },
+  { "days_left", "sensor", "Days until the balance expires", "duration", "d", "{{ value_json.days_left }}",
+    NULL },
+  { "spend_per_day", "sensor", "Spending per day", NULL, "@currency/d", "{{ value_json.spend_per_day }}",
+    NULL },
   { "runs_out", "sensor", "Balance runs out", "timestamp", NULL, "{{ value_json.runs_out_on }}", NULL },
-  { "deactivation", "sensor", "Carrier deactivation", "timestamp", NULL,
-    "{{ value_json.deactivation_on }}", NULL },
+  { "deactivation", "sensor", "Carrier deactivation", "timestamp", NULL, "{{ value_json.deactivation_on }}",
+    NULL },
   { "data", "sensor", "Data left", "data_size", "B", "{{ value_json.data_remaining_bytes }}", NULL },
   { "last_reading", "sensor", "Last reading", "timestamp", NULL, "{{ value_json.last_reading }}",
     "diagnostic" },
@@ -186,12 +186,11 @@ typedef struct {
   const char *name;
   const char *model;
   const char *state_topic;
-  const char *currency;         /* NULL while unknown */
+  const char *currency; /* NULL while unknown */
 } Device;
 
 static JsonNode *
-device_node (const SaldoMqttNames *names,
-             const Device         *device)
+device_node (const SaldoMqttNames *names, const Device *device)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autofree char *identifier = g_strdup_printf ("saldo_%s_%s", names->node_id, device->what);
@@ -233,7 +232,7 @@ add_configs (const SaldoMqttNames *names,
     g_autoptr(JsonBuilder) builder = json_builder_new ();
     g_autofree char *object_id = g_strdup_printf ("saldo_%s_%s_%s", names->node_id, what, entity->key);
     g_autofree char *unit = g_strdup (entity->unit);
-    const char *device_class = entity->device_class;
+    const char      *device_class = entity->device_class;
 
     /* An amount not read yet has no currency: no unit, and not monetary
      * (which needs one) until it has. */
@@ -289,11 +288,15 @@ saldo_mqtt_discovery (const SaldoMqttNames  *names,
   g_autofree char *state_topic = saldo_mqtt_state_topic (names, line);
   g_autofree char *what = g_strdup_printf ("line%" G_GINT64_FORMAT, line->id);
   g_autofree char *suffix = saldo_export_iccid_suffix (line->iccid);
-  const char *who = *line->operator_name != '\0' ? line->operator_name :
-                    *line->carrier != '\0' ? line->carrier : "SIM";
+  const char      *who = *line->operator_name != '\0' ? line->operator_name
+                         : *line->carrier != '\0'     ? line->carrier
+                                                      : "SIM";
   g_autofree char *name = g_strdup_printf ("%s …%s", who, suffix);
-  Device device = {
-    what, name, *line->carrier != '\0' ? line->carrier : "SIM", state_topic,
+  Device           device = {
+              what,
+              name,
+    *line->carrier != '\0' ? line->carrier : "SIM",
+              state_topic,
     line->has_balance ? line->currency : NULL,
   };
 
@@ -303,8 +306,7 @@ saldo_mqtt_discovery (const SaldoMqttNames  *names,
 /* ---- providers ---- */
 
 char *
-saldo_mqtt_provider_topic (const SaldoMqttNames      *names,
-                           const SaldoExportProvider *provider)
+saldo_mqtt_provider_topic (const SaldoMqttNames *names, const SaldoExportProvider *provider)
 {
   return g_strdup_printf ("%s/provider/%" G_GINT64_FORMAT "/state", names->topic_prefix, provider->number);
 }
@@ -313,8 +315,9 @@ char *
 saldo_mqtt_provider_payload (const SaldoExportProvider *provider)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autofree char *funds = provider->funds_known ?
-                           saldo_money_to_decimal (provider->funds, provider->funds_currency) : NULL;
+  g_autofree char *funds = provider->funds_known
+                             ? saldo_money_to_decimal (provider->funds, provider->funds_currency)
+                             : NULL;
 
   json_builder_begin_object (builder);
   add_text (builder, "provider", provider->id);
@@ -339,8 +342,8 @@ saldo_mqtt_provider_discovery (const SaldoMqttNames      *names,
   g_autofree char *state_topic = saldo_mqtt_provider_topic (names, provider);
   g_autofree char *what = g_strdup_printf ("provider%" G_GINT64_FORMAT, provider->number);
   g_autofree char *name = g_strdup_printf ("Top-up provider %s", provider->id);
-  Device device = {
-    what, name, provider->type, state_topic, provider->funds_known ? provider->funds_currency : NULL,
+  Device           device = {
+              what, name, provider->type, state_topic, provider->funds_known ? provider->funds_currency : NULL,
   };
 
   add_configs (names, &device, provider_entities, G_N_ELEMENTS (provider_entities), topics, payloads);

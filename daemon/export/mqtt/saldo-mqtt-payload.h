@@ -30,19 +30,18 @@ char *saldo_mqtt_state_topic (const SaldoMqttNames *names, const SaldoExportLine
 char *saldo_mqtt_state_payload (const SaldoMqttNames *names, const SaldoExportLine *line, gint64 now);
 /* Adds the line's discovery (topic, payload) pairs; nothing when
  * discovery is off. */
-void    saldo_mqtt_discovery      (const SaldoMqttNames  *names,
-                                   const SaldoExportLine *line,
-                                   GPtrArray             *topics,
-                                   GPtrArray             *payloads);
+void saldo_mqtt_discovery (const SaldoMqttNames  *names,
+                           const SaldoExportLine *line,
+                           GPtrArray             *topics,
+                           GPtrArray             *payloads);
 /* Each top-up provider is a device of its own: PREFIX/provider/N/state
  * and its discovery configs, N its object's number. */
-char   *saldo_mqtt_provider_topic     (const SaldoMqttNames      *names,
-                                       const SaldoExportProvider *provider);
-char   *saldo_mqtt_provider_payload   (const SaldoExportProvider *provider);
-void    saldo_mqtt_provider_discovery (const SaldoMqttNames      *names,
-                                       const SaldoExportProvider *provider,
-                                       GPtrArray                 *topics,
-                                       GPtrArray                 *payloads);
+char *saldo_mqtt_provider_topic (const SaldoMqttNames *names, const SaldoExportProvider *provider);
+char *saldo_mqtt_provider_payload (const SaldoExportProvider *provider);
+void  saldo_mqtt_provider_discovery (const SaldoMqttNames      *names,
+                                     const SaldoExportProvider *provider,
+                                     GPtrArray                 *topics,
+                                     GPtrArray                 *payloads);
 /* When the state's days_left next changes (unix seconds), 0 = never. */
 gint64 saldo_mqtt_next_change (const SaldoExportLine *line, gint64 now);
 
