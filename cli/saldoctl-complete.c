@@ -7,9 +7,9 @@
 #include "saldo-client-format.h"
 #include "saldoctl.h"
 
-/* saldoctl _complete lines|rules|pending|providers: what the bash and zsh
- * completions offer, one "VALUE<TAB>DESCRIPTION" a line.  It never starts
- * saldod and never fails loudly: with saldod away there is nothing to
+/* saldoctl _complete lines|devices|rules|pending|providers: what the bash
+ * and zsh completions offer, one "VALUE<TAB>DESCRIPTION" a line.  It never
+ * starts saldod and never fails loudly: with saldod away there is nothing to
  * offer, and a shell completion must not print errors over the prompt. */
 
 static gboolean
@@ -60,6 +60,30 @@ unique_suffix (GPtrArray *lines, const char *iccid)
   return NULL;
 }
 
+/* "line 3", for a description. */
+static char *
+line_words (gint64 number)
+{
+  /* The number as text: a G_GINT64_FORMAT inside the msgid would cut it. */
+  g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, number);
+
+  return g_strdup_printf (_ ("line %s"), text);
+}
+
+/* NetworkManager's device and interface of the line's modem, each once,
+ * as saldoctl_line_on_device () accepts them. */
+static void
+print_devices (SaldoDBusLine *line, const char *description)
+{
+  const char *device = saldo_dbus_line_get_network_device (line);
+  const char *interface = saldo_dbus_line_get_network_interface (line);
+
+  if (device != NULL && *device != '\0')
+    g_print ("%s\t%s\n", device, description);
+  if (interface != NULL && *interface != '\0' && g_strcmp0 (interface, device) != 0)
+    g_print ("%s\t%s\n", interface, description);
+}
+
 static void
 complete_lines (SaldoCtl *ctl)
 {
@@ -70,16 +94,30 @@ complete_lines (SaldoCtl *ctl)
     const char      *iccid = saldo_dbus_line_get_iccid (line);
     g_autofree char *label = saldo_client_line_label (line);
     gint64           number = saldoctl_line_number (line);
+    g_autofree char *words = line_words (number);
     const char      *suffix;
 
     g_print ("%" G_GINT64_FORMAT "\t%s\n", number, label);
+    print_devices (line, words);
     if (iccid == NULL || *iccid == '\0')
       continue;
     suffix = unique_suffix (lines, iccid);
-    /* TRANSLATORS: describes an ICCID offered by shell completion */
     if (suffix != NULL)
-      g_print ("%s\t%s %" G_GINT64_FORMAT "\n", suffix, _ ("line"), number);
-    g_print ("%s\t%s %" G_GINT64_FORMAT "\n", iccid, _ ("line"), number);
+      g_print ("%s\t%s\n", suffix, words);
+    g_print ("%s\t%s\n", iccid, words);
+  }
+}
+
+/* For --device: the devices of saldod's lines, described by the line. */
+static void
+complete_devices (SaldoCtl *ctl)
+{
+  g_autoptr(GPtrArray) lines = saldoctl_get_lines (ctl);
+
+  for (guint i = 0; i < lines->len; i++) {
+    g_autofree char *label = saldo_client_line_label (lines->pdata[i]);
+
+    print_devices (lines->pdata[i], label);
   }
 }
 
@@ -90,12 +128,14 @@ complete_rules (SaldoCtl *ctl)
 
   for (GList *l = objects; l != NULL; l = l->next) {
     g_autoptr(SaldoDBusRule) rule = saldo_dbus_object_get_rule (SALDO_DBUS_OBJECT (l->data));
+    g_autofree char *words = NULL;
 
-    if (rule != NULL)
-      g_print ("%" G_GINT64_FORMAT "\t%s, %s %" G_GINT64_FORMAT "\n",
-               saldo_client_path_number (g_dbus_proxy_get_object_path (G_DBUS_PROXY (rule))),
-               saldo_dbus_rule_get_kind (rule), _ ("line"),
-               saldo_client_path_number (saldo_dbus_rule_get_line (rule)));
+    if (rule == NULL)
+      continue;
+    words = line_words (saldo_client_path_number (saldo_dbus_rule_get_line (rule)));
+    g_print ("%" G_GINT64_FORMAT "\t%s, %s\n",
+             saldo_client_path_number (g_dbus_proxy_get_object_path (G_DBUS_PROXY (rule))),
+             saldo_dbus_rule_get_kind (rule), words);
   }
 }
 
@@ -114,6 +154,7 @@ complete_pending (SaldoCtl *ctl)
     const char      *id = NULL, *state = NULL, *currency = "", *line = "/";
     gint64           amount = 0;
     g_autofree char *money = NULL;
+    g_autofree char *words = NULL;
 
     if (!g_variant_lookup (row, "state", "&s", &state) || !g_str_equal (state, "planned") ||
         !g_variant_lookup (row, "id", "&s", &id))
@@ -122,7 +163,8 @@ complete_pending (SaldoCtl *ctl)
     g_variant_lookup (row, "currency", "&s", &currency);
     g_variant_lookup (row, "line", "&o", &line);
     money = saldo_client_format_money (amount, currency);
-    g_print ("%s\t%s, %s %" G_GINT64_FORMAT "\n", id, money, _ ("line"), saldo_client_path_number (line));
+    words = line_words (saldo_client_path_number (line));
+    g_print ("%s\t%s, %s\n", id, money, words);
   }
 }
 
@@ -143,10 +185,8 @@ saldoctl_cmd_complete (SaldoCtl *ctl, int argc, char **argv, GError **error)
     const char *what;
     void (*complete) (SaldoCtl *ctl);
   } kinds[] = {
-    { "lines", complete_lines },
-    { "rules", complete_rules },
-    { "pending", complete_pending },
-    { "providers", complete_providers },
+    { "lines", complete_lines },     { "devices", complete_devices },     { "rules", complete_rules },
+    { "pending", complete_pending }, { "providers", complete_providers },
   };
 
   if (argc != 1)

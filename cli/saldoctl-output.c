@@ -219,3 +219,17 @@ saldoctl_format_date (guint64 unix_seconds)
 
   return dt != NULL ? g_date_time_format (dt, "%Y-%m-%d") : g_strdup ("");
 }
+
+/* "  label: value", one of a block of such lines whose values line up after
+ * the widest of its labels (NULL-terminated, translated: their width is the
+ * language's). */
+void
+saldoctl_print_field (const char *const *labels, const char *label, const char *value)
+{
+  int width = 0;
+
+  for (guint i = 0; labels[i] != NULL; i++)
+    width = MAX (width, (int) g_utf8_strlen (labels[i], -1));
+  g_print ("  ");
+  saldoctl_print_row (&width, 2, label, value);
+}

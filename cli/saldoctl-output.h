@@ -14,6 +14,7 @@ void saldoctl_json_add_string (JsonBuilder *builder, const char *name, const cha
 int  saldoctl_fail (gboolean json, const GError *error);
 void saldoctl_print_row (const int *widths, guint n_cells, ...);
 void saldoctl_fit_headings (int *widths, guint n_widths, const char **headings);
+void saldoctl_print_field (const char *const *labels, const char *label, const char *value);
 /* Money in the currency's own decimals, dates as YYYY-MM-DD. */
 char *saldoctl_format_money (gint64 minor, const char *currency);
 char *saldoctl_format_date (guint64 unix_seconds);

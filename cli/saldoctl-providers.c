@@ -110,21 +110,41 @@ provider_to_json (JsonBuilder *b, SaldoDBusProvider *p)
   json_builder_end_object (b);
 }
 
-static const char *
-state_words (const char *state)
+/* A provider's State for people (a top-up's "unknown" is another word in
+ * some languages, hence the context). */
+const char *
+saldoctl_provider_state_words (const char *state)
 {
   if (g_strcmp0 (state, "ok") == 0)
-    return _ ("ok");
+    return C_ ("provider state", "ok");
   if (g_strcmp0 (state, "needs-attention") == 0)
-    return _ ("needs attention");
+    return C_ ("provider state", "needs attention");
   if (g_strcmp0 (state, "unreachable") == 0)
-    return _ ("unreachable");
-  return _ ("unknown");
+    return C_ ("provider state", "unreachable");
+  return C_ ("provider state", "unknown");
 }
+
+enum {
+  FIELD_FUNDS,
+  FIELD_MONTH,
+  FIELD_EXPIRES,
+  FIELD_SUCCESS,
+  FIELD_ERROR,
+  FIELD_WARNING
+};
 
 static void
 print_provider (SaldoDBusProvider *p)
 {
+  /* TRANSLATORS: labels below a provider, each with its colon ("payment expires:" the month its
+   * payment method, e.g. a card, expires) */
+  const char        *labels[] = { _ ("funds:"),
+                                  _ ("this month:"),
+                                  _ ("payment expires:"),
+                                  _ ("last success:"),
+                                  _ ("error:"),
+                                  _ ("warning:"),
+                                  NULL };
   g_autofree char   *id = saldoctl_escape (saldo_dbus_provider_get_id (p));
   g_autofree char   *last_error = saldoctl_escape (saldo_dbus_provider_get_last_error (p));
   g_autofree char   *spent = saldo_dbus_provider_get_spent_this_month (p) != NULL
@@ -132,29 +152,34 @@ print_provider (SaldoDBusProvider *p)
                                : NULL;
   const char *const *warnings = saldo_dbus_provider_get_warnings (p);
   const char        *expires = saldo_dbus_provider_get_payment_expires (p);
+  /* The number as text: a G_GINT64_FORMAT inside the msgid would cut it. */
+  g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, saldoctl_object_number (p));
 
-  /* TRANSLATORS: "provider 1: rl (reloadly), ok" */
-  g_print (_ ("provider %" G_GINT64_FORMAT ": %s (%s), %s"), saldoctl_object_number (p), id,
-           saldo_dbus_provider_get_type_ (p), state_words (saldo_dbus_provider_get_state (p)));
+  /* TRANSLATORS: "provider 1: rl (reloadly), ok" (its number, id, type and state) */
+  g_print (_ ("provider %s: %s (%s), %s"), number, id, saldo_dbus_provider_get_type_ (p),
+           saldoctl_provider_state_words (saldo_dbus_provider_get_state (p)));
   g_print ("\n");
   if (saldo_dbus_provider_get_funds_known (p)) {
     g_autofree char *funds = saldo_client_format_money (saldo_dbus_provider_get_funds (p),
                                                         saldo_dbus_provider_get_funds_currency (p));
 
-    g_print ("  %-16s %s\n", _ ("funds:"), funds);
+    saldoctl_print_field (labels, labels[FIELD_FUNDS], funds);
   }
-  g_print ("  %-16s %s\n", _ ("this month:"), spent != NULL ? spent : _ ("nothing spent"));
+  saldoctl_print_field (labels, labels[FIELD_MONTH], spent != NULL ? spent : _ ("nothing spent"));
   if (*expires != '\0')
-    g_print ("  %-16s %s\n", _ ("payment expires:"), expires);
+    saldoctl_print_field (labels, labels[FIELD_EXPIRES], expires);
   if (saldo_dbus_provider_get_last_success (p) != 0) {
     g_autofree char *when = saldo_client_format_time (saldo_dbus_provider_get_last_success (p));
 
-    g_print ("  %-16s %s\n", _ ("last success:"), when);
+    saldoctl_print_field (labels, labels[FIELD_SUCCESS], when);
   }
   if (*last_error != '\0')
-    g_print ("  %-16s %s\n", _ ("error:"), last_error);
-  for (guint i = 0; warnings != NULL && warnings[i] != NULL; i++)
-    g_print ("  %-16s %s\n", _ ("warning:"), warnings[i]);
+    saldoctl_print_field (labels, labels[FIELD_ERROR], last_error);
+  for (guint i = 0; warnings != NULL && warnings[i] != NULL; i++) {
+    g_autofree char *warning = saldoctl_escape (warnings[i]);
+
+    saldoctl_print_field (labels, labels[FIELD_WARNING], warning);
+  }
 }
 
 /* saldoctl providers [list] | check ID */

@@ -63,9 +63,23 @@ lookup_s (GVariant *dict, const char *key)
 
 /* ---- text ---- */
 
+enum {
+  FIELD_TOP_UPS,
+  FIELD_OTHER_CURRENCY,
+  FIELD_CONSUMPTION,
+  FIELD_DAYS_BELOW,
+  FIELD_MONTH_CAP,
+  FIELD_BUSIEST_DAY,
+  FIELD_FAILED
+};
+
 static void
 print_line (SaldoCtl *ctl, GVariant *entry)
 {
+  /* TRANSLATORS: labels of a line's month in `saldoctl report`, each with its colon ("other
+   * currency:" counts top-ups in another currency than the line's) */
+  const char *labels[] = { _ ("top-ups:"),   _ ("other currency:"), _ ("consumption:"), _ ("days below:"),
+                           _ ("month cap:"), _ ("busiest day:"),    _ ("failed:"),      NULL };
   const char *path = "/";
   const char *currency = lookup_s (entry, "currency");
   g_autoptr(SaldoDBusLine) line = NULL;
@@ -87,9 +101,11 @@ print_line (SaldoCtl *ctl, GVariant *entry)
   line = line_at (ctl, path);
   if (line != NULL) {
     g_autofree char *iccid = saldoctl_escape (saldo_dbus_line_get_iccid (line));
+    /* The number as text: a G_GINT64_FORMAT inside the msgid would cut it. */
+    g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, saldoctl_line_number (line));
 
-    /* TRANSLATORS: "line 1 (8951100000000000011)" */
-    g_print (_ ("line %" G_GINT64_FORMAT " (%s)"), saldoctl_line_number (line), iccid);
+    /* TRANSLATORS: "line 1 (8951100000000000011)" (its number and ICCID) */
+    g_print (_ ("line %s (%s)"), number, iccid);
     g_print ("\n");
   }
   states = g_variant_lookup_value (entry, "states", G_VARIANT_TYPE ("a{s(ux)}"));
@@ -98,53 +114,64 @@ print_line (SaldoCtl *ctl, GVariant *entry)
     while (g_variant_iter_next (&iter, "{&s(ux)}", &state, &count, &sum)) {
       g_autofree char *money = saldo_client_format_money (sum, currency);
 
-      g_string_append_printf (by_state, "%s%s %u (%s)", by_state->len > 0 ? ", " : "", state, count, money);
+      g_string_append_printf (by_state, "%s%s %u (%s)", by_state->len > 0 ? ", " : "",
+                              saldoctl_topup_state_word (state), count, money);
     }
   }
-  /* TRANSLATORS: "3 top-ups, S/ 60.00 that may have charged" */
-  g_print ("  %-14s ", _ ("top-ups:"));
-  g_print (ngettext ("%u attempt, %s spent", "%u attempts, %s spent", lookup_u (entry, "attempts")),
-           lookup_u (entry, "attempts"), spent);
-  g_print ("%s%s%s\n", by_state->len > 0 ? " — " : "", by_state->str, "");
-  if (lookup_u (entry, "other-currency") > 0)
-    g_print ("  %-14s %u\n", _ ("other currency:"), lookup_u (entry, "other-currency"));
-  g_print ("  %-14s %s\n", _ ("consumption:"), consumption);
+  {
+    /* TRANSLATORS: after "top-ups:": "3 attempts, S/ 60.00 spent — succeeded 2 (S/ 40.00), …" */
+    g_autofree char *attempts = g_strdup_printf (ngettext ("%u attempt, %s spent", "%u attempts, %s spent",
+                                                           lookup_u (entry, "attempts")),
+                                                 lookup_u (entry, "attempts"), spent);
+    g_autofree char *top_ups = g_strdup_printf ("%s%s%s", attempts, by_state->len > 0 ? " — " : "",
+                                                by_state->str);
+
+    saldoctl_print_field (labels, labels[FIELD_TOP_UPS], top_ups);
+  }
+  if (lookup_u (entry, "other-currency") > 0) {
+    g_autofree char *other = g_strdup_printf ("%u", lookup_u (entry, "other-currency"));
+
+    saldoctl_print_field (labels, labels[FIELD_OTHER_CURRENCY], other);
+  }
+  saldoctl_print_field (labels, labels[FIELD_CONSUMPTION], consumption);
   if (days_below >= 0) {
     g_autofree char *threshold = saldo_client_format_money (lookup_x (entry, "threshold"), currency);
-
-    g_print ("  %-14s ", _ ("days below:"));
     /* TRANSLATORS: "3 days below S/ 5.00" */
-    g_print (ngettext ("%d day below %s", "%d days below %s", days_below), days_below, threshold);
-    g_print ("\n");
+    g_autofree char *days = g_strdup_printf (ngettext ("%d day below %s", "%d days below %s", days_below),
+                                             days_below, threshold);
+
+    saldoctl_print_field (labels, labels[FIELD_DAYS_BELOW], days);
   }
   if (lookup_x (entry, "max-per-month") > 0) {
     g_autofree char *cap = saldo_client_format_money (lookup_x (entry, "max-per-month"), currency);
+    /* TRANSLATORS: "S/ 45.00 of max-per-month S/ 50.00" (max-per-month: a rule's option) */
+    g_autofree char *of_cap = g_strdup_printf (_ ("%s of max-per-month %s"), spent, cap);
 
-    /* TRANSLATORS: "S/ 45.00 of max-per-month S/ 50.00" */
-    g_print ("  %-14s ", _ ("month cap:"));
-    g_print (_ ("%s of max-per-month %s"), spent, cap);
-    g_print ("\n");
+    saldoctl_print_field (labels, labels[FIELD_MONTH_CAP], of_cap);
   }
   if (lookup_x (entry, "max-day-spent") > 0) {
     g_autofree char *day_spent = saldo_client_format_money (lookup_x (entry, "max-day-spent"), currency);
     g_autofree char *day = saldo_client_format_day (max_day);
+    g_autofree char *cap = NULL;
+    g_autofree char *busiest = NULL;
 
-    g_print ("  %-14s %s (%s)", _ ("busiest day:"), day_spent, day);
     if (lookup_x (entry, "max-per-day") > 0) {
-      g_autofree char *cap = saldo_client_format_money (lookup_x (entry, "max-per-day"), currency);
+      g_autofree char *per_day = saldo_client_format_money (lookup_x (entry, "max-per-day"), currency);
 
-      /* TRANSLATORS: follows the busiest day: ", max-per-day S/ 25.00" */
-      g_print (_ (", max-per-day %s"), cap);
+      /* TRANSLATORS: follows the busiest day: ", max-per-day S/ 25.00" (a rule's option) */
+      cap = g_strdup_printf (_ (", max-per-day %s"), per_day);
     }
-    g_print ("\n");
+    busiest = g_strdup_printf ("%s (%s)%s", day_spent, day, cap != NULL ? cap : "");
+    saldoctl_print_field (labels, labels[FIELD_BUSIEST_DAY], busiest);
   }
   failures = g_variant_lookup_value (entry, "failures", G_VARIANT_TYPE ("a(su)"));
   if (failures != NULL) {
     g_variant_iter_init (&iter, failures);
     while (g_variant_iter_next (&iter, "(&su)", &reason, &count)) {
       g_autofree char *safe = saldoctl_escape (reason);
+      g_autofree char *times = g_strdup_printf ("%u × %s", count, safe);
 
-      g_print ("  %-14s %u × %s\n", _ ("failed:"), count, safe);
+      saldoctl_print_field (labels, labels[FIELD_FAILED], times);
     }
   }
 }
@@ -190,7 +217,8 @@ print_report (SaldoCtl *ctl, Report *r)
         g_string_append_printf (spent, "%s%s", spent->len > 0 ? ", " : "", money);
       }
     }
-    g_print ("  %s (%s): %s", id, saldo_dbus_provider_get_type_ (p), saldo_dbus_provider_get_state (p));
+    g_print ("  %s (%s): %s", id, saldo_dbus_provider_get_type_ (p),
+             saldoctl_provider_state_words (saldo_dbus_provider_get_state (p)));
     if (saldo_dbus_provider_get_funds_known (p)) {
       g_autofree char *funds = saldo_client_format_money (saldo_dbus_provider_get_funds (p),
                                                           saldo_dbus_provider_get_funds_currency (p));

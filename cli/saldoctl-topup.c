@@ -242,7 +242,8 @@ topup_resolve (SaldoCtl *ctl, int argc, char **argv, GError **error)
     json_builder_end_object (b);
     saldoctl_print_json (b);
   } else {
-    g_print (_ ("top-up %s resolved as %s\n"), positional[0], positional[1]);
+    /* TRANSLATORS: "top-up 12 resolved as succeeded" (a top-up's id and state) */
+    g_print (_ ("top-up %s resolved as %s\n"), positional[0], saldoctl_topup_state_word (positional[1]));
   }
   return EXIT_SUCCESS;
 }
@@ -541,8 +542,8 @@ topup_row_to_csv (GString *out, const TopUpRow *row)
   csv_append_row (out, fields, G_N_ELEMENTS (fields));
 }
 
-static const char *
-state_word (const char *state)
+const char *
+saldoctl_topup_state_word (const char *state)
 {
   static const struct {
     const char *state;
@@ -569,8 +570,8 @@ topup_row_print (const TopUpRow *row, const int *history_widths)
   g_autofree char *note = saldoctl_escape (*row->error != '\0' ? row->error : row->message);
   g_autofree char *reference = g_strdup_printf ("%s%s%s", row->reference, *note != '\0' ? "  " : "", note);
 
-  saldoctl_print_row (history_widths, 7, row->id, when, line, row->provider, state_word (row->state), money,
-                      reference);
+  saldoctl_print_row (history_widths, 7, row->id, when, line, row->provider,
+                      saldoctl_topup_state_word (row->state), money, reference);
 }
 
 /* The newest `limit` receipts (saldod's default when 0), a page of at most

@@ -37,6 +37,8 @@ gboolean    saldoctl_parse_money (const char *text, const char *currency, gint64
 gboolean    saldoctl_parse_bytes (const char *text, guint64 *out_bytes, GError **error);
 char       *saldoctl_format_bytes (guint64 bytes);
 char       *saldoctl_csv_field (const char *value);
+/* A top-up's state ("succeeded") in the user's language. */
+const char *saldoctl_topup_state_word (const char *state);
 
 /* Status bars (saldoctl-bar.c). */
 typedef enum {
@@ -60,9 +62,11 @@ int saldoctl_cmd_rules (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_providers (SaldoCtl *ctl, int argc, char **argv, GError **error);
 int saldoctl_cmd_report (SaldoCtl *ctl, int argc, char **argv, GError **error);
 
-/* Providers (saldoctl-providers.c): by number; by id or number. */
+/* Providers (saldoctl-providers.c): by number; by id or number; a State
+ * in the user's language. */
 GPtrArray         *saldoctl_get_providers (SaldoCtl *ctl);
 SaldoDBusProvider *saldoctl_find_provider (SaldoCtl *ctl, const char *selector, GError **error);
+const char        *saldoctl_provider_state_words (const char *state);
 int                saldoctl_cmd_topup (SaldoCtl *ctl, int argc, char **argv, GError **error);
 
 G_END_DECLS

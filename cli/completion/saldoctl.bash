@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # bash completion for saldoctl: commands, options, and from saldod (when it
-# runs) line numbers, ICCIDs and their last digits, rules, top-ups waiting
-# for an answer, providers.
+# runs) line numbers, ICCIDs and their last digits, the NetworkManager
+# devices and interfaces of the lines' modems, rules, top-ups waiting for an
+# answer, providers.
 
 # Candidates from saldod, through the saldoctl being completed.
 _saldoctl_from_saldod()
@@ -36,6 +37,9 @@ _saldoctl()
             return ;;
         --provider)
             COMPREPLY=($(compgen -W "$(_saldoctl_from_saldod "$ctl" providers)" -- "$cur"))
+            return ;;
+        --device)
+            COMPREPLY=($(compgen -W "$(_saldoctl_from_saldod "$ctl" devices)" -- "$cur"))
             return ;;
         --kind)
             COMPREPLY=($(compgen -W 'threshold data keep-alive schedule forecast' -- "$cur"))
