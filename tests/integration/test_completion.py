@@ -2,13 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """saldoctl's shell completions: both load, and bash offers commands,
 options, and from the real saldod on the rig line numbers, ICCIDs and
-their last digits, rules, top-ups waiting for an answer and providers."""
+their last digits, the NetworkManager device and interface of the line's
+modem (python-dbusmock's networkmanager template, joined by saldod), rules,
+top-ups waiting for an answer and providers."""
 
 import os
 import subprocess
 import unittest
 
 from saldo_testcase import CLARO, SOURCE_ROOT, main
+from test_network_manager import NetworkManagerMock
 from test_topup import TopUpTest
 
 COMPLETION = os.path.join(SOURCE_ROOT, 'cli', 'completion')
@@ -79,9 +82,30 @@ printf '%%s\\n' "${COMPREPLY[@]}"
         self.assertIn('pay', self.bash('saldoctl topup 1 5 --provider '))
         self.assertIn('refresh-interval=', self.bash('saldoctl line set 1 '))
         # What the completions read, with descriptions for zsh.
-        out = subprocess.run([self.saldoctl_binary, '_complete', 'lines'], env=self.rig.env,
-                             capture_output=True, text=True).stdout
-        self.assertIn('1\tClaro PE (…0011)\n', out)
+        self.assertIn('1\tClaro PE (…0011)\n', self.complete('lines'))
+
+        # NetworkManager's names of the line's modem, as saldod joined them:
+        # after --device, and among the LINEs; a Wi-Fi device is no line's.
+        nm = NetworkManagerMock(self.rig)
+        nm.add_wifi('wlan0', 'wlan0')
+        device = nm.add_modem('cdc0', self.lines()[path]['Modem'], 'cdc-wdm0')
+        nm.connect(device, 'Claro Internet', 'wwan0')
+        self.rig.wait_for(lambda: self.lines()[path]['NetworkInterface'] == 'wwan0', 20, 'the join')
+        self.assertEqual(self.bash('saldoctl balance --if-stale --device '), ['cdc-wdm0', 'wwan0'])
+        self.assertEqual(self.bash('saldoctl balance --device w'), ['wwan0'])
+        self.assertEqual(self.bash('saldoctl rules list c'), ['cdc-wdm0'])
+        self.assertEqual(self.bash('saldoctl balance '),
+                         sorted(['--json', '--refresh', '--if-stale', '--device', '1', iccid[-4:], iccid,
+                                 'cdc-wdm0', 'wwan0']))
+        self.assertEqual(self.complete('devices'), 'cdc-wdm0\t{0}\nwwan0\t{0}\n'.format(
+            'Claro PE (…0011) · wwan0'))
+        self.assertIn('wwan0\tline 1\n', self.complete('lines'))
+
+    def complete(self, what):
+        res = subprocess.run([self.saldoctl_binary, '_complete', what], env=self.rig.env,
+                             capture_output=True, text=True, timeout=30)
+        self.assertEqual((res.returncode, res.stderr), (0, ''))
+        return res.stdout
 
 
 def load_tests(loader, tests, pattern):

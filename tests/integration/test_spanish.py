@@ -1,14 +1,16 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Saldo in Spanish (es_PE): saldoctl's messages and tables, amounts and
-dates as Peru writes them (S/ 20.00, 30/12/2026), the agent's notification
-and its buttons, the polkit action messages — and --json output that is the
-same byte for byte in any language."""
+"""Saldo in Spanish (es_PE): saldoctl's messages and tables (status,
+balance, rules, providers, report), amounts and dates as Peru writes them
+(S/ 20.00, 30/12/2026), the agent's notification and its buttons, the
+polkit action messages — and --json output that is the same byte for byte
+in any language."""
 
 import json
 import os
 import re
 import subprocess
+import time
 import unittest
 
 from saldo_testcase import main
@@ -80,6 +82,29 @@ class SpanishTest(AgentTest):
         self.assertEqual(n.action_list, ['confirm', 'Recargar S/ 10.00', 'reject', 'Ahora no'])
         self.assertEqual(n.body, 'El saldo es S/ 12.50, menos de S/ 20.00. '
                                  'Saldo pregunta antes de gastar S/ 10.00 con pay.')
+
+        # The owner says yes: the provider and the month's report in Spanish,
+        # with Peru's money and dates; their --json the same in any language.
+        self.sim.set_ussd('*777#', 'Claro: Tu saldo recarga es S/ 22.50 y vence el 30/12/2026.')
+        self.es('topup', 'confirm', self.wait_state('planned')[0]['id'])
+        created = time.localtime(self.wait_state('verified')[0]['created'])
+        day, month = time.strftime('%d/%m/%Y', created), time.strftime('%Y-%m', created)
+        # (the values line up after the widest label, counted in characters)
+        self.assertRegex(self.es('providers').stdout,
+                         r'^proveedor 1: pay \(http\), operativo\n  este mes:            S/ 10\.00\n'
+                         r'  último éxito:        %s \d\d:\d\d\n$' % re.escape(day))
+        report = self.es('report').stdout
+        self.assertTrue(report.startswith('Reporte de %s\nlínea 1 (8951100000000000011)\n' % month),
+                        report)
+        for row in ('recargas:         1 intento, S/ 10.00 gastados — verificada 1 (S/ 10.00)',
+                    'saldo bajo:       1 día por debajo de S/ 20.00',
+                    'día de más gasto: S/ 10.00 (%s)' % day):
+            self.assertIn('\n  %s\n' % row, report)
+        self.assertTrue(report.endswith('\nproveedores:\n  pay (http): operativo, gastado S/ 10.00\n'),
+                        report)
+        for args in (('providers',), ('report',)):
+            es = self.ctl('es_PE.UTF-8', '--json', *args)
+            self.assertEqual(es.stdout, self.ctl('C.UTF-8', '--json', *args).stdout, args)
 
         # What the polkit agent shows when the button asks for the password.
         policy = open(os.path.join(BUILD, 'policy', 'io.github.saldo.Saldo1.policy'),
