@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Fails, naming the messages, when
+#  - a C file marks strings for translation but po/POTFILES misses it;
 #  - a msgid is cut at a format macro: in _("line %" G_GINT64_FORMAT ...)
 #    xgettext stops at the macro, and the "line %" it extracts never
 #    matches at run time (format the number first and pass it as %s);
@@ -21,6 +22,17 @@ if ! xgettext --package-name=saldo -f "$src/po/POTFILES" -D "$src" -k_ -o "$work
     2>"$work/xgettext.log"; then
   cat "$work/xgettext.log" >&2
   exit 1
+fi
+
+# A C file that marks strings for translation but is not in POTFILES: its
+# strings never reach the catalogue.
+sed 's/#.*//; /^ *$/d' "$src/po/POTFILES" | sort >"$work/listed"
+(cd "$src" && grep -rlE --include='*.[ch]' '(^|[^A-Za-z0-9_])(_|N_|C_|NC_|ngettext) ?\(' cli daemon plugin policy) |
+  sort | comm -23 - "$work/listed" >"$work/unlisted"
+if [ -s "$work/unlisted" ]; then
+  echo "files with translatable strings missing from po/POTFILES:" >&2
+  cat "$work/unlisted" >&2
+  status=1
 fi
 
 # A msgid ending in an unfinished directive: an odd run of % at its end,
