@@ -119,7 +119,10 @@ bench_topup_overhead (void)
   guint      n = n_runs;
 
   fake = saldo_fake_start ();
-  saldo_fake_fault (fake, "{\"op\": \"config\", \"hmac_secret\": \"" SECRET "\"}");
+  /* Three S/ 10.00 charges a run: the fake's account (S/ 1000 by default,
+   * since it can run dry) must hold them all, or the provider answers
+   * "insufficient funds" part way. */
+  saldo_fake_fault (fake, "{\"op\": \"config\", \"hmac_secret\": \"" SECRET "\", \"hook_funds\": 1e9}");
   dir = saldo_test_make_dir ();
   g_free (saldo_test_write_file (dir, "hook.secret", SECRET "\n", 0600));
   conf = g_strdup_printf ("[Provider]\nType=http\nUrl=https://127.0.0.1:%u/hook/topup\n"
