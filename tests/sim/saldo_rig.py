@@ -203,6 +203,7 @@ class Rig:
         self._old_sigterm = None
         self._closed = False
         self._as_users = []       # Popen of popen_as ()
+        self._shm_logs = []       # log files kept on tmpfs (_tmpfs_log ())
 
     # ---- context manager ------------------------------------------------------
 
@@ -243,9 +244,14 @@ class Rig:
             signal.signal(signal.SIGTERM, self._old_sigterm)
             self._old_sigterm = None
         if self.keep:
-            print('saldo_rig: kept %s' % self.tmpdir, file=sys.stderr)
+            print('saldo_rig: kept %s' % ' '.join([self.tmpdir] + self._shm_logs), file=sys.stderr)
         else:
             shutil.rmtree(self.tmpdir, ignore_errors=True)
+            for path in self._shm_logs:
+                try:
+                    os.unlink(path)
+                except FileNotFoundError:
+                    pass
 
     # ---- processes ----------------------------------------------------------------
 
@@ -295,6 +301,19 @@ class Rig:
     def stop(self, name, timeout=5.0):
         """Terminate a spawned process and return its exit status."""
         return self._terminate(self._procs[name], timeout)
+
+    def _tmpfs_log(self, name):
+        """<tmp>/<name>.log as a link to a file on tmpfs (when there is
+        one), for a program that fsyncs each line it logs: a disk's flush
+        per line is not what a test is waiting for."""
+        path = self.path(name + '.log')
+        if not os.path.lexists(path) and os.path.isdir('/dev/shm'):
+            fd, target = tempfile.mkstemp(prefix='saldo-rig-%s-' % name, suffix='.log',
+                                          dir='/dev/shm')
+            os.close(fd)
+            self._shm_logs.append(target)
+            os.symlink(target, path)
+        return path
 
     def log_text(self, name):
         path = self.path(name + '.log')
@@ -467,9 +486,14 @@ class Rig:
         binary = self.mm_binary
         if os.path.basename(binary) == 'ModemManager':
             binary = self._private_binary('saldo-rig-mm', binary)
+        # Without --log-file ModemManager logs through syslog(3), which with
+        # no syslog daemon writes each line to /dev/console as well: on a VM
+        # a serial port, where most of a test's CPU time went.  It fsyncs
+        # each line of the file: the file is on tmpfs.
         self._mm = self.spawn('ModemManager', [
             binary, '--test-session', '--test-enable', '--no-auto-scan',
-            '--test-no-udev', '--test-no-suspend-resume', '--debug'])
+            '--test-no-udev', '--test-no-suspend-resume', '--debug',
+            '--log-file=' + self._tmpfs_log('ModemManager')])
         self.wait_bus_name(MM_BUS_NAME, timeout, proc=self._mm)
         self._attached = []
         names = list(self._sims) if modems is None else [self._name_of(m) for m in modems]
