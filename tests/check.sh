@@ -48,9 +48,15 @@ UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
 LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0" \
   meson test -C _build-asan --print-errorlogs --num-processes "$test_jobs" --suite unit --suite integration || status=1
 
+# 10 s per target (15 before: 70 CPU-s more on CI's 2 cores): every seed
+# input, then from about 2 500 (qmi-uim) to 180 000 (mbim-uicc) executions
+# even on a loaded machine, enough to catch what a change breaks in a parser;
+# what lies deep is the long run's to find (tests/fuzz/long-run.sh, millions of
+# executions per target).  Not under 5 s: the slowest targets would get barely
+# past their seeds.
 echo "== libFuzzer targets (clang), bounded time each"
 setup _build-fuzz clang --werror -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false \
-  -Dbuildtype=debugoptimized
+  -Dbuildtype=debugoptimized -Dfuzz_seconds=10
 # meson test builds what the selected tests need: the targets, not the rest.
 meson test -C _build-fuzz --print-errorlogs --num-processes "$jobs" --suite fuzz || status=1
 
