@@ -136,7 +136,9 @@ class RealNetworkManager:
         self.proc = rig.spawn(name, [
             'unshare', '--net', '--mount', '--propagation', 'private', 'sh', '-ec', script, 'sh',
             shutil.which('NetworkManager', path='/usr/sbin:/sbin:/usr/bin') or 'NetworkManager',
-            '--no-daemon', '--config=' + config,
+            # --debug: its log on stderr, in the rig's log (syslog goes
+            # nowhere here).
+            '--no-daemon', '--debug', '--config=' + config,
             '--config-dir=' + os.path.join(base, 'conf.d'),
             '--system-config-dir=' + os.path.join(base, 'system-conf.d'),
             '--intern-config=' + os.path.join(base, 'intern.conf'),
@@ -157,6 +159,11 @@ class RealNetworkManager:
         except GLib.Error:
             pass
         return None
+
+    def modem_manager_seen(self):
+        """How many times NetworkManager has connected to a ModemManager."""
+        return len(re.findall(r'modem-manager: ModemManager (now )?available',
+                              self.rig.log_text(self.name)))
 
     def stop(self):
         self.rig.stop(self.name)
@@ -207,9 +214,15 @@ class NetworkManagerTest(SaldoTestCase):
         # ModemManager restarts without the modem (unplugged): NetworkManager
         # drops the device, the line is inactive and on no device; plugged
         # back, NetworkManager makes a new device of it, joined again.
+        seen = nm.modem_manager_seen()
         self.rig.restart_mm(modems=[])
         self.wait_line(CLARO['iccid'], Active=False)
         self.wait_network(path, ('', '', ''))
+        # Not while NetworkManager still connects to the ModemManager that
+        # just came: one that goes away then leaves NetworkManager 1.42
+        # without ModemManager until NetworkManager itself restarts.
+        self.rig.wait_for(lambda: nm.modem_manager_seen() > seen, 30,
+                          'NetworkManager to see the new ModemManager')
         self.rig.restart_mm()
         path, props = self.wait_line(CLARO['iccid'], Active=True)
         found = self.rig.wait_for(lambda: nm.modem_device(props['Modem']), 30,
