@@ -152,6 +152,7 @@ saldo_rule_record_apply (SaldoRuleRecord   *record,
                          GVariant          *options,
                          const char        *line_currency,
                          const char *const *providers,
+                         gint64             now,
                          GError           **error)
 {
   g_autoptr(SaldoRuleRecord) next = saldo_rule_record_copy (record);
@@ -246,11 +247,14 @@ saldo_rule_record_apply (SaldoRuleRecord   *record,
         return bad (error, key, "a boolean (b)");
       if (g_str_equal (key, "enabled")) {
         next->enabled = g_variant_get_boolean (v);
-        /* Re-enabling is the owner's word that the cause was dealt with. */
+        /* Re-enabling is the owner's word that the cause was dealt with.
+         * The ledger dates rows in whole seconds: the failures that turned
+         * the rule off may share the second it is turned on again in, and
+         * must not turn it off at once. */
         if (next->enabled && !record->enabled) {
           g_free (next->disabled_reason);
           next->disabled_reason = g_strdup ("");
-          next->rearmed_at = g_get_real_time () / G_USEC_PER_SEC;
+          next->rearmed_at = now + 1;
         }
       } else {
         next->confirm = g_variant_get_boolean (v);

@@ -24,11 +24,13 @@ GDBusObjectSkeleton *saldo_rule_object_get_dbus_object (SaldoRuleObject *self);
 SaldoDBusRule       *saldo_rule_object_get_dbus_rule (SaldoRuleObject *self);
 
 /* Applies AddRule/Update keys to record (all or nothing) and validates the
- * result for a line in line_currency; errors name the key. */
+ * result for a line in line_currency; errors name the key.  now is the
+ * ledger's clock (a rule turned on again is re-armed after it). */
 gboolean saldo_rule_record_apply (SaldoRuleRecord   *record,
                                   GVariant          *options,
                                   const char        *line_currency,
                                   const char *const *providers,
+                                  gint64             now,
                                   GError           **error);
 /* The engine's view; strings borrowed from record and iccid. */
 void saldo_rule_record_to_engine (const SaldoRuleRecord *record, const char *iccid, SaldoRule *rule);

@@ -1055,7 +1055,8 @@ saldo_topup_manager_add_rule (SaldoTopupManager *self, GVariant *options, GError
   currency = saldo_line_manager_get_currency (self->lines, line);
   record->line_id = saldo_line_get_id (line);
   record->created = topup_now (self);
-  if (!saldo_rule_record_apply (record, options, currency, (const char *const *) providers, error) ||
+  if (!saldo_rule_record_apply (record, options, currency, (const char *const *) providers, topup_now (self),
+                                error) ||
       !saldo_store_save_rule (self->store, record, error))
     return NULL;
   rule = saldo_rule_object_new (record, saldo_line_get_object_path (line));
@@ -1086,7 +1087,8 @@ saldo_topup_manager_update_rule (SaldoTopupManager *self,
     return FALSE;
   }
   currency = line != NULL ? saldo_line_manager_get_currency (self->lines, line) : NULL;
-  if (!saldo_rule_record_apply (record, changes, currency, (const char *const *) providers, error) ||
+  if (!saldo_rule_record_apply (record, changes, currency, (const char *const *) providers, topup_now (self),
+                                error) ||
       !saldo_store_save_rule (self->store, record, error))
     return FALSE;
   saldo_rule_object_set_record (rule, record);

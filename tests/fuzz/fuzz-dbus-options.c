@@ -94,7 +94,7 @@ check_rule_apply (GVariant *options, guint state, const char *line_currency)
   g_autoptr(GError) error = NULL;
   SaldoRuleKind kind;
 
-  if (saldo_rule_record_apply (record, options, line_currency, providers, &error)) {
+  if (saldo_rule_record_apply (record, options, line_currency, providers, 1790000000, &error)) {
     g_assert_no_error (error);
     g_assert_true (saldo_rule_kind_from_string (record->kind, &kind));
     g_assert_true (g_strv_contains (providers, record->provider));

@@ -177,6 +177,12 @@ on_low_balance (SaldoTopupManager *topups, const char *line, gint64 balance, con
 }
 
 static void
+on_rule_disabled (SaldoTopupManager *topups, const char *rule, const char *reason, Fixture *fx)
+{
+  g_ptr_array_add (fx->events, g_strdup_printf ("disabled %s", rule));
+}
+
+static void
 write_file (const char *dir, const char *name, const char *contents)
 {
   g_autofree char *path = g_build_filename (dir, name, NULL);
@@ -213,6 +219,7 @@ fixture_open (Fixture *fx)
   g_signal_connect (fx->topups, "top-up-finished", G_CALLBACK (on_finished), fx);
   g_signal_connect (fx->topups, "confirmation-required", G_CALLBACK (on_confirmation), fx);
   g_signal_connect (fx->topups, "low-balance", G_CALLBACK (on_low_balance), fx);
+  g_signal_connect (fx->topups, "rule-disabled", G_CALLBACK (on_rule_disabled), fx);
   fx->claro = saldo_line_manager_ensure_line (fx->lines, CLARO_ICCID, "test");
   g_assert_nonnull (fx->claro);
   saldo_line_update_identity (fx->claro, "716100000000011", "71610", "Claro PE", "physical");
@@ -577,6 +584,54 @@ test_owner_resolves (Fixture *fx, gconstpointer data)
   g_assert_error (error, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT);
 }
 
+static guint
+count_events (Fixture *fx, const char *prefix)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < fx->events->len; i++)
+    if (g_str_has_prefix (fx->events->pdata[i], prefix))
+      n++;
+  return n;
+}
+
+/* A rule that turned itself off after three failures and is turned on
+ * again in the same second (the ledger dates its rows in whole seconds)
+ * tries again: the failures before its owner's word do not count.  The
+ * fake clock runs a day ahead of the system's here, as the ledger's clock
+ * is the one that dated the failures. */
+static void
+test_reenabled_rule_tries_again (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(SaldoRuleObject) rule = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantDict dict;
+
+  fx->now = g_get_real_time () / G_USEC_PER_SEC + 86400;
+  fx->provider->answer = SALDO_TOP_UP_STATUS_FAILED;
+  read_balance (fx, fx->claro, 300);
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "line", "o", saldo_line_get_object_path (fx->claro));
+  g_variant_dict_insert (&dict, "kind", "s", "threshold");
+  g_variant_dict_insert (&dict, "below", "x", (gint64) 500);
+  g_variant_dict_insert (&dict, "amount", "x", (gint64) 1000);
+  g_variant_dict_insert (&dict, "provider", "s", "pay");
+  g_variant_dict_insert (&dict, "cooldown", "u", 0);
+  rule = saldo_topup_manager_add_rule (fx->topups, g_variant_dict_end (&dict), &error);
+  g_assert_no_error (error);
+  wait_event (fx, "disabled ");
+  g_assert_cmpuint (fx->provider->requests, ==, 3);
+  g_assert_false (saldo_rule_object_get_record (rule)->enabled);
+
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "enabled", "b", TRUE);
+  g_assert_true (saldo_topup_manager_update_rule (fx->topups, rule, g_variant_dict_end (&dict), &error));
+  g_assert_no_error (error);
+  wait_event (fx, "finished 4 failed");
+  g_assert_cmpuint (count_events (fx, "disabled "), ==, 1);
+  g_assert_true (saldo_rule_object_get_record (rule)->enabled);
+}
+
 /* Rules and top-ups outlive a restart: a planned row that was to be sent
  * at once is closed, not sent late. */
 static void
@@ -621,6 +676,7 @@ main (int argc, char **argv)
   ADD ("unknown-settled-by-the-balance", test_unknown_settled_by_the_balance);
   ADD ("owner-resolves", test_owner_resolves);
   ADD ("restart", test_restart);
+  ADD ("re-enabled-rule-tries-again", test_reenabled_rule_tries_again);
 #undef ADD
   return g_test_run ();
 }
