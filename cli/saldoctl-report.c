@@ -176,6 +176,28 @@ print_line (SaldoCtl *ctl, GVariant *entry)
   }
 }
 
+/* "2026-06" as people say it in their language ("June 2026", "junio de
+ * 2026"); what saldod sent is shown as it is if it is not such a month. */
+static char *
+month_name (const char *month)
+{
+  g_autoptr(GDateTime) first = NULL;
+  guint64 year, number = 0;
+  char   *end = NULL;
+  char   *name;
+
+  year = g_ascii_strtoull (month, &end, 10);
+  if (g_ascii_isdigit (month[0]) && end == month + 4 && *end == '-' && g_ascii_isdigit (end[1]) &&
+      g_ascii_isdigit (end[2]) && end[3] == '\0')
+    number = g_ascii_strtoull (end + 1, NULL, 10);
+  if (number >= 1 && number <= 12 && year >= 1)
+    first = g_date_time_new_local ((gint) year, (gint) number, 1, 12, 0, 0);
+  /* TRANSLATORS: the month of a report, a g_date_time_format () format: %B is
+   * the month's name, %Y the year ("June 2026"; Spanish "%B de %Y") */
+  name = first != NULL ? g_date_time_format (first, C_ ("report month", "%B %Y")) : NULL;
+  return name != NULL ? name : saldoctl_escape (month);
+}
+
 static void
 print_report (SaldoCtl *ctl, Report *r)
 {
@@ -183,8 +205,10 @@ print_report (SaldoCtl *ctl, Report *r)
   g_autoptr(GVariant) providers = g_variant_lookup_value (r->report, "providers", G_VARIANT_TYPE ("aa{sv}"));
   const char *cap_currency = lookup_s (r->report, "cap-currency");
 
-  /* TRANSLATORS: "Report for 2026-06" */
-  g_print (_ ("Report for %s"), lookup_s (r->report, "month"));
+  g_autofree char *month = month_name (lookup_s (r->report, "month"));
+
+  /* TRANSLATORS: "Report for June 2026" */
+  g_print (_ ("Report for %s"), month);
   g_print ("\n");
   for (gsize i = 0; lines != NULL && i < g_variant_n_children (lines); i++) {
     g_autoptr(GVariant) entry = g_variant_get_child_value (lines, i);

@@ -177,6 +177,8 @@ class ForecastReportTest(SaldoTestCase):
                          [('pay', 'PEN', 5, '35.00', 'unknown')])
 
         text = self.saldoctl('report', '--month', month, '1').stdout
+        self.assertTrue(text.startswith('Report for %s %d\n' % (calendar.month_name[last.month],
+                                                                last.year)), text)
         self.assertIn('2 × The top-up account has insufficient funds', text)
         self.assertIn('providers:', text)
         rows = list(csv.DictReader(io.StringIO(self.saldoctl('report', '--month', month,

@@ -88,7 +88,10 @@ class SpanishTest(AgentTest):
         self.sim.set_ussd('*777#', 'Claro: Tu saldo recarga es S/ 22.50 y vence el 30/12/2026.')
         self.es('topup', 'confirm', self.wait_state('planned')[0]['id'])
         created = time.localtime(self.wait_state('verified')[0]['created'])
-        day, month = time.strftime('%d/%m/%Y', created), time.strftime('%Y-%m', created)
+        day = time.strftime('%d/%m/%Y', created)
+        month = '%s de %d' % (('enero', 'febrero', 'marzo', 'abril', 'mayo', 'junio', 'julio',
+                               'agosto', 'septiembre', 'octubre', 'noviembre', 'diciembre')
+                              [created.tm_mon - 1], created.tm_year)
         # (the values line up after the widest label, counted in characters)
         self.assertRegex(self.es('providers').stdout,
                          r'^proveedor 1: pay \(http\), operativo\n  este mes:            S/ 10\.00\n'
