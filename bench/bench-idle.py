@@ -29,7 +29,13 @@ BUS_NAME = 'io.github.saldo.Saldo1'
 
 
 def memory_kib(pid):
-    """RSS, PSS and USS (private pages) from smaps_rollup."""
+    """RSS, PSS, USS (private pages) and anonymous memory from smaps_rollup.
+
+    USS counts a library's pages as private while no other process maps
+    them, so it moves with whatever else runs on the machine (another saldod
+    of a parallel test run makes saldod's share of GIO and libmm-glib
+    shared); anonymous memory (heap, stacks, a library's own data) is what
+    the process allocated itself, whoever else runs."""
     fields = {}
     with open('/proc/%d/smaps_rollup' % pid) as f:
         for line in f:
@@ -37,7 +43,8 @@ def memory_kib(pid):
             if len(parts) >= 2 and parts[0].endswith(':') and parts[1].isdigit():
                 fields[parts[0][:-1]] = int(parts[1])
     return (fields.get('Rss', 0), fields.get('Pss', 0),
-            fields.get('Private_Clean', 0) + fields.get('Private_Dirty', 0))
+            fields.get('Private_Clean', 0) + fields.get('Private_Dirty', 0),
+            fields.get('Anonymous', 0))
 
 
 def count_syscalls(pid, seconds):
@@ -142,7 +149,7 @@ def main():
     print('idle syscalls over %.0f s%s   saldod: %d   ModemManager: %d   (target for saldod: 0)'
           % (args.seconds, ' (metrics file and MQTT configured)' if args.export else '',
              results['saldod'][0], results['ModemManager'][0]))
-    for i, what in enumerate(('RSS', 'PSS', 'USS (private)')):
+    for i, what in enumerate(('RSS', 'PSS', 'USS (private)', 'anonymous (heap, stacks)')):
         ratio = saldod_mem[i] / mm_mem[i] if mm_mem[i] else float('nan')
         print('%-25s saldod: %6d KiB   ModemManager: %6d KiB   ratio %.2f%s'
               % (what, saldod_mem[i], mm_mem[i], ratio,
