@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""saldoctl's shell completions: both load, and bash offers commands,
+"""saldoctl's shell completions: both load, and bash and zsh offer commands,
 options, and from the real saldod on the rig line numbers, ICCIDs and
 their last digits, the NetworkManager device and interface of the line's
 modem (python-dbusmock's networkmanager template, joined by saldod), rules,
@@ -44,6 +44,21 @@ printf '%%s\\n' "${COMPREPLY[@]}"
         self.assertEqual(res.returncode, 0, res.stderr)
         self.assertEqual(res.stderr, '')
         return sorted(w for w in res.stdout.split('\n') if w)
+
+    def zsh(self, line):
+        """What zsh offers after `line`, typed with a TAB into an
+        interactive zsh (zsh-complete.zsh drives it on a pseudo-terminal)."""
+        out = self.rig.path('zsh-offered')
+        if os.path.exists(out):
+            os.unlink(out)
+        res = subprocess.run(['zsh', '-f', os.path.join(os.path.dirname(__file__), 'zsh-complete.zsh'),
+                              COMPLETION, out, line],
+                             env=self.env(), capture_output=True, text=True, timeout=60)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        if not os.path.exists(out):
+            return []
+        with open(out) as f:
+            return sorted(set(w for w in f.read().split('\n') if w))
 
     def test_both_load_and_bash_offers_what_saldod_knows(self):
         # Loading: bash registers the function; zsh's compinit finds _saldoctl
@@ -100,6 +115,17 @@ printf '%%s\\n' "${COMPREPLY[@]}"
         self.assertEqual(self.complete('devices'), 'cdc-wdm0\t{0}\nwwan0\t{0}\n'.format(
             'Claro PE (…0011) · wwan0'))
         self.assertIn('wwan0\tline 1\n', self.complete('lines'))
+        # zsh offers the same, typed into an interactive zsh (the names from
+        # saldod were missing there: the function asked `balance _complete`).
+        self.assertEqual(self.zsh('saldoctl ba'), ['balance'])
+        self.assertEqual(self.zsh('saldoctl balance --'), ['--device', '--if-stale', '--refresh'])
+        self.assertEqual(self.zsh('saldoctl balance '), sorted(['1', iccid[-4:], iccid, 'cdc-wdm0', 'wwan0']))
+        self.assertEqual(self.zsh('saldoctl balance 00'), [iccid[-4:]])
+        self.assertEqual(self.zsh('saldoctl balance --device w'), ['wwan0'])
+        self.assertEqual(self.zsh('saldoctl topup confirm '), [planned['id']])
+        self.assertEqual(self.zsh('saldoctl rules enable '), ['1'])
+        self.assertEqual(self.zsh('saldoctl topup 1 5 --provider '), ['pay'])
+        self.assertEqual(self.zsh('saldoctl status --format '), ['text', 'waybar'])
 
     def complete(self, what):
         res = subprocess.run([self.saldoctl_binary, '_complete', what], env=self.rig.env,
