@@ -45,10 +45,26 @@ const char *const saldo_export_provider_states[] = { "ok", "needs-attention", "u
 const char *const saldo_export_attentions[] = { "insufficient-funds", "credentials-rejected",
                                                 "payment-declined", "payment-expired", NULL };
 
+const char *const saldo_export_provider_warnings[] = { "funds-low", "funds-short", "payment-expires-soon",
+                                                       "payment-expired", NULL };
+
+static void
+amount_free (gpointer data)
+{
+  SaldoExportAmount *amount = data;
+
+  g_free (amount->currency);
+  g_free (amount);
+}
+
 SaldoExportProvider *
 saldo_export_provider_new (void)
 {
-  return g_new0 (SaldoExportProvider, 1);
+  SaldoExportProvider *provider = g_new0 (SaldoExportProvider, 1);
+
+  provider->warnings = g_new0 (char *, 1);
+  provider->spent_this_month = g_ptr_array_new_with_free_func (amount_free);
+  return provider;
 }
 
 void
@@ -62,6 +78,8 @@ saldo_export_provider_free (SaldoExportProvider *provider)
   g_free (provider->attention);
   g_free (provider->funds_currency);
   g_free (provider->payment_expires);
+  g_strfreev (provider->warnings);
+  g_ptr_array_unref (provider->spent_this_month);
   g_free (provider);
 }
 

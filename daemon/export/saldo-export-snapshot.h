@@ -57,23 +57,31 @@ typedef struct {
   gint64   deactivation_on; /* unix seconds, 0 = unknown */
 } SaldoExportLine;
 
-/* Provider states and the reasons one needs attention, as the bus has them
- * (NULL-terminated). */
+/* Provider states, the reasons one needs attention and its warnings, as
+ * the bus has them (NULL-terminated). */
 extern const char *const saldo_export_provider_states[];
 extern const char *const saldo_export_attentions[];
+extern const char *const saldo_export_provider_warnings[];
 
 typedef struct {
-  gint64   number; /* N of its object, /io/github/saldo/Saldo1/Provider/N */
-  char    *id;     /* providers.d/ID.conf */
-  char    *type;
-  char    *state;           /* one of saldo_export_provider_states */
-  char    *attention;       /* "" unless needs-attention */
-  gboolean funds_known;     /* and its currency is one the money module knows */
-  gint64   funds;           /* minor units of funds_currency */
-  char    *funds_currency;  /* "" while not known */
-  char    *payment_expires; /* YYYY-MM, "" not given */
-  gint64   payment_end;     /* the first second after that month (local time), 0 = none */
-  gint64   last_success;    /* unix seconds, 0 = never */
+  char  *currency; /* ISO 4217, one the money module knows */
+  gint64 amount;   /* minor units */
+} SaldoExportAmount;
+
+typedef struct {
+  gint64     number; /* N of its object, /io/github/saldo/Saldo1/Provider/N */
+  char      *id;     /* providers.d/ID.conf */
+  char      *type;
+  char      *state;            /* one of saldo_export_provider_states */
+  char      *attention;        /* "" unless needs-attention */
+  gboolean   funds_known;      /* and its currency is one the money module knows */
+  gint64     funds;            /* minor units of funds_currency */
+  char      *funds_currency;   /* "" while not known */
+  char      *payment_expires;  /* YYYY-MM, "" not given */
+  gint64     payment_end;      /* the first second after that month (local time), 0 = none */
+  gint64     last_success;     /* unix seconds, 0 = never */
+  GStrv      warnings;         /* of saldo_export_provider_warnings, never NULL */
+  GPtrArray *spent_this_month; /* SaldoExportAmount, by currency */
 } SaldoExportProvider;
 
 typedef struct {

@@ -45,10 +45,10 @@ static const char *const exported_properties[] = {
   "last-error", "refresh-interval", "spend-per-day", "runs-out-on",    "deactivation-on", NULL
 };
 
-/* A provider's LastError (words), Warnings and SpentThisMonth are not
- * exported. */
+/* A provider's LastError (words) is not exported. */
 static const char *const exported_provider_properties[] = {
-  "state", "attention", "funds", "funds-currency", "funds-known", "payment-expires", "last-success", NULL
+  "state",           "attention",    "funds",    "funds-currency",   "funds-known",
+  "payment-expires", "last-success", "warnings", "spent-this-month", NULL
 };
 
 static gboolean on_export (gpointer user_data);
@@ -189,6 +189,37 @@ export_line (SaldoExporter *self, SaldoLine *line)
   return e;
 }
 
+static int
+compare_amounts (gconstpointer a, gconstpointer b)
+{
+  return strcmp ((*(SaldoExportAmount *const *) a)->currency, (*(SaldoExportAmount *const *) b)->currency);
+}
+
+/* SpentThisMonth (a{sx}), by currency; amounts in a currency the money
+ * module does not know are left out, as balances are. */
+static void
+export_spent (SaldoExportProvider *e, GVariant *spent)
+{
+  GVariantIter iter;
+  const char  *currency;
+  gint64       amount;
+
+  if (spent == NULL || !g_variant_is_of_type (spent, G_VARIANT_TYPE ("a{sx}")))
+    return;
+  g_variant_iter_init (&iter, spent);
+  while (g_variant_iter_next (&iter, "{&sx}", &currency, &amount)) {
+    SaldoExportAmount *a;
+
+    if (!saldo_currency_is_valid (currency))
+      continue;
+    a = g_new0 (SaldoExportAmount, 1);
+    a->currency = g_strdup (currency);
+    a->amount = amount;
+    g_ptr_array_add (e->spent_this_month, a);
+  }
+  g_ptr_array_sort (e->spent_this_month, compare_amounts);
+}
+
 static SaldoExportProvider *
 export_provider (SaldoProviderObject *object, GTimeZone *tz)
 {
@@ -213,6 +244,11 @@ export_provider (SaldoProviderObject *object, GTimeZone *tz)
   saldo_provider_get_payment_expires (saldo_provider_object_get_provider (object), &year, &month);
   e->payment_end = saldo_provider_payment_end (year, month, tz);
   e->last_success = (gint64) MIN (saldo_dbus_provider_get_last_success (iface), (guint64) G_MAXINT64);
+  if (saldo_dbus_provider_get_warnings (iface) != NULL) {
+    g_strfreev (e->warnings);
+    e->warnings = g_strdupv ((char **) saldo_dbus_provider_get_warnings (iface));
+  }
+  export_spent (e, saldo_dbus_provider_get_spent_this_month (iface));
   return e;
 }
 

@@ -383,21 +383,28 @@ begin_provider_sample (GString *out, const char *name, const SaldoExportProvider
   append_label (out, "type", provider->type);
 }
 
-typedef const char *(*ProviderText) (const SaldoExportProvider *provider);
+/* Whether the provider is in that state, has that reason or warning. */
+typedef gboolean (*ProviderHas) (const SaldoExportProvider *provider, const char *value);
 
-static const char *
-provider_state (const SaldoExportProvider *provider)
+static gboolean
+provider_in_state (const SaldoExportProvider *provider, const char *value)
 {
-  return provider->state;
+  return g_strcmp0 (provider->state, value) == 0;
 }
 
-static const char *
-provider_attention (const SaldoExportProvider *provider)
+static gboolean
+provider_has_attention (const SaldoExportProvider *provider, const char *value)
 {
-  return provider->attention;
+  return g_strcmp0 (provider->attention, value) == 0;
 }
 
-/* A state set: one sample per value, 1 for the current one, 0 for the
+static gboolean
+provider_has_warning (const SaldoExportProvider *provider, const char *value)
+{
+  return g_strv_contains ((const char *const *) provider->warnings, value);
+}
+
+/* A state set: one sample per value, 1 for those that hold, 0 for the
  * others; so a change is a change of value, not of series, and an alert
  * can ask for `== 1`. */
 static void
@@ -407,7 +414,7 @@ format_state_set (GString                   *out,
                   const char                *help,
                   const char                *label,
                   const char *const         *values,
-                  ProviderText               current)
+                  ProviderHas                has)
 {
   Family family = begin_family (out, name, "gauge", help);
 
@@ -417,7 +424,7 @@ format_state_set (GString                   *out,
     for (guint v = 0; values[v] != NULL; v++) {
       begin_provider_sample (out, name, provider);
       append_label (out, label, values[v]);
-      end_sample (out, g_strcmp0 (current (provider), values[v]) == 0 ? "1" : "0");
+      end_sample (out, has (provider, values[v]) ? "1" : "0");
     }
   }
   end_family (&family);
@@ -468,11 +475,17 @@ format_providers (GString *out, const SaldoExportSnapshot *snapshot)
   format_state_set (out, snapshot, "saldo_provider_state",
                     "The top-up provider's state, 1 for the one it is in: ok, needs-attention (it cannot "
                     "top up until its owner acts; the rules using it wait), unreachable, unknown.",
-                    "state", saldo_export_provider_states, provider_state);
+                    "state", saldo_export_provider_states, provider_in_state);
   format_state_set (out, snapshot, "saldo_provider_attention",
                     "While the provider needs attention, what its owner must fix, 1 for that one: "
                     "insufficient-funds, credentials-rejected, payment-declined, payment-expired.",
-                    "reason", saldo_export_attentions, provider_attention);
+                    "reason", saldo_export_attentions, provider_has_attention);
+  format_state_set (out, snapshot, "saldo_provider_warning",
+                    "What will stop the provider soon, 1 for each that holds: funds-low (its funds are "
+                    "below FundsWarnBelow= of its file), funds-short (below what the next top-up of "
+                    "every rule using it needs), payment-expires-soon (PaymentExpires= ends within 30 "
+                    "days), payment-expired.",
+                    "warning", saldo_export_provider_warnings, provider_has_warning);
 
   family = begin_family (out, "saldo_provider_funds", "gauge",
                          "What the provider's own account holds (the money top-ups are paid from), in "
@@ -487,6 +500,26 @@ format_providers (GString *out, const SaldoExportSnapshot *snapshot)
     begin_provider_sample (out, "saldo_provider_funds", provider);
     append_label (out, "currency", provider->funds_currency);
     end_sample (out, amount);
+  }
+  end_family (&family);
+
+  family = begin_family (out, "saldo_provider_spent_this_month", "gauge",
+                         "Top-ups through the provider since the first of this month (local time) that "
+                         "may have charged, in major units of their currency; back to absent when the "
+                         "month turns. Absent in a currency nothing was spent in.");
+  for (guint i = 0; i < snapshot->providers->len; i++) {
+    const SaldoExportProvider *provider = snapshot->providers->pdata[i];
+
+    for (guint a = 0; a < provider->spent_this_month->len; a++) {
+      const SaldoExportAmount *spent = provider->spent_this_month->pdata[a];
+      g_autofree char         *amount = saldo_money_to_decimal (spent->amount, spent->currency);
+
+      if (amount == NULL)
+        continue;
+      begin_provider_sample (out, "saldo_provider_spent_this_month", provider);
+      append_label (out, "currency", spent->currency);
+      end_sample (out, amount);
+    }
   }
   end_family (&family);
 

@@ -262,20 +262,33 @@ class ExportTest(SaldoTestCase):
         self.stop_saldod()
         fake = FakeProvider(self.rig)
         self.addCleanup(fake.close)
+        # Its card ended last month (UTC, saldod's zone here) and it should
+        # keep S/ 5000, more than its S/ 1000: two warnings.
         providers = add_http_provider(self.config_path, fake)
+        this_month = datetime.datetime.now(datetime.timezone.utc).replace(
+            day=1, hour=0, minute=0, second=0, microsecond=0)
+        last_month = (this_month - datetime.timedelta(days=1)).strftime('%Y-%m')
         with open(os.path.join(providers, 'pay.conf'), 'a') as f:
-            f.write('AccountUrl=https://127.0.0.1:%d/hook/account\n' % fake.port)
+            f.write('AccountUrl=https://127.0.0.1:%d/hook/account\nPaymentExpires=%s\n'
+                    'FundsWarnBelow=5000 PEN\n' % (fake.port, last_month))
         db = sqlite3.connect(os.path.join(self.state_dir, 'saldo.db'))
         for k in range(1, 57):
             add_reading(db, read_at - k * 6 * 3600, 1250 + 50 * k)
         topped_up = read_at - 10 * DAY + 1800
         add_topup(db, '0001', topped_up, 'verified', 2000)
+        # And S/ 7.00 through it a minute ago, for line 2 (line 1's forecast
+        # counts from its recharge 10 days ago).
+        db.execute("INSERT INTO topups (reference, line_id, origin, provider, amount, currency, state,"
+                   " created, updated, finished) VALUES ('saldo-test-0002', 2, 'manual', 'pay', 700,"
+                   " 'PEN', 'succeeded', ?, ?, ?)", (read_at - 60,) * 3)
         db.commit()
         db.close()
-        self.start_saldod()
+        self.start_saldod(extra_env={'TZ': 'UTC'})
         self.wait_metrics(metrics, lambda t: value_for(t, 'saldo_provider_funds', provider='pay')
-                          and value_for(t, 'saldo_line_runs_out_timestamp_seconds', line='1'),
-                          'the forecast and the funds')
+                          and value_for(t, 'saldo_line_runs_out_timestamp_seconds', line='1')
+                          and value_for(t, 'saldo_provider_warning', provider='pay',
+                                        warning='funds-low') == '1',
+                          'the forecast, the funds and their warning')
         self.promtool_check(metrics)
         scraped = self.rig.wait_for(lambda: (lambda t: t if t and 'saldo_provider_funds{' in t else None)(
             scrape()), 10, 'the new series through node_exporter')
@@ -291,6 +304,19 @@ class ExportTest(SaldoTestCase):
         self.assertEqual(value_for(scraped, 'saldo_provider_state', provider='pay', state='ok'), '1')
         self.assertEqual(value_for(scraped, 'saldo_provider_state', provider='pay',
                                    state='needs-attention'), '0')
+        # What issue 13's providers tell: the warnings (a state set), what
+        # was spent through it this month, and when its card stops working
+        # (the first second after its month).
+        for warning, value in (('funds-low', '1'), ('funds-short', '0'),
+                               ('payment-expires-soon', '0'), ('payment-expired', '1')):
+            self.assertEqual(value_for(scraped, 'saldo_provider_warning', provider='pay', type='http',
+                                       warning=warning), value, warning)
+        spent = sum(amount for created, amount in ((topped_up, 20.00), (read_at - 60, 7.00))
+                    if created >= this_month.timestamp())
+        self.assertEqual(float(value_for(scraped, 'saldo_provider_spent_this_month', provider='pay',
+                                         currency='PEN') or 0), spent)
+        self.assertEqual(float(value_for(scraped, 'saldo_provider_payment_expiry_timestamp_seconds',
+                                         provider='pay', type='http')), this_month.timestamp())
 
         # The backend stops taking saldod's signature: a check finds the
         # provider needing attention, and the file follows by itself.

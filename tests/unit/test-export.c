@@ -226,6 +226,16 @@ make_provider (gint64 number, const char *id, const char *type, const char *stat
 }
 
 static void
+add_spent (SaldoExportProvider *provider, const char *currency, gint64 amount)
+{
+  SaldoExportAmount *spent = g_new0 (SaldoExportAmount, 1);
+
+  spent->currency = g_strdup (currency);
+  spent->amount = amount;
+  g_ptr_array_add (provider->spent_this_month, spent);
+}
+
+static void
 test_format_providers (void)
 {
   g_autoptr(SaldoExportSnapshot) snapshot = saldo_export_snapshot_new ();
@@ -241,6 +251,11 @@ test_format_providers (void)
   g_free (pay->payment_expires);
   pay->payment_expires = g_strdup ("2026-08");
   pay->payment_end = 1788220800;
+  g_strfreev (pay->warnings);
+  pay->warnings = g_strsplit ("funds-short payment-expired", " ", -1);
+  add_spent (rl, "PEN", 4000);
+  add_spent (rl, "USD", 1250);
+  add_spent (rl, "ZZZ", 99); /* a currency the money module does not know */
   g_ptr_array_add (snapshot->providers, rl);
   g_ptr_array_add (snapshot->providers, pay);
   text = format (snapshot, FALSE);
@@ -274,6 +289,29 @@ test_format_providers (void)
     strstr (text,
             "saldo_provider_last_success_timestamp_seconds{provider=\"rl\",type=\"reloadly\"} 1790000200\n"));
   g_assert_null (strstr (text, "saldo_provider_last_success_timestamp_seconds{provider=\"pay\""));
+  /* Warnings: a state set where several can hold at once. */
+  g_assert_nonnull (strstr (text, "# TYPE saldo_provider_warning gauge\n"));
+  g_assert_nonnull (
+    strstr (text, "saldo_provider_warning{provider=\"pay\",type=\"http\",warning=\"funds-short\"} 1\n"));
+  g_assert_nonnull (
+    strstr (text, "saldo_provider_warning{provider=\"pay\",type=\"http\",warning=\"payment-expired\"} 1\n"));
+  g_assert_nonnull (
+    strstr (text, "saldo_provider_warning{provider=\"pay\",type=\"http\",warning=\"funds-low\"} 0\n"));
+  g_assert_nonnull (
+    strstr (text,
+            "saldo_provider_warning{provider=\"pay\",type=\"http\",warning=\"payment-expires-soon\"} 0\n"));
+  g_assert_nonnull (
+    strstr (text, "saldo_provider_warning{provider=\"rl\",type=\"reloadly\",warning=\"funds-low\"} 0\n"));
+  /* Spent this month, one sample per currency, in major units. */
+  g_assert_nonnull (strstr (text, "# TYPE saldo_provider_spent_this_month gauge\n"));
+  g_assert_nonnull (
+    strstr (text,
+            "saldo_provider_spent_this_month{provider=\"rl\",type=\"reloadly\",currency=\"PEN\"} 40.00\n"));
+  g_assert_nonnull (
+    strstr (text,
+            "saldo_provider_spent_this_month{provider=\"rl\",type=\"reloadly\",currency=\"USD\"} 12.50\n"));
+  g_assert_null (strstr (text, "currency=\"ZZZ\""));
+  g_assert_null (strstr (text, "saldo_provider_spent_this_month{provider=\"pay\""));
 }
 
 static void
