@@ -11,6 +11,7 @@ import datetime
 import json
 import os
 import re
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -107,15 +108,22 @@ class Broker:
 
 class Subscriber:
     """paho (python3-paho-mqtt) subscribed to everything: the last payload
-    of every topic, retained ones included."""
+    of every topic, retained ones included ("" for an emptied one)."""
+
+    count = 0
 
     def __init__(self, broker, user, password):
+        Subscriber.count += 1
         self.messages = {}
         self.lock = threading.Lock()
-        self.client = mqtt.Client(client_id='test-subscriber-%d' % os.getpid())
+        self.subscribed = threading.Event()
+        self.marker = 'test/sync/%d' % Subscriber.count
+        self.syncs = 0
+        self.client = mqtt.Client(client_id='test-subscriber-%d-%d' % (os.getpid(), Subscriber.count))
         self.client.username_pw_set(user, password)
         self.client.tls_set(ca_certs=broker.ca)
         self.client.on_connect = lambda c, u, f, rc: c.subscribe('#', qos=1)
+        self.client.on_subscribe = lambda c, u, mid, qos: self.subscribed.set()
         self.client.on_message = self._on_message
         self.client.connect('127.0.0.1', broker.port, keepalive=30)
         self.client.loop_start()
@@ -123,6 +131,19 @@ class Subscriber:
     def _on_message(self, client, userdata, message):
         with self.lock:
             self.messages[message.topic] = message.payload.decode()
+
+    def retained(self, rig):
+        """Everything the broker held when this subscriber came: mosquitto
+        queues a new subscription's retained messages before anything
+        published after it, so they are all in once a message this
+        subscriber publishes afterwards is back."""
+        rig.wait_for(self.subscribed.is_set, 15, 'the subscription')
+        self.syncs += 1
+        marker = '%s/%d' % (self.marker, self.syncs)
+        self.client.publish(marker, 'sync', qos=1)
+        rig.wait_for(lambda: self.get(marker) == 'sync', 15, 'the retained messages')
+        with self.lock:
+            return {t: p for t, p in self.messages.items() if not t.startswith('test/sync/')}
 
     def get(self, topic):
         with self.lock:
@@ -460,6 +481,84 @@ class ExportTest(SaldoTestCase):
         # saldod says goodbye: "offline", retained, for Home Assistant.
         self.stop_saldod()
         self.rig.wait_for(lambda: late.get('saldo/gw1/status') == 'offline', 10, 'offline status')
+
+    def test_mqtt_clears_what_saldod_no_longer_has(self):
+        self.mqtt_setup()
+        providers = add_http_provider(self.config_path, types.SimpleNamespace(port=1, ca=self.broker.ca))
+        shutil.copy(os.path.join(providers, 'pay.conf'), os.path.join(providers, 'spare.conf'))
+        # What others keep on the broker, some of it under saldod's own
+        # prefixes or shapes: another machine's saldod, a payload saldod did
+        # not write, an entity it did not make.  Never touched.
+        foreign = {
+            'saldo/gw2/line/1/state': json.dumps({'line': 1, 'iccid_suffix': '0099'}),
+            'homeassistant/sensor/saldo_gw2/line1_balance/config': json.dumps(
+                {'unique_id': 'saldo_gw2_line1_balance', 'state_topic': 'saldo/gw2/line/1/state'}),
+            'saldo/gw1/line/7/state': 'written by hand',
+            'homeassistant/sensor/saldo_gw1/line7_balance/config': json.dumps(
+                {'unique_id': 'my_own_sensor', 'state_topic': 'saldo/gw1/line/7/state'}),
+            'saldo/gw1/notes': 'kept',
+            'homeassistant/sensor/kitchen/temperature/config': json.dumps(
+                {'unique_id': 'kitchen_t', 'state_topic': 'kitchen/t'}),
+        }
+        owner = self.subscribe()
+        for topic, payload in foreign.items():
+            owner.client.publish(topic, payload, qos=1, retain=True).wait_for_publish()
+        self.rig.start_mm()
+        self.add_registered_modem('claro', **CLARO)
+        self.start_saldod()
+        self.wait_line(CLARO['iccid'], Active=True)
+
+        def devices(messages):
+            """{device: its topics}: line1, and each provider by its id."""
+            found = {}
+            for topic, payload in messages.items():
+                if not payload or topic in foreign:
+                    continue
+                state = json.loads(payload) if payload.startswith('{') else {}
+                m = re.match(r'^saldo/gw1/(line|provider)/(\d+)/state$', state.get('state_topic', topic))
+                if m:
+                    found.setdefault(m.group(1) + m.group(2), set()).add(topic)
+            ids = {'provider' + t.split('/')[3]: json.loads(p)['provider'] for t, p in messages.items()
+                   if p and re.match(r'^saldo/gw1/provider/\d+/state$', t)}
+            return {ids.get(k, k): v for k, v in found.items()}
+
+        # Line 1 and both providers, each a state and its discovery configs.
+        sub = self.subscribe()
+        first = self.rig.wait_for(lambda: (lambda d: d if set(d) == {'line1', 'pay', 'spare'} and len(
+            d['spare']) == 4 and len(d['line1']) == 12 else None)(devices(sub.retained(self.rig))),
+            20, 'line 1, pay and spare on the broker')
+
+        # spare's file is removed while saldod is stopped: on its next start
+        # spare's state and entities are emptied, and nothing else.
+        self.stop_saldod()
+        os.remove(os.path.join(providers, 'spare.conf'))
+        self.start_saldod()
+        self.rig.wait_for(lambda: all(sub.get(t) == '' for t in first['spare']), 20,
+                          "spare's topics emptied")
+        held = self.subscribe().retained(self.rig)
+        self.assertEqual(devices(held), {'line1': first['line1'], 'pay': first['pay']})
+        self.assertEqual([t for t in first['spare'] if t in held], [])
+        self.assertEqual({t: held.get(t) for t in foreign}, foreign)
+        self.assertIn('/config cleared', self.saldod_text())
+
+        # While saldod and the broker are both down, the state database is
+        # started afresh and the SIM is gone: line 1 is no more.  saldod
+        # starts first; the broker, back, gets line 1 cleared.
+        self.stop_saldod()
+        self.broker.stop()
+        self.rig.stop_mm()
+        self.state_dir = self.rig.path('state-afresh')
+        self.start_saldod()
+        self.assertFalse(self.lines())
+        self.broker.start()
+        late = self.subscribe()
+        self.rig.wait_for(lambda: late.get('saldo/gw1/status') == 'online', 20, 'saldod connected again')
+        self.rig.wait_for(lambda: 'line1' not in devices(late.retained(self.rig)), 20,
+                          "line 1's topics cleared")
+        held = self.subscribe().retained(self.rig)
+        self.assertEqual(set(devices(held)), {'pay'})
+        self.assertEqual([t for t in first['line1'] if t in held], [])
+        self.assertEqual({t: held.get(t) for t in foreign}, foreign)
 
     def test_mqtt_refuses_open_secrets_and_untrusted_brokers(self):
         secret = self.mqtt_setup()

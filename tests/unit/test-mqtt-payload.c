@@ -306,6 +306,114 @@ test_next_change (void)
   g_assert_cmpint (saldo_mqtt_next_change (line, NOW), ==, 0);
 }
 
+static gboolean
+own (const SaldoMqttNames *n, const char *topic, const char *payload)
+{
+  return saldo_mqtt_is_own (n, topic, payload, strlen (payload));
+}
+
+/* Every topic saldod publishes for a line and a provider is its own, and
+ * its filters cover it; what another program (or another saldod) put
+ * under the same prefixes is not, whatever its name looks like. */
+static void
+test_own (void)
+{
+  g_autoptr(SaldoExportLine) line = saldo_test_export_line (12, "8951100000000000011", "Claro PE");
+  g_autoptr(SaldoExportProvider) provider = saldo_export_provider_new ();
+  g_autoptr(GPtrArray) topics = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) payloads = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) filters = saldo_mqtt_own_filters (&names);
+  g_autofree char *line_state = saldo_mqtt_state_payload (&names, line, NOW);
+  g_autofree char *provider_state = NULL;
+  g_autofree char *other_unique = NULL;
+  g_autofree char *other_state_topic = NULL;
+  g_autofree char *big = NULL;
+  SaldoMqttNames   other = names;
+  SaldoMqttNames   quiet = names;
+  g_auto(GStrv) quiet_filters = NULL;
+  const char *config;
+
+  provider->number = 3;
+  provider->id = g_strdup ("rl");
+  provider->type = g_strdup ("reloadly");
+  provider->state = g_strdup ("ok");
+  provider->attention = g_strdup ("");
+  provider->funds_currency = g_strdup ("");
+  provider->payment_expires = g_strdup ("");
+  provider_state = saldo_mqtt_provider_payload (provider);
+  g_ptr_array_add (topics, saldo_mqtt_state_topic (&names, line));
+  g_ptr_array_add (payloads, g_strdup (line_state));
+  g_ptr_array_add (topics, saldo_mqtt_provider_topic (&names, provider));
+  g_ptr_array_add (payloads, g_strdup (provider_state));
+  saldo_mqtt_discovery (&names, line, topics, payloads);
+  saldo_mqtt_provider_discovery (&names, provider, topics, payloads);
+  g_assert_cmpuint (topics->len, >, 10);
+  for (guint i = 0; i < topics->len; i++)
+    g_assert_true (own (&names, topics->pdata[i], payloads->pdata[i]));
+
+  /* Configs first; the status topic is not among them. */
+  g_assert_cmpuint (g_strv_length (filters), ==, 3);
+  g_assert_cmpstr (filters[0], ==, "homeassistant/+/saldo_gw1/+/config");
+  g_assert_cmpstr (filters[1], ==, "saldo/gw1/line/+/state");
+  g_assert_cmpstr (filters[2], ==, "saldo/gw1/provider/+/state");
+  quiet.discovery_prefix = "";
+  quiet_filters = saldo_mqtt_own_filters (&quiet);
+  g_assert_cmpuint (g_strv_length (quiet_filters), ==, 2);
+  g_assert_false (own (&quiet, "homeassistant/sensor/saldo_gw1/line12_balance/config", payloads->pdata[2]));
+
+  /* Not saldod's shapes: its status, other levels, numbers it never prints. */
+  g_assert_false (own (&names, "saldo/gw1/status", "online"));
+  g_assert_false (own (&names, "saldo/gw1/line/12/state/extra", line_state));
+  g_assert_false (own (&names, "saldo/gw1/line/012/state", line_state));
+  g_assert_false (own (&names, "saldo/gw1/line/+12/state", line_state));
+  g_assert_false (own (&names, "saldo/gw1/line//state", line_state));
+  g_assert_false (own (&names, "saldo/gw1/lines/12/state", line_state));
+  g_assert_false (own (&names, "saldo/gw10/line/12/state", line_state));
+  g_assert_false (own (&names, "saldo/gw1/rule/12/state", line_state));
+  /* The right shape, but not what saldod wrote there. */
+  g_assert_true (own (&names, "saldo/gw1/line/12/state", line_state));
+  g_assert_false (own (&names, "saldo/gw1/line/13/state", line_state));
+  g_assert_false (own (&names, "saldo/gw1/line/12/state", "12.50"));
+  g_assert_false (own (&names, "saldo/gw1/line/12/state", "{\"line\":\"12\",\"iccid_suffix\":\"0011\"}"));
+  g_assert_false (own (&names, "saldo/gw1/line/12/state", "[12]"));
+  g_assert_false (own (&names, "saldo/gw1/line/12/state", "{\"line\":12"));
+  g_assert_false (own (&names, "saldo/gw1/provider/3/state", "{\"provider\":\"rl\"}"));
+  g_assert_false (saldo_mqtt_is_own (&names, "saldo/gw1/line/12/state", line_state, 0));
+  big = g_strnfill (70 * 1024, ' ');
+  memcpy (big, line_state, strlen (line_state));
+  g_assert_false (own (&names, "saldo/gw1/line/12/state", big));
+
+  /* Discovery: only saldod's node, keys and the entity it made. */
+  config = payloads->pdata[2];
+  g_assert_cmpstr (topics->pdata[2], ==, "homeassistant/sensor/saldo_gw1/line12_balance/config");
+  g_assert_true (own (&names, "homeassistant/sensor/saldo_gw1/line12_balance/config", config));
+  g_assert_false (own (&names, "homeassistant/sensor/saldo_gw2/line12_balance/config", config));
+  g_assert_false (own (&names, "homeassistant/sensor/saldo_gw1/line13_balance/config", config));
+  g_assert_false (own (&names, "homeassistant/sensor/saldo_gw1/line12_price/config", config));
+  g_assert_false (own (&names, "homeassistant/sensor/saldo_gw1/line12_balance/config/x", config));
+  g_assert_false (own (&names, "homeassistant/sensor/saldo_gw1/line12_Balance/config", config));
+  g_assert_false (own (&names, "homeassistant/sensor/saldo_gw1/line12/config", config));
+  g_assert_false (own (&names, "homeassistant/sensor/saldo_gw1/sim12_balance/config", config));
+  g_assert_false (own (&names, "homeassistant//saldo_gw1/line12_balance/config", config));
+  g_assert_false (own (&names, "other/sensor/saldo_gw1/line12_balance/config", config));
+  /* Another saldod's config (same shape, another node's entity and state). */
+  other.node_id = "gw2";
+  other.topic_prefix = "saldo/gw2";
+  g_ptr_array_set_size (topics, 0);
+  g_ptr_array_set_size (payloads, 0);
+  saldo_mqtt_discovery (&other, line, topics, payloads);
+  g_assert_false (own (&names, "homeassistant/sensor/saldo_gw1/line12_balance/config", payloads->pdata[0]));
+  /* A config naming saldod's unique_id but another state topic, or the
+   * other way round: not what saldod wrote. */
+  other_unique = g_strdup (
+    "{\"unique_id\":\"saldo_gw1_line12_balance\",\"state_topic\":\"x/line/12/state\"}");
+  g_assert_false (own (&names, "homeassistant/sensor/saldo_gw1/line12_balance/config", other_unique));
+  other_state_topic = g_strdup (
+    "{\"unique_id\":\"saldo_gw1_line12_data\",\"state_topic\":\"saldo/gw1/line/12/state\"}");
+  g_assert_false (own (&names, "homeassistant/sensor/saldo_gw1/line12_balance/config", other_state_topic));
+  g_assert_true (own (&names, "homeassistant/sensor/saldo_gw1/line12_data/config", other_state_topic));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -314,5 +422,6 @@ main (int argc, char **argv)
   g_test_add_func ("/mqtt-payload/discovery", test_discovery);
   g_test_add_func ("/mqtt-payload/provider", test_provider);
   g_test_add_func ("/mqtt-payload/next-change", test_next_change);
+  g_test_add_func ("/mqtt-payload/own", test_own);
   return g_test_run ();
 }

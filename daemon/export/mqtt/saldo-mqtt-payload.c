@@ -349,6 +349,171 @@ saldo_mqtt_provider_discovery (const SaldoMqttNames      *names,
   add_configs (names, &device, provider_entities, G_N_ELEMENTS (provider_entities), topics, payloads);
 }
 
+/* ---- what saldod left on the broker ---- */
+
+/* saldod's own payloads are a few hundred bytes. */
+#define MAX_OWN_PAYLOAD (64 * 1024)
+
+static const char *const kinds[] = { "line", "provider", NULL };
+
+GStrv
+saldo_mqtt_own_filters (const SaldoMqttNames *names)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  /* Home Assistant drops an entity when its config is emptied: configs
+   * first, so no entity sees its state emptied under it. */
+  if (*names->discovery_prefix != '\0') {
+    g_autofree char *configs = g_strdup_printf ("%s/+/saldo_%s/+/config", names->discovery_prefix,
+                                                names->node_id);
+
+    g_strv_builder_add (builder, configs);
+  }
+  for (guint k = 0; kinds[k] != NULL; k++) {
+    g_autofree char *states = g_strdup_printf ("%s/%s/+/state", names->topic_prefix, kinds[k]);
+
+    g_strv_builder_add (builder, states);
+  }
+  return g_strv_builder_end (builder);
+}
+
+/* Skips `prefix` at *p. */
+static gboolean
+skip (const char **p, const char *prefix)
+{
+  gsize len = strlen (prefix);
+
+  if (strncmp (*p, prefix, len) != 0)
+    return FALSE;
+  *p += len;
+  return TRUE;
+}
+
+/* A number as saldod prints one (no sign, no leading zero), up to `end`. */
+static gboolean
+skip_number (const char **p, const char *end, gint64 *number)
+{
+  gsize            len = (gsize) (end - *p);
+  g_autofree char *digits = NULL;
+
+  if (len == 0 || len > 18 || **p == '0')
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isdigit ((*p)[i]))
+      return FALSE;
+  digits = g_strndup (*p, len);
+  *number = g_ascii_strtoll (digits, NULL, 10);
+  *p = end;
+  return TRUE;
+}
+
+/* KIND/N/state under the topic prefix. */
+static gboolean
+parse_state_topic (const SaldoMqttNames *names, const char *topic, const char **kind, gint64 *number)
+{
+  const char *p = topic;
+
+  if (!skip (&p, names->topic_prefix) || !skip (&p, "/"))
+    return FALSE;
+  for (guint k = 0; kinds[k] != NULL; k++) {
+    const char *q = p;
+    const char *end;
+
+    if (!skip (&q, kinds[k]) || !skip (&q, "/") || (end = strchr (q, '/')) == NULL)
+      continue;
+    if (skip_number (&q, end, number) && strcmp (q, "/state") == 0) {
+      *kind = kinds[k];
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+/* DISCOVERY/COMPONENT/saldo_NODE/KINDN_KEY/config; object_id is
+ * KINDN_KEY. */
+static gboolean
+parse_discovery_topic (const SaldoMqttNames *names,
+                       const char           *topic,
+                       const char          **kind,
+                       gint64               *number,
+                       char                **object_id)
+{
+  g_autofree char *node = g_strdup_printf ("/saldo_%s/", names->node_id);
+  const char      *p = topic;
+  const char      *component;
+  const char      *object;
+  const char      *key;
+
+  if (*names->discovery_prefix == '\0' || !skip (&p, names->discovery_prefix) || !skip (&p, "/"))
+    return FALSE;
+  component = p;
+  p = strchr (p, '/');
+  if (p == NULL || p == component || !skip (&p, node))
+    return FALSE;
+  object = p;
+  for (guint k = 0; kinds[k] != NULL && *kind == NULL; k++)
+    if (skip (&p, kinds[k]))
+      *kind = kinds[k];
+  if (*kind == NULL || (key = strchr (p, '_')) == NULL || !skip_number (&p, key, number))
+    return FALSE;
+  for (p = key + 1; g_ascii_islower (*p) || *p == '_'; p++)
+    ;
+  if (p == key + 1 || strcmp (p, "/config") != 0)
+    return FALSE;
+  *object_id = g_strndup (object, (gsize) (p - object));
+  return TRUE;
+}
+
+static const char *
+member_string (JsonObject *object, const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+           ? json_node_get_string (node)
+           : NULL;
+}
+
+gboolean
+saldo_mqtt_is_own (const SaldoMqttNames *names, const char *topic, const void *payload, gsize length)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autofree char *object_id = NULL;
+  const char      *kind = NULL;
+  gint64           number = 0;
+  gboolean         discovery;
+  JsonNode        *root;
+  JsonObject      *object;
+
+  discovery = parse_discovery_topic (names, topic, &kind, &number, &object_id);
+  if (!discovery && !parse_state_topic (names, topic, &kind, &number))
+    return FALSE;
+  if (length == 0 || length > MAX_OWN_PAYLOAD)
+    return FALSE;
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, payload, (gssize) length, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return FALSE;
+  object = json_node_get_object (root);
+
+  if (discovery) {
+    /* The entity saldod made: its unique_id and the state it reads. */
+    g_autofree char *unique_id = g_strdup_printf ("saldo_%s_%s", names->node_id, object_id);
+    g_autofree char *state_topic = g_strdup_printf ("%s/%s/%" G_GINT64_FORMAT "/state", names->topic_prefix,
+                                                    kind, number);
+
+    return g_strcmp0 (member_string (object, "unique_id"), unique_id) == 0 &&
+           g_strcmp0 (member_string (object, "state_topic"), state_topic) == 0;
+  }
+  if (g_str_equal (kind, "line")) {
+    JsonNode *line = json_object_get_member (object, "line");
+
+    return line != NULL && JSON_NODE_HOLDS_VALUE (line) && json_node_get_value_type (line) == G_TYPE_INT64 &&
+           json_node_get_int (line) == number && member_string (object, "iccid_suffix") != NULL;
+  }
+  return member_string (object, "provider") != NULL && member_string (object, "state") != NULL;
+}
+
 /* days_left drops by one each time (expiry - now) crosses a whole number
  * of days, and stays at 0 once the expiry has passed. */
 gint64

@@ -42,6 +42,18 @@ void  saldo_mqtt_provider_discovery (const SaldoMqttNames      *names,
                                      const SaldoExportProvider *provider,
                                      GPtrArray                 *topics,
                                      GPtrArray                 *payloads);
+/* What saldod left on the broker.  The filters (NULL-terminated, discovery
+ * configs first) cover every retained topic saldod publishes for lines and
+ * providers under names, and nothing else of its own (not its status). */
+GStrv saldo_mqtt_own_filters (const SaldoMqttNames *names);
+/* Whether a retained message is one saldod published under names: a
+ * line's or provider's state or one of their discovery configs, told by
+ * the topic's shape and by what the payload says (its line number, the
+ * unique_id and state_topic saldod gives).  Anything else, under the same
+ * prefixes or not, is another program's and never touched. */
+gboolean
+saldo_mqtt_is_own (const SaldoMqttNames *names, const char *topic, const void *payload, gsize length);
+
 /* When the state's days_left next changes (unix seconds), 0 = never. */
 gint64 saldo_mqtt_next_change (const SaldoExportLine *line, gint64 now);
 

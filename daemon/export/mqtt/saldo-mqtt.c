@@ -10,6 +10,7 @@
 #include <netdb.h>
 #include <openssl/ssl.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "saldo-export-config.h"
 #include "saldo-export-sink.h"
@@ -32,6 +33,21 @@
  * Nothing is queued while the broker is away: every state is published
  * retained, and on every (re)connection the latest snapshot is published
  * whole, so the broker ends up with the latest state, never a stale one.
+ *
+ * What saldod no longer has is cleared: an empty retained message deletes
+ * a retained one (MQTT 3.1.1 §3.3.1.3) and, on a discovery config, Home
+ * Assistant's entity.  Lines are never dropped while saldod runs (their
+ * numbers are kept for good), and providers only change with a restart,
+ * so what goes away mostly goes while saldod is not there: a provider file
+ * removed (or refused) before a restart, a state database started afresh.
+ * saldod cannot know what an earlier run published, so on every
+ * connection it asks the broker: one subscription to its own topic shapes
+ * brings back what the broker holds there (flagged retained), and every
+ * topic saldod wrote that no line or provider of the latest snapshot has
+ * is emptied.  Only topics of saldod's shapes whose payload saldod wrote
+ * (saldo_mqtt_is_own) are touched.  The subscription is dropped once the
+ * broker acknowledges it, so saldod's own publishing is not echoed back
+ * for long.
  */
 
 /* QoS 0: nothing is kept for a broker that is away; a new connection
@@ -81,7 +97,11 @@ struct _SaldoMqtt {
   char                *last_log_error; /* libmosquitto's own words for the last failure */
   gboolean             closing;
   SaldoExportSnapshot *latest;
-  GHashTable          *sent; /* topic → payload the broker has */
+  GHashTable          *sent;          /* topic → payload the broker has */
+  GHashTable          *wanted;        /* the topics of the latest snapshot */
+  GHashTable          *learned;       /* saldod's topics the broker held before there was a snapshot */
+  int                  learn_mid;     /* the subscription that reads them back, 0 = none */
+  gboolean             learn_refused; /* said once */
 };
 
 static void saldo_mqtt_sink_init (SaldoExportSinkInterface *iface);
@@ -94,6 +114,7 @@ G_DEFINE_TYPE_WITH_CODE (SaldoMqtt,
 static void saldo_mqtt_connect (SaldoMqtt *self);
 static void saldo_mqtt_connection_lost (SaldoMqtt *self, const char *why);
 static void saldo_mqtt_publish_all (SaldoMqtt *self, gboolean force);
+static void learn_retained (SaldoMqtt *self);
 
 /* A problem that repeats (a broker down for hours) is a warning once,
  * then debug messages, until something else happens. */
@@ -172,6 +193,17 @@ update_watch (SaldoMqtt *self)
   g_source_modify_unix_fd (self->socket_source, source->tag, condition);
 }
 
+static const char *
+socket_error (int fd)
+{
+  int       error = 0;
+  socklen_t len = sizeof error;
+
+  if (getsockopt (fd, SOL_SOCKET, SO_ERROR, &error, &len) == 0 && error != 0)
+    return g_strerror (error);
+  return "the broker closed the connection before TLS was up";
+}
+
 static gboolean
 on_socket (GIOCondition condition, gpointer user_data)
 {
@@ -192,6 +224,14 @@ on_socket (GIOCondition condition, gpointer user_data)
     return G_SOURCE_REMOVE; /* on_disconnect ran meanwhile */
   if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket (self->mosq) < 0) {
     saldo_mqtt_connection_lost (self, mosquitto_strerror (rc != MOSQ_ERR_SUCCESS ? rc : MOSQ_ERR_CONN_LOST));
+    return G_SOURCE_REMOVE;
+  }
+  /* A connection refused (or closed) before TLS is up: OpenSSL reports it
+   * as SSL_ERROR_SYSCALL, which libmosquitto takes for "try again", and the
+   * dead socket would wake the main loop until the connect timeout. */
+  ssl = self->tls ? mosquitto_ssl_get (self->mosq) : NULL;
+  if (ssl != NULL && !SSL_is_init_finished (ssl) && (condition & (G_IO_HUP | G_IO_ERR))) {
+    saldo_mqtt_connection_lost (self, socket_error (mosquitto_socket (self->mosq)));
     return G_SOURCE_REMOVE;
   }
   update_watch (self);
@@ -269,6 +309,8 @@ saldo_mqtt_connection_lost (SaldoMqtt *self, const char *why)
   g_clear_handle_id (&self->keepalive_id, g_source_remove);
   g_clear_handle_id (&self->connect_timeout_id, g_source_remove);
   g_clear_handle_id (&self->days_id, g_source_remove);
+  g_hash_table_remove_all (self->learned);
+  self->learn_mid = 0;
   if (self->state == STATE_IDLE)
     return;
   self->state = STATE_IDLE;
@@ -308,6 +350,7 @@ on_connect (struct mosquitto *mosq, void *user_data, int rc)
   g_clear_pointer (&self->last_problem, g_free);
   self->state = STATE_CONNECTED;
   self->connected_at = g_get_monotonic_time ();
+  learn_retained (self);
   mosquitto_publish (self->mosq, NULL, self->status_topic, 6, "online", QOS, TRUE);
   saldo_mqtt_publish_all (self, TRUE);
   arm_keepalive (self);
@@ -425,6 +468,117 @@ saldo_mqtt_connect (SaldoMqtt *self)
   g_task_run_in_thread (task, connect_thread);
 }
 
+/* ---- what saldod no longer has ---- */
+
+static void
+clear_topic (SaldoMqtt *self, const char *topic)
+{
+  int rc = mosquitto_publish (self->mosq, NULL, topic, 0, NULL, QOS, TRUE);
+
+  if (rc != MOSQ_ERR_SUCCESS) {
+    g_debug ("MQTT: %s not cleared: %s", topic, mosquitto_strerror (rc));
+    return;
+  }
+  g_info ("MQTT: %s cleared: saldod has no line or provider it describes", topic);
+  g_hash_table_remove (self->sent, topic);
+}
+
+/* Home Assistant's configs before the states they read, so that no entity
+ * sees its state emptied under it. */
+static int
+compare_configs_first (gconstpointer a, gconstpointer b)
+{
+  const char *x = *(const char *const *) a;
+  const char *y = *(const char *const *) b;
+  gboolean    x_config = g_str_has_suffix (x, "/config");
+  gboolean    y_config = g_str_has_suffix (y, "/config");
+
+  if (x_config != y_config)
+    return x_config ? -1 : 1;
+  return strcmp (x, y);
+}
+
+/* After a snapshot was published: empties what saldod published before and
+ * the snapshot no longer has, and what the broker held for it before there
+ * was a snapshot to judge by. */
+static void
+clear_unwanted (SaldoMqtt *self)
+{
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+  GHashTable *const tables[] = { self->sent, self->learned };
+
+  for (guint t = 0; t < G_N_ELEMENTS (tables); t++) {
+    GHashTableIter iter;
+    const char    *topic;
+
+    g_hash_table_iter_init (&iter, tables[t]);
+    while (g_hash_table_iter_next (&iter, (gpointer *) &topic, NULL))
+      if (!g_hash_table_contains (self->wanted, topic) &&
+          !g_ptr_array_find_with_equal_func (gone, topic, g_str_equal, NULL))
+        g_ptr_array_add (gone, g_strdup (topic));
+  }
+  g_hash_table_remove_all (self->learned);
+  g_ptr_array_sort (gone, compare_configs_first);
+  for (guint i = 0; i < gone->len; i++)
+    clear_topic (self, gone->pdata[i]);
+}
+
+/* The broker sends what it holds under saldod's filters, flagged retained;
+ * saldod's own publishing, echoed while the subscription lasts, is not
+ * (MQTT 3.1.1 §3.3.1.3). */
+static void
+on_message (struct mosquitto *mosq, void *user_data, const struct mosquitto_message *message)
+{
+  SaldoMqtt *self = user_data;
+
+  if (!message->retain || message->payloadlen <= 0 || self->state != STATE_CONNECTED)
+    return;
+  if (!saldo_mqtt_is_own (&self->names, message->topic, message->payload, (gsize) message->payloadlen)) {
+    g_debug ("MQTT: %s is not saldod's; left as it is", message->topic);
+    return;
+  }
+  if (self->latest == NULL)
+    g_hash_table_add (self->learned, g_strdup (message->topic));
+  else if (!g_hash_table_contains (self->wanted, message->topic))
+    clear_topic (self, message->topic);
+}
+
+static void
+on_subscribe (struct mosquitto *mosq, void *user_data, int mid, int qos_count, const int *granted_qos)
+{
+  SaldoMqtt *self = user_data;
+  g_auto(GStrv) filters = NULL;
+
+  if (mid == 0 || mid != self->learn_mid)
+    return;
+  self->learn_mid = 0;
+  /* What matched is queued by now; the rest would only be saldod's echo. */
+  filters = saldo_mqtt_own_filters (&self->names);
+  mosquitto_unsubscribe_multiple (self->mosq, NULL, (int) g_strv_length (filters), filters, NULL);
+  for (int i = 0; i < qos_count; i++) {
+    if (granted_qos[i] == 0x80 && !self->learn_refused) {
+      self->learn_refused = TRUE;
+      g_message ("MQTT broker %s:%u refuses saldod a subscription to %s: what a line or provider "
+                 "that is gone left there is not cleared",
+                 self->host, self->port, i < (int) g_strv_length (filters) ? filters[i] : "its topics");
+    }
+  }
+}
+
+static void
+learn_retained (SaldoMqtt *self)
+{
+  g_auto(GStrv) filters = saldo_mqtt_own_filters (&self->names);
+  int rc;
+
+  rc = mosquitto_subscribe_multiple (self->mosq, &self->learn_mid, (int) g_strv_length (filters), filters,
+                                     QOS, 0, NULL);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    self->learn_mid = 0;
+    g_debug ("MQTT: cannot read back saldod's retained topics: %s", mosquitto_strerror (rc));
+  }
+}
+
 /* ---- publishing ---- */
 
 /* Retained; only what the broker does not have already, unless forced
@@ -434,6 +588,7 @@ publish (SaldoMqtt *self, const char *topic, char *payload, gboolean force)
 {
   int rc;
 
+  g_hash_table_add (self->wanted, g_strdup (topic));
   if (!force && g_strcmp0 (g_hash_table_lookup (self->sent, topic), payload) == 0) {
     g_free (payload);
     return;
@@ -484,6 +639,7 @@ saldo_mqtt_publish_all (SaldoMqtt *self, gboolean force)
     return;
   if (force)
     g_hash_table_remove_all (self->sent);
+  g_hash_table_remove_all (self->wanted);
   for (guint i = 0; i < self->latest->lines->len; i++) {
     const SaldoExportLine *line = self->latest->lines->pdata[i];
     g_autoptr(GPtrArray) topics = g_ptr_array_new_with_free_func (g_free);
@@ -509,6 +665,7 @@ saldo_mqtt_publish_all (SaldoMqtt *self, gboolean force)
     publish_device (self, topics, payloads, saldo_mqtt_provider_topic (&self->names, provider),
                     saldo_mqtt_provider_payload (provider), force);
   }
+  clear_unwanted (self);
   /* days_left changes at midnight of the expiry's day, counted back: one
    * timer for the earliest change of all lines, none when no line expires. */
   if (next > 0)
@@ -609,6 +766,8 @@ saldo_mqtt_new (const SaldoMqttSettings *settings, GError **error)
   }
   mosquitto_connect_callback_set (self->mosq, on_connect);
   mosquitto_disconnect_callback_set (self->mosq, on_disconnect);
+  mosquitto_subscribe_callback_set (self->mosq, on_subscribe);
+  mosquitto_message_callback_set (self->mosq, on_message);
   mosquitto_log_callback_set (self->mosq, on_log);
   if (!mosquitto_ok (mosquitto_int_option (self->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311),
                      "MQTT 3.1.1", error) ||
@@ -676,6 +835,8 @@ saldo_mqtt_finalize (GObject *object)
     mosquitto_destroy (self->mosq);
   g_clear_pointer (&self->latest, saldo_export_snapshot_unref);
   g_hash_table_unref (self->sent);
+  g_hash_table_unref (self->wanted);
+  g_hash_table_unref (self->learned);
   g_free (self->host);
   g_free (self->node_id);
   g_free (self->topic_prefix);
@@ -701,6 +862,8 @@ saldo_mqtt_init (SaldoMqtt *self)
 {
   mosquitto_lib_init ();
   self->sent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->wanted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->learned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->backoff_s = BACKOFF_MIN_S;
 }
 
