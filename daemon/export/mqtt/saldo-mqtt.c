@@ -548,19 +548,21 @@ on_subscribe (struct mosquitto *mosq, void *user_data, int mid, int qos_count, c
 {
   SaldoMqtt *self = user_data;
   g_auto(GStrv) filters = NULL;
+  int n_filters;
 
   if (mid == 0 || mid != self->learn_mid)
     return;
   self->learn_mid = 0;
   /* What matched is queued by now; the rest would only be saldod's echo. */
   filters = saldo_mqtt_own_filters (&self->names);
-  mosquitto_unsubscribe_multiple (self->mosq, NULL, (int) g_strv_length (filters), filters, NULL);
-  for (int i = 0; i < qos_count; i++) {
+  n_filters = (int) g_strv_length (filters);
+  mosquitto_unsubscribe_multiple (self->mosq, NULL, n_filters, filters, NULL);
+  for (int i = 0; i < qos_count && i < n_filters; i++) {
     if (granted_qos[i] == 0x80 && !self->learn_refused) {
       self->learn_refused = TRUE;
       g_message ("MQTT broker %s:%u refuses saldod a subscription to %s: what a line or provider "
                  "that is gone left there is not cleared",
-                 self->host, self->port, i < (int) g_strv_length (filters) ? filters[i] : "its topics");
+                 self->host, self->port, filters[i]);
     }
   }
 }
