@@ -79,12 +79,13 @@ def main():
         print('measuring %d s of idle: saldo-agent with %d lines ...' % (args.seconds, args.lines),
               flush=True)
         total, trace = bench_idle.count_syscalls(agent.pid, args.seconds)
-        rss, pss, uss = bench_idle.memory_kib(agent.pid)
+        rss, pss, uss, anon = bench_idle.memory_kib(agent.pid)
         poll = syscalls_of_run([saldoctl, '--json', 'status'], rig.env)
 
     print()
     print('saldo-agent idle syscalls over %.0f s: %d   (target: 0)' % (args.seconds, total))
-    print('saldo-agent memory: RSS %d KiB, PSS %d KiB, private %d KiB' % (rss, pss, uss))
+    print('saldo-agent memory: RSS %d KiB, PSS %d KiB, private %d KiB, anonymous %d KiB'
+          % (rss, pss, uss, anon))
     print('alternative, a status bar polling `saldoctl --json status` once a minute: '
           '%d syscalls per run, so %d over %.0f s' % (poll, poll * max(1, round(args.seconds / 60)),
                                                       args.seconds))
