@@ -118,7 +118,10 @@ printf '%%s\\n' "${COMPREPLY[@]}"
         # zsh offers the same, typed into an interactive zsh (the names from
         # saldod were missing there: the function asked `balance _complete`).
         self.assertEqual(self.zsh('saldoctl ba'), ['balance'])
-        self.assertEqual(self.zsh('saldoctl balance --'), ['--device', '--if-stale', '--refresh'])
+        self.assertEqual(self.zsh('saldoctl --json ba'), ['balance'])
+        self.assertEqual(self.zsh('saldoctl balance --'), ['--device', '--if-stale', '--json', '--refresh'])
+        self.assertEqual(self.zsh('saldoctl rules enable --'), ['--json'])
+        self.assertEqual(self.zsh('saldoctl balance --json --'), ['--device', '--if-stale', '--refresh'])
         self.assertEqual(self.zsh('saldoctl balance '), sorted(['1', iccid[-4:], iccid, 'cdc-wdm0', 'wwan0']))
         self.assertEqual(self.zsh('saldoctl balance 00'), [iccid[-4:]])
         self.assertEqual(self.zsh('saldoctl balance --device w'), ['wwan0'])
