@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "saldo-client-format.h"
+#include "saldo-month.h"
 #include "saldoctl.h"
 #include "saldoctl-output.h"
 
@@ -182,16 +183,11 @@ static char *
 month_name (const char *month)
 {
   g_autoptr(GDateTime) first = NULL;
-  guint64 year, number = 0;
-  char   *end = NULL;
-  char   *name;
+  int   year, number;
+  char *name;
 
-  year = g_ascii_strtoull (month, &end, 10);
-  if (g_ascii_isdigit (month[0]) && end == month + 4 && *end == '-' && g_ascii_isdigit (end[1]) &&
-      g_ascii_isdigit (end[2]) && end[3] == '\0')
-    number = g_ascii_strtoull (end + 1, NULL, 10);
-  if (number >= 1 && number <= 12 && year >= 1)
-    first = g_date_time_new_local ((gint) year, (gint) number, 1, 12, 0, 0);
+  if (saldo_month_parse (month, &year, &number))
+    first = g_date_time_new_local (year, number, 1, 12, 0, 0);
   /* TRANSLATORS: the month of a report, a g_date_time_format () format: %B is
    * the month's name, %Y the year ("June 2026"; Spanish "%B de %Y") */
   name = first != NULL ? g_date_time_format (first, C_ ("report month", "%B %Y")) : NULL;

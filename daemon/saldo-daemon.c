@@ -18,6 +18,7 @@
 #include "saldo-provider-builtin.h"
 #include "saldo-provider-loader.h"
 #include "saldo-provider-ussd-voucher.h"
+#include "saldo-month.h"
 #include "saldo-report-builder.h"
 #include "saldo-topup-manager.h"
 
@@ -1075,8 +1076,7 @@ on_handle_get_report (SaldoDBusManager      *iface,
       !lookup_option (options, "line", G_VARIANT_TYPE_OBJECT_PATH, "a line object path (o)", &line_path,
                       invocation))
     return TRUE;
-  if (month_text != NULL &&
-      !saldo_report_parse_month (g_variant_get_string (month_text, NULL), &year, &month)) {
+  if (month_text != NULL && !saldo_month_parse (g_variant_get_string (month_text, NULL), &year, &month)) {
     g_dbus_method_invocation_return_error (invocation, SALDO_ERROR, SALDO_ERROR_INVALID_ARGUMENT,
                                            "month: '%s' is not a month, YYYY-MM",
                                            g_variant_get_string (month_text, NULL));

@@ -36,21 +36,6 @@ inputs_clear (Inputs *in)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Inputs, inputs_clear)
 
-gboolean
-saldo_report_parse_month (const char *text, int *year, int *month)
-{
-  guint64 y, m;
-  g_auto(GStrv) parts = g_strsplit (text, "-", -1);
-
-  if (g_strv_length (parts) != 2 || strlen (parts[0]) != 4 || strlen (parts[1]) != 2 ||
-      !g_ascii_string_to_unsigned (parts[0], 10, 1970, 9998, &y, NULL) ||
-      !g_ascii_string_to_unsigned (parts[1], 10, 1, 12, &m, NULL))
-    return FALSE;
-  *year = (int) y;
-  *month = (int) m;
-  return TRUE;
-}
-
 /* The line's threshold and caps as its rules set them. */
 static void
 line_settings (GPtrArray *rules, SaldoLine *line, SaldoReportLine *out)

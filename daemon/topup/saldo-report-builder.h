@@ -24,7 +24,4 @@ SaldoReport *saldo_report_build (SaldoStore                *store,
                                  SaldoLine                 *only,
                                  GError                   **error);
 
-/* "YYYY-MM". */
-gboolean saldo_report_parse_month (const char *text, int *year, int *month);
-
 G_END_DECLS
